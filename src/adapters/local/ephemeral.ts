@@ -1,0 +1,340 @@
+/**
+ * LocalEphemeralAdapter: a workspace directory on this machine, created from the durable baseline.
+ *
+ * Kinds:
+ * - `clone` (default): `git clone --shared` (objects shared through alternates, its own refs), the
+ *   `origin` remote removed and a pre-push hook that refuses every push, so an agent running git in
+ *   the workspace has no path back to the durable repository's refs.
+ * - `worktree`: `git worktree add --detach`. Fastest, but it shares refs, hooks and config with the
+ *   durable repository: an agent with a shell there can move durable refs. Opt in knowingly.
+ * - `copy`: plain files, no `.git` in the workspace; Gittrix tracks it with a private git dir kept
+ *   outside the workspace.
+ *
+ * Touched files come from a snapshot: `git add -A` into a private index (the agent's own index is never
+ * used), `write-tree`, then `diff-tree --no-renames` against the baseline. That counts the agent's own
+ * commits, untracked files, deletions, mode changes, symlinks and both paths of a rename.
+ */
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve as resolvePath } from 'node:path'
+import type {
+  DurableAdapter,
+  EphemeralAdapter,
+  EphemeralCapabilities,
+  WorkspaceHandle,
+  WorkspaceInfo,
+} from '../../core/adapters.ts'
+import {
+  FileNotFoundError,
+  GittrixError,
+  InvalidArgumentError,
+  WriteRejectedError,
+} from '../../core/errors.ts'
+import { isWithin, normalizeRepoDir, normalizeRepoPath, resolveInside } from '../../core/paths.ts'
+import type { ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
+import { GitRepo } from '../../git/repo.ts'
+import { runGit } from '../../git/run-git.ts'
+
+/** How a local workspace is made. */
+export type LocalWorkspaceKind = 'clone' | 'worktree' | 'copy'
+
+/** Options for {@link LocalEphemeralAdapter}. */
+export interface LocalEphemeralAdapterOptions {
+  /** Where workspaces go: `<sessionsRootDir>/<session-id>`. Default: `<store>/<session-id>/workspace`. */
+  sessionsRootDir?: string
+  /** Default `clone`. */
+  kind?: LocalWorkspaceKind
+}
+
+const KINDS: readonly LocalWorkspaceKind[] = ['clone', 'worktree', 'copy']
+const FALLBACK_IDENTITY = ['-c', 'user.name=Gittrix agent', '-c', 'user.email=agent@gittrix.invalid']
+/** Settings that keep an agent-edited repository from running code while Gittrix snapshots it. */
+const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null']
+
+const PRE_PUSH_GUARD = `#!/bin/sh
+echo "gittrix: pushing from a Gittrix workspace is disabled; a human promotes its changes (gittrix promote)." >&2
+exit 1
+`
+
+/** Local workspaces: `clone` (default), `worktree` or `copy`. */
+export class LocalEphemeralAdapter implements EphemeralAdapter {
+  readonly kind = 'local'
+  readonly workspaceKind: LocalWorkspaceKind
+  private readonly sessionsRootDir: string | undefined
+
+  constructor(options: LocalEphemeralAdapterOptions = {}) {
+    const kind = options.kind ?? 'clone'
+    if (!KINDS.includes(kind)) {
+      throw new InvalidArgumentError(
+        `Unknown workspace kind ${JSON.stringify(kind)}; use clone, worktree or copy.`,
+      )
+    }
+    this.workspaceKind = kind
+    this.sessionsRootDir = options.sessionsRootDir ? resolvePath(options.sessionsRootDir) : undefined
+  }
+
+  capabilities(): EphemeralCapabilities {
+    return {
+      workspaceKind: this.workspaceKind,
+      isGitBacked: this.workspaceKind !== 'copy',
+      requiresLocalDurable: true,
+    }
+  }
+
+  async create(request: {
+    sessionId: string
+    sessionDir: string
+    baselineSha: string
+    durable: DurableAdapter
+  }): Promise<WorkspaceInfo> {
+    if (!request.durable.localGitDir) {
+      throw new GittrixError(
+        'CAPABILITY_MISSING',
+        `LocalEphemeralAdapter needs a durable repository on this machine; ${request.durable.kind} durable has none.`,
+      )
+    }
+    const durableGitDir = await request.durable.localGitDir()
+    const workspace = this.sessionsRootDir
+      ? join(this.sessionsRootDir, request.sessionId)
+      : join(request.sessionDir, 'workspace')
+    const state = stateDir(request.sessionDir)
+    const kind = this.workspaceKind
+    await mkdir(state, { recursive: true })
+    await mkdir(dirname(workspace), { recursive: true })
+    try {
+      if (kind === 'clone')
+        await createClone(durableGitDir, workspace, request.baselineSha, request.sessionId, state)
+      else if (kind === 'worktree') await createWorktree(durableGitDir, workspace, request.baselineSha, state)
+      else await createCopy(durableGitDir, workspace, request.baselineSha, state)
+    } catch (error) {
+      await destroyWorkspace(kind, workspace, state)
+      throw error
+    }
+    return {
+      ephemeralRef: `local-${kind}://${encodeURI(workspace)}`,
+      ephemeralPath: workspace,
+      workspaceKind: kind,
+      isGitBacked: kind !== 'copy',
+    }
+  }
+
+  async read(handle: WorkspaceHandle, path: string): Promise<Uint8Array | null> {
+    const { root, rel } = locate(handle, path)
+    const target = await resolveInside(root, rel)
+    const stat = await lstat(target).catch(() => null)
+    if (!stat) return null
+    if (stat.isSymbolicLink()) await assertLinkInside(root, target, rel)
+    else if (stat.isDirectory())
+      throw new FileNotFoundError(rel, 'the workspace as a file (it is a directory)')
+    try {
+      return await readFile(target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+      throw error
+    }
+  }
+
+  async write(
+    handle: WorkspaceHandle,
+    path: string,
+    bytes: Uint8Array,
+    options: { executable?: boolean } = {},
+  ): Promise<void> {
+    const { root, rel } = locate(handle, path)
+    const target = await resolveInside(root, rel)
+    const stat = await lstat(target).catch(() => null)
+    if (stat?.isSymbolicLink()) await assertLinkInside(root, target, rel)
+    else if (stat?.isDirectory()) throw new WriteRejectedError(rel, 'it is a directory')
+    await mkdir(dirname(target), { recursive: true })
+    await writeFile(target, bytes, stat ? {} : { mode: options.executable ? 0o755 : 0o644 })
+    if (stat && options.executable !== undefined) await chmod(target, options.executable ? 0o755 : 0o644)
+  }
+
+  async delete(handle: WorkspaceHandle, path: string): Promise<void> {
+    const { root, rel } = locate(handle, path)
+    const target = await resolveInside(root, rel)
+    await rm(target, { recursive: true, force: true })
+  }
+
+  async list(
+    handle: WorkspaceHandle,
+    dir: string,
+    options: { recursive?: boolean } = {},
+  ): Promise<ListEntry[]> {
+    const prefix = normalizeRepoDir(dir)
+    const { tree, repo } = await this.snapshotTree(handle)
+    const args = ['ls-tree', '-z', ...(options.recursive ? ['-r'] : []), tree]
+    if (prefix) args.push('--', `${prefix}/`)
+    const { stdout } = await repo.run(args)
+    const entries: ListEntry[] = []
+    for (const record of stdout.toString('utf8').split('\0')) {
+      if (!record) continue
+      const tab = record.indexOf('\t')
+      const [mode, type] = record.slice(0, tab).split(' ')
+      const entryType: ListEntry['type'] = type === 'tree' ? 'dir' : mode === '120000' ? 'symlink' : 'file'
+      entries.push({ path: record.slice(tab + 1), type: entryType })
+    }
+    return entries
+  }
+
+  async snapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot> {
+    const { tree, repo } = await this.snapshotTree(handle)
+    const changes = await repo.diffTrees(handle.baselineSha, tree)
+    return {
+      tree,
+      changes,
+      blobs: { gitDir: repo.gitDir, readBlobs: (oids) => repo.readObjects(oids) },
+    }
+  }
+
+  async commit(handle: WorkspaceHandle, message: string): Promise<string> {
+    const repo = await this.workspaceRepo(handle)
+    const { root } = locate(handle, '.')
+    if (kindOf(handle) === 'copy') {
+      const { tree } = await this.snapshotTree(handle)
+      const parent = (await repo.resolve('HEAD')) ?? handle.baselineSha
+      const sha = await repo.text([...FALLBACK_IDENTITY, 'commit-tree', tree, '-p', parent], {
+        input: message,
+      })
+      await repo.run(['update-ref', 'HEAD', sha])
+      return sha
+    }
+    // The agent's own repository: commit with its own index, as `git commit -a` plus new files would.
+    const own = new GitRepo({ gitDir: repo.gitDir, workTree: root })
+    await own.run([...SAFE, 'add', '-A'])
+    const identity = (await hasIdentity(own)) ? [] : FALLBACK_IDENTITY
+    await own.run([...SAFE, ...identity, 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
+      input: message,
+    })
+    return own.text(['rev-parse', 'HEAD'])
+  }
+
+  async lastChangeAt(handle: WorkspaceHandle): Promise<number | null> {
+    const { root } = locate(handle, '.')
+    let latest: number | null = null
+    const visit = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
+      const stats = await Promise.all(
+        entries.map(async (entry) => ({ entry, stat: await lstat(join(dir, entry.name)).catch(() => null) })),
+      )
+      const dirStat = await lstat(dir).catch(() => null)
+      if (dirStat) latest = Math.max(latest ?? 0, dirStat.mtimeMs)
+      for (const { entry, stat } of stats) {
+        if (!stat || (entry.name === '.git' && dir === root)) continue
+        latest = Math.max(latest ?? 0, stat.mtimeMs)
+        if (entry.isDirectory()) await visit(join(dir, entry.name))
+      }
+    }
+    await visit(root)
+    return latest
+  }
+
+  async destroy(handle: WorkspaceHandle): Promise<void> {
+    await destroyWorkspace(kindOf(handle), handle.ephemeralPath ?? '', stateDir(handle.sessionDir))
+  }
+
+  /** `git add -A` into the private index, then `write-tree`: the workspace as a tree, right now. */
+  private async snapshotTree(handle: WorkspaceHandle): Promise<{ tree: string; repo: GitRepo }> {
+    const repo = await this.workspaceRepo(handle)
+    await repo.run([...SAFE, 'add', '-A'])
+    const tree = await repo.text(['write-tree'])
+    return { tree, repo }
+  }
+
+  private async workspaceRepo(handle: WorkspaceHandle): Promise<GitRepo> {
+    const { root } = locate(handle, '.')
+    const state = stateDir(handle.sessionDir)
+    const gitDir = (await readFile(join(state, 'gitdir'), 'utf8').catch(() => null))?.trim()
+    if (!gitDir) {
+      throw new GittrixError(
+        'ADAPTER_UNAVAILABLE',
+        `The workspace of session ${handle.sessionId} is gone or incomplete (${state}).`,
+      )
+    }
+    return new GitRepo({ gitDir, workTree: root, indexFile: join(state, 'index') })
+  }
+}
+
+function stateDir(sessionDir: string): string {
+  return join(sessionDir, 'ephemeral')
+}
+
+function kindOf(handle: WorkspaceHandle): LocalWorkspaceKind {
+  const match = /^local-(clone|worktree|copy):\/\//.exec(handle.ephemeralRef)
+  if (!match) throw new InvalidArgumentError(`${handle.ephemeralRef} is not a local workspace.`)
+  return match[1] as LocalWorkspaceKind
+}
+
+function locate(handle: WorkspaceHandle, path: string): { root: string; rel: string } {
+  if (!handle.ephemeralPath)
+    throw new InvalidArgumentError(`Session ${handle.sessionId} has no local workspace path.`)
+  return { root: handle.ephemeralPath, rel: path === '.' ? '.' : normalizeRepoPath(path) }
+}
+
+async function assertLinkInside(root: string, target: string, rel: string): Promise<void> {
+  const resolved = await realpath(target).catch(() => null)
+  if (resolved === null) throw new FileNotFoundError(rel, 'the workspace (a dangling symlink)')
+  if (!isWithin(await realpath(root), resolved))
+    throw new WriteRejectedError(rel, 'it is a symlink pointing outside the workspace')
+}
+
+async function hasIdentity(repo: GitRepo): Promise<boolean> {
+  const checks = await Promise.all(
+    ['user.name', 'user.email'].map((key) => repo.run(['config', '--get', key], { okExitCodes: [1] })),
+  )
+  return checks.every((result) => result.exitCode === 0)
+}
+
+async function createClone(
+  durableGitDir: string,
+  workspace: string,
+  baseline: string,
+  sessionId: string,
+  state: string,
+) {
+  await runGit(['clone', '--quiet', '--shared', '--no-checkout', '--', durableGitDir, workspace])
+  const gitDir = join(workspace, '.git')
+  const repo = new GitRepo({ gitDir, workTree: workspace })
+  await repo.run(['remote', 'remove', 'origin'])
+  await repo.run(['checkout', '--quiet', '-b', `gittrix/${sessionId}`, baseline])
+  await writeFile(join(gitDir, 'hooks', 'pre-push'), PRE_PUSH_GUARD, { mode: 0o755 })
+  await copyFile(join(gitDir, 'index'), join(state, 'index'))
+  await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
+}
+
+async function createWorktree(durableGitDir: string, workspace: string, baseline: string, state: string) {
+  await runGit([`--git-dir=${durableGitDir}`, 'worktree', 'add', '--quiet', '--detach', workspace, baseline])
+  const gitDir = (await runGit(['rev-parse', '--absolute-git-dir'], { cwd: workspace })).stdout
+    .toString('utf8')
+    .trim()
+  await copyFile(join(gitDir, 'index'), join(state, 'index'))
+  await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
+}
+
+async function createCopy(durableGitDir: string, workspace: string, baseline: string, state: string) {
+  const gitDir = join(state, 'git')
+  await runGit(['init', '--quiet', '--bare', gitDir])
+  await writeFile(join(gitDir, 'objects', 'info', 'alternates'), `${join(durableGitDir, 'objects')}\n`)
+  await mkdir(workspace, { recursive: true })
+  const repo = new GitRepo({ gitDir, workTree: workspace, indexFile: join(state, 'index') })
+  await repo.run(['read-tree', '--reset', '-u', baseline])
+  await repo.run(['update-ref', 'HEAD', baseline])
+  await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
+}
+
+async function destroyWorkspace(kind: LocalWorkspaceKind, workspace: string, state: string): Promise<void> {
+  if (kind === 'worktree' && workspace) {
+    const gitDir = (await readFile(join(state, 'gitdir'), 'utf8').catch(() => '')).trim()
+    const common = gitDir ? dirname(dirname(gitDir)) : ''
+    if (common) {
+      await runGit([`--git-dir=${common}`, 'worktree', 'remove', '--force', '--force', workspace], {
+        okExitCodes: [128],
+      }).catch(() => {})
+    }
+    await rm(workspace, { recursive: true, force: true })
+    if (common)
+      await runGit([`--git-dir=${common}`, 'worktree', 'prune'], { okExitCodes: [128] }).catch(() => {})
+  } else if (workspace) {
+    await rm(workspace, { recursive: true, force: true })
+  }
+  await rm(state, { recursive: true, force: true })
+}

@@ -1,0 +1,146 @@
+/**
+ * The two adapter ports. A durable adapter owns the branch humans trust; an ephemeral adapter owns
+ * the throwaway workspace an agent writes to. One shared contract suite (test/contract) runs against
+ * every implementation.
+ */
+import type {
+  BlobSource,
+  FileMode,
+  ListEntry,
+  PromoteStrategy,
+  TreeChange,
+  TreeEntry,
+  WorkspaceSnapshot,
+} from './types.ts'
+
+/** What a durable adapter can do. */
+export interface DurableCapabilities {
+  /** Strategies `promote` may use with this adapter (`auto` resolves among them). */
+  strategies: PromoteStrategy[]
+}
+
+/** One path of a promotion: the new mode and blob, or a deletion (`mode: null`). */
+export interface PromotedPath {
+  path: string
+  mode: FileMode | null
+  oid: string | null
+}
+
+/** A request to write one clean commit with compare-and-swap. */
+export interface ApplyCommitRequest {
+  /** The branch to create or move (short name, e.g. `main`). */
+  branch: string
+  /** Parent of the new commit: the durable head that was drift-checked. */
+  parent: string
+  /** The branch's required current value: `parent` to move it, `null` to create it. */
+  expectedOld: string | null
+  /** The selected paths with their new content (blob ids from `blobs`). */
+  paths: PromotedPath[]
+  /** Where blobs missing from the durable side are read. */
+  blobs: BlobSource
+  /** Full commit message, trailers included. */
+  message: string
+}
+
+/** The result of {@link DurableAdapter.applyCommit}. `moved: false` means the CAS lost: the branch had another value. */
+export type ApplyCommitResult = { moved: true; sha: string } | { moved: false; current: string | null }
+
+/** The durable side: read trees and files at a SHA, report heads, and write one commit with CAS. */
+export interface DurableAdapter {
+  /** Short kind name: `local`, `github`, `artifacts`. */
+  readonly kind: string
+  /** The repository's directory on this machine, for local adapters. */
+  readonly localPath?: string
+  capabilities(): DurableCapabilities
+  /** The branch this adapter promotes to when a session names none. Resolves lazily (e.g. the checked-out branch). */
+  defaultBranch(): Promise<string>
+  /** A stable URI for the durable repository and branch, e.g. `local:///repo#main`. */
+  ref(branch: string): string
+  /** The commit at the tip of `branch`. Throws `REF_NOT_FOUND` when the branch does not exist. */
+  getHead(branch: string): Promise<string>
+  /** Every file at `sha` (recursive), optionally under directory `prefix`. */
+  listTree(sha: string, prefix?: string): Promise<TreeEntry[]>
+  /** One file at `sha`, or `null` when absent. */
+  readFile(sha: string, path: string): Promise<{ bytes: Uint8Array; mode: FileMode } | null>
+  /** Blobs by id. */
+  readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>>
+  /** Every path that differs between the trees of two commits (exact, renames as both paths). */
+  changedPaths(fromSha: string, toSha: string): Promise<string[]>
+  /** Builds the commit (parent + paths), then moves the branch with compare-and-swap. */
+  applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult>
+  /**
+   * The absolute git directory (common dir) of a durable repository on this machine. Present only on
+   * local durable adapters; local clone / worktree workspaces need it.
+   */
+  localGitDir?(): Promise<string>
+  /**
+   * The commit on `branch` after `sinceSha` whose message carries the trailer `Gittrix-Session: <sessionId>`,
+   * or `null`. Lets a crashed or repeated promotion find the one that already landed.
+   */
+  findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null>
+}
+
+/** What an ephemeral workspace is. */
+export interface WorkspaceInfo {
+  /** URI of the workspace, e.g. `local-clone:///home/u/.gittrix/sessions/<id>/workspace`. */
+  ephemeralRef: string
+  /** Local directory an agent (or its shell) can work in, when there is one. */
+  ephemeralPath?: string
+  workspaceKind: 'worktree' | 'clone' | 'copy' | 'remote'
+  /** True when the agent can run git in the workspace. */
+  isGitBacked: boolean
+}
+
+/** Identifies one existing workspace to the adapter. */
+export interface WorkspaceHandle {
+  sessionId: string
+  /** `<store>/<id>`: a directory the adapter may use for private state. */
+  sessionDir: string
+  baselineSha: string
+  ephemeralRef: string
+  ephemeralPath?: string
+}
+
+/** What an ephemeral adapter can do. */
+export interface EphemeralCapabilities {
+  workspaceKind: WorkspaceInfo['workspaceKind']
+  isGitBacked: boolean
+  /** Needs a durable adapter with `localGitDir` (local clone / worktree). */
+  requiresLocalDurable: boolean
+}
+
+/** The ephemeral side: a workspace created from a baseline, read/written by the agent, snapshotted, destroyed. */
+export interface EphemeralAdapter {
+  readonly kind: string
+  capabilities(): EphemeralCapabilities
+  /** Creates the workspace at `baselineSha` of `durable`. Must leave nothing behind when it throws. */
+  create(request: {
+    sessionId: string
+    sessionDir: string
+    baselineSha: string
+    durable: DurableAdapter
+  }): Promise<WorkspaceInfo>
+  /** File content, or `null` when the path does not exist. */
+  read(workspace: WorkspaceHandle, path: string): Promise<Uint8Array | null>
+  /** Writes a file (creating directories). `executable` sets or clears the exec bit; omitted keeps it. */
+  write(
+    workspace: WorkspaceHandle,
+    path: string,
+    bytes: Uint8Array,
+    options?: { executable?: boolean },
+  ): Promise<void>
+  /** Deletes a file or symlink; a missing path is not an error. */
+  delete(workspace: WorkspaceHandle, path: string): Promise<void>
+  /** Entries directly under `dir` (or every file below it with `recursive`). */
+  list(workspace: WorkspaceHandle, dir: string, options?: { recursive?: boolean }): Promise<ListEntry[]>
+  /** The workspace's current tree and every path that differs from the baseline. */
+  snapshot(workspace: WorkspaceHandle): Promise<WorkspaceSnapshot>
+  /** Records the workspace state as a commit in the workspace (not durable). Resolves the commit id. */
+  commit(workspace: WorkspaceHandle, message: string): Promise<string>
+  /** Latest modification time (ms) of anything in the workspace, or `null` if unknown. */
+  lastChangeAt(workspace: WorkspaceHandle): Promise<number | null>
+  /** Removes the workspace. Idempotent. */
+  destroy(workspace: WorkspaceHandle): Promise<void>
+}
+
+export type { TreeChange }

@@ -1,0 +1,242 @@
+/**
+ * GitTrix: the router between one durable adapter and one ephemeral adapter. It starts sessions
+ * (baseline first), finds them again, and sweeps expired ones.
+ */
+import { mkdir, rm } from 'node:fs/promises'
+import type { DurableAdapter, EphemeralAdapter } from './adapters.ts'
+import { InvalidArgumentError, isGittrixError } from './errors.ts'
+import { DEFAULT_EVICTION, DEFAULT_SWEEP_INTERVAL_MS, expiryReason, resolveEviction } from './eviction.ts'
+import type { LockOptions } from './lock.ts'
+import type { SessionMetadata } from './metadata.ts'
+import { type SessionRuntime, workspaceHandle } from './runtime.ts'
+import { UserSession } from './session.ts'
+import { defaultStoreDir, newSessionId, SessionStore } from './store.ts'
+import type { EvictionPolicy, SessionState } from './types.ts'
+
+/** Options for {@link GitTrix}. */
+export interface GitTrixOptions {
+  durable: DurableAdapter
+  ephemeral: EphemeralAdapter
+  /** Session store directory. Default `$GITTRIX_HOME/sessions` or `~/.gittrix/sessions`. */
+  storeDir?: string
+  /** Overrides of the default eviction policy for new sessions. */
+  defaultEviction?: Partial<EvictionPolicy>
+  /** Sweep period after `init()`, ms. Default 300 000 (5 min); 0 disables the timer. */
+  sweepIntervalMs?: number
+  /** Session lock timing. */
+  lock?: LockOptions
+  /** Clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number
+  /** Called with errors from background sweeps (which never throw). */
+  onSweepError?: (error: unknown) => void
+}
+
+/** Options for {@link GitTrix.startSession}. */
+export interface StartSessionOptions {
+  /** What the agent is asked to do; the default promotion message is `gittrix: <task>`. */
+  task: string
+  /** The durable repository path, when the caller wants it checked against the adapter's. */
+  durablePath?: string
+  /** Overrides the recorded durable ref URI. */
+  durableRef?: string
+  /** Branch to start from and promote to. Default: the durable adapter's branch. */
+  durableBranch?: string
+  /** Overrides of this session's eviction policy. */
+  eviction?: Partial<EvictionPolicy>
+}
+
+/** Filter for {@link GitTrix.listSessions}. */
+export interface ListSessionsFilter {
+  state?: SessionState | SessionState[]
+}
+
+/** What a sweep did. */
+export interface SweepReport {
+  /** Sessions evicted now (state `expired`, workspace destroyed). */
+  expired: string[]
+  /** Workspaces of finished sessions (promoted with `untilPromote: false`, or left over) destroyed now. */
+  cleaned: string[]
+  /** Sessions kept because their workspace files changed recently (an agent editing directly). */
+  keptAlive: string[]
+  /** Sessions skipped because another process held them. */
+  busy: string[]
+}
+
+/** The Gittrix router. */
+export class GitTrix {
+  readonly store: SessionStore
+  private readonly runtime: SessionRuntime
+  private readonly defaultEviction: EvictionPolicy
+  private readonly sweepIntervalMs: number
+  private readonly onSweepError: (error: unknown) => void
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(options: GitTrixOptions) {
+    if (!options?.durable || !options.ephemeral) {
+      throw new InvalidArgumentError('GitTrix needs { durable, ephemeral } adapters.')
+    }
+    this.store = new SessionStore(options.storeDir ?? defaultStoreDir(), options.lock)
+    this.runtime = {
+      store: this.store,
+      durable: options.durable,
+      ephemeral: options.ephemeral,
+      lock: options.lock ?? {},
+      now: options.now ?? Date.now,
+    }
+    this.defaultEviction = resolveEviction(DEFAULT_EVICTION, options.defaultEviction)
+    this.sweepIntervalMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS
+    this.onSweepError = options.onSweepError ?? (() => {})
+  }
+
+  /** Creates the store, sweeps once, and starts the (unref'd) sweep timer. Safe to call twice. */
+  async init(): Promise<void> {
+    await this.store.ensure()
+    await this.sweep()
+    if (!this.timer && this.sweepIntervalMs > 0) {
+      this.timer = setInterval(() => {
+        this.sweep().catch(this.onSweepError)
+      }, this.sweepIntervalMs)
+      this.timer.unref()
+    }
+  }
+
+  /** Stops the sweep timer. Sessions stay on disk. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  /**
+   * Starts a session: records the durable head as the baseline, then creates the workspace from it.
+   * Leaves nothing behind when it fails. Throws `REF_NOT_FOUND`, `ADAPTER_UNAVAILABLE`,
+   * `CAPABILITY_MISSING`, `INVALID_ARGUMENT`.
+   */
+  async startSession(options: StartSessionOptions): Promise<UserSession> {
+    if (!options || typeof options.task !== 'string')
+      throw new InvalidArgumentError('startSession() needs { task: string }.')
+    const { durable, ephemeral } = this.runtime
+    const eviction = resolveEviction(this.defaultEviction, options.eviction)
+    const durablePath = durable.localPath
+    if (options.durablePath && durablePath && !samePath(options.durablePath, durablePath)) {
+      throw new InvalidArgumentError(
+        `durablePath ${options.durablePath} is not the durable adapter's repository (${durablePath}); configure the adapter with that path.`,
+      )
+    }
+    const branch = options.durableBranch ?? (await durable.defaultBranch())
+    const baselineSha = await durable.getHead(branch)
+
+    await this.store.ensure()
+    const id = newSessionId()
+    const sessionDir = this.store.sessionDir(id)
+    await mkdir(sessionDir, { recursive: false })
+    try {
+      const workspace = await ephemeral.create({ sessionId: id, sessionDir, baselineSha, durable })
+      const now = new Date(this.runtime.now()).toISOString()
+      const meta: SessionMetadata = {
+        metadataVersion: 1,
+        id,
+        task: options.task,
+        durableRef: options.durableRef ?? durable.ref(branch),
+        ...(durablePath || options.durablePath ? { durablePath: durablePath ?? options.durablePath } : {}),
+        durableBranch: branch,
+        ephemeralRef: workspace.ephemeralRef,
+        ...(workspace.ephemeralPath ? { ephemeralPath: workspace.ephemeralPath } : {}),
+        baselineSha,
+        workspaceKind: workspace.workspaceKind,
+        isGitBacked: workspace.isGitBacked,
+        state: 'active',
+        createdAt: now,
+        updatedAt: now,
+        lastAccessAt: now,
+        evictionPolicy: eviction,
+        touchedFiles: [],
+        promote: { strategy: 'auto', result: null },
+      }
+      try {
+        await this.store.write(meta)
+      } catch (error) {
+        await ephemeral.destroy(workspaceHandle(this.runtime, meta)).catch(() => {})
+        throw error
+      }
+      return new UserSession(this.runtime, meta)
+    } catch (error) {
+      await rm(sessionDir, { recursive: true, force: true })
+      throw error
+    }
+  }
+
+  /** The session with this id, in any state. Throws `SESSION_NOT_FOUND`, `METADATA_*`, `INVALID_ARGUMENT`. */
+  async getSession(id: string): Promise<UserSession> {
+    return new UserSession(this.runtime, await this.store.read(id))
+  }
+
+  /** Metadata of every session in the store (optionally by state), oldest first. */
+  async listSessions(filter: ListSessionsFilter = {}): Promise<SessionMetadata[]> {
+    const { sessions } = await this.store.list()
+    const states =
+      filter.state === undefined ? null : new Set(Array.isArray(filter.state) ? filter.state : [filter.state])
+    return states ? sessions.filter((s) => states.has(s.state)) : sessions
+  }
+
+  /**
+   * Evicts sessions whose policy says they are due. An idle session whose workspace files changed
+   * after its last access is kept (its `lastAccessAt` moves to that change). Never throws for one
+   * session's failure; those go to `onSweepError`.
+   */
+  async sweep(): Promise<SweepReport> {
+    const report: SweepReport = { expired: [], cleaned: [], keptAlive: [], busy: [] }
+    const { sessions, errors } = await this.store.list()
+    for (const error of errors) this.onSweepError(error)
+    for (const meta of sessions) {
+      if (meta.state === 'discarded' || meta.state === 'expired') continue
+      if (meta.state === 'promoted' && meta.evictionPolicy.untilPromote) continue
+      if (!this.dueAt(meta)) continue
+      try {
+        const outcome = await this.store.withLock(meta.id, () => this.evictIfDue(meta.id))
+        if (outcome) report[outcome].push(meta.id)
+      } catch (error) {
+        if (isGittrixError(error, 'EVICTION_RACE')) report.busy.push(meta.id)
+        else this.onSweepError(error)
+      }
+    }
+    return report
+  }
+
+  private dueAt(meta: SessionMetadata): 'idle' | 'absolute' | null {
+    return expiryReason(meta.evictionPolicy, times(meta), this.runtime.now())
+  }
+
+  private async evictIfDue(id: string): Promise<'expired' | 'cleaned' | 'keptAlive' | null> {
+    const meta = await this.store.read(id)
+    const reason = this.dueAt(meta)
+    if (!reason || meta.state === 'discarded' || meta.state === 'expired') return null
+    const handle = workspaceHandle(this.runtime, meta)
+    if (reason === 'idle') {
+      const changedAt = await this.runtime.ephemeral.lastChangeAt(handle)
+      if (changedAt !== null && changedAt > Date.parse(meta.lastAccessAt)) {
+        const touched = { ...meta, lastAccessAt: new Date(changedAt).toISOString() }
+        if (!this.dueAt(touched)) {
+          await this.store.write(touched)
+          return 'keptAlive'
+        }
+      }
+    }
+    await this.runtime.ephemeral.destroy(handle)
+    if (meta.state === 'promoted') return 'cleaned'
+    await this.store.write({
+      ...meta,
+      state: 'expired',
+      updatedAt: new Date(this.runtime.now()).toISOString(),
+    })
+    return 'expired'
+  }
+}
+
+function times(meta: SessionMetadata): { createdAt: number; lastAccessAt: number } {
+  return { createdAt: Date.parse(meta.createdAt), lastAccessAt: Date.parse(meta.lastAccessAt) }
+}
+
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => p.replace(/\/+$/, '')
+  return norm(a) === norm(b)
+}

@@ -1,0 +1,250 @@
+/**
+ * Promotion, step by step (DESIGN.md §4): exactly one clean commit whose parent is the durable head of
+ * that moment, only the selected paths changed, refused on overlapping drift, moved with
+ * compare-and-swap, recorded atomically, and answered from the record when repeated.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { diffChanges } from './diff.ts'
+import {
+  BaselineConflictError,
+  GittrixError,
+  InvalidArgumentError,
+  PromoteFailedError,
+  WriteRejectedError,
+} from './errors.ts'
+import type { SessionMetadata } from './metadata.ts'
+import { symlinkStaysInside } from './paths.ts'
+import { assertActive, type SessionRuntime, withDurableLock, workspaceHandle } from './runtime.ts'
+import { selectChanges } from './select.ts'
+import { defaultMessage, withTrailers } from './trailers.ts'
+import type {
+  PromoteOptions,
+  PromoteOutcome,
+  PromoteStrategy,
+  TreeChange,
+  WorkspaceSnapshot,
+} from './types.ts'
+
+/** How many times a lost compare-and-swap is retried (drift re-checked each time). */
+export const MAX_CAS_ATTEMPTS = 8
+
+const STRATEGIES: readonly PromoteStrategy[] = ['auto', 'commit', 'branch', 'pr', 'patch']
+
+/**
+ * Promotes session `id`. Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`, `BASELINE_CONFLICT`,
+ * `PROMOTE_FAILED` (`staging` | `apply` | `cleanup`), `CAPABILITY_MISSING`, `WRITE_REJECTED`,
+ * `WORKTREE_DIRTY`, `EVICTION_RACE`, `INVALID_ARGUMENT`.
+ */
+export async function promoteSession(
+  runtime: SessionRuntime,
+  id: string,
+  options: PromoteOptions,
+): Promise<PromoteOutcome> {
+  const strategy = resolveStrategy(runtime, options)
+  if (options.message !== undefined && typeof options.message !== 'string') {
+    throw new InvalidArgumentError('message must be a string.')
+  }
+  return runtime.store.withLock(id, async () => {
+    const meta = await runtime.store.read(id)
+    const recorded = recordedOutcome(meta)
+    if (recorded) return recorded
+    assertActive(meta)
+    const branch = meta.durableBranch!
+    const handle = workspaceHandle(runtime, meta)
+
+    if (strategy === 'commit') {
+      // A promotion that landed before its record was written (crash) is found by its trailer.
+      const landed = await runtime.durable.findPromotion(branch, meta.baselineSha, id)
+      if (landed) return record(runtime, meta, strategy, { sha: landed, branch }, [], true)
+    }
+
+    const snapshot = await runtime.ephemeral.snapshot(handle)
+    const selected = selectChanges(snapshot.changes, options.selector)
+    await assertPromotable(snapshot, selected)
+    const files = selected.map((c) => c.path)
+    const message = withTrailers(
+      options.message?.trim() || defaultMessage(meta.task, id),
+      id,
+      meta.baselineSha,
+    )
+
+    if (strategy === 'patch') {
+      const head = await runtime.durable.getHead(branch)
+      await assertNoOverlap(runtime, meta.baselineSha, head, files)
+      const diff = await diffChanges(snapshot, selected, runtime.durable)
+      await touch(runtime, meta, snapshot)
+      return { strategy, sha: head, branch, files, alreadyPromoted: false, patch: diff.patch }
+    }
+
+    const target = strategy === 'commit' ? branch : options.branch || `gittrix/promote/${id}`
+    const sha = await withDurableLock(runtime, runtime.durable.ref(branch), () =>
+      applyWithRetries(runtime, meta, snapshot, selected, { branch, target, strategy, message }),
+    )
+    return record(runtime, meta, strategy, { sha, branch: target }, files, false, snapshot)
+  })
+}
+
+function resolveStrategy(runtime: SessionRuntime, options: PromoteOptions): Exclude<PromoteStrategy, 'auto'> {
+  if (!options || typeof options !== 'object') throw new InvalidArgumentError('promote() needs { selector }.')
+  const requested = options.strategy ?? 'auto'
+  if (!STRATEGIES.includes(requested)) {
+    throw new InvalidArgumentError(
+      `Unknown strategy ${JSON.stringify(requested)}; use ${STRATEGIES.join(', ')}.`,
+    )
+  }
+  const supported = runtime.durable.capabilities().strategies
+  const strategy = requested === 'auto' ? 'commit' : requested
+  if (!supported.includes(strategy)) {
+    throw new GittrixError(
+      'CAPABILITY_MISSING',
+      `The ${runtime.durable.kind} durable adapter cannot promote with strategy "${strategy}"; it supports ${supported.join(', ')}.`,
+    )
+  }
+  return strategy
+}
+
+/** The recorded result of an earlier promotion, answered as is. */
+function recordedOutcome(meta: SessionMetadata): PromoteOutcome | null {
+  const result = meta.promote.result
+  if (meta.state !== 'promoted' || !result) return null
+  const strategy = meta.promote.strategy === 'auto' ? 'commit' : meta.promote.strategy
+  return { ...result, strategy, files: [...meta.touchedFiles], alreadyPromoted: true }
+}
+
+/** Refuses what must never reach a durable tree: submodules, symlinks leading outside the repository. */
+async function assertPromotable(snapshot: WorkspaceSnapshot, selected: readonly TreeChange[]): Promise<void> {
+  const submodules = selected.filter((c) => c.newMode === '160000')
+  if (submodules.length) {
+    throw new PromoteFailedError(
+      'staging',
+      `Submodules cannot be promoted: ${submodules.map((c) => c.path).join(', ')}.`,
+      {
+        paths: submodules.map((c) => c.path),
+      },
+    )
+  }
+  const links = selected.filter((c) => c.newMode === '120000' && c.newOid)
+  if (links.length === 0) return
+  const targets = await snapshot.blobs.readBlobs(links.map((c) => c.newOid!))
+  for (const link of links) {
+    const target = Buffer.from(targets.get(link.newOid!) ?? []).toString('utf8')
+    if (!symlinkStaysInside(link.path, target)) {
+      throw new WriteRejectedError(
+        link.path,
+        `it is a symlink to ${JSON.stringify(target)}, outside the repository`,
+      )
+    }
+  }
+}
+
+/** Invariant 4: refuses when any selected path changed on the durable branch since the baseline. */
+async function assertNoOverlap(
+  runtime: SessionRuntime,
+  baseline: string,
+  head: string,
+  files: readonly string[],
+): Promise<void> {
+  if (head === baseline) return
+  const changed = new Set(await runtime.durable.changedPaths(baseline, head))
+  const conflicting = files.filter((path) => changed.has(path))
+  if (conflicting.length) throw new BaselineConflictError(conflicting, head, baseline)
+}
+
+async function applyWithRetries(
+  runtime: SessionRuntime,
+  meta: SessionMetadata,
+  snapshot: WorkspaceSnapshot,
+  selected: readonly TreeChange[],
+  plan: { branch: string; target: string; strategy: 'commit' | 'branch' | 'pr'; message: string },
+): Promise<string> {
+  const paths = selected.map((c) => ({ path: c.path, mode: c.newMode, oid: c.newOid }))
+  for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+    const head = await runtime.durable.getHead(plan.branch)
+    await assertNoOverlap(
+      runtime,
+      meta.baselineSha,
+      head,
+      paths.map((p) => p.path),
+    )
+    let result: Awaited<ReturnType<typeof runtime.durable.applyCommit>>
+    try {
+      result = await runtime.durable.applyCommit({
+        branch: plan.target,
+        parent: head,
+        expectedOld: plan.strategy === 'commit' ? head : null,
+        paths,
+        blobs: snapshot.blobs,
+        message: plan.message,
+      })
+    } catch (error) {
+      if (error instanceof GittrixError && error.code !== 'GIT_FAILED') throw error
+      throw new PromoteFailedError(
+        'apply',
+        `Writing to the durable branch failed; it is unchanged. ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      )
+    }
+    if (result.moved) return result.sha
+    if (plan.strategy !== 'commit') {
+      const landed = await runtime.durable.findPromotion(plan.target, meta.baselineSha, meta.id)
+      if (landed) return landed
+      throw new PromoteFailedError(
+        'apply',
+        `Branch ${plan.target} already exists. Pass another branch name, or delete it.`,
+      )
+    }
+    await sleep(Math.floor(Math.random() * 20 * attempt))
+  }
+  throw new PromoteFailedError(
+    'apply',
+    `The durable branch ${plan.branch} kept moving during ${MAX_CAS_ATTEMPTS} attempts; nothing was written. Promote again.`,
+  )
+}
+
+/** Records the promotion atomically, then evicts the workspace when the policy says so. */
+async function record(
+  runtime: SessionRuntime,
+  meta: SessionMetadata,
+  strategy: Exclude<PromoteStrategy, 'auto' | 'patch'>,
+  result: { sha: string; branch: string },
+  files: string[],
+  alreadyPromoted: boolean,
+  snapshot?: WorkspaceSnapshot,
+): Promise<PromoteOutcome> {
+  const now = new Date(runtime.now()).toISOString()
+  const touchedFiles = snapshot ? snapshot.changes.map((c) => c.path) : meta.touchedFiles
+  const next: SessionMetadata = {
+    ...meta,
+    state: 'promoted',
+    updatedAt: now,
+    lastAccessAt: now,
+    touchedFiles,
+    promote: { strategy, result },
+  }
+  try {
+    await runtime.store.write(next)
+  } catch (error) {
+    throw new PromoteFailedError(
+      'cleanup',
+      `The commit ${result.sha} landed on ${result.branch}, but recording it failed (${(error as Error).message}). ` +
+        'Promoting again finds it and records it.',
+      { cause: error },
+    )
+  }
+  if (meta.evictionPolicy.untilPromote) {
+    // The promotion is recorded; a failed eviction is retried by the next sweep.
+    await runtime.ephemeral.destroy(workspaceHandle(runtime, meta)).catch(() => {})
+  }
+  return { ...result, strategy, files: files.length ? files : touchedFiles, alreadyPromoted }
+}
+
+async function touch(
+  runtime: SessionRuntime,
+  meta: SessionMetadata,
+  snapshot: WorkspaceSnapshot,
+): Promise<void> {
+  const now = new Date(runtime.now()).toISOString()
+  await runtime.store.write({ ...meta, lastAccessAt: now, touchedFiles: snapshot.changes.map((c) => c.path) })
+}

@@ -1,0 +1,323 @@
+/**
+ * The two faces of a session. `UserSession` reviews and decides (diff, promote, discard, extend);
+ * `AgentSession` only works in the workspace. An AgentSession holds nothing that can promote: its
+ * private field keeps just the six agent operations, and its class has no other methods.
+ */
+import { diffChanges } from './diff.ts'
+import { FileNotFoundError, InvalidArgumentError } from './errors.ts'
+import { resolveEviction } from './eviction.ts'
+import type { SessionMetadata } from './metadata.ts'
+import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
+import { promoteSession } from './promote.ts'
+import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
+import { selectChanges } from './select.ts'
+import type {
+  ListEntry,
+  PromoteOptions,
+  PromoteOutcome,
+  SessionDiff,
+  TreeChange,
+  WorkspaceSnapshot,
+} from './types.ts'
+
+/** Options for `write`. */
+export interface WriteOptions {
+  /** Set (`true`) or clear (`false`) the executable bit; omitted keeps the file's current mode. */
+  executable?: boolean
+}
+
+/** Options for `diff`. */
+export interface DiffOptions {
+  /** Limit the diff to these touched paths or globs. */
+  paths?: string[]
+}
+
+/** The operations an agent may use. */
+interface AgentOperations {
+  read(path: string): Promise<Uint8Array>
+  write(path: string, content: Uint8Array | string, options?: WriteOptions): Promise<void>
+  delete(path: string): Promise<void>
+  list(dir?: string, options?: { recursive?: boolean }): Promise<ListEntry[]>
+  diff(options?: DiffOptions): Promise<string>
+  commit(message: string): Promise<string>
+}
+
+/** Every operation on one session, bound to its id. Internal. */
+class SessionOperations implements AgentOperations {
+  readonly id: string
+  private readonly runtime: SessionRuntime
+
+  constructor(runtime: SessionRuntime, id: string) {
+    this.runtime = runtime
+    this.id = id
+  }
+
+  /** Reads metadata, requires `active`, runs `fn`, then bumps `lastAccessAt` (all under the session lock). */
+  private async active<T>(
+    fn: (meta: SessionMetadata) => Promise<T>,
+    snapshot?: () => WorkspaceSnapshot | undefined,
+  ): Promise<T> {
+    const { store } = this.runtime
+    return store.withLock(this.id, async () => {
+      const meta = await store.read(this.id)
+      assertActive(meta)
+      const result = await fn(meta)
+      const now = new Date(this.runtime.now()).toISOString()
+      const taken = snapshot?.()
+      await store.write({
+        ...meta,
+        lastAccessAt: now,
+        ...(taken ? { touchedFiles: taken.changes.map((c) => c.path) } : {}),
+      })
+      return result
+    })
+  }
+
+  private handle(meta: SessionMetadata) {
+    return workspaceHandle(this.runtime, meta)
+  }
+
+  info(): Promise<SessionMetadata> {
+    return this.runtime.store.read(this.id)
+  }
+
+  read(path: string): Promise<Uint8Array> {
+    const rel = normalizeRepoPath(path)
+    return this.active(async (meta) => {
+      const bytes = await this.runtime.ephemeral.read(this.handle(meta), rel)
+      if (bytes === null) throw new FileNotFoundError(rel, `session ${this.id}`)
+      return bytes
+    })
+  }
+
+  write(path: string, content: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
+    const rel = normalizeRepoPath(path)
+    if (typeof content !== 'string' && !(content instanceof Uint8Array)) {
+      throw new InvalidArgumentError('write() content must be a Uint8Array or a string.')
+    }
+    const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content
+    return this.active((meta) => this.runtime.ephemeral.write(this.handle(meta), rel, bytes, options))
+  }
+
+  delete(path: string): Promise<void> {
+    const rel = normalizeRepoPath(path)
+    return this.active((meta) => this.runtime.ephemeral.delete(this.handle(meta), rel))
+  }
+
+  list(dir?: string, options: { recursive?: boolean } = {}): Promise<ListEntry[]> {
+    const rel = normalizeRepoDir(dir)
+    return this.active((meta) => this.runtime.ephemeral.list(this.handle(meta), rel, options))
+  }
+
+  commit(message: string): Promise<string> {
+    if (typeof message !== 'string' || !message.trim())
+      throw new InvalidArgumentError('commit() needs a message.')
+    return this.active((meta) => this.runtime.ephemeral.commit(this.handle(meta), message))
+  }
+
+  async diff(options: DiffOptions = {}): Promise<string> {
+    return (await this.diffDetails(options)).patch
+  }
+
+  diffDetails(options: DiffOptions = {}): Promise<SessionDiff> {
+    let snapshot: WorkspaceSnapshot | undefined
+    return this.active(
+      async (meta) => {
+        snapshot = await this.runtime.ephemeral.snapshot(this.handle(meta))
+        const changes = pick(snapshot.changes, options.paths)
+        return diffChanges(snapshot, changes, this.runtime.durable)
+      },
+      () => snapshot,
+    )
+  }
+
+  touchedFiles(): Promise<TreeChange[]> {
+    let snapshot: WorkspaceSnapshot | undefined
+    return this.active(
+      async (meta) => {
+        snapshot = await this.runtime.ephemeral.snapshot(this.handle(meta))
+        return snapshot.changes
+      },
+      () => snapshot,
+    )
+  }
+
+  promote(options: PromoteOptions): Promise<PromoteOutcome> {
+    return promoteSession(this.runtime, this.id, options)
+  }
+
+  /** Destroys the workspace and marks the session `discarded`. Idempotent. */
+  async discard(): Promise<SessionMetadata> {
+    const { store, ephemeral } = this.runtime
+    return store.withLock(this.id, async () => {
+      const meta = await store.read(this.id)
+      await ephemeral.destroy(this.handle(meta))
+      if (meta.state !== 'active') return meta
+      const now = new Date(this.runtime.now()).toISOString()
+      const next: SessionMetadata = { ...meta, state: 'discarded', updatedAt: now }
+      await store.write(next)
+      return next
+    })
+  }
+
+  /**
+   * Keeps the session alive for at least `ms` more from now: bumps `lastAccessAt`, raises `ttlIdleMs`
+   * to `ms` if lower, and pushes an absolute limit out so it ends no sooner than now + `ms`.
+   */
+  async extend(ms: number): Promise<SessionMetadata> {
+    if (!Number.isSafeInteger(ms) || ms <= 0) {
+      throw new InvalidArgumentError(
+        `extend() takes a positive whole number of ms, not ${JSON.stringify(ms)}.`,
+      )
+    }
+    const { store } = this.runtime
+    return store.withLock(this.id, async () => {
+      const meta = await store.read(this.id)
+      assertActive(meta)
+      const now = this.runtime.now()
+      const policy = { ...meta.evictionPolicy }
+      if (policy.ttlIdleMs !== null && policy.ttlIdleMs < ms) policy.ttlIdleMs = ms
+      if (policy.ttlAbsoluteMs !== null) {
+        const needed = now + ms - Date.parse(meta.createdAt)
+        if (policy.ttlAbsoluteMs < needed) policy.ttlAbsoluteMs = needed
+      }
+      const iso = new Date(now).toISOString()
+      const next: SessionMetadata = {
+        ...meta,
+        evictionPolicy: resolveEviction(policy, {}),
+        lastAccessAt: iso,
+        updatedAt: iso,
+      }
+      await store.write(next)
+      return next
+    })
+  }
+}
+
+function pick(changes: TreeChange[], paths: string[] | undefined): TreeChange[] {
+  if (!paths || paths.length === 0) return changes
+  return selectChanges(changes, { mode: 'files', files: paths })
+}
+
+/**
+ * What an agent gets: read, write, delete, list, diff and commit in its workspace, nothing else.
+ * There is no promote, discard or extend here, nor anywhere on the prototype chain.
+ */
+export class AgentSession {
+  /** The session id. */
+  readonly id: string
+  /** The local workspace directory, when the workspace has one (for agents that also use a shell). */
+  readonly workspacePath: string | undefined
+  readonly #ops: AgentOperations
+
+  /** @internal Created by `UserSession.forAgent()`. */
+  constructor(ops: AgentOperations, id: string, workspacePath: string | undefined) {
+    this.#ops = ops
+    this.id = id
+    this.workspacePath = workspacePath
+    Object.freeze(this)
+  }
+
+  /** File content. Throws `FILE_NOT_FOUND`, `WRITE_REJECTED` (unsafe path), `SESSION_EXPIRED`. */
+  read(path: string): Promise<Uint8Array> {
+    return this.#ops.read(path)
+  }
+  /** Writes a file in the workspace (strings as UTF-8). Throws `WRITE_REJECTED`, `SESSION_EXPIRED`. */
+  write(path: string, content: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    return this.#ops.write(path, content, options)
+  }
+  /** Deletes a file, symlink or directory in the workspace; a missing path is fine. */
+  delete(path: string): Promise<void> {
+    return this.#ops.delete(path)
+  }
+  /** Entries under `dir` (default: the root) as git sees them (ignored files excluded). */
+  list(dir?: string, options?: { recursive?: boolean }): Promise<ListEntry[]> {
+    return this.#ops.list(dir, options)
+  }
+  /** The unified patch of the session against its baseline. */
+  diff(options?: DiffOptions): Promise<string> {
+    return this.#ops.diff(options)
+  }
+  /** Records a checkpoint commit in the workspace (never durable). Resolves the commit id. */
+  commit(message: string): Promise<string> {
+    return this.#ops.commit(message)
+  }
+}
+
+/** What the human-facing side gets: everything an agent has, plus review and the decisions. */
+export class UserSession {
+  readonly id: string
+  readonly #ops: SessionOperations
+  readonly #workspacePath: string | undefined
+
+  /** @internal Created by `GitTrix.startSession` / `getSession`. */
+  constructor(runtime: SessionRuntime, meta: SessionMetadata) {
+    this.id = meta.id
+    this.#ops = new SessionOperations(runtime, meta.id)
+    this.#workspacePath = meta.ephemeralPath
+  }
+
+  /** The local workspace directory, if any. */
+  get workspacePath(): string | undefined {
+    return this.#workspacePath
+  }
+  /** The session's metadata as stored now. */
+  info(): Promise<SessionMetadata> {
+    return this.#ops.info()
+  }
+  /** An {@link AgentSession} over the same workspace: no promote, discard or extend. */
+  forAgent(): AgentSession {
+    const ops = this.#ops
+    const agentOps: AgentOperations = {
+      read: (p) => ops.read(p),
+      write: (p, c, o) => ops.write(p, c, o),
+      delete: (p) => ops.delete(p),
+      list: (d, o) => ops.list(d, o),
+      diff: (o) => ops.diff(o),
+      commit: (m) => ops.commit(m),
+    }
+    return new AgentSession(Object.freeze(agentOps), this.id, this.#workspacePath)
+  }
+  read(path: string): Promise<Uint8Array> {
+    return this.#ops.read(path)
+  }
+  write(path: string, content: Uint8Array | string, options?: WriteOptions): Promise<void> {
+    return this.#ops.write(path, content, options)
+  }
+  delete(path: string): Promise<void> {
+    return this.#ops.delete(path)
+  }
+  list(dir?: string, options?: { recursive?: boolean }): Promise<ListEntry[]> {
+    return this.#ops.list(dir, options)
+  }
+  commit(message: string): Promise<string> {
+    return this.#ops.commit(message)
+  }
+  /** The unified patch against the baseline (a string, `git apply`-able). */
+  diff(options?: DiffOptions): Promise<string> {
+    return this.#ops.diff(options)
+  }
+  /** The patch plus per-file data (status, binary, additions, deletions) and totals. */
+  diffDetails(options?: DiffOptions): Promise<SessionDiff> {
+    return this.#ops.diffDetails(options)
+  }
+  /** Every path that differs from the baseline, with modes and blob ids on both sides. */
+  touchedFiles(): Promise<TreeChange[]> {
+    return this.#ops.touchedFiles()
+  }
+  /**
+   * Promotes the selected touched files as one clean commit (see DESIGN.md §4). Repeating it answers
+   * with the recorded result. Throws `BASELINE_CONFLICT`, `PROMOTE_FAILED`, `SESSION_EXPIRED`, ...
+   */
+  promote(options: PromoteOptions): Promise<PromoteOutcome> {
+    return this.#ops.promote(options)
+  }
+  /** Destroys the workspace and marks the session `discarded`. Idempotent. */
+  discard(): Promise<SessionMetadata> {
+    return this.#ops.discard()
+  }
+  /** Keeps the session alive at least `ms` more. Throws `INVALID_ARGUMENT`, `SESSION_EXPIRED`. */
+  extend(ms: number): Promise<SessionMetadata> {
+    return this.#ops.extend(ms)
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * A handle on one git repository (git dir, optional work tree and private index) and the
+ * plumbing Gittrix needs from it. Every call goes through {@link runGit}.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FileMode, TreeChange, TreeEntry } from '../core/types.ts'
+import { type GitResult, type GitRunOptions, runGit, splitNul } from './run-git.ts'
+
+/** The empty tree's id in SHA-1 repositories. */
+export const EMPTY_TREE_SHA1 = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
+const ZERO = /^0+$/
+
+/** Where a {@link GitRepo} points. */
+export interface GitRepoLocation {
+  /** Absolute path of the git directory (`.git`, a bare repository, or a linked worktree's git dir). */
+  gitDir: string
+  /** Work tree to run commands in; omitted for pure object and ref plumbing. */
+  workTree?: string
+  /** A private index file (`GIT_INDEX_FILE`), so the repository's own index is never touched. */
+  indexFile?: string
+}
+
+/** One repository: runs git with `--git-dir` / `--work-tree` set, and offers typed plumbing. */
+export class GitRepo {
+  readonly gitDir: string
+  readonly workTree: string | undefined
+  readonly indexFile: string | undefined
+
+  constructor(location: GitRepoLocation) {
+    this.gitDir = location.gitDir
+    this.workTree = location.workTree
+    this.indexFile = location.indexFile
+  }
+
+  /** The same repository with another work tree and/or index. */
+  with(location: Partial<GitRepoLocation>): GitRepo {
+    return new GitRepo({
+      gitDir: location.gitDir ?? this.gitDir,
+      ...((location.workTree ?? this.workTree) ? { workTree: location.workTree ?? this.workTree } : {}),
+      ...((location.indexFile ?? this.indexFile) ? { indexFile: location.indexFile ?? this.indexFile } : {}),
+    })
+  }
+
+  /** Runs `git <args>` against this repository. Rejects with `GIT_FAILED` (see {@link runGit}). */
+  run(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
+    const prefix = [`--git-dir=${this.gitDir}`]
+    if (this.workTree) prefix.push(`--work-tree=${this.workTree}`)
+    const env = { ...(this.indexFile ? { GIT_INDEX_FILE: this.indexFile } : {}), ...options.env }
+    return runGit([...prefix, ...args], { cwd: this.workTree ?? this.gitDir, ...options, env })
+  }
+
+  /** Runs git and returns trimmed UTF-8 stdout. */
+  async text(args: string[], options?: GitRunOptions): Promise<string> {
+    const { stdout } = await this.run(args, options)
+    return stdout.toString('utf8').trim()
+  }
+
+  /** Resolves `rev` to an object id, or `null` when it does not exist. */
+  async resolve(rev: string): Promise<string | null> {
+    const { stdout, exitCode } = await this.run(
+      ['rev-parse', '--verify', '--quiet', '--end-of-options', rev],
+      {
+        okExitCodes: [1, 128],
+      },
+    )
+    return exitCode === 0 ? stdout.toString('utf8').trim() : null
+  }
+
+  /** The tree id of a commit (or tree). */
+  async treeOf(rev: string): Promise<string> {
+    return this.text(['rev-parse', '--verify', '--end-of-options', `${rev}^{tree}`])
+  }
+
+  /**
+   * Every blob and symlink under `rev` (recursive), optionally limited to `prefix` (a directory path).
+   * Submodule entries (mode 160000) are reported too; callers decide what to do with them.
+   */
+  async listTree(rev: string, prefix?: string): Promise<TreeEntry[]> {
+    const args = ['ls-tree', '-r', '-z', '--full-tree', rev]
+    if (prefix) args.push('--', prefix)
+    const { stdout } = await this.run(args)
+    const entries: TreeEntry[] = []
+    for (const record of splitNul(stdout)) {
+      const tab = record.indexOf('\t')
+      const [mode, , oid] = record.slice(0, tab).split(' ')
+      entries.push({ path: record.slice(tab + 1), mode: mode as FileMode, oid: oid! })
+    }
+    return entries
+  }
+
+  /**
+   * Every path whose blob, mode or existence differs between two trees (or commits), with both sides.
+   * Exact at any size: `diff-tree -r --no-renames`, so a rename is a deletion plus an addition.
+   */
+  async diffTrees(from: string, to: string): Promise<TreeChange[]> {
+    const { stdout } = await this.run(['diff-tree', '-r', '-z', '--no-renames', '--raw', from, to])
+    const fields = splitNul(stdout)
+    const changes: TreeChange[] = []
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const [oldMode, newMode, oldOid, newOid] = fields[i]!.slice(1).split(' ')
+      const path = fields[i + 1]!
+      const deleted = ZERO.test(newMode!)
+      const added = ZERO.test(oldMode!)
+      changes.push({
+        path,
+        status: added ? 'added' : deleted ? 'deleted' : 'modified',
+        oldMode: added ? null : (oldMode as FileMode),
+        newMode: deleted ? null : (newMode as FileMode),
+        oldOid: added ? null : oldOid!,
+        newOid: deleted ? null : newOid!,
+      })
+    }
+    return changes
+  }
+
+  /** The paths (only) that differ between two trees or commits; exact at any size. */
+  async changedPaths(from: string, to: string): Promise<string[]> {
+    const { stdout } = await this.run(['diff-tree', '-r', '-z', '--no-renames', '--name-only', from, to])
+    return splitNul(stdout)
+  }
+
+  /** Reads many objects in one `cat-file --batch` process. Missing ids are absent from the map. */
+  async readObjects(oids: readonly string[]): Promise<Map<string, Buffer>> {
+    const result = new Map<string, Buffer>()
+    const unique = [...new Set(oids)]
+    if (unique.length === 0) return result
+    const { stdout } = await this.run(['cat-file', '--batch'], { input: `${unique.join('\n')}\n` })
+    let offset = 0
+    while (offset < stdout.length) {
+      const newline = stdout.indexOf(10, offset)
+      const header = stdout.subarray(offset, newline).toString('utf8')
+      offset = newline + 1
+      const [oid, type, size] = header.split(' ')
+      if (type === 'missing' || size === undefined) continue
+      const length = Number(size)
+      result.set(oid!, stdout.subarray(offset, offset + length))
+      offset += length + 1
+    }
+    return result
+  }
+
+  /** The subset of `oids` that this repository (with its alternates) does not have. */
+  async missingObjects(oids: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(oids)]
+    if (unique.length === 0) return []
+    const { stdout } = await this.run(['cat-file', '--batch-check=%(objectname)'], {
+      input: `${unique.join('\n')}\n`,
+    })
+    return stdout
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.endsWith(' missing'))
+      .map((line) => line.slice(0, -' missing'.length))
+  }
+
+  /** Copies objects from `source` into this repository: `pack-objects` there, `index-pack` here. */
+  async copyObjectsFrom(source: GitRepo, oids: readonly string[]): Promise<void> {
+    if (oids.length === 0) return
+    const { stdout: pack } = await source.run(['pack-objects', '--stdout', '-q'], {
+      input: `${oids.join('\n')}\n`,
+    })
+    await this.run(['index-pack', '--stdin', '--fix-thin'], { input: pack })
+  }
+
+  /**
+   * Writes blobs with one `fast-import` process and returns their ids in input order.
+   * Used when content comes as bytes rather than from another local repository.
+   */
+  async writeBlobs(contents: readonly Uint8Array[]): Promise<string[]> {
+    if (contents.length === 0) return []
+    const dir = await mkdtemp(join(tmpdir(), 'gittrix-marks-'))
+    try {
+      const marks = join(dir, 'marks')
+      const chunks: Buffer[] = []
+      contents.forEach((bytes, i) => {
+        chunks.push(
+          Buffer.from(`blob\nmark :${i + 1}\ndata ${bytes.byteLength}\n`),
+          Buffer.from(bytes),
+          Buffer.from('\n'),
+        )
+      })
+      chunks.push(Buffer.from('done\n'))
+      await this.run(['fast-import', '--quiet', '--done', `--export-marks=${marks}`], {
+        input: Buffer.concat(chunks),
+      })
+      const ids = new Map<number, string>()
+      for (const line of (await readFile(marks, 'utf8')).split('\n')) {
+        const [mark, oid] = line.split(' ')
+        if (mark && oid) ids.set(Number(mark.slice(1)), oid)
+      }
+      return contents.map((_, i) => ids.get(i + 1)!)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  /**
+   * Builds a tree: `base`'s tree with `changes` applied (a temporary index; the repository's own
+   * index is untouched). Deletions are entries with `mode: null`.
+   */
+  async buildTree(base: string, changes: readonly TreeEntryUpdate[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'gittrix-index-'))
+    try {
+      const scratch = this.with({ indexFile: join(dir, 'index') })
+      await scratch.run(['read-tree', base])
+      const zero = '0'.repeat(40)
+      const lines = changes.map((c) =>
+        c.mode === null ? `0 ${zero}\t${c.path}\0` : `${c.mode} ${c.oid}\t${c.path}\0`,
+      )
+      if (lines.length) await scratch.run(['update-index', '-z', '--index-info'], { input: lines.join('') })
+      return await scratch.text(['write-tree'])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  /**
+   * Creates a commit object (no ref moves). Author and committer come from git's configuration
+   * and `GIT_AUTHOR_*` / `GIT_COMMITTER_*`, falling back to `identity` when none is configured.
+   */
+  async commitTree(
+    tree: string,
+    parents: readonly string[],
+    message: string,
+    identity?: GitIdentity,
+  ): Promise<string> {
+    const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])]
+    const env = identity ? await this.identityEnv(identity) : {}
+    return this.text(args, { input: message, env })
+  }
+
+  /** Environment that supplies `fallback` only for the identity parts git has no configuration for. */
+  private async identityEnv(fallback: GitIdentity): Promise<Record<string, string>> {
+    const env: Record<string, string> = {}
+    const configured = async (key: string): Promise<boolean> => {
+      const { exitCode } = await this.run(['config', '--get', key], { okExitCodes: [1] })
+      return exitCode === 0
+    }
+    const [hasName, hasEmail] = await Promise.all([configured('user.name'), configured('user.email')])
+    for (const role of ['AUTHOR', 'COMMITTER'] as const) {
+      if (!hasName && !process.env[`GIT_${role}_NAME`]) env[`GIT_${role}_NAME`] = fallback.name
+      if (!hasEmail && !process.env[`GIT_${role}_EMAIL`]) env[`GIT_${role}_EMAIL`] = fallback.email
+    }
+    return env
+  }
+
+  /**
+   * Compare-and-swap: moves `ref` to `next` only if it currently is `expected` (`null`: must not exist).
+   * Resolves `true` on success and `false` when the ref had another value; other failures reject.
+   */
+  async compareAndSwapRef(
+    ref: string,
+    next: string,
+    expected: string | null,
+    reason: string,
+  ): Promise<boolean> {
+    const { exitCode, stderr } = await this.run(['update-ref', '-m', reason, ref, next, expected ?? ''], {
+      okExitCodes: [1, 128],
+    })
+    if (exitCode === 0) return true
+    const current = await this.resolve(ref)
+    if (current !== expected) return false
+    throw new Error(`update-ref ${ref} failed: ${stderr.trim()}`)
+  }
+}
+
+/** One path to set (mode + blob id) or delete (`mode: null`) when building a tree. */
+export interface TreeEntryUpdate {
+  path: string
+  mode: FileMode | null
+  oid: string | null
+}
+
+/** A fallback author/committer identity. */
+export interface GitIdentity {
+  name: string
+  email: string
+}

@@ -1,0 +1,131 @@
+/**
+ * The one typed runner for the git CLI: argument arrays (never a shell string), a timeout,
+ * no terminal prompts, an environment cleaned of inherited `GIT_*` redirections, and
+ * secret redaction in every error.
+ */
+import { spawn } from 'node:child_process'
+import { GittrixError } from '../core/errors.ts'
+import { redact } from './redact.ts'
+
+/** Options for {@link runGit}. */
+export interface GitRunOptions {
+  /** Working directory for git. */
+  cwd?: string
+  /** Bytes written to git's stdin (then closed). */
+  input?: string | Uint8Array
+  /** Extra environment variables (e.g. `GIT_INDEX_FILE`); `undefined` removes a variable. */
+  env?: Record<string, string | undefined>
+  /** Kill git after this many ms. Default 120 000 ms. */
+  timeoutMs?: number
+  /** Exit codes that are not failures (0 always is). Example: `[1]` for `diff --quiet`. */
+  okExitCodes?: number[]
+}
+
+/** What git printed and how it exited. `stdout` is raw bytes; paths in it may be any encoding. */
+export interface GitResult {
+  stdout: Buffer
+  stderr: string
+  exitCode: number
+}
+
+/** Thrown when git exits with a failing code, times out or cannot start. `code` is `GIT_FAILED`. */
+export class GitCommandError extends GittrixError {
+  readonly args: string[]
+  readonly exitCode: number | null
+  readonly stderr: string
+  constructor(args: string[], exitCode: number | null, stderr: string, detail?: string) {
+    const shown = args.map((a) => redact(a))
+    const why = detail ?? (stderr.trim() ? redact(stderr.trim()) : `exit code ${exitCode}`)
+    super('GIT_FAILED', `git ${shown.join(' ')} failed: ${why}`)
+    this.args = shown
+    this.exitCode = exitCode
+    this.stderr = redact(stderr)
+  }
+}
+
+/** Variables that would silently redirect git to another repository, index or object store. */
+const INHERITED_GIT_VARS = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_PREFIX',
+  'GIT_NAMESPACE',
+  'GIT_QUARANTINE_PATH',
+]
+
+function gitEnv(extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of INHERITED_GIT_VARS) delete env[name]
+  env.GIT_TERMINAL_PROMPT = '0'
+  env.GIT_OPTIONAL_LOCKS = '0'
+  for (const [key, value] of Object.entries(extra ?? {})) {
+    if (value === undefined) delete env[key]
+    else env[key] = value
+  }
+  return env
+}
+
+/**
+ * Runs `git <args>` and resolves with its output. Rejects with {@link GitCommandError}
+ * (code `GIT_FAILED`) on a failing exit code, a timeout or a spawn failure; the error's text is redacted.
+ */
+export function runGit(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
+  const timeoutMs = options.timeoutMs ?? 120_000
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: gitEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(new GitCommandError(args, null, '', `could not start git (${error.message}); is git installed?`))
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      const stderr = Buffer.concat(err).toString('utf8')
+      if (timedOut) {
+        reject(new GitCommandError(args, code, stderr, `timed out after ${timeoutMs} ms`))
+        return
+      }
+      const exitCode = code ?? -1
+      if (exitCode !== 0 && !(options.okExitCodes ?? []).includes(exitCode)) {
+        reject(new GitCommandError(args, exitCode, stderr))
+        return
+      }
+      resolve({ stdout: Buffer.concat(out), stderr, exitCode })
+    })
+    // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
+    child.stdin.on('error', () => {})
+    if (options.input !== undefined) child.stdin.end(options.input)
+    else child.stdin.end()
+  })
+}
+
+/** Runs git and returns stdout as UTF-8 with the trailing newline removed. */
+export async function gitText(args: string[], options?: GitRunOptions): Promise<string> {
+  const { stdout } = await runGit(args, options)
+  return stdout.toString('utf8').replace(/\n$/, '')
+}
+
+/** Splits NUL-terminated git output (`-z`) into UTF-8 strings, dropping the final empty field. */
+export function splitNul(output: Buffer): string[] {
+  const text = output.toString('utf8')
+  if (text === '') return []
+  const parts = text.split('\0')
+  if (parts[parts.length - 1] === '') parts.pop()
+  return parts
+}
