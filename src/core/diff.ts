@@ -3,7 +3,7 @@
  * render with `patch.ts`.
  */
 import type { DurableAdapter } from './adapters.ts'
-import { type PatchInput, renderPatch } from './patch.ts'
+import { type PatchInput, type PatchOptions, renderPatch } from './patch.ts'
 import type { SessionDiff, TreeChange, WorkspaceSnapshot } from './types.ts'
 
 /** Renders `changes` (a subset of `snapshot.changes`) as a {@link SessionDiff}. */
@@ -11,6 +11,7 @@ export async function diffChanges(
   snapshot: WorkspaceSnapshot,
   changes: readonly TreeChange[],
   durable: DurableAdapter,
+  options: PatchOptions = {},
 ): Promise<SessionDiff> {
   const oids = changes.flatMap((c) => [c.oldOid, c.newOid]).filter((oid): oid is string => oid !== null)
   // The workspace usually holds both sides (its baseline objects are shared); ask the durable side for the rest.
@@ -22,7 +23,7 @@ export async function diffChanges(
     oldBytes: change.oldOid ? blob(blobs, change.oldOid, change.path) : null,
     newBytes: change.newOid ? blob(blobs, change.newOid, change.path) : null,
   }))
-  return renderPatch(inputs)
+  return renderPatch(inputs, options)
 }
 
 function blob(blobs: Map<string, Uint8Array>, oid: string, path: string): Uint8Array {

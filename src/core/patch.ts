@@ -1,9 +1,12 @@
 /**
- * Git-style unified patches made with the `diff` package: `diff --git a/p b/p` headers, new/deleted
- * file modes, mode changes, `\ No newline at end of file`, and `Binary files a/p and b/p differ`.
- * `git apply` of the result onto the baseline reproduces every text file of the session.
+ * Git-style unified patches: `diff --git a/p b/p` headers, new/deleted file modes, mode changes,
+ * `index` lines, hunks from the `diff` package, `\ No newline at end of file`, and for binary files
+ * either `Binary files a/p and b/p differ` (review) or a `GIT binary patch` (`binary: true`).
+ * `git apply` of a `binary: true` patch onto the baseline reproduces every file of the session; a
+ * review patch reproduces every text file.
  */
-import { formatPatch, type StructuredPatch, structuredPatch } from 'diff'
+import { structuredPatch } from 'diff'
+import { binaryPatchBody } from './binary-patch.ts'
 import type { FileDiff, FileMode, SessionDiff, TreeChange } from './types.ts'
 
 /** One touched path with the bytes on each side (`null` where the path is absent). */
@@ -11,6 +14,14 @@ export interface PatchInput {
   change: TreeChange
   oldBytes: Uint8Array | null
   newBytes: Uint8Array | null
+}
+
+/** Rendering options. */
+export interface PatchOptions {
+  /** Emit `GIT binary patch` hunks (and full object ids) so binary files apply too. Default false. */
+  binary?: boolean
+  /** Lines of context around each change. Default 3. */
+  context?: number
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -27,7 +38,7 @@ function asText(bytes: Uint8Array | null): string | null {
 }
 
 /** Renders every input (sorted by path) into one patch plus per-file stats. */
-export function renderPatch(inputs: readonly PatchInput[]): SessionDiff {
+export function renderPatch(inputs: readonly PatchInput[], options: PatchOptions = {}): SessionDiff {
   const sorted = [...inputs].sort((a, b) =>
     a.change.path < b.change.path ? -1 : a.change.path > b.change.path ? 1 : 0,
   )
@@ -36,7 +47,7 @@ export function renderPatch(inputs: readonly PatchInput[]): SessionDiff {
   let additions = 0
   let deletions = 0
   for (const input of sorted) {
-    const { text, file } = renderFile(input)
+    const { text, file } = renderFile(input, options)
     parts.push(text)
     files.push(file)
     additions += file.additions
@@ -46,87 +57,104 @@ export function renderPatch(inputs: readonly PatchInput[]): SessionDiff {
 }
 
 /**
- * Renders one path. A change between a file and a symlink (or submodule) is a deletion plus an
- * addition, as git prints it.
+ * Renders one path. A change between a file and a symlink is a deletion plus an addition, as git
+ * prints it.
  */
-export function renderFile(input: PatchInput): { text: string; file: FileDiff } {
+export function renderFile(input: PatchInput, options: PatchOptions = {}): { text: string; file: FileDiff } {
   const { change } = input
   if (change.oldMode && change.newMode && isSymlink(change.oldMode) !== isSymlink(change.newMode)) {
-    const removed = renderFile({
-      change: { ...change, status: 'deleted', newMode: null, newOid: null },
-      oldBytes: input.oldBytes,
-      newBytes: null,
-    })
-    const added = renderFile({
-      change: { ...change, status: 'added', oldMode: null, oldOid: null },
-      oldBytes: null,
-      newBytes: input.newBytes,
-    })
+    const removed = renderFile(
+      {
+        change: { ...change, status: 'deleted', newMode: null, newOid: null },
+        oldBytes: input.oldBytes,
+        newBytes: null,
+      },
+      options,
+    )
+    const added = renderFile(
+      {
+        change: { ...change, status: 'added', oldMode: null, oldOid: null },
+        oldBytes: null,
+        newBytes: input.newBytes,
+      },
+      options,
+    )
     return {
       text: removed.text + added.text,
       file: {
         ...added.file,
         status: 'modified',
         oldMode: change.oldMode,
-        additions: added.file.additions,
         deletions: removed.file.deletions,
         binary: removed.file.binary || added.file.binary,
       },
     }
   }
 
-  const path = change.path
-  const header: StructuredPatch = {
-    oldFileName: change.status === 'added' ? '/dev/null' : `a/${path}`,
-    newFileName: change.status === 'deleted' ? '/dev/null' : `b/${path}`,
-    oldHeader: undefined,
-    newHeader: undefined,
-    hunks: [],
-    isGit: true,
-    isCreate: change.status === 'added',
-    isDelete: change.status === 'deleted',
-    ...(change.oldMode && (change.status === 'deleted' || change.oldMode !== change.newMode)
-      ? { oldMode: change.oldMode }
-      : {}),
-    ...(change.newMode && (change.status === 'added' || change.oldMode !== change.newMode)
-      ? { newMode: change.newMode }
-      : {}),
-  }
   const oldText = asText(input.oldBytes)
   const newText = asText(input.newBytes)
-  const base = { path, status: change.status, oldMode: change.oldMode, newMode: change.newMode }
+  const binary = oldText === null || newText === null
+  const base = { path: change.path, status: change.status, oldMode: change.oldMode, newMode: change.newMode }
+  const header = gitHeader(change, binary && options.binary === true)
 
-  if (oldText === null || newText === null) {
-    const from = change.status === 'added' ? '/dev/null' : quoteGitPath(`a/${path}`)
-    const to = change.status === 'deleted' ? '/dev/null' : quoteGitPath(`b/${path}`)
-    const sameContent = change.oldOid !== null && change.oldOid === change.newOid
-    const body = sameContent ? '' : `Binary files ${from} and ${to} differ\n`
-    return { text: formatPatch(header) + body, file: { ...base, binary: true, additions: 0, deletions: 0 } }
+  if (binary) {
+    const from = change.status === 'added' ? '/dev/null' : quoteGitPath(`a/${change.path}`)
+    const to = change.status === 'deleted' ? '/dev/null' : quoteGitPath(`b/${change.path}`)
+    const contentChanged = change.oldOid !== change.newOid
+    const body = !contentChanged
+      ? ''
+      : options.binary
+        ? binaryPatchBody(input.oldBytes, input.newBytes)
+        : `Binary files ${from} and ${to} differ\n`
+    return { text: header + body, file: { ...base, binary: true, additions: 0, deletions: 0 } }
   }
 
-  const { hunks } = structuredPatch(
-    header.oldFileName!,
-    header.newFileName!,
-    oldText,
-    newText,
-    undefined,
-    undefined,
-    {
-      context: 3,
-    },
-  )
+  const { hunks } = structuredPatch('', '', oldText, newText, undefined, undefined, {
+    context: options.context ?? 3,
+  })
   let additions = 0
   let deletions = 0
-  for (const hunk of hunks) {
-    for (const line of hunk.lines) {
-      if (line.startsWith('+')) additions += 1
-      else if (line.startsWith('-')) deletions += 1
+  let body = ''
+  if (hunks.length) {
+    body += `--- ${change.status === 'added' ? '/dev/null' : quoteGitPath(`a/${change.path}`)}\n`
+    body += `+++ ${change.status === 'deleted' ? '/dev/null' : quoteGitPath(`b/${change.path}`)}\n`
+    for (const hunk of hunks) {
+      body += `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@\n`
+      for (const line of hunk.lines) {
+        if (line.startsWith('+')) additions += 1
+        else if (line.startsWith('-')) deletions += 1
+        body += `${line}\n`
+      }
     }
   }
-  return {
-    text: formatPatch({ ...header, hunks }),
-    file: { ...base, binary: false, additions, deletions },
+  return { text: header + body, file: { ...base, binary: false, additions, deletions } }
+}
+
+/** `diff --git` line plus git's extended headers (modes, `index`). */
+function gitHeader(change: TreeChange, fullIndex: boolean): string {
+  const a = quoteGitPath(`a/${change.path}`)
+  const b = quoteGitPath(`b/${change.path}`)
+  let out = `diff --git ${a} ${b}\n`
+  if (change.status === 'added') out += `new file mode ${change.newMode}\n`
+  else if (change.status === 'deleted') out += `deleted file mode ${change.oldMode}\n`
+  else if (change.oldMode !== change.newMode)
+    out += `old mode ${change.oldMode}\nnew mode ${change.newMode}\n`
+  if (change.oldOid !== change.newOid) {
+    const length = (change.oldOid ?? change.newOid ?? '').length
+    const id = (oid: string | null) => {
+      const full = oid ?? '0'.repeat(length)
+      return fullIndex ? full : full.slice(0, 7)
+    }
+    const mode = change.status === 'modified' && change.oldMode === change.newMode ? ` ${change.newMode}` : ''
+    out += `index ${id(change.oldOid)}..${id(change.newOid)}${mode}\n`
   }
+  return out
+}
+
+/** A hunk range as git prints it: `start,count`, `start` alone when count is 1, `start-1,0` when empty. */
+function range(start: number, count: number): string {
+  if (count === 0) return `${start - 1},0`
+  return count === 1 ? `${start}` : `${start},${count}`
 }
 
 function isSymlink(mode: FileMode): boolean {

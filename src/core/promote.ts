@@ -71,7 +71,7 @@ export async function promoteSession(
     if (strategy === 'patch') {
       const head = await runtime.durable.getHead(branch)
       await assertNoOverlap(runtime, meta.baselineSha, head, files)
-      const diff = await diffChanges(snapshot, selected, runtime.durable)
+      const diff = await diffChanges(snapshot, selected, runtime.durable, { binary: true })
       await touch(runtime, meta, snapshot)
       return { strategy, sha: head, branch, files, alreadyPromoted: false, patch: diff.patch }
     }

@@ -30,6 +30,11 @@ export interface WriteOptions {
 export interface DiffOptions {
   /** Limit the diff to these touched paths or globs. */
   paths?: string[]
+  /**
+   * Emit `GIT binary patch` hunks with full object ids, so `git apply` reproduces binary files too.
+   * Default false: binary files show as `Binary files a/p and b/p differ`, as in a review.
+   */
+  binary?: boolean
 }
 
 /** The operations an agent may use. */
@@ -125,7 +130,7 @@ class SessionOperations implements AgentOperations {
       async (meta) => {
         snapshot = await this.runtime.ephemeral.snapshot(this.handle(meta))
         const changes = pick(snapshot.changes, options.paths)
-        return diffChanges(snapshot, changes, this.runtime.durable)
+        return diffChanges(snapshot, changes, this.runtime.durable, { binary: options.binary === true })
       },
       () => snapshot,
     )
