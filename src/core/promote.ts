@@ -52,8 +52,10 @@ export async function promoteSession(
     const branch = meta.durableBranch!
     const handle = workspaceHandle(runtime, meta)
 
-    if (strategy === 'commit') {
+    const head = await runtime.durable.getHead(branch)
+    if (strategy === 'commit' && head !== meta.baselineSha) {
       // A promotion that landed before its record was written (crash) is found by its trailer.
+      // With the head still at the baseline nothing can have landed, so no lookup is needed.
       const landed = await runtime.durable.findPromotion(branch, meta.baselineSha, id)
       if (landed) return record(runtime, meta, strategy, { sha: landed, branch }, [], true)
     }
@@ -69,7 +71,6 @@ export async function promoteSession(
     )
 
     if (strategy === 'patch') {
-      const head = await runtime.durable.getHead(branch)
       await assertNoOverlap(runtime, meta.baselineSha, head, files)
       const diff = await diffChanges(snapshot, selected, runtime.durable, { binary: true })
       await touch(runtime, meta, snapshot)
@@ -78,7 +79,7 @@ export async function promoteSession(
 
     const target = strategy === 'commit' ? branch : options.branch || `gittrix/promote/${id}`
     const sha = await withDurableLock(runtime, runtime.durable.ref(branch), () =>
-      applyWithRetries(runtime, meta, snapshot, selected, { branch, target, strategy, message }),
+      applyWithRetries(runtime, meta, snapshot, selected, { branch, target, strategy, message, head }),
     )
     return record(runtime, meta, strategy, { sha, branch: target }, files, false, snapshot)
   })
@@ -155,11 +156,12 @@ async function applyWithRetries(
   meta: SessionMetadata,
   snapshot: WorkspaceSnapshot,
   selected: readonly TreeChange[],
-  plan: { branch: string; target: string; strategy: 'commit' | 'branch' | 'pr'; message: string },
+  plan: { branch: string; target: string; strategy: 'commit' | 'branch' | 'pr'; message: string; head: string },
 ): Promise<string> {
   const paths = selected.map((c) => ({ path: c.path, mode: c.newMode, oid: c.newOid }))
   for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
-    const head = await runtime.durable.getHead(plan.branch)
+    // The first attempt uses the head read at the start; a lost race reads it again.
+    const head = attempt === 1 ? plan.head : await runtime.durable.getHead(plan.branch)
     await assertNoOverlap(
       runtime,
       meta.baselineSha,
