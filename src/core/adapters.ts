@@ -69,6 +69,11 @@ export interface DurableAdapter {
   /** Builds the commit (parent + paths), then moves the branch with compare-and-swap. */
   applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult>
   /**
+   * Opens (or finds the open) pull request from `head` into `base`. Present on hosts with pull requests;
+   * strategy `pr` needs it. Resolves its URL and number.
+   */
+  openPullRequest?(request: PullRequestRequest): Promise<{ url: string; number: number }>
+  /**
    * The absolute git directory (common dir) of a durable repository on this machine. Present only on
    * local durable adapters; local clone / worktree workspaces need it.
    */
@@ -78,6 +83,23 @@ export interface DurableAdapter {
    * or `null`. Lets a crashed or repeated promotion find the one that already landed.
    */
   findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null>
+}
+
+/** What a pull request for a promotion says. */
+export interface PullRequestRequest {
+  /** Branch holding the clean commit. */
+  head: string
+  /** The durable branch. */
+  base: string
+  /** The commit message's subject. */
+  title: string
+  /** The full commit message (trailers included). */
+  message: string
+  sessionId: string
+  task: string
+  baselineSha: string
+  /** The promoted paths. */
+  files: string[]
 }
 
 /** What an ephemeral workspace is. */

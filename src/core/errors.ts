@@ -20,6 +20,7 @@ export type GittrixErrorCode =
   | 'REF_NOT_FOUND'
   | 'WORKTREE_DIRTY'
   | 'INVALID_ARGUMENT'
+  | 'BRANCH_PROTECTED'
   | 'GIT_FAILED'
 
 /** Base class of every Gittrix error: `code` is stable, `message` is for people. */
@@ -193,4 +194,20 @@ export class InvalidArgumentError extends GittrixError {
 /** True when `error` is a {@link GittrixError} with the given code. */
 export function isGittrixError(error: unknown, code?: GittrixErrorCode): error is GittrixError {
   return error instanceof GittrixError && (code === undefined || error.code === code)
+}
+
+/**
+ * `BRANCH_PROTECTED`: the durable host refused a direct write to the branch (branch protection or a
+ * ruleset). Strategy `auto` falls back to a pull request; `commit` reports it.
+ */
+export class BranchProtectedError extends GittrixError {
+  readonly branch: string
+  constructor(branch: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      'BRANCH_PROTECTED',
+      `${branch} refuses direct writes (${detail}). Promote with strategy "pr" (or "auto"), or let Gittrix bypass the rule.`,
+      options,
+    )
+    this.branch = branch
+  }
 }

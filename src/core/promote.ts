@@ -9,6 +9,7 @@ import {
   BaselineConflictError,
   GittrixError,
   InvalidArgumentError,
+  isGittrixError,
   PromoteFailedError,
   WriteRejectedError,
 } from './errors.ts'
@@ -20,6 +21,7 @@ import { defaultMessage, withTrailers } from './trailers.ts'
 import type {
   PromoteOptions,
   PromoteOutcome,
+  PromoteResult,
   PromoteStrategy,
   TreeChange,
   WorkspaceSnapshot,
@@ -33,7 +35,8 @@ const STRATEGIES: readonly PromoteStrategy[] = ['auto', 'commit', 'branch', 'pr'
 /**
  * Promotes session `id`. Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`, `BASELINE_CONFLICT`,
  * `PROMOTE_FAILED` (`staging` | `apply` | `cleanup`), `CAPABILITY_MISSING`, `WRITE_REJECTED`,
- * `WORKTREE_DIRTY`, `EVICTION_RACE`, `INVALID_ARGUMENT`.
+ * `WORKTREE_DIRTY`, `EVICTION_RACE`, `INVALID_ARGUMENT`, `BRANCH_PROTECTED` (strategy `commit` only:
+ * `auto` opens a pull request instead when the adapter can).
  */
 export async function promoteSession(
   runtime: SessionRuntime,
@@ -77,12 +80,77 @@ export async function promoteSession(
       return { strategy, sha: head, branch, files, alreadyPromoted: false, patch: diff.patch }
     }
 
-    const target = strategy === 'commit' ? branch : options.branch || `gittrix/promote/${id}`
-    const sha = await withDurableLock(runtime, runtime.durable.ref(branch), () =>
-      applyWithRetries(runtime, meta, snapshot, selected, { branch, target, strategy, message, head }),
-    )
-    return record(runtime, meta, strategy, { sha, branch: target }, files, false, snapshot)
+    const land = (how: 'commit' | 'branch' | 'pr') => {
+      const target = how === 'commit' ? branch : options.branch || `gittrix/promote/${id}`
+      return withDurableLock(runtime, runtime.durable.ref(branch), async () => {
+        const sha = await applyWithRetries(runtime, meta, snapshot, selected, {
+          branch,
+          target,
+          strategy: how,
+          message,
+          head,
+        })
+        return { sha, target }
+      })
+    }
+    let applied = strategy
+    let landed: { sha: string; target: string }
+    try {
+      landed = await land(strategy)
+    } catch (error) {
+      // `auto` on a branch that refuses direct writes (protection, rulesets) becomes a pull request.
+      const fallBack =
+        (options.strategy ?? 'auto') === 'auto' &&
+        isGittrixError(error, 'BRANCH_PROTECTED') &&
+        runtime.durable.capabilities().strategies.includes('pr')
+      if (!fallBack) throw error
+      applied = 'pr'
+      landed = await land('pr')
+    }
+    const result: PromoteResult = { sha: landed.sha, branch: landed.target }
+    if (applied === 'pr')
+      result.prUrl = await openPullRequest(runtime, meta, {
+        head: landed.target,
+        base: branch,
+        message,
+        files,
+      })
+    return record(runtime, meta, applied, result, files, false, snapshot)
   })
+}
+
+/** Opens the pull request for a promotion branch. A failure leaves the branch; promoting again retries. */
+async function openPullRequest(
+  runtime: SessionRuntime,
+  meta: SessionMetadata,
+  pr: { head: string; base: string; message: string; files: string[] },
+): Promise<string> {
+  const open = runtime.durable.openPullRequest
+  if (!open)
+    throw new GittrixError(
+      'CAPABILITY_MISSING',
+      `The ${runtime.durable.kind} durable adapter cannot open pull requests.`,
+    )
+  try {
+    const { url } = await open.call(runtime.durable, {
+      head: pr.head,
+      base: pr.base,
+      title: pr.message.split('\n')[0]!,
+      message: pr.message,
+      sessionId: meta.id,
+      task: meta.task,
+      baselineSha: meta.baselineSha,
+      files: pr.files,
+    })
+    return url
+  } catch (error) {
+    if (error instanceof GittrixError && error.code !== 'GIT_FAILED') throw error
+    throw new PromoteFailedError(
+      'apply',
+      `The clean commit is on branch ${pr.head}, but opening the pull request failed (${(error as Error).message}). Promote again to retry.`,
+      { cause: error },
+    )
+  }
 }
 
 function resolveStrategy(runtime: SessionRuntime, options: PromoteOptions): Exclude<PromoteStrategy, 'auto'> {
@@ -156,7 +224,13 @@ async function applyWithRetries(
   meta: SessionMetadata,
   snapshot: WorkspaceSnapshot,
   selected: readonly TreeChange[],
-  plan: { branch: string; target: string; strategy: 'commit' | 'branch' | 'pr'; message: string; head: string },
+  plan: {
+    branch: string
+    target: string
+    strategy: 'commit' | 'branch' | 'pr'
+    message: string
+    head: string
+  },
 ): Promise<string> {
   const paths = selected.map((c) => ({ path: c.path, mode: c.newMode, oid: c.newOid }))
   for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
@@ -210,7 +284,7 @@ async function record(
   runtime: SessionRuntime,
   meta: SessionMetadata,
   strategy: Exclude<PromoteStrategy, 'auto' | 'patch'>,
-  result: { sha: string; branch: string },
+  result: PromoteResult,
   files: string[],
   alreadyPromoted: boolean,
   snapshot?: WorkspaceSnapshot,

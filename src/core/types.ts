@@ -31,6 +31,11 @@ export interface TreeChange {
 export interface BlobSource {
   /** A git directory holding every blob of the snapshot (with its alternates), when there is one. */
   gitDir?: string
+  /**
+   * The repository the blobs already live in, as a durable ref URI without branch (e.g.
+   * `github://owner/repo`). A durable adapter for that same repository reuses the blob ids as they are.
+   */
+  location?: string
   /** Reads blobs by id. Resolves a map; every requested id must be present. */
   readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>>
 }
