@@ -5,6 +5,7 @@
  */
 import type {
   BlobSource,
+  EvictionPolicy,
   FileMode,
   ListEntry,
   PromoteStrategy,
@@ -113,6 +114,19 @@ export interface WorkspaceInfo {
   isGitBacked: boolean
 }
 
+/** What an ephemeral adapter gets to create a workspace. */
+export interface CreateWorkspaceRequest {
+  sessionId: string
+  /** `<store>/<id>`: a directory the adapter may use for private state. */
+  sessionDir: string
+  baselineSha: string
+  durable: DurableAdapter
+  /** Session facts, for adapters that record them with the workspace (e.g. a GitHub start commit). */
+  task?: string
+  durableBranch?: string
+  eviction?: EvictionPolicy
+}
+
 /** Identifies one existing workspace to the adapter. */
 export interface WorkspaceHandle {
   sessionId: string
@@ -136,12 +150,7 @@ export interface EphemeralAdapter {
   readonly kind: string
   capabilities(): EphemeralCapabilities
   /** Creates the workspace at `baselineSha` of `durable`. Must leave nothing behind when it throws. */
-  create(request: {
-    sessionId: string
-    sessionDir: string
-    baselineSha: string
-    durable: DurableAdapter
-  }): Promise<WorkspaceInfo>
+  create(request: CreateWorkspaceRequest): Promise<WorkspaceInfo>
   /** File content, or `null` when the path does not exist. */
   read(workspace: WorkspaceHandle, path: string): Promise<Uint8Array | null>
   /** Writes a file (creating directories). `executable` sets or clears the exec bit; omitted keeps it. */

@@ -130,7 +130,15 @@ export class GitTrix {
     const sessionDir = this.store.sessionDir(id)
     await mkdir(sessionDir, { recursive: false })
     try {
-      const workspace = await ephemeral.create({ sessionId: id, sessionDir, baselineSha, durable })
+      const workspace = await ephemeral.create({
+        sessionId: id,
+        sessionDir,
+        baselineSha,
+        durable,
+        task: options.task,
+        durableBranch: branch,
+        eviction,
+      })
       const now = new Date(this.runtime.now()).toISOString()
       const meta: SessionMetadata = {
         metadataVersion: 1,

@@ -17,7 +17,7 @@
 import { chmod, copyFile, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import type {
-  DurableAdapter,
+  CreateWorkspaceRequest,
   EphemeralAdapter,
   EphemeralCapabilities,
   WorkspaceHandle,
@@ -80,12 +80,7 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
-  async create(request: {
-    sessionId: string
-    sessionDir: string
-    baselineSha: string
-    durable: DurableAdapter
-  }): Promise<WorkspaceInfo> {
+  async create(request: CreateWorkspaceRequest): Promise<WorkspaceInfo> {
     if (!request.durable.localGitDir) {
       throw new GittrixError(
         'CAPABILITY_MISSING',
