@@ -1,0 +1,120 @@
+/**
+ * Session lifecycle commands: `start`, `ls`, `info`, `discard`, `extend`, `sweep`.
+ */
+import ms from 'ms'
+import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
+import type { EvictionPolicy, SessionState } from '../../core/types.ts'
+import { type CliContext, openRepo, openStore } from '../context.ts'
+import { describeEviction, formatSession, formatSessionList, formatSweep } from '../format.ts'
+import type { CommandResult } from '../output.ts'
+import { CliUsageError, limitMs } from '../parse.ts'
+import { withSession } from './with-session.ts'
+
+/** Options of `gittrix start`. Durations are ms; `'none'` means no limit. */
+export interface StartOptions {
+  task?: string
+  repo?: string
+  branch?: string
+  kind?: LocalWorkspaceKind
+  ttlIdle?: number | 'none'
+  ttlAbsolute?: number | 'none'
+  keepAfterPromote?: boolean
+  manual?: boolean
+}
+
+/**
+ * `gittrix start [task...]`: sweeps expired sessions, then starts one on the repository (`--repo`, default
+ * the current directory) and branch (`--branch`, default the checked-out one). Data: the new
+ * session's metadata. Throws `ADAPTER_UNAVAILABLE` (no repository), `REF_NOT_FOUND` (no such branch),
+ * `INVALID_ARGUMENT` (detached HEAD without `--branch`); a usage error when a task is given twice.
+ */
+export async function startCommand(
+  ctx: CliContext,
+  words: string[],
+  opts: StartOptions,
+): Promise<CommandResult> {
+  if (opts.task !== undefined && words.length) {
+    throw new CliUsageError('give the task either as arguments or with --task, not both')
+  }
+  const task = opts.task ?? words.join(' ')
+  const eviction: Partial<EvictionPolicy> = {}
+  if (opts.ttlIdle !== undefined) eviction.ttlIdleMs = limitMs(opts.ttlIdle)
+  if (opts.ttlAbsolute !== undefined) eviction.ttlAbsoluteMs = limitMs(opts.ttlAbsolute)
+  if (opts.keepAfterPromote) eviction.untilPromote = false
+  if (opts.manual) eviction.manual = true
+
+  const gittrix = await openRepo(ctx, {
+    ...(opts.repo ? { repo: opts.repo } : {}),
+    ...(opts.branch ? { branch: opts.branch } : {}),
+    ...(opts.kind ? { kind: opts.kind } : {}),
+  })
+  try {
+    await gittrix.init()
+    const session = await gittrix.startSession({ task, eviction })
+    const meta = await session.info()
+    const text = [
+      `Started ${meta.id}${task ? `: ${task.split('\n')[0]}` : ''}`,
+      `  repository  ${meta.durablePath} (branch ${meta.durableBranch}, baseline ${meta.baselineSha.slice(0, 12)})`,
+      `  workspace   ${meta.ephemeralPath} (${meta.workspaceKind})`,
+      `  eviction    ${describeEviction(meta.evictionPolicy)}`,
+      `Review with \`gittrix diff ${meta.id}\`, then \`gittrix promote ${meta.id}\`.`,
+    ].join('\n')
+    return { data: meta, text }
+  } finally {
+    await gittrix.close()
+  }
+}
+
+const STATES: readonly SessionState[] = ['active', 'promoted', 'discarded', 'expired']
+
+/** `gittrix ls [--state s,...]`: every session in the store, oldest first. Data: metadata array. */
+export async function lsCommand(ctx: CliContext, opts: { state?: string[] }): Promise<CommandResult> {
+  const unknown = (opts.state ?? []).filter((s) => !STATES.includes(s as SessionState))
+  if (unknown.length) {
+    throw new CliUsageError(`unknown state ${unknown.join(', ')}; use ${STATES.join(', ')}`)
+  }
+  const filter = opts.state?.length ? { state: opts.state as SessionState[] } : {}
+  const sessions = await openStore(ctx).listSessions(filter)
+  return { data: sessions, text: formatSessionList(sessions, Date.now()) }
+}
+
+/** `gittrix info <id>`: the session's metadata. Throws `SESSION_NOT_FOUND`, `METADATA_*`. */
+export async function infoCommand(ctx: CliContext, id: string): Promise<CommandResult> {
+  const meta = await (await openStore(ctx).getSession(id)).info()
+  return { data: meta, text: formatSession(meta) }
+}
+
+/** `gittrix discard <id>`: destroys the workspace, state `discarded`. Idempotent. Data: metadata. */
+export async function discardCommand(ctx: CliContext, id: string): Promise<CommandResult> {
+  return withSession(ctx, id, async ({ session }) => {
+    const meta = await session.discard()
+    const text =
+      meta.state === 'discarded'
+        ? `Discarded ${id}; its workspace is removed. Nothing was promoted.`
+        : `Session ${id} is ${meta.state}; its workspace is removed.`
+    return { data: meta, text }
+  })
+}
+
+/**
+ * `gittrix extend <id> <duration>`: keeps an active session alive at least that long from now.
+ * Data: metadata. Throws `SESSION_EXPIRED` for a session that is not active.
+ */
+export async function extendCommand(ctx: CliContext, id: string, duration: number): Promise<CommandResult> {
+  return withSession(ctx, id, async ({ session }) => {
+    const meta = await session.extend(duration)
+    const text = `Extended ${id} by ${ms(duration, { long: true })}: ${describeEviction(meta.evictionPolicy)}.`
+    return { data: meta, text }
+  })
+}
+
+/**
+ * `gittrix sweep`: evicts sessions whose policy says they are due. Data: the sweep report plus
+ * `errors` (messages of sessions that could not be read or evicted).
+ */
+export async function sweepCommand(ctx: CliContext): Promise<CommandResult> {
+  const errors: string[] = []
+  const report = await openStore(ctx, (error) => errors.push((error as Error).message)).sweep()
+  for (const message of errors) ctx.warn(`sweep: ${message}`)
+  return { data: { ...report, errors }, text: formatSweep(report) }
+}

@@ -1,0 +1,120 @@
+/**
+ * Opening Gittrix for one CLI invocation. `start` binds the repository it is given (`--repo`, else the
+ * current directory); every later command binds the durable repository and branch recorded in the
+ * session's metadata, never the current directory.
+ */
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { LocalDurableAdapter } from '../adapters/local/durable.ts'
+import { LocalEphemeralAdapter, type LocalWorkspaceKind } from '../adapters/local/ephemeral.ts'
+import { GittrixError } from '../core/errors.ts'
+import { GitTrix } from '../core/gittrix.ts'
+import type { SessionMetadata } from '../core/metadata.ts'
+import type { UserSession } from '../core/session.ts'
+import { SessionStore } from '../core/store.ts'
+import { runGit } from '../git/run-git.ts'
+import type { CliIo } from './io.ts'
+
+/** What every command gets: where to read and write, the store, and the output mode. */
+export interface CliContext {
+  io: CliIo
+  /** Absolute session store directory. */
+  storeDir: string
+  json: boolean
+  /** Notes for people (stderr). */
+  warn(message: string): void
+}
+
+/** `--store`, else `$GITTRIX_HOME/sessions`, else `~/.gittrix/sessions` (relative paths against `io.cwd`). */
+export function resolveStoreDir(option: string | undefined, io: CliIo): string {
+  if (option) return resolve(io.cwd, option)
+  const home = io.env.GITTRIX_HOME
+  return home ? resolve(io.cwd, home, 'sessions') : join(homedir(), '.gittrix', 'sessions')
+}
+
+/**
+ * A GitTrix over the store only, for commands that touch no durable repository (`ls`, `info`, `sweep`).
+ * Its durable adapter is never used: listing reads metadata, and sweeping only destroys workspaces.
+ * `onSweepError` receives the errors of sessions a sweep could not read or evict.
+ */
+export function openStore(ctx: CliContext, onSweepError?: (error: unknown) => void): GitTrix {
+  return new GitTrix({
+    durable: new LocalDurableAdapter({ path: ctx.io.cwd }),
+    ephemeral: new LocalEphemeralAdapter(),
+    storeDir: ctx.storeDir,
+    sweepIntervalMs: 0,
+    ...(onSweepError ? { onSweepError } : {}),
+  })
+}
+
+/** Options of `gittrix start` that pick the repository and workspace. */
+export interface RepoSelection {
+  /** Repository path (any directory inside its work tree, or a bare repository). Default: `io.cwd`. */
+  repo?: string
+  /** Durable branch. Default: the branch checked out in the repository. */
+  branch?: string
+  kind?: LocalWorkspaceKind
+}
+
+/**
+ * A GitTrix bound to the repository `start` was pointed at. Resolves the work tree's top level, so
+ * `--repo some/sub/dir` records the repository itself. Sweep errors go to `ctx.warn`.
+ */
+export async function openRepo(ctx: CliContext, selection: RepoSelection): Promise<GitTrix> {
+  const path = await repositoryRoot(resolve(ctx.io.cwd, selection.repo ?? '.'))
+  return new GitTrix({
+    durable: new LocalDurableAdapter({ path, ...(selection.branch ? { branch: selection.branch } : {}) }),
+    ephemeral: new LocalEphemeralAdapter({ kind: selection.kind ?? 'clone' }),
+    storeDir: ctx.storeDir,
+    sweepIntervalMs: 0,
+    onSweepError: (error) => ctx.warn(`sweep: ${(error as Error).message}`),
+  })
+}
+
+/** An open session and the GitTrix bound to its recorded repository. */
+export interface OpenSession {
+  gittrix: GitTrix
+  session: UserSession
+  meta: SessionMetadata
+}
+
+/**
+ * Opens session `id` against the durable repository and branch in its metadata
+ * (`durablePath`, `durableBranch`). Throws `SESSION_NOT_FOUND`, `INVALID_ARGUMENT` (malformed id),
+ * `METADATA_*`, and `CAPABILITY_MISSING` for a session whose durable side is not a local repository.
+ */
+export async function openSession(ctx: CliContext, id: string): Promise<OpenSession> {
+  const meta = await new SessionStore(ctx.storeDir).read(id)
+  if (!meta.durablePath || !meta.durableRef.startsWith('local://')) {
+    throw new GittrixError(
+      'CAPABILITY_MISSING',
+      `Session ${id} belongs to ${meta.durableRef}, not a repository on this machine; ` +
+        'the gittrix CLI drives local sessions only. Use the GitHub App or the library for it.',
+    )
+  }
+  const gittrix = new GitTrix({
+    durable: new LocalDurableAdapter({
+      path: meta.durablePath,
+      ...(meta.durableBranch ? { branch: meta.durableBranch } : {}),
+    }),
+    ephemeral: new LocalEphemeralAdapter({ kind: workspaceKind(meta) }),
+    storeDir: ctx.storeDir,
+    sweepIntervalMs: 0,
+  })
+  return { gittrix, session: await gittrix.getSession(id), meta }
+}
+
+function workspaceKind(meta: SessionMetadata): LocalWorkspaceKind {
+  const kind = meta.workspaceKind
+  return kind === 'worktree' || kind === 'copy' ? kind : 'clone'
+}
+
+/** The top level of the work tree containing `path`; `path` itself for a bare repository or a non-repository. */
+async function repositoryRoot(path: string): Promise<string> {
+  const { stdout, exitCode } = await runGit(['rev-parse', '--show-toplevel'], {
+    cwd: path,
+    okExitCodes: [128],
+  }).catch(() => ({ stdout: Buffer.alloc(0), exitCode: 128 }))
+  const top = stdout.toString('utf8').trim()
+  return exitCode === 0 && top ? top : path
+}

@@ -1,0 +1,111 @@
+/**
+ * Human-readable text for command results. Pure functions of their input (plus `now` for ages), so
+ * they are easy to test and never print anything themselves.
+ */
+import ms from 'ms'
+import type { SweepReport } from '../core/gittrix.ts'
+import type { SessionMetadata } from '../core/metadata.ts'
+import type { ChangeStatus, EvictionPolicy, PromoteOutcome, SessionDiff, TreeChange } from '../core/types.ts'
+
+/** `A`, `M`, `D` as in `git diff --name-status`. */
+export function statusLetter(status: ChangeStatus): 'A' | 'M' | 'D' {
+  return status === 'added' ? 'A' : status === 'deleted' ? 'D' : 'M'
+}
+
+/** `4h idle, no absolute limit, evicted after promotion` and the like. */
+export function describeEviction(policy: EvictionPolicy): string {
+  if (policy.manual) return 'manual (never swept)'
+  const idle = policy.ttlIdleMs === null ? 'no idle limit' : `${ms(policy.ttlIdleMs, { long: true })} idle`
+  const absolute =
+    policy.ttlAbsoluteMs === null ? 'no absolute limit' : `${ms(policy.ttlAbsoluteMs, { long: true })} max`
+  const promote = policy.untilPromote ? 'removed after promotion' : 'kept after promotion'
+  return `${idle}, ${absolute}, ${promote}`
+}
+
+/** Every field a person needs about one session, one per line. */
+export function formatSession(meta: SessionMetadata): string {
+  const rows: [string, string][] = [
+    ['session', meta.id],
+    ['state', meta.state],
+    ['task', meta.task || '(none)'],
+    ['repository', meta.durablePath ?? meta.durableRef],
+    ['branch', meta.durableBranch ?? '(default)'],
+    ['baseline', meta.baselineSha],
+    ['workspace', `${meta.ephemeralPath ?? meta.ephemeralRef} (${meta.workspaceKind ?? 'unknown'})`],
+    ['created', meta.createdAt],
+    ['last access', meta.lastAccessAt],
+    ['eviction', describeEviction(meta.evictionPolicy)],
+    ['touched', meta.touchedFiles.length ? meta.touchedFiles.join(', ') : '(none recorded yet)'],
+  ]
+  const result = meta.promote.result
+  if (result) {
+    rows.push(['promoted', `${result.sha} on ${result.branch}${result.prUrl ? ` (${result.prUrl})` : ''}`])
+  }
+  const width = Math.max(...rows.map(([key]) => key.length))
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n')
+}
+
+/** One line per session: id, state, branch, last access (age), task. */
+export function formatSessionList(sessions: SessionMetadata[], now: number): string {
+  if (sessions.length === 0) return 'No sessions.'
+  const rows = sessions.map((s) => [
+    s.id,
+    s.state,
+    s.durableBranch ?? '',
+    `${ms(Math.max(0, now - Date.parse(s.lastAccessAt)))} ago`,
+    s.task.split('\n')[0] ?? '',
+  ])
+  const header = ['ID', 'STATE', 'BRANCH', 'LAST ACCESS', 'TASK']
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}
+
+/** `git diff --stat`-like lines plus a totals line. */
+export function formatDiffStat(diff: SessionDiff): string {
+  if (diff.files.length === 0) return 'No changes.'
+  const width = Math.max(...diff.files.map((f) => f.path.length))
+  const lines = diff.files.map((f) => {
+    const counts = f.binary ? 'binary' : `+${f.additions} -${f.deletions}`
+    return ` ${statusLetter(f.status)} ${f.path.padEnd(width)} | ${counts}`
+  })
+  const n = diff.files.length
+  lines.push(
+    ` ${n} file${n === 1 ? '' : 's'} changed, ${diff.additions} insertions(+), ${diff.deletions} deletions(-)`,
+  )
+  return lines.join('\n')
+}
+
+/** `A\tpath` lines, as `git diff --name-status` prints them. */
+export function formatChanges(changes: TreeChange[]): string {
+  return changes.length
+    ? changes.map((c) => `${statusLetter(c.status)}\t${c.path}`).join('\n')
+    : 'No changes.'
+}
+
+/** What a promotion did, in a sentence and a file list. */
+export function formatPromotion(outcome: PromoteOutcome): string {
+  const n = outcome.files.length
+  const what = outcome.alreadyPromoted
+    ? `Already promoted: ${outcome.sha} on ${outcome.branch}`
+    : `Promoted ${n} file${n === 1 ? '' : 's'} to ${outcome.branch} as ${outcome.sha} (${outcome.strategy})`
+  return [what, ...outcome.files.map((f) => `  ${f}`)].join('\n')
+}
+
+/** Which sessions a sweep expired, cleaned, kept or skipped. */
+export function formatSweep(report: SweepReport): string {
+  const parts: [string, string[]][] = [
+    ['expired', report.expired],
+    ['cleaned', report.cleaned],
+    ['kept alive (workspace changed)', report.keptAlive],
+    ['busy (skipped)', report.busy],
+  ]
+  const lines = parts.filter(([, ids]) => ids.length).map(([label, ids]) => `${label}: ${ids.join(', ')}`)
+  return lines.length ? lines.join('\n') : 'Nothing to sweep.'
+}

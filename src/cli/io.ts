@@ -1,0 +1,37 @@
+/**
+ * The CLI's only contact with its process: argv aside, everything goes through a {@link CliIo}, so tests
+ * run the whole CLI in-process with their own cwd, environment, stdin and captured output.
+ */
+
+/** Where the CLI reads and writes. */
+export interface CliIo {
+  /** Writes to standard output (text as UTF-8, bytes as they are). */
+  stdout(chunk: string | Uint8Array): void
+  /** Writes to standard error. */
+  stderr(chunk: string): void
+  /** All of standard input, read to its end. Called only by commands that take content (`write`). */
+  readStdin(): Promise<Uint8Array>
+  /** Directory relative paths (`--repo`, `--store`) resolve against. */
+  cwd: string
+  /** Environment (`GITTRIX_HOME`). */
+  env: Record<string, string | undefined>
+}
+
+/** The real process: `process.stdout`, `process.stderr`, `process.stdin`, `process.cwd()`, `process.env`. */
+export function processIo(): CliIo {
+  return {
+    stdout: (chunk) => process.stdout.write(chunk),
+    stderr: (chunk) => process.stderr.write(chunk),
+    readStdin: () => readAll(process.stdin),
+    cwd: process.cwd(),
+    env: process.env,
+  }
+}
+
+/** Reads a stream to its end and concatenates the chunks. */
+export async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream)
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}

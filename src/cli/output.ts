@@ -1,0 +1,85 @@
+/**
+ * Printing: a command's result as text for people or as one JSON document for programs, errors on
+ * stderr (or as JSON on stdout with `--json`), and the exit code each outcome maps to.
+ */
+import { CommanderError } from 'commander'
+import { BaselineConflictError, GittrixError, isGittrixError } from '../core/errors.ts'
+import type { CliIo } from './io.ts'
+import { CliUsageError } from './parse.ts'
+
+/** Exit codes: 0 ok, 1 error, 2 usage error, 3 baseline conflict (`BASELINE_CONFLICT`). */
+export const EXIT = { ok: 0, error: 1, usage: 2, conflict: 3 } as const
+
+/** What a command produced: `data` for `--json`, `text` for people (printed as is; bytes stay bytes). */
+export interface CommandResult {
+  data: unknown
+  text: string | Uint8Array
+}
+
+/** Prints results and errors in one mode, human or JSON. */
+export interface Output {
+  readonly json: boolean
+  /** Prints a result: `{"ok":true,"data":...}` or the text. */
+  result(result: CommandResult): void
+  /** A note for people on stderr (never in JSON mode's stdout). */
+  warn(message: string): void
+  /** Prints an error and returns the exit code it maps to. */
+  error(error: unknown): number
+}
+
+/** `{ code, message, ...fields }` for any error; unexpected errors get code `INTERNAL`. */
+export function errorJson(error: unknown): Record<string, unknown> {
+  if (error instanceof GittrixError) return error.toJSON()
+  if (error instanceof CliUsageError || error instanceof CommanderError) {
+    return { code: 'USAGE', message: usageMessage(error) }
+  }
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
+}
+
+/** The exit code of an error: 3 for `BASELINE_CONFLICT`, 2 for usage errors, else 1. */
+export function exitCodeFor(error: unknown): number {
+  if (isGittrixError(error, 'BASELINE_CONFLICT')) return EXIT.conflict
+  if (error instanceof CliUsageError || error instanceof CommanderError) return EXIT.usage
+  return EXIT.error
+}
+
+/** An {@link Output} writing to `io`. */
+export function createOutput(io: CliIo, json: boolean): Output {
+  return {
+    json,
+    result(result) {
+      if (json) {
+        io.stdout(`${JSON.stringify({ ok: true, data: result.data }, null, 2)}\n`)
+      } else if (typeof result.text === 'string') {
+        if (result.text) io.stdout(result.text.endsWith('\n') ? result.text : `${result.text}\n`)
+      } else {
+        io.stdout(result.text)
+      }
+    },
+    warn(message) {
+      io.stderr(`gittrix: warning: ${message}\n`)
+    },
+    error(error) {
+      const code = exitCodeFor(error)
+      if (json) io.stdout(`${JSON.stringify({ ok: false, error: errorJson(error) }, null, 2)}\n`)
+      else io.stderr(humanError(error))
+      return code
+    },
+  }
+}
+
+function humanError(error: unknown): string {
+  if (error instanceof CommanderError || error instanceof CliUsageError) {
+    return `gittrix: ${usageMessage(error)}\nRun \`gittrix --help\` for usage.\n`
+  }
+  if (error instanceof BaselineConflictError) {
+    const files = error.conflictingFiles.map((f) => `  ${f}\n`).join('')
+    return `gittrix: ${error.message}\nConflicting files:\n${files}`
+  }
+  if (error instanceof GittrixError) return `gittrix: ${error.message} (${error.code})\n`
+  return `gittrix: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`
+}
+
+function usageMessage(error: Error): string {
+  return error.message.replace(/^error: /, '').trim()
+}

@@ -1,0 +1,49 @@
+/**
+ * Argument parsers for commander options and arguments. They throw commander's
+ * `InvalidArgumentError`, which commander reports as a usage error (exit code 2).
+ */
+import { InvalidArgumentError } from 'commander'
+import ms from 'ms'
+
+/** A usage error found after parsing (conflicting options and the like): exit code 2. */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError'
+}
+
+/** `24h`, `90m`, `2d`, `1500` (ms) → ms. Throws for anything that is not a positive duration. */
+export function parseDuration(value: string): number {
+  let parsed: number | undefined
+  try {
+    parsed = /^\d+$/.test(value.trim()) ? Number(value.trim()) : ms(value.trim() as ms.StringValue)
+  } catch {
+    parsed = undefined
+  }
+  if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError(`"${value}" is not a duration; use e.g. 30m, 4h, 2d.`)
+  }
+  return parsed
+}
+
+/**
+ * A duration in ms, or `'none'` for `none` / `off` / `never` (no limit). Not `null`: commander turns a
+ * parser's `null` into `''`. {@link limitMs} maps the result to the policy value.
+ */
+export function parseLimit(value: string): number | 'none' {
+  return /^(none|off|never)$/i.test(value.trim()) ? 'none' : parseDuration(value)
+}
+
+/** `'none'` → `null` (no limit), ms unchanged. */
+export function limitMs(limit: number | 'none'): number | null {
+  return limit === 'none' ? null : limit
+}
+
+/** Collects `-f a,b -f c` into `['a', 'b', 'c']` (empty pieces dropped). */
+export function collectList(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((piece) => piece.trim())
+      .filter(Boolean),
+  ]
+}

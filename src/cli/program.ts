@@ -1,0 +1,182 @@
+/**
+ * The commander program: every command, argument and option of `gittrix`, and nothing else. Each
+ * action hands its parsed input to a command function through `run`, which opens the context,
+ * prints the result and maps errors to exit codes (see `run.ts`).
+ */
+import { type Command, Command as CommanderCommand, Option } from 'commander'
+import {
+  discardCommand,
+  extendCommand,
+  infoCommand,
+  lsCommand,
+  startCommand,
+  sweepCommand,
+} from './commands/lifecycle.ts'
+import { diffCommand, promoteCommand } from './commands/review.ts'
+import { filesCommand, readCommand, rmCommand, writeCommand } from './commands/workspace.ts'
+import type { CliContext } from './context.ts'
+import type { CliIo } from './io.ts'
+import type { CommandResult } from './output.ts'
+import { collectList, parseDuration, parseLimit } from './parse.ts'
+
+/** Runs one command's work with the context built from the global options (`--json`, `--store`). */
+export type CommandRunner = (
+  command: Command,
+  work: (ctx: CliContext) => Promise<CommandResult>,
+) => Promise<void>
+
+const EXAMPLES = `
+Examples:
+  gittrix start --repo ~/src/app "fix the flaky test"   start a session (prints its id)
+  gittrix diff <id> --stat                               what the agent changed
+  gittrix promote <id> -f src/a.ts,src/b.ts -m "fix: …"  promote two files as one commit
+  echo hello | gittrix write <id> notes.txt             write a file into the workspace
+  gittrix ls --json                                      machine-readable output
+
+Exit codes: 0 ok, 1 error, 2 usage error, 3 baseline conflict (the durable branch changed the same files).`
+
+/**
+ * Builds the `gittrix` program. Help and commander's own messages go to `io`; commander errors are
+ * thrown (exitOverride) as `CommanderError`, never printed here and never exiting the process.
+ */
+export function buildProgram(io: CliIo, run: CommandRunner): Command {
+  const program = new CommanderCommand('gittrix')
+    .description(
+      'Review gate for AI coding agents: agents write to an ephemeral workspace; you review the diff ' +
+        'and promote accepted files to the durable branch as one clean commit.',
+    )
+    .option('--json', 'machine-readable output on stdout: {"ok":true,"data":…} or {"ok":false,"error":{…}}')
+    .option('--store <dir>', 'session store (default: $GITTRIX_HOME/sessions, else ~/.gittrix/sessions)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({
+      writeOut: (text) => io.stdout(text),
+      writeErr: (text) => io.stderr(text),
+      outputError: () => {},
+    })
+    .exitOverride()
+    .showSuggestionAfterError()
+    .addHelpText('after', EXAMPLES)
+
+  program
+    .command('start')
+    .description('start a session on a repository: record the baseline, create the workspace')
+    .argument('[task...]', 'what the agent is asked to do (default promotion message: "gittrix: <task>")')
+    .option('--task <text>', 'the task, as one option instead of arguments')
+    .option('--repo <path>', 'durable repository (default: the current directory)')
+    .option('--branch <name>', 'durable branch (default: the branch checked out in the repository)')
+    .addOption(
+      new Option('--kind <kind>', 'workspace kind; worktree shares refs with the repository')
+        .choices(['clone', 'worktree', 'copy'])
+        .default('clone'),
+    )
+    .option(
+      '--ttl-idle <duration>',
+      'evict after this long without access, or "none" (default 4h)',
+      parseLimit,
+    )
+    .option('--ttl-absolute <duration>', 'evict this long after start, or "none" (default none)', parseLimit)
+    .option('--keep-after-promote', 'keep the workspace after promotion (until swept)')
+    .option('--manual', 'never evict automatically; discard it yourself')
+    .action((words: string[], opts, cmd: Command) => run(cmd, (ctx) => startCommand(ctx, words, opts)))
+
+  program
+    .command('ls')
+    .description('list sessions, oldest first')
+    .option(
+      '--state <states>',
+      'only these states: active, promoted, discarded, expired (comma-separated)',
+      collectList,
+    )
+    .action((opts, cmd: Command) => run(cmd, (ctx) => lsCommand(ctx, opts)))
+
+  program
+    .command('info')
+    .description("show a session's metadata")
+    .argument('<id>', 'session id')
+    .action((id: string, _opts, cmd: Command) => run(cmd, (ctx) => infoCommand(ctx, id)))
+
+  program
+    .command('diff')
+    .description('show the unified patch of a session against its baseline')
+    .argument('<id>', 'session id')
+    .argument('[paths...]', 'only these touched paths or globs')
+    .option('--stat', 'per-file status and line counts instead of the patch')
+    .action((id: string, paths: string[], opts, cmd: Command) =>
+      run(cmd, (ctx) => diffCommand(ctx, id, paths, opts)),
+    )
+
+  program
+    .command('promote')
+    .description('promote touched files to the durable branch as one clean commit')
+    .argument('<id>', 'session id')
+    .option(
+      '-f, --files <paths>',
+      'touched paths or globs, comma-separated or repeated (default: all)',
+      collectList,
+    )
+    .addOption(
+      new Option('--strategy <strategy>', 'commit onto the branch, a new branch, or print a patch')
+        .choices(['auto', 'commit', 'branch', 'patch'])
+        .default('auto'),
+    )
+    .option('-m, --message <text>', 'commit message (default "gittrix: <task>"; trailers are appended)')
+    .option('--branch <name>', 'branch to create with --strategy branch (default gittrix/promote/<id>)')
+    .action((id: string, opts, cmd: Command) => run(cmd, (ctx) => promoteCommand(ctx, id, opts)))
+
+  program
+    .command('discard')
+    .description('remove the workspace and mark the session discarded; nothing is promoted')
+    .argument('<id>', 'session id')
+    .action((id: string, _opts, cmd: Command) => run(cmd, (ctx) => discardCommand(ctx, id)))
+
+  program
+    .command('extend')
+    .description('keep an active session alive at least this long from now')
+    .argument('<id>', 'session id')
+    .argument('<duration>', 'e.g. 30m, 24h, 7d', parseDuration)
+    .action((id: string, duration: number, _opts, cmd: Command) =>
+      run(cmd, (ctx) => extendCommand(ctx, id, duration)),
+    )
+
+  program
+    .command('sweep')
+    .description('evict sessions whose eviction policy says they are due')
+    .action((_opts, cmd: Command) => run(cmd, (ctx) => sweepCommand(ctx)))
+
+  program
+    .command('read')
+    .description("print a workspace file's bytes")
+    .argument('<id>', 'session id')
+    .argument('<path>', 'repository-relative path')
+    .action((id: string, path: string, _opts, cmd: Command) => run(cmd, (ctx) => readCommand(ctx, id, path)))
+
+  program
+    .command('write')
+    .description('write standard input to a workspace file')
+    .argument('<id>', 'session id')
+    .argument('<path>', 'repository-relative path')
+    .option('--executable', 'set the executable bit')
+    .option('--no-executable', 'clear the executable bit (default: keep the current mode)')
+    .action((id: string, path: string, opts, cmd: Command) =>
+      run(cmd, (ctx) => writeCommand(ctx, id, path, opts)),
+    )
+
+  program
+    .command('rm')
+    .description('delete a file or directory in the workspace')
+    .argument('<id>', 'session id')
+    .argument('<path>', 'repository-relative path')
+    .action((id: string, path: string, _opts, cmd: Command) => run(cmd, (ctx) => rmCommand(ctx, id, path)))
+
+  program
+    .command('files')
+    .description('list touched files (A/M/D) under a directory, or every file with --all')
+    .argument('<id>', 'session id')
+    .argument('[dir]', 'only under this directory')
+    .option('--all', 'every file of the workspace, not only touched ones')
+    .action((id: string, dir: string | undefined, opts, cmd: Command) =>
+      run(cmd, (ctx) => filesCommand(ctx, id, dir, opts)),
+    )
+
+  return program
+}
