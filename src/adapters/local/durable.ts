@@ -123,7 +123,12 @@ export class LocalDurableAdapter implements DurableAdapter {
     const sha = await repo.commitTree(tree, [request.parent], request.message, FALLBACK_IDENTITY)
     const ref = `refs/heads/${request.branch}`
     const worktree = request.expectedOld === null ? null : await this.checkedOutAt(repo, ref)
-    if (worktree) await this.fastForwardWorktree(worktree, request.parent, sha, request, true)
+    if (worktree) {
+      // A branch that already moved is a lost race, not a dirty work tree: report it as such.
+      const current = await repo.resolve(ref)
+      if (current !== request.expectedOld) return { moved: false, current }
+      await this.fastForwardWorktree(worktree, request.parent, sha, request, true)
+    }
     const moved = await repo.compareAndSwapRef(
       ref,
       sha,
@@ -147,12 +152,18 @@ export class LocalDurableAdapter implements DurableAdapter {
     const repo = await this.repo()
     const { stdout } = await repo.run([
       'log',
-      '--format=%H',
+      '-z',
+      '--format=%H%n%B',
       '--fixed-strings',
       `--grep=Gittrix-Session: ${sessionId}`,
       `${sinceSha}..refs/heads/${branch}`,
     ])
-    const [sha] = stdout.toString('utf8').split('\n').filter(Boolean)
+    // --grep matches substrings (`s-1` would find `s-10`): keep the newest exact trailer line.
+    const sha = stdout
+      .toString('utf8')
+      .split('\0')
+      .map((record) => record.split('\n'))
+      .find(([, ...lines]) => lines.some((line) => line.trimEnd() === `Gittrix-Session: ${sessionId}`))?.[0]
     return sha ?? null
   }
 

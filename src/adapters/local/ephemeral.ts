@@ -14,7 +14,18 @@
  * used), `write-tree`, then `diff-tree --no-renames` against the baseline. That counts the agent's own
  * commits, untracked files, deletions, mode changes, symlinks and both paths of a rename.
  */
-import { chmod, copyFile, lstat, mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises'
+import {
+  chmod,
+  copyFile,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rm,
+  writeFile,
+} from 'node:fs/promises'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import type {
   CreateWorkspaceRequest,
@@ -267,7 +278,13 @@ function locate(handle: WorkspaceHandle, path: string): { root: string; rel: str
 
 async function assertLinkInside(root: string, target: string, rel: string): Promise<void> {
   const resolved = await realpath(target).catch(() => null)
-  if (resolved === null) throw new FileNotFoundError(rel, 'the workspace (a dangling symlink)')
+  if (resolved === null) {
+    // A dangling link is judged by where it points: outside is an escape, not a missing file.
+    const link = await readlink(target).catch(() => null)
+    if (link !== null && !isWithin(await realpath(root), resolvePath(await realpath(dirname(target)), link)))
+      throw new WriteRejectedError(rel, 'it is a symlink pointing outside the workspace')
+    throw new FileNotFoundError(rel, 'the workspace (a dangling symlink)')
+  }
   if (!isWithin(await realpath(root), resolved))
     throw new WriteRejectedError(rel, 'it is a symlink pointing outside the workspace')
 }
