@@ -164,7 +164,26 @@ export class LocalDurableAdapter implements DurableAdapter {
       .split('\0')
       .map((record) => record.split('\n'))
       .find(([, ...lines]) => lines.some((line) => line.trimEnd() === `Gittrix-Session: ${sessionId}`))?.[0]
+    if (sha) await this.finishWorktreeFastForward(repo, branch, sha)
     return sha ?? null
+  }
+
+  /**
+   * A crash between the ref update and the work-tree fast-forward of `applyCommit` leaves a checked-out
+   * durable branch at the promotion while its index and files still hold the parent: `git status` would
+   * show the promotion reverted. When the found promotion is the branch tip, finish that fast-forward.
+   * The two-tree `read-tree -m -u` is a no-op where the index already matches the promotion and refuses
+   * (ignored: nothing is touched) where the user changed those paths since.
+   */
+  private async finishWorktreeFastForward(repo: GitRepo, branch: string, sha: string): Promise<void> {
+    const ref = `refs/heads/${branch}`
+    if ((await repo.resolve(ref)) !== sha) return
+    const worktree = await this.checkedOutAt(repo, ref)
+    const parent = worktree ? await repo.resolve(`${sha}^`) : null
+    if (!worktree || !parent) return
+    await runGit(['read-tree', '-m', '-u', parent, sha], { cwd: worktree, okExitCodes: [128] }).catch(
+      () => {},
+    )
   }
 
   /** Copies the blobs the durable repository lacks: from the workspace's git dir, else as bytes. */
