@@ -86,7 +86,7 @@ class SessionOperations implements AgentOperations {
     return this.runtime.store.read(this.id)
   }
 
-  read(path: string): Promise<Uint8Array> {
+  async read(path: string): Promise<Uint8Array> {
     const rel = normalizeRepoPath(path)
     return this.active(async (meta) => {
       const bytes = await this.runtime.ephemeral.read(this.handle(meta), rel)
@@ -95,7 +95,7 @@ class SessionOperations implements AgentOperations {
     })
   }
 
-  write(path: string, content: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
+  async write(path: string, content: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
     const rel = normalizeRepoPath(path)
     if (typeof content !== 'string' && !(content instanceof Uint8Array)) {
       throw new InvalidArgumentError('write() content must be a Uint8Array or a string.')
@@ -104,17 +104,17 @@ class SessionOperations implements AgentOperations {
     return this.active((meta) => this.runtime.ephemeral.write(this.handle(meta), rel, bytes, options))
   }
 
-  delete(path: string): Promise<void> {
+  async delete(path: string): Promise<void> {
     const rel = normalizeRepoPath(path)
     return this.active((meta) => this.runtime.ephemeral.delete(this.handle(meta), rel))
   }
 
-  list(dir?: string, options: { recursive?: boolean } = {}): Promise<ListEntry[]> {
+  async list(dir?: string, options: { recursive?: boolean } = {}): Promise<ListEntry[]> {
     const rel = normalizeRepoDir(dir)
     return this.active((meta) => this.runtime.ephemeral.list(this.handle(meta), rel, options))
   }
 
-  commit(message: string): Promise<string> {
+  async commit(message: string): Promise<string> {
     if (typeof message !== 'string' || !message.trim())
       throw new InvalidArgumentError('commit() needs a message.')
     return this.active((meta) => this.runtime.ephemeral.commit(this.handle(meta), message))
