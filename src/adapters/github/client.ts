@@ -44,11 +44,15 @@ export {
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'
 
-/** Octokit from `@octokit/rest` with the retry and throttling plugins composed in. */
-const GitHubOctokit = Octokit.plugin(retry, throttling)
+/**
+ * Octokit from `@octokit/rest` with the retry and throttling plugins composed in. Typed as the plain
+ * Octokit class: the plugins add behaviour, not API surface Gittrix uses, and the composed type cannot
+ * be named in declaration files.
+ */
+const GitHubOctokit: typeof Octokit = Octokit.plugin(retry, throttling)
 
 /** The Octokit instance {@link createGitHubClient} returns (REST endpoint methods, paginate, retry, throttling). */
-export type GitHubClient = InstanceType<typeof GitHubOctokit>
+export type GitHubClient = Octokit
 
 /**
  * What adapters should accept as `{ octokit }`: any `@octokit/rest` Octokit, so a caller may pass a

@@ -1,0 +1,279 @@
+/**
+ * GitHubBranchEphemeralAdapter: the session branch `gittrix/<session-id>` in the durable repository as
+ * the workspace, worked through the REST API (for hosts without a checkout, such as the App).
+ * Each write or delete is one commit on the session branch; the branch starts at a start commit whose
+ * trailers record the session (see src/github/start-commit.ts).
+ */
+import type { Octokit } from '@octokit/rest'
+import type {
+  CreateWorkspaceRequest,
+  EphemeralAdapter,
+  EphemeralCapabilities,
+  WorkspaceHandle,
+  WorkspaceInfo,
+} from '../../core/adapters.ts'
+import { InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
+import { DEFAULT_EVICTION } from '../../core/eviction.ts'
+import { normalizeRepoDir, normalizeRepoPath } from '../../core/paths.ts'
+import type { FileMode, ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
+import { sessionBranch } from '../../github/branches.ts'
+import { encodeStartCommit } from '../../github/start-commit.ts'
+import { isNotFastForward, isNotFound } from './client.ts'
+import { changedBetween, type RepoCoordinates, readTree, type TreeListing } from './trees.ts'
+
+/** Options for {@link GitHubBranchEphemeralAdapter}. */
+export interface GitHubBranchEphemeralAdapterOptions {
+  owner: string
+  repo: string
+  octokit: Octokit
+}
+
+/** How often a write retries when the session branch moved underneath it (another writer). */
+const WRITE_ATTEMPTS = 5
+
+/** Session branches `gittrix/<id>` as ephemeral workspaces. */
+export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
+  readonly kind = 'github-branch'
+  readonly owner: string
+  readonly repo: string
+  private readonly octokit: Octokit
+
+  constructor(options: GitHubBranchEphemeralAdapterOptions) {
+    if (!options?.owner || !options.repo || !options.octokit) {
+      throw new InvalidArgumentError('GitHubBranchEphemeralAdapter needs { owner, repo, octokit }.')
+    }
+    this.owner = options.owner
+    this.repo = options.repo
+    this.octokit = options.octokit
+  }
+
+  private get coords(): RepoCoordinates {
+    return { owner: this.owner, repo: this.repo }
+  }
+
+  private get location(): string {
+    return `github://${this.owner}/${this.repo}`
+  }
+
+  capabilities(): EphemeralCapabilities {
+    return { workspaceKind: 'remote', isGitBacked: true, requiresLocalDurable: false }
+  }
+
+  /** Creates `gittrix/<id>` at a start commit: parent = baseline, tree = baseline tree, trailers = the session. */
+  async create(request: CreateWorkspaceRequest): Promise<WorkspaceInfo> {
+    const { data: baseline } = await this.octokit.rest.git.getCommit({
+      ...this.coords,
+      commit_sha: request.baselineSha,
+    })
+    const message = encodeStartCommit({
+      sessionId: request.sessionId,
+      // The start commit needs a task line; a blank task reads as the default promotion subject would.
+      task: request.task?.trim() || `promote session ${request.sessionId}`,
+      durableBranch: request.durableBranch ?? '',
+      baselineSha: request.baselineSha,
+      ephemeral: { kind: 'branch' },
+      link: null,
+      eviction: request.eviction ?? DEFAULT_EVICTION,
+    })
+    const { data: start } = await this.octokit.rest.git.createCommit({
+      ...this.coords,
+      message,
+      tree: baseline.tree.sha,
+      parents: [request.baselineSha],
+    })
+    const branch = sessionBranch(request.sessionId)
+    await this.octokit.rest.git.createRef({ ...this.coords, ref: `refs/heads/${branch}`, sha: start.sha })
+    return { ephemeralRef: `${this.location}#${branch}`, workspaceKind: 'remote', isGitBacked: true }
+  }
+
+  async read(handle: WorkspaceHandle, path: string): Promise<Uint8Array | null> {
+    const rel = normalizeRepoPath(path)
+    const entry = (await this.headTree(handle)).entries.find((e) => e.path === rel)
+    if (!entry) return null
+    const { data } = await this.octokit.rest.git.getBlob({ ...this.coords, file_sha: entry.oid })
+    return Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')
+  }
+
+  async write(
+    handle: WorkspaceHandle,
+    path: string,
+    bytes: Uint8Array,
+    options: { executable?: boolean } = {},
+  ): Promise<void> {
+    const rel = normalizeRepoPath(path)
+    const { data: blob } = await this.octokit.rest.git.createBlob({
+      ...this.coords,
+      content: Buffer.from(bytes).toString('base64'),
+      encoding: 'base64',
+    })
+    await this.commitChange(handle, `gittrix: write ${rel}`, (tree) => {
+      const existing = tree.entries.find((e) => e.path === rel)
+      if (existing?.mode === '120000' && options.executable === undefined) {
+        throw new WriteRejectedError(rel, 'it is a symlink; delete it first to replace it with a file')
+      }
+      const mode: FileMode =
+        options.executable === undefined
+          ? (existing?.mode ?? '100644')
+          : options.executable
+            ? '100755'
+            : '100644'
+      return [{ path: rel, mode, type: 'blob', sha: blob.sha }]
+    })
+  }
+
+  async delete(handle: WorkspaceHandle, path: string): Promise<void> {
+    const rel = normalizeRepoPath(path)
+    await this.commitChange(handle, `gittrix: delete ${rel}`, (tree) =>
+      tree.entries
+        .filter((e) => e.path === rel || e.path.startsWith(`${rel}/`))
+        .map((e) => ({
+          path: e.path,
+          mode: e.mode,
+          type: e.mode === '160000' ? 'commit' : 'blob',
+          sha: null,
+        })),
+    )
+  }
+
+  async list(
+    handle: WorkspaceHandle,
+    dir: string,
+    options: { recursive?: boolean } = {},
+  ): Promise<ListEntry[]> {
+    const prefix = normalizeRepoDir(dir)
+    const base = prefix ? `${prefix}/` : ''
+    const entries = (await this.headTree(handle)).entries.filter((e) => e.path.startsWith(base))
+    if (options.recursive) {
+      return entries.map((e) => ({ path: e.path, type: e.mode === '120000' ? 'symlink' : 'file' }))
+    }
+    const children = new Map<string, ListEntry>()
+    for (const entry of entries) {
+      const rest = entry.path.slice(base.length)
+      const slash = rest.indexOf('/')
+      if (slash === -1)
+        children.set(entry.path, { path: entry.path, type: entry.mode === '120000' ? 'symlink' : 'file' })
+      else children.set(base + rest.slice(0, slash), { path: base + rest.slice(0, slash), type: 'dir' })
+    }
+    return [...children.values()].sort((a, b) => (a.path < b.path ? -1 : 1))
+  }
+
+  /** Two tree reads: the session branch (by name, one request) and the baseline (cached). */
+  async snapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot> {
+    const [session, baseline] = await Promise.all([
+      readTree(this.octokit, this.coords, branchOf(handle)),
+      readTree(this.octokit, this.coords, handle.baselineSha),
+    ])
+    const before = new Map(baseline.entries.map((e) => [e.path, e]))
+    const after = new Map(session.entries.map((e) => [e.path, e]))
+    const changes = changedBetween(baseline, session).map((path) => {
+      const old = before.get(path)
+      const now = after.get(path)
+      return {
+        path,
+        status: !old ? ('added' as const) : !now ? ('deleted' as const) : ('modified' as const),
+        oldMode: old?.mode ?? null,
+        newMode: now?.mode ?? null,
+        oldOid: old?.oid ?? null,
+        newOid: now?.oid ?? null,
+      }
+    })
+    return {
+      tree: session.sha,
+      changes,
+      blobs: { location: this.location, readBlobs: (oids) => this.readBlobs(oids) },
+    }
+  }
+
+  /** An empty checkpoint commit on the session branch (its content already is a commit per write). */
+  async commit(handle: WorkspaceHandle, message: string): Promise<string> {
+    return this.commitChange(handle, message, () => [], true)
+  }
+
+  async lastChangeAt(handle: WorkspaceHandle): Promise<number | null> {
+    try {
+      const head = await this.head(handle)
+      const { data } = await this.octokit.rest.git.getCommit({ ...this.coords, commit_sha: head })
+      return Date.parse(data.committer.date)
+    } catch (error) {
+      if (isNotFound(error)) return null
+      throw error
+    }
+  }
+
+  /** Deletes the session branch. Idempotent: a branch that is already gone is fine. */
+  async destroy(handle: WorkspaceHandle): Promise<void> {
+    try {
+      await this.octokit.rest.git.deleteRef({ ...this.coords, ref: `heads/${branchOf(handle)}` })
+    } catch (error) {
+      const status = (error as { status?: number }).status
+      if (status !== 404 && status !== 422) throw error
+    }
+  }
+
+  private async readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>()
+    for (const oid of new Set(oids)) {
+      const { data } = await this.octokit.rest.git.getBlob({ ...this.coords, file_sha: oid })
+      out.set(oid, Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8'))
+    }
+    return out
+  }
+
+  private async head(handle: WorkspaceHandle): Promise<string> {
+    const { data } = await this.octokit.rest.git.getRef({ ...this.coords, ref: `heads/${branchOf(handle)}` })
+    return data.object.sha
+  }
+
+  private async headTree(handle: WorkspaceHandle): Promise<TreeListing> {
+    return readTree(this.octokit, this.coords, await this.head(handle))
+  }
+
+  /**
+   * One commit on the session branch: `change` lists tree entries against the current head's tree.
+   * Retries when another writer moved the branch (`force: false`). Resolves the new head.
+   */
+  private async commitChange(
+    handle: WorkspaceHandle,
+    message: string,
+    change: (tree: TreeListing) => TreeItem[],
+    allowEmpty = false,
+  ): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.head(handle)
+      const tree = await readTree(this.octokit, this.coords, head)
+      const items = change(tree)
+      if (items.length === 0 && !allowEmpty) return head
+      const newTree = items.length
+        ? (await this.octokit.rest.git.createTree({ ...this.coords, base_tree: tree.sha, tree: items })).data
+            .sha
+        : tree.sha
+      const { data: commit } = await this.octokit.rest.git.createCommit({
+        ...this.coords,
+        message,
+        tree: newTree,
+        parents: [head],
+      })
+      try {
+        await this.octokit.rest.git.updateRef({
+          ...this.coords,
+          ref: `heads/${branchOf(handle)}`,
+          sha: commit.sha,
+          force: false,
+        })
+        return commit.sha
+      } catch (error) {
+        if (!isNotFastForward(error) || attempt >= WRITE_ATTEMPTS) throw error
+      }
+    }
+  }
+}
+
+type TreeItem = { path: string; mode: FileMode; type: 'blob' | 'commit'; sha: string | null }
+
+function branchOf(handle: WorkspaceHandle): string {
+  const hash = handle.ephemeralRef.indexOf('#')
+  const branch = hash === -1 ? '' : handle.ephemeralRef.slice(hash + 1)
+  if (!branch.startsWith('gittrix/'))
+    throw new InvalidArgumentError(`${handle.ephemeralRef} is not a GitHub session branch.`)
+  return branch
+}

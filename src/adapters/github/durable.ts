@@ -1,0 +1,301 @@
+/**
+ * GitHubDurableAdapter: a branch of a GitHub repository as the durable store, written through the
+ * Git Data API. A promotion is: one tree (`base_tree` + the selected paths, blob ids reused when they
+ * already live in the repository), one commit without author/committer (so GitHub signs it as the
+ * App and marks it Verified), and a ref update with `force: false` (a lost race is a 422).
+ *
+ * Sources: reference/github-platform.md §4 (Git Data API sequence, Verified commits, limits).
+ */
+import type { Octokit } from '@octokit/rest'
+import pLimit from 'p-limit'
+import type {
+  ApplyCommitRequest,
+  ApplyCommitResult,
+  DurableAdapter,
+  DurableCapabilities,
+  PullRequestRequest,
+} from '../../core/adapters.ts'
+import { BranchProtectedError, GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import type { FileMode, TreeEntry } from '../../core/types.ts'
+import {
+  isNotFastForward,
+  isNotFound,
+  isProtectedBranchRefusal,
+  isWorkflowPermissionRefusal,
+} from './client.ts'
+import { renderPullRequestBody } from './pull-request.ts'
+import { cachedTree, changedBetween, type RepoCoordinates, readTree } from './trees.ts'
+
+/** Options for {@link GitHubDurableAdapter}. */
+export interface GitHubDurableAdapterOptions {
+  owner: string
+  repo: string
+  /** Durable branch; default: the repository's default branch. */
+  branch?: string
+  /** An Octokit built by `createGitHubClient` (retry and throttling on), or any compatible instance. */
+  octokit: Octokit
+}
+
+/** Blob uploads run this many at a time (GitHub's secondary rate limits punish bursts). */
+const BLOB_UPLOAD_CONCURRENCY = 8
+/** `findPromotion` reads at most this many pages of 100 commits. */
+const HISTORY_PAGES = 10
+
+/** A GitHub branch as the durable side of Gittrix. */
+export class GitHubDurableAdapter implements DurableAdapter {
+  readonly kind = 'github'
+  readonly owner: string
+  readonly repo: string
+  private readonly branch: string | undefined
+  private readonly octokit: Octokit
+
+  constructor(options: GitHubDurableAdapterOptions) {
+    if (!options?.owner || !options.repo || !options.octokit) {
+      throw new InvalidArgumentError('GitHubDurableAdapter needs { owner, repo, octokit }.')
+    }
+    this.owner = options.owner
+    this.repo = options.repo
+    this.branch = options.branch
+    this.octokit = options.octokit
+  }
+
+  private get coords(): RepoCoordinates {
+    return { owner: this.owner, repo: this.repo }
+  }
+
+  /** `github://owner/repo`: where this repository's blobs live (see `BlobSource.location`). */
+  get location(): string {
+    return `github://${this.owner}/${this.repo}`
+  }
+
+  capabilities(): DurableCapabilities {
+    return { strategies: ['commit', 'branch', 'pr', 'patch'] }
+  }
+
+  async defaultBranch(): Promise<string> {
+    if (this.branch) return this.branch
+    const { data } = await this.octokit.rest.repos.get({ ...this.coords })
+    return data.default_branch
+  }
+
+  ref(branch: string): string {
+    return `${this.location}#${branch}`
+  }
+
+  async getHead(branch: string): Promise<string> {
+    try {
+      const { data } = await this.octokit.rest.git.getRef({ ...this.coords, ref: `heads/${branch}` })
+      return data.object.sha
+    } catch (error) {
+      if (isNotFound(error)) {
+        throw new GittrixError(
+          'REF_NOT_FOUND',
+          `Branch ${branch} does not exist in ${this.owner}/${this.repo}.`,
+          { cause: error },
+        )
+      }
+      throw error
+    }
+  }
+
+  async listTree(sha: string, prefix?: string): Promise<TreeEntry[]> {
+    const { entries } = await readTree(this.octokit, this.coords, sha)
+    if (!prefix) return entries
+    const dir = `${prefix.replace(/\/+$/, '')}/`
+    return entries.filter((e) => e.path.startsWith(dir))
+  }
+
+  async readFile(sha: string, path: string): Promise<{ bytes: Uint8Array; mode: FileMode } | null> {
+    const entry = (await readTree(this.octokit, this.coords, sha)).entries.find((e) => e.path === path)
+    if (!entry) return null
+    const bytes = (await this.readBlobs([entry.oid])).get(entry.oid)!
+    return { bytes, mode: entry.mode }
+  }
+
+  async readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const limit = pLimit(BLOB_UPLOAD_CONCURRENCY)
+    const unique = [...new Set(oids)]
+    const blobs = await Promise.all(
+      unique.map((oid) =>
+        limit(async () => {
+          const { data } = await this.octokit.rest.git.getBlob({ ...this.coords, file_sha: oid })
+          return [oid, Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')] as const
+        }),
+      ),
+    )
+    return new Map(blobs)
+  }
+
+  async changedPaths(fromSha: string, toSha: string): Promise<string[]> {
+    const [from, to] = await Promise.all([
+      readTree(this.octokit, this.coords, fromSha),
+      readTree(this.octokit, this.coords, toSha),
+    ])
+    return changedBetween(from, to)
+  }
+
+  async applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult> {
+    return this.refusalsExplained(request, async () => {
+      const [baseTree, blobIds] = await Promise.all([
+        this.treeShaOf(request.parent),
+        this.ensureBlobs(request),
+      ])
+      const { data: tree } = await this.octokit.rest.git.createTree({
+        ...this.coords,
+        base_tree: baseTree,
+        tree: request.paths.map((p) =>
+          p.mode === null
+            ? { path: p.path, mode: '100644' as const, type: 'blob' as const, sha: null }
+            : {
+                path: p.path,
+                mode: p.mode,
+                type: p.mode === '160000' ? ('commit' as const) : ('blob' as const),
+                sha: blobIds.get(p.oid!)!,
+              },
+        ),
+      })
+      // No author or committer: GitHub then signs the commit as the authenticated App (Verified).
+      const { data: commit } = await this.octokit.rest.git.createCommit({
+        ...this.coords,
+        message: request.message,
+        tree: tree.sha,
+        parents: [request.parent],
+      })
+      const moved = await this.moveRef(request.branch, commit.sha, request.expectedOld)
+      return moved
+        ? { moved: true, sha: commit.sha }
+        : { moved: false, current: await this.getHead(request.branch).catch(() => null) }
+    })
+  }
+
+  async findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null> {
+    const trailer = new RegExp(`^Gittrix-Session: ${sessionId.replace(/[^A-Za-z0-9_-]/g, '')}$`, 'm')
+    for (let page = 1; page <= HISTORY_PAGES; page++) {
+      let commits: Array<{ sha: string; commit: { message: string } }>
+      try {
+        ;({ data: commits } = await this.octokit.rest.repos.listCommits({
+          ...this.coords,
+          sha: branch,
+          per_page: 100,
+          page,
+        }))
+      } catch (error) {
+        if (isNotFound(error)) return null
+        throw error
+      }
+      for (const commit of commits) {
+        if (commit.sha === sinceSha) return null
+        if (trailer.test(commit.commit.message)) return commit.sha
+      }
+      if (commits.length < 100) return null
+    }
+    return null
+  }
+
+  async openPullRequest(request: PullRequestRequest): Promise<{ url: string; number: number }> {
+    try {
+      const { data } = await this.octokit.rest.pulls.create({
+        ...this.coords,
+        head: request.head,
+        base: request.base,
+        title: request.title,
+        body: renderPullRequestBody(request, this.sessionUrl(request.sessionId)),
+      })
+      return { url: data.html_url, number: data.number }
+    } catch (error) {
+      // A retried promotion finds the pull request it opened before.
+      const { data: open } = await this.octokit.rest.pulls.list({
+        ...this.coords,
+        head: `${this.owner}:${request.head}`,
+        state: 'open',
+      })
+      if (open[0]) return { url: open[0].html_url, number: open[0].number }
+      throw error
+    }
+  }
+
+  /** The web URL of a session branch, derived from the API base URL (github.com or GHES). */
+  private sessionUrl(sessionId: string): string {
+    const api =
+      (this.octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? 'https://api.github.com'
+    const web = api === 'https://api.github.com' ? 'https://github.com' : api.replace(/\/api\/v3\/?$/, '')
+    return `${web}/${this.owner}/${this.repo}/tree/gittrix/${sessionId}`
+  }
+
+  private async treeShaOf(commitSha: string): Promise<string> {
+    const cached = cachedTree(this.octokit, this.coords, commitSha)
+    if (cached) return (await cached).sha
+    const { data } = await this.octokit.rest.git.getCommit({ ...this.coords, commit_sha: commitSha })
+    return data.tree.sha
+  }
+
+  /**
+   * Blob ids to put in the tree: reused as they are when the source is this repository (a session
+   * branch), otherwise uploaded (base64, {@link BLOB_UPLOAD_CONCURRENCY} at a time).
+   */
+  private async ensureBlobs(request: ApplyCommitRequest): Promise<Map<string, string>> {
+    const oids = [...new Set(request.paths.flatMap((p) => (p.oid && p.mode !== '160000' ? [p.oid] : [])))]
+    if (request.blobs.location === this.location) return new Map(oids.map((oid) => [oid, oid]))
+    const contents = await request.blobs.readBlobs(oids)
+    const limit = pLimit(BLOB_UPLOAD_CONCURRENCY)
+    const uploaded = await Promise.all(
+      oids.map((oid) =>
+        limit(async () => {
+          const bytes = contents.get(oid)
+          if (!bytes) throw new Error(`blob ${oid} is missing from the session's blob source`)
+          const { data } = await this.octokit.rest.git.createBlob({
+            ...this.coords,
+            content: Buffer.from(bytes).toString('base64'),
+            encoding: 'base64',
+          })
+          if (data.sha !== oid)
+            throw new Error(`GitHub stored blob ${oid} as ${data.sha}; the source returned other content`)
+          return [oid, data.sha] as const
+        }),
+      ),
+    )
+    return new Map(uploaded)
+  }
+
+  /** Moves (`force: false`) or creates the branch. Resolves `false` when it had moved or already exists. */
+  private async moveRef(branch: string, sha: string, expectedOld: string | null): Promise<boolean> {
+    try {
+      if (expectedOld === null)
+        await this.octokit.rest.git.createRef({ ...this.coords, ref: `refs/heads/${branch}`, sha })
+      else
+        await this.octokit.rest.git.updateRef({ ...this.coords, ref: `heads/${branch}`, sha, force: false })
+      return true
+    } catch (error) {
+      if (expectedOld !== null && isNotFastForward(error)) return false
+      if (expectedOld === null && isReferenceExists(error)) return false
+      throw error
+    }
+  }
+
+  /** Turns GitHub's refusals into errors that say what to do. */
+  private async refusalsExplained<T>(request: ApplyCommitRequest, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      if (isProtectedBranchRefusal(error))
+        throw new BranchProtectedError(request.branch, 'branch protection or a ruleset', { cause: error })
+      if (isWorkflowPermissionRefusal(error)) {
+        const workflows = request.paths
+          .filter((p) => p.path.startsWith('.github/workflows/'))
+          .map((p) => p.path)
+        throw new GittrixError(
+          'AUTH_FAILED',
+          `GitHub refused to change ${workflows.join(', ') || 'workflow files'}: the token lacks the "workflows" permission. ` +
+            'Grant the GitHub App "Workflows: read and write" (and accept it on the installation), or leave workflow files out of the selection.',
+          { cause: error },
+        )
+      }
+      throw error
+    }
+  }
+}
+
+function isReferenceExists(error: unknown): boolean {
+  const e = error as { status?: number; message?: string }
+  return e?.status === 422 && /reference already exists/i.test(e.message ?? '')
+}
