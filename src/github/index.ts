@@ -1,0 +1,129 @@
+/**
+ * `gittrix/github`: what the GitHub Action and the GitHub App share, so they cannot drift —
+ * session ids and branch names, the start / pointer / promotion commit messages (encode + strict
+ * parse), the check run and comment renderers, and the slash-command parser.
+ * Nothing here talks to GitHub; it imports no `@actions/*` or `probot`.
+ */
+export {
+  type CheckRunAction,
+  checkRunActionSchema,
+  checkRunActionsSchema,
+  parseActionIdentifier,
+  SESSION_ACTIONS,
+  type SessionActionId,
+  validateCheckRunActions,
+} from './actions.ts'
+export {
+  assertBranchName,
+  BRANCH_PREFIX,
+  branchNameProblem,
+  type GittrixRef,
+  isValidBranchName,
+  MAX_BRANCH_NAME_LENGTH,
+  PROMOTE_BRANCH_PREFIX,
+  parseGittrixRef,
+  promoteBranch,
+  sessionBranch,
+  sessionIdFromRef,
+} from './branches.ts'
+export {
+  COMMAND_HELP,
+  COMMAND_NAMES,
+  type CommandHelp,
+  type CommandName,
+  helpText,
+  sessionCommandExamples,
+} from './command-help.ts'
+export {
+  type CommandParseResult,
+  type CommandStrategy,
+  commandNeedsWrite,
+  EXTEND_LIMITS_MS,
+  firstLine,
+  type GittrixCommand,
+  MAX_COMMAND_ARGS,
+  MAX_COMMAND_LINE,
+  MAX_COMMAND_MESSAGE,
+  parseCommand,
+} from './commands.ts'
+export {
+  COMMENT_FILE_ROWS,
+  findSessionMarker,
+  renderSessionComment,
+  renderUsageReply,
+  type SessionCommentInput,
+  type SessionCommentStatus,
+  sessionCommentMarker,
+} from './comment.ts'
+export {
+  CONFLICT_LIST_MAX,
+  type ConflictFacts,
+  conflictTitle,
+  renderConflictMarkdown,
+  renderConflictOutput,
+} from './conflict.ts'
+export { type RenderedDiff, renderDiffText } from './diff-text.ts'
+export {
+  ARTIFACTS_NAME_PATTERN,
+  type EphemeralLocation,
+  ephemeralLocationSchema,
+  formatEphemeralLocation,
+  parseEphemeralLocation,
+} from './ephemeral-location.ts'
+export { encodeEviction, formatEvictionDuration, parseEviction } from './eviction-trailer.ts'
+export { type SessionFacts, sessionFactsSchema } from './facts.ts'
+export { type RenderedFileTable, renderFileTable } from './file-table.ts'
+export { SHA1_PATTERN, sha1Schema, shortSha } from './hex.ts'
+export { CHECK_RUN_ACTIONS, CHECK_RUN_OUTPUT_MAX, COMMENT_BODY_MAX, utf8Length } from './limits.ts'
+export { escapeText, fencedBlock, inlineCode, safeUrl } from './markdown.ts'
+export {
+  encodePointerCommit,
+  looksLikePointerCommit,
+  POINTER_TRAILERS,
+  type PointerCommit,
+  parsePointerCommit,
+  pointerCommitSchema,
+  pointerCommitSubject,
+} from './pointer-commit.ts'
+export { type PromotionTrailers, parsePromotionTrailers } from './promotion-commit.ts'
+export {
+  CHECK_RUN_NAME,
+  type CheckRunOutput,
+  checkRunOutputSchema,
+  renderCheckRunOutput,
+  renderCommands,
+  renderSessionCheckRun,
+  renderStatTable,
+  renderTask,
+  type SessionCheckRun,
+  SUMMARY_FILE_ROWS,
+  TASK_DISPLAY_MAX,
+} from './render.ts'
+export type { ParseResult } from './result.ts'
+export {
+  assertGitHubSessionId,
+  GITHUB_SESSION_ID_PATTERN,
+  isGitHubSessionId,
+  newGitHubSessionId,
+  sessionIdSchema,
+} from './session-id.ts'
+export {
+  encodeStartCommit,
+  parseStartCommit,
+  START_TRAILERS,
+  type StartCommit,
+  type StartCommitExpectation,
+  startCommitSchema,
+  startCommitSubject,
+} from './start-commit.ts'
+export { type DiffStat, describeChange, diffStat, diffStatLine, MINUS } from './stat.ts'
+export {
+  MAX_TASK_LENGTH,
+  normalizeTask,
+  normalizeTaskResult,
+  TASK_SUMMARY_MAX,
+  taskSummary,
+  UNTITLED_TASK,
+} from './task.ts'
+export { type Token, tokenize } from './tokenize.ts'
+export { MAX_MESSAGE_LENGTH, type Trailer } from './trailer-block.ts'
