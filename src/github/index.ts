@@ -2,8 +2,10 @@
  * `gittrix/github`: what the GitHub Action and the GitHub App share, so they cannot drift —
  * session ids and branch names, the start / pointer / promotion commit messages (encode + strict
  * parse), the check run and comment renderers, and the slash-command parser.
- * Nothing here talks to GitHub; it imports no `@actions/*` or `probot`.
+ * Nothing in `src/github/` talks to GitHub; the adapters and the client it re-exports
+ * (`src/adapters/github/`) do. None of it imports `@actions/*` or `probot`.
  */
+export * from '../adapters/github/index.ts'
 export {
   type CheckRunAction,
   checkRunActionSchema,

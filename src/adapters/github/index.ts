@@ -1,0 +1,20 @@
+/**
+ * The GitHub adapters and the one client setup they share.
+ */
+
+export { GitHubBranchEphemeralAdapter, type GitHubBranchEphemeralAdapterOptions } from './branch-ephemeral.ts'
+export {
+  createGitHubClient,
+  type GitHubClient,
+  type GitHubClientOptions,
+  type OctokitLike,
+  resolveGitHubApiUrl,
+} from './client.ts'
+export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
+export {
+  isNotFastForward,
+  isNotFound,
+  isProtectedBranchRefusal,
+  isReferenceAlreadyExists,
+  isWorkflowPermissionRefusal,
+} from './request-errors.ts'
