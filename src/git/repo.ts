@@ -80,7 +80,8 @@ export class GitRepo {
   async listTree(rev: string, prefix?: string): Promise<TreeEntry[]> {
     const args = ['ls-tree', '-r', '-z', '--full-tree', rev]
     if (prefix) args.push('--', prefix)
-    const { stdout } = await this.run(args)
+    // Literal: a path such as `:x` or `:(exclude)x` names a file, not pathspec magic.
+    const { stdout } = await this.run(args, { env: { GIT_LITERAL_PATHSPECS: '1' } })
     const entries: TreeEntry[] = []
     for (const record of splitNul(stdout)) {
       const tab = record.indexOf('\t')

@@ -62,6 +62,8 @@ export const DURABLE_SEED: SeedFiles = {
   'empty.txt': '',
   'binary.bin': Buffer.from([0, 1, 2, 255, 254, 0, 10, 13, 0]),
   'odd name [x] *.txt': 'brackets, spaces and a star\n',
+  ':(exclude)magic.txt': 'a name git would read as pathspec magic\n',
+  ':dir/-dash.txt': 'a directory starting with a colon\n',
 }
 
 function toResolved(files: ReadonlyMap<string, TreeFile>): Map<string, ResolvedFile> {
@@ -143,6 +145,7 @@ export function describeDurableContract(name: string, makeFixture: DurableFixtur
         const cafe = await fx.adapter.listTree(fx.initial, 'café')
         expect(cafe.map((e) => e.path)).toEqual(['café/naïve.txt'])
         expect(await fx.adapter.listTree(fx.initial, 'nope')).toEqual([])
+        expect((await fx.adapter.listTree(fx.initial, ':dir')).map((e) => e.path)).toEqual([':dir/-dash.txt'])
       })
 
       it('reads the tree of the commit asked for, not the branch head', async () => {
@@ -168,6 +171,8 @@ export function describeDurableContract(name: string, makeFixture: DurableFixtur
           'empty.txt',
           'binary.bin',
           'odd name [x] *.txt',
+          ':(exclude)magic.txt',
+          ':dir/-dash.txt',
         ]) {
           const file = await fx.adapter.readFile(fx.initial, path)
           expect(file, path).not.toBeNull()

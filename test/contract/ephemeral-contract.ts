@@ -247,6 +247,9 @@ export function describeEphemeralContract(name: string, makeFixture: EphemeralFi
         ])
         expect((await a.list(handle, 'links')).every((e) => e.type === 'symlink')).toBe(true)
         expect(await a.list(handle, 'no-such-dir')).toEqual([])
+        await a.write(handle, ':(exclude)dir/x.txt', utf8('colon\n'))
+        expect(await a.list(handle, ':(exclude)dir')).toEqual([{ path: ':(exclude)dir/x.txt', type: 'file' }])
+        await a.delete(handle, ':(exclude)dir/x.txt')
 
         await a.write(handle, 'fresh/dir/one.txt', utf8('1\n'))
         await a.delete(handle, 'src/app.ts')

@@ -170,7 +170,7 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     const { tree, repo } = await this.snapshotTree(handle)
     const args = ['ls-tree', '-z', ...(options.recursive ? ['-r'] : []), tree]
     if (prefix) args.push('--', `${prefix}/`)
-    const { stdout } = await repo.run(args)
+    const { stdout } = await repo.run(args, { env: { GIT_LITERAL_PATHSPECS: '1' } })
     const entries: ListEntry[] = []
     for (const record of stdout.toString('utf8').split('\0')) {
       if (!record) continue
