@@ -133,6 +133,21 @@ describe('LocalEphemeralAdapter clone', () => {
     expect(gitTry(fx.repo.path, ['rev-parse', '--verify', '--quiet', 'refs/heads/sneaky']).status).not.toBe(0)
   })
 
+  it('refuses the push with --no-verify too (push URLs to the durable repository are rewritten)', async () => {
+    const { fx, root } = await setup('clone')
+    await writeFile(join(root, 'README.md'), '# pushed by the agent\n')
+    git(root, 'commit', '-qam', 'agent work')
+    const before = durableState(fx)
+    const gitDir = git(fx.repo.path, 'rev-parse', '--absolute-git-dir')
+    for (const url of [fx.repo.path, `file://${fx.repo.path}`, gitDir]) {
+      // A new branch: git itself would refuse a push to the checked-out main.
+      const push = gitTry(root, ['push', '--no-verify', url, 'HEAD:refs/heads/sneaky'])
+      expect(push.status, url).not.toBe(0)
+    }
+    expect(durableState(fx)).toEqual(before)
+    expect(gitTry(fx.repo.path, ['rev-parse', '--verify', '--quiet', 'refs/heads/sneaky']).status).not.toBe(0)
+  })
+
   it("counts the agent's own git commits (edits, git rm) and never touches the agent's index", async () => {
     const { fx, handle, root } = await setup('clone')
     await writeFile(join(root, 'README.md'), '# committed by the agent\n')

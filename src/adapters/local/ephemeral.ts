@@ -26,7 +26,7 @@ import {
   rm,
   writeFile,
 } from 'node:fs/promises'
-import { dirname, join, resolve as resolvePath } from 'node:path'
+import { basename, dirname, join, resolve as resolvePath } from 'node:path'
 import type {
   CreateWorkspaceRequest,
   EphemeralAdapter,
@@ -60,6 +60,9 @@ const KINDS: readonly LocalWorkspaceKind[] = ['clone', 'worktree', 'copy']
 const FALLBACK_IDENTITY = ['-c', 'user.name=Gittrix agent', '-c', 'user.email=agent@gittrix.invalid']
 /** Settings that keep an agent-edited repository from running code while Gittrix snapshots it. */
 const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null']
+
+/** What pushes to the durable repository are rewritten to: no git transport exists for this scheme. */
+const PUSH_BLOCKED_URL = 'gittrix-push-disabled::'
 
 const PRE_PUSH_GUARD = `#!/bin/sh
 echo "gittrix: pushing from a Gittrix workspace is disabled; a human promotes its changes (gittrix promote)." >&2
@@ -309,6 +312,15 @@ async function createClone(
   await repo.run(['remote', 'remove', 'origin'])
   await repo.run(['checkout', '--quiet', '-b', `gittrix/${sessionId}`, baseline])
   await writeFile(join(gitDir, 'hooks', 'pre-push'), PRE_PUSH_GUARD, { mode: 0o755 })
+  // The hook is skipped by `git push --no-verify`; this is not: any push URL naming the durable
+  // repository is rewritten to one no transport accepts.
+  const durablePaths = [
+    durableGitDir,
+    ...(basename(durableGitDir) === '.git' ? [dirname(durableGitDir)] : []),
+  ]
+  for (const path of durablePaths.flatMap((p) => [p, `file://${p}`])) {
+    await repo.run(['config', '--add', `url.${PUSH_BLOCKED_URL}.pushInsteadOf`, path])
+  }
   await copyFile(join(gitDir, 'index'), join(state, 'index'))
   await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
 }
