@@ -1,0 +1,186 @@
+/**
+ * Benchmark fixtures: a plain git runner for the "plain git" side of each comparison, a generated
+ * 20,000-file repository (one `fast-import` run), and the file edits an agent would make.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+
+/** Fixed identity and dates, so the generated repositories do not depend on the machine's git config. */
+export const BENCH_GIT_ENV: Record<string, string> = {
+  GIT_AUTHOR_NAME: 'Bench Author',
+  GIT_AUTHOR_EMAIL: 'author@bench.invalid',
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+  GIT_COMMITTER_NAME: 'Bench Committer',
+  GIT_COMMITTER_EMAIL: 'committer@bench.invalid',
+  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_TERMINAL_PROMPT: '0',
+}
+
+/** Options for {@link git}. */
+export interface PlainGitOptions {
+  cwd?: string
+  input?: string | Uint8Array
+  env?: Record<string, string>
+}
+
+/** Runs `git <args>` (a plain child process, as a script would) and resolves with stdout. Rejects on a non-zero exit. */
+export function git(args: string[], options: PlainGitOptions = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out))
+      else reject(new Error(`git ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString('utf8')}`))
+    })
+    child.stdin.on('error', () => {})
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** Runs git and returns trimmed UTF-8 stdout. */
+export async function gitText(args: string[], options?: PlainGitOptions): Promise<string> {
+  return (await git(args, options)).toString('utf8').trim()
+}
+
+/**
+ * `git pack-objects --stdout` in `fromGitDir` piped straight into `git index-pack --stdin --fix-thin`
+ * in `toGitDir`: the usual way to move objects between two local repositories.
+ */
+export function transferObjects(
+  fromGitDir: string,
+  toGitDir: string,
+  oids: readonly string[],
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const pack = spawn('git', [`--git-dir=${fromGitDir}`, 'pack-objects', '--stdout', '-q'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    const index = spawn('git', [`--git-dir=${toGitDir}`, 'index-pack', '--stdin', '--fix-thin'], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    })
+    pack.stdout.pipe(index.stdin)
+    let pending = 2
+    const done = (name: string) => (code: number | null) => {
+      if (code !== 0) reject(new Error(`${name} exited ${code}`))
+      else if (--pending === 0) resolve()
+    }
+    pack.on('error', reject)
+    index.on('error', reject)
+    pack.on('close', done('pack-objects'))
+    index.on('close', done('index-pack'))
+    pack.stdin.end(`${oids.join('\n')}\n`)
+  })
+}
+
+/** Shape of the generated repository: `d<a>/s<b>/f<c>.txt`. */
+export const LAYOUT = { top: 20, sub: 20, files: 50 } as const
+
+/** Number of files in the generated repository. */
+export const FILE_COUNT = LAYOUT.top * LAYOUT.sub * LAYOUT.files
+
+/** Path of file number `i` (0-based) in the generated repository. */
+export function filePath(i: number): string {
+  const c = i % LAYOUT.files
+  const b = Math.floor(i / LAYOUT.files) % LAYOUT.sub
+  const a = Math.floor(i / (LAYOUT.files * LAYOUT.sub))
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `d${pad(a)}/s${pad(b)}/f${pad(c)}.txt`
+}
+
+const LINES_PER_FILE = 24
+
+/** Baseline content of file `i`: 24 short lines of source-like text (about 1 KB). */
+export function fileContent(i: number): string {
+  const lines: string[] = []
+  for (let line = 0; line < LINES_PER_FILE; line++) {
+    lines.push(`export const value_${i}_${line} = ${(i * 31 + line * 7) % 1000} // line ${line} of file ${i}`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** File `i` as an agent changed it: one line in the middle replaced, tagged so every edit is new content. */
+export function editedContent(i: number, tag: string): string {
+  const lines = fileContent(i).split('\n')
+  lines[LINES_PER_FILE / 2] = `export const value_${i}_edited = '${tag}' // changed by the agent`
+  return lines.join('\n')
+}
+
+/** The indices of `count` files spread evenly over the repository. */
+export function touchedIndices(count: number): number[] {
+  const step = Math.floor(FILE_COUNT / count)
+  return Array.from({ length: count }, (_, k) => k * step)
+}
+
+/**
+ * Creates a bare repository at `gitDir` whose branch `main` holds one commit with {@link FILE_COUNT}
+ * files, written by a single `git fast-import` and then fully repacked. Resolves the commit id.
+ */
+export async function generateRepository(gitDir: string): Promise<string> {
+  await git(['init', '--quiet', '--bare', '--initial-branch=main', gitDir])
+  const chunks: string[] = []
+  const message = 'generated: 20,000 files\n'
+  chunks.push(
+    'commit refs/heads/main\n',
+    'author Bench Author <author@bench.invalid> 1767225600 +0000\n',
+    'committer Bench Committer <committer@bench.invalid> 1767225600 +0000\n',
+    `data ${Buffer.byteLength(message)}\n${message}`,
+  )
+  for (let i = 0; i < FILE_COUNT; i++) {
+    const content = fileContent(i)
+    chunks.push(`M 100644 inline ${filePath(i)}\ndata ${Buffer.byteLength(content)}\n${content}\n`)
+  }
+  chunks.push('done\n')
+  await git([`--git-dir=${gitDir}`, 'fast-import', '--quiet', '--done'], { input: chunks.join('') })
+  // fast-import deltifies each blob against the one before it (chains 50 deep); a full repack gives the
+  // pack a gc'd or freshly cloned repository has (chains about 2 deep), so blob reads cost what they usually do.
+  await git([`--git-dir=${gitDir}`, 'repack', '-a', '-d', '-f', '-q'])
+  return gitText([`--git-dir=${gitDir}`, 'rev-parse', 'refs/heads/main'])
+}
+
+/** Writes the edited content of `indices` into the work tree `root`, as an agent editing files directly would. */
+export async function editFiles(root: string, indices: readonly number[], tag: string): Promise<void> {
+  await Promise.all(
+    indices.map(async (i) => {
+      const target = join(root, filePath(i))
+      await mkdir(dirname(target), { recursive: true })
+      await writeFile(target, editedContent(i, tag))
+    }),
+  )
+}
+
+/** The median of `values` (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * CPU time used so far by this process and by its children that have exited (git), in ms, or `null`
+ * where `/proc` is missing. Child time comes from `/proc/self/stat` (`cutime` + `cstime`, in 1/100 s),
+ * so it is coarse, but unlike wall time it hardly moves when other work shares the machine.
+ */
+export function cpuMs(): number | null {
+  let stat: string
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8')
+  } catch {
+    return null
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const childTicks = Number(fields[13]) + Number(fields[14])
+  const own = process.cpuUsage()
+  return (own.user + own.system) / 1000 + childTicks * 10
+}
