@@ -4,6 +4,7 @@
  * Each write or delete is one commit on the session branch; the branch starts at a start commit whose
  * trailers record the session (see src/github/start-commit.ts).
  */
+import { posix } from 'node:path'
 import type { Octokit } from '@octokit/rest'
 import type {
   CreateWorkspaceRequest,
@@ -14,7 +15,7 @@ import type {
 } from '../../core/adapters.ts'
 import { InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
 import { DEFAULT_EVICTION } from '../../core/eviction.ts'
-import { normalizeRepoDir, normalizeRepoPath } from '../../core/paths.ts'
+import { normalizeRepoDir, normalizeRepoPath, symlinkStaysInside } from '../../core/paths.ts'
 import type { FileMode, ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
 import { sessionBranch } from '../../github/branches.ts'
 import { encodeStartCommit } from '../../github/start-commit.ts'
@@ -69,7 +70,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
       sessionId: request.sessionId,
       // The start commit needs a task line; a blank task reads as the default promotion subject would.
       task: request.task?.trim() || `promote session ${request.sessionId}`,
-      durableBranch: request.durableBranch ?? '',
+      durableBranch: request.durableBranch ?? (await request.durable.defaultBranch()),
       baselineSha: request.baselineSha,
       ephemeral: { kind: 'branch' },
       link: null,
@@ -86,12 +87,25 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     return { ephemeralRef: `${this.location}#${branch}`, workspaceKind: 'remote', isGitBacked: true }
   }
 
+  /** Reads a file, following symlinks that stay inside the tree; one leading outside is `WRITE_REJECTED`. */
   async read(handle: WorkspaceHandle, path: string): Promise<Uint8Array | null> {
-    const rel = normalizeRepoPath(path)
-    const entry = (await this.headTree(handle)).entries.find((e) => e.path === rel)
-    if (!entry) return null
-    const { data } = await this.octokit.rest.git.getBlob({ ...this.coords, file_sha: entry.oid })
-    return Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')
+    const tree = await this.headTree(handle)
+    let rel = normalizeRepoPath(path)
+    for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops++) {
+      assertNoSymlinkAncestor(tree, rel)
+      const entry = tree.entries.find((e) => e.path === rel)
+      if (!entry) return null
+      const bytes = (await this.readBlobs([entry.oid])).get(entry.oid)!
+      if (entry.mode !== '120000') return bytes
+      const target = Buffer.from(bytes).toString('utf8')
+      if (!symlinkStaysInside(rel, target))
+        throw new WriteRejectedError(
+          rel,
+          `it is a symlink to ${JSON.stringify(target)}, outside the workspace`,
+        )
+      rel = normalizeRepoPath(posix.join(posix.dirname(rel), target))
+    }
+    throw new WriteRejectedError(path, `more than ${MAX_SYMLINK_HOPS} symlinks in a row`)
   }
 
   async write(
@@ -107,8 +121,9 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
       encoding: 'base64',
     })
     await this.commitChange(handle, `gittrix: write ${rel}`, (tree) => {
+      assertNoSymlinkAncestor(tree, rel)
       const existing = tree.entries.find((e) => e.path === rel)
-      if (existing?.mode === '120000' && options.executable === undefined) {
+      if (existing?.mode === '120000') {
         throw new WriteRejectedError(rel, 'it is a symlink; delete it first to replace it with a file')
       }
       const mode: FileMode =
@@ -123,16 +138,17 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
 
   async delete(handle: WorkspaceHandle, path: string): Promise<void> {
     const rel = normalizeRepoPath(path)
-    await this.commitChange(handle, `gittrix: delete ${rel}`, (tree) =>
-      tree.entries
+    await this.commitChange(handle, `gittrix: delete ${rel}`, (tree) => {
+      assertNoSymlinkAncestor(tree, rel)
+      return tree.entries
         .filter((e) => e.path === rel || e.path.startsWith(`${rel}/`))
         .map((e) => ({
           path: e.path,
           mode: e.mode,
           type: e.mode === '160000' ? 'commit' : 'blob',
           sha: null,
-        })),
-    )
+        }))
+    })
   }
 
   async list(
@@ -269,6 +285,26 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
 }
 
 type TreeItem = { path: string; mode: FileMode; type: 'blob' | 'commit'; sha: string | null }
+
+/** Symlinks followed by `read` before giving up (as a loop). */
+const MAX_SYMLINK_HOPS = 40
+
+/**
+ * Throws `WRITE_REJECTED` when a parent directory of `rel` is a symlink or a file in `tree`: on a disk
+ * the path would lead through the link (possibly outside the workspace); in a git tree it cannot exist.
+ */
+function assertNoSymlinkAncestor(tree: TreeListing, rel: string): void {
+  const parts = rel.split('/')
+  for (let i = 1; i < parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/')
+    const entry = tree.entries.find((e) => e.path === prefix)
+    if (entry)
+      throw new WriteRejectedError(
+        rel,
+        entry.mode === '120000' ? `${prefix} is a symlink` : `${prefix} is a file, not a directory`,
+      )
+  }
+}
 
 function branchOf(handle: WorkspaceHandle): string {
   const hash = handle.ephemeralRef.indexOf('#')

@@ -24,7 +24,7 @@ import {
   isWorkflowPermissionRefusal,
 } from './client.ts'
 import { renderPullRequestBody } from './pull-request.ts'
-import { cachedTree, changedBetween, type RepoCoordinates, readTree } from './trees.ts'
+import { cachedTree, changedBetween, type RepoCoordinates, readTree, unavailable } from './trees.ts'
 
 /** Options for {@link GitHubDurableAdapter}. */
 export interface GitHubDurableAdapterOptions {
@@ -94,7 +94,7 @@ export class GitHubDurableAdapter implements DurableAdapter {
           { cause: error },
         )
       }
-      throw error
+      throw unavailable(error, `reading the head of ${branch}`, this.coords)
     }
   }
 
@@ -266,7 +266,8 @@ export class GitHubDurableAdapter implements DurableAdapter {
         await this.octokit.rest.git.updateRef({ ...this.coords, ref: `heads/${branch}`, sha, force: false })
       return true
     } catch (error) {
-      if (expectedOld !== null && isNotFastForward(error)) return false
+      // A branch that no longer exists has no value to compare with: the swap lost, like a moved one.
+      if (expectedOld !== null && (isNotFastForward(error) || isReferenceMissing(error))) return false
       if (expectedOld === null && isReferenceExists(error)) return false
       throw error
     }
@@ -293,6 +294,12 @@ export class GitHubDurableAdapter implements DurableAdapter {
       throw error
     }
   }
+}
+
+/** `422 Reference does not exist`: `PATCH /git/refs/{ref}` on a ref that is gone (REST git refs). */
+function isReferenceMissing(error: unknown): boolean {
+  const e = error as { status?: number; message?: string }
+  return e?.status === 422 && /\bReference does not exist\b/i.test(e.message ?? '')
 }
 
 function isReferenceExists(error: unknown): boolean {

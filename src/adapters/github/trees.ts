@@ -6,7 +6,9 @@
  * maximum size of 7 MB when using the recursive parameter"; `truncated` is true beyond that.
  */
 import type { Octokit } from '@octokit/rest'
+import { GittrixError } from '../../core/errors.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
+import { gitHubErrorText, isGitHubRequestError } from './request-errors.ts'
 
 /** Owner and name of a repository. */
 export interface RepoCoordinates {
@@ -56,9 +58,30 @@ export function cachedTree(
 }
 
 async function fetchTree(octokit: Octokit, coords: RepoCoordinates, treeish: string): Promise<TreeListing> {
-  const { data } = await octokit.rest.git.getTree({ ...coords, tree_sha: treeish, recursive: 'true' })
-  if (!data.truncated) return { sha: data.sha, entries: toEntries(data.tree, '') }
-  return { sha: data.sha, entries: await walk(octokit, coords, data.sha, '') }
+  try {
+    const { data } = await octokit.rest.git.getTree({ ...coords, tree_sha: treeish, recursive: 'true' })
+    if (!data.truncated) return { sha: data.sha, entries: toEntries(data.tree, '') }
+    return { sha: data.sha, entries: await walk(octokit, coords, data.sha, '') }
+  } catch (error) {
+    throw unavailable(error, `reading the tree of ${treeish}`, coords)
+  }
+}
+
+/**
+ * A 5xx or rate-limit answer that the client's retries did not get past becomes `ADAPTER_UNAVAILABLE`
+ * saying what was being read and that nothing was written; any other error is returned unchanged.
+ */
+export function unavailable(error: unknown, doing: string, coords: RepoCoordinates): unknown {
+  if (!isGitHubRequestError(error)) return error
+  const rateLimited =
+    (error.status === 403 || error.status === 429) && /rate limit/i.test(gitHubErrorText(error))
+  if (error.status < 500 && !rateLimited) return error
+  const why = rateLimited ? 'a rate limit' : `${error.status} ${gitHubErrorText(error).split('\n')[0]}`
+  return new GittrixError(
+    'ADAPTER_UNAVAILABLE',
+    `GitHub failed while ${doing} in ${coords.owner}/${coords.repo} (${why}), also after retries. Nothing was written; try again later.`,
+    { cause: error },
+  )
 }
 
 /** Reads a truncated tree level by level: each subtree recursively, and deeper still when that is truncated too. */
