@@ -9,6 +9,7 @@ import type {
   FileMode,
   ListEntry,
   PromoteStrategy,
+  SessionDiff,
   TreeChange,
   TreeEntry,
   WorkspaceSnapshot,
@@ -166,6 +167,12 @@ export interface EphemeralAdapter {
   list(workspace: WorkspaceHandle, dir: string, options?: { recursive?: boolean }): Promise<ListEntry[]>
   /** The workspace's current tree and every path that differs from the baseline. */
   snapshot(workspace: WorkspaceHandle): Promise<WorkspaceSnapshot>
+  /**
+   * Optional: the whole session diff rendered by the adapter itself (e.g. git on a local workspace),
+   * in the same git format the core renders. Core uses it for unfiltered diffs when present; it must
+   * report the same paths as {@link snapshot}.
+   */
+  diff?(workspace: WorkspaceHandle, options: { binary?: boolean }): Promise<SessionDiff>
   /** Records the workspace state as a commit in the workspace (not durable). Resolves the commit id. */
   commit(workspace: WorkspaceHandle, message: string): Promise<string>
   /** Latest modification time (ms) of anything in the workspace, or `null` if unknown. */

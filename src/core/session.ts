@@ -57,10 +57,13 @@ class SessionOperations implements AgentOperations {
     this.id = id
   }
 
-  /** Reads metadata, requires `active`, runs `fn`, then bumps `lastAccessAt` (all under the session lock). */
+  /**
+   * Reads metadata, requires `active`, runs `fn`, then bumps `lastAccessAt` and, when `touched` yields
+   * the paths `fn` found changed, records them (all under the session lock).
+   */
   private async active<T>(
     fn: (meta: SessionMetadata) => Promise<T>,
-    snapshot?: () => WorkspaceSnapshot | undefined,
+    touched?: () => string[] | undefined,
   ): Promise<T> {
     const { store } = this.runtime
     return store.withLock(this.id, async () => {
@@ -68,12 +71,8 @@ class SessionOperations implements AgentOperations {
       assertActive(meta)
       const result = await fn(meta)
       const now = new Date(this.runtime.now()).toISOString()
-      const taken = snapshot?.()
-      await store.write({
-        ...meta,
-        lastAccessAt: now,
-        ...(taken ? { touchedFiles: taken.changes.map((c) => c.path) } : {}),
-      })
+      const touchedFiles = touched?.()
+      await store.write({ ...meta, lastAccessAt: now, ...(touchedFiles ? { touchedFiles } : {}) })
       return result
     })
   }
@@ -125,25 +124,34 @@ class SessionOperations implements AgentOperations {
   }
 
   diffDetails(options: DiffOptions = {}): Promise<SessionDiff> {
-    let snapshot: WorkspaceSnapshot | undefined
+    let touched: string[] | undefined
+    const binary = options.binary === true
     return this.active(
       async (meta) => {
-        snapshot = await this.runtime.ephemeral.snapshot(this.handle(meta))
-        const changes = pick(snapshot.changes, options.paths)
-        return diffChanges(snapshot, changes, this.runtime.durable, { binary: options.binary === true })
+        const { ephemeral, durable } = this.runtime
+        if (ephemeral.diff && !options.paths?.length) {
+          // The adapter renders the whole diff itself (git on a local workspace: no blobs written).
+          const diff = await ephemeral.diff(this.handle(meta), { binary })
+          touched = diff.files.map((f) => f.path)
+          return diff
+        }
+        const snapshot = await ephemeral.snapshot(this.handle(meta))
+        touched = snapshot.changes.map((c) => c.path)
+        return diffChanges(snapshot, pick(snapshot.changes, options.paths), durable, { binary })
       },
-      () => snapshot,
+      () => touched,
     )
   }
 
   touchedFiles(): Promise<TreeChange[]> {
-    let snapshot: WorkspaceSnapshot | undefined
+    let touched: string[] | undefined
     return this.active(
       async (meta) => {
-        snapshot = await this.runtime.ephemeral.snapshot(this.handle(meta))
-        return snapshot.changes
+        const { changes } = await this.runtime.ephemeral.snapshot(this.handle(meta))
+        touched = changes.map((c) => c.path)
+        return changes
       },
-      () => snapshot,
+      () => touched,
     )
   }
 

@@ -42,8 +42,8 @@ export interface BlobSource {
 
 /** The session's current state against its baseline: its tree and every touched path. */
 export interface WorkspaceSnapshot {
-  /** Tree id of the workspace as it is now. */
-  tree: string
+  /** Tree id of the workspace as it is now, when the adapter has one without extra work. */
+  tree?: string
   /** Every path that differs from the baseline tree (renames are both paths). Sorted by path. */
   changes: TreeChange[]
   /** Where the new blobs can be read. */

@@ -97,23 +97,16 @@ export class GitRepo {
    */
   async diffTrees(from: string, to: string): Promise<TreeChange[]> {
     const { stdout } = await this.run(['diff-tree', '-r', '-z', '--no-renames', '--raw', from, to])
-    const fields = splitNul(stdout)
-    const changes: TreeChange[] = []
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      const [oldMode, newMode, oldOid, newOid] = fields[i]!.slice(1).split(' ')
-      const path = fields[i + 1]!
-      const deleted = ZERO.test(newMode!)
-      const added = ZERO.test(oldMode!)
-      changes.push({
-        path,
-        status: added ? 'added' : deleted ? 'deleted' : 'modified',
-        oldMode: added ? null : (oldMode as FileMode),
-        newMode: deleted ? null : (newMode as FileMode),
-        oldOid: added ? null : oldOid!,
-        newOid: deleted ? null : newOid!,
-      })
-    }
-    return changes
+    return parseRawDiff(splitNul(stdout)).changes
+  }
+
+  /**
+   * Like {@link diffTrees}, from `base` to this repository's index (`diff-index --cached`): the same
+   * answer as writing the index as a tree first, without writing any tree object.
+   */
+  async diffIndex(base: string): Promise<TreeChange[]> {
+    const { stdout } = await this.run(['diff-index', '--cached', '-r', '-z', '--no-renames', '--raw', base])
+    return parseRawDiff(splitNul(stdout)).changes
   }
 
   /** The paths (only) that differ between two trees or commits; exact at any size. */
@@ -265,6 +258,31 @@ export class GitRepo {
     if (current !== expected) return false
     throw new Error(`update-ref ${ref} failed: ${stderr.trim()}`)
   }
+}
+
+/**
+ * Parses `--raw -z` diff records (`:<old mode> <new mode> <old id> <new id> <status>`, then the path)
+ * into {@link TreeChange}s. Stops at the first field that is not a raw record (e.g. `--numstat` output);
+ * `next` is the index of that field.
+ */
+export function parseRawDiff(fields: readonly string[]): { changes: TreeChange[]; next: number } {
+  const changes: TreeChange[] = []
+  let i = 0
+  for (; i + 1 < fields.length && fields[i]!.startsWith(':'); i += 2) {
+    const [oldMode, newMode, oldOid, newOid] = fields[i]!.slice(1).split(' ')
+    const path = fields[i + 1]!
+    const deleted = ZERO.test(newMode!)
+    const added = ZERO.test(oldMode!)
+    changes.push({
+      path,
+      status: added ? 'added' : deleted ? 'deleted' : 'modified',
+      oldMode: added ? null : (oldMode as FileMode),
+      newMode: deleted ? null : (newMode as FileMode),
+      oldOid: added ? null : oldOid!,
+      newOid: deleted ? null : newOid!,
+    })
+  }
+  return { changes, next: i }
 }
 
 /** One path to set (mode + blob id) or delete (`mode: null`) when building a tree. */

@@ -63,52 +63,66 @@ describe('session diff', () => {
     writeFileSync(join(ws, 'after-commit.txt'), 'written after the commit, not via the API\n')
   }
 
-  it('git apply of the binary-capable patch onto the baseline reproduces every file, mode and symlink', async () => {
-    await editEverything()
-    const patch = await session.diff({ binary: true })
-    const checkout = tempDir()
-    try {
-      git(repo.path, 'worktree', 'add', '--quiet', '--detach', checkout, repo.head)
-      writeFileSync(join(checkout, '..', `${session.id}.patch`), patch)
-      git(checkout, 'apply', '--whitespace=nowarn', join(checkout, '..', `${session.id}.patch`))
-      git(checkout, 'add', '-A')
-      // The applied tree is exactly the session's tree: every blob, mode, symlink and deletion.
-      const ws = session.workspacePath!
-      git(ws, 'add', '-A')
-      expect(git(checkout, 'write-tree')).toBe(git(ws, 'write-tree'))
-      expect(readFileSync(join(checkout, 'image.bin'))).toEqual(readFileSync(join(ws, 'image.bin')))
-      expect(git(checkout, 'ls-files', '-s', 'script.sh')).toMatch(/^100755 /)
-      expect(git(checkout, 'ls-files', '-s', 'new-link')).toMatch(/^120000 /)
-      expect(git(checkout, 'ls-files', 'gone.txt')).toBe('')
-    } finally {
-      git(repo.path, 'worktree', 'remove', '--force', checkout)
-      cleanup(checkout)
-    }
-  })
+  // Unfiltered local diffs are rendered by git; a path filter takes the core renderer (the `diff`
+  // package, as for API-backed workspaces). Both must replay to the same tree.
+  it.each([
+    ['git', undefined],
+    ['the core renderer', ['**']],
+  ])(
+    'git apply of the binary-capable patch (%s) onto the baseline reproduces every file, mode and symlink',
+    async (_route, paths) => {
+      await editEverything()
+      const patch = await session.diff({ binary: true, ...(paths ? { paths } : {}) })
+      const checkout = tempDir()
+      try {
+        git(repo.path, 'worktree', 'add', '--quiet', '--detach', checkout, repo.head)
+        writeFileSync(join(checkout, '..', `${session.id}.patch`), patch)
+        git(checkout, 'apply', '--whitespace=nowarn', join(checkout, '..', `${session.id}.patch`))
+        git(checkout, 'add', '-A')
+        // The applied tree is exactly the session's tree: every blob, mode, symlink and deletion.
+        const ws = session.workspacePath!
+        git(ws, 'add', '-A')
+        expect(git(checkout, 'write-tree')).toBe(git(ws, 'write-tree'))
+        expect(readFileSync(join(checkout, 'image.bin'))).toEqual(readFileSync(join(ws, 'image.bin')))
+        expect(git(checkout, 'ls-files', '-s', 'script.sh')).toMatch(/^100755 /)
+        expect(git(checkout, 'ls-files', '-s', 'new-link')).toMatch(/^120000 /)
+        expect(git(checkout, 'ls-files', 'gone.txt')).toBe('')
+      } finally {
+        git(repo.path, 'worktree', 'remove', '--force', checkout)
+        cleanup(checkout)
+      }
+    },
+  )
 
-  it('git apply of the review patch reproduces every text file when there are no binary changes', async () => {
-    const agent = session.forAgent()
-    await agent.write('README.md', 'rewritten\n')
-    await agent.write('crlf.txt', 'one\r\nthree\r\n')
-    await agent.write('no-eol.txt', 'changed, still no newline')
-    await agent.delete('gone.txt')
-    await agent.write('новый/файл.txt', 'non-ASCII path\n')
-    const patch = await session.diff()
-    const checkout = tempDir()
-    try {
-      git(repo.path, 'worktree', 'add', '--quiet', '--detach', checkout, repo.head)
-      const file = join(checkout, '..', `${session.id}-text.patch`)
-      writeFileSync(file, patch)
-      git(checkout, 'apply', '--whitespace=nowarn', file)
-      git(checkout, 'add', '-A')
-      const ws = session.workspacePath!
-      git(ws, 'add', '-A')
-      expect(git(checkout, 'write-tree')).toBe(git(ws, 'write-tree'))
-    } finally {
-      git(repo.path, 'worktree', 'remove', '--force', checkout)
-      cleanup(checkout)
-    }
-  })
+  it.each([
+    ['git', undefined],
+    ['the core renderer', ['**']],
+  ])(
+    'git apply of the review patch (%s) reproduces every text file when there are no binary changes',
+    async (_route, paths) => {
+      const agent = session.forAgent()
+      await agent.write('README.md', 'rewritten\n')
+      await agent.write('crlf.txt', 'one\r\nthree\r\n')
+      await agent.write('no-eol.txt', 'changed, still no newline')
+      await agent.delete('gone.txt')
+      await agent.write('новый/файл.txt', 'non-ASCII path\n')
+      const patch = await session.diff(paths ? { paths } : {})
+      const checkout = tempDir()
+      try {
+        git(repo.path, 'worktree', 'add', '--quiet', '--detach', checkout, repo.head)
+        const file = join(checkout, '..', `${session.id}-text.patch`)
+        writeFileSync(file, patch)
+        git(checkout, 'apply', '--whitespace=nowarn', file)
+        git(checkout, 'add', '-A')
+        const ws = session.workspacePath!
+        git(ws, 'add', '-A')
+        expect(git(checkout, 'write-tree')).toBe(git(ws, 'write-tree'))
+      } finally {
+        git(repo.path, 'worktree', 'remove', '--force', checkout)
+        cleanup(checkout)
+      }
+    },
+  )
 
   it('uses git headers: new/deleted file modes, mode changes, binary and no-newline markers, quoting', async () => {
     await editEverything()
@@ -159,6 +173,15 @@ describe('session diff', () => {
     expect(details.additions).toBe(details.files.reduce((n, f) => n + f.additions, 0))
     expect(details.deletions).toBe(details.files.reduce((n, f) => n + f.deletions, 0))
     expect(details.files.map((f) => f.path)).toEqual([...details.files.map((f) => f.path)].sort())
+  })
+
+  it('gives the same per-file data whichever renders it (git or the core renderer)', async () => {
+    await editEverything()
+    const byGit = await session.diffDetails()
+    const byCore = await session.diffDetails({ paths: ['**'] })
+    expect(byCore.files).toEqual(byGit.files)
+    expect([byCore.additions, byCore.deletions]).toEqual([byGit.additions, byGit.deletions])
+    expect(byGit.files.length).toBeGreaterThan(10)
   })
 
   it('limits the diff to the given paths and globs', async () => {

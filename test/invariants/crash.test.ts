@@ -23,7 +23,7 @@ import {
 /** Where the promoting process dies: at which git subcommand, before or after it ran. */
 const KILL_POINTS: { on: string; when: 'kill-before' | 'kill-after'; landed: boolean }[] = [
   { on: 'add', when: 'kill-before', landed: false }, // snapshotting the workspace
-  { on: 'diff-tree', when: 'kill-after', landed: false }, // right after computing touched files
+  { on: 'diff-index', when: 'kill-after', landed: false }, // right after computing touched files
   { on: 'index-pack', when: 'kill-after', landed: false }, // blobs copied into the durable repository
   { on: 'commit-tree', when: 'kill-before', landed: false },
   { on: 'commit-tree', when: 'kill-after', landed: false }, // commit object exists, no ref points to it

@@ -41,7 +41,8 @@ import {
   WriteRejectedError,
 } from '../../core/errors.ts'
 import { isWithin, normalizeRepoDir, normalizeRepoPath, resolveInside } from '../../core/paths.ts'
-import type { ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
+import type { ListEntry, SessionDiff, WorkspaceSnapshot } from '../../core/types.ts'
+import { parseGitDiffOutput } from '../../git/diff-output.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 
@@ -63,6 +64,20 @@ const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null']
 
 /** What pushes to the durable repository are rewritten to: no git transport exists for this scheme. */
 const PUSH_BLOCKED_URL = 'gittrix-push-disabled::'
+
+/** Settings that keep a user's git configuration from changing the shape of a rendered patch. */
+const NEUTRAL_DIFF_CONFIG = [
+  '-c',
+  'diff.noprefix=false',
+  '-c',
+  'diff.mnemonicPrefix=false',
+  '-c',
+  'diff.relative=false',
+  '-c',
+  'diff.suppressBlankEmpty=false',
+  '-c',
+  'core.quotePath=true',
+]
 
 const PRE_PUSH_GUARD = `#!/bin/sh
 echo "gittrix: pushing from a Gittrix workspace is disabled; a human promotes its changes (gittrix promote)." >&2
@@ -185,14 +200,53 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     return entries
   }
 
+  /** `git add -A` into the private index, then `diff-index --cached` against the baseline (no tree written). */
   async snapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot> {
-    const { tree, repo } = await this.snapshotTree(handle)
-    const changes = await repo.diffTrees(handle.baselineSha, tree)
-    return {
-      tree,
-      changes,
-      blobs: { gitDir: repo.gitDir, readBlobs: (oids) => repo.readObjects(oids) },
+    const repo = await this.workspaceRepo(handle)
+    await repo.run([...SAFE, 'add', '-A'])
+    const changes = await repo.diffIndex(handle.baselineSha)
+    return { changes, blobs: { gitDir: repo.gitDir, readBlobs: (oids) => repo.readObjects(oids) } }
+  }
+
+  /**
+   * The session diff as `git diff <baseline>` renders it, working tree against the baseline: untracked
+   * files join the private index as intent-to-add, so nothing is hashed or stored. Same paths as
+   * {@link snapshot}; one git process renders the patch, stats and modes.
+   */
+  async diff(handle: WorkspaceHandle, options: { binary?: boolean } = {}): Promise<SessionDiff> {
+    const repo = await this.workspaceRepo(handle)
+    // Only when there are untracked files: adding nothing would still rewrite the whole index.
+    const { stdout: untracked } = await repo.run([
+      ...SAFE,
+      'ls-files',
+      '-z',
+      '--others',
+      '--exclude-standard',
+    ])
+    if (untracked.length) {
+      await repo.run([...SAFE, 'add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+        input: untracked,
+        env: { GIT_LITERAL_PATHSPECS: '1' },
+      })
     }
+    const { stdout } = await repo.run([
+      ...SAFE,
+      ...NEUTRAL_DIFF_CONFIG,
+      'diff',
+      '--no-renames',
+      '--no-color',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--src-prefix=a/',
+      '--dst-prefix=b/',
+      ...(options.binary ? ['--binary'] : []),
+      '--raw',
+      '-z',
+      '-p',
+      handle.baselineSha,
+      '--',
+    ])
+    return parseGitDiffOutput(stdout)
   }
 
   async commit(handle: WorkspaceHandle, message: string): Promise<string> {
