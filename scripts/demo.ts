@@ -69,7 +69,7 @@ async function gittrixCli(...args: string[]): Promise<number> {
 /** A tracked file the agent may delete: a small config file when there is one, else the last tracked file. */
 function fileToDelete(): string {
   const tracked = git(repo, 'ls-files').split('\n').filter(Boolean)
-  const preferred = ['tsconfig.build.json', 'biome.json', '.gitignore'].find((f) => tracked.includes(f))
+  const preferred = ['tsconfig.build.json', '.prettierrc.json', '.gitignore'].find((f) => tracked.includes(f))
   const fallback = tracked.filter((f) => f !== 'README.md').at(-1)
   if (!preferred && !fallback) throw new Error('The repository has no file besides README.md to delete.')
   return (preferred ?? fallback)!

@@ -20,7 +20,7 @@ interface Run {
   stdoutBytes: Buffer
   stderr: string
   /** stdout parsed as JSON (only when `--json` was passed). */
-  // biome-ignore lint/suspicious/noExplicitAny: assertions index freely into the parsed document
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions index freely into the parsed document
   json: { ok: boolean; data?: any; error?: any }
 }
 

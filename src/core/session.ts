@@ -11,14 +11,7 @@ import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
 import { promoteSession } from './promote.ts'
 import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
-import type {
-  ListEntry,
-  PromoteOptions,
-  PromoteOutcome,
-  SessionDiff,
-  TreeChange,
-  WorkspaceSnapshot,
-} from './types.ts'
+import type { ListEntry, PromoteOptions, PromoteOutcome, SessionDiff, TreeChange } from './types.ts'
 
 /** Options for `write`. */
 export interface WriteOptions {

@@ -61,7 +61,6 @@ export function branchNameProblem(name: string): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'the branch name is empty'
   if (name.length > MAX_BRANCH_NAME_LENGTH)
     return `a branch name has at most ${MAX_BRANCH_NAME_LENGTH} characters`
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name))
     return 'a branch name cannot contain spaces, control characters or ~^:?*[\\'
   if (name.startsWith('-')) return 'a branch name cannot start with "-"'

@@ -9,8 +9,10 @@ import { inlineCode, plural } from './markdown.ts'
 import { type CheckRunOutput, checkRunOutputSchema } from './render.ts'
 
 /** What a conflict report needs: the core error's fields plus the session and branch. */
-export interface ConflictFacts
-  extends Pick<BaselineConflictError, 'conflictingFiles' | 'durableSha' | 'baselineSha'> {
+export interface ConflictFacts extends Pick<
+  BaselineConflictError,
+  'conflictingFiles' | 'durableSha' | 'baselineSha'
+> {
   sessionId: string
   durableBranch: string
 }

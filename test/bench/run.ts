@@ -18,6 +18,7 @@ import { availableParallelism as availableCores, loadavg, tmpdir } from 'node:os
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
+import { formatGitHubRequestsTable, githubPromotionRequests } from './github-requests.ts'
 import {
   BENCH_GIT_ENV,
   cpuMs,
@@ -59,6 +60,8 @@ interface Sample {
 
 const TOUCHED = 1000
 const WARMUP = 1
+/** DESIGN.md §8: GitHub API requests to promote N files from a session branch, the same for every N. */
+const GITHUB_REQUEST_TARGET = 6
 
 const argv = process.argv.slice(2)
 const asJson = argv.includes('--json')
@@ -462,7 +465,7 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(await benchParent(), 'gittrix-bench-'))
   const removeRoot = () => rm(root, { recursive: true, force: true })
   const onSignal = () => {
-    removeRoot().finally(() => process.exit(130))
+    void removeRoot().finally(() => process.exit(130))
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
@@ -476,6 +479,8 @@ async function main(): Promise<void> {
     rows.push(...(await benchStart(root, durable, baseline)))
     rows.push(await benchPromote(root, durable, baseline))
     rows.push(...(await benchDiff(root, durable, baseline)))
+    log('Counting GitHub API requests to promote 1, 100 and 1,000 files from a session branch')
+    const github = await githubPromotionRequests()
     const meta = {
       'temporary repositories under': root,
       'load average at start / end': `${loadStart} / ${loadavg()[0]!.toFixed(2)} (${availableCores()} cores)`,
@@ -491,8 +496,18 @@ async function main(): Promise<void> {
       'peak RSS of this process (MiB)': (process.resourceUsage().maxRSS / 1024).toFixed(1),
       'total bench time (s)': ((performance.now() - started) / 1000).toFixed(1),
     }
-    if (asJson) process.stdout.write(`${JSON.stringify({ rows, meta }, null, 2)}\n`)
-    else process.stdout.write(`${markdown(rows, meta)}\n`)
+    const githubMissed = github.filter((r) => r.requests > GITHUB_REQUEST_TARGET)
+    if (asJson) process.stdout.write(`${JSON.stringify({ rows, github, meta }, null, 2)}\n`)
+    else {
+      process.stdout.write(`${markdown(rows, meta)}\n\n`)
+      process.stdout.write(
+        `GitHub API requests to promote N files from a session branch (target ≤ ${GITHUB_REQUEST_TARGET}):\n\n` +
+          `${formatGitHubRequestsTable(github)}\n` +
+          (githubMissed.length
+            ? `MISSED TARGET: ${githubMissed.map((r) => `${r.files} files took ${r.requests} requests`).join(', ')}\n`
+            : 'Request target met for every N.\n'),
+      )
+    }
   } finally {
     await removeRoot()
   }

@@ -10,10 +10,7 @@ import type { BlobSource, FileMode } from '../../src/core/types.ts'
 
 /** One file as a test describes it: text or bytes (mode 100644), an executable file, or a symlink. */
 export type SeedFile =
-  | string
-  | Uint8Array
-  | { content: string | Uint8Array; executable?: boolean }
-  | { symlink: string }
+  string | Uint8Array | { content: string | Uint8Array; executable?: boolean } | { symlink: string }
 
 /** Files by repository path; `null` deletes the path. */
 export type SeedFiles = Record<string, SeedFile | null>

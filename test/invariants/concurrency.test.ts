@@ -140,7 +140,9 @@ describe('invariants 5 and 6: compare-and-swap, exactly once', () => {
     const first = await session.promote({ selector: { mode: 'all' } })
     const metaAfterFirst = readFileSync(join(world.store, session.id, 'metadata.json'), 'utf8')
     const second = await session.promote({ selector: { mode: 'all' } })
-    const third = await (await world.gittrix().getSession(session.id)).promote({
+    const third = await (
+      await world.gittrix().getSession(session.id)
+    ).promote({
       selector: { mode: 'files', files: ['README.md'] },
       message: 'a different message',
     })

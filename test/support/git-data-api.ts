@@ -99,10 +99,7 @@ export interface LoggedRequest extends ApiRequest {
 
 /** A file as tests describe it: text or bytes (100644), executable, symlink; `null` deletes. */
 export type FileSpec =
-  | string
-  | Uint8Array
-  | { content: string | Uint8Array; executable?: boolean }
-  | { symlink: string }
+  string | Uint8Array | { content: string | Uint8Array; executable?: boolean } | { symlink: string }
 
 /** A file read back from the bare repository. */
 export interface StoredFile {

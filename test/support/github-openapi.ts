@@ -419,8 +419,7 @@ function build(): GitHubOpenApi {
       const declared = key ? responses[key] : undefined
       if (!declared) return undefined
       const content = (resolveRef(doc, declared) as JsonObject).content as
-        | Record<string, { example?: Json; examples?: Record<string, JsonObject> }>
-        | undefined
+        Record<string, { example?: Json; examples?: Record<string, JsonObject> }> | undefined
       const json = content && Object.entries(content).find(([type]) => /json/i.test(type))?.[1]
       if (!json) return undefined
       if (json.example !== undefined) return structuredClone(json.example)
