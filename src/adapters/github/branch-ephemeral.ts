@@ -19,7 +19,8 @@ import { normalizeRepoDir, normalizeRepoPath, symlinkStaysInside } from '../../c
 import type { FileMode, ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
 import { sessionBranch } from '../../github/branches.ts'
 import { encodeStartCommit } from '../../github/start-commit.ts'
-import { isNotFastForward, isNotFound } from './client.ts'
+import { readBlobs } from './blobs.ts'
+import { isNotFastForward, isNotFound } from './request-errors.ts'
 import { changedBetween, type RepoCoordinates, readTree, type TreeListing } from './trees.ts'
 
 /** Options for {@link GitHubBranchEphemeralAdapter}. */
@@ -226,13 +227,8 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
-  private async readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>> {
-    const out = new Map<string, Uint8Array>()
-    for (const oid of new Set(oids)) {
-      const { data } = await this.octokit.rest.git.getBlob({ ...this.coords, file_sha: oid })
-      out.set(oid, Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8'))
-    }
-    return out
+  private readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    return readBlobs(this.octokit, this.coords, oids)
   }
 
   private async head(handle: WorkspaceHandle): Promise<string> {

@@ -32,18 +32,6 @@ import { Octokit } from '@octokit/rest'
 import Bottleneck from 'bottleneck'
 import { redact, registerSecret } from '../../git/redact.ts'
 
-export {
-  describeWorkflowPermissionRefusal,
-  type GitHubRequestErrorLike,
-  gitHubErrorText,
-  isGitHubRequestError,
-  isNotFastForward,
-  isNotFound,
-  isProtectedBranchRefusal,
-  isReferenceAlreadyExists,
-  isWorkflowPermissionRefusal,
-} from './request-errors.ts'
-
 /**
  * Octokit from `@octokit/rest` with the retry and throttling plugins composed in. Typed as the plain
  * Octokit class: the plugins add behaviour, not API surface Gittrix uses, and the composed type cannot

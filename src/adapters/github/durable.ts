@@ -22,8 +22,9 @@ import {
   isNotFound,
   isProtectedBranchRefusal,
   isWorkflowPermissionRefusal,
-} from './client.ts'
+} from './request-errors.ts'
 import { renderPullRequestBody } from './pull-request.ts'
+import { BLOB_CONCURRENCY, readBlobs } from './blobs.ts'
 import { cachedTree, changedBetween, type RepoCoordinates, readTree, unavailable } from './trees.ts'
 
 /** Options for {@link GitHubDurableAdapter}. */
@@ -36,8 +37,6 @@ export interface GitHubDurableAdapterOptions {
   octokit: Octokit
 }
 
-/** Blob uploads run this many at a time (GitHub's secondary rate limits punish bursts). */
-const BLOB_UPLOAD_CONCURRENCY = 8
 /** `findPromotion` reads at most this many pages of 100 commits. */
 const HISTORY_PAGES = 10
 
@@ -113,17 +112,7 @@ export class GitHubDurableAdapter implements DurableAdapter {
   }
 
   async readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>> {
-    const limit = pLimit(BLOB_UPLOAD_CONCURRENCY)
-    const unique = [...new Set(oids)]
-    const blobs = await Promise.all(
-      unique.map((oid) =>
-        limit(async () => {
-          const { data } = await this.octokit.rest.git.getBlob({ ...this.coords, file_sha: oid })
-          return [oid, Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8')] as const
-        }),
-      ),
-    )
-    return new Map(blobs)
+    return readBlobs(this.octokit, this.coords, oids)
   }
 
   async changedPaths(fromSha: string, toSha: string): Promise<string[]> {
@@ -231,13 +220,13 @@ export class GitHubDurableAdapter implements DurableAdapter {
 
   /**
    * Blob ids to put in the tree: reused as they are when the source is this repository (a session
-   * branch), otherwise uploaded (base64, {@link BLOB_UPLOAD_CONCURRENCY} at a time).
+   * branch), otherwise uploaded (base64, {@link BLOB_CONCURRENCY} at a time).
    */
   private async ensureBlobs(request: ApplyCommitRequest): Promise<Map<string, string>> {
     const oids = [...new Set(request.paths.flatMap((p) => (p.oid && p.mode !== '160000' ? [p.oid] : [])))]
     if (request.blobs.location === this.location) return new Map(oids.map((oid) => [oid, oid]))
     const contents = await request.blobs.readBlobs(oids)
-    const limit = pLimit(BLOB_UPLOAD_CONCURRENCY)
+    const limit = pLimit(BLOB_CONCURRENCY)
     const uploaded = await Promise.all(
       oids.map((oid) =>
         limit(async () => {
