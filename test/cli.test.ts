@@ -525,6 +525,15 @@ describe('errors and usage', () => {
     expect(promote.stdout).toContain('--json')
   })
 
+  it('--version prints the package version and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+      version: string
+    }
+    const run = await cli(['--version'])
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe(version)
+  })
+
   it('refuses a session whose durable side is not a local repository', async () => {
     const id = await start()
     const file = join(store, id, 'metadata.json')

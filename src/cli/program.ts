@@ -18,6 +18,7 @@ import type { CliContext } from './context.ts'
 import type { CliIo } from './io.ts'
 import type { CommandResult } from './output.ts'
 import { collectList, parseDuration, parseLimit } from './parse.ts'
+import { packageVersion } from './version.ts'
 
 /** Runs one command's work with the context built from the global options (`--json`, `--store`). */
 export type CommandRunner = (
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
       writeErr: (text) => io.stderr(text),
       outputError: () => {},
     })
+    .version(packageVersion(), '-V, --version', 'print the Gittrix version')
     .exitOverride()
     .showSuggestionAfterError()
     .addHelpText('after', EXAMPLES)
