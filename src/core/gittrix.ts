@@ -4,10 +4,10 @@
  */
 import { mkdir, rm } from 'node:fs/promises'
 import type { DurableAdapter, EphemeralAdapter } from './adapters.ts'
-import { InvalidArgumentError, isGittrixError } from './errors.ts'
+import { InvalidArgumentError, isGittrixError, MetadataInvalidError } from './errors.ts'
 import { DEFAULT_EVICTION, DEFAULT_SWEEP_INTERVAL_MS, expiryReason, resolveEviction } from './eviction.ts'
 import type { LockOptions } from './lock.ts'
-import type { SessionMetadata } from './metadata.ts'
+import { type SessionMetadata, sessionMetadataSchema } from './metadata.ts'
 import { type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { UserSession } from './session.ts'
 import { defaultStoreDir, newSessionId, SessionStore } from './store.ts'
@@ -171,6 +171,32 @@ export class GitTrix {
       await rm(sessionDir, { recursive: true, force: true })
       throw error
     }
+  }
+
+  /**
+   * Adopts a session whose metadata was rebuilt outside this store — e.g. by the GitHub App from the
+   * session branch's start commit (DESIGN.md invariant 9) — and returns it, so every operation
+   * (promote, discard, extend, diff) runs the one algorithm in `promote.ts` / `session.ts`.
+   *
+   * `metadata` is validated with {@link sessionMetadataSchema} (throws `METADATA_INVALID` naming the
+   * offending field) and written atomically under the
+   * session lock, replacing any record this store already holds for that id. Nothing is created in
+   * the adapters: the workspace must already exist where `ephemeralRef` says.
+   */
+  async restoreSession(metadata: SessionMetadata): Promise<UserSession> {
+    const parsed = sessionMetadataSchema.safeParse(metadata)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new MetadataInvalidError(
+        `restored metadata of session ${String((metadata as { id?: unknown } | null)?.id)}`,
+        `${issue?.path.join('.') || 'root'}: ${issue?.message}`,
+      )
+    }
+    const meta = parsed.data as SessionMetadata
+    await this.store.ensure()
+    await mkdir(this.store.sessionDir(meta.id), { recursive: true })
+    await this.store.withLock(meta.id, () => this.store.write(meta))
+    return new UserSession(this.runtime, meta)
   }
 
   /** The session with this id, in any state. Throws `SESSION_NOT_FOUND`, `METADATA_*`, `INVALID_ARGUMENT`. */
