@@ -1,0 +1,214 @@
+/**
+ * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
+ * purpose: it tells main from post by the step state, parses the inputs once into the settings
+ * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
+ * the job summary. It holds the only `setFailed` calls.
+ *
+ * - main: `run` (start → agent command → finish), `start`, `finish` or `sweep`.
+ * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
+ *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
+ *   Otherwise it does nothing.
+ */
+import * as core from '@actions/core'
+import { agentEnvironment, type AgentExit, runAgentCommand } from '../src/action/agent.ts'
+import { finishSession, type FinishedSession, workspaceSession } from '../src/action/finish.ts'
+import { SessionRemote } from '../src/action/remote.ts'
+import { startSession } from '../src/action/start.ts'
+import {
+  EMPTY_SESSION_NOTE,
+  renderFinishSummary,
+  renderStartSummary,
+  renderSweepSummary,
+  sessionOutputs,
+  type SessionOutputs,
+} from '../src/action/summary.ts'
+import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
+import { redact } from '../src/git/redact.ts'
+import { InputError, type InputName, readSettings, type Settings } from './settings.ts'
+
+/** Step state keys (GITHUB_STATE), read back by the post step. */
+const STATE = {
+  phase: 'gittrix-phase',
+  sessionId: 'gittrix-session-id',
+  workspace: 'gittrix-workspace',
+} as const
+
+async function main(): Promise<void> {
+  const isPost = core.getState(STATE.phase) === 'main'
+  if (!isPost) core.saveState(STATE.phase, 'main')
+  let settings: Settings
+  try {
+    settings = readSettings((name: InputName) => core.getInput(name), process.env)
+  } catch (error) {
+    // The post step stays quiet: main already reported the inputs.
+    if (!isPost)
+      core.setFailed(error instanceof InputError ? error.message : redact(String((error as Error).message)))
+    return
+  }
+  core.setSecret(settings.token)
+  // Nothing started from here on (git, the agent) needs to see the token in its environment.
+  delete process.env.INPUT_TOKEN
+  try {
+    if (isPost) await post(settings)
+    else await runMode(settings)
+  } catch (error) {
+    core.setFailed(redact((error as Error).message))
+  }
+}
+
+function remoteOf(settings: Settings): SessionRemote {
+  return new SessionRemote({
+    serverUrl: settings.serverUrl,
+    repository: settings.repository,
+    token: settings.token,
+  })
+}
+
+async function runMode(settings: Settings): Promise<void> {
+  core.info(`Gittrix ${settings.mode}: ${settings.repository}`)
+  switch (settings.mode) {
+    case 'start':
+      await start(settings)
+      return
+    case 'run': {
+      const started = await start(settings)
+      const exit = await runAgent(settings, started)
+      const finished = await finish(settings, started.sessionId, exit, false)
+      if (exit.code !== 0) {
+        const how = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`
+        core.setFailed(
+          `The agent command ${how}; its work so far was pushed to ${finished.record.branch} for review.`,
+        )
+      }
+      return
+    }
+    case 'finish':
+      await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false)
+      return
+    case 'sweep':
+      await sweep(settings)
+      return
+  }
+}
+
+interface Started {
+  sessionId: string
+  branch: string
+  baselineSha: string
+  root: string
+}
+
+async function start(settings: Settings): Promise<Started> {
+  const { workspace, record } = await startSession({
+    workspace: settings.workspace,
+    task: settings.task!,
+    durableBranch: settings.durableBranch ?? settings.defaultBranch,
+    link: settings.link,
+    eviction: settings.eviction,
+    remote: remoteOf(settings),
+    trigger: settings.trigger,
+  })
+  core.saveState(STATE.sessionId, record.sessionId)
+  core.saveState(STATE.workspace, workspace.root)
+  core.info(
+    `Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}.`,
+  )
+  setOutputs(sessionOutputs(record, record.startSha, { files: [] }))
+  core.exportVariable('GITTRIX_SESSION_ID', record.sessionId)
+  core.exportVariable('GITTRIX_BASELINE_SHA', record.baselineSha)
+  core.exportVariable('GITTRIX_WORKSPACE', workspace.root)
+  core.exportVariable('GITTRIX_BRANCH', record.branch)
+  if (settings.mode === 'start') await core.summary.addRaw(renderStartSummary(record), true).write()
+  return {
+    sessionId: record.sessionId,
+    branch: record.branch,
+    baselineSha: record.baselineSha,
+    root: workspace.root,
+  }
+}
+
+async function runAgent(settings: Settings, started: Started): Promise<AgentExit> {
+  core.startGroup('Agent')
+  try {
+    return await runAgentCommand(settings.run!, {
+      cwd: started.root,
+      env: agentEnvironment(process.env, {
+        sessionId: started.sessionId,
+        baselineSha: started.baselineSha,
+        workspace: started.root,
+        branch: started.branch,
+      }),
+    })
+  } finally {
+    core.endGroup()
+  }
+}
+
+async function finish(
+  settings: Settings,
+  sessionId: string | undefined,
+  agent: AgentExit | null,
+  byPostStep: boolean,
+): Promise<FinishedSession> {
+  const finished = await finishSession({
+    workspace: settings.workspace,
+    remote: remoteOf(settings),
+    sessionId,
+  })
+  for (const warning of finished.warnings) core.warning(warning)
+  const outputs = sessionOutputs(finished.record, finished.headSha, finished.diff)
+  if (finished.diff.files.length === 0) core.info(EMPTY_SESSION_NOTE)
+  core.info(`Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`)
+  setOutputs(outputs)
+  await core.summary
+    .addRaw(
+      renderFinishSummary({
+        record: finished.record,
+        headSha: finished.headSha,
+        diff: finished.diff,
+        agentCommits: finished.agentCommits,
+        warnings: finished.warnings,
+        agent,
+        byPostStep,
+      }),
+      true,
+    )
+    .write()
+  return finished
+}
+
+async function sweep(settings: Settings): Promise<void> {
+  // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
+  const { createGitHubClient } = await import('../src/adapters/github/client.ts')
+  const { sweepSessions } = await import('../src/action/sweep.ts')
+  const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl })
+  const entries = await sweepSessions({
+    remote: remoteOf(settings),
+    octokit,
+    owner: settings.owner,
+    repo: settings.repo,
+    defaults: settings.eviction ?? DEFAULT_EVICTION,
+  })
+  for (const entry of entries) core.info(`${entry.branch}: ${entry.outcome} (${entry.reason})`)
+  const deleted = entries.filter((e) => e.outcome === 'deleted').length
+  core.info(`Swept ${entries.length} session branches, deleted ${deleted}.`)
+  await core.summary.addRaw(renderSweepSummary(entries), true).write()
+}
+
+async function post(settings: Settings): Promise<void> {
+  const sessionId = core.getState(STATE.sessionId)
+  const root = core.getState(STATE.workspace)
+  if (!sessionId || !root) return
+  const record = await workspaceSession(root)
+  if (!record || record.sessionId !== sessionId || record.finished) return
+  core.warning(
+    `Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`,
+  )
+  await finish({ ...settings, workspace: root }, sessionId, null, true)
+}
+
+function setOutputs(outputs: SessionOutputs): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+}
+
+await main()

@@ -1,0 +1,268 @@
+/**
+ * The Action's inputs, read once and validated into one {@link Settings} object (the style of
+ * release-drafter v7's `get-action-inputs.ts` and actions/checkout's `input-helper.ts`). `RawInputs`
+ * is a `Record` over every input name, so an input added to the schema cannot be forgotten here; every
+ * problem is reported as one {@link InputError} naming each bad input and what it accepts.
+ *
+ * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
+ */
+import ms from 'ms'
+import { z } from 'zod'
+import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
+import type { EvictionPolicy } from '../src/core/types.ts'
+import { branchNameProblem } from '../src/github/branches.ts'
+import { normalizeTaskResult } from '../src/github/task.ts'
+import { eventFacts, readEventPayload } from '../src/action/event.ts'
+
+/** The Action's modes. */
+export const MODES = ['run', 'start', 'finish', 'sweep'] as const
+/** One of {@link MODES}. */
+export type Mode = (typeof MODES)[number]
+
+/** Every input of action.yml, as the raw strings the runner passes. */
+export const INPUT_NAMES = [
+  'mode',
+  'task',
+  'run',
+  'durable-branch',
+  'ephemeral',
+  'link',
+  'ttl-idle',
+  'ttl-absolute',
+  'keep-after-promote',
+  'token',
+] as const
+/** One of {@link INPUT_NAMES}. */
+export type InputName = (typeof INPUT_NAMES)[number]
+/** The raw inputs; `''` means "not given". */
+export type RawInputs = Record<InputName, string>
+
+/** Bad inputs: `message` names each one and what it accepts. */
+export class InputError extends Error {
+  /** The inputs that were refused, in action.yml order. */
+  readonly inputs: InputName[]
+  constructor(problems: ReadonlyArray<{ input: InputName; message: string }>) {
+    const lines = problems.map((p) => `Input '${p.input}': ${p.message}`)
+    super(lines.length === 1 ? lines[0]! : `Invalid inputs:\n${lines.join('\n')}`)
+    this.name = 'InputError'
+    this.inputs = problems.map((p) => p.input)
+  }
+}
+
+/** Everything the Action runs with. */
+export interface Settings {
+  /** What to do: `run` (start, run the agent, finish), `start`, `finish` or `sweep`. */
+  mode: Mode
+  /** The agent's task (normalised); `null` in `finish` and `sweep`. */
+  task: string | null
+  /** The agent command line of `run` mode; `null` otherwise. */
+  run: string | null
+  /** The durable branch; `null` = the repository's default branch. */
+  durableBranch: string | null
+  /** Where the session lives. Only `branch` exists for now. */
+  ephemeral: 'branch'
+  /** The issue or pull request the session belongs to (input, else from the event), or `null`. */
+  link: number | null
+  /** Eviction overrides from `ttl-idle`, `ttl-absolute`, `keep-after-promote`; `null` when none was given. */
+  eviction: EvictionPolicy | null
+  /** The token used for git and the REST API. Never logged. */
+  token: string
+  /** Where the checkout is (`GITHUB_WORKSPACE`, else the current directory). */
+  workspace: string
+  /** `owner/repo`. */
+  repository: string
+  owner: string
+  repo: string
+  /** `GITHUB_SERVER_URL` (default https://github.com). */
+  serverUrl: string
+  /** `GITHUB_API_URL` (default https://api.github.com). */
+  apiUrl: string
+  /** `GITHUB_REF` / `GITHUB_SHA` of the run. */
+  trigger: { ref?: string; sha?: string }
+  /** `repository.default_branch` from the event payload, when present. */
+  defaultBranch: string | null
+}
+
+const optional = (value: string) => (value.trim() === '' ? undefined : value.trim())
+
+function duration(input: InputName) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): number | null | undefined => {
+      if (value === undefined) return undefined
+      if (value === 'off' || value === 'never') return null
+      const parsed = /^[0-9]/.test(value) ? ms(value as ms.StringValue) : undefined
+      if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
+          path: [input],
+        })
+        return z.NEVER
+      }
+      return parsed
+    })
+}
+
+const rawSchema = z
+  .object({
+    mode: z
+      .string()
+      .optional()
+      .transform((v) => v ?? 'run')
+      .pipe(
+        z.enum(MODES, {
+          error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish or sweep.`,
+        }),
+      ),
+    task: z.string().optional(),
+    run: z.string().optional(),
+    'durable-branch': z
+      .string()
+      .optional()
+      .superRefine((name, ctx) => {
+        if (name === undefined) return
+        const problem =
+          branchNameProblem(name) ??
+          (name.startsWith('gittrix/') ? 'a Gittrix branch cannot be durable' : null)
+        if (problem)
+          ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not usable: ${problem}.` })
+      }),
+    ephemeral: z
+      .string()
+      .optional()
+      .superRefine((kind, ctx) => {
+        if (kind === undefined || kind === 'branch') return
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            kind === 'artifacts'
+              ? '"artifacts" (Cloudflare Artifacts workspaces) is not available yet; use "branch" (the default).'
+              : `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default).`,
+        })
+      }),
+    link: z
+      .string()
+      .optional()
+      .transform((value, ctx): number | undefined => {
+        if (value === undefined) return undefined
+        const match = /^#?([1-9][0-9]{0,9})$/.exec(value)
+        if (!match || Number(match[1]) > 2_147_483_647) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(value)} is not an issue or pull request number.`,
+          })
+          return z.NEVER
+        }
+        return Number(match[1])
+      }),
+    'ttl-idle': duration('ttl-idle'),
+    'ttl-absolute': duration('ttl-absolute'),
+    'keep-after-promote': z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+          })
+      })
+      .transform((value) => (value === undefined ? undefined : value === 'true')),
+    token: z.string({
+      error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
+    }),
+  })
+  .superRefine((raw, ctx) => {
+    const needsTask = raw.mode === 'run' || raw.mode === 'start'
+    if (needsTask) {
+      if (raw.task === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['task'],
+          message: `is required with mode ${raw.mode}: say what the agent should do.`,
+        })
+      } else {
+        const task = normalizeTaskResult(raw.task)
+        if (!task.ok) ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` })
+      }
+    }
+    if (raw.mode === 'run' && raw.run === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['run'],
+        message: 'is required with mode run: the command line that runs the agent.',
+      })
+    }
+    if (raw.mode !== 'run' && raw.run !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['run'],
+        message: `is only used with mode run, not ${raw.mode}; remove it, or run the agent as its own step between mode start and mode finish.`,
+      })
+    }
+  })
+
+/** Runner environment the settings are read from (a subset of `process.env`). */
+export type ActionEnv = Record<string, string | undefined>
+
+/**
+ * Reads every input once through `getInput` (e.g. `core.getInput`), validates them together with the
+ * runner's `GITHUB_*` variables, and returns the settings. Throws {@link InputError} listing every bad
+ * input, or `Error` when the runner environment itself is incomplete.
+ */
+export function readSettings(getInput: (name: InputName) => string, env: ActionEnv): Settings {
+  const raw = {} as Record<InputName, string | undefined>
+  for (const name of INPUT_NAMES)
+    raw[name] = name === 'run' || name === 'task' ? nonBlank(getInput(name)) : optional(getInput(name))
+  const parsed = rawSchema.safeParse(raw)
+  if (!parsed.success) {
+    const seen = new Set<InputName>()
+    const problems: Array<{ input: InputName; message: string }> = []
+    for (const issue of parsed.error.issues) {
+      const input = (issue.path[0] ?? 'mode') as InputName
+      if (seen.has(input)) continue
+      seen.add(input)
+      problems.push({ input, message: issue.message })
+    }
+    problems.sort((a, b) => INPUT_NAMES.indexOf(a.input) - INPUT_NAMES.indexOf(b.input))
+    throw new InputError(problems)
+  }
+  const p = parsed.data
+  const repository = env.GITHUB_REPOSITORY ?? ''
+  const [owner, repo] = repository.split('/')
+  if (!owner || !repo)
+    throw new Error('GITHUB_REPOSITORY is not set to owner/repo; run this Action in a GitHub Actions job.')
+  const facts = eventFacts(env.GITHUB_EVENT_NAME ?? '', readEventPayload(env.GITHUB_EVENT_PATH))
+  const overrides: Partial<EvictionPolicy> = {
+    ...(p['ttl-idle'] !== undefined ? { ttlIdleMs: p['ttl-idle'] } : {}),
+    ...(p['ttl-absolute'] !== undefined ? { ttlAbsoluteMs: p['ttl-absolute'] } : {}),
+    ...(p['keep-after-promote'] !== undefined ? { untilPromote: !p['keep-after-promote'] } : {}),
+  }
+  return {
+    mode: p.mode,
+    task:
+      p.mode === 'run' || p.mode === 'start'
+        ? (normalizeTaskResult(p.task!) as { value: string }).value
+        : null,
+    run: p.run ?? null,
+    durableBranch: p['durable-branch'] ?? null,
+    ephemeral: 'branch',
+    link: p.link ?? facts.link,
+    eviction: Object.keys(overrides).length ? { ...DEFAULT_EVICTION, ...overrides } : null,
+    token: p.token,
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    repository,
+    owner,
+    repo,
+    serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    trigger: { ref: env.GITHUB_REF, sha: env.GITHUB_SHA },
+    defaultBranch: facts.defaultBranch,
+  }
+}
+
+function nonBlank(value: string): string | undefined {
+  return value.trim() === '' ? undefined : value
+}

@@ -1,0 +1,185 @@
+/**
+ * Session start on GitHub (DESIGN.md §6.1), run by the Action before the agent: record the baseline,
+ * write the start commit, move the workspace onto the session branch, install the pre-push guard and
+ * push the session branch.
+ *
+ * The baseline is the commit the workspace has checked out (`HEAD`) when the session starts, accepted
+ * only when it is a commit of the durable branch, i.e. one of:
+ * 1. `HEAD` is the durable branch's current head on the remote;
+ * 2. `HEAD` is the commit the workflow run was triggered for on that branch (`GITHUB_SHA` with
+ *    `GITHUB_REF` = `refs/heads/<durable branch>`; the branch may have moved on since, the App checks
+ *    that the baseline is still an ancestor of it before promoting);
+ * 3. `HEAD` is an ancestor of the remote head, as far as the workspace's own objects can tell.
+ * Otherwise the start fails and says which branch to check out. The workspace must also be clean
+ * (no uncommitted or untracked changes): whatever is in it when the agent finishes is the agent's work.
+ */
+import { GittrixError } from '../core/errors.ts'
+import type { EvictionPolicy } from '../core/types.ts'
+import { branchNameProblem, sessionBranch } from '../github/branches.ts'
+import { newGitHubSessionId } from '../github/session-id.ts'
+import { encodeStartCommit } from '../github/start-commit.ts'
+import type { SessionRemote } from './remote.ts'
+import {
+  dirtyPaths,
+  installPushGuard,
+  openWorkspace,
+  readSessionRecord,
+  SAFE,
+  type SessionRecord,
+  type Workspace,
+  writeSessionRecord,
+} from './workspace.ts'
+
+/** The identity of commits Gittrix writes when the workspace has none configured. */
+export const ACTIONS_BOT = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
+}
+
+/** What {@link startSession} needs. */
+export interface StartSessionOptions {
+  /** A directory inside the checked-out repository. */
+  workspace: string
+  /** The agent's task (normalised and validated by the start commit encoder). */
+  task: string
+  /** The durable branch, or `null` for the remote's default branch. */
+  durableBranch: string | null
+  /** Issue or pull request number the session belongs to, or `null`. */
+  link: number | null
+  /** Eviction policy recorded in the start commit, or `null` for the repository's defaults. */
+  eviction: EvictionPolicy | null
+  /** The GitHub repository. */
+  remote: SessionRemote
+  /** The ref and commit the workflow run was triggered for (`GITHUB_REF`, `GITHUB_SHA`). */
+  trigger?: { ref?: string; sha?: string }
+  /** A fixed session id (tests); default a new random one. */
+  sessionId?: string
+}
+
+/** A started session. */
+export interface StartedSession {
+  workspace: Workspace
+  record: SessionRecord
+}
+
+/** Starts a session in the workspace (see the module comment). Throws a `GittrixError` saying what to do. */
+export async function startSession(options: StartSessionOptions): Promise<StartedSession> {
+  const ws = await openWorkspace(options.workspace)
+  const previous = await readSessionRecord(ws)
+  if (previous && !previous.finished) {
+    throw new GittrixError(
+      'INVALID_ARGUMENT',
+      `Session ${previous.sessionId} is still open in ${ws.root}; finish it (mode: finish) before starting another.`,
+    )
+  }
+  const dirty = await dirtyPaths(ws)
+  if (dirty.length) {
+    throw new GittrixError(
+      'WORKTREE_DIRTY',
+      `The workspace ${ws.root} has changes before the session started (${dirty.map((p) => JSON.stringify(p)).join(', ')}); ` +
+        'start the session right after checking out the durable branch, so the baseline is exactly what the agent saw.',
+    )
+  }
+  const durableBranch = options.durableBranch ?? (await options.remote.defaultBranch())
+  if (!durableBranch) {
+    throw new GittrixError(
+      'REF_NOT_FOUND',
+      'The repository has no default branch; set the `durable-branch` input.',
+    )
+  }
+  const problem = branchNameProblem(durableBranch)
+  if (problem || durableBranch.startsWith('gittrix/')) {
+    throw new GittrixError(
+      'INVALID_ARGUMENT',
+      `durable branch ${JSON.stringify(durableBranch)} is not usable: ${problem ?? 'a Gittrix branch cannot be durable'}.`,
+    )
+  }
+  const baselineSha = await ws.repo.resolve('HEAD^{commit}')
+  if (!baselineSha) {
+    throw new GittrixError('REF_NOT_FOUND', `The workspace ${ws.root} has no commit checked out.`)
+  }
+  await checkBaseline(ws, baselineSha, durableBranch, options)
+
+  const sessionId = options.sessionId ?? newGitHubSessionId()
+  const branch = sessionBranch(sessionId)
+  const message = encodeStartCommit({
+    sessionId,
+    task: options.task,
+    durableBranch,
+    baselineSha,
+    ephemeral: { kind: 'branch' },
+    link: options.link,
+    eviction: options.eviction,
+  })
+  await ensureIdentity(ws)
+  const startSha = await ws.repo.text(
+    [...SAFE, 'commit-tree', `${baselineSha}^{tree}`, '-p', baselineSha, '-F', '-'],
+    { input: message },
+  )
+  // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
+  await ws.repo.run(['update-ref', '-m', 'gittrix: start session', `refs/heads/${branch}`, startSha, ''])
+  await ws.repo.run(['symbolic-ref', '-m', 'gittrix: start session', 'HEAD', `refs/heads/${branch}`])
+  const origin = await ws.repo.run(['config', '--get', 'remote.origin.url'], { okExitCodes: [1] })
+  if (origin.exitCode === 0) {
+    // A plain `git push` from the agent goes to its own session branch.
+    await ws.repo.run(['config', `branch.${branch}.remote`, 'origin'])
+    await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`])
+  }
+  await installPushGuard(ws, branch)
+  const record: SessionRecord = {
+    version: 1,
+    sessionId,
+    branch,
+    durableBranch,
+    baselineSha,
+    startSha,
+    task: options.task,
+    finished: null,
+  }
+  await options.remote.pushCommit(ws.objectsDir, startSha, branch)
+  await writeSessionRecord(ws, record)
+  return { workspace: ws, record }
+}
+
+async function checkBaseline(
+  ws: Workspace,
+  baselineSha: string,
+  durableBranch: string,
+  options: StartSessionOptions,
+): Promise<void> {
+  const remoteHead = await options.remote.branchHead(durableBranch)
+  if (!remoteHead) {
+    throw new GittrixError(
+      'REF_NOT_FOUND',
+      `The durable branch ${JSON.stringify(durableBranch)} does not exist in the repository; set \`durable-branch\` to an existing branch.`,
+    )
+  }
+  if (remoteHead === baselineSha) return
+  if (options.trigger?.ref === `refs/heads/${durableBranch}` && options.trigger.sha === baselineSha) return
+  const known = await ws.repo.run(['cat-file', '-e', `${remoteHead}^{commit}`], { okExitCodes: [1, 128] })
+  if (known.exitCode === 0) {
+    const ancestor = await ws.repo.run(['merge-base', '--is-ancestor', baselineSha, remoteHead], {
+      okExitCodes: [1],
+    })
+    if (ancestor.exitCode === 0) return
+  }
+  throw new GittrixError(
+    'INVALID_ARGUMENT',
+    `The workspace has ${baselineSha.slice(0, 12)} checked out, which is not a commit of the durable branch ` +
+      `${JSON.stringify(durableBranch)} (at ${remoteHead.slice(0, 12)}). Check out that branch before the session ` +
+      `starts (actions/checkout with \`ref: ${durableBranch}\`), or set \`durable-branch\` to the branch you checked out.`,
+  )
+}
+
+/**
+ * Gives the workspace a committer identity when it has none (a fresh runner), for the start commit and
+ * so that the agent's own `git commit` works.
+ */
+async function ensureIdentity(ws: Workspace): Promise<void> {
+  const checks = await Promise.all(
+    ['user.name', 'user.email'].map((key) => ws.repo.run(['config', '--get', key], { okExitCodes: [1] })),
+  )
+  if (checks.every((c) => c.exitCode === 0)) return
+  await ws.repo.run(['config', 'user.name', ACTIONS_BOT.name])
+  await ws.repo.run(['config', 'user.email', ACTIONS_BOT.email])
+}

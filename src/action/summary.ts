@@ -1,0 +1,133 @@
+/**
+ * What the Action prints and writes for a session: the job summary (markdown, within the 1 MiB a step
+ * may write) and the values of its outputs. Built from the shared renderers in `src/github/`, so the
+ * summary reads like the App's check run.
+ */
+import type { SessionDiff } from '../core/types.ts'
+import { renderFileTable } from '../github/file-table.ts'
+import { formatEvictionDuration } from '../github/eviction-trailer.ts'
+import { inlineCode, tableRow } from '../github/markdown.ts'
+import { renderStatTable, renderTask } from '../github/render.ts'
+import { diffStatLine } from '../github/stat.ts'
+import type { AgentExit } from './agent.ts'
+import type { SweepEntry } from './sweep.ts'
+import type { SessionRecord } from './workspace.ts'
+
+/** A step may write at most 1 MiB of summary; stay well below it. */
+export const SUMMARY_BUDGET_BYTES = 512 * 1024
+
+/** The line logged and written for an empty session. */
+export const EMPTY_SESSION_NOTE =
+  'No changes: the workspace is identical to the baseline, so the session branch holds only its start commit and there is nothing to review.'
+
+/** The Action's outputs for a session, as strings. */
+export interface SessionOutputs {
+  'session-id': string
+  branch: string
+  'baseline-sha': string
+  'head-sha': string
+  /** JSON array of the touched paths, in git's order. */
+  'touched-files': string
+  /** `3 files changed, +10 −2` or `No changes`. */
+  'diff-stat': string
+}
+
+/** Output values of a finished session (or of a started one: `diff` empty, `headSha` the start commit). */
+export function sessionOutputs(
+  record: SessionRecord,
+  headSha: string,
+  diff: Pick<SessionDiff, 'files'>,
+): SessionOutputs {
+  return {
+    'session-id': record.sessionId,
+    branch: record.branch,
+    'baseline-sha': record.baselineSha,
+    'head-sha': headSha,
+    'touched-files': JSON.stringify(diff.files.map((f) => f.path)),
+    'diff-stat': diffStatLine(diff),
+  }
+}
+
+function factsTable(record: SessionRecord, headSha: string): string {
+  return [
+    tableRow(['Session', inlineCode(record.sessionId)]),
+    tableRow(['---', '---']),
+    tableRow(['Session branch', inlineCode(record.branch)]),
+    tableRow(['Durable branch', inlineCode(record.durableBranch)]),
+    tableRow(['Baseline', inlineCode(record.baselineSha.slice(0, 12))]),
+    tableRow(['Head', inlineCode(headSha.slice(0, 12))]),
+  ].join('\n')
+}
+
+/** The job summary of a started session (mode `start`). */
+export function renderStartSummary(record: SessionRecord): string {
+  return [
+    `## Gittrix session ${inlineCode(record.sessionId)} started`,
+    factsTable(record, record.startSha),
+    renderTask(record.task),
+    'The agent works on the session branch; `mode: finish` (or the end of the job) pushes its work for review.',
+  ].join('\n\n')
+}
+
+/** What {@link renderFinishSummary} shows. */
+export interface FinishSummaryInput {
+  record: SessionRecord
+  headSha: string
+  diff: SessionDiff
+  agentCommits: number
+  warnings: readonly string[]
+  /** How the agent ended (mode `run`), or `null`. */
+  agent: AgentExit | null
+  /** True when the post step finished the session (the agent failed or the job was cancelled). */
+  byPostStep: boolean
+}
+
+/** The job summary of a finished session: facts, task, diff stat, file table. */
+export function renderFinishSummary(input: FinishSummaryInput): string {
+  const { record, diff } = input
+  const parts = [`## Gittrix session ${inlineCode(record.sessionId)}: ${diffStatLine(diff)}`]
+  if (input.byPostStep) {
+    parts.push(
+      '> [!WARNING]\n> The session was finished by the post step: the agent step failed or the job was cancelled. Everything the agent left in the workspace was pushed.',
+    )
+  }
+  if (input.agent && input.agent.code !== 0) {
+    const how = input.agent.signal
+      ? `was stopped by ${input.agent.signal}`
+      : `exited with code ${input.agent.code}`
+    parts.push(`> [!WARNING]\n> The agent ${how}; its work so far was pushed for review.`)
+  }
+  for (const warning of input.warnings) parts.push(`> [!NOTE]\n> ${warning}`)
+  parts.push(factsTable(record, input.headSha))
+  parts.push(renderTask(record.task))
+  if (diff.files.length === 0) {
+    parts.push(EMPTY_SESSION_NOTE)
+  } else {
+    parts.push(renderStatTable(diff))
+    const used = Buffer.byteLength(parts.join('\n\n'))
+    parts.push(renderFileTable(diff.files, SUMMARY_BUDGET_BYTES - used, 1000).markdown)
+    if (input.agentCommits > 0)
+      parts.push(
+        `The agent made ${input.agentCommits} commit(s) of its own; they are kept on the session branch.`,
+      )
+  }
+  return `${parts.join('\n\n')}\n`
+}
+
+/** The job summary of a sweep. */
+export function renderSweepSummary(entries: readonly SweepEntry[]): string {
+  if (entries.length === 0) return '## Gittrix sweep\n\nNo session branches.\n'
+  const rows = entries.map((e) => tableRow([inlineCode(e.branch), e.outcome, e.reason]))
+  const deleted = entries.filter((e) => e.outcome === 'deleted').length
+  return (
+    [
+      `## Gittrix sweep: ${deleted} of ${entries.length} session branches deleted`,
+      [tableRow(['Branch', 'Outcome', 'Why']), tableRow(['---', '---', '---']), ...rows].join('\n'),
+    ].join('\n\n') + '\n'
+  )
+}
+
+/** `4h` / `off`: how an eviction duration reads in logs. */
+export function formatDuration(ms: number | null): string {
+  return formatEvictionDuration(ms)
+}

@@ -1,0 +1,114 @@
+/**
+ * The Action's `sweep` mode (DESIGN.md §6.6): delete expired session branches, meant for a scheduled
+ * workflow.
+ *
+ * For every branch `gittrix/<session-id>` (listed with `git ls-remote`), the commits from its head
+ * back to its start commit are read through the REST API (`GET /repos/{o}/{r}/commits?sha=<head>`,
+ * 100 per page): the start commit's `Gittrix-Eviction` trailer gives the policy (the `defaults` when it
+ * has none), its committer date the creation time, the head commit's committer date the last activity.
+ * `expiryReason` (the core's rule) decides. An expired branch is deleted with
+ * `git push --force-with-lease=<ref>:<head> :<ref>`, so a branch that received a push after it was read
+ * is kept. Branches whose start commit cannot be found or parsed are never deleted, only reported.
+ */
+import type { EvictionPolicy } from '../core/types.ts'
+import { expiryReason } from '../core/eviction.ts'
+import type { OctokitLike } from '../adapters/github/client.ts'
+import { sessionIdFromRef } from '../github/branches.ts'
+import { parseStartCommit, type StartCommit } from '../github/start-commit.ts'
+import type { SessionRemote } from './remote.ts'
+
+/** What {@link sweepSessions} needs. */
+export interface SweepOptions {
+  remote: SessionRemote
+  octokit: OctokitLike
+  owner: string
+  repo: string
+  /** Policy for sessions whose start commit records none. */
+  defaults: EvictionPolicy
+  /** The time to judge expiry at, ms since the epoch (default now). */
+  now?: number
+  /** Report what would be deleted without deleting anything. */
+  dryRun?: boolean
+  /** Commits read per branch before giving up on finding its start commit (default 1000). */
+  maxCommits?: number
+}
+
+/** What happened to one session branch. */
+export interface SweepEntry {
+  branch: string
+  sessionId: string
+  headSha: string
+  /** `deleted`; `expired` (dry run, or the branch moved before it could be deleted); `kept`; `skipped` (not understood). */
+  outcome: 'deleted' | 'expired' | 'kept' | 'skipped'
+  /** Why, in a few words. */
+  reason: string
+}
+
+/** Sweeps the repository's session branches (see the module comment). */
+export async function sweepSessions(options: SweepOptions): Promise<SweepEntry[]> {
+  const now = options.now ?? Date.now()
+  const refs = await options.remote.listRefs(['refs/heads/gittrix/*'])
+  const entries: SweepEntry[] = []
+  for (const [ref, headSha] of [...refs].sort(([a], [b]) => a.localeCompare(b))) {
+    const sessionId = sessionIdFromRef(ref)
+    if (!sessionId) continue
+    const branch = ref.slice('refs/heads/'.length)
+    const base = { branch, sessionId, headSha }
+    const found = await findStart(options, branch, headSha)
+    if (!found.ok) {
+      entries.push({ ...base, outcome: 'skipped', reason: found.reason })
+      continue
+    }
+    const policy = found.start.eviction ?? options.defaults
+    const reason = expiryReason(
+      policy,
+      { createdAt: found.createdAt, lastAccessAt: found.lastActivityAt },
+      now,
+    )
+    if (!reason) {
+      entries.push({ ...base, outcome: 'kept', reason: policy.manual ? 'manual eviction' : 'not expired' })
+      continue
+    }
+    const why = reason === 'idle' ? 'idle too long' : 'past its absolute lifetime'
+    if (options.dryRun) {
+      entries.push({ ...base, outcome: 'expired', reason: `${why} (dry run)` })
+      continue
+    }
+    const deleted = await options.remote.deleteBranch(branch, headSha)
+    entries.push(
+      deleted
+        ? { ...base, outcome: 'deleted', reason: why }
+        : { ...base, outcome: 'expired', reason: `${why}, but the branch moved meanwhile; kept` },
+    )
+  }
+  return entries
+}
+
+type Found =
+  { ok: true; start: StartCommit; createdAt: number; lastActivityAt: number } | { ok: false; reason: string }
+
+async function findStart(options: SweepOptions, branch: string, headSha: string): Promise<Found> {
+  const max = options.maxCommits ?? 1000
+  let lastActivityAt: number | null = null
+  for (let page = 1; (page - 1) * 100 < max; page++) {
+    const { data } = await options.octokit.rest.repos.listCommits({
+      owner: options.owner,
+      repo: options.repo,
+      sha: headSha,
+      per_page: 100,
+      page,
+    })
+    for (const item of data) {
+      const date = Date.parse(item.commit.committer?.date ?? '')
+      if (lastActivityAt === null) lastActivityAt = date
+      const parsed = parseStartCommit(item.commit.message, { branch })
+      if (parsed.ok) {
+        if (Number.isNaN(date) || lastActivityAt === null || Number.isNaN(lastActivityAt))
+          return { ok: false, reason: 'commit dates unreadable' }
+        return { ok: true, start: parsed.value, createdAt: date, lastActivityAt }
+      }
+    }
+    if (data.length < 100) break
+  }
+  return { ok: false, reason: 'no Gittrix start commit found on the branch' }
+}
