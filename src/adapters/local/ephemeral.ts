@@ -375,8 +375,23 @@ async function createClone(
   for (const path of durablePaths.flatMap((p) => [p, `file://${p}`])) {
     await repo.run(['config', '--add', `url.${PUSH_BLOCKED_URL}.pushInsteadOf`, path])
   }
+  await adoptCloneWorkspace(state, gitDir)
+}
+
+/**
+ * Records a clone's git directory (and a private copy of its index) as the workspace state in `state`,
+ * so every clone-kind operation of {@link LocalEphemeralAdapter} (read, write, list, snapshot, diff,
+ * commit, destroy) works on it. For adapters that make the clone themselves (Cloudflare Artifacts)
+ * and then address it with a `local-clone://` handle.
+ */
+export async function adoptCloneWorkspace(state: string, gitDir: string): Promise<void> {
   await copyFile(join(gitDir, 'index'), join(state, 'index'))
   await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
+}
+
+/** The private state directory the local adapter keeps for a session: `<sessionDir>/ephemeral`. */
+export function localStateDir(sessionDir: string): string {
+  return stateDir(sessionDir)
 }
 
 async function createWorktree(durableGitDir: string, workspace: string, baseline: string, state: string) {

@@ -1,0 +1,29 @@
+/**
+ * gittrix/artifacts: Cloudflare Artifacts as Gittrix storage — the REST control-plane client, git over
+ * HTTPS with repo tokens, and the durable and ephemeral adapters. Facts and sources:
+ * https://developers.cloudflare.com/artifacts/ (see each module's header).
+ */
+export {
+  ArtifactsClient,
+  type ArtifactsClientOptions,
+  CLOUDFLARE_API_BASE,
+  registerToken,
+  TOKEN_TTL_BOUNDS,
+} from './client.ts'
+export {
+  CloudflareArtifactsDurableAdapter,
+  type CloudflareArtifactsDurableAdapterOptions,
+} from './durable.ts'
+export {
+  CloudflareArtifactsEphemeralAdapter,
+  type CloudflareArtifactsEphemeralAdapterOptions,
+  type ForkedWorkspace,
+  SESSION_BRANCH,
+  SNAPSHOT_BRANCH,
+} from './ephemeral.ts'
+export { ARTIFACTS_ERROR_CODES, ArtifactsApiError, type ArtifactsApiErrorDetail } from './errors.ts'
+export { MAX_NAME_LENGTH, SESSION_REPO_PREFIX, sessionRepoName, validateArtifactsName } from './names.ts'
+export { CONTROL_PLANE_RATE } from './pacing.ts'
+export { type RepoToken, type RepoTokenOptions, RepoTokens, tokenExpiry } from './tokens.ts'
+export { checkRemote, gitWithToken, isAuthRefusal } from './transport.ts'
+export type * from './types.ts'

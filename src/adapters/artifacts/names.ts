@@ -1,0 +1,45 @@
+/**
+ * Cloudflare Artifacts naming rules, checked before any request is sent.
+ *
+ * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
+ * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
+ * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
+ */
+import { InvalidArgumentError } from '../../core/errors.ts'
+
+/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
+export const MAX_NAME_LENGTH = 63
+
+/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/
+
+/** Prefix of every session repository Gittrix creates: `gittrix-<session-id>`. */
+export const SESSION_REPO_PREFIX = 'gittrix-'
+
+/**
+ * Returns `name` when it is a valid Artifacts repository (or namespace) name; otherwise throws
+ * `INVALID_ARGUMENT` saying which rule it breaks. `kind` names the thing in the message.
+ */
+export function validateArtifactsName(name: string, kind: 'repository' | 'namespace' = 'repository'): string {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidArgumentError(
+      `The Artifacts ${kind} name is empty; pass a name such as "gittrix-sess_abc".`,
+    )
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new InvalidArgumentError(
+      `The Artifacts ${kind} name ${JSON.stringify(name)} has ${name.length} characters; Artifacts allows at most ${MAX_NAME_LENGTH}.`,
+    )
+  }
+  if (!NAME.test(name)) {
+    throw new InvalidArgumentError(
+      `The Artifacts ${kind} name ${JSON.stringify(name)} is not allowed: it must start with a letter or digit ` +
+        'and contain only letters, digits, ".", "_" and "-".',
+    )
+  }
+  return name
+}
+
+/** The repository of one Gittrix session: `gittrix-<session-id>`, validated. */
+export function sessionRepoName(sessionId: string): string {
+  return validateArtifactsName(`${SESSION_REPO_PREFIX}${sessionId}`)
+}

@@ -1,0 +1,104 @@
+/**
+ * Git over HTTPS to an Artifacts repository with a repo token.
+ *
+ * The token travels ONLY as `-c http.extraHeader=Authorization: Bearer <token>` on the git command line
+ * (the recommended form of https://developers.cloudflare.com/artifacts/api/git-protocol/, storage-apis.md
+ * §A.8, with the full token including `?expires=`): never in a URL, a config file, an error or a log.
+ * `runGit` redacts `Authorization` values and registered tokens from every error it raises.
+ * Credential helpers are switched off so git neither asks for nor stores a credential; a server refusal
+ * (expired or revoked token) invalidates the cached token and the command runs once more with a new one.
+ */
+import { GittrixError } from '../../core/errors.ts'
+import { type GitResult, type GitRunOptions, runGit } from '../../git/run-git.ts'
+import type { ArtifactsClient } from './client.ts'
+import type { RepoToken, RepoTokens } from './tokens.ts'
+import type { TokenScope } from './types.ts'
+
+/** What git prints when the server refused the credentials (HTTP 401/403). */
+const AUTH_REFUSED =
+  /\b(401|403)\b|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Unauthorized|Forbidden/i
+
+/**
+ * Checks a remote URL before any token goes near it: HTTPS (plain HTTP only to a loopback host, for
+ * local stand-ins) and no credentials embedded in it.
+ */
+export function checkRemote(remote: string): string {
+  let url: URL
+  try {
+    url = new URL(remote)
+  } catch {
+    throw new GittrixError(
+      'ADAPTER_UNAVAILABLE',
+      `Artifacts returned a remote that is not a URL: ${JSON.stringify(remote)}.`,
+    )
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new GittrixError(
+      'ADAPTER_UNAVAILABLE',
+      `Refusing to send a repo token to ${url.origin}: Artifacts remotes are HTTPS.`,
+    )
+  if (url.username || url.password)
+    throw new GittrixError('ADAPTER_UNAVAILABLE', 'Refusing a remote URL with embedded credentials.')
+  return remote
+}
+
+/** The `-c` options that carry the token for one command, and nothing else. */
+function authArgs(token: RepoToken): string[] {
+  return [
+    '-c',
+    'credential.helper=',
+    '-c',
+    'credential.interactive=false',
+    '-c',
+    `http.extraHeader=Authorization: Bearer ${token.plaintext}`,
+  ]
+}
+
+/** True when a git failure says the server refused the token. */
+export function isAuthRefusal(error: unknown): boolean {
+  return error instanceof GittrixError && error.code === 'GIT_FAILED' && AUTH_REFUSED.test(error.message)
+}
+
+/**
+ * Runs `git <args>` against `repo`'s remote with a token of `scope`. Re-mints and retries once when the
+ * server refuses the token; a second refusal is `AUTH_FAILED`.
+ */
+export async function gitWithToken(
+  client: ArtifactsClient,
+  tokens: RepoTokens,
+  repo: string,
+  scope: TokenScope,
+  args: string[],
+  options: GitRunOptions = {},
+): Promise<GitResult> {
+  for (let attempt = 1; ; attempt++) {
+    const token = await tokens.get(repo, scope)
+    try {
+      client.note(`artifacts git ${verb(args)} ${repo} (${scope} token)`)
+      return await runGit([...authArgs(token), ...args], {
+        ...options,
+        env: { GIT_TERMINAL_PROMPT: '0', ...options.env },
+      })
+    } catch (error) {
+      if (!isAuthRefusal(error)) throw error
+      tokens.invalidate(repo, token)
+      client.note(`artifacts git ${verb(args)} ${repo}: token refused, re-minting (attempt ${attempt})`)
+      if (attempt >= 2)
+        throw new GittrixError(
+          'AUTH_FAILED',
+          `The Artifacts git server refused a freshly minted ${scope} token for ${repo}. Check that the API token may mint repo tokens (Artifacts > Edit).`,
+          { cause: error },
+        )
+    }
+  }
+}
+
+/** The git subcommand of `args` (skipping `-c key=value` and `--option`s), for log lines. */
+function verb(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c') i++
+    else if (!args[i]!.startsWith('-')) return args[i]!
+  }
+  return 'git'
+}
