@@ -95,6 +95,12 @@ export class ArtifactsStandIn {
   private readonly repos = new Map<string, RepoRecord>()
   private readonly faults: (InjectedFault & { left: number })[] = []
   private pending = 0
+  /** A fork stays "forking" (REST 409, code 10303) this long after the fork call. */
+  forkDelayMs = 0
+  /** An import stays "importing" (REST 409, code 10302) this long after the import call. */
+  importDelayMs = 0
+  /** When true, every git request is refused with 401 whatever the token. */
+  refuseGit = false
   private server: Server | undefined
   private port = 0
   private nextId = 1
@@ -244,6 +250,8 @@ export class ArtifactsStandIn {
       if (method === 'POST' && segments.length === 1) {
         const repo = this.repos.get(String(body.repo))
         if (!repo) return fail(404, 10200, 'Repository not found')
+        if (repo.busy && repo.busyUntil > Date.now())
+          return fail(409, repo.busy === 'importing' ? 10302 : 10303, `Repository is still ${repo.busy}`)
         const ttl = body.ttl === undefined ? 86_400 : Number(body.ttl)
         if (!Number.isInteger(ttl) || ttl < 60 || ttl > 31_536_000) return fail(400, 10103, 'Invalid TTL')
         const scope = (body.scope ?? 'write') as 'read' | 'write'
@@ -294,10 +302,29 @@ export class ArtifactsStandIn {
         }
       }
     }
+    if (segments[2] === 'import' && method === 'POST' && !this.repos.has(segments[1] ?? '')) {
+      const name = segments[1] ?? ''
+      if (!NAME.test(name) || name.length > 63) return fail(400, 10101, 'Invalid repository name')
+      const prefix = `http://127.0.0.1:${this.port}/git/${this.namespace}/`
+      const url = String(body.url ?? '')
+      const source = url.startsWith(prefix) ? url.slice(prefix.length).replace(/\.git$/, '') : ''
+      if (!this.repos.has(source)) return fail(400, 10104, 'Source URL is not a valid git repo')
+      execFileSync('git', ['clone', '--quiet', '--bare', this.gitDir(source), this.gitDir(name)], {
+        env: gitEnv(),
+      })
+      execFileSync('git', [`--git-dir=${this.gitDir(name)}`, 'remote', 'remove', 'origin'], { env: gitEnv() })
+      const record = this.addRepo(
+        name,
+        { description: null, default_branch: 'main', read_only: Boolean(body.read_only), source: url },
+        false,
+      )
+      if (this.importDelayMs) this.delayReadiness(name, 'importing', this.importDelayMs)
+      return { status: 200, result: this.createResult(record) }
+    }
     const repo = this.repos.get(segments[1] ?? '')
     if (!repo) return fail(404, 10200, 'Repository not found')
     const action = segments[2]
-    if (repo.busy && repo.busyUntil > Date.now() && action !== undefined && action !== 'import') {
+    if (repo.busy && repo.busyUntil > Date.now() && action !== undefined) {
       return repo.busy === 'importing'
         ? fail(409, 10302, 'Repository is still importing; retry after a short delay')
         : fail(409, 10303, 'Repository is still forking; retry after a short delay')
@@ -320,13 +347,20 @@ export class ArtifactsStandIn {
         return { status: 202, result: { id: repo.id } }
       }
     }
+    if (action === 'import' && method === 'POST') {
+      // `:name` is the target and must not exist yet; url is a remote of this stand-in (no network).
+      return fail(409, 10201, 'Repository already exists')
+    }
     if (action === 'fork' && method === 'POST') {
       const name = String(body.name ?? '')
       if (!NAME.test(name) || name.length > 63) return fail(400, 10101, 'Invalid repository name')
       if (this.repos.has(name)) return fail(409, 10201, 'Repository already exists')
       const target = this.gitDir(name)
       const args = ['clone', '--quiet', '--bare', '--no-tags']
-      if (body.default_branch_only !== false) args.push('--single-branch', '--branch', repo.default_branch)
+      const hasDefault =
+        gitTry(gitDir, ['rev-parse', '--verify', '--quiet', `refs/heads/${repo.default_branch}`]).status === 0
+      if (body.default_branch_only !== false && hasDefault)
+        args.push('--single-branch', '--branch', repo.default_branch)
       execFileSync('git', [...args, gitDir, target], { env: gitEnv() })
       execFileSync('git', [`--git-dir=${target}`, 'remote', 'remove', 'origin'], { env: gitEnv() })
       const record = this.addRepo(
@@ -345,6 +379,7 @@ export class ArtifactsStandIn {
           encoding: 'utf8',
         }).match(/in-pack: (\d+)/)?.[1] ?? 0,
       )
+      if (this.forkDelayMs) this.delayReadiness(name, 'forking', this.forkDelayMs)
       return { status: 200, result: { ...this.createResult(record), objects } }
     }
     if (action === 'tokens' && method === 'GET') {
@@ -457,6 +492,7 @@ export class ArtifactsStandIn {
         ...(header ? { authorization: header } : {}),
       })
     const valid =
+      !this.refuseGit &&
       token &&
       token.repo === name &&
       token.state === 'active' &&
