@@ -1139,7 +1139,13 @@ export function mountGitDataApi(api: GitDataApi, options: { baseUrl?: string } =
           }
           api.handle({ method, path, query, body }).then(
             (reply) => {
-              const replyProblems = openapi.checkResponse(op, reply.status, reply.body)
+              // A raw media-type answer (`Accept: application/vnd.github.raw`, e.g. repository
+              // contents for Probot's `context.config`) is not JSON; the JSON schema does not apply.
+              const contentType = reply.headers?.['content-type'] ?? ''
+              const replyProblems =
+                contentType && !/json/i.test(contentType)
+                  ? []
+                  : openapi.checkResponse(op, reply.status, reply.body)
               if (replyProblems.length) {
                 reject(
                   `github-openapi stand-in: reply ${reply.status} to ${method} ${path} (${op.operationId}):\n  ${replyProblems.join('\n  ')}`,

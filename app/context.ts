@@ -1,0 +1,54 @@
+/**
+ * What every handler gets besides the Probot context: the App's bot login (from `GET /app`, fetched
+ * once per process — identity, not session state), a per-process queue so two events for one session
+ * on the same replica run one after the other, and a way to turn a payload into a {@link RepoContext}.
+ */
+import type { Octokit } from '@octokit/rest'
+import type { RepoContext } from './repo.ts'
+
+/** Services shared by the handlers of one loaded App. */
+export interface AppServices {
+  /** `<slug>[bot]` of this App. */
+  botLogin(): Promise<string>
+  /** Runs `fn` after every earlier `fn` for the same key on this replica (exactly-once across replicas comes from GitHub). */
+  serialize<T>(key: string, fn: () => Promise<T>): Promise<T>
+}
+
+/** The repository fields every webhook payload the App handles carries. */
+export interface PayloadRepository {
+  name: string
+  owner: { login: string }
+  html_url: string
+  default_branch: string
+}
+
+/** Builds the {@link RepoContext} of an event. */
+export async function repoContext(
+  octokit: unknown,
+  repository: PayloadRepository,
+  services: AppServices,
+): Promise<RepoContext> {
+  return {
+    octokit: octokit as Octokit,
+    owner: repository.owner.login,
+    repo: repository.name,
+    webUrl: repository.html_url,
+    defaultBranch: repository.default_branch,
+    botLogin: await services.botLogin(),
+  }
+}
+
+/** A promise queue per key (session id). */
+export function keyedQueue(): AppServices['serialize'] {
+  const tails = new Map<string, Promise<unknown>>()
+  return <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = tails.get(key) ?? Promise.resolve()
+    const run = previous.then(fn, fn)
+    const tail = run.catch(() => {})
+    tails.set(key, tail)
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key)
+    })
+    return run
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * `check_run.requested_action`: the session run's buttons (Promote all, Open PR, Discard). GitHub sends
+ * it only to the App that created the run. The sender is authorized exactly like a comment author;
+ * refusals are posted on the session's linked thread (when there is one) and nothing is written. A
+ * click on a run whose head is no longer the session head is refused: the reviewer saw other changes.
+ */
+import type { Context } from 'probot'
+import { inlineCode, isGitHubSessionId, parseActionIdentifier } from '../../src/github/index.ts'
+import { type Actor, authorizeWrite } from '../authorize.ts'
+import { loadConfig, renderConfigProblems } from '../config.ts'
+import { type AppServices, repoContext } from '../context.ts'
+import { describeResult, discardSession, promoteSession, type Scope } from '../operations.ts'
+import { type RepoContext, reply, upsertCheckRun } from '../repo.ts'
+import { readSession, recordedPromotion, type SessionLookup } from '../session.ts'
+
+/** Handles one `check_run.requested_action` event. */
+export async function onRequestedAction(
+  context: Context<'check_run.requested_action'>,
+  services: AppServices,
+): Promise<void> {
+  const { check_run: run, requested_action: requested, sender } = context.payload
+  const id = run.external_id
+  const action = parseActionIdentifier(requested?.identifier)
+  if (!isGitHubSessionId(id) || action === null) return
+  const repo = await repoContext(context.octokit, context.payload.repository as never, services)
+  const log = context.log.child({ session: id, delivery: context.id, action, actor: sender.login })
+  const actor: Actor = { login: sender.login, type: sender.type }
+  await services.serialize(id, async () => {
+    const lookup = await readSession(repo, id)
+    const tell = (text: string) => tellThread(repo, lookup, text)
+    const config = await loadConfig(context)
+    if (!config.ok) return tell(renderConfigProblems(config.problems))
+    const auth = await authorizeWrite(repo, actor, config.config)
+    if (!auth.ok) {
+      log.info({ role: auth.role }, 'button refused')
+      return tell(auth.reason)
+    }
+    const scope: Scope = { repo, config: config.config, actor }
+    if (lookup.kind === 'missing') {
+      // Promoted (branch deleted) or discarded: answer from GitHub, and complete a stale run.
+      const durable = config.config.durableBranch ?? repo.defaultBranch
+      const landed = await recordedPromotion(repo, id, durable)
+      if (run.status === 'completed' && run.conclusion !== 'action_required') return
+      await upsertCheckRun(repo, run.head_sha, id, {
+        conclusion: landed ? 'success' : 'cancelled',
+        output: landed
+          ? {
+              title: `Promoted: ${landed.sha.slice(0, 7)} on ${landed.branch}`,
+              summary: describeResult(repo, landed),
+            }
+          : {
+              title: 'Session is over',
+              summary: `Session ${inlineCode(id)} no longer has a branch; nothing was changed.`,
+            },
+      })
+      return
+    }
+    if (lookup.kind === 'invalid') return
+    if (lookup.record.headSha !== run.head_sha) {
+      return tell(
+        `@${actor.login}, session ${inlineCode(id)} changed after that check run (now at \`${lookup.record.headSha.slice(0, 7)}\`); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,
+      )
+    }
+    const text =
+      action === 'discard'
+        ? await discardSession(scope, lookup.record)
+        : await promoteSession(
+            scope,
+            lookup.record,
+            {
+              selector: { mode: 'all' },
+              strategy: action === 'open_pr' ? 'pr' : null,
+              branch: null,
+              message: null,
+            },
+            auth.role,
+          )
+    log.info({ result: text.slice(0, 200) }, 'button handled')
+    // A refusal decided inside the operation (admin-only paths, baseline) reaches the reviewer too.
+    if (/Nothing was (changed|promoted)/.test(text)) await tell(text)
+  })
+}
+
+async function tellThread(repo: RepoContext, lookup: SessionLookup, text: string): Promise<void> {
+  const link = lookup.kind === 'found' ? lookup.record.start.link : null
+  if (link !== null) await reply(repo, link, null, text)
+}

@@ -1,0 +1,165 @@
+/**
+ * `issue_comment.created`: slash commands (DESIGN.md §6.5). Order, so nothing is written for a
+ * refused command: parse (not a command → return without a request) → skip our own comments → list
+ * the thread (a reply to this comment already there = a redelivery → stop) → 👀 → usage / help →
+ * people only → configuration → write access for promote, discard, extend → the session (named, or
+ * the one active session linked here) must be linked to this thread → run it → reply.
+ */
+import type { Context } from 'probot'
+import {
+  commandNeedsWrite,
+  fencedBlock,
+  type GittrixCommand,
+  helpText,
+  inlineCode,
+  parseCommand,
+  parseGittrixRef,
+  renderUsageReply,
+} from '../../src/github/index.ts'
+import { type Actor, authorizeWrite, type RepoRole } from '../authorize.ts'
+import { loadConfig, renderConfigProblems } from '../config.ts'
+import { type AppServices, repoContext } from '../context.ts'
+import {
+  discardSession,
+  diffReply,
+  extendSession,
+  goneReply,
+  promoteSession,
+  type Scope,
+  statusReply,
+} from '../operations.ts'
+import {
+  acknowledge,
+  alreadyAnswered,
+  listThread,
+  type RepoContext,
+  reply,
+  sessionsInThread,
+} from '../repo.ts'
+import { readSession, type SessionLookup } from '../session.ts'
+
+/** Handles one `issue_comment.created` event. */
+export async function onIssueComment(
+  context: Context<'issue_comment.created'>,
+  services: AppServices,
+): Promise<void> {
+  const { comment, issue } = context.payload
+  const parsed = parseCommand(comment.body)
+  if (!parsed.ok && parsed.kind === 'not-a-command') return
+  const repo = await repoContext(context.octokit, context.payload.repository as never, services)
+  if (comment.user?.login === repo.botLogin) return
+  const log = context.log.child({ delivery: context.id, issue: issue.number, comment: comment.id })
+  const thread = await listThread(repo, issue.number)
+  if (alreadyAnswered(repo, thread, comment.id)) {
+    log.info('command already answered (redelivery)')
+    return
+  }
+  await acknowledge(repo, comment.id)
+  const answer = (text: string) => reply(repo, issue.number, comment.id, text)
+  if (!parsed.ok) return answer(renderUsageReply(parsed.usage))
+  const command = parsed.command
+  if (command.name === 'help') return answer(fencedBlock(helpText(command.topic), 'text'))
+  const actor: Actor = { login: comment.user?.login ?? 'ghost', type: comment.user?.type ?? 'Bot' }
+  if (actor.type !== 'User') {
+    return answer(
+      `@${actor.login} is not a person; Gittrix takes commands only from people. Nothing was changed.`,
+    )
+  }
+  const config = await loadConfig(context)
+  if (!config.ok) return answer(renderConfigProblems(config.problems))
+  let role: RepoRole = 'none'
+  if (commandNeedsWrite(command)) {
+    const auth = await authorizeWrite(repo, actor, config.config)
+    if (!auth.ok) {
+      log.info({ actor: actor.login, role: auth.role }, 'command refused')
+      return answer(auth.reason)
+    }
+    role = auth.role
+  }
+  const target = await resolveSession(repo, command, issue.number, Boolean(issue.pull_request), thread)
+  if ('refusal' in target) return answer(target.refusal)
+  const { id, lookup } = target
+  const scope: Scope = { repo, config: config.config, actor }
+  const text = await services.serialize(id, () => run(scope, command, id, lookup, role))
+  log.info({ session: id, command: command.name, actor: actor.login }, 'command answered')
+  return answer(text)
+}
+
+async function run(
+  scope: Scope,
+  command: Exclude<GittrixCommand, { name: 'help' }>,
+  id: string,
+  initial: SessionLookup,
+  role: RepoRole,
+): Promise<string> {
+  // Re-read under the session queue: an earlier event on this replica may have promoted or discarded it.
+  const lookup = initial.kind === 'found' ? await readSession(scope.repo, id) : initial
+  if (lookup.kind === 'missing') {
+    if (command.name === 'promote' || command.name === 'status' || command.name === 'discard')
+      return goneReply(scope, id)
+    return `Session ${inlineCode(id)} is not active (its branch is gone). Nothing was changed.`
+  }
+  if (lookup.kind === 'invalid') return `Session ${inlineCode(id)} cannot be used: ${lookup.reason}`
+  const { record } = lookup
+  switch (command.name) {
+    case 'promote':
+      return promoteSession(scope, record, command, role)
+    case 'discard':
+      return discardSession(scope, record)
+    case 'extend':
+      return extendSession(scope, record, command.durationMs, command.duration)
+    case 'diff':
+      return diffReply(scope, record, command.paths)
+    case 'status':
+      return statusReply(scope, record)
+  }
+}
+
+/**
+ * The session a command is about, and proof it belongs to this thread: the App's own session comment
+ * here, the session's `Gittrix-Link` naming this issue or pull request, or this pull request being the
+ * session's promotion PR (head `gittrix/promote/<id>`) or its branch's PR (head `gittrix/<id>`).
+ */
+async function resolveSession(
+  repo: RepoContext,
+  command: Exclude<GittrixCommand, { name: 'help' }>,
+  issueNumber: number,
+  isPull: boolean,
+  thread: Parameters<typeof sessionsInThread>[1],
+): Promise<{ id: string; lookup: SessionLookup } | { refusal: string }> {
+  const linked = sessionsInThread(repo, thread)
+  if (isPull) {
+    const { data: pull } = await repo.octokit.rest.pulls.get({
+      owner: repo.owner,
+      repo: repo.repo,
+      pull_number: issueNumber,
+    })
+    const ref = parseGittrixRef(pull.head.ref)
+    if (ref && !linked.includes(ref.sessionId)) linked.push(ref.sessionId)
+  }
+  const where = isPull ? 'pull request' : 'issue'
+  if (command.sessionId !== null) {
+    const id = command.sessionId
+    const lookup = await readSession(repo, id)
+    const linkedHere =
+      linked.includes(id) || (lookup.kind === 'found' && lookup.record.start.link === issueNumber)
+    if (!linkedHere) {
+      return {
+        refusal: `Session ${inlineCode(id)} is not linked to this ${where}. Comment on the issue or pull request that started it, or on its pull request. Nothing was changed.`,
+      }
+    }
+    return { id, lookup }
+  }
+  const lookups = await Promise.all(linked.map(async (id) => ({ id, lookup: await readSession(repo, id) })))
+  const active = lookups.filter((l) => l.lookup.kind === 'found')
+  if (active.length === 1) return active[0]!
+  if (active.length === 0 && lookups.length === 1) return lookups[0]!
+  if (lookups.length === 0) {
+    return {
+      refusal: `No Gittrix session is linked to this ${where}. Name one: \`/gittrix ${command.name} <session-id>\`.`,
+    }
+  }
+  return {
+    refusal: `More than one session is linked to this ${where} (${lookups.map((l) => inlineCode(l.id)).join(', ')}); name one: \`/gittrix ${command.name} <session-id> …\`.`,
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * `push` to `gittrix/<session-id>` (DESIGN.md §6.4): rebuild the session from its start commit, check
+ * the configuration and the baseline, then create or update the "Gittrix session" check run on the
+ * pushed head (title = diff stat, summary, diff, buttons) and the one session comment on the linked
+ * issue or pull request. A push that deletes the branch (`deleted: true`, `before` = the last head)
+ * completes that head's run as "Session branch deleted" unless the App already completed it
+ * (promoted, discarded). Pushes to any other ref are ignored without a request.
+ */
+import type { Context } from 'probot'
+import {
+  inlineCode,
+  renderSessionCheckRun,
+  renderSessionComment,
+  sessionIdFromRef,
+} from '../../src/github/index.ts'
+import { loadConfig, renderConfigProblems } from '../config.ts'
+import { type AppServices, repoContext } from '../context.ts'
+import { findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from '../repo.ts'
+import { baselineProblem, readSessionAt, sessionFacts, withSession } from '../session.ts'
+
+const ZERO = /^0{40}$/
+
+/** Handles one `push` event. */
+export async function onPush(context: Context<'push'>, services: AppServices): Promise<void> {
+  const { payload } = context
+  const id = sessionIdFromRef(payload.ref)
+  if (!id || !payload.ref.startsWith('refs/heads/')) return
+  const repo = await repoContext(context.octokit, payload.repository as never, services)
+  const log = context.log.child({ session: id, delivery: context.id })
+  await services.serialize(id, async () => {
+    if (payload.deleted || ZERO.test(payload.after)) {
+      if (!ZERO.test(payload.before)) await onDeleted(repo, id, payload.before)
+      log.info('session branch deleted')
+      return
+    }
+    const head = payload.after
+    const config = await loadConfig(context)
+    if (!config.ok) {
+      await upsertCheckRun(repo, head, id, {
+        conclusion: 'failure',
+        output: { title: 'Invalid .github/gittrix.yml', summary: renderConfigProblems(config.problems) },
+      })
+      log.warn({ problems: config.problems }, 'invalid configuration')
+      return
+    }
+    const lookup = await readSessionAt(repo, id, head)
+    if (lookup.kind !== 'found') {
+      const reason = lookup.kind === 'invalid' ? lookup.reason : 'The session branch has no start commit.'
+      await upsertCheckRun(repo, head, id, {
+        conclusion: 'failure',
+        output: {
+          title: 'Not a valid Gittrix session',
+          summary: `${reason}\n\nThis session cannot be promoted.`,
+        },
+      })
+      log.warn({ reason }, 'invalid session')
+      return
+    }
+    const { record } = lookup
+    if (record.start.ephemeral.kind !== 'branch') {
+      await upsertCheckRun(repo, head, id, {
+        conclusion: 'neutral',
+        output: {
+          title: 'Artifacts workspaces are not reviewed by this App yet',
+          summary: `Session ${inlineCode(id)} keeps its files in Cloudflare Artifacts; this version of the Gittrix App reviews and promotes branch sessions only.`,
+        },
+      })
+      return
+    }
+    const problem = await baselineProblem(repo, record.start, config.config)
+    if (problem) {
+      await upsertCheckRun(repo, head, id, {
+        conclusion: 'failure',
+        output: { title: 'Baseline not on the durable branch', summary: problem },
+      })
+      log.warn({ baseline: record.start.baselineSha }, 'baseline not on the durable branch')
+      return
+    }
+    const diff = await withSession(repo, record, config.config, (session) => session.diffDetails())
+    const facts = sessionFacts(record.start)
+    const rendered = renderSessionCheckRun(facts, diff)
+    const { htmlUrl } = await upsertCheckRun(repo, head, id, {
+      conclusion: rendered.conclusion,
+      output: rendered.output,
+      actions: rendered.actions,
+    })
+    if (record.start.link !== null) {
+      const body = renderSessionComment({
+        facts,
+        diff,
+        status: { state: 'active' },
+        ...(htmlUrl ? { checkRunUrl: htmlUrl } : {}),
+      })
+      await upsertSessionComment(repo, record.start.link, id, body)
+    }
+    log.info({ files: diff.files.length, conclusion: rendered.conclusion }, 'session check run updated')
+  })
+}
+
+/** The session branch was deleted: complete the last head's run unless the App already did. */
+async function onDeleted(repo: RepoContext, id: string, lastHead: string): Promise<void> {
+  const run = await findCheckRun(repo, lastHead, id)
+  if (!run) return
+  if (run.status === 'completed' && run.conclusion !== 'action_required' && run.conclusion !== 'neutral')
+    return
+  await upsertCheckRun(
+    repo,
+    lastHead,
+    id,
+    {
+      conclusion: 'cancelled',
+      output: {
+        title: 'Session branch deleted',
+        summary: `The branch \`gittrix/${id}\` was deleted before the session was promoted; it can no longer be promoted.`,
+      },
+    },
+    run,
+  )
+  const lookup = await readSessionAt(repo, id, lastHead).catch(() => null)
+  const record = lookup?.kind === 'found' ? lookup.record : null
+  if (record && record.start.link !== null) {
+    const body = renderSessionComment({
+      facts: sessionFacts(record.start),
+      diff: { patch: '', files: [], additions: 0, deletions: 0 },
+      status: { state: 'discarded' },
+    })
+    await upsertSessionComment(repo, record.start.link, id, body)
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
+ * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), the compare API for the
+ * baseline, and — once the branch is gone — the promotion commit's `Gittrix-Session` trailer on the
+ * durable branch or the promotion branch's pull request. The core then runs on a throwaway store
+ * hydrated per event (`GitTrix.restoreSession`), so promotion stays the one algorithm in
+ * src/core/promote.ts and nothing outlives the event.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  GitHubBranchEphemeralAdapter,
+  GitHubDurableAdapter,
+  isNotFound,
+  parseStartCommit,
+  promoteBranch,
+  type SessionFacts,
+  type StartCommit,
+  sessionBranch,
+  startCommitSubject,
+} from '../src/github/index.ts'
+import { GitTrix, type PromoteResult, type SessionMetadata, type UserSession } from '../src/index.ts'
+import type { GittrixConfig } from './config.ts'
+import type { RepoContext } from './repo.ts'
+
+/** Commits read back from a session head while looking for its start commit (pages of 100). */
+const START_SEARCH_PAGES = 5
+
+/** A session whose start commit was found and parsed. */
+export interface SessionRecord {
+  start: StartCommit
+  startSha: string
+  /** The commit the facts were read at (the branch head, or a push's `after` / `before`). */
+  headSha: string
+  /** The start commit's committer date (ISO), used as the session's creation time. */
+  createdAt: string
+}
+
+/** What GitHub says about a session branch. */
+export type SessionLookup =
+  | { kind: 'found'; record: SessionRecord }
+  | { kind: 'invalid'; headSha: string; reason: string }
+  | { kind: 'missing' }
+
+/** Reads session `id` from its branch head. `missing` when the branch does not exist. */
+export async function readSession(repo: RepoContext, id: string): Promise<SessionLookup> {
+  let head: string
+  try {
+    const { data } = await repo.octokit.rest.git.getRef({
+      owner: repo.owner,
+      repo: repo.repo,
+      ref: `heads/${sessionBranch(id)}`,
+    })
+    head = data.object.sha
+  } catch (error) {
+    if (isNotFound(error)) return { kind: 'missing' }
+    throw error
+  }
+  return readSessionAt(repo, id, head)
+}
+
+/**
+ * Finds and checks the start commit of session `id` in the history of `headSha`: the newest commit
+ * whose subject is `gittrix: start <id>`, parsed strictly, whose only parent is its `Gittrix-Baseline`.
+ */
+export async function readSessionAt(repo: RepoContext, id: string, headSha: string): Promise<SessionLookup> {
+  const subject = startCommitSubject(id)
+  for (let page = 1; page <= START_SEARCH_PAGES; page++) {
+    const { data: commits } = await repo.octokit.rest.repos.listCommits({
+      owner: repo.owner,
+      repo: repo.repo,
+      sha: headSha,
+      per_page: 100,
+      page,
+    })
+    for (const commit of commits) {
+      const message = commit.commit.message
+      if (message.split('\n', 1)[0] !== subject) continue
+      const parsed = parseStartCommit(message, { sessionId: id })
+      if (!parsed.ok)
+        return { kind: 'invalid', headSha, reason: `The start commit is not valid: ${parsed.reason}.` }
+      const parents = commit.parents.map((p) => p.sha)
+      if (parents.length !== 1 || parents[0] !== parsed.value.baselineSha) {
+        return {
+          kind: 'invalid',
+          headSha,
+          reason: `The start commit ${commit.sha.slice(0, 7)} does not sit on its Gittrix-Baseline ${parsed.value.baselineSha.slice(0, 7)}.`,
+        }
+      }
+      const createdAt =
+        commit.commit.committer?.date ?? commit.commit.author?.date ?? new Date(0).toISOString()
+      return { kind: 'found', record: { start: parsed.value, startSha: commit.sha, headSha, createdAt } }
+    }
+    if (commits.length < 100) break
+  }
+  return {
+    kind: 'invalid',
+    headSha,
+    reason: `No start commit ("${subject}") was found on the session branch.`,
+  }
+}
+
+/**
+ * Why session `start` cannot be promoted to its durable branch, or `null` when it can: the durable
+ * branch must be the configured one, and the baseline must be its head or one of its ancestors
+ * (compare API `status` `identical` or `ahead`, REST "Compare two commits").
+ */
+export async function baselineProblem(
+  repo: RepoContext,
+  start: StartCommit,
+  config: GittrixConfig,
+): Promise<string | null> {
+  const durable = config.durableBranch ?? repo.defaultBranch
+  if (start.durableBranch !== durable) {
+    return `The session names durable branch \`${start.durableBranch}\`, but this repository promotes only to \`${durable}\` (\`durableBranch\` in \`.github/gittrix.yml\`, default: the default branch).`
+  }
+  try {
+    const { data } = await repo.octokit.rest.repos.compareCommitsWithBasehead({
+      owner: repo.owner,
+      repo: repo.repo,
+      basehead: `${start.baselineSha}...${durable}`,
+      per_page: 1,
+    })
+    if (data.status === 'identical' || data.status === 'ahead') return null
+    return `The baseline \`${start.baselineSha}\` is not on \`${durable}\` (compare: ${data.status}), so this session cannot be promoted. Start a new session from \`${durable}\`.`
+  } catch (error) {
+    if (isNotFound(error))
+      return `The baseline \`${start.baselineSha}\` or the branch \`${durable}\` does not exist, so this session cannot be promoted.`
+    throw error
+  }
+}
+
+/** The renderers' facts about a session. */
+export function sessionFacts(start: StartCommit): SessionFacts {
+  return {
+    sessionId: start.sessionId,
+    task: start.task,
+    baselineSha: start.baselineSha,
+    durableBranch: start.durableBranch,
+    ephemeral: start.ephemeral,
+  }
+}
+
+/** Core metadata for a session rebuilt from its start commit (state `active`: its branch exists). */
+export function sessionMetadata(
+  repo: RepoContext,
+  record: SessionRecord,
+  config: GittrixConfig,
+): SessionMetadata {
+  const { start } = record
+  const location = `github://${repo.owner}/${repo.repo}`
+  return {
+    metadataVersion: 1,
+    id: start.sessionId,
+    task: start.task,
+    durableRef: `${location}#${start.durableBranch}`,
+    durableBranch: start.durableBranch,
+    ephemeralRef: `${location}#${sessionBranch(start.sessionId)}`,
+    baselineSha: start.baselineSha,
+    workspaceKind: 'remote',
+    isGitBacked: true,
+    state: 'active',
+    createdAt: record.createdAt,
+    updatedAt: record.createdAt,
+    lastAccessAt: record.createdAt,
+    evictionPolicy: start.eviction ?? config.eviction,
+    touchedFiles: [],
+    promote: { strategy: 'auto', result: null },
+  }
+}
+
+/**
+ * Runs `fn` on the session rebuilt from `record`, over the GitHub adapters and a temporary store that
+ * is removed afterwards (a directory, a metadata file and a lock file: cheap). Nothing persists.
+ */
+export async function withSession<T>(
+  repo: RepoContext,
+  record: SessionRecord,
+  config: GittrixConfig,
+  fn: (session: UserSession) => Promise<T>,
+): Promise<T> {
+  const storeDir = await mkdtemp(join(tmpdir(), 'gittrix-app-'))
+  try {
+    const coords = { owner: repo.owner, repo: repo.repo, octokit: repo.octokit }
+    const gittrix = new GitTrix({
+      durable: new GitHubDurableAdapter({ ...coords, branch: record.start.durableBranch }),
+      ephemeral: new GitHubBranchEphemeralAdapter(coords),
+      storeDir,
+      sweepIntervalMs: 0,
+    })
+    const session = await gittrix.restoreSession(sessionMetadata(repo, record, config))
+    return await fn(session)
+  } finally {
+    await rm(storeDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * The recorded result of a session whose branch is gone, rebuilt from GitHub: the commit carrying
+ * `Gittrix-Session: <id>` on the durable branch (newest 1,000 commits), else the promotion branch
+ * `gittrix/promote/<id>` and its pull request. `null` when neither exists (discarded, expired, unknown).
+ */
+export async function recordedPromotion(
+  repo: RepoContext,
+  id: string,
+  durableBranch: string,
+): Promise<PromoteResult | null> {
+  const durable = new GitHubDurableAdapter({
+    owner: repo.owner,
+    repo: repo.repo,
+    octokit: repo.octokit,
+    branch: durableBranch,
+  })
+  // A SHA no commit has: findPromotion reads its whole window instead of stopping at a baseline.
+  const landed = await durable.findPromotion(durableBranch, '0'.repeat(40), id)
+  if (landed) return { sha: landed, branch: durableBranch }
+  const branch = promoteBranch(id)
+  let sha: string
+  try {
+    const { data } = await repo.octokit.rest.git.getRef({
+      owner: repo.owner,
+      repo: repo.repo,
+      ref: `heads/${branch}`,
+    })
+    sha = data.object.sha
+  } catch (error) {
+    if (isNotFound(error)) return null
+    throw error
+  }
+  const { data: pulls } = await repo.octokit.rest.pulls.list({
+    owner: repo.owner,
+    repo: repo.repo,
+    head: `${repo.owner}:${branch}`,
+    state: 'all',
+  })
+  return { sha, branch, ...(pulls[0] ? { prUrl: pulls[0].html_url } : {}) }
+}
