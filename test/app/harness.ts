@@ -231,12 +231,7 @@ export class AppHarness {
   }
 
   /** A `check_run.requested_action` payload for the session run `runId` clicked by `login`. */
-  buttonPayload(
-    runId: number,
-    identifier: string,
-    login = 'alice',
-    type: 'User' | 'Bot' = 'User',
-  ): Payload {
+  buttonPayload(runId: number, identifier: string, login = 'alice', type: 'User' | 'Bot' = 'User'): Payload {
     const p = example('check_run', 'requested_action')
     const run = this.api.checkRuns.find((r) => r.id === runId)!
     return {
