@@ -101,6 +101,8 @@ export class ArtifactsStandIn {
   importDelayMs = 0
   /** When true, every git request is refused with 401 whatever the token. */
   refuseGit = false
+  /** Runs before each authorised git request is served (e.g. to move a branch mid-push: a lost race). */
+  beforeGit: ((request: { repo: string; path: string; write: boolean }) => void) | undefined
   private server: Server | undefined
   private port = 0
   private nextId = 1
@@ -510,6 +512,7 @@ export class ArtifactsStandIn {
       res.end('a valid repo token is required\n')
       return
     }
+    this.beforeGit?.({ repo: name, path: url.pathname + url.search, write })
     const env: NodeJS.ProcessEnv = {
       ...gitEnv(),
       GIT_PROJECT_ROOT: join(this.root, this.namespace),
