@@ -26,7 +26,7 @@ describe('CloudflareArtifactsDurableAdapter', () => {
     standIn.beforeGit = ({ write, path }) => {
       // Someone else pushes after the server advertised the old value and before our pack is received:
       // only receive-pack's own check of the lease (old value) can catch this one.
-      if (write && !moved)
+      if (write && path.endsWith('/git-receive-pack') && !moved)
         moved = fastImportCommit(gitDir, { branch: 'main', from: base, files: { 'b.txt': 'b\n' } })
     }
     const bytes = utf8('ours\n')
