@@ -1,0 +1,161 @@
+/**
+ * The App's server entry (`npm run app`) and a handler for serverless hosts.
+ *
+ * It refuses to start unless `APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, and `WEBHOOK_SECRET` are
+ * set: Probot alone would fall back to the webhook secret "development" and accept forged deliveries
+ * (../shared/reference/github-platform.md §1, `src/server/server.ts`). Logs are pino JSON lines
+ * (`LOG_FORMAT=pretty` for people), and never contain the key, the secret or tokens.
+ *
+ * Routes: `GET /healthz` → `200 {"status":"ok"}`; `POST $WEBHOOK_PATH` (default
+ * `/api/github/webhooks`) → Probot's webhook middleware (signature checked, 202 after 9 s while work
+ * continues); anything else → 404.
+ */
+import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { createNodeMiddleware, Probot } from 'probot'
+import gittrixApp from './index.ts'
+
+/** What the server needs, read from the environment. */
+export interface ServerSettings {
+  appId: string
+  privateKey: string
+  webhookSecret: string
+  port: number
+  host: string
+  webhookPath: string
+  /** GitHub Enterprise Server API root, from `GHE_HOST` (and `GHE_PROTOCOL`). */
+  baseUrl?: string
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
+  logFormat: 'json' | 'pretty'
+}
+
+/** Thrown when the environment lacks something the server needs; `missing` names the variables. */
+export class ServerConfigError extends Error {
+  readonly missing: string[]
+  constructor(missing: string[], detail?: string) {
+    super(
+      detail ??
+        `Gittrix App: set ${missing.join(', ')} before starting (the GitHub App's id, private key and webhook secret; see README "GitHub App").`,
+    )
+    this.name = 'ServerConfigError'
+    this.missing = missing
+  }
+}
+
+/**
+ * Reads the settings from `env`. `PRIVATE_KEY` may be the PEM (with real or `\n`-escaped newlines) or
+ * its base64; `PRIVATE_KEY_PATH` names a PEM file. Throws {@link ServerConfigError} naming every
+ * missing variable, or an unreadable key file (the message never includes key material).
+ */
+export function readServerSettings(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  const missing: string[] = []
+  if (!env.APP_ID?.trim()) missing.push('APP_ID')
+  if (!env.PRIVATE_KEY?.trim() && !env.PRIVATE_KEY_PATH?.trim())
+    missing.push('PRIVATE_KEY or PRIVATE_KEY_PATH')
+  if (!env.WEBHOOK_SECRET?.trim()) missing.push('WEBHOOK_SECRET')
+  if (missing.length) throw new ServerConfigError(missing)
+  let privateKey: string
+  if (env.PRIVATE_KEY?.trim()) {
+    const raw = env.PRIVATE_KEY.trim()
+    privateKey = raw.includes('-----BEGIN')
+      ? raw.replace(/\\n/g, '\n')
+      : Buffer.from(raw, 'base64').toString('utf8')
+  } else {
+    try {
+      privateKey = readFileSync(env.PRIVATE_KEY_PATH!.trim(), 'utf8')
+    } catch (error) {
+      throw new ServerConfigError(
+        ['PRIVATE_KEY_PATH'],
+        `Gittrix App: cannot read PRIVATE_KEY_PATH (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      )
+    }
+  }
+  if (!privateKey.includes('-----BEGIN'))
+    throw new ServerConfigError(['PRIVATE_KEY'], 'Gittrix App: the private key is not a PEM key.')
+  const port = Number(env.PORT ?? 3000)
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
+  const logLevel = levels.find((l) => l === env.LOG_LEVEL) ?? 'info'
+  return {
+    appId: env.APP_ID!.trim(),
+    privateKey,
+    webhookSecret: env.WEBHOOK_SECRET!.trim(),
+    port: Number.isInteger(port) && port >= 0 ? port : 3000,
+    host: env.HOST?.trim() || '0.0.0.0',
+    webhookPath: env.WEBHOOK_PATH?.trim() || '/api/github/webhooks',
+    ...(env.GHE_HOST ? { baseUrl: `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` } : {}),
+    logLevel,
+    logFormat: env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+  }
+}
+
+/** A Probot instance configured from `settings` (webhook secret required, JSON logs). */
+export function createProbotFrom(settings: ServerSettings): Probot {
+  return new Probot({
+    appId: settings.appId,
+    privateKey: settings.privateKey,
+    secret: settings.webhookSecret,
+    logLevel: settings.logLevel,
+    logFormat: settings.logFormat,
+    ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+  })
+}
+
+/** A Node request handler: `(req, res, next?)`. */
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown
+
+/**
+ * The webhook handler for serverless hosts (Vercel, Cloud Functions, any Node `(req, res)` platform):
+ * Probot's `createNodeMiddleware` over the Gittrix App, after the same environment checks as the
+ * server. `export default await createGittrixHandler()`. Throws {@link ServerConfigError}.
+ */
+export async function createGittrixHandler(env: NodeJS.ProcessEnv = process.env): Promise<WebhookHandler> {
+  const settings = readServerSettings(env)
+  return createNodeMiddleware(gittrixApp, {
+    probot: createProbotFrom(settings),
+    webhooksPath: settings.webhookPath,
+  })
+}
+
+/** Builds (does not start) the HTTP server: `/healthz`, the webhook path, 404 elsewhere. */
+export async function createGittrixServer(
+  settings: ServerSettings,
+): Promise<{ server: Server; probot: Probot }> {
+  const probot = createProbotFrom(settings)
+  const middleware = await createNodeMiddleware(gittrixApp, { probot, webhooksPath: settings.webhookPath })
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
+      return
+    }
+    void middleware(req, res, () => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}')
+    })
+  })
+  return { server, probot }
+}
+
+/** Starts the server from the environment; resolves once it listens. Throws {@link ServerConfigError}. */
+export async function startGittrixServer(env: NodeJS.ProcessEnv = process.env): Promise<Server> {
+  const settings = readServerSettings(env)
+  const { server, probot } = await createGittrixServer(settings)
+  await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve))
+  const address = server.address()
+  probot.log.info(
+    {
+      port: typeof address === 'object' && address ? address.port : settings.port,
+      webhookPath: settings.webhookPath,
+    },
+    'Gittrix App listening',
+  )
+  return server
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  startGittrixServer().catch((error: unknown) => {
+    process.stderr.write(
+      `${error instanceof ServerConfigError ? error.message : String((error as Error)?.message ?? error)}\n`,
+    )
+    process.exitCode = 1
+  })
+}
