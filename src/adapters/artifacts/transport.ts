@@ -1,14 +1,16 @@
 /**
  * Git over HTTPS to an Artifacts repository with a repo token.
  *
- * The token travels ONLY as `-c http.extraHeader=Authorization: Bearer <token>` on the git command line
- * (the recommended form of https://developers.cloudflare.com/artifacts/api/git-protocol/, storage-apis.md
- * §A.8, with the full token including `?expires=`): never in a URL, a config file, an error or a log.
+ * The token travels ONLY as the `http.extraHeader` setting `Authorization: Bearer <token>` (the recommended
+ * form of https://developers.cloudflare.com/artifacts/api/git-protocol/, storage-apis.md §A.8, with the
+ * full token including `?expires=`), passed through git's `GIT_CONFIG_*` environment variables so it is
+ * not on the command line either: never in a URL, a config file, argv, an error or a log.
  * `runGit` redacts `Authorization` values and registered tokens from every error it raises.
  * Credential helpers are switched off so git neither asks for nor stores a credential; a server refusal
  * (expired or revoked token) invalidates the cached token and the command runs once more with a new one.
  */
 import { GittrixError } from '../../core/errors.ts'
+import { gitConfigEnv } from '../../git/config-env.ts'
 import { type GitResult, type GitRunOptions, runGit } from '../../git/run-git.ts'
 import type { ArtifactsClient } from './client.ts'
 import type { RepoToken, RepoTokens } from './tokens.ts'
@@ -43,16 +45,13 @@ export function checkRemote(remote: string): string {
   return remote
 }
 
-/** The `-c` options that carry the token for one command, and nothing else. */
-function authArgs(token: RepoToken): string[] {
-  return [
-    '-c',
-    'credential.helper=',
-    '-c',
-    'credential.interactive=false',
-    '-c',
-    `http.extraHeader=Authorization: Bearer ${token.plaintext}`,
-  ]
+/** The environment that carries the token for one command, and nothing else. */
+function authEnv(token: RepoToken): Record<string, string> {
+  return gitConfigEnv([
+    ['credential.helper', ''],
+    ['credential.interactive', 'false'],
+    ['http.extraHeader', `Authorization: Bearer ${token.plaintext}`],
+  ])
 }
 
 /** True when a git failure says the server refused the token. */
@@ -76,9 +75,9 @@ export async function gitWithToken(
     const token = await tokens.get(repo, scope)
     try {
       client.note(`artifacts git ${verb(args)} ${repo} (${scope} token)`)
-      return await runGit([...authArgs(token), ...args], {
+      return await runGit(args, {
         ...options,
-        env: { GIT_TERMINAL_PROMPT: '0', ...options.env },
+        env: { GIT_TERMINAL_PROMPT: '0', ...options.env, ...authEnv(token) },
       })
     } catch (error) {
       if (!isAuthRefusal(error)) throw error
