@@ -106,6 +106,9 @@ export async function promoteSession(
     try {
       picked = selectChanges(await session.touchedFiles(), request.selector).map((c) => c.path)
     } catch (error) {
+      // Another replica may have promoted (and deleted the branch) since this event read it.
+      const landed = await recordedPromotion(repo, id, record.start.durableBranch)
+      if (landed) return `Already promoted. ${describeResult(repo, landed)}`
       if (isGittrixError(error)) return `Nothing was promoted: ${error.message}`
       throw error
     }

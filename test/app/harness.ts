@@ -91,6 +91,23 @@ export class AppHarness {
     return new AppHarness(api, mount, probot, initial)
   }
 
+  /** Another replica: a second Probot instance running the App against the same repository. */
+  async replica(): Promise<Probot> {
+    const probot = new Probot({
+      appId: this.api.appId,
+      privateKey: PRIVATE_KEY,
+      baseUrl: this.mount.baseUrl,
+      logLevel: 'fatal',
+      Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+        ...options,
+        retry: { enabled: false },
+        throttle: { enabled: false },
+      })),
+    })
+    await probot.load(gittrixApp)
+    return probot
+  }
+
   /** Verifies no OpenAPI violation happened and removes the repository. */
   close(): void {
     try {
