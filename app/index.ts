@@ -23,6 +23,16 @@ import { onDelete } from './handlers/delete.ts'
 import { onPullRequestClosed } from './handlers/pull-request.ts'
 import { onPush } from './handlers/push.ts'
 
+export {
+  createGittrixHandler,
+  createGittrixServer,
+  readServerSettings,
+  ServerConfigError,
+  type ServerSettings,
+  startGittrixServer,
+  type WebhookHandler,
+} from './server.ts'
+
 /** Most delivery ids remembered per process. */
 const DELIVERIES_REMEMBERED = 5000
 
