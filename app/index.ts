@@ -17,7 +17,7 @@
  */
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot'
 import { type AppServices, keyedQueue } from './context.ts'
-import { onRequestedAction } from './handlers/check-run.ts'
+import { onRequestedAction, onRerequested } from './handlers/check-run.ts'
 import { onIssueComment } from './handlers/comment.ts'
 import { onDelete } from './handlers/delete.ts'
 import { onPullRequestClosed } from './handlers/pull-request.ts'
@@ -38,7 +38,7 @@ const DELIVERIES_REMEMBERED = 5000
 
 /**
  * The Probot app function. Events: `push`, `delete`, `issue_comment.created`,
- * `check_run.requested_action`, `pull_request.closed`. Handler errors propagate to Probot (logged,
+ * `check_run.requested_action`, `check_run.rerequested`, `pull_request.closed`. Handler errors propagate to Probot (logged,
  * webhook answered 500) after the delivery id is forgotten, so a manual redelivery retries.
  */
 export default function gittrixApp(app: Probot, _options?: ApplicationFunctionOptions): void {
@@ -88,6 +88,10 @@ export default function gittrixApp(app: Probot, _options?: ApplicationFunctionOp
   app.on(
     'check_run.requested_action',
     once((context) => onRequestedAction(context, services)),
+  )
+  app.on(
+    'check_run.rerequested',
+    once((context) => onRerequested(context, services)),
   )
   app.on(
     'pull_request.closed',

@@ -12,6 +12,7 @@ import { type AppServices, repoContext } from '../context.ts'
 import { describeResult, discardSession, promoteSession, type Scope } from '../operations.ts'
 import { type RepoContext, reply, upsertCheckRun } from '../repo.ts'
 import { readSession, recordedPromotion, type SessionLookup } from '../session.ts'
+import { reviewSession } from './push.ts'
 
 /** Handles one `check_run.requested_action` event. */
 export async function onRequestedAction(
@@ -84,4 +85,24 @@ export async function onRequestedAction(
 async function tellThread(repo: RepoContext, lookup: SessionLookup, text: string): Promise<void> {
   const link = lookup.kind === 'found' ? lookup.record.start.link : null
   if (link !== null) await reply(repo, link, null, text)
+}
+
+/**
+ * `check_run.rerequested` ("Re-run" on the session run): renders the session again when the run is
+ * still on the session head; GitHub sends it only to the App that created the run.
+ */
+export async function onRerequested(
+  context: Context<'check_run.rerequested'>,
+  services: AppServices,
+): Promise<void> {
+  const { check_run: run } = context.payload
+  const id = run.external_id
+  if (!isGitHubSessionId(id)) return
+  const repo = await repoContext(context.octokit, context.payload.repository as never, services)
+  const log = context.log.child({ session: id, delivery: context.id })
+  await services.serialize(id, async () => {
+    const lookup = await readSession(repo, id)
+    if (lookup.kind !== 'found' || lookup.record.headSha !== run.head_sha) return
+    await reviewSession(context, repo, id, run.head_sha, log)
+  })
 }

@@ -13,7 +13,7 @@ import {
   renderSessionComment,
   sessionIdFromRef,
 } from '../../src/github/index.ts'
-import { loadConfig, renderConfigProblems } from '../config.ts'
+import { type ConfigSource, loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import { findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from '../repo.ts'
 import { baselineProblem, readSessionAt, sessionFacts, withSession } from '../session.ts'
@@ -30,71 +30,85 @@ export async function onPush(context: Context<'push'>, services: AppServices): P
   await services.serialize(id, async () => {
     if (payload.deleted || ZERO.test(payload.after)) {
       if (!ZERO.test(payload.before)) await onDeleted(repo, id, payload.before)
-      log.info('session branch deleted')
+      log.info({}, 'session branch deleted')
       return
     }
-    const head = payload.after
-    const config = await loadConfig(context)
-    if (!config.ok) {
-      await upsertCheckRun(repo, head, id, {
-        conclusion: 'failure',
-        output: { title: 'Invalid .github/gittrix.yml', summary: renderConfigProblems(config.problems) },
-      })
-      log.warn({ problems: config.problems }, 'invalid configuration')
-      return
-    }
-    const lookup = await readSessionAt(repo, id, head)
-    if (lookup.kind !== 'found') {
-      const reason = lookup.kind === 'invalid' ? lookup.reason : 'The session branch has no start commit.'
-      await upsertCheckRun(repo, head, id, {
-        conclusion: 'failure',
-        output: {
-          title: 'Not a valid Gittrix session',
-          summary: `${reason}\n\nThis session cannot be promoted.`,
-        },
-      })
-      log.warn({ reason }, 'invalid session')
-      return
-    }
-    const { record } = lookup
-    if (record.start.ephemeral.kind !== 'branch') {
-      await upsertCheckRun(repo, head, id, {
-        conclusion: 'neutral',
-        output: {
-          title: 'Artifacts workspaces are not reviewed by this App yet',
-          summary: `Session ${inlineCode(id)} keeps its files in Cloudflare Artifacts; this version of the Gittrix App reviews and promotes branch sessions only.`,
-        },
-      })
-      return
-    }
-    const problem = await baselineProblem(repo, record.start, config.config)
-    if (problem) {
-      await upsertCheckRun(repo, head, id, {
-        conclusion: 'failure',
-        output: { title: 'Baseline not on the durable branch', summary: problem },
-      })
-      log.warn({ baseline: record.start.baselineSha }, 'baseline not on the durable branch')
-      return
-    }
-    const diff = await withSession(repo, record, config.config, (session) => session.diffDetails())
-    const facts = sessionFacts(record.start)
-    const rendered = renderSessionCheckRun(facts, diff)
-    const { htmlUrl } = await upsertCheckRun(repo, head, id, {
-      conclusion: rendered.conclusion,
-      output: rendered.output,
-      actions: rendered.actions,
-    })
-    if (record.start.link !== null) {
-      const body = renderSessionComment({
-        facts,
-        diff,
-        status: { state: 'active' },
-        ...(htmlUrl ? { checkRunUrl: htmlUrl } : {}),
-      })
-      await upsertSessionComment(repo, record.start.link, id, body)
-    }
-    log.info({ files: diff.files.length, conclusion: rendered.conclusion }, 'session check run updated')
+    await reviewSession(context, repo, id, payload.after, log)
   })
+}
+
+/**
+ * Renders the session at `head` into its check run (created or updated) and the linked thread's
+ * session comment; a bad configuration, an invalid start commit, an Artifacts session or a baseline
+ * that is not on the durable branch end in a completed run saying so. Used on push and on a re-run.
+ */
+export async function reviewSession(
+  source: ConfigSource,
+  repo: RepoContext,
+  id: string,
+  head: string,
+  log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void },
+): Promise<void> {
+  const config = await loadConfig(source)
+  if (!config.ok) {
+    await upsertCheckRun(repo, head, id, {
+      conclusion: 'failure',
+      output: { title: 'Invalid .github/gittrix.yml', summary: renderConfigProblems(config.problems) },
+    })
+    log.warn({ problems: config.problems }, 'invalid configuration')
+    return
+  }
+  const lookup = await readSessionAt(repo, id, head)
+  if (lookup.kind !== 'found') {
+    const reason = lookup.kind === 'invalid' ? lookup.reason : 'The session branch has no start commit.'
+    await upsertCheckRun(repo, head, id, {
+      conclusion: 'failure',
+      output: {
+        title: 'Not a valid Gittrix session',
+        summary: `${reason}\n\nThis session cannot be promoted.`,
+      },
+    })
+    log.warn({ reason }, 'invalid session')
+    return
+  }
+  const { record } = lookup
+  if (record.start.ephemeral.kind !== 'branch') {
+    await upsertCheckRun(repo, head, id, {
+      conclusion: 'neutral',
+      output: {
+        title: 'Artifacts workspaces are not reviewed by this App yet',
+        summary: `Session ${inlineCode(id)} keeps its files in Cloudflare Artifacts; this version of the Gittrix App reviews and promotes branch sessions only.`,
+      },
+    })
+    return
+  }
+  const problem = await baselineProblem(repo, record.start, config.config)
+  if (problem) {
+    await upsertCheckRun(repo, head, id, {
+      conclusion: 'failure',
+      output: { title: 'Baseline not on the durable branch', summary: problem },
+    })
+    log.warn({ baseline: record.start.baselineSha }, 'baseline not on the durable branch')
+    return
+  }
+  const diff = await withSession(repo, record, config.config, (session) => session.diffDetails())
+  const facts = sessionFacts(record.start)
+  const rendered = renderSessionCheckRun(facts, diff)
+  const { htmlUrl } = await upsertCheckRun(repo, head, id, {
+    conclusion: rendered.conclusion,
+    output: rendered.output,
+    actions: rendered.actions,
+  })
+  if (record.start.link !== null) {
+    const body = renderSessionComment({
+      facts,
+      diff,
+      status: { state: 'active' },
+      ...(htmlUrl ? { checkRunUrl: htmlUrl } : {}),
+    })
+    await upsertSessionComment(repo, record.start.link, id, body)
+  }
+  log.info({ files: diff.files.length, conclusion: rendered.conclusion }, 'session check run updated')
 }
 
 /** The session branch was deleted: complete the last head's run unless the App already did. */

@@ -3,7 +3,7 @@
  * authorized like a comment author; stale runs and redeliveries write nothing new.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { AppHarness } from './harness.ts'
+import { AppHarness, type Payload } from './harness.ts'
 
 describe('App: check run buttons', () => {
   let h: AppHarness
@@ -92,5 +92,28 @@ describe('App: check run buttons', () => {
     foreign.check_run.external_id = '42'
     await h.receive('check_run', foreign)
     expect(h.api.requests.slice(mark)).toEqual([])
+  })
+})
+
+describe('App: re-run', () => {
+  it('"Re-run" renders the session run again on the same head; a foreign run is ignored', async () => {
+    const h = await AppHarness.create()
+    try {
+      const { id } = h.startSession()
+      const head = h.work(id, { 'src/app.ts': 'export const a = 2\n' })
+      await h.push(id)
+      const run = h.api.runsOn(head)[0]!
+      h.api.contents.set('.github/gittrix.yml', 'strategy: nope\n')
+      const { requested_action: _ignored, ...clicked } = h.buttonPayload(run.id, 'x')
+      const payload: Payload = { ...clicked, action: 'rerequested' }
+      await h.receive('check_run', payload)
+      expect(h.api.runsOn(head)).toHaveLength(1)
+      expect(h.api.runsOn(head)[0]!.output.title).toBe('Invalid .github/gittrix.yml')
+      const mark = h.api.requests.length
+      await h.receive('check_run', { ...payload, check_run: { ...payload.check_run, external_id: 'other' } })
+      expect(h.api.requests.slice(mark)).toEqual([])
+    } finally {
+      h.close()
+    }
   })
 })
