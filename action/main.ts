@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     return
   }
   core.setSecret(settings.token)
+  core.setSecret(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'))
   // Nothing started from here on (git, the agent) needs to see the token in its environment.
   delete process.env.INPUT_TOKEN
   try {

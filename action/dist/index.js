@@ -30663,6 +30663,7 @@ async function main() {
         return;
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
     // Nothing started from here on (git, the agent) needs to see the token in its environment.
     delete process.env.INPUT_TOKEN;
     try {

@@ -1,0 +1,588 @@
+/**
+ * The built Action (action/dist/index.js) run as a child process, as the runner runs it, against a
+ * loopback host serving a bare repository over git smart HTTP (Authorization checked) and the REST
+ * routes of the Git Data API stand-in. See ./support.ts.
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import examples from '@octokit/webhooks-examples' with { type: 'json' }
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EvictionPolicy } from '../../src/core/types.ts'
+import { encodeStartCommit, inlineCode, parseStartCommit } from '../../src/github/index.ts'
+import { basicAuth, type BundleRun, ensureBundle, type GitHost, runBundle, startGitHost } from './support.ts'
+
+const TOKEN = 'ghs_TestToken0123456789abcdefABCDEF'
+const OWNER = 'octo-org'
+const REPO = 'octo-repo'
+const BINARY = Buffer.from([0, 1, 2, 3, 255, 254, 0, 10, 13, 0])
+const BASE_FILES = {
+  'README.md': '# Project\n',
+  'src/app.js': 'console.log("hi")\n',
+  'docs/old.md': 'old\n',
+  'bin/tool.sh': 'echo tool\n',
+  'assets/logo.bin': BINARY,
+}
+
+let host: GitHost
+const dirs: string[] = []
+
+function tmp(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  dirs.push(dir)
+  return dir
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'Agent',
+      GIT_AUTHOR_EMAIL: 'agent@example.com',
+      GIT_COMMITTER_NAME: 'Agent',
+      GIT_COMMITTER_EMAIL: 'agent@example.com',
+    },
+  }).trim()
+}
+
+/**
+ * What actions/checkout leaves: a clone of `main` at its head; `persist` keeps the token in .git/config.
+ * Asynchronous: the host answering the clone runs in this process.
+ */
+async function checkout(persist = false): Promise<string> {
+  const dir = join(tmp('gittrix-ws-'), 'repo')
+  await promisify(execFile)(
+    'git',
+    [...host.authArgs, 'clone', '--quiet', '--branch', 'main', host.repoUrl, dir],
+    {
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+    },
+  )
+  if (persist)
+    git(
+      dir,
+      'config',
+      host.authArgs[1]!.split('=')[0]!,
+      host.authArgs[1]!.slice(host.authArgs[1]!.indexOf('=') + 1),
+    )
+  return dir
+}
+
+function remoteGit(...args: string[]): string {
+  return git(host.gitDir, ...args)
+}
+
+function remoteHead(branch: string): string | null {
+  try {
+    return remoteGit('rev-parse', '--verify', '--quiet', `refs/heads/${branch}`)
+  } catch {
+    return null
+  }
+}
+
+/** An issue_comment.created payload from @octokit/webhooks-examples, pointed at our repository and issue. */
+function issueCommentEvent(issue: number): string {
+  const group = (examples as unknown as Array<{ name: string; examples: unknown[] }>).find(
+    (e) => e.name === 'issue_comment',
+  )!
+  const payload = structuredClone(
+    group.examples.find((e) => (e as { action: string }).action === 'created'),
+  ) as {
+    issue: { number: number }
+    repository: { name: string; full_name: string; default_branch: string; owner: { login: string } }
+    comment: { body: string }
+  }
+  payload.issue.number = issue
+  payload.repository.name = REPO
+  payload.repository.full_name = `${OWNER}/${REPO}`
+  payload.repository.owner.login = OWNER
+  payload.repository.default_branch = 'main'
+  payload.comment.body = '/agent fix the readme'
+  const file = join(tmp('gittrix-event-'), 'event.json')
+  writeFileSync(file, JSON.stringify(payload))
+  return file
+}
+
+function runnerEnv(workspace: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_SERVER_URL: host.serverUrl,
+    GITHUB_API_URL: host.apiUrl,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SHA: remoteHead('main')!,
+    GITHUB_EVENT_NAME: 'issue_comment',
+    GITHUB_EVENT_PATH: issueCommentEvent(42),
+    ...extra,
+  }
+}
+
+/** Nothing the Action printed, wrote or left in the workspace holds the token or its header form. */
+function expectNoToken(run: BundleRun, workspace?: string, masked = true): void {
+  const encoded = basicAuth(TOKEN).slice('basic '.length)
+  // `::add-mask::<value>` is the runner command that masks a value in all later logs; the runner consumes
+  // it. The Action masks the token and its header form that way, and prints them nowhere else.
+  const masks = run.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'))
+  expect(masks).toEqual(masked ? [`::add-mask::${TOKEN}`, `::add-mask::${encoded}`] : [])
+  const stdout = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n')
+  const texts = [stdout, run.stderr, run.summary, JSON.stringify(run.outputs), JSON.stringify(run.exported)]
+  if (workspace) texts.push(readFileSync(join(workspace, '.git', 'config'), 'utf8'))
+  for (const text of texts) {
+    expect(text).not.toContain(TOKEN)
+    expect(text).not.toContain(encoded)
+  }
+}
+
+function commitMessage(sha: string): string {
+  return remoteGit('cat-file', 'commit', sha).split('\n\n').slice(1).join('\n\n')
+}
+
+beforeAll(async () => {
+  ensureBundle()
+  host = await startGitHost({ owner: OWNER, repo: REPO, token: TOKEN, files: BASE_FILES })
+}, 180_000)
+
+afterAll(async () => {
+  await host?.close()
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('mode run', () => {
+  it('starts at the baseline, runs the agent, keeps its commits and snapshots every other change', async () => {
+    const ws = await checkout()
+    const baseline = git(ws, 'rev-parse', 'HEAD')
+    const envDump = join(tmp('gittrix-envdump-'), 'env.txt')
+    const script = [
+      'env > "$ENV_DUMP"',
+      'echo "# Project, improved" > README.md',
+      'git commit -q -am "agent: improve readme"',
+      'echo new > notes.txt',
+      'git rm -q docs/old.md',
+      'chmod +x bin/tool.sh',
+      'ln -s ../README.md src/link.md',
+      'printf "\\000\\001binary\\377" > assets/logo.bin',
+    ].join(' && ')
+    const run = await runBundle({
+      inputs: { task: 'Improve the readme\n\nAnd tidy up.', run: script, token: TOKEN },
+      env: { ...runnerEnv(ws), ENV_DUMP: envDump },
+    })
+    expect(run.errors, run.stderr).toEqual([])
+    expect(run.code).toBe(0)
+
+    const { outputs } = run
+    expect(outputs['session-id']).toMatch(/^sess_[a-z2-7]{12}$/)
+    const branch = `gittrix/${outputs['session-id']}`
+    expect(outputs.branch).toBe(branch)
+    expect(outputs['baseline-sha']).toBe(baseline)
+    expect(remoteHead(branch)).toBe(outputs['head-sha'])
+    expect(JSON.parse(outputs['touched-files']!).sort()).toEqual(
+      ['README.md', 'assets/logo.bin', 'bin/tool.sh', 'docs/old.md', 'src/link.md', 'notes.txt'].sort(),
+    )
+    expect(outputs['diff-stat']).toMatch(/^6 files changed, \+\d+ −\d+$/)
+
+    // start commit → agent commit → snapshot, all descending from the baseline.
+    const history = remoteGit('rev-list', '--reverse', `${baseline}..${outputs['head-sha']}`).split('\n')
+    expect(history).toHaveLength(3)
+    const [start, agentCommit, snapshot] = history as [string, string, string]
+    expect(remoteGit('rev-parse', `${start}^`)).toBe(baseline)
+    expect(remoteGit('rev-parse', `${start}^{tree}`)).toBe(remoteGit('rev-parse', `${baseline}^{tree}`))
+    const parsed = parseStartCommit(commitMessage(start), { branch })
+    expect(parsed.ok && parsed.value).toMatchObject({
+      sessionId: outputs['session-id'],
+      task: 'Improve the readme\n\nAnd tidy up.',
+      durableBranch: 'main',
+      baselineSha: baseline,
+      ephemeral: { kind: 'branch' },
+      link: 42,
+      eviction: null,
+    })
+    expect(commitMessage(agentCommit)).toBe('agent: improve readme')
+    expect(commitMessage(snapshot)).toContain(`gittrix: snapshot ${outputs['session-id']}`)
+
+    // The pushed tree holds every kind of change.
+    const tree = remoteGit('ls-tree', '-r', outputs['head-sha']!)
+    expect(tree).toMatch(/^100755 blob \S+\tbin\/tool\.sh$/m)
+    expect(tree).toMatch(/^120000 blob \S+\tsrc\/link\.md$/m)
+    expect(tree).not.toContain('docs/old.md')
+    expect(remoteGit('show', `${outputs['head-sha']}:notes.txt`)).toBe('new')
+    expect(
+      execFileSync('git', [
+        '--git-dir',
+        host.gitDir,
+        'cat-file',
+        'blob',
+        `${outputs['head-sha']}:assets/logo.bin`,
+      ]),
+    ).toEqual(Buffer.from('\x00\x01binary\xff', 'latin1'))
+    expect(remoteHead('main')).toBe(baseline)
+
+    // The agent saw its session, not the token.
+    const agentEnv = readFileSync(envDump, 'utf8')
+    expect(agentEnv).toContain(`GITTRIX_SESSION_ID=${outputs['session-id']}`)
+    expect(agentEnv).toContain(`GITTRIX_BASELINE_SHA=${baseline}`)
+    expect(agentEnv).toContain(`GITTRIX_WORKSPACE=${ws}`)
+    expect(agentEnv).not.toContain(TOKEN)
+    expect(agentEnv).not.toMatch(/^INPUT_/m)
+
+    // The job summary carries the session table and the file stats; the workspace is clean afterwards.
+    expect(run.summary).toContain(`| Session | ${inlineCode(outputs['session-id']!)} |`)
+    expect(run.summary).toContain('| Files | Added | Modified | Deleted | Binary |')
+    expect(run.summary).toContain(inlineCode('assets/logo.bin'))
+    expect(git(ws, 'status', '--porcelain')).toBe('')
+
+    // The token went only as one Authorization header per request, and nowhere else.
+    expectNoToken(run, ws)
+    for (const request of host.requests.filter((r) => !r.path.startsWith('/api/'))) {
+      expect(request.authorization).toEqual([basicAuth(TOKEN)])
+    }
+  })
+
+  it('pushes the work of an agent that fails, and fails the step; the post step then has nothing to do', async () => {
+    const ws = await checkout()
+    const run = await runBundle({
+      inputs: { task: 'Try something', run: 'echo partial > partial.txt; exit 3', token: TOKEN },
+      env: runnerEnv(ws),
+    })
+    expect(run.code).toBe(1)
+    expect(run.errors).toHaveLength(1)
+    expect(run.errors[0]).toContain('exited with code 3')
+    expect(run.errors[0]).toContain(run.outputs.branch)
+    const head = remoteHead(run.outputs.branch!)
+    expect(head).toBe(run.outputs['head-sha'])
+    expect(remoteGit('show', `${head}:partial.txt`)).toBe('partial')
+    expect(JSON.parse(run.outputs['touched-files']!)).toEqual(['partial.txt'])
+    expect(run.summary).toContain('exited with code 3')
+
+    const before = host.requests.length
+    const post = await runBundle({
+      inputs: { task: 'Try something', run: 'x', token: TOKEN },
+      env: runnerEnv(ws),
+      post: run.state,
+    })
+    expect(post.code).toBe(0)
+    expect(post.errors).toEqual([])
+    expect(post.warnings).toEqual([])
+    expect(host.requests.length).toBe(before)
+    expectNoToken(run, ws)
+  })
+
+  it('refuses an agent push to any ref but its session branch, even with persisted credentials', async () => {
+    const ws = await checkout(true)
+    const main = remoteHead('main')
+    const script = [
+      'echo x > x.txt',
+      'git add x.txt',
+      'git commit -q -m "agent work"',
+      'git push -q origin HEAD',
+      'git push origin HEAD:main',
+    ].join(' && ')
+    const run = await runBundle({
+      inputs: { task: 'Push to main', run: script, token: TOKEN },
+      env: runnerEnv(ws),
+    })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('gittrix: refusing to push to refs/heads/main')
+    expect(remoteHead('main')).toBe(main)
+    // The push to its own branch went through; finish then fast-forwarded it.
+    expect(remoteHead(run.outputs.branch!)).toBe(run.outputs['head-sha'])
+    expect(remoteGit('show', `${run.outputs['head-sha']}:x.txt`)).toBe('x')
+    // The persisted header was replaced, not doubled, on the Action's own pushes.
+    for (const request of host.requests.filter((r) => !r.path.startsWith('/api/'))) {
+      expect(request.authorization).toEqual([basicAuth(TOKEN)])
+    }
+  })
+
+  it('says clearly when the session has no changes', async () => {
+    const ws = await checkout()
+    const run = await runBundle({
+      inputs: { task: 'Look only', run: 'git status --short', token: TOKEN },
+      env: runnerEnv(ws),
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs['diff-stat']).toBe('No changes')
+    expect(run.outputs['touched-files']).toBe('[]')
+    expect(run.stdout).toContain('No changes: the workspace is identical to the baseline')
+    expect(run.summary).toContain('No changes')
+    const start = remoteHead(run.outputs.branch!)!
+    expect(run.outputs['head-sha']).toBe(start)
+    expect(remoteGit('rev-parse', `${start}^`)).toBe(run.outputs['baseline-sha'])
+  })
+})
+
+describe('modes start and finish', () => {
+  it('brackets an agent that runs as its own steps; the post step finishes when finish never ran', async () => {
+    const ws = await checkout()
+    const start = await runBundle({
+      inputs: {
+        mode: 'start',
+        task: 'Two-step task',
+        token: TOKEN,
+        link: '7',
+        'ttl-idle': '2h',
+        'keep-after-promote': 'true',
+      },
+      env: runnerEnv(ws),
+    })
+    expect(start.errors).toEqual([])
+    expect(start.code).toBe(0)
+    const id = start.outputs['session-id']!
+    expect(start.exported).toMatchObject({
+      GITTRIX_SESSION_ID: id,
+      GITTRIX_BASELINE_SHA: start.outputs['baseline-sha'],
+      GITTRIX_WORKSPACE: ws,
+    })
+    expect(remoteHead(`gittrix/${id}`)).toBe(start.outputs['head-sha'])
+    const parsed = parseStartCommit(commitMessage(start.outputs['head-sha']!))
+    expect(parsed.ok && parsed.value.link).toBe(7)
+    expect(parsed.ok && parsed.value.eviction).toEqual({
+      ttlIdleMs: 2 * 3_600_000,
+      ttlAbsoluteMs: null,
+      untilPromote: false,
+      manual: false,
+    })
+    expect(git(ws, 'symbolic-ref', 'HEAD')).toBe(`refs/heads/gittrix/${id}`)
+
+    // The agent step: edits and one commit of its own, then fails; `finish` is skipped.
+    writeFileSync(join(ws, 'README.md'), '# Changed by the agent step\n')
+    git(ws, 'commit', '-q', '-am', 'agent step commit')
+    unlinkSync(join(ws, 'src/app.js'))
+
+    const post = await runBundle({
+      inputs: { mode: 'start', task: 'Two-step task', token: TOKEN },
+      env: runnerEnv(ws),
+      post: start.state,
+    })
+    expect(post.code).toBe(0)
+    expect(post.warnings.some((w) => w.includes(`Session ${id} was not finished`))).toBe(true)
+    const head = remoteHead(`gittrix/${id}`)!
+    expect(remoteGit('show', `${head}:README.md`)).toBe('# Changed by the agent step')
+    expect(remoteGit('ls-tree', '-r', '--name-only', head)).not.toContain('src/app.js')
+    expect(remoteGit('log', '--format=%s', `${start.outputs['head-sha']}..${head}`).split('\n')).toEqual([
+      `gittrix: snapshot ${id}`,
+      'agent step commit',
+    ])
+    expect(post.summary).toContain('finished by the post step')
+
+    // A second post (or a post after finish) does nothing.
+    const again = await runBundle({
+      inputs: { mode: 'start', task: 'Two-step task', token: TOKEN },
+      env: runnerEnv(ws),
+      post: start.state,
+    })
+    expect(again.warnings).toEqual([])
+    expect(remoteHead(`gittrix/${id}`)).toBe(head)
+    expectNoToken(start, ws)
+    expectNoToken(post, ws)
+  })
+
+  it('finish snapshots and pushes, with the session id from the environment start exported', async () => {
+    const ws = await checkout()
+    const start = await runBundle({
+      inputs: { mode: 'start', task: 'Finish me', token: TOKEN },
+      env: runnerEnv(ws),
+    })
+    expect(start.code).toBe(0)
+    writeFileSync(join(ws, 'added.txt'), 'added\n')
+    symlinkSync('README.md', join(ws, 'readme-link'))
+    chmodSync(join(ws, 'bin/tool.sh'), 0o755)
+    const finish = await runBundle({
+      inputs: { mode: 'finish', token: TOKEN },
+      env: { ...runnerEnv(ws), ...start.exported },
+    })
+    expect(finish.errors).toEqual([])
+    expect(finish.code).toBe(0)
+    expect(finish.outputs['session-id']).toBe(start.outputs['session-id'])
+    expect(JSON.parse(finish.outputs['touched-files']!).sort()).toEqual([
+      'added.txt',
+      'bin/tool.sh',
+      'readme-link',
+    ])
+    expect(remoteHead(finish.outputs.branch!)).toBe(finish.outputs['head-sha'])
+
+    // The start step's post sees the session finished and stays quiet.
+    const post = await runBundle({
+      inputs: { mode: 'start', task: 'Finish me', token: TOKEN },
+      env: runnerEnv(ws),
+      post: start.state,
+    })
+    expect(post.warnings).toEqual([])
+    expect(remoteHead(finish.outputs.branch!)).toBe(finish.outputs['head-sha'])
+    expectNoToken(finish, ws)
+  })
+
+  it('refuses to start on a dirty workspace or one not on the durable branch, and to finish without a session', async () => {
+    const dirty = await checkout()
+    writeFileSync(join(dirty, 'stray.txt'), 'x\n')
+    const a = await runBundle({ inputs: { mode: 'start', task: 't', token: TOKEN }, env: runnerEnv(dirty) })
+    expect(a.code).toBe(1)
+    expect(a.errors).toHaveLength(1)
+    expect(a.errors[0]).toContain('"stray.txt"')
+
+    const elsewhere = await checkout()
+    git(elsewhere, 'commit', '-q', '--allow-empty', '-m', 'local only')
+    const b = await runBundle({
+      inputs: { mode: 'start', task: 't', token: TOKEN },
+      env: runnerEnv(elsewhere),
+    })
+    expect(b.code).toBe(1)
+    expect(b.errors).toHaveLength(1)
+    expect(b.errors[0]).toContain('not a commit of the durable branch "main"')
+
+    const none = await checkout()
+    const c = await runBundle({ inputs: { mode: 'finish', token: TOKEN }, env: runnerEnv(none) })
+    expect(c.code).toBe(1)
+    expect(c.errors).toEqual([expect.stringContaining('No Gittrix session was started')])
+  })
+})
+
+describe('bad inputs', () => {
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['mode', { mode: 'deploy', task: 't', run: 'true' }, 'Input \'mode\': "deploy" is not a mode'],
+    [
+      'ephemeral',
+      { ephemeral: 'artifacts', task: 't', run: 'true' },
+      'Input \'ephemeral\': "artifacts" (Cloudflare Artifacts workspaces) is not available yet',
+    ],
+    [
+      'ephemeral',
+      { ephemeral: 'disk', task: 't', run: 'true' },
+      'Input \'ephemeral\': "disk" is not a workspace kind',
+    ],
+    ['task', { run: 'true' }, "Input 'task': is required with mode run"],
+    ['task', { task: 'a\u0007b', run: 'true' }, "Input 'task': the task contains a control character"],
+    ['run', { task: 't' }, "Input 'run': is required with mode run"],
+    ['run', { mode: 'start', task: 't', run: 'true' }, "Input 'run': is only used with mode run"],
+    [
+      'durable-branch',
+      { task: 't', run: 'true', 'durable-branch': 'a..b' },
+      'Input \'durable-branch\': "a..b" is not usable',
+    ],
+    [
+      'durable-branch',
+      { task: 't', run: 'true', 'durable-branch': 'gittrix/x' },
+      'a Gittrix branch cannot be durable',
+    ],
+    [
+      'link',
+      { task: 't', run: 'true', link: 'abc' },
+      'Input \'link\': "abc" is not an issue or pull request number',
+    ],
+    [
+      'ttl-idle',
+      { task: 't', run: 'true', 'ttl-idle': 'soon' },
+      'Input \'ttl-idle\': "soon" is not a duration',
+    ],
+    [
+      'ttl-absolute',
+      { task: 't', run: 'true', 'ttl-absolute': '-5m' },
+      'Input \'ttl-absolute\': "-5m" is not a duration',
+    ],
+    [
+      'keep-after-promote',
+      { task: 't', run: 'true', 'keep-after-promote': 'yes' },
+      'Input \'keep-after-promote\': "yes" is not a boolean',
+    ],
+  ]
+  it.each(cases)(
+    '%s: one error annotation naming the input and what it accepts (%#)',
+    async (_name, inputs, message) => {
+      const ws = join(tmpdir(), 'gittrix-never-used')
+      const before = host.requests.length
+      const run = await runBundle({ inputs: { token: TOKEN, ...inputs }, env: runnerEnv(ws) })
+      expect(run.code).toBe(1)
+      expect(run.errors).toHaveLength(1)
+      expect(run.errors[0]).toContain(message)
+      expect(host.requests.length).toBe(before)
+      expectNoToken(run, undefined, false)
+    },
+  )
+
+  it('a missing token is named too', async () => {
+    const run = await runBundle({ inputs: { task: 't', run: 'true' }, env: runnerEnv(tmpdir()) })
+    expect(run.errors).toEqual([expect.stringContaining("Input 'token':")])
+  })
+})
+
+describe('mode sweep', () => {
+  /** Pushes a session branch whose start commit (and one later commit) have the given committer dates. */
+  function sessionBranch(
+    id: string,
+    dates: { start: string; head?: string },
+    eviction: EvictionPolicy | null,
+  ): string {
+    const base = remoteHead('main')!
+    const env = { GIT_COMMITTER_DATE: dates.start, GIT_AUTHOR_DATE: dates.start }
+    const message = encodeStartCommit({
+      sessionId: id,
+      task: `task of ${id}`,
+      durableBranch: 'main',
+      baselineSha: base,
+      ephemeral: { kind: 'branch' },
+      link: null,
+      eviction,
+    })
+    const commit = (tree: string, parent: string, msg: string, date: string) =>
+      execFileSync('git', ['--git-dir', host.gitDir, 'commit-tree', tree, '-p', parent, '-F', '-'], {
+        input: msg,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          ...env,
+          GIT_COMMITTER_DATE: date,
+          GIT_AUTHOR_DATE: date,
+          GIT_CONFIG_NOSYSTEM: '1',
+          GIT_AUTHOR_NAME: 'a',
+          GIT_AUTHOR_EMAIL: 'a@b',
+          GIT_COMMITTER_NAME: 'a',
+          GIT_COMMITTER_EMAIL: 'a@b',
+        },
+      }).trim()
+    let head = commit(`${base}^{tree}`, base, message, dates.start)
+    if (dates.head) head = commit(`${base}^{tree}`, head, 'agent work\n', dates.head)
+    remoteGit('update-ref', `refs/heads/gittrix/${id}`, head)
+    return head
+  }
+
+  it('deletes expired session branches and keeps fresh, manual and unreadable ones', async () => {
+    const now = new Date()
+    const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000).toISOString()
+    const policy = { ttlIdleMs: 3_600_000, ttlAbsoluteMs: null, untilPromote: true, manual: false }
+    sessionBranch('sess_aaaaaaaaaaaa', { start: hoursAgo(10) }, null) // default 4h idle: expired
+    sessionBranch('sess_bbbbbbbbbbbb', { start: hoursAgo(10), head: hoursAgo(0.5) }, policy) // active recently
+    sessionBranch('sess_cccccccccccc', { start: hoursAgo(100) }, { ...policy, manual: true }) // manual
+    sessionBranch('sess_dddddddddddd', { start: hoursAgo(3), head: hoursAgo(2) }, policy) // idle 2h > 1h
+    remoteGit('update-ref', 'refs/heads/gittrix/sess_eeeeeeeeeeee', remoteHead('main')!) // no start commit
+    remoteGit('update-ref', 'refs/heads/gittrix/promote/sess_aaaaaaaaaaaa', remoteHead('main')!) // not a session
+
+    const run = await runBundle({
+      inputs: { mode: 'sweep', token: TOKEN },
+      env: runnerEnv(tmpdir(), { GITHUB_EVENT_NAME: 'schedule' }),
+    })
+    expect(run.errors).toEqual([])
+    expect(run.code).toBe(0)
+    expect(remoteHead('gittrix/sess_aaaaaaaaaaaa')).toBeNull()
+    expect(remoteHead('gittrix/sess_dddddddddddd')).toBeNull()
+    expect(remoteHead('gittrix/sess_bbbbbbbbbbbb')).not.toBeNull()
+    expect(remoteHead('gittrix/sess_cccccccccccc')).not.toBeNull()
+    expect(remoteHead('gittrix/sess_eeeeeeeeeeee')).not.toBeNull()
+    expect(remoteHead('gittrix/promote/sess_aaaaaaaaaaaa')).not.toBeNull()
+    expect(run.stdout).toContain(
+      'gittrix/sess_eeeeeeeeeeee: skipped (no Gittrix start commit found on the branch)',
+    )
+    expect(run.stdout).toContain('gittrix/sess_cccccccccccc: kept (manual eviction)')
+    expect(run.summary).toMatch(/## Gittrix sweep: 2 of \d+ session branches deleted/)
+    // The commits were read through the REST API with the token.
+    expect(
+      host.requests.some((r) => r.path === `/api/v3/repos/${OWNER}/${REPO}/commits` && r.status === 200),
+    ).toBe(true)
+    expectNoToken(run)
+  })
+})

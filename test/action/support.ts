@@ -1,0 +1,351 @@
+/**
+ * What the Action tests need around the built bundle:
+ *
+ * - {@link startGitHost}: a loopback "GitHub": bare repositories served over git smart HTTP by
+ *   `git http-backend` (CGI) behind a Node HTTP server that demands
+ *   `Authorization: Basic base64(x-access-token:<token>)` and records every request's Authorization
+ *   headers, plus the REST routes of {@link GitDataApi} (the same bare repository) under `/api/v3`. The
+ *   bundle runs as a child process, which cannot see this process's nock, so the few REST calls it makes
+ *   (only `sweep` reads commits) are answered by a real server, as on GitHub Enterprise Server.
+ * - {@link runBundle}: runs `node action/dist/index.js` with `INPUT_*` and `GITHUB_*` set, the runner's
+ *   file commands (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_STEP_SUMMARY) as real files, and
+ *   reads them back. `post: true` passes the saved state as `STATE_*`, as the runner does.
+ * - {@link ensureBundle}: rebuilds action/dist when a source file is newer than the bundle.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { GitDataApi } from '../support/git-data-api.ts'
+
+/** The repository root. */
+export const ROOT = resolve(import.meta.dirname, '../..')
+/** The bundle under test. */
+export const BUNDLE = join(ROOT, 'action/dist/index.js')
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'dist' || entry.name === 'node_modules') continue
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+/** Builds action/dist (`npm run build:action`) when it is missing or older than action/ or src/. */
+export function ensureBundle(): void {
+  const built = existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : 0
+  const sources = Math.max(newestMtime(join(ROOT, 'action')), newestMtime(join(ROOT, 'src')))
+  if (built >= sources) return
+  execFileSync('npm', ['run', '--silent', 'build:action'], { cwd: ROOT, stdio: 'inherit' })
+}
+
+/** One request the host answered. */
+export interface HostRequest {
+  method: string
+  path: string
+  /** Every Authorization header value sent (a duplicated header shows up twice). */
+  authorization: string[]
+  status: number
+}
+
+/** A running loopback host; see the module comment. */
+export interface GitHost {
+  /** `GITHUB_SERVER_URL`. */
+  serverUrl: string
+  /** `GITHUB_API_URL`. */
+  apiUrl: string
+  /** The repository URL (`<serverUrl>/<owner>/<repo>.git`). */
+  repoUrl: string
+  /** The bare repository. */
+  gitDir: string
+  api: GitDataApi
+  requests: HostRequest[]
+  /** `-c http.extraheader=…` arguments that authenticate a test's own git command. */
+  authArgs: string[]
+  close(): Promise<void>
+}
+
+/** The header value GitHub accepts for `token` over git HTTP (the scheme spelled as actions/checkout sends it). */
+export function basicAuth(token: string): string {
+  return `basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
+}
+
+/** An Authorization value with its scheme lower-cased (schemes are case-insensitive, RFC 9110 §11.1). */
+function normalizeScheme(value: string): string {
+  const space = value.indexOf(' ')
+  return space < 0 ? value : `${value.slice(0, space).toLowerCase()}${value.slice(space)}`
+}
+
+/**
+ * Starts the host for `owner/repo` with one bare repository (branch `main` holding `files`) that
+ * accepts `token` and nothing else.
+ */
+export async function startGitHost(options: {
+  owner: string
+  repo: string
+  token: string
+  files: Record<string, string | Buffer>
+}): Promise<GitHost> {
+  const projectRoot = mkdtempSync(join(tmpdir(), 'gittrix-host-'))
+  const gitDir = join(projectRoot, options.owner, `${options.repo}.git`)
+  mkdirSync(gitDir, { recursive: true })
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8' }).trim()
+  git(gitDir, 'init', '--quiet', '--bare', '--initial-branch=main')
+  git(gitDir, 'config', 'http.receivepack', 'true')
+  const seed = mkdtempSync(join(tmpdir(), 'gittrix-seed-'))
+  git(seed, 'init', '--quiet', '--initial-branch=main')
+  for (const [path, content] of Object.entries(options.files)) {
+    mkdirSync(join(seed, path, '..'), { recursive: true })
+    writeFileSync(join(seed, path), content)
+  }
+  git(seed, 'add', '-A')
+  git(seed, 'commit', '--quiet', '-m', 'initial')
+  git(seed, 'push', '--quiet', gitDir, 'main')
+
+  const expected = basicAuth(options.token)
+  const requests: HostRequest[] = []
+  // The API stand-in needs the server's URL, so it is made once the server listens.
+  const late: { api?: GitDataApi } = {}
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://host')
+    const authorization = (req.headersDistinct.authorization ?? []).map(normalizeScheme)
+    const record = (status: number) =>
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, authorization, status })
+    if (url.pathname.startsWith('/api/v3/')) {
+      void serveApi(req, res, url, late.api!, options.token, record)
+      return
+    }
+    if (authorization.length !== 1 || authorization[0] !== expected) {
+      record(401)
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="gittrix-test"' }).end('unauthorized\n')
+      return
+    }
+    serveGit(req, res, url, projectRoot, record)
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const port = (server.address() as AddressInfo).port
+  const serverUrl = `http://127.0.0.1:${port}`
+  const api = new GitDataApi({
+    owner: options.owner,
+    repo: options.repo,
+    gitDir,
+    baseUrl: `${serverUrl}/api/v3`,
+  })
+  late.api = api
+  const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.token}`).toString('base64')}`
+  return {
+    serverUrl,
+    apiUrl: `${serverUrl}/api/v3`,
+    repoUrl: `${serverUrl}/${options.owner}/${options.repo}.git`,
+    gitDir,
+    api,
+    requests,
+    authArgs: ['-c', `http.${serverUrl}/.extraheader=${header}`],
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  }
+}
+
+function gitEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Test Author',
+    GIT_AUTHOR_EMAIL: 'author@example.com',
+    GIT_COMMITTER_NAME: 'Test Committer',
+    GIT_COMMITTER_EMAIL: 'committer@example.com',
+  }
+}
+
+function serveGit(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  projectRoot: string,
+  record: (status: number) => void,
+): void {
+  const cgi = spawn('git', ['http-backend'], {
+    env: {
+      PATH: process.env.PATH,
+      GIT_PROJECT_ROOT: projectRoot,
+      GIT_HTTP_EXPORT_ALL: '1',
+      GIT_CONFIG_NOSYSTEM: '1',
+      PATH_INFO: decodeURIComponent(url.pathname),
+      QUERY_STRING: url.search.slice(1),
+      REQUEST_METHOD: req.method ?? 'GET',
+      CONTENT_TYPE: req.headers['content-type'] ?? '',
+      REMOTE_USER: 'x-access-token',
+      REMOTE_ADDR: '127.0.0.1',
+      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
+      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  req.pipe(cgi.stdin)
+  let head = Buffer.alloc(0)
+  let headerDone = false
+  cgi.stdout.on('data', (chunk: Buffer) => {
+    if (headerDone) {
+      res.write(chunk)
+      return
+    }
+    head = Buffer.concat([head, chunk])
+    const end = head.indexOf('\r\n\r\n')
+    if (end === -1) return
+    headerDone = true
+    let status = 200
+    const headers: Record<string, string> = {}
+    for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
+      const colon = line.indexOf(':')
+      const name = line.slice(0, colon).trim()
+      const value = line.slice(colon + 1).trim()
+      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10)
+      else headers[name] = value
+    }
+    record(status)
+    res.writeHead(status, headers)
+    res.write(head.subarray(end + 4))
+  })
+  cgi.stdout.on('end', () => res.end())
+}
+
+async function serveApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  api: GitDataApi,
+  token: string,
+  record: (status: number) => void,
+): Promise<void> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const auth = req.headers.authorization ?? ''
+  if (auth !== `token ${token}` && auth !== `Bearer ${token}` && auth !== `bearer ${token}`) {
+    record(401)
+    res
+      .writeHead(401, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ message: 'Bad credentials' }))
+    return
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  const query: Record<string, string> = {}
+  for (const [k, v] of url.searchParams) query[k] = v
+  const reply = await api.handle({
+    method: req.method ?? 'GET',
+    path: url.pathname.slice('/api/v3'.length),
+    query,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+  })
+  record(reply.status)
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) })
+  res.end(reply.body === undefined ? '' : JSON.stringify(reply.body))
+}
+
+/** What one run of the bundle produced. */
+export interface BundleRun {
+  code: number | null
+  stdout: string
+  stderr: string
+  /** GITHUB_OUTPUT, parsed. */
+  outputs: Record<string, string>
+  /** GITHUB_STATE, parsed (pass to a post run). */
+  state: Record<string, string>
+  /** GITHUB_ENV, parsed. */
+  exported: Record<string, string>
+  /** The job summary markdown. */
+  summary: string
+  /** The `::error::` annotations in stdout (decoded). */
+  errors: string[]
+  /** The `::warning::` annotations in stdout (decoded). */
+  warnings: string[]
+}
+
+/** Parses a runner file command file (`name<<delimiter` … `delimiter`, or `name=value`). */
+export function parseFileCommand(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]!)
+      out[heredoc[1]!] = value.join('\n')
+    } else if (line.includes('=')) {
+      out[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1)
+    }
+  }
+  return out
+}
+
+function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
+  const decode = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`::${kind}`))
+    .map((line) => decode(line.slice(line.indexOf('::', 2) + 2)))
+}
+
+/** Runs the bundle as the runner would; see the module comment. */
+export async function runBundle(options: {
+  inputs: Record<string, string>
+  env: Record<string, string>
+  /** Saved state of the main run: makes this the post step. */
+  post?: Record<string, string>
+  cwd?: string
+}): Promise<BundleRun> {
+  const files = mkdtempSync(join(tmpdir(), 'gittrix-runner-'))
+  const paths = {
+    GITHUB_OUTPUT: join(files, 'output'),
+    GITHUB_STATE: join(files, 'state'),
+    GITHUB_ENV: join(files, 'env'),
+    GITHUB_PATH: join(files, 'path'),
+    GITHUB_STEP_SUMMARY: join(files, 'summary.md'),
+  }
+  for (const path of Object.values(paths)) writeFileSync(path, '')
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: files,
+    GIT_CONFIG_NOSYSTEM: '1',
+    RUNNER_TEMP: files,
+    GITHUB_ACTIONS: 'true',
+    ...paths,
+    ...options.env,
+  }
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  for (const [name, value] of Object.entries(options.post ?? {})) env[`STATE_${name}`] = value
+  const child = spawn(process.execPath, [BUNDLE], {
+    cwd: options.cwd ?? files,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+  const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)))
+  const read = (path: string) => readFileSync(path, 'utf8')
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseFileCommand(read(paths.GITHUB_OUTPUT)),
+    state: parseFileCommand(read(paths.GITHUB_STATE)),
+    exported: parseFileCommand(read(paths.GITHUB_ENV)),
+    summary: read(paths.GITHUB_STEP_SUMMARY),
+    errors: annotations(stdout, 'error'),
+    warnings: annotations(stdout, 'warning'),
+  }
+}
