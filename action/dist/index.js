@@ -31720,7 +31720,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Rr: () => (/* binding */ sessionOutputs)
 });
 
-// UNUSED EXPORTS: SUMMARY_BUDGET_BYTES, formatDuration
+// UNUSED EXPORTS: SUMMARY_BUDGET_BYTES
 
 ;// CONCATENATED MODULE: ./src/github/limits.ts
 /**
@@ -32287,7 +32287,6 @@ function renderCommands(sessionId, hasChanges) {
 
 
 
-
 /** A step may write at most 1 MiB of summary; stay well below it. */
 const SUMMARY_BUDGET_BYTES = 512 * 1024;
 /** The line logged and written for an empty session. */
@@ -32361,10 +32360,6 @@ function renderSweepSummary(entries) {
         `## Gittrix sweep: ${deleted} of ${entries.length} session branches deleted`,
         [markdown_tableRow(['Branch', 'Outcome', 'Why']), markdown_tableRow(['---', '---', '---']), ...rows].join('\n'),
     ].join('\n\n') + '\n');
-}
-/** `4h` / `off`: how an eviction duration reads in logs. */
-function formatDuration(ms) {
-    return formatEvictionDuration(ms);
 }
 
 

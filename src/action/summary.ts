@@ -5,7 +5,6 @@
  */
 import type { SessionDiff } from '../core/types.ts'
 import { renderFileTable } from '../github/file-table.ts'
-import { formatEvictionDuration } from '../github/eviction-trailer.ts'
 import { inlineCode, tableRow } from '../github/markdown.ts'
 import { renderStatTable, renderTask } from '../github/render.ts'
 import { diffStatLine } from '../github/stat.ts'
@@ -125,9 +124,4 @@ export function renderSweepSummary(entries: readonly SweepEntry[]): string {
       [tableRow(['Branch', 'Outcome', 'Why']), tableRow(['---', '---', '---']), ...rows].join('\n'),
     ].join('\n\n') + '\n'
   )
-}
-
-/** `4h` / `off`: how an eviction duration reads in logs. */
-export function formatDuration(ms: number | null): string {
-  return formatEvictionDuration(ms)
 }
