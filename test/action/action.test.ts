@@ -274,6 +274,20 @@ describe('mode run', () => {
     expectNoToken(run, ws)
   })
 
+  it('a cancelled job (SIGTERM while the agent runs) stops the agent and still pushes its work', async () => {
+    const ws = await checkout()
+    const run = await runBundle({
+      inputs: { task: 'Long task', run: 'echo started > progress.txt; sleep 30', token: TOKEN },
+      env: runnerEnv(ws),
+      interrupt: { after: '::group::Agent', signal: 'SIGTERM' },
+    })
+    expect(run.code).toBe(1)
+    expect(run.errors).toEqual([expect.stringContaining('was stopped by SIGTERM')])
+    const head = remoteHead(run.outputs.branch!)
+    expect(head).toBe(run.outputs['head-sha'])
+    expect(remoteGit('show', `${head}:progress.txt`)).toBe('started')
+  })
+
   it('refuses an agent push to any ref but its session branch, even with persisted credentials', async () => {
     const ws = await checkout(true)
     const main = remoteHead('main')

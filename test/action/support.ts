@@ -305,6 +305,8 @@ export async function runBundle(options: {
   /** Saved state of the main run: makes this the post step. */
   post?: Record<string, string>
   cwd?: string
+  /** Sends `signal` to the bundle once its stdout contains `after` (a cancelled job). */
+  interrupt?: { after: string; signal: NodeJS.Signals }
 }): Promise<BundleRun> {
   const files = mkdtempSync(join(tmpdir(), 'gittrix-runner-'))
   const paths = {
@@ -333,7 +335,14 @@ export async function runBundle(options: {
   })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+  let interrupted = false
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8')
+    if (options.interrupt && !interrupted && stdout.includes(options.interrupt.after)) {
+      interrupted = true
+      setTimeout(() => child.kill(options.interrupt!.signal), 300)
+    }
+  })
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
   const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)))
   const read = (path: string) => readFileSync(path, 'utf8')
