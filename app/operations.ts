@@ -8,7 +8,7 @@
 import {
   conflictTitle,
   diffStatLine,
-  encodeEviction,
+  encodeExtendCommit,
   fencedBlock,
   formatEvictionDuration,
   inlineCode,
@@ -260,7 +260,11 @@ export async function extendSession(
   const policy = await withSession(scope.repo, record, scope.config, async (session) => {
     const meta = await session.extend(durationMs)
     await session.commit(
-      `gittrix: extend ${id} by ${duration}\n\nExtended by @${scope.actor.login}.\n\nGittrix-Eviction: ${encodeEviction(meta.evictionPolicy)}\n`,
+      encodeExtendCommit({
+        sessionId: id,
+        eviction: meta.evictionPolicy,
+        note: `Extended by @${scope.actor.login} for ${duration}.`,
+      }),
     )
     return meta.evictionPolicy
   })

@@ -13,6 +13,7 @@ import {
   GitHubBranchEphemeralAdapter,
   GitHubDurableAdapter,
   isNotFound,
+  parseExtendCommit,
   parseStartCommit,
   promoteBranch,
   type SessionFacts,
@@ -20,7 +21,13 @@ import {
   sessionBranch,
   startCommitSubject,
 } from '../src/github/index.ts'
-import { GitTrix, type PromoteResult, type SessionMetadata, type UserSession } from '../src/index.ts'
+import {
+  type EvictionPolicy,
+  GitTrix,
+  type PromoteResult,
+  type SessionMetadata,
+  type UserSession,
+} from '../src/index.ts'
 import type { GittrixConfig } from './config.ts'
 import type { RepoContext } from './repo.ts'
 
@@ -66,6 +73,7 @@ export async function readSession(repo: RepoContext, id: string): Promise<Sessio
  */
 export async function readSessionAt(repo: RepoContext, id: string, headSha: string): Promise<SessionLookup> {
   const subject = startCommitSubject(id)
+  let extended: EvictionPolicy | undefined
   for (let page = 1; page <= START_SEARCH_PAGES; page++) {
     const { data: commits } = await repo.octokit.rest.repos.listCommits({
       owner: repo.owner,
@@ -76,6 +84,11 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
     })
     for (const commit of commits) {
       const message = commit.commit.message
+      // The newest extend commit (the walk starts at the head) carries the session's current policy.
+      if (!extended) {
+        const extend = parseExtendCommit(message, { sessionId: id })
+        if (extend.ok) extended = extend.value.eviction
+      }
       if (message.split('\n', 1)[0] !== subject) continue
       const parsed = parseStartCommit(message, { sessionId: id })
       if (!parsed.ok)
@@ -90,7 +103,8 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
       }
       const createdAt =
         commit.commit.committer?.date ?? commit.commit.author?.date ?? new Date(0).toISOString()
-      return { kind: 'found', record: { start: parsed.value, startSha: commit.sha, headSha, createdAt } }
+      const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
+      return { kind: 'found', record: { start, startSha: commit.sha, headSha, createdAt } }
     }
     if (commits.length < 100) break
   }

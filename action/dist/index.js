@@ -30780,7 +30780,7 @@ async function finish(settings, sessionId, agent, byPostStep) {
 async function sweep(settings) {
     // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
     const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
-    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 906).then(__nccwpck_require__.bind(__nccwpck_require__, 9906));
+    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 294).then(__nccwpck_require__.bind(__nccwpck_require__, 5294));
     const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
     const entries = await sweepSessions({
         remote: remoteOf(settings),
@@ -31582,7 +31582,7 @@ class SessionRemote {
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
 /* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1523);
-/* harmony import */ var _github_start_commit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7413);
+/* harmony import */ var _github_start_commit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1405);
 /* harmony import */ var _workspace_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4743);
 /**
  * Session start on GitHub (DESIGN.md §6.1), run by the Action before the agent: record the baseline,
@@ -33340,6 +33340,89 @@ function parseEphemeralLocation(value) {
 
 /***/ }),
 
+/***/ 9088:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   el: () => (/* binding */ encodeEviction),
+/* harmony export */   nR: () => (/* binding */ parseEviction)
+/* harmony export */ });
+/* unused harmony export formatEvictionDuration */
+/* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8002);
+
+const UNITS = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+];
+/** Formats a duration in ms (positive safe integer) or `null` as `4h` / `90m` / `off`. */
+function formatEvictionDuration(valueMs) {
+    if (valueMs === null)
+        return 'off';
+    if (!Number.isSafeInteger(valueMs) || valueMs <= 0) {
+        throw new RangeError(`an eviction duration must be a positive whole number of ms or null, not ${valueMs}`);
+    }
+    for (const [unit, size] of UNITS) {
+        if (valueMs % size === 0)
+            return `${valueMs / size}${unit}`;
+    }
+    /* c8 ignore next */
+    return `${valueMs}ms`;
+}
+function parseDuration(text) {
+    if (text === 'off')
+        return null;
+    const match = /^([1-9][0-9]{0,15})(d|h|m|s|ms)$/.exec(text);
+    if (!match)
+        return undefined;
+    const size = UNITS.find(([unit]) => unit === match[2])[1];
+    const value = Number(match[1]) * size;
+    if (!Number.isSafeInteger(value))
+        return undefined;
+    return formatEvictionDuration(value) === text ? value : undefined;
+}
+/** Encodes a policy (see the module comment). Throws `RangeError` on a duration that is not a positive safe integer. */
+function encodeEviction(policy) {
+    return [
+        `ttlIdle=${formatEvictionDuration(policy.ttlIdleMs)}`,
+        `ttlAbsolute=${formatEvictionDuration(policy.ttlAbsoluteMs)}`,
+        `untilPromote=${policy.untilPromote === true}`,
+        `manual=${policy.manual === true}`,
+    ].join('; ');
+}
+/** Parses the canonical encoding back into a policy; anything else is refused with a reason. */
+function parseEviction(text) {
+    const parts = text.split('; ');
+    const keys = ['ttlIdle', 'ttlAbsolute', 'untilPromote', 'manual'];
+    const bad = (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`Gittrix-Eviction ${(0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteUntrusted */ .X0)(text)} is not "ttlIdle=<d|off>; ttlAbsolute=<d|off>; untilPromote=<bool>; manual=<bool>" with durations like 4h`);
+    if (parts.length !== keys.length)
+        return bad;
+    const values = [];
+    for (const [index, part] of parts.entries()) {
+        const eq = part.indexOf('=');
+        if (eq < 0 || part.slice(0, eq) !== keys[index])
+            return bad;
+        values.push(part.slice(eq + 1));
+    }
+    const ttlIdleMs = parseDuration(values[0]);
+    const ttlAbsoluteMs = parseDuration(values[1]);
+    const bool = (v) => (v === 'true' ? true : v === 'false' ? false : undefined);
+    const untilPromote = bool(values[2]);
+    const manual = bool(values[3]);
+    if (ttlIdleMs === undefined ||
+        ttlAbsoluteMs === undefined ||
+        untilPromote === undefined ||
+        manual === undefined) {
+        return bad;
+    }
+    return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__.ok)({ ttlIdleMs, ttlAbsoluteMs, untilPromote, manual });
+}
+
+
+/***/ }),
+
 /***/ 2850:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -33738,212 +33821,24 @@ function newGitHubSessionId() {
 
 /***/ }),
 
-/***/ 7413:
+/***/ 1405:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  G6: () => (/* binding */ encodeStartCommit),
-  jf: () => (/* binding */ parseStartCommit)
-});
-
-// UNUSED EXPORTS: START_TRAILERS, startCommitSchema, startCommitSubject
-
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(9691);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-// EXTERNAL MODULE: ./src/github/branches.ts
-var branches = __nccwpck_require__(4307);
-// EXTERNAL MODULE: ./src/github/ephemeral-location.ts
-var ephemeral_location = __nccwpck_require__(7626);
-// EXTERNAL MODULE: ./src/github/result.ts
-var result = __nccwpck_require__(8002);
-;// CONCATENATED MODULE: ./src/github/eviction-trailer.ts
-
-const UNITS = [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-    ['ms', 1],
-];
-/** Formats a duration in ms (positive safe integer) or `null` as `4h` / `90m` / `off`. */
-function formatEvictionDuration(valueMs) {
-    if (valueMs === null)
-        return 'off';
-    if (!Number.isSafeInteger(valueMs) || valueMs <= 0) {
-        throw new RangeError(`an eviction duration must be a positive whole number of ms or null, not ${valueMs}`);
-    }
-    for (const [unit, size] of UNITS) {
-        if (valueMs % size === 0)
-            return `${valueMs / size}${unit}`;
-    }
-    /* c8 ignore next */
-    return `${valueMs}ms`;
-}
-function parseDuration(text) {
-    if (text === 'off')
-        return null;
-    const match = /^([1-9][0-9]{0,15})(d|h|m|s|ms)$/.exec(text);
-    if (!match)
-        return undefined;
-    const size = UNITS.find(([unit]) => unit === match[2])[1];
-    const value = Number(match[1]) * size;
-    if (!Number.isSafeInteger(value))
-        return undefined;
-    return formatEvictionDuration(value) === text ? value : undefined;
-}
-/** Encodes a policy (see the module comment). Throws `RangeError` on a duration that is not a positive safe integer. */
-function encodeEviction(policy) {
-    return [
-        `ttlIdle=${formatEvictionDuration(policy.ttlIdleMs)}`,
-        `ttlAbsolute=${formatEvictionDuration(policy.ttlAbsoluteMs)}`,
-        `untilPromote=${policy.untilPromote === true}`,
-        `manual=${policy.manual === true}`,
-    ].join('; ');
-}
-/** Parses the canonical encoding back into a policy; anything else is refused with a reason. */
-function parseEviction(text) {
-    const parts = text.split('; ');
-    const keys = ['ttlIdle', 'ttlAbsolute', 'untilPromote', 'manual'];
-    const bad = (0,result/* fail */.fJ)(`Gittrix-Eviction ${(0,result/* quoteUntrusted */.X0)(text)} is not "ttlIdle=<d|off>; ttlAbsolute=<d|off>; untilPromote=<bool>; manual=<bool>" with durations like 4h`);
-    if (parts.length !== keys.length)
-        return bad;
-    const values = [];
-    for (const [index, part] of parts.entries()) {
-        const eq = part.indexOf('=');
-        if (eq < 0 || part.slice(0, eq) !== keys[index])
-            return bad;
-        values.push(part.slice(eq + 1));
-    }
-    const ttlIdleMs = parseDuration(values[0]);
-    const ttlAbsoluteMs = parseDuration(values[1]);
-    const bool = (v) => (v === 'true' ? true : v === 'false' ? false : undefined);
-    const untilPromote = bool(values[2]);
-    const manual = bool(values[3]);
-    if (ttlIdleMs === undefined ||
-        ttlAbsoluteMs === undefined ||
-        untilPromote === undefined ||
-        manual === undefined) {
-        return bad;
-    }
-    return (0,result.ok)({ ttlIdleMs, ttlAbsoluteMs, untilPromote, manual });
-}
-
-// EXTERNAL MODULE: ./src/github/hex.ts
-var hex = __nccwpck_require__(2850);
-// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
-var session_id = __nccwpck_require__(1523);
-// EXTERNAL MODULE: ./src/github/task.ts
-var github_task = __nccwpck_require__(934);
-;// CONCATENATED MODULE: ./src/github/trailer-block.ts
-/**
- * Strict reading of a commit message's final paragraph as a trailer block, shared by the start,
- * pointer and promotion commit parsers. Stricter than `git interpret-trailers` on purpose: the
- * messages are written by Gittrix itself, so anything unusual is treated as forged or damaged.
- */
-
-/** Longest commit message any Gittrix parser reads (characters): 256 KiB. Longer input is refused unread. */
-const MAX_MESSAGE_LENGTH = 256 * 1024;
-const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]{0,63}): (\S(?:.*\S)?)$/;
-/**
- * Splits `message` into its head and its final paragraph, read as trailers.
- *
- * Rules: LF line ends only (any CR is refused: CRLF tricks could hide a line from one reader and
- * show it to another); at most one trailing LF; the final paragraph starts after the last blank
- * (empty or whitespace-only) line; each of its lines is exactly `Key: value` with a single space, a
- * non-empty value without surrounding whitespace, and no control, zero-width or bidi characters
- * (no folded continuation lines). With `strictHead`, the head may contain no control characters
- * other than tab either.
- */
-function splitTrailerBlock(message, options) {
-    if (typeof message !== 'string')
-        return (0,result/* fail */.fJ)('the commit message is not a string');
-    if (message.length > MAX_MESSAGE_LENGTH)
-        return (0,result/* fail */.fJ)(`the commit message is longer than ${MAX_MESSAGE_LENGTH} characters`);
-    if (message.includes('\r'))
-        return (0,result/* fail */.fJ)('the commit message contains a carriage return (only LF line ends are accepted)');
-    if (message.includes('\0'))
-        return (0,result/* fail */.fJ)('the commit message contains a NUL byte');
-    const text = message.endsWith('\n') ? message.slice(0, -1) : message;
-    if (text.endsWith('\n'))
-        return (0,result/* fail */.fJ)('the commit message ends with a blank line: the trailers must be the final paragraph');
-    const lines = text.split('\n');
-    let blank = -1;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (lines[i].trim() === '') {
-            blank = i;
-            break;
-        }
-    }
-    if (blank < 0)
-        return (0,result/* fail */.fJ)('the commit message has no trailer paragraph');
-    const head = lines.slice(0, blank);
-    if (options.strictHead) {
-        for (const line of head) {
-            for (const ch of line) {
-                if (ch !== '\t' && isControl(ch))
-                    return (0,result/* fail */.fJ)('the commit message contains a control character');
-            }
-        }
-    }
-    const trailers = [];
-    for (const line of lines.slice(blank + 1)) {
-        const match = TRAILER_LINE.exec(line);
-        if (!match)
-            return (0,result/* fail */.fJ)(`the final paragraph is not a trailer block: ${(0,result/* quoteUntrusted */.X0)(line)} is not "Key: value"`);
-        const value = match[2];
-        for (const ch of value) {
-            if ((0,result/* isInvisible */.qW)(ch))
-                return (0,result/* fail */.fJ)(`trailer ${match[1]} contains a control or invisible character`);
-        }
-        trailers.push({ key: match[1], value });
-    }
-    return (0,result.ok)({ head, trailers });
-}
-function isControl(ch) {
-    const cp = ch.codePointAt(0);
-    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
-}
-/**
- * Checks `trailers` against `spec` and returns them by key. Refuses: a key given twice (compared
- * case-insensitively, so `gittrix-session` cannot shadow `Gittrix-Session`), a `Gittrix-*` key not in
- * the spec or not in canonical case, a missing required key, and foreign keys unless allowed.
- */
-function collectTrailers(trailers, spec) {
-    const known = new Set([...spec.required, ...spec.optional]);
-    const seen = new Set();
-    const out = {};
-    for (const { key, value } of trailers) {
-        const folded = key.toLowerCase();
-        if (seen.has(folded))
-            return (0,result/* fail */.fJ)(`trailer ${key} appears more than once`);
-        seen.add(folded);
-        if (folded.startsWith('gittrix-')) {
-            if (!known.has(key))
-                return (0,result/* fail */.fJ)(`unknown Gittrix trailer ${(0,result/* quoteUntrusted */.X0)(key)}`);
-        }
-        else if (!spec.allowForeign) {
-            return (0,result/* fail */.fJ)(`unexpected trailer ${(0,result/* quoteUntrusted */.X0)(key)}: only Gittrix trailers belong here`);
-        }
-        else
-            continue;
-        out[key] = value;
-    }
-    for (const key of spec.required) {
-        if (!(key in out))
-            return (0,result/* fail */.fJ)(`trailer ${key} is missing`);
-    }
-    return (0,result.ok)(out);
-}
-/** Formats trailers as lines `Key: value` joined by LF (no trailing LF). */
-function formatTrailers(trailers) {
-    return trailers.map((t) => `${t.key}: ${t.value}`).join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/github/start-commit.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G6: () => (/* binding */ encodeStartCommit),
+/* harmony export */   jf: () => (/* binding */ parseStartCommit)
+/* harmony export */ });
+/* unused harmony exports START_TRAILERS, startCommitSchema, startCommitSubject */
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9691);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
+/* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
+/* harmony import */ var _eviction_trailer_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9088);
+/* harmony import */ var _hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8002);
+/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
+/* harmony import */ var _task_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(934);
+/* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6356);
 /**
  * The start commit (DESIGN.md §6.1): the first commit of `gittrix/<session-id>`, parent = baseline,
  * tree = baseline tree, written by the Action before the agent runs and read by the App on every push.
@@ -33986,26 +33881,26 @@ const START_TRAILERS = {
     link: 'Gittrix-Link',
     eviction: 'Gittrix-Eviction',
 };
-const duration = schemas/* number */.aig().int().positive().max(Number.MAX_SAFE_INTEGER).nullable();
+const duration = zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig().int().positive().max(Number.MAX_SAFE_INTEGER).nullable();
 /** zod schema of a {@link StartCommit} (the task is checked separately, see `normalizeTask`). */
-const startCommitSchema = schemas/* object */.Ikc({
-    sessionId: session_id/* sessionIdSchema */.L$,
-    task: schemas/* string */.YjP(),
-    durableBranch: schemas/* string */.YjP().superRefine((name, ctx) => {
-        const problem = (0,branches/* branchNameProblem */.hq)(name);
+const startCommitSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
+    sessionId: _session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .sessionIdSchema */ .L$,
+    task: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP(),
+    durableBranch: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().superRefine((name, ctx) => {
+        const problem = (0,_branches_js__WEBPACK_IMPORTED_MODULE_1__/* .branchNameProblem */ .hq)(name);
         if (problem)
             ctx.addIssue({ code: 'custom', message: problem });
         else if (name.startsWith('gittrix/'))
             ctx.addIssue({ code: 'custom', message: 'a Gittrix branch cannot be durable' });
     }),
-    baselineSha: hex/* sha1Schema */.P2,
-    ephemeral: ephemeral_location/* ephemeralLocationSchema */.M9,
-    link: schemas/* number */.aig().int().positive().max(2_147_483_647).nullable(),
-    eviction: schemas/* object */.Ikc({
+    baselineSha: _hex_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
+    ephemeral: _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ephemeralLocationSchema */ .M9,
+    link: zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig().int().positive().max(2_147_483_647).nullable(),
+    eviction: zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
         ttlIdleMs: duration,
         ttlAbsoluteMs: duration,
-        untilPromote: schemas/* boolean */.zMY(),
-        manual: schemas/* boolean */.zMY(),
+        untilPromote: zod__WEBPACK_IMPORTED_MODULE_6__/* .boolean */ .zMY(),
+        manual: zod__WEBPACK_IMPORTED_MODULE_6__/* .boolean */ .zMY(),
     })
         .strict()
         .nullable(),
@@ -34024,27 +33919,27 @@ function encodeStartCommit(start) {
     const parsed = startCommitSchema.safeParse(start);
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new errors/* InvalidArgumentError */.Di(`Invalid start commit field ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`Invalid start commit field ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
     }
-    const task = (0,github_task/* normalizeTaskResult */.gl)(start.task);
+    const task = (0,_task_js__WEBPACK_IMPORTED_MODULE_5__/* .normalizeTaskResult */ .gl)(start.task);
     if (!task.ok)
-        throw new errors/* InvalidArgumentError */.Di(`Invalid start commit field task: ${task.reason}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`Invalid start commit field task: ${task.reason}.`);
     return render({ ...parsed.data, task: task.value });
 }
 function render(start) {
     const t = START_TRAILERS;
     const trailers = [
         { key: t.session, value: start.sessionId },
-        { key: t.task, value: (0,github_task/* taskSummary */.YN)(start.task) },
+        { key: t.task, value: (0,_task_js__WEBPACK_IMPORTED_MODULE_5__/* .taskSummary */ .YN)(start.task) },
         { key: t.durableBranch, value: start.durableBranch },
         { key: t.baseline, value: start.baselineSha },
-        { key: t.ephemeral, value: (0,ephemeral_location/* formatEphemeralLocation */.II)(start.ephemeral) },
+        { key: t.ephemeral, value: (0,_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .formatEphemeralLocation */ .II)(start.ephemeral) },
     ];
     if (start.link !== null)
         trailers.push({ key: t.link, value: String(start.link) });
     if (start.eviction !== null)
-        trailers.push({ key: t.eviction, value: encodeEviction(start.eviction) });
-    return `${startCommitSubject(start.sessionId)}\n\n${start.task}\n\n${formatTrailers(trailers)}\n`;
+        trailers.push({ key: t.eviction, value: (0,_eviction_trailer_js__WEBPACK_IMPORTED_MODULE_7__/* .encodeEviction */ .el)(start.eviction) });
+    return `${startCommitSubject(start.sessionId)}\n\n${start.task}\n\n${(0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_8__/* .formatTrailers */ .mb)(trailers)}\n`;
 }
 /**
  * Parses and validates a start commit message. Never throws; refuses (with a reason) anything that is
@@ -34054,11 +33949,11 @@ function render(start) {
  * trailer and branch, a `Gittrix-Task` that is not the summary of the body, and any non-canonical form.
  */
 function parseStartCommit(message, expect = {}) {
-    const split = splitTrailerBlock(message, { strictHead: true });
+    const split = (0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_8__/* .splitTrailerBlock */ .$)(message, { strictHead: true });
     if (!split.ok)
         return split;
     const t = START_TRAILERS;
-    const fields = collectTrailers(split.value.trailers, {
+    const fields = (0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_8__/* .collectTrailers */ .f7)(split.value.trailers, {
         required: [t.session, t.task, t.durableBranch, t.baseline, t.ephemeral],
         optional: [t.link, t.eviction],
     });
@@ -34067,47 +33962,47 @@ function parseStartCommit(message, expect = {}) {
     const f = fields.value;
     const [subject, gap, ...body] = split.value.head;
     const sessionId = f[t.session];
-    if (!session_id/* GITHUB_SESSION_ID_PATTERN */.Em.test(sessionId))
-        return (0,result/* fail */.fJ)(`${t.session} ${(0,result/* quoteUntrusted */.X0)(sessionId)} is not a session id`);
+    if (!_session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .GITHUB_SESSION_ID_PATTERN */ .Em.test(sessionId))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.session} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(sessionId)} is not a session id`);
     if (subject !== startCommitSubject(sessionId)) {
-        return (0,result/* fail */.fJ)(`the subject must be "${startCommitSubject(sessionId)}", not ${(0,result/* quoteUntrusted */.X0)(subject ?? '')}`);
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`the subject must be "${startCommitSubject(sessionId)}", not ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(subject ?? '')}`);
     }
     if (gap !== '' || body.length === 0)
-        return (0,result/* fail */.fJ)('the task must be the body, after a blank line below the subject');
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)('the task must be the body, after a blank line below the subject');
     if (expect.branch !== undefined) {
-        const branchId = (0,branches/* sessionIdFromRef */.Tq)(expect.branch);
+        const branchId = (0,_branches_js__WEBPACK_IMPORTED_MODULE_1__/* .sessionIdFromRef */ .Tq)(expect.branch);
         if (branchId === null)
-            return (0,result/* fail */.fJ)(`${(0,result/* quoteUntrusted */.X0)(expect.branch)} is not a Gittrix session branch`);
+            return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(expect.branch)} is not a Gittrix session branch`);
         if (branchId !== sessionId)
-            return (0,result/* fail */.fJ)(`the commit names session ${sessionId} but sits on the branch of ${branchId}`);
+            return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`the commit names session ${sessionId} but sits on the branch of ${branchId}`);
     }
     if (expect.sessionId !== undefined && expect.sessionId !== sessionId) {
-        return (0,result/* fail */.fJ)(`the commit names session ${sessionId}, not ${(0,result/* quoteUntrusted */.X0)(expect.sessionId)}`);
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`the commit names session ${sessionId}, not ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(expect.sessionId)}`);
     }
-    const task = (0,github_task/* normalizeTaskResult */.gl)(body.join('\n'));
+    const task = (0,_task_js__WEBPACK_IMPORTED_MODULE_5__/* .normalizeTaskResult */ .gl)(body.join('\n'));
     if (!task.ok)
-        return (0,result/* fail */.fJ)(`the body is not a valid task: ${task.reason}`);
-    if (f[t.task] !== (0,github_task/* taskSummary */.YN)(task.value))
-        return (0,result/* fail */.fJ)(`${t.task} does not match the first line of the task in the body`);
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`the body is not a valid task: ${task.reason}`);
+    if (f[t.task] !== (0,_task_js__WEBPACK_IMPORTED_MODULE_5__/* .taskSummary */ .YN)(task.value))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.task} does not match the first line of the task in the body`);
     const durableBranch = f[t.durableBranch];
-    const branchProblem = (0,branches/* branchNameProblem */.hq)(durableBranch);
+    const branchProblem = (0,_branches_js__WEBPACK_IMPORTED_MODULE_1__/* .branchNameProblem */ .hq)(durableBranch);
     if (branchProblem)
-        return (0,result/* fail */.fJ)(`${t.durableBranch} ${(0,result/* quoteUntrusted */.X0)(durableBranch)} is not valid: ${branchProblem}`);
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.durableBranch} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(durableBranch)} is not valid: ${branchProblem}`);
     const baselineSha = f[t.baseline];
-    if (!hex/* SHA1_PATTERN */.Ny.test(baselineSha))
-        return (0,result/* fail */.fJ)(`${t.baseline} ${(0,result/* quoteUntrusted */.X0)(baselineSha)} is not a 40-hex commit id`);
-    const ephemeral = (0,ephemeral_location/* parseEphemeralLocation */.Yl)(f[t.ephemeral]);
+    if (!_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(baselineSha))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.baseline} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(baselineSha)} is not a 40-hex commit id`);
+    const ephemeral = (0,_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .parseEphemeralLocation */ .Yl)(f[t.ephemeral]);
     if (!ephemeral.ok)
-        return (0,result/* fail */.fJ)(`${t.ephemeral}: ${ephemeral.reason}`);
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.ephemeral}: ${ephemeral.reason}`);
     let link = null;
     if (f[t.link] !== undefined) {
         if (!/^[1-9][0-9]{0,9}$/.test(f[t.link]))
-            return (0,result/* fail */.fJ)(`${t.link} ${(0,result/* quoteUntrusted */.X0)(f[t.link])} is not an issue number`);
+            return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.link} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(f[t.link])} is not an issue number`);
         link = Number(f[t.link]);
     }
     let eviction = null;
     if (f[t.eviction] !== undefined) {
-        const parsed = parseEviction(f[t.eviction]);
+        const parsed = (0,_eviction_trailer_js__WEBPACK_IMPORTED_MODULE_7__/* .parseEviction */ .nR)(f[t.eviction]);
         if (!parsed.ok)
             return parsed;
         eviction = parsed.value;
@@ -34123,12 +34018,12 @@ function parseStartCommit(message, expect = {}) {
     };
     const valid = startCommitSchema.safeParse(start);
     if (!valid.success)
-        return (0,result/* fail */.fJ)(`invalid start commit: ${valid.error.issues[0].message}`);
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`invalid start commit: ${valid.error.issues[0].message}`);
     const canonical = render(start);
     if (message !== canonical && message !== canonical.slice(0, -1)) {
-        return (0,result/* fail */.fJ)('the start commit is not in canonical form (trailer order, spacing or body differ from what Gittrix writes)');
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)('the start commit is not in canonical form (trailer order, spacing or body differ from what Gittrix writes)');
     }
-    return (0,result.ok)(start);
+    return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__.ok)(start);
 }
 
 
@@ -34211,6 +34106,123 @@ function taskSummary(task) {
         .slice(0, TASK_SUMMARY_MAX - 1)
         .join('')
         .trimEnd()}…`;
+}
+
+
+/***/ }),
+
+/***/ 6356:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ splitTrailerBlock),
+/* harmony export */   f7: () => (/* binding */ collectTrailers),
+/* harmony export */   mb: () => (/* binding */ formatTrailers)
+/* harmony export */ });
+/* unused harmony export MAX_MESSAGE_LENGTH */
+/* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8002);
+/**
+ * Strict reading of a commit message's final paragraph as a trailer block, shared by the start,
+ * pointer and promotion commit parsers. Stricter than `git interpret-trailers` on purpose: the
+ * messages are written by Gittrix itself, so anything unusual is treated as forged or damaged.
+ */
+
+/** Longest commit message any Gittrix parser reads (characters): 256 KiB. Longer input is refused unread. */
+const MAX_MESSAGE_LENGTH = 256 * 1024;
+const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]{0,63}): (\S(?:.*\S)?)$/;
+/**
+ * Splits `message` into its head and its final paragraph, read as trailers.
+ *
+ * Rules: LF line ends only (any CR is refused: CRLF tricks could hide a line from one reader and
+ * show it to another); at most one trailing LF; the final paragraph starts after the last blank
+ * (empty or whitespace-only) line; each of its lines is exactly `Key: value` with a single space, a
+ * non-empty value without surrounding whitespace, and no control, zero-width or bidi characters
+ * (no folded continuation lines). With `strictHead`, the head may contain no control characters
+ * other than tab either.
+ */
+function splitTrailerBlock(message, options) {
+    if (typeof message !== 'string')
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)('the commit message is not a string');
+    if (message.length > MAX_MESSAGE_LENGTH)
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`the commit message is longer than ${MAX_MESSAGE_LENGTH} characters`);
+    if (message.includes('\r'))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)('the commit message contains a carriage return (only LF line ends are accepted)');
+    if (message.includes('\0'))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)('the commit message contains a NUL byte');
+    const text = message.endsWith('\n') ? message.slice(0, -1) : message;
+    if (text.endsWith('\n'))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)('the commit message ends with a blank line: the trailers must be the final paragraph');
+    const lines = text.split('\n');
+    let blank = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (lines[i].trim() === '') {
+            blank = i;
+            break;
+        }
+    }
+    if (blank < 0)
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)('the commit message has no trailer paragraph');
+    const head = lines.slice(0, blank);
+    if (options.strictHead) {
+        for (const line of head) {
+            for (const ch of line) {
+                if (ch !== '\t' && isControl(ch))
+                    return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)('the commit message contains a control character');
+            }
+        }
+    }
+    const trailers = [];
+    for (const line of lines.slice(blank + 1)) {
+        const match = TRAILER_LINE.exec(line);
+        if (!match)
+            return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`the final paragraph is not a trailer block: ${(0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteUntrusted */ .X0)(line)} is not "Key: value"`);
+        const value = match[2];
+        for (const ch of value) {
+            if ((0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .isInvisible */ .qW)(ch))
+                return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`trailer ${match[1]} contains a control or invisible character`);
+        }
+        trailers.push({ key: match[1], value });
+    }
+    return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__.ok)({ head, trailers });
+}
+function isControl(ch) {
+    const cp = ch.codePointAt(0);
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+/**
+ * Checks `trailers` against `spec` and returns them by key. Refuses: a key given twice (compared
+ * case-insensitively, so `gittrix-session` cannot shadow `Gittrix-Session`), a `Gittrix-*` key not in
+ * the spec or not in canonical case, a missing required key, and foreign keys unless allowed.
+ */
+function collectTrailers(trailers, spec) {
+    const known = new Set([...spec.required, ...spec.optional]);
+    const seen = new Set();
+    const out = {};
+    for (const { key, value } of trailers) {
+        const folded = key.toLowerCase();
+        if (seen.has(folded))
+            return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`trailer ${key} appears more than once`);
+        seen.add(folded);
+        if (folded.startsWith('gittrix-')) {
+            if (!known.has(key))
+                return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`unknown Gittrix trailer ${(0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteUntrusted */ .X0)(key)}`);
+        }
+        else if (!spec.allowForeign) {
+            return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`unexpected trailer ${(0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .quoteUntrusted */ .X0)(key)}: only Gittrix trailers belong here`);
+        }
+        else
+            continue;
+        out[key] = value;
+    }
+    for (const key of spec.required) {
+        if (!(key in out))
+            return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__/* .fail */ .fJ)(`trailer ${key} is missing`);
+    }
+    return (0,_result_js__WEBPACK_IMPORTED_MODULE_0__.ok)(out);
+}
+/** Formats trailers as lines `Key: value` joined by LF (no trailing LF). */
+function formatTrailers(trailers) {
+    return trailers.map((t) => `${t.key}: ${t.value}`).join('\n');
 }
 
 

@@ -14,6 +14,7 @@ import type { EvictionPolicy } from '../core/types.ts'
 import { expiryReason } from '../core/eviction.ts'
 import type { OctokitLike } from '../adapters/github/client.ts'
 import { sessionIdFromRef } from '../github/branches.ts'
+import { parseExtendCommit } from '../github/extend-commit.ts'
 import { parseStartCommit, type StartCommit } from '../github/start-commit.ts'
 import type { SessionRemote } from './remote.ts'
 
@@ -90,6 +91,7 @@ type Found =
 async function findStart(options: SweepOptions, branch: string, headSha: string): Promise<Found> {
   const max = options.maxCommits ?? 1000
   let lastActivityAt: number | null = null
+  let extended: EvictionPolicy | undefined
   for (let page = 1; (page - 1) * 100 < max; page++) {
     const { data } = await options.octokit.rest.repos.listCommits({
       owner: options.owner,
@@ -101,11 +103,17 @@ async function findStart(options: SweepOptions, branch: string, headSha: string)
     for (const item of data) {
       const date = Date.parse(item.commit.committer?.date ?? '')
       if (lastActivityAt === null) lastActivityAt = date
+      // The newest extend commit (written by the App's /gittrix extend) overrides the start's policy.
+      if (!extended) {
+        const extend = parseExtendCommit(item.commit.message, { branch })
+        if (extend.ok) extended = extend.value.eviction
+      }
       const parsed = parseStartCommit(item.commit.message, { branch })
       if (parsed.ok) {
         if (Number.isNaN(date) || lastActivityAt === null || Number.isNaN(lastActivityAt))
           return { ok: false, reason: 'commit dates unreadable' }
-        return { ok: true, start: parsed.value, createdAt: date, lastActivityAt }
+        const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
+        return { ok: true, start, createdAt: date, lastActivityAt }
       }
     }
     if (data.length < 100) break

@@ -29,6 +29,13 @@ export {
   sessionIdFromRef,
 } from './branches.ts'
 export {
+  type ExtendCommit,
+  EXTEND_TRAILERS,
+  encodeExtendCommit,
+  extendCommitSubject,
+  parseExtendCommit,
+} from './extend-commit.ts'
+export {
   COMMAND_HELP,
   COMMAND_NAMES,
   type CommandHelp,

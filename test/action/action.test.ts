@@ -11,7 +11,12 @@ import { promisify } from 'node:util'
 import examples from '@octokit/webhooks-examples' with { type: 'json' }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EvictionPolicy } from '../../src/core/types.ts'
-import { encodeStartCommit, inlineCode, parseStartCommit } from '../../src/github/index.ts'
+import {
+  encodeExtendCommit,
+  encodeStartCommit,
+  inlineCode,
+  parseStartCommit,
+} from '../../src/github/index.ts'
 import { basicAuth, type BundleRun, ensureBundle, type GitHost, runBundle, startGitHost } from './support.ts'
 
 const TOKEN = 'ghs_TestToken0123456789abcdefABCDEF'
@@ -531,6 +536,7 @@ describe('mode sweep', () => {
     id: string,
     dates: { start: string; head?: string },
     eviction: EvictionPolicy | null,
+    headMessage = 'agent work\n',
   ): string {
     const base = remoteHead('main')!
     const env = { GIT_COMMITTER_DATE: dates.start, GIT_AUTHOR_DATE: dates.start }
@@ -560,7 +566,7 @@ describe('mode sweep', () => {
         },
       }).trim()
     let head = commit(`${base}^{tree}`, base, message, dates.start)
-    if (dates.head) head = commit(`${base}^{tree}`, head, 'agent work\n', dates.head)
+    if (dates.head) head = commit(`${base}^{tree}`, head, headMessage, dates.head)
     remoteGit('update-ref', `refs/heads/gittrix/${id}`, head)
     return head
   }
@@ -573,6 +579,13 @@ describe('mode sweep', () => {
     sessionBranch('sess_bbbbbbbbbbbb', { start: hoursAgo(10), head: hoursAgo(0.5) }, policy) // active recently
     sessionBranch('sess_cccccccccccc', { start: hoursAgo(100) }, { ...policy, manual: true }) // manual
     sessionBranch('sess_dddddddddddd', { start: hoursAgo(3), head: hoursAgo(2) }, policy) // idle 2h > 1h
+    // Idle 2h > its start commit's 1h, but the App's /gittrix extend raised the idle limit to 4h.
+    const extend = encodeExtendCommit({
+      sessionId: 'sess_ffffffffffff',
+      eviction: { ...policy, ttlIdleMs: 4 * 3_600_000 },
+      note: 'Extended by @maintainer for 4h.',
+    })
+    sessionBranch('sess_ffffffffffff', { start: hoursAgo(3), head: hoursAgo(2) }, policy, extend)
     remoteGit('update-ref', 'refs/heads/gittrix/sess_eeeeeeeeeeee', remoteHead('main')!) // no start commit
     remoteGit('update-ref', 'refs/heads/gittrix/promote/sess_aaaaaaaaaaaa', remoteHead('main')!) // not a session
 
@@ -586,6 +599,7 @@ describe('mode sweep', () => {
     expect(remoteHead('gittrix/sess_dddddddddddd')).toBeNull()
     expect(remoteHead('gittrix/sess_bbbbbbbbbbbb')).not.toBeNull()
     expect(remoteHead('gittrix/sess_cccccccccccc')).not.toBeNull()
+    expect(remoteHead('gittrix/sess_ffffffffffff')).not.toBeNull()
     expect(remoteHead('gittrix/sess_eeeeeeeeeeee')).not.toBeNull()
     expect(remoteHead('gittrix/promote/sess_aaaaaaaaaaaa')).not.toBeNull()
     expect(run.stdout).toContain(
