@@ -18,6 +18,7 @@ import { availableParallelism as availableCores, loadavg, tmpdir } from 'node:os
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
+import { measureActionStart } from './action-start.ts'
 import { formatGitHubRequestsTable, githubPromotionRequests } from './github-requests.ts'
 import {
   BENCH_GIT_ENV,
@@ -481,6 +482,8 @@ async function main(): Promise<void> {
     rows.push(...(await benchDiff(root, durable, baseline)))
     log('Counting GitHub API requests to promote 1, 100 and 1,000 files from a session branch')
     const github = await githubPromotionRequests()
+    log('Timing the Action bundle: node action/dist/index.js to its first output')
+    const action = await measureActionStart()
     const meta = {
       'temporary repositories under': root,
       'load average at start / end': `${loadStart} / ${loadavg()[0]!.toFixed(2)} (${availableCores()} cores)`,
@@ -497,7 +500,7 @@ async function main(): Promise<void> {
       'total bench time (s)': ((performance.now() - started) / 1000).toFixed(1),
     }
     const githubMissed = github.filter((r) => r.requests > GITHUB_REQUEST_TARGET)
-    if (asJson) process.stdout.write(`${JSON.stringify({ rows, github, meta }, null, 2)}\n`)
+    if (asJson) process.stdout.write(`${JSON.stringify({ rows, github, action, meta }, null, 2)}\n`)
     else {
       process.stdout.write(`${markdown(rows, meta)}\n\n`)
       process.stdout.write(
@@ -505,7 +508,10 @@ async function main(): Promise<void> {
           `${formatGitHubRequestsTable(github)}\n` +
           (githubMissed.length
             ? `MISSED TARGET: ${githubMissed.map((r) => `${r.files} files took ${r.requests} requests`).join(', ')}\n`
-            : 'Request target met for every N.\n'),
+            : 'Request target met for every N.\n') +
+          `\nAction bundle: ${(action.entryBytes / 1024).toFixed(0)} KiB entry, ` +
+          `${(action.bundleBytes / 1024).toFixed(0)} KiB in all; start to first output ${action.firstOutputMs.toFixed(0)} ms ` +
+          `median (target < ${action.targetMs} ms: ${action.pass ? 'met' : 'MISSED'}).\n`,
       )
     }
   } finally {

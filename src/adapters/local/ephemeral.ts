@@ -215,38 +215,37 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
    */
   async diff(handle: WorkspaceHandle, options: { binary?: boolean } = {}): Promise<SessionDiff> {
     const repo = await this.workspaceRepo(handle)
-    // Only when there are untracked files: adding nothing would still rewrite the whole index.
-    const { stdout: untracked } = await repo.run([
-      ...SAFE,
-      'ls-files',
-      '-z',
-      '--others',
-      '--exclude-standard',
+    const runDiff = () =>
+      repo.run([
+        ...SAFE,
+        ...NEUTRAL_DIFF_CONFIG,
+        'diff',
+        '--no-renames',
+        '--no-color',
+        '--no-ext-diff',
+        '--no-textconv',
+        '--src-prefix=a/',
+        '--dst-prefix=b/',
+        ...(options.binary ? ['--binary'] : []),
+        '--raw',
+        '-z',
+        '-p',
+        handle.baselineSha,
+        '--',
+      ])
+    // Both only read the private index, so they run side by side. Files that are untracked now were
+    // not in that diff: they join the index as intent-to-add (once; later calls find none) and the
+    // diff runs again. Adding nothing would still rewrite the whole index, hence the listing first.
+    const [{ stdout: untracked }, first] = await Promise.all([
+      repo.run([...SAFE, 'ls-files', '-z', '--others', '--exclude-standard']),
+      runDiff(),
     ])
-    if (untracked.length) {
-      await repo.run([...SAFE, 'add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
-        input: untracked,
-        env: { GIT_LITERAL_PATHSPECS: '1' },
-      })
-    }
-    const { stdout } = await repo.run([
-      ...SAFE,
-      ...NEUTRAL_DIFF_CONFIG,
-      'diff',
-      '--no-renames',
-      '--no-color',
-      '--no-ext-diff',
-      '--no-textconv',
-      '--src-prefix=a/',
-      '--dst-prefix=b/',
-      ...(options.binary ? ['--binary'] : []),
-      '--raw',
-      '-z',
-      '-p',
-      handle.baselineSha,
-      '--',
-    ])
-    return parseGitDiffOutput(stdout)
+    if (untracked.length === 0) return parseGitDiffOutput(first.stdout)
+    await repo.run([...SAFE, 'add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+      input: untracked,
+      env: { GIT_LITERAL_PATHSPECS: '1' },
+    })
+    return parseGitDiffOutput((await runDiff()).stdout)
   }
 
   async commit(handle: WorkspaceHandle, message: string): Promise<string> {
