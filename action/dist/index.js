@@ -31254,6 +31254,8 @@ function countSections(patch) {
 
 // EXTERNAL MODULE: ./src/action/workspace.ts
 var workspace = __nccwpck_require__(4743);
+// EXTERNAL MODULE: ./src/git/safe-config.ts
+var safe_config = __nccwpck_require__(6950);
 ;// CONCATENATED MODULE: ./src/action/finish.ts
 /**
  * Session finish on GitHub (DESIGN.md §6.3), run by the Action after the agent (and by its post step
@@ -31276,17 +31278,7 @@ var workspace = __nccwpck_require__(4743);
 
 
 
-/** Keeps diff output independent of the user's and the agent's configuration. */
-const NEUTRAL_DIFF = [
-    '-c',
-    'diff.noprefix=false',
-    '-c',
-    'diff.mnemonicPrefix=false',
-    '-c',
-    'diff.relative=false',
-    '-c',
-    'core.quotePath=true',
-];
+
 /** Reads the session of a workspace, or `null` when none was started there. */
 async function workspaceSession(dir) {
     return (0,workspace/* readSessionRecord */.M2)(await (0,workspace/* openWorkspace */.OH)(dir));
@@ -31385,7 +31377,7 @@ async function snapshotTree(ws, parent, reuseIndex) {
 async function sessionDiff(ws, baselineSha, headSha) {
     const { stdout } = await ws.repo.run([
         ...workspace/* SAFE */.A9,
-        ...NEUTRAL_DIFF,
+        ...safe_config/* NEUTRAL_DIFF_CONFIG */.Z,
         'diff',
         '--no-renames',
         '--no-color',
@@ -32381,12 +32373,13 @@ function renderSweepSummary(entries) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9691);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
 /* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
 /* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
 /* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2850);
 /* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1523);
+/* harmony import */ var _git_safe_config_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6950);
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
@@ -32404,8 +32397,9 @@ function renderSweepSummary(entries) {
 
 
 
+
 /** Settings that keep an agent-edited repository from running code inside Gittrix's git commands. */
-const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
+const SAFE = _git_safe_config_js__WEBPACK_IMPORTED_MODULE_7__/* .AGENT_REPO_SAFETY */ .G;
 /** Locates the git repository containing `dir`. Throws `INVALID_ARGUMENT` when there is none. */
 async function openWorkspace(dir) {
     let lines;
@@ -32422,16 +32416,16 @@ async function openWorkspace(dir) {
     return { root, gitDir, objectsDir, repo: new _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, workTree: root }) };
 }
 /** What the Action remembers about the session of a workspace, in `<git dir>/gittrix/session.json`. */
-const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_7__/* .object */ .Ikc({
-    version: zod__WEBPACK_IMPORTED_MODULE_7__/* .literal */ .euz(1),
+const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_8__/* .object */ .Ikc({
+    version: zod__WEBPACK_IMPORTED_MODULE_8__/* .literal */ .euz(1),
     sessionId: _github_session_id_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionIdSchema */ .L$,
-    branch: zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP(),
-    durableBranch: zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP(),
+    branch: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP(),
+    durableBranch: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP(),
     baselineSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_5__/* .sha1Schema */ .P2,
     startSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_5__/* .sha1Schema */ .P2,
-    task: zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP(),
+    task: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP(),
     /** Set once the session was snapshotted and pushed. */
-    finished: zod__WEBPACK_IMPORTED_MODULE_7__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_5__/* .sha1Schema */ .P2 }).nullable(),
+    finished: zod__WEBPACK_IMPORTED_MODULE_8__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_5__/* .sha1Schema */ .P2 }).nullable(),
 })
     .strict();
 function recordPath(ws) {
@@ -33183,6 +33177,42 @@ function splitNul(output) {
         parts.pop();
     return parts;
 }
+
+
+/***/ }),
+
+/***/ 6950:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G: () => (/* binding */ AGENT_REPO_SAFETY),
+/* harmony export */   Z: () => (/* binding */ NEUTRAL_DIFF_CONFIG)
+/* harmony export */ });
+/**
+ * `-c` settings Gittrix passes when it runs git in a repository an agent can edit, or when it parses
+ * git's output.
+ */
+/**
+ * Keeps an agent-edited repository from running code while Gittrix reads it: no fsmonitor command,
+ * no hooks.
+ */
+const AGENT_REPO_SAFETY = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
+/**
+ * Keeps a user's or an agent's git configuration from changing the shape of a rendered patch (prefixes,
+ * relative paths, blank context lines, path quoting), so it parses and applies the same everywhere.
+ */
+const NEUTRAL_DIFF_CONFIG = [
+    '-c',
+    'diff.noprefix=false',
+    '-c',
+    'diff.mnemonicPrefix=false',
+    '-c',
+    'diff.relative=false',
+    '-c',
+    'diff.suppressBlankEmpty=false',
+    '-c',
+    'core.quotePath=true',
+];
 
 
 /***/ }),

@@ -28,18 +28,7 @@ import {
   type Workspace,
   writeSessionRecord,
 } from './workspace.ts'
-
-/** Keeps diff output independent of the user's and the agent's configuration. */
-const NEUTRAL_DIFF = [
-  '-c',
-  'diff.noprefix=false',
-  '-c',
-  'diff.mnemonicPrefix=false',
-  '-c',
-  'diff.relative=false',
-  '-c',
-  'core.quotePath=true',
-]
+import { NEUTRAL_DIFF_CONFIG } from '../git/safe-config.ts'
 
 /** What {@link finishSession} needs. */
 export interface FinishSessionOptions {
@@ -187,7 +176,7 @@ async function snapshotTree(
 export async function sessionDiff(ws: Workspace, baselineSha: string, headSha: string): Promise<SessionDiff> {
   const { stdout } = await ws.repo.run([
     ...SAFE,
-    ...NEUTRAL_DIFF,
+    ...NEUTRAL_DIFF_CONFIG,
     'diff',
     '--no-renames',
     '--no-color',

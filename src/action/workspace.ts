@@ -15,9 +15,10 @@ import { GitRepo } from '../git/repo.ts'
 import { gitText } from '../git/run-git.ts'
 import { sha1Schema } from '../github/hex.ts'
 import { sessionIdSchema } from '../github/session-id.ts'
+import { AGENT_REPO_SAFETY } from '../git/safe-config.ts'
 
 /** Settings that keep an agent-edited repository from running code inside Gittrix's git commands. */
-export const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null']
+export const SAFE = AGENT_REPO_SAFETY
 
 /** A located workspace. */
 export interface Workspace {

@@ -43,6 +43,7 @@ import {
 import { isWithin, normalizeRepoDir, normalizeRepoPath, resolveInside } from '../../core/paths.ts'
 import type { ListEntry, SessionDiff, WorkspaceSnapshot } from '../../core/types.ts'
 import { parseGitDiffOutput } from '../../git/diff-output.ts'
+import { AGENT_REPO_SAFETY, NEUTRAL_DIFF_CONFIG } from '../../git/safe-config.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 
@@ -59,25 +60,10 @@ export interface LocalEphemeralAdapterOptions {
 
 const KINDS: readonly LocalWorkspaceKind[] = ['clone', 'worktree', 'copy']
 const FALLBACK_IDENTITY = ['-c', 'user.name=Gittrix agent', '-c', 'user.email=agent@gittrix.invalid']
-/** Settings that keep an agent-edited repository from running code while Gittrix snapshots it. */
-const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null']
+const SAFE = AGENT_REPO_SAFETY
 
 /** What pushes to the durable repository are rewritten to: no git transport exists for this scheme. */
 const PUSH_BLOCKED_URL = 'gittrix-push-disabled::'
-
-/** Settings that keep a user's git configuration from changing the shape of a rendered patch. */
-const NEUTRAL_DIFF_CONFIG = [
-  '-c',
-  'diff.noprefix=false',
-  '-c',
-  'diff.mnemonicPrefix=false',
-  '-c',
-  'diff.relative=false',
-  '-c',
-  'diff.suppressBlankEmpty=false',
-  '-c',
-  'core.quotePath=true',
-]
 
 const PRE_PUSH_GUARD = `#!/bin/sh
 echo "gittrix: pushing from a Gittrix workspace is disabled; a human promotes its changes (gittrix promote)." >&2
