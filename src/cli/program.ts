@@ -14,6 +14,7 @@ import {
 } from './commands/lifecycle.ts'
 import { diffCommand, promoteCommand } from './commands/review.ts'
 import { filesCommand, readCommand, rmCommand, writeCommand } from './commands/workspace.ts'
+import { appCommand } from './commands/app.ts'
 import type { CliContext } from './context.ts'
 import type { CliIo } from './io.ts'
 import type { CommandResult } from './output.ts'
@@ -144,6 +145,13 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .command('sweep')
     .description('evict sessions whose eviction policy says they are due')
     .action((_opts, cmd: Command) => run(cmd, (ctx) => sweepCommand(ctx)))
+
+  program
+    .command('app')
+    .description(
+      'run the GitHub App webhook server (needs APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET; PORT)',
+    )
+    .action((_opts, cmd: Command) => run(cmd, () => appCommand()))
 
   program
     .command('read')

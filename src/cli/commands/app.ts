@@ -1,0 +1,50 @@
+/**
+ * `gittrix app`: runs the GitHub App's webhook server (`app/server`, the same entry as `npm run app`)
+ * in a child process. The CLI lives in `src/`, which never imports Probot; it starts the App's own
+ * entry point instead, with this process's environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
+ * WEBHOOK_SECRET, PORT) and terminal, and forwards SIGINT/SIGTERM to it.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { GittrixError } from '../../core/errors.ts'
+import type { CommandResult } from '../output.ts'
+import { packageRoot } from '../version.ts'
+
+/** The server entry: the built `dist/app/server.js` when this CLI runs from `dist/`, else `app/server.ts`. */
+export function appServerEntry(): string[] {
+  const root = packageRoot()
+  if (!root)
+    throw new GittrixError('ADAPTER_UNAVAILABLE', 'Cannot find the gittrix package to start the App from.')
+  const built = join(root, 'dist', 'app', 'server.js')
+  const fromDist = fileURLToPath(import.meta.url).startsWith(join(root, 'dist'))
+  if (fromDist && existsSync(built)) return [built]
+  return ['--experimental-strip-types', join(root, 'app', 'server.ts')]
+}
+
+/**
+ * Runs the App server until it exits. Resolves when it exits with 0; throws `ADAPTER_UNAVAILABLE` when
+ * it exits otherwise (its own message, e.g. which variable is missing, is already on stderr).
+ */
+export async function appCommand(): Promise<CommandResult> {
+  const child = spawn(process.execPath, appServerEntry(), { stdio: 'inherit', env: process.env })
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
+  const onInt = forward('SIGINT')
+  const onTerm = forward('SIGTERM')
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject)
+      child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)))
+    })
+    if (code !== 0) {
+      throw new GittrixError('ADAPTER_UNAVAILABLE', `The GitHub App server stopped with exit code ${code}.`)
+    }
+    return { data: { exitCode: code }, text: '' }
+  } finally {
+    process.off('SIGINT', onInt)
+    process.off('SIGTERM', onTerm)
+  }
+}
