@@ -31188,8 +31188,34 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/git/repo.ts
 var repo = __nccwpck_require__(4134);
+// EXTERNAL MODULE: ./src/git/safe-config.ts
+var safe_config = __nccwpck_require__(6950);
 ;// CONCATENATED MODULE: ./src/git/diff-output.ts
 
+
+/**
+ * The arguments of the `git diff` that {@link parseGitDiffOutput} reads: `revisions` (one commit: against
+ * the working tree; two: between commits), no renames, no external or textconv drivers, `a/` `b/`
+ * prefixes whatever the configuration says, and `GIT binary patch` hunks when `binary`.
+ */
+function gitDiffArgs(revisions, options = {}) {
+    return [
+        ...safe_config/* NEUTRAL_DIFF_CONFIG */.Z,
+        'diff',
+        '--no-renames',
+        '--no-color',
+        '--no-ext-diff',
+        '--no-textconv',
+        '--src-prefix=a/',
+        '--dst-prefix=b/',
+        ...(options.binary ? ['--binary'] : []),
+        '--raw',
+        '-z',
+        '-p',
+        ...revisions,
+        '--',
+    ];
+}
 /** Turns one `git diff --raw -z -p` output into a {@link SessionDiff} (files in git's order, by path). */
 function parseGitDiffOutput(stdout) {
     if (stdout.length === 0)
@@ -31254,8 +31280,6 @@ function countSections(patch) {
 
 // EXTERNAL MODULE: ./src/action/workspace.ts
 var workspace = __nccwpck_require__(4743);
-// EXTERNAL MODULE: ./src/git/safe-config.ts
-var safe_config = __nccwpck_require__(6950);
 ;// CONCATENATED MODULE: ./src/action/finish.ts
 /**
  * Session finish on GitHub (DESIGN.md §6.3), run by the Action after the agent (and by its post step
@@ -31272,7 +31296,6 @@ var safe_config = __nccwpck_require__(6950);
  * The snapshot is built in a temporary index, so the agent's index is not touched until the session
  * branch has moved; then the index is replaced by the snapshot's, so `git status` is clean afterwards.
  */
-
 
 
 
@@ -31375,23 +31398,7 @@ async function snapshotTree(ws, parent, reuseIndex) {
 }
 /** The session's diff against its baseline, per file (status, modes, binary, line counts) and as a patch. */
 async function sessionDiff(ws, baselineSha, headSha) {
-    const { stdout } = await ws.repo.run([
-        ...workspace/* SAFE */.A9,
-        ...safe_config/* NEUTRAL_DIFF_CONFIG */.Z,
-        'diff',
-        '--no-renames',
-        '--no-color',
-        '--no-ext-diff',
-        '--no-textconv',
-        '--src-prefix=a/',
-        '--dst-prefix=b/',
-        '--raw',
-        '-z',
-        '-p',
-        baselineSha,
-        headSha,
-        '--',
-    ]);
+    const { stdout } = await ws.repo.run([...workspace/* SAFE */.A9, ...gitDiffArgs([baselineSha, headSha])]);
     return parseGitDiffOutput(stdout);
 }
 

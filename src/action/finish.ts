@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GittrixError } from '../core/errors.ts'
 import type { SessionDiff } from '../core/types.ts'
-import { parseGitDiffOutput } from '../git/diff-output.ts'
+import { gitDiffArgs, parseGitDiffOutput } from '../git/diff-output.ts'
 import type { SessionRemote } from './remote.ts'
 import {
   openWorkspace,
@@ -28,7 +28,6 @@ import {
   type Workspace,
   writeSessionRecord,
 } from './workspace.ts'
-import { NEUTRAL_DIFF_CONFIG } from '../git/safe-config.ts'
 
 /** What {@link finishSession} needs. */
 export interface FinishSessionOptions {
@@ -174,22 +173,6 @@ async function snapshotTree(
 
 /** The session's diff against its baseline, per file (status, modes, binary, line counts) and as a patch. */
 export async function sessionDiff(ws: Workspace, baselineSha: string, headSha: string): Promise<SessionDiff> {
-  const { stdout } = await ws.repo.run([
-    ...SAFE,
-    ...NEUTRAL_DIFF_CONFIG,
-    'diff',
-    '--no-renames',
-    '--no-color',
-    '--no-ext-diff',
-    '--no-textconv',
-    '--src-prefix=a/',
-    '--dst-prefix=b/',
-    '--raw',
-    '-z',
-    '-p',
-    baselineSha,
-    headSha,
-    '--',
-  ])
+  const { stdout } = await ws.repo.run([...SAFE, ...gitDiffArgs([baselineSha, headSha])])
   return parseGitDiffOutput(stdout)
 }

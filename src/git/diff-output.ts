@@ -5,6 +5,31 @@
  */
 import type { FileDiff, SessionDiff } from '../core/types.ts'
 import { parseRawDiff } from './repo.ts'
+import { NEUTRAL_DIFF_CONFIG } from './safe-config.ts'
+
+/**
+ * The arguments of the `git diff` that {@link parseGitDiffOutput} reads: `revisions` (one commit: against
+ * the working tree; two: between commits), no renames, no external or textconv drivers, `a/` `b/`
+ * prefixes whatever the configuration says, and `GIT binary patch` hunks when `binary`.
+ */
+export function gitDiffArgs(revisions: readonly string[], options: { binary?: boolean } = {}): string[] {
+  return [
+    ...NEUTRAL_DIFF_CONFIG,
+    'diff',
+    '--no-renames',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    '--src-prefix=a/',
+    '--dst-prefix=b/',
+    ...(options.binary ? ['--binary'] : []),
+    '--raw',
+    '-z',
+    '-p',
+    ...revisions,
+    '--',
+  ]
+}
 
 /** Turns one `git diff --raw -z -p` output into a {@link SessionDiff} (files in git's order, by path). */
 export function parseGitDiffOutput(stdout: Buffer): SessionDiff {

@@ -42,8 +42,8 @@ import {
 } from '../../core/errors.ts'
 import { isWithin, normalizeRepoDir, normalizeRepoPath, resolveInside } from '../../core/paths.ts'
 import type { ListEntry, SessionDiff, WorkspaceSnapshot } from '../../core/types.ts'
-import { parseGitDiffOutput } from '../../git/diff-output.ts'
-import { AGENT_REPO_SAFETY, NEUTRAL_DIFF_CONFIG } from '../../git/safe-config.ts'
+import { gitDiffArgs, parseGitDiffOutput } from '../../git/diff-output.ts'
+import { AGENT_REPO_SAFETY } from '../../git/safe-config.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 
@@ -201,24 +201,7 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
    */
   async diff(handle: WorkspaceHandle, options: { binary?: boolean } = {}): Promise<SessionDiff> {
     const repo = await this.workspaceRepo(handle)
-    const runDiff = () =>
-      repo.run([
-        ...SAFE,
-        ...NEUTRAL_DIFF_CONFIG,
-        'diff',
-        '--no-renames',
-        '--no-color',
-        '--no-ext-diff',
-        '--no-textconv',
-        '--src-prefix=a/',
-        '--dst-prefix=b/',
-        ...(options.binary ? ['--binary'] : []),
-        '--raw',
-        '-z',
-        '-p',
-        handle.baselineSha,
-        '--',
-      ])
+    const runDiff = () => repo.run([...SAFE, ...gitDiffArgs([handle.baselineSha], options)])
     // Both only read the private index, so they run side by side. Files that are untracked now were
     // not in that diff: they join the index as intent-to-add (once; later calls find none) and the
     // diff runs again. Adding nothing would still rewrite the whole index, hence the listing first.
