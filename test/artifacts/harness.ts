@@ -3,26 +3,22 @@
  * short backoffs, and the contract fixtures (the stand-in's bare repositories read back with git,
  * never with the adapter under test).
  */
-import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, symlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
 import { ArtifactsClient, type ArtifactsClientOptions } from '../../src/adapters/artifacts/client.ts'
 import { CloudflareArtifactsDurableAdapter } from '../../src/adapters/artifacts/durable.ts'
 import { CloudflareArtifactsEphemeralAdapter } from '../../src/adapters/artifacts/ephemeral.ts'
-import { LocalDurableAdapter } from '../../src/adapters/local/durable.ts'
 import type { DurableFixture } from '../contract/durable-contract.ts'
 import type { EphemeralFixture } from '../contract/ephemeral-contract.ts'
 import {
   branchHead,
   commitLocal,
   fastImportCommit,
-  makeLocalRepo,
+  localWorkspaceHooks,
   readCommit,
   readGitTree,
 } from '../contract/local-fixtures.ts'
 import type { SeedFiles } from '../contract/fixtures.ts'
-import { cleanup, git, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { useFixedGitIdentity } from '../support/git-fixtures.ts'
 import { ArtifactsStandIn } from './stand-in.ts'
 
 /** A started stand-in and a client for it; `lines` collects everything the client logged. */
@@ -73,41 +69,18 @@ export async function artifactsEphemeralFixture(): Promise<
   }
 > {
   const { standIn, client, lines } = await artifactsHarness()
-  const repo = makeLocalRepo('checked-out')
-  const sessionsRoot = tempDir('gittrix-artifacts-ws-')
-  const store = tempDir('gittrix-artifacts-store-')
-  const outsideDir = tempDir('gittrix-artifacts-outside-')
-  execFileSync('sh', ['-c', 'printf "top secret\\n" > secret.txt'], { cwd: outsideDir })
-  let baselines = 0
+  const { removeDirs, repo: _repo, store: _store, ...hooks } = localWorkspaceHooks('gittrix-artifacts')
   return {
+    ...hooks,
     standIn,
     lines,
-    adapter: new CloudflareArtifactsEphemeralAdapter({ client, workingRoot: sessionsRoot }),
-    durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
-    outsideDir,
-    baseline: async (files) => {
-      const branch = baselines++ === 0 ? 'main' : `baseline/${baselines}`
-      const sha = fastImportCommit(repo.gitDir, { branch, files, message: 'baseline\n' })
-      if (branch === 'main') git(repo.path, 'reset', '--quiet', '--hard')
-      return sha
-    },
-    sessionDir: (sessionId) => join(store, sessionId),
-    outsideEntries: async () => {
-      const out: Record<string, string> = {}
-      for (const name of await readdir(outsideDir)) out[name] = await readFile(join(outsideDir, name), 'utf8')
-      return out
-    },
-    symlink: async (info, path, target) => {
-      const full = join(info.ephemeralPath!, path)
-      await mkdir(dirname(full), { recursive: true })
-      await symlink(target, full)
-    },
+    adapter: new CloudflareArtifactsEphemeralAdapter({ client, workingRoot: hooks.sessionsRoot }),
     workspaceExists: async (info) =>
       existsSync(info.ephemeralPath!) ||
       standIn.hasRepo(info.ephemeralRef.slice(info.ephemeralRef.lastIndexOf('/') + 1)),
     cleanup: async () => {
       await standIn.stop()
-      cleanup(repo.path, sessionsRoot, store, outsideDir)
+      removeDirs()
     },
   }
 }

@@ -22,20 +22,12 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GIT_ENV } from '../support/git-fixtures.ts'
+import type { ArtifactsRepoInfo } from '../../src/adapters/artifacts/types.ts'
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/
 
 /** One repository's control-plane record. */
-interface RepoRecord {
-  id: string
-  name: string
-  description: string | null
-  default_branch: string
-  created_at: string
-  updated_at: string
-  last_push_at: string | null
-  source: string | null
-  read_only: boolean
+interface RepoRecord extends ArtifactsRepoInfo {
   /** Until this time (ms) the repository is still importing/forking: REST answers 409. */
   busyUntil: number
   busy: 'importing' | 'forking' | null

@@ -207,44 +207,68 @@ export interface LocalEphemeralFixture extends EphemeralFixture {
   store: string
 }
 
+/** The parts of an ephemeral fixture that only need a local durable repository and some directories. */
+export interface LocalWorkspaceHooks extends Pick<
+  EphemeralFixture,
+  'outsideDir' | 'baseline' | 'sessionDir' | 'outsideEntries' | 'symlink'
+> {
+  durable: LocalDurableAdapter
+  repo: { path: string; gitDir: string }
+  sessionsRoot: string
+  store: string
+  /** Removes the repository and every directory made here. */
+  removeDirs(): void
+}
+
+/**
+ * A checked-out durable repository, a workspaces root, a store and an "outside" directory holding a
+ * secret, plus the contract hooks over them: each `baseline` is a root commit holding exactly `files`
+ * (the first on `main`, checked out), symlinks are made in the workspace, outside entries are read back.
+ * `prefix` names the temporary directories.
+ */
+export function localWorkspaceHooks(prefix: string): LocalWorkspaceHooks {
+  const repo = makeLocalRepo('checked-out')
+  const sessionsRoot = tempDir(`${prefix}-ws-`)
+  const store = tempDir(`${prefix}-store-`)
+  const outsideDir = tempDir(`${prefix}-outside-`)
+  execFileSync('sh', ['-c', 'printf "top secret\\n" > secret.txt'], { cwd: outsideDir })
+  let baselines = 0
+  return {
+    repo,
+    sessionsRoot,
+    store,
+    durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
+    outsideDir,
+    baseline: async (files) => {
+      const branch = baselines++ === 0 ? 'main' : `baseline/${baselines}`
+      const sha = fastImportCommit(repo.gitDir, { branch, files, message: 'baseline\n' })
+      if (branch === 'main') git(repo.path, 'reset', '--quiet', '--hard')
+      return sha
+    },
+    sessionDir: (sessionId) => join(store, sessionId),
+    outsideEntries: async () => {
+      const out: Record<string, string> = {}
+      for (const name of await readdir(outsideDir)) out[name] = await readFile(join(outsideDir, name), 'utf8')
+      return out
+    },
+    symlink: async (info, path, target) => {
+      const full = join(info.ephemeralPath!, path)
+      await mkdir(dirname(full), { recursive: true })
+      await symlink(target, full)
+    },
+    removeDirs: () => cleanup(repo.path, sessionsRoot, store, outsideDir),
+  }
+}
+
 /** The ephemeral fixture for {@link LocalEphemeralAdapter} of `kind`, over a checked-out durable repository. */
 export function localEphemeralFixture(kind: LocalWorkspaceKind): () => Promise<LocalEphemeralFixture> {
   return async () => {
-    const repo = makeLocalRepo('checked-out')
-    const sessionsRoot = tempDir('gittrix-contract-ws-')
-    const store = tempDir('gittrix-contract-store-')
-    const outsideDir = tempDir('gittrix-contract-outside-')
-    execFileSync('sh', ['-c', 'printf "top secret\\n" > secret.txt'], { cwd: outsideDir })
-    let baselines = 0
-    const durable = new LocalDurableAdapter({ path: repo.path, branch: 'main' })
+    const { removeDirs, ...hooks } = localWorkspaceHooks('gittrix-contract')
     const fixture: LocalEphemeralFixture = {
-      repo,
-      sessionsRoot,
-      store,
-      adapter: new LocalEphemeralAdapter({ sessionsRootDir: sessionsRoot, kind }),
-      durable,
-      outsideDir,
-      baseline: async (files) => {
-        const branch = baselines++ === 0 ? 'main' : `baseline/${baselines}`
-        // A root commit holding exactly `files`.
-        const sha = fastImportCommit(repo.gitDir, { branch, files, message: 'baseline\n' })
-        if (branch === 'main') git(repo.path, 'reset', '--quiet', '--hard')
-        return sha
-      },
-      sessionDir: (sessionId) => join(store, sessionId),
-      outsideEntries: async () => {
-        const out: Record<string, string> = {}
-        for (const name of await readdir(outsideDir))
-          out[name] = await readFile(join(outsideDir, name), 'utf8')
-        return out
-      },
-      symlink: async (info, path, target) => {
-        const full = join(info.ephemeralPath!, path)
-        await mkdir(dirname(full), { recursive: true })
-        await symlink(target, full)
-      },
+      ...hooks,
+      adapter: new LocalEphemeralAdapter({ sessionsRootDir: hooks.sessionsRoot, kind }),
       workspaceExists: async (info) => existsSync(info.ephemeralPath!),
-      cleanup: async () => cleanup(repo.path, sessionsRoot, store, outsideDir),
+      cleanup: async () => removeDirs(),
     }
     return fixture
   }
