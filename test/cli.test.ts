@@ -420,6 +420,39 @@ describe('promote', () => {
   })
 })
 
+describe('fork', () => {
+  it('starts a new session from a commit of the workspace, and refuses a commit outside it', async () => {
+    const id = await start('--task', 'first try')
+    const workspace = (await cli(['info', id, '--json'])).json.data.ephemeralPath as string
+    expect((await cli(['write', id, 'src/app.ts'], { stdin: 'export const answer = 42\n' })).code).toBe(0)
+    git(workspace, 'add', '-A')
+    git(workspace, 'commit', '-q', '-m', 'checkpoint')
+    const checkpoint = git(workspace, 'rev-parse', 'HEAD')
+    expect((await cli(['write', id, 'notes.txt'], { stdin: 'later\n' })).code).toBe(0)
+
+    const run = await cli(['fork', id, '--at', checkpoint.slice(0, 10), '--task', 'second try', '--json'])
+    expect(run.code, run.stdout + run.stderr).toBe(0)
+    const fork = run.json.data
+    expect(fork.id).not.toBe(id)
+    expect(fork.task).toBe('second try')
+    expect(fork.baselineSha).toBe(repo.head)
+    expect((await cli(['files', fork.id])).stdout.trim()).toBe('M\tsrc/app.ts')
+    expect((await cli(['files', id])).stdout).toContain('notes.txt')
+
+    const text = await cli(['fork', fork.id])
+    expect(text.stdout).toContain(`Forked ${fork.id} as `)
+    const bad = await cli([
+      'fork',
+      id,
+      '--at',
+      repo.head.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      '--json',
+    ])
+    expect(bad.code).toBe(1)
+    expect(bad.json.error.code).toBe('INVALID_ARGUMENT')
+  })
+})
+
 describe('discard, extend, sweep', () => {
   it('discard removes the workspace; later writes fail with SESSION_EXPIRED', async () => {
     const id = await start()

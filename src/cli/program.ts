@@ -7,6 +7,7 @@ import { type Command, Command as CommanderCommand, Option } from 'commander'
 import {
   discardCommand,
   extendCommand,
+  forkCommand,
   infoCommand,
   lsCommand,
   startCommand,
@@ -31,6 +32,7 @@ const EXAMPLES = `
 Examples:
   gittrix start --repo ~/src/app "fix the flaky test"   start a session (prints its id)
   gittrix diff <id> --stat                               what the agent changed
+  gittrix fork <id> --at <commit>                        try again from an earlier checkpoint
   gittrix promote <id> -f src/a.ts,src/b.ts -m "fix: …"  promote two files as one commit
   echo hello | gittrix write <id> notes.txt             write a file into the workspace
   gittrix ls --json                                      machine-readable output
@@ -81,6 +83,14 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .option('--keep-after-promote', 'keep the workspace after promotion (until swept)')
     .option('--manual', 'never evict automatically; discard it yourself')
     .action((words: string[], opts, cmd: Command) => run(cmd, (ctx) => startCommand(ctx, words, opts)))
+
+  program
+    .command('fork')
+    .description("start a new session from a commit of another session's workspace (same baseline)")
+    .argument('<id>', 'session id to fork')
+    .option('--at <commit>', "commit of that session's workspace (default: its current commit)")
+    .option('--task <text>', "the new session's task (default: the source's)")
+    .action((id: string, opts, cmd: Command) => run(cmd, (ctx) => forkCommand(ctx, id, opts)))
 
   program
     .command('ls')

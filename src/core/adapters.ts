@@ -128,6 +128,28 @@ export interface CreateWorkspaceRequest {
   eviction?: EvictionPolicy
 }
 
+/** What an ephemeral adapter gets to fork a workspace (see {@link EphemeralAdapter.forkWorkspace}). */
+export interface ForkWorkspaceRequest {
+  /** The workspace forked from. */
+  source: WorkspaceHandle
+  /** The commit of the source workspace to start at; default its current `HEAD` (committed work only). */
+  at?: string
+  /** The new session. */
+  sessionId: string
+  /** `<store>/<new id>`: a directory the adapter may use for private state. */
+  sessionDir: string
+  durable: DurableAdapter
+}
+
+/** A workspace made by {@link EphemeralAdapter.forkWorkspace}. */
+export interface WorkspaceFork {
+  /** The durable baseline of the source session, which the fork keeps. */
+  baselineSha: string
+  /** The source commit the fork starts at (full id). */
+  at: string
+  info: WorkspaceInfo
+}
+
 /** Identifies one existing workspace to the adapter. */
 export interface WorkspaceHandle {
   sessionId: string
@@ -179,6 +201,13 @@ export interface EphemeralAdapter {
   lastChangeAt(workspace: WorkspaceHandle): Promise<number | null>
   /** Removes the workspace. Idempotent. */
   destroy(workspace: WorkspaceHandle): Promise<void>
+  /**
+   * Optional: a new workspace holding the source workspace's files at one of its commits, on the
+   * same durable baseline (so the fork's touched files are measured against the same tree). Must leave
+   * nothing behind when it throws. Throws `INVALID_ARGUMENT` when `at` is not a commit of the source
+   * session at or after its baseline.
+   */
+  forkWorkspace?(request: ForkWorkspaceRequest): Promise<WorkspaceFork>
 }
 
 export type { TreeChange }

@@ -3,8 +3,8 @@
  * (baseline first), finds them again, and sweeps expired ones.
  */
 import { mkdir, rm } from 'node:fs/promises'
-import type { DurableAdapter, EphemeralAdapter } from './adapters.ts'
-import { InvalidArgumentError, isGittrixError, MetadataInvalidError } from './errors.ts'
+import type { DurableAdapter, EphemeralAdapter, WorkspaceInfo } from './adapters.ts'
+import { GittrixError, InvalidArgumentError, isGittrixError, MetadataInvalidError } from './errors.ts'
 import { DEFAULT_EVICTION, DEFAULT_SWEEP_INTERVAL_MS, expiryReason, resolveEviction } from './eviction.ts'
 import type { LockOptions } from './lock.ts'
 import { type SessionMetadata, sessionMetadataSchema } from './metadata.ts'
@@ -42,6 +42,16 @@ export interface StartSessionOptions {
   /** Branch to start from and promote to. Default: the durable adapter's branch. */
   durableBranch?: string
   /** Overrides of this session's eviction policy. */
+  eviction?: Partial<EvictionPolicy>
+}
+
+/** Options for {@link GitTrix.forkSession}. */
+export interface ForkSessionOptions {
+  /** The source workspace's commit to start at (full or abbreviated id). Default: its current commit. */
+  at?: string
+  /** The fork's task. Default: the source's. */
+  task?: string
+  /** Overrides of the fork's eviction policy (over the router's defaults). */
   eviction?: Partial<EvictionPolicy>
 }
 
@@ -124,29 +134,115 @@ export class GitTrix {
     }
     const branch = options.durableBranch ?? (await durable.defaultBranch())
     const baselineSha = await durable.getHead(branch)
+    return this.createSession(
+      {
+        task: options.task,
+        durableRef: options.durableRef ?? durable.ref(branch),
+        ...(durablePath || options.durablePath ? { durablePath: durablePath ?? options.durablePath } : {}),
+        durableBranch: branch,
+        baselineSha,
+        evictionPolicy: eviction,
+      },
+      async (id, sessionDir) => {
+        const workspace = await ephemeral.create({
+          sessionId: id,
+          sessionDir,
+          baselineSha,
+          durable,
+          task: options.task,
+          durableBranch: branch,
+          eviction,
+        })
+        return { workspace, baselineSha }
+      },
+    )
+  }
 
+  /**
+   * Starts a new session from any commit of session `sourceId`'s workspace ("fork a session from any
+   * point"): the fork keeps the source's durable branch and baseline, so promoting it is checked
+   * against the same tree, and gets its own workspace, id and eviction clock. `at` defaults to the
+   * source workspace's current commit (uncommitted files are not carried; `agent.commit()` first).
+   *
+   * Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED` (the source is discarded or expired: its workspace
+   * is gone), `CAPABILITY_MISSING` (the ephemeral adapter cannot fork), `INVALID_ARGUMENT` (`at` is not
+   * a commit of the source session at or after its baseline), `EVICTION_RACE` (the source is busy).
+   */
+  async forkSession(sourceId: string, options: ForkSessionOptions = {}): Promise<UserSession> {
+    const { durable, ephemeral } = this.runtime
+    if (!ephemeral.forkWorkspace) {
+      throw new GittrixError(
+        'CAPABILITY_MISSING',
+        `The ${ephemeral.kind} ephemeral adapter cannot fork sessions; local clone, worktree and copy workspaces and Cloudflare Artifacts can.`,
+      )
+    }
+    const fork = ephemeral.forkWorkspace.bind(ephemeral)
+    await this.store.read(sourceId) // SESSION_NOT_FOUND before a lock is made in a missing directory
+    return this.store.withLock(sourceId, async () => {
+      const source = await this.store.read(sourceId)
+      const gone =
+        source.state === 'discarded' ||
+        source.state === 'expired' ||
+        (source.state === 'promoted' && source.evictionPolicy.untilPromote)
+      if (gone) {
+        throw new GittrixError(
+          'SESSION_EXPIRED',
+          `Session ${source.id} is ${source.state} and its workspace is removed, so it cannot be forked.`,
+        )
+      }
+      if (source.durablePath && durable.localPath && !samePath(source.durablePath, durable.localPath)) {
+        throw new InvalidArgumentError(
+          `Session ${source.id} belongs to ${source.durablePath}, not to this router's repository (${durable.localPath}); fork it with a GitTrix for that repository.`,
+        )
+      }
+      return this.createSession(
+        {
+          task: options.task ?? source.task,
+          durableRef: source.durableRef,
+          ...(source.durablePath ? { durablePath: source.durablePath } : {}),
+          ...(source.durableBranch ? { durableBranch: source.durableBranch } : {}),
+          baselineSha: source.baselineSha,
+          evictionPolicy: resolveEviction(this.defaultEviction, options.eviction),
+        },
+        async (id, sessionDir) => {
+          const forked = await fork({
+            source: workspaceHandle(this.runtime, source),
+            ...(options.at ? { at: options.at } : {}),
+            sessionId: id,
+            sessionDir,
+            durable,
+          })
+          return { workspace: forked.info, baselineSha: forked.baselineSha }
+        },
+      )
+    })
+  }
+
+  /**
+   * Creates the session directory, lets `makeWorkspace` build the workspace in it, then writes the
+   * metadata (baseline from the workspace). Leaves nothing behind when any step throws.
+   */
+  private async createSession(
+    facts: Pick<
+      SessionMetadata,
+      'task' | 'durableRef' | 'durablePath' | 'durableBranch' | 'baselineSha' | 'evictionPolicy'
+    >,
+    makeWorkspace: (
+      id: string,
+      sessionDir: string,
+    ) => Promise<{ workspace: WorkspaceInfo; baselineSha: string }>,
+  ): Promise<UserSession> {
     await this.store.ensure()
     const id = newSessionId()
     const sessionDir = this.store.sessionDir(id)
     await mkdir(sessionDir, { recursive: false })
     try {
-      const workspace = await ephemeral.create({
-        sessionId: id,
-        sessionDir,
-        baselineSha,
-        durable,
-        task: options.task,
-        durableBranch: branch,
-        eviction,
-      })
+      const { workspace, baselineSha } = await makeWorkspace(id, sessionDir)
       const now = new Date(this.runtime.now()).toISOString()
       const meta: SessionMetadata = {
         metadataVersion: 1,
         id,
-        task: options.task,
-        durableRef: options.durableRef ?? durable.ref(branch),
-        ...(durablePath || options.durablePath ? { durablePath: durablePath ?? options.durablePath } : {}),
-        durableBranch: branch,
+        ...facts,
         ephemeralRef: workspace.ephemeralRef,
         ...(workspace.ephemeralPath ? { ephemeralPath: workspace.ephemeralPath } : {}),
         baselineSha,
@@ -156,14 +252,13 @@ export class GitTrix {
         createdAt: now,
         updatedAt: now,
         lastAccessAt: now,
-        evictionPolicy: eviction,
         touchedFiles: [],
         promote: { strategy: 'auto', result: null },
       }
       try {
         await this.store.write(meta)
       } catch (error) {
-        await ephemeral.destroy(workspaceHandle(this.runtime, meta)).catch(() => {})
+        await this.runtime.ephemeral.destroy(workspaceHandle(this.runtime, meta)).catch(() => {})
         throw error
       }
       return new UserSession(this.runtime, meta)

@@ -23,6 +23,8 @@ import type {
   CreateWorkspaceRequest,
   EphemeralAdapter,
   EphemeralCapabilities,
+  ForkWorkspaceRequest,
+  WorkspaceFork,
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
@@ -303,6 +305,16 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
       this.tokens.forget(repo)
       throw error
     }
+  }
+
+  /** {@link EphemeralAdapter.forkWorkspace}: {@link fork} for `GitTrix.forkSession`. */
+  async forkWorkspace(request: ForkWorkspaceRequest): Promise<WorkspaceFork> {
+    const forked = await this.fork(request.source.sessionId, {
+      ...(request.at ? { at: request.at } : {}),
+      sessionId: request.sessionId,
+      sessionDir: request.sessionDir,
+    })
+    return { baselineSha: forked.baselineSha, at: forked.at, info: forked.info }
   }
 
   private info(repo: string, workspace: string): WorkspaceInfo {

@@ -31,6 +31,8 @@ import type {
   CreateWorkspaceRequest,
   EphemeralAdapter,
   EphemeralCapabilities,
+  ForkWorkspaceRequest,
+  WorkspaceFork,
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
@@ -263,6 +265,48 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     await destroyWorkspace(kindOf(handle), handle.ephemeralPath ?? '', stateDir(handle.sessionDir))
   }
 
+  /**
+   * A new workspace of this adapter's kind at commit `at` of the source workspace (default its `HEAD`;
+   * uncommitted files are not carried; `at` must be on the history of its `HEAD`): created at the source's baseline like any session, then the
+   * source's objects for `at` are fetched from its git directory and the work tree is reset to it. A
+   * clone's session branch `gittrix/<new id>` points at `at`. Throws `INVALID_ARGUMENT` when `at` is
+   * not a commit of the source at or after its baseline, `ADAPTER_UNAVAILABLE` when the source
+   * workspace is gone.
+   */
+  async forkWorkspace(request: ForkWorkspaceRequest): Promise<WorkspaceFork> {
+    const { source } = request
+    const sourceRepo = await this.workspaceRepo(source)
+    const at = await forkPoint(sourceRepo, source, request.at)
+    const info = await this.create({
+      sessionId: request.sessionId,
+      sessionDir: request.sessionDir,
+      baselineSha: source.baselineSha,
+      durable: request.durable,
+    })
+    const handle: WorkspaceHandle = {
+      sessionId: request.sessionId,
+      sessionDir: request.sessionDir,
+      baselineSha: source.baselineSha,
+      ephemeralRef: info.ephemeralRef,
+      ...(info.ephemeralPath ? { ephemeralPath: info.ephemeralPath } : {}),
+    }
+    try {
+      const repo = await this.workspaceRepo(handle)
+      await repo.run([...SAFE, 'fetch', '--quiet', '--no-tags', '--', sourceRepo.gitDir, at])
+      if (this.workspaceKind === 'copy') {
+        await repo.run([...SAFE, 'read-tree', '--reset', '-u', at])
+        await repo.run(['update-ref', 'HEAD', at])
+      } else {
+        const own = new GitRepo({ gitDir: repo.gitDir, workTree: info.ephemeralPath ?? '' })
+        await own.run([...SAFE, 'reset', '--quiet', '--hard', at])
+      }
+    } catch (error) {
+      await this.destroy(handle)
+      throw error
+    }
+    return { baselineSha: source.baselineSha, at, info }
+  }
+
   /** `git add -A` into the private index, then `write-tree`: the workspace as a tree, right now. */
   private async snapshotTree(handle: WorkspaceHandle): Promise<{ tree: string; repo: GitRepo }> {
     const repo = await this.workspaceRepo(handle)
@@ -283,6 +327,28 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     }
     return new GitRepo({ gitDir, workTree: root, indexFile: join(state, 'index') })
   }
+}
+
+/**
+ * Resolves `at` (default `HEAD`) in the source workspace to a commit of the session: on the history of
+ * its `HEAD` and at or after its baseline.
+ */
+async function forkPoint(repo: GitRepo, source: WorkspaceHandle, at: string | undefined): Promise<string> {
+  if (at !== undefined && !/^[0-9a-f]{4,64}$/.test(at)) {
+    throw new InvalidArgumentError(
+      `fork at ${JSON.stringify(at)}: give a commit id of session ${source.sessionId} (see git log in its workspace).`,
+    )
+  }
+  const sha = await repo.resolve(`${at ?? 'HEAD'}^{commit}`)
+  const isAncestor = async (ancestor: string, commit: string) =>
+    (await repo.run(['merge-base', '--is-ancestor', ancestor, commit], { okExitCodes: [1, 128] }))
+      .exitCode === 0
+  if (!sha || !(await isAncestor(source.baselineSha, sha)) || !(await isAncestor(sha, 'HEAD'))) {
+    throw new InvalidArgumentError(
+      `${at ?? 'HEAD'} is not a commit of session ${source.sessionId}: give one on its workspace's history (git log) at or after the baseline ${source.baselineSha.slice(0, 12)}.`,
+    )
+  }
+  return sha
 }
 
 function stateDir(sessionDir: string): string {

@@ -1,5 +1,5 @@
 /**
- * Session lifecycle commands: `start`, `ls`, `info`, `discard`, `extend`, `sweep`.
+ * Session lifecycle commands: `start`, `fork`, `ls`, `info`, `discard`, `extend`, `sweep`.
  */
 import ms from 'ms'
 import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
@@ -63,6 +63,36 @@ export async function startCommand(
   } finally {
     await gittrix.close()
   }
+}
+
+/** Options of `gittrix fork`. */
+export interface ForkOptions {
+  /** Commit of the source workspace to start at (default: its current commit). */
+  at?: string
+  task?: string
+}
+
+/**
+ * `gittrix fork <id> [--at <commit>] [--task <text>]`: a new session from a commit of session `id`'s
+ * workspace, on the same baseline. Data: the new session's metadata. Throws `SESSION_NOT_FOUND`,
+ * `SESSION_EXPIRED` (the source's workspace is gone), `INVALID_ARGUMENT` (`--at` is not a commit of
+ * the session).
+ */
+export async function forkCommand(ctx: CliContext, id: string, opts: ForkOptions): Promise<CommandResult> {
+  return withSession(ctx, id, async ({ gittrix }) => {
+    const fork = await gittrix.forkSession(id, {
+      ...(opts.at ? { at: opts.at } : {}),
+      ...(opts.task !== undefined ? { task: opts.task } : {}),
+    })
+    const meta = await fork.info()
+    const text = [
+      `Forked ${id}${opts.at ? ` at ${opts.at}` : ''} as ${meta.id}`,
+      `  baseline    ${meta.baselineSha.slice(0, 12)} (branch ${meta.durableBranch}, as ${id})`,
+      `  workspace   ${meta.ephemeralPath} (${meta.workspaceKind})`,
+      `Review with \`gittrix diff ${meta.id}\`, then \`gittrix promote ${meta.id}\`.`,
+    ].join('\n')
+    return { data: meta, text }
+  })
 }
 
 const STATES: readonly SessionState[] = ['active', 'promoted', 'discarded', 'expired']
