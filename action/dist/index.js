@@ -32512,11 +32512,7 @@ async function pointsAt(ws, sha, pointer) {
  */
 async function pushArtifactsSession(options) {
     const { ws, sessions, record, location, headSha } = options;
-    const repo = (0,names/* sessionRepoName */.Uj)(record.sessionId);
-    if (location.namespace !== sessions.namespace || location.repo !== repo) {
-        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} was started in Artifacts ${location.namespace}/${location.repo}, but this step ` +
-            `is configured for ${sessions.namespace}/${repo}; give it the artifacts-namespace input of the step that started the session.`);
-    }
+    const repo = checkArtifactsLocation(record, location, sessions);
     const url = await sessions.remote(repo);
     if (!url) {
         throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `The Artifacts repository ${location.namespace}/${repo} of session ${record.sessionId} no longer exists ` +
@@ -32540,6 +32536,18 @@ async function pushArtifactsSession(options) {
         pointer: { sessionId: record.sessionId, namespace: location.namespace, repo, artifactsHead: headSha },
     });
     return pointer.sha;
+}
+/**
+ * The session's own repository name, after checking that the record names it in the configured
+ * namespace. Throws `INVALID_ARGUMENT` otherwise (another namespace input, or a record the agent edited).
+ */
+function checkArtifactsLocation(record, location, sessions) {
+    const repo = (0,names/* sessionRepoName */.Uj)(record.sessionId);
+    if (location.namespace !== sessions.namespace || location.repo !== repo) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} was started in Artifacts ${location.namespace}/${location.repo}, but this step ` +
+            `is configured for ${sessions.namespace}/${repo}; give it the artifacts-namespace input of the step that started the session.`);
+    }
+    return repo;
 }
 
 ;// CONCATENATED MODULE: ./src/action/finish.ts
@@ -32584,6 +32592,8 @@ async function finishSession(options) {
         throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral.namespace}/${record.ephemeral.repo}); ` +
             'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.');
     }
+    if (record.ephemeral)
+        checkArtifactsLocation(record, record.ephemeral, options.artifacts);
     const root = (0,workspace/* lineageRoot */.u3)(record);
     const warnings = [];
     const branchRef = `refs/heads/${record.branch}`;

@@ -33,14 +33,7 @@ export interface PushArtifactsSessionOptions {
  */
 export async function pushArtifactsSession(options: PushArtifactsSessionOptions): Promise<string> {
   const { ws, sessions, record, location, headSha } = options
-  const repo = sessionRepoName(record.sessionId)
-  if (location.namespace !== sessions.namespace || location.repo !== repo) {
-    throw new GittrixError(
-      'INVALID_ARGUMENT',
-      `Session ${record.sessionId} was started in Artifacts ${location.namespace}/${location.repo}, but this step ` +
-        `is configured for ${sessions.namespace}/${repo}; give it the artifacts-namespace input of the step that started the session.`,
-    )
-  }
+  const repo = checkArtifactsLocation(record, location, sessions)
   const url = await sessions.remote(repo)
   if (!url) {
     throw new GittrixError(
@@ -71,4 +64,24 @@ export async function pushArtifactsSession(options: PushArtifactsSessionOptions)
     pointer: { sessionId: record.sessionId, namespace: location.namespace, repo, artifactsHead: headSha },
   })
   return pointer.sha
+}
+
+/**
+ * The session's own repository name, after checking that the record names it in the configured
+ * namespace. Throws `INVALID_ARGUMENT` otherwise (another namespace input, or a record the agent edited).
+ */
+export function checkArtifactsLocation(
+  record: SessionRecord,
+  location: ArtifactsRecord,
+  sessions: ArtifactsSessions,
+): string {
+  const repo = sessionRepoName(record.sessionId)
+  if (location.namespace !== sessions.namespace || location.repo !== repo) {
+    throw new GittrixError(
+      'INVALID_ARGUMENT',
+      `Session ${record.sessionId} was started in Artifacts ${location.namespace}/${location.repo}, but this step ` +
+        `is configured for ${sessions.namespace}/${repo}; give it the artifacts-namespace input of the step that started the session.`,
+    )
+  }
+  return repo
 }

@@ -21,7 +21,7 @@ import { GittrixError } from '../core/errors.ts'
 import type { SessionDiff } from '../core/types.ts'
 import { gitDiffArgs, parseGitDiffOutput } from '../git/diff-output.ts'
 import type { ArtifactsSessions } from './artifacts.ts'
-import { pushArtifactsSession } from './finish-artifacts.ts'
+import { checkArtifactsLocation, pushArtifactsSession } from './finish-artifacts.ts'
 import type { SessionRemote } from './remote.ts'
 import {
   lineageRoot,
@@ -93,6 +93,7 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
         'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.',
     )
   }
+  if (record.ephemeral) checkArtifactsLocation(record, record.ephemeral, options.artifacts!)
   const root = lineageRoot(record)
   const warnings: string[] = []
   const branchRef = `refs/heads/${record.branch}`

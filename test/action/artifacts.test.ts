@@ -375,6 +375,61 @@ describe('ephemeral: artifacts, modes start and finish', () => {
   })
 })
 
+describe('ephemeral: artifacts, a tampered session record', () => {
+  it('finish pushes only to the session’s own repository and branch, whatever the agent wrote into the record', async () => {
+    const ws = await checkout()
+    const start = await runBundle({
+      inputs: { ...artifactsInputs(), mode: 'start', task: 'Tamper' },
+      env: runnerEnv(ws),
+    })
+    expect(start.errors, start.stdout).toEqual([])
+    const id = start.outputs['session-id']!
+    const recordFile = join(ws, '.git', 'gittrix', 'session.json')
+    const original = readFileSync(recordFile, 'utf8')
+    const record = JSON.parse(original) as { ephemeral: { repo: string }; branch: string }
+    const before = new Map(
+      standIn.repoNames().map((name) => [name, ref(standIn.gitDir(name), 'refs/heads/main')]),
+    )
+    writeFileSync(join(ws, 'work.txt'), 'work\n')
+
+    // Another session's repository …
+    writeFileSync(
+      recordFile,
+      JSON.stringify({ ...record, ephemeral: { ...record.ephemeral, repo: 'gittrix-sess_otherotherot' } }),
+    )
+    const other = await runBundle({
+      inputs: { ...artifactsInputs(), mode: 'finish' },
+      env: { ...runnerEnv(ws), ...start.exported },
+    })
+    expect(other.code).toBe(1)
+    expect(other.errors).toEqual([expect.stringContaining('was started in Artifacts')])
+    // … or the durable branch as the session branch: refused before anything is pushed.
+    writeFileSync(recordFile, JSON.stringify({ ...record, branch: 'main' }))
+    const durable = await runBundle({
+      inputs: { ...artifactsInputs(), mode: 'finish' },
+      env: { ...runnerEnv(ws), ...start.exported },
+    })
+    expect(durable.code).toBe(1)
+    expect(durable.errors).toEqual([expect.stringContaining('is not a Gittrix session record')])
+    for (const [name, head] of before) expect(ref(standIn.gitDir(name), 'refs/heads/main')).toBe(head)
+    // Nothing was snapshotted either: the work is still uncommitted.
+    expect(git(ws, 'status', '--porcelain')).toBe('?? work.txt')
+    expect(parseStartCommit(message(host.gitDir, ref(host.gitDir, `refs/heads/gittrix/${id}`)!)).ok).toBe(
+      true,
+    )
+    expect(ref(host.gitDir, 'refs/heads/main')).toBe(start.outputs['baseline-sha'])
+
+    // Restored, the same finish goes through.
+    writeFileSync(recordFile, original)
+    const finish = await runBundle({
+      inputs: { ...artifactsInputs(), mode: 'finish' },
+      env: { ...runnerEnv(ws), ...start.exported },
+    })
+    expect(finish.errors, finish.stdout).toEqual([])
+    expect(artifacts(`gittrix-${id}`, 'show', 'main:work.txt')).toBe('work')
+  })
+})
+
 describe('ephemeral: artifacts, bad inputs', () => {
   const cases: Array<[string, Record<string, string>, string[]]> = [
     [
