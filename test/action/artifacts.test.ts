@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { baselineMessage } from '../../src/adapters/artifacts/baseline.ts'
 import {
+  encodeExtendCommit,
   encodeStartCommit,
   inlineCode,
   parsePointerCommit,
@@ -375,6 +376,46 @@ describe('ephemeral: artifacts, modes start and finish', () => {
   })
 })
 
+describe('ephemeral: artifacts, a session branch the App wrote to', () => {
+  it('the pointer goes on top of a commit the workspace never saw (an extend commit), with its tree', async () => {
+    const ws = await checkout()
+    const start = await runBundle({
+      inputs: { ...artifactsInputs(), mode: 'start', task: 'Extended' },
+      env: runnerEnv(ws),
+    })
+    expect(start.errors, start.stdout).toEqual([])
+    const id = start.outputs['session-id']!
+    const branch = `gittrix/${id}`
+    const startSha = ref(host.gitDir, `refs/heads/${branch}`)!
+    const extend = execFileSync(
+      'git',
+      ['--git-dir', host.gitDir, 'commit-tree', `${startSha}^{tree}`, '-p', startSha, '-F', '-'],
+      {
+        input: encodeExtendCommit({
+          sessionId: id,
+          eviction: { ttlIdleMs: 86_400_000, ttlAbsoluteMs: null, untilPromote: true, manual: false },
+          note: 'Extended by @maintainer for 24h.',
+        }),
+        encoding: 'utf8',
+        env: { ...process.env, ...GIT_ENV },
+      },
+    ).trim()
+    github('update-ref', `refs/heads/${branch}`, extend, startSha)
+    writeFileSync(join(ws, 'more.txt'), 'more\n')
+    const finish = await runBundle({
+      inputs: { ...artifactsInputs(), mode: 'finish' },
+      env: { ...runnerEnv(ws), ...start.exported },
+    })
+    expect(finish.errors, finish.stdout).toEqual([])
+    const pointer = ref(host.gitDir, `refs/heads/${branch}`)!
+    expect(github('rev-parse', `${pointer}^`)).toBe(extend)
+    expect(github('rev-parse', `${pointer}^{tree}`)).toBe(github('rev-parse', `${extend}^{tree}`))
+    const parsed = parsePointerCommit(message(host.gitDir, pointer), { branch })
+    expect(parsed.ok && parsed.value.artifactsHead).toBe(finish.outputs['head-sha'])
+    expectNoSecrets(finish)
+  })
+})
+
 describe('ephemeral: artifacts, a tampered session record', () => {
   it('finish pushes only to the session’s own repository and branch, whatever the agent wrote into the record', async () => {
     const ws = await checkout()
@@ -542,5 +583,20 @@ describe('ephemeral: artifacts, mode sweep', () => {
       `Artifacts repository artifacts://${NAMESPACE}/gittrix-sess_sweepgoneaaa was already gone`,
     )
     expectNoSecrets(run)
+  })
+
+  it('without the artifacts inputs, deletes the branch and says the repository was kept', async () => {
+    expiredArtifactsSession('sess_sweepkeptaaa')
+    standIn.seedRepo('gittrix-sess_sweepkeptaaa')
+    const run = await runBundle({
+      inputs: { mode: 'sweep', token: TOKEN },
+      env: runnerEnv(tmpdir(), { GITHUB_EVENT_NAME: 'schedule' }),
+    })
+    expect(run.errors, run.stdout).toEqual([])
+    expect(ref(host.gitDir, 'refs/heads/gittrix/sess_sweepkeptaaa')).toBeNull()
+    expect(standIn.hasRepo('gittrix-sess_sweepkeptaaa')).toBe(true)
+    expect(run.stdout).toContain(
+      `Artifacts repository artifacts://${NAMESPACE}/gittrix-sess_sweepkeptaaa kept (no artifacts inputs given)`,
+    )
   })
 })
