@@ -33115,10 +33115,11 @@ async function checkoutSessionBranch(ws, branch, sha) {
 /**
  * The Artifacts half of a start: create the session repository, push ONE orphan commit carrying the
  * baseline's tree to its `main`, then publish the GitHub start commit (`publish`), so the App never
- * sees a session whose repository is not ready. The workspace's local session branch is moved to the
- * orphan commit (same tree: the work tree stays as checked out) and pushes, without a credential, to
- * `main` of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses
- * every other target. A failure after the repository was created deletes it again.
+ * sees a session whose repository is not ready; a failure in between deletes the repository again and
+ * leaves the workspace as it was. Then the workspace's local session branch is moved to the orphan
+ * commit (same tree: the work tree stays as checked out) and pushes, without a credential, to `main`
+ * of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses every
+ * other target.
  */
 async function startArtifactsWorkspace(ws, artifacts, session) {
     const { sessions } = artifacts;
@@ -33127,29 +33128,30 @@ async function startArtifactsWorkspace(ws, artifacts, session) {
     const url = await sessions.create(repo, `Gittrix session ${sessionId}`);
     try {
         await sessions.push(repo, url, ws.objectsDir, rootSha);
-        await checkoutSessionBranch(ws, branch, rootSha);
-        const name = action_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
-        const settings = [
-            [`remote.${name}.url`, url],
-            [
-                `remote.${name}.fetch`,
-                `+refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
-            ],
-            // `git push` (no arguments) sends the session branch to the repository's main.
-            [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
-            [`branch.${branch}.remote`, name],
-            [`branch.${branch}.merge`, `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
-        ];
-        for (const [key, value] of settings)
-            await ws.repo.run(['config', '--replace-all', key, value]);
-        await ws.repo.run(['update-ref', `refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
-        await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
         await session.publish();
     }
     catch (error) {
         await sessions.delete(repo).catch(() => false);
         throw error;
     }
+    // Only once both sides hold the session does the workspace move onto it.
+    await checkoutSessionBranch(ws, branch, rootSha);
+    const name = action_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
+    const settings = [
+        [`remote.${name}.url`, url],
+        [
+            `remote.${name}.fetch`,
+            `+refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
+        ],
+        // `git push` (no arguments) sends the session branch to the repository's main.
+        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`branch.${branch}.remote`, name],
+        [`branch.${branch}.merge`, `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+    ];
+    for (const [key, value] of settings)
+        await ws.repo.run(['config', '--replace-all', key, value]);
+    await ws.repo.run(['update-ref', `refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
+    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
     return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha };
 }
 async function checkBaseline(ws, baselineSha, durableBranch, options) {

@@ -173,10 +173,11 @@ async function checkoutSessionBranch(ws: Workspace, branch: string, sha: string)
 /**
  * The Artifacts half of a start: create the session repository, push ONE orphan commit carrying the
  * baseline's tree to its `main`, then publish the GitHub start commit (`publish`), so the App never
- * sees a session whose repository is not ready. The workspace's local session branch is moved to the
- * orphan commit (same tree: the work tree stays as checked out) and pushes, without a credential, to
- * `main` of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses
- * every other target. A failure after the repository was created deletes it again.
+ * sees a session whose repository is not ready; a failure in between deletes the repository again and
+ * leaves the workspace as it was. Then the workspace's local session branch is moved to the orphan
+ * commit (same tree: the work tree stays as checked out) and pushes, without a credential, to `main`
+ * of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses every
+ * other target.
  */
 async function startArtifactsWorkspace(
   ws: Workspace,
@@ -201,27 +202,28 @@ async function startArtifactsWorkspace(
   const url = await sessions.create(repo, `Gittrix session ${sessionId}`)
   try {
     await sessions.push(repo, url, ws.objectsDir, rootSha)
-    await checkoutSessionBranch(ws, branch, rootSha)
-    const name = ARTIFACTS_REMOTE_NAME
-    const settings: Array<[string, string]> = [
-      [`remote.${name}.url`, url],
-      [
-        `remote.${name}.fetch`,
-        `+refs/heads/${ARTIFACTS_SESSION_BRANCH}:refs/remotes/${name}/${ARTIFACTS_SESSION_BRANCH}`,
-      ],
-      // `git push` (no arguments) sends the session branch to the repository's main.
-      [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${ARTIFACTS_SESSION_BRANCH}`],
-      [`branch.${branch}.remote`, name],
-      [`branch.${branch}.merge`, `refs/heads/${ARTIFACTS_SESSION_BRANCH}`],
-    ]
-    for (const [key, value] of settings) await ws.repo.run(['config', '--replace-all', key, value])
-    await ws.repo.run(['update-ref', `refs/remotes/${name}/${ARTIFACTS_SESSION_BRANCH}`, rootSha])
-    await installPushGuard(ws, { ref: `refs/heads/${ARTIFACTS_SESSION_BRANCH}`, url })
     await session.publish()
   } catch (error) {
     await sessions.delete(repo).catch(() => false)
     throw error
   }
+  // Only once both sides hold the session does the workspace move onto it.
+  await checkoutSessionBranch(ws, branch, rootSha)
+  const name = ARTIFACTS_REMOTE_NAME
+  const settings: Array<[string, string]> = [
+    [`remote.${name}.url`, url],
+    [
+      `remote.${name}.fetch`,
+      `+refs/heads/${ARTIFACTS_SESSION_BRANCH}:refs/remotes/${name}/${ARTIFACTS_SESSION_BRANCH}`,
+    ],
+    // `git push` (no arguments) sends the session branch to the repository's main.
+    [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${ARTIFACTS_SESSION_BRANCH}`],
+    [`branch.${branch}.remote`, name],
+    [`branch.${branch}.merge`, `refs/heads/${ARTIFACTS_SESSION_BRANCH}`],
+  ]
+  for (const [key, value] of settings) await ws.repo.run(['config', '--replace-all', key, value])
+  await ws.repo.run(['update-ref', `refs/remotes/${name}/${ARTIFACTS_SESSION_BRANCH}`, rootSha])
+  await installPushGuard(ws, { ref: `refs/heads/${ARTIFACTS_SESSION_BRANCH}`, url })
   return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha }
 }
 

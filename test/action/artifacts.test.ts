@@ -416,6 +416,34 @@ describe('ephemeral: artifacts, a session branch the App wrote to', () => {
   })
 })
 
+describe('ephemeral: artifacts, a start that cannot push', () => {
+  it('deletes the repository it created, publishes no session and leaves the workspace as it was', async () => {
+    const ws = await checkout()
+    const names = new Set(standIn.repoNames())
+    const branches = github('for-each-ref', '--format=%(refname)', 'refs/heads/gittrix/')
+    standIn.refuseGit = true
+    try {
+      const run = await runBundle({
+        inputs: { ...artifactsInputs(), mode: 'start', task: 'Never starts' },
+        env: runnerEnv(ws),
+      })
+      expect(run.code).toBe(1)
+      expect(run.errors).toEqual([expect.stringContaining('refused a freshly minted write token')])
+      expectNoSecrets(run)
+    } finally {
+      standIn.refuseGit = false
+    }
+    expect(new Set(standIn.repoNames())).toEqual(names)
+    expect(github('for-each-ref', '--format=%(refname)', 'refs/heads/gittrix/')).toBe(branches)
+    expect(git(ws, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main')
+    expect(
+      git(ws, 'config', '--get-regexp', '^remote\\.')
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+    ).not.toContain('remote.artifacts.url')
+  })
+})
+
 describe('ephemeral: artifacts, a tampered session record', () => {
   it('finish pushes only to the session’s own repository and branch, whatever the agent wrote into the record', async () => {
     const ws = await checkout()
