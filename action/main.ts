@@ -11,9 +11,11 @@
  */
 import * as core from '@actions/core'
 import { agentEnvironment, type AgentExit, runAgentCommand } from '../src/action/agent.ts'
+import { ArtifactsSessions } from '../src/action/artifacts.ts'
 import { finishSession, type FinishedSession, workspaceSession } from '../src/action/finish.ts'
 import { SessionRemote } from '../src/action/remote.ts'
 import { startSession } from '../src/action/start.ts'
+import { lineageRoot } from '../src/action/workspace.ts'
 import {
   EMPTY_SESSION_NOTE,
   renderFinishSummary,
@@ -34,6 +36,9 @@ const STATE = {
 } as const
 
 async function main(): Promise<void> {
+  // Masked before anything else can print it, even when other inputs turn out to be invalid.
+  const artifactsToken = core.getInput('artifacts-api-token')
+  if (artifactsToken) core.setSecret(artifactsToken)
   const isPost = core.getState(STATE.phase) === 'main'
   if (!isPost) core.saveState(STATE.phase, 'main')
   let settings: Settings
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
   core.setSecret(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'))
   // Nothing started from here on (git, the agent) needs to see the token in its environment.
   delete process.env.INPUT_TOKEN
+  delete process.env['INPUT_ARTIFACTS-API-TOKEN']
   try {
     if (isPost) await post(settings)
     else await runMode(settings)
@@ -63,6 +69,17 @@ function remoteOf(settings: Settings): SessionRemote {
     repository: settings.repository,
     token: settings.token,
   })
+}
+
+/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
+let artifactsSessions: ArtifactsSessions | null | undefined
+function artifactsOf(settings: Settings): ArtifactsSessions | null {
+  if (artifactsSessions === undefined) {
+    artifactsSessions = settings.artifacts
+      ? new ArtifactsSessions({ ...settings.artifacts, log: (line) => core.debug(line) })
+      : null
+  }
+  return artifactsSessions
 }
 
 async function runMode(settings: Settings): Promise<void> {
@@ -108,13 +125,21 @@ async function start(settings: Settings): Promise<Started> {
     eviction: settings.eviction,
     remote: remoteOf(settings),
     trigger: settings.trigger,
+    artifacts:
+      settings.ephemeral === 'artifacts'
+        ? { sessions: artifactsOf(settings)!, repository: settings.repository }
+        : null,
   })
   core.saveState(STATE.sessionId, record.sessionId)
   core.saveState(STATE.workspace, workspace.root)
   core.info(
     `Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}.`,
   )
-  setOutputs(sessionOutputs(record, record.startSha, { files: [] }))
+  if (record.ephemeral)
+    core.info(
+      `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`,
+    )
+  setOutputs(sessionOutputs(record, lineageRoot(record), { files: [] }))
   core.exportVariable('GITTRIX_SESSION_ID', record.sessionId)
   core.exportVariable('GITTRIX_BASELINE_SHA', record.baselineSha)
   core.exportVariable('GITTRIX_WORKSPACE', workspace.root)
@@ -155,11 +180,17 @@ async function finish(
     workspace: settings.workspace,
     remote: remoteOf(settings),
     sessionId,
+    artifacts: artifactsOf(settings),
   })
   for (const warning of finished.warnings) core.warning(warning)
   const outputs = sessionOutputs(finished.record, finished.headSha, finished.diff)
   if (finished.diff.files.length === 0) core.info(EMPTY_SESSION_NOTE)
-  core.info(`Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`)
+  const { ephemeral } = finished.record
+  core.info(
+    ephemeral
+      ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
+      : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`,
+  )
   setOutputs(outputs)
   await core.summary
     .addRaw(
@@ -189,6 +220,7 @@ async function sweep(settings: Settings): Promise<void> {
     owner: settings.owner,
     repo: settings.repo,
     defaults: settings.eviction ?? DEFAULT_EVICTION,
+    artifacts: artifactsOf(settings),
   })
   for (const entry of entries) core.info(`${entry.branch}: ${entry.outcome} (${entry.reason})`)
   const deleted = entries.filter((e) => e.outcome === 'deleted').length

@@ -26,6 +26,10 @@ export const INPUT_NAMES = [
   'run',
   'durable-branch',
   'ephemeral',
+  'artifacts-account-id',
+  'artifacts-namespace',
+  'artifacts-api-token',
+  'artifacts-api-url',
   'link',
   'ttl-idle',
   'ttl-absolute',
@@ -59,8 +63,13 @@ export interface Settings {
   run: string | null
   /** The durable branch; `null` = the repository's default branch. */
   durableBranch: string | null
-  /** Where the session lives. Only `branch` exists for now. */
-  ephemeral: 'branch'
+  /** Where the session lives: the session branch, or a Cloudflare Artifacts repository. */
+  ephemeral: 'branch' | 'artifacts'
+  /**
+   * The `artifacts-*` inputs; set with `ephemeral: artifacts` and whenever they are given (mode `sweep`
+   * then deletes expired sessions' repositories), else `null`.
+   */
+  artifacts: ArtifactsSettings | null
   /** The issue or pull request the session belongs to (input, else from the event), or `null`. */
   link: number | null
   /** Eviction overrides from `ttl-idle`, `ttl-absolute`, `keep-after-promote`; `null` when none was given. */
@@ -81,6 +90,52 @@ export interface Settings {
   trigger: { ref?: string; sha?: string }
   /** `repository.default_branch` from the event payload, when present. */
   defaultBranch: string | null
+}
+
+/** The `artifacts-*` inputs, validated. */
+export interface ArtifactsSettings {
+  /** Cloudflare account id. */
+  accountId: string
+  /** Artifacts namespace of the session repositories. */
+  namespace: string
+  /** Cloudflare API token (Artifacts Edit). Never logged. */
+  apiToken: string
+  /** REST API root, default {@link DEFAULT_ARTIFACTS_API_URL}. */
+  apiUrl: string
+}
+
+/** Default of `artifacts-api-url`: Cloudflare's public API root. */
+export const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4'
+
+/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/
+/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+/** The inputs an Artifacts session cannot do without. */
+const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'] as const
+const ARTIFACTS_HINTS: Record<(typeof ARTIFACTS_REQUIRED)[number], string> = {
+  'artifacts-account-id':
+    'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
+  'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
+  'artifacts-api-token':
+    'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
+}
+
+/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
+function apiUrlProblem(value: string): string | null {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent."
+  }
+  if (url.username || url.password)
+    return 'must not carry credentials; the API token goes in artifacts-api-token.'
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.'
+  if (url.search || url.hash) return 'must not have a query or fragment.'
+  return null
 }
 
 const optional = (value: string) => (value.trim() === '' ? undefined : value.trim())
@@ -133,14 +188,40 @@ const rawSchema = z
       .string()
       .optional()
       .superRefine((kind, ctx) => {
-        if (kind === undefined || kind === 'branch') return
+        if (kind === undefined || kind === 'branch' || kind === 'artifacts') return
         ctx.addIssue({
           code: 'custom',
-          message:
-            kind === 'artifacts'
-              ? '"artifacts" (Cloudflare Artifacts workspaces) is not available yet; use "branch" (the default).'
-              : `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default).`,
+          message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
         })
+      }),
+    'artifacts-account-id': z
+      .string()
+      .optional()
+      .superRefine((id, ctx) => {
+        if (id !== undefined && !ACCOUNT_ID.test(id))
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
+          })
+      }),
+    'artifacts-namespace': z
+      .string()
+      .optional()
+      .superRefine((name, ctx) => {
+        if (name !== undefined && !NAMESPACE.test(name))
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
+          })
+      }),
+    'artifacts-api-token': z.string().optional(),
+    'artifacts-api-url': z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        const problem = value === undefined ? null : apiUrlProblem(value)
+        if (problem) ctx.addIssue({ code: 'custom', message: problem })
       }),
     link: z
       .string()
@@ -186,6 +267,20 @@ const rawSchema = z
       } else {
         const task = normalizeTaskResult(raw.task)
         if (!task.ok) ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` })
+      }
+    }
+    const wantsArtifacts =
+      raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined)
+    if (wantsArtifacts) {
+      const why =
+        raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given'
+      for (const name of ARTIFACTS_REQUIRED) {
+        if (raw[name] === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
+          })
       }
     }
     if (raw.mode === 'run' && raw.run === undefined) {
@@ -248,7 +343,16 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
         : null,
     run: p.run ?? null,
     durableBranch: p['durable-branch'] ?? null,
-    ephemeral: 'branch',
+    ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
+    artifacts:
+      p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
+        ? {
+            accountId: p['artifacts-account-id'],
+            namespace: p['artifacts-namespace'],
+            apiToken: p['artifacts-api-token'],
+            apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
+          }
+        : null,
     link: p.link ?? facts.link,
     eviction: Object.keys(overrides).length ? { ...DEFAULT_EVICTION, ...overrides } : null,
     token: p.token,

@@ -11,6 +11,8 @@ __webpack_require__.d(__webpack_exports__, {
   sweepSessions: () => (/* binding */ sweepSessions)
 });
 
+// EXTERNAL MODULE: ./src/git/redact.ts
+var redact = __webpack_require__(8579);
 // EXTERNAL MODULE: ./src/core/eviction.ts
 var eviction = __webpack_require__(6446);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -104,6 +106,7 @@ var start_commit = __webpack_require__(1405);
 
 
 
+
 /** Sweeps the repository's session branches (see the module comment). */
 async function sweepSessions(options) {
     const now = options.now ?? Date.now();
@@ -132,9 +135,13 @@ async function sweepSessions(options) {
             continue;
         }
         const deleted = await options.remote.deleteBranch(branch, headSha);
-        entries.push(deleted
-            ? { ...base, outcome: 'deleted', reason: why }
-            : { ...base, outcome: 'expired', reason: `${why}, but the branch moved meanwhile; kept` });
+        if (!deleted) {
+            entries.push({ ...base, outcome: 'expired', reason: `${why}, but the branch moved meanwhile; kept` });
+            continue;
+        }
+        const location = found.start.ephemeral;
+        const repoNote = location.kind === 'artifacts' ? `; ${await deleteSessionRepo(options.artifacts ?? null, location)}` : '';
+        entries.push({ ...base, outcome: 'deleted', reason: `${why}${repoNote}` });
     }
     return entries;
 }
@@ -172,6 +179,21 @@ async function findStart(options, branch, headSha) {
             break;
     }
     return { ok: false, reason: 'no Gittrix start commit found on the branch' };
+}
+/** Deletes an expired session's Artifacts repository when configured for its namespace; says what happened. */
+async function deleteSessionRepo(artifacts, location) {
+    const name = `artifacts://${location.namespace}/${location.repo}`;
+    if (!artifacts)
+        return `Artifacts repository ${name} kept (no artifacts inputs given)`;
+    if (artifacts.namespace !== location.namespace)
+        return `Artifacts repository ${name} kept (artifacts-namespace is ${artifacts.namespace})`;
+    try {
+        const existed = await artifacts.delete(location.repo);
+        return existed ? `Artifacts repository ${name} deleted` : `Artifacts repository ${name} was already gone`;
+    }
+    catch (error) {
+        return `Artifacts repository ${name} not deleted: ${(0,redact/* redact */.E)(error.message)}`;
+    }
 }
 
 

@@ -30615,13 +30615,15 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
 /* harmony import */ var _src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6967);
-/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(990);
-/* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8562);
-/* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1774);
-/* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(19);
-/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6446);
-/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8675);
+/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3371);
+/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(816);
+/* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8562);
+/* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2293);
+/* harmony import */ var _src_action_workspace_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4743);
+/* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(19);
+/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6446);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8579);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8675);
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
@@ -30642,6 +30644,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
+
+
 /** Step state keys (GITHUB_STATE), read back by the post step. */
 const STATE = {
     phase: 'gittrix-phase',
@@ -30649,23 +30653,28 @@ const STATE = {
     workspace: 'gittrix-workspace',
 };
 async function main() {
+    // Masked before anything else can print it, even when other inputs turn out to be invalid.
+    const artifactsToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('artifacts-api-token');
+    if (artifactsToken)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(artifactsToken);
     const isPost = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.phase) === 'main';
     if (!isPost)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
     let settings;
     try {
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_8__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_10__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
     }
     catch (error) {
         // The post step stays quiet: main already reported the inputs.
         if (!isPost)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_8__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_7__/* .redact */ .E)(String(error.message)));
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_10__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_9__/* .redact */ .E)(String(error.message)));
         return;
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
     // Nothing started from here on (git, the agent) needs to see the token in its environment.
     delete process.env.INPUT_TOKEN;
+    delete process.env['INPUT_ARTIFACTS-API-TOKEN'];
     try {
         if (isPost)
             await post(settings);
@@ -30673,15 +30682,25 @@ async function main() {
             await runMode(settings);
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_7__/* .redact */ .E)(error.message));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_9__/* .redact */ .E)(error.message));
     }
 }
 function remoteOf(settings) {
-    return new _src_action_remote_js__WEBPACK_IMPORTED_MODULE_3__/* .SessionRemote */ .xu({
+    return new _src_action_remote_js__WEBPACK_IMPORTED_MODULE_4__/* .SessionRemote */ .xu({
         serverUrl: settings.serverUrl,
         repository: settings.repository,
         token: settings.token,
     });
+}
+/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
+let artifactsSessions;
+function artifactsOf(settings) {
+    if (artifactsSessions === undefined) {
+        artifactsSessions = settings.artifacts
+            ? new _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({ ...settings.artifacts, log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line) })
+            : null;
+    }
+    return artifactsSessions;
 }
 async function runMode(settings) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Gittrix ${settings.mode}: ${settings.repository}`);
@@ -30708,7 +30727,7 @@ async function runMode(settings) {
     }
 }
 async function start(settings) {
-    const { workspace, record } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_4__/* .startSession */ .J)({
+    const { workspace, record } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_5__/* .startSession */ .J)({
         workspace: settings.workspace,
         task: settings.task,
         durableBranch: settings.durableBranch ?? settings.defaultBranch,
@@ -30716,17 +30735,22 @@ async function start(settings) {
         eviction: settings.eviction,
         remote: remoteOf(settings),
         trigger: settings.trigger,
+        artifacts: settings.ephemeral === 'artifacts'
+            ? { sessions: artifactsOf(settings), repository: settings.repository }
+            : null,
     });
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}.`);
-    setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, record.startSha, { files: [] }));
+    if (record.ephemeral)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
+    setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .sessionOutputs */ .Rr)(record, (0,_src_action_workspace_js__WEBPACK_IMPORTED_MODULE_6__/* .lineageRoot */ .u3)(record), { files: [] }));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
     if (settings.mode === 'start')
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .renderStartSummary */ .dy)(record), true).write();
     return {
         sessionId: record.sessionId,
         branch: record.branch,
@@ -30752,20 +30776,24 @@ async function runAgent(settings, started) {
     }
 }
 async function finish(settings, sessionId, agent, byPostStep) {
-    const finished = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_2__/* .finishSession */ .gI)({
+    const finished = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_3__/* .finishSession */ .gI)({
         workspace: settings.workspace,
         remote: remoteOf(settings),
         sessionId,
+        artifacts: artifactsOf(settings),
     });
     for (const warning of finished.warnings)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
+    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
     if (finished.diff.files.length === 0)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .EMPTY_SESSION_NOTE */ ._B);
+    const { ephemeral } = finished.record;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral
+        ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
+        : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
     setOutputs(outputs);
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .renderFinishSummary */ .E2)({
         record: finished.record,
         headSha: finished.headSha,
         diff: finished.diff,
@@ -30787,20 +30815,21 @@ async function sweep(settings) {
         octokit,
         owner: settings.owner,
         repo: settings.repo,
-        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_6__/* .DEFAULT_EVICTION */ .eL,
+        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_8__/* .DEFAULT_EVICTION */ .eL,
+        artifacts: artifactsOf(settings),
     });
     for (const entry of entries)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
     const deleted = entries.filter((e) => e.outcome === 'deleted').length;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .renderSweepSummary */ .Xf)(entries), true).write();
 }
 async function post(settings) {
     const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
     const root = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.workspace);
     if (!sessionId || !root)
         return;
-    const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_2__/* .workspaceSession */ .e$)(root);
+    const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_3__/* .workspaceSession */ .e$)(root);
     if (!record || record.sessionId !== sessionId || record.finished)
         return;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
@@ -30827,7 +30856,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   sb: () => (/* binding */ readSettings)
 });
 
-// UNUSED EXPORTS: INPUT_NAMES, MODES
+// UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
 
 // EXTERNAL MODULE: ./node_modules/ms/index.js
 var ms = __nccwpck_require__(744);
@@ -30904,6 +30933,10 @@ const INPUT_NAMES = [
     'run',
     'durable-branch',
     'ephemeral',
+    'artifacts-account-id',
+    'artifacts-namespace',
+    'artifacts-api-token',
+    'artifacts-api-url',
     'link',
     'ttl-idle',
     'ttl-absolute',
@@ -30920,6 +30953,37 @@ class InputError extends Error {
         this.name = 'InputError';
         this.inputs = problems.map((p) => p.input);
     }
+}
+/** Default of `artifacts-api-url`: Cloudflare's public API root. */
+const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4';
+/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** The inputs an Artifacts session cannot do without. */
+const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'];
+const ARTIFACTS_HINTS = {
+    'artifacts-account-id': 'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
+    'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
+    'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
+};
+/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
+function apiUrlProblem(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
+    }
+    if (url.username || url.password)
+        return 'must not carry credentials; the API token goes in artifacts-api-token.';
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
+    if (url.search || url.hash)
+        return 'must not have a query or fragment.';
+    return null;
 }
 const optional = (value) => (value.trim() === '' ? undefined : value.trim());
 function duration(input) {
@@ -30964,14 +31028,38 @@ const rawSchema = schemas/* object */.Ikc({
     ephemeral: schemas/* string */.YjP()
         .optional()
         .superRefine((kind, ctx) => {
-        if (kind === undefined || kind === 'branch')
+        if (kind === undefined || kind === 'branch' || kind === 'artifacts')
             return;
         ctx.addIssue({
             code: 'custom',
-            message: kind === 'artifacts'
-                ? '"artifacts" (Cloudflare Artifacts workspaces) is not available yet; use "branch" (the default).'
-                : `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default).`,
+            message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
         });
+    }),
+    'artifacts-account-id': schemas/* string */.YjP()
+        .optional()
+        .superRefine((id, ctx) => {
+        if (id !== undefined && !ACCOUNT_ID.test(id))
+            ctx.addIssue({
+                code: 'custom',
+                message: 'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
+            });
+    }),
+    'artifacts-namespace': schemas/* string */.YjP()
+        .optional()
+        .superRefine((name, ctx) => {
+        if (name !== undefined && !NAMESPACE.test(name))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
+            });
+    }),
+    'artifacts-api-token': schemas/* string */.YjP().optional(),
+    'artifacts-api-url': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        const problem = value === undefined ? null : apiUrlProblem(value);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: problem });
     }),
     link: schemas/* string */.YjP()
         .optional()
@@ -31018,6 +31106,18 @@ const rawSchema = schemas/* object */.Ikc({
             const task = (0,github_task/* normalizeTaskResult */.gl)(raw.task);
             if (!task.ok)
                 ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
+        }
+    }
+    const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
+    if (wantsArtifacts) {
+        const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
+        for (const name of ARTIFACTS_REQUIRED) {
+            if (raw[name] === undefined)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: [name],
+                    message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
+                });
         }
     }
     if (raw.mode === 'run' && raw.run === undefined) {
@@ -31076,7 +31176,15 @@ function readSettings(getInput, env) {
             : null,
         run: p.run ?? null,
         durableBranch: p['durable-branch'] ?? null,
-        ephemeral: 'branch',
+        ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
+        artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
+            ? {
+                accountId: p['artifacts-account-id'],
+                namespace: p['artifacts-namespace'],
+                apiToken: p['artifacts-api-token'],
+                apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
+            }
+            : null,
         link: p.link ?? facts.link,
         eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
         token: p.token,
@@ -31166,7 +31274,927 @@ function runAgentCommand(command, options) {
 
 /***/ }),
 
-/***/ 990:
+/***/ 3371:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  PQ: () => (/* binding */ ARTIFACTS_REMOTE_NAME),
+  ot: () => (/* binding */ ARTIFACTS_SESSION_BRANCH),
+  Fe: () => (/* binding */ ArtifactsSessions)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/git/redact.ts
+var redact = __nccwpck_require__(8579);
+;// CONCATENATED MODULE: ./src/adapters/artifacts/errors.ts
+/**
+ * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
+ *
+ * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes, storage-apis.md §A.6) and
+ * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`, §A.3).
+ */
+
+
+/** The documented Artifacts error codes (§A.6). */
+const ARTIFACTS_ERROR_CODES = {
+    INVALID_INPUT: 10100,
+    INVALID_REPO_NAME: 10101,
+    INVALID_TTL: 10103,
+    INVALID_URL: 10104,
+    REMOTE_AUTH_REQUIRED: 10106,
+    NOT_FOUND: 10200,
+    ALREADY_EXISTS: 10201,
+    IMPORT_IN_PROGRESS: 10302,
+    FORK_IN_PROGRESS: 10303,
+    INTERNAL_ERROR: 10400,
+    UPSTREAM_UNAVAILABLE: 10401,
+    MEMORY_LIMIT: 10402,
+};
+/**
+ * A failed Artifacts REST call. `code` is the Gittrix code (`AUTH_FAILED` for 401/403,
+ * `ADAPTER_UNAVAILABLE` for 5xx, 429 past the deadline and network failures, `REF_NOT_FOUND` for 404,
+ * `INVALID_ARGUMENT` for validation and conflicts); `cloudflareCode` keeps Cloudflare's numeric code.
+ */
+class ArtifactsApiError extends errors/* GittrixError */.UG {
+    /** HTTP status, or `null` when no answer arrived (network failure, timeout). */
+    status;
+    /** The first Cloudflare error code of the envelope (e.g. 10200), when there was one. */
+    cloudflareCode;
+    /** Every entry of the envelope's `errors`. */
+    cloudflareErrors;
+    method;
+    /** Route path relative to the namespace (never a token: tokens travel in headers only). */
+    path;
+    constructor(code, init, options) {
+        const errors = init.errors ?? [];
+        const first = errors[0];
+        const cf = first ? ` [Cloudflare ${first.code}: ${first.message}]` : '';
+        const status = init.status === null ? 'no answer' : `HTTP ${init.status}`;
+        super(code, (0,redact/* redact */.E)(`Cloudflare Artifacts ${init.method} ${init.path} failed (${status})${cf}: ${init.detail}`), options);
+        this.status = init.status;
+        this.cloudflareCode = first?.code;
+        this.cloudflareErrors = errors.map((e) => ({ ...e, message: (0,redact/* redact */.E)(e.message) }));
+        this.method = init.method;
+        this.path = init.path;
+    }
+    toJSON() {
+        return {
+            ...super.toJSON(),
+            status: this.status,
+            ...(this.cloudflareCode !== undefined ? { cloudflareCode: this.cloudflareCode } : {}),
+        };
+    }
+}
+/** The Gittrix code and advice for a final (non-retried) HTTP status. */
+function classifyStatus(status, cloudflareCode) {
+    if (status === 401 || status === 403)
+        return {
+            code: 'AUTH_FAILED',
+            detail: 'the Cloudflare API token was refused. It needs "Artifacts > Read" for read routes and "Artifacts > Edit" for create, import, delete and token routes.',
+        };
+    if (status === 404 || cloudflareCode === ARTIFACTS_ERROR_CODES.NOT_FOUND)
+        return {
+            code: 'REF_NOT_FOUND',
+            detail: 'the repository, ref, object or path does not exist in this namespace.',
+        };
+    if (status === 429)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'rate limited past the deadline; retry later.' };
+    if (status >= 500)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'Cloudflare Artifacts is unavailable; retry later.' };
+    if (cloudflareCode === ARTIFACTS_ERROR_CODES.ALREADY_EXISTS)
+        return {
+            code: 'INVALID_ARGUMENT',
+            detail: 'a repository with that name already exists in the namespace.',
+        };
+    if (status === 409)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'the repository did not become ready before the deadline.' };
+    return {
+        code: 'INVALID_ARGUMENT',
+        detail: 'the request was refused as invalid; check the names and parameters.',
+    };
+}
+/**
+ * True for the documented retriable conflicts: `409` while a repository is still importing or forking
+ * (import guide: "If follow-up REST calls return 409 Conflict, retry after a short delay"; codes
+ * 10302/10303; a later `CREATE_IN_PROGRESS` is recognised by its message).
+ */
+function isInProgressConflict(status, errors) {
+    if (status !== 409)
+        return false;
+    if (errors.length === 0)
+        return true;
+    return errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.IMPORT_IN_PROGRESS ||
+        e.code === ARTIFACTS_ERROR_CODES.FORK_IN_PROGRESS ||
+        /in[ _]progress|still (importing|forking|creating)|not ready/i.test(e.message));
+}
+
+// EXTERNAL MODULE: ./src/adapters/artifacts/names.ts
+var names = __nccwpck_require__(9436);
+;// CONCATENATED MODULE: ./src/adapters/artifacts/normalize.ts
+/**
+ * Tolerant readers for the log, commit and tree results. The REST reference documents those routes
+ * (https://developers.cloudflare.com/artifacts/api/rest-api/, routes 10–12 in storage-apis.md §A.4)
+ * without their fields, so Gittrix accepts the binding's camelCase fields (§A.10) and their snake_case
+ * spellings, and fails clearly on anything else.
+ */
+
+function pick(record, ...keys) {
+    for (const key of keys)
+        if (record[key] !== undefined)
+            return record[key];
+    return undefined;
+}
+function malformed(what, value) {
+    throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Cloudflare Artifacts returned a ${what} Gittrix cannot read: ${JSON.stringify(value)?.slice(0, 200)}`);
+}
+function person(value) {
+    const record = (typeof value === 'object' && value ? value : {});
+    return { name: String(record.name ?? ''), email: String(record.email ?? '') };
+}
+/** One commit record of the log or commit route. */
+function toCommit(value) {
+    if (typeof value !== 'object' || value === null)
+        malformed('commit', value);
+    const record = value;
+    const hash = pick(record, 'hash', 'sha', 'id');
+    const treeHash = pick(record, 'treeHash', 'tree_hash', 'tree');
+    if (typeof hash !== 'string' || typeof treeHash !== 'string')
+        malformed('commit', value);
+    const parents = pick(record, 'parents', 'parent_hashes');
+    return {
+        hash,
+        treeHash,
+        message: String(pick(record, 'message') ?? ''),
+        author: person(record.author),
+        committer: person(record.committer),
+        parents: Array.isArray(parents) ? parents.map(String) : [],
+        authoredAt: Number(pick(record, 'authoredAt', 'authored_at') ?? 0),
+        committedAt: Number(pick(record, 'committedAt', 'committed_at') ?? 0),
+    };
+}
+/** A commit list (an array, or an object carrying `commits`). */
+function toCommitList(value) {
+    const list = Array.isArray(value) ? value : value?.commits;
+    if (!Array.isArray(list))
+        malformed('commit list', value);
+    return list.map(toCommit);
+}
+/** A tree's immediate entries (an array, or an object carrying `entries`). */
+function toTreeEntries(value) {
+    const list = Array.isArray(value)
+        ? value
+        : (value?.entries ?? value?.tree);
+    if (!Array.isArray(list))
+        malformed('tree', value);
+    return list.map((item) => {
+        const record = (item ?? {});
+        const name = record.name ?? record.path;
+        const hash = pick(record, 'hash', 'sha', 'oid');
+        const mode = String(record.mode ?? '');
+        if (typeof name !== 'string' || typeof hash !== 'string' || !mode)
+            malformed('tree entry', item);
+        const type = record.type ??
+            (mode === '40000' || mode === '040000' ? 'tree' : 'blob');
+        return { name, hash, mode: mode === '040000' ? '40000' : mode, type };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/adapters/artifacts/pacing.ts
+/**
+ * Pacing for the Artifacts control plane: a sliding-window limiter for the documented rate and a
+ * bounded exponential backoff for waiting out readiness (202/409) and throttling (429).
+ *
+ * Source of the rate: https://developers.cloudflare.com/artifacts/platform/limits/ — "Control-plane
+ * rate: 2,000 requests / 10 s per namespace" (storage-apis.md §A.9).
+ */
+/** The documented control-plane limit per namespace. */
+const CONTROL_PLANE_RATE = { requests: 2000, windowMs: 10_000 };
+/** Resolves after `ms` milliseconds. */
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+/**
+ * A sliding-window limiter: at most `requests` starts in any `windowMs`. `acquire()` waits (in order)
+ * until a slot is free. One instance per namespace.
+ */
+class SlidingWindowLimiter {
+    starts = [];
+    queue = Promise.resolve();
+    requests;
+    windowMs;
+    now;
+    constructor(limit, now = Date.now) {
+        this.requests = limit.requests;
+        this.windowMs = limit.windowMs;
+        this.now = now;
+    }
+    /** Waits for a slot and records the start. */
+    acquire() {
+        const turn = this.queue.then(async () => {
+            for (;;) {
+                const now = this.now();
+                while (this.starts.length && this.starts[0] <= now - this.windowMs)
+                    this.starts.shift();
+                if (this.starts.length < this.requests) {
+                    this.starts.push(now);
+                    return;
+                }
+                await sleep(this.starts[0] + this.windowMs - now);
+            }
+        });
+        this.queue = turn.catch(() => { });
+        return turn;
+    }
+}
+/** Default backoff: 250 ms doubling to 5 s. */
+const DEFAULT_BACKOFF = { baseMs: 250, maxMs: 5_000 };
+/** The wait before retry number `attempt` (0-based). */
+function backoffDelay(attempt, options) {
+    const raw = Math.min(options.maxMs, options.baseMs * 2 ** attempt);
+    return Math.round(raw * (0.75 + Math.random() * 0.5));
+}
+/**
+ * Seconds (or an HTTP date) from a `Retry-After` header, in ms; `null` when absent or unreadable.
+ * Source: RFC 9110 §10.2.3 (Cloudflare answers 429 with it).
+ */
+function retryAfterMs(header, now = Date.now()) {
+    if (!header)
+        return null;
+    const seconds = Number(header);
+    if (Number.isFinite(seconds))
+        return Math.max(0, seconds * 1000);
+    const date = Date.parse(header);
+    return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+;// CONCATENATED MODULE: ./src/adapters/artifacts/client.ts
+/**
+ * ArtifactsClient: the Cloudflare Artifacts REST control plane (current shape).
+ *
+ * Sources (storage-apis.md §A): https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
+ * v4 envelope, routes 4–18), https://developers.cloudflare.com/artifacts/api/errors/ (codes),
+ * https://developers.cloudflare.com/artifacts/guides/import-repositories/ (409 while importing: "retry
+ * after a short delay"), https://developers.cloudflare.com/artifacts/platform/limits/ (2,000 requests /
+ * 10 s per namespace), https://developers.cloudflare.com/artifacts/guides/authentication/ (Bearer API
+ * token; Read for read routes, Edit for the rest).
+ *
+ * Every request carries `Authorization: Bearer <API token>`; the token is registered with `redact` so
+ * no error or log line can show it. Repository names are validated before any request.
+ */
+
+
+
+
+
+
+/** The public API root (§A.3). */
+const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
+/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17, §A.4; INVALID_TTL §A.6). */
+const TOKEN_TTL_BOUNDS = { min: 60, max: 31_536_000 };
+const IDEMPOTENT = new Set(['GET', 'DELETE', 'HEAD']);
+/** One Artifacts namespace through the REST control plane. */
+class ArtifactsClient {
+    accountId;
+    namespace;
+    baseUrl;
+    apiToken;
+    fetchImpl;
+    readinessTimeoutMs;
+    backoff;
+    maxAttempts;
+    requestTimeoutMs;
+    limiter;
+    logFn;
+    now;
+    constructor(options) {
+        if (!options?.accountId || !/^[A-Za-z0-9_-]+$/.test(options.accountId))
+            throw new errors/* InvalidArgumentError */.Di('ArtifactsClient needs { accountId }: the Cloudflare account id.');
+        if (!options.apiToken)
+            throw new errors/* InvalidArgumentError */.Di('ArtifactsClient needs { apiToken }: a Cloudflare API token with Artifacts permissions.');
+        (0,names/* validateArtifactsName */.vb)(options.namespace, 'namespace');
+        (0,redact/* registerSecret */.c)(options.apiToken);
+        this.accountId = options.accountId;
+        this.namespace = options.namespace;
+        this.apiToken = options.apiToken;
+        this.baseUrl = (options.baseUrl ?? CLOUDFLARE_API_BASE).replace(/\/+$/, '');
+        this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+        this.readinessTimeoutMs = options.readinessTimeoutMs ?? 120_000;
+        this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+        this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+        this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+        this.now = options.now ?? Date.now;
+        this.limiter = new SlidingWindowLimiter(options.rateLimit ?? CONTROL_PLANE_RATE, this.now);
+        this.logFn = options.log;
+    }
+    /** Writes one redacted line to the configured log. */
+    note(line) {
+        this.logFn?.((0,redact/* redact */.E)(line));
+    }
+    /** `artifacts://<account>/<namespace>/<repo>`: a stable URI for one repository of this namespace. */
+    repoUri(name) {
+        return `artifacts://${this.accountId}/${this.namespace}/${name}`;
+    }
+    // ---- repositories (routes 4–9) ----
+    /** `POST /repos` (route 4). The returned token (write scope) is registered for redaction. */
+    async createRepo(input) {
+        (0,names/* validateArtifactsName */.vb)(input.name);
+        const result = (await this.request('POST', '/repos', { body: input }));
+        registerToken(result.token);
+        return result;
+    }
+    /** `GET /repos/:name` (route 6): metadata and remote, or `null` when the repository does not exist. */
+    async getRepo(name) {
+        return (await this.request('GET', `/repos/${repoPath(name)}`, {
+            nullOn404: true,
+        }));
+    }
+    /** `GET /repos` (route 5): one page (limit ≤ 200) and the cursor of the next. */
+    async listRepos(options = {}) {
+        if (options.limit !== undefined && (options.limit < 1 || options.limit > 200))
+            throw new errors/* InvalidArgumentError */.Di('listRepos limit must be between 1 and 200 (REST docs, route 5).');
+        const envelope = await this.requestEnvelope('GET', '/repos', { query: options });
+        const info = envelope.result_info;
+        return { repos: (envelope.result ?? []), cursor: info?.cursor || null };
+    }
+    /** `DELETE /repos/:name` (route 7, answers 202 Accepted). Resolves `false` when it did not exist. */
+    async deleteRepo(name) {
+        const result = await this.request('DELETE', `/repos/${repoPath(name)}`, { nullOn404: true });
+        return result !== null;
+    }
+    /** `POST /repos/:name/fork` (route 8): a new repository `input.name` from `source`. */
+    async forkRepo(source, input) {
+        (0,names/* validateArtifactsName */.vb)(input.name);
+        const result = (await this.request('POST', `/repos/${repoPath(source)}/fork`, {
+            body: input,
+        }));
+        registerToken(result.token);
+        return result;
+    }
+    /** `POST /repos/:name/import` (route 9): `target` filled from a public HTTPS git remote. */
+    async importRepo(target, input) {
+        if (!/^https?:\/\//.test(input.url ?? ''))
+            throw new errors/* InvalidArgumentError */.Di(`import needs a full HTTPS git remote URL, got ${JSON.stringify((0,redact/* redact */.E)(String(input.url)))}.`);
+        const result = (await this.request('POST', `/repos/${repoPath(target)}/import`, {
+            body: input,
+        }));
+        registerToken(result.token);
+        return result;
+    }
+    /**
+     * Waits until `name` answers `GET /repos/:name` as ready (202 and 409 in progress are waited out by
+     * the request loop) and resolves it; throws `REF_NOT_FOUND` when it does not exist.
+     */
+    async waitForRepo(name) {
+        const repo = await this.getRepo(name);
+        if (!repo)
+            throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `Artifacts repository ${this.namespace}/${name} does not exist.`);
+        return repo;
+    }
+    // ---- tokens (routes 16–18) ----
+    /**
+     * `POST /tokens` (route 17): a repo token of `scope` living `ttl` seconds (60 … 31,536,000). The
+     * plaintext is registered for redaction before it is returned.
+     */
+    async mintToken(input) {
+        (0,names/* validateArtifactsName */.vb)(input.repo);
+        if (!Number.isInteger(input.ttl) || input.ttl < TOKEN_TTL_BOUNDS.min || input.ttl > TOKEN_TTL_BOUNDS.max)
+            throw new errors/* InvalidArgumentError */.Di(`Repo token TTL ${input.ttl} s is outside ${TOKEN_TTL_BOUNDS.min}–${TOKEN_TTL_BOUNDS.max} s (REST docs, route 17).`);
+        const result = (await this.request('POST', '/tokens', { body: input }));
+        registerToken(result.plaintext);
+        return result;
+    }
+    /** `DELETE /tokens/:id` (route 18). Resolves `false` when the token was unknown. */
+    async revokeToken(id) {
+        return (await this.request('DELETE', `/tokens/${encodeURIComponent(id)}`, { nullOn404: true })) !== null;
+    }
+    /** `GET /repos/:name/tokens` (route 16): token metadata (never plaintext). */
+    async listTokens(repo, options = {}) {
+        return (await this.request('GET', `/repos/${repoPath(repo)}/tokens`, {
+            query: options,
+        }));
+    }
+    // ---- content reads (routes 10–15) ----
+    /** `GET /repos/:name/log` (route 10): the first-parent chain from `ref`, newest first (`[]` for an unknown ref). */
+    async log(repo, options = {}) {
+        const result = await this.request('GET', `/repos/${repoPath(repo)}/log`, {
+            query: options,
+            nullOn404: true,
+        });
+        return result === null ? [] : toCommitList(result);
+    }
+    /** `GET /repos/:name/commit/:hash` (route 11), or `null` when absent. */
+    async getCommit(repo, hash) {
+        const result = await this.request('GET', `/repos/${repoPath(repo)}/commit/${objectId(hash)}`, {
+            nullOn404: true,
+        });
+        return result === null ? null : toCommit(result);
+    }
+    /** `GET /repos/:name/tree/:hash` (route 12): immediate children, or `null` when absent. */
+    async getTree(repo, hash) {
+        const result = await this.request('GET', `/repos/${repoPath(repo)}/tree/${objectId(hash)}`, {
+            nullOn404: true,
+        });
+        return result === null ? null : toTreeEntries(result);
+    }
+    /** `GET /repos/:name/blob/:hash` (route 13): raw bytes, or `null` when absent. */
+    async getBlob(repo, hash) {
+        return (await this.request('GET', `/repos/${repoPath(repo)}/blob/${objectId(hash)}`, {
+            binary: true,
+            nullOn404: true,
+        }));
+    }
+    /** `GET /repos/:name/file?ref=&path=` (route 14): raw bytes at a branch, tag or commit, or `null`. */
+    async getFile(repo, ref, path) {
+        return (await this.request('GET', `/repos/${repoPath(repo)}/file`, {
+            query: { ref, path },
+            binary: true,
+            nullOn404: true,
+        }));
+    }
+    /** `GET /repos/:name/raw/:ref/:path` (route 15): raw bytes, or `null`. */
+    async getRaw(repo, ref, path) {
+        const encoded = path.split('/').map(encodeURIComponent).join('/');
+        return (await this.request('GET', `/repos/${repoPath(repo)}/raw/${encodeURIComponent(ref)}/${encoded}`, {
+            binary: true,
+            nullOn404: true,
+        }));
+    }
+    // ---- transport ----
+    async request(method, path, options = {}) {
+        const answer = await this.send(method, path, options);
+        if (answer === null)
+            return null;
+        if (answer instanceof Uint8Array)
+            return answer;
+        return answer.result ?? {};
+    }
+    async requestEnvelope(method, path, options = {}) {
+        const answer = await this.send(method, path, options);
+        if (answer === null || answer instanceof Uint8Array)
+            return { result: null };
+        return answer;
+    }
+    /**
+     * One call with the whole retry policy: 429 waits `Retry-After`; 202 on a read and 409 "in progress"
+     * back off until `readinessTimeoutMs`; 5xx and network failures of idempotent calls are retried
+     * `maxAttempts` times; everything else maps to an {@link ArtifactsApiError}.
+     */
+    async send(method, path, options) {
+        const url = this.url(path, options);
+        const shownPath = path + (url.search || '');
+        const deadline = this.now() + this.readinessTimeoutMs;
+        let waits = 0;
+        let failures = 0;
+        for (;;) {
+            await this.limiter.acquire();
+            const started = this.now();
+            let response;
+            try {
+                response = await this.fetchImpl(url, {
+                    method,
+                    headers: {
+                        authorization: `Bearer ${this.apiToken}`,
+                        accept: options.binary ? 'application/octet-stream, application/json' : 'application/json',
+                        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+                    },
+                    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+                    signal: AbortSignal.timeout(this.requestTimeoutMs),
+                });
+            }
+            catch (error) {
+                failures++;
+                this.note(`artifacts ${method} ${shownPath} → network error (${error.message})`);
+                if (IDEMPOTENT.has(method) && failures < this.maxAttempts && this.now() < deadline) {
+                    await sleep(backoffDelay(failures - 1, this.backoff));
+                    continue;
+                }
+                throw new ArtifactsApiError('ADAPTER_UNAVAILABLE', {
+                    status: null,
+                    method,
+                    path: shownPath,
+                    detail: `no answer (${error.message}); retry later.`,
+                }, { cause: error });
+            }
+            const status = response.status;
+            this.note(`artifacts ${method} ${shownPath} → ${status} (${this.now() - started} ms)`);
+            const ok = status >= 200 && status < 300;
+            if (ok && options.binary && status === 200)
+                return new Uint8Array(await response.arrayBuffer());
+            const envelope = await readEnvelope(response);
+            const errors = envelope.errors ?? [];
+            // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (§A.7).
+            if (status === 202 && method === 'GET') {
+                const hinted = Number(envelope.result?.retryAfter);
+                const wait = Number.isFinite(hinted) && hinted > 0
+                    ? Math.min(hinted * 1000, this.backoff.maxMs)
+                    : backoffDelay(waits, this.backoff);
+                if (await this.waitBefore(deadline, wait, waits++))
+                    continue;
+                throw new ArtifactsApiError('ADAPTER_UNAVAILABLE', {
+                    status,
+                    method,
+                    path: shownPath,
+                    errors,
+                    detail: `the repository was not ready within ${this.readinessTimeoutMs} ms; retry later.`,
+                });
+            }
+            if (ok && envelope.success !== false)
+                return envelope;
+            if (status === 404 && options.nullOn404)
+                return null;
+            if (status === 429) {
+                const wait = retryAfterMs(response.headers.get('retry-after'), this.now()) ?? backoffDelay(waits, this.backoff);
+                if (await this.waitBefore(deadline, wait, waits++))
+                    continue;
+            }
+            else if (isInProgressConflict(status, errors)) {
+                if (await this.waitBefore(deadline, backoffDelay(waits, this.backoff), waits++))
+                    continue;
+            }
+            else if (status >= 500 &&
+                IDEMPOTENT.has(method) &&
+                ++failures < this.maxAttempts &&
+                this.now() < deadline) {
+                await sleep(backoffDelay(failures - 1, this.backoff));
+                continue;
+            }
+            const { code, detail } = classifyStatus(status, errors[0]?.code);
+            throw new ArtifactsApiError(code, { status, method, path: shownPath, errors, detail });
+        }
+    }
+    /** Sleeps `ms` when that ends before `deadline`; resolves `false` (no sleep) when it would not. */
+    async waitBefore(deadline, ms, attempt) {
+        if (this.now() + ms > deadline)
+            return false;
+        this.note(`artifacts: waiting ${ms} ms before retry ${attempt + 1}`);
+        await sleep(ms);
+        return true;
+    }
+    url(path, options) {
+        const scope = options.accountScoped
+            ? `/accounts/${this.accountId}/artifacts`
+            : `/accounts/${this.accountId}/artifacts/namespaces/${this.namespace}`;
+        const url = new URL(`${this.baseUrl}${scope}${path}`);
+        for (const [key, value] of Object.entries(options.query ?? {}))
+            if (value !== undefined)
+                url.searchParams.set(key, String(value));
+        return url;
+    }
+}
+async function readEnvelope(response) {
+    const text = await response.text().catch(() => '');
+    if (!text)
+        return {};
+    try {
+        const parsed = JSON.parse(text);
+        return typeof parsed === 'object' && parsed !== null ? parsed : {};
+    }
+    catch {
+        return { errors: [{ code: 0, message: text.slice(0, 200) }] };
+    }
+}
+/**
+ * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, §A.8) for
+ * redaction.
+ */
+function registerToken(token) {
+    if (!token)
+        return;
+    (0,redact/* registerSecret */.c)(token);
+    (0,redact/* registerSecret */.c)(token.split('?')[0]);
+}
+function repoPath(name) {
+    return encodeURIComponent((0,names/* validateArtifactsName */.vb)(name));
+}
+function objectId(hash) {
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(hash))
+        throw new errors/* InvalidArgumentError */.Di(`${JSON.stringify(hash)} is not a full git object id.`);
+    return hash;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/artifacts/tokens.ts
+/** The expiry (ms) of a token: its `?expires=<unix seconds>` suffix, else `fallback` (ISO or seconds). */
+function tokenExpiry(plaintext, fallback) {
+    const match = /[?&]expires=(\d+)/.exec(plaintext);
+    if (match)
+        return Number(match[1]) * 1000;
+    if (typeof fallback === 'number')
+        return fallback < 1e12 ? fallback * 1000 : fallback;
+    if (typeof fallback === 'string') {
+        const parsed = /^\d+$/.test(fallback) ? Number(fallback) * 1000 : Date.parse(fallback);
+        if (!Number.isNaN(parsed))
+            return parsed;
+    }
+    return 0;
+}
+/**
+ * Caches one token per (repository, scope). `get` mints on first use and when the cached one is
+ * expired or within `renewBeforeMs` of expiry; `invalidate` drops it after the git server refused it
+ * (an expired or revoked token), so the next `get` mints a fresh one. A `write` token serves reads too
+ * only when one is already cached; otherwise reads get their own `read` token.
+ */
+class RepoTokens {
+    cache = new Map();
+    ttlSeconds;
+    renewBeforeMs;
+    /** How many tokens were minted (for tests and diagnostics). */
+    minted = 0;
+    client;
+    constructor(client, options = {}) {
+        this.client = client;
+        this.ttlSeconds = options.ttlSeconds ?? 900;
+        this.renewBeforeMs = options.renewBeforeMs ?? 60_000;
+    }
+    /** A token for `repo` with at least `scope`, fresh enough to use now. */
+    async get(repo, scope) {
+        const key = `${repo}\0${scope}`;
+        const cached = this.cache.get(key);
+        if (cached) {
+            const token = await cached.catch(() => null);
+            if (token && token.expiresAt - this.renewBeforeMs > this.client.now())
+                return token;
+            if (this.cache.get(key) === cached)
+                this.cache.delete(key);
+            return this.get(repo, scope);
+        }
+        const minting = this.mint(repo, scope);
+        this.cache.set(key, minting);
+        minting.catch(() => {
+            if (this.cache.get(key) === minting)
+                this.cache.delete(key);
+        });
+        return minting;
+    }
+    /** Seeds the cache with a token returned by create / fork / import (write scope). */
+    remember(repo, plaintext) {
+        const token = { plaintext, scope: 'write', expiresAt: tokenExpiry(plaintext) };
+        if (token.expiresAt - this.renewBeforeMs > this.client.now())
+            this.cache.set(`${repo}\0write`, Promise.resolve(token));
+    }
+    /** Forgets `token` (the server refused it); the next `get` mints another. */
+    invalidate(repo, token) {
+        const key = `${repo}\0${token.scope}`;
+        const cached = this.cache.get(key);
+        void cached?.then((current) => {
+            if (current.plaintext === token.plaintext && this.cache.get(key) === cached)
+                this.cache.delete(key);
+        });
+        if (cached)
+            this.cache.delete(key);
+    }
+    /** Revokes every minted token of `repo` (or of every repository) and forgets them. Never throws. */
+    async revoke(repo) {
+        const entries = [...this.cache].filter(([key]) => repo === undefined || key.startsWith(`${repo}\0`));
+        for (const [key] of entries)
+            this.cache.delete(key);
+        await Promise.all(entries.map(async ([, promise]) => {
+            const token = await promise.catch(() => null);
+            if (token?.id)
+                await this.client.revokeToken(token.id).catch(() => false);
+        }));
+    }
+    /** Forgets `repo`'s tokens without revoking (the repository was deleted, which deletes its tokens). */
+    forget(repo) {
+        for (const key of [...this.cache.keys()])
+            if (key.startsWith(`${repo}\0`))
+                this.cache.delete(key);
+    }
+    async mint(repo, scope) {
+        const result = await this.client.mintToken({ repo, scope, ttl: this.ttlSeconds });
+        this.minted++;
+        this.client.note(`artifacts: minted a ${scope} token for ${repo} (ttl ${this.ttlSeconds} s)`);
+        return {
+            id: result.id,
+            plaintext: result.plaintext,
+            scope,
+            expiresAt: tokenExpiry(result.plaintext, result.expires_at),
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/git/config-env.ts
+/**
+ * Command-scoped git configuration through the environment (`GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_<n>`,
+ * `GIT_CONFIG_VALUE_<n>`, git ≥ 2.31). Unlike `-c key=value`, values passed this way are not on the
+ * command line, so other users' `ps` cannot see them (a credential header, for instance), and unlike a
+ * config file nothing is written to disk.
+ */
+/** The environment that gives one git process the settings `entries`, in order. */
+function gitConfigEnv(entries) {
+    const env = { GIT_CONFIG_COUNT: String(entries.length) };
+    entries.forEach(([key, value], i) => {
+        env[`GIT_CONFIG_KEY_${i}`] = key;
+        env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    return env;
+}
+
+// EXTERNAL MODULE: ./src/git/run-git.ts
+var run_git = __nccwpck_require__(6148);
+;// CONCATENATED MODULE: ./src/adapters/artifacts/transport.ts
+/**
+ * Git over HTTPS to an Artifacts repository with a repo token.
+ *
+ * The token travels ONLY as the `http.extraHeader` setting `Authorization: Bearer <token>` (the recommended
+ * form of https://developers.cloudflare.com/artifacts/api/git-protocol/, storage-apis.md §A.8, with the
+ * full token including `?expires=`), passed through git's `GIT_CONFIG_*` environment variables so it is
+ * not on the command line either: never in a URL, a config file, argv, an error or a log.
+ * `runGit` redacts `Authorization` values and registered tokens from every error it raises.
+ * Credential helpers are switched off so git neither asks for nor stores a credential; a server refusal
+ * (expired or revoked token) invalidates the cached token and the command runs once more with a new one.
+ */
+
+
+
+/** What git prints when the server refused the credentials (HTTP 401/403). */
+const AUTH_REFUSED = /\b(401|403)\b|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Unauthorized|Forbidden/i;
+/**
+ * Checks a remote URL before any token goes near it: HTTPS (plain HTTP only to a loopback host, for
+ * local stand-ins) and no credentials embedded in it.
+ */
+function checkRemote(remote) {
+    let url;
+    try {
+        url = new URL(remote);
+    }
+    catch {
+        throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Artifacts returned a remote that is not a URL: ${JSON.stringify(remote)}.`);
+    }
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+        throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Refusing to send a repo token to ${url.origin}: Artifacts remotes are HTTPS.`);
+    if (url.username || url.password)
+        throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', 'Refusing a remote URL with embedded credentials.');
+    return remote;
+}
+/** The environment that carries the token for one command, and nothing else. */
+function authEnv(token) {
+    return gitConfigEnv([
+        ['credential.helper', ''],
+        ['credential.interactive', 'false'],
+        ['http.extraHeader', `Authorization: Bearer ${token.plaintext}`],
+    ]);
+}
+/** True when a git failure says the server refused the token. */
+function isAuthRefusal(error) {
+    return error instanceof errors/* GittrixError */.UG && error.code === 'GIT_FAILED' && AUTH_REFUSED.test(error.message);
+}
+/**
+ * Runs `git <args>` against `repo`'s remote with a token of `scope`. Re-mints and retries once when the
+ * server refuses the token; a second refusal is `AUTH_FAILED`.
+ */
+async function gitWithToken(client, tokens, repo, scope, args, options = {}) {
+    for (let attempt = 1;; attempt++) {
+        const token = await tokens.get(repo, scope);
+        try {
+            client.note(`artifacts git ${verb(args)} ${repo} (${scope} token)`);
+            return await (0,run_git/* runGit */.EO)(args, {
+                ...options,
+                env: { GIT_TERMINAL_PROMPT: '0', ...options.env, ...authEnv(token) },
+            });
+        }
+        catch (error) {
+            if (!isAuthRefusal(error))
+                throw error;
+            tokens.invalidate(repo, token);
+            client.note(`artifacts git ${verb(args)} ${repo}: token refused, re-minting (attempt ${attempt})`);
+            if (attempt >= 2)
+                throw new errors/* GittrixError */.UG('AUTH_FAILED', `The Artifacts git server refused a freshly minted ${scope} token for ${repo}. Check that the API token may mint repo tokens (Artifacts > Edit).`, { cause: error });
+        }
+    }
+}
+/** The git subcommand of `args` (skipping `-c key=value` and `--option`s), for log lines. */
+function verb(args) {
+    for (let i = 0; i < args.length; i++) {
+        if (args[i] === '-c')
+            i++;
+        else if (!args[i].startsWith('-'))
+            return args[i];
+    }
+    return 'git';
+}
+
+;// CONCATENATED MODULE: ./src/action/artifacts.ts
+/**
+ * The Action's view of Cloudflare Artifacts (DESIGN.md §6.1, §6.3): one session repository per
+ * session in the configured namespace, created at start, pushed to at finish, deleted by sweep.
+ *
+ * How the repo tokens travel, and why (the same rules as remote.ts for the GitHub token):
+ * - A repo token reaches git only through `gitWithToken` (the `Authorization: Bearer` header passed as
+ *   `GIT_CONFIG_*` environment variables): never in a URL, argv, a config file, the agent's environment,
+ *   a log or an error (`redact` knows every token the client saw).
+ * - Every git process that carries a token runs in a throwaway bare repository of our own (objects
+ *   borrowed from the workspace through `objects/info/alternates`) with `GIT_CONFIG_GLOBAL=/dev/null`
+ *   and `GIT_CONFIG_NOSYSTEM=1`, so no configuration the agent could have written (`insteadOf`
+ *   rewrites, proxies, credential helpers, hooks) is read while the token is in the environment. The
+ *   push goes to the remote URL the control plane returned, checked by `checkRemote` (HTTPS, or HTTP to
+ *   a loopback stand-in; no embedded credentials), never to a URL read from the workspace.
+ * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
+ */
+
+
+
+
+
+
+
+/** The branch of a session repository that holds the session (the Artifacts ephemeral adapter's too). */
+const ARTIFACTS_SESSION_BRANCH = 'main';
+/** The remote name under which an Artifacts session's workspace knows its session repository. */
+const ARTIFACTS_REMOTE_NAME = 'artifacts';
+/** Git must read no configuration but the command's own while a token is in its environment. */
+const ISOLATED = {
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_ASKPASS: '',
+    SSH_ASKPASS: '',
+};
+/** Session repositories of one Artifacts namespace, as the Action creates, pushes and deletes them. */
+class ArtifactsSessions {
+    /** The Artifacts namespace. */
+    namespace;
+    client;
+    #tokens;
+    #timeoutMs;
+    constructor(options) {
+        this.client = new ArtifactsClient({
+            accountId: options.accountId,
+            namespace: options.namespace,
+            apiToken: options.apiToken,
+            ...(options.apiUrl ? { baseUrl: options.apiUrl } : {}),
+            ...(options.log ? { log: options.log } : {}),
+        });
+        this.namespace = options.namespace;
+        this.#tokens = new RepoTokens(this.client, { ttlSeconds: 900 });
+        this.#timeoutMs = options.timeoutMs ?? 300_000;
+    }
+    /**
+     * Creates repository `repo` (default branch `main`) and resolves its git remote URL (checked, no
+     * credentials). The write token the create call returns is kept for the first push. Throws an
+     * `ArtifactsApiError` (e.g. 409 when it exists already) or `ADAPTER_UNAVAILABLE`.
+     */
+    async create(repo, description) {
+        const made = await this.client.createRepo({
+            name: repo,
+            description,
+            default_branch: ARTIFACTS_SESSION_BRANCH,
+        });
+        this.#tokens.remember(repo, made.token);
+        return checkRemote(made.remote);
+    }
+    /**
+     * The git remote URL of `repo` from the control plane (checked), or `null` when the repository does
+     * not exist (deleted by a discard or a sweep).
+     */
+    async remote(repo) {
+        const found = await this.client.getRepo(repo);
+        return found ? checkRemote(found.remote) : null;
+    }
+    /**
+     * Pushes commit `sha` (its objects in the object store `objectsDir`) to `main` of `repo` at `remote`,
+     * fast-forward only (a fresh repository's empty `main` accepts any commit). Rejects with `GIT_FAILED` when the server refuses, e.g. `main` moved elsewhere.
+     */
+    async push(repo, remote, objectsDir, sha) {
+        await this.#git(repo, 'write', objectsDir, [
+            'push',
+            '--no-verify',
+            '--quiet',
+            remote,
+            `${sha}:refs/heads/${ARTIFACTS_SESSION_BRANCH}`,
+        ]);
+    }
+    /** Deletes `repo`; resolves `false` when it did not exist (idempotent). */
+    async delete(repo) {
+        return this.client.deleteRepo(repo);
+    }
+    async #git(repo, scope, objectsDir, args) {
+        const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'gittrix-artifacts-'));
+        try {
+            await (0,run_git/* runGit */.EO)(['init', '--quiet', '--bare', scratch], { env: ISOLATED });
+            await (0,promises_.writeFile)((0,external_node_path_.join)(scratch, 'objects', 'info', 'alternates'), `${objectsDir}\n`);
+            await gitWithToken(this.client, this.#tokens, repo, scope, 
+            // A redirect would carry the Authorization header to another host.
+            [`--git-dir=${scratch}`, '-c', 'http.followRedirects=false', ...args], { cwd: scratch, env: ISOLATED, timeoutMs: this.#timeoutMs });
+        }
+        finally {
+            await (0,promises_.rm)(scratch, { recursive: true, force: true });
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 816:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31278,8 +32306,250 @@ function countSections(patch) {
     return sections;
 }
 
+// EXTERNAL MODULE: ./src/adapters/artifacts/names.ts
+var names = __nccwpck_require__(9436);
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
+var artifacts = __nccwpck_require__(3371);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+// EXTERNAL MODULE: ./src/github/ephemeral-location.ts
+var ephemeral_location = __nccwpck_require__(7626);
+// EXTERNAL MODULE: ./src/github/hex.ts
+var hex = __nccwpck_require__(2850);
+// EXTERNAL MODULE: ./src/github/result.ts
+var result = __nccwpck_require__(8002);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
+var session_id = __nccwpck_require__(1523);
+// EXTERNAL MODULE: ./src/github/trailer-block.ts
+var trailer_block = __nccwpck_require__(6356);
+;// CONCATENATED MODULE: ./src/github/pointer-commit.ts
+/**
+ * The pointer commit (DESIGN.md §6.3): for a session whose workspace lives in Cloudflare Artifacts,
+ * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
+ * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
+ * reads the session's content from Artifacts at `artifactsHead`.
+ *
+ * ```
+ * gittrix: artifacts head of sess_abcdefghijkl
+ *
+ * Gittrix-Session: sess_abcdefghijkl
+ * Gittrix-Artifacts-Repo: artifacts://<namespace>/<repo>
+ * Gittrix-Artifacts-Head: <40-hex sha>
+ * ```
+ */
+
+
+
+
+
+
+
+
+/** Trailer keys of the pointer commit, in their canonical order. */
+const POINTER_TRAILERS = {
+    session: 'Gittrix-Session',
+    repo: 'Gittrix-Artifacts-Repo',
+    head: 'Gittrix-Artifacts-Head',
+};
+/** zod schema of a {@link PointerCommit}. */
+const pointerCommitSchema = schemas/* object */.Ikc({
+    sessionId: session_id/* sessionIdSchema */.L$,
+    namespace: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
+    repo: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
+    artifactsHead: hex/* sha1Schema */.P2,
+})
+    .strict();
+/** The subject line of a pointer commit. */
+function pointerCommitSubject(sessionId) {
+    return `gittrix: artifacts head of ${sessionId}`;
+}
+function render(p) {
+    const t = POINTER_TRAILERS;
+    return `${pointerCommitSubject(p.sessionId)}\n\n${(0,trailer_block/* formatTrailers */.mb)([
+        { key: t.session, value: p.sessionId },
+        { key: t.repo, value: `artifacts://${p.namespace}/${p.repo}` },
+        { key: t.head, value: p.artifactsHead },
+    ])}\n`;
+}
+/** Encodes a pointer commit message (ends with one LF). Throws `INVALID_ARGUMENT` on an invalid field. */
+function encodePointerCommit(pointer) {
+    const parsed = pointerCommitSchema.safeParse(pointer);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new errors/* InvalidArgumentError */.Di(`Invalid pointer commit field ${issue.path.join('.')}: ${issue.message}.`);
+    }
+    return render(parsed.data);
+}
+/** True when `message` starts like a pointer commit (cheap test before {@link parsePointerCommit}). */
+function looksLikePointerCommit(message) {
+    return typeof message === 'string' && message.startsWith('gittrix: artifacts head of ');
+}
+/**
+ * Parses a pointer commit message. Never throws. Refuses anything but the exact canonical encoding:
+ * other subjects, a body, duplicate / unknown / foreign trailers, a head that is not 40 lowercase hex,
+ * an Artifacts location other than `artifacts://<namespace>/<repo>`, and a session id that differs
+ * from `expect.branch`'s or `expect.sessionId`.
+ */
+function parsePointerCommit(message, expect = {}) {
+    const split = (0,trailer_block/* splitTrailerBlock */.$)(message, { strictHead: true });
+    if (!split.ok)
+        return split;
+    const t = POINTER_TRAILERS;
+    const fields = (0,trailer_block/* collectTrailers */.f7)(split.value.trailers, {
+        required: [t.session, t.repo, t.head],
+        optional: [],
+    });
+    if (!fields.ok)
+        return fields;
+    const sessionId = fields.value[t.session];
+    if (!session_id/* GITHUB_SESSION_ID_PATTERN */.Em.test(sessionId))
+        return (0,result/* fail */.fJ)(`${t.session} ${(0,result/* quoteUntrusted */.X0)(sessionId)} is not a session id`);
+    if (split.value.head.length !== 1 || split.value.head[0] !== pointerCommitSubject(sessionId)) {
+        return (0,result/* fail */.fJ)(`a pointer commit is the subject "${pointerCommitSubject(sessionId)}" and its trailers, nothing else`);
+    }
+    if (expect.branch !== undefined && (0,branches/* sessionIdFromRef */.Tq)(expect.branch) !== sessionId) {
+        return (0,result/* fail */.fJ)(`the pointer commit names session ${sessionId}, which does not match ${(0,result/* quoteUntrusted */.X0)(expect.branch)}`);
+    }
+    if (expect.sessionId !== undefined && expect.sessionId !== sessionId) {
+        return (0,result/* fail */.fJ)(`the pointer commit names session ${sessionId}, not ${(0,result/* quoteUntrusted */.X0)(expect.sessionId)}`);
+    }
+    const location = (0,ephemeral_location/* parseEphemeralLocation */.Yl)(fields.value[t.repo]);
+    if (!location.ok || location.value.kind !== 'artifacts') {
+        return (0,result/* fail */.fJ)(`${t.repo} ${(0,result/* quoteUntrusted */.X0)(fields.value[t.repo])} is not "artifacts://<namespace>/<repo>"`);
+    }
+    const head = fields.value[t.head];
+    if (!hex/* SHA1_PATTERN */.Ny.test(head))
+        return (0,result/* fail */.fJ)(`${t.head} ${(0,result/* quoteUntrusted */.X0)(head)} is not a 40-hex commit id`);
+    const pointer = {
+        sessionId,
+        namespace: location.value.namespace,
+        repo: location.value.repo,
+        artifactsHead: head,
+    };
+    const canonical = render(pointer);
+    if (message !== canonical && message !== canonical.slice(0, -1)) {
+        return (0,result/* fail */.fJ)('the pointer commit is not in canonical form');
+    }
+    return (0,result.ok)(pointer);
+}
+
 // EXTERNAL MODULE: ./src/action/workspace.ts
 var workspace = __nccwpck_require__(4743);
+;// CONCATENATED MODULE: ./src/action/pointer.ts
+/**
+ * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
+ * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
+ *
+ * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
+ * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
+ * GitHub shows no diff. When the head already is a pointer to the same Artifacts head, nothing is
+ * written (a repeated finish adds no second identical pointer). The push is fast-forward only; when the
+ * branch moved meanwhile, the head is read again and the pointer rebuilt (bounded).
+ */
+
+
+
+/** Attempts when the session branch keeps moving under the push. */
+const ATTEMPTS = 3;
+/**
+ * Publishes the pointer (see the module comment). Throws `REF_NOT_FOUND` when the session branch is
+ * gone from GitHub (discarded or swept), `GIT_FAILED` when the push keeps failing.
+ */
+async function publishPointer(options) {
+    const { ws, remote, branch, pointer } = options;
+    const message = encodePointerCommit(pointer);
+    for (let attempt = 1;; attempt++) {
+        const head = await remote.fetchBranch(ws.objectsDir, branch, options.haves);
+        if (!head) {
+            throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
+                `its work is in Artifacts ${pointer.namespace}/${pointer.repo} at ${pointer.artifactsHead.slice(0, 12)}.`);
+        }
+        if (await pointsAt(ws, head, pointer))
+            return { sha: head, created: false };
+        const sha = await ws.repo.text([...workspace/* SAFE */.A9, 'commit-tree', `${head}^{tree}`, '-p', head, '-F', '-'], {
+            input: message,
+        });
+        try {
+            await remote.pushCommit(ws.objectsDir, sha, branch);
+            return { sha, created: true };
+        }
+        catch (error) {
+            if (attempt >= ATTEMPTS)
+                throw error;
+        }
+    }
+}
+/** True when commit `sha` already is the pointer `pointer` describes. */
+async function pointsAt(ws, sha, pointer) {
+    const raw = await ws.repo.text(['cat-file', 'commit', sha]);
+    const parsed = parsePointerCommit(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
+    return (parsed.ok &&
+        parsed.value.artifactsHead === pointer.artifactsHead &&
+        parsed.value.namespace === pointer.namespace &&
+        parsed.value.repo === pointer.repo);
+}
+
+;// CONCATENATED MODULE: ./src/action/finish-artifacts.ts
+/**
+ * The Artifacts half of a finish (DESIGN.md §6.3): push the snapshotted head to `main` of the session
+ * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
+ * (which reads the session's content from Artifacts) sees the session change.
+ *
+ * The repository is the session's own (`sessionRepoName(sessionId)` in the configured namespace) and its
+ * URL comes from the control plane: the workspace's session record is writable by the agent, so
+ * neither is taken from there unchecked.
+ */
+
+
+
+
+/**
+ * Pushes `headSha` to the session repository (fast-forward) and publishes the pointer; resolves the
+ * pointer commit's id. Throws `INVALID_ARGUMENT` when the record names another namespace or repository,
+ * `REF_NOT_FOUND` when the repository or the GitHub branch is gone, `GIT_FAILED` when a push is refused.
+ */
+async function pushArtifactsSession(options) {
+    const { ws, sessions, record, location, headSha } = options;
+    const repo = checkArtifactsLocation(record, location, sessions);
+    const url = await sessions.remote(repo);
+    if (!url) {
+        throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `The Artifacts repository ${location.namespace}/${repo} of session ${record.sessionId} no longer exists ` +
+            '(discarded or swept); the work is still in the workspace.');
+    }
+    await sessions.push(repo, url, ws.objectsDir, headSha).catch((error) => {
+        throw new errors/* GittrixError */.UG('GIT_FAILED', `Could not push ${headSha.slice(0, 12)} to ${artifacts/* ARTIFACTS_SESSION_BRANCH */.ot} of Artifacts ${location.namespace}/${repo}: ` +
+            `${error.message}. The workspace still holds the work.`, { cause: error });
+    });
+    // `git status` in the workspace then says the branch is up to date with the session repository.
+    await ws.repo.run([
+        'update-ref',
+        `refs/remotes/${artifacts/* ARTIFACTS_REMOTE_NAME */.PQ}/${artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
+        headSha,
+    ]);
+    const pointer = await publishPointer({
+        ws,
+        remote: options.remote,
+        branch: record.branch,
+        haves: [record.startSha],
+        pointer: { sessionId: record.sessionId, namespace: location.namespace, repo, artifactsHead: headSha },
+    });
+    return pointer.sha;
+}
+/**
+ * The session's own repository name, after checking that the record names it in the configured
+ * namespace. Throws `INVALID_ARGUMENT` otherwise (another namespace input, or a record the agent edited).
+ */
+function checkArtifactsLocation(record, location, sessions) {
+    const repo = (0,names/* sessionRepoName */.Uj)(record.sessionId);
+    if (location.namespace !== sessions.namespace || location.repo !== repo) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} was started in Artifacts ${location.namespace}/${location.repo}, but this step ` +
+            `is configured for ${sessions.namespace}/${repo}; give it the artifacts-namespace input of the step that started the session.`);
+    }
+    return repo;
+}
+
 ;// CONCATENATED MODULE: ./src/action/finish.ts
 /**
  * Session finish on GitHub (DESIGN.md §6.3), run by the Action after the agent (and by its post step
@@ -31289,13 +32559,15 @@ var workspace = __nccwpck_require__(4743);
  * The session branch ends as: start commit → the agent's own commits (kept as they are) → at most one
  * snapshot commit holding everything left uncommitted in the work tree (modified, added, untracked,
  * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`).
- * Everything descends from the start commit. When the agent moved `HEAD` off that line (another branch,
+ * Everything descends from the start commit (for an Artifacts session: from the session repository's root
+ * commit, and the push goes there, see finish-artifacts.ts). When the agent moved `HEAD` off that line (another branch,
  * a reset below the start commit), its commits cannot be kept; the snapshot then goes on top of the
  * session branch and carries the work tree as it is, with a warning.
  *
  * The snapshot is built in a temporary index, so the agent's index is not touched until the session
  * branch has moved; then the index is replaced by the snapshot's, so `git status` is clean afterwards.
  */
+
 
 
 
@@ -31316,19 +32588,26 @@ async function finishSession(options) {
     if (options.sessionId && options.sessionId !== record.sessionId) {
         throw new errors/* GittrixError */.UG('SESSION_NOT_FOUND', `The workspace ${ws.root} holds session ${record.sessionId}, not ${options.sessionId}.`);
     }
+    if (record.ephemeral && !options.artifacts) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral.namespace}/${record.ephemeral.repo}); ` +
+            'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.');
+    }
+    if (record.ephemeral)
+        checkArtifactsLocation(record, record.ephemeral, options.artifacts);
+    const root = (0,workspace/* lineageRoot */.u3)(record);
     const warnings = [];
     const branchRef = `refs/heads/${record.branch}`;
     const branchRefSha = await ws.repo.resolve(branchRef);
-    const branchTip = branchRefSha ?? record.startSha;
+    const branchTip = branchRefSha ?? root;
     const head = await ws.repo.resolve('HEAD^{commit}');
     const headRef = await ws.repo.run(['symbolic-ref', '-q', 'HEAD'], { okExitCodes: [1] });
     const onBranch = headRef.stdout.toString('utf8').trim() === branchRef;
     let parent;
-    if (head && (await descends(ws, record.startSha, head))) {
+    if (head && (await descends(ws, root, head))) {
         parent = head;
     }
     else {
-        parent = (await descends(ws, record.startSha, branchTip)) ? branchTip : record.startSha;
+        parent = (await descends(ws, root, branchTip)) ? branchTip : root;
         warnings.push(`The workspace's HEAD (${head?.slice(0, 12) ?? 'none'}) is not on the session branch ${record.branch}; ` +
             'the snapshot records the work tree as it is on top of the session branch, without those commits.');
     }
@@ -31363,15 +32642,28 @@ async function finishSession(options) {
     finally {
         await (0,promises_.rm)(snapshot.dir, { recursive: true, force: true });
     }
-    await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error) => {
-        throw new errors/* GittrixError */.UG('GIT_FAILED', `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${error.message}. ` +
-            'If the session branch was changed on GitHub meanwhile, the workspace still holds the work; push it by hand.', { cause: error });
-    });
-    const agentCommits = Number(await ws.repo.text(['rev-list', '--count', `${record.startSha}..${parent}`]));
+    let pointerSha = null;
+    if (record.ephemeral) {
+        pointerSha = await pushArtifactsSession({
+            ws,
+            remote: options.remote,
+            sessions: options.artifacts,
+            record,
+            location: record.ephemeral,
+            headSha,
+        });
+    }
+    else {
+        await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error) => {
+            throw new errors/* GittrixError */.UG('GIT_FAILED', `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${error.message}. ` +
+                'If the session branch was changed on GitHub meanwhile, the workspace still holds the work; push it by hand.', { cause: error });
+        });
+    }
+    const agentCommits = Number(await ws.repo.text(['rev-list', '--count', `${root}..${parent}`]));
     const diff = await sessionDiff(ws, record.baselineSha, headSha);
     const finished = { ...record, finished: { headSha } };
     await (0,workspace/* writeSessionRecord */.vR)(ws, finished);
-    return { record: finished, headSha, snapshotSha, agentCommits, diff, warnings };
+    return { record: finished, headSha, pointerSha, snapshotSha, agentCommits, diff, warnings };
 }
 async function descends(ws, ancestor, commit) {
     const result = await ws.repo.run(['merge-base', '--is-ancestor', ancestor, commit], {
@@ -31546,6 +32838,48 @@ class SessionRemote {
         const result = await this.#git(null, ['push', '--no-verify', '--porcelain', `--force-with-lease=${ref}:${expectedSha}`, this.url, `:${ref}`], [1]);
         return result.exitCode === 0;
     }
+    /**
+     * Fetches branch `branch` into the object store `objectsDir` (a workspace's: the fetched objects stay
+     * there, no ref of the workspace moves) and resolves its head, or `null` when the branch does not
+     * exist. `haves` are commits already in `objectsDir` that the branch descends from (e.g. the start
+     * commit), offered to the server so that only the newer objects come over.
+     */
+    async fetchBranch(objectsDir, branch, haves) {
+        const fetched = 'refs/gittrix/fetched';
+        const scratch = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-remote-'));
+        try {
+            const store = { ...this.#isolation(), GIT_OBJECT_DIRECTORY: objectsDir };
+            await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)(['init', '--quiet', '--bare', scratch], { env: this.#isolation() });
+            for (const [i, have] of haves.entries()) {
+                await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)([`--git-dir=${scratch}`, 'update-ref', `refs/haves/${i}`, have], { env: store });
+            }
+            const result = await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)([
+                `--git-dir=${scratch}`,
+                'fetch',
+                '--quiet',
+                '--no-tags',
+                '--no-write-fetch-head',
+                this.url,
+                `+refs/heads/${branch}:${fetched}`,
+            ], {
+                cwd: scratch,
+                env: { ...this.#env, GIT_OBJECT_DIRECTORY: objectsDir },
+                timeoutMs: this.#timeoutMs,
+                okExitCodes: [128],
+            });
+            if (result.exitCode !== 0) {
+                if (/couldn't find remote ref/i.test(result.stderr))
+                    return null;
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_git_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(result.stderr.trim())}`);
+            }
+            return (await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)([`--git-dir=${scratch}`, 'rev-parse', '--verify', fetched], { env: store })).stdout
+                .toString('utf8')
+                .trim();
+        }
+        finally {
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(scratch, { recursive: true, force: true });
+        }
+    }
     async #git(objectsDir, args, okExitCodes = []) {
         const scratch = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-remote-'));
         try {
@@ -31571,18 +32905,103 @@ class SessionRemote {
 
 /***/ }),
 
-/***/ 1774:
+/***/ 2293:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   J: () => (/* binding */ startSession)
-/* harmony export */ });
-/* unused harmony export ACTIONS_BOT */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
-/* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
-/* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1523);
-/* harmony import */ var _github_start_commit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1405);
-/* harmony import */ var _workspace_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4743);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  J: () => (/* binding */ startSession)
+});
+
+// UNUSED EXPORTS: ACTIONS_BOT
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/adapters/artifacts/baseline.ts
+/**
+ * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
+ * Built locally in the workspace repository and pushed as a single commit (DESIGN.md §5; the
+ * "no full history upload" of issue 6). The objects come from a local durable's object store through
+ * `alternates` when there is one, otherwise from the durable adapter (`listTree` + `readBlobs`).
+ */
+
+
+
+/** Identity of Gittrix's own commits in session repositories when git has none configured. */
+const GITTRIX_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' };
+/** Trailer naming the durable baseline commit a session repository was made from. */
+const BASELINE_TRAILER = 'Gittrix-Baseline';
+/** How many blobs are read from a remote durable adapter per call. */
+const BLOB_BATCH = 256;
+/** The message of a baseline snapshot commit: subject plus `Gittrix-Session` / `Gittrix-Baseline` trailers. */
+function baselineMessage(sessionId, baselineSha, durableRef) {
+    return `gittrix: baseline of ${durableRef}\n\nGittrix-Session: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`;
+}
+/** The durable baseline sha named by a baseline commit message, or `null`. */
+function baselineFromMessage(message) {
+    const match = new RegExp(`^${BASELINE_TRAILER}: ([0-9a-f]{40,64})\\s*$`, 'm').exec(message);
+    return match ? match[1] : null;
+}
+/**
+ * Writes the baseline's tree into `repo` (a fresh repository) and resolves its id. A local durable lends
+ * its objects through `objects/info/alternates` (like `git clone --shared`); any other durable is read
+ * through the adapter and its blobs are written here, each checked against its id.
+ */
+async function importBaselineTree(repo, durable, baselineSha) {
+    if (durable.localGitDir) {
+        const durableGitDir = await durable.localGitDir();
+        await writeFile(join(repo.gitDir, 'objects', 'info', 'alternates'), `${join(durableGitDir, 'objects')}\n`);
+        return repo.treeOf(baselineSha);
+    }
+    const entries = await durable.listTree(baselineSha);
+    const oids = [...new Set(entries.filter((e) => e.mode !== '160000').map((e) => e.oid))];
+    for (let i = 0; i < oids.length; i += BLOB_BATCH) {
+        const batch = oids.slice(i, i + BLOB_BATCH);
+        const contents = await durable.readBlobs(batch);
+        const written = await repo.writeBlobs(batch.map((oid) => {
+            const bytes = contents.get(oid);
+            if (!bytes)
+                throw new Error(`the durable adapter did not return blob ${oid} of the baseline`);
+            return bytes;
+        }));
+        written.forEach((oid, j) => {
+            if (oid !== batch[j])
+                throw new Error(`baseline blob ${batch[j]} was written as ${oid}; the durable returned other content`);
+        });
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'gittrix-artifacts-index-'));
+    try {
+        const scratch = repo.with({ indexFile: join(dir, 'index') });
+        const lines = entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join('');
+        if (lines)
+            await scratch.run(['update-index', '-z', '--add', '--index-info'], { input: lines });
+        return await scratch.text(['write-tree']);
+    }
+    finally {
+        await rm(dir, { recursive: true, force: true });
+    }
+}
+
+// EXTERNAL MODULE: ./src/adapters/artifacts/names.ts
+var names = __nccwpck_require__(9436);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
+var session_id = __nccwpck_require__(1523);
+// EXTERNAL MODULE: ./src/github/start-commit.ts
+var start_commit = __nccwpck_require__(1405);
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
+var action_artifacts = __nccwpck_require__(3371);
+// EXTERNAL MODULE: ./src/action/workspace.ts
+var workspace = __nccwpck_require__(4743);
+;// CONCATENATED MODULE: ./src/action/start.ts
 /**
  * Session start on GitHub (DESIGN.md §6.1), run by the Action before the agent: record the baseline,
  * write the start commit, move the workspace onto the session branch, install the pre-push guard and
@@ -31603,6 +33022,9 @@ class SessionRemote {
 
 
 
+
+
+
 /** The identity of commits Gittrix writes when the workspace has none configured. */
 const ACTIONS_BOT = {
     name: 'github-actions[bot]',
@@ -31610,52 +33032,46 @@ const ACTIONS_BOT = {
 };
 /** Starts a session in the workspace (see the module comment). Throws a `GittrixError` saying what to do. */
 async function startSession(options) {
-    const ws = await (0,_workspace_js__WEBPACK_IMPORTED_MODULE_4__/* .openWorkspace */ .OH)(options.workspace);
-    const previous = await (0,_workspace_js__WEBPACK_IMPORTED_MODULE_4__/* .readSessionRecord */ .M2)(ws);
+    const ws = await (0,workspace/* openWorkspace */.OH)(options.workspace);
+    const previous = await (0,workspace/* readSessionRecord */.M2)(ws);
     if (previous && !previous.finished) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Session ${previous.sessionId} is still open in ${ws.root}; finish it (mode: finish) before starting another.`);
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${previous.sessionId} is still open in ${ws.root}; finish it (mode: finish) before starting another.`);
     }
-    const dirty = await (0,_workspace_js__WEBPACK_IMPORTED_MODULE_4__/* .dirtyPaths */ .Xb)(ws);
+    const dirty = await (0,workspace/* dirtyPaths */.Xb)(ws);
     if (dirty.length) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('WORKTREE_DIRTY', `The workspace ${ws.root} has changes before the session started (${dirty.map((p) => JSON.stringify(p)).join(', ')}); ` +
+        throw new errors/* GittrixError */.UG('WORKTREE_DIRTY', `The workspace ${ws.root} has changes before the session started (${dirty.map((p) => JSON.stringify(p)).join(', ')}); ` +
             'start the session right after checking out the durable branch, so the baseline is exactly what the agent saw.');
     }
     const durableBranch = options.durableBranch ?? (await options.remote.defaultBranch());
     if (!durableBranch) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', 'The repository has no default branch; set the `durable-branch` input.');
+        throw new errors/* GittrixError */.UG('REF_NOT_FOUND', 'The repository has no default branch; set the `durable-branch` input.');
     }
-    const problem = (0,_github_branches_js__WEBPACK_IMPORTED_MODULE_1__/* .branchNameProblem */ .hq)(durableBranch);
+    const problem = (0,branches/* branchNameProblem */.hq)(durableBranch);
     if (problem || durableBranch.startsWith('gittrix/')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `durable branch ${JSON.stringify(durableBranch)} is not usable: ${problem ?? 'a Gittrix branch cannot be durable'}.`);
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `durable branch ${JSON.stringify(durableBranch)} is not usable: ${problem ?? 'a Gittrix branch cannot be durable'}.`);
     }
     const baselineSha = await ws.repo.resolve('HEAD^{commit}');
     if (!baselineSha) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The workspace ${ws.root} has no commit checked out.`);
+        throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `The workspace ${ws.root} has no commit checked out.`);
     }
     await checkBaseline(ws, baselineSha, durableBranch, options);
-    const sessionId = options.sessionId ?? (0,_github_session_id_js__WEBPACK_IMPORTED_MODULE_2__/* .newGitHubSessionId */ .ne)();
-    const branch = (0,_github_branches_js__WEBPACK_IMPORTED_MODULE_1__/* .sessionBranch */ .z6)(sessionId);
-    const message = (0,_github_start_commit_js__WEBPACK_IMPORTED_MODULE_3__/* .encodeStartCommit */ .G6)({
+    const sessionId = options.sessionId ?? (0,session_id/* newGitHubSessionId */.ne)();
+    const branch = (0,branches/* sessionBranch */.z6)(sessionId);
+    const artifacts = options.artifacts ?? null;
+    const repo = artifacts ? (0,names/* sessionRepoName */.Uj)(sessionId) : null;
+    const message = (0,start_commit/* encodeStartCommit */.G6)({
         sessionId,
         task: options.task,
         durableBranch,
         baselineSha,
-        ephemeral: { kind: 'branch' },
+        ephemeral: artifacts
+            ? { kind: 'artifacts', namespace: artifacts.sessions.namespace, repo: repo }
+            : { kind: 'branch' },
         link: options.link,
         eviction: options.eviction,
     });
     await ensureIdentity(ws);
-    const startSha = await ws.repo.text([..._workspace_js__WEBPACK_IMPORTED_MODULE_4__/* .SAFE */ .A9, 'commit-tree', `${baselineSha}^{tree}`, '-p', baselineSha, '-F', '-'], { input: message });
-    // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
-    await ws.repo.run(['update-ref', '-m', 'gittrix: start session', `refs/heads/${branch}`, startSha, '']);
-    await ws.repo.run(['symbolic-ref', '-m', 'gittrix: start session', 'HEAD', `refs/heads/${branch}`]);
-    const origin = await ws.repo.run(['config', '--get', 'remote.origin.url'], { okExitCodes: [1] });
-    if (origin.exitCode === 0) {
-        // A plain `git push` from the agent goes to its own session branch.
-        await ws.repo.run(['config', `branch.${branch}.remote`, 'origin']);
-        await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`]);
-    }
-    await (0,_workspace_js__WEBPACK_IMPORTED_MODULE_4__/* .installPushGuard */ .r$)(ws, branch);
+    const startSha = await ws.repo.text([...workspace/* SAFE */.A9, 'commit-tree', `${baselineSha}^{tree}`, '-p', baselineSha, '-F', '-'], { input: message });
     const record = {
         version: 1,
         sessionId,
@@ -31666,14 +33082,82 @@ async function startSession(options) {
         task: options.task,
         finished: null,
     };
-    await options.remote.pushCommit(ws.objectsDir, startSha, branch);
-    await (0,_workspace_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSessionRecord */ .vR)(ws, record);
+    if (artifacts) {
+        record.ephemeral = await startArtifactsWorkspace(ws, artifacts, {
+            sessionId,
+            repo: repo,
+            branch,
+            baselineSha,
+            durableRef: `github://${artifacts.repository}#${durableBranch}`,
+            publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
+        });
+    }
+    else {
+        // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
+        await checkoutSessionBranch(ws, branch, startSha);
+        const origin = await ws.repo.run(['config', '--get', 'remote.origin.url'], { okExitCodes: [1] });
+        if (origin.exitCode === 0) {
+            // A plain `git push` from the agent goes to its own session branch.
+            await ws.repo.run(['config', `branch.${branch}.remote`, 'origin']);
+            await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`]);
+        }
+        await (0,workspace/* installPushGuard */.r$)(ws, branch);
+        await options.remote.pushCommit(ws.objectsDir, startSha, branch);
+    }
+    await (0,workspace/* writeSessionRecord */.vR)(ws, record);
     return { workspace: ws, record };
+}
+/** Points `HEAD` at a new local branch `branch` at `sha` (a commit with the checked-out tree). */
+async function checkoutSessionBranch(ws, branch, sha) {
+    await ws.repo.run(['update-ref', '-m', 'gittrix: start session', `refs/heads/${branch}`, sha, '']);
+    await ws.repo.run(['symbolic-ref', '-m', 'gittrix: start session', 'HEAD', `refs/heads/${branch}`]);
+}
+/**
+ * The Artifacts half of a start: create the session repository, push ONE orphan commit carrying the
+ * baseline's tree to its `main`, then publish the GitHub start commit (`publish`), so the App never
+ * sees a session whose repository is not ready; a failure in between deletes the repository again and
+ * leaves the workspace as it was. Then the workspace's local session branch is moved to the orphan
+ * commit (same tree: the work tree stays as checked out) and pushes, without a credential, to `main`
+ * of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses every
+ * other target.
+ */
+async function startArtifactsWorkspace(ws, artifacts, session) {
+    const { sessions } = artifacts;
+    const { sessionId, repo, branch } = session;
+    const rootSha = await ws.repo.commitTree(await ws.repo.treeOf(session.baselineSha), [], baselineMessage(sessionId, session.baselineSha, session.durableRef), GITTRIX_IDENTITY);
+    const url = await sessions.create(repo, `Gittrix session ${sessionId}`);
+    try {
+        await sessions.push(repo, url, ws.objectsDir, rootSha);
+        await session.publish();
+    }
+    catch (error) {
+        await sessions.delete(repo).catch(() => false);
+        throw error;
+    }
+    // Only once both sides hold the session does the workspace move onto it.
+    await checkoutSessionBranch(ws, branch, rootSha);
+    const name = action_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
+    const settings = [
+        [`remote.${name}.url`, url],
+        [
+            `remote.${name}.fetch`,
+            `+refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
+        ],
+        // `git push` (no arguments) sends the session branch to the repository's main.
+        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`branch.${branch}.remote`, name],
+        [`branch.${branch}.merge`, `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+    ];
+    for (const [key, value] of settings)
+        await ws.repo.run(['config', '--replace-all', key, value]);
+    await ws.repo.run(['update-ref', `refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
+    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
+    return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha };
 }
 async function checkBaseline(ws, baselineSha, durableBranch, options) {
     const remoteHead = await options.remote.branchHead(durableBranch);
     if (!remoteHead) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The durable branch ${JSON.stringify(durableBranch)} does not exist in the repository; set \`durable-branch\` to an existing branch.`);
+        throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `The durable branch ${JSON.stringify(durableBranch)} does not exist in the repository; set \`durable-branch\` to an existing branch.`);
     }
     if (remoteHead === baselineSha)
         return;
@@ -31687,7 +33171,7 @@ async function checkBaseline(ws, baselineSha, durableBranch, options) {
         if (ancestor.exitCode === 0)
             return;
     }
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `The workspace has ${baselineSha.slice(0, 12)} checked out, which is not a commit of the durable branch ` +
+    throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `The workspace has ${baselineSha.slice(0, 12)} checked out, which is not a commit of the durable branch ` +
         `${JSON.stringify(durableBranch)} (at ${remoteHead.slice(0, 12)}). Check out that branch before the session ` +
         `starts (actions/checkout with \`ref: ${durableBranch}\`), or set \`durable-branch\` to the branch you checked out.`);
 }
@@ -32281,7 +33765,10 @@ function renderCommands(sessionId, hasChanges) {
         fencedBlock(sessionCommandExamples(sessionId).join('\n'), 'text'));
 }
 
+// EXTERNAL MODULE: ./src/action/workspace.ts
+var workspace = __nccwpck_require__(4743);
 ;// CONCATENATED MODULE: ./src/action/summary.ts
+
 
 
 
@@ -32306,6 +33793,14 @@ function factsTable(record, headSha) {
         markdown_tableRow(['Session', markdown_inlineCode(record.sessionId)]),
         markdown_tableRow(['---', '---']),
         markdown_tableRow(['Session branch', markdown_inlineCode(record.branch)]),
+        ...(record.ephemeral
+            ? [
+                markdown_tableRow([
+                    'Artifacts repository',
+                    markdown_inlineCode(`artifacts://${record.ephemeral.namespace}/${record.ephemeral.repo}`),
+                ]),
+            ]
+            : []),
         markdown_tableRow(['Durable branch', markdown_inlineCode(record.durableBranch)]),
         markdown_tableRow(['Baseline', markdown_inlineCode(record.baselineSha.slice(0, 12))]),
         markdown_tableRow(['Head', markdown_inlineCode(headSha.slice(0, 12))]),
@@ -32315,7 +33810,7 @@ function factsTable(record, headSha) {
 function renderStartSummary(record) {
     return [
         `## Gittrix session ${markdown_inlineCode(record.sessionId)} started`,
-        factsTable(record, record.startSha),
+        factsTable(record, (0,workspace/* lineageRoot */.u3)(record)),
         renderTask(record.task),
         'The agent works on the session branch; `mode: finish` (or the end of the job) pushes its work for review.',
     ].join('\n\n');
@@ -32373,20 +33868,23 @@ function renderSweepSummary(entries) {
 /* harmony export */   OH: () => (/* binding */ openWorkspace),
 /* harmony export */   Xb: () => (/* binding */ dirtyPaths),
 /* harmony export */   r$: () => (/* binding */ installPushGuard),
+/* harmony export */   u3: () => (/* binding */ lineageRoot),
 /* harmony export */   vR: () => (/* binding */ writeSessionRecord)
 /* harmony export */ });
-/* unused harmony exports sessionRecordSchema, prePushGuard */
+/* unused harmony exports artifactsRecordSchema, sessionRecordSchema, prePushGuard */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9691);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
 /* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
 /* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2850);
-/* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1523);
-/* harmony import */ var _git_safe_config_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6950);
+/* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
+/* harmony import */ var _github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
+/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
+/* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
+/* harmony import */ var _git_safe_config_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6950);
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
@@ -32405,8 +33903,10 @@ function renderSweepSummary(entries) {
 
 
 
+
+
 /** Settings that keep an agent-edited repository from running code inside Gittrix's git commands. */
-const SAFE = _git_safe_config_js__WEBPACK_IMPORTED_MODULE_7__/* .AGENT_REPO_SAFETY */ .G;
+const SAFE = _git_safe_config_js__WEBPACK_IMPORTED_MODULE_9__/* .AGENT_REPO_SAFETY */ .G;
 /** Locates the git repository containing `dir`. Throws `INVALID_ARGUMENT` when there is none. */
 async function openWorkspace(dir) {
     let lines;
@@ -32422,19 +33922,46 @@ async function openWorkspace(dir) {
     const objectsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(objects) ? objects : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir, objects);
     return { root, gitDir, objectsDir, repo: new _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, workTree: root }) };
 }
-/** What the Action remembers about the session of a workspace, in `<git dir>/gittrix/session.json`. */
-const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_8__/* .object */ .Ikc({
-    version: zod__WEBPACK_IMPORTED_MODULE_8__/* .literal */ .euz(1),
-    sessionId: _github_session_id_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionIdSchema */ .L$,
-    branch: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP(),
-    durableBranch: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP(),
-    baselineSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_5__/* .sha1Schema */ .P2,
-    startSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_5__/* .sha1Schema */ .P2,
-    task: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP(),
-    /** Set once the session was snapshotted and pushed. */
-    finished: zod__WEBPACK_IMPORTED_MODULE_8__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_5__/* .sha1Schema */ .P2 }).nullable(),
+/**
+ * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
+ * branch `main` starts at `rootSha` (the orphan commit carrying the baseline's tree). The workspace's
+ * local session branch descends from `rootSha`, not from the GitHub start commit.
+ */
+const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
+    kind: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz('artifacts'),
+    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    rootSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
 })
     .strict();
+/**
+ * What the Action remembers about the session of a workspace, in `<git dir>/gittrix/session.json`.
+ * `ephemeral` is absent for branch sessions (records written before Artifacts sessions existed read
+ * the same). The agent can edit this file, so `branch` must be the session id's own branch.
+ */
+const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
+    version: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz(1),
+    sessionId: _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
+    branch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
+    durableBranch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
+    baselineSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    /** The start commit on GitHub's session branch. */
+    startSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    task: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
+    /** Set for an Artifacts session; absent for a branch session. */
+    ephemeral: artifactsRecordSchema.optional(),
+    /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
+    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
+})
+    .strict()
+    .refine((record) => record.branch === (0,_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
+    message: 'branch is not the session branch of sessionId',
+    path: ['branch'],
+});
+/** The commit a session's workspace lineage starts from: the Artifacts root, else the start commit. */
+function lineageRoot(record) {
+    return record.ephemeral?.rootSha ?? record.startSha;
+}
 function recordPath(ws) {
     return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix', 'session.json');
 }
@@ -32477,19 +34004,24 @@ async function dirtyPaths(ws, limit = 10) {
     }
     return paths;
 }
-/** The text of the pre-push hook that lets the workspace push only to `branch`. */
-function prePushGuard(branch, chained) {
-    const allowed = `refs/heads/${branch}`;
+/** The text of the pre-push hook that lets the workspace push only to `target` (a branch name: its ref). */
+function prePushGuard(target, chained) {
+    const { ref: allowed, url } = typeof target === 'string' ? { ref: `refs/heads/${target}` } : target;
+    const where = url ? `${allowed} of ${url}` : allowed;
     const chain = chained ? `printf '%s\\n' "$input" | exec ${shellQuote(chained)} "$@"\n` : 'exit 0\n';
+    const refused = url
+        ? `[ "$remote_ref" != ${shellQuote(allowed)} ] || [ "$url" != ${shellQuote(url)} ]`
+        : `[ "$remote_ref" != ${shellQuote(allowed)} ]`;
     return `#!/bin/sh
-# Installed by Gittrix: this workspace belongs to session branch ${branch}. Pushes to any other ref are
-# refused; a human promotes the session's changes to the durable branch after review.
+# Installed by Gittrix: this workspace belongs to one session and may push only to ${where}.
+# Pushes to any other ref are refused; a human promotes the session's changes after review.
+url=$2
 input=$(cat)
 status=0
 while read -r local_ref local_sha remote_ref remote_sha; do
   [ -z "$remote_ref" ] && continue
-  if [ "$remote_ref" != ${shellQuote(allowed)} ]; then
-    echo "gittrix: refusing to push to $remote_ref: this workspace may push only to ${allowed}. A human promotes the session's changes after review." >&2
+  if ${refused}; then
+    echo "gittrix: refusing to push to $remote_ref of $url: this workspace may push only to ${where}. A human promotes the session's changes after review." >&2
     status=1
   fi
 done <<EOF
@@ -32502,13 +34034,13 @@ function shellQuote(text) {
     return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 /**
- * Installs the pre-push guard for `branch` in the workspace's hooks directory (honouring
+ * Installs the pre-push guard for `target` (a session branch name, or a {@link PushTarget}) in the workspace's hooks directory (honouring
  * `core.hooksPath`). An existing `pre-push` hook keeps working: it is renamed and called after the
  * check. When the hooks directory lies inside the work tree (e.g. a tracked `.husky/`), the guard goes
  * to a private directory under the git directory instead (`core.hooksPath` is pointed there and the
  * other hooks are linked into it), so the session never records the guard as a change.
  */
-async function installPushGuard(ws, branch) {
+async function installPushGuard(ws, target) {
     const hooksRel = await ws.repo.text(['rev-parse', '--git-path', 'hooks']);
     let hooks = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(hooksRel) ? hooksRel : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(ws.root, hooksRel);
     const inside = (dir) => !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks).startsWith('..') && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks));
@@ -32534,11 +34066,58 @@ async function installPushGuard(ws, branch) {
     if (existing !== null && !existing.includes('Installed by Gittrix'))
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(hook, chained);
     const hasChained = await exists(chained);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(hook, prePushGuard(branch, hasChained ? chained : null), { mode: 0o755 });
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 });
     return hook;
 }
 async function exists(path) {
     return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path).then(() => true, () => false);
+}
+
+
+/***/ }),
+
+/***/ 9436:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Uj: () => (/* binding */ sessionRepoName),
+/* harmony export */   vb: () => (/* binding */ validateArtifactsName)
+/* harmony export */ });
+/* unused harmony exports MAX_NAME_LENGTH, SESSION_REPO_PREFIX */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/**
+ * Cloudflare Artifacts naming rules, checked before any request is sent.
+ *
+ * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
+ * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
+ * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
+ */
+
+/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
+const MAX_NAME_LENGTH = 63;
+/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+/** Prefix of every session repository Gittrix creates: `gittrix-<session-id>`. */
+const SESSION_REPO_PREFIX = 'gittrix-';
+/**
+ * Returns `name` when it is a valid Artifacts repository (or namespace) name; otherwise throws
+ * `INVALID_ARGUMENT` saying which rule it breaks. `kind` names the thing in the message.
+ */
+function validateArtifactsName(name, kind = 'repository') {
+    if (typeof name !== 'string' || name.length === 0)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`The Artifacts ${kind} name is empty; pass a name such as "gittrix-sess_abc".`);
+    if (name.length > MAX_NAME_LENGTH) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`The Artifacts ${kind} name ${JSON.stringify(name)} has ${name.length} characters; Artifacts allows at most ${MAX_NAME_LENGTH}.`);
+    }
+    if (!NAME.test(name)) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`The Artifacts ${kind} name ${JSON.stringify(name)} is not allowed: it must start with a letter or digit ` +
+            'and contain only letters, digits, ".", "_" and "-".');
+    }
+    return name;
+}
+/** The repository of one Gittrix session: `gittrix-<session-id>`, validated. */
+function sessionRepoName(sessionId) {
+    return validateArtifactsName(`${SESSION_REPO_PREFIX}${sessionId}`);
 }
 
 
@@ -33332,9 +34911,9 @@ function assertBranchName(name) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   II: () => (/* binding */ formatEphemeralLocation),
 /* harmony export */   M9: () => (/* binding */ ephemeralLocationSchema),
+/* harmony export */   XG: () => (/* binding */ ARTIFACTS_NAME_PATTERN),
 /* harmony export */   Yl: () => (/* binding */ parseEphemeralLocation)
 /* harmony export */ });
-/* unused harmony export ARTIFACTS_NAME_PATTERN */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9691);
 /* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8002);
 /**
@@ -34523,6 +36102,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  Yz: () => (/* binding */ core_debug),
   N4: () => (/* binding */ endGroup),
   dN: () => (/* binding */ exportVariable),
   V4: () => (/* binding */ getInput),
@@ -34537,7 +36117,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, error, getBooleanInput, getIDToken, getMultilineInput, group, isDebug, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, error, getBooleanInput, getIDToken, getMultilineInput, group, isDebug, markdownSummary, notice, platform, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -37366,7 +38946,7 @@ function isDebug() {
  * @param message debug message
  */
 function core_debug(message) {
-    issueCommand('debug', {}, message);
+    command_issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue

@@ -6,7 +6,8 @@
  * The session branch ends as: start commit → the agent's own commits (kept as they are) → at most one
  * snapshot commit holding everything left uncommitted in the work tree (modified, added, untracked,
  * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`).
- * Everything descends from the start commit. When the agent moved `HEAD` off that line (another branch,
+ * Everything descends from the start commit (for an Artifacts session: from the session repository's root
+ * commit, and the push goes there, see finish-artifacts.ts). When the agent moved `HEAD` off that line (another branch,
  * a reset below the start commit), its commits cannot be kept; the snapshot then goes on top of the
  * session branch and carries the work tree as it is, with a warning.
  *
@@ -19,8 +20,11 @@ import { join } from 'node:path'
 import { GittrixError } from '../core/errors.ts'
 import type { SessionDiff } from '../core/types.ts'
 import { gitDiffArgs, parseGitDiffOutput } from '../git/diff-output.ts'
+import type { ArtifactsSessions } from './artifacts.ts'
+import { checkArtifactsLocation, pushArtifactsSession } from './finish-artifacts.ts'
 import type { SessionRemote } from './remote.ts'
 import {
+  lineageRoot,
   openWorkspace,
   readSessionRecord,
   SAFE,
@@ -37,13 +41,20 @@ export interface FinishSessionOptions {
   remote: SessionRemote
   /** The session expected in the workspace (e.g. `GITTRIX_SESSION_ID`); a different one is an error. */
   sessionId?: string
+  /** The Artifacts namespace's session repositories: required when the session is an Artifacts session. */
+  artifacts?: ArtifactsSessions | null
 }
 
 /** A finished session. */
 export interface FinishedSession {
   record: SessionRecord
-  /** The session branch's new head (the start commit when nothing changed). */
+  /**
+   * The session's new head (the start commit when nothing changed); for an Artifacts session, the head
+   * of the session repository's `main` (its root commit when nothing changed).
+   */
   headSha: string
+  /** Artifacts sessions: the pointer commit heading the GitHub session branch. `null` for branch sessions. */
+  pointerSha: string | null
   /** The snapshot commit, or `null` when nothing was left uncommitted. */
   snapshotSha: string | null
   /** How many commits the agent made itself (kept on the branch). */
@@ -75,18 +86,27 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
       `The workspace ${ws.root} holds session ${record.sessionId}, not ${options.sessionId}.`,
     )
   }
+  if (record.ephemeral && !options.artifacts) {
+    throw new GittrixError(
+      'INVALID_ARGUMENT',
+      `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral.namespace}/${record.ephemeral.repo}); ` +
+        'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.',
+    )
+  }
+  if (record.ephemeral) checkArtifactsLocation(record, record.ephemeral, options.artifacts!)
+  const root = lineageRoot(record)
   const warnings: string[] = []
   const branchRef = `refs/heads/${record.branch}`
   const branchRefSha = await ws.repo.resolve(branchRef)
-  const branchTip = branchRefSha ?? record.startSha
+  const branchTip = branchRefSha ?? root
   const head = await ws.repo.resolve('HEAD^{commit}')
   const headRef = await ws.repo.run(['symbolic-ref', '-q', 'HEAD'], { okExitCodes: [1] })
   const onBranch = headRef.stdout.toString('utf8').trim() === branchRef
   let parent: string
-  if (head && (await descends(ws, record.startSha, head))) {
+  if (head && (await descends(ws, root, head))) {
     parent = head
   } else {
-    parent = (await descends(ws, record.startSha, branchTip)) ? branchTip : record.startSha
+    parent = (await descends(ws, root, branchTip)) ? branchTip : root
     warnings.push(
       `The workspace's HEAD (${head?.slice(0, 12) ?? 'none'}) is not on the session branch ${record.branch}; ` +
         'the snapshot records the work tree as it is on top of the session branch, without those commits.',
@@ -125,19 +145,31 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
     await rm(snapshot.dir, { recursive: true, force: true })
   }
 
-  await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error: unknown) => {
-    throw new GittrixError(
-      'GIT_FAILED',
-      `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${(error as Error).message}. ` +
-        'If the session branch was changed on GitHub meanwhile, the workspace still holds the work; push it by hand.',
-      { cause: error },
-    )
-  })
-  const agentCommits = Number(await ws.repo.text(['rev-list', '--count', `${record.startSha}..${parent}`]))
+  let pointerSha: string | null = null
+  if (record.ephemeral) {
+    pointerSha = await pushArtifactsSession({
+      ws,
+      remote: options.remote,
+      sessions: options.artifacts!,
+      record,
+      location: record.ephemeral,
+      headSha,
+    })
+  } else {
+    await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error: unknown) => {
+      throw new GittrixError(
+        'GIT_FAILED',
+        `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${(error as Error).message}. ` +
+          'If the session branch was changed on GitHub meanwhile, the workspace still holds the work; push it by hand.',
+        { cause: error },
+      )
+    })
+  }
+  const agentCommits = Number(await ws.repo.text(['rev-list', '--count', `${root}..${parent}`]))
   const diff = await sessionDiff(ws, record.baselineSha, headSha)
   const finished: SessionRecord = { ...record, finished: { headSha } }
   await writeSessionRecord(ws, finished)
-  return { record: finished, headSha, snapshotSha, agentCommits, diff, warnings }
+  return { record: finished, headSha, pointerSha, snapshotSha, agentCommits, diff, warnings }
 }
 
 async function descends(ws: Workspace, ancestor: string, commit: string): Promise<boolean> {

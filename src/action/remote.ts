@@ -25,7 +25,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GittrixError } from '../core/errors.ts'
-import { registerSecret } from '../git/redact.ts'
+import { redact, registerSecret } from '../git/redact.ts'
 import { runGit, type GitResult } from '../git/run-git.ts'
 
 /** Where the repository lives and the token that may push to it. */
@@ -151,6 +151,50 @@ export class SessionRemote {
       [1],
     )
     return result.exitCode === 0
+  }
+
+  /**
+   * Fetches branch `branch` into the object store `objectsDir` (a workspace's: the fetched objects stay
+   * there, no ref of the workspace moves) and resolves its head, or `null` when the branch does not
+   * exist. `haves` are commits already in `objectsDir` that the branch descends from (e.g. the start
+   * commit), offered to the server so that only the newer objects come over.
+   */
+  async fetchBranch(objectsDir: string, branch: string, haves: readonly string[]): Promise<string | null> {
+    const fetched = 'refs/gittrix/fetched'
+    const scratch = await mkdtemp(join(tmpdir(), 'gittrix-remote-'))
+    try {
+      const store = { ...this.#isolation(), GIT_OBJECT_DIRECTORY: objectsDir }
+      await runGit(['init', '--quiet', '--bare', scratch], { env: this.#isolation() })
+      for (const [i, have] of haves.entries()) {
+        await runGit([`--git-dir=${scratch}`, 'update-ref', `refs/haves/${i}`, have], { env: store })
+      }
+      const result = await runGit(
+        [
+          `--git-dir=${scratch}`,
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          this.url,
+          `+refs/heads/${branch}:${fetched}`,
+        ],
+        {
+          cwd: scratch,
+          env: { ...this.#env, GIT_OBJECT_DIRECTORY: objectsDir },
+          timeoutMs: this.#timeoutMs,
+          okExitCodes: [128],
+        },
+      )
+      if (result.exitCode !== 0) {
+        if (/couldn't find remote ref/i.test(result.stderr)) return null
+        throw new GittrixError('GIT_FAILED', `git fetch of ${branch} failed: ${redact(result.stderr.trim())}`)
+      }
+      return (await runGit([`--git-dir=${scratch}`, 'rev-parse', '--verify', fetched], { env: store })).stdout
+        .toString('utf8')
+        .trim()
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
+    }
   }
 
   async #git(objectsDir: string | null, args: string[], okExitCodes: number[] = []): Promise<GitResult> {

@@ -13,13 +13,17 @@
  * Otherwise the start fails and says which branch to check out. The workspace must also be clean
  * (no uncommitted or untracked changes): whatever is in it when the agent finishes is the agent's work.
  */
+import { baselineMessage, GITTRIX_IDENTITY } from '../adapters/artifacts/baseline.ts'
+import { sessionRepoName } from '../adapters/artifacts/names.ts'
 import { GittrixError } from '../core/errors.ts'
 import type { EvictionPolicy } from '../core/types.ts'
 import { branchNameProblem, sessionBranch } from '../github/branches.ts'
 import { newGitHubSessionId } from '../github/session-id.ts'
 import { encodeStartCommit } from '../github/start-commit.ts'
+import { ARTIFACTS_REMOTE_NAME, ARTIFACTS_SESSION_BRANCH, type ArtifactsSessions } from './artifacts.ts'
 import type { SessionRemote } from './remote.ts'
 import {
+  type ArtifactsRecord,
   dirtyPaths,
   installPushGuard,
   openWorkspace,
@@ -54,6 +58,11 @@ export interface StartSessionOptions {
   trigger?: { ref?: string; sha?: string }
   /** A fixed session id (tests); default a new random one. */
   sessionId?: string
+  /**
+   * Set for an Artifacts session (`ephemeral: artifacts`): where session repositories are created, and
+   * the GitHub repository (`owner/repo`) named in the baseline commit's durable ref. Default: a branch session.
+   */
+  artifacts?: { sessions: ArtifactsSessions; repository: string } | null
 }
 
 /** A started session. */
@@ -102,12 +111,16 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
 
   const sessionId = options.sessionId ?? newGitHubSessionId()
   const branch = sessionBranch(sessionId)
+  const artifacts = options.artifacts ?? null
+  const repo = artifacts ? sessionRepoName(sessionId) : null
   const message = encodeStartCommit({
     sessionId,
     task: options.task,
     durableBranch,
     baselineSha,
-    ephemeral: { kind: 'branch' },
+    ephemeral: artifacts
+      ? { kind: 'artifacts', namespace: artifacts.sessions.namespace, repo: repo! }
+      : { kind: 'branch' },
     link: options.link,
     eviction: options.eviction,
   })
@@ -116,16 +129,6 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
     [...SAFE, 'commit-tree', `${baselineSha}^{tree}`, '-p', baselineSha, '-F', '-'],
     { input: message },
   )
-  // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
-  await ws.repo.run(['update-ref', '-m', 'gittrix: start session', `refs/heads/${branch}`, startSha, ''])
-  await ws.repo.run(['symbolic-ref', '-m', 'gittrix: start session', 'HEAD', `refs/heads/${branch}`])
-  const origin = await ws.repo.run(['config', '--get', 'remote.origin.url'], { okExitCodes: [1] })
-  if (origin.exitCode === 0) {
-    // A plain `git push` from the agent goes to its own session branch.
-    await ws.repo.run(['config', `branch.${branch}.remote`, 'origin'])
-    await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`])
-  }
-  await installPushGuard(ws, branch)
   const record: SessionRecord = {
     version: 1,
     sessionId,
@@ -136,9 +139,92 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
     task: options.task,
     finished: null,
   }
-  await options.remote.pushCommit(ws.objectsDir, startSha, branch)
+  if (artifacts) {
+    record.ephemeral = await startArtifactsWorkspace(ws, artifacts, {
+      sessionId,
+      repo: repo!,
+      branch,
+      baselineSha,
+      durableRef: `github://${artifacts.repository}#${durableBranch}`,
+      publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
+    })
+  } else {
+    // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
+    await checkoutSessionBranch(ws, branch, startSha)
+    const origin = await ws.repo.run(['config', '--get', 'remote.origin.url'], { okExitCodes: [1] })
+    if (origin.exitCode === 0) {
+      // A plain `git push` from the agent goes to its own session branch.
+      await ws.repo.run(['config', `branch.${branch}.remote`, 'origin'])
+      await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`])
+    }
+    await installPushGuard(ws, branch)
+    await options.remote.pushCommit(ws.objectsDir, startSha, branch)
+  }
   await writeSessionRecord(ws, record)
   return { workspace: ws, record }
+}
+
+/** Points `HEAD` at a new local branch `branch` at `sha` (a commit with the checked-out tree). */
+async function checkoutSessionBranch(ws: Workspace, branch: string, sha: string): Promise<void> {
+  await ws.repo.run(['update-ref', '-m', 'gittrix: start session', `refs/heads/${branch}`, sha, ''])
+  await ws.repo.run(['symbolic-ref', '-m', 'gittrix: start session', 'HEAD', `refs/heads/${branch}`])
+}
+
+/**
+ * The Artifacts half of a start: create the session repository, push ONE orphan commit carrying the
+ * baseline's tree to its `main`, then publish the GitHub start commit (`publish`), so the App never
+ * sees a session whose repository is not ready; a failure in between deletes the repository again and
+ * leaves the workspace as it was. Then the workspace's local session branch is moved to the orphan
+ * commit (same tree: the work tree stays as checked out) and pushes, without a credential, to `main`
+ * of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses every
+ * other target.
+ */
+async function startArtifactsWorkspace(
+  ws: Workspace,
+  artifacts: { sessions: ArtifactsSessions },
+  session: {
+    sessionId: string
+    repo: string
+    branch: string
+    baselineSha: string
+    durableRef: string
+    publish: () => Promise<void>
+  },
+): Promise<ArtifactsRecord> {
+  const { sessions } = artifacts
+  const { sessionId, repo, branch } = session
+  const rootSha = await ws.repo.commitTree(
+    await ws.repo.treeOf(session.baselineSha),
+    [],
+    baselineMessage(sessionId, session.baselineSha, session.durableRef),
+    GITTRIX_IDENTITY,
+  )
+  const url = await sessions.create(repo, `Gittrix session ${sessionId}`)
+  try {
+    await sessions.push(repo, url, ws.objectsDir, rootSha)
+    await session.publish()
+  } catch (error) {
+    await sessions.delete(repo).catch(() => false)
+    throw error
+  }
+  // Only once both sides hold the session does the workspace move onto it.
+  await checkoutSessionBranch(ws, branch, rootSha)
+  const name = ARTIFACTS_REMOTE_NAME
+  const settings: Array<[string, string]> = [
+    [`remote.${name}.url`, url],
+    [
+      `remote.${name}.fetch`,
+      `+refs/heads/${ARTIFACTS_SESSION_BRANCH}:refs/remotes/${name}/${ARTIFACTS_SESSION_BRANCH}`,
+    ],
+    // `git push` (no arguments) sends the session branch to the repository's main.
+    [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${ARTIFACTS_SESSION_BRANCH}`],
+    [`branch.${branch}.remote`, name],
+    [`branch.${branch}.merge`, `refs/heads/${ARTIFACTS_SESSION_BRANCH}`],
+  ]
+  for (const [key, value] of settings) await ws.repo.run(['config', '--replace-all', key, value])
+  await ws.repo.run(['update-ref', `refs/remotes/${name}/${ARTIFACTS_SESSION_BRANCH}`, rootSha])
+  await installPushGuard(ws, { ref: `refs/heads/${ARTIFACTS_SESSION_BRANCH}`, url })
+  return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha }
 }
 
 async function checkBaseline(

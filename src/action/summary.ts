@@ -10,7 +10,7 @@ import { renderStatTable, renderTask } from '../github/render.ts'
 import { diffStatLine } from '../github/stat.ts'
 import type { AgentExit } from './agent.ts'
 import type { SweepEntry } from './sweep.ts'
-import type { SessionRecord } from './workspace.ts'
+import { lineageRoot, type SessionRecord } from './workspace.ts'
 
 /** A step may write at most 1 MiB of summary; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 512 * 1024
@@ -52,6 +52,14 @@ function factsTable(record: SessionRecord, headSha: string): string {
     tableRow(['Session', inlineCode(record.sessionId)]),
     tableRow(['---', '---']),
     tableRow(['Session branch', inlineCode(record.branch)]),
+    ...(record.ephemeral
+      ? [
+          tableRow([
+            'Artifacts repository',
+            inlineCode(`artifacts://${record.ephemeral.namespace}/${record.ephemeral.repo}`),
+          ]),
+        ]
+      : []),
     tableRow(['Durable branch', inlineCode(record.durableBranch)]),
     tableRow(['Baseline', inlineCode(record.baselineSha.slice(0, 12))]),
     tableRow(['Head', inlineCode(headSha.slice(0, 12))]),
@@ -62,7 +70,7 @@ function factsTable(record: SessionRecord, headSha: string): string {
 export function renderStartSummary(record: SessionRecord): string {
   return [
     `## Gittrix session ${inlineCode(record.sessionId)} started`,
-    factsTable(record, record.startSha),
+    factsTable(record, lineageRoot(record)),
     renderTask(record.task),
     'The agent works on the session branch; `mode: finish` (or the end of the job) pushes its work for review.',
   ].join('\n\n')

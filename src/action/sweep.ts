@@ -9,7 +9,14 @@
  * `expiryReason` (the core's rule) decides. An expired branch is deleted with
  * `git push --force-with-lease=<ref>:<head> :<ref>`, so a branch that received a push after it was read
  * is kept. Branches whose start commit cannot be found or parsed are never deleted, only reported.
+ *
+ * An Artifacts session (`Gittrix-Ephemeral: artifacts://<namespace>/<repo>`) also owns its session
+ * repository: once the branch is deleted, the repository is deleted too when `artifacts` is configured
+ * for that namespace (a repository already gone is fine), and otherwise reported as kept. The branch
+ * goes first: a branch that moved keeps its session alive, repository included.
  */
+import type { ArtifactsSessions } from './artifacts.ts'
+import { redact } from '../git/redact.ts'
 import type { EvictionPolicy } from '../core/types.ts'
 import { expiryReason } from '../core/eviction.ts'
 import type { OctokitLike } from '../adapters/github/client.ts'
@@ -32,6 +39,8 @@ export interface SweepOptions {
   dryRun?: boolean
   /** Commits read per branch before giving up on finding its start commit (default 1000). */
   maxCommits?: number
+  /** Session repositories of this Artifacts namespace are deleted with their expired sessions. */
+  artifacts?: ArtifactsSessions | null
 }
 
 /** What happened to one session branch. */
@@ -76,11 +85,14 @@ export async function sweepSessions(options: SweepOptions): Promise<SweepEntry[]
       continue
     }
     const deleted = await options.remote.deleteBranch(branch, headSha)
-    entries.push(
-      deleted
-        ? { ...base, outcome: 'deleted', reason: why }
-        : { ...base, outcome: 'expired', reason: `${why}, but the branch moved meanwhile; kept` },
-    )
+    if (!deleted) {
+      entries.push({ ...base, outcome: 'expired', reason: `${why}, but the branch moved meanwhile; kept` })
+      continue
+    }
+    const location = found.start.ephemeral
+    const repoNote =
+      location.kind === 'artifacts' ? `; ${await deleteSessionRepo(options.artifacts ?? null, location)}` : ''
+    entries.push({ ...base, outcome: 'deleted', reason: `${why}${repoNote}` })
   }
   return entries
 }
@@ -119,4 +131,21 @@ async function findStart(options: SweepOptions, branch: string, headSha: string)
     if (data.length < 100) break
   }
   return { ok: false, reason: 'no Gittrix start commit found on the branch' }
+}
+
+/** Deletes an expired session's Artifacts repository when configured for its namespace; says what happened. */
+async function deleteSessionRepo(
+  artifacts: ArtifactsSessions | null,
+  location: { namespace: string; repo: string },
+): Promise<string> {
+  const name = `artifacts://${location.namespace}/${location.repo}`
+  if (!artifacts) return `Artifacts repository ${name} kept (no artifacts inputs given)`
+  if (artifacts.namespace !== location.namespace)
+    return `Artifacts repository ${name} kept (artifacts-namespace is ${artifacts.namespace})`
+  try {
+    const existed = await artifacts.delete(location.repo)
+    return existed ? `Artifacts repository ${name} deleted` : `Artifacts repository ${name} was already gone`
+  } catch (error) {
+    return `Artifacts repository ${name} not deleted: ${redact((error as Error).message)}`
+  }
 }

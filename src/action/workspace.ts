@@ -13,6 +13,8 @@ import { z } from 'zod'
 import { GittrixError } from '../core/errors.ts'
 import { GitRepo } from '../git/repo.ts'
 import { gitText } from '../git/run-git.ts'
+import { sessionBranch } from '../github/branches.ts'
+import { ARTIFACTS_NAME_PATTERN } from '../github/ephemeral-location.ts'
 import { sha1Schema } from '../github/hex.ts'
 import { sessionIdSchema } from '../github/session-id.ts'
 import { AGENT_REPO_SAFETY } from '../git/safe-config.ts'
@@ -56,7 +58,28 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
   return { root, gitDir, objectsDir, repo: new GitRepo({ gitDir, workTree: root }) }
 }
 
-/** What the Action remembers about the session of a workspace, in `<git dir>/gittrix/session.json`. */
+/**
+ * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
+ * branch `main` starts at `rootSha` (the orphan commit carrying the baseline's tree). The workspace's
+ * local session branch descends from `rootSha`, not from the GitHub start commit.
+ */
+export const artifactsRecordSchema = z
+  .object({
+    kind: z.literal('artifacts'),
+    namespace: z.string().regex(ARTIFACTS_NAME_PATTERN),
+    repo: z.string().regex(ARTIFACTS_NAME_PATTERN),
+    rootSha: sha1Schema,
+  })
+  .strict()
+
+/** An Artifacts session's location (see {@link artifactsRecordSchema}). */
+export type ArtifactsRecord = z.infer<typeof artifactsRecordSchema>
+
+/**
+ * What the Action remembers about the session of a workspace, in `<git dir>/gittrix/session.json`.
+ * `ephemeral` is absent for branch sessions (records written before Artifacts sessions existed read
+ * the same). The agent can edit this file, so `branch` must be the session id's own branch.
+ */
 export const sessionRecordSchema = z
   .object({
     version: z.literal(1),
@@ -64,12 +87,24 @@ export const sessionRecordSchema = z
     branch: z.string(),
     durableBranch: z.string(),
     baselineSha: sha1Schema,
+    /** The start commit on GitHub's session branch. */
     startSha: sha1Schema,
     task: z.string(),
-    /** Set once the session was snapshotted and pushed. */
+    /** Set for an Artifacts session; absent for a branch session. */
+    ephemeral: artifactsRecordSchema.optional(),
+    /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
     finished: z.object({ headSha: sha1Schema }).nullable(),
   })
   .strict()
+  .refine((record) => record.branch === sessionBranch(record.sessionId), {
+    message: 'branch is not the session branch of sessionId',
+    path: ['branch'],
+  })
+
+/** The commit a session's workspace lineage starts from: the Artifacts root, else the start commit. */
+export function lineageRoot(record: SessionRecord): string {
+  return record.ephemeral?.rootSha ?? record.startSha
+}
 
 /** The session record of a workspace (see {@link sessionRecordSchema}). */
 export type SessionRecord = z.infer<typeof sessionRecordSchema>
@@ -120,19 +155,33 @@ export async function dirtyPaths(ws: Workspace, limit = 10): Promise<string[]> {
   return paths
 }
 
-/** The text of the pre-push hook that lets the workspace push only to `branch`. */
-export function prePushGuard(branch: string, chained: string | null): string {
-  const allowed = `refs/heads/${branch}`
+/**
+ * Where a workspace may push: branch `ref` (e.g. `refs/heads/gittrix/<id>`), and when `url` is set,
+ * only to that repository URL (an Artifacts session pushes only to `main` of its session repository).
+ */
+export interface PushTarget {
+  ref: string
+  url?: string
+}
+
+/** The text of the pre-push hook that lets the workspace push only to `target` (a branch name: its ref). */
+export function prePushGuard(target: string | PushTarget, chained: string | null): string {
+  const { ref: allowed, url } = typeof target === 'string' ? { ref: `refs/heads/${target}` } : target
+  const where = url ? `${allowed} of ${url}` : allowed
   const chain = chained ? `printf '%s\\n' "$input" | exec ${shellQuote(chained)} "$@"\n` : 'exit 0\n'
+  const refused = url
+    ? `[ "$remote_ref" != ${shellQuote(allowed)} ] || [ "$url" != ${shellQuote(url)} ]`
+    : `[ "$remote_ref" != ${shellQuote(allowed)} ]`
   return `#!/bin/sh
-# Installed by Gittrix: this workspace belongs to session branch ${branch}. Pushes to any other ref are
-# refused; a human promotes the session's changes to the durable branch after review.
+# Installed by Gittrix: this workspace belongs to one session and may push only to ${where}.
+# Pushes to any other ref are refused; a human promotes the session's changes after review.
+url=$2
 input=$(cat)
 status=0
 while read -r local_ref local_sha remote_ref remote_sha; do
   [ -z "$remote_ref" ] && continue
-  if [ "$remote_ref" != ${shellQuote(allowed)} ]; then
-    echo "gittrix: refusing to push to $remote_ref: this workspace may push only to ${allowed}. A human promotes the session's changes after review." >&2
+  if ${refused}; then
+    echo "gittrix: refusing to push to $remote_ref of $url: this workspace may push only to ${where}. A human promotes the session's changes after review." >&2
     status=1
   fi
 done <<EOF
@@ -147,13 +196,13 @@ function shellQuote(text: string): string {
 }
 
 /**
- * Installs the pre-push guard for `branch` in the workspace's hooks directory (honouring
+ * Installs the pre-push guard for `target` (a session branch name, or a {@link PushTarget}) in the workspace's hooks directory (honouring
  * `core.hooksPath`). An existing `pre-push` hook keeps working: it is renamed and called after the
  * check. When the hooks directory lies inside the work tree (e.g. a tracked `.husky/`), the guard goes
  * to a private directory under the git directory instead (`core.hooksPath` is pointed there and the
  * other hooks are linked into it), so the session never records the guard as a change.
  */
-export async function installPushGuard(ws: Workspace, branch: string): Promise<string> {
+export async function installPushGuard(ws: Workspace, target: string | PushTarget): Promise<string> {
   const hooksRel = await ws.repo.text(['rev-parse', '--git-path', 'hooks'])
   let hooks = isAbsolute(hooksRel) ? hooksRel : resolve(ws.root, hooksRel)
   const inside = (dir: string) => !relative(dir, hooks).startsWith('..') && !isAbsolute(relative(dir, hooks))
@@ -177,7 +226,7 @@ export async function installPushGuard(ws: Workspace, branch: string): Promise<s
   const existing = await readFile(hook, 'utf8').catch(() => null)
   if (existing !== null && !existing.includes('Installed by Gittrix')) await rename(hook, chained)
   const hasChained = await exists(chained)
-  await writeFile(hook, prePushGuard(branch, hasChained ? chained : null), { mode: 0o755 })
+  await writeFile(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 })
   return hook
 }
 

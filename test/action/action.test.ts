@@ -468,7 +468,7 @@ describe('bad inputs', () => {
     [
       'ephemeral',
       { ephemeral: 'artifacts', task: 't', run: 'true' },
-      'Input \'ephemeral\': "artifacts" (Cloudflare Artifacts workspaces) is not available yet',
+      "Input 'artifacts-account-id': is required with ephemeral: artifacts",
     ],
     [
       'ephemeral',

@@ -1,0 +1,137 @@
+/**
+ * The Action's view of Cloudflare Artifacts (DESIGN.md §6.1, §6.3): one session repository per
+ * session in the configured namespace, created at start, pushed to at finish, deleted by sweep.
+ *
+ * How the repo tokens travel, and why (the same rules as remote.ts for the GitHub token):
+ * - A repo token reaches git only through `gitWithToken` (the `Authorization: Bearer` header passed as
+ *   `GIT_CONFIG_*` environment variables): never in a URL, argv, a config file, the agent's environment,
+ *   a log or an error (`redact` knows every token the client saw).
+ * - Every git process that carries a token runs in a throwaway bare repository of our own (objects
+ *   borrowed from the workspace through `objects/info/alternates`) with `GIT_CONFIG_GLOBAL=/dev/null`
+ *   and `GIT_CONFIG_NOSYSTEM=1`, so no configuration the agent could have written (`insteadOf`
+ *   rewrites, proxies, credential helpers, hooks) is read while the token is in the environment. The
+ *   push goes to the remote URL the control plane returned, checked by `checkRemote` (HTTPS, or HTTP to
+ *   a loopback stand-in; no embedded credentials), never to a URL read from the workspace.
+ * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ArtifactsClient } from '../adapters/artifacts/client.ts'
+import { RepoTokens } from '../adapters/artifacts/tokens.ts'
+import { checkRemote, gitWithToken } from '../adapters/artifacts/transport.ts'
+import { runGit } from '../git/run-git.ts'
+
+/** The branch of a session repository that holds the session (the Artifacts ephemeral adapter's too). */
+export const ARTIFACTS_SESSION_BRANCH = 'main'
+
+/** The remote name under which an Artifacts session's workspace knows its session repository. */
+export const ARTIFACTS_REMOTE_NAME = 'artifacts'
+
+/** What {@link ArtifactsSessions} needs: the Action's `artifacts-*` inputs. */
+export interface ArtifactsSessionsOptions {
+  /** Cloudflare account id (`artifacts-account-id`). */
+  accountId: string
+  /** Artifacts namespace of the session repositories (`artifacts-namespace`). */
+  namespace: string
+  /** Cloudflare API token with Artifacts Edit (`artifacts-api-token`). Never logged. */
+  apiToken: string
+  /** REST API root (`artifacts-api-url`), default `https://api.cloudflare.com/client/v4`. */
+  apiUrl?: string
+  /** Receives redacted diagnostic lines (REST calls, token mints, git transport). */
+  log?: (line: string) => void
+  /** Timeout of one git network command, ms (default 300 000). */
+  timeoutMs?: number
+}
+
+/** Git must read no configuration but the command's own while a token is in its environment. */
+const ISOLATED = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_ASKPASS: '',
+  SSH_ASKPASS: '',
+}
+
+/** Session repositories of one Artifacts namespace, as the Action creates, pushes and deletes them. */
+export class ArtifactsSessions {
+  /** The Artifacts namespace. */
+  readonly namespace: string
+  readonly client: ArtifactsClient
+  readonly #tokens: RepoTokens
+  readonly #timeoutMs: number
+
+  constructor(options: ArtifactsSessionsOptions) {
+    this.client = new ArtifactsClient({
+      accountId: options.accountId,
+      namespace: options.namespace,
+      apiToken: options.apiToken,
+      ...(options.apiUrl ? { baseUrl: options.apiUrl } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    })
+    this.namespace = options.namespace
+    this.#tokens = new RepoTokens(this.client, { ttlSeconds: 900 })
+    this.#timeoutMs = options.timeoutMs ?? 300_000
+  }
+
+  /**
+   * Creates repository `repo` (default branch `main`) and resolves its git remote URL (checked, no
+   * credentials). The write token the create call returns is kept for the first push. Throws an
+   * `ArtifactsApiError` (e.g. 409 when it exists already) or `ADAPTER_UNAVAILABLE`.
+   */
+  async create(repo: string, description: string): Promise<string> {
+    const made = await this.client.createRepo({
+      name: repo,
+      description,
+      default_branch: ARTIFACTS_SESSION_BRANCH,
+    })
+    this.#tokens.remember(repo, made.token)
+    return checkRemote(made.remote)
+  }
+
+  /**
+   * The git remote URL of `repo` from the control plane (checked), or `null` when the repository does
+   * not exist (deleted by a discard or a sweep).
+   */
+  async remote(repo: string): Promise<string | null> {
+    const found = await this.client.getRepo(repo)
+    return found ? checkRemote(found.remote) : null
+  }
+
+  /**
+   * Pushes commit `sha` (its objects in the object store `objectsDir`) to `main` of `repo` at `remote`,
+   * fast-forward only (a fresh repository's empty `main` accepts any commit). Rejects with `GIT_FAILED` when the server refuses, e.g. `main` moved elsewhere.
+   */
+  async push(repo: string, remote: string, objectsDir: string, sha: string): Promise<void> {
+    await this.#git(repo, 'write', objectsDir, [
+      'push',
+      '--no-verify',
+      '--quiet',
+      remote,
+      `${sha}:refs/heads/${ARTIFACTS_SESSION_BRANCH}`,
+    ])
+  }
+
+  /** Deletes `repo`; resolves `false` when it did not exist (idempotent). */
+  async delete(repo: string): Promise<boolean> {
+    return this.client.deleteRepo(repo)
+  }
+
+  async #git(repo: string, scope: 'read' | 'write', objectsDir: string, args: string[]): Promise<void> {
+    const scratch = await mkdtemp(join(tmpdir(), 'gittrix-artifacts-'))
+    try {
+      await runGit(['init', '--quiet', '--bare', scratch], { env: ISOLATED })
+      await writeFile(join(scratch, 'objects', 'info', 'alternates'), `${objectsDir}\n`)
+      await gitWithToken(
+        this.client,
+        this.#tokens,
+        repo,
+        scope,
+        // A redirect would carry the Authorization header to another host.
+        [`--git-dir=${scratch}`, '-c', 'http.followRedirects=false', ...args],
+        { cwd: scratch, env: ISOLATED, timeoutMs: this.#timeoutMs },
+      )
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
+    }
+  }
+}
