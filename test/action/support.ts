@@ -27,6 +27,9 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { GitDataApi } from '../support/git-data-api.ts'
+import { basicAuth, normalizeScheme, serveGitHttp } from '../support/git-http.ts'
+
+export { basicAuth }
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -77,17 +80,6 @@ export interface GitHost {
   close(): Promise<void>
 }
 
-/** The header value GitHub accepts for `token` over git HTTP (the scheme spelled as actions/checkout sends it). */
-export function basicAuth(token: string): string {
-  return `basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
-}
-
-/** An Authorization value with its scheme lower-cased (schemes are case-insensitive, RFC 9110 §11.1). */
-function normalizeScheme(value: string): string {
-  const space = value.indexOf(' ')
-  return space < 0 ? value : `${value.slice(0, space).toLowerCase()}${value.slice(space)}`
-}
-
 /**
  * Starts the host for `owner/repo` with one bare repository (branch `main` holding `files`) that
  * accepts `token` and nothing else.
@@ -133,7 +125,7 @@ export async function startGitHost(options: {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="gittrix-test"' }).end('unauthorized\n')
       return
     }
-    serveGit(req, res, url, projectRoot, record)
+    void serveGitHttp(req, res, { url, projectRoot, record })
   })
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
   const port = (server.address() as AddressInfo).port
@@ -167,58 +159,6 @@ function gitEnv(): NodeJS.ProcessEnv {
     GIT_COMMITTER_NAME: 'Test Committer',
     GIT_COMMITTER_EMAIL: 'committer@example.com',
   }
-}
-
-function serveGit(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  projectRoot: string,
-  record: (status: number) => void,
-): void {
-  const cgi = spawn('git', ['http-backend'], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_PROJECT_ROOT: projectRoot,
-      GIT_HTTP_EXPORT_ALL: '1',
-      GIT_CONFIG_NOSYSTEM: '1',
-      PATH_INFO: decodeURIComponent(url.pathname),
-      QUERY_STRING: url.search.slice(1),
-      REQUEST_METHOD: req.method ?? 'GET',
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: 'x-access-token',
-      REMOTE_ADDR: '127.0.0.1',
-      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
-    },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  req.pipe(cgi.stdin)
-  let head = Buffer.alloc(0)
-  let headerDone = false
-  cgi.stdout.on('data', (chunk: Buffer) => {
-    if (headerDone) {
-      res.write(chunk)
-      return
-    }
-    head = Buffer.concat([head, chunk])
-    const end = head.indexOf('\r\n\r\n')
-    if (end === -1) return
-    headerDone = true
-    let status = 200
-    const headers: Record<string, string> = {}
-    for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
-      const colon = line.indexOf(':')
-      const name = line.slice(0, colon).trim()
-      const value = line.slice(colon + 1).trim()
-      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10)
-      else headers[name] = value
-    }
-    record(status)
-    res.writeHead(status, headers)
-    res.write(head.subarray(end + 4))
-  })
-  cgi.stdout.on('end', () => res.end())
 }
 
 async function serveApi(
