@@ -18,6 +18,8 @@ export interface Delivery {
   status: number | null
   /** True for a redelivery of an earlier delivery. */
   redelivery: boolean
+  /** The URL it was sent to (null when no target was set). */
+  target: string | null
 }
 
 /** Sends and records webhook deliveries. */
@@ -41,7 +43,14 @@ export class WebhookSender {
   }
 
   /** Sends `event` with `payload`; resolves with its record (not waiting for the answer). */
-  send(event: string, payload: Payload, options: { id?: string; redelivery?: boolean } = {}): Delivery {
+  send(
+    event: string,
+    payload: Payload,
+    options: { id?: string; redelivery?: boolean; avoid?: string | null } = {},
+  ): Delivery {
+    let target: string | null = null
+    for (let i = 0; i < this.targets.length && (target === null || target === options.avoid); i++)
+      target = this.targets[this.sent++ % this.targets.length]!
     const delivery: Delivery = {
       id: options.id ?? randomUUID(),
       event,
@@ -49,10 +58,10 @@ export class WebhookSender {
       payload,
       status: null,
       redelivery: options.redelivery ?? false,
+      target,
     }
     this.deliveries.push(delivery)
-    if (this.targets.length === 0) return delivery
-    const target = this.targets[this.sent++ % this.targets.length]!
+    if (target === null) return delivery
     const body = JSON.stringify(payload)
     const signature = `sha256=${createHmac('sha256', this.secret).update(body).digest('hex')}`
     const sent = fetch(target, {
@@ -80,9 +89,16 @@ export class WebhookSender {
     return delivery
   }
 
-  /** Sends `delivery` again with the same id and payload (GitHub's "Redeliver"). */
+  /**
+   * Sends `delivery` again with the same id and payload (GitHub's "Redeliver"), to another replica
+   * than the first time when there are several.
+   */
   redeliver(delivery: Delivery): Delivery {
-    return this.send(delivery.event, delivery.payload, { id: delivery.id, redelivery: true })
+    return this.send(delivery.event, delivery.payload, {
+      id: delivery.id,
+      redelivery: true,
+      avoid: delivery.target,
+    })
   }
 
   /** Resolves once every delivery sent so far, and every one sent meanwhile, has been answered. */
