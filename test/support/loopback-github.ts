@@ -25,7 +25,7 @@ import { AppApi, type CommentRecord, type RepoRole } from './app-api.ts'
 import type { ApiReply, FileSpec } from './git-data-api.ts'
 import { type Caller, GitHubAuth } from './github-auth.ts'
 import { basicToken, gitAuthArgs, normalizeScheme, serveGitHttp } from './git-http.ts'
-import { validatedAnswer } from './openapi-validate.ts'
+import { type ApiHandler, validatedAnswer } from './openapi-validate.ts'
 import {
   deletePayload,
   examplePayload,
@@ -61,7 +61,7 @@ export class LoopbackGitHub {
   readonly api: AppApi
   readonly auth: GitHubAuth
   readonly webhooks: WebhookSender
-  /** Requests or answers that did not fit GitHub's OpenAPI description, and refused credentials. */
+  /** Requests or answers that did not fit GitHub's OpenAPI description, and server errors. */
   readonly violations: string[] = []
   /** Every REST request as `METHOD /path status` with who made it. */
   readonly requests: Array<{ method: string; path: string; status: number; caller: string; at: number }> = []
@@ -302,10 +302,10 @@ export class LoopbackGitHub {
     }
     const body = text ? (JSON.parse(text) as unknown) : undefined
     const actor = caller.kind === 'token' ? { login: caller.login, type: caller.type } : undefined
-    const handler = {
-      handle: async (request: { method: string; path: string }) =>
+    const handler: ApiHandler = {
+      handle: async (request) =>
         this.mintRoute(request.method, request.path) ??
-        this.api.handle({ method, path, query, body, ...(actor ? { actor } : {}) }),
+        this.api.handle({ ...request, ...(actor ? { actor } : {}) }),
     }
     const reply = await validatedAnswer(
       handler,
