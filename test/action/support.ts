@@ -4,7 +4,8 @@
  * - {@link startGitHost}: a loopback "GitHub": bare repositories served over git smart HTTP by
  *   `git http-backend` (CGI) behind a Node HTTP server that demands
  *   `Authorization: Basic base64(x-access-token:<token>)` and records every request's Authorization
- *   headers, plus the REST routes of {@link GitDataApi} (the same bare repository) under `/api/v3`. The
+ *   headers, plus the REST routes of {@link GitDataApi} (the same bare repository) under `/api/v3`,
+ *   checked against GitHub's OpenAPI description (a misfit is answered 400). The
  *   bundle runs as a child process, which cannot see this process's nock, so the few REST calls it makes
  *   (only `sweep` reads commits) are answered by a real server, as on GitHub Enterprise Server.
  * - {@link runBundle}: runs `node action/dist/index.js` with `INPUT_*` and `GITHUB_*` set, the runner's
@@ -28,6 +29,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { GitDataApi } from '../support/git-data-api.ts'
 import { basicAuth, normalizeScheme, serveGitHttp } from '../support/git-http.ts'
+import { validatedAnswer } from '../support/openapi-validate.ts'
 
 export { basicAuth }
 
@@ -182,12 +184,17 @@ async function serveApi(
   const text = Buffer.concat(chunks).toString('utf8')
   const query: Record<string, string> = {}
   for (const [k, v] of url.searchParams) query[k] = v
-  const reply = await api.handle({
-    method: req.method ?? 'GET',
-    path: url.pathname.slice('/api/v3'.length),
-    query,
-    body: text ? (JSON.parse(text) as unknown) : undefined,
-  })
+  // Checked against GitHub's OpenAPI description like every stand-in answer; a misfit is a 400.
+  const reply = await validatedAnswer(
+    api,
+    {
+      method: req.method ?? 'GET',
+      path: url.pathname.slice('/api/v3'.length),
+      query,
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+    },
+    [],
+  )
   record(reply.status)
   res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) })
   res.end(reply.body === undefined ? '' : JSON.stringify(reply.body))
