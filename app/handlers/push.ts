@@ -4,7 +4,7 @@
  * pushed head (title = diff stat, summary, diff, buttons) and the one session comment on the linked
  * issue or pull request. A push that deletes the branch (`deleted: true`, `before` = the last head)
  * completes that head's run as "Session branch deleted" unless the App already completed it
- * (promoted, discarded). Pushes to any other ref are ignored without a request.
+ * (promoted, discarded) or the session's promotion landed (its replica reports that). Pushes to any other ref are ignored without a request.
  */
 import type { Context } from 'probot'
 import {
@@ -16,7 +16,7 @@ import {
 import { type ConfigSource, loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import { findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from '../repo.ts'
-import { baselineProblem, readSessionAt, sessionFacts, withSession } from '../session.ts'
+import { baselineProblem, readSessionAt, recordedPromotion, sessionFacts, withSession } from '../session.ts'
 
 const ZERO = /^0{40}$/
 
@@ -117,6 +117,11 @@ async function onDeleted(repo: RepoContext, id: string, lastHead: string): Promi
   if (!run) return
   if (run.status === 'completed' && run.conclusion !== 'action_required' && run.conclusion !== 'neutral')
     return
+  const lookup = await readSessionAt(repo, id, lastHead).catch(() => null)
+  const record = lookup?.kind === 'found' ? lookup.record : null
+  // A promotion deletes the branch before it reports; on another replica this push can arrive first.
+  // The promotion's own trailer tells a promoted session from a deleted one.
+  if (record && (await recordedPromotion(repo, id, record.start.durableBranch))) return
   await upsertCheckRun(
     repo,
     lastHead,
@@ -130,8 +135,6 @@ async function onDeleted(repo: RepoContext, id: string, lastHead: string): Promi
     },
     run,
   )
-  const lookup = await readSessionAt(repo, id, lastHead).catch(() => null)
-  const record = lookup?.kind === 'found' ? lookup.record : null
   if (record && record.start.link !== null) {
     const body = renderSessionComment({
       facts: sessionFacts(record.start),

@@ -4,7 +4,8 @@
  * - {@link startGitHost}: a loopback "GitHub": bare repositories served over git smart HTTP by
  *   `git http-backend` (CGI) behind a Node HTTP server that demands
  *   `Authorization: Basic base64(x-access-token:<token>)` and records every request's Authorization
- *   headers, plus the REST routes of {@link GitDataApi} (the same bare repository) under `/api/v3`. The
+ *   headers, plus the REST routes of {@link GitDataApi} (the same bare repository) under `/api/v3`,
+ *   checked against GitHub's OpenAPI description (a misfit is answered 400). The
  *   bundle runs as a child process, which cannot see this process's nock, so the few REST calls it makes
  *   (only `sweep` reads commits) are answered by a real server, as on GitHub Enterprise Server.
  * - {@link runBundle}: runs `node action/dist/index.js` with `INPUT_*` and `GITHUB_*` set, the runner's
@@ -27,6 +28,10 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { GitDataApi } from '../support/git-data-api.ts'
+import { basicAuth, normalizeScheme, serveGitHttp } from '../support/git-http.ts'
+import { validatedAnswer } from '../support/openapi-validate.ts'
+
+export { basicAuth }
 
 /** The repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -77,17 +82,6 @@ export interface GitHost {
   close(): Promise<void>
 }
 
-/** The header value GitHub accepts for `token` over git HTTP (the scheme spelled as actions/checkout sends it). */
-export function basicAuth(token: string): string {
-  return `basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
-}
-
-/** An Authorization value with its scheme lower-cased (schemes are case-insensitive, RFC 9110 §11.1). */
-function normalizeScheme(value: string): string {
-  const space = value.indexOf(' ')
-  return space < 0 ? value : `${value.slice(0, space).toLowerCase()}${value.slice(space)}`
-}
-
 /**
  * Starts the host for `owner/repo` with one bare repository (branch `main` holding `files`) that
  * accepts `token` and nothing else.
@@ -133,7 +127,7 @@ export async function startGitHost(options: {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="gittrix-test"' }).end('unauthorized\n')
       return
     }
-    serveGit(req, res, url, projectRoot, record)
+    void serveGitHttp(req, res, { url, projectRoot, record })
   })
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
   const port = (server.address() as AddressInfo).port
@@ -169,58 +163,6 @@ function gitEnv(): NodeJS.ProcessEnv {
   }
 }
 
-function serveGit(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  projectRoot: string,
-  record: (status: number) => void,
-): void {
-  const cgi = spawn('git', ['http-backend'], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_PROJECT_ROOT: projectRoot,
-      GIT_HTTP_EXPORT_ALL: '1',
-      GIT_CONFIG_NOSYSTEM: '1',
-      PATH_INFO: decodeURIComponent(url.pathname),
-      QUERY_STRING: url.search.slice(1),
-      REQUEST_METHOD: req.method ?? 'GET',
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: 'x-access-token',
-      REMOTE_ADDR: '127.0.0.1',
-      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
-    },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  req.pipe(cgi.stdin)
-  let head = Buffer.alloc(0)
-  let headerDone = false
-  cgi.stdout.on('data', (chunk: Buffer) => {
-    if (headerDone) {
-      res.write(chunk)
-      return
-    }
-    head = Buffer.concat([head, chunk])
-    const end = head.indexOf('\r\n\r\n')
-    if (end === -1) return
-    headerDone = true
-    let status = 200
-    const headers: Record<string, string> = {}
-    for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
-      const colon = line.indexOf(':')
-      const name = line.slice(0, colon).trim()
-      const value = line.slice(colon + 1).trim()
-      if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10)
-      else headers[name] = value
-    }
-    record(status)
-    res.writeHead(status, headers)
-    res.write(head.subarray(end + 4))
-  })
-  cgi.stdout.on('end', () => res.end())
-}
-
 async function serveApi(
   req: IncomingMessage,
   res: ServerResponse,
@@ -242,12 +184,17 @@ async function serveApi(
   const text = Buffer.concat(chunks).toString('utf8')
   const query: Record<string, string> = {}
   for (const [k, v] of url.searchParams) query[k] = v
-  const reply = await api.handle({
-    method: req.method ?? 'GET',
-    path: url.pathname.slice('/api/v3'.length),
-    query,
-    body: text ? (JSON.parse(text) as unknown) : undefined,
-  })
+  // Checked against GitHub's OpenAPI description like every stand-in answer; a misfit is a 400.
+  const reply = await validatedAnswer(
+    api,
+    {
+      method: req.method ?? 'GET',
+      path: url.pathname.slice('/api/v3'.length),
+      query,
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+    },
+    [],
+  )
   record(reply.status)
   res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) })
   res.end(reply.body === undefined ? '' : JSON.stringify(reply.body))

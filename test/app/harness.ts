@@ -6,12 +6,18 @@
  * from @octokit/webhooks-examples (real GitHub payloads) with the repository, refs and people adjusted.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
-import examples from '@octokit/webhooks-examples' with { type: 'json' }
 import { Probot, ProbotOctokit } from 'probot'
 import gittrixApp from '../../app/index.ts'
 import { encodeStartCommit, newGitHubSessionId, type StartCommit } from '../../src/github/index.ts'
 import { AppApi, type RepoRole } from '../support/app-api.ts'
 import { type FileSpec, type MountedGitDataApi, mountGitDataApi } from '../support/git-data-api.ts'
+import {
+  examplePayload,
+  examplePayloads,
+  type Payload,
+  repositoryPayload,
+  userPayload,
+} from '../support/webhook-payloads.ts'
 
 const { privateKey: PRIVATE_KEY } = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -19,28 +25,13 @@ const { privateKey: PRIVATE_KEY } = generateKeyPairSync('rsa', {
   publicKeyEncoding: { type: 'spki', format: 'pem' },
 })
 
-/** A webhook payload: JSON from the examples, adjusted per test (deliberately untyped). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- example payloads are plain JSON
-export type Payload = Record<string, any>
+export type { Payload }
+export { examplePayloads }
 
 /** The installation every built payload names. */
 export const INSTALLATION_ID = 4711
 
-type Example = { name: string; examples: Array<Record<string, unknown>> }
-
-/** Every example payload of `event` (deep copies). */
-export function examplePayloads(event: string): Array<Payload> {
-  const found = (examples as unknown as Example[]).find((e) => e.name === event)
-  if (!found) throw new Error(`no webhook examples for ${event}`)
-  return structuredClone(found.examples) as Array<Payload>
-}
-
-function example(event: string, action?: string): Payload {
-  const all = examplePayloads(event)
-  const hit = action ? all.find((p) => p.action === action) : all[0]
-  if (!hit) throw new Error(`no ${event}.${action} example`)
-  return hit
-}
+const example = examplePayload
 
 let repos = 0
 
@@ -153,21 +144,11 @@ export class AppHarness {
   }
 
   private repository(): Record<string, unknown> {
-    const base = example('push').repository as Payload
-    return {
-      ...base,
-      name: this.api.repo,
-      full_name: `${this.api.owner}/${this.api.repo}`,
-      owner: { ...base.owner, login: this.api.owner, name: this.api.owner },
-      html_url: `https://github.com/${this.api.owner}/${this.api.repo}`,
-      default_branch: 'main',
-      master_branch: 'main',
-    }
+    return repositoryPayload({ owner: this.api.owner, repo: this.api.repo })
   }
 
   private user(login: string, type: 'User' | 'Bot' = 'User'): Record<string, unknown> {
-    const base = example('issue_comment', 'created').sender as Record<string, unknown>
-    return { ...base, login, type }
+    return userPayload(login, type)
   }
 
   /** A `push` payload for `gittrix/<id>` moving from `before` to `after` (`after` all zeros = deleted). */

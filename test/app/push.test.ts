@@ -126,6 +126,27 @@ describe('App: push to a session branch', () => {
     expect(h.sessionComments()[0]).toContain('discarded')
   })
 
+  it('a deleted-branch push that overtakes the promotion (another replica) leaves the run and comment to it', async () => {
+    const { id } = h.startSession()
+    const head = h.work(id, { 'x.txt': 'x\n' })
+    await h.push(id)
+    const replies = await h.comment('/gittrix promote')
+    expect(replies[0]).toContain('Promoted as')
+    // Rewind to the moment between the promotion's branch deletion and its report.
+    const run = h.api.runsOn(head)[0]!
+    const reported = structuredClone(run)
+    run.conclusion = 'action_required'
+    run.output = { title: 'Promoting…', summary: 'in progress', text: null }
+    const comment = h.api.comments.find((c) => c.body.startsWith('<!-- gittrix:session'))!
+    const promotedComment = comment.body
+    const writes = h.api.writes().length
+    await h.receive('push', h.pushPayload(id, '0'.repeat(40), head))
+    expect(h.api.writes().slice(writes)).toEqual([])
+    expect(run.output.title).toBe('Promoting…')
+    expect(comment.body).toBe(promotedComment)
+    expect(reported.conclusion).toBe('success')
+  })
+
   it('ignores pushes to other branches and promotion branches without a request', async () => {
     const mark = h.api.requests.length
     const other = h.pushPayload('sess_aaaaaaaaaaaa', h.initial)

@@ -98,7 +98,7 @@ export class AppApi extends GitDataApi {
   override async handle(request: ApiRequest): Promise<ApiReply> {
     const path = request.path.split('?')[0]!
     const query = request.query ?? Object.fromEntries(new URLSearchParams(request.path.split('?')[1] ?? ''))
-    const reply = this.appRoute(request.method.toUpperCase(), path, query, request.body)
+    const reply = this.appRoute(request.method.toUpperCase(), path, query, request.body, request.actor)
     const answer = reply ?? (await super.handle(request))
     this.requests.push({ method: request.method.toUpperCase(), path, status: answer.status })
     return answer
@@ -109,6 +109,7 @@ export class AppApi extends GitDataApi {
     path: string,
     query: Record<string, string | string[] | undefined>,
     body: unknown,
+    actor?: ApiRequest['actor'],
   ): ApiReply | undefined {
     const seg = path.split('/').slice(1).map(decode)
     if (method === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
@@ -139,7 +140,7 @@ export class AppApi extends GitDataApi {
     if (rest[0] === 'issues' && rest[2] === 'comments' && rest.length === 3) {
       const issue = Number(rest[1])
       if (method === 'GET') return this.listComments(issue, query)
-      if (method === 'POST') return this.createComment(issue, body)
+      if (method === 'POST') return this.createComment(issue, body, actor)
     }
     if (key === 'GET collaborators' && rest[2] === 'permission') return this.permission(rest[1]!)
     if (key === 'GET pulls' && rest.length === 2) return this.getPull(Number(rest[1]))
@@ -307,10 +308,10 @@ export class AppApi extends GitDataApi {
     return { status: 200, body: slice.map((c) => this.commentJson(c)) }
   }
 
-  private createComment(issue: number, body: unknown): ApiReply {
+  private createComment(issue: number, body: unknown, actor?: ApiRequest['actor']): ApiReply {
     const text = (body as { body?: unknown } | undefined)?.body
     if (typeof text !== 'string') return { status: 422, body: { message: 'Validation Failed' } }
-    const comment = this.addComment(issue, text, this.botLogin, 'Bot')
+    const comment = this.addComment(issue, text, actor?.login ?? this.botLogin, actor?.type ?? 'Bot')
     return { status: 201, body: this.commentJson(comment) }
   }
 

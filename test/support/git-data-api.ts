@@ -48,6 +48,7 @@ import { join } from 'node:path'
 import nock from 'nock'
 import { githubMock } from './github-nock.ts'
 import { loadGitHubOpenApi } from './github-openapi.ts'
+import { validatedAnswer } from './openapi-validate.ts'
 
 /** One request as the handler sees it. `path` is relative to the API root, query string optional. */
 export interface ApiRequest {
@@ -56,6 +57,8 @@ export interface ApiRequest {
   query?: Record<string, string | string[] | undefined>
   /** Parsed JSON body (or `undefined`). */
   body?: unknown
+  /** Who is asking, when not the App itself (a person's token): comments are written as them. */
+  actor?: { login: string; type: 'User' | 'Bot' }
 }
 
 /** The handler's answer. `body` is JSON-serialisable (or `undefined` for 204). */
@@ -1087,7 +1090,6 @@ export function mountGitDataApi(api: GitDataApi, options: { baseUrl?: string } =
     /\/+$/,
     '',
   )
-  const openapi = loadGitHubOpenApi()
   const gh = githubMock({ baseUrl })
   const base = new URL(baseUrl)
   const prefix = base.pathname.replace(/\/+$/, '')
@@ -1116,50 +1118,12 @@ export function mountGitDataApi(api: GitDataApi, options: { baseUrl?: string } =
               body = rawBody
             }
           }
-          const reject = (message: string) => {
-            violations.push(message)
-            callback(null, [400, { message, documentation_url: DOCS }])
-          }
-          let op: ReturnType<typeof openapi.match>['operation']
-          try {
-            op = openapi.match(method, path).operation
-          } catch (error) {
-            reject(`github-openapi stand-in: ${method} ${path}: ${(error as Error).message}`)
-            return
-          }
-          const problems = [
-            ...openapi.checkQuery(op, query).map((p) => `query: ${p}`),
-            ...openapi.checkRequestBody(op, body).map((p) => `request body: ${p}`),
-          ]
-          if (problems.length) {
-            reject(
-              `github-openapi stand-in: ${method} ${path} (${op.operationId}):\n  ${problems.join('\n  ')}`,
-            )
-            return
-          }
-          api.handle({ method, path, query, body }).then(
-            (reply) => {
-              // A raw media-type answer (`Accept: application/vnd.github.raw`, e.g. repository
-              // contents for Probot's `context.config`) is not JSON; the JSON schema does not apply.
-              const contentType = reply.headers?.['content-type'] ?? ''
-              const replyProblems =
-                contentType && !/json/i.test(contentType)
-                  ? []
-                  : openapi.checkResponse(op, reply.status, reply.body)
-              if (replyProblems.length) {
-                reject(
-                  `github-openapi stand-in: reply ${reply.status} to ${method} ${path} (${op.operationId}):\n  ${replyProblems.join('\n  ')}`,
-                )
-                return
-              }
-              callback(null, [
-                reply.status,
-                reply.body === undefined ? '' : (reply.body as nock.Body),
-                reply.headers ?? {},
-              ])
-            },
-            (error: Error) =>
-              reject(`github-openapi stand-in: handler threw on ${method} ${path}: ${error.stack}`),
+          void validatedAnswer(api, { method, path, query, body }, violations).then((reply) =>
+            callback(null, [
+              reply.status,
+              reply.body === undefined ? '' : (reply.body as nock.Body),
+              reply.headers ?? {},
+            ]),
           )
         },
       )

@@ -1,0 +1,97 @@
+/**
+ * Webhook payloads built from @octokit/webhooks-examples (real GitHub payloads) with the repository,
+ * refs and people of a test put in. Shared by the App tests (test/app/harness.ts) and the loopback
+ * GitHub (loopback-github.ts). Payloads are plain JSON and deliberately untyped.
+ */
+import examples from '@octokit/webhooks-examples' with { type: 'json' }
+
+/** A webhook payload: JSON from the examples, adjusted per test. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- example payloads are plain JSON
+export type Payload = Record<string, any>
+
+type Example = { name: string; examples: Array<Record<string, unknown>> }
+
+/** Every example payload of `event` (deep copies). */
+export function examplePayloads(event: string): Array<Payload> {
+  const found = (examples as unknown as Example[]).find((e) => e.name === event)
+  if (!found) throw new Error(`no webhook examples for ${event}`)
+  return structuredClone(found.examples) as Array<Payload>
+}
+
+/** The first example payload of `event` (with `action`, when given). */
+export function examplePayload(event: string, action?: string): Payload {
+  const all = examplePayloads(event)
+  const hit = action ? all.find((p) => p.action === action) : all[0]
+  if (!hit) throw new Error(`no ${event}.${action} example`)
+  return hit
+}
+
+/** Where a repository lives, for payloads. */
+export interface PayloadRepo {
+  owner: string
+  repo: string
+  /** Web root, e.g. https://github.com or http://127.0.0.1:port. */
+  webUrl?: string
+  defaultBranch?: string
+}
+
+/** The `repository` object of a payload. */
+export function repositoryPayload(where: PayloadRepo): Payload {
+  const base = examplePayload('push').repository as Payload
+  const web = where.webUrl ?? 'https://github.com'
+  const branch = where.defaultBranch ?? 'main'
+  return {
+    ...base,
+    name: where.repo,
+    full_name: `${where.owner}/${where.repo}`,
+    owner: { ...base.owner, login: where.owner, name: where.owner },
+    html_url: `${web}/${where.owner}/${where.repo}`,
+    default_branch: branch,
+    master_branch: branch,
+  }
+}
+
+/** The `sender` / `user` object of a payload. */
+export function userPayload(login: string, type: 'User' | 'Bot' = 'User'): Payload {
+  const base = examplePayload('issue_comment', 'created').sender as Payload
+  return { ...base, login, type }
+}
+
+/** A `push` of `ref` from `before` to `after` (all zeros = created / deleted). */
+export function pushPayload(
+  where: PayloadRepo,
+  update: { ref: string; before: string; after: string; sender: Payload; installationId: number },
+): Payload {
+  const zero = (sha: string) => /^0+$/.test(sha)
+  return {
+    ...examplePayload('push'),
+    ref: update.ref,
+    before: update.before,
+    after: update.after,
+    created: zero(update.before),
+    deleted: zero(update.after),
+    forced: false,
+    commits: [],
+    head_commit: null,
+    repository: repositoryPayload(where),
+    installation: { id: update.installationId, node_id: 'I' },
+    sender: update.sender,
+  }
+}
+
+/** A `delete` of branch `ref` (short name). */
+export function deletePayload(
+  where: PayloadRepo,
+  ref: string,
+  sender: Payload,
+  installationId: number,
+): Payload {
+  return {
+    ...examplePayload('delete'),
+    ref,
+    ref_type: 'branch',
+    repository: repositoryPayload(where),
+    installation: { id: installationId, node_id: 'I' },
+    sender,
+  }
+}
