@@ -33,6 +33,7 @@ import {
   type SessionMetadata,
   type UserSession,
 } from '../src/index.ts'
+import { SESSION_REPO_PREFIX } from '../src/adapters/artifacts/index.ts'
 import { missingArtifactsSettings } from './artifacts.ts'
 import type { GittrixConfig } from './config.ts'
 import type { RepoContext } from './repo.ts'
@@ -152,23 +153,30 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
 }
 
 /**
- * Why the newest pointer commit cannot name session `start`'s content, or `null`: its repository
- * must be the start commit's `Gittrix-Ephemeral` location, and its tree the start commit's (the
- * content lives in Artifacts; files on the GitHub branch would be silently ignored). Branch sessions
- * ignore pointer commits.
+ * Why an Artifacts session's workspace location cannot be trusted, or `null`: the start commit must
+ * name the session's own repository (`gittrix-<session-id>`, `sessionRepoName`), and the newest
+ * pointer commit that same location (`Gittrix-Ephemeral`) and the start commit's tree (the content
+ * lives in Artifacts; files on the GitHub branch would be silently ignored). Branch sessions ignore
+ * pointer commits.
  */
 function pointerProblem(
   start: StartCommit,
   startTree: string,
   pointer: { sha: string; tree: string; value: PointerCommit } | undefined,
 ): string | null {
-  if (start.ephemeral.kind !== 'artifacts' || !pointer) return null
+  if (start.ephemeral.kind !== 'artifacts') return null
+  // Only the session's own repository: discard and eviction delete it, so a start commit naming any
+  // other repository of the namespace (e.g. a durable one) must not be acted on.
+  const own = SESSION_REPO_PREFIX + start.sessionId
+  if (start.ephemeral.repo !== own)
+    return `The start commit names the Artifacts repository ${inlineCode(start.ephemeral.repo)}, but session ${inlineCode(start.sessionId)} can only use ${inlineCode(own)}.`
+  if (!pointer) return null
   const named = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
   const expected = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
   if (named !== expected)
-    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(named)}, but the session's workspace is ${inlineCode(expected)} (its start commit's Gittrix-Ephemeral). This session cannot be reviewed or promoted.`
+    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(named)}, but the session's workspace is ${inlineCode(expected)} (its start commit's Gittrix-Ephemeral).`
   if (pointer.tree !== startTree)
-    return `The pointer commit ${pointer.sha.slice(0, 7)} changes files on the session branch; an Artifacts session keeps its files in Artifacts, so the branch must keep the start commit's tree. This session cannot be reviewed or promoted.`
+    return `The pointer commit ${pointer.sha.slice(0, 7)} changes files on the session branch; an Artifacts session keeps its files in Artifacts, so the branch must keep the start commit's tree.`
   return null
 }
 

@@ -81,9 +81,11 @@ async function setup(options: { credentials?: boolean } = {}): Promise<Fixture &
   return fx
 }
 
-/** Markdown with the numeric entities `inlineCode` writes turned back into characters. */
+/** Markdown without the `<code>` tags and numeric entities `inlineCode` writes. */
 function decoded(text: string | null): string {
-  return (text ?? '').replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+  return (text ?? '')
+    .replace(/<\/?code>/g, '')
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
 }
 
 /** `git push` to the stand-in with a repo token (async: the stand-in answers on this event loop). */
@@ -108,7 +110,7 @@ type Work = Record<string, string | { content: string; executable: boolean } | n
 async function artifactsSession(
   fx: Fixture & { dirs: string[] },
   work: Work | null,
-  options: { pointerRepo?: string } = {},
+  options: { pointerRepo?: string; startRepo?: string; pointerFiles?: Record<string, string> } = {},
 ): Promise<{
   id: string
   start: string
@@ -121,7 +123,7 @@ async function artifactsSession(
   const repo = sessionRepoName(id)
   const { start } = h.startSession({
     sessionId: id,
-    ephemeral: { kind: 'artifacts', namespace: standIn.namespace, repo },
+    ephemeral: { kind: 'artifacts', namespace: standIn.namespace, repo: options.startRepo ?? repo },
   })
   const created = await client.createRepo({ name: repo })
   const dir = tempDir('gittrix-artifacts-agent-')
@@ -147,18 +149,14 @@ async function artifactsSession(
   git(dir, 'commit', '--quiet', '-m', 'agent work')
   const artifactsHead = git(dir, 'rev-parse', 'HEAD')
   await push(dir, created.remote, created.token)
-  const pointer = h.api.commit(
-    `gittrix/${id}`,
-    {},
-    {
-      message: encodePointerCommit({
-        sessionId: id,
-        namespace: standIn.namespace,
-        repo: options.pointerRepo ?? repo,
-        artifactsHead,
-      }),
-    },
-  )
+  const pointer = h.api.commit(`gittrix/${id}`, options.pointerFiles ?? {}, {
+    message: encodePointerCommit({
+      sessionId: id,
+      namespace: standIn.namespace,
+      repo: options.pointerRepo ?? options.startRepo ?? repo,
+      artifactsHead,
+    }),
+  })
   return { id, start, repo, artifactsHead, pointer }
 }
 
@@ -322,6 +320,29 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     // An invalid session proves no link to this thread, so the command is refused before anything runs.
     expect(reply).toMatch(/cannot be used|Nothing was changed/)
     expect(fx.h.api.head('main')).toBe(fx.h.initial)
+  })
+
+  it('a start commit naming another repository than gittrix-<id> is refused: discard cannot delete it', async () => {
+    const fx = await setup()
+    await fx.client.createRepo({ name: 'durable-app' })
+    const s = await artifactsSession(fx, WORK, { startRepo: 'durable-app' })
+    await fx.h.push(s.id)
+    const run = fx.h.api.runsOn(s.pointer!)[0]!
+    expect(run).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a valid Gittrix session' } })
+    expect(decoded(run.output.summary)).toContain(`can only use gittrix-${s.id}`)
+    const [reply] = await fx.h.comment(`/gittrix discard ${s.id}`, { login: 'adam' })
+    expect(reply).toMatch(/cannot be used|Nothing was changed/)
+    expect(fx.standIn.hasRepo('durable-app')).toBe(true)
+    expect(fx.h.api.head(`gittrix/${s.id}`)).not.toBeNull()
+  })
+
+  it('a pointer commit that changes files on the branch is refused', async () => {
+    const fx = await setup()
+    const s = await artifactsSession(fx, WORK, { pointerFiles: { 'sneaky.txt': 'x\n' } })
+    await fx.h.push(s.id)
+    const run = fx.h.api.runsOn(s.pointer!)[0]!
+    expect(run).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a valid Gittrix session' } })
+    expect(run.output.summary).toContain('changes files on the session branch')
   })
 
   it('the Cloudflare API token appears in no log line, reply, comment or check run', async () => {
