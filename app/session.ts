@@ -65,7 +65,7 @@ export type SessionLookup =
       kind: 'invalid'
       headSha: string
       reason: string
-      /** How the session check run concludes: `failure` (default) or `neutral` (a bad pointer commit). */
+      /** How the session check run concludes: `failure` (default) or `neutral` (an untrustworthy Artifacts session). */
       conclusion?: 'failure' | 'neutral'
     }
   | { kind: 'missing' }
@@ -94,7 +94,8 @@ export async function readSession(repo: RepoContext, id: string): Promise<Sessio
 export async function readSessionAt(repo: RepoContext, id: string, headSha: string): Promise<SessionLookup> {
   const subject = startCommitSubject(id)
   let extended: EvictionPolicy | undefined
-  let pointer: { sha: string; tree: string; value: PointerCommit } | undefined
+  let pointer: { sha: string; value: PointerCommit } | undefined
+  let headTree: string | undefined
   for (let page = 1; page <= START_SEARCH_PAGES; page++) {
     const { data: commits } = await repo.octokit.rest.repos.listCommits({
       owner: repo.owner,
@@ -110,6 +111,7 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
         const extend = parseExtendCommit(message, { sessionId: id })
         if (extend.ok) extended = extend.value.eviction
       }
+      headTree ??= commit.commit.tree.sha
       // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
       if (!pointer && looksLikePointerCommit(message)) {
         const parsed = parsePointerCommit(message, { sessionId: id })
@@ -120,7 +122,7 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
             conclusion: 'neutral',
             reason: `The pointer commit ${commit.sha.slice(0, 7)} is not valid: ${parsed.reason}.`,
           }
-        pointer = { sha: commit.sha, tree: commit.commit.tree.sha, value: parsed.value }
+        pointer = { sha: commit.sha, value: parsed.value }
       }
       if (message.split('\n', 1)[0] !== subject) continue
       const parsed = parseStartCommit(message, { sessionId: id })
@@ -137,7 +139,7 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
       const createdAt =
         commit.commit.committer?.date ?? commit.commit.author?.date ?? new Date(0).toISOString()
       const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
-      const problem = pointerProblem(start, commit.commit.tree.sha, pointer)
+      const problem = artifactsProblem(start, commit.commit.tree.sha, headTree ?? '', pointer)
       if (problem) return { kind: 'invalid', headSha, conclusion: 'neutral', reason: problem }
       const artifactsHead =
         start.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
@@ -153,16 +155,16 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
 }
 
 /**
- * Why an Artifacts session's workspace location cannot be trusted, or `null`: the start commit must
- * name the session's own repository (`gittrix-<session-id>`, `sessionRepoName`), and the newest
- * pointer commit that same location (`Gittrix-Ephemeral`) and the start commit's tree (the content
- * lives in Artifacts; files on the GitHub branch would be silently ignored). Branch sessions ignore
- * pointer commits.
+ * Why an Artifacts session cannot be trusted, or `null`: the start commit must name the session's own
+ * repository (`gittrix-<session-id>`, `sessionRepoName`), the newest pointer commit that same location
+ * (`Gittrix-Ephemeral`), and the branch head must keep the start commit's tree (the content lives in
+ * Artifacts; files on the GitHub branch would be silently ignored). Branch sessions pass.
  */
-function pointerProblem(
+function artifactsProblem(
   start: StartCommit,
   startTree: string,
-  pointer: { sha: string; tree: string; value: PointerCommit } | undefined,
+  headTree: string,
+  pointer: { sha: string; value: PointerCommit } | undefined,
 ): string | null {
   if (start.ephemeral.kind !== 'artifacts') return null
   // Only the session's own repository: discard and eviction delete it, so a start commit naming any
@@ -170,13 +172,13 @@ function pointerProblem(
   const own = SESSION_REPO_PREFIX + start.sessionId
   if (start.ephemeral.repo !== own)
     return `The start commit names the Artifacts repository ${inlineCode(start.ephemeral.repo)}, but session ${inlineCode(start.sessionId)} can only use ${inlineCode(own)}.`
+  if (headTree !== startTree)
+    return `The session branch changes files; an Artifacts session keeps its files in Artifacts, so its branch must keep the start commit's tree (pointer and extend commits only).`
   if (!pointer) return null
   const named = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
   const expected = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
   if (named !== expected)
     return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(named)}, but the session's workspace is ${inlineCode(expected)} (its start commit's Gittrix-Ephemeral).`
-  if (pointer.tree !== startTree)
-    return `The pointer commit ${pointer.sha.slice(0, 7)} changes files on the session branch; an Artifacts session keeps its files in Artifacts, so the branch must keep the start commit's tree.`
   return null
 }
 

@@ -342,7 +342,7 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     await fx.h.push(s.id)
     const run = fx.h.api.runsOn(s.pointer!)[0]!
     expect(run).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a valid Gittrix session' } })
-    expect(run.output.summary).toContain('changes files on the session branch')
+    expect(run.output.summary).toContain('The session branch changes files')
   })
 
   it('the Cloudflare API token appears in no log line, reply, comment or check run', async () => {
