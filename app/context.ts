@@ -1,9 +1,11 @@
 /**
  * What every handler gets besides the Probot context: the App's bot login (from `GET /app`, fetched
  * once per process — identity, not session state), a per-process queue so two events for one session
- * on the same replica run one after the other, and a way to turn a payload into a {@link RepoContext}.
+ * on the same replica run one after the other, the App's Cloudflare Artifacts credentials (from its
+ * environment), and a way to turn a payload into a {@link RepoContext}.
  */
 import type { Octokit } from '@octokit/rest'
+import type { ArtifactsSettings } from './artifacts.ts'
 import type { RepoContext } from './repo.ts'
 
 /** Services shared by the handlers of one loaded App. */
@@ -12,6 +14,8 @@ export interface AppServices {
   botLogin(): Promise<string>
   /** Runs `fn` after every earlier `fn` for the same key on this replica (exactly-once across replicas comes from GitHub). */
   serialize<T>(key: string, fn: () => Promise<T>): Promise<T>
+  /** Cloudflare Artifacts credentials for Artifacts sessions, or `null` when not configured. */
+  artifacts: ArtifactsSettings | null
 }
 
 /** The repository fields every webhook payload the App handles carries. */
@@ -35,6 +39,7 @@ export async function repoContext(
     webUrl: repository.html_url,
     defaultBranch: repository.default_branch,
     botLogin: await services.botLogin(),
+    artifacts: services.artifacts,
   }
 }
 

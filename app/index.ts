@@ -16,6 +16,7 @@
  * ```
  */
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot'
+import { type ArtifactsSettings, readArtifactsSettings } from './artifacts.ts'
 import { type AppServices, keyedQueue } from './context.ts'
 import { onRequestedAction, onRerequested } from './handlers/check-run.ts'
 import { onIssueComment } from './handlers/comment.ts'
@@ -23,6 +24,7 @@ import { onDelete } from './handlers/delete.ts'
 import { onPullRequestClosed } from './handlers/pull-request.ts'
 import { onPush } from './handlers/push.ts'
 
+export { ARTIFACTS_ENV, type ArtifactsSettings, readArtifactsSettings } from './artifacts.ts'
 export {
   createGittrixHandler,
   createGittrixServer,
@@ -40,8 +42,31 @@ const DELIVERIES_REMEMBERED = 5000
  * The Probot app function. Events: `push`, `delete`, `issue_comment.created`,
  * `check_run.requested_action`, `check_run.rerequested`, `pull_request.closed`. Handler errors propagate to Probot (logged,
  * webhook answered 500) after the delivery id is forgotten, so a manual redelivery retries.
+ * Cloudflare Artifacts credentials come from `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN` and
+ * `ARTIFACTS_API_URL` (read when the App is loaded; see {@link createGittrixApp} to pass them).
  */
-export default function gittrixApp(app: Probot, _options?: ApplicationFunctionOptions): void {
+export default function gittrixApp(app: Probot, options?: ApplicationFunctionOptions): void {
+  createGittrixApp({ artifacts: readArtifactsSettings(process.env) })(app, options)
+}
+
+/** Options of {@link createGittrixApp}. */
+export interface GittrixAppOptions {
+  /**
+   * Cloudflare Artifacts credentials for Artifacts sessions (see app/artifacts.ts); `null` or absent:
+   * such sessions get a neutral check run naming the variables to set. The default export reads them
+   * from `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN` and `ARTIFACTS_API_URL`.
+   */
+  artifacts?: ArtifactsSettings | null
+}
+
+/** The Probot app function with explicit settings instead of the environment (servers, tests). */
+export function createGittrixApp(
+  settings: GittrixAppOptions = {},
+): (app: Probot, options?: ApplicationFunctionOptions) => void {
+  return (app) => registerHandlers(app, settings.artifacts ?? null)
+}
+
+function registerHandlers(app: Probot, artifacts: ArtifactsSettings | null): void {
   let login: Promise<string> | undefined
   const services: AppServices = {
     botLogin() {
@@ -55,6 +80,7 @@ export default function gittrixApp(app: Probot, _options?: ApplicationFunctionOp
       return login
     },
     serialize: keyedQueue(),
+    artifacts,
   }
   const deliveries = new DeliveryLog(DELIVERIES_REMEMBERED)
   const once =

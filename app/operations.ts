@@ -225,7 +225,10 @@ async function reportConflict(
   return `**${conflictTitle(error.conflictingFiles.length)}**\n\n${renderConflictMarkdown(facts, 50_000)}`
 }
 
-/** Discards the session: the core deletes the session branch; the check run and comment say so. */
+/**
+ * Discards the session: the core deletes the session branch (and an Artifacts session's repository,
+ * see workspace.ts); the check run and comment say so.
+ */
 export async function discardSession(scope: Scope, record: SessionRecord): Promise<string> {
   const { repo, config } = scope
   const id = record.start.sessionId
@@ -234,21 +237,25 @@ export async function discardSession(scope: Scope, record: SessionRecord): Promi
     await session.discard()
     return before
   })
+  const deleted =
+    record.start.ephemeral.kind === 'artifacts'
+      ? 'its branch and its Cloudflare Artifacts repository were deleted'
+      : 'its branch was deleted'
   const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
     conclusion: 'cancelled',
     output: {
       title: 'Discarded',
-      summary: `@${scope.actor.login} discarded session ${inlineCode(id)}; its branch was deleted and nothing was promoted.`,
+      summary: `@${scope.actor.login} discarded session ${inlineCode(id)}; ${deleted} and nothing was promoted.`,
     },
   })
   await updateSessionComment(scope, record, diff, { state: 'discarded' }, htmlUrl)
-  return `Discarded session ${inlineCode(id)}: its branch was deleted and nothing was promoted.`
+  return `Discarded session ${inlineCode(id)}: ${deleted} and nothing was promoted.`
 }
 
 /**
  * Extends the session: the core computes the new eviction policy, and an empty commit on the session
  * branch records it (`Gittrix-Eviction` trailer) and resets the idle clock, which is the branch head's
- * date (GitHubBranchEphemeralAdapter.lastChangeAt).
+ * date (GitHubBranchEphemeralAdapter.lastChangeAt). Artifacts sessions record it on the branch too.
  */
 export async function extendSession(
   scope: Scope,

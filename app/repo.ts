@@ -5,6 +5,7 @@
  * Sources: REST check runs, issue comments and reactions (../shared/reference/github-platform.md §2–§3).
  */
 import type { Octokit } from '@octokit/rest'
+import type { ArtifactsSettings } from './artifacts.ts'
 import {
   CHECK_RUN_NAME,
   type CheckRunAction,
@@ -25,6 +26,8 @@ export interface RepoContext {
   defaultBranch: string
   /** The App's bot login, `<slug>[bot]`. */
   botLogin: string
+  /** The App's Cloudflare Artifacts credentials (for Artifacts sessions), or `null` when not configured. */
+  artifacts: ArtifactsSettings | null
 }
 
 /** The session check run as GitHub reports it. */

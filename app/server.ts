@@ -9,12 +9,16 @@
  * Routes: `GET /healthz` → `200 {"status":"ok"}`; `POST $WEBHOOK_PATH` (default
  * `/api/github/webhooks`) → Probot's webhook middleware (signature checked, 202 after 9 s while work
  * continues); anything else → 404.
+ *
+ * Optional: `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN`, `ARTIFACTS_API_URL` for sessions whose
+ * workspace is a Cloudflare Artifacts repository (app/artifacts.ts); the token is redacted everywhere.
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { createNodeMiddleware, Probot } from 'probot'
-import gittrixApp from './index.ts'
+import { type ArtifactsSettings, readArtifactsSettings } from './artifacts.ts'
+import { createGittrixApp } from './index.ts'
 
 /** What the server needs, read from the environment. */
 export interface ServerSettings {
@@ -28,6 +32,8 @@ export interface ServerSettings {
   baseUrl?: string
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
   logFormat: 'json' | 'pretty'
+  /** Cloudflare Artifacts credentials from `ARTIFACTS_*` (app/artifacts.ts), or `null`/absent. */
+  artifacts?: ArtifactsSettings | null
 }
 
 /** Thrown when the environment lacks something the server needs; `missing` names the variables. */
@@ -86,6 +92,7 @@ export function readServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     ...(env.GHE_HOST ? { baseUrl: `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` } : {}),
     logLevel,
     logFormat: env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+    artifacts: readArtifactsSettings(env),
   }
 }
 
@@ -111,7 +118,7 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, next?: 
  */
 export async function createGittrixHandler(env: NodeJS.ProcessEnv = process.env): Promise<WebhookHandler> {
   const settings = readServerSettings(env)
-  return createNodeMiddleware(gittrixApp, {
+  return createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
     probot: createProbotFrom(settings),
     webhooksPath: settings.webhookPath,
   })
@@ -122,7 +129,10 @@ export async function createGittrixServer(
   settings: ServerSettings,
 ): Promise<{ server: Server; probot: Probot }> {
   const probot = createProbotFrom(settings)
-  const middleware = await createNodeMiddleware(gittrixApp, { probot, webhooksPath: settings.webhookPath })
+  const middleware = await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
+    probot,
+    webhooksPath: settings.webhookPath,
+  })
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')

@@ -1,6 +1,7 @@
 /**
  * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
- * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), the compare API for the
+ * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), for Artifacts sessions the
+ * newest pointer commit (`parsePointerCommit`, naming the Artifacts commit), the compare API for the
  * baseline, and — once the branch is gone — the promotion commit's `Gittrix-Session` trailer on the
  * durable branch or the promotion branch's pull request. The core then runs on a throwaway store
  * hydrated per event (`GitTrix.restoreSession`), so promotion stays the one algorithm in
@@ -10,10 +11,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  GitHubBranchEphemeralAdapter,
   GitHubDurableAdapter,
+  inlineCode,
   isNotFound,
+  looksLikePointerCommit,
+  type PointerCommit,
   parseExtendCommit,
+  parsePointerCommit,
   parseStartCommit,
   promoteBranch,
   type SessionFacts,
@@ -23,13 +27,17 @@ import {
 } from '../src/github/index.ts'
 import {
   type EvictionPolicy,
+  GittrixError,
   GitTrix,
   type PromoteResult,
   type SessionMetadata,
   type UserSession,
 } from '../src/index.ts'
+import { SESSION_REPO_PREFIX } from '../src/adapters/artifacts/index.ts'
+import { missingArtifactsSettings } from './artifacts.ts'
 import type { GittrixConfig } from './config.ts'
 import type { RepoContext } from './repo.ts'
+import { sessionWorkspace } from './workspace.ts'
 
 /** Commits read back from a session head while looking for its start commit (pages of 100). */
 const START_SEARCH_PAGES = 5
@@ -42,12 +50,24 @@ export interface SessionRecord {
   headSha: string
   /** The start commit's committer date (ISO), used as the session's creation time. */
   createdAt: string
+  /**
+   * Artifacts sessions: the Artifacts commit named by the newest pointer commit on the branch
+   * (`Gittrix-Artifacts-Head`), or `null` while there is none (the agent has not finished: no changes).
+   * Always `null` for branch sessions.
+   */
+  artifactsHead: string | null
 }
 
 /** What GitHub says about a session branch. */
 export type SessionLookup =
   | { kind: 'found'; record: SessionRecord }
-  | { kind: 'invalid'; headSha: string; reason: string }
+  | {
+      kind: 'invalid'
+      headSha: string
+      reason: string
+      /** How the session check run concludes: `failure` (default) or `neutral` (an untrustworthy Artifacts session). */
+      conclusion?: 'failure' | 'neutral'
+    }
   | { kind: 'missing' }
 
 /** Reads session `id` from its branch head. `missing` when the branch does not exist. */
@@ -74,6 +94,8 @@ export async function readSession(repo: RepoContext, id: string): Promise<Sessio
 export async function readSessionAt(repo: RepoContext, id: string, headSha: string): Promise<SessionLookup> {
   const subject = startCommitSubject(id)
   let extended: EvictionPolicy | undefined
+  let pointer: { sha: string; value: PointerCommit } | undefined
+  let headTree: string | undefined
   for (let page = 1; page <= START_SEARCH_PAGES; page++) {
     const { data: commits } = await repo.octokit.rest.repos.listCommits({
       owner: repo.owner,
@@ -88,6 +110,19 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
       if (!extended) {
         const extend = parseExtendCommit(message, { sessionId: id })
         if (extend.ok) extended = extend.value.eviction
+      }
+      headTree ??= commit.commit.tree.sha
+      // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
+      if (!pointer && looksLikePointerCommit(message)) {
+        const parsed = parsePointerCommit(message, { sessionId: id })
+        if (!parsed.ok)
+          return {
+            kind: 'invalid',
+            headSha,
+            conclusion: 'neutral',
+            reason: `The pointer commit ${commit.sha.slice(0, 7)} is not valid: ${parsed.reason}.`,
+          }
+        pointer = { sha: commit.sha, value: parsed.value }
       }
       if (message.split('\n', 1)[0] !== subject) continue
       const parsed = parseStartCommit(message, { sessionId: id })
@@ -104,7 +139,11 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
       const createdAt =
         commit.commit.committer?.date ?? commit.commit.author?.date ?? new Date(0).toISOString()
       const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
-      return { kind: 'found', record: { start, startSha: commit.sha, headSha, createdAt } }
+      const problem = artifactsProblem(start, commit.commit.tree.sha, headTree ?? '', pointer)
+      if (problem) return { kind: 'invalid', headSha, conclusion: 'neutral', reason: problem }
+      const artifactsHead =
+        start.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
+      return { kind: 'found', record: { start, startSha: commit.sha, headSha, createdAt, artifactsHead } }
     }
     if (commits.length < 100) break
   }
@@ -113,6 +152,34 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
     headSha,
     reason: `No start commit ("${subject}") was found on the session branch.`,
   }
+}
+
+/**
+ * Why an Artifacts session cannot be trusted, or `null`: the start commit must name the session's own
+ * repository (`gittrix-<session-id>`, `sessionRepoName`), the newest pointer commit that same location
+ * (`Gittrix-Ephemeral`), and the branch head must keep the start commit's tree (the content lives in
+ * Artifacts; files on the GitHub branch would be silently ignored). Branch sessions pass.
+ */
+function artifactsProblem(
+  start: StartCommit,
+  startTree: string,
+  headTree: string,
+  pointer: { sha: string; value: PointerCommit } | undefined,
+): string | null {
+  if (start.ephemeral.kind !== 'artifacts') return null
+  // Only the session's own repository: discard and eviction delete it, so a start commit naming any
+  // other repository of the namespace (e.g. a durable one) must not be acted on.
+  const own = SESSION_REPO_PREFIX + start.sessionId
+  if (start.ephemeral.repo !== own)
+    return `The start commit names the Artifacts repository ${inlineCode(start.ephemeral.repo)}, but session ${inlineCode(start.sessionId)} can only use ${inlineCode(own)}.`
+  if (headTree !== startTree)
+    return `The session branch changes files; an Artifacts session keeps its files in Artifacts, so its branch must keep the start commit's tree (pointer and extend commits only).`
+  if (!pointer) return null
+  const named = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
+  const expected = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
+  if (named !== expected)
+    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(named)}, but the session's workspace is ${inlineCode(expected)} (its start commit's Gittrix-Ephemeral).`
+  return null
 }
 
 /**
@@ -161,6 +228,7 @@ export function sessionMetadata(
   repo: RepoContext,
   record: SessionRecord,
   config: GittrixConfig,
+  ephemeralRef?: string,
 ): SessionMetadata {
   const { start } = record
   const location = `github://${repo.owner}/${repo.repo}`
@@ -170,7 +238,7 @@ export function sessionMetadata(
     task: start.task,
     durableRef: `${location}#${start.durableBranch}`,
     durableBranch: start.durableBranch,
-    ephemeralRef: `${location}#${sessionBranch(start.sessionId)}`,
+    ephemeralRef: ephemeralRef ?? `${location}#${sessionBranch(start.sessionId)}`,
     baselineSha: start.baselineSha,
     workspaceKind: 'remote',
     isGitBacked: true,
@@ -185,8 +253,21 @@ export function sessionMetadata(
 }
 
 /**
- * Runs `fn` on the session rebuilt from `record`, over the GitHub adapters and a temporary store that
- * is removed afterwards (a directory, a metadata file and a lock file: cheap). Nothing persists.
+ * Why the App cannot open session `record`'s workspace, as markdown, or `null`: an Artifacts session
+ * needs the App's Artifacts credentials (app/artifacts.ts).
+ */
+export function workspaceProblem(repo: RepoContext, record: SessionRecord): string | null {
+  const { ephemeral, sessionId } = record.start
+  if (ephemeral.kind !== 'artifacts' || repo.artifacts) return null
+  return missingArtifactsSettings(sessionId, `artifacts://${ephemeral.namespace}/${ephemeral.repo}`)
+}
+
+/**
+ * Runs `fn` on the session rebuilt from `record`, over the GitHub durable adapter, the session's
+ * workspace adapter (the session branch, or for Artifacts sessions the Artifacts repository at the
+ * pointer's commit with the branch for records and cleanup; see workspace.ts) and a temporary store
+ * that is removed afterwards (a directory, a metadata file and a lock file: cheap). Nothing persists.
+ * Throws `CAPABILITY_MISSING` for an Artifacts session when the App has no Artifacts credentials.
  */
 export async function withSession<T>(
   repo: RepoContext,
@@ -194,16 +275,21 @@ export async function withSession<T>(
   config: GittrixConfig,
   fn: (session: UserSession) => Promise<T>,
 ): Promise<T> {
+  const problem = workspaceProblem(repo, record)
+  if (problem) throw new GittrixError('CAPABILITY_MISSING', problem)
   const storeDir = await mkdtemp(join(tmpdir(), 'gittrix-app-'))
   try {
-    const coords = { owner: repo.owner, repo: repo.repo, octokit: repo.octokit }
-    const gittrix = new GitTrix({
-      durable: new GitHubDurableAdapter({ ...coords, branch: record.start.durableBranch }),
-      ephemeral: new GitHubBranchEphemeralAdapter(coords),
-      storeDir,
-      sweepIntervalMs: 0,
+    const durable = new GitHubDurableAdapter({
+      owner: repo.owner,
+      repo: repo.repo,
+      octokit: repo.octokit,
+      branch: record.start.durableBranch,
     })
-    const session = await gittrix.restoreSession(sessionMetadata(repo, record, config))
+    const workspace = sessionWorkspace(repo, record, durable)
+    const gittrix = new GitTrix({ durable, ephemeral: workspace.adapter, storeDir, sweepIntervalMs: 0 })
+    const session = await gittrix.restoreSession(
+      sessionMetadata(repo, record, config, workspace.ephemeralRef),
+    )
     return await fn(session)
   } finally {
     await rm(storeDir, { recursive: true, force: true })

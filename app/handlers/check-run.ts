@@ -11,7 +11,7 @@ import { loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import { describeResult, discardSession, promoteSession, type Scope } from '../operations.ts'
 import { type RepoContext, reply, upsertCheckRun } from '../repo.ts'
-import { readSession, recordedPromotion, type SessionLookup } from '../session.ts'
+import { readSession, recordedPromotion, type SessionLookup, workspaceProblem } from '../session.ts'
 import { reviewSession } from './push.ts'
 
 /** Handles one `check_run.requested_action` event. */
@@ -57,6 +57,8 @@ export async function onRequestedAction(
       return
     }
     if (lookup.kind === 'invalid') return
+    const unavailable = workspaceProblem(repo, lookup.record)
+    if (unavailable) return tell(unavailable)
     if (lookup.record.headSha !== run.head_sha) {
       return tell(
         `@${actor.login}, session ${inlineCode(id)} changed after that check run (now at \`${lookup.record.headSha.slice(0, 7)}\`); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,

@@ -36,7 +36,7 @@ import {
   reply,
   sessionsInThread,
 } from '../repo.ts'
-import { readSession, type SessionLookup } from '../session.ts'
+import { readSession, type SessionLookup, workspaceProblem } from '../session.ts'
 
 /** Handles one `issue_comment.created` event. */
 export async function onIssueComment(
@@ -101,6 +101,8 @@ async function run(
   }
   if (lookup.kind === 'invalid') return `Session ${inlineCode(id)} cannot be used: ${lookup.reason}`
   const { record } = lookup
+  const unavailable = workspaceProblem(scope.repo, record)
+  if (unavailable) return unavailable
   switch (command.name) {
     case 'promote':
       return promoteSession(scope, record, command, role)

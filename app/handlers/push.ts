@@ -7,7 +7,9 @@
  * (promoted, discarded) or the session's promotion landed (its replica reports that). Pushes to any other ref are ignored without a request.
  */
 import type { Context } from 'probot'
+import { isGittrixError, type SessionDiff } from '../../src/index.ts'
 import {
+  fencedBlock,
   inlineCode,
   renderSessionCheckRun,
   renderSessionComment,
@@ -16,7 +18,14 @@ import {
 import { type ConfigSource, loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import { findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from '../repo.ts'
-import { baselineProblem, readSessionAt, recordedPromotion, sessionFacts, withSession } from '../session.ts'
+import {
+  baselineProblem,
+  readSessionAt,
+  recordedPromotion,
+  sessionFacts,
+  withSession,
+  workspaceProblem,
+} from '../session.ts'
 
 const ZERO = /^0{40}$/
 
@@ -39,8 +48,9 @@ export async function onPush(context: Context<'push'>, services: AppServices): P
 
 /**
  * Renders the session at `head` into its check run (created or updated) and the linked thread's
- * session comment; a bad configuration, an invalid start commit, an Artifacts session or a baseline
- * that is not on the durable branch end in a completed run saying so. Used on push and on a re-run.
+ * session comment; a bad configuration, an invalid start or pointer commit, an Artifacts session the
+ * App has no credentials for, an unreadable Artifacts workspace, or a baseline that is not on the
+ * durable branch end in a completed run saying so. Used on push and on a re-run.
  */
 export async function reviewSession(
   source: ConfigSource,
@@ -62,7 +72,7 @@ export async function reviewSession(
   if (lookup.kind !== 'found') {
     const reason = lookup.kind === 'invalid' ? lookup.reason : 'The session branch has no start commit.'
     await upsertCheckRun(repo, head, id, {
-      conclusion: 'failure',
+      conclusion: (lookup.kind === 'invalid' && lookup.conclusion) || 'failure',
       output: {
         title: 'Not a valid Gittrix session',
         summary: `${reason}\n\nThis session cannot be promoted.`,
@@ -72,14 +82,13 @@ export async function reviewSession(
     return
   }
   const { record } = lookup
-  if (record.start.ephemeral.kind !== 'branch') {
+  const unavailable = workspaceProblem(repo, record)
+  if (unavailable) {
     await upsertCheckRun(repo, head, id, {
       conclusion: 'neutral',
-      output: {
-        title: 'Artifacts workspaces are not reviewed by this App yet',
-        summary: `Session ${inlineCode(id)} keeps its files in Cloudflare Artifacts; this version of the Gittrix App reviews and promotes branch sessions only.`,
-      },
+      output: { title: 'Cloudflare Artifacts credentials missing', summary: unavailable },
     })
+    log.warn({}, 'artifacts session without artifacts credentials')
     return
   }
   const problem = await baselineProblem(repo, record.start, config.config)
@@ -91,7 +100,22 @@ export async function reviewSession(
     log.warn({ baseline: record.start.baselineSha }, 'baseline not on the durable branch')
     return
   }
-  const diff = await withSession(repo, record, config.config, (session) => session.diffDetails())
+  let diff: SessionDiff
+  try {
+    diff = await withSession(repo, record, config.config, (session) => session.diffDetails())
+  } catch (error) {
+    // The workspace host refused or failed (e.g. an Artifacts token without Read, a deleted repository).
+    if (record.start.ephemeral.kind !== 'artifacts' || !isGittrixError(error)) throw error
+    await upsertCheckRun(repo, head, id, {
+      conclusion: 'failure',
+      output: {
+        title: 'Cannot read the session workspace',
+        summary: `The files of session ${inlineCode(id)} could not be read from Cloudflare Artifacts; nothing was changed. Re-run this check once the cause is fixed.\n\n${fencedBlock(`${error.code}: ${error.message}`, 'text')}`,
+      },
+    })
+    log.warn({ code: error.code }, 'artifacts workspace unreadable')
+    return
+  }
   const facts = sessionFacts(record.start)
   const rendered = renderSessionCheckRun(facts, diff)
   const { htmlUrl } = await upsertCheckRun(repo, head, id, {

@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { Probot, ProbotOctokit } from 'probot'
-import gittrixApp from '../../app/index.ts'
+import { type ArtifactsSettings, createGittrixApp } from '../../app/index.ts'
 import { encodeStartCommit, newGitHubSessionId, type StartCommit } from '../../src/github/index.ts'
 import { AppApi, type RepoRole } from '../support/app-api.ts'
 import { type FileSpec, type MountedGitDataApi, mountGitDataApi } from '../support/git-data-api.ts'
@@ -50,7 +50,11 @@ export class AppHarness {
     this.initial = initial
   }
 
-  /** A fresh repository whose `main` holds `files`; people in `roles` have those repository roles. */
+  /**
+   * A fresh repository whose `main` holds `files`; people in `roles` have those repository roles.
+   * `options.artifacts`: the App's Cloudflare Artifacts credentials (default none); `options.log`: a
+   * pino logger for the App (default: fatal only).
+   */
   static async create(
     files: Record<string, FileSpec> = { 'README.md': '# Project\n', 'src/app.ts': 'export const a = 1\n' },
     roles: Record<string, RepoRole> = {
@@ -60,6 +64,7 @@ export class AppHarness {
       tess: 'triage',
       max: 'maintain',
     },
+    options: { artifacts?: ArtifactsSettings | null; log?: Probot['log'] } = {},
   ): Promise<AppHarness> {
     const api = new AppApi({ owner: `owner${process.pid}`, repo: `app${++repos}` })
     for (const [login, role] of Object.entries(roles)) api.roles.set(login, role)
@@ -69,16 +74,16 @@ export class AppHarness {
       appId: api.appId,
       privateKey: PRIVATE_KEY,
       baseUrl: mount.baseUrl,
-      logLevel: 'fatal',
+      ...(options.log ? { log: options.log } : { logLevel: 'fatal' as const }),
       // The function form: Probot passes its own throttle options per instance, which would override
       // an object given here and space writes 1 s apart (create-probot-app's template does the same).
-      Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-        ...options,
+      Octokit: ProbotOctokit.defaults((defaults: Record<string, unknown>) => ({
+        ...defaults,
         retry: { enabled: false },
         throttle: { enabled: false },
       })),
     })
-    await probot.load(gittrixApp)
+    await probot.load(createGittrixApp({ artifacts: options.artifacts ?? null }))
     return new AppHarness(api, mount, probot, initial)
   }
 
@@ -95,7 +100,7 @@ export class AppHarness {
         throttle: { enabled: false },
       })),
     })
-    await probot.load(gittrixApp)
+    await probot.load(createGittrixApp())
     return probot
   }
 

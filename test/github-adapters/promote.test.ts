@@ -354,6 +354,34 @@ describe('blob reuse', () => {
     expect(after.get('c.bin')!.bytes.equals(bytes[2]!)).toBe(true)
     expect(after.get('same-as-b.txt')!.bytes.toString()).toBe('two\n')
   })
+  it('reuses the ids of content the parent tree already holds (renames, mode changes) and uploads only the rest', async () => {
+    const h = await setup()
+    const { gitBlobId, memoryBlobSource } = await import('../contract/fixtures.ts')
+    const existing = h.api.files(h.initial)
+    const [path, file] = [...existing][0]!
+    const fresh = Buffer.from('only in the session\n')
+    const blobs = memoryBlobSource([fresh, file.bytes])
+    const mark = h.api.log.length
+    const result = await h.durable.applyCommit({
+      branch: 'main',
+      parent: h.initial,
+      expectedOld: h.initial,
+      paths: [
+        { path: `moved/${path}`, mode: '100755', oid: file.oid },
+        { path: 'fresh.txt', mode: '100644', oid: gitBlobId(fresh) },
+      ],
+      blobs,
+      message: 'mixed\n',
+    })
+    expect(result.moved).toBe(true)
+    const uploads = h.since(mark).filter((r) => r.route === ROUTES.createBlob)
+    expect(uploads).toHaveLength(1)
+    // Only the new content was read from the source at all.
+    expect(blobs.requested).toEqual([gitBlobId(fresh)])
+    const after = h.api.files(h.api.head('main')!)
+    expect(after.get(`moved/${path}`)).toMatchObject({ mode: '100755', oid: file.oid })
+    expect(after.get('fresh.txt')!.bytes.equals(fresh)).toBe(true)
+  })
 })
 
 describe('5xx and secondary rate limits at each step: retried, or a clear error and no partial write', () => {

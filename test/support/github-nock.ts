@@ -143,7 +143,8 @@ export function githubMock(options: GitHubMockOptions = {}): GitHubMock {
     req: { method?: string; path?: string; options?: NockOptions },
     second?: NockOptions,
   ) => {
-    const where = (typeof second === 'object' && second) || req.options || {}
+    // http.request passes its options; an intercepted fetch passes a request carrying host/hostname itself.
+    const where = (typeof second === 'object' && second) || req.options || (req as NockOptions)
     const hostname = where.hostname ?? String(where.host ?? '').replace(/:\d+$/, '')
     if (hostname && hostname !== base.hostname) return
     const method = (req.method ?? 'GET').toUpperCase()

@@ -1,6 +1,7 @@
 /**
  * gittrix/artifacts: Cloudflare Artifacts as Gittrix storage — the REST control-plane client, git over
- * HTTPS with repo tokens, and the durable and ephemeral adapters. Facts and sources:
+ * HTTPS with repo tokens, the durable and ephemeral adapters, and the read-only snapshot adapter a
+ * reviewing host (the GitHub App) uses. Facts and sources:
  * https://developers.cloudflare.com/artifacts/ (see each module's header).
  */
 export {
@@ -21,6 +22,12 @@ export {
   SESSION_BRANCH,
   SNAPSHOT_BRANCH,
 } from './ephemeral.ts'
+export {
+  artifactsSnapshotRef,
+  CloudflareArtifactsSnapshotAdapter,
+  type CloudflareArtifactsSnapshotAdapterOptions,
+} from './snapshot.ts'
+export { type ListedDirectory, listedDirectories } from './tree-hash.ts'
 export { ARTIFACTS_ERROR_CODES, ArtifactsApiError, type ArtifactsApiErrorDetail } from './errors.ts'
 export { MAX_NAME_LENGTH, SESSION_REPO_PREFIX, sessionRepoName, validateArtifactsName } from './names.ts'
 export { CONTROL_PLANE_RATE } from './pacing.ts'

@@ -125,10 +125,7 @@ export class GitHubDurableAdapter implements DurableAdapter {
 
   async applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult> {
     return this.refusalsExplained(request, async () => {
-      const [baseTree, blobIds] = await Promise.all([
-        this.treeShaOf(request.parent),
-        this.ensureBlobs(request),
-      ])
+      const { baseTree, blobIds } = await this.prepare(request)
       const { data: tree } = await this.octokit.rest.git.createTree({
         ...this.coords,
         base_tree: baseTree,
@@ -219,12 +216,43 @@ export class GitHubDurableAdapter implements DurableAdapter {
   }
 
   /**
-   * Blob ids to put in the tree: reused as they are when the source is this repository (a session
-   * branch), otherwise uploaded (base64, {@link BLOB_CONCURRENCY} at a time).
+   * The parent's tree id and the blob ids to put in the new tree.
+   *
+   * - Source in this repository (a session branch): every id is reused as it is; the parent's tree id
+   *   comes from the tree cache or one `GET /git/commits`. Requests do not grow with the file count.
+   * - Source elsewhere (e.g. a Cloudflare Artifacts session): git blob ids are content hashes, equal on
+   *   every host, so ids already in the parent's tree (renames, mode changes, reverts, copies of
+   *   existing files) are reused; only the rest are read from the source and uploaded (base64,
+   *   {@link BLOB_CONCURRENCY} at a time). The parent's tree is read recursively once (cached when the
+   *   drift check read it already), which also yields its id. Requests: 1 tree read (or 0) + 1 upload per
+   *   distinct new content, then create tree, create commit, update ref.
    */
-  private async ensureBlobs(request: ApplyCommitRequest): Promise<Map<string, string>> {
+  private async prepare(
+    request: ApplyCommitRequest,
+  ): Promise<{ baseTree: string; blobIds: Map<string, string> }> {
     const oids = [...new Set(request.paths.flatMap((p) => (p.oid && p.mode !== '160000' ? [p.oid] : [])))]
-    if (request.blobs.location === this.location) return new Map(oids.map((oid) => [oid, oid]))
+    if (request.blobs.location === this.location) {
+      return {
+        baseTree: await this.treeShaOf(request.parent),
+        blobIds: new Map(oids.map((oid) => [oid, oid])),
+      }
+    }
+    const parent = await readTree(this.octokit, this.coords, request.parent)
+    const known = new Set(parent.entries.map((e) => e.oid))
+    const reused = oids.filter((oid) => known.has(oid))
+    const uploaded = await this.uploadBlobs(
+      request,
+      oids.filter((oid) => !known.has(oid)),
+    )
+    return {
+      baseTree: parent.sha,
+      blobIds: new Map([...reused.map((oid) => [oid, oid] as const), ...uploaded]),
+    }
+  }
+
+  /** Reads `oids` from the request's blob source and uploads them; checks GitHub stored each under its id. */
+  private async uploadBlobs(request: ApplyCommitRequest, oids: string[]): Promise<Map<string, string>> {
+    if (oids.length === 0) return new Map()
     const contents = await request.blobs.readBlobs(oids)
     const limit = pLimit(BLOB_CONCURRENCY)
     const uploaded = await Promise.all(
