@@ -3,7 +3,7 @@
  * before it touches a workspace or a durable tree.
  */
 import { lstat, realpath } from 'node:fs/promises'
-import { isAbsolute, join, relative, sep } from 'node:path'
+import { isAbsolute, join, posix, relative, sep } from 'node:path'
 import { WriteRejectedError } from './errors.ts'
 
 /**
@@ -39,6 +39,32 @@ export function normalizeRepoPath(input: string): string {
 export function normalizeRepoDir(input: string | undefined): string {
   if (input === undefined || /^[./]*$/.test(input)) return ''
   return normalizeRepoPath(input)
+}
+
+/** Symlinks followed in a row before a read gives up (Linux's `MAXSYMLINKS` is 40). */
+export const MAX_SYMLINK_HOPS = 40
+
+/**
+ * Reads `path` from a stored tree through `lookup` (one path → its bytes and mode, or `null`),
+ * following symlinks (mode `120000`) that stay inside the tree, as a file system would. Resolves the
+ * file's bytes, or `null` when a path on the way does not exist. Throws `WRITE_REJECTED` for a symlink
+ * leading outside the tree or more than {@link MAX_SYMLINK_HOPS} in a row.
+ */
+export async function readFollowingSymlinks(
+  path: string,
+  lookup: (rel: string) => Promise<{ bytes: Uint8Array; mode: string } | null>,
+): Promise<Uint8Array | null> {
+  let rel = normalizeRepoPath(path)
+  for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops++) {
+    const file = await lookup(rel)
+    if (!file) return null
+    if (file.mode !== '120000') return file.bytes
+    const target = Buffer.from(file.bytes).toString('utf8')
+    if (!symlinkStaysInside(rel, target))
+      throw new WriteRejectedError(rel, `it is a symlink to ${JSON.stringify(target)}, outside the workspace`)
+    rel = normalizeRepoPath(posix.join(posix.dirname(rel), target))
+  }
+  throw new WriteRejectedError(path, `more than ${MAX_SYMLINK_HOPS} symlinks in a row`)
 }
 
 /**

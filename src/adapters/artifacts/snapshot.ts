@@ -16,7 +16,6 @@
  * CloudflareArtifactsEphemeralAdapter). `destroy` deletes the Artifacts repository (route 7; a missing
  * one is fine), which needs an API token with Artifacts > Edit.
  */
-import { posix } from 'node:path'
 import type {
   CreateWorkspaceRequest,
   DurableAdapter,
@@ -25,8 +24,8 @@ import type {
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
-import { GittrixError, InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
-import { normalizeRepoDir, normalizeRepoPath, symlinkStaysInside } from '../../core/paths.ts'
+import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import { normalizeRepoDir, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, TreeChange, TreeEntry, WorkspaceSnapshot } from '../../core/types.ts'
 import type { ArtifactsClient } from './client.ts'
 import { validateArtifactsName } from './names.ts'
@@ -42,7 +41,6 @@ export interface CloudflareArtifactsSnapshotAdapterOptions {
 }
 
 /** Symlinks followed by `read` before giving up (as a loop). */
-const MAX_SYMLINK_HOPS = 40
 const COMMIT_ID = /^[0-9a-f]{40}$/
 
 /**
@@ -85,26 +83,12 @@ export class CloudflareArtifactsSnapshotAdapter implements EphemeralAdapter {
   /** File content at the commit (symlinks inside the tree followed), or `null`. */
   async read(handle: WorkspaceHandle, path: string): Promise<Uint8Array | null> {
     const { repo, commit } = this.parse(handle)
-    let rel = normalizeRepoPath(path)
-    for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops++) {
-      let file: { bytes: Uint8Array; mode: FileMode } | null
-      if (commit === null) file = await this.durable.readFile(handle.baselineSha, rel)
-      else {
-        const trees = this.treesOf(repo)
-        const entry = await trees.entry(await trees.treeOf(commit), rel)
-        file = entry ? { bytes: await this.blob(repo, entry.oid), mode: entry.mode } : null
-      }
-      if (!file) return null
-      if (file.mode !== '120000') return file.bytes
-      const target = Buffer.from(file.bytes).toString('utf8')
-      if (!symlinkStaysInside(rel, target))
-        throw new WriteRejectedError(
-          rel,
-          `it is a symlink to ${JSON.stringify(target)}, outside the workspace`,
-        )
-      rel = normalizeRepoPath(posix.join(posix.dirname(rel), target))
-    }
-    throw new WriteRejectedError(path, `more than ${MAX_SYMLINK_HOPS} symlinks in a row`)
+    return readFollowingSymlinks(path, async (rel) => {
+      if (commit === null) return this.durable.readFile(handle.baselineSha, rel)
+      const trees = this.treesOf(repo)
+      const entry = await trees.entry(await trees.treeOf(commit), rel)
+      return entry ? { bytes: await this.blob(repo, entry.oid), mode: entry.mode } : null
+    })
   }
 
   /** Always `CAPABILITY_MISSING`: the snapshot is read-only. */

@@ -4,7 +4,6 @@
  * Each write or delete is one commit on the session branch; the branch starts at a start commit whose
  * trailers record the session (see src/github/start-commit.ts).
  */
-import { posix } from 'node:path'
 import type { Octokit } from '@octokit/rest'
 import type {
   CreateWorkspaceRequest,
@@ -15,7 +14,7 @@ import type {
 } from '../../core/adapters.ts'
 import { InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
 import { DEFAULT_EVICTION } from '../../core/eviction.ts'
-import { normalizeRepoDir, normalizeRepoPath, symlinkStaysInside } from '../../core/paths.ts'
+import { normalizeRepoDir, normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
 import { sessionBranch } from '../../github/branches.ts'
 import { encodeStartCommit } from '../../github/start-commit.ts'
@@ -91,22 +90,12 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
   /** Reads a file, following symlinks that stay inside the tree; one leading outside is `WRITE_REJECTED`. */
   async read(handle: WorkspaceHandle, path: string): Promise<Uint8Array | null> {
     const tree = await this.headTree(handle)
-    let rel = normalizeRepoPath(path)
-    for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops++) {
+    return readFollowingSymlinks(path, async (rel) => {
       assertNoSymlinkAncestor(tree, rel)
       const entry = tree.entries.find((e) => e.path === rel)
       if (!entry) return null
-      const bytes = (await this.readBlobs([entry.oid])).get(entry.oid)!
-      if (entry.mode !== '120000') return bytes
-      const target = Buffer.from(bytes).toString('utf8')
-      if (!symlinkStaysInside(rel, target))
-        throw new WriteRejectedError(
-          rel,
-          `it is a symlink to ${JSON.stringify(target)}, outside the workspace`,
-        )
-      rel = normalizeRepoPath(posix.join(posix.dirname(rel), target))
-    }
-    throw new WriteRejectedError(path, `more than ${MAX_SYMLINK_HOPS} symlinks in a row`)
+      return { bytes: (await this.readBlobs([entry.oid])).get(entry.oid)!, mode: entry.mode }
+    })
   }
 
   async write(
@@ -283,7 +272,6 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
 type TreeItem = { path: string; mode: FileMode; type: 'blob' | 'commit'; sha: string | null }
 
 /** Symlinks followed by `read` before giving up (as a loop). */
-const MAX_SYMLINK_HOPS = 40
 
 /**
  * Throws `WRITE_REJECTED` when a parent directory of `rel` is a symlink or a file in `tree`: on a disk
