@@ -40,6 +40,14 @@ export const FILES = {
   'docs/guide.md': '# Guide\n\nStart here.\n',
 }
 
+/** How a world is started. */
+export interface WorldOptions {
+  /** How many App servers share the webhook address (default one). */
+  replicas?: number
+  /** More environment for every App process (e.g. `ARTIFACTS_*`). */
+  appEnv?: Record<string, string>
+}
+
 /** A world; see the module comment. */
 export class World {
   readonly github: LoopbackGitHub
@@ -53,7 +61,7 @@ export class World {
   }
 
   /** Starts the loopback GitHub and the App (`replicas` App servers behind one webhook address). */
-  static async start(options: { replicas?: number } = {}): Promise<World> {
+  static async start(options: WorldOptions = {}): Promise<World> {
     ensureBundle()
     const key = generateAppKey()
     const secret = webhookSecret()
@@ -79,6 +87,7 @@ export class World {
           privateKey: key.privateKey,
           webhookSecret: secret,
           gheHost: github.host,
+          ...(options.appEnv ? { env: options.appEnv } : {}),
         }),
       ),
     )
@@ -87,10 +96,7 @@ export class World {
   }
 
   /** Runs `body` in a fresh world, then stops it and checks that every request and delivery was sound. */
-  static async run(
-    body: (world: World) => Promise<void>,
-    options: { replicas?: number } = {},
-  ): Promise<void> {
+  static async run(body: (world: World) => Promise<void>, options: WorldOptions = {}): Promise<void> {
     const world = await World.start(options)
     try {
       await body(world)

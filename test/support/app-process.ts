@@ -47,6 +47,8 @@ export async function startAppProcess(options: {
   privateKey: string
   webhookSecret: string
   gheHost: string
+  /** More environment for the App (e.g. its `ARTIFACTS_*` credentials). */
+  env?: Record<string, string>
 }): Promise<AppProcess> {
   const child: ChildProcess = spawn(process.execPath, appCommand(), {
     cwd: ROOT,
@@ -62,6 +64,7 @@ export async function startAppProcess(options: {
       GHE_PROTOCOL: 'http',
       LOG_LEVEL: 'info',
       NODE_NO_WARNINGS: '1',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
