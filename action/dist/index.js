@@ -33093,6 +33093,8 @@ async function startSession(options) {
         });
     }
     else {
+        // Published first: when the push fails, the checkout is left as it was and a retry starts cleanly.
+        await options.remote.pushCommit(ws.objectsDir, startSha, branch);
         // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
         await checkoutSessionBranch(ws, branch, startSha);
         const origin = await ws.repo.run(['config', '--get', 'remote.origin.url'], { okExitCodes: [1] });
@@ -33102,7 +33104,6 @@ async function startSession(options) {
             await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`]);
         }
         await (0,workspace/* installPushGuard */.r$)(ws, branch);
-        await options.remote.pushCommit(ws.objectsDir, startSha, branch);
     }
     await (0,workspace/* writeSessionRecord */.vR)(ws, record);
     return { workspace: ws, record };

@@ -149,6 +149,8 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
       publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
     })
   } else {
+    // Published first: when the push fails, the checkout is left as it was and a retry starts cleanly.
+    await options.remote.pushCommit(ws.objectsDir, startSha, branch)
     // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
     await checkoutSessionBranch(ws, branch, startSha)
     const origin = await ws.repo.run(['config', '--get', 'remote.origin.url'], { okExitCodes: [1] })
@@ -158,7 +160,6 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
       await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`])
     }
     await installPushGuard(ws, branch)
-    await options.remote.pushCommit(ws.objectsDir, startSha, branch)
   }
   await writeSessionRecord(ws, record)
   return { workspace: ws, record }

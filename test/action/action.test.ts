@@ -4,7 +4,16 @@
  * routes of the Git Data API stand-in. See ./support.ts.
  */
 import { execFile, execFileSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -336,7 +345,42 @@ describe('mode run', () => {
   })
 })
 
+/** The workspace's local git settings, but the committer identity start gives a fresh runner. */
+function settings(ws: string): string[] {
+  return git(ws, 'config', '--local', '--list')
+    .split('\n')
+    .filter((line) => !line.startsWith('user.'))
+}
+
 describe('modes start and finish', () => {
+  it('a start whose push GitHub refuses leaves the checkout as it was, so a retry starts cleanly', async () => {
+    const ws = await checkout()
+    const before = {
+      head: git(ws, 'symbolic-ref', 'HEAD'),
+      config: settings(ws),
+    }
+    const hook = join(host.gitDir, 'hooks', 'pre-receive')
+    writeFileSync(hook, '#!/bin/sh\necho "refused by a test ruleset" >&2\nexit 1\n', { mode: 0o755 })
+    try {
+      const refused = await runBundle({
+        inputs: { mode: 'start', task: 't', token: TOKEN },
+        env: runnerEnv(ws),
+      })
+      expect(refused.code).toBe(1)
+      expect(refused.errors.join('\n')).toContain('refused by a test ruleset')
+    } finally {
+      rmSync(hook)
+    }
+    expect(git(ws, 'symbolic-ref', 'HEAD')).toBe(before.head)
+    expect(settings(ws)).toEqual(before.config)
+    expect(existsSync(join(ws, '.git', 'gittrix', 'session.json'))).toBe(false)
+    expect(git(ws, 'for-each-ref', '--format=%(refname)', 'refs/heads/gittrix/')).toBe('')
+
+    const retry = await runBundle({ inputs: { mode: 'start', task: 't', token: TOKEN }, env: runnerEnv(ws) })
+    expect(retry.errors).toEqual([])
+    expect(remoteHead(retry.outputs.branch!)).toBe(retry.outputs['head-sha'])
+  })
+
   it('brackets an agent that runs as its own steps; the post step finishes when finish never ran', async () => {
     const ws = await checkout()
     const start = await runBundle({
