@@ -3,7 +3,7 @@
  * loopback host serving a bare repository over git smart HTTP (Authorization checked) and the REST
  * routes of the Git Data API stand-in. See ./support.ts.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import {
   chmodSync,
   existsSync,
@@ -16,7 +16,6 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import examples from '@octokit/webhooks-examples' with { type: 'json' }
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EvictionPolicy } from '../../src/core/types.ts'
@@ -26,7 +25,16 @@ import {
   inlineCode,
   parseStartCommit,
 } from '../../src/github/index.ts'
-import { basicAuth, type BundleRun, ensureBundle, type GitHost, runBundle, startGitHost } from './support.ts'
+import {
+  agentGit,
+  basicAuth,
+  type BundleRun,
+  checkoutRepo,
+  ensureBundle,
+  type GitHost,
+  runBundle,
+  startGitHost,
+} from './support.ts'
 
 const TOKEN = 'ghs_TestToken0123456789abcdefABCDEF'
 const OWNER = 'octo-org'
@@ -49,43 +57,10 @@ function tmp(prefix: string): string {
   return dir
 }
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Agent',
-      GIT_AUTHOR_EMAIL: 'agent@example.com',
-      GIT_COMMITTER_NAME: 'Agent',
-      GIT_COMMITTER_EMAIL: 'agent@example.com',
-    },
-  }).trim()
-}
+const git = agentGit
 
-/**
- * What actions/checkout leaves: a clone of `main` at its head; `persist` keeps the token in .git/config.
- * Asynchronous: the host answering the clone runs in this process.
- */
-async function checkout(persist = false): Promise<string> {
-  const dir = join(tmp('gittrix-ws-'), 'repo')
-  await promisify(execFile)(
-    'git',
-    [...host.authArgs, 'clone', '--quiet', '--branch', 'main', host.repoUrl, dir],
-    {
-      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
-    },
-  )
-  if (persist)
-    git(
-      dir,
-      'config',
-      host.authArgs[1]!.split('=')[0]!,
-      host.authArgs[1]!.slice(host.authArgs[1]!.indexOf('=') + 1),
-    )
-  return dir
-}
+/** What actions/checkout leaves: a clone of `main`; `persist` keeps the token in .git/config. */
+const checkout = (persist = false) => checkoutRepo(host, tmp('gittrix-ws-'), persist)
 
 function remoteGit(...args: string[]): string {
   return git(host.gitDir, ...args)

@@ -3,11 +3,10 @@
  * the "GitHub" of ./support.ts (git smart HTTP + REST) and the Cloudflare Artifacts stand-in of
  * ../artifacts/stand-in.ts (REST control plane + git smart HTTP checking the Bearer repo token).
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { baselineMessage } from '../../src/adapters/artifacts/baseline.ts'
 import {
@@ -18,7 +17,16 @@ import {
   parseStartCommit,
 } from '../../src/github/index.ts'
 import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
-import { type BundleRun, ensureBundle, type GitHost, runBundle, startGitHost } from './support.ts'
+import {
+  AGENT_GIT_ENV,
+  agentGit,
+  type BundleRun,
+  checkoutRepo,
+  ensureBundle,
+  type GitHost,
+  runBundle,
+  startGitHost,
+} from './support.ts'
 
 const TOKEN = 'ghs_ArtifactsTestToken0123456789abcdef'
 const OWNER = 'octo-org'
@@ -35,36 +43,10 @@ function tmp(prefix: string): string {
   return dir
 }
 
-const GIT_ENV = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Agent',
-  GIT_AUTHOR_EMAIL: 'agent@example.com',
-  GIT_COMMITTER_NAME: 'Agent',
-  GIT_COMMITTER_EMAIL: 'agent@example.com',
-}
+const git = agentGit
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV } }).trim()
-}
-
-/** A fresh clone of `main`, as actions/checkout leaves it (asynchronous: the host runs in this process). */
-async function checkout(persist = false): Promise<string> {
-  const dir = join(tmp('gittrix-aws-'), 'repo')
-  await promisify(execFile)(
-    'git',
-    [...host.authArgs, 'clone', '--quiet', '--branch', 'main', host.repoUrl, dir],
-    {
-      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
-    },
-  )
-  // actions/checkout's default (persist-credentials): the GitHub token's header in .git/config.
-  const [key, value] = [
-    host.authArgs[1]!.split('=')[0]!,
-    host.authArgs[1]!.slice(host.authArgs[1]!.indexOf('=') + 1),
-  ]
-  if (persist) git(dir, 'config', key, value)
-  return dir
-}
+/** A fresh clone of `main`, as actions/checkout leaves it. */
+const checkout = (persist = false) => checkoutRepo(host, tmp('gittrix-aws-'), persist)
 
 const github = (...args: string[]) => git(host.gitDir, ...args)
 const artifacts = (repo: string, ...args: string[]) => git(standIn.gitDir(repo), ...args)
@@ -397,7 +379,7 @@ describe('ephemeral: artifacts, a session branch the App wrote to', () => {
           note: 'Extended by @maintainer for 24h.',
         }),
         encoding: 'utf8',
-        env: { ...process.env, ...GIT_ENV },
+        env: { ...process.env, ...AGENT_GIT_ENV },
       },
     ).trim()
     github('update-ref', `refs/heads/${branch}`, extend, startSha)
@@ -578,7 +560,7 @@ describe('ephemeral: artifacts, mode sweep', () => {
       {
         input: startMessage,
         encoding: 'utf8',
-        env: { ...process.env, ...GIT_ENV, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
+        env: { ...process.env, ...AGENT_GIT_ENV, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
       },
     ).trim()
     github('update-ref', `refs/heads/gittrix/${id}`, sha)

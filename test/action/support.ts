@@ -13,7 +13,7 @@
  *   reads them back. `post: true` passes the saved state as `STATE_*`, as the runner does.
  * - {@link ensureBundle}: rebuilds action/dist when a source file is newer than the bundle.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -27,6 +27,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
 import { GitDataApi } from '../support/git-data-api.ts'
 import { basicAuth, normalizeScheme, serveGitHttp } from '../support/git-http.ts'
 import { validatedAnswer } from '../support/openapi-validate.ts'
@@ -304,4 +305,43 @@ export async function runBundle(options: {
     errors: annotations(stdout, 'error'),
     warnings: annotations(stdout, 'warning'),
   }
+}
+
+/** The scripted agent's git environment: a fixed identity, no system config. */
+export const AGENT_GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Agent',
+  GIT_AUTHOR_EMAIL: 'agent@example.com',
+  GIT_COMMITTER_NAME: 'Agent',
+  GIT_COMMITTER_EMAIL: 'agent@example.com',
+}
+
+/** Runs git in `cwd` as the scripted agent (fixed identity, no system config); resolves trimmed stdout. */
+export function agentGit(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...AGENT_GIT_ENV },
+  }).trim()
+}
+
+/**
+ * What actions/checkout leaves: a clone of `host`'s `main` at `<parent>/repo`; `persist` keeps the
+ * token's header in .git/config (actions/checkout's `persist-credentials` default). Asynchronous: the
+ * host answering the clone runs in this process.
+ */
+export async function checkoutRepo(host: GitHost, parent: string, persist = false): Promise<string> {
+  const dir = join(parent, 'repo')
+  await promisify(execFile)(
+    'git',
+    [...host.authArgs, 'clone', '--quiet', '--branch', 'main', host.repoUrl, dir],
+    {
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
+    },
+  )
+  if (persist) {
+    const header = host.authArgs[1]!
+    agentGit(dir, 'config', header.split('=')[0]!, header.slice(header.indexOf('=') + 1))
+  }
+  return dir
 }
