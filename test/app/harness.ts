@@ -12,6 +12,7 @@ import { encodeStartCommit, newGitHubSessionId, type StartCommit } from '../../s
 import { AppApi, type RepoRole } from '../support/app-api.ts'
 import { type FileSpec, type MountedGitDataApi, mountGitDataApi } from '../support/git-data-api.ts'
 import {
+  buttonPayload,
   examplePayload,
   examplePayloads,
   type Payload,
@@ -235,24 +236,11 @@ export class AppHarness {
 
   /** A `check_run.requested_action` payload for the session run `runId` clicked by `login`. */
   buttonPayload(runId: number, identifier: string, login = 'alice', type: 'User' | 'Bot' = 'User'): Payload {
-    const p = example('check_run', 'requested_action')
     const run = this.api.checkRuns.find((r) => r.id === runId)!
-    return {
-      ...p,
-      check_run: {
-        ...p.check_run,
-        id: run.id,
-        name: run.name,
-        head_sha: run.head_sha,
-        external_id: run.external_id,
-        status: run.status,
-        conclusion: run.conclusion,
-      },
-      requested_action: { identifier },
-      repository: this.repository(),
-      installation: { id: INSTALLATION_ID, node_id: 'I' },
-      sender: this.user(login, type),
-    }
+    return buttonPayload(
+      { owner: this.api.owner, repo: this.api.repo },
+      { run, identifier, sender: this.user(login, type), installationId: INSTALLATION_ID },
+    )
   }
 
   /** A `pull_request.closed` payload for pull request `number` (from the stand-in). */

@@ -28,6 +28,7 @@ import { basicToken, gitAuthArgs, normalizeScheme, serveGitHttp } from './git-ht
 import { type ApiHandler, validatedAnswer } from './openapi-validate.ts'
 import {
   deletePayload,
+  buttonPayload,
   examplePayload,
   type Payload,
   type PayloadRepo,
@@ -210,24 +211,11 @@ export class LoopbackGitHub {
   click(runId: number, identifier: string, login: string): Delivery {
     const run = this.api.checkRuns.find((r) => r.id === runId)
     if (!run) throw new Error(`no check run ${runId}`)
-    const example = examplePayload('check_run', 'requested_action')
-    const payload = {
-      ...example,
-      check_run: {
-        ...example.check_run,
-        id: run.id,
-        name: run.name,
-        head_sha: run.head_sha,
-        external_id: run.external_id,
-        status: run.status,
-        conclusion: run.conclusion,
-        app: { ...example.check_run.app, id: this.api.appId, slug: this.api.slug },
-      },
-      requested_action: { identifier },
-      repository: repositoryPayload(this.where()),
-      installation: { id: this.installationId, node_id: 'I' },
-      sender: userPayload(login),
-    }
+    const payload = buttonPayload(
+      this.where(),
+      { run, identifier, sender: userPayload(login), installationId: this.installationId },
+      { id: this.api.appId, slug: this.api.slug },
+    )
     return this.webhooks.send('check_run', payload)
   }
 

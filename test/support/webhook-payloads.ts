@@ -95,3 +95,43 @@ export function deletePayload(
     sender,
   }
 }
+
+/** What a `check_run.requested_action` payload says about the run whose button was clicked. */
+export interface ClickedRun {
+  id: number
+  name: string
+  head_sha: string
+  external_id?: string | null
+  status: string
+  conclusion?: string | null
+}
+
+/**
+ * A `check_run.requested_action`: `sender` clicked the button `identifier` on `run`. `app` names the
+ * App owning the run, when the receiver checks it (the example's App otherwise).
+ */
+export function buttonPayload(
+  where: PayloadRepo,
+  click: { run: ClickedRun; identifier: string; sender: Payload; installationId: number },
+  app?: { id: number; slug: string },
+): Payload {
+  const example = examplePayload('check_run', 'requested_action')
+  const { run } = click
+  return {
+    ...example,
+    check_run: {
+      ...example.check_run,
+      id: run.id,
+      name: run.name,
+      head_sha: run.head_sha,
+      external_id: run.external_id,
+      status: run.status,
+      conclusion: run.conclusion,
+      ...(app ? { app: { ...example.check_run.app, ...app } } : {}),
+    },
+    requested_action: { identifier: click.identifier },
+    repository: repositoryPayload(where),
+    installation: { id: click.installationId, node_id: 'I' },
+    sender: click.sender,
+  }
+}
