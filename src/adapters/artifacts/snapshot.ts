@@ -25,6 +25,7 @@ import type {
   WorkspaceInfo,
 } from '../../core/adapters.ts'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import { listFiles } from '../../core/listing.ts'
 import { normalizeRepoDir, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, TreeChange, TreeEntry, WorkspaceSnapshot } from '../../core/types.ts'
 import type { ArtifactsClient } from './client.ts'
@@ -106,19 +107,7 @@ export class CloudflareArtifactsSnapshotAdapter implements EphemeralAdapter {
     dir: string,
     options: { recursive?: boolean } = {},
   ): Promise<ListEntry[]> {
-    const prefix = normalizeRepoDir(dir)
-    const base = prefix ? `${prefix}/` : ''
-    const entries = (await this.allFiles(handle, prefix)).filter((e) => e.path.startsWith(base))
-    const kind = (e: TreeEntry): ListEntry['type'] => (e.mode === '120000' ? 'symlink' : 'file')
-    if (options.recursive) return entries.map((e) => ({ path: e.path, type: kind(e) }))
-    const children = new Map<string, ListEntry>()
-    for (const entry of entries) {
-      const rest = entry.path.slice(base.length)
-      const slash = rest.indexOf('/')
-      if (slash === -1) children.set(entry.path, { path: entry.path, type: kind(entry) })
-      else children.set(base + rest.slice(0, slash), { path: base + rest.slice(0, slash), type: 'dir' })
-    }
-    return [...children.values()].sort((a, b) => (a.path < b.path ? -1 : 1))
+    return listFiles(await this.allFiles(handle, normalizeRepoDir(dir)), dir, options)
   }
 
   /**

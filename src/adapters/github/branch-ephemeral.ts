@@ -14,7 +14,8 @@ import type {
 } from '../../core/adapters.ts'
 import { InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
 import { DEFAULT_EVICTION } from '../../core/eviction.ts'
-import { normalizeRepoDir, normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
+import { listFiles } from '../../core/listing.ts'
+import { normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
 import { sessionBranch } from '../../github/branches.ts'
 import { encodeStartCommit } from '../../github/start-commit.ts'
@@ -146,21 +147,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     dir: string,
     options: { recursive?: boolean } = {},
   ): Promise<ListEntry[]> {
-    const prefix = normalizeRepoDir(dir)
-    const base = prefix ? `${prefix}/` : ''
-    const entries = (await this.headTree(handle)).entries.filter((e) => e.path.startsWith(base))
-    if (options.recursive) {
-      return entries.map((e) => ({ path: e.path, type: e.mode === '120000' ? 'symlink' : 'file' }))
-    }
-    const children = new Map<string, ListEntry>()
-    for (const entry of entries) {
-      const rest = entry.path.slice(base.length)
-      const slash = rest.indexOf('/')
-      if (slash === -1)
-        children.set(entry.path, { path: entry.path, type: entry.mode === '120000' ? 'symlink' : 'file' })
-      else children.set(base + rest.slice(0, slash), { path: base + rest.slice(0, slash), type: 'dir' })
-    }
-    return [...children.values()].sort((a, b) => (a.path < b.path ? -1 : 1))
+    return listFiles((await this.headTree(handle)).entries, dir, options)
   }
 
   /** Two tree reads: the session branch (by name, one request) and the baseline (cached). */
