@@ -4,7 +4,7 @@
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import type { FileMode, TreeChange, TreeEntry } from '../core/types.ts'
 import { type GitResult, type GitRunOptions, runGit, splitNul } from './run-git.ts'
 
@@ -20,6 +20,19 @@ export interface GitRepoLocation {
   workTree?: string
   /** A private index file (`GIT_INDEX_FILE`), so the repository's own index is never touched. */
   indexFile?: string
+  /**
+   * The object store to read and write (`GIT_OBJECT_DIRECTORY`) instead of the git directory's own;
+   * its `info/alternates` still apply. With a private `gitDir` this is how Gittrix works on an agent's
+   * objects without reading the agent's configuration.
+   */
+  objectDir?: string
+  /** More object stores to read from (`GIT_ALTERNATE_OBJECT_DIRECTORIES`). */
+  alternates?: readonly string[]
+  /**
+   * Every command runs sealed (src/git/sealed.ts): set it for any repository an agent can write.
+   * Work-tree commands on an agent's repository also need a private `gitDir` ({@link GitRepo.initPrivate}).
+   */
+  sealed?: boolean
 }
 
 /** One repository: runs git with `--git-dir` / `--work-tree` set, and offers typed plumbing. */
@@ -27,19 +40,44 @@ export class GitRepo {
   readonly gitDir: string
   readonly workTree: string | undefined
   readonly indexFile: string | undefined
+  readonly objectDir: string | undefined
+  readonly alternates: readonly string[]
+  readonly sealed: boolean
 
   constructor(location: GitRepoLocation) {
     this.gitDir = location.gitDir
     this.workTree = location.workTree
     this.indexFile = location.indexFile
+    this.objectDir = location.objectDir
+    this.alternates = location.alternates ?? []
+    this.sealed = location.sealed ?? false
   }
 
-  /** The same repository with another work tree and/or index. */
+  /**
+   * Creates (when missing) a bare git directory at `dir` that holds only what `git init` writes with
+   * an empty template (no hooks, no `info/` files), and resolves a sealed {@link GitRepo} on it with
+   * `location`'s work tree, index and object stores. Its configuration is Gittrix's, so commands that
+   * read an agent's work tree through it never see the agent's `.git/config`, `info/attributes`,
+   * `info/exclude` or hooks (see src/git/sealed.ts).
+   */
+  static async initPrivate(
+    dir: string,
+    location: Omit<GitRepoLocation, 'gitDir' | 'sealed'> = {},
+  ): Promise<GitRepo> {
+    await runGit(['init', '--quiet', '--bare', '--template=', dir], { sealed: true })
+    return new GitRepo({ ...location, gitDir: dir, sealed: true })
+  }
+
+  /** The same repository with some location fields replaced. */
   with(location: Partial<GitRepoLocation>): GitRepo {
     return new GitRepo({
-      gitDir: location.gitDir ?? this.gitDir,
-      ...((location.workTree ?? this.workTree) ? { workTree: location.workTree ?? this.workTree } : {}),
-      ...((location.indexFile ?? this.indexFile) ? { indexFile: location.indexFile ?? this.indexFile } : {}),
+      gitDir: this.gitDir,
+      ...(this.workTree ? { workTree: this.workTree } : {}),
+      ...(this.indexFile ? { indexFile: this.indexFile } : {}),
+      ...(this.objectDir ? { objectDir: this.objectDir } : {}),
+      alternates: this.alternates,
+      sealed: this.sealed,
+      ...Object.fromEntries(Object.entries(location).filter(([, v]) => v !== undefined)),
     })
   }
 
@@ -47,8 +85,20 @@ export class GitRepo {
   run(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
     const prefix = [`--git-dir=${this.gitDir}`]
     if (this.workTree) prefix.push(`--work-tree=${this.workTree}`)
-    const env = { ...(this.indexFile ? { GIT_INDEX_FILE: this.indexFile } : {}), ...options.env }
-    return runGit([...prefix, ...args], { cwd: this.workTree ?? this.gitDir, ...options, env })
+    const env = {
+      ...(this.indexFile ? { GIT_INDEX_FILE: this.indexFile } : {}),
+      ...(this.objectDir ? { GIT_OBJECT_DIRECTORY: this.objectDir } : {}),
+      ...(this.alternates.length
+        ? { GIT_ALTERNATE_OBJECT_DIRECTORIES: this.alternates.join(delimiter) }
+        : {}),
+      ...options.env,
+    }
+    return runGit([...prefix, ...args], {
+      cwd: this.workTree ?? this.gitDir,
+      ...options,
+      env,
+      sealed: this.sealed || options.sealed === true,
+    })
   }
 
   /** Runs git and returns trimmed UTF-8 stdout. */

@@ -1,11 +1,17 @@
 /**
  * The one typed runner for the git CLI: argument arrays (never a shell string), a timeout,
- * no terminal prompts, an environment cleaned of inherited `GIT_*` redirections, and
- * secret redaction in every error.
+ * no terminal prompts, secret redaction in every error, and one of two environments:
+ *
+ * - default: the process environment cleaned of inherited `GIT_*` redirections, for repositories
+ *   the user owns (the durable repository: its configuration, e.g. identity, applies);
+ * - `sealed: true`: for anything an agent could have shaped — an absolute git binary and an
+ *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
  */
 import { spawn } from 'node:child_process'
 import { GittrixError } from '../core/errors.ts'
+import { type GitConfigEntry, gitConfigEnv, splitGitConfigEnv } from './config-env.ts'
 import { redact } from './redact.ts'
+import { resolveGitBinary, sealedGitEnv } from './sealed.ts'
 
 /** Options for {@link runGit}. */
 export interface GitRunOptions {
@@ -19,6 +25,15 @@ export interface GitRunOptions {
   timeoutMs?: number
   /** Exit codes that are not failures (0 always is). Example: `[1]` for `diff --quiet`. */
   okExitCodes?: number[]
+  /** Command-scoped settings (`GIT_CONFIG_COUNT` entries, never on the command line). */
+  config?: readonly GitConfigEntry[]
+  /**
+   * Run sealed (src/git/sealed.ts): absolute git, allowlisted environment (`env` is added on top),
+   * no system/global configuration, no hooks or other configured programs. For every git process on
+   * state an agent could have shaped. Settings passed as `GIT_CONFIG_*` in `env` are merged after the
+   * sealed ones, not instead of them.
+   */
+  sealed?: boolean
 }
 
 /** What git printed and how it exited. `stdout` is raw bytes; paths in it may be any encoding. */
@@ -56,16 +71,27 @@ const INHERITED_GIT_VARS = [
   'GIT_QUARANTINE_PATH',
 ]
 
-function gitEnv(extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
+/** The executable and environment of one git process (see the module comment). */
+function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.ProcessEnv } {
+  const { entries, rest } = splitGitConfigEnv(options.env ?? {})
+  const config = [...(options.config ?? []), ...entries]
+  const set = Object.fromEntries(
+    Object.entries(rest).filter((e): e is [string, string] => e[1] !== undefined),
+  )
+  if (options.sealed) {
+    const command = resolveGitBinary()
+    return { command, env: sealedGitEnv({ git: command, config, set }) }
+  }
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of INHERITED_GIT_VARS) delete env[name]
   env.GIT_TERMINAL_PROMPT = '0'
   env.GIT_OPTIONAL_LOCKS = '0'
-  for (const [key, value] of Object.entries(extra ?? {})) {
+  for (const [key, value] of Object.entries(rest)) {
     if (value === undefined) delete env[key]
     else env[key] = value
   }
-  return env
+  if (config.length) Object.assign(env, gitConfigEnv(config))
+  return { command: 'git', env }
 }
 
 /**
@@ -75,9 +101,10 @@ function gitEnv(extra: Record<string, string | undefined> | undefined): NodeJS.P
 export function runGit(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
   const timeoutMs = options.timeoutMs ?? 120_000
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
+    const { command, env } = gitProcess(options)
+    const child = spawn(command, args, {
       cwd: options.cwd,
-      env: gitEnv(options.env),
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     })
