@@ -2,8 +2,9 @@
  * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
  * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), for Artifacts sessions the
  * newest pointer commit (`parsePointerCommit`, naming the Artifacts commit), the compare API for the
- * baseline, and — once the branch is gone — the promotion commit's `Gittrix-Session` trailer on the
- * durable branch or the promotion branch's pull request. The core then runs on a throwaway store
+ * baseline, and — once the branch is gone — the App's own promotion commit on the durable branch
+ * (recognised by src/core/promotion-identity.ts, authored and signed as this App) or the promotion
+ * branch's pull request. The core then runs on a throwaway store
  * hydrated per event (`GitTrix.restoreSession`), so promotion stays the one algorithm in
  * src/core/promote.ts and nothing outlives the event.
  */
@@ -279,12 +280,7 @@ export async function withSession<T>(
   if (problem) throw new GittrixError('CAPABILITY_MISSING', problem)
   const storeDir = await mkdtemp(join(tmpdir(), 'gittrix-app-'))
   try {
-    const durable = new GitHubDurableAdapter({
-      owner: repo.owner,
-      repo: repo.repo,
-      octokit: repo.octokit,
-      branch: record.start.durableBranch,
-    })
+    const durable = appDurable(repo, record.start.durableBranch)
     const workspace = sessionWorkspace(repo, record, durable)
     const gittrix = new GitTrix({ durable, ephemeral: workspace.adapter, storeDir, sweepIntervalMs: 0 })
     const session = await gittrix.restoreSession(
@@ -297,37 +293,41 @@ export async function withSession<T>(
 }
 
 /**
- * The recorded result of a session whose branch is gone, rebuilt from GitHub: the commit carrying
- * `Gittrix-Session: <id>` on the durable branch (newest 1,000 commits), else the promotion branch
- * `gittrix/promote/<id>` and its pull request. `null` when neither exists (discarded, expired, unknown).
+ * The App's durable adapter for `branch`: the Git Data API as this App. Its promotions are the commits
+ * GitHub reports as authored by the App's bot and signed by GitHub (`promotionAuthor`), so a commit
+ * anyone else pushed or merged is never taken for one (src/adapters/github/promotion-history.ts).
+ */
+export function appDurable(repo: RepoContext, branch: string): GitHubDurableAdapter {
+  return new GitHubDurableAdapter({
+    owner: repo.owner,
+    repo: repo.repo,
+    octokit: repo.octokit,
+    branch,
+    promotionAuthor: { login: repo.botLogin, verified: true },
+  })
+}
+
+/**
+ * The recorded result of session `id`, rebuilt from GitHub: its promotion on the durable branch, else
+ * its promotion branch `gittrix/promote/<id>` (when that branch's head is the promotion) and its pull
+ * request. A promotion is what `findPromotion` of src/core/promotion-identity.ts recognises, written by
+ * this App (`appDurable`): trailers alone never count. `baselineSha` is the session's baseline when
+ * its start commit is still known; `null` once the branch is gone (the baseline is then read from the
+ * App's own commit and checked to lie below it). Reads the newest 1,000 commits of the durable branch.
+ * `null` when there is none (discarded, expired, unknown, or promoted by hand).
  */
 export async function recordedPromotion(
   repo: RepoContext,
   id: string,
   durableBranch: string,
+  baselineSha: string | null,
 ): Promise<PromoteResult | null> {
-  const durable = new GitHubDurableAdapter({
-    owner: repo.owner,
-    repo: repo.repo,
-    octokit: repo.octokit,
-    branch: durableBranch,
-  })
-  // A SHA no commit has: findPromotion reads its whole window instead of stopping at a baseline.
-  const landed = await durable.findPromotion(durableBranch, '0'.repeat(40), id)
+  const durable = appDurable(repo, durableBranch)
+  const landed = await durable.findPromotion({ branch: durableBranch, sessionId: id, baselineSha })
   if (landed) return { sha: landed, branch: durableBranch }
   const branch = promoteBranch(id)
-  let sha: string
-  try {
-    const { data } = await repo.octokit.rest.git.getRef({
-      owner: repo.owner,
-      repo: repo.repo,
-      ref: `heads/${branch}`,
-    })
-    sha = data.object.sha
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  const sha = await durable.findPromotion({ branch, sessionId: id, baselineSha, durableBranch })
+  if (!sha) return null
   const { data: pulls } = await repo.octokit.rest.pulls.list({
     owner: repo.owner,
     repo: repo.repo,
