@@ -7,9 +7,9 @@
  * {@link ISSUE}, so sessions link to it.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { type BundleRun, ensureBundle, runBundle } from '../action/support.ts'
 import type { CheckRunRecord, CommentRecord } from '../support/app-api.ts'
@@ -161,21 +161,45 @@ export class World {
    * token (GitHub then sends `push`). Returns the new head of `main`.
    */
   async pushAs(login: string, files: Record<string, string>, message: string): Promise<string> {
+    return this.pushBranchAs(login, 'main', files, message)
+  }
+
+  /**
+   * `login` commits `files` with `message` on top of `main` (or `from`) in a clone of their own and
+   * pushes it to `branch` over smart HTTP with their token. The commit's author and committer are
+   * `identity` (default `<login> <<login>@example.com>`): anyone can write any name and email into a
+   * commit they push. Returns the new head of `branch`.
+   */
+  async pushBranchAs(
+    login: string,
+    branch: string,
+    files: Record<string, string>,
+    message: string,
+    options: { identity?: { name: string; email: string }; from?: string } = {},
+  ): Promise<string> {
     const dir = join(this.tmp('gittrix-e2e-clone-'), 'widget')
+    const who = options.identity ?? { name: login, email: `${login}@example.com` }
     const env = {
       ...process.env,
       GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: login,
-      GIT_AUTHOR_EMAIL: `${login}@example.com`,
-      GIT_COMMITTER_NAME: login,
-      GIT_COMMITTER_EMAIL: `${login}@example.com`,
+      GIT_AUTHOR_NAME: who.name,
+      GIT_AUTHOR_EMAIL: who.email,
+      GIT_COMMITTER_NAME: who.name,
+      GIT_COMMITTER_EMAIL: who.email,
     }
     const auth = this.github.gitAuth(login)
     await run('git', [...auth, 'clone', '--quiet', '--branch', 'main', this.github.repoUrl, dir], { env })
-    for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text)
-    await run('git', ['-C', dir, 'commit', '--quiet', '-am', message], { env })
-    await run('git', [...auth, '-C', dir, 'push', '--quiet', 'origin', 'main'], { env })
-    return this.github.head('main')!
+    if (options.from) await run('git', ['-C', dir, 'checkout', '--quiet', '--detach', options.from], { env })
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true })
+      writeFileSync(join(dir, path), text)
+    }
+    const messageFile = join(this.tmp('gittrix-e2e-message-'), 'message')
+    writeFileSync(messageFile, message)
+    await run('git', ['-C', dir, 'add', '--all'], { env })
+    await run('git', ['-C', dir, 'commit', '--quiet', '--cleanup=verbatim', '-F', messageFile], { env })
+    await run('git', [...auth, '-C', dir, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], { env })
+    return this.github.head(branch)!
   }
 
   /** The runner's environment for a job triggered by a comment on issue {@link ISSUE}. */
