@@ -34,8 +34,7 @@ import {
   type SessionMetadata,
   type UserSession,
 } from '../src/index.ts'
-import { SESSION_REPO_PREFIX } from '../src/adapters/artifacts/index.ts'
-import { missingArtifactsSettings } from './artifacts.ts'
+import { missingArtifactsSettings, ownArtifactsLocation } from './artifacts.ts'
 import type { GittrixConfig } from './config.ts'
 import type { RepoContext } from './repo.ts'
 import { sessionWorkspace } from './workspace.ts'
@@ -140,7 +139,7 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
       const createdAt =
         commit.commit.committer?.date ?? commit.commit.author?.date ?? new Date(0).toISOString()
       const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
-      const problem = artifactsProblem(start, commit.commit.tree.sha, headTree ?? '', pointer)
+      const problem = artifactsProblem(repo, start, commit.commit.tree.sha, headTree ?? '', pointer)
       if (problem) return { kind: 'invalid', headSha, conclusion: 'neutral', reason: problem }
       const artifactsHead =
         start.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
@@ -156,12 +155,14 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
 }
 
 /**
- * Why an Artifacts session cannot be trusted, or `null`: the start commit must name the session's own
- * repository (`gittrix-<session-id>`, `sessionRepoName`), the newest pointer commit that same location
- * (`Gittrix-Ephemeral`), and the branch head must keep the start commit's tree (the content lives in
- * Artifacts; files on the GitHub branch would be silently ignored). Branch sessions pass.
+ * Why an Artifacts session cannot be trusted, or `null`: the start commit must name exactly the
+ * session's own location ({@link ownArtifactsLocation}: the App's namespace, the repository name bound
+ * to this GitHub repository), the newest pointer commit that same location, and the branch head must
+ * keep the start commit's tree (the content lives in Artifacts; files on the GitHub branch would be
+ * silently ignored). Nothing is read or deleted for a session this refuses. Branch sessions pass.
  */
 function artifactsProblem(
+  repo: RepoContext,
   start: StartCommit,
   startTree: string,
   headTree: string,
@@ -169,17 +170,19 @@ function artifactsProblem(
 ): string | null {
   if (start.ephemeral.kind !== 'artifacts') return null
   // Only the session's own repository: discard and eviction delete it, so a start commit naming any
-  // other repository of the namespace (e.g. a durable one) must not be acted on.
-  const own = SESSION_REPO_PREFIX + start.sessionId
-  if (start.ephemeral.repo !== own)
-    return `The start commit names the Artifacts repository ${inlineCode(start.ephemeral.repo)}, but session ${inlineCode(start.sessionId)} can only use ${inlineCode(own)}.`
+  // other repository (another GitHub repository's session, a durable one, another namespace) must not
+  // be acted on.
+  const own = ownArtifactsLocation(repo, start.sessionId)
+  const named = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
+  const sameNamespace = own.namespace === null || start.ephemeral.namespace === own.namespace
+  if (start.ephemeral.repo !== own.repo || !sameNamespace)
+    return `The start commit names the Artifacts repository ${inlineCode(named)}, but session ${inlineCode(start.sessionId)} of this repository can only use ${inlineCode(own.uri)}; nothing was read or deleted.`
   if (headTree !== startTree)
     return `The session branch changes files; an Artifacts session keeps its files in Artifacts, so its branch must keep the start commit's tree (pointer and extend commits only).`
   if (!pointer) return null
-  const named = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
-  const expected = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
-  if (named !== expected)
-    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(named)}, but the session's workspace is ${inlineCode(expected)} (its start commit's Gittrix-Ephemeral).`
+  const pointed = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
+  if (pointed !== named)
+    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(pointed)}, but the session's workspace is ${inlineCode(named)} (its start commit's Gittrix-Ephemeral).`
   return null
 }
 
@@ -260,7 +263,7 @@ export function sessionMetadata(
 export function workspaceProblem(repo: RepoContext, record: SessionRecord): string | null {
   const { ephemeral, sessionId } = record.start
   if (ephemeral.kind !== 'artifacts' || repo.artifacts) return null
-  return missingArtifactsSettings(sessionId, `artifacts://${ephemeral.namespace}/${ephemeral.repo}`)
+  return missingArtifactsSettings(sessionId, ownArtifactsLocation(repo, sessionId).uri)
 }
 
 /**

@@ -46,6 +46,8 @@ export interface WorldOptions {
   replicas?: number
   /** More environment for every App process (e.g. `ARTIFACTS_*`). */
   appEnv?: Record<string, string>
+  /** GitHub's numeric id of the repository (default: one the stand-in picks). */
+  repositoryId?: number
 }
 
 /** A world; see the module comment. */
@@ -79,6 +81,7 @@ export class World {
       workflowToken: `ghs_workflow${Math.random().toString(36).slice(2)}`,
       appPublicKey: key.publicKey,
       webhookSecret: secret,
+      ...(options.repositoryId !== undefined ? { repositoryId: options.repositoryId } : {}),
     })
     const apps = await Promise.all(
       Array.from({ length: options.replicas ?? 1 }, () =>
@@ -165,7 +168,8 @@ export class World {
   }
 
   /**
-   * `login` commits `files` with `message` on top of `main` (or `from`) in a clone of their own and
+   * `login` commits `files` (none: an empty commit) with `message` on top of `main` (or `from`, any
+   * commit the repository has) in a clone of their own and
    * pushes it to `branch` over smart HTTP with their token. The commit's author and committer are
    * `identity` (default `<login> <<login>@example.com>`): anyone can write any name and email into a
    * commit they push. Returns the new head of `branch`.
@@ -197,7 +201,13 @@ export class World {
     const messageFile = join(this.tmp('gittrix-e2e-message-'), 'message')
     writeFileSync(messageFile, message)
     await run('git', ['-C', dir, 'add', '--all'], { env })
-    await run('git', ['-C', dir, 'commit', '--quiet', '--cleanup=verbatim', '-F', messageFile], { env })
+    await run(
+      'git',
+      ['-C', dir, 'commit', '--quiet', '--allow-empty', '--cleanup=verbatim', '-F', messageFile],
+      {
+        env,
+      },
+    )
     await run('git', [...auth, '-C', dir, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], { env })
     return this.github.head(branch)!
   }
@@ -206,13 +216,19 @@ export class World {
   runnerEnv(workspace: string): Record<string, string> {
     const event = examplePayload('issue_comment', 'created')
     event.issue.number = ISSUE
-    event.repository = repositoryPayload({ owner: 'acme', repo: 'widget', webUrl: this.github.serverUrl })
+    event.repository = repositoryPayload({
+      owner: 'acme',
+      repo: 'widget',
+      id: this.github.api.repoId,
+      webUrl: this.github.serverUrl,
+    })
     event.comment.body = '/agent please fix the parser'
     const eventPath = join(this.tmp('gittrix-e2e-event-'), 'event.json')
     writeFileSync(eventPath, JSON.stringify(event))
     return {
       GITHUB_WORKSPACE: workspace,
       GITHUB_REPOSITORY: 'acme/widget',
+      GITHUB_REPOSITORY_ID: String(this.github.api.repoId),
       GITHUB_REPOSITORY_OWNER: 'acme',
       GITHUB_SERVER_URL: this.github.serverUrl,
       GITHUB_API_URL: this.github.apiUrl,

@@ -170,11 +170,14 @@ export interface GitDataApiOptions {
   baseUrl?: string
   /** A recursive tree read with more entries than this answers `truncated: true` and this many entries. */
   truncateAbove?: number
+  /** GitHub's numeric id of the repository (default: a fresh one per instance in this process). */
+  repoId?: number
   /** The identity commits created without author/committer get (default a GitHub App bot). */
   bot?: { name: string; email: string }
 }
 
 const DOCS = 'https://docs.github.com/rest'
+let repositories = 0
 /** The noreply address GitHub gives `github-actions[bot]` (its account id is 41898282). */
 const ACTIONS_BOT_EMAIL = '41898282+github-actions[bot]@users.noreply.github.com'
 const EPOCH = Date.UTC(2026, 0, 1) / 1000
@@ -270,6 +273,8 @@ interface ActiveFault extends FaultRule {
 export class GitDataApi {
   readonly owner: string
   readonly repo: string
+  /** GitHub's numeric repository id (`repository.id` in payloads and `GET /repos/{o}/{r}`). */
+  readonly repoId: number
   readonly gitDir: string
   readonly baseUrl: string
   readonly defaultBranch: string
@@ -300,6 +305,7 @@ export class GitDataApi {
   constructor(options: GitDataApiOptions = {}) {
     this.owner = options.owner ?? 'octo-org'
     this.repo = options.repo ?? 'octo-repo'
+    this.repoId = options.repoId ?? 700_000 + ++repositories
     this.baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '')
     this.defaultBranch = options.defaultBranch ?? 'main'
     this.truncateAbove = options.truncateAbove ?? Number.POSITIVE_INFINITY
@@ -713,6 +719,7 @@ export class GitDataApi {
     return {
       ...rest,
       language: null,
+      id: this.repoId,
       name: this.repo,
       full_name: `${this.owner}/${this.repo}`,
       default_branch: this.defaultBranch,
