@@ -150,7 +150,7 @@ export async function promoteSession(
     } catch (error) {
       if (isGittrixError(error, 'BASELINE_CONFLICT')) {
         // A concurrent promotion of this very session (another replica) looks like drift to the loser:
-        // the trailer tells them apart.
+        // the App's own promotion commit (promotion-identity.ts) tells them apart.
         const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
         if (landed) return `Already promoted. ${describeResult(repo, landed)}`
         return reportConflict(scope, record, diff, error as BaselineConflictError, run?.htmlUrl ?? null)

@@ -57,7 +57,8 @@ export async function promoteSession(
 
     const head = await runtime.durable.getHead(branch)
     if (strategy === 'commit' && head !== meta.baselineSha) {
-      // A promotion that landed before its record was written (crash) is found by its trailer.
+      // A promotion that landed before its record was written (crash) is found by the shared matcher
+      // (promotion-identity.ts): its final trailer block, its place on the durable history, its author.
       // With the head still at the baseline nothing can have landed, so no lookup is needed.
       const landed = await runtime.durable.findPromotion({
         branch,
