@@ -315,7 +315,7 @@ async function existingTargetProblem(
       .slice(0, 5)
       .map((p) => JSON.stringify(p))
       .join(', ')
-    return `it changes ${extra.length} path(s) this promotion does not (${shown}${extra.length > 5 ? ', …' : ''})`
+    return `its tree differs from this promotion's in ${extra.length} path(s) outside the selection (${shown}${extra.length > 5 ? ', …' : ''}): it holds other changes, or ${durable} moved since it was made`
   }
   const entries = new Map((await runtime.durable.listTree(sha)).map((e) => [e.path, e]))
   for (const change of selected) {
