@@ -76,7 +76,11 @@ let artifactsSessions: ArtifactsSessions | null | undefined
 function artifactsOf(settings: Settings): ArtifactsSessions | null {
   if (artifactsSessions === undefined) {
     artifactsSessions = settings.artifacts
-      ? new ArtifactsSessions({ ...settings.artifacts, log: (line) => core.debug(line) })
+      ? new ArtifactsSessions({
+          ...settings.artifacts,
+          repositoryId: settings.repositoryId,
+          log: (line) => core.debug(line),
+        })
       : null
   }
   return artifactsSessions

@@ -80,6 +80,8 @@ export interface Settings {
   workspace: string
   /** `owner/repo`. */
   repository: string
+  /** `GITHUB_REPOSITORY_ID`: the repository's numeric id (names Artifacts session repositories), or `null`. */
+  repositoryId: number | null
   owner: string
   repo: string
   /** `GITHUB_SERVER_URL` (default https://github.com). */
@@ -358,6 +360,9 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
     token: p.token,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     repository,
+    repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
+      ? Number(env.GITHUB_REPOSITORY_ID)
+      : null,
     owner,
     repo,
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',

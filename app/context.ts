@@ -20,6 +20,8 @@ export interface AppServices {
 
 /** The repository fields every webhook payload the App handles carries. */
 export interface PayloadRepository {
+  /** GitHub's numeric repository id. */
+  id: number
   name: string
   owner: { login: string }
   html_url: string
@@ -36,6 +38,7 @@ export async function repoContext(
     octokit: octokit as Octokit,
     owner: repository.owner.login,
     repo: repository.name,
+    repoId: repository.id,
     webUrl: repository.html_url,
     defaultBranch: repository.default_branch,
     botLogin: await services.botLogin(),

@@ -1,7 +1,7 @@
 /**
  * `gittrix/app`: the Gittrix GitHub App (Probot 14), default export. It registers one handler per
  * event (DESIGN.md §6 items 4–7) and holds no session state: every event rebuilds what it needs from
- * GitHub (session branch, start commit, check runs, comments, the promotion commit's trailer), so
+ * GitHub (session branch, start commit, check runs, comments, the App's own promotion commit), so
  * any replica can serve any event and a restart loses nothing (invariant 9).
  *
  * Per process it keeps only: the App's bot login (`GET /app`, fetched once), a queue per session id
@@ -42,8 +42,9 @@ const DELIVERIES_REMEMBERED = 5000
  * The Probot app function. Events: `push`, `delete`, `issue_comment.created`,
  * `check_run.requested_action`, `check_run.rerequested`, `pull_request.closed`. Handler errors propagate to Probot (logged,
  * webhook answered 500) after the delivery id is forgotten, so a manual redelivery retries.
- * Cloudflare Artifacts credentials come from `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN` and
- * `ARTIFACTS_API_URL` (read when the App is loaded; see {@link createGittrixApp} to pass them).
+ * Cloudflare Artifacts settings come from `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN`,
+ * `ARTIFACTS_NAMESPACE` and `ARTIFACTS_API_URL` (read when the App is loaded; see
+ * {@link createGittrixApp} to pass them).
  */
 export default function gittrixApp(app: Probot, options?: ApplicationFunctionOptions): void {
   createGittrixApp({ artifacts: readArtifactsSettings(process.env) })(app, options)
@@ -54,7 +55,7 @@ export interface GittrixAppOptions {
   /**
    * Cloudflare Artifacts credentials for Artifacts sessions (see app/artifacts.ts); `null` or absent:
    * such sessions get a neutral check run naming the variables to set. The default export reads them
-   * from `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN` and `ARTIFACTS_API_URL`.
+   * from `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN`, `ARTIFACTS_NAMESPACE` and `ARTIFACTS_API_URL`.
    */
   artifacts?: ArtifactsSettings | null
 }

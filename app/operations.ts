@@ -107,7 +107,7 @@ export async function promoteSession(
       picked = selectChanges(await session.touchedFiles(), request.selector).map((c) => c.path)
     } catch (error) {
       // Another replica may have promoted (and deleted the branch) since this event read it.
-      const landed = await recordedPromotion(repo, id, record.start.durableBranch)
+      const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
       if (landed) return `Already promoted. ${describeResult(repo, landed)}`
       if (isGittrixError(error)) return `Nothing was promoted: ${error.message}`
       throw error
@@ -150,8 +150,8 @@ export async function promoteSession(
     } catch (error) {
       if (isGittrixError(error, 'BASELINE_CONFLICT')) {
         // A concurrent promotion of this very session (another replica) looks like drift to the loser:
-        // the trailer tells them apart.
-        const landed = await recordedPromotion(repo, id, record.start.durableBranch)
+        // the App's own promotion commit (promotion-identity.ts) tells them apart.
+        const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
         if (landed) return `Already promoted. ${describeResult(repo, landed)}`
         return reportConflict(scope, record, diff, error as BaselineConflictError, run?.htmlUrl ?? null)
       }
@@ -311,7 +311,7 @@ export async function statusReply(scope: Scope, record: SessionRecord): Promise<
 /** The answer for a session whose branch is gone: its recorded promotion, or that it is over. */
 export async function goneReply(scope: Scope, id: string): Promise<string> {
   const durable = scope.config.durableBranch ?? scope.repo.defaultBranch
-  const landed = await recordedPromotion(scope.repo, id, durable)
+  const landed = await recordedPromotion(scope.repo, id, durable, null)
   if (landed) return `Session ${inlineCode(id)} is already promoted. ${describeResult(scope.repo, landed)}`
   return `Session ${inlineCode(id)} is not active: its branch \`gittrix/${id}\` does not exist (discarded, expired, or never started). Nothing was changed.`
 }

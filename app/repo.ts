@@ -20,6 +20,11 @@ export interface RepoContext {
   octokit: Octokit
   owner: string
   repo: string
+  /**
+   * The repository's numeric id from the (signed) webhook payload: it binds the repository's
+   * Cloudflare Artifacts session repositories to it (`githubSessionRepoName`).
+   */
+  repoId: number
   /** `https://github.com/<owner>/<repo>` (or the GHES equivalent), from the payload. */
   webUrl: string
   /** The repository's default branch, from the payload. */

@@ -2,8 +2,9 @@
  * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
  * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), for Artifacts sessions the
  * newest pointer commit (`parsePointerCommit`, naming the Artifacts commit), the compare API for the
- * baseline, and — once the branch is gone — the promotion commit's `Gittrix-Session` trailer on the
- * durable branch or the promotion branch's pull request. The core then runs on a throwaway store
+ * baseline, and — once the branch is gone — the App's own promotion commit on the durable branch
+ * (recognised by src/core/promotion-identity.ts, authored and signed as this App) or the promotion
+ * branch's pull request. The core then runs on a throwaway store
  * hydrated per event (`GitTrix.restoreSession`), so promotion stays the one algorithm in
  * src/core/promote.ts and nothing outlives the event.
  */
@@ -33,8 +34,7 @@ import {
   type SessionMetadata,
   type UserSession,
 } from '../src/index.ts'
-import { SESSION_REPO_PREFIX } from '../src/adapters/artifacts/index.ts'
-import { missingArtifactsSettings } from './artifacts.ts'
+import { missingArtifactsSettings, ownArtifactsLocation } from './artifacts.ts'
 import type { GittrixConfig } from './config.ts'
 import type { RepoContext } from './repo.ts'
 import { sessionWorkspace } from './workspace.ts'
@@ -139,7 +139,7 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
       const createdAt =
         commit.commit.committer?.date ?? commit.commit.author?.date ?? new Date(0).toISOString()
       const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
-      const problem = artifactsProblem(start, commit.commit.tree.sha, headTree ?? '', pointer)
+      const problem = artifactsProblem(repo, start, commit.commit.tree.sha, headTree ?? '', pointer)
       if (problem) return { kind: 'invalid', headSha, conclusion: 'neutral', reason: problem }
       const artifactsHead =
         start.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
@@ -155,12 +155,14 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
 }
 
 /**
- * Why an Artifacts session cannot be trusted, or `null`: the start commit must name the session's own
- * repository (`gittrix-<session-id>`, `sessionRepoName`), the newest pointer commit that same location
- * (`Gittrix-Ephemeral`), and the branch head must keep the start commit's tree (the content lives in
- * Artifacts; files on the GitHub branch would be silently ignored). Branch sessions pass.
+ * Why an Artifacts session cannot be trusted, or `null`: the start commit must name exactly the
+ * session's own location ({@link ownArtifactsLocation}: the App's namespace, the repository name bound
+ * to this GitHub repository), the newest pointer commit that same location, and the branch head must
+ * keep the start commit's tree (the content lives in Artifacts; files on the GitHub branch would be
+ * silently ignored). Nothing is read or deleted for a session this refuses. Branch sessions pass.
  */
 function artifactsProblem(
+  repo: RepoContext,
   start: StartCommit,
   startTree: string,
   headTree: string,
@@ -168,17 +170,19 @@ function artifactsProblem(
 ): string | null {
   if (start.ephemeral.kind !== 'artifacts') return null
   // Only the session's own repository: discard and eviction delete it, so a start commit naming any
-  // other repository of the namespace (e.g. a durable one) must not be acted on.
-  const own = SESSION_REPO_PREFIX + start.sessionId
-  if (start.ephemeral.repo !== own)
-    return `The start commit names the Artifacts repository ${inlineCode(start.ephemeral.repo)}, but session ${inlineCode(start.sessionId)} can only use ${inlineCode(own)}.`
+  // other repository (another GitHub repository's session, a durable one, another namespace) must not
+  // be acted on.
+  const own = ownArtifactsLocation(repo, start.sessionId)
+  const named = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
+  const sameNamespace = own.namespace === null || start.ephemeral.namespace === own.namespace
+  if (start.ephemeral.repo !== own.repo || !sameNamespace)
+    return `The start commit names the Artifacts repository ${inlineCode(named)}, but session ${inlineCode(start.sessionId)} of this repository can only use ${inlineCode(own.uri)}; nothing was read or deleted.`
   if (headTree !== startTree)
     return `The session branch changes files; an Artifacts session keeps its files in Artifacts, so its branch must keep the start commit's tree (pointer and extend commits only).`
   if (!pointer) return null
-  const named = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
-  const expected = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
-  if (named !== expected)
-    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(named)}, but the session's workspace is ${inlineCode(expected)} (its start commit's Gittrix-Ephemeral).`
+  const pointed = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
+  if (pointed !== named)
+    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(pointed)}, but the session's workspace is ${inlineCode(named)} (its start commit's Gittrix-Ephemeral).`
   return null
 }
 
@@ -259,7 +263,7 @@ export function sessionMetadata(
 export function workspaceProblem(repo: RepoContext, record: SessionRecord): string | null {
   const { ephemeral, sessionId } = record.start
   if (ephemeral.kind !== 'artifacts' || repo.artifacts) return null
-  return missingArtifactsSettings(sessionId, `artifacts://${ephemeral.namespace}/${ephemeral.repo}`)
+  return missingArtifactsSettings(sessionId, ownArtifactsLocation(repo, sessionId).uri)
 }
 
 /**
@@ -279,12 +283,7 @@ export async function withSession<T>(
   if (problem) throw new GittrixError('CAPABILITY_MISSING', problem)
   const storeDir = await mkdtemp(join(tmpdir(), 'gittrix-app-'))
   try {
-    const durable = new GitHubDurableAdapter({
-      owner: repo.owner,
-      repo: repo.repo,
-      octokit: repo.octokit,
-      branch: record.start.durableBranch,
-    })
+    const durable = appDurable(repo, record.start.durableBranch)
     const workspace = sessionWorkspace(repo, record, durable)
     const gittrix = new GitTrix({ durable, ephemeral: workspace.adapter, storeDir, sweepIntervalMs: 0 })
     const session = await gittrix.restoreSession(
@@ -297,37 +296,41 @@ export async function withSession<T>(
 }
 
 /**
- * The recorded result of a session whose branch is gone, rebuilt from GitHub: the commit carrying
- * `Gittrix-Session: <id>` on the durable branch (newest 1,000 commits), else the promotion branch
- * `gittrix/promote/<id>` and its pull request. `null` when neither exists (discarded, expired, unknown).
+ * The App's durable adapter for `branch`: the Git Data API as this App. Its promotions are the commits
+ * GitHub reports as authored by the App's bot and signed by GitHub (`promotionAuthor`), so a commit
+ * anyone else pushed or merged is never taken for one (src/adapters/github/promotion-history.ts).
+ */
+export function appDurable(repo: RepoContext, branch: string): GitHubDurableAdapter {
+  return new GitHubDurableAdapter({
+    owner: repo.owner,
+    repo: repo.repo,
+    octokit: repo.octokit,
+    branch,
+    promotionAuthor: { login: repo.botLogin, verified: true },
+  })
+}
+
+/**
+ * The recorded result of session `id`, rebuilt from GitHub: its promotion on the durable branch, else
+ * its promotion branch `gittrix/promote/<id>` (when that branch's head is the promotion) and its pull
+ * request. A promotion is what `findPromotion` of src/core/promotion-identity.ts recognises, written by
+ * this App (`appDurable`): trailers alone never count. `baselineSha` is the session's baseline when
+ * its start commit is still known; `null` once the branch is gone (the baseline is then read from the
+ * App's own commit and checked to lie below it). Reads the newest 1,000 commits of the durable branch.
+ * `null` when there is none (discarded, expired, unknown, or promoted by hand).
  */
 export async function recordedPromotion(
   repo: RepoContext,
   id: string,
   durableBranch: string,
+  baselineSha: string | null,
 ): Promise<PromoteResult | null> {
-  const durable = new GitHubDurableAdapter({
-    owner: repo.owner,
-    repo: repo.repo,
-    octokit: repo.octokit,
-    branch: durableBranch,
-  })
-  // A SHA no commit has: findPromotion reads its whole window instead of stopping at a baseline.
-  const landed = await durable.findPromotion(durableBranch, '0'.repeat(40), id)
+  const durable = appDurable(repo, durableBranch)
+  const landed = await durable.findPromotion({ branch: durableBranch, sessionId: id, baselineSha })
   if (landed) return { sha: landed, branch: durableBranch }
   const branch = promoteBranch(id)
-  let sha: string
-  try {
-    const { data } = await repo.octokit.rest.git.getRef({
-      owner: repo.owner,
-      repo: repo.repo,
-      ref: `heads/${branch}`,
-    })
-    sha = data.object.sha
-  } catch (error) {
-    if (isNotFound(error)) return null
-    throw error
-  }
+  const sha = await durable.findPromotion({ branch, sessionId: id, baselineSha, durableBranch })
+  if (!sha) return null
   const { data: pulls } = await repo.octokit.rest.pulls.list({
     owner: repo.owner,
     repo: repo.repo,

@@ -2,7 +2,9 @@
  * The workspace adapter of one session on the App, chosen by the start commit's `Gittrix-Ephemeral`:
  *
  * - `branch`: the session branch itself (GitHubBranchEphemeralAdapter).
- * - `artifacts://<namespace>/<repo>`: the files are the Artifacts repository's tree at the newest
+ * - `artifacts://<namespace>/<repo>`: the files are the session's own Artifacts repository
+ *   (`<ARTIFACTS_NAMESPACE>/gittrix-<repository id>-<session id>`, the start commit checked to name
+ *   exactly that) at the newest
  *   pointer commit's `Gittrix-Artifacts-Head`, read through the REST read routes
  *   (CloudflareArtifactsSnapshotAdapter; no git on the App host). Session records (the extend commit)
  *   still go on the GitHub session branch, where the App reads them back; eviction (discard, promotion
@@ -16,7 +18,7 @@ import {
   type GitHubDurableAdapter,
   sessionBranch,
 } from '../src/github/index.ts'
-import { artifactsClient } from './artifacts.ts'
+import { artifactsClient, ownArtifactsLocation } from './artifacts.ts'
 import type { RepoContext } from './repo.ts'
 import type { SessionRecord } from './session.ts'
 
@@ -41,16 +43,17 @@ export function sessionWorkspace(
     octokit: repo.octokit,
   })
   const branchRef = `github://${repo.owner}/${repo.repo}#${sessionBranch(record.start.sessionId)}`
-  const { ephemeral } = record.start
-  if (ephemeral.kind !== 'artifacts') return { adapter: branch, ephemeralRef: branchRef }
+  if (record.start.ephemeral.kind !== 'artifacts') return { adapter: branch, ephemeralRef: branchRef }
+  // The App's namespace and the name bound to this repository: never what the start commit says
+  // (readSessionAt already refused a start commit naming anything else).
   const client = artifactsClient(
-    repo.artifacts ?? { accountId: '', apiToken: '', baseUrl: '' },
-    ephemeral.namespace,
+    repo.artifacts ?? { accountId: '', apiToken: '', baseUrl: '', namespace: 'unset' },
   )
+  const own = ownArtifactsLocation(repo, record.start.sessionId)
   const snapshot = new CloudflareArtifactsSnapshotAdapter({ client, durable })
   return {
     adapter: onBranchToo(snapshot, branch, branchRef),
-    ephemeralRef: artifactsSnapshotRef(client, ephemeral.repo, record.artifactsHead),
+    ephemeralRef: artifactsSnapshotRef(client, own.repo, record.artifactsHead),
   }
 }
 

@@ -22,6 +22,16 @@ export {
 } from './core/gittrix.ts'
 export type { LockOptions } from './core/lock.ts'
 export { type SessionMetadata, sessionMetadataSchema } from './core/metadata.ts'
+export { type GitTrailer, parseGitTrailers } from './core/git-trailers.ts'
+export {
+  findPromotion,
+  type HistoryCommit,
+  parsePromotionTrailers,
+  type PromotionHistory,
+  type PromotionQuery,
+  type PromotionTrailers,
+  withTrailers,
+} from './core/promotion-identity.ts'
 export { normalizeRepoPath } from './core/paths.ts'
 export { AgentSession, type DiffOptions, UserSession, type WriteOptions } from './core/session.ts'
 export { defaultStoreDir } from './core/store.ts'

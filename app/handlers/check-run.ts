@@ -40,7 +40,7 @@ export async function onRequestedAction(
     if (lookup.kind === 'missing') {
       // Promoted (branch deleted) or discarded: answer from GitHub, and complete a stale run.
       const durable = config.config.durableBranch ?? repo.defaultBranch
-      const landed = await recordedPromotion(repo, id, durable)
+      const landed = await recordedPromotion(repo, id, durable, null)
       if (run.status === 'completed' && run.conclusion !== 'action_required') return
       await upsertCheckRun(repo, run.head_sha, id, {
         conclusion: landed ? 'success' : 'cancelled',

@@ -145,7 +145,8 @@ async function onDeleted(repo: RepoContext, id: string, lastHead: string): Promi
   const record = lookup?.kind === 'found' ? lookup.record : null
   // A promotion deletes the branch before it reports; on another replica this push can arrive first.
   // The promotion's own trailer tells a promoted session from a deleted one.
-  if (record && (await recordedPromotion(repo, id, record.start.durableBranch))) return
+  if (record && (await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)))
+    return
   await upsertCheckRun(
     repo,
     lastHead,

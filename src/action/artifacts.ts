@@ -19,7 +19,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ArtifactsClient } from '../adapters/artifacts/client.ts'
 import { RepoTokens } from '../adapters/artifacts/tokens.ts'
+import { githubSessionRepoName } from '../adapters/artifacts/names.ts'
 import { checkRemote, gitWithToken } from '../adapters/artifacts/transport.ts'
+import { GittrixError } from '../core/errors.ts'
 import { runGit } from '../git/run-git.ts'
 
 /** The branch of a session repository that holds the session (the Artifacts ephemeral adapter's too). */
@@ -42,6 +44,11 @@ export interface ArtifactsSessionsOptions {
   log?: (line: string) => void
   /** Timeout of one git network command, ms (default 300 000). */
   timeoutMs?: number
+  /**
+   * The GitHub repository's numeric id (the runner's `GITHUB_REPOSITORY_ID`): session repositories are
+   * named `gittrix-<repository id>-<session id>` (`githubSessionRepoName`), the name the App accepts.
+   */
+  repositoryId?: number | null
 }
 
 /** Git must read no configuration but the command's own while a token is in its environment. */
@@ -59,6 +66,7 @@ export class ArtifactsSessions {
   readonly client: ArtifactsClient
   readonly #tokens: RepoTokens
   readonly #timeoutMs: number
+  readonly #repositoryId: number | null
 
   constructor(options: ArtifactsSessionsOptions) {
     this.client = new ArtifactsClient({
@@ -71,6 +79,22 @@ export class ArtifactsSessions {
     this.namespace = options.namespace
     this.#tokens = new RepoTokens(this.client, { ttlSeconds: 900 })
     this.#timeoutMs = options.timeoutMs ?? 300_000
+    this.#repositoryId = options.repositoryId ?? null
+  }
+
+  /**
+   * The Artifacts repository of session `sessionId` of this GitHub repository:
+   * `gittrix-<repository id>-<session id>`. Throws `INVALID_ARGUMENT` when the repository id is unknown
+   * (no `GITHUB_REPOSITORY_ID`: not a GitHub Actions runner).
+   */
+  sessionRepo(sessionId: string): string {
+    if (this.#repositoryId === null) {
+      throw new GittrixError(
+        'INVALID_ARGUMENT',
+        'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.',
+      )
+    }
+    return githubSessionRepoName(this.#repositoryId, sessionId)
   }
 
   /**

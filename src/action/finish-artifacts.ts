@@ -3,11 +3,10 @@
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
  * (which reads the session's content from Artifacts) sees the session change.
  *
- * The repository is the session's own (`sessionRepoName(sessionId)` in the configured namespace) and its
+ * The repository is the session's own (`ArtifactsSessions.sessionRepo`, in the configured namespace) and its
  * URL comes from the control plane: the workspace's session record is writable by the agent, so
  * neither is taken from there unchecked.
  */
-import { sessionRepoName } from '../adapters/artifacts/names.ts'
 import { GittrixError } from '../core/errors.ts'
 import { ARTIFACTS_REMOTE_NAME, ARTIFACTS_SESSION_BRANCH, type ArtifactsSessions } from './artifacts.ts'
 import { publishPointer } from './pointer.ts'
@@ -75,7 +74,7 @@ export function checkArtifactsLocation(
   location: ArtifactsRecord,
   sessions: ArtifactsSessions,
 ): string {
-  const repo = sessionRepoName(record.sessionId)
+  const repo = sessions.sessionRepo(record.sessionId)
   if (location.namespace !== sessions.namespace || location.repo !== repo) {
     throw new GittrixError(
       'INVALID_ARGUMENT',

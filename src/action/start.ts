@@ -14,7 +14,6 @@
  * (no uncommitted or untracked changes): whatever is in it when the agent finishes is the agent's work.
  */
 import { baselineMessage, GITTRIX_IDENTITY } from '../adapters/artifacts/baseline.ts'
-import { sessionRepoName } from '../adapters/artifacts/names.ts'
 import { GittrixError } from '../core/errors.ts'
 import type { EvictionPolicy } from '../core/types.ts'
 import { branchNameProblem, sessionBranch } from '../github/branches.ts'
@@ -112,7 +111,7 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
   const sessionId = options.sessionId ?? newGitHubSessionId()
   const branch = sessionBranch(sessionId)
   const artifacts = options.artifacts ?? null
-  const repo = artifacts ? sessionRepoName(sessionId) : null
+  const repo = artifacts ? artifacts.sessions.sessionRepo(sessionId) : null
   const message = encodeStartCommit({
     sessionId,
     task: options.task,

@@ -91,7 +91,9 @@ export async function sweepSessions(options: SweepOptions): Promise<SweepEntry[]
     }
     const location = found.start.ephemeral
     const repoNote =
-      location.kind === 'artifacts' ? `; ${await deleteSessionRepo(options.artifacts ?? null, location)}` : ''
+      location.kind === 'artifacts'
+        ? `; ${await deleteSessionRepo(options.artifacts ?? null, sessionId, location)}`
+        : ''
     entries.push({ ...base, outcome: 'deleted', reason: `${why}${repoNote}` })
   }
   return entries
@@ -133,15 +135,27 @@ async function findStart(options: SweepOptions, branch: string, headSha: string)
   return { ok: false, reason: 'no Gittrix start commit found on the branch' }
 }
 
-/** Deletes an expired session's Artifacts repository when configured for its namespace; says what happened. */
+/**
+ * Deletes an expired session's Artifacts repository when it is this repository's own (the configured
+ * namespace, the name bound to this GitHub repository and session); says what happened.
+ */
 async function deleteSessionRepo(
   artifacts: ArtifactsSessions | null,
+  sessionId: string,
   location: { namespace: string; repo: string },
 ): Promise<string> {
   const name = `artifacts://${location.namespace}/${location.repo}`
   if (!artifacts) return `Artifacts repository ${name} kept (no artifacts inputs given)`
   if (artifacts.namespace !== location.namespace)
     return `Artifacts repository ${name} kept (artifacts-namespace is ${artifacts.namespace})`
+  let own: string
+  try {
+    own = artifacts.sessionRepo(sessionId)
+  } catch (error) {
+    return `Artifacts repository ${name} kept (${(error as Error).message})`
+  }
+  if (location.repo !== own)
+    return `Artifacts repository ${name} kept (not this repository's session repository ${own})`
   try {
     const existed = await artifacts.delete(location.repo)
     return existed ? `Artifacts repository ${name} deleted` : `Artifacts repository ${name} was already gone`

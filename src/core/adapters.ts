@@ -3,6 +3,7 @@
  * the throwaway workspace an agent writes to. One shared contract suite (test/contract) runs against
  * every implementation.
  */
+import type { PromotionQuery } from './promotion-identity.ts'
 import type {
   BlobSource,
   EvictionPolicy,
@@ -81,10 +82,16 @@ export interface DurableAdapter {
    */
   localGitDir?(): Promise<string>
   /**
-   * The commit on `branch` after `sinceSha` whose message carries the trailer `Gittrix-Session: <sessionId>`,
-   * or `null`. Lets a crashed or repeated promotion find the one that already landed.
+   * The promotion commit of session `query.sessionId`, or `null`: a commit whose final trailer block
+   * (git's trailer rules) carries `Gittrix-Session: <id>` and `Gittrix-Baseline: <the session's real
+   * baseline>`, with one parent, that parent on the durable branch's first-parent history at or after
+   * the baseline, and — where the host can tell — written by whoever promotes. On the durable branch
+   * the newest such commit counts; on another branch (`query.durableBranch` set) only its head.
+   * Implementations delegate to `findPromotion` of src/core/promotion-identity.ts (one matcher for every
+   * adapter) with their own history reader. Lets a crashed or repeated promotion find the one that
+   * already landed, and nothing else pass for it.
    */
-  findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null>
+  findPromotion(query: PromotionQuery & { baselineSha: string }): Promise<string | null>
 }
 
 /** What a pull request for a promotion says. */

@@ -17,7 +17,7 @@ import type { SessionMetadata } from './metadata.ts'
 import { symlinkStaysInside } from './paths.ts'
 import { assertActive, type SessionRuntime, withDurableLock, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
-import { defaultMessage, withTrailers } from './trailers.ts'
+import { defaultMessage, withTrailers } from './promotion-identity.ts'
 import type {
   PromoteOptions,
   PromoteOutcome,
@@ -57,9 +57,14 @@ export async function promoteSession(
 
     const head = await runtime.durable.getHead(branch)
     if (strategy === 'commit' && head !== meta.baselineSha) {
-      // A promotion that landed before its record was written (crash) is found by its trailer.
+      // A promotion that landed before its record was written (crash) is found by the shared matcher
+      // (promotion-identity.ts): its final trailer block, its place on the durable history, its author.
       // With the head still at the baseline nothing can have landed, so no lookup is needed.
-      const landed = await runtime.durable.findPromotion(branch, meta.baselineSha, id)
+      const landed = await runtime.durable.findPromotion({
+        branch,
+        sessionId: id,
+        baselineSha: meta.baselineSha,
+      })
       if (landed) return record(runtime, meta, strategy, { sha: landed, branch }, [], true)
     }
 
@@ -264,11 +269,12 @@ async function applyWithRetries(
     }
     if (result.moved) return result.sha
     if (plan.strategy !== 'commit') {
-      const landed = await runtime.durable.findPromotion(plan.target, meta.baselineSha, meta.id)
-      if (landed) return landed
+      // The target exists: it is this promotion (an earlier attempt of it) or it is refused.
+      const problem = await existingTargetProblem(runtime, meta, plan.branch, plan.target, head, selected)
+      if (typeof problem !== 'string') return problem.sha
       throw new PromoteFailedError(
         'apply',
-        `Branch ${plan.target} already exists. Pass another branch name, or delete it.`,
+        `Branch ${plan.target} already exists and is not this session's promotion: ${problem}. Nothing was written; delete the branch or pass another branch name.`,
       )
     }
     await sleep(Math.floor(Math.random() * 20 * attempt))
@@ -277,6 +283,50 @@ async function applyWithRetries(
     'apply',
     `The durable branch ${plan.branch} kept moving during ${MAX_CAS_ATTEMPTS} attempts; nothing was written. Promote again.`,
   )
+}
+
+/**
+ * `{ sha }` when the head of the existing branch `target` is this session's promotion (the shared
+ * matcher of promotion-identity.ts, its parent on `durable`'s first-parent history after the
+ * baseline) AND its tree is exactly the clean tree of this promotion: `head`'s tree with the
+ * `selected` paths taken from the session. Otherwise why not, as a sentence fragment.
+ */
+async function existingTargetProblem(
+  runtime: SessionRuntime,
+  meta: SessionMetadata,
+  durable: string,
+  target: string,
+  head: string,
+  selected: readonly TreeChange[],
+): Promise<{ sha: string } | string> {
+  const sha = await runtime.durable.findPromotion({
+    branch: target,
+    sessionId: meta.id,
+    baselineSha: meta.baselineSha,
+    durableBranch: durable,
+  })
+  if (!sha) {
+    return `its head is not a promotion of session ${meta.id} (its final trailer block, its parent on ${durable} after baseline ${meta.baselineSha.slice(0, 7)}, or its author do not match)`
+  }
+  const wanted = new Map(selected.map((c) => [c.path, c]))
+  const extra = (await runtime.durable.changedPaths(head, sha)).filter((path) => !wanted.has(path))
+  if (extra.length > 0) {
+    const shown = extra
+      .slice(0, 5)
+      .map((p) => JSON.stringify(p))
+      .join(', ')
+    return `its tree differs from this promotion's in ${extra.length} path(s) outside the selection (${shown}${extra.length > 5 ? ', …' : ''}): it holds other changes, or ${durable} moved since it was made`
+  }
+  const entries = new Map((await runtime.durable.listTree(sha)).map((e) => [e.path, e]))
+  for (const change of selected) {
+    const entry = entries.get(change.path)
+    const same =
+      change.newMode === null
+        ? entry === undefined
+        : entry !== undefined && entry.mode === change.newMode && entry.oid === change.newOid
+    if (!same) return `its ${JSON.stringify(change.path)} differs from the session's`
+  }
+  return { sha }
 }
 
 /** Records the promotion atomically, then evicts the workspace when the policy says so. */

@@ -94,7 +94,7 @@ export {
   pointerCommitSchema,
   pointerCommitSubject,
 } from './pointer-commit.ts'
-export { type PromotionTrailers, parsePromotionTrailers } from './promotion-commit.ts'
+export { type PromotionTrailers, parsePromotionTrailers } from '../core/promotion-identity.ts'
 export {
   CHECK_RUN_NAME,
   type CheckRunOutput,

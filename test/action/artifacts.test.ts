@@ -31,6 +31,8 @@ import {
 const TOKEN = 'ghs_ArtifactsTestToken0123456789abcdef'
 const OWNER = 'octo-org'
 const REPO = 'octo-repo'
+/** GITHUB_REPOSITORY_ID of the runner: session repositories are named gittrix-<it>-<session id>. */
+const REPOSITORY_ID = 424242
 const NAMESPACE = 'gittrix-ci'
 
 let host: GitHost
@@ -68,6 +70,7 @@ function runnerEnv(workspace: string, extra: Record<string, string> = {}): Recor
   return {
     GITHUB_WORKSPACE: workspace,
     GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_REPOSITORY_ID: String(REPOSITORY_ID),
     GITHUB_SERVER_URL: host.serverUrl,
     GITHUB_API_URL: host.apiUrl,
     GITHUB_REF: 'refs/heads/main',
@@ -161,7 +164,7 @@ describe('ephemeral: artifacts, mode run', () => {
     expect(run.code).toBe(0)
 
     const id = run.outputs['session-id']!
-    const repo = `gittrix-${id}`
+    const repo = `gittrix-${REPOSITORY_ID}-${id}`
     const branch = `gittrix/${id}`
     const head = run.outputs['head-sha']!
     expect(run.outputs).toMatchObject({ branch, 'baseline-sha': baseline })
@@ -277,7 +280,7 @@ describe('ephemeral: artifacts, mode run', () => {
     })
     expect(run.code).toBe(1)
     expect(run.errors).toEqual([expect.stringContaining('exited with code 3')])
-    const repo = `gittrix-${run.outputs['session-id']}`
+    const repo = `gittrix-${REPOSITORY_ID}-${run.outputs['session-id']}`
     expect(artifacts(repo, 'show', 'main:partial.txt')).toBe('partial')
     expect(run.outputs['head-sha']).toBe(ref(standIn.gitDir(repo), 'refs/heads/main'))
     expectNoSecrets(run)
@@ -293,7 +296,7 @@ describe('ephemeral: artifacts, modes start and finish', () => {
     })
     expect(start.errors, start.stdout).toEqual([])
     const id = start.outputs['session-id']!
-    const repo = `gittrix-${id}`
+    const repo = `gittrix-${REPOSITORY_ID}-${id}`
     const branch = `gittrix/${id}`
     const root = ref(standIn.gitDir(repo), 'refs/heads/main')!
     expect(start.outputs['head-sha']).toBe(root)
@@ -477,7 +480,7 @@ describe('ephemeral: artifacts, a tampered session record', () => {
       env: { ...runnerEnv(ws), ...start.exported },
     })
     expect(finish.errors, finish.stdout).toEqual([])
-    expect(artifacts(`gittrix-${id}`, 'show', 'main:work.txt')).toBe('work')
+    expect(artifacts(`gittrix-${REPOSITORY_ID}-${id}`, 'show', 'main:work.txt')).toBe('work')
   })
 })
 
@@ -542,7 +545,7 @@ describe('ephemeral: artifacts, bad inputs', () => {
 })
 
 describe('ephemeral: artifacts, mode sweep', () => {
-  function expiredArtifactsSession(id: string): void {
+  function expiredArtifactsSession(id: string, repo = `gittrix-${REPOSITORY_ID}-${id}`): void {
     const base = ref(host.gitDir, 'refs/heads/main')!
     const date = new Date(Date.now() - 10 * 3_600_000).toISOString()
     const startMessage = encodeStartCommit({
@@ -550,7 +553,7 @@ describe('ephemeral: artifacts, mode sweep', () => {
       task: `task of ${id}`,
       durableBranch: 'main',
       baselineSha: base,
-      ephemeral: { kind: 'artifacts', namespace: NAMESPACE, repo: `gittrix-${id}` },
+      ephemeral: { kind: 'artifacts', namespace: NAMESPACE, repo },
       link: null,
       eviction: null,
     })
@@ -569,7 +572,7 @@ describe('ephemeral: artifacts, mode sweep', () => {
   it('deletes an expired session’s Artifacts repository with its branch; a repository already gone is fine', async () => {
     expiredArtifactsSession('sess_sweepartifac')
     expiredArtifactsSession('sess_sweepgoneaaa')
-    standIn.seedRepo('gittrix-sess_sweepartifac')
+    standIn.seedRepo(`gittrix-${REPOSITORY_ID}-sess_sweepartifac`)
     const run = await runBundle({
       inputs: {
         mode: 'sweep',
@@ -585,28 +588,52 @@ describe('ephemeral: artifacts, mode sweep', () => {
     expect(run.code).toBe(0)
     expect(ref(host.gitDir, 'refs/heads/gittrix/sess_sweepartifac')).toBeNull()
     expect(ref(host.gitDir, 'refs/heads/gittrix/sess_sweepgoneaaa')).toBeNull()
-    expect(standIn.hasRepo('gittrix-sess_sweepartifac')).toBe(false)
+    expect(standIn.hasRepo(`gittrix-${REPOSITORY_ID}-sess_sweepartifac`)).toBe(false)
     expect(run.stdout).toContain(
-      `Artifacts repository artifacts://${NAMESPACE}/gittrix-sess_sweepartifac deleted`,
+      `Artifacts repository artifacts://${NAMESPACE}/gittrix-${REPOSITORY_ID}-sess_sweepartifac deleted`,
     )
     expect(run.stdout).toContain(
-      `Artifacts repository artifacts://${NAMESPACE}/gittrix-sess_sweepgoneaaa was already gone`,
+      `Artifacts repository artifacts://${NAMESPACE}/gittrix-${REPOSITORY_ID}-sess_sweepgoneaaa was already gone`,
     )
     expectNoSecrets(run)
   })
 
+  it("keeps another GitHub repository's Artifacts repository that an expired session branch names", async () => {
+    // A branch in this repository whose start commit names repository 777's session repository.
+    const foreign = 'gittrix-777-sess_sweepforeign'
+    expiredArtifactsSession('sess_sweepforeign', foreign)
+    standIn.seedRepo(foreign)
+    const run = await runBundle({
+      inputs: {
+        mode: 'sweep',
+        token: TOKEN,
+        'artifacts-account-id': standIn.accountId,
+        'artifacts-namespace': NAMESPACE,
+        'artifacts-api-token': standIn.apiToken,
+        'artifacts-api-url': standIn.baseUrl,
+      },
+      env: runnerEnv(tmpdir(), { GITHUB_EVENT_NAME: 'schedule' }),
+    })
+    expect(run.errors, run.stdout).toEqual([])
+    expect(standIn.hasRepo(foreign)).toBe(true)
+    expect(standIn.requests.filter((r) => r.path.includes(foreign))).toEqual([])
+    expect(run.stdout).toContain(
+      `Artifacts repository artifacts://${NAMESPACE}/${foreign} kept (not this repository's session repository gittrix-${REPOSITORY_ID}-sess_sweepforeign)`,
+    )
+  })
+
   it('without the artifacts inputs, deletes the branch and says the repository was kept', async () => {
     expiredArtifactsSession('sess_sweepkeptaaa')
-    standIn.seedRepo('gittrix-sess_sweepkeptaaa')
+    standIn.seedRepo(`gittrix-${REPOSITORY_ID}-sess_sweepkeptaaa`)
     const run = await runBundle({
       inputs: { mode: 'sweep', token: TOKEN },
       env: runnerEnv(tmpdir(), { GITHUB_EVENT_NAME: 'schedule' }),
     })
     expect(run.errors, run.stdout).toEqual([])
     expect(ref(host.gitDir, 'refs/heads/gittrix/sess_sweepkeptaaa')).toBeNull()
-    expect(standIn.hasRepo('gittrix-sess_sweepkeptaaa')).toBe(true)
+    expect(standIn.hasRepo(`gittrix-${REPOSITORY_ID}-sess_sweepkeptaaa`)).toBe(true)
     expect(run.stdout).toContain(
-      `Artifacts repository artifacts://${NAMESPACE}/gittrix-sess_sweepkeptaaa kept (no artifacts inputs given)`,
+      `Artifacts repository artifacts://${NAMESPACE}/gittrix-${REPOSITORY_ID}-sess_sweepkeptaaa kept (no artifacts inputs given)`,
     )
   })
 })

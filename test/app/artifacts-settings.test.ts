@@ -1,6 +1,6 @@
 /**
- * The App's Cloudflare Artifacts settings from its environment: both ARTIFACTS_ACCOUNT_ID and
- * ARTIFACTS_API_TOKEN or nothing, the default API root, and the token registered for redaction.
+ * The App's Cloudflare Artifacts settings from its environment: ARTIFACTS_ACCOUNT_ID, ARTIFACTS_API_TOKEN
+ * and ARTIFACTS_NAMESPACE or nothing, the default API root, and the token registered for redaction.
  */
 import { describe, expect, it } from 'vitest'
 import { readArtifactsSettings } from '../../app/artifacts.ts'
@@ -8,23 +8,34 @@ import { readServerSettings } from '../../app/server.ts'
 import { redact } from '../../src/git/redact.ts'
 
 describe('App: ARTIFACTS_* settings', () => {
-  it('needs both the account id and the token; the API root defaults to Cloudflare', () => {
+  it('needs the account id, the token and the namespace; the API root defaults to Cloudflare', () => {
+    const all = {
+      ARTIFACTS_ACCOUNT_ID: 'acct',
+      ARTIFACTS_API_TOKEN: 'tok-123456',
+      ARTIFACTS_NAMESPACE: 'agents',
+    }
     expect(readArtifactsSettings({})).toBeNull()
     expect(readArtifactsSettings({ ARTIFACTS_ACCOUNT_ID: 'acct' })).toBeNull()
-    expect(
-      readArtifactsSettings({ ARTIFACTS_ACCOUNT_ID: 'acct', ARTIFACTS_API_TOKEN: 'tok-123456' }),
-    ).toEqual({
+    expect(readArtifactsSettings({ ...all, ARTIFACTS_NAMESPACE: '' })).toBeNull()
+    expect(readArtifactsSettings(all)).toEqual({
       accountId: 'acct',
       apiToken: 'tok-123456',
       baseUrl: 'https://api.cloudflare.com/client/v4',
+      namespace: 'agents',
     })
     expect(
-      readArtifactsSettings({
-        ARTIFACTS_ACCOUNT_ID: 'acct',
-        ARTIFACTS_API_TOKEN: 'tok-123456',
-        ARTIFACTS_API_URL: 'http://127.0.0.1:9/client/v4',
-      })?.baseUrl,
+      readArtifactsSettings({ ...all, ARTIFACTS_API_URL: 'http://127.0.0.1:9/client/v4' })?.baseUrl,
     ).toBe('http://127.0.0.1:9/client/v4')
+  })
+
+  it('refuses a namespace Artifacts would refuse, saying which rule it breaks', () => {
+    expect(() =>
+      readArtifactsSettings({
+        ARTIFACTS_ACCOUNT_ID: 'a',
+        ARTIFACTS_API_TOKEN: 't-123456',
+        ARTIFACTS_NAMESPACE: 'a/b',
+      }),
+    ).toThrow(/namespace name "a\/b" is not allowed/)
   })
 
   it('registers the token for redaction as soon as it is read, even without the account id', () => {
@@ -40,8 +51,13 @@ describe('App: ARTIFACTS_* settings', () => {
       WEBHOOK_SECRET: 's',
       ARTIFACTS_ACCOUNT_ID: 'acct',
       ARTIFACTS_API_TOKEN: 'tok-abcdef',
+      ARTIFACTS_NAMESPACE: 'agents',
     })
-    expect(settings.artifacts).toMatchObject({ accountId: 'acct', apiToken: 'tok-abcdef' })
+    expect(settings.artifacts).toMatchObject({
+      accountId: 'acct',
+      apiToken: 'tok-abcdef',
+      namespace: 'agents',
+    })
     expect(
       readServerSettings({ APP_ID: '1', PRIVATE_KEY: settings.privateKey, WEBHOOK_SECRET: 's' }).artifacts,
     ).toBeNull()

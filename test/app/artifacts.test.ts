@@ -15,7 +15,7 @@ import { promisify } from 'node:util'
 import nock from 'nock'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
-import { ArtifactsClient, sessionRepoName } from '../../src/adapters/artifacts/index.ts'
+import { ArtifactsClient, githubSessionRepoName } from '../../src/adapters/artifacts/index.ts'
 import { encodePointerCommit, newGitHubSessionId } from '../../src/github/index.ts'
 import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
 import { cleanup, GIT_ENV, git, tempDir } from '../support/git-fixtures.ts'
@@ -40,8 +40,10 @@ afterEach(async () => {
   }
 })
 
-async function setup(options: { credentials?: boolean } = {}): Promise<Fixture & { dirs: string[] }> {
-  const standIn = await new ArtifactsStandIn().start()
+async function setup(
+  options: { credentials?: boolean; standIn?: ArtifactsStandIn } = {},
+): Promise<Fixture & { dirs: string[] }> {
+  const standIn = options.standIn ?? (await new ArtifactsStandIn().start())
   const logs: string[] = []
   const log = pino(
     { level: 'trace' },
@@ -65,7 +67,12 @@ async function setup(options: { credentials?: boolean } = {}): Promise<Fixture &
       artifacts:
         options.credentials === false
           ? null
-          : { accountId: standIn.accountId, apiToken: standIn.apiToken, baseUrl: standIn.baseUrl },
+          : {
+              accountId: standIn.accountId,
+              apiToken: standIn.apiToken,
+              baseUrl: standIn.baseUrl,
+              namespace: standIn.namespace,
+            },
     },
   )
   // GitHub stays mocked; the Artifacts stand-in listens on loopback.
@@ -110,7 +117,12 @@ type Work = Record<string, string | { content: string; executable: boolean } | n
 async function artifactsSession(
   fx: Fixture & { dirs: string[] },
   work: Work | null,
-  options: { pointerRepo?: string; startRepo?: string; pointerFiles?: Record<string, string> } = {},
+  options: {
+    pointerRepo?: string
+    startRepo?: string
+    startNamespace?: string
+    pointerFiles?: Record<string, string>
+  } = {},
 ): Promise<{
   id: string
   start: string
@@ -120,10 +132,14 @@ async function artifactsSession(
 }> {
   const { h, standIn, client } = fx
   const id = newGitHubSessionId()
-  const repo = sessionRepoName(id)
+  const repo = githubSessionRepoName(h.api.repoId, id)
   const { start } = h.startSession({
     sessionId: id,
-    ephemeral: { kind: 'artifacts', namespace: standIn.namespace, repo: options.startRepo ?? repo },
+    ephemeral: {
+      kind: 'artifacts',
+      namespace: options.startNamespace ?? standIn.namespace,
+      repo: options.startRepo ?? repo,
+    },
   })
   const created = await client.createRepo({ name: repo })
   const dir = tempDir('gittrix-artifacts-agent-')
@@ -152,7 +168,7 @@ async function artifactsSession(
   const pointer = h.api.commit(`gittrix/${id}`, options.pointerFiles ?? {}, {
     message: encodePointerCommit({
       sessionId: id,
-      namespace: standIn.namespace,
+      namespace: options.startNamespace ?? standIn.namespace,
       repo: options.pointerRepo ?? options.startRepo ?? repo,
       artifactsHead,
     }),
@@ -302,6 +318,7 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     expect(run.output.title).toBe('Cloudflare Artifacts credentials missing')
     expect(run.output.summary).toContain('ARTIFACTS_ACCOUNT_ID')
     expect(run.output.summary).toContain('ARTIFACTS_API_TOKEN')
+    expect(run.output.summary).toContain('ARTIFACTS_NAMESPACE')
     const [reply] = await fx.h.comment(`/gittrix promote ${s.id}`)
     expect(reply).toContain('ARTIFACTS_API_TOKEN')
     expect(fx.h.api.head('main')).toBe(fx.h.initial)
@@ -322,14 +339,16 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     expect(fx.h.api.head('main')).toBe(fx.h.initial)
   })
 
-  it('a start commit naming another repository than gittrix-<id> is refused: discard cannot delete it', async () => {
+  it('a start commit naming another repository than its own is refused: discard cannot delete it', async () => {
     const fx = await setup()
     await fx.client.createRepo({ name: 'durable-app' })
     const s = await artifactsSession(fx, WORK, { startRepo: 'durable-app' })
     await fx.h.push(s.id)
     const run = fx.h.api.runsOn(s.pointer!)[0]!
     expect(run).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a valid Gittrix session' } })
-    expect(decoded(run.output.summary)).toContain(`can only use gittrix-${s.id}`)
+    expect(decoded(run.output.summary)).toContain(
+      `can only use artifacts://${fx.standIn.namespace}/gittrix-${fx.h.api.repoId}-${s.id}`,
+    )
     const [reply] = await fx.h.comment(`/gittrix discard ${s.id}`, { login: 'adam' })
     expect(reply).toMatch(/cannot be used|Nothing was changed/)
     expect(fx.standIn.hasRepo('durable-app')).toBe(true)
@@ -368,5 +387,122 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     ].join('\n')
     expect(fx.logs.length).toBeGreaterThan(0)
     expect(everything).not.toContain(token)
+  })
+})
+
+/**
+ * One App (the same Artifacts credentials and namespace) installed on two repositories A and B, one
+ * Artifacts stand-in. A writer on B forges sessions that point at A's Artifacts repository. The App on
+ * B must read nothing and delete nothing there: asserted on the stand-in's request log.
+ */
+describe('App: Artifacts sessions are bound to their GitHub repository', () => {
+  const PRIVATE = 'export const key = "only-in-A"\n'
+
+  /** A's genuine session with a private file, reviewed on A; then B as a second installation. */
+  async function twoRepositories() {
+    const a = await setup()
+    const b = await setup({ standIn: a.standIn })
+    expect(b.h.api.repoId).not.toBe(a.h.api.repoId)
+    const secret = await artifactsSession(a, { 'src/secret.ts': PRIVATE })
+    await a.h.push(secret.id)
+    expect(a.h.api.runsOn(secret.pointer!)[0]!.output.text).toContain('only-in-A')
+    return { a, b, secret }
+  }
+
+  /** Requests to the stand-in after `mark` that name repository `repo` (REST or git), as `METHOD path`. */
+  const touching = (fx: Fixture, mark: number, repo: string) =>
+    fx.standIn.requests
+      .slice(mark)
+      .filter(
+        (r) => r.path.includes(`/${repo}/`) || r.path.endsWith(`/${repo}`) || r.path.includes(`/${repo}.git`),
+      )
+      .map((r) => `${r.method} ${r.path}`)
+
+  /** Everything B's App wrote: comments and check runs. */
+  const writtenOnB = (fx: Fixture) =>
+    [...fx.h.api.comments.map((c) => c.body), ...fx.h.api.checkRuns.map((r) => JSON.stringify(r))].join('\n')
+
+  it("a session branch on B naming A's Artifacts repository: neutral run, no diff, no discard — 0 reads or deletes of A", async () => {
+    const { a, b, secret } = await twoRepositories()
+    const mark = a.standIn.requests.length
+    // A writer on B: gittrix/<A's session id>, start and pointer commits naming A's repository.
+    b.h.startSession({
+      sessionId: secret.id,
+      ephemeral: { kind: 'artifacts', namespace: a.standIn.namespace, repo: secret.repo },
+    })
+    const pointer = b.h.api.commit(
+      `gittrix/${secret.id}`,
+      {},
+      {
+        message: encodePointerCommit({
+          sessionId: secret.id,
+          namespace: a.standIn.namespace,
+          repo: secret.repo,
+          artifactsHead: secret.artifactsHead!,
+        }),
+      },
+    )
+    await b.h.push(secret.id)
+    const run = b.h.api.runsOn(pointer)[0]!
+    expect(run).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a valid Gittrix session' } })
+    expect(decoded(run.output.summary)).toContain(
+      `can only use artifacts://${a.standIn.namespace}/gittrix-${b.h.api.repoId}-${secret.id}`,
+    )
+    await b.h.comment(`/gittrix diff ${secret.id}`)
+    await b.h.comment(`/gittrix status ${secret.id}`)
+    await b.h.comment(`/gittrix discard ${secret.id}`, { login: 'adam' })
+    await b.h.comment(`/gittrix promote ${secret.id}`, { login: 'adam' })
+    expect(touching(a, mark, secret.repo)).toEqual([])
+    expect(a.standIn.hasRepo(secret.repo)).toBe(true)
+    expect(writtenOnB(b)).not.toContain('only-in-A')
+    expect(b.h.api.head('main')).toBe(b.h.initial)
+  })
+
+  it("B's own name for A's session id holds nothing of A: the App reads only gittrix-<B's id>-<id>", async () => {
+    const { a, b, secret } = await twoRepositories()
+    const own = githubSessionRepoName(b.h.api.repoId, secret.id)
+    const mark = a.standIn.requests.length
+    b.h.startSession({
+      sessionId: secret.id,
+      ephemeral: { kind: 'artifacts', namespace: a.standIn.namespace, repo: own },
+    })
+    const pointer = b.h.api.commit(
+      `gittrix/${secret.id}`,
+      {},
+      {
+        message: encodePointerCommit({
+          sessionId: secret.id,
+          namespace: a.standIn.namespace,
+          repo: own,
+          artifactsHead: secret.artifactsHead!,
+        }),
+      },
+    )
+    await b.h.push(secret.id)
+    expect(b.h.api.runsOn(pointer)[0]).toMatchObject({
+      conclusion: 'failure',
+      output: { title: 'Cannot read the session workspace' },
+    })
+    await b.h.comment(`/gittrix diff ${secret.id}`)
+    // status and discard of an unreadable Artifacts workspace fail the delivery (app/operations.ts
+    // reads the workspace first); nothing is read from A or deleted either way.
+    await b.h.comment(`/gittrix status ${secret.id}`).catch(() => [])
+    await b.h.comment(`/gittrix discard ${secret.id}`, { login: 'adam' }).catch(() => [])
+    expect(touching(a, mark, secret.repo)).toEqual([])
+    expect(a.standIn.hasRepo(secret.repo)).toBe(true)
+    expect(writtenOnB(b)).not.toContain('only-in-A')
+  })
+
+  it('a start commit naming another namespace is refused before anything is read', async () => {
+    const fx = await setup()
+    const s = await artifactsSession(fx, WORK, { startNamespace: 'someone-elses' })
+    const mark = fx.standIn.requests.length
+    await fx.h.push(s.id)
+    const run = fx.h.api.runsOn(s.pointer!)[0]!
+    expect(run).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a valid Gittrix session' } })
+    expect(decoded(run.output.summary)).toContain(`artifacts://someone-elses/${s.repo}`)
+    await fx.h.comment(`/gittrix discard ${s.id}`, { login: 'adam' })
+    expect(fx.standIn.requests.slice(mark)).toEqual([])
+    expect(fx.standIn.hasRepo(s.repo)).toBe(true)
   })
 })

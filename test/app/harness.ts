@@ -150,7 +150,7 @@ export class AppHarness {
   }
 
   private repository(): Record<string, unknown> {
-    return repositoryPayload({ owner: this.api.owner, repo: this.api.repo })
+    return repositoryPayload({ owner: this.api.owner, repo: this.api.repo, id: this.api.repoId })
   }
 
   private user(login: string, type: 'User' | 'Bot' = 'User'): Record<string, unknown> {
@@ -238,7 +238,7 @@ export class AppHarness {
   buttonPayload(runId: number, identifier: string, login = 'alice', type: 'User' | 'Bot' = 'User'): Payload {
     const run = this.api.checkRuns.find((r) => r.id === runId)!
     return buttonPayload(
-      { owner: this.api.owner, repo: this.api.repo },
+      { owner: this.api.owner, repo: this.api.repo, id: this.api.repoId },
       { run, identifier, sender: this.user(login, type), installationId: INSTALLATION_ID },
     )
   }

@@ -7,7 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ArtifactsClient } from '../../src/adapters/artifacts/client.ts'
 import { ArtifactsApiError } from '../../src/adapters/artifacts/errors.ts'
-import { sessionRepoName, validateArtifactsName } from '../../src/adapters/artifacts/names.ts'
+import {
+  githubSessionRepoName,
+  sessionRepoName,
+  validateArtifactsName,
+} from '../../src/adapters/artifacts/names.ts'
 import { fastImportCommit } from '../contract/local-fixtures.ts'
 import { expectCode, gitBlobId, utf8 } from '../contract/fixtures.ts'
 import { artifactsHarness } from './harness.ts'
@@ -55,6 +59,15 @@ describe('repository names', () => {
     expect(sessionRepoName('sess_abc234')).toBe('gittrix-sess_abc234')
     expect(() => sessionRepoName('x'.repeat(56))).toThrow(/64 characters/)
     expect(() => sessionRepoName('bad/id')).toThrow(/not allowed/)
+  })
+
+  it('names GitHub sessions after their repository: gittrix-<repository id>-<session id>, within 63 characters', () => {
+    expect(githubSessionRepoName(123456789, 'sess_abcdefghij23')).toBe('gittrix-123456789-sess_abcdefghij23')
+    // The largest id JavaScript holds exactly, with a GitHub session id: 42 characters.
+    expect(githubSessionRepoName(Number.MAX_SAFE_INTEGER, 'sess_abcdefghij23')).toHaveLength(42)
+    for (const bad of [0, -1, 1.5, Number.NaN, 2 ** 60])
+      expect(() => githubSessionRepoName(bad, 'sess_x')).toThrow(/not a GitHub repository id/)
+    expect(() => githubSessionRepoName(1, 'bad/id')).toThrow(/not allowed/)
   })
 
   it('refuses an invalid namespace at construction', () => {

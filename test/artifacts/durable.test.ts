@@ -56,14 +56,14 @@ describe('CloudflareArtifactsDurableAdapter', () => {
       branch: 'main',
       from: base,
       files: { 'd/a.txt': 'a2\n' },
-      message: 'gittrix: x\n\nGittrix-Session: s-1\n',
+      message: `gittrix: x\n\nGittrix-Session: s-1\nGittrix-Baseline: ${base}\n`,
     })
     const durable = new CloudflareArtifactsDurableAdapter({ client, repo: 'reads' })
     expect(await durable.defaultBranch()).toBe('main')
     expect(await durable.getHead('main')).toBe(promo)
     expect(await durable.readFile(base, 'b.sh')).toMatchObject({ mode: '100755' })
     expect(await durable.changedPaths(base, promo)).toEqual(['d/a.txt'])
-    expect(await durable.findPromotion('main', base, 's-1')).toBe(promo)
+    expect(await durable.findPromotion({ branch: 'main', sessionId: 's-1', baselineSha: base })).toBe(promo)
     expect(durable.ref('main')).toBe(`artifacts://${standIn.accountId}/default/reads#main`)
     expect(standIn.tokens.size).toBe(0)
     expect(standIn.requests.every((r) => r.kind === 'rest')).toBe(true)

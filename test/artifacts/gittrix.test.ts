@@ -184,7 +184,9 @@ describe('Artifacts durable + Artifacts ephemeral', () => {
     expect(tree.get('added.txt')!.bytes.toString()).toBe('added\n')
     expect(tree.get('src/app.ts')!.bytes.toString()).toBe('theirs\n')
     expect(readCommit(durableDir, outcome.sha).message).toContain(`Gittrix-Session: ${session.id}`)
-    expect(await durable.findPromotion('main', initial, session.id)).toBe(outcome.sha)
+    expect(await durable.findPromotion({ branch: 'main', sessionId: session.id, baselineSha: initial })).toBe(
+      outcome.sha,
+    )
   })
 })
 

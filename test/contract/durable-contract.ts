@@ -32,7 +32,10 @@ export interface DurableFixture {
    * fixture branch), or on top of `from`, creating or moving `branch`. Resolves the new commit.
    * A checked-out branch's working tree follows.
    */
-  commit(files: SeedFiles, options?: { branch?: string; from?: string; message?: string }): Promise<string>
+  commit(
+    files: SeedFiles,
+    options?: { branch?: string; from?: string; merge?: string; message?: string },
+  ): Promise<string>
   /** The branch's head read independently of the adapter, or `null` when it does not exist. */
   head(branch: string): Promise<string | null>
   /** Every file of the commit `rev` (recursive) with mode, blob id and bytes. */
@@ -450,35 +453,138 @@ export function describeDurableContract(name: string, makeFixture: DurableFixtur
       })
     })
 
-    describe('findPromotion', () => {
-      const promotionMessage = (id: string, baseline: string) =>
-        `gittrix: task\n\nGittrix-Session: ${id}\nGittrix-Baseline: ${baseline}\n`
+    describe('findPromotion: only a promotion of this session on this history counts', () => {
+      const message = (id: string, baseline: string, body = '') =>
+        `gittrix: task\n\n${body}Gittrix-Session: ${id}\nGittrix-Baseline: ${baseline}\n`
 
-      it('finds the commit carrying Gittrix-Session: <id> after the given SHA, and null otherwise', async () => {
+      /**
+       * A commit the adapter itself writes (its `applyCommit`), as a promotion does: the only kind a
+       * host that checks authorship (GitHub) accepts. Creates `branch` when `create`.
+       */
+      async function promote(
+        fx: DurableFixture,
+        parent: string,
+        text: string,
+        options: { branch?: string; create?: boolean; file?: string } = {},
+      ): Promise<string> {
+        const bytes = utf8(`${options.file ?? 'promoted'}\n`)
+        const result = await fx.adapter.applyCommit({
+          branch: options.branch ?? fx.branch,
+          parent,
+          expectedOld: options.create ? null : parent,
+          paths: [{ path: `${options.file ?? 'promoted'}.txt`, mode: '100644', oid: gitBlobId(bytes) }],
+          blobs: memoryBlobSource([bytes]),
+          message: text,
+        })
+        if (!result.moved) throw new Error('the fixture promotion did not land')
+        return result.sha
+      }
+
+      const on = (fx: DurableFixture, sessionId: string, baselineSha: string) =>
+        fx.adapter.findPromotion({ branch: fx.branch, sessionId, baselineSha })
+
+      it('finds the newest promotion after the baseline; not another session, a prefix, or another baseline', async () => {
         const fx = await setup()
-        const landed = await fx.commit(
-          { 'README.md': '# Promoted\n' },
-          { message: promotionMessage('sess-1', fx.initial) },
-        )
+        const landed = await promote(fx, fx.initial, message('sess-1', fx.initial))
         const later = await fx.commit({ 'after.txt': 'after\n' }, { message: 'unrelated later work\n' })
-        expect(await fx.adapter.findPromotion(fx.branch, fx.initial, 'sess-1')).toBe(landed)
-        // Only commits after sinceSha count.
-        expect(await fx.adapter.findPromotion(fx.branch, landed, 'sess-1')).toBeNull()
-        expect(await fx.adapter.findPromotion(fx.branch, later, 'sess-1')).toBeNull()
-        // Another session, and ids that only share a prefix with the one that landed, are not found.
-        expect(await fx.adapter.findPromotion(fx.branch, fx.initial, 'sess-2')).toBeNull()
-        expect(await fx.adapter.findPromotion(fx.branch, fx.initial, 'sess-')).toBeNull()
-        expect(await fx.adapter.findPromotion(fx.branch, fx.initial, 'sess')).toBeNull()
+        expect(await on(fx, 'sess-1', fx.initial)).toBe(landed)
+        expect(await on(fx, 'sess-2', fx.initial)).toBeNull()
+        expect(await on(fx, 'sess-', fx.initial)).toBeNull()
+        expect(await on(fx, 'sess', fx.initial)).toBeNull()
+        // The session's real baseline only: the same trailers do not answer for another baseline.
+        expect(await on(fx, 'sess-1', later)).toBeNull()
+        expect(await on(fx, 'sess-1', landed)).toBeNull()
+        expect(await on(fx, 'sess-1', 'f'.repeat(40))).toBeNull()
       })
 
-      it('looks only at the branch asked for', async () => {
+      it('refuses trailers outside the final trailer block, repeated, conflicting or misspelt', async () => {
         const fx = await setup()
-        const onFeature = await fx.commit(
-          { 'f.txt': 'f\n' },
-          { branch: 'feature', from: fx.initial, message: promotionMessage('sess-9', fx.initial) },
+        const B = fx.initial
+        const texts = [
+          // In the body, followed by another paragraph.
+          `${message('sess-1', B)}\nMerged by a human.\n`,
+          // The final block has only one of the two.
+          `gittrix: task\n\nGittrix-Session: sess-1\n\nGittrix-Baseline: ${B}\n`,
+          // Repeated, and conflicting.
+          message('sess-1', B, 'Gittrix-Session: sess-1\n'),
+          message('sess-1', B, 'Gittrix-Session: sess-2\n'),
+          message('sess-1', B, `gittrix-baseline: ${B}\n`),
+          // Only a trailer block, no title: git reads no trailers in the first paragraph.
+          `Gittrix-Session: sess-1\nGittrix-Baseline: ${B}\n`,
+        ]
+        let parent = B
+        for (const [i, text] of texts.entries()) parent = await promote(fx, parent, text, { file: `f${i}` })
+        expect(await on(fx, 'sess-1', B)).toBeNull()
+      })
+
+      it('refuses a promotion below the baseline, and a baseline off the first-parent history', async () => {
+        const fx = await setup()
+        const early = await promote(fx, fx.initial, message('sess-1', fx.initial))
+        const baseline = await fx.commit({ 'b.txt': 'b\n' }, { message: 'the session starts here\n' })
+        // A promotion of sess-1 naming `baseline`, but sitting below it.
+        const side = await promote(fx, fx.initial, message('sess-1', baseline), {
+          branch: 'side',
+          create: true,
+        })
+        expect(await on(fx, 'sess-1', baseline)).toBeNull()
+        expect(early).not.toBe(side)
+        // The baseline is only on a side branch merged in: nothing on the main line is after it.
+        const sideBase = await fx.commit({ 's.txt': 's\n' }, { branch: 'side2', from: fx.initial })
+        const merged = await fx.commit({}, { merge: sideBase, message: 'merge side2\n' })
+        const after = await promote(fx, merged, message('sess-3', sideBase), { file: 'after' })
+        expect(await on(fx, 'sess-3', sideBase)).toBeNull()
+        expect(after).toBeTruthy()
+      })
+
+      it('refuses a promotion on a side branch merged in, and a merge commit carrying the trailers', async () => {
+        const fx = await setup()
+        const side = await promote(fx, fx.initial, message('sess-1', fx.initial), {
+          branch: 'side',
+          create: true,
+        })
+        const merged = await fx.commit({}, { merge: side, message: 'Merge branch side\n' })
+        expect((await fx.commitInfo(merged)).parents).toEqual([fx.initial, side])
+        expect(await on(fx, 'sess-1', fx.initial)).toBeNull()
+        const other = await fx.commit({ 'o.txt': 'o\n' }, { branch: 'other', from: fx.initial })
+        await fx.commit({}, { merge: other, message: message('sess-2', fx.initial) })
+        expect(await on(fx, 'sess-2', fx.initial)).toBeNull()
+      })
+
+      it('a promotion branch counts only when its head is the promotion and its parent is on the durable branch', async () => {
+        const fx = await setup()
+        const query = (branch: string, sessionId: string) =>
+          fx.adapter.findPromotion({ branch, sessionId, baselineSha: fx.initial, durableBranch: fx.branch })
+        const moved = await fx.commit({ 'm.txt': 'm\n' }, { message: 'main moves on\n' })
+        const good = await promote(fx, moved, message('sess-1', fx.initial), {
+          branch: 'gittrix/promote/sess-1',
+          create: true,
+        })
+        expect(await query('gittrix/promote/sess-1', 'sess-1')).toBe(good)
+        expect(await query('gittrix/promote/sess-1', 'sess-2')).toBeNull()
+        // Extra work under the promotion: its parent is not on the durable branch.
+        const extra = await fx.commit(
+          { 'x.txt': 'x\n' },
+          { branch: 'gittrix/promote/sess-2', from: fx.initial },
         )
-        expect(await fx.adapter.findPromotion('feature', fx.initial, 'sess-9')).toBe(onFeature)
-        expect(await fx.adapter.findPromotion(fx.branch, fx.initial, 'sess-9')).toBeNull()
+        await promote(fx, extra, message('sess-2', fx.initial), { branch: 'gittrix/promote/sess-2' })
+        expect(await query('gittrix/promote/sess-2', 'sess-2')).toBeNull()
+        // A promotion that is not the head.
+        const buried = await promote(fx, fx.initial, message('sess-3', fx.initial), {
+          branch: 'gittrix/promote/sess-3',
+          create: true,
+        })
+        await fx.commit({ 'y.txt': 'y\n' }, { branch: 'gittrix/promote/sess-3', from: buried })
+        expect(await query('gittrix/promote/sess-3', 'sess-3')).toBeNull()
+        expect(await query('gittrix/promote/missing', 'sess-1')).toBeNull()
+      })
+
+      it('looks only at the branch asked for; a missing branch has none', async () => {
+        const fx = await setup()
+        await promote(fx, fx.initial, message('sess-9', fx.initial), { branch: 'feature', create: true })
+        expect(await on(fx, 'sess-9', fx.initial)).toBeNull()
+        expect(
+          await fx.adapter.findPromotion({ branch: 'nope', sessionId: 'sess-9', baselineSha: fx.initial }),
+        ).toBeNull()
       })
     })
 

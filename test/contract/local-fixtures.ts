@@ -46,11 +46,18 @@ let clock = 0
 
 /**
  * Writes one commit on `refs/heads/<branch>` with `git fast-import`: `from` as parent (none for a root
- * commit), `files` applied to the parent's tree (`null` deletes). Resolves the commit id.
+ * commit), `merge` as second parent (a merge commit), `files` applied to the parent's tree (`null`
+ * deletes). Resolves the commit id.
  */
 export function fastImportCommit(
   gitDir: string,
-  options: { branch: string; from?: string | undefined; files: SeedFiles; message?: string | undefined },
+  options: {
+    branch: string
+    from?: string | undefined
+    merge?: string | undefined
+    files: SeedFiles
+    message?: string | undefined
+  },
 ): string {
   const message = Buffer.from(options.message ?? 'fixture commit\n', 'utf8')
   const time = 1_767_225_600 + clock++
@@ -63,6 +70,7 @@ export function fastImportCommit(
     ),
     message,
     Buffer.from(options.from ? `\nfrom ${options.from}\n` : '\n'),
+    Buffer.from(options.merge ? `merge ${options.merge}\n` : ''),
   ]
   const entries = Object.entries(options.files)
   // Deletions first, so replacing a directory by a file of the same name works.
@@ -159,11 +167,22 @@ export function makeLocalRepo(layout: LocalDurableLayout): { path: string; gitDi
 export function commitLocal(
   repo: { path: string; gitDir: string },
   files: SeedFiles,
-  options: { branch?: string; from?: string | undefined; message?: string | undefined } = {},
+  options: {
+    branch?: string
+    from?: string | undefined
+    merge?: string | undefined
+    message?: string | undefined
+  } = {},
 ): string {
   const branch = options.branch ?? 'main'
   const from = options.from ?? branchHead(repo.gitDir, branch) ?? undefined
-  const sha = fastImportCommit(repo.gitDir, { branch, from, files, message: options.message })
+  const sha = fastImportCommit(repo.gitDir, {
+    branch,
+    from,
+    merge: options.merge,
+    files,
+    message: options.message,
+  })
   if (repo.path !== repo.gitDir && git(repo.path, 'symbolic-ref', 'HEAD') === `refs/heads/${branch}`) {
     git(repo.path, 'reset', '--quiet', '--hard')
   }

@@ -9,7 +9,12 @@
  */
 import { execFileSync } from 'node:child_process'
 import { describe, type ExpectStatic, it } from 'vitest'
-import { inlineCode, parsePointerCommit } from '../../src/github/index.ts'
+import {
+  encodePointerCommit,
+  encodeStartCommit,
+  inlineCode,
+  parsePointerCommit,
+} from '../../src/github/index.ts'
 import type { BundleRun } from '../action/support.ts'
 import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
 import { APP_BOT, ISSUE, World } from './world.ts'
@@ -27,7 +32,7 @@ const AGENT = [
 /** One Artifacts session, as the Action left it. */
 interface ArtifactsSession {
   id: string
-  /** `gittrix-<id>`, the session's Artifacts repository. */
+  /** `gittrix-<repository id>-<id>`, the session's Artifacts repository. */
   repo: string
   baseline: string
   /** The Artifacts `main` head the Action pushed. */
@@ -37,19 +42,23 @@ interface ArtifactsSession {
   run: BundleRun
 }
 
+/** The App's environment for Artifacts sessions on `standIn`. */
+function appEnv(standIn: ArtifactsStandIn): Record<string, string> {
+  return {
+    ARTIFACTS_ACCOUNT_ID: standIn.accountId,
+    ARTIFACTS_API_TOKEN: standIn.apiToken,
+    ARTIFACTS_API_URL: standIn.baseUrl,
+    ARTIFACTS_NAMESPACE: NAMESPACE,
+  }
+}
+
 /** Runs `body` in a world whose App has Artifacts credentials for a fresh stand-in. */
 async function withArtifacts(
   body: (world: World, standIn: ArtifactsStandIn) => Promise<void>,
 ): Promise<void> {
   const standIn = await new ArtifactsStandIn({ namespace: NAMESPACE }).start()
   try {
-    await World.run((world) => body(world, standIn), {
-      appEnv: {
-        ARTIFACTS_ACCOUNT_ID: standIn.accountId,
-        ARTIFACTS_API_TOKEN: standIn.apiToken,
-        ARTIFACTS_API_URL: standIn.baseUrl,
-      },
-    })
+    await World.run((world) => body(world, standIn), { appEnv: appEnv(standIn) })
   } finally {
     await standIn.stop()
   }
@@ -73,7 +82,7 @@ async function artifactsSession(world: World, standIn: ArtifactsStandIn): Promis
   if (run.code !== 0 || run.errors.length)
     throw new Error(`the Action failed (${run.code}): ${run.errors.join('; ')}\n${run.stdout}\n${run.stderr}`)
   const id = run.outputs['session-id']!
-  const repo = `gittrix-${id}`
+  const repo = `gittrix-${world.github.api.repoId}-${id}`
   const pointer = world.github.head(`gittrix/${id}`)!
   const parsed = parsePointerCommit(world.git('log', '-1', '--format=%B', pointer))
   if (!parsed.ok) throw new Error(`the session branch is not at a pointer commit: ${parsed.reason}`)
@@ -256,4 +265,66 @@ describe.concurrent('end to end: Cloudflare Artifacts sessions', () => {
 
       expectNoSecrets(expect, world, standIn, [session.run])
     }))
+
+  it("3. one App on repositories A and B: a session branch on B naming A's Artifacts repository reads and deletes nothing of A", ({
+    expect,
+  }) =>
+    withArtifacts(async (a, standIn) =>
+      World.run(
+        async (b) => {
+          expect(b.github.api.repoId).not.toBe(a.github.api.repoId)
+          const secret = await artifactsSession(a, standIn)
+          const mark = standIn.requests.length
+          // A writer on B: gittrix/<A's session id>, a start commit naming A's repository, a pointer
+          // naming A's Artifacts head (both read from A's session branch, as anyone who can read A could).
+          const start = await b.pushBranchAs(
+            'wes',
+            `gittrix/${secret.id}`,
+            {},
+            encodeStartCommit({
+              sessionId: secret.id,
+              task: 'Fix the parser',
+              durableBranch: 'main',
+              baselineSha: b.github.head('main')!,
+              ephemeral: { kind: 'artifacts', namespace: NAMESPACE, repo: secret.repo },
+              link: ISSUE,
+              eviction: null,
+            }),
+          )
+          const pointer = await b.pushBranchAs(
+            'wes',
+            `gittrix/${secret.id}`,
+            {},
+            encodePointerCommit({
+              sessionId: secret.id,
+              namespace: NAMESPACE,
+              repo: secret.repo,
+              artifactsHead: secret.artifactsHead,
+            }),
+            { from: start },
+          )
+          const run = await b.reviewed(secret.id, pointer)
+          expect(run.conclusion).toBe('neutral')
+          expect(run.output.title).toBe('Not a valid Gittrix session')
+          await b.command('mia', `/gittrix diff ${secret.id}`)
+          await b.command('mia', `/gittrix status ${secret.id}`)
+          await b.command('mia', `/gittrix discard ${secret.id}`)
+          await b.command('mia', `/gittrix promote ${secret.id}`)
+          await b.github.settle()
+
+          // 0 cross-repository reads or deletes: no request named A's repository after the forgery.
+          const crossRepository = standIn.requests.slice(mark).filter((r) => r.path.includes(secret.repo))
+          expect(crossRepository).toEqual([])
+          expect(standIn.hasRepo(secret.repo)).toBe(true)
+          const onB = [JSON.stringify(b.github.api.comments), JSON.stringify(b.github.api.checkRuns)].join(
+            '\n',
+          )
+          expect(onB).not.toContain('only in Artifacts')
+          expect(b.github.head('main')).toBe(b.git('rev-parse', `${start}^`))
+          // A's own session is untouched and still reviewed on A.
+          expect(a.sessionRun(secret.id)!.conclusion).toBe('action_required')
+        },
+        { appEnv: appEnv(standIn) },
+      ),
+    ))
 })

@@ -7,9 +7,9 @@
  * {@link ISSUE}, so sessions link to it.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { type BundleRun, ensureBundle, runBundle } from '../action/support.ts'
 import type { CheckRunRecord, CommentRecord } from '../support/app-api.ts'
@@ -46,6 +46,8 @@ export interface WorldOptions {
   replicas?: number
   /** More environment for every App process (e.g. `ARTIFACTS_*`). */
   appEnv?: Record<string, string>
+  /** GitHub's numeric id of the repository (default: one the stand-in picks). */
+  repositoryId?: number
 }
 
 /** A world; see the module comment. */
@@ -79,6 +81,7 @@ export class World {
       workflowToken: `ghs_workflow${Math.random().toString(36).slice(2)}`,
       appPublicKey: key.publicKey,
       webhookSecret: secret,
+      ...(options.repositoryId !== undefined ? { repositoryId: options.repositoryId } : {}),
     })
     const apps = await Promise.all(
       Array.from({ length: options.replicas ?? 1 }, () =>
@@ -161,34 +164,71 @@ export class World {
    * token (GitHub then sends `push`). Returns the new head of `main`.
    */
   async pushAs(login: string, files: Record<string, string>, message: string): Promise<string> {
+    return this.pushBranchAs(login, 'main', files, message)
+  }
+
+  /**
+   * `login` commits `files` (none: an empty commit) with `message` on top of `main` (or `from`, any
+   * commit the repository has) in a clone of their own and
+   * pushes it to `branch` over smart HTTP with their token. The commit's author and committer are
+   * `identity` (default `<login> <<login>@example.com>`): anyone can write any name and email into a
+   * commit they push. Returns the new head of `branch`.
+   */
+  async pushBranchAs(
+    login: string,
+    branch: string,
+    files: Record<string, string>,
+    message: string,
+    options: { identity?: { name: string; email: string }; from?: string } = {},
+  ): Promise<string> {
     const dir = join(this.tmp('gittrix-e2e-clone-'), 'widget')
+    const who = options.identity ?? { name: login, email: `${login}@example.com` }
     const env = {
       ...process.env,
       GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: login,
-      GIT_AUTHOR_EMAIL: `${login}@example.com`,
-      GIT_COMMITTER_NAME: login,
-      GIT_COMMITTER_EMAIL: `${login}@example.com`,
+      GIT_AUTHOR_NAME: who.name,
+      GIT_AUTHOR_EMAIL: who.email,
+      GIT_COMMITTER_NAME: who.name,
+      GIT_COMMITTER_EMAIL: who.email,
     }
     const auth = this.github.gitAuth(login)
     await run('git', [...auth, 'clone', '--quiet', '--branch', 'main', this.github.repoUrl, dir], { env })
-    for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text)
-    await run('git', ['-C', dir, 'commit', '--quiet', '-am', message], { env })
-    await run('git', [...auth, '-C', dir, 'push', '--quiet', 'origin', 'main'], { env })
-    return this.github.head('main')!
+    if (options.from) await run('git', ['-C', dir, 'checkout', '--quiet', '--detach', options.from], { env })
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true })
+      writeFileSync(join(dir, path), text)
+    }
+    const messageFile = join(this.tmp('gittrix-e2e-message-'), 'message')
+    writeFileSync(messageFile, message)
+    await run('git', ['-C', dir, 'add', '--all'], { env })
+    await run(
+      'git',
+      ['-C', dir, 'commit', '--quiet', '--allow-empty', '--cleanup=verbatim', '-F', messageFile],
+      {
+        env,
+      },
+    )
+    await run('git', [...auth, '-C', dir, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], { env })
+    return this.github.head(branch)!
   }
 
   /** The runner's environment for a job triggered by a comment on issue {@link ISSUE}. */
   runnerEnv(workspace: string): Record<string, string> {
     const event = examplePayload('issue_comment', 'created')
     event.issue.number = ISSUE
-    event.repository = repositoryPayload({ owner: 'acme', repo: 'widget', webUrl: this.github.serverUrl })
+    event.repository = repositoryPayload({
+      owner: 'acme',
+      repo: 'widget',
+      id: this.github.api.repoId,
+      webUrl: this.github.serverUrl,
+    })
     event.comment.body = '/agent please fix the parser'
     const eventPath = join(this.tmp('gittrix-e2e-event-'), 'event.json')
     writeFileSync(eventPath, JSON.stringify(event))
     return {
       GITHUB_WORKSPACE: workspace,
       GITHUB_REPOSITORY: 'acme/widget',
+      GITHUB_REPOSITORY_ID: String(this.github.api.repoId),
       GITHUB_REPOSITORY_OWNER: 'acme',
       GITHUB_SERVER_URL: this.github.serverUrl,
       GITHUB_API_URL: this.github.apiUrl,

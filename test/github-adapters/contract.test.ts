@@ -35,12 +35,19 @@ describeDurableContract('GitHubDurableAdapter (git-data-api stand-in)', async (f
   const { api, octokit, close } = standIn()
   const initial = api.commit('main', files, { from: null, message: 'seed\n' })
   const fixture: DurableFixture = {
-    adapter: new GitHubDurableAdapter({ owner: api.owner, repo: api.repo, branch: 'main', octokit }),
+    adapter: new GitHubDurableAdapter({
+      owner: api.owner,
+      repo: api.repo,
+      branch: 'main',
+      octokit,
+      promotionAuthor: { login: 'gittrix-test[bot]', verified: true },
+    }),
     branch: 'main',
     initial,
     commit: async (changes, options = {}) =>
       api.commit(options.branch ?? 'main', changes, {
         ...(options.from ? { from: options.from } : {}),
+        ...(options.merge ? { merge: options.merge } : {}),
         ...(options.message ? { message: options.message } : {}),
       }),
     head: async (branch) => api.head(branch),

@@ -66,7 +66,11 @@ export async function githubHarness(
   const warnings: string[] = []
   const octokit = testOctokit(mount.baseUrl, warnings)
   const coords = { owner: api.owner, repo: api.repo, octokit }
-  const durable = new GitHubDurableAdapter({ ...coords, branch: 'main' })
+  const durable = new GitHubDurableAdapter({
+    ...coords,
+    branch: 'main',
+    promotionAuthor: { login: 'gittrix-test[bot]', verified: true },
+  })
   const ephemeral = new GitHubBranchEphemeralAdapter(coords)
   const storeDir = tempDir('gittrix-gh-store-')
   const gittrix = new GitTrix({ durable, ephemeral, storeDir, sweepIntervalMs: 0 })

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { withTrailers } from '../../src/core/trailers.ts'
 import {
   assertGitHubSessionId,
   branchNameProblem,
@@ -11,7 +10,6 @@ import {
   parseEviction,
   parseGittrixRef,
   parsePointerCommit,
-  parsePromotionTrailers,
   parseStartCommit,
   promoteBranch,
   type StartCommit,
@@ -467,37 +465,5 @@ describe('pointer commit', () => {
 
   it('rejects a pointer on another session branch', () => {
     expect(parsePointerCommit(good, { branch: 'gittrix/sess_zzzzzzzzzzzz' }).ok).toBe(false)
-  })
-})
-
-describe('promotion commit trailers', () => {
-  it('reads what the core appends', () => {
-    const message = withTrailers('gittrix: Fix the parser\n\nLonger body.\n', ID, BASE)
-    expect(parsePromotionTrailers(message)).toEqual({ ok: true, value: { sessionId: ID, baselineSha: BASE } })
-    expect(parsePromotionTrailers(`${message}Signed-off-by: A <a@b>\n`).ok).toBe(true)
-  })
-
-  it('ignores Gittrix-looking lines in the user message above the trailers', () => {
-    const message = withTrailers('Gittrix-Session: sess_zzzzzzzzzzzz', ID, BASE)
-    expect(parsePromotionTrailers(message)).toEqual({ ok: true, value: { sessionId: ID, baselineSha: BASE } })
-  })
-
-  it.each([
-    ['a plain commit', 'Fix a bug\n\nSome body\n', /not "Key: value"/],
-    ['no message above', `\nGittrix-Session: ${ID}\nGittrix-Baseline: ${BASE}\n`, /message above/],
-    [
-      'duplicate session',
-      withTrailers('m', ID, BASE).replace('Gittrix-Baseline', `Gittrix-Session: ${ID}\nGittrix-Baseline`),
-      /more than once/,
-    ],
-    ['bad baseline', withTrailers('m', ID, 'abc'), /not a 40-hex/],
-    ['extra Gittrix key', `${withTrailers('m', ID, BASE)}Gittrix-Task: x\n`, /unknown Gittrix trailer/],
-    [
-      'CR in trailers',
-      withTrailers('m', ID, BASE).replace('\nGittrix-Baseline', '\r\nGittrix-Baseline'),
-      /carriage return/,
-    ],
-  ])('rejects %s', (_name, message, reason) => {
-    expect(parsePromotionTrailers(message)).toEqual({ ok: false, reason: expect.stringMatching(reason) })
   })
 })

@@ -17,6 +17,8 @@ import {
   makeWorld,
   metadataOnDisk,
   parentsOf,
+  plumbCommit,
+  rejectionOf,
   type World,
 } from './helpers.ts'
 
@@ -195,6 +197,35 @@ describe('invariant 3: clean promotion', () => {
     expect(headOf(world.repo, outcome.branch)).toBe(outcome.sha)
     expect(parentsOf(world.repo, outcome.sha)).toEqual([world.head])
     expect(changedBy(world.repo, outcome.sha)).toEqual({ 'src/a.ts': 'M' })
+  })
+
+  it('an existing target branch is reused only when its head is exactly this promotion', async () => {
+    const session = await world.gittrix().startSession({ task: 'side branch' })
+    await session.write('src/a.ts', 'export const a = 4\n')
+    // Someone with push access prepared the target: the right trailers on the durable head, plus a file.
+    const trailers = `gittrix: side branch\n\nGittrix-Session: ${session.id}\nGittrix-Baseline: ${world.head}\n`
+    git(world.repo, 'branch', 'review', world.head)
+    const prepared = plumbCommit(
+      world.repo,
+      { 'src/a.ts': 'export const a = 4\n', 'deploy/prod.yml': 'steal: true\n' },
+      trailers,
+      'review',
+    )
+    const error = await rejectionOf(
+      session.promote({ selector: { mode: 'all' }, strategy: 'branch', branch: 'review' }),
+    )
+    expect(error.code).toBe('PROMOTE_FAILED')
+    expect(String(error.message)).toContain(
+      `Branch review already exists and is not this session's promotion: its tree differs from this promotion's in 1 path(s) outside the selection ("deploy/prod.yml")`,
+    )
+    expect(headOf(world.repo, 'review')).toBe(prepared)
+    expect((await session.info()).state).toBe('active')
+    // Exactly the clean promotion on the same head: taken as this promotion (e.g. a retry after a crash).
+    git(world.repo, 'update-ref', 'refs/heads/review', world.head)
+    const clean = plumbCommit(world.repo, { 'src/a.ts': 'export const a = 4\n' }, trailers, 'review')
+    const outcome = await session.promote({ selector: { mode: 'all' }, strategy: 'branch', branch: 'review' })
+    expect(outcome.sha).toBe(clean)
+    expect(headOf(world.repo)).toBe(world.head)
   })
 
   it('strategy "patch" writes nothing and its patch applies onto the durable head', async () => {

@@ -24,9 +24,17 @@
  *   unless the new commit descends from the ref's current value (compare-and-swap through
  *   `git update-ref <ref> <new> <old>`); a missing ref is `422 Reference does not exist`.
  * - `POST /git/refs` for an existing ref answers `422 Reference already exists`.
- * - `POST /git/commits` without `author`/`committer`/`signature` is written by a fixed bot identity and
- *   answered `verification.verified: true` (GitHub signs it for the App); with any of them it is
- *   `verified: false, reason: unsigned`.
+ * - `POST /git/commits` without `author`/`committer`/`signature` is authored and committed by the caller
+ *   ("By default, the author will be the authenticated user", REST "Create a commit"): the App's bot
+ *   (or the workflow's `github-actions[bot]`), answered `verification.verified: true, reason: valid`
+ *   (GitHub signs what a bot creates through the API without custom author, committer or signature:
+ *   "About commit signature verification", "Signature verification for bots"); a person's token gets
+ *   that person, unsigned. With any of `author`/`committer`/`signature` it is `verified: false, reason:
+ *   unsigned`.
+ * - `GET /commits/{ref}` and `GET /commits` report `author` / `committer` as the GitHub account linked to
+ *   the commit's author / committer email (or `null`), whoever pushed it: a pushed commit naming the
+ *   bot's noreply address is linked to the bot, but is unsigned. `GET /user` answers the person behind
+ *   a person's token and `403 Resource not accessible by integration` for an installation token.
  * - `GET /git/trees/{tree_sha}` accepts a tree id, a commit id or a ref name (slashes encoded or not),
  *   resolved like `git rev-parse <x>^{tree}`; `recursive` lists subtrees too, and more than
  *   `truncateAbove` entries answers `truncated: true` with a partial list.
@@ -82,6 +90,8 @@ export const ROUTES = {
   getBlob: 'GET /repos/{owner}/{repo}/git/blobs/{file_sha}',
   createBlob: 'POST /repos/{owner}/{repo}/git/blobs',
   listCommits: 'GET /repos/{owner}/{repo}/commits',
+  getCommitDetail: 'GET /repos/{owner}/{repo}/commits/{ref}',
+  getAuthenticatedUser: 'GET /user',
   createPull: 'POST /repos/{owner}/{repo}/pulls',
   listPulls: 'GET /repos/{owner}/{repo}/pulls',
 } as const
@@ -98,6 +108,13 @@ export interface LoggedRequest extends ApiRequest {
   /** Size of the JSON request body and of the JSON answer, in bytes (what travelled, give or take headers). */
   requestBytes: number
   replyBytes: number
+}
+
+/** A GitHub account commits can be linked to (by email). */
+export interface Account {
+  login: string
+  id: number
+  type: 'User' | 'Bot'
 }
 
 /** A file as tests describe it: text or bytes (100644), executable, symlink; `null` deletes. */
@@ -153,11 +170,16 @@ export interface GitDataApiOptions {
   baseUrl?: string
   /** A recursive tree read with more entries than this answers `truncated: true` and this many entries. */
   truncateAbove?: number
+  /** GitHub's numeric id of the repository (default: a fresh one per instance in this process). */
+  repoId?: number
   /** The identity commits created without author/committer get (default a GitHub App bot). */
   bot?: { name: string; email: string }
 }
 
 const DOCS = 'https://docs.github.com/rest'
+let repositories = 0
+/** The noreply address GitHub gives `github-actions[bot]` (its account id is 41898282). */
+const ACTIONS_BOT_EMAIL = '41898282+github-actions[bot]@users.noreply.github.com'
 const EPOCH = Date.UTC(2026, 0, 1) / 1000
 const GIT_ENV: Record<string, string> = {
   GIT_CONFIG_NOSYSTEM: '1',
@@ -251,6 +273,8 @@ interface ActiveFault extends FaultRule {
 export class GitDataApi {
   readonly owner: string
   readonly repo: string
+  /** GitHub's numeric repository id (`repository.id` in payloads and `GET /repos/{o}/{r}`). */
+  readonly repoId: number
   readonly gitDir: string
   readonly baseUrl: string
   readonly defaultBranch: string
@@ -264,6 +288,13 @@ export class GitDataApi {
   readonly protectedBranches = new Map<string, string>()
   /** When false, ref writes introducing changes under `.github/workflows/` are refused (GitHub App without `workflows`). */
   workflowsPermission = true
+  /**
+   * The person behind the token of requests that name no actor (nock mounts), as `GET /user` reports
+   * them and as the author of the commits they create; `null` (default) = the App's installation token.
+   */
+  tokenUser: Account | null = null
+  /** GitHub accounts by commit email (lowercase): how GitHub links a commit to `author` / `committer`. */
+  readonly accounts = new Map<string, Account>()
   private readonly ownsDir: boolean
   private readonly bot: { name: string; email: string }
   private readonly verified = new Set<string>()
@@ -274,6 +305,7 @@ export class GitDataApi {
   constructor(options: GitDataApiOptions = {}) {
     this.owner = options.owner ?? 'octo-org'
     this.repo = options.repo ?? 'octo-repo'
+    this.repoId = options.repoId ?? 700_000 + ++repositories
     this.baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '')
     this.defaultBranch = options.defaultBranch ?? 'main'
     this.truncateAbove = options.truncateAbove ?? Number.POSITIVE_INFINITY
@@ -281,9 +313,26 @@ export class GitDataApi {
       name: 'gittrix-test[bot]',
       email: '41898282+gittrix-test[bot]@users.noreply.github.com',
     }
+    this.linkAccount(this.bot.email, { login: this.bot.name, id: botId(this.bot.email), type: 'Bot' })
+    this.linkAccount(ACTIONS_BOT_EMAIL, { login: 'github-actions[bot]', id: 41898282, type: 'Bot' })
     this.ownsDir = !options.gitDir
     this.gitDir = options.gitDir ?? mkdtempSync(join(tmpdir(), 'gittrix-git-data-api-'))
     if (this.ownsDir) this.git(['init', '--quiet', '--bare', `--initial-branch=${this.defaultBranch}`])
+  }
+
+  /** Links commits whose author or committer email is `email` to `account`, as GitHub does. */
+  linkAccount(email: string, account: Account): void {
+    this.accounts.set(email.toLowerCase(), account)
+  }
+
+  /** The commit identity of a person's account (their noreply address), linked to it. */
+  personIdentity(login: string): { name: string; email: string } {
+    const existing = [...this.accounts.entries()].find(([, a]) => a.login === login)
+    if (existing) return { name: login, email: existing[0] }
+    const id = 5_000_000 + this.accounts.size
+    const email = `${id}+${login}@users.noreply.github.com`
+    this.linkAccount(email, { login, id, type: 'User' })
+    return { name: login, email }
   }
 
   /** Removes the bare repository when this object created it. */
@@ -405,20 +454,33 @@ export class GitDataApi {
   commit(
     branch: string,
     files: Record<string, FileSpec | null>,
-    options: { from?: string | null; message?: string } = {},
+    options: {
+      from?: string | null
+      /** A second parent: the commit is a merge of `merge` into `from`. */
+      merge?: string
+      message?: string
+      /** Author and committer of the commit (default the fixed test identities); any name and email can be pushed. */
+      identity?: { name: string; email: string }
+    } = {},
   ): string {
     const from = options.from === undefined ? this.head(branch) : options.from
     const message = Buffer.from(options.message ?? 'pushed commit\n', 'utf8')
     const time = EPOCH + this.clock++
+    const author = options.identity ?? { name: GIT_ENV.GIT_AUTHOR_NAME!, email: GIT_ENV.GIT_AUTHOR_EMAIL! }
+    const committer = options.identity ?? {
+      name: GIT_ENV.GIT_COMMITTER_NAME!,
+      email: GIT_ENV.GIT_COMMITTER_EMAIL!,
+    }
     const chunks: Buffer[] = [
       Buffer.from(
         `commit refs/heads/${branch}\n` +
-          `author ${GIT_ENV.GIT_AUTHOR_NAME} <${GIT_ENV.GIT_AUTHOR_EMAIL}> ${time} +0000\n` +
-          `committer ${GIT_ENV.GIT_COMMITTER_NAME} <${GIT_ENV.GIT_COMMITTER_EMAIL}> ${time} +0000\n` +
+          `author ${author.name} <${author.email}> ${time} +0000\n` +
+          `committer ${committer.name} <${committer.email}> ${time} +0000\n` +
           `data ${message.length}\n`,
       ),
       message,
       Buffer.from(from ? `\nfrom ${from}\n` : '\n'),
+      Buffer.from(options.merge ? `merge ${options.merge}\n` : ''),
     ]
     if (!from && this.head(branch)) chunks.push(Buffer.from('deleteall\n'))
     const entries = Object.entries(files)
@@ -525,7 +587,13 @@ export class GitDataApi {
     const [pathOnly, search] = request.path.split('?') as [string, string | undefined]
     const query: Record<string, string | string[] | undefined> = { ...(request.query ?? {}) }
     if (search && !request.query) for (const [k, v] of new URLSearchParams(search)) query[k] = v
-    const normalized: ApiRequest = { method, path: pathOnly, query, body: request.body }
+    const normalized: ApiRequest = {
+      method,
+      path: pathOnly,
+      query,
+      body: request.body,
+      ...(request.actor ? { actor: request.actor } : {}),
+    }
     const route = this.route(method, pathOnly)
     const routeName = route?.name ?? 'unknown'
 
@@ -575,6 +643,11 @@ export class GitDataApi {
     path: string,
   ): { name: RouteName; run: (request: ApiRequest) => ApiReply } | undefined {
     const segments = path.split('/').slice(1)
+    if (method === 'GET' && path === '/user')
+      return {
+        name: ROUTES.getAuthenticatedUser,
+        run: (r) => ({ status: 200, body: this.authenticatedUser(r) }),
+      }
     if (segments[0] !== 'repos' || segments.length < 3) return undefined
     const [, owner, repo, ...rest] = segments.map((s, i) => (i < 3 ? decode(s) : s))
     if (owner !== this.owner || repo !== this.repo) {
@@ -602,7 +675,7 @@ export class GitDataApi {
     if (key === 'GET git/commits' && rest.length === 3)
       return { name: ROUTES.getCommit, run: () => ok(200, this.commitJson(this.mustBe(tail(2), 'commit'))) }
     if (key === 'POST git/commits' && rest.length === 2)
-      return { name: ROUTES.createCommit, run: (r) => ok(201, this.createCommit(r.body)) }
+      return { name: ROUTES.createCommit, run: (r) => ok(201, this.createCommit(r.body, r.actor)) }
     if (key === 'GET git/trees' && rest.length > 2)
       return { name: ROUTES.getTree, run: (r) => ok(200, this.getTree(tail(2), r.query?.recursive)) }
     if (key === 'POST git/trees' && rest.length === 2)
@@ -613,6 +686,8 @@ export class GitDataApi {
       return { name: ROUTES.createBlob, run: (r) => ok(201, this.createBlob(r.body)) }
     if (key === 'GET commits' && rest.length === 1)
       return { name: ROUTES.listCommits, run: (r) => ok(200, this.listCommits(r.query ?? {})) }
+    if (method === 'GET' && rest[0] === 'commits' && rest.length === 2)
+      return { name: ROUTES.getCommitDetail, run: () => ok(200, this.commitDetail(tail(1))) }
     if (key === 'POST pulls' && rest.length === 1)
       return { name: ROUTES.createPull, run: (r) => ok(201, this.createPull(r.body)) }
     if (key === 'GET pulls' && rest.length === 1)
@@ -644,6 +719,7 @@ export class GitDataApi {
     return {
       ...rest,
       language: null,
+      id: this.repoId,
       name: this.repo,
       full_name: `${this.owner}/${this.repo}`,
       default_branch: this.defaultBranch,
@@ -732,7 +808,6 @@ export class GitDataApi {
 
   private commitJson(sha: string): unknown {
     const info = this.commitInfo(sha)
-    const verified = this.verified.has(sha)
     return {
       sha,
       node_id: `C_${sha}`,
@@ -747,19 +822,104 @@ export class GitDataApi {
         url: `${this.api}/git/commits/${p}`,
         html_url: `${this.web}/commit/${p}`,
       })),
-      verification: verified
-        ? {
-            verified: true,
-            reason: 'valid',
-            signature: '-----BEGIN PGP SIGNATURE-----\n\nstand-in\n-----END PGP SIGNATURE-----\n',
-            payload: info.raw,
-            verified_at: info.committer.date,
-          }
-        : { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      verification: this.verification(sha),
     }
   }
 
-  private createCommit(body: unknown): unknown {
+  /** The `verification` object GitHub reports for commit `sha`. */
+  private verification(sha: string): unknown {
+    if (!this.verified.has(sha))
+      return { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null }
+    const info = this.commitInfo(sha)
+    return {
+      verified: true,
+      reason: 'valid',
+      signature: '-----BEGIN PGP SIGNATURE-----\n\nstand-in\n-----END PGP SIGNATURE-----\n',
+      payload: info.raw,
+      verified_at: info.committer.date,
+    }
+  }
+
+  /** True when GitHub would report `sha` as signed and verified (a bot's API commit without custom identity). */
+  isSigned(sha: string): boolean {
+    return this.verified.has(sha)
+  }
+
+  /** The GitHub account linked to `email` as a `simple-user`, or `null`. */
+  private linkedUser(email: string): unknown {
+    const account = this.accounts.get(email.toLowerCase())
+    if (!account) return null
+    const api = loadGitHubOpenApi()
+    const example = (
+      api.example(api.operation('GET', '/repos/{owner}/{repo}/commits/{ref}'), 200) as {
+        author: Record<string, unknown>
+      }
+    ).author
+    const root = this.baseUrl
+    return {
+      ...example,
+      login: account.login,
+      id: account.id,
+      node_id: `U_${account.id}`,
+      type: account.type,
+      url: `${root}/users/${encodeURIComponent(account.login)}`,
+      html_url: `${this.web.replace(/\/[^/]+\/[^/]+$/, '')}/${encodeURIComponent(account.login)}`,
+    }
+  }
+
+  /** `GET /user`: the person behind the token; an installation token has none (403). */
+  private authenticatedUser(request: ApiRequest): unknown {
+    const person =
+      request.actor !== undefined
+        ? ([...this.accounts.values()].find((a) => a.login === request.actor!.login) ?? {
+            login: request.actor.login,
+            id: 6_000_000,
+            type: request.actor.type,
+          })
+        : this.tokenUser
+    if (!person)
+      fail(403, 'Resource not accessible by integration', '/users/users#get-the-authenticated-user')
+    const api = loadGitHubOpenApi()
+    const example = api.example(api.operation('GET', '/user'), 200) as Record<string, unknown>
+    return { ...example, login: person.login, id: person.id, type: person.type }
+  }
+
+  /** `GET /commits/{ref}`: the commit with its linked accounts and verification (no file list). */
+  private commitDetail(ref: string): unknown {
+    const sha = this.resolve(ref, '^{commit}') ?? this.resolve(`refs/heads/${ref}`, '^{commit}')
+    if (!sha) fail(422, `No commit found for SHA: ${ref}`, '/commits/commits#get-a-commit')
+    return { ...this.listedCommit(sha), files: [] }
+  }
+
+  /** One commit as `GET /commits` lists it. */
+  private listedCommit(commitSha: string): Record<string, unknown> {
+    const info = this.commitInfo(commitSha)
+    return {
+      url: `${this.api}/commits/${commitSha}`,
+      sha: commitSha,
+      node_id: `C_${commitSha}`,
+      html_url: `${this.web}/commit/${commitSha}`,
+      comments_url: `${this.api}/commits/${commitSha}/comments`,
+      commit: {
+        url: `${this.api}/git/commits/${commitSha}`,
+        author: info.author,
+        committer: info.committer,
+        message: info.message,
+        comment_count: 0,
+        tree: { sha: info.tree, url: `${this.api}/git/trees/${info.tree}` },
+        verification: this.verification(commitSha),
+      },
+      author: this.linkedUser(info.author.email),
+      committer: this.linkedUser(info.committer.email),
+      parents: info.parents.map((p) => ({
+        sha: p,
+        url: `${this.api}/commits/${p}`,
+        html_url: `${this.web}/commit/${p}`,
+      })),
+    }
+  }
+
+  private createCommit(body: unknown, actor?: ApiRequest['actor']): unknown {
     const b = (body ?? {}) as {
       message?: string
       tree?: string
@@ -776,8 +936,17 @@ export class GitDataApi {
         fail(422, 'Parent SHA does not exist or is not a commit object', '/git/commits#create-a-commit')
     const time = EPOCH + this.clock++
     const custom = Boolean(b.author || b.committer || b.signature)
+    // The authenticated caller: a person's (or the workflow's) token, else the App's installation token.
+    const caller =
+      actor ?? (this.tokenUser ? { login: this.tokenUser.login, type: this.tokenUser.type } : null)
+    const self =
+      caller === null
+        ? this.bot
+        : caller.login === 'github-actions[bot]'
+          ? { name: 'github-actions[bot]', email: ACTIONS_BOT_EMAIL }
+          : this.personIdentity(caller.login)
     const who = (p: { name: string; email: string; date?: string } | undefined) => {
-      const person = p ?? b.author ?? this.bot
+      const person = p ?? b.author ?? self
       const seconds = p?.date ? Math.floor(Date.parse(p.date) / 1000) : time
       return `${person.name} <${person.email}> ${seconds} +0000`
     }
@@ -788,7 +957,8 @@ export class GitDataApi {
       `committer ${who(b.committer)}\n` +
       `\n${b.message}`
     const sha = this.git(['hash-object', '-t', 'commit', '-w', '--stdin'], raw)
-    if (!custom) this.verified.add(sha)
+    // GitHub signs what a bot creates without custom author, committer or signature; never a person's.
+    if (!custom && (caller === null || caller.type === 'Bot')) this.verified.add(sha)
     return this.commitJson(sha)
   }
 
@@ -933,31 +1103,7 @@ export class GitDataApi {
       `--skip=${(page - 1) * perPage}`,
       sha,
     ])
-    return (out ? out.split('\n') : []).map((commitSha) => {
-      const info = this.commitInfo(commitSha)
-      return {
-        url: `${this.api}/commits/${commitSha}`,
-        sha: commitSha,
-        node_id: `C_${commitSha}`,
-        html_url: `${this.web}/commit/${commitSha}`,
-        comments_url: `${this.api}/commits/${commitSha}/comments`,
-        commit: {
-          url: `${this.api}/git/commits/${commitSha}`,
-          author: info.author,
-          committer: info.committer,
-          message: info.message,
-          comment_count: 0,
-          tree: { sha: info.tree, url: `${this.api}/git/trees/${info.tree}` },
-        },
-        author: null,
-        committer: null,
-        parents: info.parents.map((p) => ({
-          sha: p,
-          url: `${this.api}/commits/${p}`,
-          html_url: `${this.web}/commit/${p}`,
-        })),
-      }
-    })
+    return (out ? out.split('\n') : []).map((commitSha) => this.listedCommit(commitSha))
   }
 
   private pullJson(pull: PullRecord, simple: boolean): unknown {
@@ -1051,6 +1197,11 @@ export function workflowRefusal(path: string): ApiReply {
       status: '422',
     },
   }
+}
+
+/** A bot's account id from its noreply address `<id>+<login>@users.noreply.github.com` (1 when absent). */
+function botId(email: string): number {
+  return Number(/^(\d+)\+/.exec(email)?.[1] ?? 1)
 }
 
 function jsonBytes(value: unknown): number {

@@ -55,6 +55,8 @@ export interface LoopbackGitHubOptions {
   appPublicKey: string
   webhookSecret: string
   installationId?: number
+  /** GitHub's numeric id of the repository (default: one the stand-in picks, unique per process). */
+  repositoryId?: number
 }
 
 /** A running loopback GitHub; see the module comment. */
@@ -123,6 +125,7 @@ export class LoopbackGitHub {
       repo: options.repo,
       gitDir,
       baseUrl: `${serverUrl}/api/v3`,
+      ...(options.repositoryId !== undefined ? { repoId: options.repositoryId } : {}),
     })
     api.commit('main', options.files, { message: 'initial\n' })
     const github = new LoopbackGitHub({ server, serverUrl, projectRoot, gitDir, api, options })
@@ -235,7 +238,7 @@ export class LoopbackGitHub {
   // ---------------------------------------------------------------- serving
 
   private where(): PayloadRepo {
-    return { owner: this.options.owner, repo: this.options.repo, webUrl: this.serverUrl }
+    return { owner: this.options.owner, repo: this.options.repo, id: this.api.repoId, webUrl: this.serverUrl }
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -30,6 +30,8 @@ export function examplePayload(event: string, action?: string): Payload {
 export interface PayloadRepo {
   owner: string
   repo: string
+  /** GitHub's numeric repository id (default: the example payload's). */
+  id?: number
   /** Web root, e.g. https://github.com or http://127.0.0.1:port. */
   webUrl?: string
   defaultBranch?: string
@@ -42,6 +44,7 @@ export function repositoryPayload(where: PayloadRepo): Payload {
   const branch = where.defaultBranch ?? 'main'
   return {
     ...base,
+    ...(where.id !== undefined ? { id: where.id } : {}),
     name: where.repo,
     full_name: `${where.owner}/${where.repo}`,
     owner: { ...base.owner, login: where.owner, name: where.owner },

@@ -20,6 +20,7 @@ import type {
   DurableCapabilities,
 } from '../../core/adapters.ts'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import { findPromotion, type HistoryCommit, type PromotionQuery } from '../../core/promotion-identity.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
@@ -182,16 +183,19 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
     }
   }
 
-  /** The newest first-parent commit after `sinceSha` on `branch` carrying `Gittrix-Session: <id>`, via the log route. */
-  async findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null> {
-    const trailer = `Gittrix-Session: ${sessionId}`
+  /** See {@link DurableAdapter.findPromotion}: the shared matcher over the log route (first-parent, newest first). */
+  async findPromotion(query: PromotionQuery & { baselineSha: string }): Promise<string | null> {
+    return findPromotion({ firstParent: (branch, stopAt) => this.chain(branch, stopAt) }, query)
+  }
+
+  private async *chain(branch: string, stopAt: string | null): AsyncGenerator<HistoryCommit> {
     for (let offset = 0; ; offset += LOG_PAGE) {
       const page = await this.client.log(this.repo, { ref: `refs/heads/${branch}`, limit: LOG_PAGE, offset })
       for (const commit of page) {
-        if (commit.hash === sinceSha) return null
-        if (commit.message.split('\n').some((line) => line.trimEnd() === trailer)) return commit.hash
+        yield { sha: commit.hash, parents: commit.parents, message: commit.message }
+        if (commit.hash === stopAt) return
       }
-      if (page.length < LOG_PAGE) return null
+      if (page.length < LOG_PAGE) return
     }
   }
 

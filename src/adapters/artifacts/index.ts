@@ -29,7 +29,13 @@ export {
 } from './snapshot.ts'
 export { type ListedDirectory, listedDirectories } from './tree-hash.ts'
 export { ARTIFACTS_ERROR_CODES, ArtifactsApiError, type ArtifactsApiErrorDetail } from './errors.ts'
-export { MAX_NAME_LENGTH, SESSION_REPO_PREFIX, sessionRepoName, validateArtifactsName } from './names.ts'
+export {
+  githubSessionRepoName,
+  MAX_NAME_LENGTH,
+  SESSION_REPO_PREFIX,
+  sessionRepoName,
+  validateArtifactsName,
+} from './names.ts'
 export { CONTROL_PLANE_RATE } from './pacing.ts'
 export { type RepoToken, type RepoTokenOptions, RepoTokens, tokenExpiry } from './tokens.ts'
 export { checkRemote, gitWithToken, isAuthRefusal } from './transport.ts'

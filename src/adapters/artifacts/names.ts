@@ -13,7 +13,7 @@ export const MAX_NAME_LENGTH = 63
 /** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/
 
-/** Prefix of every session repository Gittrix creates: `gittrix-<session-id>`. */
+/** Prefix of every session repository Gittrix creates: `gittrix-<session-id>` (library), `gittrix-<repository id>-<session-id>` (GitHub). */
 export const SESSION_REPO_PREFIX = 'gittrix-'
 
 /**
@@ -42,4 +42,22 @@ export function validateArtifactsName(name: string, kind: 'repository' | 'namesp
 /** The repository of one Gittrix session: `gittrix-<session-id>`, validated. */
 export function sessionRepoName(sessionId: string): string {
   return validateArtifactsName(`${SESSION_REPO_PREFIX}${sessionId}`)
+}
+
+/**
+ * The repository of a GitHub session (the Action creates it, the App reads and deletes it):
+ * `gittrix-<repository id>-<session id>`, validated. The GitHub repository's numeric id (webhook
+ * `repository.id`, the runner's `GITHUB_REPOSITORY_ID`; it never changes, not even on a rename or a
+ * transfer) binds the Artifacts repository to the GitHub repository whose session branch names it, so a
+ * session branch in one repository cannot reach another repository's workspace. With a GitHub session
+ * id (17 characters) the name stays far under {@link MAX_NAME_LENGTH}: 8 + at most 16 digits + 1 + 17.
+ * Throws `INVALID_ARGUMENT` for an id that is not a positive integer or a name Artifacts refuses.
+ */
+export function githubSessionRepoName(repositoryId: number, sessionId: string): string {
+  if (!Number.isSafeInteger(repositoryId) || repositoryId <= 0) {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(repositoryId)} is not a GitHub repository id (a positive integer, GITHUB_REPOSITORY_ID on a runner).`,
+    )
+  }
+  return validateArtifactsName(`${SESSION_REPO_PREFIX}${repositoryId}-${sessionId}`)
 }

@@ -16,6 +16,7 @@ import type {
   PullRequestRequest,
 } from '../../core/adapters.ts'
 import { BranchProtectedError, GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import { findPromotion, type PromotionQuery } from '../../core/promotion-identity.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
 import {
   isNotFastForward,
@@ -25,6 +26,7 @@ import {
 } from './request-errors.ts'
 import { renderPullRequestBody } from './pull-request.ts'
 import { BLOB_CONCURRENCY, readBlobs } from './blobs.ts'
+import { authenticatedAuthor, gitHubPromotionHistory, type PromotionAuthor } from './promotion-history.ts'
 import { cachedTree, changedBetween, type RepoCoordinates, readTree, unavailable } from './trees.ts'
 
 /** Options for {@link GitHubDurableAdapter}. */
@@ -35,10 +37,15 @@ export interface GitHubDurableAdapterOptions {
   branch?: string
   /** An Octokit built by `createGitHubClient` (retry and throttling on), or any compatible instance. */
   octokit: Octokit
+  /**
+   * Who writes this adapter's promotion commits: `findPromotion` accepts only commits GitHub reports as
+   * authored by this login (and, with `verified`, signed by GitHub). A GitHub App passes
+   * `{ login: '<slug>[bot]', verified: true }` (a workflow's `GITHUB_TOKEN`: `github-actions[bot]`).
+   * Default: the user of the token (`GET /user`, no signature required: GitHub signs no person's API
+   * commits); with an installation token and no option, `findPromotion` throws `CAPABILITY_MISSING`.
+   */
+  promotionAuthor?: PromotionAuthor
 }
-
-/** `findPromotion` reads at most this many pages of 100 commits. */
-const HISTORY_PAGES = 10
 
 /** A GitHub branch as the durable side of Gittrix. */
 export class GitHubDurableAdapter implements DurableAdapter {
@@ -47,6 +54,8 @@ export class GitHubDurableAdapter implements DurableAdapter {
   readonly repo: string
   private readonly branch: string | undefined
   private readonly octokit: Octokit
+  private readonly promotionAuthor: PromotionAuthor | undefined
+  private authorPromise: Promise<PromotionAuthor> | undefined
 
   constructor(options: GitHubDurableAdapterOptions) {
     if (!options?.owner || !options.repo || !options.octokit) {
@@ -56,6 +65,7 @@ export class GitHubDurableAdapter implements DurableAdapter {
     this.repo = options.repo
     this.branch = options.branch
     this.octokit = options.octokit
+    this.promotionAuthor = options.promotionAuthor
   }
 
   private get coords(): RepoCoordinates {
@@ -154,28 +164,29 @@ export class GitHubDurableAdapter implements DurableAdapter {
     })
   }
 
-  async findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null> {
-    const trailer = new RegExp(`^Gittrix-Session: ${sessionId.replace(/[^A-Za-z0-9_-]/g, '')}$`, 'm')
-    for (let page = 1; page <= HISTORY_PAGES; page++) {
-      let commits: Array<{ sha: string; commit: { message: string } }>
-      try {
-        ;({ data: commits } = await this.octokit.rest.repos.listCommits({
-          ...this.coords,
-          sha: branch,
-          per_page: 100,
-          page,
-        }))
-      } catch (error) {
-        if (isNotFound(error)) return null
-        throw error
-      }
-      for (const commit of commits) {
-        if (commit.sha === sinceSha) return null
-        if (trailer.test(commit.commit.message)) return commit.sha
-      }
-      if (commits.length < 100) return null
-    }
-    return null
+  /**
+   * See {@link DurableAdapter.findPromotion}: the shared matcher over this repository's first-parent
+   * history, and only commits {@link GitHubDurableAdapterOptions.promotionAuthor} wrote (promotion-history.ts).
+   * Unlike other adapters, `baselineSha` may be `null` (the session's branch and start commit are gone):
+   * the baseline is then read from the authored commit's own trailer and must lie below it on the
+   * first-parent history. Reads at most 1,000 commits of history (10 pages). Throws `CAPABILITY_MISSING`
+   * when the promotion author is unknown (see the option).
+   */
+  async findPromotion(query: PromotionQuery): Promise<string | null> {
+    return findPromotion(
+      gitHubPromotionHistory(this.octokit, this.coords, () => this.author()),
+      query,
+    )
+  }
+
+  /** The promotion author: the option, else the token's user (asked once, only when a candidate needs it). */
+  private author(): Promise<PromotionAuthor> {
+    if (this.promotionAuthor) return Promise.resolve(this.promotionAuthor)
+    this.authorPromise ??= authenticatedAuthor(this.octokit).catch((error: unknown) => {
+      this.authorPromise = undefined
+      throw error
+    })
+    return this.authorPromise
   }
 
   async openPullRequest(request: PullRequestRequest): Promise<{ url: string; number: number }> {

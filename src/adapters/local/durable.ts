@@ -12,7 +12,14 @@ import type {
   DurableCapabilities,
 } from '../../core/adapters.ts'
 import { GittrixError, InvalidArgumentError, WorktreeDirtyError } from '../../core/errors.ts'
+import {
+  findPromotion,
+  type HistoryCommit,
+  type PromotionHistory,
+  type PromotionQuery,
+} from '../../core/promotion-identity.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
+import { firstParentChain } from '../../git/first-parent.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 
@@ -148,24 +155,21 @@ export class LocalDurableAdapter implements DurableAdapter {
     return { moved: true, sha }
   }
 
-  async findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null> {
+  /** See {@link DurableAdapter.findPromotion}: the shared matcher over `git rev-list --first-parent`. */
+  async findPromotion(query: PromotionQuery & { baselineSha: string }): Promise<string | null> {
     const repo = await this.repo()
-    const { stdout } = await repo.run([
-      'log',
-      '-z',
-      '--format=%H%n%B',
-      '--fixed-strings',
-      `--grep=Gittrix-Session: ${sessionId}`,
-      `${sinceSha}..refs/heads/${branch}`,
-    ])
-    // --grep matches substrings (`s-1` would find `s-10`): keep the newest exact trailer line.
-    const sha = stdout
-      .toString('utf8')
-      .split('\0')
-      .map((record) => record.split('\n'))
-      .find(([, ...lines]) => lines.some((line) => line.trimEnd() === `Gittrix-Session: ${sessionId}`))?.[0]
-    if (sha) await this.finishWorktreeFastForward(repo, branch, sha)
-    return sha ?? null
+    const history: PromotionHistory = {
+      firstParent: (branch, stopAt) => this.chain(repo, branch, stopAt),
+    }
+    const sha = await findPromotion(history, query)
+    const onDurable = query.durableBranch === undefined || query.durableBranch === query.branch
+    if (sha && onDurable) await this.finishWorktreeFastForward(repo, query.branch, sha)
+    return sha
+  }
+
+  private async *chain(repo: GitRepo, branch: string, stopAt: string | null): AsyncGenerator<HistoryCommit> {
+    const head = await repo.resolve(`refs/heads/${branch}^{commit}`)
+    if (head) yield* firstParentChain(repo, head, stopAt)
   }
 
   /**
