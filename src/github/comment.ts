@@ -9,7 +9,7 @@ import { type SessionFacts, sessionFactsSchema } from './facts.ts'
 import { renderFileTable } from './file-table.ts'
 import { shortSha } from './hex.ts'
 import { COMMENT_BODY_MAX, utf8Length } from './limits.ts'
-import { escapeText, fencedBlock, inlineCode, safeUrl } from './markdown.ts'
+import { fencedBlock, inlineCode, safeUrl } from './markdown.ts'
 import { GITHUB_SESSION_ID_PATTERN } from './session-id.ts'
 import { diffStatLine } from './stat.ts'
 import { taskSummary } from './task.ts'
@@ -65,9 +65,9 @@ export function renderSessionComment(input: SessionCommentInput): string {
     sessionCommentMarker(facts.sessionId),
     `### Gittrix session ${inlineCode(facts.sessionId)}: ${STATE_LABEL[status.state]}`,
     '',
-    `> ${escapeText(taskSummary(facts.task))}`,
+    `> ${inlineCode(taskSummary(facts.task))}`,
     '',
-    `**${escapeText(diffStatLine(diff))}** against ${inlineCode(shortSha(facts.baselineSha))} on ` +
+    `**${diffStatLine(diff)}** against ${inlineCode(shortSha(facts.baselineSha))} on ` +
       `${inlineCode(facts.durableBranch)}${checkUrl ? ` · [review the diff](${checkUrl})` : ''}`,
     '',
   ].join('\n')

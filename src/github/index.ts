@@ -84,7 +84,15 @@ export { type SessionFacts, sessionFactsSchema } from './facts.ts'
 export { type RenderedFileTable, renderFileTable } from './file-table.ts'
 export { SHA1_PATTERN, sha1Schema, shortSha } from './hex.ts'
 export { CHECK_RUN_ACTIONS, CHECK_RUN_OUTPUT_MAX, COMMENT_BODY_MAX, utf8Length } from './limits.ts'
-export { escapeText, fencedBlock, inlineCode, safeUrl } from './markdown.ts'
+export {
+  fencedBlock,
+  inlineCode,
+  mention,
+  PLAIN_TITLE_MAX,
+  plainTitle,
+  safeUrl,
+  visibleText,
+} from './markdown.ts'
 export {
   encodePointerCommit,
   looksLikePointerCommit,

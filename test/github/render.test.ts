@@ -291,7 +291,7 @@ describe('session comment', () => {
     expect(findSessionMarker('<!-- gittrix:session sess_x -->')).toBeNull()
     expect(() => sessionCommentMarker('sess_x -->')).toThrow()
     expect(body).toContain('[review the diff](https://github.com/o/r/runs/1)')
-    expect(body).toContain('**1 file changed&#44; &#43;1 −1**')
+    expect(body).toContain('**1 file changed, +1 −1**')
     expect(body).toContain(`/gittrix promote ${ID} all --pr`)
   })
 

@@ -11,6 +11,7 @@ export {
   resolveGitHubApiUrl,
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
+export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
   isNotFound,
