@@ -20,6 +20,7 @@ import {
   parsePointerCommit,
   parseStartCommit,
   promoteBranch,
+  quoteUntrusted,
   type SessionFacts,
   type StartCommit,
   sessionBranch,
@@ -64,6 +65,7 @@ export type SessionLookup =
   | {
       kind: 'invalid'
       headSha: string
+      /** Why, as plain text (it may quote the commit): renderers show it as a code block. */
       reason: string
       /** How the session check run concludes: `failure` (default) or `neutral` (an untrustworthy Artifacts session). */
       conclusion?: 'failure' | 'neutral'
@@ -155,7 +157,7 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
 }
 
 /**
- * Why an Artifacts session cannot be trusted, or `null`: the start commit must name the session's own
+ * Why an Artifacts session cannot be trusted (plain text), or `null`: the start commit must name the session's own
  * repository (`gittrix-<session-id>`, `sessionRepoName`), the newest pointer commit that same location
  * (`Gittrix-Ephemeral`), and the branch head must keep the start commit's tree (the content lives in
  * Artifacts; files on the GitHub branch would be silently ignored). Branch sessions pass.
@@ -171,14 +173,14 @@ function artifactsProblem(
   // other repository of the namespace (e.g. a durable one) must not be acted on.
   const own = SESSION_REPO_PREFIX + start.sessionId
   if (start.ephemeral.repo !== own)
-    return `The start commit names the Artifacts repository ${inlineCode(start.ephemeral.repo)}, but session ${inlineCode(start.sessionId)} can only use ${inlineCode(own)}.`
+    return `The start commit names the Artifacts repository ${quoteUntrusted(start.ephemeral.repo)}, but session ${start.sessionId} can only use ${quoteUntrusted(own)}.`
   if (headTree !== startTree)
     return `The session branch changes files; an Artifacts session keeps its files in Artifacts, so its branch must keep the start commit's tree (pointer and extend commits only).`
   if (!pointer) return null
   const named = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
   const expected = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
   if (named !== expected)
-    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(named)}, but the session's workspace is ${inlineCode(expected)} (its start commit's Gittrix-Ephemeral).`
+    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${quoteUntrusted(named)}, but the session's workspace is ${quoteUntrusted(expected)} (its start commit's Gittrix-Ephemeral).`
   return null
 }
 
@@ -194,7 +196,7 @@ export async function baselineProblem(
 ): Promise<string | null> {
   const durable = config.durableBranch ?? repo.defaultBranch
   if (start.durableBranch !== durable) {
-    return `The session names durable branch \`${start.durableBranch}\`, but this repository promotes only to \`${durable}\` (\`durableBranch\` in \`.github/gittrix.yml\`, default: the default branch).`
+    return `The session names durable branch ${inlineCode(start.durableBranch)}, but this repository promotes only to ${inlineCode(durable)} (\`durableBranch\` in \`.github/gittrix.yml\`, default: the default branch).`
   }
   try {
     const { data } = await repo.octokit.rest.repos.compareCommitsWithBasehead({
@@ -204,10 +206,10 @@ export async function baselineProblem(
       per_page: 1,
     })
     if (data.status === 'identical' || data.status === 'ahead') return null
-    return `The baseline \`${start.baselineSha}\` is not on \`${durable}\` (compare: ${data.status}), so this session cannot be promoted. Start a new session from \`${durable}\`.`
+    return `The baseline ${inlineCode(start.baselineSha)} is not on ${inlineCode(durable)} (compare: ${inlineCode(data.status)}), so this session cannot be promoted. Start a new session from ${inlineCode(durable)}.`
   } catch (error) {
     if (isNotFound(error))
-      return `The baseline \`${start.baselineSha}\` or the branch \`${durable}\` does not exist, so this session cannot be promoted.`
+      return `The baseline ${inlineCode(start.baselineSha)} or the branch ${inlineCode(durable)} does not exist, so this session cannot be promoted.`
     throw error
   }
 }

@@ -121,6 +121,38 @@ export function fencedBlock(content: string, info = ''): string {
   return `${fence}${info}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}${fence}`
 }
 
+/**
+ * `label` (markdown the App wrote, e.g. an {@link inlineCode} span) linked to `url`, a page URL the
+ * App took from GitHub's API or built from the repository's `html_url` (`http:` is accepted for
+ * GitHub Enterprise Server without TLS). Anything else — other schemes, spaces, quotes, brackets,
+ * parentheses — leaves `label` unlinked.
+ */
+export function link(label: string, url: string | null | undefined): string {
+  if (typeof url !== 'string' || url.length > 2000 || !/^https?:\/\/[^\s"'<>()\\`]+$/.test(url)) return label
+  try {
+    return ['https:', 'http:'].includes(new URL(url).protocol) ? `[${label}](${url})` : label
+  } catch {
+    return label
+  }
+}
+
+/**
+ * `markdown` (cut from a longer text) with a still-open backtick fence closed by a fence of the same
+ * length, so a note appended after it is not swallowed by the code block. Only fences at the start
+ * of a line (up to three spaces) count, as in CommonMark.
+ */
+export function closeOpenFence(markdown: string): string {
+  let open = 0
+  for (const line of markdown.split('\n')) {
+    const run = /^ {0,3}(`{3,})(.*)$/.exec(line)
+    if (!run) continue
+    if (open === 0) {
+      if (!run[2]!.includes('`')) open = run[1]!.length
+    } else if (run[1]!.length >= open && run[2]!.trim() === '') open = 0
+  }
+  return open === 0 ? markdown : `${markdown}\n${'`'.repeat(open)}`
+}
+
 /** A GitHub table row from cells that are already safe markdown (see {@link inlineCode}). */
 export function tableRow(cells: readonly string[]): string {
   return `| ${cells.join(' | ')} |`

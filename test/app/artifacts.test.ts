@@ -329,7 +329,7 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     await fx.h.push(s.id)
     const run = fx.h.api.runsOn(s.pointer!)[0]!
     expect(run).toMatchObject({ conclusion: 'neutral', output: { title: 'Not a valid Gittrix session' } })
-    expect(decoded(run.output.summary)).toContain(`can only use gittrix-${s.id}`)
+    expect(decoded(run.output.summary)).toContain(`can only use "gittrix-${s.id}"`)
     const [reply] = await fx.h.comment(`/gittrix discard ${s.id}`, { login: 'adam' })
     expect(reply).toMatch(/cannot be used|Nothing was changed/)
     expect(fx.standIn.hasRepo('durable-app')).toBe(true)

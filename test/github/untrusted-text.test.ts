@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest'
 import type { FileDiff, SessionDiff } from '../../src/core/types.ts'
 import {
   branchNameProblem,
+  closeOpenFence,
+  fencedBlock,
+  link,
   mention,
   parseCommand,
   plainTitle,
@@ -190,6 +193,22 @@ describe('untrusted text renders inert', () => {
         OWN,
       )
     })
+  })
+})
+
+describe('link and closeOpenFence', () => {
+  it('links only plain http(s) URLs', () => {
+    expect(link('run', 'https://github.com/o/r/runs/1')).toBe('[run](https://github.com/o/r/runs/1)')
+    for (const url of ['javascript:alert(1)', 'https://x/a b', 'https://x/(y)', 'data:text/html,x', null]) {
+      expect(link('run', url)).toBe('run')
+    }
+  })
+
+  it('closes a fence left open by a cut, with a fence as long as the one that opened it', () => {
+    expect(closeOpenFence('a\n`````text\nx\n```\ny')).toBe('a\n`````text\nx\n```\ny\n`````')
+    expect(closeOpenFence('```text\nx\n```\nafter')).toBe('```text\nx\n```\nafter')
+    const cut = `${fencedBlock('evil ``` @victim\n```\n', 'text').slice(0, 20)}`
+    expectInert('cut then closed', `${closeOpenFence(cut)}\n\n_cut @note_`.replace('@note', 'note'))
   })
 })
 
