@@ -79,14 +79,14 @@ export function readServerSettings(env: NodeJS.ProcessEnv = process.env): Server
   }
   if (!privateKey.includes('-----BEGIN'))
     throw new ServerConfigError(['PRIVATE_KEY'], 'Gittrix App: the private key is not a PEM key.')
-  const port = Number(env.PORT ?? 3000)
+  const port = readPort(env.PORT)
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
   const logLevel = levels.find((l) => l === env.LOG_LEVEL) ?? 'info'
   return {
     appId: env.APP_ID!.trim(),
     privateKey,
     webhookSecret: env.WEBHOOK_SECRET!.trim(),
-    port: Number.isInteger(port) && port >= 0 ? port : 3000,
+    port,
     host: env.HOST?.trim() || '0.0.0.0',
     webhookPath: env.WEBHOOK_PATH?.trim() || '/api/github/webhooks',
     ...(env.GHE_HOST ? { baseUrl: `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` } : {}),
@@ -94,6 +94,20 @@ export function readServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     logFormat: env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
     artifacts: readArtifactsSettings(env),
   }
+}
+
+/**
+ * The TCP port from `PORT`: unset → 3000; otherwise decimal digits only, 0 (any free port) to 65535.
+ * Throws {@link ServerConfigError} naming PORT for anything else (`""`, `abc`, `-1`, `3.5`, `70000`).
+ */
+function readPort(value: string | undefined): number {
+  if (value === undefined) return 3000
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN
+  if (port >= 0 && port <= 65_535) return port
+  throw new ServerConfigError(
+    ['PORT'],
+    `Gittrix App: PORT must be a whole number from 0 to 65535, or unset for 3000 (found ${JSON.stringify(value.slice(0, 20))}).`,
+  )
 }
 
 /** A Probot instance configured from `settings` (webhook secret required, JSON logs). */
