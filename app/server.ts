@@ -7,18 +7,22 @@
  * (`LOG_FORMAT=pretty` for people), and never contain the key, the secret or tokens.
  *
  * Routes: `GET /healthz` → `200 {"status":"ok"}`; `POST $WEBHOOK_PATH` (default
- * `/api/github/webhooks`) → Probot's webhook middleware (signature checked, 202 after 9 s while work
- * continues); anything else → 404.
+ * `/api/github/webhooks`) → a body over GitHub's 25 MB payload cap is refused with 413 before it is
+ * buffered (app/webhook-body.ts), then Probot's webhook middleware (signature checked, 202 after 9 s
+ * while work continues); anything else → 404.
  *
  * Optional: `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN`, `ARTIFACTS_API_URL` for sessions whose
  * workspace is a Cloudflare Artifacts repository (app/artifacts.ts); the token is redacted everywhere.
  */
 import { readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { createNodeMiddleware, Probot } from 'probot'
 import { type ArtifactsSettings, readArtifactsSettings } from './artifacts.ts'
 import { createGittrixApp } from './index.ts'
+import { limitWebhookBody, type WebhookHandler } from './webhook-body.ts'
+
+export type { WebhookHandler } from './webhook-body.ts'
 
 /** What the server needs, read from the environment. */
 export interface ServerSettings {
@@ -122,9 +126,6 @@ export function createProbotFrom(settings: ServerSettings): Probot {
   })
 }
 
-/** A Node request handler: `(req, res, next?)`. */
-export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown
-
 /**
  * The webhook handler for serverless hosts (Vercel, Cloud Functions, any Node `(req, res)` platform):
  * Probot's `createNodeMiddleware` over the Gittrix App, after the same environment checks as the
@@ -132,10 +133,11 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, next?: 
  */
 export async function createGittrixHandler(env: NodeJS.ProcessEnv = process.env): Promise<WebhookHandler> {
   const settings = readServerSettings(env)
-  return createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
+  const middleware = await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
     probot: createProbotFrom(settings),
     webhooksPath: settings.webhookPath,
   })
+  return limitWebhookBody(middleware, { path: settings.webhookPath })
 }
 
 /** Builds (does not start) the HTTP server: `/healthz`, the webhook path, 404 elsewhere. */
@@ -143,10 +145,13 @@ export async function createGittrixServer(
   settings: ServerSettings,
 ): Promise<{ server: Server; probot: Probot }> {
   const probot = createProbotFrom(settings)
-  const middleware = await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
-    probot,
-    webhooksPath: settings.webhookPath,
-  })
+  const middleware = limitWebhookBody(
+    await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
+      probot,
+      webhooksPath: settings.webhookPath,
+    }),
+    { path: settings.webhookPath },
+  )
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
