@@ -1,7 +1,8 @@
 /**
  * The App's server entry (`npm run app`) and a handler for serverless hosts.
  *
- * It refuses to start unless `APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, and `WEBHOOK_SECRET` are
+ * It reads `.env` in its working directory (as Probot's manifest flow writes it; the environment
+ * wins) and refuses to start unless `APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, and `WEBHOOK_SECRET` are
  * set: Probot alone would fall back to the webhook secret "development" and accept forged deliveries
  * (../shared/reference/github-platform.md §1, `src/server/server.ts`). Logs are pino JSON lines
  * (`LOG_FORMAT=pretty` for people), and never contain the key, the secret or tokens.
@@ -19,6 +20,7 @@ import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { createNodeMiddleware, Probot } from 'probot'
 import { type ArtifactsSettings, readArtifactsSettings } from './artifacts.ts'
+import { loadEnvFile } from './env-file.ts'
 import { createGittrixApp } from './index.ts'
 import { limitWebhookBody, type WebhookHandler } from './webhook-body.ts'
 
@@ -46,7 +48,7 @@ export class ServerConfigError extends Error {
   constructor(missing: string[], detail?: string) {
     super(
       detail ??
-        `Gittrix App: set ${missing.join(', ')} before starting (the GitHub App's id, private key and webhook secret; see README "GitHub App").`,
+        `Gittrix App: set ${missing.join(', ')} before starting, in the environment or in .env (the GitHub App's id, private key and webhook secret; npm run app:register writes them; see README "GitHub App").`,
     )
     this.name = 'ServerConfigError'
     this.missing = missing
@@ -128,10 +130,14 @@ export function createProbotFrom(settings: ServerSettings): Probot {
 
 /**
  * The webhook handler for serverless hosts (Vercel, Cloud Functions, any Node `(req, res)` platform):
- * Probot's `createNodeMiddleware` over the Gittrix App, after the same environment checks as the
- * server. `export default await createGittrixHandler()`. Throws {@link ServerConfigError}.
+ * Probot's `createNodeMiddleware` over the Gittrix App behind the webhook body limit
+ * (app/webhook-body.ts), after the same environment checks as the server.
+ * `export default await createGittrixHandler()`. With the default `env` (`process.env`), `.env` in the
+ * working directory is read first, never overriding what is set (app/env-file.ts); an explicit `env`
+ * is used as given. Throws {@link ServerConfigError}.
  */
 export async function createGittrixHandler(env: NodeJS.ProcessEnv = process.env): Promise<WebhookHandler> {
+  if (env === process.env) loadEnvFile(process.env)
   const settings = readServerSettings(env)
   const middleware = await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
     probot: createProbotFrom(settings),
@@ -164,8 +170,15 @@ export async function createGittrixServer(
   return { server, probot }
 }
 
-/** Starts the server from the environment; resolves once it listens. Throws {@link ServerConfigError}. */
+/**
+ * Starts the server from the environment; resolves once it listens. With the default `env`
+ * (`process.env`: `npm run app`, `gittrix app`), `.env` in the working directory — where Probot's
+ * manifest flow (`npm run app:register`) writes the App's credentials — is read first, never
+ * overriding what is set (app/env-file.ts); an explicit `env` is used as given. Throws
+ * {@link ServerConfigError}.
+ */
 export async function startGittrixServer(env: NodeJS.ProcessEnv = process.env): Promise<Server> {
+  if (env === process.env) loadEnvFile(process.env)
   const settings = readServerSettings(env)
   const { server, probot } = await createGittrixServer(settings)
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve))
