@@ -208,7 +208,7 @@ describe('link and closeOpenFence', () => {
     expect(closeOpenFence('a\n`````text\nx\n```\ny')).toBe('a\n`````text\nx\n```\ny\n`````')
     expect(closeOpenFence('```text\nx\n```\nafter')).toBe('```text\nx\n```\nafter')
     const cut = `${fencedBlock('evil ``` @victim\n```\n', 'text').slice(0, 20)}`
-    expectInert('cut then closed', `${closeOpenFence(cut)}\n\n_cut @note_`.replace('@note', 'note'))
+    expectInert('cut then closed', `${closeOpenFence(cut)}\n\n_cut to fit_`)
   })
 })
 

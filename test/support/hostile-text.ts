@@ -190,8 +190,7 @@ export function expectInert(label: string, markdown: string, ownUrl?: (url: stri
 /**
  * Problems with a plain-text field GitHub does not render as markdown but still scans for
  * references (pull request titles, check run titles): more than one line, invisible or bidi
- * characters, or an `@mention`, `#123`, `GH-123`, `owner/repo#123` or commit SHA reference GitHub
- * would link.
+ * characters, or an `@mention`, `#123`, `GH-123` or `owner/repo#123` reference GitHub would link.
  */
 export function plainTextProblems(text: string): string[] {
   const problems: string[] = []
