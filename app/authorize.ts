@@ -7,6 +7,7 @@
  * counts as no access. Bots are refused before any request is made.
  */
 import picomatch from 'picomatch'
+import { inlineCode, mention } from '../src/github/index.ts'
 import type { GittrixConfig } from './config.ts'
 import type { RepoContext } from './repo.ts'
 
@@ -73,7 +74,7 @@ export async function authorizeWrite(
   config: GittrixConfig,
   paths: readonly string[] = [],
 ): Promise<Authorization> {
-  const who = `@${actor.login}`
+  const who = mention(actor.login)
   if (actor.type !== 'User') {
     return {
       ok: false,
@@ -97,7 +98,7 @@ export async function authorizeWrite(
     return {
       ok: false,
       role,
-      reason: `${who}, this repository's \`.github/gittrix.yml\` lets only ${config.promote.users.map((u) => `@${u}`).join(', ')} promote, discard or extend sessions. Nothing was changed.`,
+      reason: `${who}, this repository's \`.github/gittrix.yml\` lets only ${config.promote.users.map((u) => inlineCode(u)).join(', ')} promote, discard or extend sessions. Nothing was changed.`,
     }
   }
   const guarded = adminOnlyPaths(paths, config)
@@ -107,7 +108,7 @@ export async function authorizeWrite(
       role,
       reason:
         `${who}, these paths need admin access to promote (\`adminPaths\` in \`.github/gittrix.yml\`): ` +
-        `${guarded.map((p) => `\`${p.replace(/`/g, "'")}\``).join(', ')}. Nothing was changed.`,
+        `${guarded.map((p) => inlineCode(p)).join(', ')}. Nothing was changed.`,
     }
   }
   return { ok: true, role }

@@ -20,7 +20,7 @@
  */
 import ms from 'ms'
 import { z } from 'zod'
-import { branchNameProblem } from '../src/github/index.ts'
+import { branchNameProblem, fencedBlock, inlineCode } from '../src/github/index.ts'
 import { DEFAULT_EVICTION, type EvictionPolicy } from '../src/index.ts'
 
 /** The file name under `.github/`. */
@@ -137,12 +137,15 @@ export async function loadConfig(context: ConfigSource): Promise<ConfigResult> {
   return parseConfig(raw)
 }
 
-/** Renders config problems as a markdown list for a check run or a reply. */
+/**
+ * Renders config problems for a check run or a reply. The problems quote the file (keys, values,
+ * YAML errors), so they are shown as a code block (src/github/markdown.ts).
+ */
 export function renderConfigProblems(problems: readonly string[]): string {
   return [
-    `\`.github/${CONFIG_FILE}\` is not valid, so Gittrix will not act on this repository until it is fixed:`,
+    `${inlineCode(`.github/${CONFIG_FILE}`)} is not valid, so Gittrix will not act on this repository until it is fixed:`,
     '',
-    ...problems.map((p) => `- ${p.replace(/[<>`]/g, (c) => `\\${c}`)}`),
+    fencedBlock(problems.map((p) => `- ${p}`).join('\n'), 'text'),
     '',
     'Every key is optional; see the README section "GitHub App" for the schema.',
   ].join('\n')

@@ -12,6 +12,9 @@ import {
   fencedBlock,
   formatEvictionDuration,
   inlineCode,
+  link,
+  mention,
+  plainTitle,
   renderConflictMarkdown,
   renderConflictOutput,
   renderDiffText,
@@ -60,10 +63,19 @@ const DIFF_REPLY_BUDGET = 60_000
 
 /** Markdown for a recorded promotion result. */
 export function describeResult(repo: RepoContext, result: PromoteResult): string {
-  const commit = `[\`${shortSha(result.sha)}\`](${commitUrl(repo, result.sha)})`
+  const commit = link(inlineCode(shortSha(result.sha)), commitUrl(repo, result.sha))
   return result.prUrl
-    ? `Promoted as ${commit} on ${inlineCode(result.branch)}, pull request: ${result.prUrl}`
+    ? `Promoted as ${commit} on ${inlineCode(result.branch)}, ${link('pull request', result.prUrl)}.`
     : `Promoted as ${commit} on ${inlineCode(result.branch)}.`
+}
+
+/** A check run title for a promotion result (plain text: the branch is untrusted). */
+export function resultTitle(result: PromoteResult): string {
+  return plainTitle(
+    result.prUrl
+      ? `Pull request opened: ${shortSha(result.sha)}`
+      : `Promoted: ${shortSha(result.sha)} on ${result.branch}`,
+  )
 }
 
 /** Updates the session comment on the linked issue or pull request, when there is one. */
@@ -109,13 +121,13 @@ export async function promoteSession(
       // Another replica may have promoted (and deleted the branch) since this event read it.
       const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
       if (landed) return `Already promoted. ${describeResult(repo, landed)}`
-      if (isGittrixError(error)) return `Nothing was promoted: ${error.message}`
+      if (isGittrixError(error)) return `Nothing was promoted:\n\n${fencedBlock(error.message, 'text')}`
       throw error
     }
     const guarded = adminOnlyPaths(picked, config)
     if (guarded.length > 0 && role !== 'admin') {
       return (
-        `@${scope.actor.login}, these paths need admin access to promote (\`adminPaths\` in \`.github/gittrix.yml\`): ` +
+        `${mention(scope.actor.login)}, these paths need admin access to promote (\`adminPaths\` in \`.github/gittrix.yml\`): ` +
         `${guarded.map((p) => inlineCode(p)).join(', ')}. Nothing was changed.`
       )
     }
@@ -128,7 +140,7 @@ export async function promoteSession(
     }
     if (strategy === 'patch') {
       const outcome = await session.promote(options)
-      return `Patch of ${picked.length} file(s) against \`${shortSha(outcome.sha)}\` (nothing was written; apply it with \`git apply\`):\n\n${fencedBlock(outcome.patch ?? '', 'diff')}`
+      return `Patch of ${picked.length} file(s) against ${inlineCode(shortSha(outcome.sha))} (nothing was written; apply it with \`git apply\`):\n\n${fencedBlock(outcome.patch ?? '', 'diff')}`
     }
     const diff = await session.diffDetails()
     const run = await findCheckRun(repo, record.headSha, id)
@@ -139,7 +151,7 @@ export async function promoteSession(
       {
         output: {
           title: 'Promoting…',
-          summary: `@${scope.actor.login} asked to promote ${picked.length} file(s) of session ${inlineCode(id)} (strategy ${inlineCode(strategy)}). This run completes when the promotion does.`,
+          summary: `${mention(scope.actor.login)} asked to promote ${picked.length} file(s) of session ${inlineCode(id)} (strategy ${inlineCode(strategy)}). This run completes when the promotion does.`,
         },
       },
       run,
@@ -164,7 +176,7 @@ export async function promoteSession(
         },
         actions: [...SESSION_ACTIONS],
       })
-      return `Promotion failed: ${fencedBlock(message, 'text')}`
+      return `Promotion failed:\n\n${fencedBlock(message, 'text')}`
     }
     const result: PromoteResult = {
       sha: outcome.sha,
@@ -175,10 +187,8 @@ export async function promoteSession(
     const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
       conclusion: 'success',
       output: {
-        title: outcome.prUrl
-          ? `Pull request opened: ${shortSha(outcome.sha)}`
-          : `Promoted: ${shortSha(outcome.sha)} on ${outcome.branch}`,
-        summary: `${text}\n\n${outcome.alreadyPromoted ? 'This session had already been promoted; nothing new was written.' : `Promoted by @${scope.actor.login}: ${outcome.files.length} file(s).`}`,
+        title: resultTitle(result),
+        summary: `${text}\n\n${outcome.alreadyPromoted ? 'This session had already been promoted; nothing new was written.' : `Promoted by ${mention(scope.actor.login)}: ${outcome.files.length} file(s).`}`,
       },
     })
     if (outcome.prUrl && !outcome.alreadyPromoted) {
@@ -187,7 +197,7 @@ export async function promoteSession(
         conclusion: 'neutral',
         output: {
           title: 'Awaiting review of the pull request',
-          summary: `Promotion of session ${inlineCode(id)}: ${outcome.prUrl}`,
+          summary: `Promotion of session ${inlineCode(id)}: ${link('pull request', outcome.prUrl)}.`,
         },
       })
     }
@@ -245,7 +255,7 @@ export async function discardSession(scope: Scope, record: SessionRecord): Promi
     conclusion: 'cancelled',
     output: {
       title: 'Discarded',
-      summary: `@${scope.actor.login} discarded session ${inlineCode(id)}; ${deleted} and nothing was promoted.`,
+      summary: `${mention(scope.actor.login)} discarded session ${inlineCode(id)}; ${deleted} and nothing was promoted.`,
     },
   })
   await updateSessionComment(scope, record, diff, { state: 'discarded' }, htmlUrl)
@@ -285,7 +295,7 @@ export async function diffReply(scope: Scope, record: SessionRecord, paths: stri
     try {
       diff = await session.diffDetails(paths.length ? { paths } : {})
     } catch (error) {
-      if (isGittrixError(error)) return error.message
+      if (isGittrixError(error)) return fencedBlock(error.message, 'text')
       throw error
     }
     const rendered = renderDiffText(sessionFacts(record.start), diff.patch, DIFF_REPLY_BUDGET)
@@ -303,7 +313,7 @@ export async function statusReply(scope: Scope, record: SessionRecord): Promise<
     `Session ${inlineCode(start.sessionId)}: **active**, ${diffStatLine(diff)}.`,
     '',
     `- Baseline ${inlineCode(shortSha(start.baselineSha))} on ${inlineCode(start.durableBranch)}${problem ? ` — ${problem}` : ''}`,
-    `- Head ${inlineCode(shortSha(record.headSha))}${run?.htmlUrl ? ` · [check run](${run.htmlUrl})` : ''}`,
+    `- Head ${inlineCode(shortSha(record.headSha))}${run?.htmlUrl ? ` · ${link('check run', run.htmlUrl)}` : ''}`,
     `- Eviction: idle ${inlineCode(formatEvictionDuration((start.eviction ?? scope.config.eviction).ttlIdleMs))}`,
   ].join('\n')
 }
@@ -313,5 +323,5 @@ export async function goneReply(scope: Scope, id: string): Promise<string> {
   const durable = scope.config.durableBranch ?? scope.repo.defaultBranch
   const landed = await recordedPromotion(scope.repo, id, durable, null)
   if (landed) return `Session ${inlineCode(id)} is already promoted. ${describeResult(scope.repo, landed)}`
-  return `Session ${inlineCode(id)} is not active: its branch \`gittrix/${id}\` does not exist (discarded, expired, or never started). Nothing was changed.`
+  return `Session ${inlineCode(id)} is not active: its branch ${inlineCode(`gittrix/${id}`)} does not exist (discarded, expired, or never started). Nothing was changed.`
 }

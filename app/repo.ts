@@ -10,6 +10,7 @@ import {
   CHECK_RUN_NAME,
   type CheckRunAction,
   type CheckRunOutput,
+  closeOpenFence,
   COMMENT_BODY_MAX,
   findSessionMarker,
   utf8Length,
@@ -199,9 +200,7 @@ export async function reply(
       .subarray(0, COMMENT_BODY_MAX - utf8Length(note) - 8)
       .toString('utf8')
       .replace(/\uFFFD+$/, '')
-    const fences = (body.match(/^```/gm) ?? []).length
-    if (fences % 2 === 1) body += '\n```'
-    body += note
+    body = closeOpenFence(body) + note
   }
   await repo.octokit.rest.issues.createComment({
     owner: repo.owner,

@@ -1,24 +1,30 @@
 /**
  * The App's server entry (`npm run app`) and a handler for serverless hosts.
  *
- * It refuses to start unless `APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, and `WEBHOOK_SECRET` are
+ * It reads `.env` in its working directory (as Probot's manifest flow writes it; the environment
+ * wins) and refuses to start unless `APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, and `WEBHOOK_SECRET` are
  * set: Probot alone would fall back to the webhook secret "development" and accept forged deliveries
  * (../shared/reference/github-platform.md §1, `src/server/server.ts`). Logs are pino JSON lines
  * (`LOG_FORMAT=pretty` for people), and never contain the key, the secret or tokens.
  *
  * Routes: `GET /healthz` → `200 {"status":"ok"}`; `POST $WEBHOOK_PATH` (default
- * `/api/github/webhooks`) → Probot's webhook middleware (signature checked, 202 after 9 s while work
- * continues); anything else → 404.
+ * `/api/github/webhooks`) → a body over GitHub's 25 MB payload cap is refused with 413 before it is
+ * buffered (app/webhook-body.ts), then Probot's webhook middleware (signature checked, 202 after 9 s
+ * while work continues); anything else → 404.
  *
  * Optional: `ARTIFACTS_ACCOUNT_ID`, `ARTIFACTS_API_TOKEN`, `ARTIFACTS_API_URL` for sessions whose
  * workspace is a Cloudflare Artifacts repository (app/artifacts.ts); the token is redacted everywhere.
  */
 import { readFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { createNodeMiddleware, Probot } from 'probot'
 import { type ArtifactsSettings, readArtifactsSettings } from './artifacts.ts'
+import { loadEnvFile } from './env-file.ts'
 import { createGittrixApp } from './index.ts'
+import { limitWebhookBody, type WebhookHandler } from './webhook-body.ts'
+
+export type { WebhookHandler } from './webhook-body.ts'
 
 /** What the server needs, read from the environment. */
 export interface ServerSettings {
@@ -42,7 +48,7 @@ export class ServerConfigError extends Error {
   constructor(missing: string[], detail?: string) {
     super(
       detail ??
-        `Gittrix App: set ${missing.join(', ')} before starting (the GitHub App's id, private key and webhook secret; see README "GitHub App").`,
+        `Gittrix App: set ${missing.join(', ')} before starting, in the environment or in .env (the GitHub App's id, private key and webhook secret; npm run app:register writes them; see README "GitHub App").`,
     )
     this.name = 'ServerConfigError'
     this.missing = missing
@@ -79,14 +85,14 @@ export function readServerSettings(env: NodeJS.ProcessEnv = process.env): Server
   }
   if (!privateKey.includes('-----BEGIN'))
     throw new ServerConfigError(['PRIVATE_KEY'], 'Gittrix App: the private key is not a PEM key.')
-  const port = Number(env.PORT ?? 3000)
+  const port = readPort(env.PORT)
   const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
   const logLevel = levels.find((l) => l === env.LOG_LEVEL) ?? 'info'
   return {
     appId: env.APP_ID!.trim(),
     privateKey,
     webhookSecret: env.WEBHOOK_SECRET!.trim(),
-    port: Number.isInteger(port) && port >= 0 ? port : 3000,
+    port,
     host: env.HOST?.trim() || '0.0.0.0',
     webhookPath: env.WEBHOOK_PATH?.trim() || '/api/github/webhooks',
     ...(env.GHE_HOST ? { baseUrl: `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` } : {}),
@@ -94,6 +100,20 @@ export function readServerSettings(env: NodeJS.ProcessEnv = process.env): Server
     logFormat: env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
     artifacts: readArtifactsSettings(env),
   }
+}
+
+/**
+ * The TCP port from `PORT`: unset → 3000; otherwise decimal digits only, 0 (any free port) to 65535.
+ * Throws {@link ServerConfigError} naming PORT for anything else (`""`, `abc`, `-1`, `3.5`, `70000`).
+ */
+function readPort(value: string | undefined): number {
+  if (value === undefined) return 3000
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN
+  if (port >= 0 && port <= 65_535) return port
+  throw new ServerConfigError(
+    ['PORT'],
+    `Gittrix App: PORT must be a whole number from 0 to 65535, or unset for 3000 (found ${JSON.stringify(value.slice(0, 20))}).`,
+  )
 }
 
 /** A Probot instance configured from `settings` (webhook secret required, JSON logs). */
@@ -108,20 +128,22 @@ export function createProbotFrom(settings: ServerSettings): Probot {
   })
 }
 
-/** A Node request handler: `(req, res, next?)`. */
-export type WebhookHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => unknown
-
 /**
  * The webhook handler for serverless hosts (Vercel, Cloud Functions, any Node `(req, res)` platform):
- * Probot's `createNodeMiddleware` over the Gittrix App, after the same environment checks as the
- * server. `export default await createGittrixHandler()`. Throws {@link ServerConfigError}.
+ * Probot's `createNodeMiddleware` over the Gittrix App behind the webhook body limit
+ * (app/webhook-body.ts), after the same environment checks as the server.
+ * `export default await createGittrixHandler()`. With the default `env` (`process.env`), `.env` in the
+ * working directory is read first, never overriding what is set (app/env-file.ts); an explicit `env`
+ * is used as given. Throws {@link ServerConfigError}.
  */
 export async function createGittrixHandler(env: NodeJS.ProcessEnv = process.env): Promise<WebhookHandler> {
+  if (env === process.env) loadEnvFile(process.env)
   const settings = readServerSettings(env)
-  return createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
+  const middleware = await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
     probot: createProbotFrom(settings),
     webhooksPath: settings.webhookPath,
   })
+  return limitWebhookBody(middleware, { path: settings.webhookPath })
 }
 
 /** Builds (does not start) the HTTP server: `/healthz`, the webhook path, 404 elsewhere. */
@@ -129,10 +151,13 @@ export async function createGittrixServer(
   settings: ServerSettings,
 ): Promise<{ server: Server; probot: Probot }> {
   const probot = createProbotFrom(settings)
-  const middleware = await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
-    probot,
-    webhooksPath: settings.webhookPath,
-  })
+  const middleware = limitWebhookBody(
+    await createNodeMiddleware(createGittrixApp({ artifacts: settings.artifacts ?? null }), {
+      probot,
+      webhooksPath: settings.webhookPath,
+    }),
+    { path: settings.webhookPath },
+  )
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
@@ -145,8 +170,15 @@ export async function createGittrixServer(
   return { server, probot }
 }
 
-/** Starts the server from the environment; resolves once it listens. Throws {@link ServerConfigError}. */
+/**
+ * Starts the server from the environment; resolves once it listens. With the default `env`
+ * (`process.env`: `npm run app`, `gittrix app`), `.env` in the working directory — where Probot's
+ * manifest flow (`npm run app:register`) writes the App's credentials — is read first, never
+ * overriding what is set (app/env-file.ts); an explicit `env` is used as given. Throws
+ * {@link ServerConfigError}.
+ */
 export async function startGittrixServer(env: NodeJS.ProcessEnv = process.env): Promise<Server> {
+  if (env === process.env) loadEnvFile(process.env)
   const settings = readServerSettings(env)
   const { server, probot } = await createGittrixServer(settings)
   await new Promise<void>((resolve) => server.listen(settings.port, settings.host, resolve))

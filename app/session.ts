@@ -21,6 +21,7 @@ import {
   parsePointerCommit,
   parseStartCommit,
   promoteBranch,
+  quoteUntrusted,
   type SessionFacts,
   type StartCommit,
   sessionBranch,
@@ -64,6 +65,7 @@ export type SessionLookup =
   | {
       kind: 'invalid'
       headSha: string
+      /** Why, as plain text (it may quote the commit): renderers show it as a code block. */
       reason: string
       /** How the session check run concludes: `failure` (default) or `neutral` (an untrustworthy Artifacts session). */
       conclusion?: 'failure' | 'neutral'
@@ -155,7 +157,7 @@ export async function readSessionAt(repo: RepoContext, id: string, headSha: stri
 }
 
 /**
- * Why an Artifacts session cannot be trusted, or `null`: the start commit must name exactly the
+ * Why an Artifacts session cannot be trusted (plain text), or `null`: the start commit must name exactly the
  * session's own location ({@link ownArtifactsLocation}: the App's namespace, the repository name bound
  * to this GitHub repository), the newest pointer commit that same location, and the branch head must
  * keep the start commit's tree (the content lives in Artifacts; files on the GitHub branch would be
@@ -176,13 +178,13 @@ function artifactsProblem(
   const named = `artifacts://${start.ephemeral.namespace}/${start.ephemeral.repo}`
   const sameNamespace = own.namespace === null || start.ephemeral.namespace === own.namespace
   if (start.ephemeral.repo !== own.repo || !sameNamespace)
-    return `The start commit names the Artifacts repository ${inlineCode(named)}, but session ${inlineCode(start.sessionId)} of this repository can only use ${inlineCode(own.uri)}; nothing was read or deleted.`
+    return `The start commit names the Artifacts repository ${quoteUntrusted(named)}, but session ${start.sessionId} of this repository can only use ${own.uri}; nothing was read or deleted.`
   if (headTree !== startTree)
     return `The session branch changes files; an Artifacts session keeps its files in Artifacts, so its branch must keep the start commit's tree (pointer and extend commits only).`
   if (!pointer) return null
   const pointed = `artifacts://${pointer.value.namespace}/${pointer.value.repo}`
   if (pointed !== named)
-    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${inlineCode(pointed)}, but the session's workspace is ${inlineCode(named)} (its start commit's Gittrix-Ephemeral).`
+    return `The pointer commit ${pointer.sha.slice(0, 7)} names ${quoteUntrusted(pointed)}, but the session's workspace is ${quoteUntrusted(named)} (its start commit's Gittrix-Ephemeral).`
   return null
 }
 
@@ -198,7 +200,7 @@ export async function baselineProblem(
 ): Promise<string | null> {
   const durable = config.durableBranch ?? repo.defaultBranch
   if (start.durableBranch !== durable) {
-    return `The session names durable branch \`${start.durableBranch}\`, but this repository promotes only to \`${durable}\` (\`durableBranch\` in \`.github/gittrix.yml\`, default: the default branch).`
+    return `The session names durable branch ${inlineCode(start.durableBranch)}, but this repository promotes only to ${inlineCode(durable)} (\`durableBranch\` in \`.github/gittrix.yml\`, default: the default branch).`
   }
   try {
     const { data } = await repo.octokit.rest.repos.compareCommitsWithBasehead({
@@ -208,10 +210,10 @@ export async function baselineProblem(
       per_page: 1,
     })
     if (data.status === 'identical' || data.status === 'ahead') return null
-    return `The baseline \`${start.baselineSha}\` is not on \`${durable}\` (compare: ${data.status}), so this session cannot be promoted. Start a new session from \`${durable}\`.`
+    return `The baseline ${inlineCode(start.baselineSha)} is not on ${inlineCode(durable)} (compare: ${inlineCode(data.status)}), so this session cannot be promoted. Start a new session from ${inlineCode(durable)}.`
   } catch (error) {
     if (isNotFound(error))
-      return `The baseline \`${start.baselineSha}\` or the branch \`${durable}\` does not exist, so this session cannot be promoted.`
+      return `The baseline ${inlineCode(start.baselineSha)} or the branch ${inlineCode(durable)} does not exist, so this session cannot be promoted.`
     throw error
   }
 }

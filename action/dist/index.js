@@ -33240,43 +33240,91 @@ function limits_utf8Length(text) {
 var result = __nccwpck_require__(8002);
 ;// CONCATENATED MODULE: ./src/github/markdown.ts
 /**
- * Safe markdown building blocks for GitHub-flavoured markdown. Untrusted text (file names, branch
- * names, tasks) goes through {@link inlineCode} or {@link fencedBlock}, never straight into markdown:
- * a file name can hold `|`, backticks, `<`, `@`, newlines or bidi controls.
+ * The one way untrusted text reaches GitHub (DESIGN invariant 13: "untrusted text is never live").
+ * Untrusted = anything the App did not write itself: the task, file names, branch names, commit
+ * messages, logins, session ids typed by people, configuration values, and error messages that may
+ * quote any of them. It goes into check run output, comments, replies and pull request bodies only
+ * through {@link inlineCode} (inside a sentence, a table cell or a list item) or {@link fencedBlock}
+ * (whole paragraphs), and into plain-text fields (pull request titles, check run titles) only through
+ * {@link plainTitle}. {@link mention} is the only live `@mention`, of a login GitHub vouches for.
+ *
+ * Why code and not escaped text: GitHub renders GFM (https://github.github.com/gfm/), then runs its
+ * own filters over the text of the HTML — `@mentions` and team mentions, `#123` / `GH-123` /
+ * `owner/repo#123` references, commit SHAs, emoji shortcodes — and those filters skip `<code>` and
+ * `<pre>` ("Autolinked references and URLs" and "Basic writing and formatting syntax" in GitHub's
+ * docs). No escaping of plain text stops all of them; code does. test/github/untrusted-text.test.ts
+ * and test/app/untrusted-text.test.ts render a hostile corpus through every output to prove it.
  */
 
 /**
- * Untrusted text as a `<code>` span that is safe in a table cell, a heading or a list item. Every
- * ASCII character other than letters, digits and space becomes a numeric entity (so `|` cannot split
- * a table cell, `<` cannot open a tag, `*`/`_`/`[`/backtick cannot start markdown, `@` and `#`
- * cannot mention or link; GitHub skips `<code>` when linking mentions, issues and emoji), and every
- * control, zero-width or bidi character is shown as `\u{XXXX}`.
+ * Untrusted text as a `<code>` span that is safe in a sentence, a table cell, a heading or a list
+ * item. Every ASCII character other than letters, digits and space becomes a numeric entity (so `|`
+ * cannot split a table cell, `<` cannot open a tag, `*`/`_`/`[`/backtick cannot start markdown, `:`
+ * `/` `.` cannot form a URL or an autolink); `<code>` keeps GitHub's mention, reference and emoji
+ * filters out; every control, zero-width or bidi character (line breaks included) is shown as
+ * `\u{XXXX}`.
  */
 function markdown_inlineCode(text) {
-    return `<code>${escapeEntities(text, false)}</code>`;
-}
-/**
- * {@link inlineCode}'s escaping without the `<code>` tags: plain, inert text. `@` is followed by a
- * WORD JOINER (U+2060, invisible) so `@someone` in untrusted text cannot notify anyone.
- */
-function escapeText(text) {
-    return escapeEntities(text, true);
-}
-function escapeEntities(text, breakMentions) {
     let out = '';
     for (const ch of text) {
-        if ((0,result/* isInvisible */.qW)(ch)) {
-            out += `&#92;u{${ch.codePointAt(0).toString(16).toUpperCase()}}`;
-        }
-        else if (ch === '@' && breakMentions) {
-            out += '&#64;&#8288;';
-        }
-        else if (/^[A-Za-z0-9 ]$/.test(ch) || ch.codePointAt(0) > 0x7f) {
+        if ((0,result/* isInvisible */.qW)(ch))
+            out += `&#92;u{${hex(ch)}}`;
+        else if (/^[A-Za-z0-9 ]$/.test(ch) || ch.codePointAt(0) > 0x7f)
             out += ch;
-        }
-        else {
+        else
             out += `&#${ch.codePointAt(0)};`;
-        }
+    }
+    return `<code>${out}</code>`;
+}
+/** A GitHub login: 1–39 letters, digits or inner single hyphens, optionally `[bot]` (an App's bot user). */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\[bot\])?$/;
+/**
+ * A live `@login` mention, for the person who acted (a payload's `sender` or comment author: GitHub
+ * wrote that login). Anything that is not a plain login (a team, spaces, markup) renders as
+ * {@link inlineCode} and notifies nobody.
+ */
+function mention(login) {
+    return typeof login === 'string' && GITHUB_LOGIN.test(login) ? `@${login}` : markdown_inlineCode(String(login));
+}
+/** Longest {@link plainTitle}, in code points: GitHub's limit for issue and pull request titles is 256. */
+const PLAIN_TITLE_MAX = 256;
+/**
+ * Untrusted text for a field GitHub shows as plain text but still scans for references: a pull
+ * request title (GitHub links `#123`, `GH-123` and `owner/repo#123` in titles) or a check run title.
+ * One line: line breaks, controls, zero-width and bidi characters become spaces, runs of spaces one;
+ * a WORD JOINER (U+2060, invisible) after every `@` and `#` and inside `GH-` so no mention or
+ * reference forms; cut to `max` code points (default {@link PLAIN_TITLE_MAX}) ending in `…`.
+ */
+function plainTitle(text, max = PLAIN_TITLE_MAX) {
+    const line = Array.from(String(text), (ch) => (isInvisible(ch) ? ' ' : ch))
+        .join('')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .replace(/[@#＠＃]/g, '$&\u2060')
+        .replace(/(G)(H-)/gi, '$1\u2060$2');
+    const chars = Array.from(line);
+    if (chars.length <= max)
+        return line;
+    return `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
+}
+function hex(ch) {
+    return ch.codePointAt(0).toString(16).toUpperCase();
+}
+/**
+ * `text` with every control, zero-width and bidi character except tab and line feed (and a carriage
+ * return before a line feed) shown as `\u{XXXX}`, so a code block shows what a file really holds
+ * (no "Trojan Source" reordering, no hidden characters). NUL included.
+ */
+function markdown_visibleText(text) {
+    let out = '';
+    const chars = Array.from(text);
+    for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
+        const keep = ch === '\n' || ch === '\t' || (ch === '\r' && chars[i + 1] === '\n');
+        out += keep || !(0,result/* isInvisible */.qW)(ch) ? ch : `\\u{${hex(ch)}}`;
     }
     return out;
 }
@@ -33300,13 +33348,51 @@ function fenceFor(content) {
     return '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
 }
 /**
- * `content` in a fenced code block with info string `info` (e.g. `diff`, `text`): nothing inside is
- * read as markdown or HTML. NUL characters become U+FFFD (GitHub refuses NUL).
+ * `content` in a fenced code block with info string `info` (ours, e.g. `diff`, `text`): nothing
+ * inside is read as markdown or HTML, the fence is longer than any backtick run in `content`, and
+ * hidden characters are shown ({@link visibleText}). A block: the caller puts it after a blank line
+ * (a fence that does not start a line is no fence).
  */
 function markdown_fencedBlock(content, info = '') {
-    const body = content.replaceAll('\0', '\uFFFD');
+    const body = markdown_visibleText(content);
     const fence = fenceFor(body);
     return `${fence}${info}\n${body}${body.endsWith('\n') || body === '' ? '' : '\n'}${fence}`;
+}
+/**
+ * `label` (markdown the App wrote, e.g. an {@link inlineCode} span) linked to `url`, a page URL the
+ * App took from GitHub's API or built from the repository's `html_url` (`http:` is accepted for
+ * GitHub Enterprise Server without TLS). Anything else — other schemes, spaces, quotes, brackets,
+ * parentheses — leaves `label` unlinked.
+ */
+function markdown_link(label, url) {
+    if (typeof url !== 'string' || url.length > 2000 || !/^https?:\/\/[^\s"'<>()\\`]+$/.test(url))
+        return label;
+    try {
+        return ['https:', 'http:'].includes(new URL(url).protocol) ? `[${label}](${url})` : label;
+    }
+    catch {
+        return label;
+    }
+}
+/**
+ * `markdown` (cut from a longer text) with a still-open backtick fence closed by a fence of the same
+ * length, so a note appended after it is not swallowed by the code block. Only fences at the start
+ * of a line (up to three spaces) count, as in CommonMark.
+ */
+function closeOpenFence(markdown) {
+    let open = 0;
+    for (const line of markdown.split('\n')) {
+        const run = /^ {0,3}(`{3,})(.*)$/.exec(line);
+        if (!run)
+            continue;
+        if (open === 0) {
+            if (!run[2].includes('`'))
+                open = run[1].length;
+        }
+        else if (run[1].length >= open && run[2].trim() === '')
+            open = 0;
+    }
+    return open === 0 ? markdown : `${markdown}\n${'`'.repeat(open)}`;
 }
 /** A GitHub table row from cells that are already safe markdown (see {@link inlineCode}). */
 function markdown_tableRow(cells) {
@@ -33562,13 +33648,14 @@ var branches = __nccwpck_require__(4307);
 /**
  * Renders `patch` in a fenced `diff` block of at most `budgetBytes` (default
  * {@link CHECK_RUN_OUTPUT_MAX}) UTF-8 bytes, note included. The fence is one backtick longer than the
- * longest backtick run in the shown lines, so diff content can never close it. NUL becomes U+FFFD.
+ * longest backtick run in the shown lines, so diff content can never close it. Hidden characters
+ * (controls, zero-width, bidi; NUL included) are shown as `\u{XXXX}` (`visibleText`).
  * When cut, a note gives the number of lines and complete files shown and how to see the full diff:
  * `/gittrix diff <id> <path>`, `facts.fullDiffUrl` when given, and a `git diff` command for branch
  * sessions.
  */
 function diff_text_renderDiffText(facts, patch, budgetBytes = CHECK_RUN_OUTPUT_MAX) {
-    const clean = patch.replaceAll('\0', '\uFFFD');
+    const clean = visibleText(patch);
     const lines = clean.endsWith('\n') ? clean.slice(0, -1).split('\n') : clean.split('\n');
     const totalLines = clean === '' ? 0 : lines.length;
     const totalFiles = countFiles(lines, totalLines);
@@ -33639,7 +33726,7 @@ function note(facts, shown, total, completeFiles, totalFiles) {
 // EXTERNAL MODULE: ./src/github/ephemeral-location.ts
 var ephemeral_location = __nccwpck_require__(7626);
 // EXTERNAL MODULE: ./src/github/hex.ts
-var hex = __nccwpck_require__(2850);
+var github_hex = __nccwpck_require__(2850);
 // EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
 var session_id = __nccwpck_require__(1523);
 ;// CONCATENATED MODULE: ./src/github/facts.ts
@@ -33657,7 +33744,7 @@ var session_id = __nccwpck_require__(1523);
 const facts_sessionFactsSchema = schemas/* object */.Ikc({
     sessionId: session_id/* sessionIdSchema */.L$,
     task: schemas/* string */.YjP(),
-    baselineSha: hex/* sha1Schema */.P2,
+    baselineSha: github_hex/* sha1Schema */.P2,
     durableBranch: schemas/* string */.YjP().min(1),
     ephemeral: ephemeral_location/* ephemeralLocationSchema */.M9.optional(),
     fullDiffUrl: schemas/* string */.YjP().optional(),
@@ -35104,7 +35191,8 @@ function quoteUntrusted(text, max = 60) {
 }
 /**
  * True for characters that must never reach a rendered message verbatim: C0/C1 controls, DEL,
- * zero-width and bidi-control characters, line/paragraph separators, BOM.
+ * zero-width and bidi-control characters (U+061C ARABIC LETTER MARK included), the Mongolian vowel
+ * separator, line/paragraph separators, BOM, soft hyphen and interlinear annotation marks.
  */
 function isInvisible(ch) {
     const cp = ch.codePointAt(0);
@@ -35114,7 +35202,10 @@ function isInvisible(ch) {
         (cp >= 0x2028 && cp <= 0x202e) ||
         (cp >= 0x2060 && cp <= 0x2069) ||
         cp === 0xfeff ||
-        cp === 0xad);
+        cp === 0xad ||
+        cp === 0x061c ||
+        cp === 0x180e ||
+        (cp >= 0xfff9 && cp <= 0xfffb));
 }
 
 

@@ -5,11 +5,11 @@
  * click on a run whose head is no longer the session head is refused: the reviewer saw other changes.
  */
 import type { Context } from 'probot'
-import { inlineCode, isGitHubSessionId, parseActionIdentifier } from '../../src/github/index.ts'
+import { inlineCode, isGitHubSessionId, mention, parseActionIdentifier } from '../../src/github/index.ts'
 import { type Actor, authorizeWrite } from '../authorize.ts'
 import { loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
-import { describeResult, discardSession, promoteSession, type Scope } from '../operations.ts'
+import { describeResult, discardSession, promoteSession, resultTitle, type Scope } from '../operations.ts'
 import { type RepoContext, reply, upsertCheckRun } from '../repo.ts'
 import { readSession, recordedPromotion, type SessionLookup, workspaceProblem } from '../session.ts'
 import { reviewSession } from './push.ts'
@@ -46,7 +46,7 @@ export async function onRequestedAction(
         conclusion: landed ? 'success' : 'cancelled',
         output: landed
           ? {
-              title: `Promoted: ${landed.sha.slice(0, 7)} on ${landed.branch}`,
+              title: resultTitle(landed),
               summary: describeResult(repo, landed),
             }
           : {
@@ -61,7 +61,7 @@ export async function onRequestedAction(
     if (unavailable) return tell(unavailable)
     if (lookup.record.headSha !== run.head_sha) {
       return tell(
-        `@${actor.login}, session ${inlineCode(id)} changed after that check run (now at \`${lookup.record.headSha.slice(0, 7)}\`); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,
+        `${mention(actor.login)}, session ${inlineCode(id)} changed after that check run (now at ${inlineCode(lookup.record.headSha.slice(0, 7))}); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,
       )
     }
     const text =

@@ -12,6 +12,7 @@ import {
   type GittrixCommand,
   helpText,
   inlineCode,
+  mention,
   parseCommand,
   parseGittrixRef,
   renderUsageReply,
@@ -62,7 +63,7 @@ export async function onIssueComment(
   const actor: Actor = { login: comment.user?.login ?? 'ghost', type: comment.user?.type ?? 'Bot' }
   if (actor.type !== 'User') {
     return answer(
-      `@${actor.login} is not a person; Gittrix takes commands only from people. Nothing was changed.`,
+      `${mention(actor.login)} is not a person; Gittrix takes commands only from people. Nothing was changed.`,
     )
   }
   const config = await loadConfig(context)
@@ -99,7 +100,8 @@ async function run(
       return goneReply(scope, id)
     return `Session ${inlineCode(id)} is not active (its branch is gone). Nothing was changed.`
   }
-  if (lookup.kind === 'invalid') return `Session ${inlineCode(id)} cannot be used: ${lookup.reason}`
+  if (lookup.kind === 'invalid')
+    return `Session ${inlineCode(id)} cannot be used:\n\n${fencedBlock(lookup.reason, 'text')}`
   const { record } = lookup
   const unavailable = workspaceProblem(scope.repo, record)
   if (unavailable) return unavailable
@@ -158,10 +160,10 @@ async function resolveSession(
   if (active.length === 0 && lookups.length === 1) return lookups[0]!
   if (lookups.length === 0) {
     return {
-      refusal: `No Gittrix session is linked to this ${where}. Name one: \`/gittrix ${command.name} <session-id>\`.`,
+      refusal: `No Gittrix session is linked to this ${where}. Name one: ${inlineCode(`/gittrix ${command.name} <session-id>`)}.`,
     }
   }
   return {
-    refusal: `More than one session is linked to this ${where} (${lookups.map((l) => inlineCode(l.id)).join(', ')}); name one: \`/gittrix ${command.name} <session-id> …\`.`,
+    refusal: `More than one session is linked to this ${where} (${lookups.map((l) => inlineCode(l.id)).join(', ')}); name one: ${inlineCode(`/gittrix ${command.name} <session-id> …`)}.`,
   }
 }

@@ -75,7 +75,7 @@ export async function reviewSession(
       conclusion: (lookup.kind === 'invalid' && lookup.conclusion) || 'failure',
       output: {
         title: 'Not a valid Gittrix session',
-        summary: `${reason}\n\nThis session cannot be promoted.`,
+        summary: `${fencedBlock(reason, 'text')}\n\nThis session cannot be promoted.`,
       },
     })
     log.warn({ reason }, 'invalid session')
@@ -155,7 +155,7 @@ async function onDeleted(repo: RepoContext, id: string, lastHead: string): Promi
       conclusion: 'cancelled',
       output: {
         title: 'Session branch deleted',
-        summary: `The branch \`gittrix/${id}\` was deleted before the session was promoted; it can no longer be promoted.`,
+        summary: `The branch ${inlineCode(`gittrix/${id}`)} was deleted before the session was promoted; it can no longer be promoted.`,
       },
     },
     run,

@@ -1,5 +1,6 @@
 /**
- * The `/gittrix` slash-command parser (DESIGN.md §6.5). Only the first line of a comment is read.
+ * The `/gittrix` slash-command parser (DESIGN.md §6.5). Only the first line of a comment is read,
+ * and only when GitHub shows it as text (not as code: see {@link parseCommand}).
  * The parser never throws: every input yields a command, a usage message (plain text, one problem
  * sentence then the relevant usage), or "not a command" for comments not addressed to Gittrix.
  *
@@ -83,13 +84,34 @@ export function firstLine(body: string): string {
 }
 
 /**
- * Reads a comment body. Returns `{ kind: 'not-a-command' }` unless its first line (after spaces or
- * tabs) starts with `/gittrix` as a word; a look-alike slash or different letter case gets a usage
+ * Columns of indentation before the first non-blank character of `line`, with tab stops of 4 as
+ * CommonMark expands them (https://spec.commonmark.org/0.31.2/#tabs): `"\t"` → 4, `" \t"` → 4,
+ * `"  x"` → 2.
+ */
+export function indentColumns(line: string): number {
+  let column = 0
+  for (const ch of line) {
+    if (ch === ' ') column += 1
+    else if (ch === '\t') column += 4 - (column % 4)
+    else break
+  }
+  return column
+}
+
+/**
+ * Reads a comment body. Returns `{ kind: 'not-a-command' }` unless its first line starts with
+ * `/gittrix` as a word, after at most 3 columns of spaces: GitHub renders a line indented 4 columns
+ * or more (a tab counts up to the next multiple of 4) as an indented code block
+ * (https://spec.commonmark.org/0.31.2/#indented-code-blocks), and a first line that opens a fence,
+ * a block quote, a list item or an HTML comment does not start with `/`, so a command a reader sees
+ * as code or a quotation never runs. A look-alike slash or different letter case gets a usage
  * message instead, so a near-miss is never silently ignored. Never throws.
  */
 export function parseCommand(body: unknown): CommandParseResult {
   if (typeof body !== 'string') return NOT_A_COMMAND
-  const line = firstLine(body).replace(/^[ \t]+/, '')
+  const raw = firstLine(body)
+  if (indentColumns(raw) >= 4) return NOT_A_COMMAND
+  const line = raw.replace(/^[ \t]+/, '')
   const head = line.slice(0, 9)
   if (!/^\/gittrix/i.test(head)) {
     if (SLASH_LOOKALIKES.test(line) && /^gittrix/i.test(line.slice(1, 8))) {

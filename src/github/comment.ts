@@ -9,7 +9,7 @@ import { type SessionFacts, sessionFactsSchema } from './facts.ts'
 import { renderFileTable } from './file-table.ts'
 import { shortSha } from './hex.ts'
 import { COMMENT_BODY_MAX, utf8Length } from './limits.ts'
-import { escapeText, fencedBlock, inlineCode, safeUrl } from './markdown.ts'
+import { fencedBlock, inlineCode, link } from './markdown.ts'
 import { GITHUB_SESSION_ID_PATTERN } from './session-id.ts'
 import { diffStatLine } from './stat.ts'
 import { taskSummary } from './task.ts'
@@ -47,7 +47,7 @@ export interface SessionCommentInput {
   facts: SessionFacts
   diff: SessionDiff
   status: SessionCommentStatus
-  /** The check run's `html_url`, linked when it is `https:`. */
+  /** The check run's `html_url` (from GitHub's API), linked. */
   checkRunUrl?: string
 }
 
@@ -60,15 +60,14 @@ export interface SessionCommentInput {
 export function renderSessionComment(input: SessionCommentInput): string {
   const facts = sessionFactsSchema.parse(input.facts)
   const { diff, status } = input
-  const checkUrl = safeUrl(input.checkRunUrl)
   const head = [
     sessionCommentMarker(facts.sessionId),
     `### Gittrix session ${inlineCode(facts.sessionId)}: ${STATE_LABEL[status.state]}`,
     '',
-    `> ${escapeText(taskSummary(facts.task))}`,
+    `> ${inlineCode(taskSummary(facts.task))}`,
     '',
-    `**${escapeText(diffStatLine(diff))}** against ${inlineCode(shortSha(facts.baselineSha))} on ` +
-      `${inlineCode(facts.durableBranch)}${checkUrl ? ` · [review the diff](${checkUrl})` : ''}`,
+    `**${diffStatLine(diff)}** against ${inlineCode(shortSha(facts.baselineSha))} on ` +
+      `${inlineCode(facts.durableBranch)}${input.checkRunUrl ? ` · ${link('review the diff', input.checkRunUrl)}` : ''}`,
     '',
   ].join('\n')
   const outcome = renderOutcome(facts, status, diff.files.length > 0)
@@ -102,8 +101,8 @@ function renderOutcome(facts: SessionFacts, status: SessionCommentStatus, hasCha
         )}`
       )
     case 'promoted': {
-      const pr = safeUrl(status.prUrl)
-      return `Promoted as ${inlineCode(shortSha(status.sha))} on ${inlineCode(status.branch)}${pr ? ` · [pull request](${pr})` : ''}.`
+      const pr = status.prUrl ? ` · ${link('pull request', status.prUrl)}` : ''
+      return `Promoted as ${inlineCode(shortSha(status.sha))} on ${inlineCode(status.branch)}${pr}.`
     }
     case 'discarded':
       return 'Discarded: the session branch was deleted and nothing was promoted.'

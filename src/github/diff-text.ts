@@ -6,7 +6,7 @@
 import { branchNameProblem } from './branches.ts'
 import type { SessionFacts } from './facts.ts'
 import { CHECK_RUN_OUTPUT_MAX, utf8Length } from './limits.ts'
-import { formatCount, inlineCode, safeUrl } from './markdown.ts'
+import { formatCount, inlineCode, safeUrl, visibleText } from './markdown.ts'
 
 /** The rendered diff field and what it shows. */
 export interface RenderedDiff {
@@ -22,7 +22,8 @@ export interface RenderedDiff {
 /**
  * Renders `patch` in a fenced `diff` block of at most `budgetBytes` (default
  * {@link CHECK_RUN_OUTPUT_MAX}) UTF-8 bytes, note included. The fence is one backtick longer than the
- * longest backtick run in the shown lines, so diff content can never close it. NUL becomes U+FFFD.
+ * longest backtick run in the shown lines, so diff content can never close it. Hidden characters
+ * (controls, zero-width, bidi; NUL included) are shown as `\u{XXXX}` (`visibleText`).
  * When cut, a note gives the number of lines and complete files shown and how to see the full diff:
  * `/gittrix diff <id> <path>`, `facts.fullDiffUrl` when given, and a `git diff` command for branch
  * sessions.
@@ -32,7 +33,7 @@ export function renderDiffText(
   patch: string,
   budgetBytes: number = CHECK_RUN_OUTPUT_MAX,
 ): RenderedDiff {
-  const clean = patch.replaceAll('\0', '\uFFFD')
+  const clean = visibleText(patch)
   const lines = clean.endsWith('\n') ? clean.slice(0, -1).split('\n') : clean.split('\n')
   const totalLines = clean === '' ? 0 : lines.length
   const totalFiles = countFiles(lines, totalLines)

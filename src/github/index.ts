@@ -84,7 +84,17 @@ export { type SessionFacts, sessionFactsSchema } from './facts.ts'
 export { type RenderedFileTable, renderFileTable } from './file-table.ts'
 export { SHA1_PATTERN, sha1Schema, shortSha } from './hex.ts'
 export { CHECK_RUN_ACTIONS, CHECK_RUN_OUTPUT_MAX, COMMENT_BODY_MAX, utf8Length } from './limits.ts'
-export { escapeText, fencedBlock, inlineCode, safeUrl } from './markdown.ts'
+export {
+  closeOpenFence,
+  fencedBlock,
+  inlineCode,
+  link,
+  mention,
+  PLAIN_TITLE_MAX,
+  plainTitle,
+  safeUrl,
+  visibleText,
+} from './markdown.ts'
 export {
   encodePointerCommit,
   looksLikePointerCommit,
@@ -108,7 +118,7 @@ export {
   SUMMARY_FILE_ROWS,
   TASK_DISPLAY_MAX,
 } from './render.ts'
-export type { ParseResult } from './result.ts'
+export { type ParseResult, quoteUntrusted } from './result.ts'
 export {
   assertGitHubSessionId,
   GITHUB_SESSION_ID_PATTERN,

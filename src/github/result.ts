@@ -34,7 +34,8 @@ export function quoteUntrusted(text: string, max = 60): string {
 
 /**
  * True for characters that must never reach a rendered message verbatim: C0/C1 controls, DEL,
- * zero-width and bidi-control characters, line/paragraph separators, BOM.
+ * zero-width and bidi-control characters (U+061C ARABIC LETTER MARK included), the Mongolian vowel
+ * separator, line/paragraph separators, BOM, soft hyphen and interlinear annotation marks.
  */
 export function isInvisible(ch: string): boolean {
   const cp = ch.codePointAt(0)!
@@ -45,6 +46,9 @@ export function isInvisible(ch: string): boolean {
     (cp >= 0x2028 && cp <= 0x202e) ||
     (cp >= 0x2060 && cp <= 0x2069) ||
     cp === 0xfeff ||
-    cp === 0xad
+    cp === 0xad ||
+    cp === 0x061c ||
+    cp === 0x180e ||
+    (cp >= 0xfff9 && cp <= 0xfffb)
   )
 }

@@ -228,6 +228,25 @@ describe('App: slash commands', () => {
     expect(h.api.requests.slice(mark)).toEqual([])
   })
 
+  it('a command GitHub shows as code (indented 4 columns or by a tab, fenced, quoted, in a comment) makes no request', async () => {
+    const { head } = await session()
+    const main = h.api.head('main')
+    const mark = h.api.requests.length
+    for (const body of [
+      '    /gittrix promote',
+      '\t/gittrix promote',
+      '  \t/gittrix promote --pr',
+      '```\n/gittrix promote\n```',
+      '> /gittrix promote',
+      '<!--\n/gittrix promote\n-->',
+    ]) {
+      expect(await h.comment(body)).toEqual([])
+    }
+    expect(h.api.requests.slice(mark)).toEqual([])
+    expect(h.api.head('main')).toBe(main)
+    expect(h.api.head(`gittrix/${h.api.runsOn(head)[0]!.external_id}`)).toBe(head)
+  })
+
   it('with no session linked, or an unknown session, the command is refused', async () => {
     const [none] = await h.comment('/gittrix status', { issue: 9 })
     expect(none).toContain('No Gittrix session is linked')

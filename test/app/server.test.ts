@@ -73,6 +73,24 @@ describe('App server', () => {
     }
   })
 
+  it('reads PORT strictly: unset means 3000, anything but a whole number from 0 to 65535 is refused', () => {
+    const base = { APP_ID: '1', WEBHOOK_SECRET: 's', PRIVATE_KEY: privateKey }
+    expect(readServerSettings(base).port).toBe(3000)
+    expect(readServerSettings({ ...base, PORT: '8080' }).port).toBe(8080)
+    expect(readServerSettings({ ...base, PORT: '0' }).port).toBe(0)
+    for (const port of ['', ' ', '70000', '65536', 'abc', '-1', '3.5', '1e3', '0x50', '80 ']) {
+      let error: unknown
+      try {
+        readServerSettings({ ...base, PORT: port })
+      } catch (e) {
+        error = e
+      }
+      expect(error, `PORT=${JSON.stringify(port)}`).toBeInstanceOf(ServerConfigError)
+      expect((error as ServerConfigError).missing).toEqual(['PORT'])
+      expect((error as Error).message).toContain('PORT')
+    }
+  })
+
   describe('running', () => {
     let server: Server
     let url: string

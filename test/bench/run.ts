@@ -8,6 +8,9 @@
  *   2. promotion of 1,000 touched files vs the same plumbing by hand (target ≤ 1.5×)
  *   3. `session.diff()` of 1,000 touched files vs `git diff <baseline>` (target ≤ 1.5×)
  *
+ * Then GitHub API requests per promotion, the Action bundle's start, and the App server's peak memory
+ * under an unsigned 256 MB webhook POST (test/bench/webhook-memory.ts).
+ *
  * Options: `--json`, `--reps <n>` (timed repetitions per operation, default 5; one warm-up run comes
  * first), `--dir <path>` (where the temporary repositories go; also `GITTRIX_BENCH_DIR`). The default is
  * `/dev/shm` when it exists: on tmpfs the kernel's file-system work (journal, discard, writeback) stays
@@ -20,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
 import { measureActionStart } from './action-start.ts'
 import { formatGitHubRequestsTable, githubPromotionRequests } from './github-requests.ts'
+import { formatWebhookMemoryTable, measureWebhookMemory } from './webhook-memory.ts'
 import {
   BENCH_GIT_ENV,
   cpuMs,
@@ -484,6 +488,8 @@ async function main(): Promise<void> {
     const github = await githubPromotionRequests()
     log('Timing the Action bundle: node action/dist/index.js to its first output')
     const action = await measureActionStart()
+    log('Peak memory of the App server under an unsigned 256 MB webhook POST')
+    const webhookMemory = await measureWebhookMemory()
     const meta = {
       'temporary repositories under': root,
       'load average at start / end': `${loadStart} / ${loadavg()[0]!.toFixed(2)} (${availableCores()} cores)`,
@@ -500,7 +506,8 @@ async function main(): Promise<void> {
       'total bench time (s)': ((performance.now() - started) / 1000).toFixed(1),
     }
     const githubMissed = github.filter((r) => r.requests > GITHUB_REQUEST_TARGET)
-    if (asJson) process.stdout.write(`${JSON.stringify({ rows, github, action, meta }, null, 2)}\n`)
+    if (asJson)
+      process.stdout.write(`${JSON.stringify({ rows, github, action, webhookMemory, meta }, null, 2)}\n`)
     else {
       process.stdout.write(`${markdown(rows, meta)}\n\n`)
       process.stdout.write(
@@ -511,7 +518,8 @@ async function main(): Promise<void> {
             : 'Request target met for every N.\n') +
           `\nAction bundle: ${(action.entryBytes / 1024).toFixed(0)} KiB entry, ` +
           `${(action.bundleBytes / 1024).toFixed(0)} KiB in all; start to first output ${action.firstOutputMs.toFixed(0)} ms ` +
-          `median (target < ${action.targetMs} ms: ${action.pass ? 'met' : 'MISSED'}).\n`,
+          `median (target < ${action.targetMs} ms: ${action.pass ? 'met' : 'MISSED'}).\n` +
+          `\nApp server under an unsigned webhook flood:\n\n${formatWebhookMemoryTable(webhookMemory)}\n`,
       )
     }
   } finally {

@@ -256,7 +256,7 @@ describe('protected branches and pull requests', () => {
       title: 'gittrix: Fix the build',
     })
     expect(h.api.pulls[0]!.body).toContain(session.id)
-    expect(h.api.pulls[0]!.body).toContain('`new.txt`')
+    expect(h.api.pulls[0]!.body).toContain('<code>new&#46;txt</code>')
   })
 
   it('commit: a protected branch is BRANCH_PROTECTED and nothing moves', async () => {

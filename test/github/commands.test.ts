@@ -124,6 +124,7 @@ describe('parseCommand: good input', () => {
       promote({ message: '-1 bug' }),
     ],
     ['tabs and leading spaces', '  /gittrix\tpromote\t--pr', promote({ strategy: 'pr' })],
+    ['three leading spaces (still a paragraph)', '   /gittrix promote --pr', promote({ strategy: 'pr' })],
     [
       'only the first line counts',
       '/gittrix promote --pr\n/gittrix discard\n--commit',
@@ -179,6 +180,19 @@ describe('parseCommand: not a command', () => {
     ['a hyphenated word', '/gittrix-promote'],
     ['quoted in markdown', '> /gittrix promote'],
     ['inline code', '`/gittrix promote`'],
+    // CommonMark: 4+ columns of indentation (tabs stop at multiples of 4) make an indented code block.
+    ['indented 4 spaces (code)', '    /gittrix promote'],
+    ['indented 8 spaces (code)', '        /gittrix promote'],
+    ['indented by a tab (code)', '\t/gittrix promote'],
+    ['a space and a tab (code)', ' \t/gittrix promote'],
+    ['three spaces and a tab (code)', '   \t/gittrix promote'],
+    ['in a fenced block', '```\n/gittrix promote\n```'],
+    ['in a tilde fence', '~~~\n/gittrix promote\n~~~'],
+    ['in a block quote without a space', '>/gittrix promote'],
+    ['in a nested block quote', '> > /gittrix promote'],
+    ['in an HTML comment', '<!-- /gittrix promote -->'],
+    ['in a multi-line HTML comment', '<!--\n/gittrix promote\n-->'],
+    ['in a list item', '- /gittrix promote'],
     ['empty', ''],
     ['not a string', undefined],
   ])('%s', (_name, body) => {

@@ -291,20 +291,20 @@ describe('session comment', () => {
     expect(findSessionMarker('<!-- gittrix:session sess_x -->')).toBeNull()
     expect(() => sessionCommentMarker('sess_x -->')).toThrow()
     expect(body).toContain('[review the diff](https://github.com/o/r/runs/1)')
-    expect(body).toContain('**1 file changed&#44; &#43;1 −1**')
+    expect(body).toContain('**1 file changed, +1 −1**')
     expect(body).toContain(`/gittrix promote ${ID} all --pr`)
   })
 
-  it('reports the outcome of a promotion and never links a non-https URL', () => {
+  it('reports the outcome of a promotion and links only http(s) URLs', () => {
     const body = renderSessionComment({
       facts,
       diff,
       status: { state: 'promoted', sha: HEAD, branch: 'gittrix/promote/x', prUrl: 'javascript:alert(1)' },
-      checkRunUrl: 'http://insecure',
+      checkRunUrl: 'data:text/html,insecure',
     })
     expect(body).toContain('Promoted as <code>fedcba9</code>')
     expect(body).not.toContain('javascript:')
-    expect(body).not.toContain('http://insecure')
+    expect(body).not.toContain('insecure')
     const pr = renderSessionComment({
       facts,
       diff,

@@ -26,6 +26,8 @@ export interface AppProcess {
   /** Where GitHub posts webhooks. */
   webhookUrl: string
   baseUrl: string
+  /** The server's process id (e.g. to read its memory from /proc). */
+  pid: number
   /** Everything it logged (pino JSON lines), for failure messages. */
   logs(): string
   stop(): Promise<void>
@@ -85,6 +87,7 @@ export async function startAppProcess(options: {
   return {
     webhookUrl: `${baseUrl}/api/github/webhooks`,
     baseUrl,
+    pid: child.pid!,
     logs: () => output,
     stop: () =>
       new Promise<void>((done) => {

@@ -24,7 +24,7 @@ import {
   isProtectedBranchRefusal,
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'
-import { renderPullRequestBody } from './pull-request.ts'
+import { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 import { BLOB_CONCURRENCY, readBlobs } from './blobs.ts'
 import { authenticatedAuthor, gitHubPromotionHistory, type PromotionAuthor } from './promotion-history.ts'
 import { cachedTree, changedBetween, type RepoCoordinates, readTree, unavailable } from './trees.ts'
@@ -195,7 +195,7 @@ export class GitHubDurableAdapter implements DurableAdapter {
         ...this.coords,
         head: request.head,
         base: request.base,
-        title: request.title,
+        title: pullRequestTitle(request),
         body: renderPullRequestBody(request, this.sessionUrl(request.sessionId)),
       })
       return { url: data.html_url, number: data.number }

@@ -12,6 +12,7 @@ export {
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
 export { HISTORY_PAGES, type PromotionAuthor } from './promotion-history.ts'
+export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
   isNotFound,

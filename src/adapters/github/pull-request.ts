@@ -1,43 +1,60 @@
 /**
- * The body of a promotion pull request: the task, the baseline, the promoted files, and a link to
- * the session branch.
+ * The title and body of a promotion pull request: the task, the baseline, the promoted files, and a
+ * link to the session branch. The task, the commit subject and the file names are untrusted (the
+ * agent wrote them): they pass through src/github/markdown.ts like every other output.
  */
 import type { PullRequestRequest } from '../../core/adapters.ts'
+import { COMMENT_BODY_MAX, utf8Length } from '../../github/limits.ts'
+import { fencedBlock, inlineCode, plainTitle, plural, safeUrl } from '../../github/markdown.ts'
 
-/** Most files listed in the body before it says "and N more" (GitHub caps bodies at 65,536 characters). */
+/** Most files listed in the body before it says "and N more". */
 const MAX_LISTED_FILES = 200
 
-/** Escapes text for a markdown table cell or list item: no HTML, no broken pipes or code spans. */
-function inlineCode(text: string): string {
-  const clean = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|')
-  const fence = clean.includes('`') ? '`` ' : '`'
-  return `${fence}${clean}${fence === '`` ' ? ' ``' : '`'}`
+/** Most characters of the task quoted in the body (the rest is cut with a note). */
+const TASK_SHOWN_MAX = 20_000
+
+/**
+ * The pull request title: the promotion commit's subject as plain text ({@link plainTitle}: one
+ * line, no live `#123` / `@mention`, at most 256 characters).
+ */
+export function pullRequestTitle(request: Pick<PullRequestRequest, 'title' | 'sessionId'>): string {
+  return plainTitle(request.title.trim() || `gittrix: promote session ${request.sessionId}`)
 }
 
-function escapeText(text: string): string {
-  return text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!)
-}
-
-/** Markdown for the pull request body. `sessionUrl` links to the session branch. */
+/**
+ * Markdown for the pull request body, at most 65,536 UTF-8 bytes (GitHub's body limit, as for
+ * comments). `sessionUrl` (linked when `https:`) is the session branch's page.
+ */
 export function renderPullRequestBody(request: PullRequestRequest, sessionUrl: string): string {
-  const listed = request.files.slice(0, MAX_LISTED_FILES)
-  const more = request.files.length - listed.length
-  const task = escapeText(request.task.trim() || '(no task given)')
-  return [
-    `Promoted by Gittrix from session [${request.sessionId}](${sessionUrl}).`,
+  const url = safeUrl(sessionUrl)
+  const session = url ? `[${inlineCode(request.sessionId)}](${url})` : inlineCode(request.sessionId)
+  const chars = Array.from(request.task.trim() || '(no task given)')
+  const task =
+    chars.length > TASK_SHOWN_MAX ? `${chars.slice(0, TASK_SHOWN_MAX).join('')}\n…` : chars.join('')
+  const head = [
+    `Promoted by Gittrix from session ${session}.`,
     '',
     '**Task**',
     '',
-    task
-      .split('\n')
-      .map((line) => `> ${line}`)
-      .join('\n'),
+    fencedBlock(task, 'text'),
     '',
-    `**Baseline** \`${request.baselineSha.slice(0, 12)}\` · **Files** ${request.files.length}`,
+    `**Baseline** ${inlineCode(request.baselineSha.slice(0, 12))} · **Files** ${request.files.length}`,
     '',
-    ...listed.map((path) => `- ${inlineCode(path)}`),
-    ...(more > 0 ? [`- … and ${more} more`] : []),
-    '',
-    'This branch holds one clean commit on top of the durable branch; the agent history is not replayed.',
   ].join('\n')
+  const tail =
+    '\n\nThis branch holds one clean commit on top of the durable branch; the agent history is not replayed.'
+  const more = (rest: number) => `\n- …and ${plural(rest, 'more file')}`
+  let budget = COMMENT_BODY_MAX - utf8Length(head) - utf8Length(tail) - utf8Length(more(request.files.length))
+  let list = ''
+  let shown = 0
+  for (const path of request.files) {
+    if (shown >= MAX_LISTED_FILES) break
+    const line = `${shown === 0 ? '' : '\n'}- ${inlineCode(path)}`
+    if (utf8Length(line) > budget) break
+    list += line
+    budget -= utf8Length(line)
+    shown += 1
+  }
+  if (shown < request.files.length) list += more(request.files.length - shown)
+  return `${head}${list}${tail}`
 }

@@ -2,7 +2,9 @@
  * `gittrix app`: runs the GitHub App's webhook server (`app/server`, the same entry as `npm run app`)
  * in a child process. The CLI lives in `src/`, which never imports Probot; it starts the App's own
  * entry point instead, with this process's environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
- * WEBHOOK_SECRET, PORT) and terminal, and forwards SIGINT/SIGTERM to it.
+ * WEBHOOK_SECRET, PORT), working directory and terminal, and forwards SIGINT/SIGTERM to it. The entry
+ * reads `.env` in that working directory (as Probot's manifest flow writes it), never overriding
+ * the environment (app/env-file.ts).
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
