@@ -16,7 +16,7 @@ import {
   parseGittrixRef,
   renderUsageReply,
 } from '../../src/github/index.ts'
-import { type Actor, authorizeWrite, type RepoRole } from '../authorize.ts'
+import { type Actor, authorizeWrite, type RepoRole, repositoryRole, roleAtLeast } from '../authorize.ts'
 import { loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import {
@@ -24,10 +24,14 @@ import {
   diffReply,
   extendSession,
   goneReply,
+  inProgressReply,
   promoteSession,
+  renderedDiffReply,
+  renderedStatusReply,
   type Scope,
   statusReply,
 } from '../operations.ts'
+import { reviewedHead } from '../review.ts'
 import {
   acknowledge,
   alreadyAnswered,
@@ -75,8 +79,19 @@ export async function onIssueComment(
       return answer(auth.reason)
     }
     role = auth.role
+  } else {
+    // status and diff: recomputed for people with write access, else answered from the last render.
+    role = await repositoryRole(repo, actor.login)
   }
-  const target = await resolveSession(repo, command, issue.number, Boolean(issue.pull_request), thread)
+  const durable = config.config.durableBranch ?? repo.defaultBranch
+  const target = await resolveSession(
+    repo,
+    command,
+    issue.number,
+    Boolean(issue.pull_request),
+    thread,
+    durable,
+  )
   if ('refusal' in target) return answer(target.refusal)
   const { id, lookup } = target
   const scope: Scope = { repo, config: config.config, actor }
@@ -93,7 +108,8 @@ async function run(
   role: RepoRole,
 ): Promise<string> {
   // Re-read under the session queue: an earlier event on this replica may have promoted or discarded it.
-  const lookup = initial.kind === 'found' ? await readSession(scope.repo, id) : initial
+  const durable = scope.config.durableBranch ?? scope.repo.defaultBranch
+  const lookup = initial.kind === 'found' ? await readSession(scope.repo, id, durable) : initial
   if (lookup.kind === 'missing') {
     if (command.name === 'promote' || command.name === 'status' || command.name === 'discard')
       return goneReply(scope, id)
@@ -103,17 +119,25 @@ async function run(
   const { record } = lookup
   const unavailable = workspaceProblem(scope.repo, record)
   if (unavailable) return unavailable
+  const writer = roleAtLeast(role, 'write')
   switch (command.name) {
-    case 'promote':
-      return promoteSession(scope, record, command, role)
+    case 'promote': {
+      const named = command.at === null ? null : { sha: command.at, from: 'command' as const }
+      const reviewed = await reviewedHead(scope.repo, record, named)
+      if (!reviewed.ok) return reviewed.reply
+      return promoteSession(scope, { reviewed: reviewed.record, head: record }, command, role)
+    }
     case 'discard':
       return discardSession(scope, record)
     case 'extend':
+      if (record.claim) return inProgressReply(id, record.claim.purpose)
       return extendSession(scope, record, command.durationMs, command.duration)
     case 'diff':
-      return diffReply(scope, record, command.paths)
+      return writer
+        ? diffReply(scope, record, command.paths)
+        : renderedDiffReply(scope, record, command.paths)
     case 'status':
-      return statusReply(scope, record)
+      return writer ? statusReply(scope, record) : renderedStatusReply(scope, record)
   }
 }
 
@@ -128,6 +152,7 @@ async function resolveSession(
   issueNumber: number,
   isPull: boolean,
   thread: Parameters<typeof sessionsInThread>[1],
+  durable: string,
 ): Promise<{ id: string; lookup: SessionLookup } | { refusal: string }> {
   const linked = sessionsInThread(repo, thread)
   if (isPull) {
@@ -142,7 +167,7 @@ async function resolveSession(
   const where = isPull ? 'pull request' : 'issue'
   if (command.sessionId !== null) {
     const id = command.sessionId
-    const lookup = await readSession(repo, id)
+    const lookup = await readSession(repo, id, durable)
     const linkedHere =
       linked.includes(id) || (lookup.kind === 'found' && lookup.record.start.link === issueNumber)
     if (!linkedHere) {
@@ -152,7 +177,9 @@ async function resolveSession(
     }
     return { id, lookup }
   }
-  const lookups = await Promise.all(linked.map(async (id) => ({ id, lookup: await readSession(repo, id) })))
+  const lookups = await Promise.all(
+    linked.map(async (id) => ({ id, lookup: await readSession(repo, id, durable) })),
+  )
   const active = lookups.filter((l) => l.lookup.kind === 'found')
   if (active.length === 1) return active[0]!
   if (active.length === 0 && lookups.length === 1) return lookups[0]!

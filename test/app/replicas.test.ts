@@ -1,7 +1,8 @@
 /**
  * Exactly once across replicas (DESIGN.md invariants 6 and 9): two App instances that share nothing
  * but GitHub receive promote requests for one session at the same time; one promotion lands, the
- * other answers with it. A restarted App (a fresh instance) answers from GitHub state.
+ * other says the session is being promoted (or already is). A restarted App (a fresh instance) answers
+ * from GitHub state.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parsePromotionTrailers } from '../../src/github/index.ts'
@@ -32,9 +33,14 @@ describe('App: replicas', () => {
     const replies = h.api.comments.filter((c) => c.body.startsWith('<!-- gittrix:reply')).map((c) => c.body)
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
     expect(replies).toHaveLength(2)
-    expect(replies.filter((r) => /\nPromoted as/.test(r))).toHaveLength(1)
-    expect(replies.filter((r) => /already promoted/i.test(r))).toHaveLength(1)
-    for (const reply of replies) expect(reply).toContain(promotions[0]!.slice(0, 7))
+    const winner = replies.filter((r) => /\nPromoted as/.test(r))
+    expect(winner).toHaveLength(1)
+    expect(winner[0]).toContain(promotions[0]!.slice(0, 7))
+    // The other replica found the session held by the first (its claim) or already promoted: it says so.
+    const loser = replies.find((r) => !/\nPromoted as/.test(r))!
+    expect(loser).toMatch(/being promoted by another request right now|already promoted/i)
+    if (/already promoted/i.test(loser)) expect(loser).toContain(promotions[0]!.slice(0, 7))
+    else expect(loser).toContain('Nothing was promoted')
   })
 
   it('a restarted App answers a repeated command from GitHub alone', async () => {

@@ -16,5 +16,6 @@ export {
   isNotFound,
   isProtectedBranchRefusal,
   isReferenceAlreadyExists,
+  isReferenceMissing,
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'
