@@ -15,6 +15,7 @@ import {
   sessionBranch,
 } from '../src/github/index.ts'
 import type { RepoContext } from './repo.ts'
+import { readSessionAt, type SessionRecord } from './session.ts'
 
 /** How long a claim may be held before another replica may release it (a crashed holder), ms. */
 export const CLAIM_STALE_MS = 10 * 60_000
@@ -39,7 +40,7 @@ export async function claimSession(
   const coords = { owner: repo.owner, repo: repo.repo }
   const { data: claim } = await repo.octokit.rest.git.createCommit({
     ...coords,
-    message: encodeClaimCommit(id, purpose),
+    message: encodeClaimCommit(id, purpose, Date.now()),
     tree,
     parents: [head],
   })
@@ -93,4 +94,24 @@ export async function branchHead(repo: RepoContext, id: string): Promise<string 
     if (isNotFound(error)) return null
     throw error
   }
+}
+
+/**
+ * `record` without a stale claim: when a claim commit heads its branch that was made more than
+ * {@link CLAIM_STALE_MS} ago by the App's clock (or says no time), the replica holding it stopped
+ * before finishing, so the branch goes back on the claimed head and the session is read there again.
+ * Resolves `record` unchanged when there is no claim or it is recent.
+ */
+export async function withoutStaleClaim(
+  repo: RepoContext,
+  record: SessionRecord,
+  durableBranch: string,
+  now: number = Date.now(),
+): Promise<SessionRecord> {
+  const claim = record.claim
+  if (!claim || (claim.claimedAt !== null && now - claim.claimedAt <= CLAIM_STALE_MS)) return record
+  const id = record.start.sessionId
+  await releaseClaim(repo, id, record.headSha, claim.parent)
+  const lookup = await readSessionAt(repo, id, (await branchHead(repo, id)) ?? claim.parent, durableBranch)
+  return lookup.kind === 'found' ? lookup.record : record
 }

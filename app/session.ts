@@ -17,7 +17,7 @@ import {
   isNotFound,
   looksLikePointerCommit,
   type PointerCommit,
-  parseClaimSubject,
+  parseClaimCommit,
   parseExtendCommit,
   parsePointerCommit,
   parseStartCommit,
@@ -62,9 +62,10 @@ export interface SessionRecord {
   artifactsHead: string | null
   /**
    * When {@link headSha} is a claim commit (src/github/claim-commit.ts: a replica holds the session for a
-   * promotion or a discard): what for and the commit's date (ISO). `null` otherwise.
+   * promotion or a discard): what for, when it was claimed (ms, `null` when unknown) and the claimed
+   * head (the claim's parent). `null` otherwise.
    */
-  claim: { purpose: ClaimPurpose; at: string } | null
+  claim: { purpose: ClaimPurpose; claimedAt: number | null; parent: string } | null
 }
 
 /** What GitHub says about a session branch. */
@@ -144,10 +145,9 @@ export async function readSessionAt(
   const head = newest[0]
   if (!head) return { kind: 'invalid', headSha, reason: 'The session branch has no commits.' }
   const headTree = head.commit.tree.sha
-  const claimed = parseClaimSubject(head.commit.message, id)
-  const claim = claimed
-    ? { purpose: claimed, at: head.commit.committer?.date ?? head.commit.author?.date ?? '' }
-    : null
+  const claimed = parseClaimCommit(head.commit.message, id)
+  const parent = head.parents[0]?.sha
+  const claim = claimed && parent ? { ...claimed, parent } : null
   let start: ListedCommit | undefined
   for (const commit of newest) {
     const message = commit.commit.message

@@ -10,6 +10,7 @@ import type { Context } from 'probot'
 import { inlineCode, isGitHubSessionId, parseActionIdentifier } from '../../src/github/index.ts'
 import { type Actor, authorizeWrite } from '../authorize.ts'
 import { loadConfig, renderConfigProblems } from '../config.ts'
+import { withoutStaleClaim } from '../claim.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import { describeResult, discardSession, promoteSession, type Scope } from '../operations.ts'
 import { type RepoContext, reply, upsertCheckRun } from '../repo.ts'
@@ -60,26 +61,27 @@ export async function onRequestedAction(
       return
     }
     if (lookup.kind === 'invalid') return
-    const unavailable = workspaceProblem(repo, lookup.record)
+    const record = await withoutStaleClaim(repo, lookup.record, durable)
+    const unavailable = workspaceProblem(repo, record)
     if (unavailable) return tell(unavailable)
     if (action === 'discard') {
-      if (lookup.record.headSha !== run.head_sha) {
+      if (record.headSha !== run.head_sha && !record.claim) {
         return tell(
-          `@${actor.login}, session ${inlineCode(id)} changed after that check run (its branch is now at \`${lookup.record.headSha.slice(0, 7)}\`); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,
+          `@${actor.login}, session ${inlineCode(id)} changed after that check run (its branch is now at \`${record.headSha.slice(0, 7)}\`); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,
         )
       }
-      const text = await discardSession(scope, lookup.record)
+      const text = await discardSession(scope, record)
       log.info({ result: text.slice(0, 200) }, 'button handled')
       if (/Nothing was (changed|discarded)/.test(text)) await tell(text)
       return
     }
     // The button's run names the reviewed head: only that commit is promoted, and only while it is
     // still the session head (the reviewer saw that run, not what came after).
-    const reviewed = await reviewedHead(repo, lookup.record, { sha: run.head_sha, from: 'button' })
+    const reviewed = await reviewedHead(repo, record, { sha: run.head_sha, from: 'button' })
     if (!reviewed.ok) return tell(`@${actor.login}, ${reviewed.reply}`)
     const text = await promoteSession(
       scope,
-      { reviewed: reviewed.record, head: lookup.record },
+      { reviewed: reviewed.record, head: record },
       {
         selector: { mode: 'all' },
         strategy: action === 'open_pr' ? 'pr' : null,

@@ -18,6 +18,7 @@ import {
 } from '../../src/github/index.ts'
 import { type Actor, authorizeWrite, type RepoRole, repositoryRole, roleAtLeast } from '../authorize.ts'
 import { loadConfig, renderConfigProblems } from '../config.ts'
+import { withoutStaleClaim } from '../claim.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import {
   discardSession,
@@ -116,7 +117,7 @@ async function run(
     return `Session ${inlineCode(id)} is not active (its branch is gone). Nothing was changed.`
   }
   if (lookup.kind === 'invalid') return `Session ${inlineCode(id)} cannot be used: ${lookup.reason}`
-  const { record } = lookup
+  const record = await withoutStaleClaim(scope.repo, lookup.record, durable)
   const unavailable = workspaceProblem(scope.repo, record)
   if (unavailable) return unavailable
   const writer = roleAtLeast(role, 'write')

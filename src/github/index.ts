@@ -15,7 +15,12 @@ export {
   type SessionActionId,
   validateCheckRunActions,
 } from './actions.ts'
-export { type ClaimPurpose, encodeClaimCommit, parseClaimSubject } from './claim-commit.ts'
+export {
+  type ClaimCommit,
+  type ClaimPurpose,
+  encodeClaimCommit,
+  parseClaimCommit,
+} from './claim-commit.ts'
 export {
   assertBranchName,
   BRANCH_PREFIX,

@@ -5,7 +5,7 @@
  * from GitHub state.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { parsePromotionTrailers } from '../../src/github/index.ts'
+import { encodeClaimCommit, parsePromotionTrailers } from '../../src/github/index.ts'
 import { ROUTES } from '../support/git-data-api.ts'
 import { AppHarness } from './harness.ts'
 
@@ -123,6 +123,31 @@ describe('App: replicas', () => {
       expect(h.api.head('main')).toBe(h.initial)
       expect(run.conclusion).toBe('cancelled')
     }
+  })
+
+  it('a claim left by a replica that stopped is released after ten minutes; a fresh one is respected', async () => {
+    const { id } = h.startSession()
+    const head = h.work(id, { 'src/app.ts': 'export const a = 2\n' })
+    await h.push(id)
+    // Another replica claimed the session just now: commands wait for it.
+    h.api.commit(`gittrix/${id}`, {}, { message: encodeClaimCommit(id, 'promoting', Date.now()) })
+    const [held] = await h.comment('/gittrix promote')
+    expect(held).toContain('being promoted by another request')
+    expect(h.api.head('main')).toBe(h.initial)
+    // That replica stopped mid-promotion an hour ago: its claim and its "Promoting…" run are left.
+    h.api.setBranch(`gittrix/${id}`, head)
+    h.api.commit(`gittrix/${id}`, {}, { message: encodeClaimCommit(id, 'promoting', Date.now() - 3_600_000) })
+    const run = h.api.runsOn(head)[0]!
+    Object.assign(run, {
+      status: 'in_progress',
+      conclusion: null,
+      output: { ...run.output, title: 'Promoting…' },
+    })
+    const [ok] = await h.comment('/gittrix promote')
+    expect(ok).toContain('Promoted as')
+    expect(promotions()).toHaveLength(1)
+    expect(h.api.commitInfo(h.api.head('main')!).parents).toEqual([h.initial])
+    expect(h.api.head(`gittrix/${id}`)).toBeNull()
   })
 
   it('a restarted App answers a repeated command from GitHub alone', async () => {
