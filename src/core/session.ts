@@ -186,7 +186,7 @@ class SessionOperations implements AgentOperations {
     )
   }
 
-  promote(options: PromoteOptions): Promise<PromoteOutcome> {
+  async promote(options: PromoteOptions): Promise<PromoteOutcome> {
     const asked = options?.at
     if (this.pin !== undefined && asked !== undefined && !sameCommit(asked, this.pin)) {
       throw new InvalidArgumentError(
