@@ -2,8 +2,10 @@
  * `issue_comment.created`: slash commands (DESIGN.md §6.5). Order, so nothing is written for a
  * refused command: parse (not a command → return without a request) → skip our own comments → list
  * the thread (a reply to this comment already there = a redelivery → stop) → 👀 → usage / help →
- * people only → configuration → write access for promote, discard, extend → the session (named, or
- * the one active session linked here) must be linked to this thread → run it → reply.
+ * people only → configuration → write access for promote, discard, extend (for status and diff, the
+ * role decides between a computed answer and the last rendered run's) → the session (named, or the one
+ * active session linked here) must be linked to this thread → a stale claim released (claim.ts) → run
+ * it (a promotion reads the reviewed head, review.ts) → reply.
  */
 import type { Context } from 'probot'
 import {
