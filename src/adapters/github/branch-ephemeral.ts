@@ -178,12 +178,19 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
       throw new InvalidArgumentError(
         `${JSON.stringify(at)} is not a commit id of session ${handle.sessionId}.`,
       )
-    const comparison = await compareCommits(this.octokit, this.coords, handle.baselineSha, at)
+    // A full id needs no commit listed (a small answer whatever the session's length); an abbreviated
+    // one is resolved from the newest commit of the comparison.
+    const full = /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(at)
+    const comparison = await compareCommits(this.octokit, this.coords, handle.baselineSha, at, {
+      oldestOnly: full,
+    })
     const commit =
       comparison?.status === 'identical'
         ? handle.baselineSha
         : comparison?.status === 'ahead'
-          ? comparison.commits.at(-1)?.sha
+          ? full
+            ? at
+            : comparison.commits.at(-1)?.sha
           : undefined
     if (!comparison || !commit || !commit.startsWith(at))
       throw new InvalidArgumentError(

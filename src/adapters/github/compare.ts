@@ -45,7 +45,7 @@ export interface Comparison {
   status: string
   mergeBase: string
   aheadBy: number
-  /** At most 250, the newest last. */
+  /** At most 250, the newest last (only the oldest with `oldestOnly`). */
   commits: ComparedCommit[]
   /** At most 300. */
   files: ComparedFile[]
@@ -53,18 +53,22 @@ export interface Comparison {
 
 /**
  * One comparison of `base...head` (commit ids or branch names), or `null` when either does not exist
- * (404). A 5xx or rate limit that outlasts the client's retries is `ADAPTER_UNAVAILABLE`.
+ * (404). `oldestOnly`: list only the oldest commit (`per_page=1`, page 1, which still carries `files`),
+ * for callers that need no commit but the answer's size should not grow with the commits. A 5xx or
+ * rate limit that outlasts the client's retries is `ADAPTER_UNAVAILABLE`.
  */
 export async function compareCommits(
   octokit: Octokit,
   coords: RepoCoordinates,
   base: string,
   head: string,
+  options: { oldestOnly?: boolean } = {},
 ): Promise<Comparison | null> {
   try {
     const { data } = await octokit.rest.repos.compareCommitsWithBasehead({
       ...coords,
       basehead: `${base}...${head}`,
+      ...(options.oldestOnly ? { per_page: 1, page: 1 } : {}),
     })
     return {
       status: data.status,
