@@ -6,6 +6,7 @@
  * checks the selected paths against `adminPaths` here, before anything is written.
  */
 import {
+  type ClaimPurpose,
   conflictTitle,
   diffStatLine,
   encodeExtendCommit,
@@ -31,12 +32,16 @@ import {
   type PromoteResult,
   type PromoteSelector,
   type SessionDiff,
+  type DiffBudget,
+  type UserSession,
 } from '../src/index.ts'
 import { adminOnlyPaths, type Actor, type RepoRole } from './authorize.ts'
+import { claimSession, releaseClaim } from './claim.ts'
 import type { GittrixConfig } from './config.ts'
 import { commitUrl, findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from './repo.ts'
 import {
   baselineProblem,
+  readSessionAt,
   recordedPromotion,
   type SessionRecord,
   sessionFacts,
@@ -60,6 +65,24 @@ export interface PromoteRequest {
 }
 
 const DIFF_REPLY_BUDGET = 60_000
+
+/** The session run's title while a promotion runs (review.ts counts it as a reviewed head). */
+export const PROMOTING_TITLE = 'Promoting…'
+/** The session run's title after a failed promotion (still a reviewed head: retry). */
+export const PROMOTION_FAILED_TITLE = 'Promotion failed'
+/** How the session run's title after a baseline conflict starts (`conflictTitle`). */
+export const CONFLICT_TITLE_PREFIX = conflictTitle(1).slice(0, conflictTitle(1).indexOf(':') + 1)
+
+/**
+ * What one render (check run, session comment, status) reads of a session's diff: enough patch for the
+ * check run's `output.text` (65,535 characters, https://docs.github.com/rest/checks/runs) and at most 8
+ * blob reads for files GitHub's compare gave no hunks for. Everything else comes from two tree reads
+ * and one compare, so requests do not grow with the number of files.
+ */
+export const REVIEW_DIFF_BUDGET: DiffBudget = { patchBytes: 65_535, blobReads: 8 }
+
+/** `/gittrix diff <paths>`: the named files may need their blobs read (two per file). */
+const PATH_DIFF_BUDGET: DiffBudget = { patchBytes: DIFF_REPLY_BUDGET, blobReads: 40 }
 
 /** Markdown for a recorded promotion result. */
 export function describeResult(repo: RepoContext, result: PromoteResult): string {
@@ -97,23 +120,36 @@ async function updateSessionComment(
   await upsertSessionComment(scope.repo, link, record.start.sessionId, body)
 }
 
+/** The session a promotion reads: the reviewed commit, and the branch as it is now. */
+export interface PromoteTarget {
+  /** The session read at the reviewed head (check run `head_sha`): what is promoted. */
+  reviewed: SessionRecord
+  /** The session read at its branch head now: what the claim moves from (the same record when equal). */
+  head: SessionRecord
+}
+
 /**
- * Promotes (part of) session `record`. Order: baseline on the durable branch → selection (PROMOTE_FAILED
- * staging is answered, nothing written) → `adminPaths` need admin → check run "Promoting…" →
- * `UserSession.promote` (the core algorithm, exactly once through the promotion commit's trailer) →
- * check run success / "Baseline conflict: N files" / failure → session comment → reply.
+ * Promotes (part of) the reviewed commit of a session (DESIGN.md §9, invariant 10). Order: baseline on
+ * the durable branch → selection from the pinned snapshot of `target.reviewed.headSha` (PROMOTE_FAILED
+ * staging is answered, nothing written) → `adminPaths` need admin (same snapshot) → claim the branch
+ * (claim.ts; refused when it moved or another replica holds it, nothing written) → check run
+ * "Promoting…" → `UserSession.promote` of the same snapshot (the core algorithm, exactly once through
+ * the promotion commit's trailer; the branch is evicted only when it still holds just what was
+ * promoted) → check run success / "Baseline conflict: N files" / "Promotion failed" → session comment →
+ * reply. The claim is released (the branch put back on its head) unless the branch was evicted.
  */
 export async function promoteSession(
   scope: Scope,
-  record: SessionRecord,
+  target: PromoteTarget,
   request: PromoteRequest,
   role: RepoRole,
 ): Promise<string> {
   const { repo, config } = scope
+  const record = target.reviewed
   const id = record.start.sessionId
   const problem = await baselineProblem(repo, record.start, config)
   if (problem) return `Nothing was promoted. ${problem}`
-  return withSession(repo, record, config, async (session) => {
+  const run = async (session: UserSession): Promise<string> => {
     let picked: string[]
     try {
       picked = selectChanges(await session.touchedFiles(), request.selector).map((c) => c.path)
@@ -140,70 +176,125 @@ export async function promoteSession(
     }
     if (strategy === 'patch') {
       const outcome = await session.promote(options)
-      return `Patch of ${picked.length} file(s) against ${inlineCode(shortSha(outcome.sha))} (nothing was written; apply it with \`git apply\`):\n\n${fencedBlock(outcome.patch ?? '', 'diff')}`
+      return `Patch of ${picked.length} file(s) of \`${shortSha(record.headSha)}\` against \`${shortSha(outcome.sha)}\` (nothing was written; apply it with \`git apply\`):\n\n${fencedBlock(outcome.patch ?? '', 'diff')}`
     }
-    const diff = await session.diffDetails()
-    const run = await findCheckRun(repo, record.headSha, id)
-    await upsertCheckRun(
-      repo,
-      record.headSha,
-      id,
-      {
-        output: {
-          title: 'Promoting…',
-          summary: `${mention(scope.actor.login)} asked to promote ${picked.length} file(s) of session ${inlineCode(id)} (strategy ${inlineCode(strategy)}). This run completes when the promotion does.`,
-        },
-      },
-      run,
-    )
-    let outcome: PromoteOutcome
+    const diff = await session.diffDetails({ budget: REVIEW_DIFF_BUDGET })
+    const claimed = await claimSession(repo, id, target.head.headSha, target.head.headTree, 'promoting')
+    if (!claimed.ok) return claimRefusal(scope, record, claimed.now, 'promote')
     try {
-      outcome = await session.promote(options)
-    } catch (error) {
-      if (isGittrixError(error, 'BASELINE_CONFLICT')) {
-        // A concurrent promotion of this very session (another replica) looks like drift to the loser:
-        // the App's own promotion commit (promotion-identity.ts) tells them apart.
-        const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
-        if (landed) return `Already promoted. ${describeResult(repo, landed)}`
-        return reportConflict(scope, record, diff, error as BaselineConflictError, run?.htmlUrl ?? null)
-      }
-      const message = isGittrixError(error) ? `${error.code}: ${error.message}` : (error as Error).message
-      await upsertCheckRun(repo, record.headSha, id, {
-        conclusion: 'failure',
-        output: {
-          title: 'Promotion failed',
-          summary: `Promotion of session ${inlineCode(id)} failed; the durable branch is unchanged unless this says otherwise.\n\n${fencedBlock(message, 'text')}\n\nUse the buttons or comment again to retry.`,
-        },
-        actions: [...SESSION_ACTIONS],
-      })
-      return `Promotion failed:\n\n${fencedBlock(message, 'text')}`
+      return await promoteClaimed(scope, record, session, { picked, strategy, options, diff })
+    } finally {
+      // Evicted (branch deleted): nothing to do. Kept (a failure, newer work, untilPromote off): put back.
+      await releaseClaim(repo, id, claimed.claim, target.head.headSha).catch(() => false)
     }
-    const result: PromoteResult = {
-      sha: outcome.sha,
-      branch: outcome.branch,
-      ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
-    }
-    const text = describeResult(repo, result)
-    const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
-      conclusion: 'success',
+  }
+  return withSession(repo, record, config, run, target.head)
+}
+
+async function promoteClaimed(
+  scope: Scope,
+  record: SessionRecord,
+  session: UserSession,
+  plan: {
+    picked: string[]
+    strategy: string
+    options: Parameters<UserSession['promote']>[0]
+    diff: SessionDiff
+  },
+): Promise<string> {
+  const { repo } = scope
+  const id = record.start.sessionId
+  const { diff } = plan
+  const run = await findCheckRun(repo, record.headSha, id)
+  await upsertCheckRun(
+    repo,
+    record.headSha,
+    id,
+    {
       output: {
-        title: resultTitle(result),
-        summary: `${text}\n\n${outcome.alreadyPromoted ? 'This session had already been promoted; nothing new was written.' : `Promoted by ${mention(scope.actor.login)}: ${outcome.files.length} file(s).`}`,
+        title: PROMOTING_TITLE,
+        summary: `${mention(scope.actor.login)} asked to promote ${plan.picked.length} file(s) of session ${inlineCode(id)} as reviewed at ${inlineCode(shortSha(record.headSha))} (strategy ${inlineCode(plan.strategy)}). This run completes when the promotion does.`,
+      },
+    },
+    run,
+  )
+  let outcome: PromoteOutcome
+  try {
+    outcome = await session.promote(plan.options)
+  } catch (error) {
+    if (isGittrixError(error, 'BASELINE_CONFLICT')) {
+      // A concurrent promotion of this very session (another replica) looks like drift to the loser:
+      // the App's own promotion commit (promotion-identity.ts) tells them apart.
+      const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
+      if (landed) return `Already promoted. ${describeResult(repo, landed)}`
+      return reportConflict(scope, record, diff, error as BaselineConflictError, run?.htmlUrl ?? null)
+    }
+    const message = isGittrixError(error) ? `${error.code}: ${error.message}` : (error as Error).message
+    await upsertCheckRun(repo, record.headSha, id, {
+      conclusion: 'failure',
+      output: {
+        title: PROMOTION_FAILED_TITLE,
+        summary: `Promotion of session ${inlineCode(id)} failed; the durable branch is unchanged unless this says otherwise.\n\n${fencedBlock(message, 'text')}\n\nUse the buttons or comment again to retry.`,
+      },
+      actions: [...SESSION_ACTIONS],
+    })
+    return `Promotion failed:\n\n${fencedBlock(message, 'text')}`
+  }
+  const result: PromoteResult = {
+    sha: outcome.sha,
+    branch: outcome.branch,
+    ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
+  }
+  const text = describeResult(repo, result)
+  const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
+    conclusion: 'success',
+    output: {
+      title: resultTitle(result),
+      summary: `${text}\n\n${outcome.alreadyPromoted ? 'This session had already been promoted; nothing new was written.' : `Promoted by ${mention(scope.actor.login)}: ${outcome.files.length} file(s) as reviewed at ${inlineCode(shortSha(record.headSha))}.`}`,
+    },
+  })
+  if (outcome.prUrl && !outcome.alreadyPromoted) {
+    // The pull request's head gets its own session run, which pull_request.closed completes.
+    await upsertCheckRun(repo, outcome.sha, id, {
+      conclusion: 'neutral',
+      output: {
+        title: 'Awaiting review of the pull request',
+        summary: `Promotion of session ${inlineCode(id)}: ${link('pull request', outcome.prUrl)}.`,
       },
     })
-    if (outcome.prUrl && !outcome.alreadyPromoted) {
-      // The pull request's head gets its own session run, which pull_request.closed completes.
-      await upsertCheckRun(repo, outcome.sha, id, {
-        conclusion: 'neutral',
-        output: {
-          title: 'Awaiting review of the pull request',
-          summary: `Promotion of session ${inlineCode(id)}: ${link('pull request', outcome.prUrl)}.`,
-        },
-      })
-    }
-    await updateSessionComment(scope, record, diff, { state: 'promoted', ...result }, htmlUrl)
-    return outcome.alreadyPromoted ? `Already promoted. ${text}` : text
-  })
+  }
+  await updateSessionComment(scope, record, diff, { state: 'promoted', ...result }, htmlUrl)
+  return outcome.alreadyPromoted ? `Already promoted. ${text}` : text
+}
+
+/** The reply while another request (replica) holds the session (a claim commit heads its branch). */
+export function inProgressReply(id: string, purpose: ClaimPurpose, nothing = 'Nothing was changed.'): string {
+  return `Session ${inlineCode(id)} is being ${purpose === 'promoting' ? 'promoted' : 'discarded'} by another request right now; its outcome will show on the check run. ${nothing}`
+}
+
+/**
+ * The reply when the session branch could not be claimed at the head the operation read (`now`: where
+ * the branch is, `null` when it is gone): promoted or discarded meanwhile, another replica holding it,
+ * or new commits (the session changed after review). Nothing was written by this operation.
+ */
+async function claimRefusal(
+  scope: Scope,
+  record: SessionRecord,
+  now: string | null,
+  operation: 'promote' | 'discard',
+): Promise<string> {
+  const { repo } = scope
+  const id = record.start.sessionId
+  const nothing = operation === 'promote' ? 'Nothing was promoted.' : 'Nothing was discarded.'
+  if (now === null) {
+    const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
+    if (landed) return `Already promoted. ${describeResult(repo, landed)}`
+    return `Session ${inlineCode(id)} was discarded meanwhile (its branch is gone). ${nothing}`
+  }
+  const lookup = await readSessionAt(repo, id, now, record.start.durableBranch)
+  const claim = lookup.kind === 'found' ? lookup.record.claim : null
+  if (claim) return inProgressReply(id, claim.purpose, nothing)
+  return `Session ${inlineCode(id)} changed while this ${operation} started: its branch moved to ${inlineCode(shortSha(now))}. ${nothing} ${operation === 'promote' ? 'Review the new render, then promote again.' : 'Run the command again.'}`
 }
 
 async function reportConflict(
@@ -236,30 +327,42 @@ async function reportConflict(
 }
 
 /**
- * Discards the session: the core deletes the session branch (and an Artifacts session's repository,
- * see workspace.ts); the check run and comment say so.
+ * Discards the session: claims its branch at the head read (claim.ts), so a promotion on another
+ * replica cannot land meanwhile, checks that no promotion landed before, then the core deletes the
+ * session branch (and an Artifacts session's repository, see workspace.ts); the check run and comment
+ * say so. A promoted session is reported as promoted and left alone.
  */
 export async function discardSession(scope: Scope, record: SessionRecord): Promise<string> {
   const { repo, config } = scope
   const id = record.start.sessionId
-  const diff = await withSession(repo, record, config, async (session) => {
-    const before = await session.diffDetails()
-    await session.discard()
-    return before
+  if (record.claim) return inProgressReply(id, record.claim.purpose, 'Nothing was discarded.')
+  return withSession(repo, record, config, async (session) => {
+    const diff = await session.diffDetails({ budget: REVIEW_DIFF_BUDGET })
+    const claimed = await claimSession(repo, id, record.headSha, record.headTree, 'discarding')
+    if (!claimed.ok) return claimRefusal(scope, record, claimed.now, 'discard')
+    try {
+      // Held: no promotion can land now. One that landed before (its branch kept) is the outcome.
+      const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
+      if (landed)
+        return `Session ${inlineCode(id)} is already promoted. ${describeResult(repo, landed)} Nothing was discarded.`
+      await session.discard()
+    } finally {
+      await releaseClaim(repo, id, claimed.claim, record.headSha).catch(() => false)
+    }
+    const deleted =
+      record.start.ephemeral.kind === 'artifacts'
+        ? 'its branch and its Cloudflare Artifacts repository were deleted'
+        : 'its branch was deleted'
+    const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
+      conclusion: 'cancelled',
+      output: {
+        title: 'Discarded',
+        summary: `${mention(scope.actor.login)} discarded session ${inlineCode(id)}; ${deleted} and nothing was promoted.`,
+      },
+    })
+    await updateSessionComment(scope, record, diff, { state: 'discarded' }, htmlUrl)
+    return `Discarded session ${inlineCode(id)}: ${deleted} and nothing was promoted.`
   })
-  const deleted =
-    record.start.ephemeral.kind === 'artifacts'
-      ? 'its branch and its Cloudflare Artifacts repository were deleted'
-      : 'its branch was deleted'
-  const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
-    conclusion: 'cancelled',
-    output: {
-      title: 'Discarded',
-      summary: `${mention(scope.actor.login)} discarded session ${inlineCode(id)}; ${deleted} and nothing was promoted.`,
-    },
-  })
-  await updateSessionComment(scope, record, diff, { state: 'discarded' }, htmlUrl)
-  return `Discarded session ${inlineCode(id)}: ${deleted} and nothing was promoted.`
 }
 
 /**
@@ -280,7 +383,7 @@ export async function extendSession(
       encodeExtendCommit({
         sessionId: id,
         eviction: meta.evictionPolicy,
-        note: `Extended by @${scope.actor.login} for ${duration}.`,
+        note: `Extended by ${mention(scope.actor.login)} for ${duration}.`,
       }),
     )
     return meta.evictionPolicy
@@ -288,25 +391,37 @@ export async function extendSession(
   return `Extended session ${inlineCode(id)} by ${inlineCode(duration)}: idle timeout ${inlineCode(formatEvictionDuration(policy.ttlIdleMs))}, absolute limit ${inlineCode(formatEvictionDuration(policy.ttlAbsoluteMs))}.`
 }
 
-/** The session's diff (optionally of some paths) as a reply. */
+/**
+ * The session's diff (optionally of some paths) as a reply, computed at the session head (pinned) within
+ * a budget: the whole diff like a render, named paths with their blobs if GitHub gave no hunks.
+ */
 export async function diffReply(scope: Scope, record: SessionRecord, paths: string[]): Promise<string> {
   return withSession(scope.repo, record, scope.config, async (session) => {
     let diff: SessionDiff
     try {
-      diff = await session.diffDetails(paths.length ? { paths } : {})
+      diff = await session.diffDetails(
+        paths.length ? { paths, budget: PATH_DIFF_BUDGET } : { budget: REVIEW_DIFF_BUDGET },
+      )
     } catch (error) {
       if (isGittrixError(error)) return fencedBlock(error.message, 'text')
       throw error
     }
-    const rendered = renderDiffText(sessionFacts(record.start), diff.patch, DIFF_REPLY_BUDGET)
-    return `**${diffStatLine(diff)}** in session ${inlineCode(record.start.sessionId)}\n\n${rendered.text}`
+    const rendered = renderDiffText(
+      sessionFacts(record.start),
+      diff.patch,
+      DIFF_REPLY_BUDGET,
+      diff.files.length,
+    )
+    return `**${diffStatLine(diff)}** in session ${inlineCode(record.start.sessionId)} at ${inlineCode(shortSha(record.headSha))}\n\n${rendered.text}`
   })
 }
 
-/** Where the session stands, as a reply. */
+/** Where the session stands, as a reply: the diff stat computed once, the baseline check, the run. */
 export async function statusReply(scope: Scope, record: SessionRecord): Promise<string> {
   const { start } = record
-  const diff = await withSession(scope.repo, record, scope.config, (session) => session.diffDetails())
+  const diff = await withSession(scope.repo, record, scope.config, (session) =>
+    session.diffDetails({ budget: REVIEW_DIFF_BUDGET }),
+  )
   const problem = await baselineProblem(scope.repo, start, scope.config)
   const run = await findCheckRun(scope.repo, record.headSha, start.sessionId)
   return [
@@ -316,6 +431,43 @@ export async function statusReply(scope: Scope, record: SessionRecord): Promise<
     `- Head ${inlineCode(shortSha(record.headSha))}${run?.htmlUrl ? ` · ${link('check run', run.htmlUrl)}` : ''}`,
     `- Eviction: idle ${inlineCode(formatEvictionDuration((start.eviction ?? scope.config.eviction).ttlIdleMs))}`,
   ].join('\n')
+}
+
+/**
+ * `status` for people without write access: answered from the session's last rendered check run (its
+ * title), never recomputed, so anyone who can comment cannot make the App read the session again.
+ */
+export async function renderedStatusReply(scope: Scope, record: SessionRecord): Promise<string> {
+  const { start } = record
+  const run = await findCheckRun(scope.repo, record.headSha, start.sessionId)
+  return [
+    `Session ${inlineCode(start.sessionId)}: **active**${run?.title ? `, ${inlineCode(run.title)}` : ', not rendered yet'}.`,
+    '',
+    `- Baseline ${inlineCode(shortSha(start.baselineSha))} on ${inlineCode(start.durableBranch)}`,
+    `- Head ${inlineCode(shortSha(record.headSha))}${run?.htmlUrl ? ` · [check run](${run.htmlUrl})` : ''}`,
+    '',
+    '_As rendered in the check run; people with write access get a freshly computed status._',
+  ].join('\n')
+}
+
+/**
+ * `diff` for people without write access: the diff as the last rendered check run shows it
+ * (`output.text`), never recomputed; paths are not filtered (that needs a computed diff).
+ */
+export async function renderedDiffReply(
+  scope: Scope,
+  record: SessionRecord,
+  paths: string[],
+): Promise<string> {
+  const { start } = record
+  const run = await findCheckRun(scope.repo, record.headSha, start.sessionId)
+  const id = inlineCode(start.sessionId)
+  if (!run?.text)
+    return `Session ${id} at ${inlineCode(shortSha(record.headSha))} has no rendered diff yet${run?.htmlUrl ? ` (check run: ${run.htmlUrl})` : ''}; its check run shows it once rendered. People with write access can ask for a computed diff.`
+  const note = paths.length
+    ? '_The diff of single files is computed for people with write access; this is the whole diff as rendered._\n\n'
+    : ''
+  return `**${inlineCode(run.title ?? 'Diff')}** in session ${id} as rendered at ${inlineCode(shortSha(record.headSha))}${run.htmlUrl ? ` ([check run](${run.htmlUrl}))` : ''}\n\n${note}${run.text}`
 }
 
 /** The answer for a session whose branch is gone: its recorded promotion, or that it is over. */

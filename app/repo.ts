@@ -39,11 +39,20 @@ export interface RepoContext {
 /** The session check run as GitHub reports it. */
 export interface CheckRunState {
   id: number
+  /** The commit the run is on. */
+  headSha: string
   status: string
   conclusion: string | null
   title: string | null
   summary: string | null
+  /** `output.text`: the rendered diff of a reviewed run. */
+  text: string | null
   htmlUrl: string | null
+}
+
+/** This App's slug: its bot login without `[bot]`. */
+function appSlug(repo: RepoContext): string {
+  return repo.botLogin.replace(/\[bot\]$/, '')
 }
 
 /** A comment on an issue or pull request. */
@@ -53,7 +62,12 @@ export interface ThreadComment {
   login: string
 }
 
-/** The "Gittrix session" check run for `sessionId` on `headSha`, or `null` (newest first). */
+/**
+ * This App's "Gittrix session" check run for `sessionId` on `headSha` (a commit id, possibly
+ * abbreviated), or `null` (newest first). Runs of any other App are ignored: a workflow with
+ * `checks: write` can create a run of that name and `external_id` on any commit (check runs carry the
+ * `app` that created them: https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference).
+ */
 export async function findCheckRun(
   repo: RepoContext,
   headSha: string,
@@ -67,14 +81,17 @@ export async function findCheckRun(
     filter: 'latest',
     per_page: 100,
   })
-  const run = data.check_runs.find((r) => r.external_id === sessionId)
+  const slug = appSlug(repo)
+  const run = data.check_runs.find((r) => r.external_id === sessionId && r.app?.slug === slug)
   if (!run) return null
   return {
     id: run.id,
+    headSha: run.head_sha,
     status: run.status,
     conclusion: run.conclusion ?? null,
     title: run.output?.title ?? null,
     summary: run.output?.summary ?? null,
+    text: run.output?.text ?? null,
     htmlUrl: run.html_url ?? null,
   }
 }

@@ -12,11 +12,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  type ClaimPurpose,
   GitHubDurableAdapter,
   inlineCode,
   isNotFound,
   looksLikePointerCommit,
   type PointerCommit,
+  parseClaimCommit,
   parseExtendCommit,
   parsePointerCommit,
   parseStartCommit,
@@ -40,8 +42,8 @@ import type { GittrixConfig } from './config.ts'
 import type { RepoContext } from './repo.ts'
 import { sessionWorkspace } from './workspace.ts'
 
-/** Commits read back from a session head while looking for its start commit (pages of 100). */
-const START_SEARCH_PAGES = 5
+/** Commits read from the head (newest first) for the newest extend, pointer and claim commits. */
+const NEWEST_COMMITS = 100
 
 /** A session whose start commit was found and parsed. */
 export interface SessionRecord {
@@ -49,6 +51,8 @@ export interface SessionRecord {
   startSha: string
   /** The commit the facts were read at (the branch head, or a push's `after` / `before`). */
   headSha: string
+  /** The tree of {@link headSha}. */
+  headTree: string
   /** The start commit's committer date (ISO), used as the session's creation time. */
   createdAt: string
   /**
@@ -57,6 +61,12 @@ export interface SessionRecord {
    * Always `null` for branch sessions.
    */
   artifactsHead: string | null
+  /**
+   * When {@link headSha} is a claim commit (src/github/claim-commit.ts: a replica holds the session for a
+   * promotion or a discard): what for, when it was claimed (ms, `null` when unknown) and the claimed
+   * head (the claim's parent). `null` otherwise.
+   */
+  claim: { purpose: ClaimPurpose; claimedAt: number | null; parent: string } | null
 }
 
 /** What GitHub says about a session branch. */
@@ -72,8 +82,15 @@ export type SessionLookup =
     }
   | { kind: 'missing' }
 
-/** Reads session `id` from its branch head. `missing` when the branch does not exist. */
-export async function readSession(repo: RepoContext, id: string): Promise<SessionLookup> {
+/**
+ * Reads session `id` from its branch head. `missing` when the branch does not exist. `durableBranch`:
+ * see {@link readSessionAt}.
+ */
+export async function readSession(
+  repo: RepoContext,
+  id: string,
+  durableBranch?: string,
+): Promise<SessionLookup> {
   let head: string
   try {
     const { data } = await repo.octokit.rest.git.getRef({
@@ -86,73 +103,137 @@ export async function readSession(repo: RepoContext, id: string): Promise<Sessio
     if (isNotFound(error)) return { kind: 'missing' }
     throw error
   }
-  return readSessionAt(repo, id, head)
+  return readSessionAt(repo, id, head, durableBranch)
+}
+
+/** One commit as "List commits" and "Compare two commits" report it (the fields read here). */
+type ListedCommit = {
+  sha: string
+  parents: Array<{ sha: string }>
+  commit: {
+    message: string
+    tree: { sha: string }
+    committer?: { date?: string } | null
+    author?: { date?: string } | null
+  }
 }
 
 /**
  * Finds and checks the start commit of session `id` in the history of `headSha`: the newest commit
  * whose subject is `gittrix: start <id>`, parsed strictly, whose only parent is its `Gittrix-Baseline`.
+ *
+ * Requests do not grow with the branch's length: the newest {@link NEWEST_COMMITS} commits ("List
+ * commits", one page) hold the start commit of most sessions, and the newest extend, pointer and claim
+ * commits are read there only. A longer branch is read from the other end with one "Compare two
+ * commits" of `durableBranch` (default: the repository's default branch) and `headSha`, whose first
+ * page lists the oldest commits after their merge base — the session's baseline — first
+ * (https://docs.github.com/rest/commits/commits#compare-two-commits: commits "in chronological order").
  */
-export async function readSessionAt(repo: RepoContext, id: string, headSha: string): Promise<SessionLookup> {
+export async function readSessionAt(
+  repo: RepoContext,
+  id: string,
+  headSha: string,
+  durableBranch: string = repo.defaultBranch,
+): Promise<SessionLookup> {
   const subject = startCommitSubject(id)
   let extended: EvictionPolicy | undefined
   let pointer: { sha: string; value: PointerCommit } | undefined
-  let headTree: string | undefined
-  for (let page = 1; page <= START_SEARCH_PAGES; page++) {
-    const { data: commits } = await repo.octokit.rest.repos.listCommits({
-      owner: repo.owner,
-      repo: repo.repo,
-      sha: headSha,
-      per_page: 100,
-      page,
-    })
-    for (const commit of commits) {
-      const message = commit.commit.message
-      // The newest extend commit (the walk starts at the head) carries the session's current policy.
-      if (!extended) {
-        const extend = parseExtendCommit(message, { sessionId: id })
-        if (extend.ok) extended = extend.value.eviction
-      }
-      headTree ??= commit.commit.tree.sha
-      // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
-      if (!pointer && looksLikePointerCommit(message)) {
-        const parsed = parsePointerCommit(message, { sessionId: id })
-        if (!parsed.ok)
-          return {
-            kind: 'invalid',
-            headSha,
-            conclusion: 'neutral',
-            reason: `The pointer commit ${commit.sha.slice(0, 7)} is not valid: ${parsed.reason}.`,
-          }
-        pointer = { sha: commit.sha, value: parsed.value }
-      }
-      if (message.split('\n', 1)[0] !== subject) continue
-      const parsed = parseStartCommit(message, { sessionId: id })
+  const { data: newest } = await repo.octokit.rest.repos.listCommits({
+    owner: repo.owner,
+    repo: repo.repo,
+    sha: headSha,
+    per_page: NEWEST_COMMITS,
+  })
+  const head = newest[0]
+  if (!head) return { kind: 'invalid', headSha, reason: 'The session branch has no commits.' }
+  const headTree = head.commit.tree.sha
+  const claimed = parseClaimCommit(head.commit.message, id)
+  const parent = head.parents[0]?.sha
+  const claim = claimed && parent ? { ...claimed, parent } : null
+  let start: ListedCommit | undefined
+  for (const commit of newest) {
+    const message = commit.commit.message
+    // The newest extend commit (the walk starts at the head) carries the session's current policy.
+    if (!extended) {
+      const extend = parseExtendCommit(message, { sessionId: id })
+      if (extend.ok) extended = extend.value.eviction
+    }
+    // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
+    if (!pointer && looksLikePointerCommit(message)) {
+      const parsed = parsePointerCommit(message, { sessionId: id })
       if (!parsed.ok)
-        return { kind: 'invalid', headSha, reason: `The start commit is not valid: ${parsed.reason}.` }
-      const parents = commit.parents.map((p) => p.sha)
-      if (parents.length !== 1 || parents[0] !== parsed.value.baselineSha) {
         return {
           kind: 'invalid',
           headSha,
-          reason: `The start commit ${commit.sha.slice(0, 7)} does not sit on its Gittrix-Baseline ${parsed.value.baselineSha.slice(0, 7)}.`,
+          conclusion: 'neutral',
+          reason: `The pointer commit ${commit.sha.slice(0, 7)} is not valid: ${parsed.reason}.`,
         }
-      }
-      const createdAt =
-        commit.commit.committer?.date ?? commit.commit.author?.date ?? new Date(0).toISOString()
-      const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
-      const problem = artifactsProblem(repo, start, commit.commit.tree.sha, headTree ?? '', pointer)
-      if (problem) return { kind: 'invalid', headSha, conclusion: 'neutral', reason: problem }
-      const artifactsHead =
-        start.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
-      return { kind: 'found', record: { start, startSha: commit.sha, headSha, createdAt, artifactsHead } }
+      pointer = { sha: commit.sha, value: parsed.value }
     }
-    if (commits.length < 100) break
+    if (message.split('\n', 1)[0] === subject) {
+      start = commit
+      break
+    }
   }
+  if (!start && newest.length === NEWEST_COMMITS)
+    start = await oldestStart(repo, subject, durableBranch, headSha)
+  if (!start)
+    return {
+      kind: 'invalid',
+      headSha,
+      reason: `No start commit ("${subject}") was found on the session branch.`,
+    }
+  const parsed = parseStartCommit(start.commit.message, { sessionId: id })
+  if (!parsed.ok)
+    return { kind: 'invalid', headSha, reason: `The start commit is not valid: ${parsed.reason}.` }
+  const parents = start.parents.map((p) => p.sha)
+  if (parents.length !== 1 || parents[0] !== parsed.value.baselineSha) {
+    return {
+      kind: 'invalid',
+      headSha,
+      reason: `The start commit ${start.sha.slice(0, 7)} does not sit on its Gittrix-Baseline ${parsed.value.baselineSha.slice(0, 7)}.`,
+    }
+  }
+  const createdAt = start.commit.committer?.date ?? start.commit.author?.date ?? new Date(0).toISOString()
+  const facts = extended ? { ...parsed.value, eviction: extended } : parsed.value
+  const problem = artifactsProblem(repo, facts, start.commit.tree.sha, headTree, pointer)
+  if (problem) return { kind: 'invalid', headSha, conclusion: 'neutral', reason: problem }
+  const artifactsHead = facts.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
   return {
-    kind: 'invalid',
-    headSha,
-    reason: `No start commit ("${subject}") was found on the session branch.`,
+    kind: 'found',
+    record: { start: facts, startSha: start.sha, headSha, headTree, createdAt, artifactsHead, claim },
+  }
+}
+
+/**
+ * The start commit among the oldest commits of a long session branch: the first page of "Compare two
+ * commits" `durableBranch...headSha` (100 commits after the merge base, oldest first), whose start
+ * commit's parent is that merge base. `undefined` when it is not there (or GitHub knows neither side).
+ */
+async function oldestStart(
+  repo: RepoContext,
+  subject: string,
+  durableBranch: string,
+  headSha: string,
+): Promise<ListedCommit | undefined> {
+  try {
+    const { data } = await repo.octokit.rest.repos.compareCommitsWithBasehead({
+      owner: repo.owner,
+      repo: repo.repo,
+      basehead: `${durableBranch}...${headSha}`,
+      per_page: NEWEST_COMMITS,
+      page: 1,
+    })
+    const base = data.merge_base_commit.sha
+    return data.commits.find(
+      (c) =>
+        c.commit.message.split('\n', 1)[0] === subject &&
+        c.parents.length === 1 &&
+        c.parents[0]!.sha === base,
+    )
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
   }
 }
 
@@ -269,10 +350,25 @@ export function workspaceProblem(repo: RepoContext, record: SessionRecord): stri
 }
 
 /**
+ * The workspace commit every read of `record`'s session is pinned to (DESIGN.md §9, invariant 10): the
+ * GitHub commit `record.headSha` for branch sessions, the Artifacts commit its pointer names for
+ * Artifacts sessions (none before the first pointer: the session is then its baseline, no changes).
+ */
+function pinnedCommit(record: SessionRecord): { at?: string } {
+  if (record.start.ephemeral.kind !== 'artifacts') return { at: record.headSha }
+  return record.artifactsHead === null ? {} : { at: record.artifactsHead }
+}
+
+/**
  * Runs `fn` on the session rebuilt from `record`, over the GitHub durable adapter, the session's
  * workspace adapter (the session branch, or for Artifacts sessions the Artifacts repository at the
  * pointer's commit with the branch for records and cleanup; see workspace.ts) and a temporary store
  * that is removed afterwards (a directory, a metadata file and a lock file: cheap). Nothing persists.
+ * The session is pinned to `record`'s commit ({@link pinnedCommit}): its diff, touched files and
+ * promotion all read that commit by id, from one snapshot, whatever the branch does meanwhile.
+ * `current` (default `record`): the session read at its branch head, when `record` is an older
+ * reviewed commit; an Artifacts session's workspace handle then names the newest content, so that
+ * eviction after a promotion keeps newer work.
  * Throws `CAPABILITY_MISSING` for an Artifacts session when the App has no Artifacts credentials.
  */
 export async function withSession<T>(
@@ -280,16 +376,19 @@ export async function withSession<T>(
   record: SessionRecord,
   config: GittrixConfig,
   fn: (session: UserSession) => Promise<T>,
+  current: SessionRecord = record,
 ): Promise<T> {
   const problem = workspaceProblem(repo, record)
   if (problem) throw new GittrixError('CAPABILITY_MISSING', problem)
   const storeDir = await mkdtemp(join(tmpdir(), 'gittrix-app-'))
   try {
     const durable = appDurable(repo, record.start.durableBranch)
-    const workspace = sessionWorkspace(repo, record, durable)
+    // The workspace as it is now (for eviction and records); the reads are pinned to `record`.
+    const workspace = sessionWorkspace(repo, current, durable)
     const gittrix = new GitTrix({ durable, ephemeral: workspace.adapter, storeDir, sweepIntervalMs: 0 })
     const session = await gittrix.restoreSession(
       sessionMetadata(repo, record, config, workspace.ephemeralRef),
+      pinnedCommit(record),
     )
     return await fn(session)
   } finally {

@@ -75,7 +75,7 @@ function onBranchToo(
     write: (handle, path, bytes, options) => content.write(handle, path, bytes, options),
     delete: (handle, path) => content.delete(handle, path),
     list: (handle, dir, options) => content.list(handle, dir, options),
-    snapshot: (handle) => content.snapshot(handle),
+    snapshot: (handle, options) => content.snapshot(handle, options),
     commit: (handle, message) => branch.commit(onBranch(handle), message),
     lastChangeAt: (handle) => branch.lastChangeAt(onBranch(handle)),
     destroy: async (handle) => {

@@ -17,6 +17,7 @@ export {
   GitTrix,
   type GitTrixOptions,
   type ListSessionsFilter,
+  type RestoreSessionOptions,
   type StartSessionOptions,
   type SweepReport,
 } from './core/gittrix.ts'

@@ -1,16 +1,20 @@
 /**
  * `check_run.requested_action`: the session run's buttons (Promote all, Open PR, Discard). GitHub sends
  * it only to the App that created the run. The sender is authorized exactly like a comment author;
- * refusals are posted on the session's linked thread (when there is one) and nothing is written. A
- * click on a run whose head is no longer the session head is refused: the reviewer saw other changes.
+ * refusals are posted on the session's linked thread (when there is one) and nothing is written. The
+ * run's `head_sha` is the reviewed head (review.ts): the promotion reads exactly that commit, and a
+ * click on a run whose head is no longer the session head, or that no longer awaits a decision, is
+ * refused: the reviewer saw other changes.
  */
 import type { Context } from 'probot'
 import { inlineCode, isGitHubSessionId, mention, parseActionIdentifier } from '../../src/github/index.ts'
 import { type Actor, authorizeWrite } from '../authorize.ts'
 import { loadConfig, renderConfigProblems } from '../config.ts'
+import { withoutStaleClaim } from '../claim.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import { describeResult, discardSession, promoteSession, resultTitle, type Scope } from '../operations.ts'
 import { type RepoContext, reply, upsertCheckRun } from '../repo.ts'
+import { reviewedHead } from '../review.ts'
 import { readSession, recordedPromotion, type SessionLookup, workspaceProblem } from '../session.ts'
 import { reviewSession } from './push.ts'
 
@@ -27,9 +31,10 @@ export async function onRequestedAction(
   const log = context.log.child({ session: id, delivery: context.id, action, actor: sender.login })
   const actor: Actor = { login: sender.login, type: sender.type }
   await services.serialize(id, async () => {
-    const lookup = await readSession(repo, id)
-    const tell = (text: string) => tellThread(repo, lookup, text)
     const config = await loadConfig(context)
+    const durable = (config.ok && config.config.durableBranch) || repo.defaultBranch
+    const lookup = await readSession(repo, id, durable)
+    const tell = (text: string) => tellThread(repo, lookup, text)
     if (!config.ok) return tell(renderConfigProblems(config.problems))
     const auth = await authorizeWrite(repo, actor, config.config)
     if (!auth.ok) {
@@ -39,7 +44,6 @@ export async function onRequestedAction(
     const scope: Scope = { repo, config: config.config, actor }
     if (lookup.kind === 'missing') {
       // Promoted (branch deleted) or discarded: answer from GitHub, and complete a stale run.
-      const durable = config.config.durableBranch ?? repo.defaultBranch
       const landed = await recordedPromotion(repo, id, durable, null)
       if (run.status === 'completed' && run.conclusion !== 'action_required') return
       await upsertCheckRun(repo, run.head_sha, id, {
@@ -57,27 +61,35 @@ export async function onRequestedAction(
       return
     }
     if (lookup.kind === 'invalid') return
-    const unavailable = workspaceProblem(repo, lookup.record)
+    const record = await withoutStaleClaim(repo, lookup.record, durable)
+    const unavailable = workspaceProblem(repo, record)
     if (unavailable) return tell(unavailable)
-    if (lookup.record.headSha !== run.head_sha) {
-      return tell(
-        `${mention(actor.login)}, session ${inlineCode(id)} changed after that check run (now at ${inlineCode(lookup.record.headSha.slice(0, 7))}); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,
-      )
+    if (action === 'discard') {
+      if (record.headSha !== run.head_sha && !record.claim) {
+        return tell(
+          `${mention(actor.login)}, session ${inlineCode(id)} changed after that check run (its branch is now at ${inlineCode(record.headSha.slice(0, 7))}); use the buttons on the newest "Gittrix session" run. Nothing was changed.`,
+        )
+      }
+      const text = await discardSession(scope, record)
+      log.info({ result: text.slice(0, 200) }, 'button handled')
+      if (/Nothing was (changed|discarded)/.test(text)) await tell(text)
+      return
     }
-    const text =
-      action === 'discard'
-        ? await discardSession(scope, lookup.record)
-        : await promoteSession(
-            scope,
-            lookup.record,
-            {
-              selector: { mode: 'all' },
-              strategy: action === 'open_pr' ? 'pr' : null,
-              branch: null,
-              message: null,
-            },
-            auth.role,
-          )
+    // The button's run names the reviewed head: only that commit is promoted, and only while it is
+    // still the session head (the reviewer saw that run, not what came after).
+    const reviewed = await reviewedHead(repo, record, { sha: run.head_sha, from: 'button' })
+    if (!reviewed.ok) return tell(`${mention(actor.login)}, ${reviewed.reply}`)
+    const text = await promoteSession(
+      scope,
+      { reviewed: reviewed.record, head: record },
+      {
+        selector: { mode: 'all' },
+        strategy: action === 'open_pr' ? 'pr' : null,
+        branch: null,
+        message: null,
+      },
+      auth.role,
+    )
     log.info({ result: text.slice(0, 200) }, 'button handled')
     // A refusal decided inside the operation (admin-only paths, baseline) reaches the reviewer too.
     if (/Nothing was (changed|promoted)/.test(text)) await tell(text)
@@ -104,7 +116,7 @@ export async function onRerequested(
   const log = context.log.child({ session: id, delivery: context.id })
   await services.serialize(id, async () => {
     const lookup = await readSession(repo, id)
-    if (lookup.kind !== 'found' || lookup.record.headSha !== run.head_sha) return
+    if (lookup.kind !== 'found' || lookup.record.headSha !== run.head_sha || lookup.record.claim) return
     await reviewSession(context, repo, id, run.head_sha, log)
   })
 }

@@ -2,8 +2,10 @@
  * `issue_comment.created`: slash commands (DESIGN.md §6.5). Order, so nothing is written for a
  * refused command: parse (not a command → return without a request) → skip our own comments → list
  * the thread (a reply to this comment already there = a redelivery → stop) → 👀 → usage / help →
- * people only → configuration → write access for promote, discard, extend → the session (named, or
- * the one active session linked here) must be linked to this thread → run it → reply.
+ * people only → configuration → write access for promote, discard, extend (for status and diff, the
+ * role decides between a computed answer and the last rendered run's) → the session (named, or the one
+ * active session linked here) must be linked to this thread → a stale claim released (claim.ts) → run
+ * it (a promotion reads the reviewed head, review.ts) → reply.
  */
 import type { Context } from 'probot'
 import {
@@ -17,18 +19,23 @@ import {
   parseGittrixRef,
   renderUsageReply,
 } from '../../src/github/index.ts'
-import { type Actor, authorizeWrite, type RepoRole } from '../authorize.ts'
+import { type Actor, authorizeWrite, type RepoRole, repositoryRole, roleAtLeast } from '../authorize.ts'
 import { loadConfig, renderConfigProblems } from '../config.ts'
+import { withoutStaleClaim } from '../claim.ts'
 import { type AppServices, repoContext } from '../context.ts'
 import {
   discardSession,
   diffReply,
   extendSession,
   goneReply,
+  inProgressReply,
   promoteSession,
+  renderedDiffReply,
+  renderedStatusReply,
   type Scope,
   statusReply,
 } from '../operations.ts'
+import { reviewedHead } from '../review.ts'
 import {
   acknowledge,
   alreadyAnswered,
@@ -76,8 +83,19 @@ export async function onIssueComment(
       return answer(auth.reason)
     }
     role = auth.role
+  } else {
+    // status and diff: recomputed for people with write access, else answered from the last render.
+    role = await repositoryRole(repo, actor.login)
   }
-  const target = await resolveSession(repo, command, issue.number, Boolean(issue.pull_request), thread)
+  const durable = config.config.durableBranch ?? repo.defaultBranch
+  const target = await resolveSession(
+    repo,
+    command,
+    issue.number,
+    Boolean(issue.pull_request),
+    thread,
+    durable,
+  )
   if ('refusal' in target) return answer(target.refusal)
   const { id, lookup } = target
   const scope: Scope = { repo, config: config.config, actor }
@@ -94,7 +112,8 @@ async function run(
   role: RepoRole,
 ): Promise<string> {
   // Re-read under the session queue: an earlier event on this replica may have promoted or discarded it.
-  const lookup = initial.kind === 'found' ? await readSession(scope.repo, id) : initial
+  const durable = scope.config.durableBranch ?? scope.repo.defaultBranch
+  const lookup = initial.kind === 'found' ? await readSession(scope.repo, id, durable) : initial
   if (lookup.kind === 'missing') {
     if (command.name === 'promote' || command.name === 'status' || command.name === 'discard')
       return goneReply(scope, id)
@@ -102,20 +121,28 @@ async function run(
   }
   if (lookup.kind === 'invalid')
     return `Session ${inlineCode(id)} cannot be used:\n\n${fencedBlock(lookup.reason, 'text')}`
-  const { record } = lookup
+  const record = await withoutStaleClaim(scope.repo, lookup.record, durable)
   const unavailable = workspaceProblem(scope.repo, record)
   if (unavailable) return unavailable
+  const writer = roleAtLeast(role, 'write')
   switch (command.name) {
-    case 'promote':
-      return promoteSession(scope, record, command, role)
+    case 'promote': {
+      const named = command.at === null ? null : { sha: command.at, from: 'command' as const }
+      const reviewed = await reviewedHead(scope.repo, record, named)
+      if (!reviewed.ok) return reviewed.reply
+      return promoteSession(scope, { reviewed: reviewed.record, head: record }, command, role)
+    }
     case 'discard':
       return discardSession(scope, record)
     case 'extend':
+      if (record.claim) return inProgressReply(id, record.claim.purpose)
       return extendSession(scope, record, command.durationMs, command.duration)
     case 'diff':
-      return diffReply(scope, record, command.paths)
+      return writer
+        ? diffReply(scope, record, command.paths)
+        : renderedDiffReply(scope, record, command.paths)
     case 'status':
-      return statusReply(scope, record)
+      return writer ? statusReply(scope, record) : renderedStatusReply(scope, record)
   }
 }
 
@@ -130,6 +157,7 @@ async function resolveSession(
   issueNumber: number,
   isPull: boolean,
   thread: Parameters<typeof sessionsInThread>[1],
+  durable: string,
 ): Promise<{ id: string; lookup: SessionLookup } | { refusal: string }> {
   const linked = sessionsInThread(repo, thread)
   if (isPull) {
@@ -144,7 +172,7 @@ async function resolveSession(
   const where = isPull ? 'pull request' : 'issue'
   if (command.sessionId !== null) {
     const id = command.sessionId
-    const lookup = await readSession(repo, id)
+    const lookup = await readSession(repo, id, durable)
     const linkedHere =
       linked.includes(id) || (lookup.kind === 'found' && lookup.record.start.link === issueNumber)
     if (!linkedHere) {
@@ -154,7 +182,9 @@ async function resolveSession(
     }
     return { id, lookup }
   }
-  const lookups = await Promise.all(linked.map(async (id) => ({ id, lookup: await readSession(repo, id) })))
+  const lookups = await Promise.all(
+    linked.map(async (id) => ({ id, lookup: await readSession(repo, id, durable) })),
+  )
   const active = lookups.filter((l) => l.lookup.kind === 'found')
   if (active.length === 1) return active[0]!
   if (active.length === 0 && lookups.length === 1) return lookups[0]!

@@ -17,7 +17,14 @@ import {
 } from '../../src/github/index.ts'
 import { type ConfigSource, loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
-import { findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from '../repo.ts'
+import { REVIEW_DIFF_BUDGET } from '../operations.ts'
+import {
+  type CheckRunState,
+  findCheckRun,
+  type RepoContext,
+  upsertCheckRun,
+  upsertSessionComment,
+} from '../repo.ts'
 import {
   baselineProblem,
   readSessionAt,
@@ -42,7 +49,14 @@ export async function onPush(context: Context<'push'>, services: AppServices): P
       log.info({}, 'session branch deleted')
       return
     }
-    await reviewSession(context, repo, id, payload.after, log)
+    // A head already rendered (a redelivery, or the App putting the branch back after a promotion or
+    // discard did not finish: claim.ts) keeps its run: it may record an outcome a new render would hide.
+    const existing = await findCheckRun(repo, payload.after, id)
+    if (existing) {
+      log.info({ run: existing.id }, 'head already has its session run')
+      return
+    }
+    await reviewSession(context, repo, id, payload.after, log, null)
   })
 }
 
@@ -58,51 +72,85 @@ export async function reviewSession(
   id: string,
   head: string,
   log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void },
+  existing?: CheckRunState | null,
 ): Promise<void> {
   const config = await loadConfig(source)
   if (!config.ok) {
-    await upsertCheckRun(repo, head, id, {
-      conclusion: 'failure',
-      output: { title: 'Invalid .github/gittrix.yml', summary: renderConfigProblems(config.problems) },
-    })
+    await upsertCheckRun(
+      repo,
+      head,
+      id,
+      {
+        conclusion: 'failure',
+        output: { title: 'Invalid .github/gittrix.yml', summary: renderConfigProblems(config.problems) },
+      },
+      existing,
+    )
     log.warn({ problems: config.problems }, 'invalid configuration')
     return
   }
-  const lookup = await readSessionAt(repo, id, head)
+  const lookup = await readSessionAt(repo, id, head, config.config.durableBranch ?? repo.defaultBranch)
   if (lookup.kind !== 'found') {
     const reason = lookup.kind === 'invalid' ? lookup.reason : 'The session branch has no start commit.'
-    await upsertCheckRun(repo, head, id, {
-      conclusion: (lookup.kind === 'invalid' && lookup.conclusion) || 'failure',
-      output: {
-        title: 'Not a valid Gittrix session',
-        summary: `${fencedBlock(reason, 'text')}\n\nThis session cannot be promoted.`,
+    await upsertCheckRun(
+      repo,
+      head,
+      id,
+      {
+        conclusion: (lookup.kind === 'invalid' && lookup.conclusion) || 'failure',
+        output: {
+          title: 'Not a valid Gittrix session',
+          summary: `${fencedBlock(reason, 'text')}\n\nThis session cannot be promoted.`,
+        },
       },
-    })
+      existing,
+    )
     log.warn({ reason }, 'invalid session')
     return
   }
   const { record } = lookup
+  if (record.claim) {
+    // A replica holds the session (claim.ts): the claim commit has the claimed head's tree; no render.
+    log.info({ purpose: record.claim.purpose }, 'claim commit, not rendered')
+    return
+  }
   const unavailable = workspaceProblem(repo, record)
   if (unavailable) {
-    await upsertCheckRun(repo, head, id, {
-      conclusion: 'neutral',
-      output: { title: 'Cloudflare Artifacts credentials missing', summary: unavailable },
-    })
+    await upsertCheckRun(
+      repo,
+      head,
+      id,
+      {
+        conclusion: 'neutral',
+        output: { title: 'Cloudflare Artifacts credentials missing', summary: unavailable },
+      },
+      existing,
+    )
     log.warn({}, 'artifacts session without artifacts credentials')
     return
   }
   const problem = await baselineProblem(repo, record.start, config.config)
   if (problem) {
-    await upsertCheckRun(repo, head, id, {
-      conclusion: 'failure',
-      output: { title: 'Baseline not on the durable branch', summary: problem },
-    })
+    await upsertCheckRun(
+      repo,
+      head,
+      id,
+      {
+        conclusion: 'failure',
+        output: { title: 'Baseline not on the durable branch', summary: problem },
+      },
+      existing,
+    )
     log.warn({ baseline: record.start.baselineSha }, 'baseline not on the durable branch')
     return
   }
   let diff: SessionDiff
   try {
-    diff = await withSession(repo, record, config.config, (session) => session.diffDetails())
+    // Pinned to `head` (withSession): the render shows exactly this commit, read by id, within a
+    // request budget (REVIEW_DIFF_BUDGET).
+    diff = await withSession(repo, record, config.config, (session) =>
+      session.diffDetails({ budget: REVIEW_DIFF_BUDGET }),
+    )
   } catch (error) {
     // The workspace host refused or failed (e.g. an Artifacts token without Read, a deleted repository).
     if (record.start.ephemeral.kind !== 'artifacts' || !isGittrixError(error)) throw error
@@ -118,11 +166,17 @@ export async function reviewSession(
   }
   const facts = sessionFacts(record.start)
   const rendered = renderSessionCheckRun(facts, diff)
-  const { htmlUrl } = await upsertCheckRun(repo, head, id, {
-    conclusion: rendered.conclusion,
-    output: rendered.output,
-    actions: rendered.actions,
-  })
+  const { htmlUrl } = await upsertCheckRun(
+    repo,
+    head,
+    id,
+    {
+      conclusion: rendered.conclusion,
+      output: rendered.output,
+      actions: rendered.actions,
+    },
+    existing,
+  )
   if (record.start.link !== null) {
     const body = renderSessionComment({
       facts,

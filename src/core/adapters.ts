@@ -11,6 +11,7 @@ import type {
   ListEntry,
   PromoteStrategy,
   SessionDiff,
+  SnapshotOptions,
   TreeChange,
   TreeEntry,
   WorkspaceSnapshot,
@@ -194,14 +195,20 @@ export interface EphemeralAdapter {
   delete(workspace: WorkspaceHandle, path: string): Promise<void>
   /** Entries directly under `dir` (or every file below it with `recursive`). */
   list(workspace: WorkspaceHandle, dir: string, options?: { recursive?: boolean }): Promise<ListEntry[]>
-  /** The workspace's current tree and every path that differs from the baseline. */
-  snapshot(workspace: WorkspaceHandle): Promise<WorkspaceSnapshot>
+  /**
+   * The workspace's current tree and every path that differs from the baseline; with `options.at`, the
+   * same for that commit of the session, read by id (see {@link SnapshotOptions}: `INVALID_ARGUMENT`
+   * when it is not a commit of the session at or after its baseline, `CAPABILITY_MISSING` when the
+   * adapter cannot read commits).
+   */
+  snapshot(workspace: WorkspaceHandle, options?: SnapshotOptions): Promise<WorkspaceSnapshot>
   /**
    * Optional: the whole session diff rendered by the adapter itself (e.g. git on a local workspace),
-   * in the same git format the core renders. Core uses it for unfiltered diffs when present; it must
-   * report the same paths as {@link snapshot}.
+   * in the same git format the core renders, now or `at` a commit (checked as in {@link snapshot}).
+   * Core uses it for unfiltered, unbudgeted diffs when present; it must report the same paths as
+   * {@link snapshot}.
    */
-  diff?(workspace: WorkspaceHandle, options: { binary?: boolean }): Promise<SessionDiff>
+  diff?(workspace: WorkspaceHandle, options: { binary?: boolean; at?: string }): Promise<SessionDiff>
   /** Records the workspace state as a commit in the workspace (not durable). Resolves the commit id. */
   commit(workspace: WorkspaceHandle, message: string): Promise<string>
   /** Latest modification time (ms) of anything in the workspace, or `null` if unknown. */

@@ -1,29 +1,124 @@
 /**
- * A session's diff: snapshot the workspace, read both sides of every touched path in one batch each,
- * render with `patch.ts`.
+ * A session's diff: snapshot the workspace, take the hunks the host already computed
+ * (`WorkspaceSnapshot.textPatches`, e.g. GitHub's compare API), read both sides of every other touched
+ * path in one batch each, render with `patch.ts`. A {@link DiffBudget} bounds what a shown (not
+ * applied) diff reads.
  */
 import type { DurableAdapter } from './adapters.ts'
-import { type PatchInput, type PatchOptions, renderPatch } from './patch.ts'
-import type { SessionDiff, TreeChange, WorkspaceSnapshot } from './types.ts'
+import { type PatchOptions, renderFile, renderHostPatch } from './patch.ts'
+import type {
+  DiffBudget,
+  FileDiff,
+  HostTextPatch,
+  SessionDiff,
+  TreeChange,
+  WorkspaceSnapshot,
+} from './types.ts'
 
-/** Renders `changes` (a subset of `snapshot.changes`) as a {@link SessionDiff}. */
+/** Options of {@link diffChanges}. */
+export interface DiffChangesOptions extends PatchOptions {
+  /** Bounds the reads of a diff that is shown, not applied; unbounded when absent. */
+  budget?: DiffBudget
+}
+
+/**
+ * Renders `changes` (a subset of `snapshot.changes`) as a {@link SessionDiff}, files sorted by path.
+ * Host hunks are used unless `binary` (a `git apply`-able binary patch needs the bytes). With a
+ * `budget`, rendering stops at the file that would need more blob reads than allowed or once the patch
+ * holds `budget.patchBytes`; the files after it are listed with the host's line counts where it gave
+ * them and `counted: false` otherwise, and `partial` says how many were patched and counted.
+ */
 export async function diffChanges(
   snapshot: WorkspaceSnapshot,
   changes: readonly TreeChange[],
   durable: DurableAdapter,
-  options: PatchOptions = {},
+  options: DiffChangesOptions = {},
 ): Promise<SessionDiff> {
-  const oids = changes.flatMap((c) => [c.oldOid, c.newOid]).filter((oid): oid is string => oid !== null)
-  // The workspace usually holds both sides (its baseline objects are shared); ask the durable side for the rest.
+  const sorted = [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const host =
+    snapshot.textPatches && !options.binary && sorted.length
+      ? await snapshot.textPatches(sorted)
+      : new Map<string, HostTextPatch>()
+  const usable = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
+  const read = (oids: string[]) => readBoth(snapshot, durable, oids)
+  const rendered: Array<{ text: string; file: FileDiff }> = []
+  if (!options.budget) {
+    const blobs = await read(sorted.filter((c) => !usable(c)).flatMap(contentOids))
+    for (const change of sorted) rendered.push(renderOne(change, usable(change), blobs, options))
+    return assemble(rendered, [])
+  }
+  const { patchBytes, blobReads } = options.budget
+  let bytes = 0
+  let reads = 0
+  let next = 0
+  for (; next < sorted.length && bytes < patchBytes; next++) {
+    const change = sorted[next]!
+    const hunks = usable(change)
+    const oids = hunks ? [] : contentOids(change)
+    if (reads + oids.length > blobReads) break
+    reads += oids.length
+    const one = renderOne(change, hunks, await read(oids), options)
+    bytes += Buffer.byteLength(one.text)
+    rendered.push(one)
+  }
+  const rest = sorted.slice(next).map((change): FileDiff => {
+    const hunks = usable(change)
+    if (hunks) return renderHostPatch(change, hunks).file
+    const { path, status, oldMode, newMode } = change
+    return { path, status, oldMode, newMode, binary: false, additions: 0, deletions: 0, counted: false }
+  })
+  return assemble(rendered, rest)
+}
+
+function assemble(rendered: ReadonlyArray<{ text: string; file: FileDiff }>, rest: FileDiff[]): SessionDiff {
+  const files = [...rendered.map((r) => r.file), ...rest]
+  const counted = files.filter((f) => f.counted !== false)
+  const diff: SessionDiff = {
+    patch: rendered.map((r) => r.text).join(''),
+    files,
+    additions: counted.reduce((n, f) => n + f.additions, 0),
+    deletions: counted.reduce((n, f) => n + f.deletions, 0),
+  }
+  if (rest.length > 0) diff.partial = { patchedFiles: rendered.length, countedFiles: counted.length }
+  return diff
+}
+
+function renderOne(
+  change: TreeChange,
+  hunks: HostTextPatch | undefined,
+  blobs: Map<string, Uint8Array>,
+  options: PatchOptions,
+): { text: string; file: FileDiff } {
+  if (hunks) return renderHostPatch(change, hunks)
+  const side = (oid: string | null) => (oid === null ? null : blob(blobs, oid, change.path))
+  return renderFile({ change, oldBytes: side(change.oldOid), newBytes: side(change.newOid) }, options)
+}
+
+/** The blob ids a change's patch needs: both present sides (one for a mode-only change). */
+function contentOids(change: TreeChange): string[] {
+  return [...new Set([change.oldOid, change.newOid])].filter((oid): oid is string => oid !== null)
+}
+
+/** A change between a file and a symlink: git prints it as a deletion plus an addition. */
+function typeTransition(change: TreeChange): boolean {
+  return (
+    change.oldMode !== null &&
+    change.newMode !== null &&
+    (change.oldMode === '120000') !== (change.newMode === '120000')
+  )
+}
+
+/** The workspace usually holds both sides (its baseline objects are shared); the durable side has the rest. */
+async function readBoth(
+  snapshot: WorkspaceSnapshot,
+  durable: DurableAdapter,
+  oids: readonly string[],
+): Promise<Map<string, Uint8Array>> {
+  if (oids.length === 0) return new Map()
   const blobs = await snapshot.blobs.readBlobs(oids)
   const missing = oids.filter((oid) => !blobs.has(oid))
   if (missing.length) for (const [oid, bytes] of await durable.readBlobs(missing)) blobs.set(oid, bytes)
-  const inputs: PatchInput[] = changes.map((change) => ({
-    change,
-    oldBytes: change.oldOid ? blob(blobs, change.oldOid, change.path) : null,
-    newBytes: change.newOid ? blob(blobs, change.newOid, change.path) : null,
-  }))
-  return renderPatch(inputs, options)
+  return blobs
 }
 
 function blob(blobs: Map<string, Uint8Array>, oid: string, path: string): Uint8Array {

@@ -55,6 +55,17 @@ export interface ForkSessionOptions {
   eviction?: Partial<EvictionPolicy>
 }
 
+/** Options for {@link GitTrix.restoreSession}. */
+export interface RestoreSessionOptions {
+  /**
+   * Pins the returned session to this workspace commit (full or abbreviated id): its `diffDetails`,
+   * `touchedFiles` and `promote` all read that commit, by id, from one snapshot (read once, on first
+   * use). Checked by the ephemeral adapter on first use: `INVALID_ARGUMENT` when it is not a commit of
+   * the session at or after its baseline, `CAPABILITY_MISSING` when the workspace has no commits.
+   */
+  at?: string
+}
+
 /** Filter for {@link GitTrix.listSessions}. */
 export interface ListSessionsFilter {
   state?: SessionState | SessionState[]
@@ -276,9 +287,17 @@ export class GitTrix {
    * `metadata` is validated with {@link sessionMetadataSchema} (throws `METADATA_INVALID` naming the
    * offending field) and written atomically under the
    * session lock, replacing any record this store already holds for that id. Nothing is created in
-   * the adapters: the workspace must already exist where `ephemeralRef` says.
+   * the adapters: the workspace must already exist where `ephemeralRef` says. `options.at` pins the
+   * session to one workspace commit (see {@link RestoreSessionOptions}); throws `INVALID_ARGUMENT` when
+   * it is not a commit id at all.
    */
-  async restoreSession(metadata: SessionMetadata): Promise<UserSession> {
+  async restoreSession(metadata: SessionMetadata, options: RestoreSessionOptions = {}): Promise<UserSession> {
+    const at = options?.at
+    if (at !== undefined && (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))) {
+      throw new InvalidArgumentError(
+        `restoreSession() { at } must be a commit id of the session's workspace (4 to 64 hex digits), not ${JSON.stringify(at)}.`,
+      )
+    }
     const parsed = sessionMetadataSchema.safeParse(metadata)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
@@ -291,7 +310,7 @@ export class GitTrix {
     await this.store.ensure()
     await mkdir(this.store.sessionDir(meta.id), { recursive: true })
     await this.store.withLock(meta.id, () => this.store.write(meta))
-    return new UserSession(this.runtime, meta)
+    return new UserSession(this.runtime, meta, at)
   }
 
   /** The session with this id, in any state. Throws `SESSION_NOT_FOUND`, `METADATA_*`, `INVALID_ARGUMENT`. */

@@ -7,7 +7,7 @@
  */
 import { structuredPatch } from 'diff'
 import { binaryPatchBody } from './binary-patch.ts'
-import type { FileDiff, FileMode, SessionDiff, TreeChange } from './types.ts'
+import type { FileDiff, FileMode, HostTextPatch, SessionDiff, TreeChange } from './types.ts'
 
 /** One touched path with the bytes on each side (`null` where the path is absent). */
 export interface PatchInput {
@@ -127,6 +127,32 @@ export function renderFile(input: PatchInput, options: PatchOptions = {}): { tex
       }
     }
   }
+  return { text: header + body, file: { ...base, binary: false, additions, deletions } }
+}
+
+/**
+ * Renders one path from hunks its host computed (`WorkspaceSnapshot.textPatches`): the same git
+ * headers as {@link renderFile}, then `---`/`+++` and the hunks, or `Binary files … differ`. Line
+ * counts are counted from the hunks. Not for changes between a file and a symlink (render those from
+ * blobs).
+ */
+export function renderHostPatch(change: TreeChange, host: HostTextPatch): { text: string; file: FileDiff } {
+  const base = { path: change.path, status: change.status, oldMode: change.oldMode, newMode: change.newMode }
+  const from = change.status === 'added' ? '/dev/null' : quoteGitPath(`a/${change.path}`)
+  const to = change.status === 'deleted' ? '/dev/null' : quoteGitPath(`b/${change.path}`)
+  const header = gitHeader(change, false)
+  if (host.binary) {
+    const body = change.oldOid !== change.newOid ? `Binary files ${from} and ${to} differ\n` : ''
+    return { text: header + body, file: { ...base, binary: true, additions: 0, deletions: 0 } }
+  }
+  let additions = 0
+  let deletions = 0
+  const hunks = host.hunks && !host.hunks.endsWith('\n') ? `${host.hunks}\n` : host.hunks
+  for (const line of hunks.split('\n')) {
+    if (line.startsWith('+')) additions += 1
+    else if (line.startsWith('-')) deletions += 1
+  }
+  const body = hunks ? `--- ${from}\n+++ ${to}\n${hunks}` : ''
   return { text: header + body, file: { ...base, binary: false, additions, deletions } }
 }
 

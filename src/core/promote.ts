@@ -42,18 +42,29 @@ export async function promoteSession(
   runtime: SessionRuntime,
   id: string,
   options: PromoteOptions,
+  takeSnapshot?: (meta: SessionMetadata) => Promise<WorkspaceSnapshot>,
 ): Promise<PromoteOutcome> {
   const strategy = resolveStrategy(runtime, options)
   if (options.message !== undefined && typeof options.message !== 'string') {
     throw new InvalidArgumentError('message must be a string.')
   }
+  const at = options.at
+  if (at !== undefined && (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))) {
+    throw new InvalidArgumentError(
+      `at must be a commit id of the session's workspace (4 to 64 hex digits), not ${JSON.stringify(at)}.`,
+    )
+  }
+  // Invariant 10: with `at`, one snapshot of exactly that commit serves selection, drift check and tree.
+  const snapshotOf =
+    takeSnapshot ??
+    ((meta: SessionMetadata) =>
+      runtime.ephemeral.snapshot(workspaceHandle(runtime, meta), at === undefined ? undefined : { at }))
   return runtime.store.withLock(id, async () => {
     const meta = await runtime.store.read(id)
     const recorded = recordedOutcome(meta)
     if (recorded) return recorded
     assertActive(meta)
     const branch = meta.durableBranch!
-    const handle = workspaceHandle(runtime, meta)
 
     const head = await runtime.durable.getHead(branch)
     if (strategy === 'commit' && head !== meta.baselineSha) {
@@ -68,7 +79,7 @@ export async function promoteSession(
       if (landed) return record(runtime, meta, strategy, { sha: landed, branch }, [], true)
     }
 
-    const snapshot = await runtime.ephemeral.snapshot(handle)
+    const snapshot = await snapshotOf(meta)
     const selected = selectChanges(snapshot.changes, options.selector)
     await assertPromotable(snapshot, selected)
     const files = selected.map((c) => c.path)
@@ -82,7 +93,15 @@ export async function promoteSession(
       await assertNoOverlap(runtime, meta.baselineSha, head, files)
       const diff = await diffChanges(snapshot, selected, runtime.durable, { binary: true })
       await touch(runtime, meta, snapshot)
-      return { strategy, sha: head, branch, files, alreadyPromoted: false, patch: diff.patch }
+      return {
+        strategy,
+        sha: head,
+        branch,
+        files,
+        alreadyPromoted: false,
+        patch: diff.patch,
+        ...pinnedAt(snapshot, at),
+      }
     }
 
     const land = (how: 'commit' | 'branch' | 'pr') => {
@@ -120,8 +139,15 @@ export async function promoteSession(
         message,
         files,
       })
-    return record(runtime, meta, applied, result, files, false, snapshot)
+    const outcome = await record(runtime, meta, applied, result, files, false, snapshot, at !== undefined)
+    return { ...outcome, ...pinnedAt(snapshot, at) }
   })
+}
+
+/** `{ at }` for the outcome of a pinned promotion: the full commit id the snapshot was read at. */
+function pinnedAt(snapshot: WorkspaceSnapshot, at: string | undefined): { at?: string } {
+  if (at === undefined) return {}
+  return { at: snapshot.commit ?? at }
 }
 
 /** Opens the pull request for a promotion branch. A failure leaves the branch; promoting again retries. */
@@ -338,6 +364,7 @@ async function record(
   files: string[],
   alreadyPromoted: boolean,
   snapshot?: WorkspaceSnapshot,
+  pinned = false,
 ): Promise<PromoteOutcome> {
   const now = new Date(runtime.now()).toISOString()
   const touchedFiles = snapshot ? snapshot.changes.map((c) => c.path) : meta.touchedFiles
@@ -359,11 +386,36 @@ async function record(
       { cause: error },
     )
   }
-  if (meta.evictionPolicy.untilPromote) {
+  // A pinned promotion evicts only a workspace that is still what was promoted: work that arrived after
+  // the reviewed commit is not lost (it stays in the workspace).
+  const movedOn = pinned && snapshot ? await workspaceMovedOn(runtime, meta, snapshot) : false
+  if (meta.evictionPolicy.untilPromote && !movedOn) {
     // The promotion is recorded; a failed eviction is retried by the next sweep.
     await runtime.ephemeral.destroy(workspaceHandle(runtime, meta)).catch(() => {})
   }
   return { ...result, strategy, files: files.length ? files : touchedFiles, alreadyPromoted }
+}
+
+/**
+ * True when the workspace now differs from `pinned` (a snapshot taken at a commit), or cannot be read:
+ * the same tree id when both snapshots have one, else the same touched paths with the same modes and
+ * blobs.
+ */
+async function workspaceMovedOn(
+  runtime: SessionRuntime,
+  meta: SessionMetadata,
+  pinned: WorkspaceSnapshot,
+): Promise<boolean> {
+  try {
+    const now = await runtime.ephemeral.snapshot(workspaceHandle(runtime, meta))
+    if (now.tree !== undefined && pinned.tree !== undefined) return now.tree !== pinned.tree
+    const key = (c: TreeChange) => `${c.path}\0${c.newMode}\0${c.newOid}`
+    const before = pinned.changes.map(key)
+    const after = now.changes.map(key)
+    return before.length !== after.length || before.some((k, i) => k !== after[i])
+  } catch {
+    return true
+  }
 }
 
 async function touch(

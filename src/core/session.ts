@@ -11,7 +11,15 @@ import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
 import { promoteSession } from './promote.ts'
 import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
-import type { ListEntry, PromoteOptions, PromoteOutcome, SessionDiff, TreeChange } from './types.ts'
+import type {
+  DiffBudget,
+  ListEntry,
+  PromoteOptions,
+  PromoteOutcome,
+  SessionDiff,
+  TreeChange,
+  WorkspaceSnapshot,
+} from './types.ts'
 
 /** Options for `write`. */
 export interface WriteOptions {
@@ -28,6 +36,12 @@ export interface DiffOptions {
    * Default false: binary files show as `Binary files a/p and b/p differ`, as in a review.
    */
   binary?: boolean
+  /**
+   * Bounds what a diff that is shown (not applied) reads: see {@link DiffBudget}. Files past the budget
+   * are listed without their patch; `partial` on the result says so. Adapters that render the whole
+   * diff themselves (local workspaces) ignore it.
+   */
+  budget?: DiffBudget
 }
 
 /** The operations an agent may use. */
@@ -44,10 +58,29 @@ interface AgentOperations {
 class SessionOperations implements AgentOperations {
   readonly id: string
   private readonly runtime: SessionRuntime
+  /** The workspace commit reviews and promotions of this session read (see `GitTrix.restoreSession`). */
+  readonly pin: string | undefined
+  /** The snapshot of {@link pin}, read once: a commit does not change. */
+  #pinned: Promise<WorkspaceSnapshot> | undefined
 
-  constructor(runtime: SessionRuntime, id: string) {
+  constructor(runtime: SessionRuntime, id: string, pin?: string) {
     this.runtime = runtime
     this.id = id
+    this.pin = pin
+  }
+
+  /** The workspace as reviewed: at the pinned commit (read once, then reused), else as it is now. */
+  private snapshot(meta: SessionMetadata): Promise<WorkspaceSnapshot> {
+    const handle = this.handle(meta)
+    if (this.pin === undefined) return this.runtime.ephemeral.snapshot(handle)
+    if (!this.#pinned) {
+      const pinned = this.runtime.ephemeral.snapshot(handle, { at: this.pin })
+      this.#pinned = pinned
+      pinned.catch(() => {
+        if (this.#pinned === pinned) this.#pinned = undefined
+      })
+    }
+    return this.#pinned
   }
 
   /**
@@ -119,18 +152,23 @@ class SessionOperations implements AgentOperations {
   diffDetails(options: DiffOptions = {}): Promise<SessionDiff> {
     let touched: string[] | undefined
     const binary = options.binary === true
+    const budget = checkBudget(options.budget)
     return this.active(
       async (meta) => {
         const { ephemeral, durable } = this.runtime
         if (ephemeral.diff && !options.paths?.length) {
           // The adapter renders the whole diff itself (git on a local workspace: no blobs written).
-          const diff = await ephemeral.diff(this.handle(meta), { binary })
+          const at = this.pin === undefined ? {} : { at: this.pin }
+          const diff = await ephemeral.diff(this.handle(meta), { binary, ...at })
           touched = diff.files.map((f) => f.path)
           return diff
         }
-        const snapshot = await ephemeral.snapshot(this.handle(meta))
+        const snapshot = await this.snapshot(meta)
         touched = snapshot.changes.map((c) => c.path)
-        return diffChanges(snapshot, pick(snapshot.changes, options.paths), durable, { binary })
+        return diffChanges(snapshot, pick(snapshot.changes, options.paths), durable, {
+          binary,
+          ...(budget ? { budget } : {}),
+        })
       },
       () => touched,
     )
@@ -140,7 +178,7 @@ class SessionOperations implements AgentOperations {
     let touched: string[] | undefined
     return this.active(
       async (meta) => {
-        const { changes } = await this.runtime.ephemeral.snapshot(this.handle(meta))
+        const { changes } = await this.snapshot(meta)
         touched = changes.map((c) => c.path)
         return changes
       },
@@ -148,8 +186,15 @@ class SessionOperations implements AgentOperations {
     )
   }
 
-  promote(options: PromoteOptions): Promise<PromoteOutcome> {
-    return promoteSession(this.runtime, this.id, options)
+  async promote(options: PromoteOptions): Promise<PromoteOutcome> {
+    const asked = options?.at
+    if (this.pin !== undefined && asked !== undefined && !sameCommit(asked, this.pin)) {
+      throw new InvalidArgumentError(
+        `Session ${this.id} is pinned to commit ${this.pin}; promote({ at }) cannot name another commit (${String(asked)}).`,
+      )
+    }
+    if (this.pin === undefined) return promoteSession(this.runtime, this.id, options)
+    return promoteSession(this.runtime, this.id, { ...options, at: this.pin }, (meta) => this.snapshot(meta))
   }
 
   /** Destroys the workspace and marks the session `discarded`. Idempotent. */
@@ -198,6 +243,28 @@ class SessionOperations implements AgentOperations {
       return next
     })
   }
+}
+
+/** True when two commit ids name the same commit (one may be abbreviated). */
+function sameCommit(a: string, b: string): boolean {
+  return typeof a === 'string' && a.length >= 4 && (a.startsWith(b) || b.startsWith(a))
+}
+
+/** `budget` checked: whole numbers, `patchBytes` ≥ 1, `blobReads` ≥ 0. Throws `INVALID_ARGUMENT`. */
+function checkBudget(budget: DiffBudget | undefined): DiffBudget | undefined {
+  if (budget === undefined) return undefined
+  const ok =
+    typeof budget === 'object' &&
+    budget !== null &&
+    Number.isSafeInteger(budget.patchBytes) &&
+    budget.patchBytes >= 1 &&
+    Number.isSafeInteger(budget.blobReads) &&
+    budget.blobReads >= 0
+  if (!ok)
+    throw new InvalidArgumentError(
+      'diff budget must be { patchBytes: a whole number ≥ 1, blobReads: a whole number ≥ 0 }.',
+    )
+  return { patchBytes: budget.patchBytes, blobReads: budget.blobReads }
 }
 
 function pick(changes: TreeChange[], paths: string[] | undefined): TreeChange[] {
@@ -256,11 +323,16 @@ export class UserSession {
   readonly #ops: SessionOperations
   readonly #workspacePath: string | undefined
 
-  /** @internal Created by `GitTrix.startSession` / `getSession`. */
-  constructor(runtime: SessionRuntime, meta: SessionMetadata) {
+  /** @internal Created by `GitTrix.startSession` / `getSession` / `restoreSession` (`pin`: see there). */
+  constructor(runtime: SessionRuntime, meta: SessionMetadata, pin?: string) {
     this.id = meta.id
-    this.#ops = new SessionOperations(runtime, meta.id)
+    this.#ops = new SessionOperations(runtime, meta.id, pin)
     this.#workspacePath = meta.ephemeralPath
+  }
+
+  /** The workspace commit this session's reviews and promotions read, when it was pinned to one. */
+  get pinnedAt(): string | undefined {
+    return this.#ops.pin
   }
 
   /** The local workspace directory, if any. */
@@ -303,17 +375,26 @@ export class UserSession {
   diff(options?: DiffOptions): Promise<string> {
     return this.#ops.diff(options)
   }
-  /** The patch plus per-file data (status, binary, additions, deletions) and totals. */
+  /**
+   * The patch plus per-file data (status, binary, additions, deletions) and totals; of the pinned
+   * commit when the session is pinned. With `budget`, possibly `partial` (see {@link DiffOptions}).
+   */
   diffDetails(options?: DiffOptions): Promise<SessionDiff> {
     return this.#ops.diffDetails(options)
   }
-  /** Every path that differs from the baseline, with modes and blob ids on both sides. */
+  /**
+   * Every path that differs from the baseline, with modes and blob ids on both sides; at the pinned
+   * commit when the session is pinned.
+   */
   touchedFiles(): Promise<TreeChange[]> {
     return this.#ops.touchedFiles()
   }
   /**
    * Promotes the selected touched files as one clean commit (see DESIGN.md §4). Repeating it answers
-   * with the recorded result. Throws `BASELINE_CONFLICT`, `PROMOTE_FAILED`, `SESSION_EXPIRED`, ...
+   * with the recorded result. With `at` (or on a pinned session) selection, drift check and promoted
+   * tree all come from one snapshot of that workspace commit, and a workspace that moved on since is
+   * kept rather than evicted. Throws `BASELINE_CONFLICT`, `PROMOTE_FAILED`, `SESSION_EXPIRED`,
+   * `INVALID_ARGUMENT` (`at` not a commit of the session, or another commit than the pinned one), ...
    */
   promote(options: PromoteOptions): Promise<PromoteOutcome> {
     return this.#ops.promote(options)

@@ -40,14 +40,47 @@ export interface BlobSource {
   readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>>
 }
 
-/** The session's current state against its baseline: its tree and every touched path. */
+/**
+ * The unified-diff hunks of one text file, computed by the workspace's host (e.g. GitHub's compare
+ * API) so that a diff needs no blob reads for it.
+ */
+export interface HostTextPatch {
+  /**
+   * The hunks: `@@ … @@` lines and their `+`, `-`, space and backslash lines, each ending in a newline.
+   * Empty for a binary file.
+   */
+  hunks: string
+  /** True when the host found the content binary (no hunks; the diff says `Binary files … differ`). */
+  binary: boolean
+}
+
+/** Options of {@link WorkspaceSnapshot}-producing reads (`EphemeralAdapter.snapshot`). */
+export interface SnapshotOptions {
+  /**
+   * Read the workspace as it was at this commit of the session (a full or abbreviated commit id), by
+   * id, instead of its current state. The adapter checks that it is a commit of the session at or
+   * after its baseline (`INVALID_ARGUMENT` otherwise); workspaces without commits answer
+   * `CAPABILITY_MISSING`.
+   */
+  at?: string
+}
+
+/** The session's state against its baseline (now, or at one commit): its tree and every touched path. */
 export interface WorkspaceSnapshot {
-  /** Tree id of the workspace as it is now, when the adapter has one without extra work. */
+  /** Tree id of the workspace as snapshotted, when the adapter has one without extra work. */
   tree?: string
+  /** The full id of the commit snapshotted, when the snapshot was taken `at` a commit. */
+  commit?: string
   /** Every path that differs from the baseline tree (renames are both paths). Sorted by path. */
   changes: TreeChange[]
   /** Where the new blobs can be read. */
   blobs: BlobSource
+  /**
+   * Optional: hunks the host computed for some of `changes` (text files whose content changed), keyed
+   * by path, so a diff needs no blob reads for them. Paths it leaves out are rendered from blobs. Hosts
+   * implement it only when the hunks are of exactly this snapshot (same baseline, same commit).
+   */
+  textPatches?(changes: readonly TreeChange[]): Promise<Map<string, HostTextPatch>>
 }
 
 /** One entry returned by `list()`. */
@@ -86,6 +119,13 @@ export interface PromoteOptions {
   message?: string
   /** Target branch for `branch`/`pr`; default `gittrix/promote/<session-id>`. */
   branch?: string
+  /**
+   * The workspace commit that was reviewed (full or abbreviated id). Selection, drift check and the
+   * promoted tree then all come from one snapshot of exactly that commit, read by id: later changes in
+   * the workspace are not promoted. `INVALID_ARGUMENT` (nothing written) when it is not a commit of the
+   * session at or after its baseline; `CAPABILITY_MISSING` when the workspace has no commits.
+   */
+  at?: string
 }
 
 /** The recorded outcome of a promotion (seed 003 `promote.result`). */
@@ -106,6 +146,8 @@ export interface PromoteOutcome extends PromoteResult {
   alreadyPromoted: boolean
   /** The `git apply`-able patch (strategy `patch` only). */
   patch?: string
+  /** The workspace commit promoted (full id), when the promotion was pinned to one (`at`). */
+  at?: string
 }
 
 /** Structured diff data for one touched file. Line counts are 0 for binary files. */
@@ -117,12 +159,36 @@ export interface FileDiff {
   deletions: number
   oldMode: FileMode | null
   newMode: FileMode | null
+  /**
+   * `false` when a budgeted diff (`DiffBudget`) did not read this file's content: `binary`,
+   * `additions` and `deletions` are then unknown and reported as `false`, 0, 0. Absent otherwise.
+   */
+  counted?: false
 }
 
 /** A session's diff against its baseline: the unified patch and per-file data. */
 export interface SessionDiff {
   patch: string
   files: FileDiff[]
+  /** Sums over the files (counted files only, see {@link SessionDiff.partial}). */
   additions: number
   deletions: number
+  /**
+   * Set only when a budget (`DiffBudget`) left something out: `patch` then holds the patches of the
+   * first `patchedFiles` files (in `files` order) and `countedFiles` files have line counts.
+   */
+  partial?: { patchedFiles: number; countedFiles: number }
+}
+
+/**
+ * Limits for a diff that is shown, not applied (a review page): reading stops once the patch holds
+ * `patchBytes` UTF-8 bytes or `blobReads` more blobs would be needed; the files after that are listed
+ * without their patch (and without line counts unless the host gave them, see
+ * `WorkspaceSnapshot.textPatches`).
+ */
+export interface DiffBudget {
+  /** Patch bytes wanted; the file that crosses it is still included whole. */
+  patchBytes: number
+  /** Most blobs read from the workspace or durable side for files the host gave no hunks for. */
+  blobReads: number
 }

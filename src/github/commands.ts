@@ -6,7 +6,7 @@
  *
  * Grammar (see `command-help.ts`):
  * ```
- * /gittrix promote [<session-id>] [all | <path|glob> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]
+ * /gittrix promote [<session-id>] [@<sha>] [all | <path|glob> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]
  * /gittrix discard [<session-id>]
  * /gittrix extend [<session-id>] <duration, e.g. 24h>
  * /gittrix diff [<session-id>] [<path|glob> ...]
@@ -47,6 +47,8 @@ export type GittrixCommand =
       /** Target branch for `--branch <name>`; `null` otherwise. */
       branch: string | null
       message: string | null
+      /** The reviewed head named with `@<sha>` (7 to 40 lowercase hex digits), or `null`. */
+      at: string | null
     }
   | { name: 'discard'; sessionId: string | null }
   | { name: 'extend'; sessionId: string | null; durationMs: number; duration: string }
@@ -290,8 +292,11 @@ function parsePromote(args: Token[]): CommandParseResult {
     )
   })
   if (isResult(scanned)) return scanned
-  const taken = takeSessionId(scanned.positionals, 'promote')
-  if (isResult(taken)) return taken
+  const named = takeSessionId(scanned.positionals, 'promote')
+  if (isResult(named)) return named
+  const pinned = takeReviewedHead(named.rest)
+  if (isResult(pinned)) return pinned
+  const taken = { sessionId: named.sessionId, rest: pinned.rest }
   const all = taken.rest.filter((t) => !t.quoted && t.text === 'all')
   let selector: PromoteSelector
   if (all.length > 0) {
@@ -306,7 +311,32 @@ function parsePromote(args: Token[]): CommandParseResult {
     if (isResult(files)) return files
     selector = { mode: 'files', files }
   }
-  return command({ name: 'promote', sessionId: taken.sessionId, selector, strategy, branch, message })
+  return command({
+    name: 'promote',
+    sessionId: taken.sessionId,
+    selector,
+    strategy,
+    branch,
+    message,
+    at: pinned.at,
+  })
+}
+
+/**
+ * Takes the one unquoted `@<sha>` word (a reviewed head, 7 to 40 lowercase hex digits) off the
+ * positionals. Another `@…` word is a usage error (quote a path that starts with `@`).
+ */
+function takeReviewedHead(positionals: Token[]): { at: string | null; rest: Token[] } | CommandParseResult {
+  const marked = positionals.filter((t) => !t.startsQuoted && t.text.startsWith('@'))
+  if (marked.length === 0) return { at: null, rest: positionals }
+  const text = marked[0]!.text
+  if (marked.length > 1) return usage('Name one reviewed commit: @<sha> is given twice.', 'promote')
+  if (!/^@[0-9a-f]{7,40}$/.test(text))
+    return usage(
+      `${quoteUntrusted(text)} is not @<sha>: write @ and 7 to 40 hex digits of the reviewed commit (quote a path that starts with @).`,
+      'promote',
+    )
+  return { at: text.slice(1), rest: positionals.filter((t) => t !== marked[0]) }
 }
 
 function noOptions(topic: CommandName) {

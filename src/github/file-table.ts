@@ -46,7 +46,9 @@ export function renderFileTable(
 
 function renderRow(file: FileDiff): string {
   const status = file.binary ? `${describeChange(file)} (binary)` : describeChange(file)
-  const add = file.binary ? '' : formatCount(file.additions)
-  const del = file.binary ? '' : formatCount(file.deletions)
+  // `?`: a budgeted diff did not read this file, so its lines were not counted.
+  const unknown = file.counted === false
+  const add = file.binary ? '' : unknown ? '?' : formatCount(file.additions)
+  const del = file.binary ? '' : unknown ? '?' : formatCount(file.deletions)
   return tableRow([status, inlineCode(file.path), add, del])
 }

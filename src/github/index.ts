@@ -15,6 +15,7 @@ export {
   type SessionActionId,
   validateCheckRunActions,
 } from './actions.ts'
+export { type ClaimCommit, type ClaimPurpose, encodeClaimCommit, parseClaimCommit } from './claim-commit.ts'
 export {
   assertBranchName,
   BRANCH_PREFIX,

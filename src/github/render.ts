@@ -81,7 +81,7 @@ export function renderCheckRunOutput(input: SessionFacts, diff: SessionDiff): Ch
   const budget = CHECK_RUN_OUTPUT_MAX - utf8Length(head) - utf8Length(tail) - 2
   const table = renderFileTable(diff.files, budget, SUMMARY_FILE_ROWS)
   const summary = `${head}\n\n${table.markdown}${tail}`
-  const text = renderDiffText(facts, diff.patch).text
+  const text = renderDiffText(facts, diff.patch, CHECK_RUN_OUTPUT_MAX, diff.files.length).text
   return checkRunOutputSchema.parse({ title, summary, text })
 }
 
@@ -108,14 +108,22 @@ function renderFactsTable(facts: SessionFacts): string {
   ].join('\n')
 }
 
-/** The stat table: files by status, binary files, lines added and removed. */
+/**
+ * The stat table: files by status, binary files, lines added and removed; when some files' lines were
+ * not counted (a budgeted diff), a note saying over how many files the line and binary counts go.
+ */
 export function renderStatTable(diff: Pick<SessionDiff, 'files'>): string {
   const s = diffStat(diff.files)
-  return [
+  const table = [
     tableRow(['Files', 'Added', 'Modified', 'Deleted', 'Binary', 'Lines +', `Lines ${MINUS}`]),
     tableRow(['---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     tableRow([s.files, s.added, s.modified, s.deleted, s.binary, s.additions, s.deletions].map(formatCount)),
   ].join('\n')
+  if (s.counted === s.files) return table
+  return (
+    `${table}\n\n_Binary files and lines are counted in ${formatCount(s.counted)} of the ${formatCount(s.files)} files: ` +
+    'the App reads a bounded number of files per render (files marked ? in the table were not read)._'
+  )
 }
 
 /** The commands section: copyable commands and the buttons, or a line saying there is nothing to promote. */

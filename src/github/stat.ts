@@ -14,9 +14,11 @@ export interface DiffStat {
   modified: number
   deleted: number
   binary: number
-  /** Lines added / removed over all text files. */
+  /** Lines added / removed over all text files whose lines were counted. */
   additions: number
   deletions: number
+  /** Files whose line counts are known (all but those a budgeted diff left unread, `counted: false`). */
+  counted: number
 }
 
 /** Counts files by status and sums the line counts. */
@@ -29,9 +31,12 @@ export function diffStat(files: readonly FileDiff[]): DiffStat {
     binary: 0,
     additions: 0,
     deletions: 0,
+    counted: 0,
   }
   for (const file of files) {
     stat[file.status] += 1
+    if (file.counted === false) continue
+    stat.counted += 1
     if (file.binary) stat.binary += 1
     stat.additions += file.additions
     stat.deletions += file.deletions
@@ -39,11 +44,16 @@ export function diffStat(files: readonly FileDiff[]): DiffStat {
   return stat
 }
 
-/** `3 files changed, +10 −2`, or `No changes` for an empty diff. Plain text (no markdown). */
+/**
+ * `3 files changed, +10 −2`, or `No changes` for an empty diff; when some files' lines were not
+ * counted (a budgeted diff), `3,000 files changed, +300 −0 in the 300 files counted`. Plain text.
+ */
 export function diffStatLine(diff: Pick<SessionDiff, 'files'>): string {
   const stat = diffStat(diff.files)
   if (stat.files === 0) return 'No changes'
-  return `${plural(stat.files, 'file')} changed, +${formatCount(stat.additions)} ${MINUS}${formatCount(stat.deletions)}`
+  const lines = `+${formatCount(stat.additions)} ${MINUS}${formatCount(stat.deletions)}`
+  const partial = stat.counted < stat.files ? ` in the ${plural(stat.counted, 'file')} counted` : ''
+  return `${plural(stat.files, 'file')} changed, ${lines}${partial}`
 }
 
 /** How a file's change reads in a table: `added`, `deleted`, `modified`, `mode 100644 → 100755`, `symlink added`... */

@@ -246,12 +246,14 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     // Two new contents (src/app.ts, NEW.md); COPY.md and docs/guide.md reuse ids GitHub has.
     const uploads = fx.h.api.requests.slice(mark).filter((r) => r.method === 'POST' && BLOBS.test(r.path))
     expect(uploads).toHaveLength(2)
-    // The Git Data writes of the promotion and the eviction, nothing else.
+    // The Git Data writes of the claim (claim.ts), the promotion and the eviction, nothing else.
     const gitWrites = fx.h.api.requests
       .slice(mark)
       .filter((r) => r.method !== 'GET' && r.path.includes('/git/'))
       .map((r) => `${r.method} ${decodeURIComponent(r.path.replace(/^\/repos\/[^/]+\/[^/]+/, ''))}`)
     expect(gitWrites).toEqual([
+      'POST /git/commits',
+      `PATCH /git/refs/heads/gittrix/${s.id}`,
       'POST /git/blobs',
       'POST /git/blobs',
       'POST /git/trees',

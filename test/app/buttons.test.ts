@@ -69,7 +69,10 @@ describe('App: check run buttons', () => {
     await h.push(id)
     await h.receive('check_run', h.buttonPayload(runId, 'promote_all'))
     expect(h.api.head('main')).toBe(h.initial)
-    expect(h.api.comments.at(-1)!.body).toContain(`now at ${inlineCode(newer.slice(0, 7))}`)
+    const note = h.api.comments.at(-1)!.body
+    expect(note).toContain('changed after review')
+    expect(note).toContain(`its branch is now at ${inlineCode(newer.slice(0, 7))}`)
+    expect(note).toContain(h.api.runsOn(newer)[0]!.id.toString())
   })
 
   it('a redelivered click promotes once; a click after promotion answers from GitHub state', async () => {

@@ -50,6 +50,39 @@ describe('App: push to a session branch', () => {
     expect(h.sessionComments()).toHaveLength(1)
   })
 
+  it('finds the start commit of a session branch with more than 500 commits, without reading them all', async () => {
+    const { id } = h.startSession()
+    // 600 agent commits in one fast-import stream (one `git push` of a long history).
+    const branch = `gittrix/${id}`
+    const chunks: string[] = []
+    for (let i = 0; i < 600; i++) {
+      const message = `agent step ${i}\n`
+      const content = `export const a = ${i}\n`
+      chunks.push(
+        `commit refs/heads/${branch}\ncommitter Agent <agent@example.com> ${1_767_300_000 + i} +0000\n` +
+          `data ${message.length}\n${message}${i === 0 ? `from ${h.api.head(branch)}\n` : ''}` +
+          `M 100644 inline src/app.ts\ndata ${content.length}\n${content}\n`,
+      )
+    }
+    h.api.gitBytes(['fast-import', '--quiet', '--done'], `${chunks.join('')}done\n`)
+    const mark = h.api.requests.length
+    const head = await h.push(id)
+    const run = h.api.runsOn(head)[0]!
+    expect(run).toMatchObject({
+      conclusion: 'action_required',
+      output: { title: '1 file changed, +1 \u22121' },
+    })
+    expect(run.output.text).toContain('+export const a = 599')
+    // One page of the newest commits, then one compare from the durable branch: the start commit is
+    // among the oldest commits after the baseline. (The other two compares: baseline check, diff.)
+    const reads = h.api.requests.slice(mark)
+    expect(reads.filter((r) => r.path.endsWith('/commits'))).toHaveLength(1)
+    expect(reads.filter((r) => r.path.includes('/compare/'))).toHaveLength(3)
+    const [ok] = await h.comment('/gittrix promote')
+    expect(ok).toContain('Promoted as')
+    expect(h.api.files('main').get('src/app.ts')!.bytes.toString()).toBe('export const a = 599\n')
+  })
+
   it('a marker copied into someone else’s comment is not taken for the session comment', async () => {
     const { id } = h.startSession()
     h.api.addComment(7, `<!-- gittrix:session ${id} -->\nfake`, 'mallory')

@@ -7,6 +7,8 @@
  *      `worktree` kind vs `git worktree add --detach`            (target ≤ 1.2×)
  *   2. promotion of 1,000 touched files vs the same plumbing by hand (target ≤ 1.5×)
  *   3. `session.diff()` of 1,000 touched files vs `git diff <baseline>` (target ≤ 1.5×)
+ *   4. GitHub API requests: promoting N files (≤ 6) and the App rendering N changed files
+ *      (≤ 10 + ⌈N/100⌉), counted on the stand-ins
  *
  * Then GitHub API requests per promotion, the Action bundle's start, and the App server's peak memory
  * under an unsigned 256 MB webhook POST (test/bench/webhook-memory.ts).
@@ -24,6 +26,7 @@ import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession }
 import { measureActionStart } from './action-start.ts'
 import { formatGitHubRequestsTable, githubPromotionRequests } from './github-requests.ts'
 import { formatWebhookMemoryTable, measureWebhookMemory } from './webhook-memory.ts'
+import { formatRenderRequestsTable, renderRequests } from './render-requests.ts'
 import {
   BENCH_GIT_ENV,
   cpuMs,
@@ -486,6 +489,8 @@ async function main(): Promise<void> {
     rows.push(...(await benchDiff(root, durable, baseline)))
     log('Counting GitHub API requests to promote 1, 100 and 1,000 files from a session branch')
     const github = await githubPromotionRequests()
+    log('Counting GitHub API requests of the App to render sessions of 1, 100 and 3,000 changed files')
+    const render = await renderRequests([1, 100, 3000])
     log('Timing the Action bundle: node action/dist/index.js to its first output')
     const action = await measureActionStart()
     log('Peak memory of the App server under an unsigned 256 MB webhook POST')
@@ -506,8 +511,11 @@ async function main(): Promise<void> {
       'total bench time (s)': ((performance.now() - started) / 1000).toFixed(1),
     }
     const githubMissed = github.filter((r) => r.requests > GITHUB_REQUEST_TARGET)
+    const renderMissed = render.filter((r) => r.requests > r.target)
     if (asJson)
-      process.stdout.write(`${JSON.stringify({ rows, github, action, webhookMemory, meta }, null, 2)}\n`)
+      process.stdout.write(
+        `${JSON.stringify({ rows, github, render, action, webhookMemory, meta }, null, 2)}\n`,
+      )
     else {
       process.stdout.write(`${markdown(rows, meta)}\n\n`)
       process.stdout.write(
@@ -516,6 +524,11 @@ async function main(): Promise<void> {
           (githubMissed.length
             ? `MISSED TARGET: ${githubMissed.map((r) => `${r.files} files took ${r.requests} requests`).join(', ')}\n`
             : 'Request target met for every N.\n') +
+          `\nGitHub API requests of the App per render of a session of N changed files (target ≤ 10 + ⌈N/100⌉):\n\n` +
+          `${formatRenderRequestsTable(render)}\n` +
+          (renderMissed.length
+            ? `MISSED TARGET: ${renderMissed.map((r) => `${r.files} files took ${r.requests} requests`).join(', ')}\n`
+            : 'Render request target met for every N.\n') +
           `\nAction bundle: ${(action.entryBytes / 1024).toFixed(0)} KiB entry, ` +
           `${(action.bundleBytes / 1024).toFixed(0)} KiB in all; start to first output ${action.firstOutputMs.toFixed(0)} ms ` +
           `median (target < ${action.targetMs} ms: ${action.pass ? 'met' : 'MISSED'}).\n` +

@@ -402,6 +402,50 @@ export function describeEphemeralContract(name: string, makeFixture: EphemeralFi
       })
     })
 
+    describe('snapshot at a commit', () => {
+      it('reads that commit by id: later commits and files are not in it; an abbreviated id works too', async () => {
+        const fx = await setup()
+        const seed: SeedFiles = { 'README.md': '# Project\n', 'src/app.ts': 'export const app = 1\n' }
+        const { handle } = await open(fx, seed)
+        const a = fx.adapter
+        await a.write(handle, 'src/app.ts', utf8('export const app = 2\n'))
+        await a.write(handle, 'reviewed.txt', utf8('reviewed\n'))
+        const reviewed = await a.commit(handle, 'agent: reviewed state')
+        await a.write(handle, 'src/app.ts', utf8('export const app = 3\n'))
+        await a.write(handle, 'later.txt', utf8('pushed after the review\n'))
+        await a.commit(handle, 'agent: later state')
+        await a.write(handle, 'uncommitted.txt', utf8('not even committed\n'))
+        const tree = seedTree(seed)
+        const expected = expectedChanges(
+          tree,
+          applySeed(tree, { 'src/app.ts': 'export const app = 2\n', 'reviewed.txt': 'reviewed\n' }),
+        )
+        const pinned = await a.snapshot(handle, { at: reviewed })
+        expect(pinned.changes).toEqual(expected)
+        if (pinned.commit !== undefined) expect(pinned.commit).toBe(reviewed)
+        const blobs = await pinned.blobs.readBlobs(pinned.changes.map((c) => c.newOid!))
+        expect(Buffer.from(blobs.get(pinned.changes[1]!.newOid!)!).toString()).toBe('export const app = 2\n')
+        expect((await a.snapshot(handle, { at: reviewed.slice(0, 12) })).changes).toEqual(expected)
+        // The workspace itself still has everything.
+        expect((await a.snapshot(handle)).changes.map((c) => c.path)).toEqual(
+          expect.arrayContaining(['later.txt', 'reviewed.txt', 'src/app.ts']),
+        )
+      })
+
+      it('refuses, with INVALID_ARGUMENT, what is not a commit of the session at or after its baseline', async () => {
+        const fx = await setup()
+        const { handle } = await open(fx, { 'a.txt': 'a\n' })
+        await fx.adapter.write(handle, 'a.txt', utf8('changed\n'))
+        await fx.adapter.commit(handle, 'agent work')
+        const elsewhere = await fx.baseline({ 'x.txt': 'another history\n' })
+        await expectCode(fx.adapter.snapshot(handle, { at: elsewhere }), 'INVALID_ARGUMENT')
+        await expectCode(fx.adapter.snapshot(handle, { at: 'f'.repeat(40) }), 'INVALID_ARGUMENT')
+        for (const name of ['HEAD', 'main', '../x', ''])
+          await expectCode(fx.adapter.snapshot(handle, { at: name }), 'INVALID_ARGUMENT')
+        expect((await fx.adapter.snapshot(handle)).changes.map((c) => c.path)).toEqual(['a.txt'])
+      })
+    })
+
     describe('path safety', () => {
       it.each(UNSAFE_PATHS)('rejects %j on read, write and delete with WRITE_REJECTED', async (path) => {
         const fx = await setup()

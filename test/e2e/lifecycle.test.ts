@@ -25,10 +25,12 @@ describe.concurrent('end to end: session lifecycle', () => {
       expect(run.head_sha).toBe(head)
       expect(run.conclusion).toBe('cancelled')
       expect(run.output.title).toBe('Discarded')
+      // The discard first claims the branch (a commit on the head, app/claim.ts), then deletes it.
       const deleted = world.github.deliveriesOf('push').filter((d) => d.payload.deleted)
-      expect(deleted.map((d) => [d.payload.ref, d.payload.before])).toEqual([
-        [`refs/heads/gittrix/${id}`, head],
-      ])
+      expect(deleted.map((d) => d.payload.ref)).toEqual([`refs/heads/gittrix/${id}`])
+      const claim = deleted[0]!.payload.before as string
+      expect(world.git('rev-parse', `${claim}^@`)).toBe(head)
+      expect(world.git('log', '-1', '--format=%s', claim)).toBe(`gittrix: discarding ${id}`)
       expect(world.github.deliveriesOf('delete').map((d) => d.payload.ref)).toEqual([`gittrix/${id}`])
     }))
 

@@ -34,6 +34,7 @@ const promote = (fields: Partial<Extract<GittrixCommand, { name: 'promote' }>>) 
   strategy: null,
   branch: null,
   message: null,
+  at: null,
   ...fields,
 })
 
@@ -131,6 +132,23 @@ describe('parseCommand: good input', () => {
       promote({ strategy: 'pr' }),
     ],
     ['CRLF first line', '/gittrix promote --pr\r\nmore', promote({ strategy: 'pr' })],
+    ['promote a reviewed head', '/gittrix promote @0123abc', promote({ at: '0123abc' })],
+    [
+      'promote id, reviewed head, paths, strategy',
+      `/gittrix promote ${ID} @${'a'.repeat(40)} src/a.ts --pr`,
+      promote({
+        sessionId: ID,
+        at: 'a'.repeat(40),
+        strategy: 'pr',
+        selector: { mode: 'files', files: ['src/a.ts'] },
+      }),
+    ],
+    ['reviewed head after "all"', '/gittrix promote all @abcdef1', promote({ at: 'abcdef1' })],
+    [
+      'a quoted @ word is a path',
+      '/gittrix promote "@scope/pkg.json"',
+      promote({ selector: { mode: 'files', files: ['@scope/pkg.json'] } }),
+    ],
     ['discard', '/gittrix discard', { name: 'discard', sessionId: null }],
     ['discard id', `/gittrix discard ${ID}`, { name: 'discard', sessionId: ID }],
     [
@@ -258,6 +276,16 @@ describe('parseCommand: usage messages', () => {
     ['escape character', '/gittrix promote \u001b[31m', /U\+001B/],
     ['very long line', `/gittrix promote ${'a'.repeat(5000)}`, /longer than 2000/],
     ['HTML', '/gittrix <img src=x onerror=alert(1)>', /Unknown command "<img"/],
+    ['reviewed head too short', '/gittrix promote @abc12', /is not @<sha>/],
+    ['reviewed head not hex', '/gittrix promote @main', /is not @<sha>/],
+    ['reviewed head upper case', '/gittrix promote @ABCDEF1', /is not @<sha>/],
+    ['reviewed head too long', `/gittrix promote @${'a'.repeat(41)}`, /is not @<sha>/],
+    ['two reviewed heads', '/gittrix promote @abcdef1 @1234567', /@<sha> is given twice/],
+    [
+      'a path starting with @ unquoted',
+      '/gittrix promote @scope/pkg.json',
+      /quote a path that starts with @/,
+    ],
   ])('%s', (_name, body, reason) => {
     const usage = usageOf(body)
     expect(usage).toMatch(reason)

@@ -1,12 +1,14 @@
 /**
  * The GitHub App's extra routes on top of the Git Data API stand-in (git-data-api.ts): installation
- * tokens, `GET /app`, compare, repository contents (raw, for `context.config`), check runs, issue
+ * tokens, `GET /app`, repository contents (raw, for `context.config`), check runs, issue
  * comments, reactions, collaborator permissions and `GET /pulls/{n}`. State lives in memory; git
  * objects stay in the real bare repository. Mount it with `mountGitDataApi` exactly like the base
  * class: every request and reply is checked against GitHub's OpenAPI description.
  *
  * Behaviour copied from GitHub (REST docs as quoted in ../shared/reference/github-platform.md §2–§3):
- * - a check run given a `conclusion` is `completed`; `actions` are kept as sent;
+ * - a check run given a `conclusion` is `completed`; `actions` are kept as sent; a run belongs to the
+ *   App that created it (`app`), and another App's update is refused with GitHub's 403 ("check run can
+ *   only be modified by the GitHub App that created it");
  * - `GET /commits/{ref}/check-runs` filters by `check_name`, newest first;
  * - reacting twice with the same content answers 200 with the existing reaction, 201 otherwise;
  * - the permission endpoint answers `role_name` and `user.permissions` booleans; for a login that is
@@ -30,6 +32,8 @@ export interface CheckRunRecord {
   actions: Array<{ label: string; description: string; identifier: string }>
   /** Every create/update body received, in order. */
   history: unknown[]
+  /** The GitHub App that created the run (only it may update it, and only it gets its button clicks). */
+  app: { id: number; slug: string }
 }
 
 /** An issue comment as the stand-in stores it. */
@@ -125,10 +129,10 @@ export class AppApi extends GitDataApi {
     if (seg[0] !== 'repos' || seg[1] !== this.owner || seg[2] !== this.repo) return undefined
     const rest = seg.slice(3)
     const key = `${method} ${rest[0] ?? ''}`
-    if (key === 'GET compare' && rest.length === 2) return this.compare(rest[1]!)
     if (key === 'GET contents' && rest.length >= 2) return this.content(rest.slice(1).join('/'), query.ref)
-    if (key === 'POST check-runs' && rest.length === 1) return this.createCheckRun(body)
-    if (key === 'PATCH check-runs' && rest.length === 2) return this.updateCheckRun(Number(rest[1]), body)
+    if (key === 'POST check-runs' && rest.length === 1) return this.createCheckRun(body, actor)
+    if (key === 'PATCH check-runs' && rest.length === 2)
+      return this.updateCheckRun(Number(rest[1]), body, actor)
     if (key === 'GET commits' && rest.length === 3 && rest[2] === 'check-runs')
       return this.listCheckRuns(rest[1]!, query.check_name)
     if (rest[0] === 'issues' && rest[1] === 'comments' && rest.length >= 3) {
@@ -156,37 +160,6 @@ export class AppApi extends GitDataApi {
     return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' } }
   }
 
-  private compare(basehead: string): ApiReply {
-    const [base, head] = basehead.split('...')
-    const baseSha = base ? (this.resolve(base, '^{commit}') ?? this.resolve(`refs/heads/${base}`)) : null
-    const headSha = head ? (this.resolve(head, '^{commit}') ?? this.resolve(`refs/heads/${head}`)) : null
-    if (!baseSha || !headSha) return this.notFound()
-    const mergeBase = this.git(['merge-base', baseSha, headSha])
-    const count = (range: string) => Number(this.git(['rev-list', '--count', range]))
-    const ahead = count(`${baseSha}..${headSha}`)
-    const behind = count(`${headSha}..${baseSha}`)
-    const status =
-      ahead === 0 && behind === 0 ? 'identical' : behind === 0 ? 'ahead' : ahead === 0 ? 'behind' : 'diverged'
-    const example = this.example('GET', '/repos/{owner}/{repo}/compare/{basehead}', 200) as Record<
-      string,
-      Record<string, unknown>
-    >
-    return {
-      status: 200,
-      body: {
-        ...example,
-        base_commit: { ...example.base_commit, sha: baseSha },
-        merge_base_commit: { ...example.merge_base_commit, sha: mergeBase },
-        status,
-        ahead_by: ahead,
-        behind_by: behind,
-        total_commits: ahead,
-        commits: [],
-        files: [],
-      },
-    }
-  }
-
   private content(path: string, ref: unknown): ApiReply {
     if (this.contents.has(path)) {
       const text = this.contents.get(path)
@@ -208,10 +181,38 @@ export class AppApi extends GitDataApi {
     }
   }
 
+  /**
+   * Creates a check run as another GitHub App would (`app`, default GitHub Actions: a workflow with
+   * `checks: write` can do this), bypassing the API. Returns it.
+   */
+  addForeignCheckRun(
+    fields: Pick<CheckRunRecord, 'head_sha' | 'name' | 'external_id' | 'conclusion'> & {
+      output?: Partial<CheckRunRecord['output']>
+    },
+    app: CheckRunRecord['app'] = { id: 15368, slug: 'github-actions' },
+  ): CheckRunRecord {
+    const run: CheckRunRecord = {
+      id: this.nextId++,
+      head_sha: fields.head_sha,
+      name: fields.name,
+      external_id: fields.external_id,
+      status: fields.conclusion ? 'completed' : 'in_progress',
+      conclusion: fields.conclusion,
+      output: { title: null, summary: null, text: null, ...fields.output },
+      actions: [],
+      history: [],
+      app,
+    }
+    this.checkRuns.push(run)
+    return run
+  }
+
   private checkRunJson(run: CheckRunRecord): unknown {
     const example = this.example('POST', '/repos/{owner}/{repo}/check-runs', 201) as Record<string, unknown>
+    const app = example.app as Record<string, unknown>
     return {
       ...example,
+      app: { ...app, id: run.app.id, slug: run.app.slug, name: run.app.slug },
       id: run.id,
       node_id: `CR_${run.id}`,
       head_sha: run.head_sha,
@@ -244,7 +245,7 @@ export class AppApi extends GitDataApi {
     if (Array.isArray(body.actions)) run.actions = body.actions as CheckRunRecord['actions']
   }
 
-  private createCheckRun(body: unknown): ApiReply {
+  private createCheckRun(body: unknown, actor?: ApiRequest['actor']): ApiReply {
     const b = (body ?? {}) as Record<string, unknown>
     if (typeof b.head_sha !== 'string' || this.resolve(b.head_sha, '^{commit}') !== b.head_sha)
       return { status: 422, body: { message: 'No commit found for SHA', documentation_url: 'x' } }
@@ -258,15 +259,26 @@ export class AppApi extends GitDataApi {
       output: { title: null, summary: null, text: null },
       actions: [],
       history: [],
+      // A person's or workflow's token creates runs of another App than this one (GitHub Actions).
+      app: actor ? { id: 15368, slug: 'github-actions' } : { id: this.appId, slug: this.slug },
     }
     this.applyRun(run, b)
     this.checkRuns.push(run)
     return { status: 201, body: this.checkRunJson(run) }
   }
 
-  private updateCheckRun(id: number, body: unknown): ApiReply {
+  private updateCheckRun(id: number, body: unknown, actor?: ApiRequest['actor']): ApiReply {
     const run = this.checkRuns.find((r) => r.id === id)
     if (!run) return this.notFound()
+    const caller = actor ? 'github-actions' : this.slug
+    if (run.app.slug !== caller)
+      return {
+        status: 403,
+        body: {
+          message: `Invalid app_id \`${run.app.id}\` - check run can only be modified by the GitHub App that created it.`,
+          documentation_url: 'https://docs.github.com/rest/checks/runs#update-a-check-run',
+        },
+      }
     this.applyRun(run, (body ?? {}) as Record<string, unknown>)
     return { status: 200, body: this.checkRunJson(run) }
   }

@@ -43,6 +43,13 @@
  *   that 422 and of invalid-object answers is this stand-in's own; GitHub does not document it.
  * - `POST /pulls` answers `422 Validation Failed` with `A pull request already exists for <owner>:<head>.`
  *   for a second open pull request with the same head and base.
+ * - `GET /compare/{base}...{head}` ("Compare two commits"): `status`, `ahead_by`, `behind_by` and the
+ *   merge base from git; commits of `base..head` oldest first, without `page`/`per_page` at most the
+ *   newest 250 ("the last commit in the list is the most recent of the entire comparison"), with them a
+ *   page of at most 100 and `files` on page 1 only; `files` from `git diff -M` of the merge base and
+ *   `head`, at most 300 and cut silently ("up to 300 changed files for the entire comparison"),
+ *   `renamed` with `previous_filename`, `changed` for a mode-only change, and no `patch` for binary
+ *   content ("Diffs with binary data will have no patch property"). No common ancestor answers 404.
  *
  * Fault injection ({@link GitDataApi.inject}) fails the Nth request to a route with a 5xx, a secondary
  * rate limit (403 or 429 + `retry-after`), a protected-branch or a workflow-permission refusal, in the
@@ -92,6 +99,7 @@ export const ROUTES = {
   listCommits: 'GET /repos/{owner}/{repo}/commits',
   getCommitDetail: 'GET /repos/{owner}/{repo}/commits/{ref}',
   getAuthenticatedUser: 'GET /user',
+  compare: 'GET /repos/{owner}/{repo}/compare/{basehead}',
   createPull: 'POST /repos/{owner}/{repo}/pulls',
   listPulls: 'GET /repos/{owner}/{repo}/pulls',
 } as const
@@ -429,22 +437,7 @@ export class GitDataApi {
 
   /** A commit's tree, parents, identities and exact message. */
   commitInfo(sha: string): ParsedCommit {
-    const raw = this.gitBytes(['cat-file', 'commit', sha]).toString('utf8')
-    const split = raw.indexOf('\n\n')
-    const headers = raw.slice(0, split).split('\n')
-    const person = (key: string) => {
-      const line = headers.find((h) => h.startsWith(`${key} `))!.slice(key.length + 1)
-      const m = /^(.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(line)!
-      return { name: m[1]!, email: m[2]!, date: isoDate(Number(m[3])) }
-    }
-    return {
-      tree: headers.find((h) => h.startsWith('tree '))!.slice(5),
-      parents: headers.filter((h) => h.startsWith('parent ')).map((h) => h.slice(7)),
-      author: person('author'),
-      committer: person('committer'),
-      message: raw.slice(split + 2),
-      raw,
-    }
+    return parseCommitObject(this.gitBytes(['cat-file', 'commit', sha]).toString('utf8'))
   }
 
   /**
@@ -688,6 +681,8 @@ export class GitDataApi {
       return { name: ROUTES.listCommits, run: (r) => ok(200, this.listCommits(r.query ?? {})) }
     if (method === 'GET' && rest[0] === 'commits' && rest.length === 2)
       return { name: ROUTES.getCommitDetail, run: () => ok(200, this.commitDetail(tail(1))) }
+    if (method === 'GET' && rest[0] === 'compare' && rest.length >= 2)
+      return { name: ROUTES.compare, run: (r) => ok(200, this.compare(tail(1), r.query ?? {})) }
     if (key === 'POST pulls' && rest.length === 1)
       return { name: ROUTES.createPull, run: (r) => ok(201, this.createPull(r.body)) }
     if (key === 'GET pulls' && rest.length === 1)
@@ -892,8 +887,7 @@ export class GitDataApi {
   }
 
   /** One commit as `GET /commits` lists it. */
-  private listedCommit(commitSha: string): Record<string, unknown> {
-    const info = this.commitInfo(commitSha)
+  private listedCommit(commitSha: string, info = this.commitInfo(commitSha)): Record<string, unknown> {
     return {
       url: `${this.api}/commits/${commitSha}`,
       sha: commitSha,
@@ -1106,6 +1100,128 @@ export class GitDataApi {
     return (out ? out.split('\n') : []).map((commitSha) => this.listedCommit(commitSha))
   }
 
+  /** `GET /commits` and compare list items ("commit" in GitHub's description) for `shas`, in one git read. */
+  private commitItems(shas: readonly string[]): unknown[] {
+    const raws = this.readBlobs(shas)
+    return shas.map((sha) => this.listedCommit(sha, parseCommitObject(raws.get(sha)!.toString('utf8'))))
+  }
+
+  private compare(basehead: string, query: Record<string, string | string[] | undefined>): unknown {
+    const [base, head, extra] = basehead.split('...')
+    const commitOf = (rev: string | undefined) =>
+      rev ? (this.resolve(rev, '^{commit}') ?? this.resolve(`refs/heads/${rev}`, '^{commit}')) : null
+    const baseSha = commitOf(base)
+    const headSha = commitOf(head)
+    if (extra !== undefined || !baseSha || !headSha) notFound()
+    const mergeBase = this.gitTry(['merge-base', baseSha, headSha])
+    if (!mergeBase.ok || !HEX.test(mergeBase.out)) notFound()
+    const count = (range: string) => Number(this.git(['rev-list', '--count', range]))
+    const ahead = count(`${baseSha}..${headSha}`)
+    const behind = count(`${headSha}..${baseSha}`)
+    const status =
+      ahead === 0 && behind === 0 ? 'identical' : behind === 0 ? 'ahead' : ahead === 0 ? 'behind' : 'diverged'
+    const listed = this.git(['rev-list', '--reverse', `${baseSha}..${headSha}`])
+    let shas = listed ? listed.split('\n') : []
+    const paged = query.page !== undefined || query.per_page !== undefined
+    const page = Math.max(Number(query.page ?? 1) || 1, 1)
+    if (paged) {
+      const perPage = Math.min(Math.max(Number(query.per_page ?? 30) || 30, 1), 100)
+      shas = shas.slice((page - 1) * perPage, page * perPage)
+    } else shas = shas.slice(-250)
+    const [baseItem, mergeBaseItem] = this.commitItems([baseSha, mergeBase.out])
+    return {
+      url: `${this.api}/compare/${basehead}`,
+      html_url: `${this.web}/compare/${basehead}`,
+      permalink_url: `${this.web}/compare/${this.owner}:${baseSha}...${this.owner}:${headSha}`,
+      diff_url: `${this.web}/compare/${basehead}.diff`,
+      patch_url: `${this.web}/compare/${basehead}.patch`,
+      base_commit: baseItem,
+      merge_base_commit: mergeBaseItem,
+      status,
+      ahead_by: ahead,
+      behind_by: behind,
+      total_commits: ahead,
+      commits: this.commitItems(shas),
+      ...(page === 1 ? { files: this.comparedFiles(mergeBase.out, headSha) } : {}),
+    }
+  }
+
+  /** The compare API's `files` of `from..to`: `git diff -M`, at most 300, binary files without `patch`. */
+  private comparedFiles(from: string, to: string): unknown[] {
+    const out = this.gitBytes([
+      'diff',
+      '--no-color',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--no-abbrev',
+      '-M',
+      '--raw',
+      '-z',
+      '-p',
+      from,
+      to,
+      '--',
+    ])
+    if (out.length === 0) return []
+    const split = out.indexOf('\0\0')
+    const raw = (split === -1 ? out : out.subarray(0, split)).toString('utf8').split('\0')
+    const sections = splitPatchSections(split === -1 ? '' : out.subarray(split + 2).toString('utf8'))
+    const files: unknown[] = []
+    for (let i = 0, n = 0; i < raw.length && raw[i]!.startsWith(':');) {
+      const [oldMode, newMode, oldOid, newOid, code] = raw[i]!.slice(1).split(' ') as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
+      const letter = code[0]!
+      const paths = letter === 'R' || letter === 'C' ? [raw[i + 1]!, raw[i + 2]!] : [raw[i + 1]!]
+      i += 1 + paths.length
+      const filename = paths.at(-1)!
+      // git prints a change between a file and a symlink as two sections (a deletion and an addition).
+      const section = sections.slice(n, (n += letter === 'T' ? 2 : 1)).join('')
+      const hunkStart = section.search(/^@@ /m)
+      const binary = /^Binary files .* differ$/m.test(section)
+      const patch = hunkStart === -1 ? '' : section.slice(hunkStart).replace(/\n$/, '')
+      let additions = 0
+      let deletions = 0
+      for (const line of patch.split('\n')) {
+        if (line.startsWith('+')) additions++
+        else if (line.startsWith('-')) deletions++
+      }
+      const status =
+        letter === 'A'
+          ? 'added'
+          : letter === 'D'
+            ? 'removed'
+            : letter === 'R'
+              ? 'renamed'
+              : letter === 'C'
+                ? 'copied'
+                : letter === 'T' || (oldOid === newOid && oldMode !== newMode)
+                  ? 'changed'
+                  : 'modified'
+      const sha = letter === 'D' ? oldOid : newOid
+      const ref = letter === 'D' ? from : to
+      files.push({
+        sha,
+        filename,
+        status,
+        additions,
+        deletions,
+        changes: additions + deletions,
+        blob_url: `${this.web}/blob/${ref}/${encodeURI(filename)}`,
+        raw_url: `${this.web}/raw/${ref}/${encodeURI(filename)}`,
+        contents_url: `${this.api}/contents/${encodeURI(filename)}?ref=${ref}`,
+        ...(binary || !patch ? {} : { patch }),
+        ...(paths.length === 2 ? { previous_filename: paths[0] } : {}),
+      })
+      if (files.length === 300) break
+    }
+    return files
+  }
+
   private pullJson(pull: PullRecord, simple: boolean): unknown {
     const api = loadGitHubOpenApi()
     const example = simple
@@ -1202,6 +1318,32 @@ export function workflowRefusal(path: string): ApiReply {
 /** A bot's account id from its noreply address `<id>+<login>@users.noreply.github.com` (1 when absent). */
 function botId(email: string): number {
   return Number(/^(\d+)\+/.exec(email)?.[1] ?? 1)
+}
+
+/** A raw commit object's tree, parents, identities and message. */
+function parseCommitObject(raw: string): ParsedCommit {
+  const split = raw.indexOf('\n\n')
+  const headers = raw.slice(0, split).split('\n')
+  const person = (key: string) => {
+    const line = headers.find((h) => h.startsWith(`${key} `))!.slice(key.length + 1)
+    const m = /^(.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(line)!
+    return { name: m[1]!, email: m[2]!, date: isoDate(Number(m[3])) }
+  }
+  return {
+    tree: headers.find((h) => h.startsWith('tree '))!.slice(5),
+    parents: headers.filter((h) => h.startsWith('parent ')).map((h) => h.slice(7)),
+    author: person('author'),
+    committer: person('committer'),
+    message: raw.slice(split + 2),
+    raw,
+  }
+}
+
+/** A `git diff -p` output cut into its `diff --git` sections, in order. */
+function splitPatchSections(patch: string): string[] {
+  const sections: string[] = []
+  for (const part of patch.split(/^(?=diff --git )/m)) if (part.startsWith('diff --git ')) sections.push(part)
+  return sections
 }
 
 function jsonBytes(value: unknown): number {

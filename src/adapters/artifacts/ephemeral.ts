@@ -30,7 +30,7 @@ import type {
 } from '../../core/adapters.ts'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
 import { newSessionId } from '../../core/store.ts'
-import type { ListEntry, SessionDiff, WorkspaceSnapshot } from '../../core/types.ts'
+import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 import { adoptCloneWorkspace, LocalEphemeralAdapter, localStateDir } from '../local/ephemeral.ts'
@@ -166,7 +166,8 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     return this.local.list(await this.inner(handle), dir, options)
   }
 
-  async diff(handle: WorkspaceHandle, options: { binary?: boolean } = {}): Promise<SessionDiff> {
+  /** The local clone's diff (see LocalEphemeralAdapter.diff), now or `at` a commit of the clone. */
+  async diff(handle: WorkspaceHandle, options: { binary?: boolean; at?: string } = {}): Promise<SessionDiff> {
     return this.local.diff(await this.inner(handle), options)
   }
 
@@ -177,11 +178,16 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
   /**
    * The local snapshot (touched paths against the baseline tree), then a push of its tree to
    * `gittrix/snapshot` when it changed since the last push. Blobs: the clone's git dir, and
-   * `location` naming the session repository.
+   * `location` naming the session repository. `options.at`: the clone's commit, read by id (on the
+   * clone's history after the baseline commit, else `INVALID_ARGUMENT`), with nothing pushed.
    */
-  async snapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot> {
+  async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     const state = await readState(handle)
     const inner = innerHandle(handle, state)
+    if (options.at !== undefined) {
+      const pinned = await this.local.snapshot(inner, { at: options.at })
+      return { ...pinned, blobs: { ...pinned.blobs, location: this.client.repoUri(state.repo) } }
+    }
     const snap = await this.local.snapshot(inner)
     const git = workspaceRepo(inner)
     const tree = await git.text(['write-tree'])

@@ -24,10 +24,17 @@ import type {
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
-import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import { GittrixError, InvalidArgumentError, isGittrixError } from '../../core/errors.ts'
 import { listFiles } from '../../core/listing.ts'
 import { normalizeRepoDir, readFollowingSymlinks } from '../../core/paths.ts'
-import type { FileMode, ListEntry, TreeChange, TreeEntry, WorkspaceSnapshot } from '../../core/types.ts'
+import type {
+  FileMode,
+  ListEntry,
+  SnapshotOptions,
+  TreeChange,
+  TreeEntry,
+  WorkspaceSnapshot,
+} from '../../core/types.ts'
 import type { ArtifactsClient } from './client.ts'
 import { validateArtifactsName } from './names.ts'
 import { type ListedDirectory, listedDirectories } from './tree-hash.ts'
@@ -114,9 +121,19 @@ export class CloudflareArtifactsSnapshotAdapter implements EphemeralAdapter {
    * Every path whose blob, mode or existence differs between the durable baseline tree and the tree at
    * the commit. Requests: the baseline listing (durable side), one commit read, and one tree read per
    * Artifacts directory whose id differs from the baseline's. Blobs are read from Artifacts.
+   *
+   * `options.at` reads another commit of the session repository (40 hex; every commit of a session
+   * repository belongs to that session, which starts at the baseline's tree): `INVALID_ARGUMENT` when
+   * it is not a commit id or the repository has no such commit. Without it, the handle's commit.
    */
-  async snapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot> {
-    const { repo, commit } = this.parse(handle)
+  async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
+    const { repo, commit: named } = this.parse(handle)
+    const at = options.at
+    if (at !== undefined && (typeof at !== 'string' || !COMMIT_ID.test(at)))
+      throw new InvalidArgumentError(
+        `${JSON.stringify(at)} is not a full commit id of Artifacts repository ${repo}; give all 40 hex digits.`,
+      )
+    const commit = at ?? named
     const blobs = {
       location: this.client.repoUri(repo),
       readBlobs: (oids: readonly string[]) => this.readBlobs(repo, oids),
@@ -125,11 +142,14 @@ export class CloudflareArtifactsSnapshotAdapter implements EphemeralAdapter {
     const trees = this.treesOf(repo)
     const [baseline, root] = await Promise.all([
       this.durable.listTree(handle.baselineSha).then(listedDirectories),
-      trees.treeOf(commit),
+      trees.treeOf(commit).catch((error: unknown) => {
+        if (at === undefined || !isGittrixError(error, 'REF_NOT_FOUND')) throw error
+        throw new InvalidArgumentError(`Commit ${at} is not part of session repository ${repo}.`)
+      }),
     ])
     const changes = await compare(trees, baseline, '', baseline.get('') ?? null, root)
     changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    return { tree: root, changes, blobs }
+    return { tree: root, ...(at !== undefined ? { commit: at } : {}), changes, blobs }
   }
 
   /** Always `CAPABILITY_MISSING`: the snapshot is read-only (record session facts on the session branch). */

@@ -16,10 +16,11 @@ import { InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
 import { DEFAULT_EVICTION } from '../../core/eviction.ts'
 import { listFiles } from '../../core/listing.ts'
 import { normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
-import type { FileMode, ListEntry, WorkspaceSnapshot } from '../../core/types.ts'
+import type { FileMode, ListEntry, SnapshotOptions, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
 import { sessionBranch } from '../../github/branches.ts'
 import { encodeStartCommit } from '../../github/start-commit.ts'
 import { readBlobs } from './blobs.ts'
+import { type Comparison, compareCommits, hostPatches } from './compare.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
 import { changedBetween, type RepoCoordinates, readTree, type TreeListing } from './trees.ts'
 
@@ -150,12 +151,65 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     return listFiles((await this.headTree(handle)).entries, dir, options)
   }
 
-  /** Two tree reads: the session branch (by name, one request) and the baseline (cached). */
-  async snapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot> {
+  /**
+   * Now: two tree reads, the session branch (by name, one request) and the baseline (cached by id).
+   * At a commit (`options.at`): one "Compare two commits" of the baseline and `at`, which must answer
+   * `ahead` or `identical` (the commit descends from the baseline: else `INVALID_ARGUMENT`, also for a
+   * commit GitHub does not know), then the trees of both by id (cached: a commit never changes).
+   * `textPatches` gives GitHub's own hunks for the files that comparison lists (compare.ts); for the
+   * current state it compares with the branch and uses them only when the branch still has the
+   * snapshotted tree.
+   */
+  async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
+    if (options.at === undefined) {
+      const [session, baseline] = await Promise.all([
+        readTree(this.octokit, this.coords, branchOf(handle)),
+        readTree(this.octokit, this.coords, handle.baselineSha),
+      ])
+      let compared: Promise<Comparison | null> | undefined
+      const current = () => {
+        compared ??= compareCommits(this.octokit, this.coords, handle.baselineSha, branchOf(handle))
+        return compared.then((c) => (c && c.commits.at(-1)?.tree === session.sha ? c : null))
+      }
+      return this.snapshotOf(session, baseline, undefined, current)
+    }
+    const at = options.at
+    if (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))
+      throw new InvalidArgumentError(
+        `${JSON.stringify(at)} is not a commit id of session ${handle.sessionId}.`,
+      )
+    // A full id needs no commit listed (a small answer whatever the session's length); an abbreviated
+    // one is resolved from the newest commit of the comparison.
+    const full = /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(at)
+    const comparison = await compareCommits(this.octokit, this.coords, handle.baselineSha, at, {
+      oldestOnly: full,
+    })
+    const commit =
+      comparison?.status === 'identical'
+        ? handle.baselineSha
+        : comparison?.status === 'ahead'
+          ? full
+            ? at
+            : comparison.commits.at(-1)?.sha
+          : undefined
+    if (!comparison || !commit || !commit.startsWith(at))
+      throw new InvalidArgumentError(
+        `${at} is not a commit of session ${handle.sessionId}: it must be a commit of ${this.owner}/${this.repo} at or after the session's baseline ${handle.baselineSha.slice(0, 12)}` +
+          `${comparison ? ` (GitHub compares it as ${comparison.status})` : ' (GitHub does not know it)'}.`,
+      )
     const [session, baseline] = await Promise.all([
-      readTree(this.octokit, this.coords, branchOf(handle)),
+      readTree(this.octokit, this.coords, commit),
       readTree(this.octokit, this.coords, handle.baselineSha),
     ])
+    return this.snapshotOf(session, baseline, commit, () => Promise.resolve(comparison))
+  }
+
+  private snapshotOf(
+    session: TreeListing,
+    baseline: TreeListing,
+    commit: string | undefined,
+    comparison: () => Promise<Comparison | null>,
+  ): WorkspaceSnapshot {
     const before = new Map(baseline.entries.map((e) => [e.path, e]))
     const after = new Map(session.entries.map((e) => [e.path, e]))
     const changes = changedBetween(baseline, session).map((path) => {
@@ -172,8 +226,13 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     })
     return {
       tree: session.sha,
+      ...(commit ? { commit } : {}),
       changes,
       blobs: { location: this.location, readBlobs: (oids) => this.readBlobs(oids) },
+      textPatches: async (wanted: readonly TreeChange[]) => {
+        const found = await comparison()
+        return found ? hostPatches(found.files, wanted) : new Map()
+      },
     }
   }
 

@@ -18,5 +18,6 @@ export {
   isNotFound,
   isProtectedBranchRefusal,
   isReferenceAlreadyExists,
+  isReferenceMissing,
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'

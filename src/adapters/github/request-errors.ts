@@ -65,6 +65,15 @@ export function isNotFastForward(error: unknown): boolean {
 }
 
 /**
+ * `422 Reference does not exist`: `PATCH` (or `DELETE`) of `/repos/{o}/{r}/git/refs/{ref}` for a ref
+ * that is gone (for example a branch another replica deleted). Source: REST git refs, "Update a
+ * reference" (the stand-in test/support/git-data-api.ts answers the same words).
+ */
+export function isReferenceMissing(error: unknown): boolean {
+  return hasStatus(error, [422]) && /\bReference does not exist\b/i.test(gitHubErrorText(error))
+}
+
+/**
  * `422 Reference already exists`: `POST /repos/{o}/{r}/git/refs` for a ref that exists (for example a
  * retried create). Source: REST git refs, "Create a reference"; reported in usk6666/yorishiro-proxy#82.
  */

@@ -43,7 +43,7 @@ import {
   WriteRejectedError,
 } from '../../core/errors.ts'
 import { isWithin, normalizeRepoDir, normalizeRepoPath, resolveInside } from '../../core/paths.ts'
-import type { ListEntry, SessionDiff, WorkspaceSnapshot } from '../../core/types.ts'
+import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
 import { gitDiffArgs, parseGitDiffOutput } from '../../git/diff-output.ts'
 import { AGENT_REPO_SAFETY } from '../../git/safe-config.ts'
 import { GitRepo } from '../../git/repo.ts'
@@ -188,21 +188,39 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     return entries
   }
 
-  /** `git add -A` into the private index, then `diff-index --cached` against the baseline (no tree written). */
-  async snapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot> {
+  /**
+   * Now: `git add -A` into the private index, then `diff-index --cached` against the baseline (no tree
+   * written). At a commit (`options.at`, checked by {@link sessionCommit}): `diff-tree` from the
+   * baseline to that commit, read from the workspace's object store (copy workspaces: their private
+   * git directory, whose commits `commit()` makes).
+   */
+  async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     const repo = await this.workspaceRepo(handle)
+    const blobs = { gitDir: repo.gitDir, readBlobs: (oids: readonly string[]) => repo.readObjects(oids) }
+    if (options.at !== undefined) {
+      const at = await sessionCommit(repo, handle, options.at)
+      const [tree, changes] = await Promise.all([repo.treeOf(at), repo.diffTrees(handle.baselineSha, at)])
+      return { tree, commit: at, changes, blobs }
+    }
     await repo.run([...SAFE, 'add', '-A'])
     const changes = await repo.diffIndex(handle.baselineSha)
-    return { changes, blobs: { gitDir: repo.gitDir, readBlobs: (oids) => repo.readObjects(oids) } }
+    return { changes, blobs }
   }
 
   /**
    * The session diff as `git diff <baseline>` renders it, working tree against the baseline: untracked
    * files join the private index as intent-to-add, so nothing is hashed or stored. Same paths as
-   * {@link snapshot}; one git process renders the patch, stats and modes.
+   * {@link snapshot}; one git process renders the patch, stats and modes. With `at` (checked as in
+   * {@link snapshot}): `git diff <baseline> <at>`.
    */
-  async diff(handle: WorkspaceHandle, options: { binary?: boolean } = {}): Promise<SessionDiff> {
+  async diff(handle: WorkspaceHandle, options: { binary?: boolean; at?: string } = {}): Promise<SessionDiff> {
     const repo = await this.workspaceRepo(handle)
+    if (options.at !== undefined) {
+      const at = await sessionCommit(repo, handle, options.at)
+      return parseGitDiffOutput(
+        (await repo.run([...SAFE, ...gitDiffArgs([handle.baselineSha, at], options)])).stdout,
+      )
+    }
     const runDiff = () => repo.run([...SAFE, ...gitDiffArgs([handle.baselineSha], options)])
     // Both only read the private index, so they run side by side. Files that are untracked now were
     // not in that diff: they join the index as intent-to-add (once; later calls find none) and the
@@ -276,7 +294,7 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   async forkWorkspace(request: ForkWorkspaceRequest): Promise<WorkspaceFork> {
     const { source } = request
     const sourceRepo = await this.workspaceRepo(source)
-    const at = await forkPoint(sourceRepo, source, request.at)
+    const at = await sessionCommit(sourceRepo, source, request.at)
     const info = await this.create({
       sessionId: request.sessionId,
       sessionDir: request.sessionDir,
@@ -330,13 +348,17 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
 }
 
 /**
- * Resolves `at` (default `HEAD`) in the source workspace to a commit of the session: on the history of
- * its `HEAD` and at or after its baseline.
+ * Resolves `at` (default `HEAD`) in a workspace to a full commit id of the session: on the history of
+ * its `HEAD` and at or after its baseline. Throws `INVALID_ARGUMENT` otherwise (nothing else happens).
  */
-async function forkPoint(repo: GitRepo, source: WorkspaceHandle, at: string | undefined): Promise<string> {
-  if (at !== undefined && !/^[0-9a-f]{4,64}$/.test(at)) {
+async function sessionCommit(
+  repo: GitRepo,
+  source: WorkspaceHandle,
+  at: string | undefined,
+): Promise<string> {
+  if (at !== undefined && (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))) {
     throw new InvalidArgumentError(
-      `fork at ${JSON.stringify(at)}: give a commit id of session ${source.sessionId} (see git log in its workspace).`,
+      `${JSON.stringify(at)} is not a commit id: give a commit id of session ${source.sessionId} (see git log in its workspace).`,
     )
   }
   const sha = await repo.resolve(`${at ?? 'HEAD'}^{commit}`)

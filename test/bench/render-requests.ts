@@ -1,0 +1,110 @@
+/**
+ * Benchmark of issue 11's request budget: how many GitHub API requests the App makes to render a
+ * session of N changed files (the `push` event: configuration, session, baseline check, diff, check
+ * run, session comment), target ≤ 10 + ceil(N/100); and that a read-only `/gittrix status` from someone
+ * without write access reads nothing of the session's files.
+ *
+ * A real Probot instance runs the App against the App stand-in (test/app/harness.ts: a bare repository
+ * behind nock, every request checked against GitHub's OpenAPI description). One `/gittrix help` comment
+ * first, so the installation token and `GET /app` (once per process) are not counted; nothing else is
+ * warm (the baseline tree is read by the render). Every request the App makes for the event is
+ * counted, from the stand-in's log.
+ *
+ * Runs under vitest (test/app/request-budget.test.ts) and under node (test/bench/run.ts).
+ */
+import { AppHarness } from '../app/harness.ts'
+
+/** One row of {@link renderRequests}. */
+export interface RenderRequestsRow {
+  /** Changed files in the session. */
+  files: number
+  /** Requests of the render (the `push` event). */
+  requests: number
+  /** 10 + ceil(files / 100). */
+  target: number
+  /** Requests per route, `"METHOD /path"` with ids and names replaced. */
+  byRoute: Record<string, number>
+  /** `GET /git/blobs` among them. */
+  blobReads: number
+  /** Files whose lines the render counted (the rest: `?` in the table). */
+  countedFiles: number
+  /** Requests of a `/gittrix status` by a reader (no write access), reply included. */
+  readerStatusRequests: number
+  /** Tree, blob and compare reads of that status (0: answered from the rendered run). */
+  readerStatusReads: number
+}
+
+/** `count` changed files `changed/NN/file-NNNN.txt`. */
+function changedFiles(count: number): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (let i = 0; i < count; i++)
+    out[`changed/${String(i % 50).padStart(2, '0')}/file-${String(i).padStart(4, '0')}.txt`] = `line ${i}\n`
+  return out
+}
+
+function routeOf(method: string, path: string): string {
+  const shape = path
+    .replace(/^\/repos\/[^/]+\/[^/]+/, '')
+    .replace(/[0-9a-f]{40}/g, '<sha>')
+    .replace(/gittrix%2Fsess_[a-z2-7]{12}/g, '<session>')
+    .replace(/\/\d+(?=\/|$)/g, '/<n>')
+  return `${method} ${shape}`
+}
+
+/** Renders a session of N changed files for each N of `sizes` and counts the requests. */
+export async function renderRequests(
+  sizes: readonly number[] = [1, 100, 3000],
+): Promise<RenderRequestsRow[]> {
+  const rows: RenderRequestsRow[] = []
+  for (const n of sizes) {
+    const h = await AppHarness.create({ 'README.md': '# bench\n', 'src/app.ts': 'export const a = 1\n' })
+    try {
+      await h.comment('/gittrix help')
+      const { id } = h.startSession()
+      const head = h.work(id, changedFiles(n))
+      const mark = h.api.requests.length
+      await h.push(id)
+      const render = h.api.requests.slice(mark)
+      const run = h.api.runsOn(head)[0]
+      if (run?.conclusion !== 'action_required') throw new Error(`the render of ${n} files did not complete`)
+      const counted = /in the ([\d,]+) files? counted/.exec(run.output.title ?? '')
+      const byRoute: Record<string, number> = {}
+      for (const r of render)
+        byRoute[routeOf(r.method, r.path)] = (byRoute[routeOf(r.method, r.path)] ?? 0) + 1
+      const statusMark = h.api.requests.length
+      await h.comment('/gittrix status', { login: 'rita' })
+      const status = h.api.requests.slice(statusMark)
+      rows.push({
+        files: n,
+        requests: render.length,
+        target: 10 + Math.ceil(n / 100),
+        byRoute,
+        blobReads: render.filter((r) => r.method === 'GET' && r.path.includes('/git/blobs/')).length,
+        countedFiles: counted ? Number(counted[1]!.replaceAll(',', '')) : n,
+        readerStatusRequests: status.length,
+        readerStatusReads: status.filter((r) => /\/git\/(trees|blobs)\/|\/compare\//.test(r.path)).length,
+      })
+    } finally {
+      h.close()
+    }
+  }
+  return rows
+}
+
+/** The rows as a markdown table. */
+export function formatRenderRequestsTable(rows: readonly RenderRequestsRow[]): string {
+  return [
+    '| changed files | requests per render | target 10 + ⌈N/100⌉ | blob reads | files with line counts | reader `/gittrix status`: requests (file reads) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.files.toLocaleString('en')} | ${r.requests} | ${r.target} | ${r.blobReads} | ${r.countedFiles.toLocaleString('en')} | ${r.readerStatusRequests} (${r.readerStatusReads}) |`,
+    ),
+  ].join('\n')
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await renderRequests()
+  console.log(formatRenderRequestsTable(rows))
+  for (const row of rows) console.log(`\n${row.files} files:`, row.byRoute)
+}
