@@ -34,6 +34,11 @@ export interface GitRunOptions {
    * sealed ones, not instead of them.
    */
   sealed?: boolean
+  /**
+   * With `sealed`: inherited variables to keep besides the allowlist, by name (e.g. proxy settings
+   * for a network command). `GIT_*` names are refused (`INVALID_ARGUMENT`); see `sealedGitEnv`.
+   */
+  keepEnv?: readonly string[]
 }
 
 /** What git printed and how it exited. `stdout` is raw bytes; paths in it may be any encoding. */
@@ -80,7 +85,7 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
   )
   if (options.sealed) {
     const command = resolveGitBinary()
-    return { command, env: sealedGitEnv({ git: command, config, set }) }
+    return { command, env: sealedGitEnv({ git: command, config, set, keep: options.keepEnv ?? [] }) }
   }
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of INHERITED_GIT_VARS) delete env[name]
