@@ -7,6 +7,7 @@
  */
 import { structuredPatch } from 'diff'
 import { binaryPatchBody } from './binary-patch.ts'
+import { decodeBytes, encodeText } from './bytes.ts'
 import type { FileDiff, FileMode, SessionDiff, TreeChange } from './types.ts'
 
 /** One touched path with the bytes on each side (`null` where the path is absent). */
@@ -24,20 +25,21 @@ export interface PatchOptions {
   context?: number
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-/** Decodes text, or returns `null` for binary content (a NUL in the first 8000 bytes, as git decides, or invalid UTF-8). */
+/**
+ * Decodes text losslessly (non-UTF-8 bytes as escaped surrogates, src/core/bytes.ts), or returns
+ * `null` for binary content: a NUL in the first 8000 bytes, as git decides (`buffer_is_binary` in
+ * git's xdiff-interface.c). Latin-1 or Shift-JIS text is text, as it is for git.
+ */
 function asText(bytes: Uint8Array | null): string | null {
   if (bytes === null) return ''
   if (bytes.subarray(0, 8000).includes(0)) return null
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    return null
-  }
+  return decodeBytes(bytes)
 }
 
-/** Renders every input (sorted by path) into one patch plus per-file stats. */
+/**
+ * Renders every input (sorted by path) into one patch plus per-file stats. The patch is a string in
+ * the lossless form of src/core/bytes.ts: `encodeText(patch)` is the byte-exact patch for `git apply`.
+ */
 export function renderPatch(inputs: readonly PatchInput[], options: PatchOptions = {}): SessionDiff {
   const sorted = [...inputs].sort((a, b) =>
     a.change.path < b.change.path ? -1 : a.change.path > b.change.path ? 1 : 0,
@@ -161,7 +163,10 @@ function isSymlink(mode: FileMode): boolean {
   return mode === '120000'
 }
 
-/** Quotes a path the way git does (core.quotePath): C escapes, octal for control and non-ASCII bytes. */
+/**
+ * Quotes a path the way git does (core.quotePath): C escapes, octal for control and non-ASCII bytes
+ * (the path's exact bytes, escaped surrogates included).
+ */
 export function quoteGitPath(path: string): string {
   const plain = [...path].every((ch) => ch >= ' ' && ch <= '~' && ch !== '"' && ch !== '\\')
   if (plain) return path
@@ -177,7 +182,7 @@ export function quoteGitPath(path: string): string {
     92: '\\\\',
   }
   let out = '"'
-  for (const byte of new TextEncoder().encode(path)) {
+  for (const byte of encodeText(path)) {
     out +=
       escapes[byte] ??
       (byte < 0x20 || byte >= 0x7f ? `\\${byte.toString(8).padStart(3, '0')}` : String.fromCharCode(byte))

@@ -8,6 +8,7 @@
  *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
  */
 import { spawn } from 'node:child_process'
+import { splitNulBytes } from '../core/bytes.ts'
 import { GittrixError } from '../core/errors.ts'
 import { type GitConfigEntry, gitConfigEnv, splitGitConfigEnv } from './config-env.ts'
 import { redact } from './redact.ts'
@@ -91,6 +92,8 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
   for (const name of INHERITED_GIT_VARS) delete env[name]
   env.GIT_TERMINAL_PROMPT = '0'
   env.GIT_OPTIONAL_LOCKS = '0'
+  // Messages Gittrix parses (lock contention, refusals) stay English whatever the user's locale.
+  env.LC_ALL = 'C'
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined) delete env[key]
     else env[key] = value
@@ -153,11 +156,11 @@ export async function gitText(args: string[], options?: GitRunOptions): Promise<
   return stdout.toString('utf8').replace(/\n$/, '')
 }
 
-/** Splits NUL-terminated git output (`-z`) into UTF-8 strings, dropping the final empty field. */
+/**
+ * Splits NUL-terminated git output (`-z`) at the byte level, dropping the final empty field. Fields
+ * are decoded losslessly (non-UTF-8 bytes as escaped surrogates, see src/core/bytes.ts), so a path
+ * read here and given back to git through `encodeText` is the same bytes.
+ */
 export function splitNul(output: Buffer): string[] {
-  const text = output.toString('utf8')
-  if (text === '') return []
-  const parts = text.split('\0')
-  if (parts[parts.length - 1] === '') parts.pop()
-  return parts
+  return splitNulBytes(output)
 }

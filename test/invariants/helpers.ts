@@ -4,7 +4,16 @@
  * with a fake `git` first on PATH that kills its parent or races it at a chosen git subcommand).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -169,18 +178,37 @@ export async function errorOf(fn: () => unknown): Promise<Record<string, unknown
   return rejectionOf((async () => fn())())
 }
 
+/** Settings of a fake git (see {@link makeFakeGitDir}). */
+export interface FakeGitSettings {
+  /** The git subcommand to act on. */
+  FAKE_GIT_ON?: string
+  /** Act on the n-th git process started (1-based, counted in the fake's directory) instead. */
+  FAKE_GIT_KILL_AT?: string
+  FAKE_GIT_ACTION?: 'kill-before' | 'kill-after' | 'race'
+  FAKE_GIT_MARK?: string
+  FAKE_GIT_RACE_REPO?: string
+  FAKE_GIT_RACE_PATH?: string
+}
+
 /**
- * A directory holding a fake `git` that forwards to {@link REAL_GIT}. When the subcommand equals
- * `$FAKE_GIT_ON` it acts per `$FAKE_GIT_ACTION`:
+ * A directory holding a fake `git` that forwards to {@link REAL_GIT}. Its settings come from
+ * `settings` (written next to it, so sealed git processes, whose environment is an allowlist, see them
+ * too) or from the environment. When the subcommand equals `FAKE_GIT_ON` (or this is the
+ * `FAKE_GIT_KILL_AT`-th git process) it acts per `FAKE_GIT_ACTION`:
  * - `kill-before`: SIGKILL its parent (the node process) without running git;
  * - `kill-after`: run real git, then SIGKILL its parent;
- * - `race`: once (marker file `$FAKE_GIT_MARK`), first commit `$FAKE_GIT_RACE_PATH` on `main` of
- *   `$FAKE_GIT_RACE_REPO` with plumbing, then run real git (so the caller's compare-and-swap loses).
+ * - `race`: once (marker file `FAKE_GIT_MARK`), first commit `FAKE_GIT_RACE_PATH` on `main` of
+ *   `FAKE_GIT_RACE_REPO` with plumbing, then run real git (so the caller's compare-and-swap loses).
+ * A child started with {@link startPromoteChild} and `pinGit` pins it as its sealed git.
  */
-export function makeFakeGitDir(): string {
+export function makeFakeGitDir(settings: FakeGitSettings = {}): string {
   const dir = tempDir('gittrix-fakegit-')
+  const lines = Object.entries(settings).map(([key, value]) => `: "\${${key}:=${value}}"`)
+  writeFileSync(join(dir, 'fake.env'), `${lines.join('\n')}\n`)
   const script = `#!/bin/sh
 REAL='${REAL_GIT}'
+here=$(dirname "$0")
+. "$here/fake.env"
 sub=""
 skip=0
 for a in "$@"; do
@@ -191,6 +219,11 @@ for a in "$@"; do
     *) sub="$a"; break ;;
   esac
 done
+if [ -n "$FAKE_GIT_KILL_AT" ]; then
+  n=$(( $(cat "$here/count" 2>/dev/null || echo 0) + 1 ))
+  echo "$n" > "$here/count"
+  if [ "$n" = "$FAKE_GIT_KILL_AT" ]; then FAKE_GIT_ON="$sub"; fi
+fi
 if [ -n "$FAKE_GIT_ON" ] && [ "$sub" = "$FAKE_GIT_ON" ]; then
   case "$FAKE_GIT_ACTION" in
     kill-before)
@@ -224,6 +257,11 @@ exec "$REAL" "$@"
   return dir
 }
 
+/** How many git processes a fake git made with `FAKE_GIT_KILL_AT` has seen. */
+export function fakeGitCount(dir: string): number {
+  return existsSync(join(dir, 'count')) ? Number(readFileSync(join(dir, 'count'), 'utf8').trim()) : 0
+}
+
 /** One promotion request for the child script. */
 export interface ChildPromotion {
   id: string
@@ -252,16 +290,24 @@ export interface PromoteChild {
 /**
  * Starts `node fixtures/promote-child.ts` promoting `promotions` against `world`. With `goFile` it
  * waits until that file exists before promoting (a start barrier for several children).
- * `env` is merged into the child's environment (fake git settings, PATH).
+ * `env` is merged into the child's environment; `fakeGit` (a {@link makeFakeGitDir}) goes first on its
+ * PATH and is pinned as the git of its sealed processes too.
  */
 export function startPromoteChild(
   world: Pick<World, 'repo' | 'store'>,
   promotions: ChildPromotion[],
-  options: { goFile?: string; env?: Record<string, string> } = {},
+  options: { goFile?: string; env?: Record<string, string>; fakeGit?: string } = {},
 ): PromoteChild {
-  const config = JSON.stringify({ repo: world.repo, store: world.store, promotions, goFile: options.goFile })
+  const config = JSON.stringify({
+    repo: world.repo,
+    store: world.store,
+    promotions,
+    goFile: options.goFile,
+    pinGit: options.fakeGit,
+  })
+  const path = options.fakeGit ? { PATH: `${options.fakeGit}:${process.env.PATH}` } : {}
   const child = spawn(process.execPath, ['--no-warnings', PROMOTE_CHILD, config], {
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...path, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -310,4 +356,30 @@ export async function runChildrenTogether(
 /** True when `path` exists (without following a final symlink's target). */
 export function exists(path: string): boolean {
   return existsSync(path)
+}
+
+/**
+ * Path → mode and content hash (or link target) of everything under `dir` (or of `dir` itself when it
+ * is a file), links not followed: equal manifests mean not one byte changed.
+ */
+export function manifest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const entry = (path: Buffer): string => {
+    const stat = lstatSync(path)
+    if (stat.isSymbolicLink()) return `-> ${readlinkSync(path, 'buffer').toString('hex')}`
+    return `${stat.mode.toString(8)} ${createHash('sha1').update(readFileSync(path)).digest('hex')}`
+  }
+  const root = Buffer.from(dir)
+  const walk = (at: Buffer) => {
+    for (const name of readdirSync(at, { encoding: 'buffer' })) {
+      const path = Buffer.concat([at, Buffer.from('/'), name])
+      const stat = lstatSync(path)
+      if (!stat.isSymbolicLink() && stat.isDirectory()) walk(path)
+      else out[path.subarray(root.length + 1).toString('latin1')] = entry(path)
+    }
+  }
+  if (!existsSync(dir)) return out
+  if (lstatSync(dir).isDirectory()) walk(root)
+  else out['.'] = entry(root)
+  return out
 }

@@ -3,18 +3,31 @@
  * a temporary index, `commit-tree`, `update-ref <new> <old>`. It never touches the user's index or
  * working tree, except to fast-forward a checked-out durable branch's working tree for the promoted
  * paths when they are clean there (else `WORKTREE_DIRTY`, nothing written).
+ *
+ * Promotions onto a checked-out branch hold `<git dir>/gittrix-promote.lock` (every Gittrix process on
+ * this machine, whatever its session store), so one promotion's work-tree update is never mistaken for
+ * local changes by another. Git's own `index.lock` held by someone else is waited for, never reported
+ * as `WORKTREE_DIRTY`; a rollback is a compare-and-swap and never moves the branch past another commit.
  */
-import { resolve as resolvePath } from 'node:path'
+import { join, resolve as resolvePath } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type {
   ApplyCommitRequest,
   ApplyCommitResult,
   DurableAdapter,
   DurableCapabilities,
 } from '../../core/adapters.ts'
-import { GittrixError, InvalidArgumentError, WorktreeDirtyError } from '../../core/errors.ts'
+import {
+  GittrixError,
+  InvalidArgumentError,
+  LockedError,
+  WorktreeDirtyError,
+  WorktreeStaleError,
+} from '../../core/errors.ts'
+import { withLock } from '../../core/lock.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
-import { GitRepo } from '../../git/repo.ts'
-import { runGit } from '../../git/run-git.ts'
+import { GitRepo, lockFileIn } from '../../git/repo.ts'
+import { runGit, splitNul } from '../../git/run-git.ts'
 
 /** Options for {@link LocalDurableAdapter}. */
 export interface LocalDurableAdapterOptions {
@@ -26,6 +39,9 @@ export interface LocalDurableAdapterOptions {
 
 /** Identity used for promotion commits only when git has none configured. */
 const FALLBACK_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' }
+
+/** How long another process's `index.lock` in the checked-out work tree is waited for, ms. */
+const INDEX_LOCK_WAIT_MS = 10_000
 
 /** A local git repository as the durable side of Gittrix. */
 export class LocalDurableAdapter implements DurableAdapter {
@@ -123,29 +139,31 @@ export class LocalDurableAdapter implements DurableAdapter {
     const sha = await repo.commitTree(tree, [request.parent], request.message, FALLBACK_IDENTITY)
     const ref = `refs/heads/${request.branch}`
     const worktree = request.expectedOld === null ? null : await this.checkedOutAt(repo, ref)
-    if (worktree) {
+    const reason = `gittrix: promote (${request.paths.length} paths)`
+    if (!worktree) {
+      const moved = await repo.compareAndSwapRef(ref, sha, request.expectedOld, reason)
+      return moved ? { moved: true, sha } : { moved: false, current: await repo.resolve(ref) }
+    }
+    return this.withWorktreeLock(repo, async (): Promise<ApplyCommitResult> => {
       // A branch that already moved is a lost race, not a dirty work tree: report it as such.
       const current = await repo.resolve(ref)
       if (current !== request.expectedOld) return { moved: false, current }
       await this.fastForwardWorktree(worktree, request.parent, sha, request, true)
-    }
-    const moved = await repo.compareAndSwapRef(
-      ref,
-      sha,
-      request.expectedOld,
-      `gittrix: promote (${request.paths.length} paths)`,
-    )
-    if (!moved) return { moved: false, current: await repo.resolve(ref) }
-    if (worktree) {
+      if (!(await repo.compareAndSwapRef(ref, sha, request.expectedOld, reason)))
+        return { moved: false, current: await repo.resolve(ref) }
       try {
         await this.fastForwardWorktree(worktree, request.parent, sha, request, false)
       } catch (error) {
-        // The user changed those paths between the dry run and now: put the branch back, lose nothing.
-        await repo.compareAndSwapRef(ref, request.parent, sha, 'gittrix: roll back promotion').catch(() => {})
-        throw error
+        // The user changed those paths (or holds the index) since the dry run: put the branch back,
+        // with compare-and-swap, so a commit made on top meanwhile is never undone.
+        if (await repo.compareAndSwapRef(ref, request.parent, sha, 'gittrix: roll back promotion'))
+          throw error
+        throw new WorktreeStaleError(worktree, request.parent, sha, (error as Error).message, {
+          cause: error,
+        })
       }
-    }
-    return { moved: true, sha }
+      return { moved: true, sha }
+    })
   }
 
   async findPromotion(branch: string, sinceSha: string, sessionId: string): Promise<string | null> {
@@ -164,26 +182,43 @@ export class LocalDurableAdapter implements DurableAdapter {
       .split('\0')
       .map((record) => record.split('\n'))
       .find(([, ...lines]) => lines.some((line) => line.trimEnd() === `Gittrix-Session: ${sessionId}`))?.[0]
-    if (sha) await this.finishWorktreeFastForward(repo, branch, sha)
     return sha ?? null
   }
 
   /**
-   * A crash between the ref update and the work-tree fast-forward of `applyCommit` leaves a checked-out
-   * durable branch at the promotion while its index and files still hold the parent: `git status` would
-   * show the promotion reverted. When the found promotion is the branch tip, finish that fast-forward.
-   * The two-tree `read-tree -m -u` is a no-op where the index already matches the promotion and refuses
-   * (ignored: nothing is touched) where the user changed those paths since.
+   * Finishes a promotion found after a crash (see `DurableAdapter.finishPromotion`): when `sha` is the
+   * tip of a checked-out `branch` whose index still holds another tree, brings the index and files to
+   * `sha` with the two-tree `read-tree -m -u <parent> <sha>` (it refuses to touch paths changed since).
+   * Throws `WORKTREE_STALE` with the command to run when that is refused, `LOCKED` when the index stays
+   * locked by another process.
    */
-  private async finishWorktreeFastForward(repo: GitRepo, branch: string, sha: string): Promise<void> {
+  async finishPromotion(branch: string, sha: string): Promise<void> {
+    const repo = await this.repo()
     const ref = `refs/heads/${branch}`
     if ((await repo.resolve(ref)) !== sha) return
     const worktree = await this.checkedOutAt(repo, ref)
     const parent = worktree ? await repo.resolve(`${sha}^`) : null
     if (!worktree || !parent) return
-    await runGit(['read-tree', '-m', '-u', parent, sha], { cwd: worktree, okExitCodes: [128] }).catch(
-      () => {},
-    )
+    await this.withWorktreeLock(repo, async () => {
+      if ((await this.indexTree(worktree)) === (await repo.treeOf(sha))) return
+      try {
+        await this.readTree(worktree, ['read-tree', '-m', '-u', parent, sha])
+      } catch (error) {
+        if (error instanceof GittrixError) throw error
+        throw new WorktreeStaleError(worktree, parent, sha, (error as Error).message, { cause: error })
+      }
+    })
+  }
+
+  /** The tree the work tree's index holds (`write-tree` writes only tree objects), or `null`. */
+  private async indexTree(worktree: string): Promise<string | null> {
+    const { stdout, exitCode } = await runGit(['write-tree'], { cwd: worktree, okExitCodes: [128] })
+    return exitCode === 0 ? stdout.toString('utf8').trim() : null
+  }
+
+  /** Runs `fn` holding this repository's promotion lock (shared by every Gittrix process on the machine). */
+  private withWorktreeLock<T>(repo: GitRepo, fn: () => Promise<T>): Promise<T> {
+    return withLock(join(repo.gitDir, 'gittrix-promote.lock'), `durable ${this.path}`, fn)
   }
 
   /** Copies the blobs the durable repository lacks: from the workspace's git dir, else as bytes. */
@@ -192,7 +227,8 @@ export class LocalDurableAdapter implements DurableAdapter {
     const missing = await repo.missingObjects(wanted)
     if (missing.length === 0) return
     if (request.blobs.gitDir) {
-      await repo.copyObjectsFrom(new GitRepo({ gitDir: request.blobs.gitDir }), missing)
+      // The source is a workspace an agent could have configured: read it sealed.
+      await repo.copyObjectsFrom(new GitRepo({ gitDir: request.blobs.gitDir, sealed: true }), missing)
       return
     }
     const contents = await request.blobs.readBlobs(missing)
@@ -207,7 +243,7 @@ export class LocalDurableAdapter implements DurableAdapter {
   private async checkedOutAt(repo: GitRepo, ref: string): Promise<string | null> {
     const { stdout } = await repo.run(['worktree', 'list', '--porcelain', '-z'])
     let path: string | null = null
-    for (const field of stdout.toString('utf8').split('\0')) {
+    for (const field of splitNul(stdout)) {
       if (field.startsWith('worktree ')) path = field.slice('worktree '.length)
       else if (field === 'bare') path = null
       else if (field === `branch ${ref}` && path) return path
@@ -217,7 +253,9 @@ export class LocalDurableAdapter implements DurableAdapter {
 
   /**
    * Two-tree `read-tree -m -u old new` in the checked-out work tree: updates exactly the promoted
-   * paths and refuses when they have local changes. `dryRun` checks without touching anything.
+   * paths and refuses when they have local changes (`WORKTREE_DIRTY`). `dryRun` checks without
+   * touching anything. Another process's `index.lock` is waited for (`LOCKED` after
+   * {@link INDEX_LOCK_WAIT_MS}), never taken for local changes.
    */
   private async fastForwardWorktree(
     worktree: string,
@@ -226,14 +264,35 @@ export class LocalDurableAdapter implements DurableAdapter {
     request: ApplyCommitRequest,
     dryRun: boolean,
   ): Promise<void> {
-    const args = ['read-tree', '-m', '-u', ...(dryRun ? ['-n'] : []), from, to]
-    const { exitCode, stderr } = await runGit(args, { cwd: worktree, okExitCodes: [128] })
-    if (exitCode !== 0) {
+    try {
+      await this.readTree(worktree, ['read-tree', '-m', '-u', ...(dryRun ? ['-n'] : []), from, to])
+    } catch (error) {
+      if (error instanceof GittrixError) throw error
       throw new WorktreeDirtyError(
         worktree,
         request.paths.map((p) => p.path),
-        stderr.split('\n')[0] ?? '',
+        (error as Error).message,
       )
+    }
+  }
+
+  /**
+   * Runs a `read-tree` in `worktree`, retrying while another process holds its `index.lock`. Rejects
+   * with `LOCKED` when the lock stays, or a plain `Error` carrying git's first line otherwise.
+   */
+  private async readTree(worktree: string, args: string[]): Promise<void> {
+    const started = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      const { exitCode, stderr } = await runGit(args, { cwd: worktree, okExitCodes: [128] })
+      if (exitCode === 0) return
+      const lock = lockFileIn(stderr)
+      if (!lock) throw new Error(stderr.trim().split('\n')[0] ?? `exit code ${exitCode}`)
+      if (Date.now() - started >= INDEX_LOCK_WAIT_MS)
+        throw new LockedError(
+          lock,
+          `another git process has held the index of ${worktree} for ${Date.now() - started} ms. If no git process is running there, remove it and promote again.`,
+        )
+      await sleep(Math.min(250, 10 * attempt))
     }
   }
 }
