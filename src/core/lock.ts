@@ -9,6 +9,7 @@
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
  */
 import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -36,6 +37,17 @@ export interface LockOwner {
 
 const OWNER_FILE = 'owner.json'
 const POLL_MS = 25
+
+/**
+ * The file system proper-lockfile uses, with `rmdir` removing the lock directory and the owner file
+ * in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses a non-empty one).
+ */
+const LOCK_FS = {
+  ...fs,
+  rmdir: (path: fs.PathLike, callback: (error: NodeJS.ErrnoException | null) => void) =>
+    fs.rm(path, { recursive: true, force: true }, callback),
+  rmdirSync: (path: fs.PathLike) => fs.rmSync(path, { recursive: true, force: true }),
+}
 
 const queues = new Map<string, Promise<unknown>>()
 
@@ -79,6 +91,7 @@ async function holdFileLock<T>(
         stale: staleMs,
         update: Math.floor(staleMs / 4),
         retries: 0,
+        fs: LOCK_FS,
         // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
         // atomic metadata writes keep the data consistent.
         onCompromised: () => {},
@@ -146,7 +159,8 @@ function takeOverReason(holder: Holder, staleMs: number): 'future' | 'dead' | nu
   return null
 }
 
-function processAlive(pid: number): boolean {
+/** True when a process with this pid exists on this host (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

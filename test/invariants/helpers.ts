@@ -184,7 +184,10 @@ export interface FakeGitSettings {
   FAKE_GIT_ON?: string
   /** Act on the n-th git process started (1-based, counted in the fake's directory) instead. */
   FAKE_GIT_KILL_AT?: string
-  FAKE_GIT_ACTION?: 'kill-before' | 'kill-after' | 'race'
+  FAKE_GIT_ACTION?: 'kill-before' | 'kill-after' | 'lock-and-die' | 'race' | 'hook'
+  /** `hook`: the shell script run (once) before the `FAKE_GIT_NTH`-th matching git process. */
+  FAKE_GIT_HOOK?: string
+  FAKE_GIT_NTH?: string
   FAKE_GIT_MARK?: string
   FAKE_GIT_RACE_REPO?: string
   FAKE_GIT_RACE_PATH?: string
@@ -197,8 +200,12 @@ export interface FakeGitSettings {
  * `FAKE_GIT_KILL_AT`-th git process) it acts per `FAKE_GIT_ACTION`:
  * - `kill-before`: SIGKILL its parent (the node process) without running git;
  * - `kill-after`: run real git, then SIGKILL its parent;
+ * - `lock-and-die`: leave the lock file this git process would hold half-way (`add`, `read-tree`,
+ *   `update-index`: the index's `.lock`; `update-ref`: the ref's `.lock`), then SIGKILL its parent and
+ *   exit: what a git killed mid-operation with its parent leaves behind;
  * - `race`: once (marker file `FAKE_GIT_MARK`), first commit `FAKE_GIT_RACE_PATH` on `main` of
- *   `FAKE_GIT_RACE_REPO` with plumbing, then run real git (so the caller's compare-and-swap loses).
+ *   `FAKE_GIT_RACE_REPO` with plumbing, then run real git (so the caller's compare-and-swap loses);
+ * - `hook`: run the script `FAKE_GIT_HOOK` before the `FAKE_GIT_NTH`-th matching process, then real git.
  * A child started with {@link startPromoteChild} and `pinGit` pins it as its sealed git.
  */
 export function makeFakeGitDir(settings: FakeGitSettings = {}): string {
@@ -222,6 +229,7 @@ done
 if [ -n "$FAKE_GIT_KILL_AT" ]; then
   n=$(( $(cat "$here/count" 2>/dev/null || echo 0) + 1 ))
   echo "$n" > "$here/count"
+  echo "$sub" >> "$here/subcommands"
   if [ "$n" = "$FAKE_GIT_KILL_AT" ]; then FAKE_GIT_ON="$sub"; fi
 fi
 if [ -n "$FAKE_GIT_ON" ] && [ "$sub" = "$FAKE_GIT_ON" ]; then
@@ -234,6 +242,32 @@ if [ -n "$FAKE_GIT_ON" ] && [ "$sub" = "$FAKE_GIT_ON" ]; then
       rc=$?
       kill -9 $PPID
       exit $rc ;;
+    lock-and-die)
+      lock=""
+      gitdir=""
+      for a in "$@"; do case "$a" in --git-dir=*) gitdir="\${a#--git-dir=}" ;; esac; done
+      case "$sub" in
+        add|read-tree|update-index)
+          if [ -n "$GIT_INDEX_FILE" ]; then lock="$GIT_INDEX_FILE.lock"
+          else lock="$("$REAL" rev-parse --path-format=absolute --git-path index).lock"; fi ;;
+        update-ref)
+          ref=""; skip=0; seen=0
+          for a in "$@"; do
+            if [ "$skip" = 1 ]; then skip=0; continue; fi
+            if [ "$seen" = 0 ]; then [ "$a" = update-ref ] && seen=1; continue; fi
+            case "$a" in -m) skip=1 ;; -*) ;; *) ref="$a"; break ;; esac
+          done
+          [ -z "$gitdir" ] && gitdir="$("$REAL" rev-parse --absolute-git-dir)"
+          lock="$gitdir/$ref.lock" ;;
+      esac
+      [ -n "$lock" ] && : > "$lock"
+      kill -9 $PPID
+      exit 137 ;;
+    hook)
+      hits=$(( $(cat "$here/hits" 2>/dev/null || echo 0) + 1 ))
+      echo "$hits" > "$here/hits"
+      if [ "$hits" = "$FAKE_GIT_NTH" ]; then sh "$FAKE_GIT_HOOK"; fi
+      exec "$REAL" "$@" ;;
     race)
       if [ ! -e "$FAKE_GIT_MARK" ]; then
         : > "$FAKE_GIT_MARK"
@@ -257,9 +291,10 @@ exec "$REAL" "$@"
   return dir
 }
 
-/** How many git processes a fake git made with `FAKE_GIT_KILL_AT` has seen. */
-export function fakeGitCount(dir: string): number {
-  return existsSync(join(dir, 'count')) ? Number(readFileSync(join(dir, 'count'), 'utf8').trim()) : 0
+/** The subcommands of the git processes a fake git made with `FAKE_GIT_KILL_AT` has seen, in order. */
+export function fakeGitSubcommands(dir: string): string[] {
+  const file = join(dir, 'subcommands')
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
 }
 
 /** One promotion request for the child script. */
@@ -291,12 +326,13 @@ export interface PromoteChild {
  * Starts `node fixtures/promote-child.ts` promoting `promotions` against `world`. With `goFile` it
  * waits until that file exists before promoting (a start barrier for several children).
  * `env` is merged into the child's environment; `fakeGit` (a {@link makeFakeGitDir}) goes first on its
- * PATH and is pinned as the git of its sealed processes too.
+ * PATH and is pinned as the git of its sealed processes too. With `group` it leads its own process
+ * group (`process.kill(-pid, 'SIGKILL')` then kills its git processes too, as a crash would).
  */
 export function startPromoteChild(
   world: Pick<World, 'repo' | 'store'>,
   promotions: ChildPromotion[],
-  options: { goFile?: string; env?: Record<string, string>; fakeGit?: string } = {},
+  options: { goFile?: string; env?: Record<string, string>; fakeGit?: string; group?: boolean } = {},
 ): PromoteChild {
   const config = JSON.stringify({
     repo: world.repo,
@@ -309,6 +345,8 @@ export function startPromoteChild(
   const child = spawn(process.execPath, ['--no-warnings', PROMOTE_CHILD, config], {
     env: { ...process.env, ...path, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can kill it together with the git processes it started.
+    detached: options.group === true,
   })
   let stdout = ''
   let stderr = ''

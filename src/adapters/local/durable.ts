@@ -8,7 +8,15 @@
  * this machine, whatever its session store), so one promotion's work-tree update is never mistaken for
  * local changes by another. Git's own `index.lock` held by someone else is waited for, never reported
  * as `WORKTREE_DIRTY`; a rollback is a compare-and-swap and never moves the branch past another commit.
+ *
+ * Before each step that makes git take a lock file in the user's repository (`update-ref`: the ref's
+ * `.lock`; `read-tree`: `index.lock`) the holder notes it in `<git dir>/gittrix-promote.journal`. A
+ * process that takes the promotion lock over from a holder that died on this host removes that lock
+ * file when it is still there and no older than the step: git itself never removes a lock its killed
+ * process left, and nothing but that step could have made it while the promotion lock was held.
  */
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type {
@@ -24,7 +32,7 @@ import {
   WorktreeDirtyError,
   WorktreeStaleError,
 } from '../../core/errors.ts'
-import { withLock } from '../../core/lock.ts'
+import { processAlive, withLock } from '../../core/lock.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
 import { GitRepo, lockFileIn } from '../../git/repo.ts'
 import { runGit, splitNul } from '../../git/run-git.ts'
@@ -42,6 +50,18 @@ const FALLBACK_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' }
 
 /** How long another process's `index.lock` in the checked-out work tree is waited for, ms. */
 const INDEX_LOCK_WAIT_MS = 10_000
+
+/** The file naming the lock-taking git step a promotion is in (see the module comment). */
+const JOURNAL = 'gittrix-promote.journal'
+
+/** One journaled step: who runs it and the lock file git takes for it. */
+interface JournalEntry {
+  pid: number
+  host: string
+  lockFile: string
+  /** ms since the epoch. */
+  startedAt: number
+}
 
 /** A local git repository as the durable side of Gittrix. */
 export class LocalDurableAdapter implements DurableAdapter {
@@ -141,23 +161,24 @@ export class LocalDurableAdapter implements DurableAdapter {
     const worktree = request.expectedOld === null ? null : await this.checkedOutAt(repo, ref)
     const reason = `gittrix: promote (${request.paths.length} paths)`
     if (!worktree) {
-      const moved = await repo.compareAndSwapRef(ref, sha, request.expectedOld, reason)
-      return moved ? { moved: true, sha } : { moved: false, current: await repo.resolve(ref) }
+      return this.withWorktreeLock(repo, async (): Promise<ApplyCommitResult> => {
+        const moved = await this.casRef(repo, ref, sha, request.expectedOld, reason)
+        return moved ? { moved: true, sha } : { moved: false, current: await repo.resolve(ref) }
+      })
     }
     return this.withWorktreeLock(repo, async (): Promise<ApplyCommitResult> => {
       // A branch that already moved is a lost race, not a dirty work tree: report it as such.
       const current = await repo.resolve(ref)
       if (current !== request.expectedOld) return { moved: false, current }
       await this.fastForwardWorktree(worktree, request.parent, sha, request, true)
-      if (!(await repo.compareAndSwapRef(ref, sha, request.expectedOld, reason)))
+      if (!(await this.casRef(repo, ref, sha, request.expectedOld, reason)))
         return { moved: false, current: await repo.resolve(ref) }
       try {
         await this.fastForwardWorktree(worktree, request.parent, sha, request, false)
       } catch (error) {
         // The user changed those paths (or holds the index) since the dry run: put the branch back,
         // with compare-and-swap, so a commit made on top meanwhile is never undone.
-        if (await repo.compareAndSwapRef(ref, request.parent, sha, 'gittrix: roll back promotion'))
-          throw error
+        if (await this.casRef(repo, ref, request.parent, sha, 'gittrix: roll back promotion')) throw error
         throw new WorktreeStaleError(worktree, request.parent, sha, (error as Error).message, {
           cause: error,
         })
@@ -186,21 +207,33 @@ export class LocalDurableAdapter implements DurableAdapter {
   }
 
   /**
-   * Finishes a promotion found after a crash (see `DurableAdapter.finishPromotion`): when `sha` is the
-   * tip of a checked-out `branch` whose index still holds another tree, brings the index and files to
-   * `sha` with the two-tree `read-tree -m -u <parent> <sha>` (it refuses to touch paths changed since).
-   * Throws `WORKTREE_STALE` with the command to run when that is refused, `LOCKED` when the index stays
-   * locked by another process.
+   * Finishes a promotion found after a crash (see `DurableAdapter.finishPromotion`) on a checked-out
+   * `branch`: when `sha` is its tip and the index still holds another tree, brings the index and files
+   * to `sha` with the two-tree `read-tree -m -u <parent> <sha>` (it refuses to touch paths changed
+   * since). When the branch moved on past `sha` while the index still holds `sha`'s parent, the
+   * promotion is reverted there too, and only the user can bring in the rest. Throws `WORKTREE_STALE`
+   * with the command to run in both cases, `LOCKED` when the index stays locked by another process.
    */
   async finishPromotion(branch: string, sha: string): Promise<void> {
     const repo = await this.repo()
     const ref = `refs/heads/${branch}`
-    if ((await repo.resolve(ref)) !== sha) return
     const worktree = await this.checkedOutAt(repo, ref)
     const parent = worktree ? await repo.resolve(`${sha}^`) : null
     if (!worktree || !parent) return
     await this.withWorktreeLock(repo, async () => {
-      if ((await this.indexTree(worktree)) === (await repo.treeOf(sha))) return
+      const tip = await repo.resolve(ref)
+      const index = await this.indexTree(worktree)
+      if (!tip || index === (await repo.treeOf(tip))) return
+      if (tip !== sha) {
+        if (index === (await repo.treeOf(parent)))
+          throw new WorktreeStaleError(
+            worktree,
+            parent,
+            tip,
+            'the branch moved on since, and its index was never updated',
+          )
+        return
+      }
       try {
         await this.readTree(worktree, ['read-tree', '-m', '-u', parent, sha])
       } catch (error) {
@@ -210,15 +243,71 @@ export class LocalDurableAdapter implements DurableAdapter {
     })
   }
 
+  /** The index file of a work tree (the main one's or a linked worktree's), absolute. */
+  private async indexFile(worktree: string): Promise<string> {
+    const { stdout } = await runGit(['rev-parse', '--path-format=absolute', '--git-path', 'index'], {
+      cwd: worktree,
+    })
+    return stdout.toString('utf8').trim()
+  }
+
   /** The tree the work tree's index holds (`write-tree` writes only tree objects), or `null`. */
   private async indexTree(worktree: string): Promise<string | null> {
     const { stdout, exitCode } = await runGit(['write-tree'], { cwd: worktree, okExitCodes: [128] })
     return exitCode === 0 ? stdout.toString('utf8').trim() : null
   }
 
-  /** Runs `fn` holding this repository's promotion lock (shared by every Gittrix process on the machine). */
+  /**
+   * Runs `fn` holding this repository's promotion lock (shared by every Gittrix process on the
+   * machine), after removing what a holder that died left (see the module comment).
+   */
   private withWorktreeLock<T>(repo: GitRepo, fn: () => Promise<T>): Promise<T> {
-    return withLock(join(repo.gitDir, 'gittrix-promote.lock'), `durable ${this.path}`, fn)
+    return withLock(join(repo.gitDir, 'gittrix-promote.lock'), `durable ${this.path}`, async () => {
+      await this.clearDeadStep(repo)
+      return fn()
+    })
+  }
+
+  /** Compare-and-swap of `ref`, journaled (its `.lock` file) for the next holder if this process dies. */
+  private async casRef(
+    repo: GitRepo,
+    ref: string,
+    next: string,
+    expected: string | null,
+    reason: string,
+  ): Promise<boolean> {
+    return this.journaled(repo, join(repo.gitDir, `${ref}.lock`), () =>
+      repo.compareAndSwapRef(ref, next, expected, reason),
+    )
+  }
+
+  /** Runs `fn`, a step that makes git create `lockFile`, with the journal naming it. */
+  private async journaled<T>(repo: GitRepo, lockFile: string, fn: () => Promise<T>): Promise<T> {
+    const journal = join(repo.gitDir, JOURNAL)
+    const entry: JournalEntry = { pid: process.pid, host: hostname(), lockFile, startedAt: Date.now() }
+    await writeFile(journal, JSON.stringify(entry))
+    try {
+      return await fn()
+    } finally {
+      await rm(journal, { force: true })
+    }
+  }
+
+  /**
+   * When the journal names a step of a process on this host that no longer exists, removes the lock
+   * file that step left (if it is still there and no older than the step), then the journal.
+   */
+  private async clearDeadStep(repo: GitRepo): Promise<void> {
+    const journal = join(repo.gitDir, JOURNAL)
+    const text = await readFile(journal, 'utf8').catch(() => null)
+    if (text === null) return
+    const entry = parseJournal(text)
+    if (entry && (entry.host !== hostname() || entry.pid === process.pid || processAlive(entry.pid))) return
+    if (entry) {
+      const lock = await stat(entry.lockFile).catch(() => null)
+      if (lock && lock.mtimeMs >= entry.startedAt - 2000) await rm(entry.lockFile, { force: true })
+    }
+    await rm(journal, { force: true })
   }
 
   /** Copies the blobs the durable repository lacks: from the workspace's git dir, else as bytes. */
@@ -281,9 +370,13 @@ export class LocalDurableAdapter implements DurableAdapter {
    * with `LOCKED` when the lock stays, or a plain `Error` carrying git's first line otherwise.
    */
   private async readTree(worktree: string, args: string[]): Promise<void> {
+    const repo = await this.repo()
+    const index = await this.indexFile(worktree)
     const started = Date.now()
     for (let attempt = 1; ; attempt++) {
-      const { exitCode, stderr } = await runGit(args, { cwd: worktree, okExitCodes: [128] })
+      const { exitCode, stderr } = await this.journaled(repo, `${index}.lock`, () =>
+        runGit(args, { cwd: worktree, okExitCodes: [128] }),
+      )
       if (exitCode === 0) return
       const lock = lockFileIn(stderr)
       if (!lock) throw new Error(stderr.trim().split('\n')[0] ?? `exit code ${exitCode}`)
@@ -294,5 +387,13 @@ export class LocalDurableAdapter implements DurableAdapter {
         )
       await sleep(Math.min(250, 10 * attempt))
     }
+  }
+}
+
+function parseJournal(text: string): JournalEntry | null {
+  try {
+    return JSON.parse(text) as JournalEntry
+  } catch {
+    return null
   }
 }
