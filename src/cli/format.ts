@@ -3,9 +3,19 @@
  * they are easy to test and never print anything themselves.
  */
 import ms from 'ms'
+import { hasEscapedBytes } from '../core/bytes.ts'
+import { quoteGitPath } from '../core/patch.ts'
 import type { SweepReport } from '../core/gittrix.ts'
 import type { SessionMetadata } from '../core/metadata.ts'
 import type { ChangeStatus, EvictionPolicy, PromoteOutcome, SessionDiff, TreeChange } from '../core/types.ts'
+
+/**
+ * A path as text for a terminal: as is, or git-quoted (`"caf\351.txt"`, as git prints it) when it
+ * holds bytes that are not UTF-8, so what is printed can be pasted back as an argument (see `cliPath`).
+ */
+export function shownPath(path: string): string {
+  return hasEscapedBytes(path) ? quoteGitPath(path) : path
+}
 
 /** `A`, `M`, `D` as in `git diff --name-status`. */
 export function statusLetter(status: ChangeStatus): 'A' | 'M' | 'D' {
@@ -35,7 +45,10 @@ export function formatSession(meta: SessionMetadata): string {
     ['created', meta.createdAt],
     ['last access', meta.lastAccessAt],
     ['eviction', describeEviction(meta.evictionPolicy)],
-    ['touched', meta.touchedFiles.length ? meta.touchedFiles.join(', ') : '(none recorded yet)'],
+    [
+      'touched',
+      meta.touchedFiles.length ? meta.touchedFiles.map(shownPath).join(', ') : '(none recorded yet)',
+    ],
   ]
   const result = meta.promote.result
   if (result) {
@@ -70,10 +83,10 @@ export function formatSessionList(sessions: SessionMetadata[], now: number): str
 /** `git diff --stat`-like lines plus a totals line. */
 export function formatDiffStat(diff: SessionDiff): string {
   if (diff.files.length === 0) return 'No changes.'
-  const width = Math.max(...diff.files.map((f) => f.path.length))
+  const width = Math.max(...diff.files.map((f) => shownPath(f.path).length))
   const lines = diff.files.map((f) => {
     const counts = f.binary ? 'binary' : `+${f.additions} -${f.deletions}`
-    return ` ${statusLetter(f.status)} ${f.path.padEnd(width)} | ${counts}`
+    return ` ${statusLetter(f.status)} ${shownPath(f.path).padEnd(width)} | ${counts}`
   })
   const n = diff.files.length
   lines.push(
@@ -85,7 +98,7 @@ export function formatDiffStat(diff: SessionDiff): string {
 /** `A\tpath` lines, as `git diff --name-status` prints them. */
 export function formatChanges(changes: TreeChange[]): string {
   return changes.length
-    ? changes.map((c) => `${statusLetter(c.status)}\t${c.path}`).join('\n')
+    ? changes.map((c) => `${statusLetter(c.status)}\t${shownPath(c.path)}`).join('\n')
     : 'No changes.'
 }
 
@@ -95,7 +108,7 @@ export function formatPromotion(outcome: PromoteOutcome): string {
   const what = outcome.alreadyPromoted
     ? `Already promoted: ${outcome.sha} on ${outcome.branch}`
     : `Promoted ${n} file${n === 1 ? '' : 's'} to ${outcome.branch} as ${outcome.sha} (${outcome.strategy})`
-  return [what, ...outcome.files.map((f) => `  ${f}`)].join('\n')
+  return [what, ...outcome.files.map((f) => `  ${shownPath(f)}`)].join('\n')
 }
 
 /** Which sessions a sweep expired, cleaned, kept or skipped. */

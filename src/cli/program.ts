@@ -132,6 +132,11 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
         .choices(['auto', 'commit', 'branch', 'patch'])
         .default('auto'),
     )
+    .option('--literal', 'every -f entry is a path, never a glob (or prefix one entry with :(literal))')
+    .option(
+      '--allow-unsafe-symlinks',
+      'also promote symlinks that lead outside the repository or into .git (refused by default)',
+    )
     .option('-m, --message <text>', 'commit message (default "gittrix: <task>"; trailers are appended)')
     .option('--branch <name>', 'branch to create with --strategy branch (default gittrix/promote/<id>)')
     .action((id: string, opts, cmd: Command) => run(cmd, (ctx) => promoteCommand(ctx, id, opts)))

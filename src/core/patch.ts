@@ -189,3 +189,34 @@ export function quoteGitPath(path: string): string {
   }
   return `${out}"`
 }
+
+const UNESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 }
+
+/**
+ * The path a git-quoted string names (`"caf\351.txt"`, as {@link quoteGitPath} and git print it), in
+ * the lossless string form of src/core/bytes.ts, or `null` when `text` is not such a quoted string.
+ * How a command line, which cannot carry non-UTF-8 bytes, names such a path.
+ */
+export function unquoteGitPath(text: string): string | null {
+  if (text.length < 2 || !text.startsWith('"') || !text.endsWith('"')) return null
+  const body = text.slice(1, -1)
+  const parts: Buffer[] = []
+  let run = 0
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!
+    if (ch === '"') return null
+    if (ch !== '\\') continue
+    parts.push(encodeText(body.slice(run, i)))
+    const next = body[i + 1]
+    if (next !== undefined && /^[0-3][0-7]{2}$/.test(body.slice(i + 1, i + 4))) {
+      parts.push(Buffer.of(parseInt(body.slice(i + 1, i + 4), 8)))
+      i += 3
+    } else if (next !== undefined && next in UNESCAPES) {
+      parts.push(Buffer.of(UNESCAPES[next]!))
+      i += 1
+    } else return null
+    run = i + 1
+  }
+  parts.push(encodeText(body.slice(run)))
+  return decodeBytes(Buffer.concat(parts))
+}
