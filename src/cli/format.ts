@@ -58,9 +58,16 @@ export function formatSession(meta: SessionMetadata): string {
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n')
 }
 
-/** One line per session: id, state, branch, last access (age), task. */
-export function formatSessionList(sessions: SessionMetadata[], now: number): string {
-  if (sessions.length === 0) return 'No sessions.'
+/**
+ * One line per session: id, state, branch, last access (age), task; then one per damaged session:
+ * id, `damaged`, and its error's code and message in place of the task.
+ */
+export function formatSessionList(
+  sessions: SessionMetadata[],
+  now: number,
+  damaged: readonly { id: string; error: Record<string, unknown> }[] = [],
+): string {
+  if (sessions.length === 0 && damaged.length === 0) return 'No sessions.'
   const rows = sessions.map((s) => [
     s.id,
     s.state,
@@ -68,6 +75,8 @@ export function formatSessionList(sessions: SessionMetadata[], now: number): str
     `${ms(Math.max(0, now - Date.parse(s.lastAccessAt)))} ago`,
     s.task.split('\n')[0] ?? '',
   ])
+  for (const { id, error } of damaged)
+    rows.push([id, 'damaged', '', '', `${String(error.code)}: ${String(error.message)}`])
   const header = ['ID', 'STATE', 'BRANCH', 'LAST ACCESS', 'TASK']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   return [header, ...rows]

@@ -97,7 +97,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .description('list sessions, oldest first')
     .option(
       '--state <states>',
-      'only these states: active, promoted, discarded, expired (comma-separated)',
+      'only these states: active, promoted, discarded, expired, damaged (comma-separated)',
       collectList,
     )
     .action((opts, cmd: Command) => run(cmd, (ctx) => lsCommand(ctx, opts)))

@@ -29,6 +29,36 @@ export type GittrixErrorCode =
   | 'WORKTREE_STALE'
   | 'LOCKED'
 
+/** Every code, once (the README's error table lists exactly these; test/readme-errors.test.ts checks). */
+const CODES: Record<GittrixErrorCode, true> = {
+  SESSION_NOT_FOUND: true,
+  SESSION_EXPIRED: true,
+  BASELINE_CONFLICT: true,
+  PROMOTE_FAILED: true,
+  ADAPTER_UNAVAILABLE: true,
+  AUTH_FAILED: true,
+  CAPABILITY_MISSING: true,
+  WRITE_REJECTED: true,
+  EVICTION_RACE: true,
+  METADATA_VERSION_UNSUPPORTED: true,
+  METADATA_INVALID: true,
+  FILE_NOT_FOUND: true,
+  REF_NOT_FOUND: true,
+  WORKTREE_DIRTY: true,
+  INVALID_ARGUMENT: true,
+  BRANCH_PROTECTED: true,
+  GIT_FAILED: true,
+  PATH_TOO_LONG: true,
+  PATH_CONFLICT: true,
+  WORKSPACE_MISSING: true,
+  WORKSPACE_INVALID: true,
+  WORKTREE_STALE: true,
+  LOCKED: true,
+}
+
+/** Every {@link GittrixErrorCode}, for documentation checks and exhaustive handling. */
+export const ERROR_CODES = Object.keys(CODES) as GittrixErrorCode[]
+
 /** Base class of every Gittrix error: `code` is stable, `message` is for people. */
 export class GittrixError extends Error {
   readonly code: GittrixErrorCode

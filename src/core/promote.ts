@@ -50,6 +50,11 @@ export async function promoteSession(
   if (options.message !== undefined && typeof options.message !== 'string') {
     throw new InvalidArgumentError('message must be a string.')
   }
+  if (options.branch !== undefined && !isBranchName(options.branch)) {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(options.branch)} is not a valid branch name (see git check-ref-format); pass another.`,
+    )
+  }
   return runtime.store.withLock(id, async () => {
     const meta = await runtime.store.read(id)
     const recorded = recordedOutcome(meta)
@@ -364,4 +369,15 @@ async function touch(
 ): Promise<void> {
   const now = new Date(runtime.now()).toISOString()
   await runtime.store.write({ ...meta, lastAccessAt: now, touchedFiles: snapshot.changes.map((c) => c.path) })
+}
+
+/**
+ * True for a name git accepts as a branch (git-check-ref-format(1): no `..`, `@{`, control characters,
+ * space, `~^:?*[\\`; no component starting with `.` or ending with `.lock`; not `@`, not starting with
+ * `-`, not ending with `/` or `.`).
+ */
+function isBranchName(name: string): boolean {
+  if (typeof name !== 'string' || !name || name === '@' || name.startsWith('-')) return false
+  if (/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|\/$|\.$|^\//.test(name)) return false
+  return name.split('/').every((part) => part && !part.startsWith('.') && !part.endsWith('.lock'))
 }

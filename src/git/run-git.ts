@@ -8,6 +8,7 @@
  *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
  */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { splitNulBytes } from '../core/bytes.ts'
 import { GittrixError } from '../core/errors.ts'
 import { type GitConfigEntry, gitConfigEnv, splitGitConfigEnv } from './config-env.ts'
@@ -104,7 +105,8 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
 
 /**
  * Runs `git <args>` and resolves with its output. Rejects with {@link GitCommandError}
- * (code `GIT_FAILED`) on a failing exit code, a timeout or a spawn failure; the error's text is redacted.
+ * (code `GIT_FAILED`) on a failing exit code, a timeout or a spawn failure, or `ADAPTER_UNAVAILABLE`
+ * when the working directory `cwd` does not exist; the error's text is redacted.
  */
 export function runGit(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
   const timeoutMs = options.timeoutMs ?? 120_000
@@ -127,6 +129,16 @@ export function runGit(args: string[], options: GitRunOptions = {}): Promise<Git
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', (error) => {
       clearTimeout(timer)
+      // Node reports a missing working directory as the command's ENOENT: name the directory instead.
+      if (options.cwd && !existsSync(options.cwd)) {
+        reject(
+          new GittrixError(
+            'ADAPTER_UNAVAILABLE',
+            `${options.cwd} does not exist: was the repository moved or deleted? Move it back, or discard the session.`,
+          ),
+        )
+        return
+      }
       reject(new GitCommandError(args, null, '', `could not start git (${error.message}); is git installed?`))
     })
     child.on('close', (code) => {

@@ -13,10 +13,15 @@
  * index), `objects` (the object store), `identity` (device and inode of a clone's `.git`, checked before
  * every use so a `.git` swapped for a link to another repository is refused), `private.git/`.
  */
-import { copyFile, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path'
 import type { WorkspaceHandle } from '../../core/adapters.ts'
-import { InvalidArgumentError, WorkspaceInvalidError, WorkspaceMissingError } from '../../core/errors.ts'
+import {
+  GittrixError,
+  InvalidArgumentError,
+  WorkspaceInvalidError,
+  WorkspaceMissingError,
+} from '../../core/errors.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 
@@ -73,7 +78,9 @@ export function kindOf(handle: WorkspaceHandle): LocalWorkspaceKind {
  * Opens a workspace for Gittrix's git commands (see {@link WorkspaceGit}). Removes a stale
  * `index.lock` of the private index left by a killed process: callers hold the session lock, so no
  * other Gittrix process uses that index. Throws `WORKSPACE_MISSING` (workspace directory or state
- * gone), `WORKSPACE_INVALID` (the workspace directory or a clone's `.git` replaced).
+ * gone), `WORKSPACE_INVALID` (the workspace directory or a clone's `.git` replaced),
+ * `ADAPTER_UNAVAILABLE` (the durable repository whose objects the workspace borrows was moved or
+ * deleted).
  */
 export async function openWorkspaceGit(handle: WorkspaceHandle): Promise<WorkspaceGit> {
   const root = workspaceRoot(handle)
@@ -88,11 +95,14 @@ export async function openWorkspaceGit(handle: WorkspaceHandle): Promise<Workspa
   const indexFile = join(state, 'index')
   const kind = kindOf(handle)
   if (kind === 'copy') {
+    await checkBorrowedObjects(join(gitDir, 'objects'))
     const repo = new GitRepo({ gitDir, workTree: root, indexFile, sealed: true })
     return { repo, agent: null, agentIndex: null, blobsGitDir: gitDir }
   }
   if (kind === 'clone') await checkIdentity(handle, state, gitDir)
+  else if (!(await stat(gitDir).catch(() => null))) durableGone(gitDir)
   const objects = (await readState(state, 'objects')) ?? (await objectDirOf(gitDir))
+  await checkBorrowedObjects(objects)
   const privateDir = await ensurePrivateGitDir(state, objects)
   return {
     repo: new GitRepo({ gitDir: privateDir, workTree: root, indexFile, objectDir: objects, sealed: true }),
@@ -279,6 +289,27 @@ async function checkIdentity(handle: WorkspaceHandle, state: string, gitDir: str
   const recorded = await readState(state, 'identity')
   if (recorded && recorded !== `${stat.dev}:${stat.ino}`)
     throw new WorkspaceInvalidError(handle.sessionId, `${gitDir} was replaced by another directory`)
+}
+
+/**
+ * Throws `ADAPTER_UNAVAILABLE` when an object store `objects` borrows from (its `info/alternates`, the
+ * durable repository's objects for a clone or a copy) or `objects` itself is gone.
+ */
+async function checkBorrowedObjects(objects: string): Promise<void> {
+  if (!(await stat(objects).catch(() => null))) durableGone(objects)
+  const text = await readFile(join(objects, 'info', 'alternates'), 'utf8').catch(() => '')
+  for (const line of text.split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue
+    const dir = isAbsolute(line.trim()) ? line.trim() : resolvePath(objects, line.trim())
+    if (!(await stat(dir).catch(() => null))) durableGone(dir)
+  }
+}
+
+function durableGone(missing: string): never {
+  throw new GittrixError(
+    'ADAPTER_UNAVAILABLE',
+    `The workspace borrows objects from ${missing}, which is gone: the durable repository was moved or deleted. Move it back, or discard the session.`,
+  )
 }
 
 /** A linked worktree's git dir keeps its objects in the common directory named by `commondir`. */
