@@ -159,7 +159,7 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   ): Promise<ListEntry[]> {
     const prefix = normalizeRepoDir(dir)
     const { tree, git } = await this.snapshotTree(handle)
-    const entries = await git.repo.lsTree(tree, { ...(prefix ? { prefix: `${prefix}` } : {}), ...options })
+    const entries = await git.repo.lsTree(tree, { ...(prefix ? { prefix } : {}), ...options })
     return entries
       .filter((e) => !prefix || e.path.startsWith(`${prefix}/`))
       .map((e) => ({

@@ -14,6 +14,7 @@
  * every use so a `.git` swapped for a link to another repository is refused), `private.git/`.
  */
 import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path'
 import type { WorkspaceHandle } from '../../core/adapters.ts'
 import {
@@ -269,15 +270,45 @@ async function recordWorkspace(state: string, gitDir: string, objects: string): 
   await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
 }
 
-/** `<state>/private.git`, made on first use; its alternates name `objects` so other repositories can read the workspace's objects through it. */
+/**
+ * `<state>/private.git`, made on first use; its alternates name `objects` so other repositories can
+ * read the workspace's objects through it, and its configuration names the user's global excludes file
+ * (if any), so files the user ignores everywhere (`.DS_Store`, editor files) are not touched files. An
+ * excludes file only hides files; hidden files are never promoted.
+ */
 async function ensurePrivateGitDir(state: string, objects: string): Promise<string> {
   const dir = join(state, 'private.git')
   const alternates = join(dir, 'objects', 'info', 'alternates')
   if ((await readFile(alternates, 'utf8').catch(() => null)) === `${objects}\n`) return dir
-  await GitRepo.initPrivate(dir)
+  const repo = await GitRepo.initPrivate(dir)
+  const excludes = await userExcludesFile()
+  if (excludes) await repo.run(['config', 'core.excludesFile', excludes])
   await mkdir(dirname(alternates), { recursive: true })
   await writeFile(alternates, `${objects}\n`)
   return dir
+}
+
+let excludesFile: Promise<string | null> | undefined
+
+/**
+ * The user's global excludes file: `core.excludesFile` of the global configuration, else git's default
+ * `$XDG_CONFIG_HOME/git/ignore` (`~/.config/git/ignore`) when it exists (gitignore(5)). Resolved once.
+ */
+function userExcludesFile(): Promise<string | null> {
+  excludesFile ??= (async () => {
+    const { stdout, exitCode } = await runGit(
+      ['config', '--global', '--path', '--get', 'core.excludesFile'],
+      {
+        okExitCodes: [1],
+      },
+    ).catch(() => ({ stdout: Buffer.alloc(0), exitCode: 1 }))
+    const configured = exitCode === 0 ? stdout.toString('utf8').trim() : ''
+    if (configured) return configured
+    const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config')
+    const fallback = join(base, 'git', 'ignore')
+    return (await stat(fallback).catch(() => null)) ? fallback : null
+  })()
+  return excludesFile
 }
 
 /** Refuses a clone whose `.git` is no longer the directory Gittrix made (a link, a file, another repository). */
