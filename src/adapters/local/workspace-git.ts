@@ -11,7 +11,8 @@
  *
  * State files in `<session>/ephemeral/`: `gitdir` (the agent's git directory), `index` (the private
  * index), `objects` (the object store), `identity` (device and inode of a clone's `.git`, checked before
- * every use so a `.git` swapped for a link to another repository is refused), `private.git/`.
+ * every use so a `.git` swapped for a link to another repository is refused), `private.git/` (made on
+ * first use).
  */
 import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -133,23 +134,39 @@ export async function createClone(
   sessionId: string,
   state: string,
 ): Promise<void> {
-  // The durable repository is the user's: the local transport a sealed git refuses by default is
-  // allowed for this one command.
-  await runGit(['clone', '--quiet', '--shared', '--no-checkout', '--', durableGitDir, workspace], {
-    sealed: true,
-    config: [['protocol.file.allow', 'always']],
-  })
+  // The guard settings go into the new repository's configuration; for the clone itself the local
+  // transport (the durable repository is the user's) is allowed on the command line, which wins.
+  await runGit(
+    [
+      'clone',
+      '--quiet',
+      '--shared',
+      '--no-checkout',
+      ...CLONE_GUARD_CONFIG.flatMap(([key, value]) => ['--config', `${key}=${value}`]),
+      '--',
+      durableGitDir,
+      workspace,
+    ],
+    { sealed: true, config: [['protocol.file.allow', 'always']] },
+  )
   const gitDir = join(workspace, '.git')
   const agent = new GitRepo({ gitDir, sealed: true })
   await agent.run(['remote', 'remove', 'origin'])
   const branch = `refs/heads/gittrix/${sessionId}`
   await agent.run(['update-ref', branch, baseline])
-  await agent.run(['symbolic-ref', 'HEAD', branch])
-  for (const [key, value] of CLONE_GUARD_CONFIG) await agent.run(['config', key, value])
+  // A symbolic HEAD is one line (gitrepository-layout(5)); no process needed to write it.
+  await writeFile(join(gitDir, 'HEAD'), `ref: ${branch}\n`)
   await mkdir(join(gitDir, 'hooks'), { recursive: true })
   await writeFile(join(gitDir, 'hooks', 'pre-push'), PRE_PUSH_GUARD, { mode: 0o755 })
   await recordWorkspace(state, gitDir, join(gitDir, 'objects'))
-  await checkOut(state, workspace, gitDir, baseline)
+  // The repository is fresh, its configuration Gittrix's own (no agent has run yet): check out through it.
+  await new GitRepo({ gitDir, workTree: workspace, sealed: true }).run([
+    'read-tree',
+    '--reset',
+    '-u',
+    baseline,
+  ])
+  await copyFile(join(gitDir, 'index'), join(state, 'index'))
 }
 
 /** Makes a linked worktree (`git worktree add --detach --no-checkout`), then checks the files out privately. */
@@ -266,7 +283,6 @@ async function recordWorkspace(state: string, gitDir: string, objects: string): 
   const stat = await lstat(gitDir, { bigint: true })
   await writeFile(join(state, 'objects'), `${objects}\n`)
   await writeFile(join(state, 'identity'), `${stat.dev}:${stat.ino}\n`)
-  await ensurePrivateGitDir(state, objects)
   await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
 }
 
