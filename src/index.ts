@@ -35,6 +35,6 @@ export {
 } from './core/promotion-identity.ts'
 export { normalizeRepoPath } from './core/paths.ts'
 export { AgentSession, type DiffOptions, UserSession, type WriteOptions } from './core/session.ts'
-export { defaultStoreDir } from './core/store.ts'
+export { type DamagedSession, defaultStoreDir } from './core/store.ts'
 export type * from './core/types.ts'
 export { GitCommandError } from './git/run-git.ts'

@@ -3,9 +3,19 @@
  * they are easy to test and never print anything themselves.
  */
 import ms from 'ms'
+import { hasEscapedBytes } from '../core/bytes.ts'
+import { quoteGitPath } from '../core/patch.ts'
 import type { SweepReport } from '../core/gittrix.ts'
 import type { SessionMetadata } from '../core/metadata.ts'
 import type { ChangeStatus, EvictionPolicy, PromoteOutcome, SessionDiff, TreeChange } from '../core/types.ts'
+
+/**
+ * A path as text for a terminal: as is, or git-quoted (`"caf\351.txt"`, as git prints it) when it
+ * holds bytes that are not UTF-8, so what is printed can be pasted back as an argument (see `cliPath`).
+ */
+export function shownPath(path: string): string {
+  return hasEscapedBytes(path) ? quoteGitPath(path) : path
+}
 
 /** `A`, `M`, `D` as in `git diff --name-status`. */
 export function statusLetter(status: ChangeStatus): 'A' | 'M' | 'D' {
@@ -35,7 +45,10 @@ export function formatSession(meta: SessionMetadata): string {
     ['created', meta.createdAt],
     ['last access', meta.lastAccessAt],
     ['eviction', describeEviction(meta.evictionPolicy)],
-    ['touched', meta.touchedFiles.length ? meta.touchedFiles.join(', ') : '(none recorded yet)'],
+    [
+      'touched',
+      meta.touchedFiles.length ? meta.touchedFiles.map(shownPath).join(', ') : '(none recorded yet)',
+    ],
   ]
   const result = meta.promote.result
   if (result) {
@@ -45,9 +58,16 @@ export function formatSession(meta: SessionMetadata): string {
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n')
 }
 
-/** One line per session: id, state, branch, last access (age), task. */
-export function formatSessionList(sessions: SessionMetadata[], now: number): string {
-  if (sessions.length === 0) return 'No sessions.'
+/**
+ * One line per session: id, state, branch, last access (age), task; then one per damaged session:
+ * id, `damaged`, and its error's code and message in place of the task.
+ */
+export function formatSessionList(
+  sessions: SessionMetadata[],
+  now: number,
+  damaged: readonly { id: string; error: Record<string, unknown> }[] = [],
+): string {
+  if (sessions.length === 0 && damaged.length === 0) return 'No sessions.'
   const rows = sessions.map((s) => [
     s.id,
     s.state,
@@ -55,6 +75,8 @@ export function formatSessionList(sessions: SessionMetadata[], now: number): str
     `${ms(Math.max(0, now - Date.parse(s.lastAccessAt)))} ago`,
     s.task.split('\n')[0] ?? '',
   ])
+  for (const { id, error } of damaged)
+    rows.push([id, 'damaged', '', '', `${String(error.code)}: ${String(error.message)}`])
   const header = ['ID', 'STATE', 'BRANCH', 'LAST ACCESS', 'TASK']
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   return [header, ...rows]
@@ -70,10 +92,10 @@ export function formatSessionList(sessions: SessionMetadata[], now: number): str
 /** `git diff --stat`-like lines plus a totals line. */
 export function formatDiffStat(diff: SessionDiff): string {
   if (diff.files.length === 0) return 'No changes.'
-  const width = Math.max(...diff.files.map((f) => f.path.length))
+  const width = Math.max(...diff.files.map((f) => shownPath(f.path).length))
   const lines = diff.files.map((f) => {
     const counts = f.binary ? 'binary' : `+${f.additions} -${f.deletions}`
-    return ` ${statusLetter(f.status)} ${f.path.padEnd(width)} | ${counts}`
+    return ` ${statusLetter(f.status)} ${shownPath(f.path).padEnd(width)} | ${counts}`
   })
   const n = diff.files.length
   lines.push(
@@ -85,7 +107,7 @@ export function formatDiffStat(diff: SessionDiff): string {
 /** `A\tpath` lines, as `git diff --name-status` prints them. */
 export function formatChanges(changes: TreeChange[]): string {
   return changes.length
-    ? changes.map((c) => `${statusLetter(c.status)}\t${c.path}`).join('\n')
+    ? changes.map((c) => `${statusLetter(c.status)}\t${shownPath(c.path)}`).join('\n')
     : 'No changes.'
 }
 
@@ -95,7 +117,7 @@ export function formatPromotion(outcome: PromoteOutcome): string {
   const what = outcome.alreadyPromoted
     ? `Already promoted: ${outcome.sha} on ${outcome.branch}`
     : `Promoted ${n} file${n === 1 ? '' : 's'} to ${outcome.branch} as ${outcome.sha} (${outcome.strategy})`
-  return [what, ...outcome.files.map((f) => `  ${f}`)].join('\n')
+  return [what, ...outcome.files.map((f) => `  ${shownPath(f)}`)].join('\n')
 }
 
 /** Which sessions a sweep expired, cleaned, kept or skipped. */

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander'
 import ms from 'ms'
+import { unquoteGitPath } from '../core/patch.ts'
 
 /** A usage error found after parsing (conflicting options and the like): exit code 2. */
 export class CliUsageError extends Error {
@@ -35,6 +36,15 @@ export function parseLimit(value: string): number | 'none' {
 /** `'none'` → `null` (no limit), ms unchanged. */
 export function limitMs(limit: number | 'none'): number | null {
   return limit === 'none' ? null : limit
+}
+
+/**
+ * A repository path given on the command line: as typed, or, when it is a git-quoted string such as
+ * `"caf\351.txt"` (how git and gittrix print a name that is not UTF-8), the path it names. A command
+ * line cannot carry non-UTF-8 bytes, so this is how such a file is named.
+ */
+export function cliPath(text: string): string {
+  return unquoteGitPath(text) ?? text
 }
 
 /** Collects `-f a,b -f c` into `['a', 'b', 'c']` (empty pieces dropped). */

@@ -97,7 +97,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .description('list sessions, oldest first')
     .option(
       '--state <states>',
-      'only these states: active, promoted, discarded, expired (comma-separated)',
+      'only these states: active, promoted, discarded, expired, damaged (comma-separated)',
       collectList,
     )
     .action((opts, cmd: Command) => run(cmd, (ctx) => lsCommand(ctx, opts)))
@@ -131,6 +131,11 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
       new Option('--strategy <strategy>', 'commit onto the branch, a new branch, or print a patch')
         .choices(['auto', 'commit', 'branch', 'patch'])
         .default('auto'),
+    )
+    .option('--literal', 'every -f entry is a path, never a glob (or prefix one entry with :(literal))')
+    .option(
+      '--allow-unsafe-symlinks',
+      'also promote symlinks that lead outside the repository or into .git (refused by default)',
     )
     .option('-m, --message <text>', 'commit message (default "gittrix: <task>"; trailers are appended)')
     .option('--branch <name>', 'branch to create with --strategy branch (default gittrix/promote/<id>)')

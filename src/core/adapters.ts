@@ -93,6 +93,14 @@ export interface DurableAdapter {
    * already landed, and nothing else pass for it.
    */
   findPromotion(query: PromotionQuery & { baselineSha: string }): Promise<string | null>
+  /**
+   * Optional: completes what a crash may have left undone of promotion `sha`, found on `branch` by
+   * {@link findPromotion} before it was recorded (local: a checked-out work tree whose index and files
+   * still hold the parent). A no-op when nothing is left. Throws a named error carrying the command
+   * that fixes it when it cannot (`WORKTREE_STALE`, `LOCKED`); the promotion is then not recorded, so
+   * promoting again retries.
+   */
+  finishPromotion?(branch: string, sha: string): Promise<void>
 }
 
 /** What a pull request for a promotion says. */

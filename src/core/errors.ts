@@ -22,6 +22,42 @@ export type GittrixErrorCode =
   | 'INVALID_ARGUMENT'
   | 'BRANCH_PROTECTED'
   | 'GIT_FAILED'
+  | 'PATH_TOO_LONG'
+  | 'PATH_CONFLICT'
+  | 'WORKSPACE_MISSING'
+  | 'WORKSPACE_INVALID'
+  | 'WORKTREE_STALE'
+  | 'LOCKED'
+
+/** Every code, once (the README's error table lists exactly these; test/readme-errors.test.ts checks). */
+const CODES: Record<GittrixErrorCode, true> = {
+  SESSION_NOT_FOUND: true,
+  SESSION_EXPIRED: true,
+  BASELINE_CONFLICT: true,
+  PROMOTE_FAILED: true,
+  ADAPTER_UNAVAILABLE: true,
+  AUTH_FAILED: true,
+  CAPABILITY_MISSING: true,
+  WRITE_REJECTED: true,
+  EVICTION_RACE: true,
+  METADATA_VERSION_UNSUPPORTED: true,
+  METADATA_INVALID: true,
+  FILE_NOT_FOUND: true,
+  REF_NOT_FOUND: true,
+  WORKTREE_DIRTY: true,
+  INVALID_ARGUMENT: true,
+  BRANCH_PROTECTED: true,
+  GIT_FAILED: true,
+  PATH_TOO_LONG: true,
+  PATH_CONFLICT: true,
+  WORKSPACE_MISSING: true,
+  WORKSPACE_INVALID: true,
+  WORKTREE_STALE: true,
+  LOCKED: true,
+}
+
+/** Every {@link GittrixErrorCode}, for documentation checks and exhaustive handling. */
+export const ERROR_CODES = Object.keys(CODES) as GittrixErrorCode[]
 
 /** Base class of every Gittrix error: `code` is stable, `message` is for people. */
 export class GittrixError extends Error {
@@ -114,7 +150,10 @@ export class PromoteFailedError extends GittrixError {
   }
 }
 
-/** `WRITE_REJECTED`: an unsafe path (absolute, `..`, `.git/`, NUL, escaping symlink). Nothing was written. */
+/**
+ * `WRITE_REJECTED`: an unsafe path (absolute, `..`, `.git` in any spelling, NUL, a symlink leading
+ * outside the workspace or into `.git`, a directory holding a nested repository). Nothing was written.
+ */
 export class WriteRejectedError extends GittrixError {
   readonly path: string
   constructor(path: string, reason: string) {
@@ -123,14 +162,25 @@ export class WriteRejectedError extends GittrixError {
   }
 }
 
-/** `EVICTION_RACE`: another process holds the session (promotion, eviction) and did not let go in time. */
+/**
+ * `EVICTION_RACE`: another process holds the session (promotion, eviction) and did not let go in time.
+ * `lockFile` names the lock directory; the message says what is known of its holder.
+ */
 export class EvictionRaceError extends GittrixError {
-  constructor(sessionId: string, options?: { cause?: unknown }) {
+  readonly lockFile: string | undefined
+  constructor(sessionId: string, options?: { cause?: unknown; lockFile?: string; holder?: string }) {
+    const lock = options?.lockFile
+      ? ` The lock is ${options.lockFile} (${options.holder ?? 'holder unknown'}); remove it only if that process is gone.`
+      : ''
     super(
       'EVICTION_RACE',
-      `Session ${sessionId} is busy in another process (promotion, eviction or a write). Retry in a moment.`,
+      `Session ${sessionId} is busy in another process (promotion, eviction or a write). Retry in a moment.${lock}`,
       options,
     )
+    this.lockFile = options?.lockFile
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), ...(this.lockFile ? { lockFile: this.lockFile } : {}) }
   }
 }
 
@@ -209,5 +259,102 @@ export class BranchProtectedError extends GittrixError {
       options,
     )
     this.branch = branch
+  }
+}
+
+/** `PATH_TOO_LONG`: a path segment is longer than the file system allows (`ENAMETOOLONG`). Nothing was written. */
+export class PathTooLongError extends GittrixError {
+  readonly path: string
+  constructor(path: string, limitBytes?: number) {
+    super(
+      'PATH_TOO_LONG',
+      `Path ${JSON.stringify(path)} is too long for the file system${limitBytes ? ` (a name may have at most ${limitBytes} bytes)` : ''}. Use shorter names.`,
+    )
+    this.path = path
+  }
+}
+
+/**
+ * `PATH_CONFLICT`: the path cannot be used as asked because of what is already there: a parent is a
+ * file (`ENOTDIR`), the path is a directory (`EISDIR`), or a file stands where a directory must go
+ * (`EEXIST`). Nothing was written.
+ */
+export class PathConflictError extends GittrixError {
+  readonly path: string
+  constructor(path: string, reason: string) {
+    super('PATH_CONFLICT', `Path ${JSON.stringify(path)} cannot be used: ${reason}.`)
+    this.path = path
+  }
+}
+
+/**
+ * `WORKSPACE_MISSING`: the session's workspace directory (or Gittrix's private state for it) is gone,
+ * e.g. deleted by hand. The session can only be discarded.
+ */
+export class WorkspaceMissingError extends GittrixError {
+  readonly sessionId: string
+  constructor(sessionId: string, where: string) {
+    super(
+      'WORKSPACE_MISSING',
+      `The workspace of session ${sessionId} is gone (${where}). Discard the session (\`gittrix discard ${sessionId}\`) and start a new one.`,
+    )
+    this.sessionId = sessionId
+  }
+}
+
+/**
+ * `WORKSPACE_INVALID`: the workspace's git directory is not the one Gittrix made (replaced by a link,
+ * a file or another repository, e.g. the durable one), so Gittrix refuses to write to it.
+ */
+export class WorkspaceInvalidError extends GittrixError {
+  readonly sessionId: string
+  constructor(sessionId: string, detail: string) {
+    super(
+      'WORKSPACE_INVALID',
+      `The workspace of session ${sessionId} was tampered with: ${detail}. Nothing was written; discard the session.`,
+    )
+    this.sessionId = sessionId
+  }
+}
+
+/**
+ * `WORKTREE_STALE`: a promotion landed on a checked-out durable branch, but that work tree's index and
+ * files still hold the previous commit (a crash, or the index is locked or was changed since). Nothing
+ * is lost; `command` brings the work tree up to date (it refuses if those paths changed locally).
+ */
+export class WorktreeStaleError extends GittrixError {
+  readonly worktree: string
+  readonly sha: string
+  readonly command: string
+  constructor(worktree: string, parent: string, sha: string, detail: string, options?: { cause?: unknown }) {
+    const command = `git -C ${JSON.stringify(worktree)} read-tree -m -u ${parent} ${sha}`
+    super(
+      'WORKTREE_STALE',
+      `Commit ${sha} is on the checked-out durable branch, but the work tree at ${worktree} still holds its parent (${detail.trim()}). ` +
+        `Run \`${command}\` (it refuses to touch paths you changed), then promote again to record it.`,
+      options,
+    )
+    this.worktree = worktree
+    this.sha = sha
+    this.command = command
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), worktree: this.worktree, sha: this.sha, command: this.command }
+  }
+}
+
+/**
+ * `LOCKED`: a lock file is held and was not released in time: git's `index.lock` or a ref's `.lock` in
+ * the durable repository, or a Gittrix lock in the store. `lockFile` names it; remove it only when no
+ * process holds it (the message says what is known about the holder).
+ */
+export class LockedError extends GittrixError {
+  readonly lockFile: string
+  constructor(lockFile: string, detail: string, options?: { cause?: unknown }) {
+    super('LOCKED', `${lockFile} is locked: ${detail}`, options)
+    this.lockFile = lockFile
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), lockFile: this.lockFile }
   }
 }

@@ -10,7 +10,7 @@ import type { LockOptions } from './lock.ts'
 import { type SessionMetadata, sessionMetadataSchema } from './metadata.ts'
 import { type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { UserSession } from './session.ts'
-import { defaultStoreDir, newSessionId, SessionStore } from './store.ts'
+import { type DamagedSession, defaultStoreDir, newSessionId, SessionStore } from './store.ts'
 import type { EvictionPolicy, SessionState } from './types.ts'
 
 /** Options for {@link GitTrix}. */
@@ -318,6 +318,14 @@ export class GitTrix {
     return new UserSession(this.runtime, await this.store.read(id))
   }
 
+  /**
+   * Sessions whose metadata cannot be read (damaged, from a newer Gittrix, an `id` that is not its
+   * directory's name), each with its error, by id. `listSessions` leaves them out.
+   */
+  async listDamagedSessions(): Promise<DamagedSession[]> {
+    return (await this.store.list()).damaged
+  }
+
   /** Metadata of every session in the store (optionally by state), oldest first. */
   async listSessions(filter: ListSessionsFilter = {}): Promise<SessionMetadata[]> {
     const { sessions } = await this.store.list()
@@ -333,8 +341,8 @@ export class GitTrix {
    */
   async sweep(): Promise<SweepReport> {
     const report: SweepReport = { expired: [], cleaned: [], keptAlive: [], busy: [] }
-    const { sessions, errors } = await this.store.list()
-    for (const error of errors) this.onSweepError(error)
+    const { sessions, damaged } = await this.store.list()
+    for (const { error } of damaged) this.onSweepError(error)
     for (const meta of sessions) {
       if (meta.state === 'discarded' || meta.state === 'expired') continue
       if (meta.state === 'promoted' && meta.evictionPolicy.untilPromote) continue

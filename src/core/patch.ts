@@ -7,6 +7,7 @@
  */
 import { structuredPatch } from 'diff'
 import { binaryPatchBody } from './binary-patch.ts'
+import { decodeBytes, encodeText } from './bytes.ts'
 import type { FileDiff, FileMode, HostTextPatch, SessionDiff, TreeChange } from './types.ts'
 
 /** One touched path with the bytes on each side (`null` where the path is absent). */
@@ -24,20 +25,21 @@ export interface PatchOptions {
   context?: number
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-/** Decodes text, or returns `null` for binary content (a NUL in the first 8000 bytes, as git decides, or invalid UTF-8). */
+/**
+ * Decodes text losslessly (non-UTF-8 bytes as escaped surrogates, src/core/bytes.ts), or returns
+ * `null` for binary content: a NUL in the first 8000 bytes, as git decides (`buffer_is_binary` in
+ * git's xdiff-interface.c). Latin-1 or Shift-JIS text is text, as it is for git.
+ */
 function asText(bytes: Uint8Array | null): string | null {
   if (bytes === null) return ''
   if (bytes.subarray(0, 8000).includes(0)) return null
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    return null
-  }
+  return decodeBytes(bytes)
 }
 
-/** Renders every input (sorted by path) into one patch plus per-file stats. */
+/**
+ * Renders every input (sorted by path) into one patch plus per-file stats. The patch is a string in
+ * the lossless form of src/core/bytes.ts: `encodeText(patch)` is the byte-exact patch for `git apply`.
+ */
 export function renderPatch(inputs: readonly PatchInput[], options: PatchOptions = {}): SessionDiff {
   const sorted = [...inputs].sort((a, b) =>
     a.change.path < b.change.path ? -1 : a.change.path > b.change.path ? 1 : 0,
@@ -187,7 +189,10 @@ function isSymlink(mode: FileMode): boolean {
   return mode === '120000'
 }
 
-/** Quotes a path the way git does (core.quotePath): C escapes, octal for control and non-ASCII bytes. */
+/**
+ * Quotes a path the way git does (core.quotePath): C escapes, octal for control and non-ASCII bytes
+ * (the path's exact bytes, escaped surrogates included).
+ */
 export function quoteGitPath(path: string): string {
   const plain = [...path].every((ch) => ch >= ' ' && ch <= '~' && ch !== '"' && ch !== '\\')
   if (plain) return path
@@ -203,10 +208,41 @@ export function quoteGitPath(path: string): string {
     92: '\\\\',
   }
   let out = '"'
-  for (const byte of new TextEncoder().encode(path)) {
+  for (const byte of encodeText(path)) {
     out +=
       escapes[byte] ??
       (byte < 0x20 || byte >= 0x7f ? `\\${byte.toString(8).padStart(3, '0')}` : String.fromCharCode(byte))
   }
   return `${out}"`
+}
+
+const UNESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 }
+
+/**
+ * The path a git-quoted string names (`"caf\351.txt"`, as {@link quoteGitPath} and git print it), in
+ * the lossless string form of src/core/bytes.ts, or `null` when `text` is not such a quoted string.
+ * How a command line, which cannot carry non-UTF-8 bytes, names such a path.
+ */
+export function unquoteGitPath(text: string): string | null {
+  if (text.length < 2 || !text.startsWith('"') || !text.endsWith('"')) return null
+  const body = text.slice(1, -1)
+  const parts: Buffer[] = []
+  let run = 0
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i]!
+    if (ch === '"') return null
+    if (ch !== '\\') continue
+    parts.push(encodeText(body.slice(run, i)))
+    const next = body[i + 1]
+    if (next !== undefined && /^[0-3][0-7]{2}$/.test(body.slice(i + 1, i + 4))) {
+      parts.push(Buffer.of(parseInt(body.slice(i + 1, i + 4), 8)))
+      i += 3
+    } else if (next !== undefined && next in UNESCAPES) {
+      parts.push(Buffer.of(UNESCAPES[next]!))
+      i += 1
+    } else return null
+    run = i + 1
+  }
+  parts.push(encodeText(body.slice(run)))
+  return decodeBytes(Buffer.concat(parts))
 }

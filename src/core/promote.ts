@@ -4,6 +4,8 @@
  * compare-and-swap, recorded atomically, and answered from the record when repeated.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { DurableAdapter } from './adapters.ts'
+import { decodeBytes } from './bytes.ts'
 import { diffChanges } from './diff.ts'
 import {
   BaselineConflictError,
@@ -11,10 +13,9 @@ import {
   InvalidArgumentError,
   isGittrixError,
   PromoteFailedError,
-  WriteRejectedError,
 } from './errors.ts'
 import type { SessionMetadata } from './metadata.ts'
-import { symlinkStaysInside } from './paths.ts'
+import { symlinkEscape } from './paths.ts'
 import { assertActive, type SessionRuntime, withDurableLock, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
 import { defaultMessage, withTrailers } from './promotion-identity.ts'
@@ -35,8 +36,10 @@ const STRATEGIES: readonly PromoteStrategy[] = ['auto', 'commit', 'branch', 'pr'
 /**
  * Promotes session `id`. Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`, `BASELINE_CONFLICT`,
  * `PROMOTE_FAILED` (`staging` | `apply` | `cleanup`), `CAPABILITY_MISSING`, `WRITE_REJECTED`,
- * `WORKTREE_DIRTY`, `EVICTION_RACE`, `INVALID_ARGUMENT`, `BRANCH_PROTECTED` (strategy `commit` only:
- * `auto` opens a pull request instead when the adapter can).
+ * `WORKTREE_DIRTY`, `WORKTREE_STALE` (a promotion found after a crash whose checked-out work tree
+ * could not be finished: the command to run is in the error), `LOCKED`, `EVICTION_RACE`,
+ * `INVALID_ARGUMENT`, `BRANCH_PROTECTED` (strategy `commit` only: `auto` opens a pull request instead
+ * when the adapter can).
  */
 export async function promoteSession(
   runtime: SessionRuntime,
@@ -47,6 +50,11 @@ export async function promoteSession(
   const strategy = resolveStrategy(runtime, options)
   if (options.message !== undefined && typeof options.message !== 'string') {
     throw new InvalidArgumentError('message must be a string.')
+  }
+  if (options.branch !== undefined && !isBranchName(options.branch)) {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(options.branch)} is not a valid branch name (see git check-ref-format); pass another.`,
+    )
   }
   const at = options.at
   if (at !== undefined && (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))) {
@@ -76,12 +84,16 @@ export async function promoteSession(
         sessionId: id,
         baselineSha: meta.baselineSha,
       })
-      if (landed) return record(runtime, meta, strategy, { sha: landed, branch }, [], true)
+      if (landed) {
+        // Finish what the crash left (a checked-out work tree still at the parent) before answering.
+        await runtime.durable.finishPromotion?.(branch, landed)
+        return record(runtime, meta, strategy, { sha: landed, branch }, [], true)
+      }
     }
 
     const snapshot = await snapshotOf(meta)
     const selected = selectChanges(snapshot.changes, options.selector)
-    await assertPromotable(snapshot, selected)
+    await assertPromotable(runtime.durable, head, snapshot, selected, options.allowUnsafeSymlinks === true)
     const files = selected.map((c) => c.path)
     const message = withTrailers(
       options.message?.trim() || defaultMessage(meta.task, id),
@@ -211,8 +223,19 @@ function recordedOutcome(meta: SessionMetadata): PromoteOutcome | null {
   return { ...result, strategy, files: [...meta.touchedFiles], alreadyPromoted: true }
 }
 
-/** Refuses what must never reach a durable tree: submodules, symlinks leading outside the repository. */
-async function assertPromotable(snapshot: WorkspaceSnapshot, selected: readonly TreeChange[]): Promise<void> {
+/**
+ * Refuses what must never reach a durable tree: submodules, and (unless `allowUnsafeSymlinks`)
+ * symlinks whose target, followed through the tree the promotion would make (`head`'s tree with the
+ * selection applied, links in it followed in turn), leads outside the repository or into a `.git`.
+ * Throws `PROMOTE_FAILED` (stage `staging`, `paths` naming every such entry); nothing is written.
+ */
+async function assertPromotable(
+  durable: DurableAdapter,
+  head: string,
+  snapshot: WorkspaceSnapshot,
+  selected: readonly TreeChange[],
+  allowUnsafeSymlinks: boolean,
+): Promise<void> {
   const submodules = selected.filter((c) => c.newMode === '160000')
   if (submodules.length) {
     throw new PromoteFailedError(
@@ -224,17 +247,40 @@ async function assertPromotable(snapshot: WorkspaceSnapshot, selected: readonly 
     )
   }
   const links = selected.filter((c) => c.newMode === '120000' && c.newOid)
-  if (links.length === 0) return
+  if (links.length === 0 || allowUnsafeSymlinks) return
   const targets = await snapshot.blobs.readBlobs(links.map((c) => c.newOid!))
-  for (const link of links) {
-    const target = Buffer.from(targets.get(link.newOid!) ?? []).toString('utf8')
-    if (!symlinkStaysInside(link.path, target)) {
-      throw new WriteRejectedError(
-        link.path,
-        `it is a symlink to ${JSON.stringify(target)}, outside the repository`,
-      )
-    }
+  const byPath = new Map(selected.map((c) => [c.path, c]))
+  let durableLinks: Promise<Map<string, string>> | undefined
+  const readLink = async (path: string): Promise<string | null> => {
+    const change = byPath.get(path)
+    if (change)
+      return change.newMode === '120000' ? decodeBytes(targets.get(change.newOid!) ?? new Uint8Array()) : null
+    durableLinks ??= symlinksAt(durable, head)
+    return (await durableLinks).get(path) ?? null
   }
+  const unsafe: { path: string; shown: string }[] = []
+  for (const link of links) {
+    const target = decodeBytes(targets.get(link.newOid!) ?? new Uint8Array())
+    const escape = await symlinkEscape(link.path, target, readLink)
+    if (escape) unsafe.push({ path: link.path, shown: `${link.path} -> ${target} (${ESCAPES[escape]})` })
+  }
+  if (unsafe.length) {
+    throw new PromoteFailedError(
+      'staging',
+      `These symlinks would lead outside the repository or into git internals: ${unsafe.map((u) => u.shown).join(', ')}. ` +
+        'Nothing was written. Leave them out of the selection, or opt in with allowUnsafeSymlinks (CLI: --allow-unsafe-symlinks).',
+      { paths: unsafe.map((u) => u.path) },
+    )
+  }
+}
+
+const ESCAPES = { outside: 'outside the repository', git: 'into .git', loop: 'a symlink loop' } as const
+
+/** Every symlink of the durable tree at `sha`, with its target. */
+async function symlinksAt(durable: DurableAdapter, sha: string): Promise<Map<string, string>> {
+  const links = (await durable.listTree(sha)).filter((e) => e.mode === '120000')
+  const blobs = links.length ? await durable.readBlobs(links.map((e) => e.oid)) : new Map()
+  return new Map(links.map((e) => [e.path, decodeBytes(blobs.get(e.oid) ?? new Uint8Array())]))
 }
 
 /** Invariant 4: refuses when any selected path changed on the durable branch since the baseline. */
@@ -425,4 +471,15 @@ async function touch(
 ): Promise<void> {
   const now = new Date(runtime.now()).toISOString()
   await runtime.store.write({ ...meta, lastAccessAt: now, touchedFiles: snapshot.changes.map((c) => c.path) })
+}
+
+/**
+ * True for a name git accepts as a branch (git-check-ref-format(1): no `..`, `@{`, control characters,
+ * space, `~^:?*[\\`; no component starting with `.` or ending with `.lock`; not `@`, not starting with
+ * `-`, not ending with `/` or `.`).
+ */
+function isBranchName(name: string): boolean {
+  if (typeof name !== 'string' || !name || name === '@' || name.startsWith('-')) return false
+  if (/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|\/$|\.$|^\//.test(name)) return false
+  return name.split('/').every((part) => part && !part.startsWith('.') && !part.endsWith('.lock'))
 }

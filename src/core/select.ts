@@ -1,10 +1,15 @@
 /**
- * Promotion selectors: `all`, or `files` with exact paths and globs (picomatch, dotfiles included).
+ * Promotion selectors: `all`, or `files` with paths and globs (picomatch, dotfiles included). A path
+ * wins over a glob: an entry equal to a touched path selects that path only, an entry with git's
+ * `:(literal)` pathspec magic (or every entry with `literal: true`) is never a glob.
  */
 import picomatch from 'picomatch'
 import { InvalidArgumentError, PromoteFailedError } from './errors.ts'
 import { normalizeRepoPath } from './paths.ts'
 import type { PromoteSelector, TreeChange } from './types.ts'
+
+/** Git's pathspec magic for "this is a path, not a pattern" (gitglossary(7), "pathspec"). */
+export const LITERAL_MAGIC = ':(literal)'
 
 /**
  * The touched changes a selector picks, sorted by path.
@@ -34,18 +39,21 @@ export function selectChanges(touched: readonly TreeChange[], selector: PromoteS
   const byPath = new Map(touched.map((c) => [c.path, c]))
   const picked = new Map<string, TreeChange>()
   const unknown: string[] = []
-  for (const pattern of selector.files) {
-    if (picomatch.scan(pattern).isGlob) {
-      const matches = picomatch(pattern, { dot: true })
-      const hits = touched.filter((c) => matches(c.path))
-      if (hits.length === 0) unknown.push(pattern)
-      for (const hit of hits) picked.set(hit.path, hit)
+  for (const entry of selector.files) {
+    const literal = selector.literal === true || entry.startsWith(LITERAL_MAGIC)
+    const pattern = entry.startsWith(LITERAL_MAGIC) ? entry.slice(LITERAL_MAGIC.length) : entry
+    const exact = literal ? normalizeRepoPath(pattern) : exactPath(pattern)
+    if (literal || (exact !== null && byPath.has(exact)) || !picomatch.scan(pattern).isGlob) {
+      const path = exact ?? normalizeRepoPath(pattern)
+      const change = byPath.get(path)
+      if (change) picked.set(path, change)
+      else unknown.push(entry)
       continue
     }
-    const path = normalizeRepoPath(pattern)
-    const change = byPath.get(path)
-    if (change) picked.set(path, change)
-    else unknown.push(pattern)
+    const matches = picomatch(pattern, { dot: true })
+    const hits = touched.filter((c) => matches(c.path))
+    if (hits.length === 0) unknown.push(entry)
+    for (const hit of hits) picked.set(hit.path, hit)
   }
   if (unknown.length) {
     throw new PromoteFailedError(
@@ -55,4 +63,13 @@ export function selectChanges(touched: readonly TreeChange[], selector: PromoteS
     )
   }
   return [...picked.values()].sort((a, b) => (a.path < b.path ? -1 : 1))
+}
+
+/** `pattern` as a normalised path, or `null` when it is no safe path (a glob may still use it). */
+function exactPath(pattern: string): string | null {
+  try {
+    return normalizeRepoPath(pattern)
+  } catch {
+    return null
+  }
 }

@@ -3,10 +3,11 @@
  * Metadata is validated on every read and written atomically (unique temp file, fsync, rename).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import {
+  GittrixError,
   InvalidArgumentError,
   MetadataInvalidError,
   MetadataVersionError,
@@ -42,6 +43,12 @@ export function newSessionId(): string {
   return id
 }
 
+/** A session directory whose metadata cannot be read, and why (`METADATA_INVALID`, `METADATA_VERSION_UNSUPPORTED`, …). */
+export interface DamagedSession {
+  id: string
+  error: GittrixError
+}
+
 /** Reads, writes and locks session metadata under one root directory. */
 export class SessionStore {
   readonly root: string
@@ -52,9 +59,25 @@ export class SessionStore {
     this.lockOptions = lockOptions
   }
 
-  /** Creates the root directory. */
+  /** Creates the root directory. Throws `INVALID_ARGUMENT` when the root (or a parent) is a file. */
   async ensure(): Promise<void> {
-    await mkdir(this.root, { recursive: true })
+    await mkdir(this.root, { recursive: true }).catch((error: unknown) => this.rethrow(error))
+  }
+
+  /**
+   * `error` as a Gittrix error when the store itself is unusable: `INVALID_ARGUMENT` when the root is
+   * not a directory (`ENOTDIR`, `EEXIST`); anything else unchanged.
+   */
+  private async rethrow(error: unknown): Promise<never> {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+      const root = await stat(this.root).catch(() => null)
+      if (!root?.isDirectory())
+        throw new InvalidArgumentError(
+          `The session store ${this.root} is not a directory. Pass a directory with --store (or storeDir), or set GITTRIX_HOME.`,
+        )
+    }
+    throw error
   }
 
   /** `<root>/<id>`. Throws `INVALID_ARGUMENT` for a malformed id. */
@@ -73,8 +96,10 @@ export class SessionStore {
   }
 
   /**
-   * Reads and validates a session's metadata.
-   * Throws `SESSION_NOT_FOUND`, `METADATA_VERSION_UNSUPPORTED` or `METADATA_INVALID` (naming the file).
+   * Reads and validates a session's metadata; its `id` must be the name of its directory (a
+   * `metadata.json` copied into another session's directory is not trusted).
+   * Throws `SESSION_NOT_FOUND`, `METADATA_VERSION_UNSUPPORTED` or `METADATA_INVALID` (naming the file),
+   * `INVALID_ARGUMENT` (malformed id, or the store is not a directory).
    */
   async read(id: string): Promise<SessionMetadata> {
     const file = this.metadataFile(id)
@@ -82,16 +107,37 @@ export class SessionStore {
     try {
       text = await readFile(file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SessionNotFoundError(id)
-      throw error
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') throw new SessionNotFoundError(id)
+      if (code === 'ENOTDIR') {
+        await this.rethrow(error)
+        throw new MetadataInvalidError(file, `${this.sessionDir(id)} is not a directory`, { cause: error })
+      }
+      if (code === 'EISDIR') throw new MetadataInvalidError(file, 'it is a directory', { cause: error })
+      throw new MetadataInvalidError(file, `it cannot be read (${code ?? (error as Error).message})`, {
+        cause: error,
+      })
     }
-    return parseMetadata(file, text)
+    const meta = parseMetadata(file, text)
+    if (meta.id !== id)
+      throw new MetadataInvalidError(
+        file,
+        `its id ${JSON.stringify(meta.id)} is not its directory's name ${id}`,
+      )
+    return meta
   }
 
-  /** Writes metadata atomically: a unique temp file in the same directory, fsync, then rename. */
+  /**
+   * Writes metadata atomically: a unique temp file in the same directory, fsync, then rename. Callers
+   * hold the session lock, so temp files another process left (killed mid-write) are removed.
+   */
   async write(metadata: SessionMetadata): Promise<void> {
     const valid = sessionMetadataSchema.parse(metadata)
     const file = this.metadataFile(valid.id)
+    const dir = this.sessionDir(valid.id)
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (/^metadata\.json\..+\.tmp$/.test(name)) await rm(join(dir, name), { force: true })
+    }
     const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
     const handle = await open(temp, 'w', 0o600)
     try {
@@ -108,14 +154,19 @@ export class SessionStore {
     }
   }
 
-  /** Every readable session's metadata, sorted by creation time. Unreadable entries are reported in `errors`. */
-  async list(): Promise<{ sessions: SessionMetadata[]; errors: Error[] }> {
+  /**
+   * Every readable session's metadata, sorted by creation time, and every damaged one (metadata that
+   * cannot be read or validated) with its error, sorted by id. A directory without metadata is a
+   * session whose start never finished: in neither list. Throws `INVALID_ARGUMENT` when the store is
+   * not a directory.
+   */
+  async list(): Promise<{ sessions: SessionMetadata[]; damaged: DamagedSession[] }> {
     const names = await readdir(this.root).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [] as string[]
-      throw error
+      return this.rethrow(error)
     })
     const sessions: SessionMetadata[] = []
-    const errors: Error[] = []
+    const damaged: DamagedSession[] = []
     await Promise.all(
       names
         .filter((name) => SESSION_ID.test(name))
@@ -123,18 +174,35 @@ export class SessionStore {
           try {
             sessions.push(await this.read(name))
           } catch (error) {
-            // A directory without metadata is a session whose start never finished: not listed.
-            if (!(error instanceof SessionNotFoundError)) errors.push(error as Error)
+            if (error instanceof SessionNotFoundError) return
+            damaged.push({
+              id: name,
+              error:
+                error instanceof GittrixError
+                  ? error
+                  : new MetadataInvalidError(this.metadataFile(name), (error as Error).message, {
+                      cause: error,
+                    }),
+            })
           }
         }),
     )
     sessions.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
-    return { sessions, errors }
+    damaged.sort((a, b) => a.id.localeCompare(b.id))
+    return { sessions, damaged }
   }
 
-  /** Runs `fn` holding the session's lock (`<root>/<id>/.lock`). Throws `EVICTION_RACE` on timeout. */
-  withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    return withLock(join(this.sessionDir(id), '.lock'), id, fn, this.lockOptions)
+  /**
+   * Runs `fn` holding the session's lock (`<root>/<id>/.lock`). Throws `EVICTION_RACE` on timeout,
+   * `SESSION_NOT_FOUND` when the session directory is gone.
+   */
+  async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const dir = this.sessionDir(id)
+    const found = await stat(dir).catch((error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' ? null : this.rethrow(error),
+    )
+    if (!found) throw new SessionNotFoundError(id)
+    return withLock(join(dir, '.lock'), id, fn, this.lockOptions)
   }
 
   /** Read-modify-write under the session lock. `change` returns the new metadata (or the same object). */

@@ -107,8 +107,13 @@ export interface EvictionPolicy {
 /** Promotion strategies. `pr` needs a durable adapter that can open pull requests (GitHub). */
 export type PromoteStrategy = 'auto' | 'commit' | 'branch' | 'pr' | 'patch'
 
-/** Which touched files to promote. `files` entries may be exact paths or globs (picomatch syntax). */
-export type PromoteSelector = { mode: 'all' } | { mode: 'files'; files: string[] }
+/**
+ * Which touched files to promote. `files` entries are paths or globs (picomatch syntax): a touched
+ * path equal to the entry wins over the entry as a glob (`notes/v[1].txt` selects that file when it is
+ * touched, never `notes/v1.txt`); an entry prefixed with git's pathspec magic `:(literal)`, or every
+ * entry with `literal: true`, is a path only.
+ */
+export type PromoteSelector = { mode: 'all' } | { mode: 'files'; files: string[]; literal?: boolean }
 
 /** Options for `UserSession.promote`. */
 export interface PromoteOptions {
@@ -126,6 +131,11 @@ export interface PromoteOptions {
    * session at or after its baseline; `CAPABILITY_MISSING` when the workspace has no commits.
    */
   at?: string
+  /**
+   * Promote symlinks even when their target leads outside the repository or into a `.git` (refused by
+   * default with `PROMOTE_FAILED`, stage `staging`, naming them). Opt in only for links you reviewed.
+   */
+  allowUnsafeSymlinks?: boolean
 }
 
 /** The recorded outcome of a promotion (seed 003 `promote.result`). */

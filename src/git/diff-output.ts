@@ -3,6 +3,7 @@
  * the patch. Line counts come from the patch itself (asking git for `--numstat` as well makes it diff
  * every file twice).
  */
+import { decodeBytes, splitNulBytes } from '../core/bytes.ts'
 import type { FileDiff, SessionDiff } from '../core/types.ts'
 import { parseRawDiff } from './repo.ts'
 import { NEUTRAL_DIFF_CONFIG } from './safe-config.ts'
@@ -31,13 +32,17 @@ export function gitDiffArgs(revisions: readonly string[], options: { binary?: bo
   ]
 }
 
-/** Turns one `git diff --raw -z -p` output into a {@link SessionDiff} (files in git's order, by path). */
+/**
+ * Turns one `git diff --raw -z -p` output into a {@link SessionDiff} (files in git's order, by path).
+ * Paths and the patch are decoded losslessly (src/core/bytes.ts): `encodeText(diff.patch)` is the
+ * exact bytes git printed, Latin-1 or invalid UTF-8 lines included, so it applies with `git apply`.
+ */
 export function parseGitDiffOutput(stdout: Buffer): SessionDiff {
   if (stdout.length === 0) return { patch: '', files: [], additions: 0, deletions: 0 }
   const patchStart = stdout.indexOf('\0\0')
   const head = patchStart === -1 ? stdout : stdout.subarray(0, patchStart)
-  const patch = patchStart === -1 ? '' : stdout.subarray(patchStart + 2).toString('utf8')
-  const { changes } = parseRawDiff(head.toString('utf8').split('\0'))
+  const patch = patchStart === -1 ? '' : decodeBytes(stdout, patchStart + 2)
+  const { changes } = parseRawDiff(splitNulBytes(head))
   const sections = countSections(patch)
   let next = 0
   const files: FileDiff[] = changes.map((change) => {

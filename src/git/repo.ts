@@ -5,8 +5,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { encodeText, hasEscapedBytes } from '../core/bytes.ts'
+import { LockedError } from '../core/errors.ts'
 import type { FileMode, TreeChange, TreeEntry } from '../core/types.ts'
-import { type GitResult, type GitRunOptions, runGit, splitNul } from './run-git.ts'
+import { GitCommandError, type GitResult, type GitRunOptions, runGit, splitNul } from './run-git.ts'
 
 /** The empty tree's id in SHA-1 repositories. */
 export const EMPTY_TREE_SHA1 = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
@@ -124,21 +127,68 @@ export class GitRepo {
   }
 
   /**
-   * Every blob and symlink under `rev` (recursive), optionally limited to `prefix` (a directory path).
-   * Submodule entries (mode 160000) are reported too; callers decide what to do with them.
+   * Every blob and symlink under `rev` (recursive), optionally limited to `prefix` (a directory path,
+   * or one file's path). Submodule entries (mode 160000) are reported too; callers decide what to do
+   * with them. Paths may hold non-UTF-8 bytes (src/core/bytes.ts), `prefix` too.
    */
   async listTree(rev: string, prefix?: string): Promise<TreeEntry[]> {
-    const args = ['ls-tree', '-r', '-z', '--full-tree', rev]
-    if (prefix) args.push('--', prefix)
+    const entries = await this.lsTree(rev, { ...(prefix ? { prefix } : {}), recursive: true })
+    return entries.map(({ path, mode, oid }) => ({ path, mode: mode as FileMode, oid }))
+  }
+
+  /**
+   * The entries of `rev`'s tree under directory `prefix` (default the root): its direct children, or
+   * with `recursive` every blob below it. A `prefix` naming a file lists that file alone. Exact for
+   * any bytes in names: a prefix that git's argument vector cannot carry (non-UTF-8) is found by
+   * walking the trees.
+   */
+  async lsTree(
+    rev: string,
+    options: { prefix?: string; recursive?: boolean } = {},
+  ): Promise<{ path: string; mode: string; type: string; oid: string }[]> {
+    const prefix = options.prefix ?? ''
+    let base = rev
+    let shown = ''
+    const args = ['ls-tree', '-z', ...(options.recursive ? ['-r'] : []), '--full-tree']
+    if (prefix && hasEscapedBytes(prefix)) {
+      const entry = await this.entryAt(rev, prefix)
+      if (!entry) return []
+      if (entry.type !== 'tree') return [{ path: prefix, ...entry }]
+      base = entry.oid
+      shown = `${prefix}/`
+    }
+    args.push(base)
+    if (prefix && !shown) args.push('--', prefix, `${prefix}/`)
     // Literal: a path such as `:x` or `:(exclude)x` names a file, not pathspec magic.
     const { stdout } = await this.run(args, { env: { GIT_LITERAL_PATHSPECS: '1' } })
-    const entries: TreeEntry[] = []
+    const entries: { path: string; mode: string; type: string; oid: string }[] = []
     for (const record of splitNul(stdout)) {
       const tab = record.indexOf('\t')
-      const [mode, , oid] = record.slice(0, tab).split(' ')
-      entries.push({ path: record.slice(tab + 1), mode: mode as FileMode, oid: oid! })
+      const [mode, type, oid] = record.slice(0, tab).split(' ')
+      const path = shown + record.slice(tab + 1)
+      // A directory pathspec also matches the directory itself in a non-recursive listing.
+      if (!options.recursive && path === prefix && type === 'tree') continue
+      entries.push({ path, mode: mode!, type: type!, oid: oid! })
     }
     return entries
+  }
+
+  /**
+   * The entry at `path` in `rev`'s tree (`mode`, `type`, `oid`), or `null`: found by reading tree
+   * objects one level at a time, so names are compared as bytes and no pathspec is involved.
+   */
+  async entryAt(rev: string, path: string): Promise<{ mode: string; type: string; oid: string } | null> {
+    let tree = await this.resolve(`${rev}^{tree}`)
+    let found: { mode: string; type: string; oid: string } | null = null
+    for (const name of path.split('/')) {
+      if (!tree) return null
+      const raw = (await this.readObjects([tree])).get(tree)
+      if (!raw) return null
+      found = findTreeEntry(raw, encodeText(name))
+      tree = found?.type === 'tree' ? found.oid : null
+      if (!found) return null
+    }
+    return found
   }
 
   /**
@@ -250,10 +300,14 @@ export class GitRepo {
       const scratch = this.with({ indexFile: join(dir, 'index') })
       await scratch.run(['read-tree', base])
       const zero = '0'.repeat(40)
-      const lines = changes.map((c) =>
-        c.mode === null ? `0 ${zero}\t${c.path}\0` : `${c.mode} ${c.oid}\t${c.path}\0`,
-      )
-      if (lines.length) await scratch.run(['update-index', '-z', '--index-info'], { input: lines.join('') })
+      // Paths go to git as their exact bytes (a Latin-1 name stays Latin-1).
+      const lines = changes.flatMap((c) => [
+        Buffer.from(c.mode === null ? `0 ${zero}\t` : `${c.mode} ${c.oid}\t`),
+        encodeText(c.path),
+        Buffer.of(0),
+      ])
+      if (lines.length)
+        await scratch.run(['update-index', '-z', '--index-info'], { input: Buffer.concat(lines) })
       return await scratch.text(['write-tree'])
     } finally {
       await rm(dir, { recursive: true, force: true })
@@ -292,22 +346,81 @@ export class GitRepo {
 
   /**
    * Compare-and-swap: moves `ref` to `next` only if it currently is `expected` (`null`: must not exist).
-   * Resolves `true` on success and `false` when the ref had another value; other failures reject.
+   * Resolves `true` on success and `false` when the ref had another value. Another process holding the
+   * ref's lock file is waited for (about `lockWaitMs`, default 5 000 ms) and then `LOCKED` naming the
+   * file; other failures reject with `GIT_FAILED`.
    */
   async compareAndSwapRef(
     ref: string,
     next: string,
     expected: string | null,
     reason: string,
+    lockWaitMs = 5000,
   ): Promise<boolean> {
-    const { exitCode, stderr } = await this.run(['update-ref', '-m', reason, ref, next, expected ?? ''], {
-      okExitCodes: [1, 128],
-    })
-    if (exitCode === 0) return true
-    const current = await this.resolve(ref)
-    if (current !== expected) return false
-    throw new Error(`update-ref ${ref} failed: ${stderr.trim()}`)
+    const started = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      const { exitCode, stderr } = await this.run(['update-ref', '-m', reason, ref, next, expected ?? ''], {
+        okExitCodes: [1, 128],
+      })
+      if (exitCode === 0) return true
+      const current = await this.resolve(ref)
+      if (current !== expected) return false
+      const lock = lockFileIn(stderr)
+      if (!lock) throw new GitCommandError(['update-ref', ref], exitCode, stderr)
+      if (Date.now() - started >= lockWaitMs)
+        throw new LockedError(
+          lock,
+          `another git process holds it (waited ${Date.now() - started} ms to update ${ref}). If no git process is running, remove it.`,
+        )
+      await sleep(Math.min(200, 10 * attempt))
+    }
   }
+}
+
+/**
+ * The lock file named by a git failure ("Unable to create '<path>.lock': File exists."), or `null`.
+ * Needs git's messages in English (`LC_ALL=C`, which runGit sets).
+ */
+export function lockFileIn(stderr: string): string | null {
+  const match = /Unable to create '([^']+\.lock)': File exists/.exec(stderr)
+  return match ? match[1]! : null
+}
+
+/** Finds `name` (bytes) in a raw tree object: entries `<mode> <name>\0<binary id>`, ids of 20 or 32 bytes. */
+function findTreeEntry(raw: Uint8Array, name: Buffer): { mode: string; type: string; oid: string } | null {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+  const idLength = guessIdLength(bytes)
+  let offset = 0
+  while (offset < bytes.length) {
+    const space = bytes.indexOf(0x20, offset)
+    const nul = bytes.indexOf(0, space)
+    if (space === -1 || nul === -1) return null
+    const mode = bytes.toString('latin1', offset, space)
+    const entryName = bytes.subarray(space + 1, nul)
+    const oid = bytes.toString('hex', nul + 1, nul + 1 + idLength)
+    offset = nul + 1 + idLength
+    if (entryName.equals(name)) {
+      const normalized = mode.padStart(6, '0')
+      const type = normalized === '040000' ? 'tree' : normalized === '160000' ? 'commit' : 'blob'
+      return { mode: normalized, type, oid }
+    }
+  }
+  return null
+}
+
+/** 20 (SHA-1) unless the tree only parses with 32-byte (SHA-256) ids. */
+function guessIdLength(bytes: Buffer): number {
+  const parses = (length: number) => {
+    let offset = 0
+    while (offset < bytes.length) {
+      const nul = bytes.indexOf(0, offset)
+      if (nul === -1 || !/^[0-7]{5,6} /.test(bytes.toString('latin1', offset, Math.min(nul, offset + 7))))
+        return false
+      offset = nul + 1 + length
+    }
+    return offset === bytes.length
+  }
+  return parses(20) ? 20 : 32
 }
 
 /**

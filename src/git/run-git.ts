@@ -8,6 +8,8 @@
  *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
  */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { splitNulBytes } from '../core/bytes.ts'
 import { GittrixError } from '../core/errors.ts'
 import { type GitConfigEntry, gitConfigEnv, splitGitConfigEnv } from './config-env.ts'
 import { redact } from './redact.ts'
@@ -34,6 +36,11 @@ export interface GitRunOptions {
    * sealed ones, not instead of them.
    */
   sealed?: boolean
+  /**
+   * With `sealed`: inherited variables to keep besides the allowlist, by name (e.g. proxy settings
+   * for a network command). `GIT_*` names are refused (`INVALID_ARGUMENT`); see `sealedGitEnv`.
+   */
+  keepEnv?: readonly string[]
 }
 
 /** What git printed and how it exited. `stdout` is raw bytes; paths in it may be any encoding. */
@@ -80,12 +87,14 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
   )
   if (options.sealed) {
     const command = resolveGitBinary()
-    return { command, env: sealedGitEnv({ git: command, config, set }) }
+    return { command, env: sealedGitEnv({ git: command, config, set, keep: options.keepEnv ?? [] }) }
   }
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of INHERITED_GIT_VARS) delete env[name]
   env.GIT_TERMINAL_PROMPT = '0'
   env.GIT_OPTIONAL_LOCKS = '0'
+  // Messages Gittrix parses (lock contention, refusals) stay English whatever the user's locale.
+  env.LC_ALL = 'C'
   for (const [key, value] of Object.entries(rest)) {
     if (value === undefined) delete env[key]
     else env[key] = value
@@ -96,7 +105,8 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
 
 /**
  * Runs `git <args>` and resolves with its output. Rejects with {@link GitCommandError}
- * (code `GIT_FAILED`) on a failing exit code, a timeout or a spawn failure; the error's text is redacted.
+ * (code `GIT_FAILED`) on a failing exit code, a timeout or a spawn failure, or `ADAPTER_UNAVAILABLE`
+ * when the working directory `cwd` does not exist; the error's text is redacted.
  */
 export function runGit(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
   const timeoutMs = options.timeoutMs ?? 120_000
@@ -119,6 +129,16 @@ export function runGit(args: string[], options: GitRunOptions = {}): Promise<Git
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', (error) => {
       clearTimeout(timer)
+      // Node reports a missing working directory as the command's ENOENT: name the directory instead.
+      if (options.cwd && !existsSync(options.cwd)) {
+        reject(
+          new GittrixError(
+            'ADAPTER_UNAVAILABLE',
+            `${options.cwd} does not exist: was the repository moved or deleted? Move it back, or discard the session.`,
+          ),
+        )
+        return
+      }
       reject(new GitCommandError(args, null, '', `could not start git (${error.message}); is git installed?`))
     })
     child.on('close', (code) => {
@@ -148,11 +168,11 @@ export async function gitText(args: string[], options?: GitRunOptions): Promise<
   return stdout.toString('utf8').replace(/\n$/, '')
 }
 
-/** Splits NUL-terminated git output (`-z`) into UTF-8 strings, dropping the final empty field. */
+/**
+ * Splits NUL-terminated git output (`-z`) at the byte level, dropping the final empty field. Fields
+ * are decoded losslessly (non-UTF-8 bytes as escaped surrogates, see src/core/bytes.ts), so a path
+ * read here and given back to git through `encodeText` is the same bytes.
+ */
 export function splitNul(output: Buffer): string[] {
-  const text = output.toString('utf8')
-  if (text === '') return []
-  const parts = text.split('\0')
-  if (parts[parts.length - 1] === '') parts.pop()
-  return parts
+  return splitNulBytes(output)
 }

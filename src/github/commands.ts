@@ -214,6 +214,11 @@ function takeSessionId(
 function pathProblem(text: string): { path: string } | { problem: string } {
   if (text.startsWith('!'))
     return { problem: `${quoteUntrusted(text)}: negated globs are not supported; name the files to include` }
+  // A backslash in a comment is almost always a Windows separator (the library keeps it as a byte).
+  if (text.includes('\\'))
+    return {
+      problem: `${quoteUntrusted(text)} is not a safe repository path: use "/" as the separator, not "\\"`,
+    }
   try {
     return { path: normalizeRepoPath(text) }
   } catch (error) {

@@ -36,9 +36,34 @@ describe('normalizeRepoPath', () => {
     '.git./config',
     '.git /x',
     'a\0b',
-    'a\\b',
+    '..\\x',
+    'a\\..\\..\\x',
+    '.git\\config',
+    '\\\\server\\share',
+    'git~1/config',
+    'GIT~1',
+    '.git::$INDEX_ALLOCATION/config',
+    '.g\u200cit/config',
+    '.\ufeffgit',
+    'x/\ud800',
   ])('rejects %j with WRITE_REJECTED', (path) => {
     expect(rejected(path)).toBe(true)
+  })
+
+  it('keeps backslashes and non-UTF-8 bytes inside names (a Shift-JIS trail byte is 0x5C)', () => {
+    expect(normalizeRepoPath('a\\b')).toBe('a\\b')
+    expect(normalizeRepoPath('\udc95\\.txt')).toBe('\udc95\\.txt')
+    expect(normalizeRepoPath('caf\udce9/x')).toBe('caf\udce9/x')
+    // Escaped bytes that form UTF-8 are the same path as the text.
+    expect(normalizeRepoPath('\udcc3\udca9.txt')).toBe('é.txt')
+    expect(normalizeRepoPath('.gitx/git~2/.git-keep')).toBe('.gitx/git~2/.git-keep')
+  })
+
+  it('names a segment longer than 255 bytes PATH_TOO_LONG', () => {
+    expect(() => normalizeRepoPath(`dir/${'é'.repeat(128)}`)).toThrow(
+      expect.objectContaining({ code: 'PATH_TOO_LONG' }),
+    )
+    expect(normalizeRepoPath(`dir/${'x'.repeat(255)}`)).toBe(`dir/${'x'.repeat(255)}`)
   })
 
   it('treats empty and dot directories as the root', () => {

@@ -201,6 +201,32 @@ describe('the sealed environment', () => {
     expect(SEALED_CONFIG.map(([key]) => key)).toContain('core.hooksPath')
   })
 
+  it('keeps the variables a caller names with keepEnv (proxies for a network command), never GIT_*', async () => {
+    const saved = { ...process.env }
+    try {
+      Object.assign(process.env, { HTTPS_PROXY: 'http://proxy.invalid:3128', NO_PROXY: 'localhost' })
+      // A command-line alias is the sealed process's own configuration: it prints what git sees.
+      const env = async (keepEnv?: string[]) =>
+        (
+          await runGit(['-c', 'alias.env=!env', 'env'], {
+            cwd: traps,
+            sealed: true,
+            ...(keepEnv ? { keepEnv } : {}),
+          })
+        ).stdout.toString()
+      expect(await env()).not.toContain('HTTPS_PROXY')
+      const kept = await env(['HTTPS_PROXY', 'NO_PROXY'])
+      expect(kept).toContain('HTTPS_PROXY=http://proxy.invalid:3128')
+      expect(kept).toContain('NO_PROXY=localhost')
+      await expect(runGit(['--version'], { sealed: true, keepEnv: ['GIT_SSH_COMMAND'] })).rejects.toThrow(
+        /cannot keep GIT_SSH_COMMAND/,
+      )
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
+      Object.assign(process.env, saved)
+    }
+  })
+
   it('keeps identity and date variables, which only say who and when', () => {
     const env = sealedGitEnv({
       from: { GIT_AUTHOR_NAME: 'A', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z', HOME: '/h' },

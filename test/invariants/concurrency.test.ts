@@ -161,17 +161,17 @@ describe('invariants 5 and 6: compare-and-swap, exactly once', () => {
       world = makeWorld({ 'README.md': '# Project\n' }, { bare: true })
       const session = await world.gittrix().startSession({ task: 'race' })
       await session.write('README.md', '# from the session\n')
-      const fake = makeFakeGitDir()
+      const mark = `${world.store}/raced`
+      const fake = makeFakeGitDir({
+        FAKE_GIT_ON: 'update-ref',
+        FAKE_GIT_ACTION: 'race',
+        FAKE_GIT_MARK: mark,
+        FAKE_GIT_RACE_REPO: world.repo,
+        FAKE_GIT_RACE_PATH: 'racer.txt',
+      })
       try {
         const child = startPromoteChild(world, [{ id: session.id, selector: { mode: 'all' } }], {
-          env: {
-            PATH: `${fake}:${process.env.PATH}`,
-            FAKE_GIT_ON: 'update-ref',
-            FAKE_GIT_ACTION: 'race',
-            FAKE_GIT_MARK: join(fake, 'raced'),
-            FAKE_GIT_RACE_REPO: world.repo,
-            FAKE_GIT_RACE_PATH: 'racer.txt',
-          },
+          fakeGit: fake,
         })
         const { results, stderr } = await child.done
         const value = okValue(results[0] ?? ({ ok: false, error: { message: stderr } } as ChildResult))
@@ -192,17 +192,17 @@ describe('invariants 5 and 6: compare-and-swap, exactly once', () => {
       world = makeWorld({ 'README.md': '# Project\n' }, { bare: true })
       const session = await world.gittrix().startSession({ task: 'race into conflict' })
       await session.write('README.md', '# from the session\n')
-      const fake = makeFakeGitDir()
+      const mark = `${world.store}/raced`
+      const fake = makeFakeGitDir({
+        FAKE_GIT_ON: 'update-ref',
+        FAKE_GIT_ACTION: 'race',
+        FAKE_GIT_MARK: mark,
+        FAKE_GIT_RACE_REPO: world.repo,
+        FAKE_GIT_RACE_PATH: 'README.md',
+      })
       try {
         const child = startPromoteChild(world, [{ id: session.id, selector: { mode: 'all' } }], {
-          env: {
-            PATH: `${fake}:${process.env.PATH}`,
-            FAKE_GIT_ON: 'update-ref',
-            FAKE_GIT_ACTION: 'race',
-            FAKE_GIT_MARK: join(fake, 'raced'),
-            FAKE_GIT_RACE_REPO: world.repo,
-            FAKE_GIT_RACE_PATH: 'README.md',
-          },
+          fakeGit: fake,
         })
         const { results } = await child.done
         expect(results[0]?.ok).toBe(false)

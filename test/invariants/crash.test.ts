@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { cleanup, git } from '../support/git-fixtures.ts'
 import {
   changedBy,
@@ -32,14 +32,9 @@ const KILL_POINTS: { on: string; when: 'kill-before' | 'kill-after'; landed: boo
 ]
 
 describe('invariant 7: a promotion killed at any point leaves the old or the new state', () => {
-  let fake: string
-  beforeAll(() => {
-    fake = makeFakeGitDir()
-  })
-  afterAll(() => cleanup(fake))
-
   it.concurrent.each(KILL_POINTS)('killed $when $on', async ({ on, when, landed }) => {
     const world = makeWorld({ 'README.md': '# Project\n', 'keep.txt': 'keep\n', 'gone.txt': 'gone\n' })
+    const fake = makeFakeGitDir({ FAKE_GIT_ON: on, FAKE_GIT_ACTION: when })
     try {
       const gittrix = world.gittrix()
       const session = await gittrix.startSession({ task: `crash at ${on}` })
@@ -49,7 +44,7 @@ describe('invariant 7: a promotion killed at any point leaves the old or the new
       await session.commit('agent checkpoint')
 
       const child = startPromoteChild(world, [{ id: session.id, selector: { mode: 'all' } }], {
-        env: { PATH: `${fake}:${process.env.PATH}`, FAKE_GIT_ON: on, FAKE_GIT_ACTION: when },
+        fakeGit: fake,
       })
       const died = await child.done
       expect(died.signal).toBe('SIGKILL')
@@ -111,6 +106,7 @@ describe('invariant 7: a promotion killed at any point leaves the old or the new
       expect(commitsSince(world.repo, world.head)).toEqual([outcome.sha])
     } finally {
       world.dispose()
+      cleanup(fake)
     }
   })
 })

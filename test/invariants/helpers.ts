@@ -4,7 +4,16 @@
  * with a fake `git` first on PATH that kills its parent or races it at a chosen git subcommand).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -169,18 +178,44 @@ export async function errorOf(fn: () => unknown): Promise<Record<string, unknown
   return rejectionOf((async () => fn())())
 }
 
+/** Settings of a fake git (see {@link makeFakeGitDir}). */
+export interface FakeGitSettings {
+  /** The git subcommand to act on. */
+  FAKE_GIT_ON?: string
+  /** Act on the n-th git process started (1-based, counted in the fake's directory) instead. */
+  FAKE_GIT_KILL_AT?: string
+  FAKE_GIT_ACTION?: 'kill-before' | 'kill-after' | 'lock-and-die' | 'race' | 'hook'
+  /** `hook`: the shell script run (once) before the `FAKE_GIT_NTH`-th matching git process. */
+  FAKE_GIT_HOOK?: string
+  FAKE_GIT_NTH?: string
+  FAKE_GIT_MARK?: string
+  FAKE_GIT_RACE_REPO?: string
+  FAKE_GIT_RACE_PATH?: string
+}
+
 /**
- * A directory holding a fake `git` that forwards to {@link REAL_GIT}. When the subcommand equals
- * `$FAKE_GIT_ON` it acts per `$FAKE_GIT_ACTION`:
+ * A directory holding a fake `git` that forwards to {@link REAL_GIT}. Its settings come from
+ * `settings` (written next to it, so sealed git processes, whose environment is an allowlist, see them
+ * too) or from the environment. When the subcommand equals `FAKE_GIT_ON` (or this is the
+ * `FAKE_GIT_KILL_AT`-th git process) it acts per `FAKE_GIT_ACTION`:
  * - `kill-before`: SIGKILL its parent (the node process) without running git;
  * - `kill-after`: run real git, then SIGKILL its parent;
- * - `race`: once (marker file `$FAKE_GIT_MARK`), first commit `$FAKE_GIT_RACE_PATH` on `main` of
- *   `$FAKE_GIT_RACE_REPO` with plumbing, then run real git (so the caller's compare-and-swap loses).
+ * - `lock-and-die`: leave the lock file this git process would hold half-way (`add`, `read-tree`,
+ *   `update-index`: the index's `.lock`; `update-ref`: the ref's `.lock`), then SIGKILL its parent and
+ *   exit: what a git killed mid-operation with its parent leaves behind;
+ * - `race`: once (marker file `FAKE_GIT_MARK`), first commit `FAKE_GIT_RACE_PATH` on `main` of
+ *   `FAKE_GIT_RACE_REPO` with plumbing, then run real git (so the caller's compare-and-swap loses);
+ * - `hook`: run the script `FAKE_GIT_HOOK` before the `FAKE_GIT_NTH`-th matching process, then real git.
+ * A child started with {@link startPromoteChild} and `pinGit` pins it as its sealed git.
  */
-export function makeFakeGitDir(): string {
+export function makeFakeGitDir(settings: FakeGitSettings = {}): string {
   const dir = tempDir('gittrix-fakegit-')
+  const lines = Object.entries(settings).map(([key, value]) => `: "\${${key}:=${value}}"`)
+  writeFileSync(join(dir, 'fake.env'), `${lines.join('\n')}\n`)
   const script = `#!/bin/sh
 REAL='${REAL_GIT}'
+here=$(dirname "$0")
+. "$here/fake.env"
 sub=""
 skip=0
 for a in "$@"; do
@@ -191,6 +226,12 @@ for a in "$@"; do
     *) sub="$a"; break ;;
   esac
 done
+if [ -n "$FAKE_GIT_KILL_AT" ]; then
+  n=$(( $(cat "$here/count" 2>/dev/null || echo 0) + 1 ))
+  echo "$n" > "$here/count"
+  echo "$sub" >> "$here/subcommands"
+  if [ "$n" = "$FAKE_GIT_KILL_AT" ]; then FAKE_GIT_ON="$sub"; fi
+fi
 if [ -n "$FAKE_GIT_ON" ] && [ "$sub" = "$FAKE_GIT_ON" ]; then
   case "$FAKE_GIT_ACTION" in
     kill-before)
@@ -201,6 +242,32 @@ if [ -n "$FAKE_GIT_ON" ] && [ "$sub" = "$FAKE_GIT_ON" ]; then
       rc=$?
       kill -9 $PPID
       exit $rc ;;
+    lock-and-die)
+      lock=""
+      gitdir=""
+      for a in "$@"; do case "$a" in --git-dir=*) gitdir="\${a#--git-dir=}" ;; esac; done
+      case "$sub" in
+        add|read-tree|update-index)
+          if [ -n "$GIT_INDEX_FILE" ]; then lock="$GIT_INDEX_FILE.lock"
+          else lock="$("$REAL" rev-parse --path-format=absolute --git-path index).lock"; fi ;;
+        update-ref)
+          ref=""; skip=0; seen=0
+          for a in "$@"; do
+            if [ "$skip" = 1 ]; then skip=0; continue; fi
+            if [ "$seen" = 0 ]; then [ "$a" = update-ref ] && seen=1; continue; fi
+            case "$a" in -m) skip=1 ;; -*) ;; *) ref="$a"; break ;; esac
+          done
+          [ -z "$gitdir" ] && gitdir="$("$REAL" rev-parse --absolute-git-dir)"
+          lock="$gitdir/$ref.lock" ;;
+      esac
+      [ -n "$lock" ] && : > "$lock"
+      kill -9 $PPID
+      exit 137 ;;
+    hook)
+      hits=$(( $(cat "$here/hits" 2>/dev/null || echo 0) + 1 ))
+      echo "$hits" > "$here/hits"
+      if [ "$hits" = "$FAKE_GIT_NTH" ]; then sh "$FAKE_GIT_HOOK"; fi
+      exec "$REAL" "$@" ;;
     race)
       if [ ! -e "$FAKE_GIT_MARK" ]; then
         : > "$FAKE_GIT_MARK"
@@ -222,6 +289,12 @@ exec "$REAL" "$@"
   writeFileSync(path, script)
   chmodSync(path, 0o755)
   return dir
+}
+
+/** The subcommands of the git processes a fake git made with `FAKE_GIT_KILL_AT` has seen, in order. */
+export function fakeGitSubcommands(dir: string): string[] {
+  const file = join(dir, 'subcommands')
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
 }
 
 /** One promotion request for the child script. */
@@ -252,17 +325,28 @@ export interface PromoteChild {
 /**
  * Starts `node fixtures/promote-child.ts` promoting `promotions` against `world`. With `goFile` it
  * waits until that file exists before promoting (a start barrier for several children).
- * `env` is merged into the child's environment (fake git settings, PATH).
+ * `env` is merged into the child's environment; `fakeGit` (a {@link makeFakeGitDir}) goes first on its
+ * PATH and is pinned as the git of its sealed processes too. With `group` it leads its own process
+ * group (`process.kill(-pid, 'SIGKILL')` then kills its git processes too, as a crash would).
  */
 export function startPromoteChild(
   world: Pick<World, 'repo' | 'store'>,
   promotions: ChildPromotion[],
-  options: { goFile?: string; env?: Record<string, string> } = {},
+  options: { goFile?: string; env?: Record<string, string>; fakeGit?: string; group?: boolean } = {},
 ): PromoteChild {
-  const config = JSON.stringify({ repo: world.repo, store: world.store, promotions, goFile: options.goFile })
+  const config = JSON.stringify({
+    repo: world.repo,
+    store: world.store,
+    promotions,
+    goFile: options.goFile,
+    pinGit: options.fakeGit,
+  })
+  const path = options.fakeGit ? { PATH: `${options.fakeGit}:${process.env.PATH}` } : {}
   const child = spawn(process.execPath, ['--no-warnings', PROMOTE_CHILD, config], {
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...path, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can kill it together with the git processes it started.
+    detached: options.group === true,
   })
   let stdout = ''
   let stderr = ''
@@ -310,4 +394,30 @@ export async function runChildrenTogether(
 /** True when `path` exists (without following a final symlink's target). */
 export function exists(path: string): boolean {
   return existsSync(path)
+}
+
+/**
+ * Path → mode and content hash (or link target) of everything under `dir` (or of `dir` itself when it
+ * is a file), links not followed: equal manifests mean not one byte changed.
+ */
+export function manifest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const entry = (path: Buffer): string => {
+    const stat = lstatSync(path)
+    if (stat.isSymbolicLink()) return `-> ${readlinkSync(path, 'buffer').toString('hex')}`
+    return `${stat.mode.toString(8)} ${createHash('sha1').update(readFileSync(path)).digest('hex')}`
+  }
+  const root = Buffer.from(dir)
+  const walk = (at: Buffer) => {
+    for (const name of readdirSync(at, { encoding: 'buffer' })) {
+      const path = Buffer.concat([at, Buffer.from('/'), name])
+      const stat = lstatSync(path)
+      if (!stat.isSymbolicLink() && stat.isDirectory()) walk(path)
+      else out[path.subarray(root.length + 1).toString('latin1')] = entry(path)
+    }
+  }
+  if (!existsSync(dir)) return out
+  if (lstatSync(dir).isDirectory()) walk(root)
+  else out['.'] = entry(root)
+  return out
 }

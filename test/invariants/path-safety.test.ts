@@ -101,7 +101,7 @@ describe('invariant 8: paths are confined', () => {
     expect(new TextDecoder().decode(await agent.read('links/readme'))).toBe('# Project\n')
   })
 
-  it('promoting a symlink that points outside the repository is WRITE_REJECTED and writes nothing', async () => {
+  it('promoting a symlink that points outside the repository is PROMOTE_FAILED (staging) and writes nothing', async () => {
     await session.write('fine.txt', 'fine\n')
     symlinkSync('/etc/passwd', join(ws, 'abs-link'))
     mkdirSync(join(ws, 'deep'))
@@ -110,10 +110,13 @@ describe('invariant 8: paths are confined', () => {
 
     for (const files of [['abs-link'], ['deep/rel-link'], ['fine.txt', 'abs-link']]) {
       const error = await rejectionOf(session.promote({ selector: { mode: 'files', files } }))
-      expect(error.code).toBe('WRITE_REJECTED')
+      expect(error.code).toBe('PROMOTE_FAILED')
+      expect(error.stage).toBe('staging')
+      expect(error.paths).toEqual(files.filter((f) => f !== 'fine.txt'))
     }
     const all = await rejectionOf(session.promote({ selector: { mode: 'all' } }))
-    expect(all.code).toBe('WRITE_REJECTED')
+    expect(all.code).toBe('PROMOTE_FAILED')
+    expect(all.paths).toEqual(['abs-link', 'deep/rel-link'])
     expect(headOf(world.repo)).toBe(world.head)
     expect(commitsSince(world.repo, world.head)).toEqual([])
     expect(metadataOnDisk(world.store, session.id).state).toBe('active')

@@ -241,7 +241,8 @@ async function importBlobs(git: GitRepo, request: ApplyCommitRequest): Promise<v
   const missing = await git.missingObjects(wanted)
   if (missing.length === 0) return
   if (request.blobs.gitDir) {
-    await git.copyObjectsFrom(new GitRepo({ gitDir: request.blobs.gitDir }), missing)
+    // The source is a workspace an agent could have configured: read it sealed.
+    await git.copyObjectsFrom(new GitRepo({ gitDir: request.blobs.gitDir, sealed: true }), missing)
     return
   }
   const contents = await request.blobs.readBlobs(missing)

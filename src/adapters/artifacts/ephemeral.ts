@@ -34,6 +34,7 @@ import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from 
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 import { adoptCloneWorkspace, LocalEphemeralAdapter, localStateDir } from '../local/ephemeral.ts'
+import { openWorkspaceGit } from '../local/workspace-git.ts'
 import { baselineFromMessage, baselineMessage, GITTRIX_IDENTITY, importBaselineTree } from './baseline.ts'
 import type { ArtifactsClient } from './client.ts'
 import { sessionRepoName } from './names.ts'
@@ -77,7 +78,17 @@ export interface ForkedWorkspace {
   handle: WorkspaceHandle
 }
 
-const SAFE = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false']
+/** Proxy settings a push or fetch to Artifacts may need; the sealed environment keeps only these. */
+const PROXY_ENV = [
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+]
 
 /** Cloudflare Artifacts session repositories as Gittrix workspaces. */
 export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
@@ -126,7 +137,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
         GITTRIX_IDENTITY,
       )
       await git.run(['update-ref', `refs/heads/${SESSION_BRANCH}`, commit])
-      await this.push(repo, workspace, [`${commit}:refs/heads/${SESSION_BRANCH}`])
+      await this.push(repo, remote, git, [`${commit}:refs/heads/${SESSION_BRANCH}`])
       await git.run(['reset', '--quiet', '--hard', SESSION_BRANCH])
       await adoptCloneWorkspace(state, git.gitDir)
       await writeState(request.sessionDir, {
@@ -189,12 +200,13 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
       return { ...pinned, blobs: { ...pinned.blobs, location: this.client.repoUri(state.repo) } }
     }
     const snap = await this.local.snapshot(inner)
-    const git = workspaceRepo(inner)
+    // Sealed, through Gittrix's private git directory: the agent's config cannot redirect the push.
+    const { repo: git, agent } = await openWorkspaceGit(inner)
     const tree = await git.text(['write-tree'])
     if (state.pushedTree !== tree) {
-      const head = await git.resolve('HEAD')
+      const head = await agent!.resolve('HEAD^{commit}')
       const commit = await git.commitTree(tree, head ? [head] : [], 'gittrix: snapshot\n', GITTRIX_IDENTITY)
-      await this.push(state.repo, inner.ephemeralPath!, [`+${commit}:refs/heads/${SNAPSHOT_BRANCH}`])
+      await this.push(state.repo, state.remote, git, [`+${commit}:refs/heads/${SNAPSHOT_BRANCH}`])
       await writeState(handle.sessionDir, { ...state, pushedTree: tree })
     }
     return {
@@ -209,7 +221,8 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     const state = await readState(handle)
     const inner = innerHandle(handle, state)
     const sha = await this.local.commit(inner, message)
-    await this.push(state.repo, inner.ephemeralPath!, [`+${sha}:refs/heads/${SESSION_BRANCH}`])
+    const { repo: git } = await openWorkspaceGit(inner)
+    await this.push(state.repo, state.remote, git, [`+${sha}:refs/heads/${SESSION_BRANCH}`])
     return sha
   }
 
@@ -268,7 +281,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
       const ready = await this.client.waitForRepo(repo)
       const remote = checkRemote(ready.remote)
       const git = await initWorkspace(workspace, remote)
-      await this.fetch(repo, workspace, remote)
+      await this.fetch(repo, remote, git)
       const snapshot = await git.resolve(`refs/remotes/origin/${SNAPSHOT_BRANCH}`)
       const at = await git.resolve(
         `${options.at ?? snapshot ?? `refs/remotes/origin/${SESSION_BRANCH}`}^{commit}`,
@@ -287,7 +300,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
         )
       await git.run(['update-ref', `refs/heads/${SESSION_BRANCH}`, at])
       await git.run(['reset', '--quiet', '--hard', SESSION_BRANCH])
-      await this.push(repo, workspace, [`+${at}:refs/heads/${SESSION_BRANCH}`])
+      await this.push(repo, remote, git, [`+${at}:refs/heads/${SESSION_BRANCH}`])
       await adoptCloneWorkspace(state, git.gitDir)
       await writeState(options.sessionDir, { repo, remote, baselineCommit: root, durableBaseline })
       const info = this.info(repo, workspace)
@@ -340,35 +353,50 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     return innerHandle(handle, await readState(handle))
   }
 
-  private async push(repo: string, cwd: string, refspecs: string[]): Promise<void> {
+  /**
+   * Pushes `refspecs` from `git` (a sealed repository: the fresh workspace before any agent ran, or
+   * Gittrix's private git directory over the workspace's objects) to `remote` named explicitly, so no
+   * remote, `url.*.insteadOf` or `pushurl` an agent configured can redirect the push or its token.
+   */
+  private async push(repo: string, remote: string, git: GitRepo, refspecs: string[]): Promise<void> {
     await gitWithToken(
       this.client,
       this.tokens,
       repo,
       'write',
-      [...SAFE, 'push', '--quiet', '--no-verify', 'origin', ...refspecs],
-      {
-        cwd,
-      },
+      [`--git-dir=${git.gitDir}`, 'push', '--quiet', '--no-verify', remote, ...refspecs],
+      { cwd: git.gitDir, sealed: true, keepEnv: PROXY_ENV, env: objectEnv(git) },
     )
   }
 
-  private async fetch(repo: string, cwd: string, remote: string): Promise<void> {
+  private async fetch(repo: string, remote: string, git: GitRepo): Promise<void> {
     await gitWithToken(
       this.client,
       this.tokens,
       repo,
       'read',
-      [...SAFE, 'fetch', '--quiet', '--no-tags', remote, '+refs/heads/*:refs/remotes/origin/*'],
-      { cwd },
+      [
+        `--git-dir=${git.gitDir}`,
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        remote,
+        '+refs/heads/*:refs/remotes/origin/*',
+      ],
+      { cwd: git.gitDir, sealed: true, keepEnv: PROXY_ENV, env: objectEnv(git) },
     )
   }
 }
 
+/** `GIT_OBJECT_DIRECTORY` for a repository that works on another store's objects. */
+function objectEnv(git: GitRepo): Record<string, string> {
+  return git.objectDir ? { GIT_OBJECT_DIRECTORY: git.objectDir } : {}
+}
+
 /** `git init` at `workspace` with `origin` = the session repository (a URL without credentials). */
 async function initWorkspace(workspace: string, remote: string): Promise<GitRepo> {
-  await runGit(['init', '--quiet', `--initial-branch=${SESSION_BRANCH}`, workspace])
-  const git = new GitRepo({ gitDir: join(workspace, '.git'), workTree: workspace })
+  await runGit(['init', '--quiet', `--initial-branch=${SESSION_BRANCH}`, workspace], { sealed: true })
+  const git = new GitRepo({ gitDir: join(workspace, '.git'), workTree: workspace, sealed: true })
   await git.run(['remote', 'add', 'origin', remote])
   return git
 }
@@ -402,14 +430,6 @@ function innerHandle(handle: WorkspaceHandle, state: ArtifactsState): WorkspaceH
     baselineSha: state.baselineCommit,
     ephemeralRef: `local-clone://${encodeURI(handle.ephemeralPath)}`,
   }
-}
-
-function workspaceRepo(inner: WorkspaceHandle): GitRepo {
-  return new GitRepo({
-    gitDir: join(inner.ephemeralPath!, '.git'),
-    workTree: inner.ephemeralPath!,
-    indexFile: join(localStateDir(inner.sessionDir), 'index'),
-  })
 }
 
 function repoFromRef(ref: string): string | null {

@@ -3,30 +3,25 @@
  *
  * Kinds:
  * - `clone` (default): `git clone --shared` (objects shared through alternates, its own refs), the
- *   `origin` remote removed and a pre-push hook that refuses every push, so an agent running git in
- *   the workspace has no path back to the durable repository's refs.
+ *   `origin` remote removed, the `file` transport refused and a pre-push hook that refuses every push
+ *   (workspace-git.ts), so ordinary git commands in the workspace have no path back to the durable
+ *   repository's refs. An agent with a shell that deliberately disables both can still reach it, as
+ *   it can run git on the durable repository directly: only an OS boundary stops that.
  * - `worktree`: `git worktree add --detach`. Fastest, but it shares refs, hooks and config with the
  *   durable repository: an agent with a shell there can move durable refs. Opt in knowingly.
  * - `copy`: plain files, no `.git` in the workspace; Gittrix tracks it with a private git dir kept
  *   outside the workspace.
  *
+ * Every git process runs sealed and reads the work tree through a private git directory
+ * (workspace-git.ts): no filter, textconv, external diff, fsmonitor or hook the agent configured runs.
+ * File operations never leave the workspace nor pass through any `.git` (workspace-fs.ts).
+ *
  * Touched files come from a snapshot: `git add -A` into a private index (the agent's own index is never
- * used), `write-tree`, then `diff-tree --no-renames` against the baseline. That counts the agent's own
- * commits, untracked files, deletions, mode changes, symlinks and both paths of a rename.
+ * used), then `diff-index --cached` against the baseline. That counts the agent's own commits,
+ * untracked files, deletions, mode changes, symlinks and both paths of a rename.
  */
-import {
-  chmod,
-  copyFile,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  realpath,
-  rm,
-  writeFile,
-} from 'node:fs/promises'
-import { basename, dirname, join, resolve as resolvePath } from 'node:path'
+import { lstat, mkdir, readdir } from 'node:fs/promises'
+import { dirname, join, resolve as resolvePath } from 'node:path'
 import type {
   CreateWorkspaceRequest,
   EphemeralAdapter,
@@ -36,21 +31,33 @@ import type {
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
+import { encodeText } from '../../core/bytes.ts'
 import {
-  FileNotFoundError,
   GittrixError,
   InvalidArgumentError,
-  WriteRejectedError,
+  WorkspaceInvalidError,
+  WorkspaceMissingError,
 } from '../../core/errors.ts'
-import { isWithin, normalizeRepoDir, normalizeRepoPath, resolveInside } from '../../core/paths.ts'
+import { normalizeRepoDir, normalizeRepoPath } from '../../core/paths.ts'
 import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
 import { gitDiffArgs, parseGitDiffOutput } from '../../git/diff-output.ts'
-import { AGENT_REPO_SAFETY } from '../../git/safe-config.ts'
-import { GitRepo } from '../../git/repo.ts'
-import { runGit } from '../../git/run-git.ts'
+import type { GitIdentity, GitRepo } from '../../git/repo.ts'
+import { deleteWorkspacePath, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.ts'
+import {
+  checkOut,
+  createClone,
+  createCopy,
+  createWorktree,
+  destroyWorkspace,
+  kindOf,
+  type LocalWorkspaceKind,
+  openWorkspaceGit,
+  stateDir,
+  type WorkspaceGit,
+  workspaceRoot,
+} from './workspace-git.ts'
 
-/** How a local workspace is made. */
-export type LocalWorkspaceKind = 'clone' | 'worktree' | 'copy'
+export { adoptCloneWorkspace, type LocalWorkspaceKind, stateDir as localStateDir } from './workspace-git.ts'
 
 /** Options for {@link LocalEphemeralAdapter}. */
 export interface LocalEphemeralAdapterOptions {
@@ -61,16 +68,12 @@ export interface LocalEphemeralAdapterOptions {
 }
 
 const KINDS: readonly LocalWorkspaceKind[] = ['clone', 'worktree', 'copy']
-const FALLBACK_IDENTITY = ['-c', 'user.name=Gittrix agent', '-c', 'user.email=agent@gittrix.invalid']
-const SAFE = AGENT_REPO_SAFETY
 
-/** What pushes to the durable repository are rewritten to: no git transport exists for this scheme. */
-const PUSH_BLOCKED_URL = 'gittrix-push-disabled::'
-
-const PRE_PUSH_GUARD = `#!/bin/sh
-echo "gittrix: pushing from a Gittrix workspace is disabled; a human promotes its changes (gittrix promote)." >&2
-exit 1
-`
+/**
+ * Author and committer of the checkpoint commits Gittrix makes in a workspace when the environment
+ * names none (`GIT_AUTHOR_*` / `GIT_COMMITTER_*`); the agent's repository configuration is never read.
+ */
+export const WORKSPACE_IDENTITY: GitIdentity = { name: 'Gittrix agent', email: 'agent@gittrix.invalid' }
 
 /** Local workspaces: `clone` (default), `worktree` or `copy`. */
 export class LocalEphemeralAdapter implements EphemeralAdapter {
@@ -130,19 +133,8 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   }
 
   async read(handle: WorkspaceHandle, path: string): Promise<Uint8Array | null> {
-    const { root, rel } = locate(handle, path)
-    const target = await resolveInside(root, rel)
-    const stat = await lstat(target).catch(() => null)
-    if (!stat) return null
-    if (stat.isSymbolicLink()) await assertLinkInside(root, target, rel)
-    else if (stat.isDirectory())
-      throw new FileNotFoundError(rel, 'the workspace as a file (it is a directory)')
-    try {
-      return await readFile(target)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-      throw error
-    }
+    const { root, rel } = await locate(handle, path)
+    return readWorkspaceFile(root, rel)
   }
 
   async write(
@@ -151,20 +143,13 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     bytes: Uint8Array,
     options: { executable?: boolean } = {},
   ): Promise<void> {
-    const { root, rel } = locate(handle, path)
-    const target = await resolveInside(root, rel)
-    const stat = await lstat(target).catch(() => null)
-    if (stat?.isSymbolicLink()) await assertLinkInside(root, target, rel)
-    else if (stat?.isDirectory()) throw new WriteRejectedError(rel, 'it is a directory')
-    await mkdir(dirname(target), { recursive: true })
-    await writeFile(target, bytes, stat ? {} : { mode: options.executable ? 0o755 : 0o644 })
-    if (stat && options.executable !== undefined) await chmod(target, options.executable ? 0o755 : 0o644)
+    const { root, rel } = await locate(handle, path)
+    await writeWorkspaceFile(root, rel, bytes, options)
   }
 
   async delete(handle: WorkspaceHandle, path: string): Promise<void> {
-    const { root, rel } = locate(handle, path)
-    const target = await resolveInside(root, rel)
-    await rm(target, { recursive: true, force: true })
+    const { root, rel } = await locate(handle, path)
+    await deleteWorkspacePath(root, rel)
   }
 
   async list(
@@ -173,37 +158,37 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     options: { recursive?: boolean } = {},
   ): Promise<ListEntry[]> {
     const prefix = normalizeRepoDir(dir)
-    const { tree, repo } = await this.snapshotTree(handle)
-    const args = ['ls-tree', '-z', ...(options.recursive ? ['-r'] : []), tree]
-    if (prefix) args.push('--', `${prefix}/`)
-    const { stdout } = await repo.run(args, { env: { GIT_LITERAL_PATHSPECS: '1' } })
-    const entries: ListEntry[] = []
-    for (const record of stdout.toString('utf8').split('\0')) {
-      if (!record) continue
-      const tab = record.indexOf('\t')
-      const [mode, type] = record.slice(0, tab).split(' ')
-      const entryType: ListEntry['type'] = type === 'tree' ? 'dir' : mode === '120000' ? 'symlink' : 'file'
-      entries.push({ path: record.slice(tab + 1), type: entryType })
-    }
+    const { tree, git } = await this.snapshotTree(handle)
+    const entries = await git.repo.lsTree(tree, { ...(prefix ? { prefix } : {}), ...options })
     return entries
+      .filter((e) => !prefix || e.path.startsWith(`${prefix}/`))
+      .map((e) => ({
+        path: e.path,
+        type: e.type === 'tree' ? 'dir' : e.mode === '120000' ? 'symlink' : 'file',
+      }))
   }
 
   /**
    * Now: `git add -A` into the private index, then `diff-index --cached` against the baseline (no tree
    * written). At a commit (`options.at`, checked by {@link sessionCommit}): `diff-tree` from the
-   * baseline to that commit, read from the workspace's object store (copy workspaces: their private
-   * git directory, whose commits `commit()` makes).
+   * baseline to that commit, read by id from the workspace's object store.
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
-    const repo = await this.workspaceRepo(handle)
-    const blobs = { gitDir: repo.gitDir, readBlobs: (oids: readonly string[]) => repo.readObjects(oids) }
+    const git = await openWorkspaceGit(handle)
+    const blobs = {
+      gitDir: git.blobsGitDir,
+      readBlobs: (oids: readonly string[]) => git.repo.readObjects(oids),
+    }
     if (options.at !== undefined) {
-      const at = await sessionCommit(repo, handle, options.at)
-      const [tree, changes] = await Promise.all([repo.treeOf(at), repo.diffTrees(handle.baselineSha, at)])
+      const at = await sessionCommit(git.agent ?? git.repo, handle, options.at)
+      const [tree, changes] = await Promise.all([
+        git.repo.treeOf(at),
+        git.repo.diffTrees(handle.baselineSha, at),
+      ])
       return { tree, commit: at, changes, blobs }
     }
-    await repo.run([...SAFE, 'add', '-A'])
-    const changes = await repo.diffIndex(handle.baselineSha)
+    await git.repo.run(['add', '-A'])
+    const changes = await git.repo.diffIndex(handle.baselineSha)
     return { changes, blobs }
   }
 
@@ -214,68 +199,70 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
    * {@link snapshot}): `git diff <baseline> <at>`.
    */
   async diff(handle: WorkspaceHandle, options: { binary?: boolean; at?: string } = {}): Promise<SessionDiff> {
-    const repo = await this.workspaceRepo(handle)
+    const git = await openWorkspaceGit(handle)
+    const { repo } = git
     if (options.at !== undefined) {
-      const at = await sessionCommit(repo, handle, options.at)
-      return parseGitDiffOutput(
-        (await repo.run([...SAFE, ...gitDiffArgs([handle.baselineSha, at], options)])).stdout,
-      )
+      const at = await sessionCommit(git.agent ?? repo, handle, options.at)
+      return parseGitDiffOutput((await repo.run(gitDiffArgs([handle.baselineSha, at], options))).stdout)
     }
-    const runDiff = () => repo.run([...SAFE, ...gitDiffArgs([handle.baselineSha], options)])
+    const runDiff = () => repo.run(gitDiffArgs([handle.baselineSha], options))
     // Both only read the private index, so they run side by side. Files that are untracked now were
     // not in that diff: they join the index as intent-to-add (once; later calls find none) and the
     // diff runs again. Adding nothing would still rewrite the whole index, hence the listing first.
     const [{ stdout: untracked }, first] = await Promise.all([
-      repo.run([...SAFE, 'ls-files', '-z', '--others', '--exclude-standard']),
+      repo.run(['ls-files', '-z', '--others', '--exclude-standard']),
       runDiff(),
     ])
     if (untracked.length === 0) return parseGitDiffOutput(first.stdout)
-    await repo.run([...SAFE, 'add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
+    await repo.run(['add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
       input: untracked,
       env: { GIT_LITERAL_PATHSPECS: '1' },
     })
     return parseGitDiffOutput((await runDiff()).stdout)
   }
 
+  /**
+   * A checkpoint commit of the whole workspace on the agent's `HEAD`: its tree from the private
+   * snapshot, committed with plumbing (`commit-tree`, then a compare-and-swap of `HEAD`), and the
+   * agent's index brought to it (`read-tree --reset`: stat data kept for unchanged entries). Author and committer come from
+   * `GIT_AUTHOR_*` / `GIT_COMMITTER_*`, else {@link WORKSPACE_IDENTITY}: never from the agent's config.
+   */
   async commit(handle: WorkspaceHandle, message: string): Promise<string> {
-    const repo = await this.workspaceRepo(handle)
-    const { root } = locate(handle, '.')
-    if (kindOf(handle) === 'copy') {
-      const { tree } = await this.snapshotTree(handle)
-      const parent = (await repo.resolve('HEAD')) ?? handle.baselineSha
-      const sha = await repo.text([...FALLBACK_IDENTITY, 'commit-tree', tree, '-p', parent], {
-        input: message,
-      })
-      await repo.run(['update-ref', 'HEAD', sha])
-      return sha
-    }
-    // The agent's own repository: commit with its own index, as `git commit -a` plus new files would.
-    const own = new GitRepo({ gitDir: repo.gitDir, workTree: root })
-    await own.run([...SAFE, 'add', '-A'])
-    const identity = (await hasIdentity(own)) ? [] : FALLBACK_IDENTITY
-    await own.run([...SAFE, ...identity, 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
-      input: message,
-    })
-    return own.text(['rev-parse', 'HEAD'])
+    const { tree, git } = await this.snapshotTree(handle)
+    const owner = git.agent ?? git.repo
+    const head = await owner.resolve('HEAD^{commit}')
+    const sha = await git.repo.commitTree(tree, [head ?? handle.baselineSha], message, WORKSPACE_IDENTITY)
+    const moved = await owner.compareAndSwapRef('HEAD', sha, head, 'gittrix: checkpoint')
+    if (!moved)
+      throw new GittrixError(
+        'EVICTION_RACE',
+        `HEAD of session ${handle.sessionId} moved during the checkpoint; commit again.`,
+      )
+    if (git.agentIndex)
+      await git.repo.run(['read-tree', '--reset', sha], { env: { GIT_INDEX_FILE: git.agentIndex } })
+    return sha
   }
 
   async lastChangeAt(handle: WorkspaceHandle): Promise<number | null> {
-    const { root } = locate(handle, '.')
+    const root = encodeText(workspaceRoot(handle))
     let latest: number | null = null
-    const visit = async (dir: string): Promise<void> => {
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
-      const stats = await Promise.all(
-        entries.map(async (entry) => ({ entry, stat: await lstat(join(dir, entry.name)).catch(() => null) })),
-      )
+    const visit = async (dir: Buffer, top: boolean): Promise<void> => {
       const dirStat = await lstat(dir).catch(() => null)
       if (dirStat) latest = Math.max(latest ?? 0, dirStat.mtimeMs)
-      for (const { entry, stat } of stats) {
-        if (!stat || (entry.name === '.git' && dir === root)) continue
+      const entries = await readdir(dir, { withFileTypes: true, encoding: 'buffer' }).catch(() => [])
+      const children = entries
+        .filter((entry) => !(top && entry.name.toString('latin1') === '.git'))
+        .map((entry) => ({ entry, path: Buffer.concat([dir, Buffer.from('/'), entry.name]) }))
+      const stats = await Promise.all(
+        children.map(async (c) => ({ ...c, stat: await lstat(c.path).catch(() => null) })),
+      )
+      for (const { entry, path, stat } of stats) {
+        if (!stat) continue
         latest = Math.max(latest ?? 0, stat.mtimeMs)
-        if (entry.isDirectory()) await visit(join(dir, entry.name))
+        if (entry.isDirectory()) await visit(path, false)
       }
     }
-    await visit(root)
+    await visit(root, true)
     return latest
   }
 
@@ -285,16 +272,17 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
 
   /**
    * A new workspace of this adapter's kind at commit `at` of the source workspace (default its `HEAD`;
-   * uncommitted files are not carried; `at` must be on the history of its `HEAD`): created at the source's baseline like any session, then the
-   * source's objects for `at` are fetched from its git directory and the work tree is reset to it. A
-   * clone's session branch `gittrix/<new id>` points at `at`. Throws `INVALID_ARGUMENT` when `at` is
-   * not a commit of the source at or after its baseline, `ADAPTER_UNAVAILABLE` when the source
-   * workspace is gone.
+   * uncommitted files are not carried; `at` must be on the history of its `HEAD`): created at the
+   * source's baseline like any session, then the source's objects for `at` are fetched (sealed, into
+   * the new workspace's object store) and the work tree and the agent's index are set to it. A clone's
+   * session branch `gittrix/<new id>` points at `at`. Throws `INVALID_ARGUMENT` when `at` is not a
+   * commit of the source at or after its baseline, `WORKSPACE_MISSING` when the source workspace is gone.
    */
   async forkWorkspace(request: ForkWorkspaceRequest): Promise<WorkspaceFork> {
     const { source } = request
-    const sourceRepo = await this.workspaceRepo(source)
-    const at = await sessionCommit(sourceRepo, source, request.at)
+    const sourceGit = await openWorkspaceGit(source)
+    const sourceOwner = sourceGit.agent ?? sourceGit.repo
+    const at = await sessionCommit(sourceOwner, source, request.at)
     const info = await this.create({
       sessionId: request.sessionId,
       sessionDir: request.sessionDir,
@@ -309,14 +297,18 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
       ...(info.ephemeralPath ? { ephemeralPath: info.ephemeralPath } : {}),
     }
     try {
-      const repo = await this.workspaceRepo(handle)
-      await repo.run([...SAFE, 'fetch', '--quiet', '--no-tags', '--', sourceRepo.gitDir, at])
-      if (this.workspaceKind === 'copy') {
-        await repo.run([...SAFE, 'read-tree', '--reset', '-u', at])
-        await repo.run(['update-ref', 'HEAD', at])
+      const git = await openWorkspaceGit(handle)
+      // Through the private git directory: its configuration allows the local transport the
+      // workspace's own refuses, and the objects land in the workspace's object store.
+      await git.repo.run(['fetch', '--quiet', '--no-tags', '--', sourceOwner.gitDir, at], {
+        config: [['protocol.file.allow', 'always']],
+      })
+      if (git.agent) {
+        await git.agent.run(['update-ref', 'HEAD', at])
+        await checkOut(stateDir(request.sessionDir), info.ephemeralPath!, git.agent.gitDir, at)
       } else {
-        const own = new GitRepo({ gitDir: repo.gitDir, workTree: info.ephemeralPath ?? '' })
-        await own.run([...SAFE, 'reset', '--quiet', '--hard', at])
+        await git.repo.run(['read-tree', '--reset', '-u', at])
+        await git.repo.run(['update-ref', 'HEAD', at])
       }
     } catch (error) {
       await this.destroy(handle)
@@ -326,24 +318,11 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   }
 
   /** `git add -A` into the private index, then `write-tree`: the workspace as a tree, right now. */
-  private async snapshotTree(handle: WorkspaceHandle): Promise<{ tree: string; repo: GitRepo }> {
-    const repo = await this.workspaceRepo(handle)
-    await repo.run([...SAFE, 'add', '-A'])
-    const tree = await repo.text(['write-tree'])
-    return { tree, repo }
-  }
-
-  private async workspaceRepo(handle: WorkspaceHandle): Promise<GitRepo> {
-    const { root } = locate(handle, '.')
-    const state = stateDir(handle.sessionDir)
-    const gitDir = (await readFile(join(state, 'gitdir'), 'utf8').catch(() => null))?.trim()
-    if (!gitDir) {
-      throw new GittrixError(
-        'ADAPTER_UNAVAILABLE',
-        `The workspace of session ${handle.sessionId} is gone or incomplete (${state}).`,
-      )
-    }
-    return new GitRepo({ gitDir, workTree: root, indexFile: join(state, 'index') })
+  private async snapshotTree(handle: WorkspaceHandle): Promise<{ tree: string; git: WorkspaceGit }> {
+    const git = await openWorkspaceGit(handle)
+    await git.repo.run(['add', '-A'])
+    const tree = await git.repo.text(['write-tree'])
+    return { tree, git }
   }
 }
 
@@ -373,117 +352,14 @@ async function sessionCommit(
   return sha
 }
 
-function stateDir(sessionDir: string): string {
-  return join(sessionDir, 'ephemeral')
-}
-
-function kindOf(handle: WorkspaceHandle): LocalWorkspaceKind {
-  const match = /^local-(clone|worktree|copy):\/\//.exec(handle.ephemeralRef)
-  if (!match) throw new InvalidArgumentError(`${handle.ephemeralRef} is not a local workspace.`)
-  return match[1] as LocalWorkspaceKind
-}
-
-function locate(handle: WorkspaceHandle, path: string): { root: string; rel: string } {
-  if (!handle.ephemeralPath)
-    throw new InvalidArgumentError(`Session ${handle.sessionId} has no local workspace path.`)
-  return { root: handle.ephemeralPath, rel: path === '.' ? '.' : normalizeRepoPath(path) }
-}
-
-async function assertLinkInside(root: string, target: string, rel: string): Promise<void> {
-  const resolved = await realpath(target).catch(() => null)
-  if (resolved === null) {
-    // A dangling link is judged by where it points: outside is an escape, not a missing file.
-    const link = await readlink(target).catch(() => null)
-    if (link !== null && !isWithin(await realpath(root), resolvePath(await realpath(dirname(target)), link)))
-      throw new WriteRejectedError(rel, 'it is a symlink pointing outside the workspace')
-    throw new FileNotFoundError(rel, 'the workspace (a dangling symlink)')
-  }
-  if (!isWithin(await realpath(root), resolved))
-    throw new WriteRejectedError(rel, 'it is a symlink pointing outside the workspace')
-}
-
-async function hasIdentity(repo: GitRepo): Promise<boolean> {
-  const checks = await Promise.all(
-    ['user.name', 'user.email'].map((key) => repo.run(['config', '--get', key], { okExitCodes: [1] })),
-  )
-  return checks.every((result) => result.exitCode === 0)
-}
-
-async function createClone(
-  durableGitDir: string,
-  workspace: string,
-  baseline: string,
-  sessionId: string,
-  state: string,
-) {
-  await runGit(['clone', '--quiet', '--shared', '--no-checkout', '--', durableGitDir, workspace])
-  const gitDir = join(workspace, '.git')
-  const repo = new GitRepo({ gitDir, workTree: workspace })
-  await repo.run(['remote', 'remove', 'origin'])
-  await repo.run(['checkout', '--quiet', '-b', `gittrix/${sessionId}`, baseline])
-  await writeFile(join(gitDir, 'hooks', 'pre-push'), PRE_PUSH_GUARD, { mode: 0o755 })
-  // The hook is skipped by `git push --no-verify`; this is not: any push URL naming the durable
-  // repository is rewritten to one no transport accepts.
-  const durablePaths = [
-    durableGitDir,
-    ...(basename(durableGitDir) === '.git' ? [dirname(durableGitDir)] : []),
-  ]
-  for (const path of durablePaths.flatMap((p) => [p, `file://${p}`])) {
-    await repo.run(['config', '--add', `url.${PUSH_BLOCKED_URL}.pushInsteadOf`, path])
-  }
-  await adoptCloneWorkspace(state, gitDir)
-}
-
-/**
- * Records a clone's git directory (and a private copy of its index) as the workspace state in `state`,
- * so every clone-kind operation of {@link LocalEphemeralAdapter} (read, write, list, snapshot, diff,
- * commit, destroy) works on it. For adapters that make the clone themselves (Cloudflare Artifacts)
- * and then address it with a `local-clone://` handle.
- */
-export async function adoptCloneWorkspace(state: string, gitDir: string): Promise<void> {
-  await copyFile(join(gitDir, 'index'), join(state, 'index'))
-  await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
-}
-
-/** The private state directory the local adapter keeps for a session: `<sessionDir>/ephemeral`. */
-export function localStateDir(sessionDir: string): string {
-  return stateDir(sessionDir)
-}
-
-async function createWorktree(durableGitDir: string, workspace: string, baseline: string, state: string) {
-  await runGit([`--git-dir=${durableGitDir}`, 'worktree', 'add', '--quiet', '--detach', workspace, baseline])
-  const gitDir = (await runGit(['rev-parse', '--absolute-git-dir'], { cwd: workspace })).stdout
-    .toString('utf8')
-    .trim()
-  await copyFile(join(gitDir, 'index'), join(state, 'index'))
-  await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
-}
-
-async function createCopy(durableGitDir: string, workspace: string, baseline: string, state: string) {
-  const gitDir = join(state, 'git')
-  await runGit(['init', '--quiet', '--bare', gitDir])
-  await writeFile(join(gitDir, 'objects', 'info', 'alternates'), `${join(durableGitDir, 'objects')}\n`)
-  await mkdir(workspace, { recursive: true })
-  const repo = new GitRepo({ gitDir, workTree: workspace, indexFile: join(state, 'index') })
-  await repo.run(['read-tree', '--reset', '-u', baseline])
-  await repo.run(['update-ref', 'HEAD', baseline])
-  await writeFile(join(state, 'gitdir'), `${gitDir}\n`)
-}
-
-async function destroyWorkspace(kind: LocalWorkspaceKind, workspace: string, state: string): Promise<void> {
-  if (kind === 'worktree' && workspace) {
-    const gitDir = (await readFile(join(state, 'gitdir'), 'utf8').catch(() => '')).trim()
-    const common = gitDir ? dirname(dirname(gitDir)) : ''
-    if (common) {
-      await runGit([`--git-dir=${common}`, 'worktree', 'remove', '--force', '--force', workspace], {
-        okExitCodes: [128],
-      }).catch(() => {})
-    }
-    await rm(workspace, { recursive: true, force: true })
-    if (common)
-      await runGit([`--git-dir=${common}`, 'worktree', 'prune'], { okExitCodes: [128] }).catch(() => {})
-  } else if (workspace) {
-    await rm(workspace, { recursive: true, force: true })
-  }
-  await rm(state, { recursive: true, force: true })
+/** The workspace root and the normalised repository path. */
+async function locate(handle: WorkspaceHandle, path: string): Promise<{ root: string; rel: string }> {
+  const root = workspaceRoot(handle)
+  const rel = normalizeRepoPath(path)
+  // A workspace deleted by hand is named as such, not as a missing file.
+  const stat = await lstat(root).catch(() => null)
+  if (!stat) throw new WorkspaceMissingError(handle.sessionId, `${root} does not exist`)
+  if (!stat.isDirectory())
+    throw new WorkspaceInvalidError(handle.sessionId, `${root} is no longer a directory`)
+  return { root, rel }
 }

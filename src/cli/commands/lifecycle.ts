@@ -97,15 +97,30 @@ export async function forkCommand(ctx: CliContext, id: string, opts: ForkOptions
 
 const STATES: readonly SessionState[] = ['active', 'promoted', 'discarded', 'expired']
 
-/** `gittrix ls [--state s,...]`: every session in the store, oldest first. Data: metadata array. */
+/**
+ * `gittrix ls [--state s,...]`: every session in the store, oldest first, then every damaged one
+ * (metadata that cannot be read) with its error. Data: an array of metadata, then `{ id, state:
+ * 'damaged', error: { code, message, … } }` entries. `--state damaged` lists only those.
+ */
 export async function lsCommand(ctx: CliContext, opts: { state?: string[] }): Promise<CommandResult> {
-  const unknown = (opts.state ?? []).filter((s) => !STATES.includes(s as SessionState))
+  const states = opts.state ?? []
+  const unknown = states.filter((s) => s !== 'damaged' && !STATES.includes(s as SessionState))
   if (unknown.length) {
-    throw new CliUsageError(`unknown state ${unknown.join(', ')}; use ${STATES.join(', ')}`)
+    throw new CliUsageError(`unknown state ${unknown.join(', ')}; use ${[...STATES, 'damaged'].join(', ')}`)
   }
-  const filter = opts.state?.length ? { state: opts.state as SessionState[] } : {}
-  const sessions = await openStore(ctx).listSessions(filter)
-  return { data: sessions, text: formatSessionList(sessions, Date.now()) }
+  const gittrix = openStore(ctx)
+  const wanted = states.filter((s) => s !== 'damaged') as SessionState[]
+  const sessions =
+    states.length && !wanted.length ? [] : await gittrix.listSessions(wanted.length ? { state: wanted } : {})
+  const damaged =
+    !states.length || states.includes('damaged')
+      ? (await gittrix.listDamagedSessions()).map(({ id, error }) => ({
+          id,
+          state: 'damaged' as const,
+          error: error.toJSON(),
+        }))
+      : []
+  return { data: [...sessions, ...damaged], text: formatSessionList(sessions, Date.now(), damaged) }
 }
 
 /** `gittrix info <id>`: the session's metadata. Throws `SESSION_NOT_FOUND`, `METADATA_*`. */

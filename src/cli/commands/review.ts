@@ -2,16 +2,20 @@
  * Review and decision commands: `diff` and `promote`. Both work on the durable repository recorded in
  * the session's metadata.
  */
+import { encodeText } from '../../core/bytes.ts'
 import type { PromoteSelector, PromoteStrategy } from '../../core/types.ts'
 import type { CliContext } from '../context.ts'
 import { formatDiffStat, formatPromotion } from '../format.ts'
 import type { CommandResult } from '../output.ts'
+import { cliPath } from '../parse.ts'
 import { withSession } from './with-session.ts'
 
 /**
  * `gittrix diff <id> [paths...] [--stat]`: the unified patch against the baseline (or per-file stats).
- * Data: `{ patch, files: [{ path, status, binary, additions, deletions, oldMode, newMode }], additions,
- * deletions }`. Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`.
+ * The patch is printed as its exact bytes (Latin-1 lines and names stay Latin-1, so `git apply` takes
+ * it). Data: `{ patch, files: [{ path, status, binary, additions, deletions, oldMode, newMode }],
+ * additions, deletions }` (non-UTF-8 bytes as `\udcXX` escapes, src/core/bytes.ts). Throws
+ * `SESSION_NOT_FOUND`, `SESSION_EXPIRED`.
  */
 export async function diffCommand(
   ctx: CliContext,
@@ -20,8 +24,8 @@ export async function diffCommand(
   opts: { stat?: boolean },
 ): Promise<CommandResult> {
   return withSession(ctx, id, async ({ session }) => {
-    const diff = await session.diffDetails(paths.length ? { paths } : {})
-    return { data: diff, text: opts.stat ? formatDiffStat(diff) : diff.patch }
+    const diff = await session.diffDetails(paths.length ? { paths: paths.map(cliPath) } : {})
+    return { data: diff, text: opts.stat ? formatDiffStat(diff) : encodeText(diff.patch) }
   })
 }
 
@@ -29,6 +33,10 @@ export async function diffCommand(
 export interface PromoteCommandOptions {
   /** Touched paths or globs to promote; empty or absent: every touched file. */
   files?: string[]
+  /** Every `files` entry is a path, never a glob. */
+  literal?: boolean
+  /** Promote symlinks leading outside the repository or into `.git` too. */
+  allowUnsafeSymlinks?: boolean
   strategy?: PromoteStrategy
   message?: string
   branch?: string
@@ -47,7 +55,7 @@ export async function promoteCommand(
   opts: PromoteCommandOptions,
 ): Promise<CommandResult> {
   const selector: PromoteSelector = opts.files?.length
-    ? { mode: 'files', files: opts.files }
+    ? { mode: 'files', files: opts.files.map(cliPath), ...(opts.literal ? { literal: true } : {}) }
     : { mode: 'all' }
   return withSession(ctx, id, async ({ session }) => {
     const outcome = await session.promote({
@@ -55,8 +63,9 @@ export async function promoteCommand(
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.message !== undefined ? { message: opts.message } : {}),
       ...(opts.branch ? { branch: opts.branch } : {}),
+      ...(opts.allowUnsafeSymlinks ? { allowUnsafeSymlinks: true } : {}),
     })
-    const text = outcome.strategy === 'patch' ? (outcome.patch ?? '') : formatPromotion(outcome)
+    const text = outcome.strategy === 'patch' ? encodeText(outcome.patch ?? '') : formatPromotion(outcome)
     return { data: outcome, text }
   })
 }

@@ -4,8 +4,9 @@
  */
 import { normalizeRepoDir } from '../../core/paths.ts'
 import type { CliContext } from '../context.ts'
-import { formatChanges } from '../format.ts'
+import { formatChanges, shownPath } from '../format.ts'
 import type { CommandResult } from '../output.ts'
+import { cliPath } from '../parse.ts'
 import { withSession } from './with-session.ts'
 
 /**
@@ -15,7 +16,7 @@ import { withSession } from './with-session.ts'
  */
 export async function readCommand(ctx: CliContext, id: string, path: string): Promise<CommandResult> {
   return withSession(ctx, id, async ({ session }) => {
-    const bytes = await session.read(path)
+    const bytes = await session.read(cliPath(path))
     const utf8 = decodeUtf8(bytes)
     const data =
       utf8 === null
@@ -37,7 +38,11 @@ export async function writeCommand(
 ): Promise<CommandResult> {
   return withSession(ctx, id, async ({ session }) => {
     const content = await ctx.io.readStdin()
-    await session.write(path, content, opts.executable === undefined ? {} : { executable: opts.executable })
+    await session.write(
+      cliPath(path),
+      content,
+      opts.executable === undefined ? {} : { executable: opts.executable },
+    )
     return { data: { path, size: content.length }, text: `Wrote ${content.length} bytes to ${path}.` }
   })
 }
@@ -45,7 +50,7 @@ export async function writeCommand(
 /** `gittrix rm <id> <path>`: deletes a file or directory in the workspace. Data: `{ path }`. */
 export async function rmCommand(ctx: CliContext, id: string, path: string): Promise<CommandResult> {
   return withSession(ctx, id, async ({ session }) => {
-    await session.delete(path)
+    await session.delete(cliPath(path))
     return { data: { path }, text: `Deleted ${path}.` }
   })
 }
@@ -61,11 +66,11 @@ export async function filesCommand(
   dir: string | undefined,
   opts: { all?: boolean },
 ): Promise<CommandResult> {
-  const prefix = normalizeRepoDir(dir)
+  const prefix = normalizeRepoDir(dir === undefined ? undefined : cliPath(dir))
   return withSession(ctx, id, async ({ session }) => {
     if (opts.all) {
       const entries = await session.list(prefix, { recursive: true })
-      return { data: entries, text: entries.map((e) => e.path).join('\n') }
+      return { data: entries, text: entries.map((e) => shownPath(e.path)).join('\n') }
     }
     const under = (path: string) => !prefix || path === prefix || path.startsWith(`${prefix}/`)
     const changes = (await session.touchedFiles()).filter((c) => under(c.path))
