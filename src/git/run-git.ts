@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import { GittrixError } from '../core/errors.ts'
 import { type GitConfigEntry, gitConfigEnv, splitGitConfigEnv } from './config-env.ts'
 import { redact } from './redact.ts'
-import { resolveGitBinary, sealedGitEnv } from './sealed.ts'
+import { NETWORK_ENV, resolveGitBinary, sealedGitEnv } from './sealed.ts'
 
 /** Options for {@link runGit}. */
 export interface GitRunOptions {
@@ -34,6 +34,11 @@ export interface GitRunOptions {
    * sealed ones, not instead of them.
    */
   sealed?: boolean
+  /**
+   * With `sealed`: also keep the proxy variables of {@link NETWORK_ENV} (for commands that talk to a
+   * server). Ignored otherwise (the inherited environment already has them).
+   */
+  network?: boolean
 }
 
 /** What git printed and how it exited. `stdout` is raw bytes; paths in it may be any encoding. */
@@ -80,7 +85,10 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
   )
   if (options.sealed) {
     const command = resolveGitBinary()
-    return { command, env: sealedGitEnv({ git: command, config, set }) }
+    return {
+      command,
+      env: sealedGitEnv({ git: command, config, set, ...(options.network ? { keep: NETWORK_ENV } : {}) }),
+    }
   }
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of INHERITED_GIT_VARS) delete env[name]
