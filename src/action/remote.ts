@@ -10,6 +10,7 @@
 import { GittrixError } from '../core/errors.ts'
 import { githubTokenAuth, httpAuthEnv, withScratchRepo } from '../git/network.ts'
 import { redact } from '../git/redact.ts'
+import type { GitRepo } from '../git/repo.ts'
 import type { GitResult } from '../git/run-git.ts'
 
 /** Where the repository lives and the token that may push to it. */
@@ -140,6 +141,34 @@ export class SessionRemote {
         throw new GittrixError('GIT_FAILED', `git fetch of ${branch} failed: ${redact(result.stderr.trim())}`)
       }
       return scratch.text(['rev-parse', '--verify', fetched])
+    })
+  }
+
+  /**
+   * Fetches `refspecs` (or commit ids) into `repo`, a repository of Gittrix's own (e.g. publish's
+   * scratch repository: its shallow boundary and refs stay there). `extra` are fetch options such as
+   * `--depth=1`. Rejects with `GIT_FAILED`.
+   */
+  async fetchInto(repo: GitRepo, refspecs: string[], extra: string[] = []): Promise<void> {
+    await repo.run(
+      ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, this.url, ...refspecs],
+      {
+        env: this.#env,
+        network: true,
+        timeoutMs: this.#timeoutMs,
+      },
+    )
+  }
+
+  /**
+   * Pushes `sha` from `repo` (a repository of Gittrix's own) to branch `branch`, fast-forward only (no
+   * force, one ref). Rejects with `GIT_FAILED` when the remote refuses.
+   */
+  async pushFrom(repo: GitRepo, sha: string, branch: string): Promise<void> {
+    await repo.run(['push', '--no-verify', '--quiet', this.url, `${sha}:refs/heads/${branch}`], {
+      env: this.#env,
+      network: true,
+      timeoutMs: this.#timeoutMs,
     })
   }
 
