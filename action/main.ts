@@ -102,7 +102,7 @@ async function runMode(settings: Settings): Promise<void> {
           : exit.signal
             ? `was stopped by ${exit.signal}`
             : `exited with code ${exit.code}`
-        core.setFailed(`The agent command ${how}; its work so far was ${delivered(finished)}.`)
+        core.setFailed(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`)
       }
       return
     }
@@ -123,8 +123,8 @@ async function runMode(settings: Settings): Promise<void> {
 }
 
 /** Where a finished session's work went, for messages. */
-function delivered(finished: FinishedSession): string {
-  if (finished.bundle && finished.record.topology === 'two-jobs')
+function delivered(finished: FinishedSession, settings: Settings): string {
+  if (finished.bundle && settings.topology === 'two-jobs' && !finished.record.ephemeral)
     return `written to the bundle ${finished.bundle} for the publish job`
   return `pushed to ${finished.record.branch} for review`
 }
@@ -236,12 +236,13 @@ async function finish(
     ...(sessionId ? { sessionId } : {}),
     ...(record ? { record } : {}),
     artifacts: artifactsOf(settings),
+    topology: settings.topology,
   })
   for (const warning of finished.warnings) core.warning(warning)
   const outputs = sessionOutputs(finished.record, finished.headSha, finished.diff)
   if (finished.diff.files.length === 0) core.info(EMPTY_SESSION_NOTE)
   const { ephemeral } = finished.record
-  const twoJobs = finished.record.topology === 'two-jobs' && !ephemeral
+  const twoJobs = settings.topology === 'two-jobs' && !ephemeral
   core.info(
     ephemeral
       ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`

@@ -88,9 +88,13 @@ export function runAgentCommand(command: string, options: RunAgentOptions): Prom
     const child = spawn('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // Piped through this process, not inherited: a process the agent leaves behind then holds only
+      // a pipe to us (closed when the agent's turn ends), never the job log's.
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     })
+    child.stdout.pipe(process.stdout, { end: false })
+    child.stderr.pipe(process.stderr, { end: false })
     const group = child.pid
     const which = { ...(group ? { group } : {}), ...(options.marker ? { marker: options.marker } : {}) }
     let timedOut = false
@@ -117,11 +121,15 @@ export function runAgentCommand(command: string, options: RunAgentOptions): Prom
       done()
       reject(new Error(`could not start bash for the \`run\` command: ${error.message}`))
     })
-    child.on('close', (code, signal) => {
+    child.on('exit', (code, signal) => {
       done()
       void (async () => {
         await stopping
         const survivors = await stopAgentProcesses(which)
+        child.stdout.unpipe()
+        child.stderr.unpipe()
+        child.stdout.destroy()
+        child.stderr.destroy()
         resolve({ code, signal, timedOut, survivors })
       })()
     })

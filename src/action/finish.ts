@@ -55,6 +55,8 @@ export interface FinishSessionOptions {
    * nothing). Default: read from the workspace and checked against its start commit.
    */
   record?: SessionRecord
+  /** The topology of this step's inputs; overrides the record's (which the agent can edit). */
+  topology?: 'two-jobs' | 'same-job'
   /** Where a `two-jobs` session's bundle is written (a directory; default `RUNNER_TEMP/gittrix`, else the git dir). */
   bundleDir?: string
 }
@@ -98,20 +100,21 @@ export async function workspaceSession(dir: string): Promise<SessionRecord | nul
 /** Snapshots and publishes the session (see the module comment). Throws a `GittrixError` saying what to do. */
 export async function finishSession(options: FinishSessionOptions): Promise<FinishedSession> {
   const ws = await openWorkspace(options.workspace)
-  const record = options.record ?? (await readSessionRecord(ws))
-  if (!record) {
+  const given = options.record ?? (await readSessionRecord(ws))
+  if (!given) {
     throw new GittrixError(
       'SESSION_NOT_FOUND',
       `No Gittrix session was started in ${ws.root}; run the Action with mode: start (in this job, on this checkout) first.`,
     )
   }
-  if (options.sessionId && options.sessionId !== record.sessionId) {
+  if (options.sessionId && options.sessionId !== given.sessionId) {
     throw new GittrixError(
       'SESSION_NOT_FOUND',
-      `The workspace ${ws.root} holds session ${record.sessionId}, not ${options.sessionId}.`,
+      `The workspace ${ws.root} holds session ${given.sessionId}, not ${options.sessionId}.`,
     )
   }
-  await checkRecord(ws, record)
+  const warnings: string[] = []
+  const record = await verifiedRecord(ws, given, warnings)
   if (record.ephemeral && !options.artifacts) {
     throw new GittrixError(
       'INVALID_ARGUMENT',
@@ -121,7 +124,6 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
   }
   if (record.ephemeral) checkArtifactsLocation(record, record.ephemeral, options.artifacts!)
   const root = lineageRoot(record)
-  const warnings: string[] = []
   const branchRef = `refs/heads/${record.branch}`
   const branchRefSha = await ws.repo.resolve(branchRef)
   const branchTip = branchRefSha && (await lineage(ws.repo, root, branchRefSha)) ? branchRefSha : root
@@ -186,7 +188,7 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
 
   let pointerSha: string | null = null
   let bundle: string | null = null
-  const topology = record.topology ?? 'same-job'
+  const topology = options.topology ?? record.topology ?? 'same-job'
   if (record.ephemeral) {
     pointerSha = await pushArtifactsSession({
       ws,
@@ -237,36 +239,48 @@ const ACTIONS_IDENTITY = {
 }
 
 /**
- * Checks a session record (which the agent can edit) against the start commit it names: the commit
- * must parse strictly as the start commit of the record's session on its branch, its parent must be
- * the recorded baseline, and the recorded durable branch and task must be its. Throws `METADATA_INVALID`.
+ * The session record made trustworthy: the record (which the agent can edit) names a start commit,
+ * which must parse strictly as the start commit of the record's session on its branch with the
+ * baseline as its only parent; the baseline, durable branch and task are then taken from that commit,
+ * whatever the record says (a difference is reported, not fatal, so no work is lost). Throws
+ * `METADATA_INVALID` when there is no such start commit.
  */
-async function checkRecord(ws: Workspace, record: SessionRecord): Promise<void> {
-  const problem = await (async (): Promise<string | null> => {
-    const raw = await ws.repo.run(['cat-file', 'commit', record.startSha], { okExitCodes: [128] })
-    if (raw.exitCode !== 0) return `its start commit ${record.startSha.slice(0, 12)} is not in the checkout`
-    const text = raw.stdout.toString('utf8')
-    const headers = text.slice(0, text.indexOf('\n\n')).split('\n')
-    const parents = headers.filter((h) => h.startsWith('parent ')).map((h) => h.slice(7))
-    const parsed = parseStartCommit(text.slice(text.indexOf('\n\n') + 2), {
-      branch: record.branch,
-      sessionId: record.sessionId,
-    })
-    if (!parsed.ok) return `its start commit does not parse: ${parsed.reason}`
-    const start = parsed.value
-    if (start.baselineSha !== record.baselineSha || parents.length !== 1 || parents[0] !== start.baselineSha)
-      return "its baseline is not the start commit's"
-    if (start.durableBranch !== record.durableBranch || start.task !== record.task)
-      return "its durable branch or task is not the start commit's"
-    return null
-  })()
-  if (problem) {
+async function verifiedRecord(
+  ws: Workspace,
+  record: SessionRecord,
+  warnings: string[],
+): Promise<SessionRecord> {
+  const raw = await ws.repo.run(['cat-file', 'commit', record.startSha], { okExitCodes: [128] })
+  let problem: string | null = null
+  if (raw.exitCode !== 0) problem = `its start commit ${record.startSha.slice(0, 12)} is not in the checkout`
+  const text = raw.stdout.toString('utf8')
+  const headers = text.slice(0, Math.max(0, text.indexOf('\n\n'))).split('\n')
+  const parents = headers.filter((h) => h.startsWith('parent ')).map((h) => h.slice(7))
+  const parsed = parseStartCommit(text.slice(text.indexOf('\n\n') + 2), {
+    branch: record.branch,
+    sessionId: record.sessionId,
+  })
+  if (!problem && !parsed.ok) problem = `its start commit does not parse: ${parsed.reason}`
+  if (!problem && parsed.ok && (parents.length !== 1 || parents[0] !== parsed.value.baselineSha))
+    problem = "the start commit's parent is not its baseline"
+  if (problem || !parsed.ok) {
     throw new GittrixError(
       'METADATA_INVALID',
       `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
         'nothing was published. Start a new session.',
     )
   }
+  const start = parsed.value
+  if (
+    start.baselineSha !== record.baselineSha ||
+    start.durableBranch !== record.durableBranch ||
+    start.task !== record.task
+  ) {
+    warnings.push(
+      `The session record in ${ws.root} was edited after the session started; its start commit's baseline, durable branch and task were used instead.`,
+    )
+  }
+  return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task }
 }
 
 /**

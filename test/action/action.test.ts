@@ -514,6 +514,22 @@ describe('modes start and finish', () => {
     expectNoToken(finish, ws)
   })
 
+  it('finds a checkout made with actions/checkout `path:` through the path input', async () => {
+    const ws = await checkout()
+    const parent = join(ws, '..')
+    const start = await runBundle({
+      inputs: { mode: 'start', task: 'In a subdirectory', token: TOKEN, path: 'repo' },
+      env: runnerEnv(parent),
+    })
+    expect(start.errors, start.stdout).toEqual([])
+    expect(start.exported.GITTRIX_WORKSPACE).toBe(ws)
+    const escape = await runBundle({
+      inputs: { mode: 'start', task: 't', token: TOKEN, path: '../elsewhere' },
+      env: runnerEnv(parent),
+    })
+    expect(escape.errors).toEqual([expect.stringContaining("Input 'path':")])
+  })
+
   it('refuses to start on a dirty workspace or one not on the durable branch, and to finish without a session', async () => {
     const dirty = await checkout()
     writeFileSync(join(dirty, 'stray.txt'), 'x\n')
