@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitRepo } from '../../src/git/repo.ts'
 import { runGit } from '../../src/git/run-git.ts'
 import {
+  NETWORK_ENV,
   pinGitBinary,
   resolveGitBinary,
   SEALED_CONFIG,
@@ -144,6 +145,23 @@ describe('object and ref commands in the agent repository', () => {
 })
 
 describe('the sealed environment', () => {
+  it('a network command keeps the proxy variables, and still nothing that steers git or TLS', () => {
+    const from = {
+      HTTPS_PROXY: 'http://proxy:3128',
+      no_proxy: 'localhost',
+      SSL_CERT_FILE: '/tmp/agent-ca.pem',
+      GIT_SSL_CAINFO: '/tmp/agent-ca.pem',
+      GIT_PROXY_COMMAND: '/tmp/evil',
+    }
+    const plain = sealedGitEnv({ from })
+    expect(plain.HTTPS_PROXY).toBeUndefined()
+    const network = sealedGitEnv({ from, keep: NETWORK_ENV })
+    expect(network.HTTPS_PROXY).toBe('http://proxy:3128')
+    expect(network.no_proxy).toBe('localhost')
+    for (const name of ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'GIT_PROXY_COMMAND'])
+      expect(network[name], name).toBeUndefined()
+  })
+
   it('keeps only allowlisted variables: tracing, exec path, ssh and TLS overrides never reach git', async () => {
     const trace = join(traps, 'trace')
     const saved = { ...process.env }
