@@ -4,15 +4,19 @@
  * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
  * the job summary. It holds the only `setFailed` calls.
  *
- * - main: `run` (start → agent command → finish), `start`, `finish` or `sweep`.
+ * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
  * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
  *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
- *   Otherwise it does nothing.
+ *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
+ *   checked against its start commit before anything is written.
  */
 import * as core from '@actions/core'
 import { agentEnvironment, type AgentExit, runAgentCommand } from '../src/action/agent.ts'
 import { ArtifactsSessions } from '../src/action/artifacts.ts'
+import { stopAgentProcesses } from '../src/action/contain.ts'
 import { finishSession, type FinishedSession, workspaceSession } from '../src/action/finish.ts'
+import { cappedJsonArray, TOUCHED_FILES_BUDGET_BYTES } from '../src/action/summary.ts'
+import type { SessionRecord } from '../src/action/workspace.ts'
 import { SessionRemote } from '../src/action/remote.ts'
 import { startSession } from '../src/action/start.ts'
 import { lineageRoot } from '../src/action/workspace.ts'
@@ -95,17 +99,26 @@ async function runMode(settings: Settings): Promise<void> {
     case 'run': {
       const started = await start(settings)
       const exit = await runAgent(settings, started)
-      const finished = await finish(settings, started.sessionId, exit, false)
-      if (exit.code !== 0) {
-        const how = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`
-        core.setFailed(
-          `The agent command ${how}; its work so far was pushed to ${finished.record.branch} for review.`,
-        )
+      const finished = await finish(settings, started.record.sessionId, exit, false, started.record)
+      if (exit.code !== 0 || exit.timedOut) {
+        const how = exit.timedOut
+          ? 'ran out of time (timeout) and was stopped'
+          : exit.signal
+            ? `was stopped by ${exit.signal}`
+            : `exited with code ${exit.code}`
+        core.setFailed(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`)
       }
       return
     }
-    case 'finish':
+    case 'finish': {
+      const root = settings.workspace
+      const record = await workspaceSession(root)
+      if (record) await stopLeftovers(record.sessionId)
       await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false)
+      return
+    }
+    case 'publish':
+      await publish(settings)
       return
     case 'sweep':
       await sweep(settings)
@@ -113,15 +126,21 @@ async function runMode(settings: Settings): Promise<void> {
   }
 }
 
+/** Where a finished session's work went, for messages. */
+function delivered(finished: FinishedSession, settings: Settings): string {
+  if (finished.bundle && settings.topology === 'two-jobs' && !finished.record.ephemeral)
+    return `written to the bundle ${finished.bundle} for the publish job`
+  return `pushed to ${finished.record.branch} for review`
+}
+
 interface Started {
-  sessionId: string
-  branch: string
-  baselineSha: string
+  record: SessionRecord
   root: string
+  identity: { name: string; email: string } | null
 }
 
 async function start(settings: Settings): Promise<Started> {
-  const { workspace, record } = await startSession({
+  const { workspace, record, notes, identity } = await startSession({
     workspace: settings.workspace,
     task: settings.task!,
     durableBranch: settings.durableBranch ?? settings.defaultBranch,
@@ -129,15 +148,19 @@ async function start(settings: Settings): Promise<Started> {
     eviction: settings.eviction,
     remote: remoteOf(settings),
     trigger: settings.trigger,
+    topology: settings.topology,
+    run: settings.workflowRun,
     artifacts:
       settings.ephemeral === 'artifacts'
         ? { sessions: artifactsOf(settings)!, repository: settings.repository }
         : null,
   })
+  for (const note of notes) core.warning(note)
   core.saveState(STATE.sessionId, record.sessionId)
   core.saveState(STATE.workspace, workspace.root)
   core.info(
-    `Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}.`,
+    `Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
+      (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'),
   )
   if (record.ephemeral)
     core.info(
@@ -148,30 +171,60 @@ async function start(settings: Settings): Promise<Started> {
   core.exportVariable('GITTRIX_BASELINE_SHA', record.baselineSha)
   core.exportVariable('GITTRIX_WORKSPACE', workspace.root)
   core.exportVariable('GITTRIX_BRANCH', record.branch)
-  if (settings.mode === 'start') await core.summary.addRaw(renderStartSummary(record), true).write()
-  return {
-    sessionId: record.sessionId,
-    branch: record.branch,
-    baselineSha: record.baselineSha,
-    root: workspace.root,
+  if (settings.mode === 'start') {
+    if (identity) {
+      // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
+      for (const role of ['AUTHOR', 'COMMITTER'])
+        if (!process.env[`GIT_${role}_NAME`]) {
+          core.exportVariable(`GIT_${role}_NAME`, identity.name)
+          core.exportVariable(`GIT_${role}_EMAIL`, identity.email)
+        }
+    }
+    await core.summary.addRaw(renderStartSummary(record), true).write()
   }
+  return { record, root: workspace.root, identity }
 }
 
 async function runAgent(settings: Settings, started: Started): Promise<AgentExit> {
   core.startGroup('Agent')
   try {
-    return await runAgentCommand(settings.run!, {
+    const { record } = started
+    const exit = await runAgentCommand(settings.run!, {
       cwd: started.root,
-      env: agentEnvironment(process.env, {
-        sessionId: started.sessionId,
-        baselineSha: started.baselineSha,
-        workspace: started.root,
-        branch: started.branch,
-      }),
+      env: agentEnvironment(
+        process.env,
+        {
+          sessionId: record.sessionId,
+          baselineSha: record.baselineSha,
+          workspace: started.root,
+          branch: record.branch,
+        },
+        { fileCommands: settings.agentFileCommands, identity: started.identity },
+      ),
+      timeoutMs: settings.timeoutMs,
+      marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
     })
+    reportSurvivors(exit.survivors ?? [])
+    return exit
   } finally {
     core.endGroup()
   }
+}
+
+/** Stops processes an earlier agent step left running (they carry the session id start exported). */
+async function stopLeftovers(sessionId: string): Promise<void> {
+  reportSurvivors(await stopAgentProcesses({ marker: `GITTRIX_SESSION_ID=${sessionId}` }))
+}
+
+function reportSurvivors(survivors: ReadonlyArray<{ pid: number; command: string }>): void {
+  if (survivors.length === 0) return
+  core.warning(
+    `${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
+      survivors
+        .slice(0, 10)
+        .map((p) => `${p.pid} (${p.command})`)
+        .join(', '),
+  )
 }
 
 async function finish(
@@ -179,23 +232,39 @@ async function finish(
   sessionId: string | undefined,
   agent: AgentExit | null,
   byPostStep: boolean,
+  record?: SessionRecord,
 ): Promise<FinishedSession> {
   const finished = await finishSession({
     workspace: settings.workspace,
     remote: remoteOf(settings),
-    sessionId,
+    ...(sessionId ? { sessionId } : {}),
+    ...(record ? { record } : {}),
     artifacts: artifactsOf(settings),
+    topology: settings.topology,
   })
   for (const warning of finished.warnings) core.warning(warning)
   const outputs = sessionOutputs(finished.record, finished.headSha, finished.diff)
   if (finished.diff.files.length === 0) core.info(EMPTY_SESSION_NOTE)
   const { ephemeral } = finished.record
+  const twoJobs = settings.topology === 'two-jobs' && !ephemeral
   core.info(
     ephemeral
       ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
-      : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`,
+      : twoJobs
+        ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
+        : finished.pushError
+          ? `Did not push ${finished.record.branch}: ${finished.pushError}`
+          : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`,
   )
   setOutputs(outputs)
+  if (finished.bundle) core.setOutput('bundle', finished.bundle)
+  core.setOutput(
+    'skipped-files',
+    cappedJsonArray(
+      finished.skipped.map((s) => s.path),
+      TOUCHED_FILES_BUDGET_BYTES,
+    ),
+  )
   await core.summary
     .addRaw(
       renderFinishSummary({
@@ -203,14 +272,53 @@ async function finish(
         headSha: finished.headSha,
         diff: finished.diff,
         agentCommits: finished.agentCommits,
-        warnings: finished.warnings,
+        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
         agent,
         byPostStep,
+        skipped: finished.skipped,
+        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
       }),
       true,
     )
     .write()
+  if (finished.pushError) core.setFailed(finished.pushError)
   return finished
+}
+
+async function publish(settings: Settings): Promise<void> {
+  const { publishSession } = await import('../src/action/publish.ts')
+  const remote = remoteOf(settings)
+  const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch())
+  if (!durableBranch) throw new Error('The repository has no default branch; set the `durable-branch` input.')
+  const published = await publishSession({
+    bundle: settings.bundle!,
+    remote,
+    runId: settings.workflowRun.id,
+    durableBranch,
+    link: settings.link,
+  })
+  const outputs = sessionOutputs(published.record, published.headSha, published.diff)
+  core.info(
+    published.pushed
+      ? `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`
+      : `${published.record.branch} already was at ${published.headSha}; nothing to push.`,
+  )
+  setOutputs(outputs)
+  await core.summary
+    .addRaw(
+      renderFinishSummary({
+        record: published.record,
+        headSha: published.headSha,
+        diff: published.diff,
+        agentCommits: published.agentCommits,
+        warnings: [],
+        agent: null,
+        byPostStep: false,
+        delivery: 'published',
+      }),
+      true,
+    )
+    .write()
 }
 
 async function sweep(settings: Settings): Promise<void> {
@@ -233,15 +341,17 @@ async function sweep(settings: Settings): Promise<void> {
 }
 
 async function post(settings: Settings): Promise<void> {
+  // The state file was writable by the agent (it ran inside this step): it only says whether to look.
+  // The workspace comes from the inputs, the session from its record, checked against its start commit.
   const sessionId = core.getState(STATE.sessionId)
-  const root = core.getState(STATE.workspace)
-  if (!sessionId || !root) return
-  const record = await workspaceSession(root)
+  if (!sessionId) return
+  const record = await workspaceSession(settings.workspace).catch(() => null)
   if (!record || record.sessionId !== sessionId || record.finished) return
   core.warning(
     `Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`,
   )
-  await finish({ ...settings, workspace: root }, sessionId, null, true)
+  await stopLeftovers(sessionId)
+  await finish(settings, sessionId, null, true)
 }
 
 function setOutputs(outputs: SessionOutputs): void {

@@ -6,6 +6,7 @@
  *
  * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
  */
+import { isAbsolute, resolve } from 'node:path'
 import ms from 'ms'
 import { z } from 'zod'
 import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
@@ -15,7 +16,7 @@ import { normalizeTaskResult } from '../src/github/task.ts'
 import { eventFacts, readEventPayload } from '../src/action/event.ts'
 
 /** The Action's modes. */
-export const MODES = ['run', 'start', 'finish', 'sweep'] as const
+export const MODES = ['run', 'start', 'finish', 'publish', 'sweep'] as const
 /** One of {@link MODES}. */
 export type Mode = (typeof MODES)[number]
 
@@ -24,6 +25,11 @@ export const INPUT_NAMES = [
   'mode',
   'task',
   'run',
+  'topology',
+  'bundle',
+  'timeout',
+  'path',
+  'agent-file-commands',
   'durable-branch',
   'ephemeral',
   'artifacts-account-id',
@@ -61,6 +67,18 @@ export interface Settings {
   task: string | null
   /** The agent command line of `run` mode; `null` otherwise. */
   run: string | null
+  /**
+   * `two-jobs` (default): the agent's job writes nothing remote and finish writes a bundle that
+   * `mode: publish` pushes from another job; `same-job`: start and finish push themselves (the agent
+   * can read the token). Artifacts sessions are `same-job`.
+   */
+  topology: 'two-jobs' | 'same-job'
+  /** Mode `publish`: the bundle file, or the directory the artifact was downloaded to. */
+  bundle: string | null
+  /** Mode `run`: end the agent after this many ms; `null` = no limit. */
+  timeoutMs: number | null
+  /** Give the agent `GITHUB_ENV` and `GITHUB_PATH` (mode `run`). */
+  agentFileCommands: boolean
   /** The durable branch; `null` = the repository's default branch. */
   durableBranch: string | null
   /** Where the session lives: the session branch, or a Cloudflare Artifacts repository. */
@@ -76,8 +94,10 @@ export interface Settings {
   eviction: EvictionPolicy | null
   /** The token used for git and the REST API. Never logged. */
   token: string
-  /** Where the checkout is (`GITHUB_WORKSPACE`, else the current directory). */
+  /** Where the checkout is: `path` under `GITHUB_WORKSPACE` (else the current directory). */
   workspace: string
+  /** `GITHUB_RUN_ID` and `GITHUB_RUN_ATTEMPT`, when set. */
+  workflowRun: { id: string | null; attempt: string | null }
   /** `owner/repo`. */
   repository: string
   /** `GITHUB_REPOSITORY_ID`: the repository's numeric id (names Artifacts session repositories), or `null`. */
@@ -170,11 +190,44 @@ const rawSchema = z
       .transform((v) => v ?? 'run')
       .pipe(
         z.enum(MODES, {
-          error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish or sweep.`,
+          error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
         }),
       ),
     task: z.string().optional(),
     run: z.string().optional(),
+    topology: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
+          })
+      }),
+    bundle: z.string().optional(),
+    timeout: duration('timeout'),
+    path: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value === undefined) return
+        if (isAbsolute(value) || value.split(/[\\/]/).includes('..'))
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
+          })
+      }),
+    'agent-file-commands': z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+          ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+          })
+      }),
     'durable-branch': z
       .string()
       .optional()
@@ -292,6 +345,29 @@ const rawSchema = z
         message: 'is required with mode run: the command line that runs the agent.',
       })
     }
+    if (raw.ephemeral === 'artifacts' && raw.topology !== 'same-job' && raw.mode !== 'sweep') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topology'],
+        message:
+          'must be "same-job" with ephemeral: artifacts: the session repository is created and pushed to from the agent\'s job, where the agent can read the Cloudflare API token (see the README); use ephemeral: branch for the two-job topology.',
+      })
+    }
+    if (raw.mode === 'publish' && raw.bundle === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bundle'],
+        message:
+          "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
+      })
+    }
+    if (raw.mode !== 'run' && raw.timeout !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
+      })
+    }
     if (raw.mode !== 'run' && raw.run !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -344,6 +420,10 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
         ? (normalizeTaskResult(p.task!) as { value: string }).value
         : null,
     run: p.run ?? null,
+    topology: p.ephemeral === 'artifacts' || p.topology === 'same-job' ? 'same-job' : 'two-jobs',
+    bundle: p.bundle ?? null,
+    timeoutMs: p.timeout ?? null,
+    agentFileCommands: p['agent-file-commands'] === 'true',
     durableBranch: p['durable-branch'] ?? null,
     ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
     artifacts:
@@ -358,7 +438,8 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
     link: p.link ?? facts.link,
     eviction: Object.keys(overrides).length ? { ...DEFAULT_EVICTION, ...overrides } : null,
     token: p.token,
-    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    workspace: resolve(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
+    workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
     repository,
     repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
       ? Number(env.GITHUB_REPOSITORY_ID)

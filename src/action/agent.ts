@@ -5,10 +5,14 @@
  * reads those from its environment instead.
  */
 import { spawn } from 'node:child_process'
+import { type FoundProcess, stopAgentProcesses } from './contain.ts'
 
 /** Variables the agent must not inherit from the Action's process. */
 const WITHHELD =
-  /^(INPUT_.*|STATE_.*|GITHUB_STATE|GITHUB_OUTPUT|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL)$/
+  /^(INPUT_.*|STATE_.*|GITHUB_STATE|GITHUB_OUTPUT|GITHUB_ENV|GITHUB_PATH|ACTIONS_RUNTIME_TOKEN|ACTIONS_RUNTIME_URL|ACTIONS_RESULTS_URL|ACTIONS_CACHE_URL|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|ACTIONS_CACHE_SERVICE_V2)$/
+
+/** The file commands an agent may get back with the `agent-file-commands` input. */
+const FILE_COMMANDS = ['GITHUB_ENV', 'GITHUB_PATH'] as const
 
 /** What the agent learns about its session. */
 export interface AgentSession {
@@ -21,13 +25,29 @@ export interface AgentSession {
 }
 
 /**
- * The agent's environment: the Action's own minus the inputs (the token is one), step state and output
- * files and runtime tokens; plus `GITTRIX_SESSION_ID`, `GITTRIX_BASELINE_SHA`, `GITTRIX_WORKSPACE` and
- * `GITTRIX_BRANCH`.
+ * The agent's environment: the Action's own minus the inputs (the token is one), step state, output and
+ * file-command files (`GITHUB_ENV`/`GITHUB_PATH` only with `fileCommands`), and the runner's internal
+ * tokens and service URLs; plus `GITTRIX_SESSION_ID`, `GITTRIX_BASELINE_SHA`, `GITTRIX_WORKSPACE`,
+ * `GITTRIX_BRANCH`, and the committer identity when the checkout has none. Withholding a variable does
+ * not hide it from a hostile agent (`/proc/<parent>/environ` still has it): the two-job topology is
+ * what keeps write credentials out of its reach.
  */
-export function agentEnvironment(base: NodeJS.ProcessEnv, session: AgentSession): NodeJS.ProcessEnv {
+export function agentEnvironment(
+  base: NodeJS.ProcessEnv,
+  session: AgentSession,
+  options: { fileCommands?: boolean; identity?: { name: string; email: string } | null } = {},
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [key, value] of Object.entries(base)) if (!WITHHELD.test(key)) env[key] = value
+  for (const [key, value] of Object.entries(base)) {
+    const kept = options.fileCommands && (FILE_COMMANDS as readonly string[]).includes(key)
+    if (kept || !WITHHELD.test(key)) env[key] = value
+  }
+  if (options.identity) {
+    env.GIT_AUTHOR_NAME ??= options.identity.name
+    env.GIT_AUTHOR_EMAIL ??= options.identity.email
+    env.GIT_COMMITTER_NAME ??= options.identity.name
+    env.GIT_COMMITTER_EMAIL ??= options.identity.email
+  }
   env.GITTRIX_SESSION_ID = session.sessionId
   env.GITTRIX_BASELINE_SHA = session.baselineSha
   env.GITTRIX_WORKSPACE = session.workspace
@@ -40,39 +60,78 @@ export interface AgentExit {
   /** Exit code, or `null` when a signal ended it. */
   code: number | null
   signal: NodeJS.Signals | null
+  /** True when the `timeout` input ended it. */
+  timedOut?: boolean
+  /** Processes the agent left running when it ended (all stopped before the snapshot). */
+  survivors?: FoundProcess[]
+}
+
+/** Options of {@link runAgentCommand}. */
+export interface RunAgentOptions {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  /** End the agent (its whole process group) after this many ms. Default: no limit. */
+  timeoutMs?: number | null
+  /** `NAME=value` in the agent's environment that marks its processes (see contain.ts). */
+  marker?: string
 }
 
 /**
- * Runs `command` with bash in `cwd`, output going to this process's stdout and stderr. SIGINT and
- * SIGTERM received meanwhile (a cancelled job) are passed on to the agent, and the promise resolves
- * once it has exited. Rejects only when bash cannot be started.
+ * Runs `command` with bash in `cwd`, in a process group and session of its own, output going to this
+ * process's stdout and stderr. SIGINT and SIGTERM received meanwhile (a cancelled job) and the timeout
+ * end the whole group; when bash has exited, whatever it left running is stopped too (and reported),
+ * so nothing writes to the workspace after the agent's turn. Resolves once all of it is gone. Rejects
+ * only when bash cannot be started.
  */
-export function runAgentCommand(
-  command: string,
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<AgentExit> {
+export function runAgentCommand(command: string, options: RunAgentOptions): Promise<AgentExit> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
       cwd: options.cwd,
       env: options.env,
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // Piped through this process, not inherited: a process the agent leaves behind then holds only
+      // a pipe to us (closed when the agent's turn ends), never the job log's.
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     })
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
-    const onInt = forward('SIGINT')
-    const onTerm = forward('SIGTERM')
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
+    child.stdout.pipe(process.stdout, { end: false })
+    child.stderr.pipe(process.stderr, { end: false })
+    const group = child.pid
+    const which = { ...(group ? { group } : {}), ...(options.marker ? { marker: options.marker } : {}) }
+    let timedOut = false
+    let stopping: Promise<unknown> | null = null
+    const stop = () => {
+      stopping ??= stopAgentProcesses(which)
+      return stopping
+    }
+    const onSignal = () => void stop()
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true
+          void stop()
+        }, options.timeoutMs)
+      : null
     const done = () => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
+      if (timer) clearTimeout(timer)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
     child.on('error', (error) => {
       done()
       reject(new Error(`could not start bash for the \`run\` command: ${error.message}`))
     })
-    child.on('close', (code, signal) => {
+    child.on('exit', (code, signal) => {
       done()
-      resolve({ code, signal })
+      void (async () => {
+        await stopping
+        const survivors = await stopAgentProcesses(which)
+        child.stdout.unpipe()
+        child.stderr.unpipe()
+        child.stdout.destroy()
+        child.stderr.destroy()
+        resolve({ code, signal, timedOut, survivors })
+      })()
     })
   })
 }

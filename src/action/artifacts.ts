@@ -1,28 +1,22 @@
 /**
- * The Action's view of Cloudflare Artifacts (DESIGN.md §6.1, §6.3): one session repository per
- * session in the configured namespace, created at start, pushed to at finish, deleted by sweep.
+ * The Action's view of Cloudflare Artifacts: one session repository per session in the configured
+ * namespace, created at start (or at publish), pushed to at finish, deleted by sweep.
  *
- * How the repo tokens travel, and why (the same rules as remote.ts for the GitHub token):
- * - A repo token reaches git only through `gitWithToken` (the `Authorization: Bearer` header passed as
- *   `GIT_CONFIG_*` environment variables): never in a URL, argv, a config file, the agent's environment,
- *   a log or an error (`redact` knows every token the client saw).
- * - Every git process that carries a token runs in a throwaway bare repository of our own (objects
- *   borrowed from the workspace through `objects/info/alternates`) with `GIT_CONFIG_GLOBAL=/dev/null`
- *   and `GIT_CONFIG_NOSYSTEM=1`, so no configuration the agent could have written (`insteadOf`
- *   rewrites, proxies, credential helpers, hooks) is read while the token is in the environment. The
- *   push goes to the remote URL the control plane returned, checked by `checkRemote` (HTTPS, or HTTP to
- *   a loopback stand-in; no embedded credentials), never to a URL read from the workspace.
+ * How the repo tokens travel, and why:
+ * - A repo token reaches git only through `gitWithToken` and src/git/network.ts (the one place that
+ *   carries a credential to git), from a sealed git in a throwaway bare repository of our own (objects
+ *   borrowed from the workspace through `objects/info/alternates`): never in a URL, argv, a config file,
+ *   the agent's environment, a log or an error. The push goes to the remote URL the control plane
+ *   returned, checked by `checkRemote` (HTTPS, or HTTP to a loopback stand-in; no embedded
+ *   credentials), never to a URL read from the workspace.
  * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { ArtifactsClient } from '../adapters/artifacts/client.ts'
 import { RepoTokens } from '../adapters/artifacts/tokens.ts'
 import { githubSessionRepoName } from '../adapters/artifacts/names.ts'
 import { checkRemote, gitWithToken } from '../adapters/artifacts/transport.ts'
 import { GittrixError } from '../core/errors.ts'
-import { runGit } from '../git/run-git.ts'
+import { withScratchRepo } from '../git/network.ts'
 
 /** The branch of a session repository that holds the session (the Artifacts ephemeral adapter's too). */
 export const ARTIFACTS_SESSION_BRANCH = 'main'
@@ -49,14 +43,6 @@ export interface ArtifactsSessionsOptions {
    * named `gittrix-<repository id>-<session id>` (`githubSessionRepoName`), the name the App accepts.
    */
   repositoryId?: number | null
-}
-
-/** Git must read no configuration but the command's own while a token is in its environment. */
-const ISOLATED = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_ASKPASS: '',
-  SSH_ASKPASS: '',
 }
 
 /** Session repositories of one Artifacts namespace, as the Action creates, pushes and deletes them. */
@@ -141,21 +127,11 @@ export class ArtifactsSessions {
   }
 
   async #git(repo: string, scope: 'read' | 'write', objectsDir: string, args: string[]): Promise<void> {
-    const scratch = await mkdtemp(join(tmpdir(), 'gittrix-artifacts-'))
-    try {
-      await runGit(['init', '--quiet', '--bare', scratch], { env: ISOLATED })
-      await writeFile(join(scratch, 'objects', 'info', 'alternates'), `${objectsDir}\n`)
-      await gitWithToken(
-        this.client,
-        this.#tokens,
-        repo,
-        scope,
-        // A redirect would carry the Authorization header to another host.
-        [`--git-dir=${scratch}`, '-c', 'http.followRedirects=false', ...args],
-        { cwd: scratch, env: ISOLATED, timeoutMs: this.#timeoutMs },
-      )
-    } finally {
-      await rm(scratch, { recursive: true, force: true })
-    }
+    await withScratchRepo({ alternates: [objectsDir] }, (scratch) =>
+      gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
+        cwd: scratch.gitDir,
+        timeoutMs: this.#timeoutMs,
+      }),
+    )
   }
 }

@@ -1,33 +1,40 @@
 /**
- * Session finish on GitHub (DESIGN.md §6.3), run by the Action after the agent (and by its post step
- * when the agent failed or the job was cancelled): snapshot every change against the baseline and push
- * the session branch.
+ * Session finish, run by the Action after the agent (and by its post step when the agent failed or
+ * the job was cancelled): snapshot every change against the baseline, then either write the session
+ * as a git bundle for `mode: publish` in another job (`two-jobs`, the default: this job holds no write
+ * token) or push the session branch itself (`same-job`).
  *
  * The session branch ends as: start commit → the agent's own commits (kept as they are) → at most one
  * snapshot commit holding everything left uncommitted in the work tree (modified, added, untracked,
- * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`).
- * Everything descends from the start commit (for an Artifacts session: from the session repository's root
- * commit, and the push goes there, see finish-artifacts.ts). When the agent moved `HEAD` off that line (another branch,
- * a reset below the start commit), its commits cannot be kept; the snapshot then goes on top of the
- * session branch and carries the work tree as it is, with a warning.
+ * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`; paths
+ * git cannot take are skipped and reported, nested repositories' files are captured as plain files: see
+ * snapshot.ts). Everything descends from the start commit (for an Artifacts session: from the session
+ * repository's root commit, and the push goes there, see finish-artifacts.ts). When the agent moved
+ * `HEAD` off that line (another branch, a reset below the start commit, a merge of other history), its
+ * commits cannot be kept; the snapshot then goes on top of the session branch and carries the work tree
+ * as it is, with a warning.
  *
- * The snapshot is built in a temporary index, so the agent's index is not touched until the session
- * branch has moved; then the index is replaced by the snapshot's, so `git status` is clean afterwards.
+ * Nothing the agent could write is trusted: the record is checked against the start commit (parsed
+ * strictly, its parent the baseline), the session id against the one the caller expects, and every git
+ * command is sealed (the snapshot reads the work tree through a private git directory).
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { copyFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GittrixError } from '../core/errors.ts'
 import type { SessionDiff } from '../core/types.ts'
 import { gitDiffArgs, parseGitDiffOutput } from '../git/diff-output.ts'
+import type { GitRepo } from '../git/repo.ts'
+import { parseStartCommit } from '../github/start-commit.ts'
 import type { ArtifactsSessions } from './artifacts.ts'
+import { writeSessionBundle } from './bundle.ts'
 import { checkArtifactsLocation, pushArtifactsSession } from './finish-artifacts.ts'
 import type { SessionRemote } from './remote.ts'
+import { type SkippedPath, snapshotWorkTree } from './snapshot.ts'
 import {
   lineageRoot,
   openWorkspace,
   readSessionRecord,
-  SAFE,
+  removeSessionSetup,
   type SessionRecord,
   type Workspace,
   writeSessionRecord,
@@ -43,6 +50,15 @@ export interface FinishSessionOptions {
   sessionId?: string
   /** The Artifacts namespace's session repositories: required when the session is an Artifacts session. */
   artifacts?: ArtifactsSessions | null
+  /**
+   * The session as start returned it (mode `run`: kept in memory, so an edited record file changes
+   * nothing). Default: read from the workspace and checked against its start commit.
+   */
+  record?: SessionRecord
+  /** The topology of this step's inputs; overrides the record's (which the agent can edit). */
+  topology?: 'two-jobs' | 'same-job'
+  /** Where a `two-jobs` session's bundle is written (a directory; default `RUNNER_TEMP/gittrix`, else the git dir). */
+  bundleDir?: string
 }
 
 /** A finished session. */
@@ -63,6 +79,17 @@ export interface FinishedSession {
   diff: SessionDiff
   /** Things the user should know (e.g. the agent left the session branch). */
   warnings: string[]
+  /** Paths of the work tree the session does not hold (git cannot store them, or too large). */
+  skipped: SkippedPath[]
+  /** Nested repositories whose files were captured as plain files. */
+  flattened: string[]
+  /** The session as a bundle file (`two-jobs`: for `mode: publish`; `same-job`: a copy of what was pushed). */
+  bundle: string | null
+  /**
+   * `same-job`: why GitHub refused the push (e.g. a ruleset), or `null`. The session is marked finished
+   * all the same (a post step does not repeat the refused push); the bundle holds the work.
+   */
+  pushError: string | null
 }
 
 /** Reads the session of a workspace, or `null` when none was started there. */
@@ -70,22 +97,24 @@ export async function workspaceSession(dir: string): Promise<SessionRecord | nul
   return readSessionRecord(await openWorkspace(dir))
 }
 
-/** Snapshots and pushes the session (see the module comment). Throws a `GittrixError` saying what to do. */
+/** Snapshots and publishes the session (see the module comment). Throws a `GittrixError` saying what to do. */
 export async function finishSession(options: FinishSessionOptions): Promise<FinishedSession> {
   const ws = await openWorkspace(options.workspace)
-  const record = await readSessionRecord(ws)
-  if (!record) {
+  const given = options.record ?? (await readSessionRecord(ws))
+  if (!given) {
     throw new GittrixError(
       'SESSION_NOT_FOUND',
       `No Gittrix session was started in ${ws.root}; run the Action with mode: start (in this job, on this checkout) first.`,
     )
   }
-  if (options.sessionId && options.sessionId !== record.sessionId) {
+  if (options.sessionId && options.sessionId !== given.sessionId) {
     throw new GittrixError(
       'SESSION_NOT_FOUND',
-      `The workspace ${ws.root} holds session ${record.sessionId}, not ${options.sessionId}.`,
+      `The workspace ${ws.root} holds session ${given.sessionId}, not ${options.sessionId}.`,
     )
   }
+  const warnings: string[] = []
+  const record = await verifiedRecord(ws, given, warnings)
   if (record.ephemeral && !options.artifacts) {
     throw new GittrixError(
       'INVALID_ARGUMENT',
@@ -95,38 +124,36 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
   }
   if (record.ephemeral) checkArtifactsLocation(record, record.ephemeral, options.artifacts!)
   const root = lineageRoot(record)
-  const warnings: string[] = []
   const branchRef = `refs/heads/${record.branch}`
   const branchRefSha = await ws.repo.resolve(branchRef)
-  const branchTip = branchRefSha ?? root
+  const branchTip = branchRefSha && (await lineage(ws.repo, root, branchRefSha)) ? branchRefSha : root
   const head = await ws.repo.resolve('HEAD^{commit}')
   const headRef = await ws.repo.run(['symbolic-ref', '-q', 'HEAD'], { okExitCodes: [1] })
   const onBranch = headRef.stdout.toString('utf8').trim() === branchRef
   let parent: string
-  if (head && (await descends(ws, root, head))) {
+  if (head && (await lineage(ws.repo, root, head))) {
     parent = head
   } else {
-    parent = (await descends(ws, root, branchTip)) ? branchTip : root
+    parent = branchTip
     warnings.push(
-      `The workspace's HEAD (${head?.slice(0, 12) ?? 'none'}) is not on the session branch ${record.branch}; ` +
+      `The workspace's HEAD (${head?.slice(0, 12) ?? 'none'}) is not on the session branch ${record.branch} ` +
+        '(another branch, a reset below the start commit, or a merge of other history); ' +
         'the snapshot records the work tree as it is on top of the session branch, without those commits.',
     )
   }
 
-  const snapshot = await snapshotTree(ws, parent, onBranch && head === parent)
+  const snapshot = await snapshotWorkTree({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent })
   let headSha = parent
   let snapshotSha: string | null = null
-  if (snapshot.tree !== (await ws.repo.treeOf(parent))) {
-    const message =
-      `gittrix: snapshot ${record.sessionId}\n\n` +
-      'Uncommitted changes in the workspace when the session finished.\n\n' +
-      `Gittrix-Session: ${record.sessionId}\n`
-    snapshotSha = await ws.repo.text([...SAFE, 'commit-tree', snapshot.tree, '-p', parent, '-F', '-'], {
-      input: message,
-    })
-    headSha = snapshotSha
-  }
   try {
+    if (snapshot.tree !== (await ws.repo.treeOf(parent))) {
+      const message =
+        `gittrix: snapshot ${record.sessionId}\n\n` +
+        'Uncommitted changes in the workspace when the session finished.\n\n' +
+        `Gittrix-Session: ${record.sessionId}\n`
+      snapshotSha = await ws.repo.commitTree(snapshot.tree, [parent], message, ACTIONS_IDENTITY)
+      headSha = snapshotSha
+    }
     if (headSha !== branchRefSha) {
       await ws.repo.run([
         'update-ref',
@@ -137,15 +164,31 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
         branchRefSha ?? '',
       ])
     }
-    if (onBranch && snapshotSha) {
+    if (onBranch && head === parent && snapshotSha && snapshot.flattened.length === 0) {
       // HEAD follows the branch to the snapshot; give the work tree the matching index.
       await copyFile(snapshot.index, join(ws.gitDir, 'index'))
     }
   } finally {
-    await rm(snapshot.dir, { recursive: true, force: true })
+    await snapshot.dispose()
   }
+  for (const path of snapshot.flattened)
+    warnings.push(
+      `${path}/ is a git repository of its own; its files were captured as plain files of the session (its history was not).`,
+    )
+  if (snapshot.skipped.length)
+    warnings.push(
+      `${snapshot.skipped.length} path(s) could not be recorded and were left out (see the summary): ` +
+        snapshot.skipped
+          .slice(0, 5)
+          .map((s) => JSON.stringify(s.path))
+          .join(', ') +
+        (snapshot.skipped.length > 5 ? ', …' : '') +
+        '. Everything else was recorded.',
+    )
 
   let pointerSha: string | null = null
+  let bundle: string | null = null
+  const topology = options.topology ?? record.topology ?? 'same-job'
   if (record.ephemeral) {
     pointerSha = await pushArtifactsSession({
       ws,
@@ -156,55 +199,111 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
       headSha,
     })
   } else {
+    const dir = options.bundleDir ?? join(process.env.RUNNER_TEMP || ws.gitDir, 'gittrix')
+    await mkdir(dir, { recursive: true })
+    bundle = join(dir, `${record.sessionId}.bundle`)
+    await writeSessionBundle({ repo: ws.repo, branchRef, baselineSha: record.baselineSha, file: bundle })
+  }
+  let pushError: string | null = null
+  if (!record.ephemeral && topology === 'same-job') {
     await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error: unknown) => {
-      throw new GittrixError(
-        'GIT_FAILED',
+      pushError =
         `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${(error as Error).message}. ` +
-          'If the session branch was changed on GitHub meanwhile, the workspace still holds the work; push it by hand.',
-        { cause: error },
-      )
+        `The work is kept in the bundle ${bundle} and on the checkout's ${record.branch}; it was not pushed again.`
     })
   }
   const agentCommits = Number(await ws.repo.text(['rev-list', '--count', `${root}..${parent}`]))
-  const diff = await sessionDiff(ws, record.baselineSha, headSha)
+  const diff = await sessionDiff(ws.repo, record.baselineSha, headSha)
   const finished: SessionRecord = { ...record, finished: { headSha } }
   await writeSessionRecord(ws, finished)
-  return { record: finished, headSha, pointerSha, snapshotSha, agentCommits, diff, warnings }
+  await removeSessionSetup(ws, record.branch)
+  return {
+    record: finished,
+    headSha,
+    pointerSha,
+    snapshotSha,
+    agentCommits,
+    diff,
+    warnings,
+    skipped: snapshot.skipped,
+    flattened: snapshot.flattened,
+    bundle,
+    pushError,
+  }
 }
 
-async function descends(ws: Workspace, ancestor: string, commit: string): Promise<boolean> {
-  const result = await ws.repo.run(['merge-base', '--is-ancestor', ancestor, commit], {
-    okExitCodes: [1, 128],
-  })
-  return result.exitCode === 0
+/** The identity of Gittrix's own commits where the checkout configures none. */
+const ACTIONS_IDENTITY = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
 }
 
 /**
- * Writes the tree of the whole work tree (as `git add -A` sees it) from a temporary index: a copy of the
- * workspace's index when HEAD is `parent` (its stat cache avoids rehashing every file), else `parent`'s tree.
+ * The session record made trustworthy: the record (which the agent can edit) names a start commit,
+ * which must parse strictly as the start commit of the record's session on its branch with the
+ * baseline as its only parent; the baseline, durable branch and task are then taken from that commit,
+ * whatever the record says (a difference is reported, not fatal, so no work is lost). Throws
+ * `METADATA_INVALID` when there is no such start commit.
  */
-async function snapshotTree(
+async function verifiedRecord(
   ws: Workspace,
-  parent: string,
-  reuseIndex: boolean,
-): Promise<{ tree: string; index: string; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'gittrix-snapshot-'))
-  const index = join(dir, 'index')
-  const repo = ws.repo.with({ indexFile: index })
-  const copied = reuseIndex
-    ? await copyFile(join(ws.gitDir, 'index'), index).then(
-        () => true,
-        () => false,
-      )
-    : false
-  if (!copied) await repo.run([...SAFE, 'read-tree', parent])
-  await repo.run([...SAFE, 'add', '-A', '--', '.'], { env: { GIT_LITERAL_PATHSPECS: '1' } })
-  const tree = await repo.text([...SAFE, 'write-tree'])
-  return { tree, index, dir }
+  record: SessionRecord,
+  warnings: string[],
+): Promise<SessionRecord> {
+  const raw = await ws.repo.run(['cat-file', 'commit', record.startSha], { okExitCodes: [128] })
+  let problem: string | null = null
+  if (raw.exitCode !== 0) problem = `its start commit ${record.startSha.slice(0, 12)} is not in the checkout`
+  const text = raw.stdout.toString('utf8')
+  const headers = text.slice(0, Math.max(0, text.indexOf('\n\n'))).split('\n')
+  const parents = headers.filter((h) => h.startsWith('parent ')).map((h) => h.slice(7))
+  const parsed = parseStartCommit(text.slice(text.indexOf('\n\n') + 2), {
+    branch: record.branch,
+    sessionId: record.sessionId,
+  })
+  if (!problem && !parsed.ok) problem = `its start commit does not parse: ${parsed.reason}`
+  if (!problem && parsed.ok && (parents.length !== 1 || parents[0] !== parsed.value.baselineSha))
+    problem = "the start commit's parent is not its baseline"
+  if (problem || !parsed.ok) {
+    throw new GittrixError(
+      'METADATA_INVALID',
+      `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
+        'nothing was published. Start a new session.',
+    )
+  }
+  const start = parsed.value
+  if (
+    start.baselineSha !== record.baselineSha ||
+    start.durableBranch !== record.durableBranch ||
+    start.task !== record.task
+  ) {
+    warnings.push(
+      `The session record in ${ws.root} was edited after the session started; its start commit's baseline, durable branch and task were used instead.`,
+    )
+  }
+  return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task }
+}
+
+/**
+ * True when `commit` is `root` or descends from it along the session's own line: every commit between
+ * them has only parents that are themselves on that line (no merge of other history, whose objects a
+ * bundle or a push would have to carry without review).
+ */
+async function lineage(repo: GitRepo, root: string, commit: string): Promise<boolean> {
+  if (commit === root) return true
+  const ancestor = await repo.run(['merge-base', '--is-ancestor', root, commit], { okExitCodes: [1, 128] })
+  if (ancestor.exitCode !== 0) return false
+  const lines = (await repo.text(['rev-list', '--parents', `${root}..${commit}`])).split('\n').filter(Boolean)
+  const line = new Set([root, ...lines.map((l) => l.slice(0, 40))])
+  return lines.every((l) =>
+    l
+      .split(' ')
+      .slice(1)
+      .every((p) => line.has(p)),
+  )
 }
 
 /** The session's diff against its baseline, per file (status, modes, binary, line counts) and as a patch. */
-export async function sessionDiff(ws: Workspace, baselineSha: string, headSha: string): Promise<SessionDiff> {
-  const { stdout } = await ws.repo.run([...SAFE, ...gitDiffArgs([baselineSha, headSha])])
+export async function sessionDiff(repo: GitRepo, baselineSha: string, headSha: string): Promise<SessionDiff> {
+  const { stdout } = await repo.run(gitDiffArgs([baselineSha, headSha]))
   return parseGitDiffOutput(stdout)
 }

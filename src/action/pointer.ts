@@ -11,7 +11,8 @@
 import { GittrixError } from '../core/errors.ts'
 import { encodePointerCommit, parsePointerCommit, type PointerCommit } from '../github/pointer-commit.ts'
 import type { SessionRemote } from './remote.ts'
-import { SAFE, type Workspace } from './workspace.ts'
+import type { Workspace } from './workspace.ts'
+import { GITTRIX_IDENTITY } from '../adapters/artifacts/baseline.ts'
 
 /** Attempts when the session branch keeps moving under the push. */
 const ATTEMPTS = 3
@@ -50,9 +51,7 @@ export async function publishPointer(options: PublishPointerOptions): Promise<Pu
       )
     }
     if (await pointsAt(ws, head, pointer)) return { sha: head, created: false }
-    const sha = await ws.repo.text([...SAFE, 'commit-tree', `${head}^{tree}`, '-p', head, '-F', '-'], {
-      input: message,
-    })
+    const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, GITTRIX_IDENTITY)
     try {
       await remote.pushCommit(ws.objectsDir, sha, branch)
       return { sha, created: true }

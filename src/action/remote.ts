@@ -1,32 +1,17 @@
 /**
- * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, push, delete refs.
+ * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, fetch, push,
+ * delete refs.
  *
- * How the token travels, and why:
- * - Only as an `Authorization: basic base64(x-access-token:<token>)` header, given to git as the
- *   `http.<server>/.extraheader` setting through command-scoped environment variables
- *   (`GIT_CONFIG_COUNT` / `GIT_CONFIG_KEY_n` / `GIT_CONFIG_VALUE_n`, git ≥ 2.31). Never in a URL (so it
- *   is not in `.git/config`, reflogs, `remote -v`, error messages or a process list's argument
- *   vector), never in a config file, never in the agent's environment. The header is scoped to the
- *   server URL, so a rewritten URL pointing elsewhere would not receive it. An empty value is set first:
- *   git sends every configured extra header, and the empty one resets any list inherited from other
- *   configuration (e.g. credentials persisted by `actions/checkout`), so exactly one header goes out.
- * - Every git process that carries the token runs in a throwaway bare repository of our own (objects
- *   borrowed from the workspace through `objects/info/alternates`) with `GIT_CONFIG_GLOBAL=/dev/null`
- *   and `GIT_CONFIG_NOSYSTEM=1`: no configuration the agent could have written (hooks, `insteadOf`
- *   rewrites, proxies, credential helpers, fsmonitor) is read while the token is in the environment.
- * - The token and the header value are registered with `registerSecret`, so `runGit`'s errors redact
- *   them should git ever echo them.
- *
- * `GITHUB_SERVER_URL` decides the host (GitHub Enterprise Server works the same way). Follows
- * actions/checkout's header form and changesets/action's command-scoped auth env
- * (../shared/reference/style-anchors.md §1, §5).
+ * The token travels only as `AUTHORIZATION: basic base64(x-access-token:<token>)` scoped to
+ * `GITHUB_SERVER_URL`, from sealed git processes in throwaway repositories: see src/git/network.ts,
+ * the one place that carries a credential to git. `GITHUB_SERVER_URL` decides the host (GitHub
+ * Enterprise Server works the same way).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { GittrixError } from '../core/errors.ts'
-import { redact, registerSecret } from '../git/redact.ts'
-import { runGit, type GitResult } from '../git/run-git.ts'
+import { githubTokenAuth, httpAuthEnv, withScratchRepo } from '../git/network.ts'
+import { redact } from '../git/redact.ts'
+import type { GitRepo } from '../git/repo.ts'
+import type { GitResult } from '../git/run-git.ts'
 
 /** Where the repository lives and the token that may push to it. */
 export interface SessionRemoteOptions {
@@ -70,29 +55,6 @@ function serverBase(serverUrl: string): string {
   return serverUrl.replace(/\/+$/, '')
 }
 
-/**
- * The environment that lets one git process authenticate to `serverUrl` and reads no user or system
- * configuration (see the module comment). Registers the token and header value as secrets.
- */
-export function gitAuthEnv(serverUrl: string, token: string): Record<string, string> {
-  const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`
-  registerSecret(token)
-  registerSecret(header.slice('AUTHORIZATION: basic '.length))
-  const key = `http.${serverBase(serverUrl)}/.extraheader`
-  return {
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_COUNT: '2',
-    GIT_CONFIG_KEY_0: key,
-    GIT_CONFIG_VALUE_0: '',
-    GIT_CONFIG_KEY_1: key,
-    GIT_CONFIG_VALUE_1: header,
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_ASKPASS: '',
-    SSH_ASKPASS: '',
-  }
-}
-
 /** The GitHub repository over git smart HTTP, with the token kept as described in the module comment. */
 export class SessionRemote {
   /** The repository URL (no credentials in it). */
@@ -103,7 +65,7 @@ export class SessionRemote {
   constructor(options: SessionRemoteOptions) {
     if (!options.token) throw new GittrixError('AUTH_FAILED', 'No token: set the `token` input.')
     this.url = repositoryUrl(options.serverUrl, options.repository)
-    this.#env = gitAuthEnv(options.serverUrl, options.token)
+    this.#env = httpAuthEnv(githubTokenAuth(options.serverUrl, options.token))
     this.#timeoutMs = options.timeoutMs ?? 300_000
   }
 
@@ -161,16 +123,10 @@ export class SessionRemote {
    */
   async fetchBranch(objectsDir: string, branch: string, haves: readonly string[]): Promise<string | null> {
     const fetched = 'refs/gittrix/fetched'
-    const scratch = await mkdtemp(join(tmpdir(), 'gittrix-remote-'))
-    try {
-      const store = { ...this.#isolation(), GIT_OBJECT_DIRECTORY: objectsDir }
-      await runGit(['init', '--quiet', '--bare', scratch], { env: this.#isolation() })
-      for (const [i, have] of haves.entries()) {
-        await runGit([`--git-dir=${scratch}`, 'update-ref', `refs/haves/${i}`, have], { env: store })
-      }
-      const result = await runGit(
+    return withScratchRepo({ objectDir: objectsDir }, async (scratch) => {
+      for (const [i, have] of haves.entries()) await scratch.run(['update-ref', `refs/haves/${i}`, have])
+      const result = await scratch.run(
         [
-          `--git-dir=${scratch}`,
           'fetch',
           '--quiet',
           '--no-tags',
@@ -178,42 +134,47 @@ export class SessionRemote {
           this.url,
           `+refs/heads/${branch}:${fetched}`,
         ],
-        {
-          cwd: scratch,
-          env: { ...this.#env, GIT_OBJECT_DIRECTORY: objectsDir },
-          timeoutMs: this.#timeoutMs,
-          okExitCodes: [128],
-        },
+        { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes: [128] },
       )
       if (result.exitCode !== 0) {
         if (/couldn't find remote ref/i.test(result.stderr)) return null
         throw new GittrixError('GIT_FAILED', `git fetch of ${branch} failed: ${redact(result.stderr.trim())}`)
       }
-      return (await runGit([`--git-dir=${scratch}`, 'rev-parse', '--verify', fetched], { env: store })).stdout
-        .toString('utf8')
-        .trim()
-    } finally {
-      await rm(scratch, { recursive: true, force: true })
-    }
+      return scratch.text(['rev-parse', '--verify', fetched])
+    })
+  }
+
+  /**
+   * Fetches `refspecs` (or commit ids) into `repo`, a repository of Gittrix's own (e.g. publish's
+   * scratch repository: its shallow boundary and refs stay there). `extra` are fetch options such as
+   * `--depth=1`. Rejects with `GIT_FAILED`.
+   */
+  async fetchInto(repo: GitRepo, refspecs: string[], extra: string[] = []): Promise<void> {
+    await repo.run(
+      ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, this.url, ...refspecs],
+      {
+        env: this.#env,
+        network: true,
+        timeoutMs: this.#timeoutMs,
+      },
+    )
+  }
+
+  /**
+   * Pushes `sha` from `repo` (a repository of Gittrix's own) to branch `branch`, fast-forward only (no
+   * force, one ref). Rejects with `GIT_FAILED` when the remote refuses.
+   */
+  async pushFrom(repo: GitRepo, sha: string, branch: string): Promise<void> {
+    await repo.run(['push', '--no-verify', '--quiet', this.url, `${sha}:refs/heads/${branch}`], {
+      env: this.#env,
+      network: true,
+      timeoutMs: this.#timeoutMs,
+    })
   }
 
   async #git(objectsDir: string | null, args: string[], okExitCodes: number[] = []): Promise<GitResult> {
-    const scratch = await mkdtemp(join(tmpdir(), 'gittrix-remote-'))
-    try {
-      await runGit(['init', '--quiet', '--bare', scratch], { env: this.#isolation() })
-      if (objectsDir) await writeFile(join(scratch, 'objects', 'info', 'alternates'), `${objectsDir}\n`)
-      return await runGit([`--git-dir=${scratch}`, ...args], {
-        cwd: scratch,
-        env: this.#env,
-        timeoutMs: this.#timeoutMs,
-        okExitCodes,
-      })
-    } finally {
-      await rm(scratch, { recursive: true, force: true })
-    }
-  }
-
-  #isolation(): Record<string, string> {
-    return { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' }
+    return withScratchRepo(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) =>
+      scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }),
+    )
   }
 }

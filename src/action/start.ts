@@ -1,7 +1,9 @@
 /**
- * Session start on GitHub (DESIGN.md §6.1), run by the Action before the agent: record the baseline,
- * write the start commit, move the workspace onto the session branch, install the pre-push guard and
- * push the session branch.
+ * Session start on GitHub, run by the Action before the agent: refuse a checkout that holds a
+ * credential, record the baseline, write the start commit and move the workspace onto the session
+ * branch. In the `same-job` topology it also pushes the start commit and installs the pre-push guard;
+ * in the default `two-jobs` topology nothing is written anywhere but the checkout (the agent's job
+ * holds no write token: `mode: publish` in another job creates the branch from finish's bundle).
  *
  * The baseline is the commit the workspace has checked out (`HEAD`) when the session starts, accepted
  * only when it is a commit of the durable branch, i.e. one of:
@@ -21,13 +23,18 @@ import { newGitHubSessionId } from '../github/session-id.ts'
 import { encodeStartCommit } from '../github/start-commit.ts'
 import { ARTIFACTS_REMOTE_NAME, ARTIFACTS_SESSION_BRANCH, type ArtifactsSessions } from './artifacts.ts'
 import type { SessionRemote } from './remote.ts'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { GitIdentity } from '../git/repo.ts'
+import { RUN_ID_PATTERN } from '../github/start-commit.ts'
+import { persistedCredentials } from './credentials.ts'
 import {
   type ArtifactsRecord,
   dirtyPaths,
   installPushGuard,
   openWorkspace,
   readSessionRecord,
-  SAFE,
+  removeSessionSetup,
   type SessionRecord,
   type Workspace,
   writeSessionRecord,
@@ -62,22 +69,61 @@ export interface StartSessionOptions {
    * the GitHub repository (`owner/repo`) named in the baseline commit's durable ref. Default: a branch session.
    */
   artifacts?: { sessions: ArtifactsSessions; repository: string } | null
+  /** Where the session goes from the agent's job: see the module comment. Default `two-jobs`. */
+  topology?: Topology
+  /** The workflow run (`GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT`), recorded in the start commit and the record. */
+  run?: { id: string | null; attempt: string | null }
 }
+
+/** `two-jobs` (default: the agent's job writes nothing remote) or `same-job` (it pushes the session itself). */
+export type Topology = 'two-jobs' | 'same-job'
 
 /** A started session. */
 export interface StartedSession {
   workspace: Workspace
   record: SessionRecord
+  /** Things the user should know (e.g. an earlier run's session was abandoned). */
+  notes: string[]
+  /**
+   * The identity the agent's own commits need when the checkout configures none (a fresh runner):
+   * pass it as `GIT_AUTHOR_*` / `GIT_COMMITTER_*`; nothing is written to the checkout's configuration.
+   */
+  identity: GitIdentity | null
+}
+
+/** `<run id>-<attempt>` of a run, or `null` outside a workflow run. */
+function runKey(run: StartSessionOptions['run']): string | null {
+  return run?.id ? `${run.id}-${run.attempt ?? '1'}` : null
 }
 
 /** Starts a session in the workspace (see the module comment). Throws a `GittrixError` saying what to do. */
 export async function startSession(options: StartSessionOptions): Promise<StartedSession> {
   const ws = await openWorkspace(options.workspace)
-  const previous = await readSessionRecord(ws)
-  if (previous && !previous.finished) {
+  const topology = options.topology ?? 'two-jobs'
+  const notes: string[] = []
+  const credentials = await persistedCredentials(ws)
+  if (credentials.length) {
     throw new GittrixError(
       'INVALID_ARGUMENT',
-      `Session ${previous.sessionId} is still open in ${ws.root}; finish it (mode: finish) before starting another.`,
+      `The checkout ${ws.root} holds a git credential (${credentials.join(', ')}), which would let the agent push with it. ` +
+        'Check out with `persist-credentials: false` (actions/checkout) and remove stored credentials from the runner; Gittrix pushes with its own token.',
+    )
+  }
+  const key = runKey(options.run)
+  const previous = await readSessionRecord(ws).catch(() => null)
+  if (previous && !previous.finished) {
+    if (key === null || previous.run === key) {
+      throw new GittrixError(
+        'INVALID_ARGUMENT',
+        `Session ${previous.sessionId} is still open in ${ws.root}; finish it (mode: finish) before starting another.`,
+      )
+    }
+    // A job that died before finish (a self-hosted runner keeps the checkout): start afresh.
+    await removeSessionSetup(ws, previous.branch)
+    await rm(join(ws.gitDir, 'gittrix', 'session.json'), { force: true })
+    notes.push(
+      `Session ${previous.sessionId} of an earlier run (${previous.run ?? 'unknown run'}) was never finished in this checkout; ` +
+        `it is abandoned and its work was not published (a ${previous.branch} branch it pushed stays until swept).`,
     )
   }
   const dirty = await dirtyPaths(ws)
@@ -112,6 +158,7 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
   const branch = sessionBranch(sessionId)
   const artifacts = options.artifacts ?? null
   const repo = artifacts ? artifacts.sessions.sessionRepo(sessionId) : null
+  const runId = options.run?.id && RUN_ID_PATTERN.test(options.run.id) ? options.run.id : undefined
   const message = encodeStartCommit({
     sessionId,
     task: options.task,
@@ -122,11 +169,13 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
       : { kind: 'branch' },
     link: options.link,
     eviction: options.eviction,
+    ...(runId ? { run: runId } : {}),
   })
-  await ensureIdentity(ws)
-  const startSha = await ws.repo.text(
-    [...SAFE, 'commit-tree', `${baselineSha}^{tree}`, '-p', baselineSha, '-F', '-'],
-    { input: message },
+  const startSha = await ws.repo.commitTree(
+    await ws.repo.treeOf(baselineSha),
+    [baselineSha],
+    message,
+    ACTIONS_BOT,
   )
   const record: SessionRecord = {
     version: 1,
@@ -137,6 +186,8 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
     startSha,
     task: options.task,
     finished: null,
+    run: key,
+    topology: artifacts ? 'same-job' : topology,
   }
   if (artifacts) {
     record.ephemeral = await startArtifactsWorkspace(ws, artifacts, {
@@ -147,7 +198,7 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
       durableRef: `github://${artifacts.repository}#${durableBranch}`,
       publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
     })
-  } else {
+  } else if (topology === 'same-job') {
     // Published first: when the push fails, the checkout is left as it was and a retry starts cleanly.
     await options.remote.pushCommit(ws.objectsDir, startSha, branch)
     // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
@@ -159,9 +210,11 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
       await ws.repo.run(['config', `branch.${branch}.merge`, `refs/heads/${branch}`])
     }
     await installPushGuard(ws, branch)
+  } else {
+    await checkoutSessionBranch(ws, branch, startSha)
   }
   await writeSessionRecord(ws, record)
-  return { workspace: ws, record }
+  return { workspace: ws, record, notes, identity: (await hasIdentity(ws)) ? null : ACTIONS_BOT }
 }
 
 /** Points `HEAD` at a new local branch `branch` at `sha` (a commit with the checked-out tree). */
@@ -257,15 +310,10 @@ async function checkBaseline(
   )
 }
 
-/**
- * Gives the workspace a committer identity when it has none (a fresh runner), for the start commit and
- * so that the agent's own `git commit` works.
- */
-async function ensureIdentity(ws: Workspace): Promise<void> {
+/** True when the workspace's configuration names a committer (`user.name` and `user.email`). */
+async function hasIdentity(ws: Workspace): Promise<boolean> {
   const checks = await Promise.all(
     ['user.name', 'user.email'].map((key) => ws.repo.run(['config', '--get', key], { okExitCodes: [1] })),
   )
-  if (checks.every((c) => c.exitCode === 0)) return
-  await ws.repo.run(['config', 'user.name', ACTIONS_BOT.name])
-  await ws.repo.run(['config', 'user.email', ACTIONS_BOT.email])
+  return checks.every((c) => c.exitCode === 0)
 }

@@ -9,11 +9,18 @@ import { inlineCode, tableRow } from '../github/markdown.ts'
 import { renderStatTable, renderTask } from '../github/render.ts'
 import { diffStatLine } from '../github/stat.ts'
 import type { AgentExit } from './agent.ts'
+import type { SkippedPath } from './snapshot.ts'
 import type { SweepEntry } from './sweep.ts'
 import { lineageRoot, type SessionRecord } from './workspace.ts'
 
 /** A step may write at most 1 MiB of summary; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 512 * 1024
+
+/**
+ * Bytes the `touched-files` output may take: GitHub documents 1 MB per job output (and 50 MB per job),
+ * https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/passing-information-between-jobs
+ */
+export const TOUCHED_FILES_BUDGET_BYTES = 512 * 1024
 
 /** The line logged and written for an empty session. */
 export const EMPTY_SESSION_NOTE =
@@ -25,8 +32,10 @@ export interface SessionOutputs {
   branch: string
   'baseline-sha': string
   'head-sha': string
-  /** JSON array of the touched paths, in git's order. */
+  /** JSON array of the touched paths, in git's order; cut to {@link TOUCHED_FILES_BUDGET_BYTES}. */
   'touched-files': string
+  /** How many paths were touched (more than `touched-files` holds when it was cut). */
+  'touched-count': string
   /** `3 files changed, +10 −2` or `No changes`. */
   'diff-stat': string
 }
@@ -42,9 +51,26 @@ export function sessionOutputs(
     branch: record.branch,
     'baseline-sha': record.baselineSha,
     'head-sha': headSha,
-    'touched-files': JSON.stringify(diff.files.map((f) => f.path)),
+    'touched-files': cappedJsonArray(
+      diff.files.map((f) => f.path),
+      TOUCHED_FILES_BUDGET_BYTES,
+    ),
+    'touched-count': String(diff.files.length),
     'diff-stat': diffStatLine(diff),
   }
+}
+
+/** A JSON array of the first `values` that fit in `budget` bytes (UTF-8), in order. */
+export function cappedJsonArray(values: readonly string[], budget: number): string {
+  const kept: string[] = []
+  let used = 2
+  for (const value of values) {
+    const size = Buffer.byteLength(JSON.stringify(value)) + 1
+    if (used + size > budget) break
+    kept.push(value)
+    used += size
+  }
+  return JSON.stringify(kept)
 }
 
 function factsTable(record: SessionRecord, headSha: string): string {
@@ -87,6 +113,10 @@ export interface FinishSummaryInput {
   agent: AgentExit | null
   /** True when the post step finished the session (the agent failed or the job was cancelled). */
   byPostStep: boolean
+  /** Paths left out of the session, and why. */
+  skipped?: readonly SkippedPath[]
+  /** How the session left the job: pushed, waiting in a bundle for `mode: publish`, or published by it. */
+  delivery?: 'pushed' | 'bundle' | 'published' | 'push-refused'
 }
 
 /** The job summary of a finished session: facts, task, diff stat, file table. */
@@ -104,7 +134,13 @@ export function renderFinishSummary(input: FinishSummaryInput): string {
       : `exited with code ${input.agent.code}`
     parts.push(`> [!WARNING]\n> The agent ${how}; its work so far was pushed for review.`)
   }
+  if (input.agent?.timedOut)
+    parts.push('> [!WARNING]\n> The agent ran out of time (`timeout`) and was stopped.')
   for (const warning of input.warnings) parts.push(`> [!NOTE]\n> ${warning}`)
+  if (input.delivery === 'bundle')
+    parts.push(
+      'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.',
+    )
   parts.push(factsTable(record, input.headSha))
   parts.push(renderTask(record.task))
   if (diff.files.length === 0) {
@@ -118,7 +154,25 @@ export function renderFinishSummary(input: FinishSummaryInput): string {
         `The agent made ${input.agentCommits} commit(s) of its own; they are kept on the session branch.`,
       )
   }
+  if (input.skipped?.length) parts.push(renderSkipped(input.skipped))
   return `${parts.join('\n\n')}\n`
+}
+
+/** The reasons of {@link SkippedPath}, as the summary says them. */
+const SKIP_REASONS: Record<SkippedPath['reason'], string> = {
+  'invalid-path': 'git cannot store this path',
+  'too-large': 'over GitHub’s 100 MiB file limit',
+  'too-deep': 'nested repositories too deep',
+}
+
+/** The table of paths the session does not hold (at most 200 rows). */
+function renderSkipped(skipped: readonly SkippedPath[]): string {
+  const rows = skipped.slice(0, 200).map((s) => tableRow([inlineCode(s.path), SKIP_REASONS[s.reason]]))
+  const more = skipped.length > 200 ? `\n\n…and ${skipped.length - 200} more.` : ''
+  return [
+    `### Not recorded: ${skipped.length} path(s)`,
+    [tableRow(['Path', 'Why']), tableRow(['---', '---']), ...rows].join('\n') + more,
+  ].join('\n\n')
 }
 
 /** The job summary of a sweep. */

@@ -1,26 +1,25 @@
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
- * record beside them, and installs the pre-push guard.
+ * record beside them, and installs (and removes) the pre-push guard.
  *
- * Git commands Gittrix runs in the workspace pass {@link SAFE}: the agent may have edited the
- * repository's configuration, and `core.fsmonitor` or hooks would otherwise run its code inside
- * Gittrix's own commands. No token is in the environment of these commands (see remote.ts).
+ * Every git command Gittrix runs on the workspace is sealed (src/git/sealed.ts): an agent (or, on a
+ * self-hosted runner, an earlier job's agent) may have edited the repository's configuration, and
+ * `core.fsmonitor`, hooks or a `$GITHUB_PATH` git would otherwise run its code inside Gittrix's own
+ * commands. Commands that read the work tree go through a private git directory (snapshot.ts,
+ * {@link dirtyPaths}). No token is in the environment of these commands (see src/git/network.ts).
  */
-import { mkdir, readFile, rename, symlink, readdir, writeFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, symlink, readdir, writeFile, stat } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { z } from 'zod'
 import { GittrixError } from '../core/errors.ts'
-import { GitRepo } from '../git/repo.ts'
-import { gitText } from '../git/run-git.ts'
+import { EMPTY_TREE_SHA1, GitRepo } from '../git/repo.ts'
+import { gitText, splitNul } from '../git/run-git.ts'
 import { sessionBranch } from '../github/branches.ts'
 import { ARTIFACTS_NAME_PATTERN } from '../github/ephemeral-location.ts'
 import { sha1Schema } from '../github/hex.ts'
 import { sessionIdSchema } from '../github/session-id.ts'
-import { AGENT_REPO_SAFETY } from '../git/safe-config.ts'
-
-/** Settings that keep an agent-edited repository from running code inside Gittrix's git commands. */
-export const SAFE = AGENT_REPO_SAFETY
+import { snapshotWorkTree } from './snapshot.ts'
 
 /** A located workspace. */
 export interface Workspace {
@@ -30,7 +29,7 @@ export interface Workspace {
   gitDir: string
   /** The object store, shared by all worktrees (what a push reads from). */
   objectsDir: string
-  /** Runs git in the work tree with the work tree's own index. */
+  /** Runs sealed git on the workspace's refs and objects (work-tree commands: see snapshot.ts). */
   repo: GitRepo
 }
 
@@ -39,12 +38,10 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
   let lines: string[]
   try {
     lines = (
-      await gitText(
-        [...SAFE, 'rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'],
-        {
-          cwd: dir,
-        },
-      )
+      await gitText(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
+        cwd: dir,
+        sealed: true,
+      })
     ).split('\n')
   } catch (error) {
     throw new GittrixError(
@@ -55,7 +52,7 @@ export async function openWorkspace(dir: string): Promise<Workspace> {
   }
   const [root, gitDir, objects] = lines as [string, string, string]
   const objectsDir = isAbsolute(objects) ? objects : resolve(dir, objects)
-  return { root, gitDir, objectsDir, repo: new GitRepo({ gitDir, workTree: root }) }
+  return { root, gitDir, objectsDir, repo: new GitRepo({ gitDir, sealed: true }) }
 }
 
 /**
@@ -94,6 +91,13 @@ export const sessionRecordSchema = z
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
     finished: z.object({ headSha: sha1Schema }).nullable(),
+    /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
+    run: z.string().max(64).nullable().optional(),
+    /**
+     * `two-jobs`: nothing was pushed at start, finish writes a bundle for `mode: publish`; `same-job`:
+     * start pushed the start commit and finish pushes the session. Absent in older records: `same-job`.
+     */
+    topology: z.enum(['two-jobs', 'same-job']).optional(),
   })
   .strict()
   .refine((record) => record.branch === sessionBranch(record.sessionId), {
@@ -140,19 +144,40 @@ export async function writeSessionRecord(ws: Workspace, record: SessionRecord): 
   await rename(`${file}.tmp`, file)
 }
 
-/** Paths with uncommitted changes (untracked included, ignored excluded), at most `limit` of them. */
+/**
+ * Paths of the work tree that differ from `HEAD` (modified, deleted, untracked; ignored files and paths
+ * git cannot store excluded), at most `limit` of them. Read through a private git directory, so nothing
+ * the repository's configuration names runs.
+ */
 export async function dirtyPaths(ws: Workspace, limit = 10): Promise<string[]> {
-  const { stdout } = await ws.repo.run([...SAFE, 'status', '--porcelain=v1', '-z', '--untracked-files=all'])
-  const paths: string[] = []
-  const fields = stdout.toString('utf8').split('\0')
-  for (let i = 0; i < fields.length && paths.length < limit; i++) {
-    const field = fields[i]!
-    if (field.length < 4) continue
-    paths.push(field.slice(3))
-    // A rename record is followed by its source path.
-    if (field[0] === 'R' || field[0] === 'C') i++
+  const head = await ws.repo.resolve('HEAD^{commit}')
+  const snapshot = await snapshotWorkTree({
+    workTree: ws.root,
+    objectsDir: ws.objectsDir,
+    base: head ?? EMPTY_TREE_SHA1,
+  })
+  try {
+    const changed = splitNul(
+      (
+        await ws.repo.run([
+          'diff-tree',
+          '-r',
+          '-z',
+          '--name-only',
+          '--no-renames',
+          head ?? EMPTY_TREE_SHA1,
+          snapshot.tree,
+        ])
+      ).stdout,
+    )
+    return [
+      ...changed,
+      ...snapshot.flattened.map((p) => `${p}/`),
+      ...snapshot.skipped.map((s) => s.path),
+    ].slice(0, limit)
+  } finally {
+    await snapshot.dispose()
   }
-  return paths
 }
 
 /**
@@ -173,7 +198,7 @@ export function prePushGuard(target: string | PushTarget, chained: string | null
     ? `[ "$remote_ref" != ${shellQuote(allowed)} ] || [ "$url" != ${shellQuote(url)} ]`
     : `[ "$remote_ref" != ${shellQuote(allowed)} ]`
   return `#!/bin/sh
-# Installed by Gittrix: this workspace belongs to one session and may push only to ${where}.
+# ${GUARD_MARK}: this workspace belongs to one session and may push only to ${where}.
 # Pushes to any other ref are refused; a human promotes the session's changes after review.
 url=$2
 input=$(cat)
@@ -195,21 +220,35 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`
 }
 
+/** The workspace's hooks directory: `core.hooksPath` of its own configuration, else `<common git dir>/hooks`. */
+async function hooksDir(ws: Workspace): Promise<string> {
+  const configured = await ws.repo.run(['config', '--local', '--get', 'core.hooksPath'], { okExitCodes: [1] })
+  const value = configured.stdout.toString('utf8').trim()
+  if (configured.exitCode === 0 && value) return isAbsolute(value) ? value : resolve(ws.root, value)
+  const common = await ws.repo.text(['rev-parse', '--path-format=absolute', '--git-common-dir'])
+  return join(common, 'hooks')
+}
+
+/** Where the guard goes when the hooks directory lies in the work tree (a tracked `.husky/`). */
+function privateHooks(ws: Workspace): string {
+  return join(ws.gitDir, 'gittrix', 'hooks')
+}
+
 /**
  * Installs the pre-push guard for `target` (a session branch name, or a {@link PushTarget}) in the workspace's hooks directory (honouring
  * `core.hooksPath`). An existing `pre-push` hook keeps working: it is renamed and called after the
  * check. When the hooks directory lies inside the work tree (e.g. a tracked `.husky/`), the guard goes
  * to a private directory under the git directory instead (`core.hooksPath` is pointed there and the
  * other hooks are linked into it), so the session never records the guard as a change.
+ * {@link removeSessionSetup} undoes all of it.
  */
 export async function installPushGuard(ws: Workspace, target: string | PushTarget): Promise<string> {
-  const hooksRel = await ws.repo.text(['rev-parse', '--git-path', 'hooks'])
-  let hooks = isAbsolute(hooksRel) ? hooksRel : resolve(ws.root, hooksRel)
+  let hooks = await hooksDir(ws)
   const inside = (dir: string) => !relative(dir, hooks).startsWith('..') && !isAbsolute(relative(dir, hooks))
   const inWorkTree = inside(ws.root) && !inside(ws.gitDir)
   if (inWorkTree) {
     const original = hooks
-    hooks = join(ws.gitDir, 'gittrix', 'hooks')
+    hooks = privateHooks(ws)
     await mkdir(hooks, { recursive: true })
     for (const name of await readdir(original).catch(() => [] as string[])) {
       if (name === 'pre-push') continue
@@ -218,16 +257,51 @@ export async function installPushGuard(ws: Workspace, target: string | PushTarge
     if (await exists(join(original, 'pre-push'))) {
       await symlink(join(original, 'pre-push'), join(hooks, 'pre-push.gittrix-chained')).catch(() => {})
     }
+    await ws.repo.run(['config', 'gittrix.originalHooksPath', original])
     await ws.repo.run(['config', 'core.hooksPath', hooks])
   }
   await mkdir(hooks, { recursive: true })
   const hook = join(hooks, 'pre-push')
   const chained = join(hooks, 'pre-push.gittrix-chained')
   const existing = await readFile(hook, 'utf8').catch(() => null)
-  if (existing !== null && !existing.includes('Installed by Gittrix')) await rename(hook, chained)
+  if (existing !== null && !existing.includes(GUARD_MARK)) await rename(hook, chained)
   const hasChained = await exists(chained)
   await writeFile(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 })
   return hook
+}
+
+/** The line that marks a pre-push hook as Gittrix's guard. */
+const GUARD_MARK = 'Installed by Gittrix'
+
+/**
+ * Removes what a session start added to the checkout, so later jobs on a self-hosted runner push and
+ * commit as before: the pre-push guard (an earlier `pre-push` hook is put back), the private hooks
+ * directory and `core.hooksPath` pointing at it, the session branch's `branch.<name>.*` settings, and the
+ * `artifacts` remote. Idempotent; never throws for something already gone.
+ */
+export async function removeSessionSetup(ws: Workspace, branch: string): Promise<void> {
+  const config = (args: string[]) => ws.repo.run(['config', ...args], { okExitCodes: [1, 5, 128] })
+  const original = (await config(['--local', '--get', 'gittrix.originalHooksPath'])).stdout
+    .toString('utf8')
+    .trim()
+  const priv = privateHooks(ws)
+  if (original) {
+    await config(['--local', 'core.hooksPath', original])
+    await config(['--local', '--unset', 'gittrix.originalHooksPath'])
+    await rm(priv, { recursive: true, force: true })
+  }
+  const current = (await config(['--local', '--get', 'core.hooksPath'])).stdout.toString('utf8').trim()
+  if (current === priv) await config(['--local', '--unset', 'core.hooksPath'])
+  const hooks = await hooksDir(ws)
+  const hook = join(hooks, 'pre-push')
+  const text = await readFile(hook, 'utf8').catch(() => null)
+  if (text?.includes(GUARD_MARK)) {
+    await rm(hook, { force: true })
+    const chained = join(hooks, 'pre-push.gittrix-chained')
+    if (await exists(chained)) await rename(chained, hook)
+  }
+  await config(['--local', '--remove-section', `branch.${branch}`])
+  await config(['--local', '--remove-section', 'remote.artifacts'])
 }
 
 async function exists(path: string): Promise<boolean> {

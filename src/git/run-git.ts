@@ -13,7 +13,7 @@ import { splitNulBytes } from '../core/bytes.ts'
 import { GittrixError } from '../core/errors.ts'
 import { type GitConfigEntry, gitConfigEnv, splitGitConfigEnv } from './config-env.ts'
 import { redact } from './redact.ts'
-import { resolveGitBinary, sealedGitEnv } from './sealed.ts'
+import { NETWORK_ENV, resolveGitBinary, sealedGitEnv } from './sealed.ts'
 
 /** Options for {@link runGit}. */
 export interface GitRunOptions {
@@ -37,10 +37,10 @@ export interface GitRunOptions {
    */
   sealed?: boolean
   /**
-   * With `sealed`: inherited variables to keep besides the allowlist, by name (e.g. proxy settings
-   * for a network command). `GIT_*` names are refused (`INVALID_ARGUMENT`); see `sealedGitEnv`.
+   * With `sealed`: also keep the proxy variables of {@link NETWORK_ENV} (for commands that talk to a
+   * server). Ignored otherwise (the inherited environment already has them).
    */
-  keepEnv?: readonly string[]
+  network?: boolean
 }
 
 /** What git printed and how it exited. `stdout` is raw bytes; paths in it may be any encoding. */
@@ -87,7 +87,10 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
   )
   if (options.sealed) {
     const command = resolveGitBinary()
-    return { command, env: sealedGitEnv({ git: command, config, set, keep: options.keepEnv ?? [] }) }
+    return {
+      command,
+      env: sealedGitEnv({ git: command, config, set, ...(options.network ? { keep: NETWORK_ENV } : {}) }),
+    }
   }
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of INHERITED_GIT_VARS) delete env[name]

@@ -87,6 +87,22 @@ export const SEALED_ENV_ALLOWLIST = [
   'GIT_COMMITTER_DATE',
 ] as const
 
+/**
+ * Proxy variables a sealed network command keeps when set (runners behind a proxy need them). They can
+ * only route traffic: with HTTPS a proxy sees no header, and the CA variables that would let it
+ * (`SSL_CERT_FILE`, `GIT_SSL_CAINFO`) are never kept.
+ */
+export const NETWORK_ENV = [
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+  'NO_PROXY',
+  'no_proxy',
+] as const
+
 /** Options of {@link sealedGitEnv}. */
 export interface SealedEnvOptions {
   /** The git binary the environment is for; its directory leads `PATH`. Default {@link resolveGitBinary}(). */

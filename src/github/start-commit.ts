@@ -14,6 +14,7 @@
  * Gittrix-Ephemeral: branch | artifacts://<namespace>/<repo>
  * Gittrix-Link: 42                                   (optional: issue or PR number)
  * Gittrix-Eviction: ttlIdle=4h; ttlAbsolute=off; untilPromote=true; manual=false   (optional)
+ * Gittrix-Run: 1234567890                             (optional: the workflow run that started it)
  * ```
  *
  * Trailers appear in exactly this order. The parser accepts only the byte-exact canonical encoding of
@@ -46,7 +47,11 @@ export const START_TRAILERS = {
   ephemeral: 'Gittrix-Ephemeral',
   link: 'Gittrix-Link',
   eviction: 'Gittrix-Eviction',
+  run: 'Gittrix-Run',
 } as const
+
+/** A workflow run id (`GITHUB_RUN_ID`): decimal digits. */
+export const RUN_ID_PATTERN = /^[1-9][0-9]{0,19}$/
 
 /** Everything the start commit records about a session. */
 export interface StartCommit {
@@ -62,6 +67,12 @@ export interface StartCommit {
   link: number | null
   /** The session's eviction policy, or `null` for the repository's defaults. */
   eviction: EvictionPolicy | null
+  /**
+   * The workflow run (`GITHUB_RUN_ID`) that started the session, when recorded: the Action's `publish`
+   * mode writes only branches whose start commit names its own run. Absent in sessions started before
+   * it was recorded (and parsed as absent).
+   */
+  run?: string
 }
 
 const duration = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable()
@@ -89,6 +100,7 @@ export const startCommitSchema = z
       })
       .strict()
       .nullable(),
+    run: z.string().regex(RUN_ID_PATTERN).optional(),
   })
   .strict()
 
@@ -126,6 +138,7 @@ function render(start: StartCommit): string {
   ]
   if (start.link !== null) trailers.push({ key: t.link, value: String(start.link) })
   if (start.eviction !== null) trailers.push({ key: t.eviction, value: encodeEviction(start.eviction) })
+  if (start.run !== undefined) trailers.push({ key: t.run, value: start.run })
   return `${startCommitSubject(start.sessionId)}\n\n${start.task}\n\n${formatTrailers(trailers)}\n`
 }
 
@@ -153,7 +166,7 @@ export function parseStartCommit(
   const t = START_TRAILERS
   const fields = collectTrailers(split.value.trailers, {
     required: [t.session, t.task, t.durableBranch, t.baseline, t.ephemeral],
-    optional: [t.link, t.eviction],
+    optional: [t.link, t.eviction, t.run],
   })
   if (!fields.ok) return fields
   const f = fields.value
@@ -202,6 +215,9 @@ export function parseStartCommit(
     if (!parsed.ok) return parsed
     eviction = parsed.value
   }
+  const run = f[t.run]
+  if (run !== undefined && !RUN_ID_PATTERN.test(run))
+    return fail(`${t.run} ${quoteUntrusted(run)} is not a workflow run id`)
   const start: StartCommit = {
     sessionId,
     task: task.value,
@@ -210,6 +226,7 @@ export function parseStartCommit(
     ephemeral: ephemeral.value,
     link,
     eviction,
+    ...(run !== undefined ? { run } : {}),
   }
   const valid = startCommitSchema.safeParse(start)
   if (!valid.success) return fail(`invalid start commit: ${valid.error.issues[0]!.message}`)

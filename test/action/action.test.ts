@@ -33,6 +33,7 @@ import {
   ensureBundle,
   type GitHost,
   runBundle,
+  runPublishJob,
   startGitHost,
 } from './support.ts'
 
@@ -107,6 +108,8 @@ function runnerEnv(workspace: string, extra: Record<string, string> = {}): Recor
     GITHUB_SHA: remoteHead('main')!,
     GITHUB_EVENT_NAME: 'issue_comment',
     GITHUB_EVENT_PATH: issueCommentEvent(42),
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
     ...extra,
   }
 }
@@ -145,7 +148,7 @@ afterAll(async () => {
 })
 
 describe('mode run', () => {
-  it('starts at the baseline, runs the agent, keeps its commits and snapshots every other change', async () => {
+  it('two jobs: the agent job pushes nothing and writes a bundle; publish verifies it and pushes the session branch', async () => {
     const ws = await checkout()
     const baseline = git(ws, 'rev-parse', 'HEAD')
     const envDump = join(tmp('gittrix-envdump-'), 'env.txt')
@@ -165,8 +168,19 @@ describe('mode run', () => {
     })
     expect(run.errors, run.stderr).toEqual([])
     expect(run.code).toBe(0)
+    // The agent's job wrote nothing to GitHub: no push at all, only reads.
+    expect(host.requests.filter((r) => r.path.endsWith('git-receive-pack'))).toEqual([])
+    expect(remoteHead(`gittrix/${run.outputs['session-id']}`)).toBeNull()
+    expect(run.outputs.bundle).toMatch(/\.bundle$/)
 
-    const { outputs } = run
+    const published = await runPublishJob({ agentJob: run, token: TOKEN, env: runnerEnv(tmpdir()) })
+    expect(published.errors, published.stdout).toEqual([])
+    expect(published.code).toBe(0)
+    expect(published.outputs['head-sha']).toBe(run.outputs['head-sha'])
+    expect(published.outputs['touched-files']).toBe(run.outputs['touched-files'])
+    expect(published.summary).toContain('| Files | Added | Modified | Deleted | Binary |')
+
+    const { outputs } = published
     expect(outputs['session-id']).toMatch(/^sess_[a-z2-7]{12}$/)
     const branch = `gittrix/${outputs['session-id']}`
     expect(outputs.branch).toBe(branch)
@@ -185,6 +199,7 @@ describe('mode run', () => {
     expect(remoteGit('rev-parse', `${start}^{tree}`)).toBe(remoteGit('rev-parse', `${baseline}^{tree}`))
     const parsed = parseStartCommit(commitMessage(start), { branch })
     expect(parsed.ok && parsed.value).toMatchObject({
+      run: '4242',
       sessionId: outputs['session-id'],
       task: 'Improve the readme\n\nAnd tidy up.',
       durableBranch: 'main',
@@ -229,15 +244,33 @@ describe('mode run', () => {
 
     // The token went only as one Authorization header per request, and nowhere else.
     expectNoToken(run, ws)
+    expectNoToken(published)
     for (const request of host.requests.filter((r) => !r.path.startsWith('/api/'))) {
       expect(request.authorization).toEqual([basicAuth(TOKEN)])
     }
+    // A second publish of the same bundle (a re-run of the publish job) pushes nothing and succeeds.
+    const again = await runPublishJob({ agentJob: run, token: TOKEN, env: runnerEnv(tmpdir()) })
+    expect(again.errors).toEqual([])
+    expect(again.stdout).toContain('nothing to push')
+    // Another run's publish job refuses it: the start commit names run 4242.
+    const other = await runPublishJob({
+      agentJob: run,
+      token: TOKEN,
+      env: runnerEnv(tmpdir(), { GITHUB_RUN_ID: '999' }),
+    })
+    expect(other.code).toBe(1)
+    expect(other.errors.join('\n')).toContain('names workflow run 4242, not this run (999)')
   })
 
   it('pushes the work of an agent that fails, and fails the step; the post step then has nothing to do', async () => {
     const ws = await checkout()
     const run = await runBundle({
-      inputs: { task: 'Try something', run: 'echo partial > partial.txt; exit 3', token: TOKEN },
+      inputs: {
+        task: 'Try something',
+        run: 'echo partial > partial.txt; exit 3',
+        token: TOKEN,
+        topology: 'same-job',
+      },
       env: runnerEnv(ws),
     })
     expect(run.code).toBe(1)
@@ -252,7 +285,7 @@ describe('mode run', () => {
 
     const before = host.requests.length
     const post = await runBundle({
-      inputs: { task: 'Try something', run: 'x', token: TOKEN },
+      inputs: { task: 'Try something', run: 'x', token: TOKEN, topology: 'same-job' },
       env: runnerEnv(ws),
       post: run.state,
     })
@@ -266,7 +299,12 @@ describe('mode run', () => {
   it('a cancelled job (SIGTERM while the agent runs) stops the agent and still pushes its work', async () => {
     const ws = await checkout()
     const run = await runBundle({
-      inputs: { task: 'Long task', run: 'echo started > progress.txt; sleep 30', token: TOKEN },
+      inputs: {
+        task: 'Long task',
+        run: 'echo started > progress.txt; sleep 30',
+        token: TOKEN,
+        topology: 'same-job',
+      },
       env: runnerEnv(ws),
       interrupt: { after: '::group::Agent', signal: 'SIGTERM' },
     })
@@ -277,18 +315,35 @@ describe('mode run', () => {
     expect(remoteGit('show', `${head}:progress.txt`)).toBe('started')
   })
 
-  it('refuses an agent push to any ref but its session branch, even with persisted credentials', async () => {
+  it('refuses to start on a checkout that persisted its credentials, naming persist-credentials: false', async () => {
     const ws = await checkout(true)
     const main = remoteHead('main')
+    const run = await runBundle({
+      inputs: { task: 'Push to main', run: 'git push origin HEAD:main', token: TOKEN },
+      env: runnerEnv(ws),
+    })
+    expect(run.code).toBe(1)
+    expect(run.errors).toEqual([expect.stringContaining('persist-credentials: false')])
+    expect(run.errors[0]).toContain('http.<…>.extraheader')
+    expect(run.stdout).not.toContain('::group::Agent')
+    expect(remoteHead('main')).toBe(main)
+    expectNoToken(run)
+  })
+
+  it('same-job: refuses an agent push to any ref but its session branch', async () => {
+    const ws = await checkout()
+    const main = remoteHead('main')
+    const header = host.authArgs[1]!
     const script = [
       'echo x > x.txt',
       'git add x.txt',
       'git commit -q -m "agent work"',
-      'git push -q origin HEAD',
-      'git push origin HEAD:main',
+      // The agent found a token (in the same-job topology it can): the guard still stops an accident.
+      `git -c "${header}" push -q origin HEAD`,
+      `git -c "${header}" push origin HEAD:main`,
     ].join(' && ')
     const run = await runBundle({
-      inputs: { task: 'Push to main', run: script, token: TOKEN },
+      inputs: { task: 'Push to main', run: script, token: TOKEN, topology: 'same-job' },
       env: runnerEnv(ws),
     })
     expect(run.code).toBe(1)
@@ -297,16 +352,15 @@ describe('mode run', () => {
     // The push to its own branch went through; finish then fast-forwarded it.
     expect(remoteHead(run.outputs.branch!)).toBe(run.outputs['head-sha'])
     expect(remoteGit('show', `${run.outputs['head-sha']}:x.txt`)).toBe('x')
-    // The persisted header was replaced, not doubled, on the Action's own pushes.
-    for (const request of host.requests.filter((r) => !r.path.startsWith('/api/'))) {
-      expect(request.authorization).toEqual([basicAuth(TOKEN)])
-    }
+    // Finish removed the guard and the branch settings: the checkout pushes as before.
+    expect(existsSync(join(ws, '.git', 'hooks', 'pre-push'))).toBe(false)
+    expect(settings(ws).filter((line) => line.startsWith('branch.gittrix/'))).toEqual([])
   })
 
   it('says clearly when the session has no changes', async () => {
     const ws = await checkout()
     const run = await runBundle({
-      inputs: { task: 'Look only', run: 'git status --short', token: TOKEN },
+      inputs: { task: 'Look only', run: 'git status --short', token: TOKEN, topology: 'same-job' },
       env: runnerEnv(ws),
     })
     expect(run.code).toBe(0)
@@ -338,7 +392,7 @@ describe('modes start and finish', () => {
     writeFileSync(hook, '#!/bin/sh\necho "refused by a test ruleset" >&2\nexit 1\n', { mode: 0o755 })
     try {
       const refused = await runBundle({
-        inputs: { mode: 'start', task: 't', token: TOKEN },
+        inputs: { mode: 'start', task: 't', token: TOKEN, topology: 'same-job' },
         env: runnerEnv(ws),
       })
       expect(refused.code).toBe(1)
@@ -351,7 +405,10 @@ describe('modes start and finish', () => {
     expect(existsSync(join(ws, '.git', 'gittrix', 'session.json'))).toBe(false)
     expect(git(ws, 'for-each-ref', '--format=%(refname)', 'refs/heads/gittrix/')).toBe('')
 
-    const retry = await runBundle({ inputs: { mode: 'start', task: 't', token: TOKEN }, env: runnerEnv(ws) })
+    const retry = await runBundle({
+      inputs: { mode: 'start', task: 't', token: TOKEN, topology: 'same-job' },
+      env: runnerEnv(ws),
+    })
     expect(retry.errors).toEqual([])
     expect(remoteHead(retry.outputs.branch!)).toBe(retry.outputs['head-sha'])
   })
@@ -363,6 +420,7 @@ describe('modes start and finish', () => {
         mode: 'start',
         task: 'Two-step task',
         token: TOKEN,
+        topology: 'same-job',
         link: '7',
         'ttl-idle': '2h',
         'keep-after-promote': 'true',
@@ -394,7 +452,7 @@ describe('modes start and finish', () => {
     unlinkSync(join(ws, 'src/app.js'))
 
     const post = await runBundle({
-      inputs: { mode: 'start', task: 'Two-step task', token: TOKEN },
+      inputs: { mode: 'start', task: 'Two-step task', token: TOKEN, topology: 'same-job' },
       env: runnerEnv(ws),
       post: start.state,
     })
@@ -411,7 +469,7 @@ describe('modes start and finish', () => {
 
     // A second post (or a post after finish) does nothing.
     const again = await runBundle({
-      inputs: { mode: 'start', task: 'Two-step task', token: TOKEN },
+      inputs: { mode: 'start', task: 'Two-step task', token: TOKEN, topology: 'same-job' },
       env: runnerEnv(ws),
       post: start.state,
     })
@@ -424,7 +482,7 @@ describe('modes start and finish', () => {
   it('finish snapshots and pushes, with the session id from the environment start exported', async () => {
     const ws = await checkout()
     const start = await runBundle({
-      inputs: { mode: 'start', task: 'Finish me', token: TOKEN },
+      inputs: { mode: 'start', task: 'Finish me', token: TOKEN, topology: 'same-job' },
       env: runnerEnv(ws),
     })
     expect(start.code).toBe(0)
@@ -432,7 +490,7 @@ describe('modes start and finish', () => {
     symlinkSync('README.md', join(ws, 'readme-link'))
     chmodSync(join(ws, 'bin/tool.sh'), 0o755)
     const finish = await runBundle({
-      inputs: { mode: 'finish', token: TOKEN },
+      inputs: { mode: 'finish', token: TOKEN, topology: 'same-job' },
       env: { ...runnerEnv(ws), ...start.exported },
     })
     expect(finish.errors).toEqual([])
@@ -447,13 +505,29 @@ describe('modes start and finish', () => {
 
     // The start step's post sees the session finished and stays quiet.
     const post = await runBundle({
-      inputs: { mode: 'start', task: 'Finish me', token: TOKEN },
+      inputs: { mode: 'start', task: 'Finish me', token: TOKEN, topology: 'same-job' },
       env: runnerEnv(ws),
       post: start.state,
     })
     expect(post.warnings).toEqual([])
     expect(remoteHead(finish.outputs.branch!)).toBe(finish.outputs['head-sha'])
     expectNoToken(finish, ws)
+  })
+
+  it('finds a checkout made with actions/checkout `path:` through the path input', async () => {
+    const ws = await checkout()
+    const parent = join(ws, '..')
+    const start = await runBundle({
+      inputs: { mode: 'start', task: 'In a subdirectory', token: TOKEN, path: 'repo' },
+      env: runnerEnv(parent),
+    })
+    expect(start.errors, start.stdout).toEqual([])
+    expect(start.exported.GITTRIX_WORKSPACE).toBe(ws)
+    const escape = await runBundle({
+      inputs: { mode: 'start', task: 't', token: TOKEN, path: '../elsewhere' },
+      env: runnerEnv(parent),
+    })
+    expect(escape.errors).toEqual([expect.stringContaining("Input 'path':")])
   })
 
   it('refuses to start on a dirty workspace or one not on the durable branch, and to finish without a session', async () => {

@@ -4,7 +4,7 @@
  * ../artifacts/stand-in.ts (REST control plane + git smart HTTP checking the Bearer repo token).
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +16,7 @@ import {
   parsePointerCommit,
   parseStartCommit,
 } from '../../src/github/index.ts'
+import { prePushGuard } from '../../src/action/workspace.ts'
 import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
 import {
   AGENT_GIT_ENV,
@@ -88,6 +89,7 @@ function artifactsInputs(): Record<string, string> {
     'artifacts-api-token': standIn.apiToken,
     'artifacts-api-url': standIn.baseUrl,
     token: TOKEN,
+    topology: 'same-job',
   }
 }
 
@@ -138,7 +140,7 @@ afterAll(async () => {
 
 describe('ephemeral: artifacts, mode run', () => {
   it('works in a clone of the session repository; finish pushes there and points the session branch at it', async () => {
-    const ws = await checkout(true)
+    const ws = await checkout()
     const baseline = git(ws, 'rev-parse', 'HEAD')
     const dumps = tmp('gittrix-adump-')
     const script = [
@@ -150,7 +152,7 @@ describe('ephemeral: artifacts, mode run', () => {
       'echo new > notes.txt',
       'git rm -q docs/old.md',
       'chmod +x bin/tool.sh',
-      // The guard stops a push with the persisted GitHub credentials …
+      // The agent has no GitHub credential (start refuses a checkout that persisted one) …
       'if git push --force origin HEAD:refs/heads/main 2> "$DUMPS/push-origin.txt"; then exit 9; fi',
       'if git push --force origin "HEAD:refs/heads/$GITTRIX_BRANCH" 2>> "$DUMPS/push-origin.txt"; then exit 9; fi',
       // … and the agent has no credential for its session repository.
@@ -219,23 +221,21 @@ describe('ephemeral: artifacts, mode run', () => {
     expect(git(ws, 'rev-parse', 'HEAD')).toBe(head)
     expect(readFileSync(join(dumps, 'head.txt'), 'utf8').trim()).toBe(root)
     expect(git(ws, 'status', '--porcelain')).toBe('')
-    expect(git(ws, 'config', 'remote.artifacts.url')).toBe(
-      `${standIn.baseUrl.replace('/client/v4', '')}/git/${NAMESPACE}/${repo}.git`,
-    )
+    const url = `${standIn.baseUrl.replace('/client/v4', '')}/git/${NAMESPACE}/${repo}.git`
+    // Finish removed what start added to the checkout (a self-hosted runner's next job pushes as before).
+    expect(() => git(ws, 'config', 'remote.artifacts.url')).toThrow()
+    expect(existsSync(join(ws, '.git', 'hooks', 'pre-push'))).toBe(false)
     expect(git(ws, 'rev-parse', 'refs/remotes/artifacts/main')).toBe(head)
-    expect(readFileSync(join(dumps, 'push-origin.txt'), 'utf8')).toContain(
-      'gittrix: refusing to push to refs/heads/main',
-    )
-    expect(readFileSync(join(dumps, 'push-origin.txt'), 'utf8')).toContain(
-      `gittrix: refusing to push to refs/heads/${branch}`,
-    )
+    // The checkout holds no credential for GitHub (start refuses persisted ones): both pushes fail.
+    expect(readFileSync(join(dumps, 'push-origin.txt'), 'utf8')).toMatch(/could not read Username/)
     expect(readFileSync(join(dumps, 'push-own.txt'), 'utf8')).not.toContain('refusing')
     expect(ref(host.gitDir, 'refs/heads/main')).toBe(baseline)
-    // The guard itself: only main of the session repository passes.
-    const url = git(ws, 'config', 'remote.artifacts.url')
+    // The guard itself (as start installed it): only main of the session repository passes.
+    const hook = join(dumps, 'pre-push')
+    writeFileSync(hook, prePushGuard({ ref: 'refs/heads/main', url }, null), { mode: 0o755 })
     const guard = (remote: string, remoteRef: string) => {
       try {
-        execFileSync(join(ws, '.git', 'hooks', 'pre-push'), ['x', remote], {
+        execFileSync(hook, ['x', remote], {
           input: `refs/heads/${branch} ${head} ${remoteRef} ${'0'.repeat(40)}\n`,
           stdio: ['pipe', 'ignore', 'ignore'],
         })

@@ -15,6 +15,7 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -26,7 +27,7 @@ import {
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { GitDataApi } from '../support/git-data-api.ts'
 import { basicAuth, normalizeScheme, serveGitHttp } from '../support/git-http.ts'
@@ -305,6 +306,29 @@ export async function runBundle(options: {
     errors: annotations(stdout, 'error'),
     warnings: annotations(stdout, 'warning'),
   }
+}
+
+/**
+ * The second job of the default topology, as a workflow runs it: `actions/upload-artifact` and
+ * `actions/download-artifact` are simulated by copying the agent job's `bundle` output into a fresh
+ * directory (the publish job's own RUNNER_TEMP and file-command files, as on another machine); then the
+ * bundle runs with `mode: publish` and the write token. `inputs` may add or override inputs.
+ */
+export async function runPublishJob(options: {
+  agentJob: BundleRun
+  token: string
+  env: Record<string, string>
+  inputs?: Record<string, string>
+}): Promise<BundleRun> {
+  const made = options.agentJob.outputs.bundle
+  if (!made)
+    throw new Error(`the agent job wrote no bundle:\n${options.agentJob.stdout}\n${options.agentJob.stderr}`)
+  const download = mkdtempSync(join(tmpdir(), 'gittrix-artifact-'))
+  copyFileSync(made, join(download, basename(made)))
+  return runBundle({
+    inputs: { mode: 'publish', bundle: download, token: options.token, ...options.inputs },
+    env: options.env,
+  })
 }
 
 /** The scripted agent's git environment: a fixed identity, no system config. */

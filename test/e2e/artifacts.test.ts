@@ -78,6 +78,7 @@ async function artifactsSession(world: World, standIn: ArtifactsStandIn): Promis
     'artifacts-namespace': NAMESPACE,
     'artifacts-api-token': standIn.apiToken,
     'artifacts-api-url': standIn.baseUrl,
+    topology: 'same-job',
   })
   if (run.code !== 0 || run.errors.length)
     throw new Error(`the Action failed (${run.code}): ${run.errors.join('; ')}\n${run.stdout}\n${run.stderr}`)

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { type BundleRun, ensureBundle, runBundle } from '../action/support.ts'
+import { type BundleRun, ensureBundle, runBundle, runPublishJob } from '../action/support.ts'
 import type { CheckRunRecord, CommentRecord } from '../support/app-api.ts'
 import { type AppProcess, generateAppKey, startAppProcess, webhookSecret } from '../support/app-process.ts'
 import { LoopbackGitHub } from '../support/loopback-github.ts'
@@ -79,6 +79,7 @@ export class World {
         rob: { role: 'read', token: token('rob') },
       },
       workflowToken: `ghs_workflow${Math.random().toString(36).slice(2)}`,
+      readOnlyToken: `ghs_readonly${Math.random().toString(36).slice(2)}`,
       appPublicKey: key.publicKey,
       webhookSecret: secret,
       ...(options.repositoryId !== undefined ? { repositoryId: options.repositoryId } : {}),
@@ -148,7 +149,7 @@ export class World {
    */
   async agentSession(agent: string): Promise<{ id: string; head: string; baseline: string }> {
     const ws = await this.checkout()
-    const run = await this.action(ws, { task: 'Fix the parser', run: agent })
+    const { publish: run } = await this.twoJobs(ws, { task: 'Fix the parser', run: agent })
     if (run.code !== 0 || run.errors.length)
       throw new Error(`the Action failed (${run.code}): ${run.errors.join('; ')}\n${run.stderr}`)
     const id = run.outputs['session-id']!
@@ -246,18 +247,44 @@ export class World {
     }
   }
 
-  /** Runs the Action's bundle (mode `run` unless `inputs.mode` says otherwise) in `workspace`. */
+  /**
+   * Runs the Action's bundle (mode `run` unless `inputs.mode` says otherwise) in `workspace`, in one job
+   * holding the write token (`topology: same-job` unless `inputs` say otherwise).
+   */
   action(
     workspace: string,
     inputs: Record<string, string>,
     post?: Record<string, string>,
   ): Promise<BundleRun> {
     return runBundle({
-      inputs: { token: this.github.workflowToken, ...inputs },
+      inputs: { token: this.github.workflowToken, topology: 'same-job', ...inputs },
       env: this.runnerEnv(workspace),
       cwd: workspace,
       ...(post ? { post } : {}),
     })
+  }
+
+  /**
+   * The default topology: the agent's job (`inputs`, mode `run` unless they say otherwise) with the
+   * `contents: read` token, then the publish job with the write token and the bundle copied over as
+   * upload-artifact / download-artifact would (fresh RUNNER_TEMP, no checkout).
+   */
+  async twoJobs(
+    workspace: string,
+    inputs: Record<string, string>,
+  ): Promise<{ agent: BundleRun; publish: BundleRun }> {
+    const agent = await runBundle({
+      inputs: { token: this.github.readOnlyToken, ...inputs },
+      env: this.runnerEnv(workspace),
+      cwd: workspace,
+    })
+    if (agent.code !== 0 || !agent.outputs.bundle) return { agent, publish: agent }
+    const publish = await runPublishJob({
+      agentJob: agent,
+      token: this.github.workflowToken,
+      env: { ...this.runnerEnv(this.tmp('gittrix-e2e-publish-')), GITHUB_JOB: 'publish' },
+    })
+    return { agent, publish }
   }
 
   /**

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitRepo } from '../../src/git/repo.ts'
 import { runGit } from '../../src/git/run-git.ts'
 import {
+  NETWORK_ENV,
   pinGitBinary,
   resolveGitBinary,
   SEALED_CONFIG,
@@ -144,6 +145,23 @@ describe('object and ref commands in the agent repository', () => {
 })
 
 describe('the sealed environment', () => {
+  it('a network command keeps the proxy variables, and still nothing that steers git or TLS', () => {
+    const from = {
+      HTTPS_PROXY: 'http://proxy:3128',
+      no_proxy: 'localhost',
+      SSL_CERT_FILE: '/tmp/agent-ca.pem',
+      GIT_SSL_CAINFO: '/tmp/agent-ca.pem',
+      GIT_PROXY_COMMAND: '/tmp/evil',
+    }
+    const plain = sealedGitEnv({ from })
+    expect(plain.HTTPS_PROXY).toBeUndefined()
+    const network = sealedGitEnv({ from, keep: NETWORK_ENV })
+    expect(network.HTTPS_PROXY).toBe('http://proxy:3128')
+    expect(network.no_proxy).toBe('localhost')
+    for (const name of ['SSL_CERT_FILE', 'GIT_SSL_CAINFO', 'GIT_PROXY_COMMAND'])
+      expect(network[name], name).toBeUndefined()
+  })
+
   it('keeps only allowlisted variables: tracing, exec path, ssh and TLS overrides never reach git', async () => {
     const trace = join(traps, 'trace')
     const saved = { ...process.env }
@@ -201,26 +219,20 @@ describe('the sealed environment', () => {
     expect(SEALED_CONFIG.map(([key]) => key)).toContain('core.hooksPath')
   })
 
-  it('keeps the variables a caller names with keepEnv (proxies for a network command), never GIT_*', async () => {
+  it('keeps the proxy variables for a network command (network: true), and never a GIT_* variable', async () => {
     const saved = { ...process.env }
     try {
       Object.assign(process.env, { HTTPS_PROXY: 'http://proxy.invalid:3128', NO_PROXY: 'localhost' })
       // A command-line alias is the sealed process's own configuration: it prints what git sees.
-      const env = async (keepEnv?: string[]) =>
+      const env = async (network: boolean) =>
         (
-          await runGit(['-c', 'alias.env=!env', 'env'], {
-            cwd: traps,
-            sealed: true,
-            ...(keepEnv ? { keepEnv } : {}),
-          })
+          await runGit(['-c', 'alias.env=!env', 'env'], { cwd: traps, sealed: true, network })
         ).stdout.toString()
-      expect(await env()).not.toContain('HTTPS_PROXY')
-      const kept = await env(['HTTPS_PROXY', 'NO_PROXY'])
+      expect(await env(false)).not.toContain('HTTPS_PROXY')
+      const kept = await env(true)
       expect(kept).toContain('HTTPS_PROXY=http://proxy.invalid:3128')
       expect(kept).toContain('NO_PROXY=localhost')
-      await expect(runGit(['--version'], { sealed: true, keepEnv: ['GIT_SSH_COMMAND'] })).rejects.toThrow(
-        /cannot keep GIT_SSH_COMMAND/,
-      )
+      expect(() => sealedGitEnv({ keep: ['GIT_SSH_COMMAND'] })).toThrow(/cannot keep GIT_SSH_COMMAND/)
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key]
       Object.assign(process.env, saved)

@@ -217,6 +217,23 @@ describe('start commit', () => {
     expect(checked).toBe(3000)
   })
 
+  it('records the workflow run last, as an optional trailer; sessions without it still parse', () => {
+    const withRun = encodeStartCommit(start({ link: 7, run: '9876543210' }))
+    expect(withRun.endsWith('Gittrix-Link: 7\nGittrix-Run: 9876543210\n')).toBe(true)
+    const parsed = parseStartCommit(withRun, { branch: `gittrix/${ID}` })
+    expect(parsed.ok && parsed.value.run).toBe('9876543210')
+    const without = parseStartCommit(encodeStartCommit(start({ link: 7 })))
+    expect(without.ok && 'run' in without.value).toBe(false)
+    expect(parseStartCommit(withRun.replace('Gittrix-Run: 9876543210', 'Gittrix-Run: 12x')).ok).toBe(false)
+    // Out of order (before the link) is not canonical.
+    const moved = withRun.replace(
+      'Gittrix-Link: 7\nGittrix-Run: 9876543210',
+      'Gittrix-Run: 9876543210\nGittrix-Link: 7',
+    )
+    expect(parseStartCommit(moved).ok).toBe(false)
+    expect(() => encodeStartCommit(start({ run: 'abc' }))).toThrow(/Invalid start commit field run/)
+  })
+
   it('carries a multi-line task in the body and only its summary in the trailer', () => {
     const smuggle = `Do it\nGittrix-Baseline: ${'f'.repeat(40)}\n\nGittrix-Session: sess_zzzzzzzzzzzz\nGittrix-Link: 9`
     const message = encodeStartCommit(start({ task: smuggle }))

@@ -32,6 +32,9 @@ export function gitAuthArgs(serverUrl: string, token: string): string[] {
   return ['-c', `http.${serverUrl}/.extraheader=AUTHORIZATION: ${basicAuth(token)}`]
 }
 
+/** The PATH of this process when it loaded: a test that puts a fake `git` on PATH does not steer the host. */
+const HOST_PATH = process.env.PATH
+
 /**
  * Answers one smart HTTP request (`info/refs`, `git-upload-pack`, `git-receive-pack`) with
  * `git http-backend` for the repositories under `projectRoot`. Calls `record` with the CGI's status
@@ -46,7 +49,7 @@ export function serveGitHttp(
   const { url } = options
   const cgi = spawn('git', ['http-backend'], {
     env: {
-      PATH: process.env.PATH,
+      PATH: HOST_PATH,
       GIT_PROJECT_ROOT: options.projectRoot,
       GIT_HTTP_EXPORT_ALL: '1',
       GIT_CONFIG_NOSYSTEM: '1',

@@ -51,6 +51,11 @@ export interface LoopbackGitHubOptions {
   people: Record<string, { role: RepoRole; token: string }>
   /** The workflow's `GITHUB_TOKEN` (login `github-actions[bot]`, may push). */
   workflowToken: string
+  /**
+   * A `GITHUB_TOKEN` of a job with `permissions: contents: read` (login `github-actions[bot]`): it may
+   * fetch, and any push with it is refused with 403, as GitHub refuses it.
+   */
+  readOnlyToken?: string
   /** The App's public key (PEM), to check its JWTs. */
   appPublicKey: string
   webhookSecret: string
@@ -95,6 +100,8 @@ export class LoopbackGitHub {
       publicKey: init.options.appPublicKey,
     })
     this.auth.addToken(init.options.workflowToken, 'github-actions[bot]', 'Bot')
+    if (init.options.readOnlyToken)
+      this.auth.addToken(init.options.readOnlyToken, 'github-actions[bot]', 'Bot')
     for (const [login, person] of Object.entries(init.options.people)) {
       this.auth.addToken(person.token, login)
       this.api.roles.set(login.toLowerCase(), person.role)
@@ -146,6 +153,27 @@ export class LoopbackGitHub {
   /** The workflow's `GITHUB_TOKEN`. */
   get workflowToken(): string {
     return this.options.workflowToken
+  }
+
+  /** The `contents: read` job token (see {@link LoopbackGitHubOptions.readOnlyToken}). */
+  get readOnlyToken(): string {
+    if (!this.options.readOnlyToken)
+      throw new Error('this loopback GitHub was started without a readOnlyToken')
+    return this.options.readOnlyToken
+  }
+
+  /** Pushes refused because they came with the read-only token. */
+  refusedPushes = 0
+
+  /** Every ref of the repository and its object id, as git sees them now. */
+  allRefs(): Map<string, string> {
+    const out = this.git('for-each-ref', '--format=%(refname) %(objectname)')
+    return new Map(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ') as [string, string]),
+    )
   }
 
   /** `GHE_HOST` for the App (`host:port`). */
@@ -256,6 +284,11 @@ export class LoopbackGitHub {
       url.pathname.endsWith('/git-receive-pack') || url.searchParams.get('service') === 'git-receive-pack'
     if (!caller || caller.kind !== 'token' || (pushing && !this.mayPush(caller.login))) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="GitHub"' }).end('unauthorized\n')
+      return
+    }
+    if (pushing && token === this.options.readOnlyToken) {
+      this.refusedPushes += 1
+      res.writeHead(403).end('Permission to the repository denied to github-actions[bot] (contents: read).\n')
       return
     }
     await serveGitHttp(req, res, { url, projectRoot: this.projectRoot })

@@ -78,18 +78,6 @@ export interface ForkedWorkspace {
   handle: WorkspaceHandle
 }
 
-/** Proxy settings a push or fetch to Artifacts may need; the sealed environment keeps only these. */
-const PROXY_ENV = [
-  'HTTPS_PROXY',
-  'https_proxy',
-  'HTTP_PROXY',
-  'http_proxy',
-  'NO_PROXY',
-  'no_proxy',
-  'ALL_PROXY',
-  'all_proxy',
-]
-
 /** Cloudflare Artifacts session repositories as Gittrix workspaces. */
 export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
   readonly kind = 'artifacts'
@@ -365,7 +353,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
       repo,
       'write',
       [`--git-dir=${git.gitDir}`, 'push', '--quiet', '--no-verify', remote, ...refspecs],
-      { cwd: git.gitDir, sealed: true, keepEnv: PROXY_ENV, env: objectEnv(git) },
+      { cwd: git.gitDir, sealed: true, network: true, env: objectEnv(git) },
     )
   }
 
@@ -383,7 +371,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
         remote,
         '+refs/heads/*:refs/remotes/origin/*',
       ],
-      { cwd: git.gitDir, sealed: true, keepEnv: PROXY_ENV, env: objectEnv(git) },
+      { cwd: git.gitDir, sealed: true, network: true, env: objectEnv(git) },
     )
   }
 }

@@ -1,19 +1,18 @@
 /**
  * Git over HTTPS to an Artifacts repository with a repo token.
  *
- * The token travels ONLY as the `http.extraHeader` setting `Authorization: Bearer <token>` (the recommended
- * form of https://developers.cloudflare.com/artifacts/api/git-protocol/, storage-apis.md §A.8, with the
- * full token including `?expires=`), passed through git's `GIT_CONFIG_*` environment variables so it is
- * not on the command line either: never in a URL, a config file, argv, an error or a log.
- * `runGit` redacts `Authorization` values and registered tokens from every error it raises.
- * Credential helpers are switched off so git neither asks for nor stores a credential; a server refusal
- * (expired or revoked token) invalidates the cached token and the command runs once more with a new one.
+ * The token travels ONLY as the header `Authorization: Bearer <token>` (the recommended form of
+ * https://developers.cloudflare.com/artifacts/api/git-protocol/, with the full token including
+ * `?expires=`), through src/git/network.ts (the one place that carries a credential to git: command-scoped
+ * configuration, a sealed git, no redirects, redaction): never in a URL, a config file, argv, an error or
+ * a log. A server refusal (expired or revoked token) invalidates the cached token and the command runs
+ * once more with a new one.
  */
 import { GittrixError } from '../../core/errors.ts'
-import { gitConfigEnv } from '../../git/config-env.ts'
+import { bearerAuth, httpAuthEnv } from '../../git/network.ts'
 import { type GitResult, type GitRunOptions, runGit } from '../../git/run-git.ts'
 import type { ArtifactsClient } from './client.ts'
-import type { RepoToken, RepoTokens } from './tokens.ts'
+import type { RepoTokens } from './tokens.ts'
 import type { TokenScope } from './types.ts'
 
 /** What git prints when the server refused the credentials (HTTP 401/403). */
@@ -45,23 +44,14 @@ export function checkRemote(remote: string): string {
   return remote
 }
 
-/** The environment that carries the token for one command, and nothing else. */
-function authEnv(token: RepoToken): Record<string, string> {
-  return gitConfigEnv([
-    ['credential.helper', ''],
-    ['credential.interactive', 'false'],
-    ['http.extraHeader', `Authorization: Bearer ${token.plaintext}`],
-  ])
-}
-
 /** True when a git failure says the server refused the token. */
 export function isAuthRefusal(error: unknown): boolean {
   return error instanceof GittrixError && error.code === 'GIT_FAILED' && AUTH_REFUSED.test(error.message)
 }
 
 /**
- * Runs `git <args>` against `repo`'s remote with a token of `scope`. Re-mints and retries once when the
- * server refuses the token; a second refusal is `AUTH_FAILED`.
+ * Runs sealed `git <args>` (src/git/sealed.ts, proxies kept) against `repo`'s remote with a token of
+ * `scope`. Re-mints and retries once when the server refuses the token; a second refusal is `AUTH_FAILED`.
  */
 export async function gitWithToken(
   client: ArtifactsClient,
@@ -77,7 +67,9 @@ export async function gitWithToken(
       client.note(`artifacts git ${verb(args)} ${repo} (${scope} token)`)
       return await runGit(args, {
         ...options,
-        env: { GIT_TERMINAL_PROMPT: '0', ...options.env, ...authEnv(token) },
+        sealed: true,
+        network: true,
+        env: { ...options.env, ...httpAuthEnv(bearerAuth(token.plaintext, null)) },
       })
     } catch (error) {
       if (!isAuthRefusal(error)) throw error
