@@ -106,10 +106,14 @@ const readFile = define({
     const { text: shown, cut } = cutText(selected, ctx.limits.maxChars)
     const notes: string[] = []
     if (cut) {
-      const shownLast = first - 1 + (shown.match(/\n/g)?.length ?? 0) + (shown.endsWith('\n') ? 0 : 1)
+      const whole = shown.match(/\n/g)?.length ?? 0
+      const shownLast = first - 1 + whole + (shown.endsWith('\n') ? 0 : 1)
+      const partial = shown.endsWith('\n')
+        ? ''
+        : ` Line ${shownLast} is longer than one answer holds and was cut; use search to find text in it.`
       notes.push(
-        `Showing lines ${first}–${shownLast} of ${lines.length} (cut at ${ctx.limits.maxChars} characters). ` +
-          `Continue with startLine ${shown.endsWith('\n') ? shownLast + 1 : shownLast}.`,
+        `Showing lines ${first}–${shownLast} of ${lines.length} (cut at ${ctx.limits.maxChars} characters).${partial} ` +
+          `Continue with startLine ${shownLast + 1}.`,
       )
     } else if (first > 1 || last < lines.length) {
       notes.push(`Lines ${first}–${last} of ${lines.length}.`)
