@@ -30615,7 +30615,7 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
 /* harmony import */ var _src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6967);
-/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3371);
+/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9856);
 /* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(816);
 /* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8562);
 /* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2293);
@@ -30623,7 +30623,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(19);
 /* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6446);
 /* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8675);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7711);
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
@@ -30846,7 +30846,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8675:
+/***/ 7711:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30871,8 +30871,8 @@ var eviction = __nccwpck_require__(6446);
 var branches = __nccwpck_require__(4307);
 // EXTERNAL MODULE: ./src/github/task.ts
 var github_task = __nccwpck_require__(934);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/action/event.ts
 /**
  * What the Action reads from the triggering event's payload (`GITHUB_EVENT_PATH`): the issue or pull
@@ -30902,7 +30902,7 @@ function readEventPayload(path) {
     if (!path)
         return {};
     try {
-        return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
     }
     catch {
         return {};
@@ -31274,7 +31274,7 @@ function runAgentCommand(command, options) {
 
 /***/ }),
 
-/***/ 3371:
+/***/ 9856:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31981,25 +31981,10 @@ class RepoTokens {
     }
 }
 
-;// CONCATENATED MODULE: ./src/git/config-env.ts
-/**
- * Command-scoped git configuration through the environment (`GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_<n>`,
- * `GIT_CONFIG_VALUE_<n>`, git ≥ 2.31). Unlike `-c key=value`, values passed this way are not on the
- * command line, so other users' `ps` cannot see them (a credential header, for instance), and unlike a
- * config file nothing is written to disk.
- */
-/** The environment that gives one git process the settings `entries`, in order. */
-function gitConfigEnv(entries) {
-    const env = { GIT_CONFIG_COUNT: String(entries.length) };
-    entries.forEach(([key, value], i) => {
-        env[`GIT_CONFIG_KEY_${i}`] = key;
-        env[`GIT_CONFIG_VALUE_${i}`] = value;
-    });
-    return env;
-}
-
-// EXTERNAL MODULE: ./src/git/run-git.ts
-var run_git = __nccwpck_require__(6148);
+// EXTERNAL MODULE: ./src/git/config-env.ts
+var config_env = __nccwpck_require__(4750);
+// EXTERNAL MODULE: ./src/git/run-git.ts + 1 modules
+var run_git = __nccwpck_require__(1570);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/transport.ts
 /**
  * Git over HTTPS to an Artifacts repository with a repo token.
@@ -32038,7 +32023,7 @@ function checkRemote(remote) {
 }
 /** The environment that carries the token for one command, and nothing else. */
 function authEnv(token) {
-    return gitConfigEnv([
+    return (0,config_env/* gitConfigEnv */.W)([
         ['credential.helper', ''],
         ['credential.interactive', 'false'],
         ['http.extraHeader', `Authorization: Bearer ${token.plaintext}`],
@@ -32308,8 +32293,8 @@ function countSections(patch) {
 
 // EXTERNAL MODULE: ./src/adapters/artifacts/names.ts
 var names = __nccwpck_require__(9436);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
-var artifacts = __nccwpck_require__(3371);
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
+var artifacts = __nccwpck_require__(9856);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __nccwpck_require__(9691);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -32712,7 +32697,7 @@ async function sessionDiff(ws, baselineSha, headSha) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
 /* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8579);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6148);
+/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1570);
 /**
  * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, push, delete refs.
  *
@@ -32997,8 +32982,8 @@ var branches = __nccwpck_require__(4307);
 var session_id = __nccwpck_require__(1523);
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
-var action_artifacts = __nccwpck_require__(3371);
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
+var action_artifacts = __nccwpck_require__(9856);
 // EXTERNAL MODULE: ./src/action/workspace.ts
 var workspace = __nccwpck_require__(4743);
 ;// CONCATENATED MODULE: ./src/action/start.ts
@@ -33967,7 +33952,7 @@ function renderSweepSummary(entries) {
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
 /* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1570);
 /* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
 /* harmony import */ var _github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
 /* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
@@ -34427,6 +34412,52 @@ function expiryReason(policy, times, now) {
 
 /***/ }),
 
+/***/ 4750:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   W: () => (/* binding */ gitConfigEnv),
+/* harmony export */   w: () => (/* binding */ splitGitConfigEnv)
+/* harmony export */ });
+/**
+ * Command-scoped git configuration through the environment (`GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_<n>`,
+ * `GIT_CONFIG_VALUE_<n>`, git ≥ 2.31). Unlike `-c key=value`, values passed this way are not on the
+ * command line, so other users' `ps` cannot see them (a credential header, for instance), and unlike a
+ * config file nothing is written to disk. They take precedence over every configuration file
+ * (git-config(1), "ENVIRONMENT").
+ */
+/** The environment that gives one git process the settings `entries`, in order. */
+function gitConfigEnv(entries) {
+    const env = { GIT_CONFIG_COUNT: String(entries.length) };
+    entries.forEach(([key, value], i) => {
+        env[`GIT_CONFIG_KEY_${i}`] = key;
+        env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    return env;
+}
+/**
+ * Splits an environment into the settings its `GIT_CONFIG_COUNT` entries carry (in order) and every
+ * other variable, so two sets of command-scoped settings can be merged into one count.
+ */
+function splitGitConfigEnv(env) {
+    const count = Number(env.GIT_CONFIG_COUNT ?? 0);
+    const entries = [];
+    for (let i = 0; Number.isInteger(count) && i < count; i++) {
+        const key = env[`GIT_CONFIG_KEY_${i}`];
+        if (key)
+            entries.push([key, env[`GIT_CONFIG_VALUE_${i}`] ?? '']);
+    }
+    const rest = {};
+    for (const [name, value] of Object.entries(env)) {
+        if (!/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(name))
+            rest[name] = value;
+    }
+    return { entries, rest };
+}
+
+
+/***/ }),
+
 /***/ 8579:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -34472,7 +34503,7 @@ function redact(text) {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _run_git_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6148);
+/* harmony import */ var _run_git_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1570);
 /**
  * A handle on one git repository (git dir, optional work tree and private index) and the
  * plumbing Gittrix needs from it. Every call goes through {@link runGit}.
@@ -34489,17 +34520,38 @@ class GitRepo {
     gitDir;
     workTree;
     indexFile;
+    objectDir;
+    alternates;
+    sealed;
     constructor(location) {
         this.gitDir = location.gitDir;
         this.workTree = location.workTree;
         this.indexFile = location.indexFile;
+        this.objectDir = location.objectDir;
+        this.alternates = location.alternates ?? [];
+        this.sealed = location.sealed ?? false;
     }
-    /** The same repository with another work tree and/or index. */
+    /**
+     * Creates (when missing) a bare git directory at `dir` that holds only what `git init` writes with
+     * an empty template (no hooks, no `info/` files), and resolves a sealed {@link GitRepo} on it with
+     * `location`'s work tree, index and object stores. Its configuration is Gittrix's, so commands that
+     * read an agent's work tree through it never see the agent's `.git/config`, `info/attributes`,
+     * `info/exclude` or hooks (see src/git/sealed.ts).
+     */
+    static async initPrivate(dir, location = {}) {
+        await (0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .runGit */ .EO)(['init', '--quiet', '--bare', '--template=', dir], { sealed: true });
+        return new GitRepo({ ...location, gitDir: dir, sealed: true });
+    }
+    /** The same repository with some location fields replaced. */
     with(location) {
         return new GitRepo({
-            gitDir: location.gitDir ?? this.gitDir,
-            ...((location.workTree ?? this.workTree) ? { workTree: location.workTree ?? this.workTree } : {}),
-            ...((location.indexFile ?? this.indexFile) ? { indexFile: location.indexFile ?? this.indexFile } : {}),
+            gitDir: this.gitDir,
+            ...(this.workTree ? { workTree: this.workTree } : {}),
+            ...(this.indexFile ? { indexFile: this.indexFile } : {}),
+            ...(this.objectDir ? { objectDir: this.objectDir } : {}),
+            alternates: this.alternates,
+            sealed: this.sealed,
+            ...Object.fromEntries(Object.entries(location).filter(([, v]) => v !== undefined)),
         });
     }
     /** Runs `git <args>` against this repository. Rejects with `GIT_FAILED` (see {@link runGit}). */
@@ -34507,8 +34559,20 @@ class GitRepo {
         const prefix = [`--git-dir=${this.gitDir}`];
         if (this.workTree)
             prefix.push(`--work-tree=${this.workTree}`);
-        const env = { ...(this.indexFile ? { GIT_INDEX_FILE: this.indexFile } : {}), ...options.env };
-        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .runGit */ .EO)([...prefix, ...args], { cwd: this.workTree ?? this.gitDir, ...options, env });
+        const env = {
+            ...(this.indexFile ? { GIT_INDEX_FILE: this.indexFile } : {}),
+            ...(this.objectDir ? { GIT_OBJECT_DIRECTORY: this.objectDir } : {}),
+            ...(this.alternates.length
+                ? { GIT_ALTERNATE_OBJECT_DIRECTORIES: this.alternates.join(node_path__WEBPACK_IMPORTED_MODULE_2__.delimiter) }
+                : {}),
+            ...options.env,
+        };
+        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .runGit */ .EO)([...prefix, ...args], {
+            cwd: this.workTree ?? this.gitDir,
+            ...options,
+            env,
+            sealed: this.sealed || options.sealed === true,
+        });
     }
     /** Runs git and returns trimmed UTF-8 stdout. */
     async text(args, options) {
@@ -34727,39 +34791,214 @@ function parseRawDiff(fields) {
 
 /***/ }),
 
-/***/ 6148:
+/***/ 1570:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   EO: () => (/* binding */ runGit),
-/* harmony export */   K5: () => (/* binding */ splitNul),
-/* harmony export */   q_: () => (/* binding */ gitText)
-/* harmony export */ });
-/* unused harmony export GitCommandError */
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  q_: () => (/* binding */ gitText),
+  EO: () => (/* binding */ runGit),
+  K5: () => (/* binding */ splitNul)
+});
+
+// UNUSED EXPORTS: GitCommandError
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/git/config-env.ts
+var config_env = __nccwpck_require__(4750);
+// EXTERNAL MODULE: ./src/git/redact.ts
+var redact = __nccwpck_require__(8579);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/git/sealed.ts
 /**
- * The one typed runner for the git CLI: argument arrays (never a shell string), a timeout,
- * no terminal prompts, an environment cleaned of inherited `GIT_*` redirections, and
- * secret redaction in every error.
+ * Sealed git: how Gittrix runs git on state an agent could have shaped (a workspace, its `.git`, the
+ * environment of a later CI step) without letting that state choose what git executes or where it
+ * sends data.
+ *
+ * A sealed git process gets:
+ * - an absolute git binary resolved from a PATH Gittrix chooses ({@link resolveGitBinary}), so a `git`
+ *   put earlier on `PATH` (e.g. through `$GITHUB_PATH`) is never run;
+ * - an environment built from an allowlist ({@link sealedGitEnv}), not the inherited one minus a
+ *   denylist: `GIT_TRACE_CURL`, `GIT_EXEC_PATH`, `GIT_SSH_COMMAND`, `GIT_CONFIG_PARAMETERS`,
+ *   `SSL_CERT_FILE`, `LD_PRELOAD` and everything else not named here never reach git;
+ * - no system or global configuration (`GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`), no
+ *   replace refs (`GIT_NO_REPLACE_OBJECTS`) and no grafts (`GIT_GRAFT_FILE` names no file), so objects and
+ *   history read are the ones their ids name;
+ * - command-scoped settings ({@link SEALED_CONFIG}, passed as `GIT_CONFIG_COUNT` entries, which take
+ *   precedence over any file) that switch off every program a repository's own configuration can
+ *   name for the commands Gittrix runs: hooks (including `reference-transaction`), fsmonitor, commit
+ *   signing programs, credential helpers, askpass, ssh commands, pagers. (`diff.external` has no
+ *   "off" value: every `git diff` Gittrix runs passes `--no-ext-diff --no-textconv`, see diff-output.ts.)
+ *
+ * What command-scoped settings cannot switch off are drivers whose NAMES the repository chooses:
+ * `filter.<name>.clean`, `diff.<name>.textconv`, `merge.<name>.driver`. Commands that read a work tree
+ * (`add`, `status`, `diff` against files, `checkout`) must therefore not read the agent's repository
+ * configuration at all: run them with a private git directory ({@link createPrivateGitDir}) whose
+ * configuration Gittrix wrote, pointing at the agent's objects through `GIT_OBJECT_DIRECTORY` or
+ * alternates (see `GitRepo`'s `objectDir` / `alternates`). Attributes in the work tree may still name
+ * a driver; with no such driver configured, git applies none.
+ *
+ * Sources: git-config(1) "ENVIRONMENT" (`GIT_CONFIG_COUNT`, `GIT_CONFIG_GLOBAL`, `GIT_CONFIG_NOSYSTEM`)
+ * and its precedence rules (command line last); git(1) "ENVIRONMENT VARIABLES"
+ * (`GIT_NO_REPLACE_OBJECTS`, `GIT_GRAFT_FILE`, `GIT_EXEC_PATH`); githooks(5) (`core.hooksPath`,
+ * `reference-transaction`); gitattributes(5) (filter and diff drivers are looked up in configuration).
  */
 
 
 
+
+/** A path that cannot exist (`/dev/null` is not a directory): where a sealed git looks for grafts. */
+const NO_SUCH_FILE = '/dev/null/gittrix-none';
+/** Where {@link resolveGitBinary} looks when given no search path: the usual system locations only. */
+const SYSTEM_GIT_PATH = ['/usr/bin', '/bin', '/usr/local/bin', '/opt/homebrew/bin'].join(external_node_path_.delimiter);
+/**
+ * Settings every sealed git process gets, overriding any configuration file. Empty values reset
+ * multi-valued keys (`credential.helper`, `http.extraHeader`), so a list inherited from a repository
+ * is emptied before any entry a caller adds after these.
+ */
+const SEALED_CONFIG = [
+    ['core.hooksPath', '/dev/null'],
+    ['core.fsmonitor', 'false'],
+    ['core.untrackedCache', 'false'],
+    ['core.pager', 'cat'],
+    ['core.askPass', ''],
+    ['core.sshCommand', 'false'],
+    ['core.alternateRefsCommand', ''],
+    ['credential.helper', ''],
+    ['commit.gpgSign', 'false'],
+    ['tag.gpgSign', 'false'],
+    ['push.gpgSign', 'false'],
+    ['gc.auto', '0'],
+    ['maintenance.auto', 'false'],
+    ['protocol.ext.allow', 'never'],
+    ['submodule.recurse', 'false'],
+    ['fetch.recurseSubmodules', 'false'],
+    ['core.quotePath', 'true'],
+];
+/**
+ * Environment variables a sealed git process inherits when set (values unchanged). Everything else is
+ * dropped. `HOME` keeps git from warning; it does not bring `~/.gitconfig` back (`GIT_CONFIG_GLOBAL`).
+ * The identity and date variables only name who and when: they cannot make git run or read anything.
+ */
+const SEALED_ENV_ALLOWLIST = [
+    'HOME',
+    'TMPDIR',
+    'TZ',
+    'SystemRoot',
+    'GIT_AUTHOR_NAME',
+    'GIT_AUTHOR_EMAIL',
+    'GIT_AUTHOR_DATE',
+    'GIT_COMMITTER_NAME',
+    'GIT_COMMITTER_EMAIL',
+    'GIT_COMMITTER_DATE',
+];
+/**
+ * The complete environment of one sealed git process (see the module comment): allowlisted
+ * variables, `PATH` = the git binary's directory then {@link SYSTEM_GIT_PATH}, `LC_ALL=C` (messages
+ * Gittrix parses stay English), no prompts, no system/global configuration, no replace objects or
+ * grafts, and `GIT_CONFIG_COUNT` entries for {@link SEALED_CONFIG} followed by `options.config`.
+ * Throws `INVALID_ARGUMENT` when `keep` names a `GIT_*` variable.
+ */
+function sealedGitEnv(options = {}) {
+    const from = options.from ?? process.env;
+    const env = {};
+    for (const name of options.keep ?? []) {
+        if (/^GIT_/i.test(name))
+            throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `sealedGitEnv cannot keep ${name}; set it explicitly.`);
+    }
+    for (const name of [...SEALED_ENV_ALLOWLIST, ...(options.keep ?? [])]) {
+        const value = from[name];
+        if (value !== undefined)
+            env[name] = value;
+    }
+    const git = options.git ?? resolveGitBinary();
+    env.PATH = [(0,external_node_path_.dirname)(git), SYSTEM_GIT_PATH].join(external_node_path_.delimiter);
+    env.LC_ALL = 'C';
+    env.GIT_CONFIG_NOSYSTEM = '1';
+    env.GIT_CONFIG_GLOBAL = '/dev/null';
+    env.GIT_NO_REPLACE_OBJECTS = '1';
+    env.GIT_GRAFT_FILE = NO_SUCH_FILE;
+    env.GIT_TERMINAL_PROMPT = '0';
+    env.GIT_OPTIONAL_LOCKS = '0';
+    env.GIT_PROTOCOL_FROM_USER = '0';
+    Object.assign(env, (0,config_env/* gitConfigEnv */.W)([...SEALED_CONFIG, ...(options.config ?? [])]));
+    Object.assign(env, options.set ?? {});
+    return env;
+}
+const resolved = new Map();
+/**
+ * The absolute, symlink-resolved path of the first executable regular file named `git` on
+ * `searchPath` (a `PATH`-style list; default {@link SYSTEM_GIT_PATH}). Relative and empty entries are
+ * skipped: they would resolve against whatever directory the process is in. Memoized per search path
+ * for the life of the process, so a binary resolved before agent code runs stays the one used after
+ * it. Throws `ADAPTER_UNAVAILABLE` when there is none.
+ */
+function resolveGitBinary(searchPath = SYSTEM_GIT_PATH) {
+    const known = resolved.get(searchPath);
+    if (known)
+        return known;
+    for (const dir of searchPath.split(external_node_path_.delimiter)) {
+        if (!dir || !(0,external_node_path_.isAbsolute)(dir))
+            continue;
+        const candidate = (0,external_node_path_.join)(dir, 'git');
+        try {
+            (0,external_node_fs_.accessSync)(candidate, external_node_fs_.constants.X_OK);
+            const real = (0,external_node_fs_.realpathSync)(candidate);
+            if (!(0,external_node_fs_.statSync)(real).isFile())
+                continue;
+            resolved.set(searchPath, real);
+            return real;
+        }
+        catch {
+            continue;
+        }
+    }
+    throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `No git executable was found in ${searchPath}; install git (2.31 or newer) in one of those directories.`);
+}
+/**
+ * Pins the git binary every later sealed call uses when no search path is given: call it before any
+ * agent code runs (e.g. at the start of a CI job) with the `PATH` of that moment. Resolves the path.
+ */
+function pinGitBinary(searchPath) {
+    const git = resolveGitBinary(searchPath);
+    resolved.set(SYSTEM_GIT_PATH, git);
+    return git;
+}
+
+;// CONCATENATED MODULE: ./src/git/run-git.ts
+/**
+ * The one typed runner for the git CLI: argument arrays (never a shell string), a timeout,
+ * no terminal prompts, secret redaction in every error, and one of two environments:
+ *
+ * - default: the process environment cleaned of inherited `GIT_*` redirections, for repositories
+ *   the user owns (the durable repository: its configuration, e.g. identity, applies);
+ * - `sealed: true`: for anything an agent could have shaped — an absolute git binary and an
+ *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
+ */
+
+
+
+
+
 /** Thrown when git exits with a failing code, times out or cannot start. `code` is `GIT_FAILED`. */
-class GitCommandError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG {
+class GitCommandError extends errors/* GittrixError */.UG {
     args;
     exitCode;
     stderr;
     constructor(args, exitCode, stderr, detail) {
-        const shown = args.map((a) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(a));
-        const why = detail ?? (stderr.trim() ? (0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(stderr.trim()) : `exit code ${exitCode}`);
+        const shown = args.map((a) => (0,redact/* redact */.E)(a));
+        const why = detail ?? (stderr.trim() ? (0,redact/* redact */.E)(stderr.trim()) : `exit code ${exitCode}`);
         super('GIT_FAILED', `git ${shown.join(' ')} failed: ${why}`);
         this.args = shown;
         this.exitCode = exitCode;
-        this.stderr = (0,_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(stderr);
+        this.stderr = (0,redact/* redact */.E)(stderr);
     }
 }
 /** Variables that would silently redirect git to another repository, index or object store. */
@@ -34774,19 +35013,29 @@ const INHERITED_GIT_VARS = [
     'GIT_NAMESPACE',
     'GIT_QUARANTINE_PATH',
 ];
-function gitEnv(extra) {
+/** The executable and environment of one git process (see the module comment). */
+function gitProcess(options) {
+    const { entries, rest } = (0,config_env/* splitGitConfigEnv */.w)(options.env ?? {});
+    const config = [...(options.config ?? []), ...entries];
+    const set = Object.fromEntries(Object.entries(rest).filter((e) => e[1] !== undefined));
+    if (options.sealed) {
+        const command = resolveGitBinary();
+        return { command, env: sealedGitEnv({ git: command, config, set }) };
+    }
     const env = { ...process.env };
     for (const name of INHERITED_GIT_VARS)
         delete env[name];
     env.GIT_TERMINAL_PROMPT = '0';
     env.GIT_OPTIONAL_LOCKS = '0';
-    for (const [key, value] of Object.entries(extra ?? {})) {
+    for (const [key, value] of Object.entries(rest)) {
         if (value === undefined)
             delete env[key];
         else
             env[key] = value;
     }
-    return env;
+    if (config.length)
+        Object.assign(env, (0,config_env/* gitConfigEnv */.W)(config));
+    return { command: 'git', env };
 }
 /**
  * Runs `git <args>` and resolves with its output. Rejects with {@link GitCommandError}
@@ -34795,9 +35044,10 @@ function gitEnv(extra) {
 function runGit(args, options = {}) {
     const timeoutMs = options.timeoutMs ?? 120_000;
     return new Promise((resolve, reject) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)('git', args, {
+        const { command, env } = gitProcess(options);
+        const child = (0,external_node_child_process_.spawn)(command, args, {
             cwd: options.cwd,
-            env: gitEnv(options.env),
+            env,
             stdio: ['pipe', 'pipe', 'pipe'],
             windowsHide: true,
         });
@@ -36045,6 +36295,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 

@@ -14,6 +14,8 @@ export const EXIT = { ok: 0, error: 1, usage: 2, conflict: 3 } as const
 export interface CommandResult {
   data: unknown
   text: string | Uint8Array
+  /** The CLI's exit code after printing (default 0): `gittrix run` hands on its command's. */
+  exitCode?: number
 }
 
 /** Prints results and errors in one mode, human or JSON. */

@@ -16,6 +16,7 @@ import {
 import { diffCommand, promoteCommand } from './commands/review.ts'
 import { filesCommand, readCommand, rmCommand, writeCommand } from './commands/workspace.ts'
 import { appCommand } from './commands/app.ts'
+import { addAgentCommands } from './agent-program.ts'
 import type { CliContext } from './context.ts'
 import type { CliIo } from './io.ts'
 import type { CommandResult } from './output.ts'
@@ -202,6 +203,8 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .action((id: string, dir: string | undefined, opts, cmd: Command) =>
       run(cmd, (ctx) => filesCommand(ctx, id, dir, opts)),
     )
+
+  addAgentCommands(program, run)
 
   return program
 }

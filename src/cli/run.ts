@@ -55,7 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return output.error(error)
   }
   if (result) output.result(result)
-  return EXIT.ok
+  return result?.exitCode ?? EXIT.ok
 }
 
 /** `--json` anywhere before a `--` separator. */

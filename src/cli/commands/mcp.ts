@@ -1,0 +1,95 @@
+/**
+ * `gittrix mcp`: the MCP server (src/mcp/) over stdio, bound to one session — an existing one
+ * (`--session <id>`) or one it starts (`--task "<task>"`, on `--repo`/`--branch`/`--kind` as `start`).
+ * Standard output carries the protocol, so everything for people goes to stderr; it runs until the
+ * client closes standard input.
+ */
+import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
+import { SessionExpiredError } from '../../core/errors.ts'
+import type { GitTrix } from '../../core/gittrix.ts'
+import type { UserSession } from '../../core/session.ts'
+import { serveStdio } from '../../mcp/server.ts'
+import { type CliContext, openRepo, openSession } from '../context.ts'
+import type { CommandResult } from '../output.ts'
+import { CliUsageError } from '../parse.ts'
+import { packageVersion } from '../version.ts'
+
+/** Options of `gittrix mcp`. */
+export interface McpCommandOptions {
+  session?: string
+  task?: string
+  repo?: string
+  branch?: string
+  kind?: LocalWorkspaceKind
+  /** Characters one tool answer may hold (default 60,000). */
+  maxOutput?: number
+}
+
+/**
+ * Serves the session until the client disconnects. Data: `{ session, toolCalls }`. Throws a usage
+ * error unless exactly one of `--session` / `--task` is given, or with `--json` (stdout is the
+ * protocol); `SESSION_NOT_FOUND`, `SESSION_EXPIRED` (not active) and what `start` throws.
+ */
+export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Promise<CommandResult> {
+  if (ctx.json) throw new CliUsageError('gittrix mcp speaks JSON-RPC on stdout; --json does not apply to it')
+  if ((opts.session === undefined) === (opts.task === undefined)) {
+    throw new CliUsageError('give either --session <id> (an existing session) or --task "<task>" (start one)')
+  }
+  if (opts.session !== undefined && (opts.repo || opts.branch || opts.kind)) {
+    throw new CliUsageError(
+      '--repo, --branch and --kind start a session; use them with --task, not --session',
+    )
+  }
+  const { gittrix, session } =
+    opts.session !== undefined ? await existing(ctx, opts.session) : await started(ctx, opts)
+  try {
+    const meta = await session.info()
+    const journal = await serveStdio({
+      agent: session.forAgent(),
+      session: {
+        id: meta.id,
+        task: meta.task,
+        baselineSha: meta.baselineSha,
+        ...(meta.durableBranch ? { durableBranch: meta.durableBranch } : {}),
+      },
+      version: packageVersion(),
+      ...(opts.maxOutput ? { limits: { maxChars: opts.maxOutput } } : {}),
+    })
+    return { data: { session: meta.id, toolCalls: journal.all().length }, text: '' }
+  } finally {
+    await gittrix.close()
+  }
+}
+
+async function existing(ctx: CliContext, id: string): Promise<{ gittrix: GitTrix; session: UserSession }> {
+  const open = await openSession(ctx, id)
+  if (open.meta.state !== 'active') {
+    await open.gittrix.close()
+    throw new SessionExpiredError(id, open.meta.state)
+  }
+  return open
+}
+
+async function started(
+  ctx: CliContext,
+  opts: McpCommandOptions,
+): Promise<{ gittrix: GitTrix; session: UserSession }> {
+  const gittrix = await openRepo(ctx, {
+    ...(opts.repo ? { repo: opts.repo } : {}),
+    ...(opts.branch ? { branch: opts.branch } : {}),
+    ...(opts.kind ? { kind: opts.kind } : {}),
+  })
+  try {
+    await gittrix.init()
+    const session = await gittrix.startSession({ task: opts.task ?? '' })
+    const meta = await session.info()
+    ctx.io.stderr(
+      `gittrix mcp: started session ${meta.id} on ${meta.durablePath} (branch ${meta.durableBranch}, ` +
+        `baseline ${meta.baselineSha.slice(0, 12)}); review with \`gittrix diff ${meta.id}\`.\n`,
+    )
+    return { gittrix, session }
+  } catch (error) {
+    await gittrix.close()
+    throw error
+  }
+}
