@@ -140,7 +140,9 @@ async function sweepSessions(options) {
             continue;
         }
         const location = found.start.ephemeral;
-        const repoNote = location.kind === 'artifacts' ? `; ${await deleteSessionRepo(options.artifacts ?? null, location)}` : '';
+        const repoNote = location.kind === 'artifacts'
+            ? `; ${await deleteSessionRepo(options.artifacts ?? null, sessionId, location)}`
+            : '';
         entries.push({ ...base, outcome: 'deleted', reason: `${why}${repoNote}` });
     }
     return entries;
@@ -180,13 +182,25 @@ async function findStart(options, branch, headSha) {
     }
     return { ok: false, reason: 'no Gittrix start commit found on the branch' };
 }
-/** Deletes an expired session's Artifacts repository when configured for its namespace; says what happened. */
-async function deleteSessionRepo(artifacts, location) {
+/**
+ * Deletes an expired session's Artifacts repository when it is this repository's own (the configured
+ * namespace, the name bound to this GitHub repository and session); says what happened.
+ */
+async function deleteSessionRepo(artifacts, sessionId, location) {
     const name = `artifacts://${location.namespace}/${location.repo}`;
     if (!artifacts)
         return `Artifacts repository ${name} kept (no artifacts inputs given)`;
     if (artifacts.namespace !== location.namespace)
         return `Artifacts repository ${name} kept (artifacts-namespace is ${artifacts.namespace})`;
+    let own;
+    try {
+        own = artifacts.sessionRepo(sessionId);
+    }
+    catch (error) {
+        return `Artifacts repository ${name} kept (${error.message})`;
+    }
+    if (location.repo !== own)
+        return `Artifacts repository ${name} kept (not this repository's session repository ${own})`;
     try {
         const existed = await artifacts.delete(location.repo);
         return existed ? `Artifacts repository ${name} deleted` : `Artifacts repository ${name} was already gone`;

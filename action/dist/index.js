@@ -30615,26 +30615,30 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
 /* harmony import */ var _src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6967);
-/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9856);
-/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(816);
-/* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8562);
-/* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2293);
-/* harmony import */ var _src_action_workspace_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4743);
-/* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(19);
-/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6446);
-/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7711);
+/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4577);
+/* harmony import */ var _src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3482);
+/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2911);
+/* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(19);
+/* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8562);
+/* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4505);
+/* harmony import */ var _src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4743);
+/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7711);
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
  * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
  * the job summary. It holds the only `setFailed` calls.
  *
- * - main: `run` (start → agent command → finish), `start`, `finish` or `sweep`.
+ * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
  * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
  *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
- *   Otherwise it does nothing.
+ *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
+ *   checked against its start commit before anything is written.
  */
+
+
 
 
 
@@ -30662,12 +30666,12 @@ async function main() {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
     let settings;
     try {
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_10__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
     }
     catch (error) {
         // The post step stays quiet: main already reported the inputs.
         if (!isPost)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_10__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_9__/* .redact */ .E)(String(error.message)));
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
         return;
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
@@ -30682,11 +30686,11 @@ async function main() {
             await runMode(settings);
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_9__/* .redact */ .E)(error.message));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
     }
 }
 function remoteOf(settings) {
-    return new _src_action_remote_js__WEBPACK_IMPORTED_MODULE_4__/* .SessionRemote */ .xu({
+    return new _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
         serverUrl: settings.serverUrl,
         repository: settings.repository,
         token: settings.token,
@@ -30697,7 +30701,11 @@ let artifactsSessions;
 function artifactsOf(settings) {
     if (artifactsSessions === undefined) {
         artifactsSessions = settings.artifacts
-            ? new _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({ ...settings.artifacts, log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line) })
+            ? new _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
+                ...settings.artifacts,
+                repositoryId: settings.repositoryId,
+                log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
+            })
             : null;
     }
     return artifactsSessions;
@@ -30711,23 +30719,41 @@ async function runMode(settings) {
         case 'run': {
             const started = await start(settings);
             const exit = await runAgent(settings, started);
-            const finished = await finish(settings, started.sessionId, exit, false);
-            if (exit.code !== 0) {
-                const how = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was pushed to ${finished.record.branch} for review.`);
+            const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
+            if (exit.code !== 0 || exit.timedOut) {
+                const how = exit.timedOut
+                    ? 'ran out of time (timeout) and was stopped'
+                    : exit.signal
+                        ? `was stopped by ${exit.signal}`
+                        : `exited with code ${exit.code}`;
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`);
             }
             return;
         }
-        case 'finish':
+        case 'finish': {
+            const root = settings.workspace;
+            const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
+            if (record)
+                await stopLeftovers(record.sessionId);
             await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
+            return;
+        }
+        case 'publish':
+            await publish(settings);
             return;
         case 'sweep':
             await sweep(settings);
             return;
     }
 }
+/** Where a finished session's work went, for messages. */
+function delivered(finished, settings) {
+    if (finished.bundle && settings.topology === 'two-jobs' && !finished.record.ephemeral)
+        return `written to the bundle ${finished.bundle} for the publish job`;
+    return `pushed to ${finished.record.branch} for review`;
+}
 async function start(settings) {
-    const { workspace, record } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_5__/* .startSession */ .J)({
+    const { workspace, record, notes, identity } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J)({
         workspace: settings.workspace,
         task: settings.task,
         durableBranch: settings.durableBranch ?? settings.defaultBranch,
@@ -30735,75 +30761,147 @@ async function start(settings) {
         eviction: settings.eviction,
         remote: remoteOf(settings),
         trigger: settings.trigger,
+        topology: settings.topology,
+        run: settings.workflowRun,
         artifacts: settings.ephemeral === 'artifacts'
             ? { sessions: artifactsOf(settings), repository: settings.repository }
             : null,
     });
+    for (const note of notes)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(note);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}.`);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
+        (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
     if (record.ephemeral)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
-    setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .sessionOutputs */ .Rr)(record, (0,_src_action_workspace_js__WEBPACK_IMPORTED_MODULE_6__/* .lineageRoot */ .u3)(record), { files: [] }));
+    setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
-    if (settings.mode === 'start')
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .renderStartSummary */ .dy)(record), true).write();
-    return {
-        sessionId: record.sessionId,
-        branch: record.branch,
-        baselineSha: record.baselineSha,
-        root: workspace.root,
-    };
+    if (settings.mode === 'start') {
+        if (identity) {
+            // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
+            for (const role of ['AUTHOR', 'COMMITTER'])
+                if (!process.env[`GIT_${role}_NAME`]) {
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_NAME`, identity.name);
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
+                }
+        }
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
+    }
+    return { record, root: workspace.root, identity };
 }
 async function runAgent(settings, started) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
     try {
-        return await (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
+        const { record } = started;
+        const exit = await (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
             cwd: started.root,
             env: (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
-                sessionId: started.sessionId,
-                baselineSha: started.baselineSha,
+                sessionId: record.sessionId,
+                baselineSha: record.baselineSha,
                 workspace: started.root,
-                branch: started.branch,
-            }),
+                branch: record.branch,
+            }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
+            timeoutMs: settings.timeoutMs,
+            marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
         });
+        reportSurvivors(exit.survivors ?? []);
+        return exit;
     }
     finally {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
     }
 }
-async function finish(settings, sessionId, agent, byPostStep) {
-    const finished = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_3__/* .finishSession */ .gI)({
+/** Stops processes an earlier agent step left running (they carry the session id start exported). */
+async function stopLeftovers(sessionId) {
+    reportSurvivors(await (0,_src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
+}
+function reportSurvivors(survivors) {
+    if (survivors.length === 0)
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
+        survivors
+            .slice(0, 10)
+            .map((p) => `${p.pid} (${p.command})`)
+            .join(', '));
+}
+async function finish(settings, sessionId, agent, byPostStep, record) {
+    const finished = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
         workspace: settings.workspace,
         remote: remoteOf(settings),
-        sessionId,
+        ...(sessionId ? { sessionId } : {}),
+        ...(record ? { record } : {}),
         artifacts: artifactsOf(settings),
+        topology: settings.topology,
     });
     for (const warning of finished.warnings)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
+    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
     if (finished.diff.files.length === 0)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .EMPTY_SESSION_NOTE */ ._B);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
     const { ephemeral } = finished.record;
+    const twoJobs = settings.topology === 'two-jobs' && !ephemeral;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral
         ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
-        : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
+        : twoJobs
+            ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
+            : finished.pushError
+                ? `Did not push ${finished.record.branch}: ${finished.pushError}`
+                : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
     setOutputs(outputs);
+    if (finished.bundle)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .renderFinishSummary */ .E2)({
+        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
         record: finished.record,
         headSha: finished.headSha,
         diff: finished.diff,
         agentCommits: finished.agentCommits,
-        warnings: finished.warnings,
+        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
         agent,
         byPostStep,
+        skipped: finished.skipped,
+        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
     }), true)
         .write();
+    if (finished.pushError)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(finished.pushError);
     return finished;
+}
+async function publish(settings) {
+    const { publishSession } = await __nccwpck_require__.e(/* import() */ 1).then(__nccwpck_require__.bind(__nccwpck_require__, 4001));
+    const remote = remoteOf(settings);
+    const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
+    if (!durableBranch)
+        throw new Error('The repository has no default branch; set the `durable-branch` input.');
+    const published = await publishSession({
+        bundle: settings.bundle,
+        remote,
+        runId: settings.workflowRun.id,
+        durableBranch,
+        link: settings.link,
+    });
+    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(published.pushed
+        ? `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`
+        : `${published.record.branch} already was at ${published.headSha}; nothing to push.`);
+    setOutputs(outputs);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        record: published.record,
+        headSha: published.headSha,
+        diff: published.diff,
+        agentCommits: published.agentCommits,
+        warnings: [],
+        agent: null,
+        byPostStep: false,
+        delivery: 'published',
+    }), true)
+        .write();
 }
 async function sweep(settings) {
     // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
@@ -30815,25 +30913,27 @@ async function sweep(settings) {
         octokit,
         owner: settings.owner,
         repo: settings.repo,
-        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_8__/* .DEFAULT_EVICTION */ .eL,
+        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
         artifacts: artifactsOf(settings),
     });
     for (const entry of entries)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
     const deleted = entries.filter((e) => e.outcome === 'deleted').length;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .renderSweepSummary */ .Xf)(entries), true).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
 }
 async function post(settings) {
+    // The state file was writable by the agent (it ran inside this step): it only says whether to look.
+    // The workspace comes from the inputs, the session from its record, checked against its start commit.
     const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
-    const root = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.workspace);
-    if (!sessionId || !root)
+    if (!sessionId)
         return;
-    const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_3__/* .workspaceSession */ .e$)(root);
+    const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
     if (!record || record.sessionId !== sessionId || record.finished)
         return;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
-    await finish({ ...settings, workspace: root }, sessionId, null, true);
+    await stopLeftovers(sessionId);
+    await finish(settings, sessionId, null, true);
 }
 function setOutputs(outputs) {
     for (const [name, value] of Object.entries(outputs))
@@ -30858,6 +30958,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/ms/index.js
 var ms = __nccwpck_require__(744);
 var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
@@ -30924,13 +31026,19 @@ function readEventPayload(path) {
 
 
 
+
 /** The Action's modes. */
-const MODES = ['run', 'start', 'finish', 'sweep'];
+const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
 /** Every input of action.yml, as the raw strings the runner passes. */
 const INPUT_NAMES = [
     'mode',
     'task',
     'run',
+    'topology',
+    'bundle',
+    'timeout',
+    'path',
+    'agent-file-commands',
     'durable-branch',
     'ephemeral',
     'artifacts-account-id',
@@ -31011,10 +31119,41 @@ const rawSchema = schemas/* object */.Ikc({
         .optional()
         .transform((v) => v ?? 'run')
         .pipe(schemas/* enum */.k5n(MODES, {
-        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish or sweep.`,
+        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
     })),
     task: schemas/* string */.YjP().optional(),
     run: schemas/* string */.YjP().optional(),
+    topology: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
+            });
+    }),
+    bundle: schemas/* string */.YjP().optional(),
+    timeout: duration('timeout'),
+    path: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value === undefined)
+            return;
+        if ((0,external_node_path_.isAbsolute)(value) || value.split(/[\\/]/).includes('..'))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
+            });
+    }),
+    'agent-file-commands': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    }),
     'durable-branch': schemas/* string */.YjP()
         .optional()
         .superRefine((name, ctx) => {
@@ -31127,6 +31266,27 @@ const rawSchema = schemas/* object */.Ikc({
             message: 'is required with mode run: the command line that runs the agent.',
         });
     }
+    if (raw.ephemeral === 'artifacts' && raw.topology !== 'same-job' && raw.mode !== 'sweep') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['topology'],
+            message: 'must be "same-job" with ephemeral: artifacts: the session repository is created and pushed to from the agent\'s job, where the agent can read the Cloudflare API token (see the README); use ephemeral: branch for the two-job topology.',
+        });
+    }
+    if (raw.mode === 'publish' && raw.bundle === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['bundle'],
+            message: "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
+        });
+    }
+    if (raw.mode !== 'run' && raw.timeout !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['timeout'],
+            message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
+        });
+    }
     if (raw.mode !== 'run' && raw.run !== undefined) {
         ctx.addIssue({
             code: 'custom',
@@ -31175,6 +31335,10 @@ function readSettings(getInput, env) {
             ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
             : null,
         run: p.run ?? null,
+        topology: p.ephemeral === 'artifacts' || p.topology === 'same-job' ? 'same-job' : 'two-jobs',
+        bundle: p.bundle ?? null,
+        timeoutMs: p.timeout ?? null,
+        agentFileCommands: p['agent-file-commands'] === 'true',
         durableBranch: p['durable-branch'] ?? null,
         ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
         artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
@@ -31188,8 +31352,12 @@ function readSettings(getInput, env) {
         link: p.link ?? facts.link,
         eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
         token: p.token,
-        workspace: env.GITHUB_WORKSPACE || process.cwd(),
+        workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
+        workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
         repository,
+        repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
+            ? Number(env.GITHUB_REPOSITORY_ID)
+            : null,
         owner,
         repo,
         serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
@@ -31214,6 +31382,7 @@ function nonBlank(value) {
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3482);
 /**
  * Runs the agent command of the Action's `run` input. The input is a command line written by the
  * workflow's author, so it goes to a shell (`bash -e -o pipefail`, as a workflow `run:` step does) as
@@ -31221,18 +31390,32 @@ function nonBlank(value) {
  * reads those from its environment instead.
  */
 
+
 /** Variables the agent must not inherit from the Action's process. */
-const WITHHELD = /^(INPUT_.*|STATE_.*|GITHUB_STATE|GITHUB_OUTPUT|ACTIONS_RUNTIME_TOKEN|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL)$/;
+const WITHHELD = /^(INPUT_.*|STATE_.*|GITHUB_STATE|GITHUB_OUTPUT|GITHUB_ENV|GITHUB_PATH|ACTIONS_RUNTIME_TOKEN|ACTIONS_RUNTIME_URL|ACTIONS_RESULTS_URL|ACTIONS_CACHE_URL|ACTIONS_ID_TOKEN_REQUEST_TOKEN|ACTIONS_ID_TOKEN_REQUEST_URL|ACTIONS_CACHE_SERVICE_V2)$/;
+/** The file commands an agent may get back with the `agent-file-commands` input. */
+const FILE_COMMANDS = ['GITHUB_ENV', 'GITHUB_PATH'];
 /**
- * The agent's environment: the Action's own minus the inputs (the token is one), step state and output
- * files and runtime tokens; plus `GITTRIX_SESSION_ID`, `GITTRIX_BASELINE_SHA`, `GITTRIX_WORKSPACE` and
- * `GITTRIX_BRANCH`.
+ * The agent's environment: the Action's own minus the inputs (the token is one), step state, output and
+ * file-command files (`GITHUB_ENV`/`GITHUB_PATH` only with `fileCommands`), and the runner's internal
+ * tokens and service URLs; plus `GITTRIX_SESSION_ID`, `GITTRIX_BASELINE_SHA`, `GITTRIX_WORKSPACE`,
+ * `GITTRIX_BRANCH`, and the committer identity when the checkout has none. Withholding a variable does
+ * not hide it from a hostile agent (`/proc/<parent>/environ` still has it): the two-job topology is
+ * what keeps write credentials out of its reach.
  */
-function agentEnvironment(base, session) {
+function agentEnvironment(base, session, options = {}) {
     const env = {};
-    for (const [key, value] of Object.entries(base))
-        if (!WITHHELD.test(key))
+    for (const [key, value] of Object.entries(base)) {
+        const kept = options.fileCommands && FILE_COMMANDS.includes(key);
+        if (kept || !WITHHELD.test(key))
             env[key] = value;
+    }
+    if (options.identity) {
+        env.GIT_AUTHOR_NAME ??= options.identity.name;
+        env.GIT_AUTHOR_EMAIL ??= options.identity.email;
+        env.GIT_COMMITTER_NAME ??= options.identity.name;
+        env.GIT_COMMITTER_EMAIL ??= options.identity.email;
+    }
     env.GITTRIX_SESSION_ID = session.sessionId;
     env.GITTRIX_BASELINE_SHA = session.baselineSha;
     env.GITTRIX_WORKSPACE = session.workspace;
@@ -31240,33 +31423,62 @@ function agentEnvironment(base, session) {
     return env;
 }
 /**
- * Runs `command` with bash in `cwd`, output going to this process's stdout and stderr. SIGINT and
- * SIGTERM received meanwhile (a cancelled job) are passed on to the agent, and the promise resolves
- * once it has exited. Rejects only when bash cannot be started.
+ * Runs `command` with bash in `cwd`, in a process group and session of its own, output going to this
+ * process's stdout and stderr. SIGINT and SIGTERM received meanwhile (a cancelled job) and the timeout
+ * end the whole group; when bash has exited, whatever it left running is stopped too (and reported),
+ * so nothing writes to the workspace after the agent's turn. Resolves once all of it is gone. Rejects
+ * only when bash cannot be started.
  */
 function runAgentCommand(command, options) {
     return new Promise((resolve, reject) => {
         const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
             cwd: options.cwd,
             env: options.env,
-            stdio: ['ignore', 'inherit', 'inherit'],
+            // Piped through this process, not inherited: a process the agent leaves behind then holds only
+            // a pipe to us (closed when the agent's turn ends), never the job log's.
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: true,
         });
-        const forward = (signal) => () => child.kill(signal);
-        const onInt = forward('SIGINT');
-        const onTerm = forward('SIGTERM');
-        process.on('SIGINT', onInt);
-        process.on('SIGTERM', onTerm);
+        child.stdout.pipe(process.stdout, { end: false });
+        child.stderr.pipe(process.stderr, { end: false });
+        const group = child.pid;
+        const which = { ...(group ? { group } : {}), ...(options.marker ? { marker: options.marker } : {}) };
+        let timedOut = false;
+        let stopping = null;
+        const stop = () => {
+            stopping ??= (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+            return stopping;
+        };
+        const onSignal = () => void stop();
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        const timer = options.timeoutMs
+            ? setTimeout(() => {
+                timedOut = true;
+                void stop();
+            }, options.timeoutMs)
+            : null;
         const done = () => {
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
+            if (timer)
+                clearTimeout(timer);
+            process.off('SIGINT', onSignal);
+            process.off('SIGTERM', onSignal);
         };
         child.on('error', (error) => {
             done();
             reject(new Error(`could not start bash for the \`run\` command: ${error.message}`));
         });
-        child.on('close', (code, signal) => {
+        child.on('exit', (code, signal) => {
             done();
-            resolve({ code, signal });
+            void (async () => {
+                await stopping;
+                const survivors = await (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+                child.stdout.unpipe();
+                child.stderr.unpipe();
+                child.stdout.destroy();
+                child.stderr.destroy();
+                resolve({ code, signal, timedOut, survivors });
+            })();
         });
     });
 }
@@ -31274,7 +31486,7 @@ function runAgentCommand(command, options) {
 
 /***/ }),
 
-/***/ 9856:
+/***/ 4577:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31285,12 +31497,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   Fe: () => (/* binding */ ArtifactsSessions)
 });
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/git/redact.ts
@@ -31397,8 +31603,57 @@ function isInProgressConflict(status, errors) {
         /in[ _]progress|still (importing|forking|creating)|not ready/i.test(e.message));
 }
 
-// EXTERNAL MODULE: ./src/adapters/artifacts/names.ts
-var names = __nccwpck_require__(9436);
+;// CONCATENATED MODULE: ./src/adapters/artifacts/names.ts
+/**
+ * Cloudflare Artifacts naming rules, checked before any request is sent.
+ *
+ * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
+ * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
+ * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
+ */
+
+/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
+const MAX_NAME_LENGTH = 63;
+/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
+/** Prefix of every session repository Gittrix creates: `gittrix-<session-id>` (library), `gittrix-<repository id>-<session-id>` (GitHub). */
+const SESSION_REPO_PREFIX = 'gittrix-';
+/**
+ * Returns `name` when it is a valid Artifacts repository (or namespace) name; otherwise throws
+ * `INVALID_ARGUMENT` saying which rule it breaks. `kind` names the thing in the message.
+ */
+function validateArtifactsName(name, kind = 'repository') {
+    if (typeof name !== 'string' || name.length === 0)
+        throw new errors/* InvalidArgumentError */.Di(`The Artifacts ${kind} name is empty; pass a name such as "gittrix-sess_abc".`);
+    if (name.length > MAX_NAME_LENGTH) {
+        throw new errors/* InvalidArgumentError */.Di(`The Artifacts ${kind} name ${JSON.stringify(name)} has ${name.length} characters; Artifacts allows at most ${MAX_NAME_LENGTH}.`);
+    }
+    if (!NAME.test(name)) {
+        throw new errors/* InvalidArgumentError */.Di(`The Artifacts ${kind} name ${JSON.stringify(name)} is not allowed: it must start with a letter or digit ` +
+            'and contain only letters, digits, ".", "_" and "-".');
+    }
+    return name;
+}
+/** The repository of one Gittrix session: `gittrix-<session-id>`, validated. */
+function sessionRepoName(sessionId) {
+    return validateArtifactsName(`${SESSION_REPO_PREFIX}${sessionId}`);
+}
+/**
+ * The repository of a GitHub session (the Action creates it, the App reads and deletes it):
+ * `gittrix-<repository id>-<session id>`, validated. The GitHub repository's numeric id (webhook
+ * `repository.id`, the runner's `GITHUB_REPOSITORY_ID`; it never changes, not even on a rename or a
+ * transfer) binds the Artifacts repository to the GitHub repository whose session branch names it, so a
+ * session branch in one repository cannot reach another repository's workspace. With a GitHub session
+ * id (17 characters) the name stays far under {@link MAX_NAME_LENGTH}: 8 + at most 16 digits + 1 + 17.
+ * Throws `INVALID_ARGUMENT` for an id that is not a positive integer or a name Artifacts refuses.
+ */
+function githubSessionRepoName(repositoryId, sessionId) {
+    if (!Number.isSafeInteger(repositoryId) || repositoryId <= 0) {
+        throw new errors/* InvalidArgumentError */.Di(`${JSON.stringify(repositoryId)} is not a GitHub repository id (a positive integer, GITHUB_REPOSITORY_ID on a runner).`);
+    }
+    return validateArtifactsName(`${SESSION_REPO_PREFIX}${repositoryId}-${sessionId}`);
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/normalize.ts
 /**
  * Tolerant readers for the log, commit and tree results. The REST reference documents those routes
@@ -31580,7 +31835,7 @@ class ArtifactsClient {
             throw new errors/* InvalidArgumentError */.Di('ArtifactsClient needs { accountId }: the Cloudflare account id.');
         if (!options.apiToken)
             throw new errors/* InvalidArgumentError */.Di('ArtifactsClient needs { apiToken }: a Cloudflare API token with Artifacts permissions.');
-        (0,names/* validateArtifactsName */.vb)(options.namespace, 'namespace');
+        validateArtifactsName(options.namespace, 'namespace');
         (0,redact/* registerSecret */.c)(options.apiToken);
         this.accountId = options.accountId;
         this.namespace = options.namespace;
@@ -31606,7 +31861,7 @@ class ArtifactsClient {
     // ---- repositories (routes 4–9) ----
     /** `POST /repos` (route 4). The returned token (write scope) is registered for redaction. */
     async createRepo(input) {
-        (0,names/* validateArtifactsName */.vb)(input.name);
+        validateArtifactsName(input.name);
         const result = (await this.request('POST', '/repos', { body: input }));
         registerToken(result.token);
         return result;
@@ -31632,7 +31887,7 @@ class ArtifactsClient {
     }
     /** `POST /repos/:name/fork` (route 8): a new repository `input.name` from `source`. */
     async forkRepo(source, input) {
-        (0,names/* validateArtifactsName */.vb)(input.name);
+        validateArtifactsName(input.name);
         const result = (await this.request('POST', `/repos/${repoPath(source)}/fork`, {
             body: input,
         }));
@@ -31665,7 +31920,7 @@ class ArtifactsClient {
      * plaintext is registered for redaction before it is returned.
      */
     async mintToken(input) {
-        (0,names/* validateArtifactsName */.vb)(input.repo);
+        validateArtifactsName(input.repo);
         if (!Number.isInteger(input.ttl) || input.ttl < TOKEN_TTL_BOUNDS.min || input.ttl > TOKEN_TTL_BOUNDS.max)
             throw new errors/* InvalidArgumentError */.Di(`Repo token TTL ${input.ttl} s is outside ${TOKEN_TTL_BOUNDS.min}–${TOKEN_TTL_BOUNDS.max} s (REST docs, route 17).`);
         const result = (await this.request('POST', '/tokens', { body: input }));
@@ -31873,7 +32128,7 @@ function registerToken(token) {
     (0,redact/* registerSecret */.c)(token.split('?')[0]);
 }
 function repoPath(name) {
-    return encodeURIComponent((0,names/* validateArtifactsName */.vb)(name));
+    return encodeURIComponent(validateArtifactsName(name));
 }
 function objectId(hash) {
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(hash))
@@ -31981,21 +32236,20 @@ class RepoTokens {
     }
 }
 
-// EXTERNAL MODULE: ./src/git/config-env.ts
-var config_env = __nccwpck_require__(4750);
-// EXTERNAL MODULE: ./src/git/run-git.ts + 1 modules
-var run_git = __nccwpck_require__(1570);
+// EXTERNAL MODULE: ./src/git/network.ts
+var network = __nccwpck_require__(8438);
+// EXTERNAL MODULE: ./src/git/run-git.ts
+var run_git = __nccwpck_require__(6148);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/transport.ts
 /**
  * Git over HTTPS to an Artifacts repository with a repo token.
  *
- * The token travels ONLY as the `http.extraHeader` setting `Authorization: Bearer <token>` (the recommended
- * form of https://developers.cloudflare.com/artifacts/api/git-protocol/, storage-apis.md §A.8, with the
- * full token including `?expires=`), passed through git's `GIT_CONFIG_*` environment variables so it is
- * not on the command line either: never in a URL, a config file, argv, an error or a log.
- * `runGit` redacts `Authorization` values and registered tokens from every error it raises.
- * Credential helpers are switched off so git neither asks for nor stores a credential; a server refusal
- * (expired or revoked token) invalidates the cached token and the command runs once more with a new one.
+ * The token travels ONLY as the header `Authorization: Bearer <token>` (the recommended form of
+ * https://developers.cloudflare.com/artifacts/api/git-protocol/, with the full token including
+ * `?expires=`), through src/git/network.ts (the one place that carries a credential to git: command-scoped
+ * configuration, a sealed git, no redirects, redaction): never in a URL, a config file, argv, an error or
+ * a log. A server refusal (expired or revoked token) invalidates the cached token and the command runs
+ * once more with a new one.
  */
 
 
@@ -32021,21 +32275,13 @@ function checkRemote(remote) {
         throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', 'Refusing a remote URL with embedded credentials.');
     return remote;
 }
-/** The environment that carries the token for one command, and nothing else. */
-function authEnv(token) {
-    return (0,config_env/* gitConfigEnv */.W)([
-        ['credential.helper', ''],
-        ['credential.interactive', 'false'],
-        ['http.extraHeader', `Authorization: Bearer ${token.plaintext}`],
-    ]);
-}
 /** True when a git failure says the server refused the token. */
 function isAuthRefusal(error) {
     return error instanceof errors/* GittrixError */.UG && error.code === 'GIT_FAILED' && AUTH_REFUSED.test(error.message);
 }
 /**
- * Runs `git <args>` against `repo`'s remote with a token of `scope`. Re-mints and retries once when the
- * server refuses the token; a second refusal is `AUTH_FAILED`.
+ * Runs sealed `git <args>` (src/git/sealed.ts, proxies kept) against `repo`'s remote with a token of
+ * `scope`. Re-mints and retries once when the server refuses the token; a second refusal is `AUTH_FAILED`.
  */
 async function gitWithToken(client, tokens, repo, scope, args, options = {}) {
     for (let attempt = 1;; attempt++) {
@@ -32044,7 +32290,9 @@ async function gitWithToken(client, tokens, repo, scope, args, options = {}) {
             client.note(`artifacts git ${verb(args)} ${repo} (${scope} token)`);
             return await (0,run_git/* runGit */.EO)(args, {
                 ...options,
-                env: { GIT_TERMINAL_PROMPT: '0', ...options.env, ...authEnv(token) },
+                sealed: true,
+                network: true,
+                env: { ...options.env, ...(0,network/* httpAuthEnv */.oK)((0,network/* bearerAuth */.iJ)(token.plaintext, null)) },
             });
         }
         catch (error) {
@@ -32070,22 +32318,18 @@ function verb(args) {
 
 ;// CONCATENATED MODULE: ./src/action/artifacts.ts
 /**
- * The Action's view of Cloudflare Artifacts (DESIGN.md §6.1, §6.3): one session repository per
- * session in the configured namespace, created at start, pushed to at finish, deleted by sweep.
+ * The Action's view of Cloudflare Artifacts: one session repository per session in the configured
+ * namespace, created at start (or at publish), pushed to at finish, deleted by sweep.
  *
- * How the repo tokens travel, and why (the same rules as remote.ts for the GitHub token):
- * - A repo token reaches git only through `gitWithToken` (the `Authorization: Bearer` header passed as
- *   `GIT_CONFIG_*` environment variables): never in a URL, argv, a config file, the agent's environment,
- *   a log or an error (`redact` knows every token the client saw).
- * - Every git process that carries a token runs in a throwaway bare repository of our own (objects
- *   borrowed from the workspace through `objects/info/alternates`) with `GIT_CONFIG_GLOBAL=/dev/null`
- *   and `GIT_CONFIG_NOSYSTEM=1`, so no configuration the agent could have written (`insteadOf`
- *   rewrites, proxies, credential helpers, hooks) is read while the token is in the environment. The
- *   push goes to the remote URL the control plane returned, checked by `checkRemote` (HTTPS, or HTTP to
- *   a loopback stand-in; no embedded credentials), never to a URL read from the workspace.
+ * How the repo tokens travel, and why:
+ * - A repo token reaches git only through `gitWithToken` and src/git/network.ts (the one place that
+ *   carries a credential to git), from a sealed git in a throwaway bare repository of our own (objects
+ *   borrowed from the workspace through `objects/info/alternates`): never in a URL, argv, a config file,
+ *   the agent's environment, a log or an error. The push goes to the remote URL the control plane
+ *   returned, checked by `checkRemote` (HTTPS, or HTTP to a loopback stand-in; no embedded
+ *   credentials), never to a URL read from the workspace.
  * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
  */
-
 
 
 
@@ -32096,13 +32340,6 @@ function verb(args) {
 const ARTIFACTS_SESSION_BRANCH = 'main';
 /** The remote name under which an Artifacts session's workspace knows its session repository. */
 const ARTIFACTS_REMOTE_NAME = 'artifacts';
-/** Git must read no configuration but the command's own while a token is in its environment. */
-const ISOLATED = {
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_ASKPASS: '',
-    SSH_ASKPASS: '',
-};
 /** Session repositories of one Artifacts namespace, as the Action creates, pushes and deletes them. */
 class ArtifactsSessions {
     /** The Artifacts namespace. */
@@ -32110,6 +32347,7 @@ class ArtifactsSessions {
     client;
     #tokens;
     #timeoutMs;
+    #repositoryId;
     constructor(options) {
         this.client = new ArtifactsClient({
             accountId: options.accountId,
@@ -32121,6 +32359,18 @@ class ArtifactsSessions {
         this.namespace = options.namespace;
         this.#tokens = new RepoTokens(this.client, { ttlSeconds: 900 });
         this.#timeoutMs = options.timeoutMs ?? 300_000;
+        this.#repositoryId = options.repositoryId ?? null;
+    }
+    /**
+     * The Artifacts repository of session `sessionId` of this GitHub repository:
+     * `gittrix-<repository id>-<session id>`. Throws `INVALID_ARGUMENT` when the repository id is unknown
+     * (no `GITHUB_REPOSITORY_ID`: not a GitHub Actions runner).
+     */
+    sessionRepo(sessionId) {
+        if (this.#repositoryId === null) {
+            throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.');
+        }
+        return githubSessionRepoName(this.#repositoryId, sessionId);
     }
     /**
      * Creates repository `repo` (default branch `main`) and resolves its git remote URL (checked, no
@@ -32162,48 +32412,285 @@ class ArtifactsSessions {
         return this.client.deleteRepo(repo);
     }
     async #git(repo, scope, objectsDir, args) {
-        const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'gittrix-artifacts-'));
-        try {
-            await (0,run_git/* runGit */.EO)(['init', '--quiet', '--bare', scratch], { env: ISOLATED });
-            await (0,promises_.writeFile)((0,external_node_path_.join)(scratch, 'objects', 'info', 'alternates'), `${objectsDir}\n`);
-            await gitWithToken(this.client, this.#tokens, repo, scope, 
-            // A redirect would carry the Authorization header to another host.
-            [`--git-dir=${scratch}`, '-c', 'http.followRedirects=false', ...args], { cwd: scratch, env: ISOLATED, timeoutMs: this.#timeoutMs });
-        }
-        finally {
-            await (0,promises_.rm)(scratch, { recursive: true, force: true });
-        }
+        await (0,network/* withScratchRepo */.nz)({ alternates: [objectsDir] }, (scratch) => gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
+            cwd: scratch.gitDir,
+            timeoutMs: this.#timeoutMs,
+        }));
     }
 }
 
 
 /***/ }),
 
-/***/ 816:
+/***/ 6276:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   o: () => (/* binding */ readBundleHeader),
+/* harmony export */   w: () => (/* binding */ writeSessionBundle)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2850);
+/**
+ * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
+ * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
+ *
+ * The bundle names ONE ref, `refs/heads/gittrix/<session-id>`, and ONE prerequisite, the baseline: the
+ * objects the baseline already has are not in it, and publish fetches the baseline from GitHub before it
+ * reads the pack. Publish trusts nothing in it (the agent can replace the file): see publish.ts.
+ */
+
+
+
+/** Writes the bundle and checks it with `git bundle verify`. Throws `GIT_FAILED` when git fails. */
+async function writeSessionBundle(options) {
+    await options.repo.run([
+        'bundle',
+        'create',
+        '--quiet',
+        options.file,
+        options.branchRef,
+        `^${options.baselineSha}`,
+    ]);
+    await options.repo.run(['bundle', 'verify', '--quiet', options.file]);
+}
+/** Headers longer than this are not a session bundle (one ref, one prerequisite). */
+const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * Reads and checks a bundle's header (v2 or v3 with `@object-format=sha1`) without git. Throws
+ * `INVALID_ARGUMENT` naming what is wrong when the file is not such a bundle.
+ */
+async function readBundleHeader(file) {
+    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(file, 'r').catch((error) => {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Cannot read the session bundle ${file}: ${error.message}.`);
+    });
+    let text;
+    try {
+        const buffer = Buffer.alloc(MAX_HEADER_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, MAX_HEADER_BYTES, 0);
+        const raw = buffer.subarray(0, bytesRead);
+        const end = raw.indexOf('\n\n');
+        if (end < 0)
+            throw bad(file, 'its header does not end');
+        text = raw.subarray(0, end).toString('utf8');
+    }
+    finally {
+        await handle.close();
+    }
+    const [signature, ...lines] = text.split('\n');
+    if (signature !== '# v2 git bundle' && signature !== '# v3 git bundle')
+        throw bad(file, 'it does not start with a git bundle signature');
+    const prerequisites = [];
+    const refs = new Map();
+    for (const line of lines) {
+        if (line.startsWith('@')) {
+            if (line !== '@object-format=sha1')
+                throw bad(file, `it has the capability ${JSON.stringify(line.slice(0, 40))}`);
+        }
+        else if (line.startsWith('-')) {
+            const oid = line.slice(1, 41);
+            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA1_PATTERN */ .Ny.test(oid))
+                throw bad(file, 'a prerequisite is not a commit id');
+            prerequisites.push(oid);
+        }
+        else {
+            const oid = line.slice(0, 40);
+            const name = line.slice(41);
+            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
+                throw bad(file, 'a ref line is malformed');
+            refs.set(name, oid);
+        }
+    }
+    return { prerequisites, refs };
+}
+function bad(file, why) {
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${file} is not a Gittrix session bundle (${why}); pass the file the agent job's finish wrote (its \`bundle\` output).`);
+}
+
+
+/***/ }),
+
+/***/ 3482:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   l: () => (/* binding */ stopAgentProcesses)
+/* harmony export */ });
+/* unused harmony export findAgentProcesses */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * Ends what an agent left running before Gittrix snapshots its work, so no process keeps writing (or
+ * reading) after the agent's turn is over.
+ *
+ * The agent runs in a process group and session of its own (agent.ts). Its processes are found by
+ * reading `/proc/<pid>/stat` (process group and session ids) and `/proc/<pid>/environ` (a marker
+ * variable the agent's environment carries, which a process that left the group with `setsid` usually
+ * still has); they get SIGTERM, then SIGKILL after a grace period, and are reported. A process that
+ * both left the session and rewrote its environment cannot be told from the runner's own: the job
+ * boundary (the default two-job topology) is what holds then, not this module.
+ *
+ * Linux only (`/proc`); elsewhere only the process group is signalled.
+ *
+ * Sources: proc(5) (`/proc/<pid>/stat` fields 5 and 6: pgrp, session; `/proc/<pid>/environ`);
+ * setsid(2); kill(2) (a negative pid signals a process group).
+ */
+
+/** Processes matching `which`, except this process and its ancestors. Empty where there is no `/proc`. */
+async function findAgentProcesses(which) {
+    if (process.platform !== 'linux')
+        return [];
+    const exclude = await ancestry();
+    const found = [];
+    for (const name of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)('/proc').catch(() => [])) {
+        if (!/^\d+$/.test(name))
+            continue;
+        const pid = Number(name);
+        if (exclude.has(pid))
+            continue;
+        const stat = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+        if (!stat)
+            continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (fields[0] === 'Z')
+            continue;
+        const [pgrp, session] = [Number(fields[2]), Number(fields[3])];
+        let match = which.group !== undefined && (pgrp === which.group || session === which.group);
+        if (!match && which.marker) {
+            const environ = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(`/proc/${pid}/environ`).catch(() => null);
+            match = environ !== null && environ.toString('utf8').split('\0').includes(which.marker);
+        }
+        if (!match)
+            continue;
+        const cmdline = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+        found.push({ pid, command: cmdline.split('\0').join(' ').trim().slice(0, 200) || `pid ${pid}` });
+    }
+    return found;
+}
+/** This process and its ancestors (never signalled). */
+async function ancestry() {
+    const pids = new Set([process.pid]);
+    let pid = process.ppid;
+    while (pid > 1 && !pids.has(pid)) {
+        pids.add(pid);
+        const stat = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+        if (!stat)
+            break;
+        pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    }
+    return pids;
+}
+/**
+ * Stops every process of `which`: SIGTERM to the group and to each process found, SIGKILL to what is
+ * left after `graceMs`, then waits (bounded) until none is found. Resolves the processes that were
+ * running when it was called (the survivors to report).
+ */
+async function stopAgentProcesses(which, graceMs = 2_500) {
+    const first = await findAgentProcesses(which);
+    const signal = async (sig) => {
+        if (which.group !== undefined)
+            trySignal(-which.group, sig);
+        for (const p of await findAgentProcesses(which))
+            trySignal(p.pid, sig);
+    };
+    await signal('SIGTERM');
+    if (!(await gone(which, graceMs))) {
+        await signal('SIGKILL');
+        await gone(which, 2_000);
+    }
+    return first;
+}
+async function gone(which, ms) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        const left = process.platform === 'linux' ? await findAgentProcesses(which) : groupAlive(which) ? [1] : [];
+        if (left.length === 0)
+            return true;
+        if (Date.now() >= deadline)
+            return false;
+        await new Promise((done) => setTimeout(done, 50));
+    }
+}
+function groupAlive(which) {
+    if (which.group === undefined)
+        return false;
+    try {
+        process.kill(-which.group, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function trySignal(pid, signal) {
+    try {
+        process.kill(pid, signal);
+    }
+    catch {
+        // Already gone, or not ours.
+    }
+}
+
+
+/***/ }),
+
+/***/ 2911:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   gI: () => (/* binding */ finishSession),
+  Wo: () => (/* binding */ sessionDiff),
   e$: () => (/* binding */ workspaceSession)
 });
 
-// UNUSED EXPORTS: sessionDiff
-
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/core/bytes.ts
+var bytes = __nccwpck_require__(9596);
 // EXTERNAL MODULE: ./src/git/repo.ts
 var repo = __nccwpck_require__(4134);
-// EXTERNAL MODULE: ./src/git/safe-config.ts
-var safe_config = __nccwpck_require__(6950);
+;// CONCATENATED MODULE: ./src/git/safe-config.ts
+/**
+ * `-c` settings Gittrix passes when it runs git in a repository an agent can edit, or when it parses
+ * git's output.
+ */
+/**
+ * Keeps an agent-edited repository from running code while Gittrix reads it: no fsmonitor command,
+ * no hooks.
+ */
+const AGENT_REPO_SAFETY = (/* unused pure expression or super */ null && (['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null']));
+/**
+ * Keeps a user's or an agent's git configuration from changing the shape of a rendered patch (prefixes,
+ * relative paths, blank context lines, path quoting), so it parses and applies the same everywhere.
+ */
+const NEUTRAL_DIFF_CONFIG = [
+    '-c',
+    'diff.noprefix=false',
+    '-c',
+    'diff.mnemonicPrefix=false',
+    '-c',
+    'diff.relative=false',
+    '-c',
+    'diff.suppressBlankEmpty=false',
+    '-c',
+    'core.quotePath=true',
+];
+
 ;// CONCATENATED MODULE: ./src/git/diff-output.ts
+/**
+ * Parses the output of `git diff --raw -z -p`: raw records (modes, status) then, after an empty field,
+ * the patch. Line counts come from the patch itself (asking git for `--numstat` as well makes it diff
+ * every file twice).
+ */
+
 
 
 /**
@@ -32213,7 +32700,7 @@ var safe_config = __nccwpck_require__(6950);
  */
 function gitDiffArgs(revisions, options = {}) {
     return [
-        ...safe_config/* NEUTRAL_DIFF_CONFIG */.Z,
+        ...NEUTRAL_DIFF_CONFIG,
         'diff',
         '--no-renames',
         '--no-color',
@@ -32229,14 +32716,18 @@ function gitDiffArgs(revisions, options = {}) {
         '--',
     ];
 }
-/** Turns one `git diff --raw -z -p` output into a {@link SessionDiff} (files in git's order, by path). */
+/**
+ * Turns one `git diff --raw -z -p` output into a {@link SessionDiff} (files in git's order, by path).
+ * Paths and the patch are decoded losslessly (src/core/bytes.ts): `encodeText(diff.patch)` is the
+ * exact bytes git printed, Latin-1 or invalid UTF-8 lines included, so it applies with `git apply`.
+ */
 function parseGitDiffOutput(stdout) {
     if (stdout.length === 0)
         return { patch: '', files: [], additions: 0, deletions: 0 };
     const patchStart = stdout.indexOf('\0\0');
     const head = patchStart === -1 ? stdout : stdout.subarray(0, patchStart);
-    const patch = patchStart === -1 ? '' : stdout.subarray(patchStart + 2).toString('utf8');
-    const { changes } = (0,repo/* parseRawDiff */.LP)(head.toString('utf8').split('\0'));
+    const patch = patchStart === -1 ? '' : (0,bytes/* decodeBytes */.yj)(stdout, patchStart + 2);
+    const { changes } = (0,repo/* parseRawDiff */.LP)((0,bytes/* splitNulBytes */.$N)(head));
     const sections = countSections(patch);
     let next = 0;
     const files = changes.map((change) => {
@@ -32291,10 +32782,12 @@ function countSections(patch) {
     return sections;
 }
 
-// EXTERNAL MODULE: ./src/adapters/artifacts/names.ts
-var names = __nccwpck_require__(9436);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
-var artifacts = __nccwpck_require__(9856);
+// EXTERNAL MODULE: ./src/github/start-commit.ts
+var start_commit = __nccwpck_require__(1405);
+// EXTERNAL MODULE: ./src/action/bundle.ts
+var action_bundle = __nccwpck_require__(6276);
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
+var artifacts = __nccwpck_require__(4577);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __nccwpck_require__(9691);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -32420,8 +32913,8 @@ function parsePointerCommit(message, expect = {}) {
     return (0,result.ok)(pointer);
 }
 
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
+// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
+var baseline = __nccwpck_require__(5577);
 ;// CONCATENATED MODULE: ./src/action/pointer.ts
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
@@ -32453,9 +32946,7 @@ async function publishPointer(options) {
         }
         if (await pointsAt(ws, head, pointer))
             return { sha: head, created: false };
-        const sha = await ws.repo.text([...workspace/* SAFE */.A9, 'commit-tree', `${head}^{tree}`, '-p', head, '-F', '-'], {
-            input: message,
-        });
+        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, baseline/* GITTRIX_IDENTITY */.Fb);
         try {
             await remote.pushCommit(ws.objectsDir, sha, branch);
             return { sha, created: true };
@@ -32482,11 +32973,10 @@ async function pointsAt(ws, sha, pointer) {
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
  * (which reads the session's content from Artifacts) sees the session change.
  *
- * The repository is the session's own (`sessionRepoName(sessionId)` in the configured namespace) and its
+ * The repository is the session's own (`ArtifactsSessions.sessionRepo`, in the configured namespace) and its
  * URL comes from the control plane: the workspace's session record is writable by the agent, so
  * neither is taken from there unchecked.
  */
-
 
 
 
@@ -32527,7 +33017,7 @@ async function pushArtifactsSession(options) {
  * namespace. Throws `INVALID_ARGUMENT` otherwise (another namespace input, or a record the agent edited).
  */
 function checkArtifactsLocation(record, location, sessions) {
-    const repo = (0,names/* sessionRepoName */.Uj)(record.sessionId);
+    const repo = sessions.sessionRepo(record.sessionId);
     if (location.namespace !== sessions.namespace || location.repo !== repo) {
         throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} was started in Artifacts ${location.namespace}/${location.repo}, but this step ` +
             `is configured for ${sessions.namespace}/${repo}; give it the artifacts-namespace input of the step that started the session.`);
@@ -32535,23 +33025,33 @@ function checkArtifactsLocation(record, location, sessions) {
     return repo;
 }
 
+// EXTERNAL MODULE: ./src/action/snapshot.ts
+var action_snapshot = __nccwpck_require__(4972);
+// EXTERNAL MODULE: ./src/action/workspace.ts
+var workspace = __nccwpck_require__(4743);
 ;// CONCATENATED MODULE: ./src/action/finish.ts
 /**
- * Session finish on GitHub (DESIGN.md §6.3), run by the Action after the agent (and by its post step
- * when the agent failed or the job was cancelled): snapshot every change against the baseline and push
- * the session branch.
+ * Session finish, run by the Action after the agent (and by its post step when the agent failed or
+ * the job was cancelled): snapshot every change against the baseline, then either write the session
+ * as a git bundle for `mode: publish` in another job (`two-jobs`, the default: this job holds no write
+ * token) or push the session branch itself (`same-job`).
  *
  * The session branch ends as: start commit → the agent's own commits (kept as they are) → at most one
  * snapshot commit holding everything left uncommitted in the work tree (modified, added, untracked,
- * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`).
- * Everything descends from the start commit (for an Artifacts session: from the session repository's root
- * commit, and the push goes there, see finish-artifacts.ts). When the agent moved `HEAD` off that line (another branch,
- * a reset below the start commit), its commits cannot be kept; the snapshot then goes on top of the
- * session branch and carries the work tree as it is, with a warning.
+ * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`; paths
+ * git cannot take are skipped and reported, nested repositories' files are captured as plain files: see
+ * snapshot.ts). Everything descends from the start commit (for an Artifacts session: from the session
+ * repository's root commit, and the push goes there, see finish-artifacts.ts). When the agent moved
+ * `HEAD` off that line (another branch, a reset below the start commit, a merge of other history), its
+ * commits cannot be kept; the snapshot then goes on top of the session branch and carries the work tree
+ * as it is, with a warning.
  *
- * The snapshot is built in a temporary index, so the agent's index is not touched until the session
- * branch has moved; then the index is replaced by the snapshot's, so `git status` is clean afterwards.
+ * Nothing the agent could write is trusted: the record is checked against the start commit (parsed
+ * strictly, its parent the baseline), the session id against the one the caller expects, and every git
+ * command is sealed (the snapshot reads the work tree through a private git directory).
  */
+
+
 
 
 
@@ -32563,16 +33063,18 @@ function checkArtifactsLocation(record, location, sessions) {
 async function workspaceSession(dir) {
     return (0,workspace/* readSessionRecord */.M2)(await (0,workspace/* openWorkspace */.OH)(dir));
 }
-/** Snapshots and pushes the session (see the module comment). Throws a `GittrixError` saying what to do. */
+/** Snapshots and publishes the session (see the module comment). Throws a `GittrixError` saying what to do. */
 async function finishSession(options) {
     const ws = await (0,workspace/* openWorkspace */.OH)(options.workspace);
-    const record = await (0,workspace/* readSessionRecord */.M2)(ws);
-    if (!record) {
+    const given = options.record ?? (await (0,workspace/* readSessionRecord */.M2)(ws));
+    if (!given) {
         throw new errors/* GittrixError */.UG('SESSION_NOT_FOUND', `No Gittrix session was started in ${ws.root}; run the Action with mode: start (in this job, on this checkout) first.`);
     }
-    if (options.sessionId && options.sessionId !== record.sessionId) {
-        throw new errors/* GittrixError */.UG('SESSION_NOT_FOUND', `The workspace ${ws.root} holds session ${record.sessionId}, not ${options.sessionId}.`);
+    if (options.sessionId && options.sessionId !== given.sessionId) {
+        throw new errors/* GittrixError */.UG('SESSION_NOT_FOUND', `The workspace ${ws.root} holds session ${given.sessionId}, not ${options.sessionId}.`);
     }
+    const warnings = [];
+    const record = await verifiedRecord(ws, given, warnings);
     if (record.ephemeral && !options.artifacts) {
         throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral.namespace}/${record.ephemeral.repo}); ` +
             'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.');
@@ -32580,35 +33082,33 @@ async function finishSession(options) {
     if (record.ephemeral)
         checkArtifactsLocation(record, record.ephemeral, options.artifacts);
     const root = (0,workspace/* lineageRoot */.u3)(record);
-    const warnings = [];
     const branchRef = `refs/heads/${record.branch}`;
     const branchRefSha = await ws.repo.resolve(branchRef);
-    const branchTip = branchRefSha ?? root;
+    const branchTip = branchRefSha && (await lineage(ws.repo, root, branchRefSha)) ? branchRefSha : root;
     const head = await ws.repo.resolve('HEAD^{commit}');
     const headRef = await ws.repo.run(['symbolic-ref', '-q', 'HEAD'], { okExitCodes: [1] });
     const onBranch = headRef.stdout.toString('utf8').trim() === branchRef;
     let parent;
-    if (head && (await descends(ws, root, head))) {
+    if (head && (await lineage(ws.repo, root, head))) {
         parent = head;
     }
     else {
-        parent = (await descends(ws, root, branchTip)) ? branchTip : root;
-        warnings.push(`The workspace's HEAD (${head?.slice(0, 12) ?? 'none'}) is not on the session branch ${record.branch}; ` +
+        parent = branchTip;
+        warnings.push(`The workspace's HEAD (${head?.slice(0, 12) ?? 'none'}) is not on the session branch ${record.branch} ` +
+            '(another branch, a reset below the start commit, or a merge of other history); ' +
             'the snapshot records the work tree as it is on top of the session branch, without those commits.');
     }
-    const snapshot = await snapshotTree(ws, parent, onBranch && head === parent);
+    const snapshot = await (0,action_snapshot/* snapshotWorkTree */.O)({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent });
     let headSha = parent;
     let snapshotSha = null;
-    if (snapshot.tree !== (await ws.repo.treeOf(parent))) {
-        const message = `gittrix: snapshot ${record.sessionId}\n\n` +
-            'Uncommitted changes in the workspace when the session finished.\n\n' +
-            `Gittrix-Session: ${record.sessionId}\n`;
-        snapshotSha = await ws.repo.text([...workspace/* SAFE */.A9, 'commit-tree', snapshot.tree, '-p', parent, '-F', '-'], {
-            input: message,
-        });
-        headSha = snapshotSha;
-    }
     try {
+        if (snapshot.tree !== (await ws.repo.treeOf(parent))) {
+            const message = `gittrix: snapshot ${record.sessionId}\n\n` +
+                'Uncommitted changes in the workspace when the session finished.\n\n' +
+                `Gittrix-Session: ${record.sessionId}\n`;
+            snapshotSha = await ws.repo.commitTree(snapshot.tree, [parent], message, ACTIONS_IDENTITY);
+            headSha = snapshotSha;
+        }
         if (headSha !== branchRefSha) {
             await ws.repo.run([
                 'update-ref',
@@ -32619,15 +33119,27 @@ async function finishSession(options) {
                 branchRefSha ?? '',
             ]);
         }
-        if (onBranch && snapshotSha) {
+        if (onBranch && head === parent && snapshotSha && snapshot.flattened.length === 0) {
             // HEAD follows the branch to the snapshot; give the work tree the matching index.
             await (0,promises_.copyFile)(snapshot.index, (0,external_node_path_.join)(ws.gitDir, 'index'));
         }
     }
     finally {
-        await (0,promises_.rm)(snapshot.dir, { recursive: true, force: true });
+        await snapshot.dispose();
     }
+    for (const path of snapshot.flattened)
+        warnings.push(`${path}/ is a git repository of its own; its files were captured as plain files of the session (its history was not).`);
+    if (snapshot.skipped.length)
+        warnings.push(`${snapshot.skipped.length} path(s) could not be recorded and were left out (see the summary): ` +
+            snapshot.skipped
+                .slice(0, 5)
+                .map((s) => JSON.stringify(s.path))
+                .join(', ') +
+            (snapshot.skipped.length > 5 ? ', …' : '') +
+            '. Everything else was recorded.');
     let pointerSha = null;
+    let bundle = null;
+    const topology = options.topology ?? record.topology ?? 'same-job';
     if (record.ephemeral) {
         pointerSha = await pushArtifactsSession({
             ws,
@@ -32639,43 +33151,99 @@ async function finishSession(options) {
         });
     }
     else {
+        const dir = options.bundleDir ?? (0,external_node_path_.join)(process.env.RUNNER_TEMP || ws.gitDir, 'gittrix');
+        await (0,promises_.mkdir)(dir, { recursive: true });
+        bundle = (0,external_node_path_.join)(dir, `${record.sessionId}.bundle`);
+        await (0,action_bundle/* writeSessionBundle */.w)({ repo: ws.repo, branchRef, baselineSha: record.baselineSha, file: bundle });
+    }
+    let pushError = null;
+    if (!record.ephemeral && topology === 'same-job') {
         await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error) => {
-            throw new errors/* GittrixError */.UG('GIT_FAILED', `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${error.message}. ` +
-                'If the session branch was changed on GitHub meanwhile, the workspace still holds the work; push it by hand.', { cause: error });
+            pushError =
+                `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${error.message}. ` +
+                    `The work is kept in the bundle ${bundle} and on the checkout's ${record.branch}; it was not pushed again.`;
         });
     }
     const agentCommits = Number(await ws.repo.text(['rev-list', '--count', `${root}..${parent}`]));
-    const diff = await sessionDiff(ws, record.baselineSha, headSha);
+    const diff = await sessionDiff(ws.repo, record.baselineSha, headSha);
     const finished = { ...record, finished: { headSha } };
     await (0,workspace/* writeSessionRecord */.vR)(ws, finished);
-    return { record: finished, headSha, pointerSha, snapshotSha, agentCommits, diff, warnings };
+    await (0,workspace/* removeSessionSetup */.wp)(ws, record.branch);
+    return {
+        record: finished,
+        headSha,
+        pointerSha,
+        snapshotSha,
+        agentCommits,
+        diff,
+        warnings,
+        skipped: snapshot.skipped,
+        flattened: snapshot.flattened,
+        bundle,
+        pushError,
+    };
 }
-async function descends(ws, ancestor, commit) {
-    const result = await ws.repo.run(['merge-base', '--is-ancestor', ancestor, commit], {
-        okExitCodes: [1, 128],
+/** The identity of Gittrix's own commits where the checkout configures none. */
+const ACTIONS_IDENTITY = {
+    name: 'github-actions[bot]',
+    email: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+/**
+ * The session record made trustworthy: the record (which the agent can edit) names a start commit,
+ * which must parse strictly as the start commit of the record's session on its branch with the
+ * baseline as its only parent; the baseline, durable branch and task are then taken from that commit,
+ * whatever the record says (a difference is reported, not fatal, so no work is lost). Throws
+ * `METADATA_INVALID` when there is no such start commit.
+ */
+async function verifiedRecord(ws, record, warnings) {
+    const raw = await ws.repo.run(['cat-file', 'commit', record.startSha], { okExitCodes: [128] });
+    let problem = null;
+    if (raw.exitCode !== 0)
+        problem = `its start commit ${record.startSha.slice(0, 12)} is not in the checkout`;
+    const text = raw.stdout.toString('utf8');
+    const headers = text.slice(0, Math.max(0, text.indexOf('\n\n'))).split('\n');
+    const parents = headers.filter((h) => h.startsWith('parent ')).map((h) => h.slice(7));
+    const parsed = (0,start_commit/* parseStartCommit */.jf)(text.slice(text.indexOf('\n\n') + 2), {
+        branch: record.branch,
+        sessionId: record.sessionId,
     });
-    return result.exitCode === 0;
+    if (!problem && !parsed.ok)
+        problem = `its start commit does not parse: ${parsed.reason}`;
+    if (!problem && parsed.ok && (parents.length !== 1 || parents[0] !== parsed.value.baselineSha))
+        problem = "the start commit's parent is not its baseline";
+    if (problem || !parsed.ok) {
+        throw new errors/* GittrixError */.UG('METADATA_INVALID', `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
+            'nothing was published. Start a new session.');
+    }
+    const start = parsed.value;
+    if (start.baselineSha !== record.baselineSha ||
+        start.durableBranch !== record.durableBranch ||
+        start.task !== record.task) {
+        warnings.push(`The session record in ${ws.root} was edited after the session started; its start commit's baseline, durable branch and task were used instead.`);
+    }
+    return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task };
 }
 /**
- * Writes the tree of the whole work tree (as `git add -A` sees it) from a temporary index: a copy of the
- * workspace's index when HEAD is `parent` (its stat cache avoids rehashing every file), else `parent`'s tree.
+ * True when `commit` is `root` or descends from it along the session's own line: every commit between
+ * them has only parents that are themselves on that line (no merge of other history, whose objects a
+ * bundle or a push would have to carry without review).
  */
-async function snapshotTree(ws, parent, reuseIndex) {
-    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'gittrix-snapshot-'));
-    const index = (0,external_node_path_.join)(dir, 'index');
-    const repo = ws.repo.with({ indexFile: index });
-    const copied = reuseIndex
-        ? await (0,promises_.copyFile)((0,external_node_path_.join)(ws.gitDir, 'index'), index).then(() => true, () => false)
-        : false;
-    if (!copied)
-        await repo.run([...workspace/* SAFE */.A9, 'read-tree', parent]);
-    await repo.run([...workspace/* SAFE */.A9, 'add', '-A', '--', '.'], { env: { GIT_LITERAL_PATHSPECS: '1' } });
-    const tree = await repo.text([...workspace/* SAFE */.A9, 'write-tree']);
-    return { tree, index, dir };
+async function lineage(repo, root, commit) {
+    if (commit === root)
+        return true;
+    const ancestor = await repo.run(['merge-base', '--is-ancestor', root, commit], { okExitCodes: [1, 128] });
+    if (ancestor.exitCode !== 0)
+        return false;
+    const lines = (await repo.text(['rev-list', '--parents', `${root}..${commit}`])).split('\n').filter(Boolean);
+    const line = new Set([root, ...lines.map((l) => l.slice(0, 40))]);
+    return lines.every((l) => l
+        .split(' ')
+        .slice(1)
+        .every((p) => line.has(p)));
 }
 /** The session's diff against its baseline, per file (status, modes, binary, line counts) and as a patch. */
-async function sessionDiff(ws, baselineSha, headSha) {
-    const { stdout } = await ws.repo.run([...workspace/* SAFE */.A9, ...gitDiffArgs([baselineSha, headSha])]);
+async function sessionDiff(repo, baselineSha, headSha) {
+    const { stdout } = await repo.run(gitDiffArgs([baselineSha, headSha]));
     return parseGitDiffOutput(stdout);
 }
 
@@ -32686,44 +33254,21 @@ async function sessionDiff(ws, baselineSha, headSha) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   xu: () => (/* binding */ SessionRemote)
+/* harmony export */   x: () => (/* binding */ SessionRemote)
 /* harmony export */ });
-/* unused harmony exports repositoryUrl, gitAuthEnv */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8579);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1570);
+/* unused harmony export repositoryUrl */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
+/* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
 /**
- * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, push, delete refs.
+ * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, fetch, push,
+ * delete refs.
  *
- * How the token travels, and why:
- * - Only as an `Authorization: basic base64(x-access-token:<token>)` header, given to git as the
- *   `http.<server>/.extraheader` setting through command-scoped environment variables
- *   (`GIT_CONFIG_COUNT` / `GIT_CONFIG_KEY_n` / `GIT_CONFIG_VALUE_n`, git ≥ 2.31). Never in a URL (so it
- *   is not in `.git/config`, reflogs, `remote -v`, error messages or a process list's argument
- *   vector), never in a config file, never in the agent's environment. The header is scoped to the
- *   server URL, so a rewritten URL pointing elsewhere would not receive it. An empty value is set first:
- *   git sends every configured extra header, and the empty one resets any list inherited from other
- *   configuration (e.g. credentials persisted by `actions/checkout`), so exactly one header goes out.
- * - Every git process that carries the token runs in a throwaway bare repository of our own (objects
- *   borrowed from the workspace through `objects/info/alternates`) with `GIT_CONFIG_GLOBAL=/dev/null`
- *   and `GIT_CONFIG_NOSYSTEM=1`: no configuration the agent could have written (hooks, `insteadOf`
- *   rewrites, proxies, credential helpers, fsmonitor) is read while the token is in the environment.
- * - The token and the header value are registered with `registerSecret`, so `runGit`'s errors redact
- *   them should git ever echo them.
- *
- * `GITHUB_SERVER_URL` decides the host (GitHub Enterprise Server works the same way). Follows
- * actions/checkout's header form and changesets/action's command-scoped auth env
- * (../shared/reference/style-anchors.md §1, §5).
+ * The token travels only as `AUTHORIZATION: basic base64(x-access-token:<token>)` scoped to
+ * `GITHUB_SERVER_URL`, from sealed git processes in throwaway repositories: see src/git/network.ts,
+ * the one place that carries a credential to git. `GITHUB_SERVER_URL` decides the host (GitHub
+ * Enterprise Server works the same way).
  */
-
-
-
 
 
 
@@ -32734,43 +33279,21 @@ function repositoryUrl(serverUrl, repository) {
         server = new URL(serverUrl);
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
     }
     if (server.protocol !== 'https:' && server.protocol !== 'http:') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
     }
     if (server.username || server.password) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
     }
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
     }
     return `${serverBase(serverUrl)}/${repository}.git`;
 }
 function serverBase(serverUrl) {
     return serverUrl.replace(/\/+$/, '');
-}
-/**
- * The environment that lets one git process authenticate to `serverUrl` and reads no user or system
- * configuration (see the module comment). Registers the token and header value as secrets.
- */
-function gitAuthEnv(serverUrl, token) {
-    const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64')}`;
-    (0,_git_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .registerSecret */ .c)(token);
-    (0,_git_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .registerSecret */ .c)(header.slice('AUTHORIZATION: basic '.length));
-    const key = `http.${serverBase(serverUrl)}/.extraheader`;
-    return {
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_CONFIG_GLOBAL: '/dev/null',
-        GIT_CONFIG_COUNT: '2',
-        GIT_CONFIG_KEY_0: key,
-        GIT_CONFIG_VALUE_0: '',
-        GIT_CONFIG_KEY_1: key,
-        GIT_CONFIG_VALUE_1: header,
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_ASKPASS: '',
-        SSH_ASKPASS: '',
-    };
 }
 /** The GitHub repository over git smart HTTP, with the token kept as described in the module comment. */
 class SessionRemote {
@@ -32780,9 +33303,9 @@ class SessionRemote {
     #timeoutMs;
     constructor(options) {
         if (!options.token)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
         this.url = repositoryUrl(options.serverUrl, options.repository);
-        this.#env = gitAuthEnv(options.serverUrl, options.token);
+        this.#env = (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .httpAuthEnv */ .oK)((0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .githubTokenAuth */ .Bu)(options.serverUrl, options.token));
         this.#timeoutMs = options.timeoutMs ?? 300_000;
     }
     /** `git ls-remote` for the given ref patterns: ref name → object id. */
@@ -32831,66 +33354,203 @@ class SessionRemote {
      */
     async fetchBranch(objectsDir, branch, haves) {
         const fetched = 'refs/gittrix/fetched';
-        const scratch = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-remote-'));
-        try {
-            const store = { ...this.#isolation(), GIT_OBJECT_DIRECTORY: objectsDir };
-            await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)(['init', '--quiet', '--bare', scratch], { env: this.#isolation() });
-            for (const [i, have] of haves.entries()) {
-                await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)([`--git-dir=${scratch}`, 'update-ref', `refs/haves/${i}`, have], { env: store });
-            }
-            const result = await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)([
-                `--git-dir=${scratch}`,
+        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)({ objectDir: objectsDir }, async (scratch) => {
+            for (const [i, have] of haves.entries())
+                await scratch.run(['update-ref', `refs/haves/${i}`, have]);
+            const result = await scratch.run([
                 'fetch',
                 '--quiet',
                 '--no-tags',
                 '--no-write-fetch-head',
                 this.url,
                 `+refs/heads/${branch}:${fetched}`,
-            ], {
-                cwd: scratch,
-                env: { ...this.#env, GIT_OBJECT_DIRECTORY: objectsDir },
-                timeoutMs: this.#timeoutMs,
-                okExitCodes: [128],
-            });
+            ], { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes: [128] });
             if (result.exitCode !== 0) {
                 if (/couldn't find remote ref/i.test(result.stderr))
                     return null;
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_git_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(result.stderr.trim())}`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_git_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(result.stderr.trim())}`);
             }
-            return (await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)([`--git-dir=${scratch}`, 'rev-parse', '--verify', fetched], { env: store })).stdout
-                .toString('utf8')
-                .trim();
-        }
-        finally {
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(scratch, { recursive: true, force: true });
-        }
+            return scratch.text(['rev-parse', '--verify', fetched]);
+        });
+    }
+    /**
+     * Fetches `refspecs` (or commit ids) into `repo`, a repository of Gittrix's own (e.g. publish's
+     * scratch repository: its shallow boundary and refs stay there). `extra` are fetch options such as
+     * `--depth=1`. Rejects with `GIT_FAILED`.
+     */
+    async fetchInto(repo, refspecs, extra = []) {
+        await repo.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', ...extra, this.url, ...refspecs], {
+            env: this.#env,
+            network: true,
+            timeoutMs: this.#timeoutMs,
+        });
+    }
+    /**
+     * Pushes `sha` from `repo` (a repository of Gittrix's own) to branch `branch`, fast-forward only (no
+     * force, one ref). Rejects with `GIT_FAILED` when the remote refuses.
+     */
+    async pushFrom(repo, sha, branch) {
+        await repo.run(['push', '--no-verify', '--quiet', this.url, `${sha}:refs/heads/${branch}`], {
+            env: this.#env,
+            network: true,
+            timeoutMs: this.#timeoutMs,
+        });
     }
     async #git(objectsDir, args, okExitCodes = []) {
-        const scratch = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-remote-'));
-        try {
-            await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)(['init', '--quiet', '--bare', scratch], { env: this.#isolation() });
-            if (objectsDir)
-                await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(scratch, 'objects', 'info', 'alternates'), `${objectsDir}\n`);
-            return await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_5__/* .runGit */ .EO)([`--git-dir=${scratch}`, ...args], {
-                cwd: scratch,
-                env: this.#env,
-                timeoutMs: this.#timeoutMs,
-                okExitCodes,
-            });
-        }
-        finally {
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(scratch, { recursive: true, force: true });
-        }
-    }
-    #isolation() {
-        return { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
     }
 }
 
 
 /***/ }),
 
-/***/ 2293:
+/***/ 4972:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   O: () => (/* binding */ snapshotWorkTree),
+/* harmony export */   g: () => (/* binding */ MAX_FILE_BYTES)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
+/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/**
+ * The tree of a work tree an agent left, as `git add -A` would record it, built without running any of
+ * the agent's code and without losing its work to one path git cannot take.
+ *
+ * - Every command runs sealed through a PRIVATE git directory (src/git/sealed.ts, `GitRepo.initPrivate`)
+ *   whose configuration Gittrix wrote, with its own index file, reading and writing the workspace's
+ *   object store: the workspace's `.git/config` (filters, fsmonitor, hooks, includes), `info/attributes`
+ *   and `info/exclude` are never read. `.gitignore` files in the work tree still apply.
+ * - `add --ignore-errors` adds everything it can; what it could not add (paths git refuses such as
+ *   `.GIT/x` or `a/.git/b` with another case, files that vanished or cannot be read) is found afterwards
+ *   by comparing the work tree with the index, and reported as skipped, never fatal.
+ * - A nested repository (a directory holding its own `.git`) would be recorded as a gitlink, a pointer
+ *   to a commit nobody else has, or refused when it has no commit. Its files are captured instead, as
+ *   plain files of the session (recursively, with that repository's own `.gitignore`), and reported.
+ * - Blobs over {@link MAX_FILE_BYTES} are left out (the path keeps its previous version) and reported:
+ *   GitHub refuses a push holding one, which would lose everything else.
+ *
+ * Sources: git-add(1) `--ignore-errors`; gitrepository-layout(5) (gitlinks); GitHub's file size limit
+ * (https://docs.github.com/en/repositories/working-with-files/managing-large-files/about-large-files-on-github:
+ * "GitHub blocks files larger than 100 MiB").
+ */
+
+
+
+
+
+/** The largest file a session may hold, bytes: GitHub refuses pushes with a larger blob (100 MiB). */
+const MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** How deep nested repositories are followed before their content is reported as skipped. */
+const MAX_NESTING = 8;
+/**
+ * Snapshots the work tree `workTree` on top of commit (or tree) `base`, writing objects to
+ * `objectsDir` (see the module comment). Never runs configured programs; throws `GIT_FAILED` only
+ * when git itself fails (not for paths it cannot take).
+ */
+async function snapshotWorkTree(options) {
+    const dir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-snapshot-'));
+    const dispose = () => (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(dir, { recursive: true, force: true });
+    try {
+        const priv = await _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr.initPrivate((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'private.git'), { objectDir: options.objectsDir });
+        const result = { skipped: [], flattened: [], counter: 0 };
+        const index = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'index');
+        const tree = await snapshotDir(priv, dir, options.workTree, options.base, '', index, 0, result);
+        return { tree, skipped: result.skipped, flattened: result.flattened, index, dispose };
+    }
+    catch (error) {
+        await dispose();
+        throw error;
+    }
+}
+async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, out) {
+    const repo = priv.with({ workTree, indexFile: index });
+    const literal = { env: { GIT_LITERAL_PATHSPECS: '1' } };
+    await repo.run(base ? ['read-tree', base] : ['read-tree', '--empty']);
+    await repo.run(['add', '-A', '--ignore-errors', '--', '.'], { ...literal, okExitCodes: [1] });
+    // What add could not take: untracked leftovers (a trailing "/" marks a nested repository) and files
+    // whose work-tree content still differs from the index.
+    const others = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['ls-files', '-z', '--others', '--exclude-standard'])).stdout);
+    const unstaged = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['diff-files', '-z', '--name-only'])).stdout);
+    const nested = [];
+    for (const path of others) {
+        if (path.endsWith('/'))
+            nested.push(path.slice(0, -1));
+        else
+            out.skipped.push({ path: prefix + path, reason: 'invalid-path' });
+    }
+    for (const path of unstaged)
+        out.skipped.push({ path: prefix + path, reason: 'invalid-path' });
+    const { changes } = (0,_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRawDiff */ .LP)((0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run([
+        'diff-index',
+        '--cached',
+        '-r',
+        '-z',
+        '--no-renames',
+        '--raw',
+        base ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+    ])).stdout));
+    const blobs = changes.filter((c) => c.newOid && c.newMode !== '160000');
+    const sizes = await blobSizes(repo, blobs.map((c) => c.newOid));
+    const restore = [];
+    const zero = '0'.repeat(40);
+    for (const change of blobs) {
+        if ((sizes.get(change.newOid) ?? 0) <= MAX_FILE_BYTES)
+            continue;
+        out.skipped.push({ path: prefix + change.path, reason: 'too-large' });
+        restore.push(change.oldOid && change.oldMode
+            ? `${change.oldMode} ${change.oldOid}\t${change.path}\0`
+            : `0 ${zero}\t${change.path}\0`);
+    }
+    for (const change of changes) {
+        if (change.newMode !== '160000')
+            continue;
+        // A gitlink the agent added or moved: a nested repository with commits.
+        nested.push(change.path);
+        restore.push(`0 ${zero}\t${change.path}\0`);
+    }
+    if (restore.length)
+        await repo.run(['update-index', '-z', '--index-info'], { input: restore.join('') });
+    for (const path of nested) {
+        if (depth >= MAX_NESTING) {
+            out.skipped.push({ path: `${prefix + path}/`, reason: 'too-deep' });
+            continue;
+        }
+        out.flattened.push(prefix + path);
+        const inner = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(scratch, `index-${++out.counter}`);
+        const subtree = await snapshotDir(priv, scratch, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(workTree, path), null, `${prefix}${path}/`, inner, depth + 1, out);
+        if (subtree !== _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1)
+            await repo.run(['read-tree', `--prefix=${path}/`, subtree]);
+    }
+    return repo.text(['write-tree']);
+}
+/** Sizes in bytes of the objects `oids`, from one `cat-file --batch-check`. */
+async function blobSizes(repo, oids) {
+    const sizes = new Map();
+    const unique = [...new Set(oids)];
+    if (unique.length === 0)
+        return sizes;
+    const { stdout } = await repo.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
+        input: `${unique.join('\n')}\n`,
+    });
+    for (const line of stdout.toString('utf8').split('\n')) {
+        const [oid, size] = line.split(' ');
+        if (oid && size && /^\d+$/.test(size))
+            sizes.set(oid, Number(size));
+    }
+    return sizes;
+}
+
+
+/***/ }),
+
+/***/ 4505:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32901,79 +33561,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ACTIONS_BOT
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/adapters/artifacts/baseline.ts
-/**
- * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
- * Built locally in the workspace repository and pushed as a single commit (DESIGN.md §5; the
- * "no full history upload" of issue 6). The objects come from a local durable's object store through
- * `alternates` when there is one, otherwise from the durable adapter (`listTree` + `readBlobs`).
- */
-
-
-
-/** Identity of Gittrix's own commits in session repositories when git has none configured. */
-const GITTRIX_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' };
-/** Trailer naming the durable baseline commit a session repository was made from. */
-const BASELINE_TRAILER = 'Gittrix-Baseline';
-/** How many blobs are read from a remote durable adapter per call. */
-const BLOB_BATCH = 256;
-/** The message of a baseline snapshot commit: subject plus `Gittrix-Session` / `Gittrix-Baseline` trailers. */
-function baselineMessage(sessionId, baselineSha, durableRef) {
-    return `gittrix: baseline of ${durableRef}\n\nGittrix-Session: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`;
-}
-/** The durable baseline sha named by a baseline commit message, or `null`. */
-function baselineFromMessage(message) {
-    const match = new RegExp(`^${BASELINE_TRAILER}: ([0-9a-f]{40,64})\\s*$`, 'm').exec(message);
-    return match ? match[1] : null;
-}
-/**
- * Writes the baseline's tree into `repo` (a fresh repository) and resolves its id. A local durable lends
- * its objects through `objects/info/alternates` (like `git clone --shared`); any other durable is read
- * through the adapter and its blobs are written here, each checked against its id.
- */
-async function importBaselineTree(repo, durable, baselineSha) {
-    if (durable.localGitDir) {
-        const durableGitDir = await durable.localGitDir();
-        await writeFile(join(repo.gitDir, 'objects', 'info', 'alternates'), `${join(durableGitDir, 'objects')}\n`);
-        return repo.treeOf(baselineSha);
-    }
-    const entries = await durable.listTree(baselineSha);
-    const oids = [...new Set(entries.filter((e) => e.mode !== '160000').map((e) => e.oid))];
-    for (let i = 0; i < oids.length; i += BLOB_BATCH) {
-        const batch = oids.slice(i, i + BLOB_BATCH);
-        const contents = await durable.readBlobs(batch);
-        const written = await repo.writeBlobs(batch.map((oid) => {
-            const bytes = contents.get(oid);
-            if (!bytes)
-                throw new Error(`the durable adapter did not return blob ${oid} of the baseline`);
-            return bytes;
-        }));
-        written.forEach((oid, j) => {
-            if (oid !== batch[j])
-                throw new Error(`baseline blob ${batch[j]} was written as ${oid}; the durable returned other content`);
-        });
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'gittrix-artifacts-index-'));
-    try {
-        const scratch = repo.with({ indexFile: join(dir, 'index') });
-        const lines = entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join('');
-        if (lines)
-            await scratch.run(['update-index', '-z', '--add', '--index-info'], { input: lines });
-        return await scratch.text(['write-tree']);
-    }
-    finally {
-        await rm(dir, { recursive: true, force: true });
-    }
-}
-
-// EXTERNAL MODULE: ./src/adapters/artifacts/names.ts
-var names = __nccwpck_require__(9436);
+// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
+var baseline = __nccwpck_require__(5577);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -32982,15 +33571,82 @@ var branches = __nccwpck_require__(4307);
 var session_id = __nccwpck_require__(1523);
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
-var action_artifacts = __nccwpck_require__(9856);
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
+var action_artifacts = __nccwpck_require__(4577);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: ./src/git/run-git.ts
+var run_git = __nccwpck_require__(6148);
+;// CONCATENATED MODULE: ./src/action/credentials.ts
+/**
+ * Credentials a checkout can hand to the agent without anyone meaning to: `actions/checkout` keeps the
+ * job's token in the repository's configuration unless told `persist-credentials: false` (an
+ * `http.<url>.extraheader`, in recent versions through an `includeIf` file under `RUNNER_TEMP`), and
+ * self-hosted runners collect credential helpers and tokens in remote URLs. Any of them lets the agent
+ * push with the job's token, so a session refuses to start while one is there.
+ *
+ * Read with `git config --includes` (included files count) from the repository's own configuration
+ * and the user's global one; reading configuration runs nothing.
+ *
+ * Sources: actions/checkout's README (`persist-credentials`, default `true`); git-config(1)
+ * (`http.<url>.extraHeader`, `credential.helper`, `include`/`includeIf`).
+ */
+
+
+
+/** Keys whose presence alone is a credential (lower-cased, `<url>` parts removed). */
+const CREDENTIAL_KEY = /^(http\..*\.extraheader|http\.extraheader|credential\..*helper|credential\.helper)$/;
+/** URL settings whose value may embed a credential (`https://user:token@host/...`). */
+const URL_KEY = /^(remote\..*\.(url|pushurl)|url\..*\.(insteadof|pushinsteadof))$/;
+/** True when `value` is a URL with a user name and password (or token) in it. */
+function hasUserinfo(value) {
+    return (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]+@/i.test(value) ||
+        /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]{20,}@/i.test(value));
+}
+/**
+ * The settings (as `scope key`, never their values) through which the workspace's git configuration,
+ * or the user's global configuration, would hand a credential to whoever runs git there. Empty when
+ * there are none.
+ */
+async function persistedCredentials(ws) {
+    const sources = [
+        ['repository', ['--local']],
+        ['global', ['--file', (0,external_node_path_.join)(process.env.HOME || (0,external_node_os_.homedir)(), '.gitconfig')]],
+    ];
+    const found = [];
+    for (const [scope, where] of sources) {
+        const result = await (0,run_git/* runGit */.EO)(['config', ...where, '--includes', '--null', '--list'], {
+            sealed: true,
+            okExitCodes: [1, 128],
+            cwd: ws.root,
+        });
+        if (result.exitCode !== 0)
+            continue;
+        for (const entry of (0,run_git/* splitNul */.K5)(result.stdout)) {
+            const newline = entry.indexOf('\n');
+            const key = (newline < 0 ? entry : entry.slice(0, newline)).toLowerCase();
+            const value = newline < 0 ? '' : entry.slice(newline + 1);
+            const credential = (CREDENTIAL_KEY.test(key) && value.trim() !== '') || (URL_KEY.test(key) && hasUserinfo(value));
+            if (credential)
+                found.push(`${scope} ${key.replace(/^(http|credential|remote|url)\..+\.([^.]+)$/, '$1.<…>.$2')}`);
+        }
+    }
+    return [...new Set(found)];
+}
+
 // EXTERNAL MODULE: ./src/action/workspace.ts
 var workspace = __nccwpck_require__(4743);
 ;// CONCATENATED MODULE: ./src/action/start.ts
 /**
- * Session start on GitHub (DESIGN.md §6.1), run by the Action before the agent: record the baseline,
- * write the start commit, move the workspace onto the session branch, install the pre-push guard and
- * push the session branch.
+ * Session start on GitHub, run by the Action before the agent: refuse a checkout that holds a
+ * credential, record the baseline, write the start commit and move the workspace onto the session
+ * branch. In the `same-job` topology it also pushes the start commit and installs the pre-push guard;
+ * in the default `two-jobs` topology nothing is written anywhere but the checkout (the agent's job
+ * holds no write token: `mode: publish` in another job creates the branch from finish's bundle).
  *
  * The baseline is the commit the workspace has checked out (`HEAD`) when the session starts, accepted
  * only when it is a commit of the durable branch, i.e. one of:
@@ -33010,17 +33666,39 @@ var workspace = __nccwpck_require__(4743);
 
 
 
+
+
+
 /** The identity of commits Gittrix writes when the workspace has none configured. */
 const ACTIONS_BOT = {
     name: 'github-actions[bot]',
     email: '41898282+github-actions[bot]@users.noreply.github.com',
 };
+/** `<run id>-<attempt>` of a run, or `null` outside a workflow run. */
+function runKey(run) {
+    return run?.id ? `${run.id}-${run.attempt ?? '1'}` : null;
+}
 /** Starts a session in the workspace (see the module comment). Throws a `GittrixError` saying what to do. */
 async function startSession(options) {
     const ws = await (0,workspace/* openWorkspace */.OH)(options.workspace);
-    const previous = await (0,workspace/* readSessionRecord */.M2)(ws);
+    const topology = options.topology ?? 'two-jobs';
+    const notes = [];
+    const credentials = await persistedCredentials(ws);
+    if (credentials.length) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `The checkout ${ws.root} holds a git credential (${credentials.join(', ')}), which would let the agent push with it. ` +
+            'Check out with `persist-credentials: false` (actions/checkout) and remove stored credentials from the runner; Gittrix pushes with its own token.');
+    }
+    const key = runKey(options.run);
+    const previous = await (0,workspace/* readSessionRecord */.M2)(ws).catch(() => null);
     if (previous && !previous.finished) {
-        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${previous.sessionId} is still open in ${ws.root}; finish it (mode: finish) before starting another.`);
+        if (key === null || previous.run === key) {
+            throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${previous.sessionId} is still open in ${ws.root}; finish it (mode: finish) before starting another.`);
+        }
+        // A job that died before finish (a self-hosted runner keeps the checkout): start afresh.
+        await (0,workspace/* removeSessionSetup */.wp)(ws, previous.branch);
+        await (0,promises_.rm)((0,external_node_path_.join)(ws.gitDir, 'gittrix', 'session.json'), { force: true });
+        notes.push(`Session ${previous.sessionId} of an earlier run (${previous.run ?? 'unknown run'}) was never finished in this checkout; ` +
+            `it is abandoned and its work was not published (a ${previous.branch} branch it pushed stays until swept).`);
     }
     const dirty = await (0,workspace/* dirtyPaths */.Xb)(ws);
     if (dirty.length) {
@@ -33043,7 +33721,8 @@ async function startSession(options) {
     const sessionId = options.sessionId ?? (0,session_id/* newGitHubSessionId */.ne)();
     const branch = (0,branches/* sessionBranch */.z6)(sessionId);
     const artifacts = options.artifacts ?? null;
-    const repo = artifacts ? (0,names/* sessionRepoName */.Uj)(sessionId) : null;
+    const repo = artifacts ? artifacts.sessions.sessionRepo(sessionId) : null;
+    const runId = options.run?.id && start_commit/* RUN_ID_PATTERN */.z6.test(options.run.id) ? options.run.id : undefined;
     const message = (0,start_commit/* encodeStartCommit */.G6)({
         sessionId,
         task: options.task,
@@ -33054,9 +33733,9 @@ async function startSession(options) {
             : { kind: 'branch' },
         link: options.link,
         eviction: options.eviction,
+        ...(runId ? { run: runId } : {}),
     });
-    await ensureIdentity(ws);
-    const startSha = await ws.repo.text([...workspace/* SAFE */.A9, 'commit-tree', `${baselineSha}^{tree}`, '-p', baselineSha, '-F', '-'], { input: message });
+    const startSha = await ws.repo.commitTree(await ws.repo.treeOf(baselineSha), [baselineSha], message, ACTIONS_BOT);
     const record = {
         version: 1,
         sessionId,
@@ -33066,6 +33745,8 @@ async function startSession(options) {
         startSha,
         task: options.task,
         finished: null,
+        run: key,
+        topology: artifacts ? 'same-job' : topology,
     };
     if (artifacts) {
         record.ephemeral = await startArtifactsWorkspace(ws, artifacts, {
@@ -33077,7 +33758,7 @@ async function startSession(options) {
             publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
         });
     }
-    else {
+    else if (topology === 'same-job') {
         // Published first: when the push fails, the checkout is left as it was and a retry starts cleanly.
         await options.remote.pushCommit(ws.objectsDir, startSha, branch);
         // The start commit's tree is the baseline's and the work tree is clean, so moving HEAD is all a checkout would do.
@@ -33090,8 +33771,11 @@ async function startSession(options) {
         }
         await (0,workspace/* installPushGuard */.r$)(ws, branch);
     }
+    else {
+        await checkoutSessionBranch(ws, branch, startSha);
+    }
     await (0,workspace/* writeSessionRecord */.vR)(ws, record);
-    return { workspace: ws, record };
+    return { workspace: ws, record, notes, identity: (await hasIdentity(ws)) ? null : ACTIONS_BOT };
 }
 /** Points `HEAD` at a new local branch `branch` at `sha` (a commit with the checked-out tree). */
 async function checkoutSessionBranch(ws, branch, sha) {
@@ -33110,7 +33794,7 @@ async function checkoutSessionBranch(ws, branch, sha) {
 async function startArtifactsWorkspace(ws, artifacts, session) {
     const { sessions } = artifacts;
     const { sessionId, repo, branch } = session;
-    const rootSha = await ws.repo.commitTree(await ws.repo.treeOf(session.baselineSha), [], baselineMessage(sessionId, session.baselineSha, session.durableRef), GITTRIX_IDENTITY);
+    const rootSha = await ws.repo.commitTree(await ws.repo.treeOf(session.baselineSha), [], (0,baseline/* baselineMessage */.du)(sessionId, session.baselineSha, session.durableRef), baseline/* GITTRIX_IDENTITY */.Fb);
     const url = await sessions.create(repo, `Gittrix session ${sessionId}`);
     try {
         await sessions.push(repo, url, ws.objectsDir, rootSha);
@@ -33161,16 +33845,10 @@ async function checkBaseline(ws, baselineSha, durableBranch, options) {
         `${JSON.stringify(durableBranch)} (at ${remoteHead.slice(0, 12)}). Check out that branch before the session ` +
         `starts (actions/checkout with \`ref: ${durableBranch}\`), or set \`durable-branch\` to the branch you checked out.`);
 }
-/**
- * Gives the workspace a committer identity when it has none (a fresh runner), for the start commit and
- * so that the agent's own `git commit` works.
- */
-async function ensureIdentity(ws) {
+/** True when the workspace's configuration names a committer (`user.name` and `user.email`). */
+async function hasIdentity(ws) {
     const checks = await Promise.all(['user.name', 'user.email'].map((key) => ws.repo.run(['config', '--get', key], { okExitCodes: [1] })));
-    if (checks.every((c) => c.exitCode === 0))
-        return;
-    await ws.repo.run(['config', 'user.name', ACTIONS_BOT.name]);
-    await ws.repo.run(['config', 'user.email', ACTIONS_BOT.email]);
+    return checks.every((c) => c.exitCode === 0);
 }
 
 
@@ -33183,6 +33861,8 @@ async function ensureIdentity(ws) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   _B: () => (/* binding */ EMPTY_SESSION_NOTE),
+  ln: () => (/* binding */ TOUCHED_FILES_BUDGET_BYTES),
+  JT: () => (/* binding */ cappedJsonArray),
   E2: () => (/* binding */ renderFinishSummary),
   dy: () => (/* binding */ renderStartSummary),
   Xf: () => (/* binding */ renderSweepSummary),
@@ -33422,9 +34102,13 @@ function diffStat(files) {
         binary: 0,
         additions: 0,
         deletions: 0,
+        counted: 0,
     };
     for (const file of files) {
         stat[file.status] += 1;
+        if (file.counted === false)
+            continue;
+        stat.counted += 1;
         if (file.binary)
             stat.binary += 1;
         stat.additions += file.additions;
@@ -33432,12 +34116,17 @@ function diffStat(files) {
     }
     return stat;
 }
-/** `3 files changed, +10 −2`, or `No changes` for an empty diff. Plain text (no markdown). */
+/**
+ * `3 files changed, +10 −2`, or `No changes` for an empty diff; when some files' lines were not
+ * counted (a budgeted diff), `3,000 files changed, +300 −0 in the 300 files counted`. Plain text.
+ */
 function stat_diffStatLine(diff) {
     const stat = diffStat(diff.files);
     if (stat.files === 0)
         return 'No changes';
-    return `${plural(stat.files, 'file')} changed, +${markdown_formatCount(stat.additions)} ${MINUS}${markdown_formatCount(stat.deletions)}`;
+    const lines = `+${markdown_formatCount(stat.additions)} ${MINUS}${markdown_formatCount(stat.deletions)}`;
+    const partial = stat.counted < stat.files ? ` in the ${plural(stat.counted, 'file')} counted` : '';
+    return `${plural(stat.files, 'file')} changed, ${lines}${partial}`;
 }
 /** How a file's change reads in a table: `added`, `deleted`, `modified`, `mode 100644 → 100755`, `symlink added`... */
 function describeChange(file) {
@@ -33489,8 +34178,10 @@ function file_table_renderFileTable(files, budgetBytes, maxRows) {
 }
 function renderRow(file) {
     const status = file.binary ? `${describeChange(file)} (binary)` : describeChange(file);
-    const add = file.binary ? '' : markdown_formatCount(file.additions);
-    const del = file.binary ? '' : markdown_formatCount(file.deletions);
+    // `?`: a budgeted diff did not read this file, so its lines were not counted.
+    const unknown = file.counted === false;
+    const add = file.binary ? '' : unknown ? '?' : markdown_formatCount(file.additions);
+    const del = file.binary ? '' : unknown ? '?' : markdown_formatCount(file.deletions);
     return markdown_tableRow([status, markdown_inlineCode(file.path), add, del]);
 }
 
@@ -33557,8 +34248,8 @@ const COMMAND_NAMES = (/* unused pure expression or super */ null && (['promote'
 /** Help for every subcommand. */
 const COMMAND_HELP = Object.freeze({
     promote: {
-        usage: '/gittrix promote [<session-id>] [all | <path|glob> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]',
-        summary: 'Promote all or some changed files to the durable branch (needs write access).',
+        usage: '/gittrix promote [<session-id>] [@<sha>] [all | <path|glob> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]',
+        summary: 'Promote all or some changed files, as reviewed in the newest check run or in the run on @<sha>, to the durable branch (needs write access).',
         example: '/gittrix promote src/app.ts "docs/**/*.md" --pr -m "Fix the parser"',
     },
     discard: {
@@ -33635,19 +34326,24 @@ var branches = __nccwpck_require__(4307);
  * {@link CHECK_RUN_OUTPUT_MAX}) UTF-8 bytes, note included. The fence is one backtick longer than the
  * longest backtick run in the shown lines, so diff content can never close it. Hidden characters
  * (controls, zero-width, bidi; NUL included) are shown as `\u{XXXX}` (`visibleText`).
+ * `totalFiles`: the session's number of changed files when `patch` holds only the first of them (a
+ * budgeted diff, `SessionDiff.partial`); the text is then always cut, with the note.
  * When cut, a note gives the number of lines and complete files shown and how to see the full diff:
  * `/gittrix diff <id> <path>`, `facts.fullDiffUrl` when given, and a `git diff` command for branch
  * sessions.
  */
-function diff_text_renderDiffText(facts, patch, budgetBytes = CHECK_RUN_OUTPUT_MAX) {
+function diff_text_renderDiffText(facts, patch, budgetBytes = CHECK_RUN_OUTPUT_MAX, totalFiles) {
     const clean = visibleText(patch);
     const lines = clean.endsWith('\n') ? clean.slice(0, -1).split('\n') : clean.split('\n');
     const totalLines = clean === '' ? 0 : lines.length;
-    const totalFiles = countFiles(lines, totalLines);
-    if (totalLines === 0)
+    // `totalFiles` beyond the patch's own files: the patch holds only the first files (a budgeted diff).
+    const patchFiles = countFiles(lines, totalLines);
+    const allFiles = Math.max(patchFiles, totalFiles ?? 0);
+    const partial = allFiles > patchFiles;
+    if (totalLines === 0 && !partial)
         return { text: '_No changes._', cut: false, shownLines: 0, totalLines: 0 };
     // The note is sized with the largest numbers it can hold, so the real one is never longer.
-    const reserve = utf8Length(note(facts, totalLines, totalLines, totalFiles, totalFiles)) + 2;
+    const reserve = utf8Length(note(facts, totalLines, totalLines, allFiles, allFiles, partial)) + 2;
     let used = 0;
     let longestRun = 0;
     let shown = 0;
@@ -33656,7 +34352,7 @@ function diff_text_renderDiffText(facts, patch, budgetBytes = CHECK_RUN_OUTPUT_M
         const run = Math.max(longestRun, longestBackticks(line));
         const fence = Math.max(3, run + 1);
         const lineBytes = utf8Length(line) + 1;
-        const whole = shown + 1 === totalLines;
+        const whole = shown + 1 === totalLines && !partial;
         const overhead = 2 * fence + 'diff'.length + 2 + (whole ? 0 : reserve);
         if (used + lineBytes + overhead > budgetBytes)
             break;
@@ -33666,10 +34362,10 @@ function diff_text_renderDiffText(facts, patch, budgetBytes = CHECK_RUN_OUTPUT_M
     const fence = '`'.repeat(Math.max(3, longestRun + 1));
     const body = lines.slice(0, shown).join('\n');
     const block = shown === 0 ? '' : `${fence}diff\n${body}\n${fence}`;
-    if (shown === totalLines)
+    if (shown === totalLines && !partial)
         return { text: block, cut: false, shownLines: shown, totalLines };
     const complete = countFiles(lines, shown) - (startsFile(lines[shown]) ? 0 : 1);
-    const text = `${block}${block ? '\n\n' : ''}${note(facts, shown, totalLines, Math.max(0, complete), totalFiles)}`;
+    const text = `${block}${block ? '\n\n' : ''}${note(facts, shown, totalLines, Math.max(0, complete), allFiles, partial)}`;
     return { text, cut: true, shownLines: shown, totalLines };
 }
 function startsFile(line) {
@@ -33693,7 +34389,7 @@ function longestBackticks(line) {
     }
     return longest;
 }
-function note(facts, shown, total, completeFiles, totalFiles) {
+function note(facts, shown, total, completeFiles, totalFiles, partial = false) {
     const ways = [`comment ${inlineCode(`/gittrix diff ${facts.sessionId} <path>`)} for the diff of one file`];
     const url = safeUrl(facts.fullDiffUrl);
     if (url)
@@ -33702,8 +34398,11 @@ function note(facts, shown, total, completeFiles, totalFiles) {
     if ((facts.ephemeral?.kind ?? 'branch') === 'branch' && branchNameProblem(branch) === null) {
         ways.push(`run ${inlineCode(`git fetch origin ${branch} && git diff ${facts.baselineSha} FETCH_HEAD`)} in a clone`);
     }
-    return (`> [!NOTE]\n> **The diff is cut** to fit GitHub's limit of 65,535 characters per check run field: ` +
-        `it shows ${formatCount(shown)} of ${formatCount(total)} lines ` +
+    return ((partial
+        ? `> [!NOTE]\n> **The diff is cut** to GitHub's limit of 65,535 characters per check run field and to the files the App reads per render: ` +
+            `it shows ${formatCount(shown)} lines `
+        : `> [!NOTE]\n> **The diff is cut** to fit GitHub's limit of 65,535 characters per check run field: ` +
+            `it shows ${formatCount(shown)} of ${formatCount(total)} lines `) +
         `(${formatCount(completeFiles)} of ${formatCount(totalFiles)} files complete). ` +
         `To see the rest, ${ways.join(', or ')}.`);
 }
@@ -33795,7 +34494,7 @@ function renderCheckRunOutput(input, diff) {
     const budget = CHECK_RUN_OUTPUT_MAX - utf8Length(head) - utf8Length(tail) - 2;
     const table = renderFileTable(diff.files, budget, SUMMARY_FILE_ROWS);
     const summary = `${head}\n\n${table.markdown}${tail}`;
-    const text = renderDiffText(facts, diff.patch).text;
+    const text = renderDiffText(facts, diff.patch, CHECK_RUN_OUTPUT_MAX, diff.files.length).text;
     return checkRunOutputSchema.parse({ title, summary, text });
 }
 /** The task as a fenced `text` block (nothing in it is read as markdown), cut to {@link TASK_DISPLAY_MAX} characters. */
@@ -33818,14 +34517,21 @@ function renderFactsTable(facts) {
         tableRow(['Workspace', location]),
     ].join('\n');
 }
-/** The stat table: files by status, binary files, lines added and removed. */
+/**
+ * The stat table: files by status, binary files, lines added and removed; when some files' lines were
+ * not counted (a budgeted diff), a note saying over how many files the line and binary counts go.
+ */
 function renderStatTable(diff) {
     const s = diffStat(diff.files);
-    return [
+    const table = [
         markdown_tableRow(['Files', 'Added', 'Modified', 'Deleted', 'Binary', 'Lines +', `Lines ${MINUS}`]),
         markdown_tableRow(['---:', '---:', '---:', '---:', '---:', '---:', '---:']),
         markdown_tableRow([s.files, s.added, s.modified, s.deleted, s.binary, s.additions, s.deletions].map(markdown_formatCount)),
     ].join('\n');
+    if (s.counted === s.files)
+        return table;
+    return (`${table}\n\n_Binary files and lines are counted in ${markdown_formatCount(s.counted)} of the ${markdown_formatCount(s.files)} files: ` +
+        'the App reads a bounded number of files per render (files marked ? in the table were not read)._');
 }
 /** The commands section: copyable commands and the buttons, or a line saying there is nothing to promote. */
 function renderCommands(sessionId, hasChanges) {
@@ -33848,6 +34554,11 @@ var workspace = __nccwpck_require__(4743);
 
 /** A step may write at most 1 MiB of summary; stay well below it. */
 const SUMMARY_BUDGET_BYTES = 512 * 1024;
+/**
+ * Bytes the `touched-files` output may take: GitHub documents 1 MB per job output (and 50 MB per job),
+ * https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/passing-information-between-jobs
+ */
+const TOUCHED_FILES_BUDGET_BYTES = 512 * 1024;
 /** The line logged and written for an empty session. */
 const EMPTY_SESSION_NOTE = 'No changes: the workspace is identical to the baseline, so the session branch holds only its start commit and there is nothing to review.';
 /** Output values of a finished session (or of a started one: `diff` empty, `headSha` the start commit). */
@@ -33857,9 +34568,23 @@ function sessionOutputs(record, headSha, diff) {
         branch: record.branch,
         'baseline-sha': record.baselineSha,
         'head-sha': headSha,
-        'touched-files': JSON.stringify(diff.files.map((f) => f.path)),
+        'touched-files': cappedJsonArray(diff.files.map((f) => f.path), TOUCHED_FILES_BUDGET_BYTES),
+        'touched-count': String(diff.files.length),
         'diff-stat': stat_diffStatLine(diff),
     };
+}
+/** A JSON array of the first `values` that fit in `budget` bytes (UTF-8), in order. */
+function cappedJsonArray(values, budget) {
+    const kept = [];
+    let used = 2;
+    for (const value of values) {
+        const size = Buffer.byteLength(JSON.stringify(value)) + 1;
+        if (used + size > budget)
+            break;
+        kept.push(value);
+        used += size;
+    }
+    return JSON.stringify(kept);
 }
 function factsTable(record, headSha) {
     return [
@@ -33901,8 +34626,12 @@ function renderFinishSummary(input) {
             : `exited with code ${input.agent.code}`;
         parts.push(`> [!WARNING]\n> The agent ${how}; its work so far was pushed for review.`);
     }
+    if (input.agent?.timedOut)
+        parts.push('> [!WARNING]\n> The agent ran out of time (`timeout`) and was stopped.');
     for (const warning of input.warnings)
         parts.push(`> [!NOTE]\n> ${warning}`);
+    if (input.delivery === 'bundle')
+        parts.push('The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.');
     parts.push(factsTable(record, input.headSha));
     parts.push(renderTask(record.task));
     if (diff.files.length === 0) {
@@ -33915,7 +34644,24 @@ function renderFinishSummary(input) {
         if (input.agentCommits > 0)
             parts.push(`The agent made ${input.agentCommits} commit(s) of its own; they are kept on the session branch.`);
     }
+    if (input.skipped?.length)
+        parts.push(renderSkipped(input.skipped));
     return `${parts.join('\n\n')}\n`;
+}
+/** The reasons of {@link SkippedPath}, as the summary says them. */
+const SKIP_REASONS = {
+    'invalid-path': 'git cannot store this path',
+    'too-large': 'over GitHub’s 100 MiB file limit',
+    'too-deep': 'nested repositories too deep',
+};
+/** The table of paths the session does not hold (at most 200 rows). */
+function renderSkipped(skipped) {
+    const rows = skipped.slice(0, 200).map((s) => markdown_tableRow([markdown_inlineCode(s.path), SKIP_REASONS[s.reason]]));
+    const more = skipped.length > 200 ? `\n\n…and ${skipped.length - 200} more.` : '';
+    return [
+        `### Not recorded: ${skipped.length} path(s)`,
+        [markdown_tableRow(['Path', 'Why']), markdown_tableRow(['---', '---']), ...rows].join('\n') + more,
+    ].join('\n\n');
 }
 /** The job summary of a sweep. */
 function renderSweepSummary(entries) {
@@ -33936,13 +34682,13 @@ function renderSweepSummary(entries) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   A9: () => (/* binding */ SAFE),
 /* harmony export */   M2: () => (/* binding */ readSessionRecord),
 /* harmony export */   OH: () => (/* binding */ openWorkspace),
 /* harmony export */   Xb: () => (/* binding */ dirtyPaths),
 /* harmony export */   r$: () => (/* binding */ installPushGuard),
 /* harmony export */   u3: () => (/* binding */ lineageRoot),
-/* harmony export */   vR: () => (/* binding */ writeSessionRecord)
+/* harmony export */   vR: () => (/* binding */ writeSessionRecord),
+/* harmony export */   wp: () => (/* binding */ removeSessionSetup)
 /* harmony export */ });
 /* unused harmony exports artifactsRecordSchema, sessionRecordSchema, prePushGuard */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
@@ -33952,20 +34698,22 @@ function renderSweepSummary(entries) {
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
 /* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1570);
+/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
 /* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
 /* harmony import */ var _github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
 /* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
 /* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
-/* harmony import */ var _git_safe_config_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6950);
+/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4972);
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
- * record beside them, and installs the pre-push guard.
+ * record beside them, and installs (and removes) the pre-push guard.
  *
- * Git commands Gittrix runs in the workspace pass {@link SAFE}: the agent may have edited the
- * repository's configuration, and `core.fsmonitor` or hooks would otherwise run its code inside
- * Gittrix's own commands. No token is in the environment of these commands (see remote.ts).
+ * Every git command Gittrix runs on the workspace is sealed (src/git/sealed.ts): an agent (or, on a
+ * self-hosted runner, an earlier job's agent) may have edited the repository's configuration, and
+ * `core.fsmonitor`, hooks or a `$GITHUB_PATH` git would otherwise run its code inside Gittrix's own
+ * commands. Commands that read the work tree go through a private git directory (snapshot.ts,
+ * {@link dirtyPaths}). No token is in the environment of these commands (see src/git/network.ts).
  */
 
 
@@ -33978,14 +34726,13 @@ function renderSweepSummary(entries) {
 
 
 
-/** Settings that keep an agent-edited repository from running code inside Gittrix's git commands. */
-const SAFE = _git_safe_config_js__WEBPACK_IMPORTED_MODULE_9__/* .AGENT_REPO_SAFETY */ .G;
 /** Locates the git repository containing `dir`. Throws `INVALID_ARGUMENT` when there is none. */
 async function openWorkspace(dir) {
     let lines;
     try {
-        lines = (await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)([...SAFE, 'rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
+        lines = (await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
             cwd: dir,
+            sealed: true,
         })).split('\n');
     }
     catch (error) {
@@ -33993,7 +34740,7 @@ async function openWorkspace(dir) {
     }
     const [root, gitDir, objects] = lines;
     const objectsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(objects) ? objects : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir, objects);
-    return { root, gitDir, objectsDir, repo: new _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, workTree: root }) };
+    return { root, gitDir, objectsDir, repo: new _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
 }
 /**
  * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
@@ -34025,6 +34772,13 @@ const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc(
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
     finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
+    /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
+    run: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().max(64).nullable().optional(),
+    /**
+     * `two-jobs`: nothing was pushed at start, finish writes a bundle for `mode: publish`; `same-job`:
+     * start pushed the start commit and finish pushes the session. Absent in older records: `same-job`.
+     */
+    topology: zod__WEBPACK_IMPORTED_MODULE_10__/* ["enum"] */ .k5n(['two-jobs', 'same-job']).optional(),
 })
     .strict()
     .refine((record) => record.branch === (0,_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
@@ -34061,21 +34815,37 @@ async function writeSessionRecord(ws, record) {
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(`${file}.tmp`, `${JSON.stringify(sessionRecordSchema.parse(record), null, 2)}\n`);
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(`${file}.tmp`, file);
 }
-/** Paths with uncommitted changes (untracked included, ignored excluded), at most `limit` of them. */
+/**
+ * Paths of the work tree that differ from `HEAD` (modified, deleted, untracked; ignored files and paths
+ * git cannot store excluded), at most `limit` of them. Read through a private git directory, so nothing
+ * the repository's configuration names runs.
+ */
 async function dirtyPaths(ws, limit = 10) {
-    const { stdout } = await ws.repo.run([...SAFE, 'status', '--porcelain=v1', '-z', '--untracked-files=all']);
-    const paths = [];
-    const fields = stdout.toString('utf8').split('\0');
-    for (let i = 0; i < fields.length && paths.length < limit; i++) {
-        const field = fields[i];
-        if (field.length < 4)
-            continue;
-        paths.push(field.slice(3));
-        // A rename record is followed by its source path.
-        if (field[0] === 'R' || field[0] === 'C')
-            i++;
+    const head = await ws.repo.resolve('HEAD^{commit}');
+    const snapshot = await (0,_snapshot_js__WEBPACK_IMPORTED_MODULE_9__/* .snapshotWorkTree */ .O)({
+        workTree: ws.root,
+        objectsDir: ws.objectsDir,
+        base: head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+    });
+    try {
+        const changed = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
+            'diff-tree',
+            '-r',
+            '-z',
+            '--name-only',
+            '--no-renames',
+            head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+            snapshot.tree,
+        ])).stdout);
+        return [
+            ...changed,
+            ...snapshot.flattened.map((p) => `${p}/`),
+            ...snapshot.skipped.map((s) => s.path),
+        ].slice(0, limit);
     }
-    return paths;
+    finally {
+        await snapshot.dispose();
+    }
 }
 /** The text of the pre-push hook that lets the workspace push only to `target` (a branch name: its ref). */
 function prePushGuard(target, chained) {
@@ -34086,7 +34856,7 @@ function prePushGuard(target, chained) {
         ? `[ "$remote_ref" != ${shellQuote(allowed)} ] || [ "$url" != ${shellQuote(url)} ]`
         : `[ "$remote_ref" != ${shellQuote(allowed)} ]`;
     return `#!/bin/sh
-# Installed by Gittrix: this workspace belongs to one session and may push only to ${where}.
+# ${GUARD_MARK}: this workspace belongs to one session and may push only to ${where}.
 # Pushes to any other ref are refused; a human promotes the session's changes after review.
 url=$2
 input=$(cat)
@@ -34106,21 +34876,34 @@ ${chain}`;
 function shellQuote(text) {
     return `'${text.replace(/'/g, `'\\''`)}'`;
 }
+/** The workspace's hooks directory: `core.hooksPath` of its own configuration, else `<common git dir>/hooks`. */
+async function hooksDir(ws) {
+    const configured = await ws.repo.run(['config', '--local', '--get', 'core.hooksPath'], { okExitCodes: [1] });
+    const value = configured.stdout.toString('utf8').trim();
+    if (configured.exitCode === 0 && value)
+        return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(value) ? value : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(ws.root, value);
+    const common = await ws.repo.text(['rev-parse', '--path-format=absolute', '--git-common-dir']);
+    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(common, 'hooks');
+}
+/** Where the guard goes when the hooks directory lies in the work tree (a tracked `.husky/`). */
+function privateHooks(ws) {
+    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix', 'hooks');
+}
 /**
  * Installs the pre-push guard for `target` (a session branch name, or a {@link PushTarget}) in the workspace's hooks directory (honouring
  * `core.hooksPath`). An existing `pre-push` hook keeps working: it is renamed and called after the
  * check. When the hooks directory lies inside the work tree (e.g. a tracked `.husky/`), the guard goes
  * to a private directory under the git directory instead (`core.hooksPath` is pointed there and the
  * other hooks are linked into it), so the session never records the guard as a change.
+ * {@link removeSessionSetup} undoes all of it.
  */
 async function installPushGuard(ws, target) {
-    const hooksRel = await ws.repo.text(['rev-parse', '--git-path', 'hooks']);
-    let hooks = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(hooksRel) ? hooksRel : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(ws.root, hooksRel);
+    let hooks = await hooksDir(ws);
     const inside = (dir) => !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks).startsWith('..') && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks));
     const inWorkTree = inside(ws.root) && !inside(ws.gitDir);
     if (inWorkTree) {
         const original = hooks;
-        hooks = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix', 'hooks');
+        hooks = privateHooks(ws);
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(hooks, { recursive: true });
         for (const name of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(original).catch(() => [])) {
             if (name === 'pre-push')
@@ -34130,17 +34913,52 @@ async function installPushGuard(ws, target) {
         if (await exists((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, 'pre-push'))) {
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.symlink)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, 'pre-push'), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained')).catch(() => { });
         }
+        await ws.repo.run(['config', 'gittrix.originalHooksPath', original]);
         await ws.repo.run(['config', 'core.hooksPath', hooks]);
     }
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(hooks, { recursive: true });
     const hook = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push');
     const chained = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained');
     const existing = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(hook, 'utf8').catch(() => null);
-    if (existing !== null && !existing.includes('Installed by Gittrix'))
+    if (existing !== null && !existing.includes(GUARD_MARK))
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(hook, chained);
     const hasChained = await exists(chained);
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 });
     return hook;
+}
+/** The line that marks a pre-push hook as Gittrix's guard. */
+const GUARD_MARK = 'Installed by Gittrix';
+/**
+ * Removes what a session start added to the checkout, so later jobs on a self-hosted runner push and
+ * commit as before: the pre-push guard (an earlier `pre-push` hook is put back), the private hooks
+ * directory and `core.hooksPath` pointing at it, the session branch's `branch.<name>.*` settings, and the
+ * `artifacts` remote. Idempotent; never throws for something already gone.
+ */
+async function removeSessionSetup(ws, branch) {
+    const config = (args) => ws.repo.run(['config', ...args], { okExitCodes: [1, 5, 128] });
+    const original = (await config(['--local', '--get', 'gittrix.originalHooksPath'])).stdout
+        .toString('utf8')
+        .trim();
+    const priv = privateHooks(ws);
+    if (original) {
+        await config(['--local', 'core.hooksPath', original]);
+        await config(['--local', '--unset', 'gittrix.originalHooksPath']);
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(priv, { recursive: true, force: true });
+    }
+    const current = (await config(['--local', '--get', 'core.hooksPath'])).stdout.toString('utf8').trim();
+    if (current === priv)
+        await config(['--local', '--unset', 'core.hooksPath']);
+    const hooks = await hooksDir(ws);
+    const hook = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push');
+    const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(hook, 'utf8').catch(() => null);
+    if (text?.includes(GUARD_MARK)) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(hook, { force: true });
+        const chained = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained');
+        if (await exists(chained))
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(chained, hook);
+    }
+    await config(['--local', '--remove-section', `branch.${branch}`]);
+    await config(['--local', '--remove-section', 'remote.artifacts']);
 }
 async function exists(path) {
     return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path).then(() => true, () => false);
@@ -34149,48 +34967,233 @@ async function exists(path) {
 
 /***/ }),
 
-/***/ 9436:
+/***/ 5577:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Uj: () => (/* binding */ sessionRepoName),
-/* harmony export */   vb: () => (/* binding */ validateArtifactsName)
+/* harmony export */   Fb: () => (/* binding */ GITTRIX_IDENTITY),
+/* harmony export */   du: () => (/* binding */ baselineMessage)
 /* harmony export */ });
-/* unused harmony exports MAX_NAME_LENGTH, SESSION_REPO_PREFIX */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* unused harmony exports BASELINE_TRAILER, baselineFromMessage, importBaselineTree */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /**
- * Cloudflare Artifacts naming rules, checked before any request is sent.
- *
- * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
- * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
- * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
+ * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
+ * Built locally in the workspace repository and pushed as a single commit (DESIGN.md §5; the
+ * "no full history upload" of issue 6). The objects come from a local durable's object store through
+ * `alternates` when there is one, otherwise from the durable adapter (`listTree` + `readBlobs`).
  */
 
-/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
-const MAX_NAME_LENGTH = 63;
-/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
-/** Prefix of every session repository Gittrix creates: `gittrix-<session-id>`. */
-const SESSION_REPO_PREFIX = 'gittrix-';
-/**
- * Returns `name` when it is a valid Artifacts repository (or namespace) name; otherwise throws
- * `INVALID_ARGUMENT` saying which rule it breaks. `kind` names the thing in the message.
- */
-function validateArtifactsName(name, kind = 'repository') {
-    if (typeof name !== 'string' || name.length === 0)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`The Artifacts ${kind} name is empty; pass a name such as "gittrix-sess_abc".`);
-    if (name.length > MAX_NAME_LENGTH) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`The Artifacts ${kind} name ${JSON.stringify(name)} has ${name.length} characters; Artifacts allows at most ${MAX_NAME_LENGTH}.`);
-    }
-    if (!NAME.test(name)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`The Artifacts ${kind} name ${JSON.stringify(name)} is not allowed: it must start with a letter or digit ` +
-            'and contain only letters, digits, ".", "_" and "-".');
-    }
-    return name;
+
+
+/** Identity of Gittrix's own commits in session repositories when git has none configured. */
+const GITTRIX_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' };
+/** Trailer naming the durable baseline commit a session repository was made from. */
+const BASELINE_TRAILER = 'Gittrix-Baseline';
+/** How many blobs are read from a remote durable adapter per call. */
+const BLOB_BATCH = 256;
+/** The message of a baseline snapshot commit: subject plus `Gittrix-Session` / `Gittrix-Baseline` trailers. */
+function baselineMessage(sessionId, baselineSha, durableRef) {
+    return `gittrix: baseline of ${durableRef}\n\nGittrix-Session: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`;
 }
-/** The repository of one Gittrix session: `gittrix-<session-id>`, validated. */
-function sessionRepoName(sessionId) {
-    return validateArtifactsName(`${SESSION_REPO_PREFIX}${sessionId}`);
+/** The durable baseline sha named by a baseline commit message, or `null`. */
+function baselineFromMessage(message) {
+    const match = new RegExp(`^${BASELINE_TRAILER}: ([0-9a-f]{40,64})\\s*$`, 'm').exec(message);
+    return match ? match[1] : null;
+}
+/**
+ * Writes the baseline's tree into `repo` (a fresh repository) and resolves its id. A local durable lends
+ * its objects through `objects/info/alternates` (like `git clone --shared`); any other durable is read
+ * through the adapter and its blobs are written here, each checked against its id.
+ */
+async function importBaselineTree(repo, durable, baselineSha) {
+    if (durable.localGitDir) {
+        const durableGitDir = await durable.localGitDir();
+        await writeFile(join(repo.gitDir, 'objects', 'info', 'alternates'), `${join(durableGitDir, 'objects')}\n`);
+        return repo.treeOf(baselineSha);
+    }
+    const entries = await durable.listTree(baselineSha);
+    const oids = [...new Set(entries.filter((e) => e.mode !== '160000').map((e) => e.oid))];
+    for (let i = 0; i < oids.length; i += BLOB_BATCH) {
+        const batch = oids.slice(i, i + BLOB_BATCH);
+        const contents = await durable.readBlobs(batch);
+        const written = await repo.writeBlobs(batch.map((oid) => {
+            const bytes = contents.get(oid);
+            if (!bytes)
+                throw new Error(`the durable adapter did not return blob ${oid} of the baseline`);
+            return bytes;
+        }));
+        written.forEach((oid, j) => {
+            if (oid !== batch[j])
+                throw new Error(`baseline blob ${batch[j]} was written as ${oid}; the durable returned other content`);
+        });
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'gittrix-artifacts-index-'));
+    try {
+        const scratch = repo.with({ indexFile: join(dir, 'index') });
+        const lines = entries.map((e) => `${e.mode} ${e.oid}\t${e.path}\0`).join('');
+        if (lines)
+            await scratch.run(['update-index', '-z', '--add', '--index-info'], { input: lines });
+        return await scratch.text(['write-tree']);
+    }
+    finally {
+        await rm(dir, { recursive: true, force: true });
+    }
+}
+
+
+/***/ }),
+
+/***/ 9596:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $N: () => (/* binding */ splitNulBytes),
+/* harmony export */   Bz: () => (/* binding */ hasEscapedBytes),
+/* harmony export */   wx: () => (/* binding */ encodeText),
+/* harmony export */   yj: () => (/* binding */ decodeBytes)
+/* harmony export */ });
+/* unused harmony exports isEncodable, canonicalText */
+/* harmony import */ var node_buffer__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4573);
+/* harmony import */ var node_buffer__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_buffer__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * Bytes ↔ strings without loss, for file names and file contents that are not UTF-8.
+ *
+ * Git paths and file contents are byte strings (a Latin-1 `caf\xe9.txt`, a Shift-JIS name, any
+ * invalid UTF-8). Gittrix keeps `string` in its API and recovers the exact bytes with the
+ * "surrogateescape" scheme of PEP 383 (https://peps.python.org/pep-0383/): a byte 0x80–0xFF that is
+ * not part of a well-formed UTF-8 sequence decodes to the lone surrogate U+DC80–U+DCFF, and encoding
+ * maps each such lone surrogate back to its byte. For every byte string `b`,
+ * `encodeText(decodeBytes(b))` equals `b`; for UTF-8 input both are plain UTF-8.
+ *
+ * Well-formed UTF-8 follows the Unicode Standard, Table 3-7 (no overlongs, no surrogates, nothing above
+ * U+10FFFF), so a lone surrogate in a decoded string always stands for one raw byte.
+ */
+
+/** Decodes bytes as UTF-8, each byte of an ill-formed sequence as U+DC80 + (byte − 0x80). */
+function decodeBytes(bytes, start = 0, end = bytes.length) {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if ((0,node_buffer__WEBPACK_IMPORTED_MODULE_0__.isUtf8)(buffer.subarray(start, end)))
+        return buffer.toString('utf8', start, end);
+    let out = '';
+    let run = start;
+    let i = start;
+    while (i < end) {
+        const b = buffer[i];
+        if (b < 0x80) {
+            i += 1;
+            continue;
+        }
+        const length = sequenceLength(buffer, i, end);
+        if (length > 0) {
+            i += length;
+            continue;
+        }
+        out += buffer.toString('utf8', run, i) + String.fromCharCode(0xdc00 + b);
+        i += 1;
+        run = i;
+    }
+    return out + buffer.toString('utf8', run, end);
+}
+/**
+ * The length of the well-formed UTF-8 sequence starting at `i` (2–4), or 0 when the byte there does
+ * not start one (Unicode Standard, Table 3-7).
+ */
+function sequenceLength(bytes, i, end) {
+    const b0 = bytes[i];
+    const cont = (k, lo = 0x80, hi = 0xbf) => i + k < end && bytes[i + k] >= lo && bytes[i + k] <= hi;
+    if (b0 >= 0xc2 && b0 <= 0xdf)
+        return cont(1) ? 2 : 0;
+    if (b0 === 0xe0)
+        return cont(1, 0xa0) && cont(2) ? 3 : 0;
+    if ((b0 >= 0xe1 && b0 <= 0xec) || b0 === 0xee || b0 === 0xef)
+        return cont(1) && cont(2) ? 3 : 0;
+    if (b0 === 0xed)
+        return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+    if (b0 === 0xf0)
+        return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (b0 >= 0xf1 && b0 <= 0xf3)
+        return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (b0 === 0xf4)
+        return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+}
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** True when `text` holds a lone surrogate, i.e. stands for bytes that are not UTF-8. */
+function hasEscapedBytes(text) {
+    return LONE_SURROGATE.test(text);
+}
+/**
+ * True when every lone surrogate in `text` is an escaped byte (U+DC80–U+DCFF), so {@link encodeText}
+ * gives exact bytes. Other lone surrogates name no byte.
+ */
+function isEncodable(text) {
+    if (!hasEscapedBytes(text))
+        return true;
+    for (let i = 0; i < text.length; i++) {
+        const unit = text.charCodeAt(i);
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+            const next = text.charCodeAt(i + 1);
+            if (next >= 0xdc00 && next <= 0xdfff)
+                i += 1;
+            else
+                return false;
+        }
+        else if (unit >= 0xdc00 && unit <= 0xdfff && (unit < 0xdc80 || unit > 0xdcff))
+            return false;
+    }
+    return true;
+}
+/**
+ * Encodes `text` as UTF-8, each lone surrogate U+DC80–U+DCFF as its byte 0x80–0xFF (the inverse of
+ * {@link decodeBytes}). Any other lone surrogate becomes U+FFFD, as `Buffer.from(text)` would.
+ */
+function encodeText(text) {
+    if (!hasEscapedBytes(text))
+        return Buffer.from(text, 'utf8');
+    const parts = [];
+    let run = 0;
+    for (let i = 0; i < text.length; i++) {
+        const unit = text.charCodeAt(i);
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+            const next = text.charCodeAt(i + 1);
+            if (next >= 0xdc00 && next <= 0xdfff) {
+                i += 1;
+                continue;
+            }
+        }
+        else if (unit < 0xdc00 || unit > 0xdfff)
+            continue;
+        // A lone surrogate at i.
+        parts.push(Buffer.from(text.slice(run, i), 'utf8'));
+        parts.push(unit >= 0xdc80 && unit <= 0xdcff ? Buffer.of(unit - 0xdc00) : Buffer.from('\ufffd', 'utf8'));
+        run = i + 1;
+    }
+    parts.push(Buffer.from(text.slice(run), 'utf8'));
+    return Buffer.concat(parts);
+}
+/** The canonical string for the bytes `text` stands for (`"\uDCC3\uDCA9"` and `"é"` are both `é`). */
+function canonicalText(text) {
+    return hasEscapedBytes(text) ? decodeBytes(encodeText(text)) : text;
+}
+/** Splits NUL-terminated output (`git … -z`) into fields decoded with {@link decodeBytes}; drops the final empty field. */
+function splitNulBytes(output) {
+    const fields = [];
+    let start = 0;
+    for (;;) {
+        const nul = output.indexOf(0, start);
+        if (nul === -1) {
+            if (start < output.length)
+                fields.push(decodeBytes(output, start));
+            return fields;
+        }
+        fields.push(decodeBytes(output, start, nul));
+        start = nul + 1;
+    }
 }
 
 
@@ -34201,13 +35204,42 @@ function sessionRepoName(sessionId) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Di: () => (/* binding */ InvalidArgumentError),
-/* harmony export */   UG: () => (/* binding */ GittrixError)
+/* harmony export */   UG: () => (/* binding */ GittrixError),
+/* harmony export */   by: () => (/* binding */ LockedError)
 /* harmony export */ });
-/* unused harmony exports SessionNotFoundError, SessionExpiredError, BaselineConflictError, PromoteFailedError, WriteRejectedError, EvictionRaceError, MetadataVersionError, MetadataInvalidError, FileNotFoundError, WorktreeDirtyError, isGittrixError, BranchProtectedError */
+/* unused harmony exports ERROR_CODES, SessionNotFoundError, SessionExpiredError, BaselineConflictError, PromoteFailedError, WriteRejectedError, EvictionRaceError, MetadataVersionError, MetadataInvalidError, FileNotFoundError, WorktreeDirtyError, isGittrixError, BranchProtectedError, PathTooLongError, PathConflictError, WorkspaceMissingError, WorkspaceInvalidError, WorktreeStaleError */
 /**
  * Every error Gittrix throws on purpose is a {@link GittrixError} with a stable `code`.
  * Messages say what happened and what to do; they never contain secrets (see `redact`).
  */
+/** Every code, once (the README's error table lists exactly these; test/readme-errors.test.ts checks). */
+const CODES = {
+    SESSION_NOT_FOUND: true,
+    SESSION_EXPIRED: true,
+    BASELINE_CONFLICT: true,
+    PROMOTE_FAILED: true,
+    ADAPTER_UNAVAILABLE: true,
+    AUTH_FAILED: true,
+    CAPABILITY_MISSING: true,
+    WRITE_REJECTED: true,
+    EVICTION_RACE: true,
+    METADATA_VERSION_UNSUPPORTED: true,
+    METADATA_INVALID: true,
+    FILE_NOT_FOUND: true,
+    REF_NOT_FOUND: true,
+    WORKTREE_DIRTY: true,
+    INVALID_ARGUMENT: true,
+    BRANCH_PROTECTED: true,
+    GIT_FAILED: true,
+    PATH_TOO_LONG: true,
+    PATH_CONFLICT: true,
+    WORKSPACE_MISSING: true,
+    WORKSPACE_INVALID: true,
+    WORKTREE_STALE: true,
+    LOCKED: true,
+};
+/** Every {@link GittrixErrorCode}, for documentation checks and exhaustive handling. */
+const ERROR_CODES = Object.keys(CODES);
 /** Base class of every Gittrix error: `code` is stable, `message` is for people. */
 class GittrixError extends Error {
     code;
@@ -34283,7 +35315,10 @@ class PromoteFailedError extends GittrixError {
         return { ...super.toJSON(), stage: this.stage, ...(this.paths.length ? { paths: this.paths } : {}) };
     }
 }
-/** `WRITE_REJECTED`: an unsafe path (absolute, `..`, `.git/`, NUL, escaping symlink). Nothing was written. */
+/**
+ * `WRITE_REJECTED`: an unsafe path (absolute, `..`, `.git` in any spelling, NUL, a symlink leading
+ * outside the workspace or into `.git`, a directory holding a nested repository). Nothing was written.
+ */
 class WriteRejectedError extends GittrixError {
     path;
     constructor(path, reason) {
@@ -34291,10 +35326,21 @@ class WriteRejectedError extends GittrixError {
         this.path = path;
     }
 }
-/** `EVICTION_RACE`: another process holds the session (promotion, eviction) and did not let go in time. */
+/**
+ * `EVICTION_RACE`: another process holds the session (promotion, eviction) and did not let go in time.
+ * `lockFile` names the lock directory; the message says what is known of its holder.
+ */
 class EvictionRaceError extends GittrixError {
+    lockFile;
     constructor(sessionId, options) {
-        super('EVICTION_RACE', `Session ${sessionId} is busy in another process (promotion, eviction or a write). Retry in a moment.`, options);
+        const lock = options?.lockFile
+            ? ` The lock is ${options.lockFile} (${options.holder ?? 'holder unknown'}); remove it only if that process is gone.`
+            : '';
+        super('EVICTION_RACE', `Session ${sessionId} is busy in another process (promotion, eviction or a write). Retry in a moment.${lock}`, options);
+        this.lockFile = options?.lockFile;
+    }
+    toJSON() {
+        return { ...super.toJSON(), ...(this.lockFile ? { lockFile: this.lockFile } : {}) };
     }
 }
 /** `METADATA_VERSION_UNSUPPORTED`: metadata written by a newer (or unknown) Gittrix. */
@@ -34352,6 +35398,84 @@ class BranchProtectedError extends GittrixError {
     constructor(branch, detail, options) {
         super('BRANCH_PROTECTED', `${branch} refuses direct writes (${detail}). Promote with strategy "pr" (or "auto"), or let Gittrix bypass the rule.`, options);
         this.branch = branch;
+    }
+}
+/** `PATH_TOO_LONG`: a path segment is longer than the file system allows (`ENAMETOOLONG`). Nothing was written. */
+class PathTooLongError extends GittrixError {
+    path;
+    constructor(path, limitBytes) {
+        super('PATH_TOO_LONG', `Path ${JSON.stringify(path)} is too long for the file system${limitBytes ? ` (a name may have at most ${limitBytes} bytes)` : ''}. Use shorter names.`);
+        this.path = path;
+    }
+}
+/**
+ * `PATH_CONFLICT`: the path cannot be used as asked because of what is already there: a parent is a
+ * file (`ENOTDIR`), the path is a directory (`EISDIR`), or a file stands where a directory must go
+ * (`EEXIST`). Nothing was written.
+ */
+class PathConflictError extends GittrixError {
+    path;
+    constructor(path, reason) {
+        super('PATH_CONFLICT', `Path ${JSON.stringify(path)} cannot be used: ${reason}.`);
+        this.path = path;
+    }
+}
+/**
+ * `WORKSPACE_MISSING`: the session's workspace directory (or Gittrix's private state for it) is gone,
+ * e.g. deleted by hand. The session can only be discarded.
+ */
+class WorkspaceMissingError extends GittrixError {
+    sessionId;
+    constructor(sessionId, where) {
+        super('WORKSPACE_MISSING', `The workspace of session ${sessionId} is gone (${where}). Discard the session (\`gittrix discard ${sessionId}\`) and start a new one.`);
+        this.sessionId = sessionId;
+    }
+}
+/**
+ * `WORKSPACE_INVALID`: the workspace's git directory is not the one Gittrix made (replaced by a link,
+ * a file or another repository, e.g. the durable one), so Gittrix refuses to write to it.
+ */
+class WorkspaceInvalidError extends GittrixError {
+    sessionId;
+    constructor(sessionId, detail) {
+        super('WORKSPACE_INVALID', `The workspace of session ${sessionId} was tampered with: ${detail}. Nothing was written; discard the session.`);
+        this.sessionId = sessionId;
+    }
+}
+/**
+ * `WORKTREE_STALE`: a promotion landed on a checked-out durable branch, but that work tree's index and
+ * files still hold the previous commit (a crash, or the index is locked or was changed since). Nothing
+ * is lost; `command` brings the work tree up to date (it refuses if those paths changed locally).
+ */
+class WorktreeStaleError extends GittrixError {
+    worktree;
+    sha;
+    command;
+    constructor(worktree, parent, sha, detail, options) {
+        const command = `git -C ${JSON.stringify(worktree)} read-tree -m -u ${parent} ${sha}`;
+        super('WORKTREE_STALE', `Commit ${sha} is on the checked-out durable branch, but the work tree at ${worktree} still holds its parent (${detail.trim()}). ` +
+            `Run \`${command}\` (it refuses to touch paths you changed), then promote again to record it.`, options);
+        this.worktree = worktree;
+        this.sha = sha;
+        this.command = command;
+    }
+    toJSON() {
+        return { ...super.toJSON(), worktree: this.worktree, sha: this.sha, command: this.command };
+    }
+}
+/**
+ * `LOCKED`: a lock file is held and was not released in time: git's `index.lock` or a ref's `.lock` in
+ * the durable repository, or a Gittrix lock in the store. `lockFile` names it; remove it only when no
+ * process holds it (the message says what is known about the holder).
+ */
+class LockedError extends GittrixError {
+    lockFile;
+    constructor(lockFile, detail, options) {
+        super('LOCKED', `${lockFile} is locked: ${detail}`, options);
+        this.lockFile = lockFile;
+    }
+    toJSON() {
+        return { ...super.toJSON(), lockFile: this.lockFile };
     }
 }
 
@@ -34458,6 +35582,107 @@ function splitGitConfigEnv(env) {
 
 /***/ }),
 
+/***/ 8438:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bu: () => (/* binding */ githubTokenAuth),
+/* harmony export */   iJ: () => (/* binding */ bearerAuth),
+/* harmony export */   nz: () => (/* binding */ withScratchRepo),
+/* harmony export */   oK: () => (/* binding */ httpAuthEnv)
+/* harmony export */ });
+/* unused harmony export httpAuthConfig */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _config_env_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4750);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8579);
+/* harmony import */ var _repo_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4134);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2638);
+/**
+ * The one way Gittrix runs git with a credential: an HTTP `Authorization` header carried to one
+ * sealed git process (src/git/sealed.ts) as command-scoped configuration, from a throwaway bare
+ * repository of Gittrix's own.
+ *
+ * - The header is the `http.<url>.extraHeader` setting passed through `GIT_CONFIG_COUNT` /
+ *   `GIT_CONFIG_KEY_n` / `GIT_CONFIG_VALUE_n` (git ≥ 2.31): never in a URL (so not in a config file,
+ *   a reflog, `remote -v`, an error or a process list's argument vector), never in a file, never in the
+ *   environment of anything but that one git process. An empty value is set first: git sends every
+ *   configured extra header, and the empty one resets any list inherited from elsewhere, so exactly one
+ *   header goes out. With a `url` the header is scoped to that URL prefix (git matches `http.<url>.*`
+ *   against the URL it finally talks to, so an `insteadOf` rewrite to another host gets no header);
+ *   redirects are not followed, so the header never travels to a host the server names.
+ * - The process is sealed: an absolute git, an allowlisted environment (plus the proxy variables a
+ *   network command needs, {@link NETWORK_ENV}), no system or global configuration, no hooks,
+ *   credential helpers, askpass or ssh commands. {@link withScratchRepo} gives it a repository whose
+ *   configuration Gittrix wrote, borrowing a workspace's objects through alternates or
+ *   `GIT_OBJECT_DIRECTORY`, so nothing an agent wrote into a workspace's `.git` is read while the
+ *   header is in the environment.
+ * - The header value and the token are registered with `registerSecret`, so every error `runGit`
+ *   raises is redacted.
+ *
+ * Sources: git-config(1) `http.<url>.*` (URL matching), `http.extraHeader`, `http.followRedirects`,
+ * "ENVIRONMENT" (`GIT_CONFIG_COUNT`); actions/checkout's `AUTHORIZATION: basic` header form.
+ */
+
+
+
+
+
+
+
+/** The header GitHub's git server accepts for an installation or workflow token (actions/checkout's form). */
+function githubTokenAuth(serverUrl, token) {
+    const base = serverUrl.replace(/\/+$/, '');
+    const basic = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
+    return { header: `AUTHORIZATION: basic ${basic}`, url: `${base}/`, secret: token };
+}
+/** A `Bearer` token header (Cloudflare Artifacts repo tokens), limited to `url` when given. */
+function bearerAuth(token, url) {
+    return { header: `Authorization: Bearer ${token}`, url, secret: token };
+}
+/**
+ * The command-scoped settings that make one git process send `auth` and nothing else (see the module
+ * comment). Registers the secret and the header value for redaction.
+ */
+function httpAuthConfig(auth) {
+    (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .registerSecret */ .c)(auth.secret);
+    (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .registerSecret */ .c)(auth.header.replace(/^[^:]*:\s*(basic|bearer|token)?\s*/i, ''));
+    const key = auth.url ? `http.${auth.url}.extraHeader` : 'http.extraHeader';
+    return [
+        [key, ''],
+        [key, auth.header],
+        ['http.followRedirects', 'false'],
+        ['credential.interactive', 'false'],
+    ];
+}
+/** The environment variables (`GIT_CONFIG_*`) carrying {@link httpAuthConfig} for a sealed `runGit`. */
+function httpAuthEnv(auth) {
+    return (0,_config_env_js__WEBPACK_IMPORTED_MODULE_6__/* .gitConfigEnv */ .W)(httpAuthConfig(auth));
+}
+/**
+ * Runs `body` with a sealed {@link GitRepo} on a fresh bare repository in the temporary directory
+ * (created with no template: no hooks, no `info/` files), removed afterwards whatever happens.
+ */
+async function withScratchRepo(objects, body) {
+    const dir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-scratch-'));
+    try {
+        const repo = await _repo_js__WEBPACK_IMPORTED_MODULE_4__/* .GitRepo */ .tr.initPrivate(dir, objects.objectDir ? { objectDir: objects.objectDir } : {});
+        if (objects.alternates?.length)
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'objects', 'info', 'alternates'), `${objects.alternates.join('\n')}\n`);
+        return await body(repo);
+    }
+    finally {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+
+/***/ }),
+
 /***/ 8579:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -34493,21 +35718,29 @@ function redact(text) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H1: () => (/* binding */ EMPTY_TREE_SHA1),
 /* harmony export */   LP: () => (/* binding */ parseRawDiff),
 /* harmony export */   tr: () => (/* binding */ GitRepo)
 /* harmony export */ });
-/* unused harmony export EMPTY_TREE_SHA1 */
+/* unused harmony export lockFileIn */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _run_git_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1570);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8500);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _core_bytes_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9596);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
+/* harmony import */ var _run_git_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6148);
 /**
  * A handle on one git repository (git dir, optional work tree and private index) and the
  * plumbing Gittrix needs from it. Every call goes through {@link runGit}.
  */
+
+
+
 
 
 
@@ -34539,7 +35772,7 @@ class GitRepo {
      * `info/exclude` or hooks (see src/git/sealed.ts).
      */
     static async initPrivate(dir, location = {}) {
-        await (0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .runGit */ .EO)(['init', '--quiet', '--bare', '--template=', dir], { sealed: true });
+        await (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(['init', '--quiet', '--bare', '--template=', dir], { sealed: true });
         return new GitRepo({ ...location, gitDir: dir, sealed: true });
     }
     /** The same repository with some location fields replaced. */
@@ -34567,7 +35800,7 @@ class GitRepo {
                 : {}),
             ...options.env,
         };
-        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .runGit */ .EO)([...prefix, ...args], {
+        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)([...prefix, ...args], {
             cwd: this.workTree ?? this.gitDir,
             ...options,
             env,
@@ -34591,22 +35824,70 @@ class GitRepo {
         return this.text(['rev-parse', '--verify', '--end-of-options', `${rev}^{tree}`]);
     }
     /**
-     * Every blob and symlink under `rev` (recursive), optionally limited to `prefix` (a directory path).
-     * Submodule entries (mode 160000) are reported too; callers decide what to do with them.
+     * Every blob and symlink under `rev` (recursive), optionally limited to `prefix` (a directory path,
+     * or one file's path). Submodule entries (mode 160000) are reported too; callers decide what to do
+     * with them. Paths may hold non-UTF-8 bytes (src/core/bytes.ts), `prefix` too.
      */
     async listTree(rev, prefix) {
-        const args = ['ls-tree', '-r', '-z', '--full-tree', rev];
-        if (prefix)
-            args.push('--', prefix);
+        const entries = await this.lsTree(rev, { ...(prefix ? { prefix } : {}), recursive: true });
+        return entries.map(({ path, mode, oid }) => ({ path, mode: mode, oid }));
+    }
+    /**
+     * The entries of `rev`'s tree under directory `prefix` (default the root): its direct children, or
+     * with `recursive` every blob below it. A `prefix` naming a file lists that file alone. Exact for
+     * any bytes in names: a prefix that git's argument vector cannot carry (non-UTF-8) is found by
+     * walking the trees.
+     */
+    async lsTree(rev, options = {}) {
+        const prefix = options.prefix ?? '';
+        let base = rev;
+        let shown = '';
+        const args = ['ls-tree', '-z', ...(options.recursive ? ['-r'] : []), '--full-tree'];
+        if (prefix && (0,_core_bytes_js__WEBPACK_IMPORTED_MODULE_4__/* .hasEscapedBytes */ .Bz)(prefix)) {
+            const entry = await this.entryAt(rev, prefix);
+            if (!entry)
+                return [];
+            if (entry.type !== 'tree')
+                return [{ path: prefix, ...entry }];
+            base = entry.oid;
+            shown = `${prefix}/`;
+        }
+        args.push(base);
+        if (prefix && !shown)
+            args.push('--', prefix, `${prefix}/`);
         // Literal: a path such as `:x` or `:(exclude)x` names a file, not pathspec magic.
         const { stdout } = await this.run(args, { env: { GIT_LITERAL_PATHSPECS: '1' } });
         const entries = [];
-        for (const record of (0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .splitNul */ .K5)(stdout)) {
+        for (const record of (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .splitNul */ .K5)(stdout)) {
             const tab = record.indexOf('\t');
-            const [mode, , oid] = record.slice(0, tab).split(' ');
-            entries.push({ path: record.slice(tab + 1), mode: mode, oid: oid });
+            const [mode, type, oid] = record.slice(0, tab).split(' ');
+            const path = shown + record.slice(tab + 1);
+            // A directory pathspec also matches the directory itself in a non-recursive listing.
+            if (!options.recursive && path === prefix && type === 'tree')
+                continue;
+            entries.push({ path, mode: mode, type: type, oid: oid });
         }
         return entries;
+    }
+    /**
+     * The entry at `path` in `rev`'s tree (`mode`, `type`, `oid`), or `null`: found by reading tree
+     * objects one level at a time, so names are compared as bytes and no pathspec is involved.
+     */
+    async entryAt(rev, path) {
+        let tree = await this.resolve(`${rev}^{tree}`);
+        let found = null;
+        for (const name of path.split('/')) {
+            if (!tree)
+                return null;
+            const raw = (await this.readObjects([tree])).get(tree);
+            if (!raw)
+                return null;
+            found = findTreeEntry(raw, (0,_core_bytes_js__WEBPACK_IMPORTED_MODULE_4__/* .encodeText */ .wx)(name));
+            tree = found?.type === 'tree' ? found.oid : null;
+            if (!found)
+                return null;
+        }
+        return found;
     }
     /**
      * Every path whose blob, mode or existence differs between two trees (or commits), with both sides.
@@ -34614,7 +35895,7 @@ class GitRepo {
      */
     async diffTrees(from, to) {
         const { stdout } = await this.run(['diff-tree', '-r', '-z', '--no-renames', '--raw', from, to]);
-        return parseRawDiff((0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .splitNul */ .K5)(stdout)).changes;
+        return parseRawDiff((0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .splitNul */ .K5)(stdout)).changes;
     }
     /**
      * Like {@link diffTrees}, from `base` to this repository's index (`diff-index --cached`): the same
@@ -34622,12 +35903,12 @@ class GitRepo {
      */
     async diffIndex(base) {
         const { stdout } = await this.run(['diff-index', '--cached', '-r', '-z', '--no-renames', '--raw', base]);
-        return parseRawDiff((0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .splitNul */ .K5)(stdout)).changes;
+        return parseRawDiff((0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .splitNul */ .K5)(stdout)).changes;
     }
     /** The paths (only) that differ between two trees or commits; exact at any size. */
     async changedPaths(from, to) {
         const { stdout } = await this.run(['diff-tree', '-r', '-z', '--no-renames', '--name-only', from, to]);
-        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_3__/* .splitNul */ .K5)(stdout);
+        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .splitNul */ .K5)(stdout);
     }
     /** Reads many objects in one `cat-file --batch` process. Missing ids are absent from the map. */
     async readObjects(oids) {
@@ -34713,9 +35994,14 @@ class GitRepo {
             const scratch = this.with({ indexFile: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'index') });
             await scratch.run(['read-tree', base]);
             const zero = '0'.repeat(40);
-            const lines = changes.map((c) => c.mode === null ? `0 ${zero}\t${c.path}\0` : `${c.mode} ${c.oid}\t${c.path}\0`);
+            // Paths go to git as their exact bytes (a Latin-1 name stays Latin-1).
+            const lines = changes.flatMap((c) => [
+                Buffer.from(c.mode === null ? `0 ${zero}\t` : `${c.mode} ${c.oid}\t`),
+                (0,_core_bytes_js__WEBPACK_IMPORTED_MODULE_4__/* .encodeText */ .wx)(c.path),
+                Buffer.of(0),
+            ]);
             if (lines.length)
-                await scratch.run(['update-index', '-z', '--index-info'], { input: lines.join('') });
+                await scratch.run(['update-index', '-z', '--index-info'], { input: Buffer.concat(lines) });
             return await scratch.text(['write-tree']);
         }
         finally {
@@ -34749,19 +36035,73 @@ class GitRepo {
     }
     /**
      * Compare-and-swap: moves `ref` to `next` only if it currently is `expected` (`null`: must not exist).
-     * Resolves `true` on success and `false` when the ref had another value; other failures reject.
+     * Resolves `true` on success and `false` when the ref had another value. Another process holding the
+     * ref's lock file is waited for (about `lockWaitMs`, default 5 000 ms) and then `LOCKED` naming the
+     * file; other failures reject with `GIT_FAILED`.
      */
-    async compareAndSwapRef(ref, next, expected, reason) {
-        const { exitCode, stderr } = await this.run(['update-ref', '-m', reason, ref, next, expected ?? ''], {
-            okExitCodes: [1, 128],
-        });
-        if (exitCode === 0)
-            return true;
-        const current = await this.resolve(ref);
-        if (current !== expected)
-            return false;
-        throw new Error(`update-ref ${ref} failed: ${stderr.trim()}`);
+    async compareAndSwapRef(ref, next, expected, reason, lockWaitMs = 5000) {
+        const started = Date.now();
+        for (let attempt = 1;; attempt++) {
+            const { exitCode, stderr } = await this.run(['update-ref', '-m', reason, ref, next, expected ?? ''], {
+                okExitCodes: [1, 128],
+            });
+            if (exitCode === 0)
+                return true;
+            const current = await this.resolve(ref);
+            if (current !== expected)
+                return false;
+            const lock = lockFileIn(stderr);
+            if (!lock)
+                throw new _run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .GitCommandError */ .iR(['update-ref', ref], exitCode, stderr);
+            if (Date.now() - started >= lockWaitMs)
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .LockedError */ .by(lock, `another git process holds it (waited ${Date.now() - started} ms to update ${ref}). If no git process is running, remove it.`);
+            await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_3__.setTimeout)(Math.min(200, 10 * attempt));
+        }
     }
+}
+/**
+ * The lock file named by a git failure ("Unable to create '<path>.lock': File exists."), or `null`.
+ * Needs git's messages in English (`LC_ALL=C`, which runGit sets).
+ */
+function lockFileIn(stderr) {
+    const match = /Unable to create '([^']+\.lock)': File exists/.exec(stderr);
+    return match ? match[1] : null;
+}
+/** Finds `name` (bytes) in a raw tree object: entries `<mode> <name>\0<binary id>`, ids of 20 or 32 bytes. */
+function findTreeEntry(raw, name) {
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+    const idLength = guessIdLength(bytes);
+    let offset = 0;
+    while (offset < bytes.length) {
+        const space = bytes.indexOf(0x20, offset);
+        const nul = bytes.indexOf(0, space);
+        if (space === -1 || nul === -1)
+            return null;
+        const mode = bytes.toString('latin1', offset, space);
+        const entryName = bytes.subarray(space + 1, nul);
+        const oid = bytes.toString('hex', nul + 1, nul + 1 + idLength);
+        offset = nul + 1 + idLength;
+        if (entryName.equals(name)) {
+            const normalized = mode.padStart(6, '0');
+            const type = normalized === '040000' ? 'tree' : normalized === '160000' ? 'commit' : 'blob';
+            return { mode: normalized, type, oid };
+        }
+    }
+    return null;
+}
+/** 20 (SHA-1) unless the tree only parses with 32-byte (SHA-256) ids. */
+function guessIdLength(bytes) {
+    const parses = (length) => {
+        let offset = 0;
+        while (offset < bytes.length) {
+            const nul = bytes.indexOf(0, offset);
+            if (nul === -1 || !/^[0-7]{5,6} /.test(bytes.toString('latin1', offset, Math.min(nul, offset + 7))))
+                return false;
+            offset = nul + 1 + length;
+        }
+        return offset === bytes.length;
+    };
+    return parses(20) ? 20 : 32;
 }
 /**
  * Parses `--raw -z` diff records (`:<old mode> <new mode> <old id> <new id> <status>`, then the path)
@@ -34791,32 +36131,182 @@ function parseRawDiff(fields) {
 
 /***/ }),
 
-/***/ 1570:
+/***/ 6148:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EO: () => (/* binding */ runGit),
+/* harmony export */   K5: () => (/* binding */ splitNul),
+/* harmony export */   iR: () => (/* binding */ GitCommandError),
+/* harmony export */   q_: () => (/* binding */ gitText)
+/* harmony export */ });
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
+/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _core_bytes_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9596);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
+/* harmony import */ var _config_env_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4750);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8579);
+/* harmony import */ var _sealed_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2638);
+/**
+ * The one typed runner for the git CLI: argument arrays (never a shell string), a timeout,
+ * no terminal prompts, secret redaction in every error, and one of two environments:
+ *
+ * - default: the process environment cleaned of inherited `GIT_*` redirections, for repositories
+ *   the user owns (the durable repository: its configuration, e.g. identity, applies);
+ * - `sealed: true`: for anything an agent could have shaped — an absolute git binary and an
+ *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
+ */
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  q_: () => (/* binding */ gitText),
-  EO: () => (/* binding */ runGit),
-  K5: () => (/* binding */ splitNul)
-});
 
-// UNUSED EXPORTS: GitCommandError
 
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-// EXTERNAL MODULE: ./src/git/config-env.ts
-var config_env = __nccwpck_require__(4750);
-// EXTERNAL MODULE: ./src/git/redact.ts
-var redact = __nccwpck_require__(8579);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/git/sealed.ts
+
+
+
+
+/** Thrown when git exits with a failing code, times out or cannot start. `code` is `GIT_FAILED`. */
+class GitCommandError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG {
+    args;
+    exitCode;
+    stderr;
+    constructor(args, exitCode, stderr, detail) {
+        const shown = args.map((a) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(a));
+        const why = detail ?? (stderr.trim() ? (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(stderr.trim()) : `exit code ${exitCode}`);
+        super('GIT_FAILED', `git ${shown.join(' ')} failed: ${why}`);
+        this.args = shown;
+        this.exitCode = exitCode;
+        this.stderr = (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(stderr);
+    }
+}
+/** Variables that would silently redirect git to another repository, index or object store. */
+const INHERITED_GIT_VARS = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_PREFIX',
+    'GIT_NAMESPACE',
+    'GIT_QUARANTINE_PATH',
+];
+/** The executable and environment of one git process (see the module comment). */
+function gitProcess(options) {
+    const { entries, rest } = (0,_config_env_js__WEBPACK_IMPORTED_MODULE_6__/* .splitGitConfigEnv */ .w)(options.env ?? {});
+    const config = [...(options.config ?? []), ...entries];
+    const set = Object.fromEntries(Object.entries(rest).filter((e) => e[1] !== undefined));
+    if (options.sealed) {
+        const command = (0,_sealed_js__WEBPACK_IMPORTED_MODULE_5__/* .resolveGitBinary */ .a4)();
+        return {
+            command,
+            env: (0,_sealed_js__WEBPACK_IMPORTED_MODULE_5__/* .sealedGitEnv */ .aj)({ git: command, config, set, ...(options.network ? { keep: _sealed_js__WEBPACK_IMPORTED_MODULE_5__/* .NETWORK_ENV */ .LT } : {}) }),
+        };
+    }
+    const env = { ...process.env };
+    for (const name of INHERITED_GIT_VARS)
+        delete env[name];
+    env.GIT_TERMINAL_PROMPT = '0';
+    env.GIT_OPTIONAL_LOCKS = '0';
+    // Messages Gittrix parses (lock contention, refusals) stay English whatever the user's locale.
+    env.LC_ALL = 'C';
+    for (const [key, value] of Object.entries(rest)) {
+        if (value === undefined)
+            delete env[key];
+        else
+            env[key] = value;
+    }
+    if (config.length)
+        Object.assign(env, (0,_config_env_js__WEBPACK_IMPORTED_MODULE_6__/* .gitConfigEnv */ .W)(config));
+    return { command: 'git', env };
+}
+/**
+ * Runs `git <args>` and resolves with its output. Rejects with {@link GitCommandError}
+ * (code `GIT_FAILED`) on a failing exit code, a timeout or a spawn failure, or `ADAPTER_UNAVAILABLE`
+ * when the working directory `cwd` does not exist; the error's text is redacted.
+ */
+function runGit(args, options = {}) {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    return new Promise((resolve, reject) => {
+        const { command, env } = gitProcess(options);
+        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+            cwd: options.cwd,
+            env,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true,
+        });
+        const out = [];
+        const err = [];
+        let timedOut = false;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+        }, timeoutMs);
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', (error) => {
+            clearTimeout(timer);
+            // Node reports a missing working directory as the command's ENOENT: name the directory instead.
+            if (options.cwd && !(0,node_fs__WEBPACK_IMPORTED_MODULE_1__.existsSync)(options.cwd)) {
+                reject(new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .GittrixError */ .UG('ADAPTER_UNAVAILABLE', `${options.cwd} does not exist: was the repository moved or deleted? Move it back, or discard the session.`));
+                return;
+            }
+            reject(new GitCommandError(args, null, '', `could not start git (${error.message}); is git installed?`));
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            const stderr = Buffer.concat(err).toString('utf8');
+            if (timedOut) {
+                reject(new GitCommandError(args, code, stderr, `timed out after ${timeoutMs} ms`));
+                return;
+            }
+            const exitCode = code ?? -1;
+            if (exitCode !== 0 && !(options.okExitCodes ?? []).includes(exitCode)) {
+                reject(new GitCommandError(args, exitCode, stderr));
+                return;
+            }
+            resolve({ stdout: Buffer.concat(out), stderr, exitCode });
+        });
+        // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
+        child.stdin.on('error', () => { });
+        if (options.input !== undefined)
+            child.stdin.end(options.input);
+        else
+            child.stdin.end();
+    });
+}
+/** Runs git and returns stdout as UTF-8 with the trailing newline removed. */
+async function gitText(args, options) {
+    const { stdout } = await runGit(args, options);
+    return stdout.toString('utf8').replace(/\n$/, '');
+}
+/**
+ * Splits NUL-terminated git output (`-z`) at the byte level, dropping the final empty field. Fields
+ * are decoded losslessly (non-UTF-8 bytes as escaped surrogates, see src/core/bytes.ts), so a path
+ * read here and given back to git through `encodeText` is the same bytes.
+ */
+function splitNul(output) {
+    return (0,_core_bytes_js__WEBPACK_IMPORTED_MODULE_2__/* .splitNulBytes */ .$N)(output);
+}
+
+
+/***/ }),
+
+/***/ 2638:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LT: () => (/* binding */ NETWORK_ENV),
+/* harmony export */   a4: () => (/* binding */ resolveGitBinary),
+/* harmony export */   aj: () => (/* binding */ sealedGitEnv)
+/* harmony export */ });
+/* unused harmony exports SYSTEM_GIT_PATH, SEALED_CONFIG, SEALED_ENV_ALLOWLIST, pinGitBinary */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _config_env_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4750);
 /**
  * Sealed git: how Gittrix runs git on state an agent could have shaped (a workspace, its `.git`, the
  * environment of a later CI step) without letting that state choose what git executes or where it
@@ -34857,7 +36347,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 /** A path that cannot exist (`/dev/null` is not a directory): where a sealed git looks for grafts. */
 const NO_SUCH_FILE = '/dev/null/gittrix-none';
 /** Where {@link resolveGitBinary} looks when given no search path: the usual system locations only. */
-const SYSTEM_GIT_PATH = ['/usr/bin', '/bin', '/usr/local/bin', '/opt/homebrew/bin'].join(external_node_path_.delimiter);
+const SYSTEM_GIT_PATH = ['/usr/bin', '/bin', '/usr/local/bin', '/opt/homebrew/bin'].join(node_path__WEBPACK_IMPORTED_MODULE_1__.delimiter);
 /**
  * Settings every sealed git process gets, overriding any configuration file. Empty values reset
  * multi-valued keys (`credential.helper`, `http.extraHeader`), so a list inherited from a repository
@@ -34900,6 +36390,21 @@ const SEALED_ENV_ALLOWLIST = [
     'GIT_COMMITTER_DATE',
 ];
 /**
+ * Proxy variables a sealed network command keeps when set (runners behind a proxy need them). They can
+ * only route traffic: with HTTPS a proxy sees no header, and the CA variables that would let it
+ * (`SSL_CERT_FILE`, `GIT_SSL_CAINFO`) are never kept.
+ */
+const NETWORK_ENV = [
+    'HTTPS_PROXY',
+    'https_proxy',
+    'HTTP_PROXY',
+    'http_proxy',
+    'ALL_PROXY',
+    'all_proxy',
+    'NO_PROXY',
+    'no_proxy',
+];
+/**
  * The complete environment of one sealed git process (see the module comment): allowlisted
  * variables, `PATH` = the git binary's directory then {@link SYSTEM_GIT_PATH}, `LC_ALL=C` (messages
  * Gittrix parses stay English), no prompts, no system/global configuration, no replace objects or
@@ -34911,7 +36416,7 @@ function sealedGitEnv(options = {}) {
     const env = {};
     for (const name of options.keep ?? []) {
         if (/^GIT_/i.test(name))
-            throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `sealedGitEnv cannot keep ${name}; set it explicitly.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `sealedGitEnv cannot keep ${name}; set it explicitly.`);
     }
     for (const name of [...SEALED_ENV_ALLOWLIST, ...(options.keep ?? [])]) {
         const value = from[name];
@@ -34919,7 +36424,7 @@ function sealedGitEnv(options = {}) {
             env[name] = value;
     }
     const git = options.git ?? resolveGitBinary();
-    env.PATH = [(0,external_node_path_.dirname)(git), SYSTEM_GIT_PATH].join(external_node_path_.delimiter);
+    env.PATH = [(0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(git), SYSTEM_GIT_PATH].join(node_path__WEBPACK_IMPORTED_MODULE_1__.delimiter);
     env.LC_ALL = 'C';
     env.GIT_CONFIG_NOSYSTEM = '1';
     env.GIT_CONFIG_GLOBAL = '/dev/null';
@@ -34928,7 +36433,7 @@ function sealedGitEnv(options = {}) {
     env.GIT_TERMINAL_PROMPT = '0';
     env.GIT_OPTIONAL_LOCKS = '0';
     env.GIT_PROTOCOL_FROM_USER = '0';
-    Object.assign(env, (0,config_env/* gitConfigEnv */.W)([...SEALED_CONFIG, ...(options.config ?? [])]));
+    Object.assign(env, (0,_config_env_js__WEBPACK_IMPORTED_MODULE_3__/* .gitConfigEnv */ .W)([...SEALED_CONFIG, ...(options.config ?? [])]));
     Object.assign(env, options.set ?? {});
     return env;
 }
@@ -34944,14 +36449,14 @@ function resolveGitBinary(searchPath = SYSTEM_GIT_PATH) {
     const known = resolved.get(searchPath);
     if (known)
         return known;
-    for (const dir of searchPath.split(external_node_path_.delimiter)) {
-        if (!dir || !(0,external_node_path_.isAbsolute)(dir))
+    for (const dir of searchPath.split(node_path__WEBPACK_IMPORTED_MODULE_1__.delimiter)) {
+        if (!dir || !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(dir))
             continue;
-        const candidate = (0,external_node_path_.join)(dir, 'git');
+        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'git');
         try {
-            (0,external_node_fs_.accessSync)(candidate, external_node_fs_.constants.X_OK);
-            const real = (0,external_node_fs_.realpathSync)(candidate);
-            if (!(0,external_node_fs_.statSync)(real).isFile())
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(candidate, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
+            const real = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(candidate);
+            if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(real).isFile())
                 continue;
             resolved.set(searchPath, real);
             return real;
@@ -34960,7 +36465,7 @@ function resolveGitBinary(searchPath = SYSTEM_GIT_PATH) {
             continue;
         }
     }
-    throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `No git executable was found in ${searchPath}; install git (2.31 or newer) in one of those directories.`);
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('ADAPTER_UNAVAILABLE', `No git executable was found in ${searchPath}; install git (2.31 or newer) in one of those directories.`);
 }
 /**
  * Pins the git binary every later sealed call uses when no search path is given: call it before any
@@ -34971,172 +36476,6 @@ function pinGitBinary(searchPath) {
     resolved.set(SYSTEM_GIT_PATH, git);
     return git;
 }
-
-;// CONCATENATED MODULE: ./src/git/run-git.ts
-/**
- * The one typed runner for the git CLI: argument arrays (never a shell string), a timeout,
- * no terminal prompts, secret redaction in every error, and one of two environments:
- *
- * - default: the process environment cleaned of inherited `GIT_*` redirections, for repositories
- *   the user owns (the durable repository: its configuration, e.g. identity, applies);
- * - `sealed: true`: for anything an agent could have shaped — an absolute git binary and an
- *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
- */
-
-
-
-
-
-/** Thrown when git exits with a failing code, times out or cannot start. `code` is `GIT_FAILED`. */
-class GitCommandError extends errors/* GittrixError */.UG {
-    args;
-    exitCode;
-    stderr;
-    constructor(args, exitCode, stderr, detail) {
-        const shown = args.map((a) => (0,redact/* redact */.E)(a));
-        const why = detail ?? (stderr.trim() ? (0,redact/* redact */.E)(stderr.trim()) : `exit code ${exitCode}`);
-        super('GIT_FAILED', `git ${shown.join(' ')} failed: ${why}`);
-        this.args = shown;
-        this.exitCode = exitCode;
-        this.stderr = (0,redact/* redact */.E)(stderr);
-    }
-}
-/** Variables that would silently redirect git to another repository, index or object store. */
-const INHERITED_GIT_VARS = [
-    'GIT_DIR',
-    'GIT_WORK_TREE',
-    'GIT_INDEX_FILE',
-    'GIT_OBJECT_DIRECTORY',
-    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
-    'GIT_COMMON_DIR',
-    'GIT_PREFIX',
-    'GIT_NAMESPACE',
-    'GIT_QUARANTINE_PATH',
-];
-/** The executable and environment of one git process (see the module comment). */
-function gitProcess(options) {
-    const { entries, rest } = (0,config_env/* splitGitConfigEnv */.w)(options.env ?? {});
-    const config = [...(options.config ?? []), ...entries];
-    const set = Object.fromEntries(Object.entries(rest).filter((e) => e[1] !== undefined));
-    if (options.sealed) {
-        const command = resolveGitBinary();
-        return { command, env: sealedGitEnv({ git: command, config, set }) };
-    }
-    const env = { ...process.env };
-    for (const name of INHERITED_GIT_VARS)
-        delete env[name];
-    env.GIT_TERMINAL_PROMPT = '0';
-    env.GIT_OPTIONAL_LOCKS = '0';
-    for (const [key, value] of Object.entries(rest)) {
-        if (value === undefined)
-            delete env[key];
-        else
-            env[key] = value;
-    }
-    if (config.length)
-        Object.assign(env, (0,config_env/* gitConfigEnv */.W)(config));
-    return { command: 'git', env };
-}
-/**
- * Runs `git <args>` and resolves with its output. Rejects with {@link GitCommandError}
- * (code `GIT_FAILED`) on a failing exit code, a timeout or a spawn failure; the error's text is redacted.
- */
-function runGit(args, options = {}) {
-    const timeoutMs = options.timeoutMs ?? 120_000;
-    return new Promise((resolve, reject) => {
-        const { command, env } = gitProcess(options);
-        const child = (0,external_node_child_process_.spawn)(command, args, {
-            cwd: options.cwd,
-            env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true,
-        });
-        const out = [];
-        const err = [];
-        let timedOut = false;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGKILL');
-        }, timeoutMs);
-        child.stdout.on('data', (chunk) => out.push(chunk));
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', (error) => {
-            clearTimeout(timer);
-            reject(new GitCommandError(args, null, '', `could not start git (${error.message}); is git installed?`));
-        });
-        child.on('close', (code) => {
-            clearTimeout(timer);
-            const stderr = Buffer.concat(err).toString('utf8');
-            if (timedOut) {
-                reject(new GitCommandError(args, code, stderr, `timed out after ${timeoutMs} ms`));
-                return;
-            }
-            const exitCode = code ?? -1;
-            if (exitCode !== 0 && !(options.okExitCodes ?? []).includes(exitCode)) {
-                reject(new GitCommandError(args, exitCode, stderr));
-                return;
-            }
-            resolve({ stdout: Buffer.concat(out), stderr, exitCode });
-        });
-        // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
-        child.stdin.on('error', () => { });
-        if (options.input !== undefined)
-            child.stdin.end(options.input);
-        else
-            child.stdin.end();
-    });
-}
-/** Runs git and returns stdout as UTF-8 with the trailing newline removed. */
-async function gitText(args, options) {
-    const { stdout } = await runGit(args, options);
-    return stdout.toString('utf8').replace(/\n$/, '');
-}
-/** Splits NUL-terminated git output (`-z`) into UTF-8 strings, dropping the final empty field. */
-function splitNul(output) {
-    const text = output.toString('utf8');
-    if (text === '')
-        return [];
-    const parts = text.split('\0');
-    if (parts[parts.length - 1] === '')
-        parts.pop();
-    return parts;
-}
-
-
-/***/ }),
-
-/***/ 6950:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G: () => (/* binding */ AGENT_REPO_SAFETY),
-/* harmony export */   Z: () => (/* binding */ NEUTRAL_DIFF_CONFIG)
-/* harmony export */ });
-/**
- * `-c` settings Gittrix passes when it runs git in a repository an agent can edit, or when it parses
- * git's output.
- */
-/**
- * Keeps an agent-edited repository from running code while Gittrix reads it: no fsmonitor command,
- * no hooks.
- */
-const AGENT_REPO_SAFETY = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
-/**
- * Keeps a user's or an agent's git configuration from changing the shape of a rendered patch (prefixes,
- * relative paths, blank context lines, path quoting), so it parses and applies the same everywhere.
- */
-const NEUTRAL_DIFF_CONFIG = [
-    '-c',
-    'diff.noprefix=false',
-    '-c',
-    'diff.mnemonicPrefix=false',
-    '-c',
-    'diff.relative=false',
-    '-c',
-    'diff.suppressBlankEmpty=false',
-    '-c',
-    'core.quotePath=true',
-];
 
 
 /***/ }),
@@ -35487,6 +36826,10 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:timers/promises"
+var external_node_timers_promises_ = __nccwpck_require__(8500);
 // EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
 var proper_lockfile = __nccwpck_require__(3648);
 ;// CONCATENATED MODULE: ./src/core/lock.ts
@@ -35494,13 +36837,36 @@ var proper_lockfile = __nccwpck_require__(3648);
  * Per-session mutual exclusion across processes (proper-lockfile: a lock directory whose mtime the
  * holder refreshes; a holder that crashed stops refreshing and its lock goes stale) and within one
  * process (a promise chain, so same-process callers queue instead of polling).
+ *
+ * The holder writes `owner.json` (pid, host, start time) into the lock directory, so a waiter can tell
+ * a dead holder on this host at once (no process with that pid) instead of waiting for staleness, and
+ * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
+ * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
  */
 
 
+
+
+
+
+
+
+const OWNER_FILE = 'owner.json';
+const POLL_MS = 25;
+/**
+ * The file system proper-lockfile uses, with `rmdir` removing the lock directory and the owner file
+ * in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses a non-empty one).
+ */
+const LOCK_FS = {
+    ...external_node_fs_,
+    rmdir: (path, callback) => external_node_fs_.rm(path, { recursive: true, force: true }, callback),
+    rmdirSync: (path) => external_node_fs_.rmSync(path, { recursive: true, force: true }),
+};
 const queues = new Map();
 /**
  * Runs `fn` while holding the lock at `lockPath` (a directory is created there). Rejects with
- * `EVICTION_RACE` when another live process holds it longer than `waitMs`.
+ * `EVICTION_RACE` (naming the lock and its holder) when another live process holds it longer than
+ * `waitMs`; other file system errors (e.g. `ENOENT`: the parent directory is gone) reject unchanged.
  */
 async function lock_withLock(lockPath, sessionId, fn, options = {}) {
     const previous = queues.get(lockPath) ?? Promise.resolve();
@@ -35518,29 +36884,116 @@ async function lock_withLock(lockPath, sessionId, fn, options = {}) {
 async function holdFileLock(lockPath, sessionId, fn, options) {
     const staleMs = Math.max(2000, options.staleMs ?? 10_000);
     const waitMs = options.waitMs ?? 30_000;
-    const pollMs = 25;
+    const deadline = Date.now() + waitMs;
     let release;
-    try {
-        release = await lockfile.lock(lockPath, {
-            lockfilePath: lockPath,
-            realpath: false,
-            stale: staleMs,
-            update: Math.floor(staleMs / 4),
-            retries: { retries: Math.ceil(waitMs / pollMs), factor: 1, minTimeout: pollMs, maxTimeout: pollMs },
-            // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
-            // atomic metadata writes keep the data consistent.
-            onCompromised: () => { },
-        });
+    for (;;) {
+        try {
+            release = await lockfile.lock(lockPath, {
+                lockfilePath: lockPath,
+                realpath: false,
+                stale: staleMs,
+                update: Math.floor(staleMs / 4),
+                retries: 0,
+                fs: LOCK_FS,
+                // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
+                // atomic metadata writes keep the data consistent.
+                onCompromised: () => { },
+            });
+            break;
+        }
+        catch (error) {
+            if (error.code !== 'ELOCKED')
+                throw error;
+            const holder = await inspectLock(lockPath);
+            const reason = takeOverReason(holder, staleMs);
+            if (reason && (await removeLock(lockPath, holder)))
+                continue;
+            if (Date.now() >= deadline)
+                throw new EvictionRaceError(sessionId, { cause: error, lockFile: lockPath, holder: describe(holder) });
+            await sleep(POLL_MS);
+        }
     }
-    catch (error) {
-        throw new EvictionRaceError(sessionId, { cause: error });
-    }
+    const owner = {
+        pid: process.pid,
+        host: hostname(),
+        since: new Date().toISOString(),
+        token: randomBytes(8).toString('hex'),
+    };
+    await writeFile(join(lockPath, OWNER_FILE), JSON.stringify(owner)).catch(() => { });
     try {
         return await fn();
     }
     finally {
+        // proper-lockfile removes the directory with rmdir: it must be empty.
+        await rm(join(lockPath, OWNER_FILE), { force: true }).catch(() => { });
         await release().catch(() => { });
     }
+}
+async function inspectLock(lockPath) {
+    const [text, info] = await Promise.all([
+        readFile(join(lockPath, OWNER_FILE), 'utf8').catch(() => null),
+        stat(lockPath).catch(() => null),
+    ]);
+    return { owner: parseOwner(text), mtimeMs: info ? info.mtimeMs : null };
+}
+function parseOwner(text) {
+    if (!text)
+        return null;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * Why a held lock may be taken over: its mtime is further in the future than a live holder's clock
+ * could put it (`future`), or its holder ran on this host and no process with its pid exists any more
+ * (`dead`). `null`: it may be alive; wait.
+ */
+function takeOverReason(holder, staleMs) {
+    if (holder.mtimeMs !== null && holder.mtimeMs > Date.now() + staleMs)
+        return 'future';
+    const owner = holder.owner;
+    if (owner && owner.host === hostname() && Number.isInteger(owner.pid) && !processAlive(owner.pid))
+        return 'dead';
+    return null;
+}
+/** True when a process with this pid exists on this host (EPERM: it exists, owned by someone else). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * Removes the lock judged dead, unless it changed hands since it was inspected: it is first renamed
+ * aside (atomic, so two waiters cannot both take it), then deleted. Resolves whether it was removed.
+ */
+async function removeLock(lockPath, judged) {
+    const now = await inspectLock(lockPath);
+    if (now.owner?.token !== judged.owner?.token || now.mtimeMs !== judged.mtimeMs)
+        return false;
+    const aside = `${lockPath}.dead-${randomBytes(4).toString('hex')}`;
+    try {
+        await rename(lockPath, aside);
+    }
+    catch {
+        return false;
+    }
+    await rm(aside, { recursive: true, force: true });
+    return true;
+}
+function describe(holder) {
+    const parts = [];
+    if (holder.owner)
+        parts.push(`pid ${holder.owner.pid} on ${holder.owner.host} since ${holder.owner.since}`);
+    if (holder.mtimeMs !== null)
+        parts.push(`last refreshed ${new Date(holder.mtimeMs).toISOString()}`);
+    return parts.join(', ') || 'holder unknown';
 }
 
 ;// CONCATENATED MODULE: ./src/core/metadata.ts
@@ -35629,9 +37082,22 @@ class SessionStore {
         this.root = root;
         this.lockOptions = lockOptions;
     }
-    /** Creates the root directory. */
+    /** Creates the root directory. Throws `INVALID_ARGUMENT` when the root (or a parent) is a file. */
     async ensure() {
-        await mkdir(this.root, { recursive: true });
+        await mkdir(this.root, { recursive: true }).catch((error) => this.rethrow(error));
+    }
+    /**
+     * `error` as a Gittrix error when the store itself is unusable: `INVALID_ARGUMENT` when the root is
+     * not a directory (`ENOTDIR`, `EEXIST`); anything else unchanged.
+     */
+    async rethrow(error) {
+        const code = error.code;
+        if (code === 'ENOTDIR' || code === 'EEXIST') {
+            const root = await stat(this.root).catch(() => null);
+            if (!root?.isDirectory())
+                throw new InvalidArgumentError(`The session store ${this.root} is not a directory. Pass a directory with --store (or storeDir), or set GITTRIX_HOME.`);
+        }
+        throw error;
     }
     /** `<root>/<id>`. Throws `INVALID_ARGUMENT` for a malformed id. */
     sessionDir(id) {
@@ -35646,8 +37112,10 @@ class SessionStore {
         return join(this.sessionDir(id), 'metadata.json');
     }
     /**
-     * Reads and validates a session's metadata.
-     * Throws `SESSION_NOT_FOUND`, `METADATA_VERSION_UNSUPPORTED` or `METADATA_INVALID` (naming the file).
+     * Reads and validates a session's metadata; its `id` must be the name of its directory (a
+     * `metadata.json` copied into another session's directory is not trusted).
+     * Throws `SESSION_NOT_FOUND`, `METADATA_VERSION_UNSUPPORTED` or `METADATA_INVALID` (naming the file),
+     * `INVALID_ARGUMENT` (malformed id, or the store is not a directory).
      */
     async read(id) {
         const file = this.metadataFile(id);
@@ -35656,16 +37124,36 @@ class SessionStore {
             text = await readFile(file, 'utf8');
         }
         catch (error) {
-            if (error.code === 'ENOENT')
+            const code = error.code;
+            if (code === 'ENOENT')
                 throw new SessionNotFoundError(id);
-            throw error;
+            if (code === 'ENOTDIR') {
+                await this.rethrow(error);
+                throw new MetadataInvalidError(file, `${this.sessionDir(id)} is not a directory`, { cause: error });
+            }
+            if (code === 'EISDIR')
+                throw new MetadataInvalidError(file, 'it is a directory', { cause: error });
+            throw new MetadataInvalidError(file, `it cannot be read (${code ?? error.message})`, {
+                cause: error,
+            });
         }
-        return parseMetadata(file, text);
+        const meta = parseMetadata(file, text);
+        if (meta.id !== id)
+            throw new MetadataInvalidError(file, `its id ${JSON.stringify(meta.id)} is not its directory's name ${id}`);
+        return meta;
     }
-    /** Writes metadata atomically: a unique temp file in the same directory, fsync, then rename. */
+    /**
+     * Writes metadata atomically: a unique temp file in the same directory, fsync, then rename. Callers
+     * hold the session lock, so temp files another process left (killed mid-write) are removed.
+     */
     async write(metadata) {
         const valid = sessionMetadataSchema.parse(metadata);
         const file = this.metadataFile(valid.id);
+        const dir = this.sessionDir(valid.id);
+        for (const name of await readdir(dir).catch(() => [])) {
+            if (/^metadata\.json\..+\.tmp$/.test(name))
+                await rm(join(dir, name), { force: true });
+        }
         const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
         const handle = await open(temp, 'w', 0o600);
         try {
@@ -35683,15 +37171,20 @@ class SessionStore {
             throw error;
         }
     }
-    /** Every readable session's metadata, sorted by creation time. Unreadable entries are reported in `errors`. */
+    /**
+     * Every readable session's metadata, sorted by creation time, and every damaged one (metadata that
+     * cannot be read or validated) with its error, sorted by id. A directory without metadata is a
+     * session whose start never finished: in neither list. Throws `INVALID_ARGUMENT` when the store is
+     * not a directory.
+     */
     async list() {
         const names = await readdir(this.root).catch((error) => {
             if (error.code === 'ENOENT')
                 return [];
-            throw error;
+            return this.rethrow(error);
         });
         const sessions = [];
-        const errors = [];
+        const damaged = [];
         await Promise.all(names
             .filter((name) => SESSION_ID.test(name))
             .map(async (name) => {
@@ -35699,17 +37192,32 @@ class SessionStore {
                 sessions.push(await this.read(name));
             }
             catch (error) {
-                // A directory without metadata is a session whose start never finished: not listed.
-                if (!(error instanceof SessionNotFoundError))
-                    errors.push(error);
+                if (error instanceof SessionNotFoundError)
+                    return;
+                damaged.push({
+                    id: name,
+                    error: error instanceof GittrixError
+                        ? error
+                        : new MetadataInvalidError(this.metadataFile(name), error.message, {
+                            cause: error,
+                        }),
+                });
             }
         }));
         sessions.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-        return { sessions, errors };
+        damaged.sort((a, b) => a.id.localeCompare(b.id));
+        return { sessions, damaged };
     }
-    /** Runs `fn` holding the session's lock (`<root>/<id>/.lock`). Throws `EVICTION_RACE` on timeout. */
-    withLock(id, fn) {
-        return withLock(join(this.sessionDir(id), '.lock'), id, fn, this.lockOptions);
+    /**
+     * Runs `fn` holding the session's lock (`<root>/<id>/.lock`). Throws `EVICTION_RACE` on timeout,
+     * `SESSION_NOT_FOUND` when the session directory is gone.
+     */
+    async withLock(id, fn) {
+        const dir = this.sessionDir(id);
+        const found = await stat(dir).catch((error) => error.code === 'ENOENT' ? null : this.rethrow(error));
+        if (!found)
+            throw new SessionNotFoundError(id);
+        return withLock(join(dir, '.lock'), id, fn, this.lockOptions);
     }
     /** Read-modify-write under the session lock. `change` returns the new metadata (or the same object). */
     async update(id, change) {
@@ -35784,7 +37292,8 @@ function newGitHubSessionId() {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   G6: () => (/* binding */ encodeStartCommit),
-/* harmony export */   jf: () => (/* binding */ parseStartCommit)
+/* harmony export */   jf: () => (/* binding */ parseStartCommit),
+/* harmony export */   z6: () => (/* binding */ RUN_ID_PATTERN)
 /* harmony export */ });
 /* unused harmony exports START_TRAILERS, startCommitSchema, startCommitSubject */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9691);
@@ -35813,6 +37322,7 @@ function newGitHubSessionId() {
  * Gittrix-Ephemeral: branch | artifacts://<namespace>/<repo>
  * Gittrix-Link: 42                                   (optional: issue or PR number)
  * Gittrix-Eviction: ttlIdle=4h; ttlAbsolute=off; untilPromote=true; manual=false   (optional)
+ * Gittrix-Run: 1234567890                             (optional: the workflow run that started it)
  * ```
  *
  * Trailers appear in exactly this order. The parser accepts only the byte-exact canonical encoding of
@@ -35838,7 +37348,10 @@ const START_TRAILERS = {
     ephemeral: 'Gittrix-Ephemeral',
     link: 'Gittrix-Link',
     eviction: 'Gittrix-Eviction',
+    run: 'Gittrix-Run',
 };
+/** A workflow run id (`GITHUB_RUN_ID`): decimal digits. */
+const RUN_ID_PATTERN = /^[1-9][0-9]{0,19}$/;
 const duration = zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig().int().positive().max(Number.MAX_SAFE_INTEGER).nullable();
 /** zod schema of a {@link StartCommit} (the task is checked separately, see `normalizeTask`). */
 const startCommitSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
@@ -35862,6 +37375,7 @@ const startCommitSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
     })
         .strict()
         .nullable(),
+    run: zod__WEBPACK_IMPORTED_MODULE_6__/* .string */ .YjP().regex(RUN_ID_PATTERN).optional(),
 })
     .strict();
 /** The subject line of a session's start commit. */
@@ -35897,6 +37411,8 @@ function render(start) {
         trailers.push({ key: t.link, value: String(start.link) });
     if (start.eviction !== null)
         trailers.push({ key: t.eviction, value: (0,_eviction_trailer_js__WEBPACK_IMPORTED_MODULE_7__/* .encodeEviction */ .el)(start.eviction) });
+    if (start.run !== undefined)
+        trailers.push({ key: t.run, value: start.run });
     return `${startCommitSubject(start.sessionId)}\n\n${start.task}\n\n${(0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_8__/* .formatTrailers */ .mb)(trailers)}\n`;
 }
 /**
@@ -35913,7 +37429,7 @@ function parseStartCommit(message, expect = {}) {
     const t = START_TRAILERS;
     const fields = (0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_8__/* .collectTrailers */ .f7)(split.value.trailers, {
         required: [t.session, t.task, t.durableBranch, t.baseline, t.ephemeral],
-        optional: [t.link, t.eviction],
+        optional: [t.link, t.eviction, t.run],
     });
     if (!fields.ok)
         return fields;
@@ -35965,6 +37481,9 @@ function parseStartCommit(message, expect = {}) {
             return parsed;
         eviction = parsed.value;
     }
+    const run = f[t.run];
+    if (run !== undefined && !RUN_ID_PATTERN.test(run))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.run} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(run)} is not a workflow run id`);
     const start = {
         sessionId,
         task: task.value,
@@ -35973,6 +37492,7 @@ function parseStartCommit(message, expect = {}) {
         ephemeral: ephemeral.value,
         link,
         eviction,
+        ...(run !== undefined ? { run } : {}),
     };
     const valid = startCommitSchema.safeParse(start);
     if (!valid.success)
@@ -36365,6 +37885,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:queryst
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 8500:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 
 /***/ }),
 

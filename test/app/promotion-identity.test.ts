@@ -37,11 +37,15 @@ describe('App: promotion identity', () => {
       .filter((sha) => h.api.isSigned(sha) && parsePromotionTrailers(h.api.commitInfo(sha).message).ok)
   }
 
-  /** Ref and pull request writes GitHub accepted since request number `mark`. */
+  /**
+   * Ref and pull request writes GitHub accepted since request number `mark`, except the session branch's
+   * own claim and release (app/claim.ts): each test checks separately that it ends where it started.
+   */
   const acceptedWrites = (mark: number) =>
     h.api.requests
       .slice(mark)
       .filter((r) => r.method !== 'GET' && r.status < 300 && /\/pulls$|\/git\/refs/.test(r.path))
+      .filter((r) => !/\/git\/refs\/heads%2Fgittrix%2Fsess_[a-z0-9]+$/.test(r.path))
       .map((r) => `${r.method} ${r.path}`)
 
   /** A message that carries the session's trailers exactly as the App writes them. */
