@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { utimes, writeFile } from 'node:fs/promises'
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LocalWorkspaceKind } from '../../src/adapters/local/ephemeral.ts'
@@ -109,6 +109,21 @@ describe.each(KINDS)('LocalEphemeralAdapter (%s)', (kind) => {
     expect(existsSync(join(handle.sessionDir, 'ephemeral'))).toBe(false)
     expect(git(fx.repo.path, 'worktree', 'list', '--porcelain')).not.toContain(root)
     await fx.adapter.destroy(handle)
+  })
+})
+
+describe.each(['clone', 'worktree'] as const)('LocalEphemeralAdapter (%s) private git directory', (kind) => {
+  it('is rebuilt when a process killed while making it left it half-made (a config.lock from git init)', async () => {
+    const { fx, handle } = await setup(kind)
+    const privateDir = join(handle.sessionDir, 'ephemeral', 'private.git')
+    await rm(privateDir, { recursive: true, force: true })
+    // What `kill -9` during `git init` leaves: the directory, a config lock, no alternates yet.
+    await mkdir(privateDir)
+    await writeFile(join(privateDir, 'config.lock'), '')
+    await fx.adapter.write(handle, 'src/app.ts', utf8('after the crash\n'))
+    const snap = await fx.adapter.snapshot(handle)
+    expect(snap.changes.map((c) => c.path)).toEqual(['src/app.ts'])
+    expect(existsSync(join(privateDir, 'config.lock'))).toBe(false)
   })
 })
 

@@ -46,7 +46,7 @@ it('8. a redelivered command and two maintainers promoting at once → exactly o
       const held = (body: string) => /being promoted by another request/.test(body)
       // The winner answers last when the others found its claim (a slow answer is acknowledged with 202).
       await world.until('the reply of the promotion', () =>
-        replies().some((c) => c.body.includes(`Promoted as [\`${promoted.slice(0, 7)}`)),
+        replies().some((c) => c.body.includes(`Promoted as [${inlineCode(promoted.slice(0, 7))}]`)),
       )
       for (const reply of replies()) {
         if (held(reply.body)) expect(reply.body).toContain('Nothing was promoted')

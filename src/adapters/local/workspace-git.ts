@@ -14,7 +14,7 @@
  * every use so a `.git` swapped for a link to another repository is refused), `private.git/` (made on
  * first use).
  */
-import { copyFile, lstat, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path'
 import type { WorkspaceHandle } from '../../core/adapters.ts'
@@ -294,13 +294,20 @@ async function recordWorkspace(state: string, gitDir: string, objects: string): 
  */
 async function ensurePrivateGitDir(state: string, objects: string): Promise<string> {
   const dir = join(state, 'private.git')
-  const alternates = join(dir, 'objects', 'info', 'alternates')
-  if ((await readFile(alternates, 'utf8').catch(() => null)) === `${objects}\n`) return dir
-  const repo = await GitRepo.initPrivate(dir)
+  const alternates = (gitDir: string) => join(gitDir, 'objects', 'info', 'alternates')
+  if ((await readFile(alternates(dir), 'utf8').catch(() => null)) === `${objects}\n`) return dir
+  // Built beside it and renamed into place: a process killed half-way (a `config.lock` left by
+  // `git init`) leaves only a scratch directory, which the next call removes. Callers hold the
+  // session lock, so no other Gittrix process builds it at the same time.
+  const scratch = `${dir}.new`
+  await rm(scratch, { recursive: true, force: true })
+  const repo = await GitRepo.initPrivate(scratch)
   const excludes = await userExcludesFile()
   if (excludes) await repo.run(['config', 'core.excludesFile', excludes])
-  await mkdir(dirname(alternates), { recursive: true })
-  await writeFile(alternates, `${objects}\n`)
+  await mkdir(dirname(alternates(scratch)), { recursive: true })
+  await writeFile(alternates(scratch), `${objects}\n`)
+  await rm(dir, { recursive: true, force: true })
+  await rename(scratch, dir)
   return dir
 }
 
