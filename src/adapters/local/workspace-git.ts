@@ -101,8 +101,10 @@ export async function openWorkspaceGit(handle: WorkspaceHandle): Promise<Workspa
     const repo = new GitRepo({ gitDir, workTree: root, indexFile, sealed: true })
     return { repo, agent: null, agentIndex: null, blobsGitDir: gitDir }
   }
-  if (kind === 'clone') await checkIdentity(handle, state, gitDir)
-  else if (!(await stat(gitDir).catch(() => null))) durableGone(gitDir)
+  if (kind === 'clone') {
+    await checkIdentity(handle, state, gitDir)
+    await checkWrittenPaths(handle, gitDir)
+  } else if (!(await stat(gitDir).catch(() => null))) durableGone(gitDir)
   const objects = (await readState(state, 'objects')) ?? (await objectDirOf(gitDir))
   await checkBorrowedObjects(objects)
   const privateDir = await ensurePrivateGitDir(state, objects)
@@ -343,6 +345,42 @@ async function checkIdentity(handle: WorkspaceHandle, state: string, gitDir: str
   const recorded = await readState(state, 'identity')
   if (recorded && recorded !== `${stat.dev}:${stat.ino}`)
     throw new WorkspaceInvalidError(handle.sessionId, `${gitDir} was replaced by another directory`)
+}
+
+/**
+ * Refuses (`WORKSPACE_INVALID`) a clone whose `.git` holds a symlink, or a `commondir` file, on any path
+ * Gittrix's own git commands write through: `HEAD`, the index, the object store (`objects`,
+ * `objects/info`), the ref `HEAD` names and its reflogs, `packed-refs`. Git follows a symlinked
+ * directory there like any other, and a symlink's target is only text: an agent confined to its
+ * workspace (`gittrix run`) could otherwise point `refs/heads` at the durable repository's and have the
+ * next checkpoint move the durable branch. Hard links are not checked: making one needs access to the
+ * target, which the sandbox does not give.
+ */
+async function checkWrittenPaths(handle: WorkspaceHandle, gitDir: string): Promise<void> {
+  const refuse = (what: string): never => {
+    throw new WorkspaceInvalidError(
+      handle.sessionId,
+      `${what} in ${gitDir}: Gittrix writes there and will not follow it. Remove it (or discard the session)`,
+    )
+  }
+  if (await lstat(join(gitDir, 'commondir')).catch(() => null)) refuse('a commondir file')
+  const head = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '')
+  const target = /^ref: (refs\/[^\n]+)\n?$/.exec(head)?.[1]
+  const paths = ['HEAD', 'index', 'objects/info/alternates', 'packed-refs', 'logs/HEAD']
+  if (target) paths.push(target, `logs/${target}`)
+  const seen = new Set<string>()
+  for (const path of paths) {
+    const parts = path.split('/')
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join('/')
+      if (seen.has(rel)) continue
+      seen.add(rel)
+      if (rel === '..' || rel.endsWith('/..')) refuse(`HEAD names ${target}`)
+      const found = await lstat(join(gitDir, rel)).catch(() => null)
+      if (!found) break
+      if (found.isSymbolicLink()) refuse(`${rel} is a symlink`)
+    }
+  }
 }
 
 /**
