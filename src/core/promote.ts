@@ -291,7 +291,8 @@ async function assertNoOverlap(
   files: readonly string[],
 ): Promise<void> {
   if (head === baseline) return
-  const changed = new Set(await runtime.durable.changedPaths(baseline, head))
+  // Only the selected paths matter: adapters that read trees remotely prune the walk to them.
+  const changed = new Set(await runtime.durable.changedPaths(baseline, head, files))
   const conflicting = files.filter((path) => changed.has(path))
   if (conflicting.length) throw new BaselineConflictError(conflicting, head, baseline)
 }

@@ -24,7 +24,7 @@ afterEach(() => {
   }
 })
 
-function setup(options: { truncateAbove?: number } = {}) {
+function setup(options: { truncateAbove?: number; truncateBytesAbove?: number } = {}) {
   api = new GitDataApi({ owner: 'o', repo: `stand-in-${Math.random().toString(36).slice(2)}`, ...options })
   const base = api.commit('main', { 'README.md': '# r\n', 'a/b/c.txt': 'c\n', 'a/d.txt': 'd\n' })
   mount = mountGitDataApi(api)
@@ -79,6 +79,32 @@ describe('git-data-api stand-in', () => {
     const { data } = await octokit.rest.git.getTree({ ...coords, tree_sha: 'main', recursive: '1' })
     expect(data.truncated).toBe(true)
     expect(data.tree).toHaveLength(2)
+  })
+
+  it("truncates recursive listings at GitHub's limits by default, and by bytes", async () => {
+    const { octokit, coords } = setup()
+    expect([api.truncateAbove, api.truncateBytesAbove]).toEqual([100_000, 7_000_000])
+    const whole = await octokit.rest.git.getTree({ ...coords, tree_sha: 'main', recursive: '1' })
+    expect(whole.data.truncated).toBe(false)
+    expect(whole.data.tree).toHaveLength(5)
+    api.truncateBytesAbove = JSON.stringify(whole.data.tree.slice(0, 3)).length
+    const cut = await octokit.rest.git.getTree({ ...coords, tree_sha: 'main', recursive: '1' })
+    expect(cut.data.truncated).toBe(true)
+    expect(cut.data.tree).toEqual(whole.data.tree.slice(0, 3))
+    // A level read is never truncated: the limits are those of the recursive parameter.
+    api.truncateBytesAbove = 1
+    const level = await octokit.rest.git.getTree({ ...coords, tree_sha: 'main' })
+    expect(level.data).toMatchObject({ truncated: false })
+    expect(level.data.tree).toHaveLength(2)
+  })
+
+  it('logs the JSON bytes of every request and answer', async () => {
+    const { octokit, coords } = setup()
+    const mark = api.log.length
+    const { data } = await octokit.rest.git.getTree({ ...coords, tree_sha: 'main' })
+    expect(api.log.slice(mark)).toMatchObject([
+      { route: ROUTES.getTree, requestBytes: 0, replyBytes: JSON.stringify(data).length },
+    ])
   })
 
   it('POST /git/trees deletes with sha null and refuses to delete a path that does not exist', async () => {

@@ -37,7 +37,8 @@
  *   a person's token and `403 Resource not accessible by integration` for an installation token.
  * - `GET /git/trees/{tree_sha}` accepts a tree id, a commit id or a ref name (slashes encoded or not),
  *   resolved like `git rev-parse <x>^{tree}`; `recursive` lists subtrees too, and more than
- *   `truncateAbove` entries answers `truncated: true` with a partial list.
+ *   `truncateAbove` entries (default 100,000) or `truncateBytesAbove` JSON bytes (default 7,000,000)
+ *   answers `truncated: true` with a partial list, as GitHub does.
  * - `POST /git/trees` with `base_tree`: `sha: null` deletes a path, and deleting a path that does not
  *   exist is a 422 ("Returns an error if you try to delete a file that does not exist"). The wording of
  *   that 422 and of invalid-object answers is this stand-in's own; GitHub does not document it.
@@ -176,8 +177,16 @@ export interface GitDataApiOptions {
   defaultBranch?: string
   /** API root used in `url` fields (default https://api.github.com). */
   baseUrl?: string
-  /** A recursive tree read with more entries than this answers `truncated: true` and this many entries. */
+  /**
+   * A recursive tree read with more entries than this answers `truncated: true` and this many entries
+   * (default 100,000, GitHub's limit: https://docs.github.com/rest/git/trees#get-a-tree).
+   */
   truncateAbove?: number
+  /**
+   * A recursive tree read whose entries take more JSON bytes than this answers `truncated: true` with
+   * the entries that fit (default 7,000,000: GitHub's "maximum size of 7 MB", same source).
+   */
+  truncateBytesAbove?: number
   /** GitHub's numeric id of the repository (default: a fresh one per instance in this process). */
   repoId?: number
   /** The identity commits created without author/committer get (default a GitHub App bot). */
@@ -286,8 +295,10 @@ export class GitDataApi {
   readonly gitDir: string
   readonly baseUrl: string
   readonly defaultBranch: string
-  /** Truncation threshold of recursive tree reads (mutable: tests may change it mid-test). */
+  /** Truncation threshold of recursive tree reads, in entries (mutable: tests may change it mid-test). */
   truncateAbove: number
+  /** Truncation threshold of recursive tree reads, in JSON bytes of the entries (mutable). */
+  truncateBytesAbove: number
   /** Every request answered, in order. */
   readonly log: LoggedRequest[] = []
   /** Pull requests opened, in order. */
@@ -316,7 +327,8 @@ export class GitDataApi {
     this.repoId = options.repoId ?? 700_000 + ++repositories
     this.baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '')
     this.defaultBranch = options.defaultBranch ?? 'main'
-    this.truncateAbove = options.truncateAbove ?? Number.POSITIVE_INFINITY
+    this.truncateAbove = options.truncateAbove ?? 100_000
+    this.truncateBytesAbove = options.truncateBytesAbove ?? 7_000_000
     this.bot = options.bot ?? {
       name: 'gittrix-test[bot]',
       email: '41898282+gittrix-test[bot]@users.noreply.github.com',
@@ -981,8 +993,19 @@ export class GitDataApi {
     const sha = this.resolve(treeish, '^{tree}')
     if (!sha) notFound()
     let tree = this.treeItems(sha, recursive !== undefined)
-    const truncated = recursive !== undefined && tree.length > this.truncateAbove
-    if (truncated) tree = tree.slice(0, this.truncateAbove)
+    let truncated = false
+    if (recursive !== undefined) {
+      // GitHub's limits apply to recursive listings only: entries first, then the bytes of those kept.
+      let bytes = 0
+      let kept = 0
+      for (const item of tree) {
+        bytes += jsonBytes(item) + 1
+        if (kept === this.truncateAbove || bytes > this.truncateBytesAbove) break
+        kept++
+      }
+      truncated = kept < tree.length
+      if (truncated) tree = tree.slice(0, kept)
+    }
     return { sha, url: `${this.api}/git/trees/${sha}`, tree, truncated }
   }
 

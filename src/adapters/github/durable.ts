@@ -27,7 +27,7 @@ import {
 import { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 import { BLOB_CONCURRENCY, readBlobs } from './blobs.ts'
 import { authenticatedAuthor, gitHubPromotionHistory, type PromotionAuthor } from './promotion-history.ts'
-import { cachedTree, changedBetween, type RepoCoordinates, readTree, unavailable } from './trees.ts'
+import { cachedTreeSha, diffTrees, type RepoCoordinates, readTree, unavailable } from './trees.ts'
 
 /** Options for {@link GitHubDurableAdapter}. */
 export interface GitHubDurableAdapterOptions {
@@ -125,12 +125,14 @@ export class GitHubDurableAdapter implements DurableAdapter {
     return readBlobs(this.octokit, this.coords, oids)
   }
 
-  async changedPaths(fromSha: string, toSha: string): Promise<string[]> {
-    const [from, to] = await Promise.all([
-      readTree(this.octokit, this.coords, fromSha),
-      readTree(this.octokit, this.coords, toSha),
-    ])
-    return changedBetween(from, to)
+  /**
+   * See {@link DurableAdapter.changedPaths}. A pruned walk of both trees (trees.ts `diffTrees`): only
+   * directories whose tree ids differ are read, one level per request, and with `within` only those on
+   * the way to these paths; the cost grows with the changes (and the selection), not the repository.
+   */
+  async changedPaths(fromSha: string, toSha: string, within?: readonly string[]): Promise<string[]> {
+    const { changes } = await diffTrees(this.octokit, this.coords, fromSha, toSha, within ? { within } : {})
+    return changes.map((c) => c.path)
   }
 
   async applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult> {
@@ -220,8 +222,8 @@ export class GitHubDurableAdapter implements DurableAdapter {
   }
 
   private async treeShaOf(commitSha: string): Promise<string> {
-    const cached = cachedTree(this.octokit, this.coords, commitSha)
-    if (cached) return (await cached).sha
+    const cached = await cachedTreeSha(this.octokit, this.coords, commitSha)
+    if (cached) return cached
     const { data } = await this.octokit.rest.git.getCommit({ ...this.coords, commit_sha: commitSha })
     return data.tree.sha
   }

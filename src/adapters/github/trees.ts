@@ -1,11 +1,20 @@
 /**
- * Reading git trees through GitHub's REST API: one recursive request per tree, descending into
- * subtrees when GitHub reports `truncated`, and a cache of trees by object id (trees are immutable).
+ * Reading git trees through GitHub's REST API, two ways:
+ * - a whole tree ({@link readTree}): one recursive request, descending into subtrees when GitHub reports
+ *   `truncated`; its size grows with the tree;
+ * - the difference of two trees ({@link diffTrees}): a pruned walk that reads one directory level per
+ *   request (non-recursive) and only where the two trees' ids differ, so its cost grows with the
+ *   changed paths, not with the repository. Tree ids are content hashes of everything below them
+ *   (git's Merkle tree): an equal id means an equal subtree.
+ * Both cache by object id (trees and commits are immutable).
  *
- * Source: "Get a tree" (REST git trees): "The limit for the tree array is 100,000 entries with a
- * maximum size of 7 MB when using the recursive parameter"; `truncated` is true beyond that.
+ * Source: "Get a tree" (https://docs.github.com/rest/git/trees#get-a-tree): `tree_sha` is "the SHA1
+ * value or ref (branch or tag) name of the tree"; `recursive` "set to any value" lists subtrees too;
+ * "The limit for the tree array is 100,000 entries with a maximum size of 7 MB when using the
+ * recursive parameter", and `truncated` is true beyond that.
  */
 import type { Octokit } from '@octokit/rest'
+import pLimit from 'p-limit'
 import { GittrixError } from '../../core/errors.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
 import { gitHubErrorText, isGitHubRequestError } from './request-errors.ts'
@@ -46,15 +55,6 @@ export function readTree(octokit: Octokit, coords: RepoCoordinates, treeish: str
     if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!)
   }
   return listing
-}
-
-/** The listing of a commit's tree when it was read already (no request), else `undefined`. */
-export function cachedTree(
-  octokit: Octokit,
-  coords: RepoCoordinates,
-  commitSha: string,
-): Promise<TreeListing> | undefined {
-  return cache.get(cacheKey(octokit, coords, commitSha))
 }
 
 async function fetchTree(octokit: Octokit, coords: RepoCoordinates, treeish: string): Promise<TreeListing> {
@@ -118,6 +118,169 @@ function toEntries(
     entries.push({ path: prefix + item.path, mode: item.mode as FileMode, oid: item.sha })
   }
   return entries
+}
+
+/** One entry of a single tree level as GitHub lists it (non-recursive). */
+interface LevelItem {
+  name: string
+  mode: string
+  type: string
+  sha: string
+}
+
+/** One level of a tree: its id and its direct entries. */
+interface TreeLevel {
+  sha: string
+  items: LevelItem[]
+}
+
+const LEVEL_CACHE_LIMIT = 4096
+const levels = new Map<string, Promise<TreeLevel>>()
+/** Directory reads of one {@link diffTrees} in flight at once. */
+const LEVEL_CONCURRENCY = 8
+
+/**
+ * The direct entries of the tree of `treeish` (a tree or commit id, or a ref name): one non-recursive
+ * `GET /git/trees/{treeish}`. Cached by object id (a ref name is always read fresh).
+ */
+function readLevel(octokit: Octokit, coords: RepoCoordinates, treeish: string): Promise<TreeLevel> {
+  const fetch = async (): Promise<TreeLevel> => {
+    try {
+      const { data } = await octokit.rest.git.getTree({ ...coords, tree_sha: treeish })
+      const items: LevelItem[] = []
+      for (const item of data.tree)
+        if (item.path && item.sha && item.mode && item.type)
+          items.push({ name: item.path, mode: item.mode, type: item.type, sha: item.sha })
+      return { sha: data.sha, items }
+    } catch (error) {
+      throw unavailable(error, `reading the tree of ${treeish}`, coords)
+    }
+  }
+  if (!OBJECT_ID.test(treeish)) return fetch()
+  const key = cacheKey(octokit, coords, treeish)
+  let level = levels.get(key)
+  if (!level) {
+    level = fetch()
+    level.catch(() => levels.delete(key))
+    levels.set(key, level)
+    if (levels.size > LEVEL_CACHE_LIMIT) levels.delete(levels.keys().next().value!)
+  }
+  return level
+}
+
+/**
+ * The root tree id of commit `commitSha` when a read of it is cached already (a whole listing or one
+ * level), else `undefined`: no request.
+ */
+export async function cachedTreeSha(
+  octokit: Octokit,
+  coords: RepoCoordinates,
+  commitSha: string,
+): Promise<string | undefined> {
+  const key = cacheKey(octokit, coords, commitSha)
+  const found = levels.get(key) ?? cache.get(key)
+  return found ? (await found).sha : undefined
+}
+
+/** One path that differs between two trees: its entry on each side (`null`: absent there). */
+export interface TreeDifference {
+  path: string
+  old: TreeEntry | null
+  new: TreeEntry | null
+}
+
+/** What {@link diffTrees} found: both root tree ids and the differing paths, sorted by path. */
+export interface TreeDiff {
+  fromTree: string
+  toTree: string
+  changes: TreeDifference[]
+}
+
+/**
+ * The paths whose existence, mode or blob differ between the trees of `from` and `to` (tree or commit
+ * ids, or a ref name), exact at any size, read as a pruned walk:
+ * - each directory present on both sides with different tree ids is read one level deep on both sides
+ *   (non-recursive `GET /git/trees/{sha}`, at most {@link LEVEL_CONCURRENCY} at a time); subdirectories
+ *   with equal ids are never read (equal id = equal content below);
+ * - a directory present on one side only is listed whole (one recursive read; level by level when
+ *   GitHub truncates it, see {@link readTree});
+ * - with `within`, only directories on the way to those paths are entered and only those paths are
+ *   returned (a file replaced by a directory, or the reverse, is still found: both are entries on the
+ *   way).
+ * Requests: 2 per differing directory on the way, plus 1 per directory that exists on one side only.
+ * Reads by id are cached. Throws `ADAPTER_UNAVAILABLE` when GitHub keeps failing (see {@link unavailable}).
+ */
+export async function diffTrees(
+  octokit: Octokit,
+  coords: RepoCoordinates,
+  from: string,
+  to: string,
+  options: { within?: readonly string[] } = {},
+): Promise<TreeDiff> {
+  const wanted = options.within ? new Set(options.within) : null
+  const onTheWay = wanted ? ancestorsOf(wanted) : null
+  const relevantDir = (path: string) => !onTheWay || onTheWay.has(path)
+  const relevantFile = (path: string) => !wanted || wanted.has(path)
+  const limit = pLimit(LEVEL_CONCURRENCY)
+  const changes: TreeDifference[] = []
+  const entryOf = (prefix: string, item: LevelItem): TreeEntry => ({
+    path: prefix + item.name,
+    mode: item.mode as FileMode,
+    oid: item.sha,
+  })
+  /** Every file below a directory that exists on one side only, as changes of that side. */
+  const oneSided = async (path: string, sha: string, side: 'old' | 'new') => {
+    const listing = await limit(() => readTree(octokit, coords, sha))
+    for (const e of listing.entries) {
+      const entry = { ...e, path: `${path}/${e.path}` }
+      if (relevantFile(entry.path))
+        changes.push(
+          side === 'old'
+            ? { path: entry.path, old: entry, new: null }
+            : { path: entry.path, old: null, new: entry },
+        )
+    }
+  }
+  const compare = async (prefix: string, a: TreeLevel, b: TreeLevel): Promise<void> => {
+    const before = new Map(a.items.map((i) => [i.name, i]))
+    const after = new Map(b.items.map((i) => [i.name, i]))
+    const work: Promise<void>[] = []
+    for (const name of new Set([...before.keys(), ...after.keys()])) {
+      const x = before.get(name)
+      const y = after.get(name)
+      if (x && y && x.sha === y.sha && x.mode === y.mode) continue
+      const path = prefix + name
+      const xTree = x?.type === 'tree' ? x : undefined
+      const yTree = y?.type === 'tree' ? y : undefined
+      const xFile = x && !xTree ? entryOf(prefix, x) : null
+      const yFile = y && !yTree ? entryOf(prefix, y) : null
+      if ((xFile || yFile) && relevantFile(path)) changes.push({ path, old: xFile, new: yFile })
+      if (!relevantDir(path)) continue
+      if (xTree && yTree) work.push(descend(`${path}/`, xTree.sha, yTree.sha))
+      else if (xTree) work.push(oneSided(path, xTree.sha, 'old'))
+      else if (yTree) work.push(oneSided(path, yTree.sha, 'new'))
+    }
+    await Promise.all(work)
+  }
+  const descend = async (prefix: string, a: string, b: string): Promise<void> => {
+    const [x, y] = await Promise.all([
+      limit(() => readLevel(octokit, coords, a)),
+      limit(() => readLevel(octokit, coords, b)),
+    ])
+    await compare(prefix, x, y)
+  }
+  const [root0, root1] = await Promise.all([readLevel(octokit, coords, from), readLevel(octokit, coords, to)])
+  if (root0.sha !== root1.sha) await compare('', root0, root1)
+  changes.sort((p, q) => (p.path < q.path ? -1 : p.path > q.path ? 1 : 0))
+  return { fromTree: root0.sha, toTree: root1.sha, changes }
+}
+
+/** Every proper ancestor directory of `paths` (`a/b/c` → `a`, `a/b`). */
+function ancestorsOf(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>()
+  for (const path of paths)
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) dirs.add(path.slice(0, i))
+  return dirs
 }
 
 /** Paths whose mode, blob or existence differ between two listings. Exact at any size. */
