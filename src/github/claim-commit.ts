@@ -53,8 +53,9 @@ export interface ClaimCommit {
 
 /**
  * The claim in a commit message of session `sessionId` (its subject line, and `Gittrix-Claimed-At`),
- * or `null` for any other message. Nothing here proves that the App wrote it: callers use it only to
- * hold back (not render, not act) or to release it, never to grant anything.
+ * or `null` for any other message. Nothing here proves that the App wrote it: the App honours a claim
+ * only when GitHub reports the commit as its own (app/session.ts), treats one dated in the future as
+ * stale (app/claim.ts), and never grants anything on a claim.
  */
 export function parseClaimCommit(message: string, sessionId: string): ClaimCommit | null {
   const subject = message.split('\n', 1)[0]

@@ -449,7 +449,14 @@ export class LoopbackGitHub {
             }
           : {}),
       },
-      comment: { ...example.comment, id: record.id, body: record.body, user },
+      comment: {
+        ...example.comment,
+        id: record.id,
+        body: record.body,
+        user,
+        created_at: record.createdAt,
+        updated_at: record.createdAt,
+      },
       repository: repositoryPayload(this.where()),
       installation: { id: this.installationId, node_id: 'I' },
       sender: user,
