@@ -135,9 +135,11 @@ export interface PromoteTarget {
  * staging is answered, nothing written) → `adminPaths` need admin (same snapshot) → claim the branch
  * (claim.ts; refused when it moved or another replica holds it, nothing written) → check run
  * "Promoting…" → `UserSession.promote` of the same snapshot (the core algorithm, exactly once through
- * the promotion commit's trailer; the branch is evicted only when it still holds just what was
- * promoted) → check run success / "Baseline conflict: N files" / "Promotion failed" → session comment →
- * reply. The claim is released (the branch put back on its head) unless the branch was evicted.
+ * the promotion commit's trailer; an earlier partial promotion found there is adopted, not answered;
+ * the branch is evicted only when nothing un-promoted remains on it) → check run success, or after a
+ * partial promotion `action_required` with what remains and the buttons / "Baseline conflict: N
+ * files" / "Promotion failed" → session comment → reply. The claim is released (the branch put back on
+ * its head) unless the branch was evicted.
  */
 export async function promoteSession(
   scope: Scope,

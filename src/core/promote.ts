@@ -41,7 +41,8 @@ const STRATEGIES: readonly PromoteStrategy[] = ['auto', 'commit', 'branch', 'pr'
  * promoted, or changed again since this session promoted them). A selection with nothing pending is a
  * replay, answered with the recorded promotion that holds it. Each promotion is appended to
  * `promotions` in the metadata; the session stays `active` while anything un-promoted remains, and
- * becomes `promoted` (its workspace evicted under `untilPromote`) once nothing does. Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`, `BASELINE_CONFLICT`,
+ * becomes `promoted` (its workspace evicted under `untilPromote`) once nothing does.
+ * Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`, `BASELINE_CONFLICT`,
  * `PROMOTE_FAILED` (`staging` | `apply` | `cleanup`), `CAPABILITY_MISSING`, `WRITE_REJECTED`,
  * `WORKTREE_DIRTY`, `WORKTREE_STALE` (a promotion found after a crash whose checked-out work tree
  * could not be finished: the command to run is in the error), `LOCKED`, `EVICTION_RACE`,
