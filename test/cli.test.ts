@@ -323,6 +323,18 @@ describe('promote', () => {
     expect(git(repo.path, 'rev-parse', 'main')).toBe(head)
   })
 
+  it('discard after a partial promotion says the promotion stays and the rest is dropped', async () => {
+    const id = await start()
+    await cli(['write', id, 'a.txt'], { stdin: 'a\n' })
+    await cli(['write', id, 'b.txt'], { stdin: 'b\n' })
+    expect((await cli(['promote', id, '-f', 'a.txt'])).code).toBe(0)
+    const run = await cli(['discard', id])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(
+      `Discarded ${id}; its workspace is removed. Its 1 promotion stays on the durable side; b.txt was not promoted.\n`,
+    )
+  })
+
   it('takes a comma-separated -f list and -m, and prints what it did', async () => {
     const id = await start()
     await cli(['write', id, 'a.txt'], { stdin: 'a\n' })
