@@ -28,7 +28,7 @@ export function describeEviction(policy: EvictionPolicy): string {
   const idle = policy.ttlIdleMs === null ? 'no idle limit' : `${ms(policy.ttlIdleMs, { long: true })} idle`
   const absolute =
     policy.ttlAbsoluteMs === null ? 'no absolute limit' : `${ms(policy.ttlAbsoluteMs, { long: true })} max`
-  const promote = policy.untilPromote ? 'removed after promotion' : 'kept after promotion'
+  const promote = policy.untilPromote ? 'removed once everything is promoted' : 'kept after promotion'
   return `${idle}, ${absolute}, ${promote}`
 }
 
