@@ -33,7 +33,7 @@ export function describeEviction(policy: EvictionPolicy): string {
 }
 
 /**
- * Every field a person needs about one session, one per line: `not promoted` lists the paths still
+ * Every field a person needs about one session, one per line: `pending` lists the paths still
  * pending as of the last snapshot (`touchedFiles`), one `promoted` line per promotion with its files.
  */
 export function formatSession(meta: SessionMetadata): string {
@@ -49,7 +49,7 @@ export function formatSession(meta: SessionMetadata): string {
     ['last access', meta.lastAccessAt],
     ['eviction', describeEviction(meta.evictionPolicy)],
     [
-      'not promoted',
+      'pending',
       meta.touchedFiles.length
         ? meta.touchedFiles.map(shownPath).join(', ')
         : meta.promotions?.length
