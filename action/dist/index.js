@@ -37005,6 +37005,28 @@ function describe(holder) {
 const metadata_METADATA_VERSION = 1;
 const isoDate = schemas/* string */.YjP().refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO date');
 const duration = schemas/* number */.aig().int().nonnegative().nullable();
+const fileMode = schemas/* enum */.k5n(['100644', '100755', '120000', '160000']).nullable();
+const objectId = schemas/* string */.YjP()
+    .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+    .nullable();
+const promotionRecordSchema = schemas/* object */.Ikc({
+    sha: schemas/* string */.YjP(),
+    branch: schemas/* string */.YjP(),
+    prUrl: schemas/* string */.YjP().optional(),
+    strategy: schemas/* enum */.k5n(['commit', 'branch', 'pr']),
+    files: schemas/* array */.YOg(schemas/* string */.YjP()),
+    at: isoDate,
+    changes: schemas/* array */.YOg(schemas/* object */.Ikc({
+        path: schemas/* string */.YjP(),
+        status: schemas/* enum */.k5n(['added', 'modified', 'deleted']),
+        oldMode: fileMode,
+        newMode: fileMode,
+        oldOid: objectId,
+        newOid: objectId,
+    })
+        .strict()),
+})
+    .strict();
 /** zod schema of {@link SessionMetadata} v1. Unknown keys are rejected so typos do not pass silently. */
 const metadata_sessionMetadataSchema = schemas/* object */.Ikc({
     metadataVersion: schemas/* literal */.euz(1),
@@ -37035,6 +37057,7 @@ const metadata_sessionMetadataSchema = schemas/* object */.Ikc({
             .strict()
             .nullable(),
     }),
+    promotions: schemas/* array */.YOg(promotionRecordSchema).optional(),
 })
     .strict();
 const _schemaMatchesType = true;

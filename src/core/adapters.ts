@@ -148,7 +148,10 @@ export interface CreateWorkspaceRequest {
 export interface ForkWorkspaceRequest {
   /** The workspace forked from. */
   source: WorkspaceHandle
-  /** The commit of the source workspace to start at; default its current `HEAD` (committed work only). */
+  /**
+   * The commit of the source workspace to start at; default: its files as they are now, uncommitted
+   * work included (adapters checkpoint the source first when its files differ from its `HEAD`).
+   */
   at?: string
   /** The new session. */
   sessionId: string

@@ -172,8 +172,11 @@ export class GitTrix {
   /**
    * Starts a new session from any commit of session `sourceId`'s workspace ("fork a session from any
    * point"): the fork keeps the source's durable branch and baseline, so promoting it is checked
-   * against the same tree, and gets its own workspace, id and eviction clock. `at` defaults to the
-   * source workspace's current commit (uncommitted files are not carried; `agent.commit()` first).
+   * against the same tree, and its promotions (`promotions`: what the source promoted is not pending in
+   * the fork either), and gets its own workspace, id and eviction clock. Without `at` the fork gets
+   * the source's files as they are now, uncommitted work included: the adapter checkpoints the source
+   * first (a commit in the source workspace, as `agent.commit()` makes) when its files differ from its
+   * current commit.
    *
    * Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED` (the source is discarded or expired: its workspace
    * is gone), `CAPABILITY_MISSING` (the ephemeral adapter cannot fork), `INVALID_ARGUMENT` (`at` is not
@@ -214,6 +217,7 @@ export class GitTrix {
           ...(source.durableBranch ? { durableBranch: source.durableBranch } : {}),
           baselineSha: source.baselineSha,
           evictionPolicy: resolveEviction(this.defaultEviction, options.eviction),
+          ...(source.promotions?.length ? { promotions: source.promotions } : {}),
         },
         async (id, sessionDir) => {
           const forked = await fork({
@@ -236,7 +240,13 @@ export class GitTrix {
   private async createSession(
     facts: Pick<
       SessionMetadata,
-      'task' | 'durableRef' | 'durablePath' | 'durableBranch' | 'baselineSha' | 'evictionPolicy'
+      | 'task'
+      | 'durableRef'
+      | 'durablePath'
+      | 'durableBranch'
+      | 'baselineSha'
+      | 'evictionPolicy'
+      | 'promotions'
     >,
     makeWorkspace: (
       id: string,

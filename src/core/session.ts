@@ -9,6 +9,7 @@ import { resolveEviction } from './eviction.ts'
 import type { SessionMetadata } from './metadata.ts'
 import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
 import { promoteSession } from './promote.ts'
+import { remainingChanges } from './remaining.ts'
 import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
 import type {
@@ -156,7 +157,8 @@ class SessionOperations implements AgentOperations {
     return this.active(
       async (meta) => {
         const { ephemeral, durable } = this.runtime
-        if (ephemeral.diff && !options.paths?.length) {
+        const promoted = (meta.promotions ?? []).length > 0
+        if (ephemeral.diff && !options.paths?.length && !promoted) {
           // The adapter renders the whole diff itself (git on a local workspace: no blobs written).
           const at = this.pin === undefined ? {} : { at: this.pin }
           const diff = await ephemeral.diff(this.handle(meta), { binary, ...at })
@@ -164,8 +166,9 @@ class SessionOperations implements AgentOperations {
           return diff
         }
         const snapshot = await this.snapshot(meta)
-        touched = snapshot.changes.map((c) => c.path)
-        return diffChanges(snapshot, pick(snapshot.changes, options.paths), durable, {
+        const pending = remainingChanges(snapshot.changes, meta)
+        touched = pending.map((c) => c.path)
+        return diffChanges(snapshot, pick(pending, options.paths), durable, {
           binary,
           ...(budget ? { budget } : {}),
         })
@@ -178,9 +181,9 @@ class SessionOperations implements AgentOperations {
     let touched: string[] | undefined
     return this.active(
       async (meta) => {
-        const { changes } = await this.snapshot(meta)
-        touched = changes.map((c) => c.path)
-        return changes
+        const pending = remainingChanges((await this.snapshot(meta)).changes, meta)
+        touched = pending.map((c) => c.path)
+        return pending
       },
       () => touched,
     )
@@ -307,7 +310,7 @@ export class AgentSession {
   list(dir?: string, options?: { recursive?: boolean }): Promise<ListEntry[]> {
     return this.#ops.list(dir, options)
   }
-  /** The unified patch of the session against its baseline. */
+  /** The unified patch of what the session has not promoted yet (see `UserSession.diff`). */
   diff(options?: DiffOptions): Promise<string> {
     return this.#ops.diff(options)
   }
@@ -371,29 +374,37 @@ export class UserSession {
   commit(message: string): Promise<string> {
     return this.#ops.commit(message)
   }
-  /** The unified patch against the baseline (a string, `git apply`-able). */
+  /**
+   * The unified patch of what is not promoted yet (a string, `git apply`-able onto the durable branch
+   * as this session left it): against the baseline before any promotion; after partial promotions,
+   * against the baseline with those promotions applied (a path promoted and unchanged since is gone
+   * from it, a path changed again since shows from what was promoted).
+   */
   diff(options?: DiffOptions): Promise<string> {
     return this.#ops.diff(options)
   }
   /**
-   * The patch plus per-file data (status, binary, additions, deletions) and totals; of the pinned
-   * commit when the session is pinned. With `budget`, possibly `partial` (see {@link DiffOptions}).
+   * The patch plus per-file data (status, binary, additions, deletions) and totals of what is not
+   * promoted yet (as {@link diff}); of the pinned commit when the session is pinned. With `budget`, possibly `partial` (see {@link DiffOptions}).
    */
   diffDetails(options?: DiffOptions): Promise<SessionDiff> {
     return this.#ops.diffDetails(options)
   }
   /**
-   * Every path that differs from the baseline, with modes and blob ids on both sides; at the pinned
-   * commit when the session is pinned.
+   * Every path with a change not promoted yet, with modes and blob ids on both sides (`old*`: the
+   * baseline, or what this session promoted for that path); at the pinned commit when the session is
+   * pinned. Before any promotion: every path that differs from the baseline.
    */
   touchedFiles(): Promise<TreeChange[]> {
     return this.#ops.touchedFiles()
   }
   /**
-   * Promotes the selected touched files as one clean commit (see DESIGN.md §4). Repeating it answers
-   * with the recorded result. With `at` (or on a pinned session) selection, drift check and promoted
-   * tree all come from one snapshot of that workspace commit, and a workspace that moved on since is
-   * kept rather than evicted. Throws `BASELINE_CONFLICT`, `PROMOTE_FAILED`, `SESSION_EXPIRED`,
+   * Promotes the selected files still pending as one clean commit (see DESIGN.md §4). The session
+   * stays `active` while anything un-promoted remains and becomes `promoted` (evicted under
+   * `untilPromote`) once nothing does; every promotion is listed in `info().promotions`. Selecting only
+   * files promoted already (and unchanged since) answers with the recorded promotion holding them. With
+   * `at` (or on a pinned session) selection, drift check and promoted tree all come from one snapshot
+   * of that workspace commit; what remains is judged on the workspace as it is now. Throws `BASELINE_CONFLICT`, `PROMOTE_FAILED`, `SESSION_EXPIRED`,
    * `INVALID_ARGUMENT` (`at` not a commit of the session, or another commit than the pinned one), ...
    */
   promote(options: PromoteOptions): Promise<PromoteOutcome> {

@@ -147,6 +147,23 @@ export interface PromoteResult {
   prUrl?: string
 }
 
+/**
+ * One promotion of a session as recorded in its metadata (`SessionMetadata.promotions`): what landed
+ * where, which paths, and what each path was promoted as.
+ */
+export interface PromotionRecord extends PromoteResult {
+  strategy: 'commit' | 'branch' | 'pr'
+  /** The promoted paths, sorted. */
+  files: string[]
+  /** When it was recorded (ISO 8601). */
+  at: string
+  /**
+   * Each promoted path: `old*` as it was before this promotion (the baseline, or what an earlier
+   * promotion of the session wrote), `new*` as this promotion wrote it. Sorted by path.
+   */
+  changes: TreeChange[]
+}
+
 /** What `promote()` resolves to: the recorded result plus what was done and, for `patch`, the patch. */
 export interface PromoteOutcome extends PromoteResult {
   strategy: Exclude<PromoteStrategy, 'auto'>

@@ -47,7 +47,10 @@ describe.each(['clone', 'worktree', 'copy'] as const)('pinned promotion: local %
     expect(git(repo.path, 'show', 'main:a.txt')).toBe('reviewed')
     expect(git(repo.path, 'ls-tree', '--name-only', 'main')).toBe('a.txt\nb.txt')
     expect(existsSync(session.workspacePath!)).toBe(true)
-    expect((await session.info()).state).toBe('promoted')
+    // What arrived after the reviewed commit is not promoted: the session stays active with it.
+    const meta = await session.info()
+    expect(meta.state).toBe('active')
+    expect(meta.touchedFiles).toEqual(['a.txt', 'c.txt', 'd.txt'])
   })
 
   it('refuses a commit that is not the session’s (or no commit at all) and writes nothing', async () => {

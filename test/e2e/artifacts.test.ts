@@ -145,7 +145,7 @@ function expectNoSecrets(
 }
 
 describe.concurrent('end to end: Cloudflare Artifacts sessions', () => {
-  it('1. agent in Artifacts → check run with the Artifacts diff → promote two files → one commit; repository and branch evicted', ({
+  it('1. agent in Artifacts → check run with the Artifacts diff → promote two files → one commit; repository and branch kept for the other two', ({
     expect,
   }) =>
     withArtifacts(async (world, standIn) => {
@@ -223,13 +223,16 @@ describe.concurrent('end to end: Cloudflare Artifacts sessions', () => {
       expect(githubHas(world, artifactsHead)).toBe(false)
       expect(standIn.requests.filter((r) => r.kind === 'git')).toHaveLength(gitRequests)
 
-      // Eviction (untilPromote): the Artifacts repository and the session branch are gone.
-      expect(standIn.hasRepo(repo)).toBe(false)
-      expect(world.github.head(`gittrix/${id}`)).toBeNull()
-      expect(world.github.deliveriesOf('delete').map((d) => d.payload.ref)).toEqual([`gittrix/${id}`])
+      // Two files remain: the Artifacts repository and the session branch are kept (untilPromote evicts
+      // once nothing remains), and the run shows what remains with the buttons.
+      expect(standIn.hasRepo(repo)).toBe(true)
+      expect(world.github.head(`gittrix/${id}`)).not.toBeNull()
+      expect(world.github.deliveriesOf('delete')).toEqual([])
       const done = world.sessionRun(id)!
-      expect(done.conclusion).toBe('success')
+      expect(done.conclusion).toBe('action_required')
       expect(done.output.title).toContain(promoted.slice(0, 7))
+      expect(done.output.title).toContain('2 file(s) remain')
+      expect(done.output.text).toContain('+++ b/README.md')
       // The session comment on the triggering issue, once.
       expect(
         world.github.api.comments.filter(

@@ -271,8 +271,9 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   }
 
   /**
-   * A new workspace of this adapter's kind at commit `at` of the source workspace (default its `HEAD`;
-   * uncommitted files are not carried; `at` must be on the history of its `HEAD`): created at the
+   * A new workspace of this adapter's kind at commit `at` of the source workspace (`at` must be on the
+   * history of its `HEAD`; default: the source's files as they are now, uncommitted work included,
+   * through a checkpoint commit on the source when its files differ from its `HEAD`): created at the
    * source's baseline like any session, then the source's objects for `at` are fetched (sealed, into
    * the new workspace's object store) and the work tree and the agent's index are set to it. A clone's
    * session branch `gittrix/<new id>` points at `at`. Throws `INVALID_ARGUMENT` when `at` is not a
@@ -282,7 +283,10 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     const { source } = request
     const sourceGit = await openWorkspaceGit(source)
     const sourceOwner = sourceGit.agent ?? sourceGit.repo
-    const at = await sessionCommit(sourceOwner, source, request.at)
+    const at =
+      request.at === undefined
+        ? await this.checkpointForFork(source, sourceOwner)
+        : await sessionCommit(sourceOwner, source, request.at)
     const info = await this.create({
       sessionId: request.sessionId,
       sessionDir: request.sessionDir,
@@ -315,6 +319,18 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
       throw error
     }
     return { baselineSha: source.baselineSha, at, info }
+  }
+
+  /**
+   * The commit a fork without `at` starts from: the source's `HEAD` when its files are exactly that
+   * commit, else a checkpoint commit of the files as they are (uncommitted work included), made on the
+   * source's `HEAD` like `commit()` (so the source shows it in its history; its files are untouched).
+   */
+  private async checkpointForFork(source: WorkspaceHandle, owner: GitRepo): Promise<string> {
+    const head = await sessionCommit(owner, source, undefined)
+    const { tree } = await this.snapshotTree(source)
+    if ((await owner.resolve(`${head}^{tree}`)) === tree) return head
+    return this.commit(source, 'gittrix: checkpoint before fork')
   }
 
   /** `git add -A` into the private index, then `write-tree`: the workspace as a tree, right now. */
