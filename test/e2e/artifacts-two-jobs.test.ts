@@ -7,9 +7,10 @@
  * write nothing.
  */
 import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
 import { describe, it } from 'vitest'
 import { baselineMessage } from '../../src/adapters/artifacts/baseline.ts'
-import { parsePointerCommit, parseStartCommit } from '../../src/github/index.ts'
+import { encodeStartCommit, parsePointerCommit, parseStartCommit } from '../../src/github/index.ts'
 import { AGENT_GIT_ENV, runBundle, runPublishJob } from '../action/support.ts'
 import {
   AGENT,
@@ -192,6 +193,131 @@ describe('end to end: Cloudflare Artifacts sessions in two jobs', () => {
         })
         expect(bare.errors.join('\n')).toContain('give the publish step the artifacts-account-id')
         expectNoSecrets(expect, world, standIn, [agent, publish, other, bare])
+      }),
+    240_000,
+  )
+  it(
+    'publish refuses forged Artifacts bundles (another tree or message at the root, foreign history, a gitlink, another repository) before any write',
+    ({ expect }) =>
+      withArtifacts(async (world, standIn) => {
+        const ws = await world.checkout()
+        const agent = await runBundle({
+          inputs: {
+            token: world.github.readOnlyToken,
+            task: 'Fix the parser',
+            run: AGENT,
+            ephemeral: 'artifacts',
+            'artifacts-namespace': NAMESPACE,
+          },
+          env: world.runnerEnv(ws),
+          cwd: ws,
+        })
+        expect(agent.errors, agent.stdout).toEqual([])
+        const id = agent.outputs['session-id']!
+        const baseline = agent.outputs['baseline-sha']!
+        const git = (...args: string[]) =>
+          execFileSync('git', ['-C', ws, ...args], {
+            encoding: 'utf8',
+            env: { ...process.env, ...AGENT_GIT_ENV },
+          }).trim()
+        const heads = new Map(
+          git('bundle', 'list-heads', agent.outputs.bundle!)
+            .split('\n')
+            .map((line) => [line.slice(41), line.slice(0, 40)] as const),
+        )
+        const startSha = heads.get(`refs/heads/gittrix/${id}`)!
+        const artifactsHead = heads.get('refs/gittrix/artifacts-main')!
+        const root = git('rev-list', '--max-parents=0', artifactsHead)
+        const rootMessage = git('log', '-1', '--format=%B', root)
+        const baseTree = git('rev-parse', `${baseline}^{tree}`)
+        const commit = (tree: string, message: string, ...parents: string[]) =>
+          git('commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-m', message)
+        /** The agent's Artifacts line rebuilt on `newRoot` (same trees and messages above the root). */
+        const onRoot = (newRoot: string) =>
+          commit(git('rev-parse', `${artifactsHead}^{tree}`), 'work', newRoot)
+        const forge = (name: string, start: string, line: string): string => {
+          git('update-ref', `refs/heads/gittrix/${id}`, start)
+          git('update-ref', 'refs/gittrix/artifacts-main', line)
+          const file = join(world.tmp('gittrix-forged-'), `${name}.bundle`)
+          git(
+            'bundle',
+            'create',
+            '-q',
+            file,
+            `refs/heads/gittrix/${id}`,
+            'refs/gittrix/artifacts-main',
+            `^${baseline}`,
+          )
+          return file
+        }
+        const extraTree = execFileSync('git', ['-C', ws, 'mktree'], {
+          input: `100644 blob ${git('rev-parse', `${baseline}:README.md`)}\textra.txt\n`,
+          encoding: 'utf8',
+        }).trim()
+        const parsedStart = parseStartCommit(git('log', '-1', '--format=%B', startSha))
+        if (!parsedStart.ok) throw new Error(parsedStart.reason)
+        const otherRepoStart = commit(
+          baseTree,
+          encodeStartCommit({
+            ...parsedStart.value,
+            ephemeral: { kind: 'artifacts', namespace: NAMESPACE, repo: `gittrix-1-${id}` },
+          }),
+          baseline,
+        )
+        const unrelated = commit(extraTree, 'unrelated history')
+        const gitlinkTree = execFileSync('git', ['-C', ws, 'mktree'], {
+          input: `${git('ls-tree', artifactsHead)}\n160000 commit ${baseline}\tsub\n`,
+          encoding: 'utf8',
+        }).trim()
+        const cases: Array<[string, string, RegExp | string]> = [
+          [
+            forge('tree', startSha, onRoot(commit(extraTree, rootMessage))),
+            'root-tree',
+            "does not carry the baseline's tree",
+          ],
+          [
+            forge('message', startSha, onRoot(commit(baseTree, rootMessage.replace('#main', '#release')))),
+            'root-message',
+            'is not the baseline commit of this session',
+          ],
+          [
+            forge(
+              'merge',
+              startSha,
+              commit(git('rev-parse', `${artifactsHead}^{tree}`), 'merge', artifactsHead, unrelated),
+            ),
+            'foreign-history',
+            "does not descend from the session repository's root commit alone",
+          ],
+          [
+            forge('gitlink', startSha, commit(gitlinkTree, 'gitlink', artifactsHead)),
+            'gitlink',
+            'adds a gitlink',
+          ],
+          [
+            forge('repo', otherRepoStart, artifactsHead),
+            'other-repository',
+            "not this session's own repository",
+          ],
+          [forge('missing', startSha, startSha), 'start-as-line', /root commit|does not descend/],
+        ]
+        for (const [file, name, why] of cases) {
+          const run = await runBundle({
+            inputs: {
+              mode: 'publish',
+              bundle: file,
+              token: world.github.workflowToken,
+              ...publishInputs(standIn),
+            },
+            env: { ...world.runnerEnv(world.tmp('gittrix-e2e-publish-')), GITHUB_JOB: 'publish' },
+          })
+          expect(run.code, name).toBe(1)
+          expect(run.errors.join('\n'), name).toMatch(why)
+        }
+        // Nothing was created or pushed: no repository, no session branch.
+        expect(standIn.repoNames()).toEqual([])
+        expect(standIn.requests.filter((r) => r.method === 'POST')).toEqual([])
+        expect(world.github.head(`gittrix/${id}`)).toBeNull()
       }),
     240_000,
   )
