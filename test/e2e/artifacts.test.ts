@@ -68,7 +68,9 @@ async function artifactsSession(world: World, standIn: ArtifactsStandIn): Promis
   }
 }
 
-describe.concurrent('end to end: Cloudflare Artifacts sessions', () => {
+// Three sessions at once, each an Action run and an App review: under a full parallel `npm test` on a
+// small machine one can take longer than the default 60 s.
+describe.concurrent('end to end: Cloudflare Artifacts sessions', { timeout: 180_000 }, () => {
   it('1. agent in Artifacts → check run with the Artifacts diff → promote two files → one commit; repository and branch evicted', ({
     expect,
   }) =>
