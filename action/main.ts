@@ -128,7 +128,7 @@ async function runMode(settings: Settings): Promise<void> {
 
 /** Where a finished session's work went, for messages. */
 function delivered(finished: FinishedSession, settings: Settings): string {
-  if (finished.bundle && settings.topology === 'two-jobs' && !finished.record.ephemeral)
+  if (finished.bundle && settings.topology === 'two-jobs')
     return `written to the bundle ${finished.bundle} for the publish job`
   return `pushed to ${finished.record.branch} for review`
 }
@@ -152,7 +152,12 @@ async function start(settings: Settings): Promise<Started> {
     run: settings.workflowRun,
     artifacts:
       settings.ephemeral === 'artifacts'
-        ? { sessions: artifactsOf(settings)!, repository: settings.repository }
+        ? {
+            namespace: settings.artifactsNamespace!,
+            repositoryId: settings.repositoryId,
+            repository: settings.repository,
+            sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
+          }
         : null,
   })
   for (const note of notes) core.warning(note)
@@ -164,7 +169,9 @@ async function start(settings: Settings): Promise<Started> {
   )
   if (record.ephemeral)
     core.info(
-      `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`,
+      record.topology === 'two-jobs'
+        ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
+        : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`,
     )
   setOutputs(sessionOutputs(record, lineageRoot(record), { files: [] }))
   core.exportVariable('GITTRIX_SESSION_ID', record.sessionId)
@@ -246,9 +253,9 @@ async function finish(
   const outputs = sessionOutputs(finished.record, finished.headSha, finished.diff)
   if (finished.diff.files.length === 0) core.info(EMPTY_SESSION_NOTE)
   const { ephemeral } = finished.record
-  const twoJobs = settings.topology === 'two-jobs' && !ephemeral
+  const twoJobs = settings.topology === 'two-jobs'
   core.info(
-    ephemeral
+    ephemeral && !twoJobs
       ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
       : twoJobs
         ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
@@ -296,12 +303,17 @@ async function publish(settings: Settings): Promise<void> {
     runId: settings.workflowRun.id,
     durableBranch,
     link: settings.link,
+    artifacts: artifactsOf(settings),
+    repository: settings.repository,
   })
   const outputs = sessionOutputs(published.record, published.headSha, published.diff)
+  const { ephemeral } = published.record
   core.info(
-    published.pushed
-      ? `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`
-      : `${published.record.branch} already was at ${published.headSha}; nothing to push.`,
+    !published.pushed
+      ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
+      : ephemeral
+        ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
+        : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`,
   )
   setOutputs(outputs)
   await core.summary

@@ -19,7 +19,8 @@ const ATTEMPTS = 3
 
 /** What {@link publishPointer} needs. */
 export interface PublishPointerOptions {
-  ws: Workspace
+  /** Where the pointer is built: a workspace, or any repository of Gittrix's own and its object store. */
+  ws: Pick<Workspace, 'repo' | 'objectsDir'>
   remote: SessionRemote
   /** The GitHub session branch, `gittrix/<session-id>`. */
   branch: string
@@ -62,7 +63,7 @@ export async function publishPointer(options: PublishPointerOptions): Promise<Pu
 }
 
 /** True when commit `sha` already is the pointer `pointer` describes. */
-async function pointsAt(ws: Workspace, sha: string, pointer: PointerCommit): Promise<boolean> {
+async function pointsAt(ws: Pick<Workspace, 'repo'>, sha: string, pointer: PointerCommit): Promise<boolean> {
   const raw = await ws.repo.text(['cat-file', 'commit', sha])
   const parsed = parsePointerCommit(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId })
   return (

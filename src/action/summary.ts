@@ -139,7 +139,9 @@ export function renderFinishSummary(input: FinishSummaryInput): string {
   for (const warning of input.warnings) parts.push(`> [!NOTE]\n> ${warning}`)
   if (input.delivery === 'bundle')
     parts.push(
-      'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.',
+      record.ephemeral
+        ? 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) creates its Artifacts repository from it and points the session branch at it.'
+        : 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.',
     )
   parts.push(factsTable(record, input.headSha))
   parts.push(renderTask(record.task))

@@ -72,6 +72,11 @@ export interface InjectedFault {
 export interface ArtifactsStandInOptions {
   accountId?: string
   apiToken?: string
+  /**
+   * A second API token the control plane accepts too: the App's own, so a test can tell the Action's
+   * Cloudflare credential from the App's (which lives on another machine in production).
+   */
+  appApiToken?: string
   namespace?: string
 }
 
@@ -79,6 +84,8 @@ export interface ArtifactsStandInOptions {
 export class ArtifactsStandIn {
   readonly accountId: string
   readonly apiToken: string
+  /** The App's API token, when one was given (see {@link ArtifactsStandInOptions.appApiToken}). */
+  readonly appApiToken: string | null
   readonly namespace: string
   readonly root: string
   readonly requests: StandInRequest[] = []
@@ -102,6 +109,7 @@ export class ArtifactsStandIn {
   constructor(options: ArtifactsStandInOptions = {}) {
     this.accountId = options.accountId ?? 'acct0123456789'
     this.apiToken = options.apiToken ?? `cf-api-${randomBytes(12).toString('hex')}`
+    this.appApiToken = options.appApiToken ?? null
     this.namespace = options.namespace ?? 'default'
     this.root = mkdtempSync(join(tmpdir(), 'gittrix-artifacts-standin-'))
   }
@@ -193,7 +201,8 @@ export class ArtifactsStandIn {
       record(404)
       return envelope(res, 404, null, [{ code: 10200, message: 'Not found' }])
     }
-    if (req.headers.authorization !== `Bearer ${this.apiToken}`) {
+    const accepted = [this.apiToken, ...(this.appApiToken ? [this.appApiToken] : [])]
+    if (!accepted.some((token) => req.headers.authorization === `Bearer ${token}`)) {
       record(401)
       return envelope(res, 401, null, [{ code: 10000, message: 'Authentication error' }])
     }
