@@ -30615,9 +30615,9 @@ module.exports = {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
 /* harmony import */ var _src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6967);
-/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4577);
+/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4679);
 /* harmony import */ var _src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3482);
-/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2911);
+/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(928);
 /* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(19);
 /* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8562);
 /* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4505);
@@ -30748,12 +30748,12 @@ async function runMode(settings) {
 }
 /** Where a finished session's work went, for messages. */
 function delivered(finished, settings) {
-    if (finished.bundle && settings.topology === 'two-jobs' && !finished.record.ephemeral)
+    if (finished.bundle && settings.topology === 'two-jobs')
         return `written to the bundle ${finished.bundle} for the publish job`;
     return `pushed to ${finished.record.branch} for review`;
 }
 async function start(settings) {
-    const { workspace, record, notes, identity } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J)({
+    const { workspace, record, notes, identity } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J0)({
         workspace: settings.workspace,
         task: settings.task,
         durableBranch: settings.durableBranch ?? settings.defaultBranch,
@@ -30764,7 +30764,12 @@ async function start(settings) {
         topology: settings.topology,
         run: settings.workflowRun,
         artifacts: settings.ephemeral === 'artifacts'
-            ? { sessions: artifactsOf(settings), repository: settings.repository }
+            ? {
+                namespace: settings.artifactsNamespace,
+                repositoryId: settings.repositoryId,
+                repository: settings.repository,
+                sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
+            }
             : null,
     });
     for (const note of notes)
@@ -30774,7 +30779,9 @@ async function start(settings) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
         (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
     if (record.ephemeral)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
+            ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
+            : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
     setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
@@ -30843,8 +30850,8 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     if (finished.diff.files.length === 0)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
     const { ephemeral } = finished.record;
-    const twoJobs = settings.topology === 'two-jobs' && !ephemeral;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral
+    const twoJobs = settings.topology === 'two-jobs';
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
         ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
         : twoJobs
             ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
@@ -30873,7 +30880,7 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     return finished;
 }
 async function publish(settings) {
-    const { publishSession } = await __nccwpck_require__.e(/* import() */ 1).then(__nccwpck_require__.bind(__nccwpck_require__, 4001));
+    const { publishSession } = await __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 8758));
     const remote = remoteOf(settings);
     const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
     if (!durableBranch)
@@ -30884,11 +30891,16 @@ async function publish(settings) {
         runId: settings.workflowRun.id,
         durableBranch,
         link: settings.link,
+        artifacts: artifactsOf(settings),
+        repository: settings.repository,
     });
     const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(published.pushed
-        ? `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`
-        : `${published.record.branch} already was at ${published.headSha}; nothing to push.`);
+    const { ephemeral } = published.record;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
+        ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
+        : ephemeral
+            ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
+            : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
     setOutputs(outputs);
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
         .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
@@ -31247,8 +31259,27 @@ const rawSchema = schemas/* object */.Ikc({
                 ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
         }
     }
+    const agentJob = raw.mode === 'run' || raw.mode === 'start' || raw.mode === 'finish';
+    const twoJobAgent = agentJob && raw.topology !== 'same-job' && raw.ephemeral === 'artifacts';
     const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
-    if (wantsArtifacts) {
+    if (twoJobAgent) {
+        // The agent's job of the two-job topology only names the session repository; the publish job
+        // (which runs no agent code) holds the Cloudflare credential and creates it.
+        if (raw['artifacts-namespace'] === undefined && raw.mode !== 'finish')
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-namespace'],
+                message: `is required with ephemeral: artifacts: ${ARTIFACTS_HINTS['artifacts-namespace']} Give the publish job the same value.`,
+            });
+        if (raw['artifacts-api-token'] !== undefined)
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-api-token'],
+                message: `must not be given to the agent's job (mode ${raw.mode}) in the two-job topology: the agent could read it there. ` +
+                    'Give it (with artifacts-account-id and artifacts-namespace) to the mode: publish job, which creates the Artifacts repository; or opt in to topology: same-job.',
+            });
+    }
+    else if (wantsArtifacts) {
         const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
         for (const name of ARTIFACTS_REQUIRED) {
             if (raw[name] === undefined)
@@ -31264,13 +31295,6 @@ const rawSchema = schemas/* object */.Ikc({
             code: 'custom',
             path: ['run'],
             message: 'is required with mode run: the command line that runs the agent.',
-        });
-    }
-    if (raw.ephemeral === 'artifacts' && raw.topology !== 'same-job' && raw.mode !== 'sweep') {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['topology'],
-            message: 'must be "same-job" with ephemeral: artifacts: the session repository is created and pushed to from the agent\'s job, where the agent can read the Cloudflare API token (see the README); use ephemeral: branch for the two-job topology.',
         });
     }
     if (raw.mode === 'publish' && raw.bundle === undefined) {
@@ -31335,7 +31359,7 @@ function readSettings(getInput, env) {
             ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
             : null,
         run: p.run ?? null,
-        topology: p.ephemeral === 'artifacts' || p.topology === 'same-job' ? 'same-job' : 'two-jobs',
+        topology: p.topology === 'same-job' ? 'same-job' : 'two-jobs',
         bundle: p.bundle ?? null,
         timeoutMs: p.timeout ?? null,
         agentFileCommands: p['agent-file-commands'] === 'true',
@@ -31349,6 +31373,7 @@ function readSettings(getInput, env) {
                 apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
             }
             : null,
+        artifactsNamespace: p['artifacts-namespace'] ?? null,
         link: p.link ?? facts.link,
         eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
         token: p.token,
@@ -31486,123 +31511,25 @@ function runAgentCommand(command, options) {
 
 /***/ }),
 
-/***/ 4577:
+/***/ 4679:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  vq: () => (/* binding */ ARTIFACTS_BUNDLE_REF),
   PQ: () => (/* binding */ ARTIFACTS_REMOTE_NAME),
   ot: () => (/* binding */ ARTIFACTS_SESSION_BRANCH),
-  Fe: () => (/* binding */ ArtifactsSessions)
+  Fe: () => (/* binding */ ArtifactsSessions),
+  Yr: () => (/* binding */ artifactsSessionRepo)
 });
 
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/git/redact.ts
 var redact = __nccwpck_require__(8579);
-;// CONCATENATED MODULE: ./src/adapters/artifacts/errors.ts
-/**
- * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
- *
- * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes, storage-apis.md §A.6) and
- * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`, §A.3).
- */
-
-
-/** The documented Artifacts error codes (§A.6). */
-const ARTIFACTS_ERROR_CODES = {
-    INVALID_INPUT: 10100,
-    INVALID_REPO_NAME: 10101,
-    INVALID_TTL: 10103,
-    INVALID_URL: 10104,
-    REMOTE_AUTH_REQUIRED: 10106,
-    NOT_FOUND: 10200,
-    ALREADY_EXISTS: 10201,
-    IMPORT_IN_PROGRESS: 10302,
-    FORK_IN_PROGRESS: 10303,
-    INTERNAL_ERROR: 10400,
-    UPSTREAM_UNAVAILABLE: 10401,
-    MEMORY_LIMIT: 10402,
-};
-/**
- * A failed Artifacts REST call. `code` is the Gittrix code (`AUTH_FAILED` for 401/403,
- * `ADAPTER_UNAVAILABLE` for 5xx, 429 past the deadline and network failures, `REF_NOT_FOUND` for 404,
- * `INVALID_ARGUMENT` for validation and conflicts); `cloudflareCode` keeps Cloudflare's numeric code.
- */
-class ArtifactsApiError extends errors/* GittrixError */.UG {
-    /** HTTP status, or `null` when no answer arrived (network failure, timeout). */
-    status;
-    /** The first Cloudflare error code of the envelope (e.g. 10200), when there was one. */
-    cloudflareCode;
-    /** Every entry of the envelope's `errors`. */
-    cloudflareErrors;
-    method;
-    /** Route path relative to the namespace (never a token: tokens travel in headers only). */
-    path;
-    constructor(code, init, options) {
-        const errors = init.errors ?? [];
-        const first = errors[0];
-        const cf = first ? ` [Cloudflare ${first.code}: ${first.message}]` : '';
-        const status = init.status === null ? 'no answer' : `HTTP ${init.status}`;
-        super(code, (0,redact/* redact */.E)(`Cloudflare Artifacts ${init.method} ${init.path} failed (${status})${cf}: ${init.detail}`), options);
-        this.status = init.status;
-        this.cloudflareCode = first?.code;
-        this.cloudflareErrors = errors.map((e) => ({ ...e, message: (0,redact/* redact */.E)(e.message) }));
-        this.method = init.method;
-        this.path = init.path;
-    }
-    toJSON() {
-        return {
-            ...super.toJSON(),
-            status: this.status,
-            ...(this.cloudflareCode !== undefined ? { cloudflareCode: this.cloudflareCode } : {}),
-        };
-    }
-}
-/** The Gittrix code and advice for a final (non-retried) HTTP status. */
-function classifyStatus(status, cloudflareCode) {
-    if (status === 401 || status === 403)
-        return {
-            code: 'AUTH_FAILED',
-            detail: 'the Cloudflare API token was refused. It needs "Artifacts > Read" for read routes and "Artifacts > Edit" for create, import, delete and token routes.',
-        };
-    if (status === 404 || cloudflareCode === ARTIFACTS_ERROR_CODES.NOT_FOUND)
-        return {
-            code: 'REF_NOT_FOUND',
-            detail: 'the repository, ref, object or path does not exist in this namespace.',
-        };
-    if (status === 429)
-        return { code: 'ADAPTER_UNAVAILABLE', detail: 'rate limited past the deadline; retry later.' };
-    if (status >= 500)
-        return { code: 'ADAPTER_UNAVAILABLE', detail: 'Cloudflare Artifacts is unavailable; retry later.' };
-    if (cloudflareCode === ARTIFACTS_ERROR_CODES.ALREADY_EXISTS)
-        return {
-            code: 'INVALID_ARGUMENT',
-            detail: 'a repository with that name already exists in the namespace.',
-        };
-    if (status === 409)
-        return { code: 'ADAPTER_UNAVAILABLE', detail: 'the repository did not become ready before the deadline.' };
-    return {
-        code: 'INVALID_ARGUMENT',
-        detail: 'the request was refused as invalid; check the names and parameters.',
-    };
-}
-/**
- * True for the documented retriable conflicts: `409` while a repository is still importing or forking
- * (import guide: "If follow-up REST calls return 409 Conflict, retry after a short delay"; codes
- * 10302/10303; a later `CREATE_IN_PROGRESS` is recognised by its message).
- */
-function isInProgressConflict(status, errors) {
-    if (status !== 409)
-        return false;
-    if (errors.length === 0)
-        return true;
-    return errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.IMPORT_IN_PROGRESS ||
-        e.code === ARTIFACTS_ERROR_CODES.FORK_IN_PROGRESS ||
-        /in[ _]progress|still (importing|forking|creating)|not ready/i.test(e.message));
-}
-
+// EXTERNAL MODULE: ./src/adapters/artifacts/errors.ts
+var artifacts_errors = __nccwpck_require__(2237);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/names.ts
 /**
  * Cloudflare Artifacts naming rules, checked before any request is sent.
@@ -32032,7 +31959,7 @@ class ArtifactsClient {
                     await sleep(backoffDelay(failures - 1, this.backoff));
                     continue;
                 }
-                throw new ArtifactsApiError('ADAPTER_UNAVAILABLE', {
+                throw new artifacts_errors/* ArtifactsApiError */.en('ADAPTER_UNAVAILABLE', {
                     status: null,
                     method,
                     path: shownPath,
@@ -32054,7 +31981,7 @@ class ArtifactsClient {
                     : backoffDelay(waits, this.backoff);
                 if (await this.waitBefore(deadline, wait, waits++))
                     continue;
-                throw new ArtifactsApiError('ADAPTER_UNAVAILABLE', {
+                throw new artifacts_errors/* ArtifactsApiError */.en('ADAPTER_UNAVAILABLE', {
                     status,
                     method,
                     path: shownPath,
@@ -32071,7 +31998,7 @@ class ArtifactsClient {
                 if (await this.waitBefore(deadline, wait, waits++))
                     continue;
             }
-            else if (isInProgressConflict(status, errors)) {
+            else if ((0,artifacts_errors/* isInProgressConflict */.VF)(status, errors)) {
                 if (await this.waitBefore(deadline, backoffDelay(waits, this.backoff), waits++))
                     continue;
             }
@@ -32082,8 +32009,8 @@ class ArtifactsClient {
                 await sleep(backoffDelay(failures - 1, this.backoff));
                 continue;
             }
-            const { code, detail } = classifyStatus(status, errors[0]?.code);
-            throw new ArtifactsApiError(code, { status, method, path: shownPath, errors, detail });
+            const { code, detail } = (0,artifacts_errors/* classifyStatus */.xo)(status, errors[0]?.code);
+            throw new artifacts_errors/* ArtifactsApiError */.en(code, { status, method, path: shownPath, errors, detail });
         }
     }
     /** Sleeps `ms` when that ends before `deadline`; resolves `false` (no sleep) when it would not. */
@@ -32319,7 +32246,8 @@ function verb(args) {
 ;// CONCATENATED MODULE: ./src/action/artifacts.ts
 /**
  * The Action's view of Cloudflare Artifacts: one session repository per session in the configured
- * namespace, created at start (or at publish), pushed to at finish, deleted by sweep.
+ * namespace, created at start and pushed to at finish (`topology: same-job`), or created and pushed to
+ * by `mode: publish` from the agent job's bundle (`two-jobs`, the default); deleted by sweep.
  *
  * How the repo tokens travel, and why:
  * - A repo token reaches git only through `gitWithToken` and src/git/network.ts (the one place that
@@ -32340,6 +32268,23 @@ function verb(args) {
 const ARTIFACTS_SESSION_BRANCH = 'main';
 /** The remote name under which an Artifacts session's workspace knows its session repository. */
 const ARTIFACTS_REMOTE_NAME = 'artifacts';
+/**
+ * The ref of a two-job Artifacts session's bundle that carries the session repository's `main` (the
+ * orphan baseline commit and the work on top of it); `refs/heads/gittrix/<id>` carries the start commit.
+ */
+const ARTIFACTS_BUNDLE_REF = 'refs/gittrix/artifacts-main';
+/**
+ * The Artifacts repository of session `sessionId` of GitHub repository `repositoryId` (the runner's
+ * `GITHUB_REPOSITORY_ID`): `gittrix-<repository id>-<session id>` (`githubSessionRepoName`, the one
+ * name the App accepts, app/artifacts.ts `ownArtifactsLocation`). Throws `INVALID_ARGUMENT` when the
+ * repository id is unknown (not a GitHub Actions runner).
+ */
+function artifactsSessionRepo(repositoryId, sessionId) {
+    if (repositoryId === null) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.');
+    }
+    return githubSessionRepoName(repositoryId, sessionId);
+}
 /** Session repositories of one Artifacts namespace, as the Action creates, pushes and deletes them. */
 class ArtifactsSessions {
     /** The Artifacts namespace. */
@@ -32367,10 +32312,7 @@ class ArtifactsSessions {
      * (no `GITHUB_REPOSITORY_ID`: not a GitHub Actions runner).
      */
     sessionRepo(sessionId) {
-        if (this.#repositoryId === null) {
-            throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.');
-        }
-        return githubSessionRepoName(this.#repositoryId, sessionId);
+        return artifactsSessionRepo(this.#repositoryId, sessionId);
     }
     /**
      * Creates repository `repo` (default branch `main`) and resolves its git remote URL (checked, no
@@ -32407,12 +32349,27 @@ class ArtifactsSessions {
             `${sha}:refs/heads/${ARTIFACTS_SESSION_BRANCH}`,
         ]);
     }
+    /**
+     * The commit `main` of `repo` (at `remote`) points at, or `null` when it has none yet (a repository
+     * created but never pushed to). Read with a read-scoped repo token (`git ls-remote`). Rejects with
+     * `GIT_FAILED` when git fails.
+     */
+    async mainHead(repo, remote) {
+        const ref = `refs/heads/${ARTIFACTS_SESSION_BRANCH}`;
+        const { stdout } = await this.#git(repo, 'read', null, ['ls-remote', '--refs', remote, ref]);
+        for (const line of stdout.toString('utf8').split('\n')) {
+            const [oid, name] = line.split('\t');
+            if (name === ref && oid)
+                return oid;
+        }
+        return null;
+    }
     /** Deletes `repo`; resolves `false` when it did not exist (idempotent). */
     async delete(repo) {
         return this.client.deleteRepo(repo);
     }
     async #git(repo, scope, objectsDir, args) {
-        await (0,network/* withScratchRepo */.nz)({ alternates: [objectsDir] }, (scratch) => gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
+        return (0,network/* withScratchRepo */.nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
             cwd: scratch.gitDir,
             timeoutMs: this.#timeoutMs,
         }));
@@ -32432,29 +32389,37 @@ class ArtifactsSessions {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2850);
+/* harmony import */ var _git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
+/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
 /**
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
  *
- * The bundle names ONE ref, `refs/heads/gittrix/<session-id>`, and ONE prerequisite, the baseline: the
- * objects the baseline already has are not in it, and publish fetches the baseline from GitHub before it
- * reads the pack. Publish trusts nothing in it (the agent can replace the file): see publish.ts.
+ * A branch session's bundle names ONE ref, `refs/heads/gittrix/<session-id>` (the session's head), and
+ * ONE prerequisite, the baseline: the objects the baseline already has are not in it, and publish
+ * fetches the baseline from GitHub before it reads the pack. A two-job Artifacts session's bundle names
+ * TWO refs: `refs/heads/gittrix/<session-id>` at the start commit, and `refs/gittrix/artifacts-main`
+ * (`ARTIFACTS_BUNDLE_REF`) at the session repository's head, whose oldest commit is the orphan commit
+ * carrying the baseline's tree, so its objects are the baseline's too and are left out the same way.
+ * Publish trusts nothing in it (the agent can replace the file): see publish.ts.
  */
 
 
 
-/** Writes the bundle and checks it with `git bundle verify`. Throws `GIT_FAILED` when git fails. */
+
+/**
+ * Writes the bundle from a scratch repository of Gittrix's own (the workspace's objects borrowed through
+ * alternates; no ref of the workspace is read or written) and checks it with `git bundle verify`.
+ * Throws `GIT_FAILED` when git fails.
+ */
 async function writeSessionBundle(options) {
-    await options.repo.run([
-        'bundle',
-        'create',
-        '--quiet',
-        options.file,
-        options.branchRef,
-        `^${options.baselineSha}`,
-    ]);
-    await options.repo.run(['bundle', 'verify', '--quiet', options.file]);
+    await (0,_git_network_js__WEBPACK_IMPORTED_MODULE_2__/* .withScratchRepo */ .nz)({ alternates: [options.objectsDir] }, async (scratch) => {
+        const names = Object.keys(options.refs);
+        for (const name of names)
+            await scratch.run(['update-ref', name, options.refs[name]]);
+        await scratch.run(['bundle', 'create', '--quiet', options.file, ...names, `^${options.baselineSha}`]);
+        await scratch.run(['bundle', 'verify', '--quiet', options.file]);
+    });
 }
 /** Headers longer than this are not a session bundle (one ref, one prerequisite). */
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -32491,14 +32456,14 @@ async function readBundleHeader(file) {
         }
         else if (line.startsWith('-')) {
             const oid = line.slice(1, 41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA1_PATTERN */ .Ny.test(oid))
+            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
                 throw bad(file, 'a prerequisite is not a commit id');
             prerequisites.push(oid);
         }
         else {
             const oid = line.slice(0, 40);
             const name = line.slice(41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
+            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
                 throw bad(file, 'a ref line is malformed');
             refs.set(name, oid);
         }
@@ -32636,7 +32601,7 @@ function trySignal(pid, signal) {
 
 /***/ }),
 
-/***/ 2911:
+/***/ 928:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32784,189 +32749,14 @@ function countSections(patch) {
 
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/bundle.ts
-var action_bundle = __nccwpck_require__(6276);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
-var artifacts = __nccwpck_require__(4577);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(9691);
-// EXTERNAL MODULE: ./src/github/branches.ts
-var branches = __nccwpck_require__(4307);
-// EXTERNAL MODULE: ./src/github/ephemeral-location.ts
-var ephemeral_location = __nccwpck_require__(7626);
-// EXTERNAL MODULE: ./src/github/hex.ts
-var hex = __nccwpck_require__(2850);
-// EXTERNAL MODULE: ./src/github/result.ts
-var result = __nccwpck_require__(8002);
-// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
-var session_id = __nccwpck_require__(1523);
-// EXTERNAL MODULE: ./src/github/trailer-block.ts
-var trailer_block = __nccwpck_require__(6356);
-;// CONCATENATED MODULE: ./src/github/pointer-commit.ts
-/**
- * The pointer commit (DESIGN.md §6.3): for a session whose workspace lives in Cloudflare Artifacts,
- * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
- * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
- * reads the session's content from Artifacts at `artifactsHead`.
- *
- * ```
- * gittrix: artifacts head of sess_abcdefghijkl
- *
- * Gittrix-Session: sess_abcdefghijkl
- * Gittrix-Artifacts-Repo: artifacts://<namespace>/<repo>
- * Gittrix-Artifacts-Head: <40-hex sha>
- * ```
- */
-
-
-
-
-
-
-
-
-/** Trailer keys of the pointer commit, in their canonical order. */
-const POINTER_TRAILERS = {
-    session: 'Gittrix-Session',
-    repo: 'Gittrix-Artifacts-Repo',
-    head: 'Gittrix-Artifacts-Head',
-};
-/** zod schema of a {@link PointerCommit}. */
-const pointerCommitSchema = schemas/* object */.Ikc({
-    sessionId: session_id/* sessionIdSchema */.L$,
-    namespace: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
-    repo: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
-    artifactsHead: hex/* sha1Schema */.P2,
-})
-    .strict();
-/** The subject line of a pointer commit. */
-function pointerCommitSubject(sessionId) {
-    return `gittrix: artifacts head of ${sessionId}`;
-}
-function render(p) {
-    const t = POINTER_TRAILERS;
-    return `${pointerCommitSubject(p.sessionId)}\n\n${(0,trailer_block/* formatTrailers */.mb)([
-        { key: t.session, value: p.sessionId },
-        { key: t.repo, value: `artifacts://${p.namespace}/${p.repo}` },
-        { key: t.head, value: p.artifactsHead },
-    ])}\n`;
-}
-/** Encodes a pointer commit message (ends with one LF). Throws `INVALID_ARGUMENT` on an invalid field. */
-function encodePointerCommit(pointer) {
-    const parsed = pointerCommitSchema.safeParse(pointer);
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new errors/* InvalidArgumentError */.Di(`Invalid pointer commit field ${issue.path.join('.')}: ${issue.message}.`);
-    }
-    return render(parsed.data);
-}
-/** True when `message` starts like a pointer commit (cheap test before {@link parsePointerCommit}). */
-function looksLikePointerCommit(message) {
-    return typeof message === 'string' && message.startsWith('gittrix: artifacts head of ');
-}
-/**
- * Parses a pointer commit message. Never throws. Refuses anything but the exact canonical encoding:
- * other subjects, a body, duplicate / unknown / foreign trailers, a head that is not 40 lowercase hex,
- * an Artifacts location other than `artifacts://<namespace>/<repo>`, and a session id that differs
- * from `expect.branch`'s or `expect.sessionId`.
- */
-function parsePointerCommit(message, expect = {}) {
-    const split = (0,trailer_block/* splitTrailerBlock */.$)(message, { strictHead: true });
-    if (!split.ok)
-        return split;
-    const t = POINTER_TRAILERS;
-    const fields = (0,trailer_block/* collectTrailers */.f7)(split.value.trailers, {
-        required: [t.session, t.repo, t.head],
-        optional: [],
-    });
-    if (!fields.ok)
-        return fields;
-    const sessionId = fields.value[t.session];
-    if (!session_id/* GITHUB_SESSION_ID_PATTERN */.Em.test(sessionId))
-        return (0,result/* fail */.fJ)(`${t.session} ${(0,result/* quoteUntrusted */.X0)(sessionId)} is not a session id`);
-    if (split.value.head.length !== 1 || split.value.head[0] !== pointerCommitSubject(sessionId)) {
-        return (0,result/* fail */.fJ)(`a pointer commit is the subject "${pointerCommitSubject(sessionId)}" and its trailers, nothing else`);
-    }
-    if (expect.branch !== undefined && (0,branches/* sessionIdFromRef */.Tq)(expect.branch) !== sessionId) {
-        return (0,result/* fail */.fJ)(`the pointer commit names session ${sessionId}, which does not match ${(0,result/* quoteUntrusted */.X0)(expect.branch)}`);
-    }
-    if (expect.sessionId !== undefined && expect.sessionId !== sessionId) {
-        return (0,result/* fail */.fJ)(`the pointer commit names session ${sessionId}, not ${(0,result/* quoteUntrusted */.X0)(expect.sessionId)}`);
-    }
-    const location = (0,ephemeral_location/* parseEphemeralLocation */.Yl)(fields.value[t.repo]);
-    if (!location.ok || location.value.kind !== 'artifacts') {
-        return (0,result/* fail */.fJ)(`${t.repo} ${(0,result/* quoteUntrusted */.X0)(fields.value[t.repo])} is not "artifacts://<namespace>/<repo>"`);
-    }
-    const head = fields.value[t.head];
-    if (!hex/* SHA1_PATTERN */.Ny.test(head))
-        return (0,result/* fail */.fJ)(`${t.head} ${(0,result/* quoteUntrusted */.X0)(head)} is not a 40-hex commit id`);
-    const pointer = {
-        sessionId,
-        namespace: location.value.namespace,
-        repo: location.value.repo,
-        artifactsHead: head,
-    };
-    const canonical = render(pointer);
-    if (message !== canonical && message !== canonical.slice(0, -1)) {
-        return (0,result/* fail */.fJ)('the pointer commit is not in canonical form');
-    }
-    return (0,result.ok)(pointer);
-}
-
 // EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
 var baseline = __nccwpck_require__(5577);
-;// CONCATENATED MODULE: ./src/action/pointer.ts
-/**
- * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
- * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
- *
- * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
- * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
- * GitHub shows no diff. When the head already is a pointer to the same Artifacts head, nothing is
- * written (a repeated finish adds no second identical pointer). The push is fast-forward only; when the
- * branch moved meanwhile, the head is read again and the pointer rebuilt (bounded).
- */
-
-
-
-/** Attempts when the session branch keeps moving under the push. */
-const ATTEMPTS = 3;
-/**
- * Publishes the pointer (see the module comment). Throws `REF_NOT_FOUND` when the session branch is
- * gone from GitHub (discarded or swept), `GIT_FAILED` when the push keeps failing.
- */
-async function publishPointer(options) {
-    const { ws, remote, branch, pointer } = options;
-    const message = encodePointerCommit(pointer);
-    for (let attempt = 1;; attempt++) {
-        const head = await remote.fetchBranch(ws.objectsDir, branch, options.haves);
-        if (!head) {
-            throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
-                `its work is in Artifacts ${pointer.namespace}/${pointer.repo} at ${pointer.artifactsHead.slice(0, 12)}.`);
-        }
-        if (await pointsAt(ws, head, pointer))
-            return { sha: head, created: false };
-        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, baseline/* GITTRIX_IDENTITY */.Fb);
-        try {
-            await remote.pushCommit(ws.objectsDir, sha, branch);
-            return { sha, created: true };
-        }
-        catch (error) {
-            if (attempt >= ATTEMPTS)
-                throw error;
-        }
-    }
-}
-/** True when commit `sha` already is the pointer `pointer` describes. */
-async function pointsAt(ws, sha, pointer) {
-    const raw = await ws.repo.text(['cat-file', 'commit', sha]);
-    const parsed = parsePointerCommit(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
-    return (parsed.ok &&
-        parsed.value.artifactsHead === pointer.artifactsHead &&
-        parsed.value.namespace === pointer.namespace &&
-        parsed.value.repo === pointer.repo);
-}
-
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
+var artifacts = __nccwpck_require__(4679);
+// EXTERNAL MODULE: ./src/action/bundle.ts
+var action_bundle = __nccwpck_require__(6276);
+// EXTERNAL MODULE: ./src/action/pointer.ts
+var action_pointer = __nccwpck_require__(459);
 ;// CONCATENATED MODULE: ./src/action/finish-artifacts.ts
 /**
  * The Artifacts half of a finish (DESIGN.md §6.3): push the snapshotted head to `main` of the session
@@ -33003,7 +32793,7 @@ async function pushArtifactsSession(options) {
         `refs/remotes/${artifacts/* ARTIFACTS_REMOTE_NAME */.PQ}/${artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
         headSha,
     ]);
-    const pointer = await publishPointer({
+    const pointer = await (0,action_pointer/* publishPointer */.n)({
         ws,
         remote: options.remote,
         branch: record.branch,
@@ -33041,7 +32831,8 @@ var workspace = __nccwpck_require__(4743);
  * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`; paths
  * git cannot take are skipped and reported, nested repositories' files are captured as plain files: see
  * snapshot.ts). Everything descends from the start commit (for an Artifacts session: from the session
- * repository's root commit, and the push goes there, see finish-artifacts.ts). When the agent moved
+ * repository's root commit; `same-job` pushes there, see finish-artifacts.ts, `two-jobs` writes the
+ * start commit and that line into the bundle, see bundle.ts). When the agent moved
  * `HEAD` off that line (another branch, a reset below the start commit, a merge of other history), its
  * commits cannot be kept; the snapshot then goes on top of the session branch and carries the work tree
  * as it is, with a warning.
@@ -33050,6 +32841,8 @@ var workspace = __nccwpck_require__(4743);
  * strictly, its parent the baseline), the session id against the one the caller expects, and every git
  * command is sealed (the snapshot reads the work tree through a private git directory).
  */
+
+
 
 
 
@@ -33075,11 +32868,14 @@ async function finishSession(options) {
     }
     const warnings = [];
     const record = await verifiedRecord(ws, given, warnings);
-    if (record.ephemeral && !options.artifacts) {
+    const topology = options.topology ?? record.topology ?? 'same-job';
+    const pushesArtifacts = record.ephemeral !== undefined && topology === 'same-job';
+    if (pushesArtifacts && !options.artifacts) {
         throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral.namespace}/${record.ephemeral.repo}); ` +
-            'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.');
+            'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it ' +
+            '(or, in the default two-job topology, none of them: the publish job pushes the session).');
     }
-    if (record.ephemeral)
+    if (pushesArtifacts)
         checkArtifactsLocation(record, record.ephemeral, options.artifacts);
     const root = (0,workspace/* lineageRoot */.u3)(record);
     const branchRef = `refs/heads/${record.branch}`;
@@ -33139,8 +32935,7 @@ async function finishSession(options) {
             '. Everything else was recorded.');
     let pointerSha = null;
     let bundle = null;
-    const topology = options.topology ?? record.topology ?? 'same-job';
-    if (record.ephemeral) {
+    if (pushesArtifacts) {
         pointerSha = await pushArtifactsSession({
             ws,
             remote: options.remote,
@@ -33154,7 +32949,16 @@ async function finishSession(options) {
         const dir = options.bundleDir ?? (0,external_node_path_.join)(process.env.RUNNER_TEMP || ws.gitDir, 'gittrix');
         await (0,promises_.mkdir)(dir, { recursive: true });
         bundle = (0,external_node_path_.join)(dir, `${record.sessionId}.bundle`);
-        await (0,action_bundle/* writeSessionBundle */.w)({ repo: ws.repo, branchRef, baselineSha: record.baselineSha, file: bundle });
+        // An Artifacts session's bundle carries the GitHub start commit and the session repository's head.
+        const refs = record.ephemeral
+            ? { [branchRef]: record.startSha, [artifacts/* ARTIFACTS_BUNDLE_REF */.vq]: headSha }
+            : { [branchRef]: headSha };
+        await (0,action_bundle/* writeSessionBundle */.w)({
+            objectsDir: ws.objectsDir,
+            refs,
+            baselineSha: record.baselineSha,
+            file: bundle,
+        });
     }
     let pushError = null;
     if (!record.ephemeral && topology === 'same-job') {
@@ -33216,12 +33020,40 @@ async function verifiedRecord(ws, record, warnings) {
             'nothing was published. Start a new session.');
     }
     const start = parsed.value;
+    const location = await artifactsLocationProblem(ws, record, start);
+    if (location) {
+        throw new errors/* GittrixError */.UG('METADATA_INVALID', `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${location}); ` +
+            'nothing was published. Start a new session.');
+    }
     if (start.baselineSha !== record.baselineSha ||
         start.durableBranch !== record.durableBranch ||
         start.task !== record.task) {
         warnings.push(`The session record in ${ws.root} was edited after the session started; its start commit's baseline, durable branch and task were used instead.`);
     }
     return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task };
+}
+/**
+ * Why the record's Artifacts location does not match the start commit, or `null`: a branch session's
+ * record names none and its start commit says `branch`; an Artifacts session's record names the start
+ * commit's namespace and repository, and its `rootSha` is a commit with no parent, the baseline's tree
+ * and a `Gittrix-Baseline` trailer naming the baseline (the session repository's first commit).
+ */
+async function artifactsLocationProblem(ws, record, start) {
+    const ephemeral = start.ephemeral;
+    if (!record.ephemeral)
+        return ephemeral.kind === 'branch' ? null : 'it names no Artifacts repository, its start commit does';
+    if (ephemeral.kind !== 'artifacts')
+        return 'it names an Artifacts repository, its start commit does not';
+    if (ephemeral.namespace !== record.ephemeral.namespace || ephemeral.repo !== record.ephemeral.repo)
+        return 'its Artifacts repository is not the one its start commit names';
+    const raw = await ws.repo.run(['cat-file', 'commit', record.ephemeral.rootSha], { okExitCodes: [128] });
+    const text = raw.stdout.toString('utf8');
+    const headers = text.slice(0, Math.max(0, text.indexOf('\n\n'))).split('\n');
+    const root = raw.exitCode === 0 &&
+        !headers.some((h) => h.startsWith('parent ')) &&
+        headers[0] === `tree ${await ws.repo.treeOf(start.baselineSha)}` &&
+        (0,baseline/* baselineFromMessage */.R2)(text.slice(text.indexOf('\n\n') + 2)) === start.baselineSha;
+    return root ? null : "its Artifacts root commit is not the baseline's tree without history";
 }
 /**
  * True when `commit` is `root` or descends from it along the session's own line: every commit between
@@ -33245,6 +33077,69 @@ async function lineage(repo, root, commit) {
 async function sessionDiff(repo, baselineSha, headSha) {
     const { stdout } = await repo.run(gitDiffArgs([baselineSha, headSha]));
     return parseGitDiffOutput(stdout);
+}
+
+
+/***/ }),
+
+/***/ 459:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   n: () => (/* binding */ publishPointer)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
+/* harmony import */ var _adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
+/**
+ * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
+ * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
+ *
+ * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
+ * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
+ * GitHub shows no diff. When the head already is a pointer to the same Artifacts head, nothing is
+ * written (a repeated finish adds no second identical pointer). The push is fast-forward only; when the
+ * branch moved meanwhile, the head is read again and the pointer rebuilt (bounded).
+ */
+
+
+
+/** Attempts when the session branch keeps moving under the push. */
+const ATTEMPTS = 3;
+/**
+ * Publishes the pointer (see the module comment). Throws `REF_NOT_FOUND` when the session branch is
+ * gone from GitHub (discarded or swept), `GIT_FAILED` when the push keeps failing.
+ */
+async function publishPointer(options) {
+    const { ws, remote, branch, pointer } = options;
+    const message = (0,_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .encodePointerCommit */ .D5)(pointer);
+    for (let attempt = 1;; attempt++) {
+        const head = await remote.fetchBranch(ws.objectsDir, branch, options.haves);
+        if (!head) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
+                `its work is in Artifacts ${pointer.namespace}/${pointer.repo} at ${pointer.artifactsHead.slice(0, 12)}.`);
+        }
+        if (await pointsAt(ws, head, pointer))
+            return { sha: head, created: false };
+        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, _adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .GITTRIX_IDENTITY */ .Fb);
+        try {
+            await remote.pushCommit(ws.objectsDir, sha, branch);
+            return { sha, created: true };
+        }
+        catch (error) {
+            if (attempt >= ATTEMPTS)
+                throw error;
+        }
+    }
+}
+/** True when commit `sha` already is the pointer `pointer` describes. */
+async function pointsAt(ws, sha, pointer) {
+    const raw = await ws.repo.text(['cat-file', 'commit', sha]);
+    const parsed = (0,_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePointerCommit */ .qw)(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
+    return (parsed.ok &&
+        parsed.value.artifactsHead === pointer.artifactsHead &&
+        parsed.value.namespace === pointer.namespace &&
+        parsed.value.repo === pointer.repo);
 }
 
 
@@ -33556,7 +33451,8 @@ async function blobSizes(repo, oids) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  J: () => (/* binding */ startSession)
+  U3: () => (/* binding */ artifactsDurableRef),
+  J0: () => (/* binding */ startSession)
 });
 
 // UNUSED EXPORTS: ACTIONS_BOT
@@ -33571,8 +33467,8 @@ var branches = __nccwpck_require__(4307);
 var session_id = __nccwpck_require__(1523);
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
-var action_artifacts = __nccwpck_require__(4577);
+// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
+var action_artifacts = __nccwpck_require__(4679);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -33721,7 +33617,10 @@ async function startSession(options) {
     const sessionId = options.sessionId ?? (0,session_id/* newGitHubSessionId */.ne)();
     const branch = (0,branches/* sessionBranch */.z6)(sessionId);
     const artifacts = options.artifacts ?? null;
-    const repo = artifacts ? artifacts.sessions.sessionRepo(sessionId) : null;
+    if (artifacts && topology === 'same-job' && !artifacts.sessions) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'An Artifacts session with topology: same-job creates its repository at start; give this step the artifacts-account-id and artifacts-api-token inputs.');
+    }
+    const repo = artifacts ? (0,action_artifacts/* artifactsSessionRepo */.Yr)(artifacts.repositoryId, sessionId) : null;
     const runId = options.run?.id && start_commit/* RUN_ID_PATTERN */.z6.test(options.run.id) ? options.run.id : undefined;
     const message = (0,start_commit/* encodeStartCommit */.G6)({
         sessionId,
@@ -33729,7 +33628,7 @@ async function startSession(options) {
         durableBranch,
         baselineSha,
         ephemeral: artifacts
-            ? { kind: 'artifacts', namespace: artifacts.sessions.namespace, repo: repo }
+            ? { kind: 'artifacts', namespace: artifacts.namespace, repo: repo }
             : { kind: 'branch' },
         link: options.link,
         eviction: options.eviction,
@@ -33746,15 +33645,26 @@ async function startSession(options) {
         task: options.task,
         finished: null,
         run: key,
-        topology: artifacts ? 'same-job' : topology,
+        topology,
     };
-    if (artifacts) {
-        record.ephemeral = await startArtifactsWorkspace(ws, artifacts, {
+    if (artifacts && topology === 'two-jobs') {
+        // Nothing is created or pushed from the agent's job: the workspace gets the session repository's
+        // first commit locally, and `mode: publish` creates the repository from finish's bundle.
+        const rootSha = await artifactsRootCommit(ws, {
+            sessionId,
+            baselineSha,
+            durableRef: artifactsDurableRef(artifacts.repository, durableBranch),
+        });
+        await checkoutSessionBranch(ws, branch, rootSha);
+        record.ephemeral = { kind: 'artifacts', namespace: artifacts.namespace, repo: repo, rootSha };
+    }
+    else if (artifacts) {
+        record.ephemeral = await startArtifactsWorkspace(ws, artifacts.sessions, {
             sessionId,
             repo: repo,
             branch,
             baselineSha,
-            durableRef: `github://${artifacts.repository}#${durableBranch}`,
+            durableRef: artifactsDurableRef(artifacts.repository, durableBranch),
             publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
         });
     }
@@ -33791,10 +33701,9 @@ async function checkoutSessionBranch(ws, branch, sha) {
  * of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses every
  * other target.
  */
-async function startArtifactsWorkspace(ws, artifacts, session) {
-    const { sessions } = artifacts;
+async function startArtifactsWorkspace(ws, sessions, session) {
     const { sessionId, repo, branch } = session;
-    const rootSha = await ws.repo.commitTree(await ws.repo.treeOf(session.baselineSha), [], (0,baseline/* baselineMessage */.du)(sessionId, session.baselineSha, session.durableRef), baseline/* GITTRIX_IDENTITY */.Fb);
+    const rootSha = await artifactsRootCommit(ws, session);
     const url = await sessions.create(repo, `Gittrix session ${sessionId}`);
     try {
         await sessions.push(repo, url, ws.objectsDir, rootSha);
@@ -33823,6 +33732,21 @@ async function startArtifactsWorkspace(ws, artifacts, session) {
     await ws.repo.run(['update-ref', `refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
     await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
     return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha };
+}
+/**
+ * The durable ref an Artifacts session's root commit names (`baselineMessage`):
+ * `github://<owner>/<repo>#<durable branch>`. `mode: publish` expects exactly this.
+ */
+function artifactsDurableRef(repository, durableBranch) {
+    return `github://${repository}#${durableBranch}`;
+}
+/**
+ * Writes the session repository's first commit into the workspace's object store: no parent, the
+ * baseline's tree, the `baselineMessage` (trailers `Gittrix-Session`, `Gittrix-Baseline`), Gittrix's
+ * identity. Resolves its id.
+ */
+async function artifactsRootCommit(ws, session) {
+    return ws.repo.commitTree(await ws.repo.treeOf(session.baselineSha), [], (0,baseline/* baselineMessage */.du)(session.sessionId, session.baselineSha, session.durableRef), baseline/* GITTRIX_IDENTITY */.Fb);
 }
 async function checkBaseline(ws, baselineSha, durableBranch, options) {
     const remoteHead = await options.remote.branchHead(durableBranch);
@@ -34631,7 +34555,9 @@ function renderFinishSummary(input) {
     for (const warning of input.warnings)
         parts.push(`> [!NOTE]\n> ${warning}`);
     if (input.delivery === 'bundle')
-        parts.push('The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.');
+        parts.push(record.ephemeral
+            ? 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) creates its Artifacts repository from it and points the session branch at it.'
+            : 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.');
     parts.push(factsTable(record, input.headSha));
     parts.push(renderTask(record.task));
     if (diff.files.length === 0) {
@@ -34972,9 +34898,10 @@ async function exists(path) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Fb: () => (/* binding */ GITTRIX_IDENTITY),
+/* harmony export */   R2: () => (/* binding */ baselineFromMessage),
 /* harmony export */   du: () => (/* binding */ baselineMessage)
 /* harmony export */ });
-/* unused harmony exports BASELINE_TRAILER, baselineFromMessage, importBaselineTree */
+/* unused harmony exports BASELINE_TRAILER, importBaselineTree */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
@@ -35043,6 +34970,121 @@ async function importBaselineTree(repo, durable, baselineSha) {
     finally {
         await rm(dir, { recursive: true, force: true });
     }
+}
+
+
+/***/ }),
+
+/***/ 2237:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   VF: () => (/* binding */ isInProgressConflict),
+/* harmony export */   en: () => (/* binding */ ArtifactsApiError),
+/* harmony export */   iw: () => (/* binding */ ARTIFACTS_ERROR_CODES),
+/* harmony export */   xo: () => (/* binding */ classifyStatus)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8579);
+/**
+ * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
+ *
+ * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes, storage-apis.md §A.6) and
+ * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`, §A.3).
+ */
+
+
+/** The documented Artifacts error codes (§A.6). */
+const ARTIFACTS_ERROR_CODES = {
+    INVALID_INPUT: 10100,
+    INVALID_REPO_NAME: 10101,
+    INVALID_TTL: 10103,
+    INVALID_URL: 10104,
+    REMOTE_AUTH_REQUIRED: 10106,
+    NOT_FOUND: 10200,
+    ALREADY_EXISTS: 10201,
+    IMPORT_IN_PROGRESS: 10302,
+    FORK_IN_PROGRESS: 10303,
+    INTERNAL_ERROR: 10400,
+    UPSTREAM_UNAVAILABLE: 10401,
+    MEMORY_LIMIT: 10402,
+};
+/**
+ * A failed Artifacts REST call. `code` is the Gittrix code (`AUTH_FAILED` for 401/403,
+ * `ADAPTER_UNAVAILABLE` for 5xx, 429 past the deadline and network failures, `REF_NOT_FOUND` for 404,
+ * `INVALID_ARGUMENT` for validation and conflicts); `cloudflareCode` keeps Cloudflare's numeric code.
+ */
+class ArtifactsApiError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG {
+    /** HTTP status, or `null` when no answer arrived (network failure, timeout). */
+    status;
+    /** The first Cloudflare error code of the envelope (e.g. 10200), when there was one. */
+    cloudflareCode;
+    /** Every entry of the envelope's `errors`. */
+    cloudflareErrors;
+    method;
+    /** Route path relative to the namespace (never a token: tokens travel in headers only). */
+    path;
+    constructor(code, init, options) {
+        const errors = init.errors ?? [];
+        const first = errors[0];
+        const cf = first ? ` [Cloudflare ${first.code}: ${first.message}]` : '';
+        const status = init.status === null ? 'no answer' : `HTTP ${init.status}`;
+        super(code, (0,_git_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E)(`Cloudflare Artifacts ${init.method} ${init.path} failed (${status})${cf}: ${init.detail}`), options);
+        this.status = init.status;
+        this.cloudflareCode = first?.code;
+        this.cloudflareErrors = errors.map((e) => ({ ...e, message: (0,_git_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E)(e.message) }));
+        this.method = init.method;
+        this.path = init.path;
+    }
+    toJSON() {
+        return {
+            ...super.toJSON(),
+            status: this.status,
+            ...(this.cloudflareCode !== undefined ? { cloudflareCode: this.cloudflareCode } : {}),
+        };
+    }
+}
+/** The Gittrix code and advice for a final (non-retried) HTTP status. */
+function classifyStatus(status, cloudflareCode) {
+    if (status === 401 || status === 403)
+        return {
+            code: 'AUTH_FAILED',
+            detail: 'the Cloudflare API token was refused. It needs "Artifacts > Read" for read routes and "Artifacts > Edit" for create, import, delete and token routes.',
+        };
+    if (status === 404 || cloudflareCode === ARTIFACTS_ERROR_CODES.NOT_FOUND)
+        return {
+            code: 'REF_NOT_FOUND',
+            detail: 'the repository, ref, object or path does not exist in this namespace.',
+        };
+    if (status === 429)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'rate limited past the deadline; retry later.' };
+    if (status >= 500)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'Cloudflare Artifacts is unavailable; retry later.' };
+    if (cloudflareCode === ARTIFACTS_ERROR_CODES.ALREADY_EXISTS)
+        return {
+            code: 'INVALID_ARGUMENT',
+            detail: 'a repository with that name already exists in the namespace.',
+        };
+    if (status === 409)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'the repository did not become ready before the deadline.' };
+    return {
+        code: 'INVALID_ARGUMENT',
+        detail: 'the request was refused as invalid; check the names and parameters.',
+    };
+}
+/**
+ * True for the documented retriable conflicts: `409` while a repository is still importing or forking
+ * (import guide: "If follow-up REST calls return 409 Conflict, retry after a short delay"; codes
+ * 10302/10303; a later `CREATE_IN_PROGRESS` is recognised by its message).
+ */
+function isInProgressConflict(status, errors) {
+    if (status !== 409)
+        return false;
+    if (errors.length === 0)
+        return true;
+    return errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.IMPORT_IN_PROGRESS ||
+        e.code === ARTIFACTS_ERROR_CODES.FORK_IN_PROGRESS ||
+        /in[ _]progress|still (importing|forking|creating)|not ready/i.test(e.message));
 }
 
 
@@ -36734,6 +36776,135 @@ const sha1Schema = zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP().regex(SH
 /** The first 7 characters of a sha, as GitHub shows it. */
 function shortSha(sha) {
     return sha.slice(0, 7);
+}
+
+
+/***/ }),
+
+/***/ 8030:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D5: () => (/* binding */ encodePointerCommit),
+/* harmony export */   qw: () => (/* binding */ parsePointerCommit)
+/* harmony export */ });
+/* unused harmony exports POINTER_TRAILERS, pointerCommitSchema, pointerCommitSubject, looksLikePointerCommit */
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9691);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
+/* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
+/* harmony import */ var _hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8002);
+/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
+/* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6356);
+/**
+ * The pointer commit (DESIGN.md §6.3): for a session whose workspace lives in Cloudflare Artifacts,
+ * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
+ * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
+ * reads the session's content from Artifacts at `artifactsHead`.
+ *
+ * ```
+ * gittrix: artifacts head of sess_abcdefghijkl
+ *
+ * Gittrix-Session: sess_abcdefghijkl
+ * Gittrix-Artifacts-Repo: artifacts://<namespace>/<repo>
+ * Gittrix-Artifacts-Head: <40-hex sha>
+ * ```
+ */
+
+
+
+
+
+
+
+
+/** Trailer keys of the pointer commit, in their canonical order. */
+const POINTER_TRAILERS = {
+    session: 'Gittrix-Session',
+    repo: 'Gittrix-Artifacts-Repo',
+    head: 'Gittrix-Artifacts-Head',
+};
+/** zod schema of a {@link PointerCommit}. */
+const pointerCommitSchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
+    sessionId: _session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .sessionIdSchema */ .L$,
+    namespace: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    repo: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    artifactsHead: _hex_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
+})
+    .strict();
+/** The subject line of a pointer commit. */
+function pointerCommitSubject(sessionId) {
+    return `gittrix: artifacts head of ${sessionId}`;
+}
+function render(p) {
+    const t = POINTER_TRAILERS;
+    return `${pointerCommitSubject(p.sessionId)}\n\n${(0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_6__/* .formatTrailers */ .mb)([
+        { key: t.session, value: p.sessionId },
+        { key: t.repo, value: `artifacts://${p.namespace}/${p.repo}` },
+        { key: t.head, value: p.artifactsHead },
+    ])}\n`;
+}
+/** Encodes a pointer commit message (ends with one LF). Throws `INVALID_ARGUMENT` on an invalid field. */
+function encodePointerCommit(pointer) {
+    const parsed = pointerCommitSchema.safeParse(pointer);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`Invalid pointer commit field ${issue.path.join('.')}: ${issue.message}.`);
+    }
+    return render(parsed.data);
+}
+/** True when `message` starts like a pointer commit (cheap test before {@link parsePointerCommit}). */
+function looksLikePointerCommit(message) {
+    return typeof message === 'string' && message.startsWith('gittrix: artifacts head of ');
+}
+/**
+ * Parses a pointer commit message. Never throws. Refuses anything but the exact canonical encoding:
+ * other subjects, a body, duplicate / unknown / foreign trailers, a head that is not 40 lowercase hex,
+ * an Artifacts location other than `artifacts://<namespace>/<repo>`, and a session id that differs
+ * from `expect.branch`'s or `expect.sessionId`.
+ */
+function parsePointerCommit(message, expect = {}) {
+    const split = (0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_6__/* .splitTrailerBlock */ .$)(message, { strictHead: true });
+    if (!split.ok)
+        return split;
+    const t = POINTER_TRAILERS;
+    const fields = (0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_6__/* .collectTrailers */ .f7)(split.value.trailers, {
+        required: [t.session, t.repo, t.head],
+        optional: [],
+    });
+    if (!fields.ok)
+        return fields;
+    const sessionId = fields.value[t.session];
+    if (!_session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .GITHUB_SESSION_ID_PATTERN */ .Em.test(sessionId))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.session} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(sessionId)} is not a session id`);
+    if (split.value.head.length !== 1 || split.value.head[0] !== pointerCommitSubject(sessionId)) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`a pointer commit is the subject "${pointerCommitSubject(sessionId)}" and its trailers, nothing else`);
+    }
+    if (expect.branch !== undefined && (0,_branches_js__WEBPACK_IMPORTED_MODULE_1__/* .sessionIdFromRef */ .Tq)(expect.branch) !== sessionId) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`the pointer commit names session ${sessionId}, which does not match ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(expect.branch)}`);
+    }
+    if (expect.sessionId !== undefined && expect.sessionId !== sessionId) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`the pointer commit names session ${sessionId}, not ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(expect.sessionId)}`);
+    }
+    const location = (0,_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .parseEphemeralLocation */ .Yl)(fields.value[t.repo]);
+    if (!location.ok || location.value.kind !== 'artifacts') {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.repo} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(fields.value[t.repo])} is not "artifacts://<namespace>/<repo>"`);
+    }
+    const head = fields.value[t.head];
+    if (!_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(head))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.head} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(head)} is not a 40-hex commit id`);
+    const pointer = {
+        sessionId,
+        namespace: location.value.namespace,
+        repo: location.value.repo,
+        artifactsHead: head,
+    };
+    const canonical = render(pointer);
+    if (message !== canonical && message !== canonical.slice(0, -1)) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)('the pointer commit is not in canonical form');
+    }
+    return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__.ok)(pointer);
 }
 
 
