@@ -90,6 +90,16 @@ describe.each<LocalWorkspaceKind>(['clone', 'worktree', 'copy'])(
       expect(log[0]!.transcript).toEqual({ bytes: transcript.length, lines: 2 })
       expect(log[1]!.toolCalls).toEqual([])
       expect(log[1]!.transcript).toBeNull()
+
+      // The agent cannot forge or erase them from its own repository: they are not kept there.
+      if (kind !== 'copy') {
+        const forged = '{"gittrix":"tool-calls/1","client":null,"calls":[{"tool":"forged"}]}'
+        git(session.workspacePath!, 'notes', '--ref=refs/notes/gittrix', 'add', '-f', '-m', forged, first)
+        git(session.workspacePath!, 'notes', '--ref=refs/notes/gittrix', 'add', '-f', '-m', forged, second)
+        const again = await session.log()
+        expect(again[0]!.toolCalls.map((c) => c.tool)).toEqual(['write_file', 'commit'])
+        expect(again[1]!.toolCalls).toEqual([])
+      }
       expect(Buffer.from((await session.transcript(second.slice(0, 10)))!).toString()).toBe(transcript)
       expect(await session.log({ limit: 1 })).toHaveLength(1)
     })
