@@ -150,7 +150,7 @@ export async function reviewedHead(
   if (lookup.kind !== 'found' || lookup.record.startSha !== head.startSha) {
     return {
       ok: false,
-      reply: `${inlineCode(shortSha(sha))} is not a commit of session ${inlineCode(id)} as it stands (${lookup.kind === 'invalid' ? lookup.reason : 'it has another start commit'}). Nothing was promoted.`,
+      reply: `${inlineCode(shortSha(sha))} is not a commit of session ${inlineCode(id)} as it stands (${lookup.kind === 'invalid' ? inlineCode(lookup.reason) : 'it has another start commit'}). Nothing was promoted.`,
     }
   }
   return { ok: true, record: lookup.record, run }
