@@ -9,6 +9,7 @@ export const modules = {
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
   aG: () => (/* binding */ checkContent),
+  J6: () => (/* binding */ countAgentCommits),
   publishSession: () => (/* binding */ publishSession),
   TR: () => (/* binding */ refuse)
 });
@@ -147,9 +148,7 @@ async function publishArtifactsSession(options) {
             await sessions.delete(name).catch(() => false);
         throw error;
     }
-    const snapshots = await Promise.all(line
-        .slice(1)
-        .map(async (sha) => (await repo.text(['log', '-1', '--format=%s', sha])).startsWith('gittrix: snapshot ')));
+    const agentCommits = await countAgentCommits(repo, line.slice(1));
     const record = {
         version: 1,
         sessionId,
@@ -168,7 +167,7 @@ async function publishArtifactsSession(options) {
         headSha: artifactsHead,
         pushed,
         pointerSha,
-        agentCommits: snapshots.filter((s) => !s).length,
+        agentCommits,
         diff: await (0,finish/* sessionDiff */.Wo)(repo, baselineSha, artifactsHead),
     };
 }
@@ -331,9 +330,7 @@ async function publishSession(options) {
         const pushed = existing !== headSha;
         if (pushed)
             await options.remote.pushFrom(repo, headSha, branch);
-        const snapshots = await Promise.all(commits
-            .slice(1)
-            .map(async (sha) => (await repo.text(['log', '-1', '--format=%s', sha])).startsWith('gittrix: snapshot ')));
+        const agentCommits = await countAgentCommits(repo, commits.slice(1));
         const record = {
             version: 1,
             sessionId,
@@ -350,7 +347,7 @@ async function publishSession(options) {
             headSha,
             pushed,
             pointerSha: null,
-            agentCommits: snapshots.filter((s) => !s).length,
+            agentCommits,
             diff: await (0,finish/* sessionDiff */.Wo)(repo, baselineSha, headSha),
         };
     });
@@ -466,6 +463,11 @@ function describeRefs(refs) {
 /** Throws the `INVALID_ARGUMENT` error of a refused bundle, saying `why` and that nothing was pushed. */
 function refuse(why) {
     throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `The session bundle was refused: ${why}. Nothing was pushed.`);
+}
+/** How many of `commits` (ids in `repo`) are the agent's own, not Gittrix's `gittrix: snapshot` commits. */
+async function countAgentCommits(repo, commits) {
+    const subjects = await Promise.all(commits.map((sha) => repo.text(['log', '-1', '--format=%s', sha])));
+    return subjects.filter((subject) => !subject.startsWith('gittrix: snapshot ')).length;
 }
 
 

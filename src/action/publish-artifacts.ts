@@ -35,7 +35,7 @@ import type { StartCommit } from '../github/start-commit.ts'
 import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { sessionDiff } from './finish.ts'
 import { publishPointer } from './pointer.ts'
-import { checkContent, type PublishedSession, refuse } from './publish.ts'
+import { checkContent, countAgentCommits, type PublishedSession, refuse } from './publish.ts'
 import type { SessionRemote } from './remote.ts'
 import { artifactsDurableRef } from './start.ts'
 import type { SessionRecord } from './workspace.ts'
@@ -136,13 +136,7 @@ export async function publishArtifactsSession(options: PublishArtifactsOptions):
     throw error
   }
 
-  const snapshots = await Promise.all(
-    line
-      .slice(1)
-      .map(async (sha) =>
-        (await repo.text(['log', '-1', '--format=%s', sha])).startsWith('gittrix: snapshot '),
-      ),
-  )
+  const agentCommits = await countAgentCommits(repo, line.slice(1))
   const record: SessionRecord = {
     version: 1,
     sessionId,
@@ -161,7 +155,7 @@ export async function publishArtifactsSession(options: PublishArtifactsOptions):
     headSha: artifactsHead,
     pushed,
     pointerSha,
-    agentCommits: snapshots.filter((s) => !s).length,
+    agentCommits,
     diff: await sessionDiff(repo, baselineSha, artifactsHead),
   }
 }

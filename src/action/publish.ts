@@ -150,13 +150,7 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
     }
     const pushed = existing !== headSha
     if (pushed) await options.remote.pushFrom(repo, headSha, branch)
-    const snapshots = await Promise.all(
-      commits
-        .slice(1)
-        .map(async (sha) =>
-          (await repo.text(['log', '-1', '--format=%s', sha])).startsWith('gittrix: snapshot '),
-        ),
-    )
+    const agentCommits = await countAgentCommits(repo, commits.slice(1))
     const record: SessionRecord = {
       version: 1,
       sessionId,
@@ -173,7 +167,7 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
       headSha,
       pushed,
       pointerSha: null,
-      agentCommits: snapshots.filter((s) => !s).length,
+      agentCommits,
       diff: await sessionDiff(repo, baselineSha, headSha),
     }
   })
@@ -312,4 +306,10 @@ function describeRefs(refs: ReadonlyArray<[string, string]>): string {
 /** Throws the `INVALID_ARGUMENT` error of a refused bundle, saying `why` and that nothing was pushed. */
 export function refuse(why: string): never {
   throw new GittrixError('INVALID_ARGUMENT', `The session bundle was refused: ${why}. Nothing was pushed.`)
+}
+
+/** How many of `commits` (ids in `repo`) are the agent's own, not Gittrix's `gittrix: snapshot` commits. */
+export async function countAgentCommits(repo: GitRepo, commits: readonly string[]): Promise<number> {
+  const subjects = await Promise.all(commits.map((sha) => repo.text(['log', '-1', '--format=%s', sha])))
+  return subjects.filter((subject) => !subject.startsWith('gittrix: snapshot ')).length
 }
