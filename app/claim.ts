@@ -13,7 +13,7 @@ import {
   isNotFound,
   isReferenceMissing,
   sessionBranch,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import type { RepoContext } from './repo.ts'
 import { readSessionAt, type SessionRecord } from './session.ts'
 

@@ -30,7 +30,7 @@ import {
   type StartCommit,
   sessionBranch,
   startCommitSubject,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import {
   type EvictionPolicy,
   GittrixError,

@@ -13,11 +13,7 @@
  */
 import { artifactsSnapshotRef, CloudflareArtifactsSnapshotAdapter } from '../src/adapters/artifacts/index.ts'
 import type { EphemeralAdapter, WorkspaceHandle } from '../src/core/adapters.ts'
-import {
-  GitHubBranchEphemeralAdapter,
-  type GitHubDurableAdapter,
-  sessionBranch,
-} from '../src/github/index.ts'
+import { GitHubBranchEphemeralAdapter, type GitHubDurableAdapter, sessionBranch } from '../src/github.ts'
 import { artifactsClient, ownArtifactsLocation } from './artifacts.ts'
 import type { RepoContext } from './repo.ts'
 import type { SessionRecord } from './session.ts'
