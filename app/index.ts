@@ -1,13 +1,13 @@
 /**
  * `gittrix/app`: the Gittrix GitHub App (Probot 14), default export. It registers one handler per
- * event (DESIGN.md §6 items 4–7) and holds no session state: every event rebuilds what it needs from
+ * event (docs/architecture.md#action--app-protocol) and holds no session state: every event rebuilds what it needs from
  * GitHub (session branch, start commit, check runs, comments, the App's own promotion commit), so
  * any replica can serve any event and a restart loses nothing (invariant 9).
  *
  * Per process it keeps only: the App's bot login (`GET /app`, fetched once), a queue per session id
  * so two events for one session on the same replica do not interleave, and the delivery ids being
  * handled or handled successfully (`X-GitHub-Delivery`, the same on a redelivery), so a redelivered
- * event is skipped here; across replicas GitHub state makes repeats harmless (see README "GitHub App").
+ * event is skipped here; across replicas GitHub state makes repeats harmless (docs/github-app.md#stateless-exactly-once).
  *
  * ```ts
  * import { run } from 'probot'

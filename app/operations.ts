@@ -130,7 +130,7 @@ export interface PromoteTarget {
 }
 
 /**
- * Promotes (part of) the reviewed commit of a session (DESIGN.md §9, invariant 10). Order: baseline on
+ * Promotes (part of) the reviewed commit of a session (docs/architecture.md#invariants, 10). Order: baseline on
  * the durable branch → selection from the pinned snapshot of `target.reviewed.headSha` (PROMOTE_FAILED
  * staging is answered, nothing written) → `adminPaths` need admin (same snapshot) → claim the branch
  * (claim.ts; refused when it moved or another replica holds it, nothing written) → check run

@@ -4,7 +4,7 @@
  * It reads `.env` in its working directory (as Probot's manifest flow writes it; the environment
  * wins) and refuses to start unless `APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, and `WEBHOOK_SECRET` are
  * set: Probot alone would fall back to the webhook secret "development" and accept forged deliveries
- * (../shared/reference/github-platform.md §1, `src/server/server.ts`). Logs are pino JSON lines
+ * (docs/platform-facts.md#probot, `src/server/server.ts`). Logs are pino JSON lines
  * (`LOG_FORMAT=pretty` for people), and never contain the key, the secret or tokens.
  *
  * Routes: `GET /healthz` → `200 {"status":"ok"}`; `POST $WEBHOOK_PATH` (default

@@ -1,5 +1,5 @@
 /**
- * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
+ * Rebuilding a session from GitHub alone (docs/architecture.md#invariants, 9): the session branch
  * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), for Artifacts sessions the
  * newest pointer commit (`parsePointerCommit`, naming the Artifacts commit), the compare API for the
  * baseline, and — once the branch is gone — the App's own promotion commit on the durable branch
@@ -167,7 +167,7 @@ export async function readSessionAt(
       const extend = parseExtendCommit(message, { sessionId: id })
       if (extend.ok) extended = extend.value.eviction
     }
-    // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
+    // The newest pointer commit names the Artifacts content (docs/architecture.md#pointer-commit-artifacts-sessions).
     if (!pointer && looksLikePointerCommit(message)) {
       const parsed = parsePointerCommit(message, { sessionId: id })
       if (!parsed.ok)
@@ -383,7 +383,7 @@ export function workspaceProblem(repo: RepoContext, record: SessionRecord): stri
 }
 
 /**
- * The workspace commit every read of `record`'s session is pinned to (DESIGN.md §9, invariant 10): the
+ * The workspace commit every read of `record`'s session is pinned to (docs/architecture.md#invariants, 10): the
  * GitHub commit `record.headSha` for branch sessions, the Artifacts commit its pointer names for
  * Artifacts sessions (none before the first pointer: the session is then its baseline, no changes).
  */

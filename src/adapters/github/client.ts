@@ -23,7 +23,7 @@
  *
  * Sources: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api ,
  * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api ,
- * ../shared/reference/style-anchors.md (create-pull-request, changesets octokit setup).
+ * the Octokit setup of peter-evans/create-pull-request and changesets/action (docs/platform-facts.md#rate-limits).
  */
 
 import { retry } from '@octokit/plugin-retry'
