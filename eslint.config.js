@@ -22,7 +22,7 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
-  // The layers (CONTRIBUTING.md): entry points (`app/`, `action/`, `src/cli/`) may import the library;
+  // The layers (docs/architecture.md#layers): entry points (`app/`, `action/`, `src/cli/`) may import the library;
   // the library never imports an entry point, the Actions toolkit or Probot; `src/core` is pure and
   // reaches only itself and the git runner. No module imports itself through a cycle.
   {
