@@ -45,6 +45,16 @@ export default tseslint.config(
               message: 'src/ is the library: entry points import it, never the reverse.',
             },
             {
+              target: './action',
+              from: './app',
+              message: 'The Action and the App share only the library (src/github/ holds their protocol).',
+            },
+            {
+              target: './app',
+              from: './action',
+              message: 'The Action and the App share only the library (src/github/ holds their protocol).',
+            },
+            {
               target: './src/core',
               from: './src',
               except: ['./core', './git'],
@@ -68,6 +78,23 @@ export default tseslint.config(
               message: 'src/ never imports the Actions toolkit: parse inputs in action/ and pass them in.',
             },
             { group: ['probot', 'probot/*'], message: 'src/ never imports Probot: only app/ does.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['action/lib/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@actions/*'],
+              message:
+                'The Actions toolkit stays in the entry files (action/main.ts, action/settings.ts): pass inputs in, return outputs.',
+            },
           ],
         },
       ],

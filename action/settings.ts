@@ -13,7 +13,7 @@ import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import type { EvictionPolicy } from '../src/core/types.ts'
 import { branchNameProblem } from '../src/github/branches.ts'
 import { normalizeTaskResult } from '../src/github/task.ts'
-import { eventFacts, readEventPayload } from '../src/action/event.ts'
+import { eventFacts, readEventPayload } from './lib/event.ts'
 
 /** The Action's modes. */
 export const MODES = ['run', 'start', 'finish', 'publish', 'sweep'] as const

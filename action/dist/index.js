@@ -30609,796 +30609,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8948:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
-/* harmony import */ var _src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6967);
-/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4679);
-/* harmony import */ var _src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3482);
-/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(928);
-/* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(19);
-/* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8562);
-/* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4505);
-/* harmony import */ var _src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4743);
-/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
-/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7711);
-/**
- * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
- * purpose: it tells main from post by the step state, parses the inputs once into the settings
- * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
- * the job summary. It holds the only `setFailed` calls.
- *
- * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
- * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
- *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
- *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
- *   checked against its start commit before anything is written.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Step state keys (GITHUB_STATE), read back by the post step. */
-const STATE = {
-    phase: 'gittrix-phase',
-    sessionId: 'gittrix-session-id',
-    workspace: 'gittrix-workspace',
-};
-async function main() {
-    // Masked before anything else can print it, even when other inputs turn out to be invalid.
-    const artifactsToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('artifacts-api-token');
-    if (artifactsToken)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(artifactsToken);
-    const isPost = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.phase) === 'main';
-    if (!isPost)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
-    let settings;
-    try {
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
-    }
-    catch (error) {
-        // The post step stays quiet: main already reported the inputs.
-        if (!isPost)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
-        return;
-    }
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
-    // Nothing started from here on (git, the agent) needs to see the token in its environment.
-    delete process.env.INPUT_TOKEN;
-    delete process.env['INPUT_ARTIFACTS-API-TOKEN'];
-    try {
-        if (isPost)
-            await post(settings);
-        else
-            await runMode(settings);
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
-    }
-}
-function remoteOf(settings) {
-    return new _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
-        serverUrl: settings.serverUrl,
-        repository: settings.repository,
-        token: settings.token,
-    });
-}
-/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
-let artifactsSessions;
-function artifactsOf(settings) {
-    if (artifactsSessions === undefined) {
-        artifactsSessions = settings.artifacts
-            ? new _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
-                ...settings.artifacts,
-                repositoryId: settings.repositoryId,
-                log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
-            })
-            : null;
-    }
-    return artifactsSessions;
-}
-async function runMode(settings) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Gittrix ${settings.mode}: ${settings.repository}`);
-    switch (settings.mode) {
-        case 'start':
-            await start(settings);
-            return;
-        case 'run': {
-            const started = await start(settings);
-            const exit = await runAgent(settings, started);
-            const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
-            if (exit.code !== 0 || exit.timedOut) {
-                const how = exit.timedOut
-                    ? 'ran out of time (timeout) and was stopped'
-                    : exit.signal
-                        ? `was stopped by ${exit.signal}`
-                        : `exited with code ${exit.code}`;
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`);
-            }
-            return;
-        }
-        case 'finish': {
-            const root = settings.workspace;
-            const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
-            if (record)
-                await stopLeftovers(record.sessionId);
-            await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
-            return;
-        }
-        case 'publish':
-            await publish(settings);
-            return;
-        case 'sweep':
-            await sweep(settings);
-            return;
-    }
-}
-/** Where a finished session's work went, for messages. */
-function delivered(finished, settings) {
-    if (finished.bundle && settings.topology === 'two-jobs')
-        return `written to the bundle ${finished.bundle} for the publish job`;
-    return `pushed to ${finished.record.branch} for review`;
-}
-async function start(settings) {
-    const { workspace, record, notes, identity } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J0)({
-        workspace: settings.workspace,
-        task: settings.task,
-        durableBranch: settings.durableBranch ?? settings.defaultBranch,
-        link: settings.link,
-        eviction: settings.eviction,
-        remote: remoteOf(settings),
-        trigger: settings.trigger,
-        topology: settings.topology,
-        run: settings.workflowRun,
-        artifacts: settings.ephemeral === 'artifacts'
-            ? {
-                namespace: settings.artifactsNamespace,
-                repositoryId: settings.repositoryId,
-                repository: settings.repository,
-                sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
-            }
-            : null,
-    });
-    for (const note of notes)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(note);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
-        (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
-    if (record.ephemeral)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
-            ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
-            : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
-    setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
-    if (settings.mode === 'start') {
-        if (identity) {
-            // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
-            for (const role of ['AUTHOR', 'COMMITTER'])
-                if (!process.env[`GIT_${role}_NAME`]) {
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_NAME`, identity.name);
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
-                }
-        }
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
-    }
-    return { record, root: workspace.root, identity };
-}
-async function runAgent(settings, started) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
-    try {
-        const { record } = started;
-        const exit = await (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
-            cwd: started.root,
-            env: (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
-                sessionId: record.sessionId,
-                baselineSha: record.baselineSha,
-                workspace: started.root,
-                branch: record.branch,
-            }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
-            timeoutMs: settings.timeoutMs,
-            marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
-        });
-        reportSurvivors(exit.survivors ?? []);
-        return exit;
-    }
-    finally {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
-    }
-}
-/** Stops processes an earlier agent step left running (they carry the session id start exported). */
-async function stopLeftovers(sessionId) {
-    reportSurvivors(await (0,_src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
-}
-function reportSurvivors(survivors) {
-    if (survivors.length === 0)
-        return;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
-        survivors
-            .slice(0, 10)
-            .map((p) => `${p.pid} (${p.command})`)
-            .join(', '));
-}
-async function finish(settings, sessionId, agent, byPostStep, record) {
-    const finished = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
-        workspace: settings.workspace,
-        remote: remoteOf(settings),
-        ...(sessionId ? { sessionId } : {}),
-        ...(record ? { record } : {}),
-        artifacts: artifactsOf(settings),
-        topology: settings.topology,
-    });
-    for (const warning of finished.warnings)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
-    if (finished.diff.files.length === 0)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
-    const { ephemeral } = finished.record;
-    const twoJobs = settings.topology === 'two-jobs';
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
-        ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
-        : twoJobs
-            ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
-            : finished.pushError
-                ? `Did not push ${finished.record.branch}: ${finished.pushError}`
-                : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
-    setOutputs(outputs);
-    if (finished.bundle)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
-        record: finished.record,
-        headSha: finished.headSha,
-        diff: finished.diff,
-        agentCommits: finished.agentCommits,
-        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
-        agent,
-        byPostStep,
-        skipped: finished.skipped,
-        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
-    }), true)
-        .write();
-    if (finished.pushError)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(finished.pushError);
-    return finished;
-}
-async function publish(settings) {
-    const { publishSession } = await __nccwpck_require__.e(/* import() */ 798).then(__nccwpck_require__.bind(__nccwpck_require__, 4798));
-    const remote = remoteOf(settings);
-    const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
-    if (!durableBranch)
-        throw new Error('The repository has no default branch; set the `durable-branch` input.');
-    const published = await publishSession({
-        bundle: settings.bundle,
-        remote,
-        runId: settings.workflowRun.id,
-        durableBranch,
-        link: settings.link,
-        artifacts: artifactsOf(settings),
-        repository: settings.repository,
-    });
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
-    const { ephemeral } = published.record;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
-        ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
-        : ephemeral
-            ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
-            : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
-    setOutputs(outputs);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
-        record: published.record,
-        headSha: published.headSha,
-        diff: published.diff,
-        agentCommits: published.agentCommits,
-        warnings: [],
-        agent: null,
-        byPostStep: false,
-        delivery: 'published',
-    }), true)
-        .write();
-}
-async function sweep(settings) {
-    // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
-    const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
-    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 294).then(__nccwpck_require__.bind(__nccwpck_require__, 5294));
-    const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
-    const entries = await sweepSessions({
-        remote: remoteOf(settings),
-        octokit,
-        owner: settings.owner,
-        repo: settings.repo,
-        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
-        artifacts: artifactsOf(settings),
-    });
-    for (const entry of entries)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
-    const deleted = entries.filter((e) => e.outcome === 'deleted').length;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
-}
-async function post(settings) {
-    // The state file was writable by the agent (it ran inside this step): it only says whether to look.
-    // The workspace comes from the inputs, the session from its record, checked against its start commit.
-    const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
-    if (!sessionId)
-        return;
-    const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
-    if (!record || record.sessionId !== sessionId || record.finished)
-        return;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
-    await stopLeftovers(sessionId);
-    await finish(settings, sessionId, null, true);
-}
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
-}
-await main();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 7711:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  dz: () => (/* binding */ InputError),
-  sb: () => (/* binding */ readSettings)
-});
-
-// UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/ms/index.js
-var ms = __nccwpck_require__(744);
-var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(9691);
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
-var core = __nccwpck_require__(8532);
-// EXTERNAL MODULE: ./src/core/eviction.ts
-var eviction = __nccwpck_require__(6446);
-// EXTERNAL MODULE: ./src/github/branches.ts
-var branches = __nccwpck_require__(4307);
-// EXTERNAL MODULE: ./src/github/task.ts
-var github_task = __nccwpck_require__(934);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/action/event.ts
-/**
- * What the Action reads from the triggering event's payload (`GITHUB_EVENT_PATH`): the issue or pull
- * request the run belongs to, and the repository's default branch.
- */
-
-function positiveInt(value) {
-    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
-}
-/**
- * Extracts {@link EventFacts} from a payload: `issue.number` for `issue_comment` and `issues` (an
- * `issue_comment` on a pull request carries the pull request as `issue`), `pull_request.number` for the
- * `pull_request*` events, else nothing.
- */
-function eventFacts(eventName, payload) {
-    const p = (payload ?? {});
-    let link = null;
-    if (eventName === 'issue_comment' || eventName === 'issues')
-        link = positiveInt(p.issue?.number);
-    else if (eventName.startsWith('pull_request'))
-        link = positiveInt(p.pull_request?.number);
-    const branch = p.repository?.default_branch;
-    return { link, defaultBranch: typeof branch === 'string' && branch ? branch : null };
-}
-/** Reads and parses the payload file; a missing or unreadable file is an empty payload. */
-function readEventPayload(path) {
-    if (!path)
-        return {};
-    try {
-        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-
-;// CONCATENATED MODULE: ./action/settings.ts
-/**
- * The Action's inputs, read once and validated into one {@link Settings} object (the style of
- * release-drafter v7's `get-action-inputs.ts` and actions/checkout's `input-helper.ts`). `RawInputs`
- * is a `Record` over every input name, so an input added to the schema cannot be forgotten here; every
- * problem is reported as one {@link InputError} naming each bad input and what it accepts.
- *
- * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
- */
-
-
-
-
-
-
-
-/** The Action's modes. */
-const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
-/** Every input of action.yml, as the raw strings the runner passes. */
-const INPUT_NAMES = [
-    'mode',
-    'task',
-    'run',
-    'topology',
-    'bundle',
-    'timeout',
-    'path',
-    'agent-file-commands',
-    'durable-branch',
-    'ephemeral',
-    'artifacts-account-id',
-    'artifacts-namespace',
-    'artifacts-api-token',
-    'artifacts-api-url',
-    'link',
-    'ttl-idle',
-    'ttl-absolute',
-    'keep-after-promote',
-    'token',
-];
-/** Bad inputs: `message` names each one and what it accepts. */
-class InputError extends Error {
-    /** The inputs that were refused, in action.yml order. */
-    inputs;
-    constructor(problems) {
-        const lines = problems.map((p) => `Input '${p.input}': ${p.message}`);
-        super(lines.length === 1 ? lines[0] : `Invalid inputs:\n${lines.join('\n')}`);
-        this.name = 'InputError';
-        this.inputs = problems.map((p) => p.input);
-    }
-}
-/** Default of `artifacts-api-url`: Cloudflare's public API root. */
-const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4';
-/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
-const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
-const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-/** The inputs an Artifacts session cannot do without. */
-const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'];
-const ARTIFACTS_HINTS = {
-    'artifacts-account-id': 'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
-    'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
-    'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
-};
-/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
-function apiUrlProblem(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
-    }
-    if (url.username || url.password)
-        return 'must not carry credentials; the API token goes in artifacts-api-token.';
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
-    if (url.search || url.hash)
-        return 'must not have a query or fragment.';
-    return null;
-}
-const optional = (value) => (value.trim() === '' ? undefined : value.trim());
-function duration(input) {
-    return schemas/* string */.YjP()
-        .optional()
-        .transform((value, ctx) => {
-        if (value === undefined)
-            return undefined;
-        if (value === 'off' || value === 'never')
-            return null;
-        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
-        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
-                path: [input],
-            });
-            return core/* NEVER */.tm;
-        }
-        return parsed;
-    });
-}
-const rawSchema = schemas/* object */.Ikc({
-    mode: schemas/* string */.YjP()
-        .optional()
-        .transform((v) => v ?? 'run')
-        .pipe(schemas/* enum */.k5n(MODES, {
-        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
-    })),
-    task: schemas/* string */.YjP().optional(),
-    run: schemas/* string */.YjP().optional(),
-    topology: schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
-            });
-    }),
-    bundle: schemas/* string */.YjP().optional(),
-    timeout: duration('timeout'),
-    path: schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value === undefined)
-            return;
-        if ((0,external_node_path_.isAbsolute)(value) || value.split(/[\\/]/).includes('..'))
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
-            });
-    }),
-    'agent-file-commands': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    }),
-    'durable-branch': schemas/* string */.YjP()
-        .optional()
-        .superRefine((name, ctx) => {
-        if (name === undefined)
-            return;
-        const problem = (0,branches/* branchNameProblem */.hq)(name) ??
-            (name.startsWith('gittrix/') ? 'a Gittrix branch cannot be durable' : null);
-        if (problem)
-            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not usable: ${problem}.` });
-    }),
-    ephemeral: schemas/* string */.YjP()
-        .optional()
-        .superRefine((kind, ctx) => {
-        if (kind === undefined || kind === 'branch' || kind === 'artifacts')
-            return;
-        ctx.addIssue({
-            code: 'custom',
-            message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
-        });
-    }),
-    'artifacts-account-id': schemas/* string */.YjP()
-        .optional()
-        .superRefine((id, ctx) => {
-        if (id !== undefined && !ACCOUNT_ID.test(id))
-            ctx.addIssue({
-                code: 'custom',
-                message: 'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
-            });
-    }),
-    'artifacts-namespace': schemas/* string */.YjP()
-        .optional()
-        .superRefine((name, ctx) => {
-        if (name !== undefined && !NAMESPACE.test(name))
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
-            });
-    }),
-    'artifacts-api-token': schemas/* string */.YjP().optional(),
-    'artifacts-api-url': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        const problem = value === undefined ? null : apiUrlProblem(value);
-        if (problem)
-            ctx.addIssue({ code: 'custom', message: problem });
-    }),
-    link: schemas/* string */.YjP()
-        .optional()
-        .transform((value, ctx) => {
-        if (value === undefined)
-            return undefined;
-        const match = /^#?([1-9][0-9]{0,9})$/.exec(value);
-        if (!match || Number(match[1]) > 2_147_483_647) {
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not an issue or pull request number.`,
-            });
-            return core/* NEVER */.tm;
-        }
-        return Number(match[1]);
-    }),
-    'ttl-idle': duration('ttl-idle'),
-    'ttl-absolute': duration('ttl-absolute'),
-    'keep-after-promote': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    })
-        .transform((value) => (value === undefined ? undefined : value === 'true')),
-    token: schemas/* string */.YjP({
-        error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
-    }),
-})
-    .superRefine((raw, ctx) => {
-    const needsTask = raw.mode === 'run' || raw.mode === 'start';
-    if (needsTask) {
-        if (raw.task === undefined) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['task'],
-                message: `is required with mode ${raw.mode}: say what the agent should do.`,
-            });
-        }
-        else {
-            const task = (0,github_task/* normalizeTaskResult */.gl)(raw.task);
-            if (!task.ok)
-                ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
-        }
-    }
-    const agentJob = raw.mode === 'run' || raw.mode === 'start' || raw.mode === 'finish';
-    const twoJobAgent = agentJob && raw.topology !== 'same-job' && raw.ephemeral === 'artifacts';
-    const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
-    if (twoJobAgent) {
-        // The agent's job of the two-job topology only names the session repository; the publish job
-        // (which runs no agent code) holds the Cloudflare credential and creates it.
-        if (raw['artifacts-namespace'] === undefined && raw.mode !== 'finish')
-            ctx.addIssue({
-                code: 'custom',
-                path: ['artifacts-namespace'],
-                message: `is required with ephemeral: artifacts: ${ARTIFACTS_HINTS['artifacts-namespace']} Give the publish job the same value.`,
-            });
-        if (raw['artifacts-api-token'] !== undefined)
-            ctx.addIssue({
-                code: 'custom',
-                path: ['artifacts-api-token'],
-                message: `must not be given to the agent's job (mode ${raw.mode}) in the two-job topology: the agent could read it there. ` +
-                    'Give it (with artifacts-account-id and artifacts-namespace) to the mode: publish job, which creates the Artifacts repository; or opt in to topology: same-job.',
-            });
-    }
-    else if (wantsArtifacts) {
-        const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
-        for (const name of ARTIFACTS_REQUIRED) {
-            if (raw[name] === undefined)
-                ctx.addIssue({
-                    code: 'custom',
-                    path: [name],
-                    message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
-                });
-        }
-    }
-    if (raw.mode === 'run' && raw.run === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['run'],
-            message: 'is required with mode run: the command line that runs the agent.',
-        });
-    }
-    if (raw.mode === 'publish' && raw.bundle === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['bundle'],
-            message: "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
-        });
-    }
-    if (raw.mode !== 'run' && raw.timeout !== undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['timeout'],
-            message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
-        });
-    }
-    if (raw.mode !== 'run' && raw.run !== undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['run'],
-            message: `is only used with mode run, not ${raw.mode}; remove it, or run the agent as its own step between mode start and mode finish.`,
-        });
-    }
-});
-/**
- * Reads every input once through `getInput` (e.g. `core.getInput`), validates them together with the
- * runner's `GITHUB_*` variables, and returns the settings. Throws {@link InputError} listing every bad
- * input, or `Error` when the runner environment itself is incomplete.
- */
-function readSettings(getInput, env) {
-    const raw = {};
-    for (const name of INPUT_NAMES)
-        raw[name] = name === 'run' || name === 'task' ? nonBlank(getInput(name)) : optional(getInput(name));
-    const parsed = rawSchema.safeParse(raw);
-    if (!parsed.success) {
-        const seen = new Set();
-        const problems = [];
-        for (const issue of parsed.error.issues) {
-            const input = (issue.path[0] ?? 'mode');
-            if (seen.has(input))
-                continue;
-            seen.add(input);
-            problems.push({ input, message: issue.message });
-        }
-        problems.sort((a, b) => INPUT_NAMES.indexOf(a.input) - INPUT_NAMES.indexOf(b.input));
-        throw new InputError(problems);
-    }
-    const p = parsed.data;
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    const [owner, repo] = repository.split('/');
-    if (!owner || !repo)
-        throw new Error('GITHUB_REPOSITORY is not set to owner/repo; run this Action in a GitHub Actions job.');
-    const facts = eventFacts(env.GITHUB_EVENT_NAME ?? '', readEventPayload(env.GITHUB_EVENT_PATH));
-    const overrides = {
-        ...(p['ttl-idle'] !== undefined ? { ttlIdleMs: p['ttl-idle'] } : {}),
-        ...(p['ttl-absolute'] !== undefined ? { ttlAbsoluteMs: p['ttl-absolute'] } : {}),
-        ...(p['keep-after-promote'] !== undefined ? { untilPromote: !p['keep-after-promote'] } : {}),
-    };
-    return {
-        mode: p.mode,
-        task: p.mode === 'run' || p.mode === 'start'
-            ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
-            : null,
-        run: p.run ?? null,
-        topology: p.topology === 'same-job' ? 'same-job' : 'two-jobs',
-        bundle: p.bundle ?? null,
-        timeoutMs: p.timeout ?? null,
-        agentFileCommands: p['agent-file-commands'] === 'true',
-        durableBranch: p['durable-branch'] ?? null,
-        ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
-        artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
-            ? {
-                accountId: p['artifacts-account-id'],
-                namespace: p['artifacts-namespace'],
-                apiToken: p['artifacts-api-token'],
-                apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
-            }
-            : null,
-        artifactsNamespace: p['artifacts-namespace'] ?? null,
-        link: p.link ?? facts.link,
-        eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
-        token: p.token,
-        workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
-        workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
-        repository,
-        repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
-            ? Number(env.GITHUB_REPOSITORY_ID)
-            : null,
-        owner,
-        repo,
-        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
-        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        trigger: { ref: env.GITHUB_REF, sha: env.GITHUB_SHA },
-        defaultBranch: facts.defaultBranch,
-    };
-}
-function nonBlank(value) {
-    return value.trim() === '' ? undefined : value;
-}
-
-
-/***/ }),
-
-/***/ 6967:
+/***/ 4424:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -31407,7 +30618,7 @@ function nonBlank(value) {
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3482);
+/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9777);
 /**
  * Runs the agent command of the Action's `run` input. The input is a command line written by the
  * workflow's author, so it goes to a shell (`bash -e -o pipefail`, as a workflow `run:` step does) as
@@ -31511,7 +30722,7 @@ function runAgentCommand(command, options) {
 
 /***/ }),
 
-/***/ 4679:
+/***/ 6155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32243,7 +31454,7 @@ function verb(args) {
     return 'git';
 }
 
-;// CONCATENATED MODULE: ./src/action/artifacts.ts
+;// CONCATENATED MODULE: ./action/lib/artifacts.ts
 /**
  * The Action's view of Cloudflare Artifacts: one session repository per session in the configured
  * namespace, created at start and pushed to at finish (`topology: same-job`), or created and pushed to
@@ -32379,7 +31590,7 @@ class ArtifactsSessions {
 
 /***/ }),
 
-/***/ 6276:
+/***/ 6777:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -32388,9 +31599,9 @@ class ArtifactsSessions {
 /* harmony export */ });
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
+/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
 /**
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
@@ -32413,7 +31624,7 @@ class ArtifactsSessions {
  * Throws `GIT_FAILED` when git fails.
  */
 async function writeSessionBundle(options) {
-    await (0,_git_network_js__WEBPACK_IMPORTED_MODULE_2__/* .withScratchRepo */ .nz)({ alternates: [options.objectsDir] }, async (scratch) => {
+    await (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_2__/* .withScratchRepo */ .nz)({ alternates: [options.objectsDir] }, async (scratch) => {
         const names = Object.keys(options.refs);
         for (const name of names)
             await scratch.run(['update-ref', name, options.refs[name]]);
@@ -32429,7 +31640,7 @@ const MAX_HEADER_BYTES = 64 * 1024;
  */
 async function readBundleHeader(file) {
     const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(file, 'r').catch((error) => {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Cannot read the session bundle ${file}: ${error.message}.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Cannot read the session bundle ${file}: ${error.message}.`);
     });
     let text;
     try {
@@ -32456,14 +31667,14 @@ async function readBundleHeader(file) {
         }
         else if (line.startsWith('-')) {
             const oid = line.slice(1, 41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
+            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
                 throw bad(file, 'a prerequisite is not a commit id');
             prerequisites.push(oid);
         }
         else {
             const oid = line.slice(0, 40);
             const name = line.slice(41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
+            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
                 throw bad(file, 'a ref line is malformed');
             refs.set(name, oid);
         }
@@ -32471,13 +31682,13 @@ async function readBundleHeader(file) {
     return { prerequisites, refs };
 }
 function bad(file, why) {
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${file} is not a Gittrix session bundle (${why}); pass the file the agent job's finish wrote (its \`bundle\` output).`);
+    return new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${file} is not a Gittrix session bundle (${why}); pass the file the agent job's finish wrote (its \`bundle\` output).`);
 }
 
 
 /***/ }),
 
-/***/ 3482:
+/***/ 9777:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -32601,7 +31812,7 @@ function trySignal(pid, signal) {
 
 /***/ }),
 
-/***/ 928:
+/***/ 1052:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32751,13 +31962,13 @@ function countSections(patch) {
 var start_commit = __nccwpck_require__(1405);
 // EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
 var baseline = __nccwpck_require__(5577);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
-var artifacts = __nccwpck_require__(4679);
-// EXTERNAL MODULE: ./src/action/bundle.ts
-var action_bundle = __nccwpck_require__(6276);
-// EXTERNAL MODULE: ./src/action/pointer.ts
-var action_pointer = __nccwpck_require__(459);
-;// CONCATENATED MODULE: ./src/action/finish-artifacts.ts
+// EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
+var artifacts = __nccwpck_require__(6155);
+// EXTERNAL MODULE: ./action/lib/bundle.ts
+var lib_bundle = __nccwpck_require__(6777);
+// EXTERNAL MODULE: ./action/lib/pointer.ts
+var lib_pointer = __nccwpck_require__(2376);
+;// CONCATENATED MODULE: ./action/lib/finish-artifacts.ts
 /**
  * The Artifacts half of a finish (docs/architecture.md#pointer-commit-artifacts-sessions): push the snapshotted head to `main` of the session
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
@@ -32793,7 +32004,7 @@ async function pushArtifactsSession(options) {
         `refs/remotes/${artifacts/* ARTIFACTS_REMOTE_NAME */.PQ}/${artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
         headSha,
     ]);
-    const pointer = await (0,action_pointer/* publishPointer */.n)({
+    const pointer = await (0,lib_pointer/* publishPointer */.n)({
         ws,
         remote: options.remote,
         branch: record.branch,
@@ -32815,11 +32026,11 @@ function checkArtifactsLocation(record, location, sessions) {
     return repo;
 }
 
-// EXTERNAL MODULE: ./src/action/snapshot.ts
-var action_snapshot = __nccwpck_require__(4972);
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/finish.ts
+// EXTERNAL MODULE: ./action/lib/snapshot.ts
+var lib_snapshot = __nccwpck_require__(1557);
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/finish.ts
 /**
  * Session finish, run by the Action after the agent (and by its post step when the agent failed or
  * the job was cancelled): snapshot every change against the baseline, then either write the session
@@ -32894,7 +32105,7 @@ async function finishSession(options) {
             '(another branch, a reset below the start commit, or a merge of other history); ' +
             'the snapshot records the work tree as it is on top of the session branch, without those commits.');
     }
-    const snapshot = await (0,action_snapshot/* snapshotWorkTree */.O)({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent });
+    const snapshot = await (0,lib_snapshot/* snapshotWorkTree */.O)({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent });
     let headSha = parent;
     let snapshotSha = null;
     try {
@@ -32953,7 +32164,7 @@ async function finishSession(options) {
         const refs = record.ephemeral
             ? { [branchRef]: record.startSha, [artifacts/* ARTIFACTS_BUNDLE_REF */.vq]: headSha }
             : { [branchRef]: headSha };
-        await (0,action_bundle/* writeSessionBundle */.w)({
+        await (0,lib_bundle/* writeSessionBundle */.w)({
             objectsDir: ws.objectsDir,
             refs,
             baselineSha: record.baselineSha,
@@ -33082,15 +32293,15 @@ async function sessionDiff(repo, baselineSha, headSha) {
 
 /***/ }),
 
-/***/ 459:
+/***/ 2376:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   n: () => (/* binding */ publishPointer)
 /* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
-/* harmony import */ var _github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
-/* harmony import */ var _adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
+/* harmony import */ var _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
  * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
@@ -33112,16 +32323,16 @@ const ATTEMPTS = 3;
  */
 async function publishPointer(options) {
     const { ws, remote, branch, pointer } = options;
-    const message = (0,_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .encodePointerCommit */ .D5)(pointer);
+    const message = (0,_src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .encodePointerCommit */ .D5)(pointer);
     for (let attempt = 1;; attempt++) {
         const head = await remote.fetchBranch(ws.objectsDir, branch, options.haves);
         if (!head) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
+            throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
                 `its work is in Artifacts ${pointer.namespace}/${pointer.repo} at ${pointer.artifactsHead.slice(0, 12)}.`);
         }
         if (await pointsAt(ws, head, pointer))
             return { sha: head, created: false };
-        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, _adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .GITTRIX_IDENTITY */ .Fb);
+        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .GITTRIX_IDENTITY */ .Fb);
         try {
             await remote.pushCommit(ws.objectsDir, sha, branch);
             return { sha, created: true };
@@ -33135,7 +32346,7 @@ async function publishPointer(options) {
 /** True when commit `sha` already is the pointer `pointer` describes. */
 async function pointsAt(ws, sha, pointer) {
     const raw = await ws.repo.text(['cat-file', 'commit', sha]);
-    const parsed = (0,_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePointerCommit */ .qw)(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
+    const parsed = (0,_src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePointerCommit */ .qw)(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
     return (parsed.ok &&
         parsed.value.artifactsHead === pointer.artifactsHead &&
         parsed.value.namespace === pointer.namespace &&
@@ -33145,16 +32356,16 @@ async function pointsAt(ws, sha, pointer) {
 
 /***/ }),
 
-/***/ 8562:
+/***/ 1343:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   x: () => (/* binding */ SessionRemote)
 /* harmony export */ });
 /* unused harmony export repositoryUrl */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
-/* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
 /**
  * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, fetch, push,
  * delete refs.
@@ -33174,16 +32385,16 @@ function repositoryUrl(serverUrl, repository) {
         server = new URL(serverUrl);
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
     }
     if (server.protocol !== 'https:' && server.protocol !== 'http:') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
     }
     if (server.username || server.password) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
     }
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
     }
     return `${serverBase(serverUrl)}/${repository}.git`;
 }
@@ -33198,9 +32409,9 @@ class SessionRemote {
     #timeoutMs;
     constructor(options) {
         if (!options.token)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
+            throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
         this.url = repositoryUrl(options.serverUrl, options.repository);
-        this.#env = (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .httpAuthEnv */ .oK)((0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .githubTokenAuth */ .Bu)(options.serverUrl, options.token));
+        this.#env = (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .httpAuthEnv */ .oK)((0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .githubTokenAuth */ .Bu)(options.serverUrl, options.token));
         this.#timeoutMs = options.timeoutMs ?? 300_000;
     }
     /** `git ls-remote` for the given ref patterns: ref name → object id. */
@@ -33249,7 +32460,7 @@ class SessionRemote {
      */
     async fetchBranch(objectsDir, branch, haves) {
         const fetched = 'refs/gittrix/fetched';
-        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)({ objectDir: objectsDir }, async (scratch) => {
+        return (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)({ objectDir: objectsDir }, async (scratch) => {
             for (const [i, have] of haves.entries())
                 await scratch.run(['update-ref', `refs/haves/${i}`, have]);
             const result = await scratch.run([
@@ -33263,7 +32474,7 @@ class SessionRemote {
             if (result.exitCode !== 0) {
                 if (/couldn't find remote ref/i.test(result.stderr))
                     return null;
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_git_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(result.stderr.trim())}`);
+                throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(result.stderr.trim())}`);
             }
             return scratch.text(['rev-parse', '--verify', fetched]);
         });
@@ -33292,14 +32503,14 @@ class SessionRemote {
         });
     }
     async #git(objectsDir, args, okExitCodes = []) {
-        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
+        return (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
     }
 }
 
 
 /***/ }),
 
-/***/ 4972:
+/***/ 1557:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33312,8 +32523,8 @@ class SessionRemote {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
+/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
 /**
  * The tree of a work tree an agent left, as `git add -A` would record it, built without running any of
  * the agent's code and without losing its work to one path git cannot take.
@@ -33353,7 +32564,7 @@ async function snapshotWorkTree(options) {
     const dir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-snapshot-'));
     const dispose = () => (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(dir, { recursive: true, force: true });
     try {
-        const priv = await _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr.initPrivate((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'private.git'), { objectDir: options.objectsDir });
+        const priv = await _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr.initPrivate((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'private.git'), { objectDir: options.objectsDir });
         const result = { skipped: [], flattened: [], counter: 0 };
         const index = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'index');
         const tree = await snapshotDir(priv, dir, options.workTree, options.base, '', index, 0, result);
@@ -33371,8 +32582,8 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
     await repo.run(['add', '-A', '--ignore-errors', '--', '.'], { ...literal, okExitCodes: [1] });
     // What add could not take: untracked leftovers (a trailing "/" marks a nested repository) and files
     // whose work-tree content still differs from the index.
-    const others = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['ls-files', '-z', '--others', '--exclude-standard'])).stdout);
-    const unstaged = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['diff-files', '-z', '--name-only'])).stdout);
+    const others = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['ls-files', '-z', '--others', '--exclude-standard'])).stdout);
+    const unstaged = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['diff-files', '-z', '--name-only'])).stdout);
     const nested = [];
     for (const path of others) {
         if (path.endsWith('/'))
@@ -33382,14 +32593,14 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
     }
     for (const path of unstaged)
         out.skipped.push({ path: prefix + path, reason: 'invalid-path' });
-    const { changes } = (0,_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRawDiff */ .LP)((0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run([
+    const { changes } = (0,_src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRawDiff */ .LP)((0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run([
         'diff-index',
         '--cached',
         '-r',
         '-z',
         '--no-renames',
         '--raw',
-        base ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
     ])).stdout));
     const blobs = changes.filter((c) => c.newOid && c.newMode !== '160000');
     const sizes = await blobSizes(repo, blobs.map((c) => c.newOid));
@@ -33420,7 +32631,7 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
         out.flattened.push(prefix + path);
         const inner = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(scratch, `index-${++out.counter}`);
         const subtree = await snapshotDir(priv, scratch, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(workTree, path), null, `${prefix}${path}/`, inner, depth + 1, out);
-        if (subtree !== _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1)
+        if (subtree !== _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1)
             await repo.run(['read-tree', `--prefix=${path}/`, subtree]);
     }
     return repo.text(['write-tree']);
@@ -33445,7 +32656,7 @@ async function blobSizes(repo, oids) {
 
 /***/ }),
 
-/***/ 4505:
+/***/ 9056:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33467,8 +32678,8 @@ var branches = __nccwpck_require__(4307);
 var session_id = __nccwpck_require__(1523);
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
-var action_artifacts = __nccwpck_require__(4679);
+// EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
+var lib_artifacts = __nccwpck_require__(6155);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -33477,7 +32688,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: ./src/git/run-git.ts
 var run_git = __nccwpck_require__(6148);
-;// CONCATENATED MODULE: ./src/action/credentials.ts
+;// CONCATENATED MODULE: ./action/lib/credentials.ts
 /**
  * Credentials a checkout can hand to the agent without anyone meaning to: `actions/checkout` keeps the
  * job's token in the repository's configuration unless told `persist-credentials: false` (an
@@ -33534,9 +32745,9 @@ async function persistedCredentials(ws) {
     return [...new Set(found)];
 }
 
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/start.ts
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/start.ts
 /**
  * Session start on GitHub, run by the Action before the agent: refuse a checkout that holds a
  * credential, record the baseline, write the start commit and move the workspace onto the session
@@ -33620,7 +32831,7 @@ async function startSession(options) {
     if (artifacts && topology === 'same-job' && !artifacts.sessions) {
         throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'An Artifacts session with topology: same-job creates its repository at start; give this step the artifacts-account-id and artifacts-api-token inputs.');
     }
-    const repo = artifacts ? (0,action_artifacts/* artifactsSessionRepo */.Yr)(artifacts.repositoryId, sessionId) : null;
+    const repo = artifacts ? (0,lib_artifacts/* artifactsSessionRepo */.Yr)(artifacts.repositoryId, sessionId) : null;
     const runId = options.run?.id && start_commit/* RUN_ID_PATTERN */.z6.test(options.run.id) ? options.run.id : undefined;
     const message = (0,start_commit/* encodeStartCommit */.G6)({
         sessionId,
@@ -33715,22 +32926,22 @@ async function startArtifactsWorkspace(ws, sessions, session) {
     }
     // Only once both sides hold the session does the workspace move onto it.
     await checkoutSessionBranch(ws, branch, rootSha);
-    const name = action_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
+    const name = lib_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
     const settings = [
         [`remote.${name}.url`, url],
         [
             `remote.${name}.fetch`,
-            `+refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
+            `+refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
         ],
         // `git push` (no arguments) sends the session branch to the repository's main.
-        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
         [`branch.${branch}.remote`, name],
-        [`branch.${branch}.merge`, `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`branch.${branch}.merge`, `refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
     ];
     for (const [key, value] of settings)
         await ws.repo.run(['config', '--replace-all', key, value]);
-    await ws.repo.run(['update-ref', `refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
-    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
+    await ws.repo.run(['update-ref', `refs/remotes/${name}/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
+    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
     return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha };
 }
 /**
@@ -33778,7 +32989,7 @@ async function hasIdentity(ws) {
 
 /***/ }),
 
-/***/ 19:
+/***/ 3845:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34468,9 +33679,9 @@ function renderCommands(sessionId, hasChanges) {
         fencedBlock(sessionCommandExamples(sessionId).join('\n'), 'text'));
 }
 
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/summary.ts
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/summary.ts
 
 
 
@@ -34604,7 +33815,7 @@ function renderSweepSummary(entries) {
 
 /***/ }),
 
-/***/ 4743:
+/***/ 2644:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -34622,14 +33833,14 @@ function renderSweepSummary(entries) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
-/* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
-/* harmony import */ var _github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
-/* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
-/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4972);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
+/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/* harmony import */ var _src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
+/* harmony import */ var _src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
+/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
+/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1557);
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
@@ -34656,17 +33867,17 @@ function renderSweepSummary(entries) {
 async function openWorkspace(dir) {
     let lines;
     try {
-        lines = (await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
+        lines = (await (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
             cwd: dir,
             sealed: true,
         })).split('\n');
     }
     catch (error) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
     }
     const [root, gitDir, objects] = lines;
     const objectsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(objects) ? objects : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir, objects);
-    return { root, gitDir, objectsDir, repo: new _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
+    return { root, gitDir, objectsDir, repo: new _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
 }
 /**
  * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
@@ -34675,9 +33886,9 @@ async function openWorkspace(dir) {
  */
 const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
     kind: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz('artifacts'),
-    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    rootSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    rootSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
 })
     .strict();
 /**
@@ -34687,17 +33898,17 @@ const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ik
  */
 const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
     version: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz(1),
-    sessionId: _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
+    sessionId: _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
     branch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
     durableBranch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
-    baselineSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    baselineSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
     /** The start commit on GitHub's session branch. */
-    startSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    startSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
     task: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
     /** Set for an Artifacts session; absent for a branch session. */
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
-    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
+    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
     /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
     run: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().max(64).nullable().optional(),
     /**
@@ -34707,7 +33918,7 @@ const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc(
     topology: zod__WEBPACK_IMPORTED_MODULE_10__/* ["enum"] */ .k5n(['two-jobs', 'same-job']).optional(),
 })
     .strict()
-    .refine((record) => record.branch === (0,_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
+    .refine((record) => record.branch === (0,_src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
     message: 'branch is not the session branch of sessionId',
     path: ['branch'],
 });
@@ -34730,7 +33941,7 @@ async function readSessionRecord(ws) {
     }
     const parsed = sessionRecordSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
     }
     return parsed.data;
 }
@@ -34751,16 +33962,16 @@ async function dirtyPaths(ws, limit = 10) {
     const snapshot = await (0,_snapshot_js__WEBPACK_IMPORTED_MODULE_9__/* .snapshotWorkTree */ .O)({
         workTree: ws.root,
         objectsDir: ws.objectsDir,
-        base: head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base: head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
     });
     try {
-        const changed = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
+        const changed = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
             'diff-tree',
             '-r',
             '-z',
             '--name-only',
             '--no-renames',
-            head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+            head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
             snapshot.tree,
         ])).stdout);
         return [
@@ -34888,6 +34099,795 @@ async function removeSessionSetup(ws, branch) {
 }
 async function exists(path) {
     return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path).then(() => true, () => false);
+}
+
+
+/***/ }),
+
+/***/ 8948:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
+/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4424);
+/* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6155);
+/* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9777);
+/* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1052);
+/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3845);
+/* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1343);
+/* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9056);
+/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2644);
+/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8450);
+/**
+ * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
+ * purpose: it tells main from post by the step state, parses the inputs once into the settings
+ * object (settings.ts), calls the library (action/lib/), and turns results into logs, outputs and
+ * the job summary. It holds the only `setFailed` calls.
+ *
+ * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
+ * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
+ *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
+ *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
+ *   checked against its start commit before anything is written.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Step state keys (GITHUB_STATE), read back by the post step. */
+const STATE = {
+    phase: 'gittrix-phase',
+    sessionId: 'gittrix-session-id',
+    workspace: 'gittrix-workspace',
+};
+async function main() {
+    // Masked before anything else can print it, even when other inputs turn out to be invalid.
+    const artifactsToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('artifacts-api-token');
+    if (artifactsToken)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(artifactsToken);
+    const isPost = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.phase) === 'main';
+    if (!isPost)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
+    let settings;
+    try {
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
+    }
+    catch (error) {
+        // The post step stays quiet: main already reported the inputs.
+        if (!isPost)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
+        return;
+    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
+    // Nothing started from here on (git, the agent) needs to see the token in its environment.
+    delete process.env.INPUT_TOKEN;
+    delete process.env['INPUT_ARTIFACTS-API-TOKEN'];
+    try {
+        if (isPost)
+            await post(settings);
+        else
+            await runMode(settings);
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
+    }
+}
+function remoteOf(settings) {
+    return new _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
+        serverUrl: settings.serverUrl,
+        repository: settings.repository,
+        token: settings.token,
+    });
+}
+/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
+let artifactsSessions;
+function artifactsOf(settings) {
+    if (artifactsSessions === undefined) {
+        artifactsSessions = settings.artifacts
+            ? new _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
+                ...settings.artifacts,
+                repositoryId: settings.repositoryId,
+                log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
+            })
+            : null;
+    }
+    return artifactsSessions;
+}
+async function runMode(settings) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Gittrix ${settings.mode}: ${settings.repository}`);
+    switch (settings.mode) {
+        case 'start':
+            await start(settings);
+            return;
+        case 'run': {
+            const started = await start(settings);
+            const exit = await runAgent(settings, started);
+            const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
+            if (exit.code !== 0 || exit.timedOut) {
+                const how = exit.timedOut
+                    ? 'ran out of time (timeout) and was stopped'
+                    : exit.signal
+                        ? `was stopped by ${exit.signal}`
+                        : `exited with code ${exit.code}`;
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`);
+            }
+            return;
+        }
+        case 'finish': {
+            const root = settings.workspace;
+            const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
+            if (record)
+                await stopLeftovers(record.sessionId);
+            await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
+            return;
+        }
+        case 'publish':
+            await publish(settings);
+            return;
+        case 'sweep':
+            await sweep(settings);
+            return;
+    }
+}
+/** Where a finished session's work went, for messages. */
+function delivered(finished, settings) {
+    if (finished.bundle && settings.topology === 'two-jobs')
+        return `written to the bundle ${finished.bundle} for the publish job`;
+    return `pushed to ${finished.record.branch} for review`;
+}
+async function start(settings) {
+    const { workspace, record, notes, identity } = await (0,_lib_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J0)({
+        workspace: settings.workspace,
+        task: settings.task,
+        durableBranch: settings.durableBranch ?? settings.defaultBranch,
+        link: settings.link,
+        eviction: settings.eviction,
+        remote: remoteOf(settings),
+        trigger: settings.trigger,
+        topology: settings.topology,
+        run: settings.workflowRun,
+        artifacts: settings.ephemeral === 'artifacts'
+            ? {
+                namespace: settings.artifactsNamespace,
+                repositoryId: settings.repositoryId,
+                repository: settings.repository,
+                sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
+            }
+            : null,
+    });
+    for (const note of notes)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(note);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
+        (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
+    if (record.ephemeral)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
+            ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
+            : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
+    setOutputs((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
+    if (settings.mode === 'start') {
+        if (identity) {
+            // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
+            for (const role of ['AUTHOR', 'COMMITTER'])
+                if (!process.env[`GIT_${role}_NAME`]) {
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_NAME`, identity.name);
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
+                }
+        }
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
+    }
+    return { record, root: workspace.root, identity };
+}
+async function runAgent(settings, started) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
+    try {
+        const { record } = started;
+        const exit = await (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
+            cwd: started.root,
+            env: (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
+                sessionId: record.sessionId,
+                baselineSha: record.baselineSha,
+                workspace: started.root,
+                branch: record.branch,
+            }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
+            timeoutMs: settings.timeoutMs,
+            marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
+        });
+        reportSurvivors(exit.survivors ?? []);
+        return exit;
+    }
+    finally {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+    }
+}
+/** Stops processes an earlier agent step left running (they carry the session id start exported). */
+async function stopLeftovers(sessionId) {
+    reportSurvivors(await (0,_lib_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
+}
+function reportSurvivors(survivors) {
+    if (survivors.length === 0)
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
+        survivors
+            .slice(0, 10)
+            .map((p) => `${p.pid} (${p.command})`)
+            .join(', '));
+}
+async function finish(settings, sessionId, agent, byPostStep, record) {
+    const finished = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
+        workspace: settings.workspace,
+        remote: remoteOf(settings),
+        ...(sessionId ? { sessionId } : {}),
+        ...(record ? { record } : {}),
+        artifacts: artifactsOf(settings),
+        topology: settings.topology,
+    });
+    for (const warning of finished.warnings)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
+    if (finished.diff.files.length === 0)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
+    const { ephemeral } = finished.record;
+    const twoJobs = settings.topology === 'two-jobs';
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
+        ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
+        : twoJobs
+            ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
+            : finished.pushError
+                ? `Did not push ${finished.record.branch}: ${finished.pushError}`
+                : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
+    setOutputs(outputs);
+    if (finished.bundle)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        record: finished.record,
+        headSha: finished.headSha,
+        diff: finished.diff,
+        agentCommits: finished.agentCommits,
+        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
+        agent,
+        byPostStep,
+        skipped: finished.skipped,
+        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
+    }), true)
+        .write();
+    if (finished.pushError)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(finished.pushError);
+    return finished;
+}
+async function publish(settings) {
+    const { publishSession } = await __nccwpck_require__.e(/* import() */ 887).then(__nccwpck_require__.bind(__nccwpck_require__, 9887));
+    const remote = remoteOf(settings);
+    const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
+    if (!durableBranch)
+        throw new Error('The repository has no default branch; set the `durable-branch` input.');
+    const published = await publishSession({
+        bundle: settings.bundle,
+        remote,
+        runId: settings.workflowRun.id,
+        durableBranch,
+        link: settings.link,
+        artifacts: artifactsOf(settings),
+        repository: settings.repository,
+    });
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
+    const { ephemeral } = published.record;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
+        ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
+        : ephemeral
+            ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
+            : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
+    setOutputs(outputs);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        record: published.record,
+        headSha: published.headSha,
+        diff: published.diff,
+        agentCommits: published.agentCommits,
+        warnings: [],
+        agent: null,
+        byPostStep: false,
+        delivery: 'published',
+    }), true)
+        .write();
+}
+async function sweep(settings) {
+    // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
+    const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
+    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 767).then(__nccwpck_require__.bind(__nccwpck_require__, 4767));
+    const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
+    const entries = await sweepSessions({
+        remote: remoteOf(settings),
+        octokit,
+        owner: settings.owner,
+        repo: settings.repo,
+        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
+        artifacts: artifactsOf(settings),
+    });
+    for (const entry of entries)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
+    const deleted = entries.filter((e) => e.outcome === 'deleted').length;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
+}
+async function post(settings) {
+    // The state file was writable by the agent (it ran inside this step): it only says whether to look.
+    // The workspace comes from the inputs, the session from its record, checked against its start commit.
+    const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
+    if (!sessionId)
+        return;
+    const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
+    if (!record || record.sessionId !== sessionId || record.finished)
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
+    await stopLeftovers(sessionId);
+    await finish(settings, sessionId, null, true);
+}
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
+}
+await main();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 8450:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dz: () => (/* binding */ InputError),
+  sb: () => (/* binding */ readSettings)
+});
+
+// UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/ms/index.js
+var ms = __nccwpck_require__(744);
+var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
+var core = __nccwpck_require__(8532);
+// EXTERNAL MODULE: ./src/core/eviction.ts
+var eviction = __nccwpck_require__(6446);
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+// EXTERNAL MODULE: ./src/github/task.ts
+var github_task = __nccwpck_require__(934);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./action/lib/event.ts
+/**
+ * What the Action reads from the triggering event's payload (`GITHUB_EVENT_PATH`): the issue or pull
+ * request the run belongs to, and the repository's default branch.
+ */
+
+function positiveInt(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+/**
+ * Extracts {@link EventFacts} from a payload: `issue.number` for `issue_comment` and `issues` (an
+ * `issue_comment` on a pull request carries the pull request as `issue`), `pull_request.number` for the
+ * `pull_request*` events, else nothing.
+ */
+function eventFacts(eventName, payload) {
+    const p = (payload ?? {});
+    let link = null;
+    if (eventName === 'issue_comment' || eventName === 'issues')
+        link = positiveInt(p.issue?.number);
+    else if (eventName.startsWith('pull_request'))
+        link = positiveInt(p.pull_request?.number);
+    const branch = p.repository?.default_branch;
+    return { link, defaultBranch: typeof branch === 'string' && branch ? branch : null };
+}
+/** Reads and parses the payload file; a missing or unreadable file is an empty payload. */
+function readEventPayload(path) {
+    if (!path)
+        return {};
+    try {
+        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+
+;// CONCATENATED MODULE: ./action/settings.ts
+/**
+ * The Action's inputs, read once and validated into one {@link Settings} object (the style of
+ * release-drafter v7's `get-action-inputs.ts` and actions/checkout's `input-helper.ts`). `RawInputs`
+ * is a `Record` over every input name, so an input added to the schema cannot be forgotten here; every
+ * problem is reported as one {@link InputError} naming each bad input and what it accepts.
+ *
+ * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
+ */
+
+
+
+
+
+
+
+/** The Action's modes. */
+const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
+/** Every input of action.yml, as the raw strings the runner passes. */
+const INPUT_NAMES = [
+    'mode',
+    'task',
+    'run',
+    'topology',
+    'bundle',
+    'timeout',
+    'path',
+    'agent-file-commands',
+    'durable-branch',
+    'ephemeral',
+    'artifacts-account-id',
+    'artifacts-namespace',
+    'artifacts-api-token',
+    'artifacts-api-url',
+    'link',
+    'ttl-idle',
+    'ttl-absolute',
+    'keep-after-promote',
+    'token',
+];
+/** Bad inputs: `message` names each one and what it accepts. */
+class InputError extends Error {
+    /** The inputs that were refused, in action.yml order. */
+    inputs;
+    constructor(problems) {
+        const lines = problems.map((p) => `Input '${p.input}': ${p.message}`);
+        super(lines.length === 1 ? lines[0] : `Invalid inputs:\n${lines.join('\n')}`);
+        this.name = 'InputError';
+        this.inputs = problems.map((p) => p.input);
+    }
+}
+/** Default of `artifacts-api-url`: Cloudflare's public API root. */
+const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4';
+/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** The inputs an Artifacts session cannot do without. */
+const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'];
+const ARTIFACTS_HINTS = {
+    'artifacts-account-id': 'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
+    'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
+    'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
+};
+/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
+function apiUrlProblem(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
+    }
+    if (url.username || url.password)
+        return 'must not carry credentials; the API token goes in artifacts-api-token.';
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
+    if (url.search || url.hash)
+        return 'must not have a query or fragment.';
+    return null;
+}
+const optional = (value) => (value.trim() === '' ? undefined : value.trim());
+function duration(input) {
+    return schemas/* string */.YjP()
+        .optional()
+        .transform((value, ctx) => {
+        if (value === undefined)
+            return undefined;
+        if (value === 'off' || value === 'never')
+            return null;
+        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
+        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
+                path: [input],
+            });
+            return core/* NEVER */.tm;
+        }
+        return parsed;
+    });
+}
+const rawSchema = schemas/* object */.Ikc({
+    mode: schemas/* string */.YjP()
+        .optional()
+        .transform((v) => v ?? 'run')
+        .pipe(schemas/* enum */.k5n(MODES, {
+        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
+    })),
+    task: schemas/* string */.YjP().optional(),
+    run: schemas/* string */.YjP().optional(),
+    topology: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
+            });
+    }),
+    bundle: schemas/* string */.YjP().optional(),
+    timeout: duration('timeout'),
+    path: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value === undefined)
+            return;
+        if ((0,external_node_path_.isAbsolute)(value) || value.split(/[\\/]/).includes('..'))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
+            });
+    }),
+    'agent-file-commands': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    }),
+    'durable-branch': schemas/* string */.YjP()
+        .optional()
+        .superRefine((name, ctx) => {
+        if (name === undefined)
+            return;
+        const problem = (0,branches/* branchNameProblem */.hq)(name) ??
+            (name.startsWith('gittrix/') ? 'a Gittrix branch cannot be durable' : null);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not usable: ${problem}.` });
+    }),
+    ephemeral: schemas/* string */.YjP()
+        .optional()
+        .superRefine((kind, ctx) => {
+        if (kind === undefined || kind === 'branch' || kind === 'artifacts')
+            return;
+        ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
+        });
+    }),
+    'artifacts-account-id': schemas/* string */.YjP()
+        .optional()
+        .superRefine((id, ctx) => {
+        if (id !== undefined && !ACCOUNT_ID.test(id))
+            ctx.addIssue({
+                code: 'custom',
+                message: 'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
+            });
+    }),
+    'artifacts-namespace': schemas/* string */.YjP()
+        .optional()
+        .superRefine((name, ctx) => {
+        if (name !== undefined && !NAMESPACE.test(name))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
+            });
+    }),
+    'artifacts-api-token': schemas/* string */.YjP().optional(),
+    'artifacts-api-url': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        const problem = value === undefined ? null : apiUrlProblem(value);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    link: schemas/* string */.YjP()
+        .optional()
+        .transform((value, ctx) => {
+        if (value === undefined)
+            return undefined;
+        const match = /^#?([1-9][0-9]{0,9})$/.exec(value);
+        if (!match || Number(match[1]) > 2_147_483_647) {
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not an issue or pull request number.`,
+            });
+            return core/* NEVER */.tm;
+        }
+        return Number(match[1]);
+    }),
+    'ttl-idle': duration('ttl-idle'),
+    'ttl-absolute': duration('ttl-absolute'),
+    'keep-after-promote': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    })
+        .transform((value) => (value === undefined ? undefined : value === 'true')),
+    token: schemas/* string */.YjP({
+        error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
+    }),
+})
+    .superRefine((raw, ctx) => {
+    const needsTask = raw.mode === 'run' || raw.mode === 'start';
+    if (needsTask) {
+        if (raw.task === undefined) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['task'],
+                message: `is required with mode ${raw.mode}: say what the agent should do.`,
+            });
+        }
+        else {
+            const task = (0,github_task/* normalizeTaskResult */.gl)(raw.task);
+            if (!task.ok)
+                ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
+        }
+    }
+    const agentJob = raw.mode === 'run' || raw.mode === 'start' || raw.mode === 'finish';
+    const twoJobAgent = agentJob && raw.topology !== 'same-job' && raw.ephemeral === 'artifacts';
+    const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
+    if (twoJobAgent) {
+        // The agent's job of the two-job topology only names the session repository; the publish job
+        // (which runs no agent code) holds the Cloudflare credential and creates it.
+        if (raw['artifacts-namespace'] === undefined && raw.mode !== 'finish')
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-namespace'],
+                message: `is required with ephemeral: artifacts: ${ARTIFACTS_HINTS['artifacts-namespace']} Give the publish job the same value.`,
+            });
+        if (raw['artifacts-api-token'] !== undefined)
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-api-token'],
+                message: `must not be given to the agent's job (mode ${raw.mode}) in the two-job topology: the agent could read it there. ` +
+                    'Give it (with artifacts-account-id and artifacts-namespace) to the mode: publish job, which creates the Artifacts repository; or opt in to topology: same-job.',
+            });
+    }
+    else if (wantsArtifacts) {
+        const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
+        for (const name of ARTIFACTS_REQUIRED) {
+            if (raw[name] === undefined)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: [name],
+                    message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
+                });
+        }
+    }
+    if (raw.mode === 'run' && raw.run === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['run'],
+            message: 'is required with mode run: the command line that runs the agent.',
+        });
+    }
+    if (raw.mode === 'publish' && raw.bundle === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['bundle'],
+            message: "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
+        });
+    }
+    if (raw.mode !== 'run' && raw.timeout !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['timeout'],
+            message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
+        });
+    }
+    if (raw.mode !== 'run' && raw.run !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['run'],
+            message: `is only used with mode run, not ${raw.mode}; remove it, or run the agent as its own step between mode start and mode finish.`,
+        });
+    }
+});
+/**
+ * Reads every input once through `getInput` (e.g. `core.getInput`), validates them together with the
+ * runner's `GITHUB_*` variables, and returns the settings. Throws {@link InputError} listing every bad
+ * input, or `Error` when the runner environment itself is incomplete.
+ */
+function readSettings(getInput, env) {
+    const raw = {};
+    for (const name of INPUT_NAMES)
+        raw[name] = name === 'run' || name === 'task' ? nonBlank(getInput(name)) : optional(getInput(name));
+    const parsed = rawSchema.safeParse(raw);
+    if (!parsed.success) {
+        const seen = new Set();
+        const problems = [];
+        for (const issue of parsed.error.issues) {
+            const input = (issue.path[0] ?? 'mode');
+            if (seen.has(input))
+                continue;
+            seen.add(input);
+            problems.push({ input, message: issue.message });
+        }
+        problems.sort((a, b) => INPUT_NAMES.indexOf(a.input) - INPUT_NAMES.indexOf(b.input));
+        throw new InputError(problems);
+    }
+    const p = parsed.data;
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const [owner, repo] = repository.split('/');
+    if (!owner || !repo)
+        throw new Error('GITHUB_REPOSITORY is not set to owner/repo; run this Action in a GitHub Actions job.');
+    const facts = eventFacts(env.GITHUB_EVENT_NAME ?? '', readEventPayload(env.GITHUB_EVENT_PATH));
+    const overrides = {
+        ...(p['ttl-idle'] !== undefined ? { ttlIdleMs: p['ttl-idle'] } : {}),
+        ...(p['ttl-absolute'] !== undefined ? { ttlAbsoluteMs: p['ttl-absolute'] } : {}),
+        ...(p['keep-after-promote'] !== undefined ? { untilPromote: !p['keep-after-promote'] } : {}),
+    };
+    return {
+        mode: p.mode,
+        task: p.mode === 'run' || p.mode === 'start'
+            ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
+            : null,
+        run: p.run ?? null,
+        topology: p.topology === 'same-job' ? 'same-job' : 'two-jobs',
+        bundle: p.bundle ?? null,
+        timeoutMs: p.timeout ?? null,
+        agentFileCommands: p['agent-file-commands'] === 'true',
+        durableBranch: p['durable-branch'] ?? null,
+        ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
+        artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
+            ? {
+                accountId: p['artifacts-account-id'],
+                namespace: p['artifacts-namespace'],
+                apiToken: p['artifacts-api-token'],
+                apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
+            }
+            : null,
+        artifactsNamespace: p['artifacts-namespace'] ?? null,
+        link: p.link ?? facts.link,
+        eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
+        token: p.token,
+        workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
+        workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
+        repository,
+        repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
+            ? Number(env.GITHUB_REPOSITORY_ID)
+            : null,
+        owner,
+        repo,
+        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        trigger: { ref: env.GITHUB_REF, sha: env.GITHUB_SHA },
+        defaultBranch: facts.defaultBranch,
+    };
+}
+function nonBlank(value) {
+    return value.trim() === '' ? undefined : value;
 }
 
 

@@ -4,8 +4,8 @@
  * the baseline, no gitlinks, no blob over GitHub's file limit, and the count of the agent's own commits.
  * Every refusal is {@link refuse}'s `INVALID_ARGUMENT`, and nothing has been pushed when it is thrown.
  */
-import { GittrixError } from '../core/errors.ts'
-import type { GitRepo } from '../git/repo.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import type { GitRepo } from '../../src/git/repo.ts'
 import { MAX_FILE_BYTES } from './snapshot.ts'
 
 /**

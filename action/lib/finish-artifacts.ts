@@ -7,7 +7,7 @@
  * URL comes from the control plane: the workspace's session record is writable by the agent, so
  * neither is taken from there unchecked.
  */
-import { GittrixError } from '../core/errors.ts'
+import { GittrixError } from '../../src/core/errors.ts'
 import { ARTIFACTS_REMOTE_NAME, ARTIFACTS_SESSION_BRANCH, type ArtifactsSessions } from './artifacts.ts'
 import { publishPointer } from './pointer.ts'
 import type { SessionRemote } from './remote.ts'

@@ -8,11 +8,15 @@
  * written (a repeated finish adds no second identical pointer). The push is fast-forward only; when the
  * branch moved meanwhile, the head is read again and the pointer rebuilt (bounded).
  */
-import { GittrixError } from '../core/errors.ts'
-import { encodePointerCommit, parsePointerCommit, type PointerCommit } from '../github/pointer-commit.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import {
+  encodePointerCommit,
+  parsePointerCommit,
+  type PointerCommit,
+} from '../../src/github/pointer-commit.ts'
 import type { SessionRemote } from './remote.ts'
 import type { Workspace } from './workspace.ts'
-import { GITTRIX_IDENTITY } from '../adapters/artifacts/baseline.ts'
+import { GITTRIX_IDENTITY } from '../../src/adapters/artifacts/baseline.ts'
 
 /** Attempts when the session branch keeps moving under the push. */
 const ATTEMPTS = 3
