@@ -1,7 +1,7 @@
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
- * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
+ * object (settings.ts), calls the library (action/lib/), and turns results into logs, outputs and
  * the job summary. It holds the only `setFailed` calls.
  *
  * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
@@ -11,15 +11,15 @@
  *   checked against its start commit before anything is written.
  */
 import * as core from '@actions/core'
-import { agentEnvironment, type AgentExit, runAgentCommand } from '../src/action/agent.ts'
-import { ArtifactsSessions } from '../src/action/artifacts.ts'
-import { stopAgentProcesses } from '../src/action/contain.ts'
-import { finishSession, type FinishedSession, workspaceSession } from '../src/action/finish.ts'
-import { cappedJsonArray, TOUCHED_FILES_BUDGET_BYTES } from '../src/action/summary.ts'
-import type { SessionRecord } from '../src/action/workspace.ts'
-import { SessionRemote } from '../src/action/remote.ts'
-import { startSession } from '../src/action/start.ts'
-import { lineageRoot } from '../src/action/workspace.ts'
+import { agentEnvironment, type AgentExit, runAgentCommand } from './lib/agent.ts'
+import { ArtifactsSessions } from './lib/artifacts.ts'
+import { stopAgentProcesses } from './lib/contain.ts'
+import { finishSession, type FinishedSession, workspaceSession } from './lib/finish.ts'
+import { cappedJsonArray, TOUCHED_FILES_BUDGET_BYTES } from './lib/summary.ts'
+import type { SessionRecord } from './lib/workspace.ts'
+import { SessionRemote } from './lib/remote.ts'
+import { startSession } from './lib/start.ts'
+import { lineageRoot } from './lib/workspace.ts'
 import {
   EMPTY_SESSION_NOTE,
   renderFinishSummary,
@@ -27,7 +27,7 @@ import {
   renderSweepSummary,
   sessionOutputs,
   type SessionOutputs,
-} from '../src/action/summary.ts'
+} from './lib/summary.ts'
 import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import { redact } from '../src/git/redact.ts'
 import { InputError, type InputName, readSettings, type Settings } from './settings.ts'
@@ -128,7 +128,7 @@ async function runMode(settings: Settings): Promise<void> {
 
 /** Where a finished session's work went, for messages. */
 function delivered(finished: FinishedSession, settings: Settings): string {
-  if (finished.bundle && settings.topology === 'two-jobs' && !finished.record.ephemeral)
+  if (finished.bundle && settings.topology === 'two-jobs')
     return `written to the bundle ${finished.bundle} for the publish job`
   return `pushed to ${finished.record.branch} for review`
 }
@@ -152,7 +152,12 @@ async function start(settings: Settings): Promise<Started> {
     run: settings.workflowRun,
     artifacts:
       settings.ephemeral === 'artifacts'
-        ? { sessions: artifactsOf(settings)!, repository: settings.repository }
+        ? {
+            namespace: settings.artifactsNamespace!,
+            repositoryId: settings.repositoryId,
+            repository: settings.repository,
+            sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
+          }
         : null,
   })
   for (const note of notes) core.warning(note)
@@ -164,7 +169,9 @@ async function start(settings: Settings): Promise<Started> {
   )
   if (record.ephemeral)
     core.info(
-      `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`,
+      record.topology === 'two-jobs'
+        ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
+        : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`,
     )
   setOutputs(sessionOutputs(record, lineageRoot(record), { files: [] }))
   core.exportVariable('GITTRIX_SESSION_ID', record.sessionId)
@@ -246,9 +253,9 @@ async function finish(
   const outputs = sessionOutputs(finished.record, finished.headSha, finished.diff)
   if (finished.diff.files.length === 0) core.info(EMPTY_SESSION_NOTE)
   const { ephemeral } = finished.record
-  const twoJobs = settings.topology === 'two-jobs' && !ephemeral
+  const twoJobs = settings.topology === 'two-jobs'
   core.info(
-    ephemeral
+    ephemeral && !twoJobs
       ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
       : twoJobs
         ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
@@ -286,7 +293,7 @@ async function finish(
 }
 
 async function publish(settings: Settings): Promise<void> {
-  const { publishSession } = await import('../src/action/publish.ts')
+  const { publishSession } = await import('./lib/publish.ts')
   const remote = remoteOf(settings)
   const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch())
   if (!durableBranch) throw new Error('The repository has no default branch; set the `durable-branch` input.')
@@ -296,12 +303,17 @@ async function publish(settings: Settings): Promise<void> {
     runId: settings.workflowRun.id,
     durableBranch,
     link: settings.link,
+    artifacts: artifactsOf(settings),
+    repository: settings.repository,
   })
   const outputs = sessionOutputs(published.record, published.headSha, published.diff)
+  const { ephemeral } = published.record
   core.info(
-    published.pushed
-      ? `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`
-      : `${published.record.branch} already was at ${published.headSha}; nothing to push.`,
+    !published.pushed
+      ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
+      : ephemeral
+        ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
+        : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`,
   )
   setOutputs(outputs)
   await core.summary
@@ -324,7 +336,7 @@ async function publish(settings: Settings): Promise<void> {
 async function sweep(settings: Settings): Promise<void> {
   // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
   const { createGitHubClient } = await import('../src/adapters/github/client.ts')
-  const { sweepSessions } = await import('../src/action/sweep.ts')
+  const { sweepSessions } = await import('./lib/sweep.ts')
   const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl })
   const entries = await sweepSessions({
     remote: remoteOf(settings),

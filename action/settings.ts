@@ -13,7 +13,7 @@ import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import type { EvictionPolicy } from '../src/core/types.ts'
 import { branchNameProblem } from '../src/github/branches.ts'
 import { normalizeTaskResult } from '../src/github/task.ts'
-import { eventFacts, readEventPayload } from '../src/action/event.ts'
+import { eventFacts, readEventPayload } from './lib/event.ts'
 
 /** The Action's modes. */
 export const MODES = ['run', 'start', 'finish', 'publish', 'sweep'] as const
@@ -69,8 +69,8 @@ export interface Settings {
   run: string | null
   /**
    * `two-jobs` (default): the agent's job writes nothing remote and finish writes a bundle that
-   * `mode: publish` pushes from another job; `same-job`: start and finish push themselves (the agent
-   * can read the token). Artifacts sessions are `same-job`.
+   * `mode: publish` pushes from another job (for Artifacts sessions, it also creates the session
+   * repository); `same-job`: start and finish push themselves (the agent can read the tokens).
    */
   topology: 'two-jobs' | 'same-job'
   /** Mode `publish`: the bundle file, or the directory the artifact was downloaded to. */
@@ -88,6 +88,11 @@ export interface Settings {
    * then deletes expired sessions' repositories), else `null`.
    */
   artifacts: ArtifactsSettings | null
+  /**
+   * The `artifacts-namespace` input, whenever given: all the agent's job of a two-job Artifacts session
+   * needs (it names the session repository in the start commit; the publish job creates it).
+   */
+  artifactsNamespace: string | null
   /** The issue or pull request the session belongs to (input, else from the event), or `null`. */
   link: number | null
   /** Eviction overrides from `ttl-idle`, `ttl-absolute`, `keep-after-promote`; `null` when none was given. */
@@ -324,9 +329,28 @@ const rawSchema = z
         if (!task.ok) ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` })
       }
     }
+    const agentJob = raw.mode === 'run' || raw.mode === 'start' || raw.mode === 'finish'
+    const twoJobAgent = agentJob && raw.topology !== 'same-job' && raw.ephemeral === 'artifacts'
     const wantsArtifacts =
       raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined)
-    if (wantsArtifacts) {
+    if (twoJobAgent) {
+      // The agent's job of the two-job topology only names the session repository; the publish job
+      // (which runs no agent code) holds the Cloudflare credential and creates it.
+      if (raw['artifacts-namespace'] === undefined && raw.mode !== 'finish')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['artifacts-namespace'],
+          message: `is required with ephemeral: artifacts: ${ARTIFACTS_HINTS['artifacts-namespace']} Give the publish job the same value.`,
+        })
+      if (raw['artifacts-api-token'] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['artifacts-api-token'],
+          message:
+            `must not be given to the agent's job (mode ${raw.mode}) in the two-job topology: the agent could read it there. ` +
+            'Give it (with artifacts-account-id and artifacts-namespace) to the mode: publish job, which creates the Artifacts repository; or opt in to topology: same-job.',
+        })
+    } else if (wantsArtifacts) {
       const why =
         raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given'
       for (const name of ARTIFACTS_REQUIRED) {
@@ -343,14 +367,6 @@ const rawSchema = z
         code: 'custom',
         path: ['run'],
         message: 'is required with mode run: the command line that runs the agent.',
-      })
-    }
-    if (raw.ephemeral === 'artifacts' && raw.topology !== 'same-job' && raw.mode !== 'sweep') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['topology'],
-        message:
-          'must be "same-job" with ephemeral: artifacts: the session repository is created and pushed to from the agent\'s job, where the agent can read the Cloudflare API token (see the README); use ephemeral: branch for the two-job topology.',
       })
     }
     if (raw.mode === 'publish' && raw.bundle === undefined) {
@@ -420,7 +436,7 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
         ? (normalizeTaskResult(p.task!) as { value: string }).value
         : null,
     run: p.run ?? null,
-    topology: p.ephemeral === 'artifacts' || p.topology === 'same-job' ? 'same-job' : 'two-jobs',
+    topology: p.topology === 'same-job' ? 'same-job' : 'two-jobs',
     bundle: p.bundle ?? null,
     timeoutMs: p.timeout ?? null,
     agentFileCommands: p['agent-file-commands'] === 'true',
@@ -435,6 +451,7 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
             apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
           }
         : null,
+    artifactsNamespace: p['artifacts-namespace'] ?? null,
     link: p.link ?? facts.link,
     eviction: Object.keys(overrides).length ? { ...DEFAULT_EVICTION, ...overrides } : null,
     token: p.token,

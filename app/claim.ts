@@ -1,6 +1,6 @@
 /**
  * Taking a session for a promotion or a discard, so that replicas sharing nothing but GitHub reach one
- * outcome (DESIGN.md invariants 6 and 9): a claim commit (src/github/claim-commit.ts) on `gittrix/<id>`,
+ * outcome (docs/architecture.md#invariants, 6 and 9): a claim commit (src/github/claim-commit.ts) on `gittrix/<id>`,
  * moved there with `force: false` from the head the operation read. GitHub's "Update a reference"
  * refuses a non-fast-forward update (422 "Update is not a fast forward"), and two claims of one head are
  * siblings, so only one replica's claim lands. Sources: REST "Create a commit", "Update a reference"
@@ -13,12 +13,18 @@ import {
   isNotFound,
   isReferenceMissing,
   sessionBranch,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import type { RepoContext } from './repo.ts'
 import { readSessionAt, type SessionRecord } from './session.ts'
 
 /** How long a claim may be held before another replica may release it (a crashed holder), ms. */
 export const CLAIM_STALE_MS = 10 * 60_000
+
+/**
+ * How far a claim's time may lie ahead of this replica's clock (replicas' clocks differ a little), ms.
+ * A claim dated further ahead was not written by a working replica's clock and is stale.
+ */
+export const CLAIM_CLOCK_SKEW_MS = 60_000
 
 /** The outcome of {@link claimSession}. */
 export type ClaimOutcome =
@@ -97,10 +103,20 @@ export async function branchHead(repo: RepoContext, id: string): Promise<string 
 }
 
 /**
- * `record` without a stale claim: when a claim commit heads its branch that was made more than
- * {@link CLAIM_STALE_MS} ago by the App's clock (or says no time), the replica holding it stopped
- * before finishing, so the branch goes back on the claimed head and the session is read there again.
- * Resolves `record` unchanged when there is no claim or it is recent.
+ * True when a claim made at `claimedAt` (ms, `null` when it says no time) no longer holds at `now`:
+ * made more than {@link CLAIM_STALE_MS} ago, dated more than {@link CLAIM_CLOCK_SKEW_MS} in the
+ * future, or undated.
+ */
+export function isStaleClaim(claimedAt: number | null, now: number): boolean {
+  if (claimedAt === null) return true
+  return now - claimedAt > CLAIM_STALE_MS || claimedAt - now > CLAIM_CLOCK_SKEW_MS
+}
+
+/**
+ * `record` without a stale claim ({@link isStaleClaim} by the App's clock): a claim commit of this App
+ * (SessionRecord.claim: GitHub reports it written by the App; any other commit is no claim) whose
+ * replica stopped before finishing. The branch goes back on the claimed head and the session is read
+ * there again. Resolves `record` unchanged when there is no claim or it is recent.
  */
 export async function withoutStaleClaim(
   repo: RepoContext,
@@ -109,7 +125,7 @@ export async function withoutStaleClaim(
   now: number = Date.now(),
 ): Promise<SessionRecord> {
   const claim = record.claim
-  if (!claim || (claim.claimedAt !== null && now - claim.claimedAt <= CLAIM_STALE_MS)) return record
+  if (!claim || !isStaleClaim(claim.claimedAt, now)) return record
   const id = record.start.sessionId
   await releaseClaim(repo, id, record.headSha, claim.parent)
   const lookup = await readSessionAt(repo, id, (await branchHead(repo, id)) ?? claim.parent, durableBranch)

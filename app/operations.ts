@@ -19,6 +19,7 @@ import {
   renderConflictMarkdown,
   renderConflictOutput,
   renderDiffText,
+  renderSessionCheckRun,
   renderSessionComment,
   SESSION_ACTIONS,
   type SessionCommentStatus,
@@ -129,14 +130,16 @@ export interface PromoteTarget {
 }
 
 /**
- * Promotes (part of) the reviewed commit of a session (DESIGN.md §9, invariant 10). Order: baseline on
+ * Promotes (part of) the reviewed commit of a session (docs/architecture.md#invariants, 10). Order: baseline on
  * the durable branch → selection from the pinned snapshot of `target.reviewed.headSha` (PROMOTE_FAILED
  * staging is answered, nothing written) → `adminPaths` need admin (same snapshot) → claim the branch
  * (claim.ts; refused when it moved or another replica holds it, nothing written) → check run
  * "Promoting…" → `UserSession.promote` of the same snapshot (the core algorithm, exactly once through
- * the promotion commit's trailer; the branch is evicted only when it still holds just what was
- * promoted) → check run success / "Baseline conflict: N files" / "Promotion failed" → session comment →
- * reply. The claim is released (the branch put back on its head) unless the branch was evicted.
+ * the promotion commit's trailer; an earlier partial promotion found there is adopted, not answered;
+ * the branch is evicted only when nothing un-promoted remains on it) → check run success, or after a
+ * partial promotion `action_required` with what remains and the buttons / "Baseline conflict: N
+ * files" / "Promotion failed" → session comment → reply. The claim is released (the branch put back on
+ * its head) unless the branch was evicted.
  */
 export async function promoteSession(
   scope: Scope,
@@ -154,8 +157,12 @@ export async function promoteSession(
     try {
       picked = selectChanges(await session.touchedFiles(), request.selector).map((c) => c.path)
     } catch (error) {
-      // Another replica may have promoted (and deleted the branch) since this event read it.
-      const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
+      // Another replica may have promoted (and deleted the branch) since this event read it. A selection
+      // the session cannot satisfy is answered as such: an earlier partial promotion is no excuse.
+      const selection = isGittrixError(error, 'PROMOTE_FAILED') || isGittrixError(error, 'INVALID_ARGUMENT')
+      const landed = selection
+        ? null
+        : await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
       if (landed) return `Already promoted. ${describeResult(repo, landed)}`
       if (isGittrixError(error)) return `Nothing was promoted:\n\n${fencedBlock(error.message, 'text')}`
       throw error
@@ -218,15 +225,17 @@ async function promoteClaimed(
     },
     run,
   )
+  // This session's newest promotion before this one (a partial promotion leaves the session active).
+  const earlier = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
   let outcome: PromoteOutcome
   try {
     outcome = await session.promote(plan.options)
   } catch (error) {
     if (isGittrixError(error, 'BASELINE_CONFLICT')) {
       // A concurrent promotion of this very session (another replica) looks like drift to the loser:
-      // the App's own promotion commit (promotion-identity.ts) tells them apart.
+      // the App's own promotion commit (promotion-identity.ts), newer than `earlier`, tells them apart.
       const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
-      if (landed) return `Already promoted. ${describeResult(repo, landed)}`
+      if (landed && landed.sha !== earlier?.sha) return `Already promoted. ${describeResult(repo, landed)}`
       return reportConflict(scope, record, diff, error as BaselineConflictError, run?.htmlUrl ?? null)
     }
     const message = isGittrixError(error) ? `${error.code}: ${error.message}` : (error as Error).message
@@ -246,6 +255,31 @@ async function promoteClaimed(
     ...(outcome.prUrl ? { prUrl: outcome.prUrl } : {}),
   }
   const text = describeResult(repo, result)
+  // What is left of the reviewed commit after this promotion (none once the session is promoted).
+  const left =
+    (await session.info()).state === 'active'
+      ? await session.diffDetails({ budget: REVIEW_DIFF_BUDGET })
+      : null
+  if (left && left.files.length > 0) {
+    // A partial promotion: the run shows what remains, with the buttons, and the branch is kept.
+    const rendered = renderSessionCheckRun(sessionFacts(record.start), left)
+    const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
+      conclusion: rendered.conclusion,
+      output: {
+        ...rendered.output,
+        title: plainTitle(
+          `${resultTitle(result)}; ${left.files.length} file(s) remain: ${rendered.output.title}`,
+        ),
+      },
+      actions: rendered.actions,
+    })
+    await updateSessionComment(scope, record, left, { state: 'promoted', ...result }, htmlUrl)
+    const n = left.files.length
+    return `${outcome.alreadyPromoted ? 'Already promoted. ' : ''}${text} ${n} file(s) remain to promote: ${left.files
+      .slice(0, 20)
+      .map((f) => inlineCode(f.path))
+      .join(', ')}${n > 20 ? ', …' : ''}.`
+  }
   const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
     conclusion: 'success',
     output: {

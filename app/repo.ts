@@ -2,7 +2,7 @@
  * One repository as an event sees it: the installation's Octokit, owner/repo, the web URL, and the
  * few GitHub calls every handler shares — the session check run (found by name + `external_id` on a
  * commit), the thread comments (the App's own found by marker AND author), replies and reactions.
- * Sources: REST check runs, issue comments and reactions (../shared/reference/github-platform.md §2–§3).
+ * Sources: REST check runs, issue comments and reactions (docs/platform-facts.md#check-runs, #comments-reactions-and-permissions).
  */
 import type { Octokit } from '@octokit/rest'
 import type { ArtifactsSettings } from './artifacts.ts'
@@ -43,6 +43,12 @@ export interface CheckRunState {
   headSha: string
   status: string
   conclusion: string | null
+  /**
+   * When the run last completed (ISO 8601), `null` while it is not completed: set by this App with
+   * every conclusion it writes (`upsertCheckRun`, by this host's clock), so for a rendered run, when
+   * its render was shown.
+   */
+  completedAt: string | null
   title: string | null
   summary: string | null
   /** `output.text`: the rendered diff of a reviewed run. */
@@ -63,8 +69,10 @@ export interface ThreadComment {
 }
 
 /**
- * This App's "Gittrix session" check run for `sessionId` on `headSha` (a commit id, possibly
- * abbreviated), or `null` (newest first). Runs of any other App are ignored: a workflow with
+ * This App's "Gittrix session" check run for `sessionId` on `headSha`, or `null` (newest first).
+ * `headSha` must be a full commit id GitHub gave the App: the endpoint takes any ref, so a branch or
+ * tag name (or an abbreviation someone typed, which a same-named branch shadows) would read another
+ * commit's runs. Runs of any other App are ignored: a workflow with
  * `checks: write` can create a run of that name and `external_id` on any commit (check runs carry the
  * `app` that created them: https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference).
  */
@@ -89,6 +97,7 @@ export async function findCheckRun(
     headSha: run.head_sha,
     status: run.status,
     conclusion: run.conclusion ?? null,
+    completedAt: run.completed_at ?? null,
     title: run.output?.title ?? null,
     summary: run.output?.summary ?? null,
     text: run.output?.text ?? null,

@@ -1,5 +1,5 @@
 /**
- * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
+ * Rebuilding a session from GitHub alone (docs/architecture.md#invariants, 9): the session branch
  * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), for Artifacts sessions the
  * newest pointer commit (`parsePointerCommit`, naming the Artifacts commit), the compare API for the
  * baseline, and — once the branch is gone — the App's own promotion commit on the durable branch
@@ -16,6 +16,7 @@ import {
   GitHubDurableAdapter,
   inlineCode,
   isNotFound,
+  isWrittenBy,
   looksLikePointerCommit,
   type PointerCommit,
   parseClaimCommit,
@@ -23,12 +24,13 @@ import {
   parsePointerCommit,
   parseStartCommit,
   promoteBranch,
+  type PromotionAuthor,
   quoteUntrusted,
   type SessionFacts,
   type StartCommit,
   sessionBranch,
   startCommitSubject,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import {
   type EvictionPolicy,
   GittrixError,
@@ -63,10 +65,17 @@ export interface SessionRecord {
   artifactsHead: string | null
   /**
    * When {@link headSha} is a claim commit (src/github/claim-commit.ts: a replica holds the session for a
-   * promotion or a discard): what for, when it was claimed (ms, `null` when unknown) and the claimed
-   * head (the claim's parent). `null` otherwise.
+   * promotion or a discard) that GitHub reports as written by this App ({@link appAuthor}): what for,
+   * when it was claimed (ms, `null` when unknown) and the claimed head (the claim's parent). `null`
+   * otherwise — a commit anyone else pushed with a claim's message is just a commit of the session.
    */
   claim: { purpose: ClaimPurpose; claimedAt: number | null; parent: string } | null
+  /**
+   * Ids of the session's newest commits as GitHub listed them from {@link headSha} (newest first, the
+   * head first): down to the start commit, at most 100. A `@<sha>` a person typed is matched against
+   * these (review.ts), so their text is never sent to GitHub where a ref name would also be accepted.
+   */
+  commits: string[]
 }
 
 /** What GitHub says about a session branch. */
@@ -147,18 +156,18 @@ export async function readSessionAt(
   const head = newest[0]
   if (!head) return { kind: 'invalid', headSha, reason: 'The session branch has no commits.' }
   const headTree = head.commit.tree.sha
-  const claimed = parseClaimCommit(head.commit.message, id)
-  const parent = head.parents[0]?.sha
-  const claim = claimed && parent ? { ...claimed, parent } : null
+  const claim = await appClaim(repo, id, head)
+  const commits: string[] = []
   let start: ListedCommit | undefined
   for (const commit of newest) {
+    commits.push(commit.sha)
     const message = commit.commit.message
     // The newest extend commit (the walk starts at the head) carries the session's current policy.
     if (!extended) {
       const extend = parseExtendCommit(message, { sessionId: id })
       if (extend.ok) extended = extend.value.eviction
     }
-    // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
+    // The newest pointer commit names the Artifacts content (docs/architecture.md#pointer-commit-artifacts-sessions).
     if (!pointer && looksLikePointerCommit(message)) {
       const parsed = parsePointerCommit(message, { sessionId: id })
       if (!parsed.ok)
@@ -201,8 +210,32 @@ export async function readSessionAt(
   const artifactsHead = facts.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
   return {
     kind: 'found',
-    record: { start: facts, startSha: start.sha, headSha, headTree, createdAt, artifactsHead, claim },
+    record: {
+      start: facts,
+      startSha: start.sha,
+      headSha,
+      headTree,
+      createdAt,
+      artifactsHead,
+      claim,
+      commits,
+    },
   }
+}
+
+/**
+ * The claim `head` makes on session `id` ({@link SessionRecord.claim}), or `null`. Its message is text
+ * anyone who can push the branch can write (a claim dated 2099 would hold the session for ever), so it
+ * counts only when GitHub reports the commit as written by this App (`isWrittenBy`, one request, made
+ * only for a claim-shaped head).
+ */
+async function appClaim(repo: RepoContext, id: string, head: ListedCommit): Promise<SessionRecord['claim']> {
+  const claimed = parseClaimCommit(head.commit.message, id)
+  const parent = head.parents[0]?.sha
+  if (!claimed || !parent) return null
+  const coords = { owner: repo.owner, repo: repo.repo }
+  if (!(await isWrittenBy(repo.octokit, coords, head.sha, appAuthor(repo)))) return null
+  return { ...claimed, parent }
 }
 
 /**
@@ -350,7 +383,7 @@ export function workspaceProblem(repo: RepoContext, record: SessionRecord): stri
 }
 
 /**
- * The workspace commit every read of `record`'s session is pinned to (DESIGN.md §9, invariant 10): the
+ * The workspace commit every read of `record`'s session is pinned to (docs/architecture.md#invariants, 10): the
  * GitHub commit `record.headSha` for branch sessions, the Artifacts commit its pointer names for
  * Artifacts sessions (none before the first pointer: the session is then its baseline, no changes).
  */
@@ -407,8 +440,16 @@ export function appDurable(repo: RepoContext, branch: string): GitHubDurableAdap
     repo: repo.repo,
     octokit: repo.octokit,
     branch,
-    promotionAuthor: { login: repo.botLogin, verified: true },
+    promotionAuthor: appAuthor(repo),
   })
+}
+
+/**
+ * Who writes this App's commits as GitHub reports them: its bot, signed by GitHub (an installation
+ * token's API commits without custom identity; src/adapters/github/promotion-history.ts).
+ */
+export function appAuthor(repo: RepoContext): PromotionAuthor {
+  return { login: repo.botLogin, verified: true }
 }
 
 /**

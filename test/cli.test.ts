@@ -310,15 +310,29 @@ describe('promote', () => {
     expect(git(repo.path, 'log', '-1', '--format=%B', 'main')).toBe(
       `gittrix: answer everything\n\nGittrix-Session: ${id}\nGittrix-Baseline: ${repo.head}`,
     )
+    // The deletion of src/old.ts was not promoted: the session stays active with it.
     const info = await cli(['info', id, '--json'])
-    expect(info.json.data.state).toBe('promoted')
+    expect(info.json.data.state).toBe('active')
+    expect(info.json.data.touchedFiles).toEqual(['src/old.ts'])
     expect(info.json.data.promote.result).toEqual({ sha: head, branch: 'main' })
 
-    // Promoting again answers with the recorded result and writes nothing.
-    const again = await cli(['promote', id])
+    // Promoting the same files again answers with the recorded result and writes nothing.
+    const again = await cli(['promote', id, '-f', 'src/app.ts', '-f', 'src/new.ts'])
     expect(again.code).toBe(0)
     expect(again.stdout).toContain(`Already promoted: ${head} on main`)
     expect(git(repo.path, 'rev-parse', 'main')).toBe(head)
+  })
+
+  it('discard after a partial promotion says the promotion stays and the rest is dropped', async () => {
+    const id = await start()
+    await cli(['write', id, 'a.txt'], { stdin: 'a\n' })
+    await cli(['write', id, 'b.txt'], { stdin: 'b\n' })
+    expect((await cli(['promote', id, '-f', 'a.txt'])).code).toBe(0)
+    const run = await cli(['discard', id])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(
+      `Discarded ${id}; its workspace is removed. Its 1 promotion stays on the durable side; b.txt was not promoted.\n`,
+    )
   })
 
   it('takes a comma-separated -f list and -m, and prints what it did', async () => {
@@ -612,6 +626,54 @@ describe('the gittrix executable', () => {
     )
     return { code: result.status, stdout: result.stdout, stderr: result.stderr }
   }
+
+  it('partial promotion keeps the rest: promote -f a, then b, replay a, then everything left', () => {
+    const cwd = repo.path
+    const json = (args: string[], input?: string) => {
+      const run = bin([...args, '--json'], { cwd, ...(input === undefined ? {} : { input }) })
+      expect(run.code, run.stdout + run.stderr).toBe(0)
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions index into the document
+      return JSON.parse(run.stdout).data as any
+    }
+    const id = json(['start', 'three files']).id as string
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) json(['write', id, name], `${name} 1\n`)
+
+    const first = json(['promote', id, '-f', 'a.txt'])
+    expect(first).toMatchObject({ files: ['a.txt'], alreadyPromoted: false })
+    expect(changedIn(cwd, first.sha)).toEqual(['a.txt'])
+    const info = bin(['info', id], { cwd })
+    expect(info.stdout).toMatch(/state +active/)
+    expect(info.stdout).toMatch(/\npending +b\.txt, c\.txt\n/)
+    expect(info.stdout).toMatch(new RegExp(`\\npromoted +${first.sha} on main: a\\.txt\\n`))
+    expect(json(['diff', id]).files.map((f: { path: string }) => f.path)).toEqual(['b.txt', 'c.txt'])
+    expect(bin(['diff', id], { cwd }).stdout).not.toContain('a.txt')
+    expect(bin(['files', id], { cwd }).stdout).toBe('A\tb.txt\nA\tc.txt\n')
+
+    const second = json(['promote', id, '-f', 'b.txt'])
+    expect(second).toMatchObject({ files: ['b.txt'], alreadyPromoted: false })
+    expect(git(cwd, 'rev-parse', 'main^')).toBe(first.sha)
+
+    const replay = json(['promote', id, '-f', 'a.txt'])
+    expect(replay).toMatchObject({ sha: first.sha, files: ['a.txt'], alreadyPromoted: true })
+    expect(bin(['promote', id, '-f', 'a.txt'], { cwd }).stdout).toBe(
+      `Already promoted: ${first.sha} on main\n  a.txt\n`,
+    )
+    expect(git(cwd, 'rev-parse', 'main')).toBe(second.sha)
+
+    json(['write', id, 'c.txt'], 'c.txt 2\n')
+    const last = json(['promote', id])
+    expect(last).toMatchObject({ files: ['c.txt'], alreadyPromoted: false })
+    expect(git(cwd, 'show', 'main:c.txt')).toBe('c.txt 2')
+    const done = json(['info', id])
+    expect(done.state).toBe('promoted')
+    expect(done.touchedFiles).toEqual([])
+    expect(done.promotions.map((p: { files: string[] }) => p.files)).toEqual([
+      ['a.txt'],
+      ['b.txt'],
+      ['c.txt'],
+    ])
+    expect(existsSync(done.ephemeralPath)).toBe(false)
+  })
 
   it('runs the loop with real exit codes, stdin for write, and JSON on stdout', async () => {
     const other = tempDir()

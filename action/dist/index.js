@@ -30609,771 +30609,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8948:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
-/* harmony import */ var _src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6967);
-/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4577);
-/* harmony import */ var _src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3482);
-/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2911);
-/* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(19);
-/* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8562);
-/* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4505);
-/* harmony import */ var _src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4743);
-/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
-/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7711);
-/**
- * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
- * purpose: it tells main from post by the step state, parses the inputs once into the settings
- * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
- * the job summary. It holds the only `setFailed` calls.
- *
- * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
- * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
- *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
- *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
- *   checked against its start commit before anything is written.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Step state keys (GITHUB_STATE), read back by the post step. */
-const STATE = {
-    phase: 'gittrix-phase',
-    sessionId: 'gittrix-session-id',
-    workspace: 'gittrix-workspace',
-};
-async function main() {
-    // Masked before anything else can print it, even when other inputs turn out to be invalid.
-    const artifactsToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('artifacts-api-token');
-    if (artifactsToken)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(artifactsToken);
-    const isPost = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.phase) === 'main';
-    if (!isPost)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
-    let settings;
-    try {
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
-    }
-    catch (error) {
-        // The post step stays quiet: main already reported the inputs.
-        if (!isPost)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
-        return;
-    }
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
-    // Nothing started from here on (git, the agent) needs to see the token in its environment.
-    delete process.env.INPUT_TOKEN;
-    delete process.env['INPUT_ARTIFACTS-API-TOKEN'];
-    try {
-        if (isPost)
-            await post(settings);
-        else
-            await runMode(settings);
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
-    }
-}
-function remoteOf(settings) {
-    return new _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
-        serverUrl: settings.serverUrl,
-        repository: settings.repository,
-        token: settings.token,
-    });
-}
-/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
-let artifactsSessions;
-function artifactsOf(settings) {
-    if (artifactsSessions === undefined) {
-        artifactsSessions = settings.artifacts
-            ? new _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
-                ...settings.artifacts,
-                repositoryId: settings.repositoryId,
-                log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
-            })
-            : null;
-    }
-    return artifactsSessions;
-}
-async function runMode(settings) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Gittrix ${settings.mode}: ${settings.repository}`);
-    switch (settings.mode) {
-        case 'start':
-            await start(settings);
-            return;
-        case 'run': {
-            const started = await start(settings);
-            const exit = await runAgent(settings, started);
-            const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
-            if (exit.code !== 0 || exit.timedOut) {
-                const how = exit.timedOut
-                    ? 'ran out of time (timeout) and was stopped'
-                    : exit.signal
-                        ? `was stopped by ${exit.signal}`
-                        : `exited with code ${exit.code}`;
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`);
-            }
-            return;
-        }
-        case 'finish': {
-            const root = settings.workspace;
-            const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
-            if (record)
-                await stopLeftovers(record.sessionId);
-            await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
-            return;
-        }
-        case 'publish':
-            await publish(settings);
-            return;
-        case 'sweep':
-            await sweep(settings);
-            return;
-    }
-}
-/** Where a finished session's work went, for messages. */
-function delivered(finished, settings) {
-    if (finished.bundle && settings.topology === 'two-jobs' && !finished.record.ephemeral)
-        return `written to the bundle ${finished.bundle} for the publish job`;
-    return `pushed to ${finished.record.branch} for review`;
-}
-async function start(settings) {
-    const { workspace, record, notes, identity } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J)({
-        workspace: settings.workspace,
-        task: settings.task,
-        durableBranch: settings.durableBranch ?? settings.defaultBranch,
-        link: settings.link,
-        eviction: settings.eviction,
-        remote: remoteOf(settings),
-        trigger: settings.trigger,
-        topology: settings.topology,
-        run: settings.workflowRun,
-        artifacts: settings.ephemeral === 'artifacts'
-            ? { sessions: artifactsOf(settings), repository: settings.repository }
-            : null,
-    });
-    for (const note of notes)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(note);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
-        (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
-    if (record.ephemeral)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
-    setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
-    if (settings.mode === 'start') {
-        if (identity) {
-            // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
-            for (const role of ['AUTHOR', 'COMMITTER'])
-                if (!process.env[`GIT_${role}_NAME`]) {
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_NAME`, identity.name);
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
-                }
-        }
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
-    }
-    return { record, root: workspace.root, identity };
-}
-async function runAgent(settings, started) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
-    try {
-        const { record } = started;
-        const exit = await (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
-            cwd: started.root,
-            env: (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
-                sessionId: record.sessionId,
-                baselineSha: record.baselineSha,
-                workspace: started.root,
-                branch: record.branch,
-            }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
-            timeoutMs: settings.timeoutMs,
-            marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
-        });
-        reportSurvivors(exit.survivors ?? []);
-        return exit;
-    }
-    finally {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
-    }
-}
-/** Stops processes an earlier agent step left running (they carry the session id start exported). */
-async function stopLeftovers(sessionId) {
-    reportSurvivors(await (0,_src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
-}
-function reportSurvivors(survivors) {
-    if (survivors.length === 0)
-        return;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
-        survivors
-            .slice(0, 10)
-            .map((p) => `${p.pid} (${p.command})`)
-            .join(', '));
-}
-async function finish(settings, sessionId, agent, byPostStep, record) {
-    const finished = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
-        workspace: settings.workspace,
-        remote: remoteOf(settings),
-        ...(sessionId ? { sessionId } : {}),
-        ...(record ? { record } : {}),
-        artifacts: artifactsOf(settings),
-        topology: settings.topology,
-    });
-    for (const warning of finished.warnings)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
-    if (finished.diff.files.length === 0)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
-    const { ephemeral } = finished.record;
-    const twoJobs = settings.topology === 'two-jobs' && !ephemeral;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral
-        ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
-        : twoJobs
-            ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
-            : finished.pushError
-                ? `Did not push ${finished.record.branch}: ${finished.pushError}`
-                : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
-    setOutputs(outputs);
-    if (finished.bundle)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
-        record: finished.record,
-        headSha: finished.headSha,
-        diff: finished.diff,
-        agentCommits: finished.agentCommits,
-        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
-        agent,
-        byPostStep,
-        skipped: finished.skipped,
-        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
-    }), true)
-        .write();
-    if (finished.pushError)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(finished.pushError);
-    return finished;
-}
-async function publish(settings) {
-    const { publishSession } = await __nccwpck_require__.e(/* import() */ 1).then(__nccwpck_require__.bind(__nccwpck_require__, 4001));
-    const remote = remoteOf(settings);
-    const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
-    if (!durableBranch)
-        throw new Error('The repository has no default branch; set the `durable-branch` input.');
-    const published = await publishSession({
-        bundle: settings.bundle,
-        remote,
-        runId: settings.workflowRun.id,
-        durableBranch,
-        link: settings.link,
-    });
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(published.pushed
-        ? `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`
-        : `${published.record.branch} already was at ${published.headSha}; nothing to push.`);
-    setOutputs(outputs);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
-        record: published.record,
-        headSha: published.headSha,
-        diff: published.diff,
-        agentCommits: published.agentCommits,
-        warnings: [],
-        agent: null,
-        byPostStep: false,
-        delivery: 'published',
-    }), true)
-        .write();
-}
-async function sweep(settings) {
-    // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
-    const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
-    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 294).then(__nccwpck_require__.bind(__nccwpck_require__, 5294));
-    const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
-    const entries = await sweepSessions({
-        remote: remoteOf(settings),
-        octokit,
-        owner: settings.owner,
-        repo: settings.repo,
-        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
-        artifacts: artifactsOf(settings),
-    });
-    for (const entry of entries)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
-    const deleted = entries.filter((e) => e.outcome === 'deleted').length;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
-}
-async function post(settings) {
-    // The state file was writable by the agent (it ran inside this step): it only says whether to look.
-    // The workspace comes from the inputs, the session from its record, checked against its start commit.
-    const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
-    if (!sessionId)
-        return;
-    const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
-    if (!record || record.sessionId !== sessionId || record.finished)
-        return;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
-    await stopLeftovers(sessionId);
-    await finish(settings, sessionId, null, true);
-}
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
-}
-await main();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 7711:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  dz: () => (/* binding */ InputError),
-  sb: () => (/* binding */ readSettings)
-});
-
-// UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/ms/index.js
-var ms = __nccwpck_require__(744);
-var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(9691);
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
-var core = __nccwpck_require__(8532);
-// EXTERNAL MODULE: ./src/core/eviction.ts
-var eviction = __nccwpck_require__(6446);
-// EXTERNAL MODULE: ./src/github/branches.ts
-var branches = __nccwpck_require__(4307);
-// EXTERNAL MODULE: ./src/github/task.ts
-var github_task = __nccwpck_require__(934);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/action/event.ts
-/**
- * What the Action reads from the triggering event's payload (`GITHUB_EVENT_PATH`): the issue or pull
- * request the run belongs to, and the repository's default branch.
- */
-
-function positiveInt(value) {
-    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
-}
-/**
- * Extracts {@link EventFacts} from a payload: `issue.number` for `issue_comment` and `issues` (an
- * `issue_comment` on a pull request carries the pull request as `issue`), `pull_request.number` for the
- * `pull_request*` events, else nothing.
- */
-function eventFacts(eventName, payload) {
-    const p = (payload ?? {});
-    let link = null;
-    if (eventName === 'issue_comment' || eventName === 'issues')
-        link = positiveInt(p.issue?.number);
-    else if (eventName.startsWith('pull_request'))
-        link = positiveInt(p.pull_request?.number);
-    const branch = p.repository?.default_branch;
-    return { link, defaultBranch: typeof branch === 'string' && branch ? branch : null };
-}
-/** Reads and parses the payload file; a missing or unreadable file is an empty payload. */
-function readEventPayload(path) {
-    if (!path)
-        return {};
-    try {
-        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-
-;// CONCATENATED MODULE: ./action/settings.ts
-/**
- * The Action's inputs, read once and validated into one {@link Settings} object (the style of
- * release-drafter v7's `get-action-inputs.ts` and actions/checkout's `input-helper.ts`). `RawInputs`
- * is a `Record` over every input name, so an input added to the schema cannot be forgotten here; every
- * problem is reported as one {@link InputError} naming each bad input and what it accepts.
- *
- * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
- */
-
-
-
-
-
-
-
-/** The Action's modes. */
-const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
-/** Every input of action.yml, as the raw strings the runner passes. */
-const INPUT_NAMES = [
-    'mode',
-    'task',
-    'run',
-    'topology',
-    'bundle',
-    'timeout',
-    'path',
-    'agent-file-commands',
-    'durable-branch',
-    'ephemeral',
-    'artifacts-account-id',
-    'artifacts-namespace',
-    'artifacts-api-token',
-    'artifacts-api-url',
-    'link',
-    'ttl-idle',
-    'ttl-absolute',
-    'keep-after-promote',
-    'token',
-];
-/** Bad inputs: `message` names each one and what it accepts. */
-class InputError extends Error {
-    /** The inputs that were refused, in action.yml order. */
-    inputs;
-    constructor(problems) {
-        const lines = problems.map((p) => `Input '${p.input}': ${p.message}`);
-        super(lines.length === 1 ? lines[0] : `Invalid inputs:\n${lines.join('\n')}`);
-        this.name = 'InputError';
-        this.inputs = problems.map((p) => p.input);
-    }
-}
-/** Default of `artifacts-api-url`: Cloudflare's public API root. */
-const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4';
-/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
-const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
-const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-/** The inputs an Artifacts session cannot do without. */
-const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'];
-const ARTIFACTS_HINTS = {
-    'artifacts-account-id': 'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
-    'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
-    'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
-};
-/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
-function apiUrlProblem(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
-    }
-    if (url.username || url.password)
-        return 'must not carry credentials; the API token goes in artifacts-api-token.';
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
-    if (url.search || url.hash)
-        return 'must not have a query or fragment.';
-    return null;
-}
-const optional = (value) => (value.trim() === '' ? undefined : value.trim());
-function duration(input) {
-    return schemas/* string */.YjP()
-        .optional()
-        .transform((value, ctx) => {
-        if (value === undefined)
-            return undefined;
-        if (value === 'off' || value === 'never')
-            return null;
-        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
-        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
-                path: [input],
-            });
-            return core/* NEVER */.tm;
-        }
-        return parsed;
-    });
-}
-const rawSchema = schemas/* object */.Ikc({
-    mode: schemas/* string */.YjP()
-        .optional()
-        .transform((v) => v ?? 'run')
-        .pipe(schemas/* enum */.k5n(MODES, {
-        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
-    })),
-    task: schemas/* string */.YjP().optional(),
-    run: schemas/* string */.YjP().optional(),
-    topology: schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
-            });
-    }),
-    bundle: schemas/* string */.YjP().optional(),
-    timeout: duration('timeout'),
-    path: schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value === undefined)
-            return;
-        if ((0,external_node_path_.isAbsolute)(value) || value.split(/[\\/]/).includes('..'))
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
-            });
-    }),
-    'agent-file-commands': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    }),
-    'durable-branch': schemas/* string */.YjP()
-        .optional()
-        .superRefine((name, ctx) => {
-        if (name === undefined)
-            return;
-        const problem = (0,branches/* branchNameProblem */.hq)(name) ??
-            (name.startsWith('gittrix/') ? 'a Gittrix branch cannot be durable' : null);
-        if (problem)
-            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not usable: ${problem}.` });
-    }),
-    ephemeral: schemas/* string */.YjP()
-        .optional()
-        .superRefine((kind, ctx) => {
-        if (kind === undefined || kind === 'branch' || kind === 'artifacts')
-            return;
-        ctx.addIssue({
-            code: 'custom',
-            message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
-        });
-    }),
-    'artifacts-account-id': schemas/* string */.YjP()
-        .optional()
-        .superRefine((id, ctx) => {
-        if (id !== undefined && !ACCOUNT_ID.test(id))
-            ctx.addIssue({
-                code: 'custom',
-                message: 'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
-            });
-    }),
-    'artifacts-namespace': schemas/* string */.YjP()
-        .optional()
-        .superRefine((name, ctx) => {
-        if (name !== undefined && !NAMESPACE.test(name))
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
-            });
-    }),
-    'artifacts-api-token': schemas/* string */.YjP().optional(),
-    'artifacts-api-url': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        const problem = value === undefined ? null : apiUrlProblem(value);
-        if (problem)
-            ctx.addIssue({ code: 'custom', message: problem });
-    }),
-    link: schemas/* string */.YjP()
-        .optional()
-        .transform((value, ctx) => {
-        if (value === undefined)
-            return undefined;
-        const match = /^#?([1-9][0-9]{0,9})$/.exec(value);
-        if (!match || Number(match[1]) > 2_147_483_647) {
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not an issue or pull request number.`,
-            });
-            return core/* NEVER */.tm;
-        }
-        return Number(match[1]);
-    }),
-    'ttl-idle': duration('ttl-idle'),
-    'ttl-absolute': duration('ttl-absolute'),
-    'keep-after-promote': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    })
-        .transform((value) => (value === undefined ? undefined : value === 'true')),
-    token: schemas/* string */.YjP({
-        error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
-    }),
-})
-    .superRefine((raw, ctx) => {
-    const needsTask = raw.mode === 'run' || raw.mode === 'start';
-    if (needsTask) {
-        if (raw.task === undefined) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['task'],
-                message: `is required with mode ${raw.mode}: say what the agent should do.`,
-            });
-        }
-        else {
-            const task = (0,github_task/* normalizeTaskResult */.gl)(raw.task);
-            if (!task.ok)
-                ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
-        }
-    }
-    const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
-    if (wantsArtifacts) {
-        const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
-        for (const name of ARTIFACTS_REQUIRED) {
-            if (raw[name] === undefined)
-                ctx.addIssue({
-                    code: 'custom',
-                    path: [name],
-                    message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
-                });
-        }
-    }
-    if (raw.mode === 'run' && raw.run === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['run'],
-            message: 'is required with mode run: the command line that runs the agent.',
-        });
-    }
-    if (raw.ephemeral === 'artifacts' && raw.topology !== 'same-job' && raw.mode !== 'sweep') {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['topology'],
-            message: 'must be "same-job" with ephemeral: artifacts: the session repository is created and pushed to from the agent\'s job, where the agent can read the Cloudflare API token (see the README); use ephemeral: branch for the two-job topology.',
-        });
-    }
-    if (raw.mode === 'publish' && raw.bundle === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['bundle'],
-            message: "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
-        });
-    }
-    if (raw.mode !== 'run' && raw.timeout !== undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['timeout'],
-            message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
-        });
-    }
-    if (raw.mode !== 'run' && raw.run !== undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['run'],
-            message: `is only used with mode run, not ${raw.mode}; remove it, or run the agent as its own step between mode start and mode finish.`,
-        });
-    }
-});
-/**
- * Reads every input once through `getInput` (e.g. `core.getInput`), validates them together with the
- * runner's `GITHUB_*` variables, and returns the settings. Throws {@link InputError} listing every bad
- * input, or `Error` when the runner environment itself is incomplete.
- */
-function readSettings(getInput, env) {
-    const raw = {};
-    for (const name of INPUT_NAMES)
-        raw[name] = name === 'run' || name === 'task' ? nonBlank(getInput(name)) : optional(getInput(name));
-    const parsed = rawSchema.safeParse(raw);
-    if (!parsed.success) {
-        const seen = new Set();
-        const problems = [];
-        for (const issue of parsed.error.issues) {
-            const input = (issue.path[0] ?? 'mode');
-            if (seen.has(input))
-                continue;
-            seen.add(input);
-            problems.push({ input, message: issue.message });
-        }
-        problems.sort((a, b) => INPUT_NAMES.indexOf(a.input) - INPUT_NAMES.indexOf(b.input));
-        throw new InputError(problems);
-    }
-    const p = parsed.data;
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    const [owner, repo] = repository.split('/');
-    if (!owner || !repo)
-        throw new Error('GITHUB_REPOSITORY is not set to owner/repo; run this Action in a GitHub Actions job.');
-    const facts = eventFacts(env.GITHUB_EVENT_NAME ?? '', readEventPayload(env.GITHUB_EVENT_PATH));
-    const overrides = {
-        ...(p['ttl-idle'] !== undefined ? { ttlIdleMs: p['ttl-idle'] } : {}),
-        ...(p['ttl-absolute'] !== undefined ? { ttlAbsoluteMs: p['ttl-absolute'] } : {}),
-        ...(p['keep-after-promote'] !== undefined ? { untilPromote: !p['keep-after-promote'] } : {}),
-    };
-    return {
-        mode: p.mode,
-        task: p.mode === 'run' || p.mode === 'start'
-            ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
-            : null,
-        run: p.run ?? null,
-        topology: p.ephemeral === 'artifacts' || p.topology === 'same-job' ? 'same-job' : 'two-jobs',
-        bundle: p.bundle ?? null,
-        timeoutMs: p.timeout ?? null,
-        agentFileCommands: p['agent-file-commands'] === 'true',
-        durableBranch: p['durable-branch'] ?? null,
-        ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
-        artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
-            ? {
-                accountId: p['artifacts-account-id'],
-                namespace: p['artifacts-namespace'],
-                apiToken: p['artifacts-api-token'],
-                apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
-            }
-            : null,
-        link: p.link ?? facts.link,
-        eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
-        token: p.token,
-        workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
-        workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
-        repository,
-        repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
-            ? Number(env.GITHUB_REPOSITORY_ID)
-            : null,
-        owner,
-        repo,
-        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
-        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        trigger: { ref: env.GITHUB_REF, sha: env.GITHUB_SHA },
-        defaultBranch: facts.defaultBranch,
-    };
-}
-function nonBlank(value) {
-    return value.trim() === '' ? undefined : value;
-}
-
-
-/***/ }),
-
-/***/ 6967:
+/***/ 4424:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -31382,7 +30618,7 @@ function nonBlank(value) {
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3482);
+/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9777);
 /**
  * Runs the agent command of the Action's `run` input. The input is a command line written by the
  * workflow's author, so it goes to a shell (`bash -e -o pipefail`, as a workflow `run:` step does) as
@@ -31486,135 +30722,37 @@ function runAgentCommand(command, options) {
 
 /***/ }),
 
-/***/ 4577:
+/***/ 6155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  vq: () => (/* binding */ ARTIFACTS_BUNDLE_REF),
   PQ: () => (/* binding */ ARTIFACTS_REMOTE_NAME),
   ot: () => (/* binding */ ARTIFACTS_SESSION_BRANCH),
-  Fe: () => (/* binding */ ArtifactsSessions)
+  Fe: () => (/* binding */ ArtifactsSessions),
+  Yr: () => (/* binding */ artifactsSessionRepo)
 });
 
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/git/redact.ts
 var redact = __nccwpck_require__(8579);
-;// CONCATENATED MODULE: ./src/adapters/artifacts/errors.ts
-/**
- * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
- *
- * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes, storage-apis.md §A.6) and
- * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`, §A.3).
- */
-
-
-/** The documented Artifacts error codes (§A.6). */
-const ARTIFACTS_ERROR_CODES = {
-    INVALID_INPUT: 10100,
-    INVALID_REPO_NAME: 10101,
-    INVALID_TTL: 10103,
-    INVALID_URL: 10104,
-    REMOTE_AUTH_REQUIRED: 10106,
-    NOT_FOUND: 10200,
-    ALREADY_EXISTS: 10201,
-    IMPORT_IN_PROGRESS: 10302,
-    FORK_IN_PROGRESS: 10303,
-    INTERNAL_ERROR: 10400,
-    UPSTREAM_UNAVAILABLE: 10401,
-    MEMORY_LIMIT: 10402,
-};
-/**
- * A failed Artifacts REST call. `code` is the Gittrix code (`AUTH_FAILED` for 401/403,
- * `ADAPTER_UNAVAILABLE` for 5xx, 429 past the deadline and network failures, `REF_NOT_FOUND` for 404,
- * `INVALID_ARGUMENT` for validation and conflicts); `cloudflareCode` keeps Cloudflare's numeric code.
- */
-class ArtifactsApiError extends errors/* GittrixError */.UG {
-    /** HTTP status, or `null` when no answer arrived (network failure, timeout). */
-    status;
-    /** The first Cloudflare error code of the envelope (e.g. 10200), when there was one. */
-    cloudflareCode;
-    /** Every entry of the envelope's `errors`. */
-    cloudflareErrors;
-    method;
-    /** Route path relative to the namespace (never a token: tokens travel in headers only). */
-    path;
-    constructor(code, init, options) {
-        const errors = init.errors ?? [];
-        const first = errors[0];
-        const cf = first ? ` [Cloudflare ${first.code}: ${first.message}]` : '';
-        const status = init.status === null ? 'no answer' : `HTTP ${init.status}`;
-        super(code, (0,redact/* redact */.E)(`Cloudflare Artifacts ${init.method} ${init.path} failed (${status})${cf}: ${init.detail}`), options);
-        this.status = init.status;
-        this.cloudflareCode = first?.code;
-        this.cloudflareErrors = errors.map((e) => ({ ...e, message: (0,redact/* redact */.E)(e.message) }));
-        this.method = init.method;
-        this.path = init.path;
-    }
-    toJSON() {
-        return {
-            ...super.toJSON(),
-            status: this.status,
-            ...(this.cloudflareCode !== undefined ? { cloudflareCode: this.cloudflareCode } : {}),
-        };
-    }
-}
-/** The Gittrix code and advice for a final (non-retried) HTTP status. */
-function classifyStatus(status, cloudflareCode) {
-    if (status === 401 || status === 403)
-        return {
-            code: 'AUTH_FAILED',
-            detail: 'the Cloudflare API token was refused. It needs "Artifacts > Read" for read routes and "Artifacts > Edit" for create, import, delete and token routes.',
-        };
-    if (status === 404 || cloudflareCode === ARTIFACTS_ERROR_CODES.NOT_FOUND)
-        return {
-            code: 'REF_NOT_FOUND',
-            detail: 'the repository, ref, object or path does not exist in this namespace.',
-        };
-    if (status === 429)
-        return { code: 'ADAPTER_UNAVAILABLE', detail: 'rate limited past the deadline; retry later.' };
-    if (status >= 500)
-        return { code: 'ADAPTER_UNAVAILABLE', detail: 'Cloudflare Artifacts is unavailable; retry later.' };
-    if (cloudflareCode === ARTIFACTS_ERROR_CODES.ALREADY_EXISTS)
-        return {
-            code: 'INVALID_ARGUMENT',
-            detail: 'a repository with that name already exists in the namespace.',
-        };
-    if (status === 409)
-        return { code: 'ADAPTER_UNAVAILABLE', detail: 'the repository did not become ready before the deadline.' };
-    return {
-        code: 'INVALID_ARGUMENT',
-        detail: 'the request was refused as invalid; check the names and parameters.',
-    };
-}
-/**
- * True for the documented retriable conflicts: `409` while a repository is still importing or forking
- * (import guide: "If follow-up REST calls return 409 Conflict, retry after a short delay"; codes
- * 10302/10303; a later `CREATE_IN_PROGRESS` is recognised by its message).
- */
-function isInProgressConflict(status, errors) {
-    if (status !== 409)
-        return false;
-    if (errors.length === 0)
-        return true;
-    return errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.IMPORT_IN_PROGRESS ||
-        e.code === ARTIFACTS_ERROR_CODES.FORK_IN_PROGRESS ||
-        /in[ _]progress|still (importing|forking|creating)|not ready/i.test(e.message));
-}
-
+// EXTERNAL MODULE: ./src/adapters/artifacts/errors.ts
+var artifacts_errors = __nccwpck_require__(2237);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/names.ts
 /**
  * Cloudflare Artifacts naming rules, checked before any request is sent.
  *
- * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
+ * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/:
  * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
  * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
  */
 
-/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
+/** Longest repository or namespace name Artifacts accepts (limits page, docs/platform-facts.md#namespaces-and-limits). */
 const MAX_NAME_LENGTH = 63;
-/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
+/** `NamespaceName` / `RepoName` as the REST docs annotate them (docs/platform-facts.md#rest-api): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 /** Prefix of every session repository Gittrix creates: `gittrix-<session-id>` (library), `gittrix-<repository id>-<session-id>` (GitHub). */
 const SESSION_REPO_PREFIX = 'gittrix-';
@@ -31657,8 +30795,8 @@ function githubSessionRepoName(repositoryId, sessionId) {
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/normalize.ts
 /**
  * Tolerant readers for the log, commit and tree results. The REST reference documents those routes
- * (https://developers.cloudflare.com/artifacts/api/rest-api/, routes 10–12 in storage-apis.md §A.4)
- * without their fields, so Gittrix accepts the binding's camelCase fields (§A.10) and their snake_case
+ * (https://developers.cloudflare.com/artifacts/api/rest-api/: log, commit and tree)
+ * without their fields, so Gittrix accepts the binding's camelCase fields (https://developers.cloudflare.com/artifacts/api/workers-binding/) and their snake_case
  * spellings, and fails clearly on anything else.
  */
 
@@ -31729,7 +30867,7 @@ function toTreeEntries(value) {
  * bounded exponential backoff for waiting out readiness (202/409) and throttling (429).
  *
  * Source of the rate: https://developers.cloudflare.com/artifacts/platform/limits/ — "Control-plane
- * rate: 2,000 requests / 10 s per namespace" (storage-apis.md §A.9).
+ * rate: 2,000 requests / 10 s per namespace".
  */
 /** The documented control-plane limit per namespace. */
 const CONTROL_PLANE_RATE = { requests: 2000, windowMs: 10_000 };
@@ -31795,7 +30933,7 @@ function retryAfterMs(header, now = Date.now()) {
 /**
  * ArtifactsClient: the Cloudflare Artifacts REST control plane (current shape).
  *
- * Sources (storage-apis.md §A): https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
+ * Sources: https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
  * v4 envelope, routes 4–18), https://developers.cloudflare.com/artifacts/api/errors/ (codes),
  * https://developers.cloudflare.com/artifacts/guides/import-repositories/ (409 while importing: "retry
  * after a short delay"), https://developers.cloudflare.com/artifacts/platform/limits/ (2,000 requests /
@@ -31811,9 +30949,9 @@ function retryAfterMs(header, now = Date.now()) {
 
 
 
-/** The public API root (§A.3). */
+/** The public API root (docs/platform-facts.md#rest-api). */
 const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
-/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17, §A.4; INVALID_TTL §A.6). */
+/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17 and INVALID_TTL, docs/platform-facts.md#rest-api). */
 const TOKEN_TTL_BOUNDS = { min: 60, max: 31_536_000 };
 const IDEMPOTENT = new Set(['GET', 'DELETE', 'HEAD']);
 /** One Artifacts namespace through the REST control plane. */
@@ -32032,7 +31170,7 @@ class ArtifactsClient {
                     await sleep(backoffDelay(failures - 1, this.backoff));
                     continue;
                 }
-                throw new ArtifactsApiError('ADAPTER_UNAVAILABLE', {
+                throw new artifacts_errors/* ArtifactsApiError */.en('ADAPTER_UNAVAILABLE', {
                     status: null,
                     method,
                     path: shownPath,
@@ -32046,7 +31184,7 @@ class ArtifactsClient {
                 return new Uint8Array(await response.arrayBuffer());
             const envelope = await readEnvelope(response);
             const errors = envelope.errors ?? [];
-            // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (§A.7).
+            // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (docs/platform-facts.md#errors-and-readiness).
             if (status === 202 && method === 'GET') {
                 const hinted = Number(envelope.result?.retryAfter);
                 const wait = Number.isFinite(hinted) && hinted > 0
@@ -32054,7 +31192,7 @@ class ArtifactsClient {
                     : backoffDelay(waits, this.backoff);
                 if (await this.waitBefore(deadline, wait, waits++))
                     continue;
-                throw new ArtifactsApiError('ADAPTER_UNAVAILABLE', {
+                throw new artifacts_errors/* ArtifactsApiError */.en('ADAPTER_UNAVAILABLE', {
                     status,
                     method,
                     path: shownPath,
@@ -32071,7 +31209,7 @@ class ArtifactsClient {
                 if (await this.waitBefore(deadline, wait, waits++))
                     continue;
             }
-            else if (isInProgressConflict(status, errors)) {
+            else if ((0,artifacts_errors/* isInProgressConflict */.VF)(status, errors)) {
                 if (await this.waitBefore(deadline, backoffDelay(waits, this.backoff), waits++))
                     continue;
             }
@@ -32082,8 +31220,8 @@ class ArtifactsClient {
                 await sleep(backoffDelay(failures - 1, this.backoff));
                 continue;
             }
-            const { code, detail } = classifyStatus(status, errors[0]?.code);
-            throw new ArtifactsApiError(code, { status, method, path: shownPath, errors, detail });
+            const { code, detail } = (0,artifacts_errors/* classifyStatus */.xo)(status, errors[0]?.code);
+            throw new artifacts_errors/* ArtifactsApiError */.en(code, { status, method, path: shownPath, errors, detail });
         }
     }
     /** Sleeps `ms` when that ends before `deadline`; resolves `false` (no sleep) when it would not. */
@@ -32118,7 +31256,7 @@ async function readEnvelope(response) {
     }
 }
 /**
- * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, §A.8) for
+ * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, docs/platform-facts.md#credentials-and-git) for
  * redaction.
  */
 function registerToken(token) {
@@ -32316,10 +31454,11 @@ function verb(args) {
     return 'git';
 }
 
-;// CONCATENATED MODULE: ./src/action/artifacts.ts
+;// CONCATENATED MODULE: ./action/lib/artifacts.ts
 /**
  * The Action's view of Cloudflare Artifacts: one session repository per session in the configured
- * namespace, created at start (or at publish), pushed to at finish, deleted by sweep.
+ * namespace, created at start and pushed to at finish (`topology: same-job`), or created and pushed to
+ * by `mode: publish` from the agent job's bundle (`two-jobs`, the default); deleted by sweep.
  *
  * How the repo tokens travel, and why:
  * - A repo token reaches git only through `gitWithToken` and src/git/network.ts (the one place that
@@ -32340,6 +31479,23 @@ function verb(args) {
 const ARTIFACTS_SESSION_BRANCH = 'main';
 /** The remote name under which an Artifacts session's workspace knows its session repository. */
 const ARTIFACTS_REMOTE_NAME = 'artifacts';
+/**
+ * The ref of a two-job Artifacts session's bundle that carries the session repository's `main` (the
+ * orphan baseline commit and the work on top of it); `refs/heads/gittrix/<id>` carries the start commit.
+ */
+const ARTIFACTS_BUNDLE_REF = 'refs/gittrix/artifacts-main';
+/**
+ * The Artifacts repository of session `sessionId` of GitHub repository `repositoryId` (the runner's
+ * `GITHUB_REPOSITORY_ID`): `gittrix-<repository id>-<session id>` (`githubSessionRepoName`, the one
+ * name the App accepts, app/artifacts.ts `ownArtifactsLocation`). Throws `INVALID_ARGUMENT` when the
+ * repository id is unknown (not a GitHub Actions runner).
+ */
+function artifactsSessionRepo(repositoryId, sessionId) {
+    if (repositoryId === null) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.');
+    }
+    return githubSessionRepoName(repositoryId, sessionId);
+}
 /** Session repositories of one Artifacts namespace, as the Action creates, pushes and deletes them. */
 class ArtifactsSessions {
     /** The Artifacts namespace. */
@@ -32367,10 +31523,7 @@ class ArtifactsSessions {
      * (no `GITHUB_REPOSITORY_ID`: not a GitHub Actions runner).
      */
     sessionRepo(sessionId) {
-        if (this.#repositoryId === null) {
-            throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.');
-        }
-        return githubSessionRepoName(this.#repositoryId, sessionId);
+        return artifactsSessionRepo(this.#repositoryId, sessionId);
     }
     /**
      * Creates repository `repo` (default branch `main`) and resolves its git remote URL (checked, no
@@ -32407,12 +31560,27 @@ class ArtifactsSessions {
             `${sha}:refs/heads/${ARTIFACTS_SESSION_BRANCH}`,
         ]);
     }
+    /**
+     * The commit `main` of `repo` (at `remote`) points at, or `null` when it has none yet (a repository
+     * created but never pushed to). Read with a read-scoped repo token (`git ls-remote`). Rejects with
+     * `GIT_FAILED` when git fails.
+     */
+    async mainHead(repo, remote) {
+        const ref = `refs/heads/${ARTIFACTS_SESSION_BRANCH}`;
+        const { stdout } = await this.#git(repo, 'read', null, ['ls-remote', '--refs', remote, ref]);
+        for (const line of stdout.toString('utf8').split('\n')) {
+            const [oid, name] = line.split('\t');
+            if (name === ref && oid)
+                return oid;
+        }
+        return null;
+    }
     /** Deletes `repo`; resolves `false` when it did not exist (idempotent). */
     async delete(repo) {
         return this.client.deleteRepo(repo);
     }
     async #git(repo, scope, objectsDir, args) {
-        await (0,network/* withScratchRepo */.nz)({ alternates: [objectsDir] }, (scratch) => gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
+        return (0,network/* withScratchRepo */.nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
             cwd: scratch.gitDir,
             timeoutMs: this.#timeoutMs,
         }));
@@ -32422,7 +31590,7 @@ class ArtifactsSessions {
 
 /***/ }),
 
-/***/ 6276:
+/***/ 6777:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -32431,30 +31599,38 @@ class ArtifactsSessions {
 /* harmony export */ });
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
+/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
 /**
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
  *
- * The bundle names ONE ref, `refs/heads/gittrix/<session-id>`, and ONE prerequisite, the baseline: the
- * objects the baseline already has are not in it, and publish fetches the baseline from GitHub before it
- * reads the pack. Publish trusts nothing in it (the agent can replace the file): see publish.ts.
+ * A branch session's bundle names ONE ref, `refs/heads/gittrix/<session-id>` (the session's head), and
+ * ONE prerequisite, the baseline: the objects the baseline already has are not in it, and publish
+ * fetches the baseline from GitHub before it reads the pack. A two-job Artifacts session's bundle names
+ * TWO refs: `refs/heads/gittrix/<session-id>` at the start commit, and `refs/gittrix/artifacts-main`
+ * (`ARTIFACTS_BUNDLE_REF`) at the session repository's head, whose oldest commit is the orphan commit
+ * carrying the baseline's tree, so its objects are the baseline's too and are left out the same way.
+ * Publish trusts nothing in it (the agent can replace the file): see publish.ts.
  */
 
 
 
-/** Writes the bundle and checks it with `git bundle verify`. Throws `GIT_FAILED` when git fails. */
+
+/**
+ * Writes the bundle from a scratch repository of Gittrix's own (the workspace's objects borrowed through
+ * alternates; no ref of the workspace is read or written) and checks it with `git bundle verify`.
+ * Throws `GIT_FAILED` when git fails.
+ */
 async function writeSessionBundle(options) {
-    await options.repo.run([
-        'bundle',
-        'create',
-        '--quiet',
-        options.file,
-        options.branchRef,
-        `^${options.baselineSha}`,
-    ]);
-    await options.repo.run(['bundle', 'verify', '--quiet', options.file]);
+    await (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_2__/* .withScratchRepo */ .nz)({ alternates: [options.objectsDir] }, async (scratch) => {
+        const names = Object.keys(options.refs);
+        for (const name of names)
+            await scratch.run(['update-ref', name, options.refs[name]]);
+        await scratch.run(['bundle', 'create', '--quiet', options.file, ...names, `^${options.baselineSha}`]);
+        await scratch.run(['bundle', 'verify', '--quiet', options.file]);
+    });
 }
 /** Headers longer than this are not a session bundle (one ref, one prerequisite). */
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -32464,7 +31640,7 @@ const MAX_HEADER_BYTES = 64 * 1024;
  */
 async function readBundleHeader(file) {
     const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(file, 'r').catch((error) => {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Cannot read the session bundle ${file}: ${error.message}.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Cannot read the session bundle ${file}: ${error.message}.`);
     });
     let text;
     try {
@@ -32491,14 +31667,14 @@ async function readBundleHeader(file) {
         }
         else if (line.startsWith('-')) {
             const oid = line.slice(1, 41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA1_PATTERN */ .Ny.test(oid))
+            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
                 throw bad(file, 'a prerequisite is not a commit id');
             prerequisites.push(oid);
         }
         else {
             const oid = line.slice(0, 40);
             const name = line.slice(41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_2__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
+            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
                 throw bad(file, 'a ref line is malformed');
             refs.set(name, oid);
         }
@@ -32506,13 +31682,13 @@ async function readBundleHeader(file) {
     return { prerequisites, refs };
 }
 function bad(file, why) {
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${file} is not a Gittrix session bundle (${why}); pass the file the agent job's finish wrote (its \`bundle\` output).`);
+    return new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${file} is not a Gittrix session bundle (${why}); pass the file the agent job's finish wrote (its \`bundle\` output).`);
 }
 
 
 /***/ }),
 
-/***/ 3482:
+/***/ 9777:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -32636,7 +31812,7 @@ function trySignal(pid, signal) {
 
 /***/ }),
 
-/***/ 2911:
+/***/ 1052:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32784,192 +31960,17 @@ function countSections(patch) {
 
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/bundle.ts
-var action_bundle = __nccwpck_require__(6276);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
-var artifacts = __nccwpck_require__(4577);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(9691);
-// EXTERNAL MODULE: ./src/github/branches.ts
-var branches = __nccwpck_require__(4307);
-// EXTERNAL MODULE: ./src/github/ephemeral-location.ts
-var ephemeral_location = __nccwpck_require__(7626);
-// EXTERNAL MODULE: ./src/github/hex.ts
-var hex = __nccwpck_require__(2850);
-// EXTERNAL MODULE: ./src/github/result.ts
-var result = __nccwpck_require__(8002);
-// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
-var session_id = __nccwpck_require__(1523);
-// EXTERNAL MODULE: ./src/github/trailer-block.ts
-var trailer_block = __nccwpck_require__(6356);
-;// CONCATENATED MODULE: ./src/github/pointer-commit.ts
-/**
- * The pointer commit (DESIGN.md §6.3): for a session whose workspace lives in Cloudflare Artifacts,
- * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
- * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
- * reads the session's content from Artifacts at `artifactsHead`.
- *
- * ```
- * gittrix: artifacts head of sess_abcdefghijkl
- *
- * Gittrix-Session: sess_abcdefghijkl
- * Gittrix-Artifacts-Repo: artifacts://<namespace>/<repo>
- * Gittrix-Artifacts-Head: <40-hex sha>
- * ```
- */
-
-
-
-
-
-
-
-
-/** Trailer keys of the pointer commit, in their canonical order. */
-const POINTER_TRAILERS = {
-    session: 'Gittrix-Session',
-    repo: 'Gittrix-Artifacts-Repo',
-    head: 'Gittrix-Artifacts-Head',
-};
-/** zod schema of a {@link PointerCommit}. */
-const pointerCommitSchema = schemas/* object */.Ikc({
-    sessionId: session_id/* sessionIdSchema */.L$,
-    namespace: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
-    repo: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
-    artifactsHead: hex/* sha1Schema */.P2,
-})
-    .strict();
-/** The subject line of a pointer commit. */
-function pointerCommitSubject(sessionId) {
-    return `gittrix: artifacts head of ${sessionId}`;
-}
-function render(p) {
-    const t = POINTER_TRAILERS;
-    return `${pointerCommitSubject(p.sessionId)}\n\n${(0,trailer_block/* formatTrailers */.mb)([
-        { key: t.session, value: p.sessionId },
-        { key: t.repo, value: `artifacts://${p.namespace}/${p.repo}` },
-        { key: t.head, value: p.artifactsHead },
-    ])}\n`;
-}
-/** Encodes a pointer commit message (ends with one LF). Throws `INVALID_ARGUMENT` on an invalid field. */
-function encodePointerCommit(pointer) {
-    const parsed = pointerCommitSchema.safeParse(pointer);
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new errors/* InvalidArgumentError */.Di(`Invalid pointer commit field ${issue.path.join('.')}: ${issue.message}.`);
-    }
-    return render(parsed.data);
-}
-/** True when `message` starts like a pointer commit (cheap test before {@link parsePointerCommit}). */
-function looksLikePointerCommit(message) {
-    return typeof message === 'string' && message.startsWith('gittrix: artifacts head of ');
-}
-/**
- * Parses a pointer commit message. Never throws. Refuses anything but the exact canonical encoding:
- * other subjects, a body, duplicate / unknown / foreign trailers, a head that is not 40 lowercase hex,
- * an Artifacts location other than `artifacts://<namespace>/<repo>`, and a session id that differs
- * from `expect.branch`'s or `expect.sessionId`.
- */
-function parsePointerCommit(message, expect = {}) {
-    const split = (0,trailer_block/* splitTrailerBlock */.$)(message, { strictHead: true });
-    if (!split.ok)
-        return split;
-    const t = POINTER_TRAILERS;
-    const fields = (0,trailer_block/* collectTrailers */.f7)(split.value.trailers, {
-        required: [t.session, t.repo, t.head],
-        optional: [],
-    });
-    if (!fields.ok)
-        return fields;
-    const sessionId = fields.value[t.session];
-    if (!session_id/* GITHUB_SESSION_ID_PATTERN */.Em.test(sessionId))
-        return (0,result/* fail */.fJ)(`${t.session} ${(0,result/* quoteUntrusted */.X0)(sessionId)} is not a session id`);
-    if (split.value.head.length !== 1 || split.value.head[0] !== pointerCommitSubject(sessionId)) {
-        return (0,result/* fail */.fJ)(`a pointer commit is the subject "${pointerCommitSubject(sessionId)}" and its trailers, nothing else`);
-    }
-    if (expect.branch !== undefined && (0,branches/* sessionIdFromRef */.Tq)(expect.branch) !== sessionId) {
-        return (0,result/* fail */.fJ)(`the pointer commit names session ${sessionId}, which does not match ${(0,result/* quoteUntrusted */.X0)(expect.branch)}`);
-    }
-    if (expect.sessionId !== undefined && expect.sessionId !== sessionId) {
-        return (0,result/* fail */.fJ)(`the pointer commit names session ${sessionId}, not ${(0,result/* quoteUntrusted */.X0)(expect.sessionId)}`);
-    }
-    const location = (0,ephemeral_location/* parseEphemeralLocation */.Yl)(fields.value[t.repo]);
-    if (!location.ok || location.value.kind !== 'artifacts') {
-        return (0,result/* fail */.fJ)(`${t.repo} ${(0,result/* quoteUntrusted */.X0)(fields.value[t.repo])} is not "artifacts://<namespace>/<repo>"`);
-    }
-    const head = fields.value[t.head];
-    if (!hex/* SHA1_PATTERN */.Ny.test(head))
-        return (0,result/* fail */.fJ)(`${t.head} ${(0,result/* quoteUntrusted */.X0)(head)} is not a 40-hex commit id`);
-    const pointer = {
-        sessionId,
-        namespace: location.value.namespace,
-        repo: location.value.repo,
-        artifactsHead: head,
-    };
-    const canonical = render(pointer);
-    if (message !== canonical && message !== canonical.slice(0, -1)) {
-        return (0,result/* fail */.fJ)('the pointer commit is not in canonical form');
-    }
-    return (0,result.ok)(pointer);
-}
-
 // EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
 var baseline = __nccwpck_require__(5577);
-;// CONCATENATED MODULE: ./src/action/pointer.ts
+// EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
+var artifacts = __nccwpck_require__(6155);
+// EXTERNAL MODULE: ./action/lib/bundle.ts
+var lib_bundle = __nccwpck_require__(6777);
+// EXTERNAL MODULE: ./action/lib/pointer.ts
+var lib_pointer = __nccwpck_require__(2376);
+;// CONCATENATED MODULE: ./action/lib/finish-artifacts.ts
 /**
- * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
- * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
- *
- * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
- * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
- * GitHub shows no diff. When the head already is a pointer to the same Artifacts head, nothing is
- * written (a repeated finish adds no second identical pointer). The push is fast-forward only; when the
- * branch moved meanwhile, the head is read again and the pointer rebuilt (bounded).
- */
-
-
-
-/** Attempts when the session branch keeps moving under the push. */
-const ATTEMPTS = 3;
-/**
- * Publishes the pointer (see the module comment). Throws `REF_NOT_FOUND` when the session branch is
- * gone from GitHub (discarded or swept), `GIT_FAILED` when the push keeps failing.
- */
-async function publishPointer(options) {
-    const { ws, remote, branch, pointer } = options;
-    const message = encodePointerCommit(pointer);
-    for (let attempt = 1;; attempt++) {
-        const head = await remote.fetchBranch(ws.objectsDir, branch, options.haves);
-        if (!head) {
-            throw new errors/* GittrixError */.UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
-                `its work is in Artifacts ${pointer.namespace}/${pointer.repo} at ${pointer.artifactsHead.slice(0, 12)}.`);
-        }
-        if (await pointsAt(ws, head, pointer))
-            return { sha: head, created: false };
-        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, baseline/* GITTRIX_IDENTITY */.Fb);
-        try {
-            await remote.pushCommit(ws.objectsDir, sha, branch);
-            return { sha, created: true };
-        }
-        catch (error) {
-            if (attempt >= ATTEMPTS)
-                throw error;
-        }
-    }
-}
-/** True when commit `sha` already is the pointer `pointer` describes. */
-async function pointsAt(ws, sha, pointer) {
-    const raw = await ws.repo.text(['cat-file', 'commit', sha]);
-    const parsed = parsePointerCommit(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
-    return (parsed.ok &&
-        parsed.value.artifactsHead === pointer.artifactsHead &&
-        parsed.value.namespace === pointer.namespace &&
-        parsed.value.repo === pointer.repo);
-}
-
-;// CONCATENATED MODULE: ./src/action/finish-artifacts.ts
-/**
- * The Artifacts half of a finish (DESIGN.md §6.3): push the snapshotted head to `main` of the session
+ * The Artifacts half of a finish (docs/architecture.md#pointer-commit-artifacts-sessions): push the snapshotted head to `main` of the session
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
  * (which reads the session's content from Artifacts) sees the session change.
  *
@@ -33003,7 +32004,7 @@ async function pushArtifactsSession(options) {
         `refs/remotes/${artifacts/* ARTIFACTS_REMOTE_NAME */.PQ}/${artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
         headSha,
     ]);
-    const pointer = await publishPointer({
+    const pointer = await (0,lib_pointer/* publishPointer */.n)({
         ws,
         remote: options.remote,
         branch: record.branch,
@@ -33025,11 +32026,11 @@ function checkArtifactsLocation(record, location, sessions) {
     return repo;
 }
 
-// EXTERNAL MODULE: ./src/action/snapshot.ts
-var action_snapshot = __nccwpck_require__(4972);
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/finish.ts
+// EXTERNAL MODULE: ./action/lib/snapshot.ts
+var lib_snapshot = __nccwpck_require__(1557);
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/finish.ts
 /**
  * Session finish, run by the Action after the agent (and by its post step when the agent failed or
  * the job was cancelled): snapshot every change against the baseline, then either write the session
@@ -33041,7 +32042,8 @@ var workspace = __nccwpck_require__(4743);
  * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`; paths
  * git cannot take are skipped and reported, nested repositories' files are captured as plain files: see
  * snapshot.ts). Everything descends from the start commit (for an Artifacts session: from the session
- * repository's root commit, and the push goes there, see finish-artifacts.ts). When the agent moved
+ * repository's root commit; `same-job` pushes there, see finish-artifacts.ts, `two-jobs` writes the
+ * start commit and that line into the bundle, see bundle.ts). When the agent moved
  * `HEAD` off that line (another branch, a reset below the start commit, a merge of other history), its
  * commits cannot be kept; the snapshot then goes on top of the session branch and carries the work tree
  * as it is, with a warning.
@@ -33050,6 +32052,8 @@ var workspace = __nccwpck_require__(4743);
  * strictly, its parent the baseline), the session id against the one the caller expects, and every git
  * command is sealed (the snapshot reads the work tree through a private git directory).
  */
+
+
 
 
 
@@ -33075,11 +32079,14 @@ async function finishSession(options) {
     }
     const warnings = [];
     const record = await verifiedRecord(ws, given, warnings);
-    if (record.ephemeral && !options.artifacts) {
+    const topology = options.topology ?? record.topology ?? 'same-job';
+    const pushesArtifacts = record.ephemeral !== undefined && topology === 'same-job';
+    if (pushesArtifacts && !options.artifacts) {
         throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral.namespace}/${record.ephemeral.repo}); ` +
-            'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.');
+            'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it ' +
+            '(or, in the default two-job topology, none of them: the publish job pushes the session).');
     }
-    if (record.ephemeral)
+    if (pushesArtifacts)
         checkArtifactsLocation(record, record.ephemeral, options.artifacts);
     const root = (0,workspace/* lineageRoot */.u3)(record);
     const branchRef = `refs/heads/${record.branch}`;
@@ -33098,7 +32105,7 @@ async function finishSession(options) {
             '(another branch, a reset below the start commit, or a merge of other history); ' +
             'the snapshot records the work tree as it is on top of the session branch, without those commits.');
     }
-    const snapshot = await (0,action_snapshot/* snapshotWorkTree */.O)({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent });
+    const snapshot = await (0,lib_snapshot/* snapshotWorkTree */.O)({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent });
     let headSha = parent;
     let snapshotSha = null;
     try {
@@ -33139,8 +32146,7 @@ async function finishSession(options) {
             '. Everything else was recorded.');
     let pointerSha = null;
     let bundle = null;
-    const topology = options.topology ?? record.topology ?? 'same-job';
-    if (record.ephemeral) {
+    if (pushesArtifacts) {
         pointerSha = await pushArtifactsSession({
             ws,
             remote: options.remote,
@@ -33154,7 +32160,16 @@ async function finishSession(options) {
         const dir = options.bundleDir ?? (0,external_node_path_.join)(process.env.RUNNER_TEMP || ws.gitDir, 'gittrix');
         await (0,promises_.mkdir)(dir, { recursive: true });
         bundle = (0,external_node_path_.join)(dir, `${record.sessionId}.bundle`);
-        await (0,action_bundle/* writeSessionBundle */.w)({ repo: ws.repo, branchRef, baselineSha: record.baselineSha, file: bundle });
+        // An Artifacts session's bundle carries the GitHub start commit and the session repository's head.
+        const refs = record.ephemeral
+            ? { [branchRef]: record.startSha, [artifacts/* ARTIFACTS_BUNDLE_REF */.vq]: headSha }
+            : { [branchRef]: headSha };
+        await (0,lib_bundle/* writeSessionBundle */.w)({
+            objectsDir: ws.objectsDir,
+            refs,
+            baselineSha: record.baselineSha,
+            file: bundle,
+        });
     }
     let pushError = null;
     if (!record.ephemeral && topology === 'same-job') {
@@ -33216,12 +32231,40 @@ async function verifiedRecord(ws, record, warnings) {
             'nothing was published. Start a new session.');
     }
     const start = parsed.value;
+    const location = await artifactsLocationProblem(ws, record, start);
+    if (location) {
+        throw new errors/* GittrixError */.UG('METADATA_INVALID', `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${location}); ` +
+            'nothing was published. Start a new session.');
+    }
     if (start.baselineSha !== record.baselineSha ||
         start.durableBranch !== record.durableBranch ||
         start.task !== record.task) {
         warnings.push(`The session record in ${ws.root} was edited after the session started; its start commit's baseline, durable branch and task were used instead.`);
     }
     return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task };
+}
+/**
+ * Why the record's Artifacts location does not match the start commit, or `null`: a branch session's
+ * record names none and its start commit says `branch`; an Artifacts session's record names the start
+ * commit's namespace and repository, and its `rootSha` is a commit with no parent, the baseline's tree
+ * and a `Gittrix-Baseline` trailer naming the baseline (the session repository's first commit).
+ */
+async function artifactsLocationProblem(ws, record, start) {
+    const ephemeral = start.ephemeral;
+    if (!record.ephemeral)
+        return ephemeral.kind === 'branch' ? null : 'it names no Artifacts repository, its start commit does';
+    if (ephemeral.kind !== 'artifacts')
+        return 'it names an Artifacts repository, its start commit does not';
+    if (ephemeral.namespace !== record.ephemeral.namespace || ephemeral.repo !== record.ephemeral.repo)
+        return 'its Artifacts repository is not the one its start commit names';
+    const raw = await ws.repo.run(['cat-file', 'commit', record.ephemeral.rootSha], { okExitCodes: [128] });
+    const text = raw.stdout.toString('utf8');
+    const headers = text.slice(0, Math.max(0, text.indexOf('\n\n'))).split('\n');
+    const root = raw.exitCode === 0 &&
+        !headers.some((h) => h.startsWith('parent ')) &&
+        headers[0] === `tree ${await ws.repo.treeOf(start.baselineSha)}` &&
+        (0,baseline/* baselineFromMessage */.R2)(text.slice(text.indexOf('\n\n') + 2)) === start.baselineSha;
+    return root ? null : "its Artifacts root commit is not the baseline's tree without history";
 }
 /**
  * True when `commit` is `root` or descends from it along the session's own line: every commit between
@@ -33250,16 +32293,79 @@ async function sessionDiff(repo, baselineSha, headSha) {
 
 /***/ }),
 
-/***/ 8562:
+/***/ 2376:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   n: () => (/* binding */ publishPointer)
+/* harmony export */ });
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
+/* harmony import */ var _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
+/**
+ * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
+ * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
+ *
+ * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
+ * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
+ * GitHub shows no diff. When the head already is a pointer to the same Artifacts head, nothing is
+ * written (a repeated finish adds no second identical pointer). The push is fast-forward only; when the
+ * branch moved meanwhile, the head is read again and the pointer rebuilt (bounded).
+ */
+
+
+
+/** Attempts when the session branch keeps moving under the push. */
+const ATTEMPTS = 3;
+/**
+ * Publishes the pointer (see the module comment). Throws `REF_NOT_FOUND` when the session branch is
+ * gone from GitHub (discarded or swept), `GIT_FAILED` when the push keeps failing.
+ */
+async function publishPointer(options) {
+    const { ws, remote, branch, pointer } = options;
+    const message = (0,_src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .encodePointerCommit */ .D5)(pointer);
+    for (let attempt = 1;; attempt++) {
+        const head = await remote.fetchBranch(ws.objectsDir, branch, options.haves);
+        if (!head) {
+            throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
+                `its work is in Artifacts ${pointer.namespace}/${pointer.repo} at ${pointer.artifactsHead.slice(0, 12)}.`);
+        }
+        if (await pointsAt(ws, head, pointer))
+            return { sha: head, created: false };
+        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .GITTRIX_IDENTITY */ .Fb);
+        try {
+            await remote.pushCommit(ws.objectsDir, sha, branch);
+            return { sha, created: true };
+        }
+        catch (error) {
+            if (attempt >= ATTEMPTS)
+                throw error;
+        }
+    }
+}
+/** True when commit `sha` already is the pointer `pointer` describes. */
+async function pointsAt(ws, sha, pointer) {
+    const raw = await ws.repo.text(['cat-file', 'commit', sha]);
+    const parsed = (0,_src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePointerCommit */ .qw)(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
+    return (parsed.ok &&
+        parsed.value.artifactsHead === pointer.artifactsHead &&
+        parsed.value.namespace === pointer.namespace &&
+        parsed.value.repo === pointer.repo);
+}
+
+
+/***/ }),
+
+/***/ 1343:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   x: () => (/* binding */ SessionRemote)
 /* harmony export */ });
 /* unused harmony export repositoryUrl */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
-/* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
 /**
  * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, fetch, push,
  * delete refs.
@@ -33279,16 +32385,16 @@ function repositoryUrl(serverUrl, repository) {
         server = new URL(serverUrl);
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
     }
     if (server.protocol !== 'https:' && server.protocol !== 'http:') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
     }
     if (server.username || server.password) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
     }
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
     }
     return `${serverBase(serverUrl)}/${repository}.git`;
 }
@@ -33303,9 +32409,9 @@ class SessionRemote {
     #timeoutMs;
     constructor(options) {
         if (!options.token)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
+            throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
         this.url = repositoryUrl(options.serverUrl, options.repository);
-        this.#env = (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .httpAuthEnv */ .oK)((0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .githubTokenAuth */ .Bu)(options.serverUrl, options.token));
+        this.#env = (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .httpAuthEnv */ .oK)((0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .githubTokenAuth */ .Bu)(options.serverUrl, options.token));
         this.#timeoutMs = options.timeoutMs ?? 300_000;
     }
     /** `git ls-remote` for the given ref patterns: ref name → object id. */
@@ -33354,7 +32460,7 @@ class SessionRemote {
      */
     async fetchBranch(objectsDir, branch, haves) {
         const fetched = 'refs/gittrix/fetched';
-        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)({ objectDir: objectsDir }, async (scratch) => {
+        return (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)({ objectDir: objectsDir }, async (scratch) => {
             for (const [i, have] of haves.entries())
                 await scratch.run(['update-ref', `refs/haves/${i}`, have]);
             const result = await scratch.run([
@@ -33368,7 +32474,7 @@ class SessionRemote {
             if (result.exitCode !== 0) {
                 if (/couldn't find remote ref/i.test(result.stderr))
                     return null;
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_git_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(result.stderr.trim())}`);
+                throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(result.stderr.trim())}`);
             }
             return scratch.text(['rev-parse', '--verify', fetched]);
         });
@@ -33397,14 +32503,14 @@ class SessionRemote {
         });
     }
     async #git(objectsDir, args, okExitCodes = []) {
-        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
+        return (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
     }
 }
 
 
 /***/ }),
 
-/***/ 4972:
+/***/ 1557:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33417,8 +32523,8 @@ class SessionRemote {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
+/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
 /**
  * The tree of a work tree an agent left, as `git add -A` would record it, built without running any of
  * the agent's code and without losing its work to one path git cannot take.
@@ -33458,7 +32564,7 @@ async function snapshotWorkTree(options) {
     const dir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-snapshot-'));
     const dispose = () => (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(dir, { recursive: true, force: true });
     try {
-        const priv = await _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr.initPrivate((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'private.git'), { objectDir: options.objectsDir });
+        const priv = await _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr.initPrivate((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'private.git'), { objectDir: options.objectsDir });
         const result = { skipped: [], flattened: [], counter: 0 };
         const index = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'index');
         const tree = await snapshotDir(priv, dir, options.workTree, options.base, '', index, 0, result);
@@ -33476,8 +32582,8 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
     await repo.run(['add', '-A', '--ignore-errors', '--', '.'], { ...literal, okExitCodes: [1] });
     // What add could not take: untracked leftovers (a trailing "/" marks a nested repository) and files
     // whose work-tree content still differs from the index.
-    const others = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['ls-files', '-z', '--others', '--exclude-standard'])).stdout);
-    const unstaged = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['diff-files', '-z', '--name-only'])).stdout);
+    const others = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['ls-files', '-z', '--others', '--exclude-standard'])).stdout);
+    const unstaged = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['diff-files', '-z', '--name-only'])).stdout);
     const nested = [];
     for (const path of others) {
         if (path.endsWith('/'))
@@ -33487,14 +32593,14 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
     }
     for (const path of unstaged)
         out.skipped.push({ path: prefix + path, reason: 'invalid-path' });
-    const { changes } = (0,_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRawDiff */ .LP)((0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run([
+    const { changes } = (0,_src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRawDiff */ .LP)((0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run([
         'diff-index',
         '--cached',
         '-r',
         '-z',
         '--no-renames',
         '--raw',
-        base ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
     ])).stdout));
     const blobs = changes.filter((c) => c.newOid && c.newMode !== '160000');
     const sizes = await blobSizes(repo, blobs.map((c) => c.newOid));
@@ -33525,7 +32631,7 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
         out.flattened.push(prefix + path);
         const inner = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(scratch, `index-${++out.counter}`);
         const subtree = await snapshotDir(priv, scratch, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(workTree, path), null, `${prefix}${path}/`, inner, depth + 1, out);
-        if (subtree !== _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1)
+        if (subtree !== _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1)
             await repo.run(['read-tree', `--prefix=${path}/`, subtree]);
     }
     return repo.text(['write-tree']);
@@ -33550,13 +32656,14 @@ async function blobSizes(repo, oids) {
 
 /***/ }),
 
-/***/ 4505:
+/***/ 9056:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  J: () => (/* binding */ startSession)
+  U3: () => (/* binding */ artifactsDurableRef),
+  J0: () => (/* binding */ startSession)
 });
 
 // UNUSED EXPORTS: ACTIONS_BOT
@@ -33571,8 +32678,8 @@ var branches = __nccwpck_require__(4307);
 var session_id = __nccwpck_require__(1523);
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 7 modules
-var action_artifacts = __nccwpck_require__(4577);
+// EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
+var lib_artifacts = __nccwpck_require__(6155);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -33581,7 +32688,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: ./src/git/run-git.ts
 var run_git = __nccwpck_require__(6148);
-;// CONCATENATED MODULE: ./src/action/credentials.ts
+;// CONCATENATED MODULE: ./action/lib/credentials.ts
 /**
  * Credentials a checkout can hand to the agent without anyone meaning to: `actions/checkout` keeps the
  * job's token in the repository's configuration unless told `persist-credentials: false` (an
@@ -33638,9 +32745,9 @@ async function persistedCredentials(ws) {
     return [...new Set(found)];
 }
 
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/start.ts
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/start.ts
 /**
  * Session start on GitHub, run by the Action before the agent: refuse a checkout that holds a
  * credential, record the baseline, write the start commit and move the workspace onto the session
@@ -33721,7 +32828,10 @@ async function startSession(options) {
     const sessionId = options.sessionId ?? (0,session_id/* newGitHubSessionId */.ne)();
     const branch = (0,branches/* sessionBranch */.z6)(sessionId);
     const artifacts = options.artifacts ?? null;
-    const repo = artifacts ? artifacts.sessions.sessionRepo(sessionId) : null;
+    if (artifacts && topology === 'same-job' && !artifacts.sessions) {
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'An Artifacts session with topology: same-job creates its repository at start; give this step the artifacts-account-id and artifacts-api-token inputs.');
+    }
+    const repo = artifacts ? (0,lib_artifacts/* artifactsSessionRepo */.Yr)(artifacts.repositoryId, sessionId) : null;
     const runId = options.run?.id && start_commit/* RUN_ID_PATTERN */.z6.test(options.run.id) ? options.run.id : undefined;
     const message = (0,start_commit/* encodeStartCommit */.G6)({
         sessionId,
@@ -33729,7 +32839,7 @@ async function startSession(options) {
         durableBranch,
         baselineSha,
         ephemeral: artifacts
-            ? { kind: 'artifacts', namespace: artifacts.sessions.namespace, repo: repo }
+            ? { kind: 'artifacts', namespace: artifacts.namespace, repo: repo }
             : { kind: 'branch' },
         link: options.link,
         eviction: options.eviction,
@@ -33746,15 +32856,26 @@ async function startSession(options) {
         task: options.task,
         finished: null,
         run: key,
-        topology: artifacts ? 'same-job' : topology,
+        topology,
     };
-    if (artifacts) {
-        record.ephemeral = await startArtifactsWorkspace(ws, artifacts, {
+    if (artifacts && topology === 'two-jobs') {
+        // Nothing is created or pushed from the agent's job: the workspace gets the session repository's
+        // first commit locally, and `mode: publish` creates the repository from finish's bundle.
+        const rootSha = await artifactsRootCommit(ws, {
+            sessionId,
+            baselineSha,
+            durableRef: artifactsDurableRef(artifacts.repository, durableBranch),
+        });
+        await checkoutSessionBranch(ws, branch, rootSha);
+        record.ephemeral = { kind: 'artifacts', namespace: artifacts.namespace, repo: repo, rootSha };
+    }
+    else if (artifacts) {
+        record.ephemeral = await startArtifactsWorkspace(ws, artifacts.sessions, {
             sessionId,
             repo: repo,
             branch,
             baselineSha,
-            durableRef: `github://${artifacts.repository}#${durableBranch}`,
+            durableRef: artifactsDurableRef(artifacts.repository, durableBranch),
             publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
         });
     }
@@ -33791,10 +32912,9 @@ async function checkoutSessionBranch(ws, branch, sha) {
  * of the session repository (remote {@link ARTIFACTS_REMOTE_NAME}); the pre-push guard refuses every
  * other target.
  */
-async function startArtifactsWorkspace(ws, artifacts, session) {
-    const { sessions } = artifacts;
+async function startArtifactsWorkspace(ws, sessions, session) {
     const { sessionId, repo, branch } = session;
-    const rootSha = await ws.repo.commitTree(await ws.repo.treeOf(session.baselineSha), [], (0,baseline/* baselineMessage */.du)(sessionId, session.baselineSha, session.durableRef), baseline/* GITTRIX_IDENTITY */.Fb);
+    const rootSha = await artifactsRootCommit(ws, session);
     const url = await sessions.create(repo, `Gittrix session ${sessionId}`);
     try {
         await sessions.push(repo, url, ws.objectsDir, rootSha);
@@ -33806,23 +32926,38 @@ async function startArtifactsWorkspace(ws, artifacts, session) {
     }
     // Only once both sides hold the session does the workspace move onto it.
     await checkoutSessionBranch(ws, branch, rootSha);
-    const name = action_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
+    const name = lib_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
     const settings = [
         [`remote.${name}.url`, url],
         [
             `remote.${name}.fetch`,
-            `+refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
+            `+refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
         ],
         // `git push` (no arguments) sends the session branch to the repository's main.
-        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
         [`branch.${branch}.remote`, name],
-        [`branch.${branch}.merge`, `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`branch.${branch}.merge`, `refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
     ];
     for (const [key, value] of settings)
         await ws.repo.run(['config', '--replace-all', key, value]);
-    await ws.repo.run(['update-ref', `refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
-    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
+    await ws.repo.run(['update-ref', `refs/remotes/${name}/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
+    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
     return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha };
+}
+/**
+ * The durable ref an Artifacts session's root commit names (`baselineMessage`):
+ * `github://<owner>/<repo>#<durable branch>`. `mode: publish` expects exactly this.
+ */
+function artifactsDurableRef(repository, durableBranch) {
+    return `github://${repository}#${durableBranch}`;
+}
+/**
+ * Writes the session repository's first commit into the workspace's object store: no parent, the
+ * baseline's tree, the `baselineMessage` (trailers `Gittrix-Session`, `Gittrix-Baseline`), Gittrix's
+ * identity. Resolves its id.
+ */
+async function artifactsRootCommit(ws, session) {
+    return ws.repo.commitTree(await ws.repo.treeOf(session.baselineSha), [], (0,baseline/* baselineMessage */.du)(session.sessionId, session.baselineSha, session.durableRef), baseline/* GITTRIX_IDENTITY */.Fb);
 }
 async function checkBaseline(ws, baselineSha, durableBranch, options) {
     const remoteHead = await options.remote.branchHead(durableBranch);
@@ -33854,7 +32989,7 @@ async function hasIdentity(ws) {
 
 /***/ }),
 
-/***/ 19:
+/***/ 3845:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33905,7 +33040,7 @@ function limits_utf8Length(text) {
 var result = __nccwpck_require__(8002);
 ;// CONCATENATED MODULE: ./src/github/markdown.ts
 /**
- * The one way untrusted text reaches GitHub (DESIGN invariant 13: "untrusted text is never live").
+ * The one way untrusted text reaches GitHub (docs/architecture.md#invariants, 13: "untrusted text is never live").
  * Untrusted = anything the App did not write itself: the task, file names, branch names, commit
  * messages, logins, session ids typed by people, configuration values, and error messages that may
  * quote any of them. It goes into check run output, comments, replies and pull request bodies only
@@ -34239,7 +33374,7 @@ function parseActionIdentifier(identifier) {
 
 ;// CONCATENATED MODULE: ./src/github/command-help.ts
 /**
- * The slash-command grammar as people read it (DESIGN.md §6.5): one usage line, a summary and an
+ * The slash-command grammar as people read it (docs/github-app.md#commands-and-buttons): one usage line, a summary and an
  * example per subcommand. The parser (`commands.ts`) and the renderers use these texts, and a test
  * parses every example, so the help cannot drift from what is accepted.
  */
@@ -34437,7 +33572,7 @@ const facts_sessionFactsSchema = schemas/* object */.Ikc({
 
 ;// CONCATENATED MODULE: ./src/github/render.ts
 /**
- * The session check run (DESIGN.md §6.4): name, external id, conclusion, output (title with the diff
+ * The session check run (docs/architecture.md#review-and-commands): name, external id, conclusion, output (title with the diff
  * stat, summary with task / baseline / branches / stat table / file table / commands, text with the
  * unified diff) and the three buttons. Every field is validated against GitHub's limits before it is
  * returned.
@@ -34544,9 +33679,9 @@ function renderCommands(sessionId, hasChanges) {
         fencedBlock(sessionCommandExamples(sessionId).join('\n'), 'text'));
 }
 
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/summary.ts
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/summary.ts
 
 
 
@@ -34631,7 +33766,9 @@ function renderFinishSummary(input) {
     for (const warning of input.warnings)
         parts.push(`> [!NOTE]\n> ${warning}`);
     if (input.delivery === 'bundle')
-        parts.push('The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.');
+        parts.push(record.ephemeral
+            ? 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) creates its Artifacts repository from it and points the session branch at it.'
+            : 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.');
     parts.push(factsTable(record, input.headSha));
     parts.push(renderTask(record.task));
     if (diff.files.length === 0) {
@@ -34678,7 +33815,7 @@ function renderSweepSummary(entries) {
 
 /***/ }),
 
-/***/ 4743:
+/***/ 2644:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -34696,14 +33833,14 @@ function renderSweepSummary(entries) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
-/* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
-/* harmony import */ var _github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
-/* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
-/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4972);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
+/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/* harmony import */ var _src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
+/* harmony import */ var _src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
+/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
+/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1557);
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
@@ -34730,17 +33867,17 @@ function renderSweepSummary(entries) {
 async function openWorkspace(dir) {
     let lines;
     try {
-        lines = (await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
+        lines = (await (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
             cwd: dir,
             sealed: true,
         })).split('\n');
     }
     catch (error) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
     }
     const [root, gitDir, objects] = lines;
     const objectsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(objects) ? objects : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir, objects);
-    return { root, gitDir, objectsDir, repo: new _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
+    return { root, gitDir, objectsDir, repo: new _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
 }
 /**
  * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
@@ -34749,9 +33886,9 @@ async function openWorkspace(dir) {
  */
 const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
     kind: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz('artifacts'),
-    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    rootSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    rootSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
 })
     .strict();
 /**
@@ -34761,17 +33898,17 @@ const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ik
  */
 const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
     version: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz(1),
-    sessionId: _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
+    sessionId: _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
     branch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
     durableBranch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
-    baselineSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    baselineSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
     /** The start commit on GitHub's session branch. */
-    startSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    startSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
     task: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
     /** Set for an Artifacts session; absent for a branch session. */
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
-    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
+    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
     /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
     run: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().max(64).nullable().optional(),
     /**
@@ -34781,7 +33918,7 @@ const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc(
     topology: zod__WEBPACK_IMPORTED_MODULE_10__/* ["enum"] */ .k5n(['two-jobs', 'same-job']).optional(),
 })
     .strict()
-    .refine((record) => record.branch === (0,_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
+    .refine((record) => record.branch === (0,_src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
     message: 'branch is not the session branch of sessionId',
     path: ['branch'],
 });
@@ -34804,7 +33941,7 @@ async function readSessionRecord(ws) {
     }
     const parsed = sessionRecordSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
     }
     return parsed.data;
 }
@@ -34825,16 +33962,16 @@ async function dirtyPaths(ws, limit = 10) {
     const snapshot = await (0,_snapshot_js__WEBPACK_IMPORTED_MODULE_9__/* .snapshotWorkTree */ .O)({
         workTree: ws.root,
         objectsDir: ws.objectsDir,
-        base: head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base: head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
     });
     try {
-        const changed = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
+        const changed = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
             'diff-tree',
             '-r',
             '-z',
             '--name-only',
             '--no-renames',
-            head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+            head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
             snapshot.tree,
         ])).stdout);
         return [
@@ -34967,14 +34104,804 @@ async function exists(path) {
 
 /***/ }),
 
+/***/ 8948:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
+/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4424);
+/* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6155);
+/* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9777);
+/* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1052);
+/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3845);
+/* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1343);
+/* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9056);
+/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2644);
+/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8450);
+/**
+ * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
+ * purpose: it tells main from post by the step state, parses the inputs once into the settings
+ * object (settings.ts), calls the library (action/lib/), and turns results into logs, outputs and
+ * the job summary. It holds the only `setFailed` calls.
+ *
+ * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
+ * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
+ *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
+ *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
+ *   checked against its start commit before anything is written.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Step state keys (GITHUB_STATE), read back by the post step. */
+const STATE = {
+    phase: 'gittrix-phase',
+    sessionId: 'gittrix-session-id',
+    workspace: 'gittrix-workspace',
+};
+async function main() {
+    // Masked before anything else can print it, even when other inputs turn out to be invalid.
+    const artifactsToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('artifacts-api-token');
+    if (artifactsToken)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(artifactsToken);
+    const isPost = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.phase) === 'main';
+    if (!isPost)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
+    let settings;
+    try {
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
+    }
+    catch (error) {
+        // The post step stays quiet: main already reported the inputs.
+        if (!isPost)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
+        return;
+    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
+    // Nothing started from here on (git, the agent) needs to see the token in its environment.
+    delete process.env.INPUT_TOKEN;
+    delete process.env['INPUT_ARTIFACTS-API-TOKEN'];
+    try {
+        if (isPost)
+            await post(settings);
+        else
+            await runMode(settings);
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
+    }
+}
+function remoteOf(settings) {
+    return new _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
+        serverUrl: settings.serverUrl,
+        repository: settings.repository,
+        token: settings.token,
+    });
+}
+/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
+let artifactsSessions;
+function artifactsOf(settings) {
+    if (artifactsSessions === undefined) {
+        artifactsSessions = settings.artifacts
+            ? new _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
+                ...settings.artifacts,
+                repositoryId: settings.repositoryId,
+                log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
+            })
+            : null;
+    }
+    return artifactsSessions;
+}
+async function runMode(settings) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Gittrix ${settings.mode}: ${settings.repository}`);
+    switch (settings.mode) {
+        case 'start':
+            await start(settings);
+            return;
+        case 'run': {
+            const started = await start(settings);
+            const exit = await runAgent(settings, started);
+            const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
+            if (exit.code !== 0 || exit.timedOut) {
+                const how = exit.timedOut
+                    ? 'ran out of time (timeout) and was stopped'
+                    : exit.signal
+                        ? `was stopped by ${exit.signal}`
+                        : `exited with code ${exit.code}`;
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`);
+            }
+            return;
+        }
+        case 'finish': {
+            const root = settings.workspace;
+            const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
+            if (record)
+                await stopLeftovers(record.sessionId);
+            await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
+            return;
+        }
+        case 'publish':
+            await publish(settings);
+            return;
+        case 'sweep':
+            await sweep(settings);
+            return;
+    }
+}
+/** Where a finished session's work went, for messages. */
+function delivered(finished, settings) {
+    if (finished.bundle && settings.topology === 'two-jobs')
+        return `written to the bundle ${finished.bundle} for the publish job`;
+    return `pushed to ${finished.record.branch} for review`;
+}
+async function start(settings) {
+    const { workspace, record, notes, identity } = await (0,_lib_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J0)({
+        workspace: settings.workspace,
+        task: settings.task,
+        durableBranch: settings.durableBranch ?? settings.defaultBranch,
+        link: settings.link,
+        eviction: settings.eviction,
+        remote: remoteOf(settings),
+        trigger: settings.trigger,
+        topology: settings.topology,
+        run: settings.workflowRun,
+        artifacts: settings.ephemeral === 'artifacts'
+            ? {
+                namespace: settings.artifactsNamespace,
+                repositoryId: settings.repositoryId,
+                repository: settings.repository,
+                sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
+            }
+            : null,
+    });
+    for (const note of notes)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(note);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
+        (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
+    if (record.ephemeral)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
+            ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
+            : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
+    setOutputs((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
+    if (settings.mode === 'start') {
+        if (identity) {
+            // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
+            for (const role of ['AUTHOR', 'COMMITTER'])
+                if (!process.env[`GIT_${role}_NAME`]) {
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_NAME`, identity.name);
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
+                }
+        }
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
+    }
+    return { record, root: workspace.root, identity };
+}
+async function runAgent(settings, started) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
+    try {
+        const { record } = started;
+        const exit = await (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
+            cwd: started.root,
+            env: (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
+                sessionId: record.sessionId,
+                baselineSha: record.baselineSha,
+                workspace: started.root,
+                branch: record.branch,
+            }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
+            timeoutMs: settings.timeoutMs,
+            marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
+        });
+        reportSurvivors(exit.survivors ?? []);
+        return exit;
+    }
+    finally {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+    }
+}
+/** Stops processes an earlier agent step left running (they carry the session id start exported). */
+async function stopLeftovers(sessionId) {
+    reportSurvivors(await (0,_lib_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
+}
+function reportSurvivors(survivors) {
+    if (survivors.length === 0)
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
+        survivors
+            .slice(0, 10)
+            .map((p) => `${p.pid} (${p.command})`)
+            .join(', '));
+}
+async function finish(settings, sessionId, agent, byPostStep, record) {
+    const finished = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
+        workspace: settings.workspace,
+        remote: remoteOf(settings),
+        ...(sessionId ? { sessionId } : {}),
+        ...(record ? { record } : {}),
+        artifacts: artifactsOf(settings),
+        topology: settings.topology,
+    });
+    for (const warning of finished.warnings)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
+    if (finished.diff.files.length === 0)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
+    const { ephemeral } = finished.record;
+    const twoJobs = settings.topology === 'two-jobs';
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
+        ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
+        : twoJobs
+            ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
+            : finished.pushError
+                ? `Did not push ${finished.record.branch}: ${finished.pushError}`
+                : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
+    setOutputs(outputs);
+    if (finished.bundle)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        record: finished.record,
+        headSha: finished.headSha,
+        diff: finished.diff,
+        agentCommits: finished.agentCommits,
+        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
+        agent,
+        byPostStep,
+        skipped: finished.skipped,
+        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
+    }), true)
+        .write();
+    if (finished.pushError)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(finished.pushError);
+    return finished;
+}
+async function publish(settings) {
+    const { publishSession } = await __nccwpck_require__.e(/* import() */ 887).then(__nccwpck_require__.bind(__nccwpck_require__, 9887));
+    const remote = remoteOf(settings);
+    const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
+    if (!durableBranch)
+        throw new Error('The repository has no default branch; set the `durable-branch` input.');
+    const published = await publishSession({
+        bundle: settings.bundle,
+        remote,
+        runId: settings.workflowRun.id,
+        durableBranch,
+        link: settings.link,
+        artifacts: artifactsOf(settings),
+        repository: settings.repository,
+    });
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
+    const { ephemeral } = published.record;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
+        ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
+        : ephemeral
+            ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
+            : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
+    setOutputs(outputs);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        record: published.record,
+        headSha: published.headSha,
+        diff: published.diff,
+        agentCommits: published.agentCommits,
+        warnings: [],
+        agent: null,
+        byPostStep: false,
+        delivery: 'published',
+    }), true)
+        .write();
+}
+async function sweep(settings) {
+    // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
+    const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
+    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 767).then(__nccwpck_require__.bind(__nccwpck_require__, 4767));
+    const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
+    const entries = await sweepSessions({
+        remote: remoteOf(settings),
+        octokit,
+        owner: settings.owner,
+        repo: settings.repo,
+        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
+        artifacts: artifactsOf(settings),
+    });
+    for (const entry of entries)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
+    const deleted = entries.filter((e) => e.outcome === 'deleted').length;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
+}
+async function post(settings) {
+    // The state file was writable by the agent (it ran inside this step): it only says whether to look.
+    // The workspace comes from the inputs, the session from its record, checked against its start commit.
+    const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
+    if (!sessionId)
+        return;
+    const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
+    if (!record || record.sessionId !== sessionId || record.finished)
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
+    await stopLeftovers(sessionId);
+    await finish(settings, sessionId, null, true);
+}
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
+}
+await main();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 8450:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dz: () => (/* binding */ InputError),
+  sb: () => (/* binding */ readSettings)
+});
+
+// UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/ms/index.js
+var ms = __nccwpck_require__(744);
+var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
+var core = __nccwpck_require__(8532);
+// EXTERNAL MODULE: ./src/core/eviction.ts
+var eviction = __nccwpck_require__(6446);
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+// EXTERNAL MODULE: ./src/github/task.ts
+var github_task = __nccwpck_require__(934);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./action/lib/event.ts
+/**
+ * What the Action reads from the triggering event's payload (`GITHUB_EVENT_PATH`): the issue or pull
+ * request the run belongs to, and the repository's default branch.
+ */
+
+function positiveInt(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+/**
+ * Extracts {@link EventFacts} from a payload: `issue.number` for `issue_comment` and `issues` (an
+ * `issue_comment` on a pull request carries the pull request as `issue`), `pull_request.number` for the
+ * `pull_request*` events, else nothing.
+ */
+function eventFacts(eventName, payload) {
+    const p = (payload ?? {});
+    let link = null;
+    if (eventName === 'issue_comment' || eventName === 'issues')
+        link = positiveInt(p.issue?.number);
+    else if (eventName.startsWith('pull_request'))
+        link = positiveInt(p.pull_request?.number);
+    const branch = p.repository?.default_branch;
+    return { link, defaultBranch: typeof branch === 'string' && branch ? branch : null };
+}
+/** Reads and parses the payload file; a missing or unreadable file is an empty payload. */
+function readEventPayload(path) {
+    if (!path)
+        return {};
+    try {
+        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+
+;// CONCATENATED MODULE: ./action/settings.ts
+/**
+ * The Action's inputs, read once and validated into one {@link Settings} object (the style of
+ * release-drafter v7's `get-action-inputs.ts` and actions/checkout's `input-helper.ts`). `RawInputs`
+ * is a `Record` over every input name, so an input added to the schema cannot be forgotten here; every
+ * problem is reported as one {@link InputError} naming each bad input and what it accepts.
+ *
+ * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
+ */
+
+
+
+
+
+
+
+/** The Action's modes. */
+const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
+/** Every input of action.yml, as the raw strings the runner passes. */
+const INPUT_NAMES = [
+    'mode',
+    'task',
+    'run',
+    'topology',
+    'bundle',
+    'timeout',
+    'path',
+    'agent-file-commands',
+    'durable-branch',
+    'ephemeral',
+    'artifacts-account-id',
+    'artifacts-namespace',
+    'artifacts-api-token',
+    'artifacts-api-url',
+    'link',
+    'ttl-idle',
+    'ttl-absolute',
+    'keep-after-promote',
+    'token',
+];
+/** Bad inputs: `message` names each one and what it accepts. */
+class InputError extends Error {
+    /** The inputs that were refused, in action.yml order. */
+    inputs;
+    constructor(problems) {
+        const lines = problems.map((p) => `Input '${p.input}': ${p.message}`);
+        super(lines.length === 1 ? lines[0] : `Invalid inputs:\n${lines.join('\n')}`);
+        this.name = 'InputError';
+        this.inputs = problems.map((p) => p.input);
+    }
+}
+/** Default of `artifacts-api-url`: Cloudflare's public API root. */
+const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4';
+/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** The inputs an Artifacts session cannot do without. */
+const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'];
+const ARTIFACTS_HINTS = {
+    'artifacts-account-id': 'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
+    'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
+    'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
+};
+/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
+function apiUrlProblem(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
+    }
+    if (url.username || url.password)
+        return 'must not carry credentials; the API token goes in artifacts-api-token.';
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
+    if (url.search || url.hash)
+        return 'must not have a query or fragment.';
+    return null;
+}
+const optional = (value) => (value.trim() === '' ? undefined : value.trim());
+function duration(input) {
+    return schemas/* string */.YjP()
+        .optional()
+        .transform((value, ctx) => {
+        if (value === undefined)
+            return undefined;
+        if (value === 'off' || value === 'never')
+            return null;
+        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
+        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
+                path: [input],
+            });
+            return core/* NEVER */.tm;
+        }
+        return parsed;
+    });
+}
+const rawSchema = schemas/* object */.Ikc({
+    mode: schemas/* string */.YjP()
+        .optional()
+        .transform((v) => v ?? 'run')
+        .pipe(schemas/* enum */.k5n(MODES, {
+        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
+    })),
+    task: schemas/* string */.YjP().optional(),
+    run: schemas/* string */.YjP().optional(),
+    topology: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
+            });
+    }),
+    bundle: schemas/* string */.YjP().optional(),
+    timeout: duration('timeout'),
+    path: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value === undefined)
+            return;
+        if ((0,external_node_path_.isAbsolute)(value) || value.split(/[\\/]/).includes('..'))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
+            });
+    }),
+    'agent-file-commands': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    }),
+    'durable-branch': schemas/* string */.YjP()
+        .optional()
+        .superRefine((name, ctx) => {
+        if (name === undefined)
+            return;
+        const problem = (0,branches/* branchNameProblem */.hq)(name) ??
+            (name.startsWith('gittrix/') ? 'a Gittrix branch cannot be durable' : null);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not usable: ${problem}.` });
+    }),
+    ephemeral: schemas/* string */.YjP()
+        .optional()
+        .superRefine((kind, ctx) => {
+        if (kind === undefined || kind === 'branch' || kind === 'artifacts')
+            return;
+        ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
+        });
+    }),
+    'artifacts-account-id': schemas/* string */.YjP()
+        .optional()
+        .superRefine((id, ctx) => {
+        if (id !== undefined && !ACCOUNT_ID.test(id))
+            ctx.addIssue({
+                code: 'custom',
+                message: 'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
+            });
+    }),
+    'artifacts-namespace': schemas/* string */.YjP()
+        .optional()
+        .superRefine((name, ctx) => {
+        if (name !== undefined && !NAMESPACE.test(name))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
+            });
+    }),
+    'artifacts-api-token': schemas/* string */.YjP().optional(),
+    'artifacts-api-url': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        const problem = value === undefined ? null : apiUrlProblem(value);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    link: schemas/* string */.YjP()
+        .optional()
+        .transform((value, ctx) => {
+        if (value === undefined)
+            return undefined;
+        const match = /^#?([1-9][0-9]{0,9})$/.exec(value);
+        if (!match || Number(match[1]) > 2_147_483_647) {
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not an issue or pull request number.`,
+            });
+            return core/* NEVER */.tm;
+        }
+        return Number(match[1]);
+    }),
+    'ttl-idle': duration('ttl-idle'),
+    'ttl-absolute': duration('ttl-absolute'),
+    'keep-after-promote': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    })
+        .transform((value) => (value === undefined ? undefined : value === 'true')),
+    token: schemas/* string */.YjP({
+        error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
+    }),
+})
+    .superRefine((raw, ctx) => {
+    const needsTask = raw.mode === 'run' || raw.mode === 'start';
+    if (needsTask) {
+        if (raw.task === undefined) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['task'],
+                message: `is required with mode ${raw.mode}: say what the agent should do.`,
+            });
+        }
+        else {
+            const task = (0,github_task/* normalizeTaskResult */.gl)(raw.task);
+            if (!task.ok)
+                ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
+        }
+    }
+    const agentJob = raw.mode === 'run' || raw.mode === 'start' || raw.mode === 'finish';
+    const twoJobAgent = agentJob && raw.topology !== 'same-job' && raw.ephemeral === 'artifacts';
+    const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
+    if (twoJobAgent) {
+        // The agent's job of the two-job topology only names the session repository; the publish job
+        // (which runs no agent code) holds the Cloudflare credential and creates it.
+        if (raw['artifacts-namespace'] === undefined && raw.mode !== 'finish')
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-namespace'],
+                message: `is required with ephemeral: artifacts: ${ARTIFACTS_HINTS['artifacts-namespace']} Give the publish job the same value.`,
+            });
+        if (raw['artifacts-api-token'] !== undefined)
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-api-token'],
+                message: `must not be given to the agent's job (mode ${raw.mode}) in the two-job topology: the agent could read it there. ` +
+                    'Give it (with artifacts-account-id and artifacts-namespace) to the mode: publish job, which creates the Artifacts repository; or opt in to topology: same-job.',
+            });
+    }
+    else if (wantsArtifacts) {
+        const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
+        for (const name of ARTIFACTS_REQUIRED) {
+            if (raw[name] === undefined)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: [name],
+                    message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
+                });
+        }
+    }
+    if (raw.mode === 'run' && raw.run === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['run'],
+            message: 'is required with mode run: the command line that runs the agent.',
+        });
+    }
+    if (raw.mode === 'publish' && raw.bundle === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['bundle'],
+            message: "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
+        });
+    }
+    if (raw.mode !== 'run' && raw.timeout !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['timeout'],
+            message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
+        });
+    }
+    if (raw.mode !== 'run' && raw.run !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['run'],
+            message: `is only used with mode run, not ${raw.mode}; remove it, or run the agent as its own step between mode start and mode finish.`,
+        });
+    }
+});
+/**
+ * Reads every input once through `getInput` (e.g. `core.getInput`), validates them together with the
+ * runner's `GITHUB_*` variables, and returns the settings. Throws {@link InputError} listing every bad
+ * input, or `Error` when the runner environment itself is incomplete.
+ */
+function readSettings(getInput, env) {
+    const raw = {};
+    for (const name of INPUT_NAMES)
+        raw[name] = name === 'run' || name === 'task' ? nonBlank(getInput(name)) : optional(getInput(name));
+    const parsed = rawSchema.safeParse(raw);
+    if (!parsed.success) {
+        const seen = new Set();
+        const problems = [];
+        for (const issue of parsed.error.issues) {
+            const input = (issue.path[0] ?? 'mode');
+            if (seen.has(input))
+                continue;
+            seen.add(input);
+            problems.push({ input, message: issue.message });
+        }
+        problems.sort((a, b) => INPUT_NAMES.indexOf(a.input) - INPUT_NAMES.indexOf(b.input));
+        throw new InputError(problems);
+    }
+    const p = parsed.data;
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const [owner, repo] = repository.split('/');
+    if (!owner || !repo)
+        throw new Error('GITHUB_REPOSITORY is not set to owner/repo; run this Action in a GitHub Actions job.');
+    const facts = eventFacts(env.GITHUB_EVENT_NAME ?? '', readEventPayload(env.GITHUB_EVENT_PATH));
+    const overrides = {
+        ...(p['ttl-idle'] !== undefined ? { ttlIdleMs: p['ttl-idle'] } : {}),
+        ...(p['ttl-absolute'] !== undefined ? { ttlAbsoluteMs: p['ttl-absolute'] } : {}),
+        ...(p['keep-after-promote'] !== undefined ? { untilPromote: !p['keep-after-promote'] } : {}),
+    };
+    return {
+        mode: p.mode,
+        task: p.mode === 'run' || p.mode === 'start'
+            ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
+            : null,
+        run: p.run ?? null,
+        topology: p.topology === 'same-job' ? 'same-job' : 'two-jobs',
+        bundle: p.bundle ?? null,
+        timeoutMs: p.timeout ?? null,
+        agentFileCommands: p['agent-file-commands'] === 'true',
+        durableBranch: p['durable-branch'] ?? null,
+        ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
+        artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
+            ? {
+                accountId: p['artifacts-account-id'],
+                namespace: p['artifacts-namespace'],
+                apiToken: p['artifacts-api-token'],
+                apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
+            }
+            : null,
+        artifactsNamespace: p['artifacts-namespace'] ?? null,
+        link: p.link ?? facts.link,
+        eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
+        token: p.token,
+        workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
+        workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
+        repository,
+        repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
+            ? Number(env.GITHUB_REPOSITORY_ID)
+            : null,
+        owner,
+        repo,
+        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        trigger: { ref: env.GITHUB_REF, sha: env.GITHUB_SHA },
+        defaultBranch: facts.defaultBranch,
+    };
+}
+function nonBlank(value) {
+    return value.trim() === '' ? undefined : value;
+}
+
+
+/***/ }),
+
 /***/ 5577:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Fb: () => (/* binding */ GITTRIX_IDENTITY),
+/* harmony export */   R2: () => (/* binding */ baselineFromMessage),
 /* harmony export */   du: () => (/* binding */ baselineMessage)
 /* harmony export */ });
-/* unused harmony exports BASELINE_TRAILER, baselineFromMessage, importBaselineTree */
+/* unused harmony exports BASELINE_TRAILER, importBaselineTree */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
@@ -34983,7 +34910,7 @@ async function exists(path) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /**
  * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
- * Built locally in the workspace repository and pushed as a single commit (DESIGN.md §5; the
+ * Built locally in the workspace repository and pushed as a single commit (docs/architecture.md#adapters; the
  * "no full history upload" of issue 6). The objects come from a local durable's object store through
  * `alternates` when there is one, otherwise from the durable adapter (`listTree` + `readBlobs`).
  */
@@ -35043,6 +34970,121 @@ async function importBaselineTree(repo, durable, baselineSha) {
     finally {
         await rm(dir, { recursive: true, force: true });
     }
+}
+
+
+/***/ }),
+
+/***/ 2237:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   VF: () => (/* binding */ isInProgressConflict),
+/* harmony export */   en: () => (/* binding */ ArtifactsApiError),
+/* harmony export */   iw: () => (/* binding */ ARTIFACTS_ERROR_CODES),
+/* harmony export */   xo: () => (/* binding */ classifyStatus)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8579);
+/**
+ * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
+ *
+ * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes) and
+ * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`).
+ */
+
+
+/** The documented Artifacts error codes (docs/platform-facts.md#errors-and-readiness). */
+const ARTIFACTS_ERROR_CODES = {
+    INVALID_INPUT: 10100,
+    INVALID_REPO_NAME: 10101,
+    INVALID_TTL: 10103,
+    INVALID_URL: 10104,
+    REMOTE_AUTH_REQUIRED: 10106,
+    NOT_FOUND: 10200,
+    ALREADY_EXISTS: 10201,
+    IMPORT_IN_PROGRESS: 10302,
+    FORK_IN_PROGRESS: 10303,
+    INTERNAL_ERROR: 10400,
+    UPSTREAM_UNAVAILABLE: 10401,
+    MEMORY_LIMIT: 10402,
+};
+/**
+ * A failed Artifacts REST call. `code` is the Gittrix code (`AUTH_FAILED` for 401/403,
+ * `ADAPTER_UNAVAILABLE` for 5xx, 429 past the deadline and network failures, `REF_NOT_FOUND` for 404,
+ * `INVALID_ARGUMENT` for validation and conflicts); `cloudflareCode` keeps Cloudflare's numeric code.
+ */
+class ArtifactsApiError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG {
+    /** HTTP status, or `null` when no answer arrived (network failure, timeout). */
+    status;
+    /** The first Cloudflare error code of the envelope (e.g. 10200), when there was one. */
+    cloudflareCode;
+    /** Every entry of the envelope's `errors`. */
+    cloudflareErrors;
+    method;
+    /** Route path relative to the namespace (never a token: tokens travel in headers only). */
+    path;
+    constructor(code, init, options) {
+        const errors = init.errors ?? [];
+        const first = errors[0];
+        const cf = first ? ` [Cloudflare ${first.code}: ${first.message}]` : '';
+        const status = init.status === null ? 'no answer' : `HTTP ${init.status}`;
+        super(code, (0,_git_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E)(`Cloudflare Artifacts ${init.method} ${init.path} failed (${status})${cf}: ${init.detail}`), options);
+        this.status = init.status;
+        this.cloudflareCode = first?.code;
+        this.cloudflareErrors = errors.map((e) => ({ ...e, message: (0,_git_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E)(e.message) }));
+        this.method = init.method;
+        this.path = init.path;
+    }
+    toJSON() {
+        return {
+            ...super.toJSON(),
+            status: this.status,
+            ...(this.cloudflareCode !== undefined ? { cloudflareCode: this.cloudflareCode } : {}),
+        };
+    }
+}
+/** The Gittrix code and advice for a final (non-retried) HTTP status. */
+function classifyStatus(status, cloudflareCode) {
+    if (status === 401 || status === 403)
+        return {
+            code: 'AUTH_FAILED',
+            detail: 'the Cloudflare API token was refused. It needs "Artifacts > Read" for read routes and "Artifacts > Edit" for create, import, delete and token routes.',
+        };
+    if (status === 404 || cloudflareCode === ARTIFACTS_ERROR_CODES.NOT_FOUND)
+        return {
+            code: 'REF_NOT_FOUND',
+            detail: 'the repository, ref, object or path does not exist in this namespace.',
+        };
+    if (status === 429)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'rate limited past the deadline; retry later.' };
+    if (status >= 500)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'Cloudflare Artifacts is unavailable; retry later.' };
+    if (cloudflareCode === ARTIFACTS_ERROR_CODES.ALREADY_EXISTS)
+        return {
+            code: 'INVALID_ARGUMENT',
+            detail: 'a repository with that name already exists in the namespace.',
+        };
+    if (status === 409)
+        return { code: 'ADAPTER_UNAVAILABLE', detail: 'the repository did not become ready before the deadline.' };
+    return {
+        code: 'INVALID_ARGUMENT',
+        detail: 'the request was refused as invalid; check the names and parameters.',
+    };
+}
+/**
+ * True for the documented retriable conflicts: `409` while a repository is still importing or forking
+ * (import guide: "If follow-up REST calls return 409 Conflict, retry after a short delay"; codes
+ * 10302/10303; a later `CREATE_IN_PROGRESS` is recognised by its message).
+ */
+function isInProgressConflict(status, errors) {
+    if (status !== 409)
+        return false;
+    if (errors.length === 0)
+        return true;
+    return errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.IMPORT_IN_PROGRESS ||
+        e.code === ARTIFACTS_ERROR_CODES.FORK_IN_PROGRESS ||
+        /in[ _]progress|still (importing|forking|creating)|not ready/i.test(e.message));
 }
 
 
@@ -35492,7 +35534,7 @@ class LockedError extends GittrixError {
 /* unused harmony exports DEFAULT_SWEEP_INTERVAL_MS, resolveEviction */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /**
- * Eviction policy: defaults (seed 003) and the expiry rule the sweep applies.
+ * Eviction policy: defaults (docs/architecture.md#domain-model) and the expiry rule the sweep applies.
  */
 
 /** 4 h idle, no absolute limit, evict after promotion, automatic. */
@@ -36601,7 +36643,7 @@ function assertBranchName(name) {
 
 /**
  * Artifacts namespace and repository names: `^[a-zA-Z0-9][a-zA-Z0-9._-]*$` (Cloudflare Artifacts REST
- * docs, `NamespaceName`/`RepoName`; see reference/storage-apis.md), capped by us at 100 characters.
+ * docs, `NamespaceName`/`RepoName`; see docs/platform-facts.md#rest-api), capped by us at 100 characters.
  */
 const ARTIFACTS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** zod schema of an {@link EphemeralLocation}. */
@@ -36734,6 +36776,135 @@ const sha1Schema = zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP().regex(SH
 /** The first 7 characters of a sha, as GitHub shows it. */
 function shortSha(sha) {
     return sha.slice(0, 7);
+}
+
+
+/***/ }),
+
+/***/ 8030:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D5: () => (/* binding */ encodePointerCommit),
+/* harmony export */   qw: () => (/* binding */ parsePointerCommit)
+/* harmony export */ });
+/* unused harmony exports POINTER_TRAILERS, pointerCommitSchema, pointerCommitSubject, looksLikePointerCommit */
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9691);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
+/* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
+/* harmony import */ var _hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8002);
+/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
+/* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6356);
+/**
+ * The pointer commit (docs/architecture.md#pointer-commit-artifacts-sessions): for a session whose workspace lives in Cloudflare Artifacts,
+ * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
+ * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
+ * reads the session's content from Artifacts at `artifactsHead`.
+ *
+ * ```
+ * gittrix: artifacts head of sess_abcdefghijkl
+ *
+ * Gittrix-Session: sess_abcdefghijkl
+ * Gittrix-Artifacts-Repo: artifacts://<namespace>/<repo>
+ * Gittrix-Artifacts-Head: <40-hex sha>
+ * ```
+ */
+
+
+
+
+
+
+
+
+/** Trailer keys of the pointer commit, in their canonical order. */
+const POINTER_TRAILERS = {
+    session: 'Gittrix-Session',
+    repo: 'Gittrix-Artifacts-Repo',
+    head: 'Gittrix-Artifacts-Head',
+};
+/** zod schema of a {@link PointerCommit}. */
+const pointerCommitSchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
+    sessionId: _session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .sessionIdSchema */ .L$,
+    namespace: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    repo: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    artifactsHead: _hex_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
+})
+    .strict();
+/** The subject line of a pointer commit. */
+function pointerCommitSubject(sessionId) {
+    return `gittrix: artifacts head of ${sessionId}`;
+}
+function render(p) {
+    const t = POINTER_TRAILERS;
+    return `${pointerCommitSubject(p.sessionId)}\n\n${(0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_6__/* .formatTrailers */ .mb)([
+        { key: t.session, value: p.sessionId },
+        { key: t.repo, value: `artifacts://${p.namespace}/${p.repo}` },
+        { key: t.head, value: p.artifactsHead },
+    ])}\n`;
+}
+/** Encodes a pointer commit message (ends with one LF). Throws `INVALID_ARGUMENT` on an invalid field. */
+function encodePointerCommit(pointer) {
+    const parsed = pointerCommitSchema.safeParse(pointer);
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InvalidArgumentError */ .Di(`Invalid pointer commit field ${issue.path.join('.')}: ${issue.message}.`);
+    }
+    return render(parsed.data);
+}
+/** True when `message` starts like a pointer commit (cheap test before {@link parsePointerCommit}). */
+function looksLikePointerCommit(message) {
+    return typeof message === 'string' && message.startsWith('gittrix: artifacts head of ');
+}
+/**
+ * Parses a pointer commit message. Never throws. Refuses anything but the exact canonical encoding:
+ * other subjects, a body, duplicate / unknown / foreign trailers, a head that is not 40 lowercase hex,
+ * an Artifacts location other than `artifacts://<namespace>/<repo>`, and a session id that differs
+ * from `expect.branch`'s or `expect.sessionId`.
+ */
+function parsePointerCommit(message, expect = {}) {
+    const split = (0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_6__/* .splitTrailerBlock */ .$)(message, { strictHead: true });
+    if (!split.ok)
+        return split;
+    const t = POINTER_TRAILERS;
+    const fields = (0,_trailer_block_js__WEBPACK_IMPORTED_MODULE_6__/* .collectTrailers */ .f7)(split.value.trailers, {
+        required: [t.session, t.repo, t.head],
+        optional: [],
+    });
+    if (!fields.ok)
+        return fields;
+    const sessionId = fields.value[t.session];
+    if (!_session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .GITHUB_SESSION_ID_PATTERN */ .Em.test(sessionId))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.session} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(sessionId)} is not a session id`);
+    if (split.value.head.length !== 1 || split.value.head[0] !== pointerCommitSubject(sessionId)) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`a pointer commit is the subject "${pointerCommitSubject(sessionId)}" and its trailers, nothing else`);
+    }
+    if (expect.branch !== undefined && (0,_branches_js__WEBPACK_IMPORTED_MODULE_1__/* .sessionIdFromRef */ .Tq)(expect.branch) !== sessionId) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`the pointer commit names session ${sessionId}, which does not match ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(expect.branch)}`);
+    }
+    if (expect.sessionId !== undefined && expect.sessionId !== sessionId) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`the pointer commit names session ${sessionId}, not ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(expect.sessionId)}`);
+    }
+    const location = (0,_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .parseEphemeralLocation */ .Yl)(fields.value[t.repo]);
+    if (!location.ok || location.value.kind !== 'artifacts') {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.repo} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(fields.value[t.repo])} is not "artifacts://<namespace>/<repo>"`);
+    }
+    const head = fields.value[t.head];
+    if (!_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(head))
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.head} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(head)} is not a 40-hex commit id`);
+    const pointer = {
+        sessionId,
+        namespace: location.value.namespace,
+        repo: location.value.repo,
+        artifactsHead: head,
+    };
+    const canonical = render(pointer);
+    if (message !== canonical && message !== canonical.slice(0, -1)) {
+        return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)('the pointer commit is not in canonical form');
+    }
+    return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__.ok)(pointer);
 }
 
 
@@ -36998,13 +37169,35 @@ function describe(holder) {
 
 ;// CONCATENATED MODULE: ./src/core/metadata.ts
 /**
- * SessionMetadata v1 (seed 003), validated with zod on every read.
+ * SessionMetadata v1 (docs/architecture.md#session-metadata), validated with zod on every read.
  */
 
 /** The only metadata version this Gittrix reads and writes. */
 const metadata_METADATA_VERSION = 1;
 const isoDate = schemas/* string */.YjP().refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO date');
 const duration = schemas/* number */.aig().int().nonnegative().nullable();
+const fileMode = schemas/* enum */.k5n(['100644', '100755', '120000', '160000']).nullable();
+const objectId = schemas/* string */.YjP()
+    .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+    .nullable();
+const promotionRecordSchema = schemas/* object */.Ikc({
+    sha: schemas/* string */.YjP(),
+    branch: schemas/* string */.YjP(),
+    prUrl: schemas/* string */.YjP().optional(),
+    strategy: schemas/* enum */.k5n(['commit', 'branch', 'pr']),
+    files: schemas/* array */.YOg(schemas/* string */.YjP()),
+    at: isoDate,
+    changes: schemas/* array */.YOg(schemas/* object */.Ikc({
+        path: schemas/* string */.YjP(),
+        status: schemas/* enum */.k5n(['added', 'modified', 'deleted']),
+        oldMode: fileMode,
+        newMode: fileMode,
+        oldOid: objectId,
+        newOid: objectId,
+    })
+        .strict()),
+})
+    .strict();
 /** zod schema of {@link SessionMetadata} v1. Unknown keys are rejected so typos do not pass silently. */
 const metadata_sessionMetadataSchema = schemas/* object */.Ikc({
     metadataVersion: schemas/* literal */.euz(1),
@@ -37035,6 +37228,7 @@ const metadata_sessionMetadataSchema = schemas/* object */.Ikc({
             .strict()
             .nullable(),
     }),
+    promotions: schemas/* array */.YOg(promotionRecordSchema).optional(),
 })
     .strict();
 const _schemaMatchesType = true;
@@ -37307,7 +37501,7 @@ function newGitHubSessionId() {
 /* harmony import */ var _task_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(934);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6356);
 /**
- * The start commit (DESIGN.md §6.1): the first commit of `gittrix/<session-id>`, parent = baseline,
+ * The start commit (docs/architecture.md#start-commit): the first commit of `gittrix/<session-id>`, parent = baseline,
  * tree = baseline tree, written by the Action before the agent runs and read by the App on every push.
  *
  * ```

@@ -77,7 +77,7 @@ export async function onRequestedAction(
     }
     // The button's run names the reviewed head: only that commit is promoted, and only while it is
     // still the session head (the reviewer saw that run, not what came after).
-    const reviewed = await reviewedHead(repo, record, { sha: run.head_sha, from: 'button' })
+    const reviewed = await reviewedHead(repo, record, { from: 'button', sha: run.head_sha })
     if (!reviewed.ok) return tell(`${mention(actor.login)}, ${reviewed.reply}`)
     const text = await promoteSession(
       scope,

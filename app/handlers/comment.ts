@@ -1,11 +1,12 @@
 /**
- * `issue_comment.created`: slash commands (DESIGN.md §6.5). Order, so nothing is written for a
+ * `issue_comment.created`: slash commands (docs/github-app.md#commands-and-buttons). Order, so nothing is written for a
  * refused command: parse (not a command → return without a request) → skip our own comments → list
  * the thread (a reply to this comment already there = a redelivery → stop) → 👀 → usage / help →
  * people only → configuration → write access for promote, discard, extend (for status and diff, the
  * role decides between a computed answer and the last rendered run's) → the session (named, or the one
  * active session linked here) must be linked to this thread → a stale claim released (claim.ts) → run
- * it (a promotion reads the reviewed head, review.ts) → reply.
+ * it (a promotion reads the reviewed head, rendered before the comment's `created_at`: review.ts) →
+ * reply.
  */
 import type { Context } from 'probot'
 import {
@@ -99,7 +100,8 @@ export async function onIssueComment(
   if ('refusal' in target) return answer(target.refusal)
   const { id, lookup } = target
   const scope: Scope = { repo, config: config.config, actor }
-  const text = await services.serialize(id, () => run(scope, command, id, lookup, role))
+  const writtenAt = comment.created_at
+  const text = await services.serialize(id, () => run(scope, command, id, lookup, role, writtenAt))
   log.info({ session: id, command: command.name, actor: actor.login }, 'command answered')
   return answer(text)
 }
@@ -110,6 +112,7 @@ async function run(
   id: string,
   initial: SessionLookup,
   role: RepoRole,
+  writtenAt: string,
 ): Promise<string> {
   // Re-read under the session queue: an earlier event on this replica may have promoted or discarded it.
   const durable = scope.config.durableBranch ?? scope.repo.defaultBranch
@@ -127,8 +130,8 @@ async function run(
   const writer = roleAtLeast(role, 'write')
   switch (command.name) {
     case 'promote': {
-      const named = command.at === null ? null : { sha: command.at, from: 'command' as const }
-      const reviewed = await reviewedHead(scope.repo, record, named)
+      // Only a render completed before the comment was written can be what its author reviewed.
+      const reviewed = await reviewedHead(scope.repo, record, { from: 'command', sha: command.at, writtenAt })
       if (!reviewed.ok) return reviewed.reply
       return promoteSession(scope, { reviewed: reviewed.record, head: record }, command, role)
     }

@@ -22,6 +22,10 @@ export function addAgentCommands(program: Command, run: CommandRunner): void {
       new Option('--kind <kind>', 'with --task: workspace kind').choices(['clone', 'worktree', 'copy']),
     )
     .option('--max-output <chars>', 'characters one tool answer may hold (default 60000)', parseCount)
+    .option(
+      '--transcript <file>',
+      "attach this JSONL transcript to the session's head when the client leaves",
+    )
     .action((opts, cmd: Command) => run(cmd, (ctx) => mcpCommand(ctx, opts)))
 
   program

@@ -28,11 +28,14 @@ export function describeEviction(policy: EvictionPolicy): string {
   const idle = policy.ttlIdleMs === null ? 'no idle limit' : `${ms(policy.ttlIdleMs, { long: true })} idle`
   const absolute =
     policy.ttlAbsoluteMs === null ? 'no absolute limit' : `${ms(policy.ttlAbsoluteMs, { long: true })} max`
-  const promote = policy.untilPromote ? 'removed after promotion' : 'kept after promotion'
+  const promote = policy.untilPromote ? 'removed once everything is promoted' : 'kept after promotion'
   return `${idle}, ${absolute}, ${promote}`
 }
 
-/** Every field a person needs about one session, one per line. */
+/**
+ * Every field a person needs about one session, one per line: `pending` lists the paths still
+ * pending as of the last snapshot (`touchedFiles`), one `promoted` line per promotion with its files.
+ */
 export function formatSession(meta: SessionMetadata): string {
   const rows: [string, string][] = [
     ['session', meta.id],
@@ -46,13 +49,21 @@ export function formatSession(meta: SessionMetadata): string {
     ['last access', meta.lastAccessAt],
     ['eviction', describeEviction(meta.evictionPolicy)],
     [
-      'touched',
-      meta.touchedFiles.length ? meta.touchedFiles.map(shownPath).join(', ') : '(none recorded yet)',
+      'pending',
+      meta.touchedFiles.length
+        ? meta.touchedFiles.map(shownPath).join(', ')
+        : meta.promotions?.length
+          ? '(nothing)'
+          : '(none recorded yet)',
     ],
   ]
-  const result = meta.promote.result
-  if (result) {
-    rows.push(['promoted', `${result.sha} on ${result.branch}${result.prUrl ? ` (${result.prUrl})` : ''}`])
+  const where = (r: { sha: string; branch: string; prUrl?: string }) =>
+    `${r.sha} on ${r.branch}${r.prUrl ? ` (${r.prUrl})` : ''}`
+  if (meta.promotions?.length) {
+    for (const p of meta.promotions)
+      rows.push(['promoted', `${where(p)}: ${p.files.map(shownPath).join(', ')}`])
+  } else if (meta.promote.result) {
+    rows.push(['promoted', where(meta.promote.result)])
   }
   const width = Math.max(...rows.map(([key]) => key.length))
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n')

@@ -13,10 +13,12 @@ import {
   startCommand,
   sweepCommand,
 } from './commands/lifecycle.ts'
-import { diffCommand, promoteCommand } from './commands/review.ts'
+import { promoteCommand } from './commands/review.ts'
 import { filesCommand, readCommand, rmCommand, writeCommand } from './commands/workspace.ts'
 import { appCommand } from './commands/app.ts'
 import { addAgentCommands } from './agent-program.ts'
+import { sessionDiffCommand } from './commands/history.ts'
+import { addHistoryCommands } from './history-program.ts'
 import type { CliContext } from './context.ts'
 import type { CliIo } from './io.ts'
 import type { CommandResult } from './output.ts'
@@ -34,6 +36,7 @@ Examples:
   gittrix start --repo ~/src/app "fix the flaky test"   start a session (prints its id)
   gittrix diff <id> --stat                               what the agent changed
   gittrix fork <id> --at <commit>                        try again from an earlier checkpoint
+  gittrix log <id>                                       checkpoints with the tool calls behind each
   gittrix promote <id> -f src/a.ts,src/b.ts -m "fix: …"  promote two files as one commit
   echo hello | gittrix write <id> notes.txt             write a file into the workspace
   gittrix ls --json                                      machine-readable output
@@ -111,12 +114,16 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
 
   program
     .command('diff')
-    .description('show the unified patch of a session against its baseline')
+    .description(
+      'show the unified patch of a session against its baseline, between two checkpoints, or from session <id> to another one',
+    )
     .argument('<id>', 'session id')
-    .argument('[paths...]', 'only these touched paths or globs')
+    .argument('[paths...]', 'only these touched paths or globs; or a second session id (same baseline)')
     .option('--stat', 'per-file status and line counts instead of the patch')
+    .option('--from <checkpoint>', 'old side: this commit of the session instead of the baseline')
+    .option('--to <checkpoint>', 'new side: this commit of the session instead of the workspace now')
     .action((id: string, paths: string[], opts, cmd: Command) =>
-      run(cmd, (ctx) => diffCommand(ctx, id, paths, opts)),
+      run(cmd, (ctx) => sessionDiffCommand(ctx, id, paths, opts)),
     )
 
   program
@@ -205,6 +212,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     )
 
   addAgentCommands(program, run)
+  addHistoryCommands(program, run)
 
   return program
 }

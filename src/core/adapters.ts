@@ -3,6 +3,7 @@
  * the throwaway workspace an agent writes to. One shared contract suite (test/contract) runs against
  * every implementation.
  */
+import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from './history.ts'
 import type { PromotionQuery } from './promotion-identity.ts'
 import type {
   BlobSource,
@@ -152,7 +153,10 @@ export interface CreateWorkspaceRequest {
 export interface ForkWorkspaceRequest {
   /** The workspace forked from. */
   source: WorkspaceHandle
-  /** The commit of the source workspace to start at; default its current `HEAD` (committed work only). */
+  /**
+   * The commit of the source workspace to start at; default: its files as they are now, uncommitted
+   * work included (adapters checkpoint the source first when its files differ from its `HEAD`).
+   */
   at?: string
   /** The new session. */
   sessionId: string
@@ -215,12 +219,13 @@ export interface EphemeralAdapter {
    */
   snapshot(workspace: WorkspaceHandle, options?: SnapshotOptions): Promise<WorkspaceSnapshot>
   /**
-   * Optional: the whole session diff rendered by the adapter itself (e.g. git on a local workspace),
+   * Optional: the whole session diff rendered by the adapter itself (with `from`, from that checkpoint
+   * instead of the baseline; see {@link WorkspaceDiffOptions}) (e.g. git on a local workspace),
    * in the same git format the core renders, now or `at` a commit (checked as in {@link snapshot}).
    * Core uses it for unfiltered, unbudgeted diffs when present; it must report the same paths as
    * {@link snapshot}.
    */
-  diff?(workspace: WorkspaceHandle, options: { binary?: boolean; at?: string }): Promise<SessionDiff>
+  diff?(workspace: WorkspaceHandle, options: WorkspaceDiffOptions): Promise<SessionDiff>
   /** Records the workspace state as a commit in the workspace (not durable). Resolves the commit id. */
   commit(workspace: WorkspaceHandle, message: string): Promise<string>
   /** Latest modification time (ms) of anything in the workspace, or `null` if unknown. */
@@ -234,6 +239,57 @@ export interface EphemeralAdapter {
    * session at or after its baseline.
    */
   forkWorkspace?(request: ForkWorkspaceRequest): Promise<WorkspaceFork>
+  /**
+   * Optional (session history): the workspace's commits from its `HEAD` back to the baseline, newest
+   * first, the baseline last (`baseline: true`); at most `limit` of them. Throws `WORKSPACE_MISSING`.
+   */
+  checkpoints?(workspace: WorkspaceHandle, options?: { limit?: number }): Promise<CheckpointCommit[]>
+  /**
+   * Optional (session history): the full id of commit `at` (full or abbreviated) of the session — on
+   * the history of its head or of a head a restore kept, at or after the baseline. Throws
+   * `INVALID_ARGUMENT` otherwise.
+   */
+  checkpointId?(workspace: WorkspaceHandle, at: string): Promise<string>
+  /**
+   * Optional (session history): the notes of `kind` on these commits (full ids), as bytes, keyed by
+   * commit; commits without a note are absent. Notes are kept outside the workspace tree and outside
+   * the durable repository.
+   */
+  readNotes?(
+    workspace: WorkspaceHandle,
+    kind: NoteKind,
+    commits: readonly string[],
+  ): Promise<Map<string, Uint8Array>>
+  /**
+   * Optional (session history): sets the note of `kind` on checkpoint `at` (replacing one already
+   * there). Throws `INVALID_ARGUMENT` when `at` is not a commit of the session. Resolves its full id.
+   */
+  writeNote?(workspace: WorkspaceHandle, kind: NoteKind, at: string, bytes: Uint8Array): Promise<string>
+  /**
+   * Optional (session history): the files below `path` (default the root) at checkpoint `at`, or the
+   * bytes of the file `path` names. Throws `INVALID_ARGUMENT` (not a commit of the session),
+   * `FILE_NOT_FOUND` (no such path at that checkpoint).
+   */
+  showAt?(workspace: WorkspaceHandle, at: string, path?: string): Promise<ShowResult>
+  /**
+   * Optional (session history): moves the workspace (files, index, `HEAD`) back to checkpoint `at`.
+   * Uncommitted work is committed first; the old head stays reachable through a ref
+   * (`RestoreResult.savedRef`) and the `HEAD` reflog. Throws `INVALID_ARGUMENT`, `EVICTION_RACE`.
+   */
+  restoreTo?(workspace: WorkspaceHandle, at: string): Promise<RestoreResult>
+}
+
+/** Options of {@link EphemeralAdapter.diff}. */
+export interface WorkspaceDiffOptions {
+  /** `GIT binary patch` hunks (see `DiffOptions.binary`). */
+  binary?: boolean
+  /** The new side: this commit of the session instead of the workspace as it is now. */
+  at?: string
+  /**
+   * The old side: this commit of the session instead of the baseline. Checked like `at`
+   * (`INVALID_ARGUMENT` when it is not a commit of the session at or after its baseline).
+   */
+  from?: string
 }
 
 export type { TreeChange }

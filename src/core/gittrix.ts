@@ -4,14 +4,21 @@
  */
 import { mkdir, rm } from 'node:fs/promises'
 import type { DurableAdapter, EphemeralAdapter, WorkspaceInfo } from './adapters.ts'
-import { GittrixError, InvalidArgumentError, isGittrixError, MetadataInvalidError } from './errors.ts'
+import { diffChanges } from './diff.ts'
+import {
+  GittrixError,
+  InvalidArgumentError,
+  isGittrixError,
+  MetadataInvalidError,
+  SessionExpiredError,
+} from './errors.ts'
 import { DEFAULT_EVICTION, DEFAULT_SWEEP_INTERVAL_MS, expiryReason, resolveEviction } from './eviction.ts'
 import type { LockOptions } from './lock.ts'
 import { type SessionMetadata, sessionMetadataSchema } from './metadata.ts'
 import { type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { UserSession } from './session.ts'
 import { type DamagedSession, defaultStoreDir, newSessionId, SessionStore } from './store.ts'
-import type { EvictionPolicy, SessionState } from './types.ts'
+import type { EvictionPolicy, SessionDiff, SessionState, TreeChange, WorkspaceSnapshot } from './types.ts'
 
 /** Options for {@link GitTrix}. */
 export interface GitTrixOptions {
@@ -172,8 +179,11 @@ export class GitTrix {
   /**
    * Starts a new session from any commit of session `sourceId`'s workspace ("fork a session from any
    * point"): the fork keeps the source's durable branch and baseline, so promoting it is checked
-   * against the same tree, and gets its own workspace, id and eviction clock. `at` defaults to the
-   * source workspace's current commit (uncommitted files are not carried; `agent.commit()` first).
+   * against the same tree, and its promotions (`promotions`: what the source promoted is not pending in
+   * the fork either), and gets its own workspace, id and eviction clock. Without `at` the fork gets
+   * the source's files as they are now, uncommitted work included: the adapter checkpoints the source
+   * first (a commit in the source workspace, as `agent.commit()` makes) when its files differ from its
+   * current commit.
    *
    * Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED` (the source is discarded or expired: its workspace
    * is gone), `CAPABILITY_MISSING` (the ephemeral adapter cannot fork), `INVALID_ARGUMENT` (`at` is not
@@ -214,6 +224,7 @@ export class GitTrix {
           ...(source.durableBranch ? { durableBranch: source.durableBranch } : {}),
           baselineSha: source.baselineSha,
           evictionPolicy: resolveEviction(this.defaultEviction, options.eviction),
+          ...(source.promotions?.length ? { promotions: source.promotions } : {}),
         },
         async (id, sessionDir) => {
           const forked = await fork({
@@ -236,7 +247,13 @@ export class GitTrix {
   private async createSession(
     facts: Pick<
       SessionMetadata,
-      'task' | 'durableRef' | 'durablePath' | 'durableBranch' | 'baselineSha' | 'evictionPolicy'
+      | 'task'
+      | 'durableRef'
+      | 'durablePath'
+      | 'durableBranch'
+      | 'baselineSha'
+      | 'evictionPolicy'
+      | 'promotions'
     >,
     makeWorkspace: (
       id: string,
@@ -281,7 +298,7 @@ export class GitTrix {
 
   /**
    * Adopts a session whose metadata was rebuilt outside this store — e.g. by the GitHub App from the
-   * session branch's start commit (DESIGN.md invariant 9) — and returns it, so every operation
+   * session branch's start commit (docs/architecture.md#invariants, 9) — and returns it, so every operation
    * (promote, discard, extend, diff) runs the one algorithm in `promote.ts` / `session.ts`.
    *
    * `metadata` is validated with {@link sessionMetadataSchema} (throws `METADATA_INVALID` naming the
@@ -311,6 +328,53 @@ export class GitTrix {
     await mkdir(this.store.sessionDir(meta.id), { recursive: true })
     await this.store.withLock(meta.id, () => this.store.write(meta))
     return new UserSession(this.runtime, meta, at)
+  }
+
+  /**
+   * Diff between attempts: what session `idB`'s workspace holds that session `idA`'s does not, as one
+   * patch from A to B (both as they are now, uncommitted files included). Both must be on the same
+   * durable repository and baseline — forks (`forkSession`) or sessions started on the same head —
+   * else `INVALID_ARGUMENT` says which differs. Works on any ephemeral adapter (from both snapshots).
+   * Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED` (a workspace is gone), `INVALID_ARGUMENT`.
+   */
+  async diff(idA: string, idB: string, options: { binary?: boolean } = {}): Promise<SessionDiff> {
+    const [a, b] = [await this.store.read(idA), await this.store.read(idB)]
+    if (a.durableRef !== b.durableRef) {
+      throw new InvalidArgumentError(
+        `Sessions ${a.id} and ${b.id} are on different durable branches (${a.durableRef}, ${b.durableRef}); a diff between attempts needs two sessions on the same baseline.`,
+      )
+    }
+    if (a.baselineSha !== b.baselineSha) {
+      throw new InvalidArgumentError(
+        `Sessions ${a.id} (baseline ${a.baselineSha.slice(0, 12)}) and ${b.id} (baseline ${b.baselineSha.slice(0, 12)}) started from different baselines; a diff between attempts needs forks of one session (gittrix fork) or sessions started on the same head.`,
+      )
+    }
+    const snap = async (id: string): Promise<WorkspaceSnapshot> =>
+      this.store.withLock(id, async () => {
+        const meta = await this.store.read(id)
+        const gone =
+          meta.state === 'discarded' ||
+          meta.state === 'expired' ||
+          (meta.state === 'promoted' && meta.evictionPolicy.untilPromote)
+        if (gone) throw new SessionExpiredError(meta.id, meta.state)
+        return this.runtime.ephemeral.snapshot(workspaceHandle(this.runtime, meta))
+      })
+    const snapA = await snap(a.id)
+    const snapB = await snap(b.id)
+    const changes = betweenAttempts(snapA.changes, snapB.changes)
+    const both: WorkspaceSnapshot = {
+      changes,
+      blobs: {
+        readBlobs: async (oids) => {
+          const found = await snapA.blobs.readBlobs(oids).catch(() => new Map<string, Uint8Array>())
+          const missing = oids.filter((oid) => !found.has(oid))
+          if (missing.length)
+            for (const [oid, bytes] of await snapB.blobs.readBlobs(missing)) found.set(oid, bytes)
+          return found
+        },
+      },
+    }
+    return diffChanges(both, changes, this.runtime.durable, { binary: options.binary === true })
   }
 
   /** The session with this id, in any state. Throws `SESSION_NOT_FOUND`, `METADATA_*`, `INVALID_ARGUMENT`. */
@@ -386,6 +450,35 @@ export class GitTrix {
     })
     return 'expired'
   }
+}
+
+/**
+ * The changes from attempt A to attempt B, given each one's changes against their common baseline: a
+ * path differs when its mode or blob differs between the two (a side that did not touch it has the
+ * baseline's).
+ */
+function betweenAttempts(a: readonly TreeChange[], b: readonly TreeChange[]): TreeChange[] {
+  const byPath = (changes: readonly TreeChange[]) => new Map(changes.map((c) => [c.path, c]))
+  const inA = byPath(a)
+  const inB = byPath(b)
+  const out: TreeChange[] = []
+  for (const path of new Set([...inA.keys(), ...inB.keys()])) {
+    const ca = inA.get(path)
+    const cb = inB.get(path)
+    // A side that did not touch the path has the baseline's entry: the other side's old entry.
+    const old = ca ? { mode: ca.newMode, oid: ca.newOid } : { mode: cb!.oldMode, oid: cb!.oldOid }
+    const next = cb ? { mode: cb.newMode, oid: cb.newOid } : { mode: ca!.oldMode, oid: ca!.oldOid }
+    if (old.mode === next.mode && old.oid === next.oid) continue
+    out.push({
+      path,
+      status: old.mode === null ? 'added' : next.mode === null ? 'deleted' : 'modified',
+      oldMode: old.mode,
+      newMode: next.mode,
+      oldOid: old.oid,
+      newOid: next.oid,
+    })
+  }
+  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
 }
 
 function times(meta: SessionMetadata): { createdAt: number; lastAccessAt: number } {

@@ -1,11 +1,17 @@
 /**
- * SessionMetadata v1 (seed 003), validated with zod on every read.
+ * SessionMetadata v1 (docs/architecture.md#session-metadata), validated with zod on every read.
  */
 import { z } from 'zod'
-import type { EvictionPolicy, PromoteResult, PromoteStrategy, SessionState } from './types.ts'
+import type {
+  EvictionPolicy,
+  PromoteResult,
+  PromoteStrategy,
+  PromotionRecord,
+  SessionState,
+} from './types.ts'
 
 /**
- * SessionMetadata v1, exactly as seed 003 defines it: the on-disk record of one session
+ * SessionMetadata v1, exactly as the first Gittrix defined it: the on-disk record of one session
  * (`<storeDir>/<id>/metadata.json`). Times are ISO 8601 strings.
  */
 export interface SessionMetadata {
@@ -27,12 +33,22 @@ export interface SessionMetadata {
   updatedAt: string
   lastAccessAt: string
   evictionPolicy: EvictionPolicy
-  /** Paths that differ from the baseline, as of the last snapshot. */
+  /**
+   * Paths with changes not promoted yet, as of the last snapshot: where the workspace differs from the
+   * baseline with this session's {@link promotions} applied (before any promotion: every path that
+   * differs from the baseline; after the last one: none).
+   */
   touchedFiles: string[]
+  /** The newest promotion (the original v1 single result; {@link promotions} lists every one). */
   promote: {
     strategy: PromoteStrategy
     result: PromoteResult | null
   }
+  /**
+   * Every promotion of this session, oldest first (absent in records written before partial
+   * promotion: their one promotion is `promote.result`, its files unknown).
+   */
+  promotions?: PromotionRecord[]
 }
 
 /** The only metadata version this Gittrix reads and writes. */
@@ -40,6 +56,35 @@ export const METADATA_VERSION = 1
 
 const isoDate = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO date')
 const duration = z.number().int().nonnegative().nullable()
+
+const fileMode = z.enum(['100644', '100755', '120000', '160000']).nullable()
+const objectId = z
+  .string()
+  .regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/)
+  .nullable()
+
+const promotionRecordSchema = z
+  .object({
+    sha: z.string(),
+    branch: z.string(),
+    prUrl: z.string().optional(),
+    strategy: z.enum(['commit', 'branch', 'pr']),
+    files: z.array(z.string()),
+    at: isoDate,
+    changes: z.array(
+      z
+        .object({
+          path: z.string(),
+          status: z.enum(['added', 'modified', 'deleted']),
+          oldMode: fileMode,
+          newMode: fileMode,
+          oldOid: objectId,
+          newOid: objectId,
+        })
+        .strict(),
+    ),
+  })
+  .strict()
 
 /** zod schema of {@link SessionMetadata} v1. Unknown keys are rejected so typos do not pass silently. */
 export const sessionMetadataSchema = z
@@ -73,6 +118,7 @@ export const sessionMetadataSchema = z
         .strict()
         .nullable(),
     }),
+    promotions: z.array(promotionRecordSchema).optional(),
   })
   .strict()
 

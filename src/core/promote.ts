@@ -1,5 +1,5 @@
 /**
- * Promotion, step by step (DESIGN.md §4): exactly one clean commit whose parent is the durable head of
+ * Promotion, step by step (docs/architecture.md#promotion): exactly one clean commit whose parent is the durable head of
  * that moment, only the selected paths changed, refused on overlapping drift, moved with
  * compare-and-swap, recorded atomically, and answered from the record when repeated.
  */
@@ -16,6 +16,7 @@ import {
 } from './errors.ts'
 import type { SessionMetadata } from './metadata.ts'
 import { symlinkEscape } from './paths.ts'
+import { promotedPaths, remainingChanges, selectableChanges } from './remaining.ts'
 import { assertActive, type SessionRuntime, withDurableLock, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
 import { defaultMessage, withTrailers } from './promotion-identity.ts'
@@ -23,7 +24,9 @@ import type {
   PromoteOptions,
   PromoteOutcome,
   PromoteResult,
+  PromoteSelector,
   PromoteStrategy,
+  PromotionRecord,
   TreeChange,
   WorkspaceSnapshot,
 } from './types.ts'
@@ -34,7 +37,12 @@ export const MAX_CAS_ATTEMPTS = 8
 const STRATEGIES: readonly PromoteStrategy[] = ['auto', 'commit', 'branch', 'pr', 'patch']
 
 /**
- * Promotes session `id`. Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`, `BASELINE_CONFLICT`,
+ * Promotes session `id`: the selected paths that are still pending (src/core/remaining.ts: never
+ * promoted, or changed again since this session promoted them). A selection with nothing pending is a
+ * replay, answered with the recorded promotion that holds it. Each promotion is appended to
+ * `promotions` in the metadata; the session stays `active` while anything un-promoted remains, and
+ * becomes `promoted` (its workspace evicted under `untilPromote`) once nothing does.
+ * Throws `SESSION_NOT_FOUND`, `SESSION_EXPIRED`, `BASELINE_CONFLICT`,
  * `PROMOTE_FAILED` (`staging` | `apply` | `cleanup`), `CAPABILITY_MISSING`, `WRITE_REJECTED`,
  * `WORKTREE_DIRTY`, `WORKTREE_STALE` (a promotion found after a crash whose checked-out work tree
  * could not be finished: the command to run is in the error), `LOCKED`, `EVICTION_RACE`,
@@ -68,31 +76,67 @@ export async function promoteSession(
     ((meta: SessionMetadata) =>
       runtime.ephemeral.snapshot(workspaceHandle(runtime, meta), at === undefined ? undefined : { at }))
   return runtime.store.withLock(id, async () => {
-    const meta = await runtime.store.read(id)
-    const recorded = recordedOutcome(meta)
+    let meta = await runtime.store.read(id)
+    const recorded = recordedOutcome(meta, options.selector)
     if (recorded) return recorded
     assertActive(meta)
     const branch = meta.durableBranch!
+    const pinned = at !== undefined
 
     const head = await runtime.durable.getHead(branch)
+    let snapshot: WorkspaceSnapshot | undefined
+    let adopted: PromotionRecord | undefined
     if (strategy === 'commit' && head !== meta.baselineSha) {
       // A promotion that landed before its record was written (crash) is found by the shared matcher
       // (promotion-identity.ts): its final trailer block, its place on the durable history, its author.
-      // With the head still at the baseline nothing can have landed, so no lookup is needed.
+      // With the head still at the baseline nothing can have landed, so no lookup is needed. The newest
+      // one found is this session's newest: recorded already, or the one the crash left unrecorded.
       const landed = await runtime.durable.findPromotion({
         branch,
         sessionId: id,
         baselineSha: meta.baselineSha,
       })
-      if (landed) {
+      if (landed && !(meta.promotions ?? []).some((p) => p.sha === landed)) {
         // Finish what the crash left (a checked-out work tree still at the parent) before answering.
         await runtime.durable.finishPromotion?.(branch, landed)
-        return record(runtime, meta, strategy, { sha: landed, branch }, [], true)
+        const read = await snapshotOf(meta).catch(() => null)
+        if (!read) {
+          // The workspace is gone (evicted after that promotion): nothing left to promote or record.
+          return { sha: landed, branch, strategy, files: [...meta.touchedFiles], alreadyPromoted: true }
+        }
+        // Adopt it into the record (its files: the pending paths it holds exactly as the workspace
+        // does), then go on: a repeated selection is a replay of it, other files still promote.
+        snapshot = read
+        const changes = await landedChanges(runtime.durable, landed, remainingChanges(read.changes, meta))
+        adopted = {
+          sha: landed,
+          branch,
+          strategy,
+          files: changes.map((c) => c.path),
+          at: isoNow(runtime),
+          changes,
+        }
+        meta = { ...meta, promotions: [...(meta.promotions ?? []), adopted] }
       }
     }
 
-    const snapshot = await snapshotOf(meta)
-    const selected = selectChanges(snapshot.changes, options.selector)
+    snapshot ??= await snapshotOf(meta)
+    const pending = remainingChanges(snapshot.changes, meta)
+    const chosen = selectChanges(selectableChanges(snapshot.changes, pending), options.selector)
+    const pendingByPath = new Map(pending.map((c) => [c.path, c]))
+    const selected = chosen.flatMap((c) => pendingByPath.get(c.path) ?? [])
+    if (selected.length === 0) {
+      // Everything selected is in the durable branch as the workspace holds it: a replay.
+      const replay = replayOf(
+        meta,
+        chosen.map((c) => c.path),
+      )
+      if (replay) {
+        if (adopted) await settle(runtime, meta, adopted, snapshot, pinned)
+        return replay
+      }
+      throw new PromoteFailedError('staging', 'Nothing to promote: every selected file is promoted already.')
+    }
     await assertPromotable(runtime.durable, head, snapshot, selected, options.allowUnsafeSymlinks === true)
     const files = selected.map((c) => c.path)
     const message = withTrailers(
@@ -102,9 +146,9 @@ export async function promoteSession(
     )
 
     if (strategy === 'patch') {
-      await assertNoOverlap(runtime, meta.baselineSha, head, files)
+      await assertNoOverlap(runtime, meta, head, files)
       const diff = await diffChanges(snapshot, selected, runtime.durable, { binary: true })
-      await touch(runtime, meta, snapshot)
+      await touch(runtime, meta, pending)
       return {
         strategy,
         sha: head,
@@ -117,7 +161,7 @@ export async function promoteSession(
     }
 
     const land = (how: 'commit' | 'branch' | 'pr') => {
-      const target = how === 'commit' ? branch : options.branch || `gittrix/promote/${id}`
+      const target = how === 'commit' ? branch : options.branch || promotionBranch(meta)
       return withDurableLock(runtime, runtime.durable.ref(branch), async () => {
         const sha = await applyWithRetries(runtime, meta, snapshot, selected, {
           branch,
@@ -151,7 +195,7 @@ export async function promoteSession(
         message,
         files,
       })
-    const outcome = await record(runtime, meta, applied, result, files, false, snapshot, at !== undefined)
+    const outcome = await record(runtime, meta, applied, result, selected, false, snapshot, pinned)
     return { ...outcome, ...pinnedAt(snapshot, at) }
   })
 }
@@ -215,12 +259,65 @@ function resolveStrategy(runtime: SessionRuntime, options: PromoteOptions): Excl
   return strategy
 }
 
-/** The recorded result of an earlier promotion, answered as is. */
-function recordedOutcome(meta: SessionMetadata): PromoteOutcome | null {
+/**
+ * The default branch of a `branch`/`pr` promotion: `gittrix/promote/<id>` for a session's first
+ * promotion, `gittrix/promote/<id>-<n>` for its n-th, so each promotion gets its own branch.
+ */
+function promotionBranch(meta: SessionMetadata): string {
+  const n = (meta.promotions ?? []).length + 1
+  return n === 1 ? `gittrix/promote/${meta.id}` : `gittrix/promote/${meta.id}-${n}`
+}
+
+/**
+ * The answer of a `promoted` session (nothing un-promoted remained at its last promotion): the
+ * recorded promotion holding the selected paths ({@link replayOf}). Throws `PROMOTE_FAILED` (stage
+ * `staging`) when the selector names a path the session never promoted. Records written before
+ * `promotions` existed answer their one `promote.result` with the touched files they recorded.
+ * `null` while the session is not `promoted`.
+ */
+function recordedOutcome(meta: SessionMetadata, selector: PromoteSelector): PromoteOutcome | null {
   const result = meta.promote.result
   if (meta.state !== 'promoted' || !result) return null
+  if (meta.promotions?.length) {
+    const promoted = [...promotedPaths(meta).values()].map((p) => p.change)
+    return replayOf(
+      meta,
+      selectChanges(promoted, selector).map((c) => c.path),
+    )
+  }
   const strategy = meta.promote.strategy === 'auto' ? 'commit' : meta.promote.strategy
   return { ...result, strategy, files: [...meta.touchedFiles], alreadyPromoted: true }
+}
+
+/**
+ * The recorded promotion a replay of `paths` (promoted, unchanged since) answers with: the newest one
+ * holding all of them, else the newest holding any; its own files, `alreadyPromoted: true`.
+ */
+function replayOf(meta: SessionMetadata, paths: readonly string[]): PromoteOutcome | null {
+  const newestFirst = [...(meta.promotions ?? [])].reverse()
+  const found =
+    newestFirst.find((p) => paths.every((path) => p.files.includes(path))) ??
+    newestFirst.find((p) => paths.some((path) => p.files.includes(path)))
+  if (!found) return null
+  const { sha, branch, prUrl, strategy, files } = found
+  return { sha, branch, ...(prUrl ? { prUrl } : {}), strategy, files: [...files], alreadyPromoted: true }
+}
+
+/**
+ * The pending changes promotion `sha` (found after a crash, not recorded) wrote: those whose path at
+ * `sha` holds exactly the workspace's content.
+ */
+async function landedChanges(
+  durable: DurableAdapter,
+  sha: string,
+  pending: readonly TreeChange[],
+): Promise<TreeChange[]> {
+  if (pending.length === 0) return []
+  const tree = new Map((await durable.listTree(sha)).map((e) => [e.path, e]))
+  return pending.filter((c) => {
+    const entry = tree.get(c.path)
+    return c.newMode === null ? entry === undefined : entry?.mode === c.newMode && entry.oid === c.newOid
+  })
 }
 
 /**
@@ -283,17 +380,44 @@ async function symlinksAt(durable: DurableAdapter, sha: string): Promise<Map<str
   return new Map(links.map((e) => [e.path, decodeBytes(blobs.get(e.oid) ?? new Uint8Array())]))
 }
 
-/** Invariant 4: refuses when any selected path changed on the durable branch since the baseline. */
+/**
+ * Invariant 4: refuses (`BASELINE_CONFLICT`) when someone else changed a selected path on the durable
+ * branch. A path this session never promoted: changed between the baseline and `head`. A path it
+ * promoted (newest promotion P): changed between P and `head`, for P written with `commit` (P is on
+ * the branch: a change after it, a revert included, is someone else's); for a `branch`/`pr` promotion
+ * only when it also changed since the baseline (P's content is not on the branch until merged).
+ */
 async function assertNoOverlap(
   runtime: SessionRuntime,
-  baseline: string,
+  meta: SessionMetadata,
   head: string,
   files: readonly string[],
 ): Promise<void> {
-  if (head === baseline) return
+  const baseline = meta.baselineSha
+  const promoted = promotedPaths(meta)
+  if (head === baseline && promoted.size === 0) return
   // Only the selected paths matter: adapters that read trees remotely prune the walk to them.
-  const changed = new Set(await runtime.durable.changedPaths(baseline, head, files))
-  const conflicting = files.filter((path) => changed.has(path))
+  const changedSince = new Map<string, Promise<Set<string>>>()
+  const since = (sha: string): Promise<Set<string>> => {
+    let changed = changedSince.get(sha)
+    if (!changed) {
+      changed =
+        sha === head
+          ? Promise.resolve(new Set())
+          : runtime.durable.changedPaths(sha, head, files).then((p) => new Set(p))
+      changedSince.set(sha, changed)
+    }
+    return changed
+  }
+  const conflicting: string[] = []
+  for (const path of files) {
+    const sinceBaseline = (await since(baseline)).has(path)
+    const done = promoted.get(path)
+    const conflict = !done
+      ? sinceBaseline
+      : (await since(done.promotion.sha)).has(path) && (done.promotion.strategy === 'commit' || sinceBaseline)
+    if (conflict) conflicting.push(path)
+  }
   if (conflicting.length) throw new BaselineConflictError(conflicting, head, baseline)
 }
 
@@ -316,7 +440,7 @@ async function applyWithRetries(
     const head = attempt === 1 ? plan.head : await runtime.durable.getHead(plan.branch)
     await assertNoOverlap(
       runtime,
-      meta.baselineSha,
+      meta,
       head,
       paths.map((p) => p.path),
     )
@@ -402,76 +526,102 @@ async function existingTargetProblem(
   return { sha }
 }
 
-/** Records the promotion atomically, then evicts the workspace when the policy says so. */
+/**
+ * Records the promotion atomically (appended to `promotions`, `promote.result` its newest), then
+ * decides what is left: what remains of the workspace as it is now (the snapshot promoted, or for a
+ * pinned promotion a fresh one) against every promotion. Nothing left: state `promoted`, and the
+ * workspace is evicted when the policy says so; otherwise the session stays `active` (also when the
+ * workspace cannot be read: nothing is evicted on a guess).
+ */
 async function record(
   runtime: SessionRuntime,
   meta: SessionMetadata,
   strategy: Exclude<PromoteStrategy, 'auto' | 'patch'>,
   result: PromoteResult,
-  files: string[],
+  changes: readonly TreeChange[],
   alreadyPromoted: boolean,
-  snapshot?: WorkspaceSnapshot,
-  pinned = false,
+  snapshot: WorkspaceSnapshot,
+  pinned: boolean,
 ): Promise<PromoteOutcome> {
-  const now = new Date(runtime.now()).toISOString()
-  const touchedFiles = snapshot ? snapshot.changes.map((c) => c.path) : meta.touchedFiles
+  const files = changes.map((c) => c.path)
+  const promotion: PromotionRecord = {
+    ...result,
+    strategy,
+    files,
+    at: isoNow(runtime),
+    changes: [...changes],
+  }
+  await settle(
+    runtime,
+    { ...meta, promotions: [...(meta.promotions ?? []), promotion] },
+    promotion,
+    snapshot,
+    pinned,
+  )
+  return { ...result, strategy, files, alreadyPromoted }
+}
+
+/**
+ * Writes `meta` (whose `promotions` end with `newest`) with `promote.result` set to `newest` and the
+ * state that follows from what remains; evicts when nothing does and the policy says so. Throws
+ * `PROMOTE_FAILED` (stage `cleanup`) when the record cannot be written.
+ */
+async function settle(
+  runtime: SessionRuntime,
+  meta: SessionMetadata,
+  newest: PromotionRecord,
+  snapshot: WorkspaceSnapshot,
+  pinned: boolean,
+): Promise<void> {
+  const now = isoNow(runtime)
+  const current = pinned ? await currentChanges(runtime, meta) : snapshot.changes
+  const left = current === null ? null : remainingChanges(current, meta)
+  const done = left !== null && left.length === 0
+  const { sha, branch, prUrl, strategy } = newest
   const next: SessionMetadata = {
     ...meta,
-    state: 'promoted',
+    state: done ? 'promoted' : 'active',
     updatedAt: now,
     lastAccessAt: now,
-    touchedFiles,
-    promote: { strategy, result },
+    touchedFiles: left ? left.map((c) => c.path) : meta.touchedFiles,
+    promote: { strategy, result: { sha, branch, ...(prUrl ? { prUrl } : {}) } },
   }
   try {
     await runtime.store.write(next)
   } catch (error) {
     throw new PromoteFailedError(
       'cleanup',
-      `The commit ${result.sha} landed on ${result.branch}, but recording it failed (${(error as Error).message}). ` +
+      `The commit ${sha} landed on ${branch}, but recording it failed (${(error as Error).message}). ` +
         'Promoting again finds it and records it.',
       { cause: error },
     )
   }
-  // A pinned promotion evicts only a workspace that is still what was promoted: work that arrived after
-  // the reviewed commit is not lost (it stays in the workspace).
-  const movedOn = pinned && snapshot ? await workspaceMovedOn(runtime, meta, snapshot) : false
-  if (meta.evictionPolicy.untilPromote && !movedOn) {
+  if (done && meta.evictionPolicy.untilPromote) {
     // The promotion is recorded; a failed eviction is retried by the next sweep.
     await runtime.ephemeral.destroy(workspaceHandle(runtime, meta)).catch(() => {})
   }
-  return { ...result, strategy, files: files.length ? files : touchedFiles, alreadyPromoted }
 }
 
-/**
- * True when the workspace now differs from `pinned` (a snapshot taken at a commit), or cannot be read:
- * the same tree id when both snapshots have one, else the same touched paths with the same modes and
- * blobs.
- */
-async function workspaceMovedOn(
-  runtime: SessionRuntime,
-  meta: SessionMetadata,
-  pinned: WorkspaceSnapshot,
-): Promise<boolean> {
+function isoNow(runtime: SessionRuntime): string {
+  return new Date(runtime.now()).toISOString()
+}
+
+/** Every path of the workspace as it is now that differs from the baseline, or `null` when unreadable. */
+async function currentChanges(runtime: SessionRuntime, meta: SessionMetadata): Promise<TreeChange[] | null> {
   try {
-    const now = await runtime.ephemeral.snapshot(workspaceHandle(runtime, meta))
-    if (now.tree !== undefined && pinned.tree !== undefined) return now.tree !== pinned.tree
-    const key = (c: TreeChange) => `${c.path}\0${c.newMode}\0${c.newOid}`
-    const before = pinned.changes.map(key)
-    const after = now.changes.map(key)
-    return before.length !== after.length || before.some((k, i) => k !== after[i])
+    return (await runtime.ephemeral.snapshot(workspaceHandle(runtime, meta))).changes
   } catch {
-    return true
+    return null
   }
 }
 
 async function touch(
   runtime: SessionRuntime,
   meta: SessionMetadata,
-  snapshot: WorkspaceSnapshot,
+  pending: readonly TreeChange[],
 ): Promise<void> {
   const now = new Date(runtime.now()).toISOString()
-  await runtime.store.write({ ...meta, lastAccessAt: now, touchedFiles: snapshot.changes.map((c) => c.path) })
+  await runtime.store.write({ ...meta, lastAccessAt: now, touchedFiles: pending.map((c) => c.path) })
 }
 
 /**

@@ -3,12 +3,26 @@
  * `AgentSession` only works in the workspace. An AgentSession holds nothing that can promote: its
  * private field keeps just the six agent operations, and its class has no other methods.
  */
+import type { EphemeralAdapter } from './adapters.ts'
 import { diffChanges } from './diff.ts'
-import { FileNotFoundError, InvalidArgumentError } from './errors.ts'
+import { FileNotFoundError, GittrixError, InvalidArgumentError, SessionExpiredError } from './errors.ts'
 import { resolveEviction } from './eviction.ts'
+import {
+  type Checkpoint,
+  checkCommitId,
+  decodeToolCallsNote,
+  encodeToolCallsNote,
+  parseTranscript,
+  type RestoreResult,
+  type ShowResult,
+  type ToolCallClientNote,
+  type ToolCallNote,
+  transcriptLines,
+} from './history.ts'
 import type { SessionMetadata } from './metadata.ts'
 import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
 import { promoteSession } from './promote.ts'
+import { remainingChanges } from './remaining.ts'
 import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
 import type {
@@ -42,6 +56,19 @@ export interface DiffOptions {
    * diff themselves (local workspaces) ignore it.
    */
   budget?: DiffBudget
+  /**
+   * Session history: the old side is this checkpoint (a commit id of the session, see `log`) instead
+   * of the baseline. Not with `paths` or `budget`.
+   */
+  from?: string
+  /** Session history: the new side is this checkpoint instead of the workspace as it is now. */
+  to?: string
+}
+
+/** Options of {@link UserSession.log}. */
+export interface LogOptions {
+  /** At most this many points (newest first). Default: all. */
+  limit?: number
 }
 
 /** The operations an agent may use. */
@@ -150,13 +177,15 @@ class SessionOperations implements AgentOperations {
   }
 
   diffDetails(options: DiffOptions = {}): Promise<SessionDiff> {
+    if (options.from !== undefined || options.to !== undefined) return this.diffBetween(options)
     let touched: string[] | undefined
     const binary = options.binary === true
     const budget = checkBudget(options.budget)
     return this.active(
       async (meta) => {
         const { ephemeral, durable } = this.runtime
-        if (ephemeral.diff && !options.paths?.length) {
+        const promoted = (meta.promotions ?? []).length > 0
+        if (ephemeral.diff && !options.paths?.length && !promoted) {
           // The adapter renders the whole diff itself (git on a local workspace: no blobs written).
           const at = this.pin === undefined ? {} : { at: this.pin }
           const diff = await ephemeral.diff(this.handle(meta), { binary, ...at })
@@ -164,8 +193,9 @@ class SessionOperations implements AgentOperations {
           return diff
         }
         const snapshot = await this.snapshot(meta)
-        touched = snapshot.changes.map((c) => c.path)
-        return diffChanges(snapshot, pick(snapshot.changes, options.paths), durable, {
+        const pending = remainingChanges(snapshot.changes, meta)
+        touched = pending.map((c) => c.path)
+        return diffChanges(snapshot, pick(pending, options.paths), durable, {
           binary,
           ...(budget ? { budget } : {}),
         })
@@ -174,13 +204,156 @@ class SessionOperations implements AgentOperations {
     )
   }
 
+  /** The diff between two points of the session's history (see {@link DiffOptions.from}). */
+  private diffBetween(options: DiffOptions): Promise<SessionDiff> {
+    const from = options.from === undefined ? undefined : checkCommitId(options.from, 'diff { from }')
+    const to = options.to === undefined ? undefined : checkCommitId(options.to, 'diff { to }')
+    if (options.paths?.length || options.budget) {
+      throw new InvalidArgumentError(
+        'diff { from, to } shows whole checkpoints; it takes no paths or budget.',
+      )
+    }
+    const { ephemeral } = this.runtime
+    if (!ephemeral.diff || (from !== undefined && !ephemeral.checkpoints)) throw noHistory(ephemeral)
+    const diff = ephemeral.diff.bind(ephemeral)
+    return this.present((meta) =>
+      diff(this.handle(meta), {
+        binary: options.binary === true,
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { at: to } : {}),
+      }),
+    )
+  }
+
+  /**
+   * Runs `fn` under the session lock while the workspace exists (any state but discarded, expired, or
+   * promoted with the workspace removed). Metadata is not written. Throws `SESSION_EXPIRED`.
+   */
+  private present<T>(fn: (meta: SessionMetadata) => Promise<T>): Promise<T> {
+    const { store } = this.runtime
+    return store.withLock(this.id, async () => {
+      const meta = await store.read(this.id)
+      const gone =
+        meta.state === 'discarded' ||
+        meta.state === 'expired' ||
+        (meta.state === 'promoted' && meta.evictionPolicy.untilPromote)
+      if (gone) throw new SessionExpiredError(meta.id, meta.state)
+      return fn(meta)
+    })
+  }
+
+  /** The adapter's history methods, or `CAPABILITY_MISSING`. */
+  private history(): Required<
+    Pick<
+      EphemeralAdapter,
+      'checkpoints' | 'checkpointId' | 'readNotes' | 'writeNote' | 'showAt' | 'restoreTo'
+    >
+  > {
+    const e = this.runtime.ephemeral
+    if (!e.checkpoints || !e.checkpointId || !e.readNotes || !e.writeNote || !e.showAt || !e.restoreTo)
+      throw noHistory(e)
+    return {
+      checkpoints: e.checkpoints.bind(e),
+      checkpointId: e.checkpointId.bind(e),
+      readNotes: e.readNotes.bind(e),
+      writeNote: e.writeNote.bind(e),
+      showAt: e.showAt.bind(e),
+      restoreTo: e.restoreTo.bind(e),
+    }
+  }
+
+  async log(options: LogOptions = {}): Promise<Checkpoint[]> {
+    const limit = options.limit
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+      throw new InvalidArgumentError(
+        `log() { limit } must be a whole number ≥ 1, not ${JSON.stringify(limit)}.`,
+      )
+    }
+    const history = this.history()
+    return this.present(async (meta) => {
+      const handle = this.handle(meta)
+      const commits = await history.checkpoints(handle, limit === undefined ? {} : { limit })
+      const shas = commits.map((c) => c.sha)
+      const [calls, transcripts] = await Promise.all([
+        history.readNotes(handle, 'tool-calls', shas),
+        history.readNotes(handle, 'transcript', shas),
+      ])
+      return commits.map((commit): Checkpoint => {
+        const note = calls.get(commit.sha)
+        const { client, calls: toolCalls } = note ? decodeToolCallsNote(note) : { client: null, calls: [] }
+        const transcript = transcripts.get(commit.sha)
+        return {
+          ...commit,
+          client,
+          toolCalls,
+          transcript: transcript
+            ? { bytes: transcript.byteLength, lines: transcriptLines(transcript) }
+            : null,
+        }
+      })
+    })
+  }
+
+  async show(at: string, path?: string): Promise<ShowResult> {
+    checkCommitId(at, 'show() at')
+    const history = this.history()
+    return this.present((meta) => history.showAt(this.handle(meta), at, path))
+  }
+
+  async restore(at: string): Promise<RestoreResult> {
+    checkCommitId(at, 'restore() to')
+    const history = this.history()
+    return this.active((meta) => history.restoreTo(this.handle(meta), at))
+  }
+
+  async recordToolCalls(
+    at: string,
+    calls: readonly ToolCallNote[],
+    client: ToolCallClientNote | null,
+  ): Promise<string> {
+    checkCommitId(at, 'recordToolCalls() at')
+    if (!Array.isArray(calls)) throw new InvalidArgumentError('recordToolCalls() needs an array of calls.')
+    const history = this.history()
+    return this.present(async (meta) => {
+      const handle = this.handle(meta)
+      const sha = await history.checkpointId(handle, at)
+      const existing = (await history.readNotes(handle, 'tool-calls', [sha])).get(sha) ?? null
+      return history.writeNote(handle, 'tool-calls', sha, encodeToolCallsNote(calls, client, existing))
+    })
+  }
+
+  async attachTranscript(
+    bytes: Uint8Array,
+    at?: string,
+  ): Promise<{ at: string; bytes: number; lines: number }> {
+    const { lines } = parseTranscript(bytes)
+    if (at !== undefined) checkCommitId(at, 'attachTranscript() at')
+    const history = this.history()
+    return this.present(async (meta) => {
+      const handle = this.handle(meta)
+      const point = at ?? (await history.checkpoints(handle, { limit: 1 }))[0]!.sha
+      const sha = await history.writeNote(handle, 'transcript', point, bytes)
+      return { at: sha, bytes: bytes.byteLength, lines }
+    })
+  }
+
+  async transcript(at: string): Promise<Uint8Array | null> {
+    checkCommitId(at, 'transcript() at')
+    const history = this.history()
+    return this.present(async (meta) => {
+      const handle = this.handle(meta)
+      const sha = await history.checkpointId(handle, at)
+      return (await history.readNotes(handle, 'transcript', [sha])).get(sha) ?? null
+    })
+  }
+
   touchedFiles(): Promise<TreeChange[]> {
     let touched: string[] | undefined
     return this.active(
       async (meta) => {
-        const { changes } = await this.snapshot(meta)
-        touched = changes.map((c) => c.path)
-        return changes
+        const pending = remainingChanges((await this.snapshot(meta)).changes, meta)
+        touched = pending.map((c) => c.path)
+        return pending
       },
       () => touched,
     )
@@ -245,6 +418,14 @@ class SessionOperations implements AgentOperations {
   }
 }
 
+/** `CAPABILITY_MISSING` for an ephemeral adapter without session history. */
+function noHistory(ephemeral: EphemeralAdapter): GittrixError {
+  return new GittrixError(
+    'CAPABILITY_MISSING',
+    `The ${ephemeral.kind} ephemeral adapter keeps no session history (log, show, restore, diff between checkpoints); local clone, worktree and copy workspaces do.`,
+  )
+}
+
 /** True when two commit ids name the same commit (one may be abbreviated). */
 function sameCommit(a: string, b: string): boolean {
   return typeof a === 'string' && a.length >= 4 && (a.startsWith(b) || b.startsWith(a))
@@ -307,7 +488,7 @@ export class AgentSession {
   list(dir?: string, options?: { recursive?: boolean }): Promise<ListEntry[]> {
     return this.#ops.list(dir, options)
   }
-  /** The unified patch of the session against its baseline. */
+  /** The unified patch of what the session has not promoted yet (see `UserSession.diff`). */
   diff(options?: DiffOptions): Promise<string> {
     return this.#ops.diff(options)
   }
@@ -371,29 +552,37 @@ export class UserSession {
   commit(message: string): Promise<string> {
     return this.#ops.commit(message)
   }
-  /** The unified patch against the baseline (a string, `git apply`-able). */
+  /**
+   * The unified patch of what is not promoted yet (a string, `git apply`-able onto the durable branch
+   * as this session left it): against the baseline before any promotion; after partial promotions,
+   * against the baseline with those promotions applied (a path promoted and unchanged since is gone
+   * from it, a path changed again since shows from what was promoted).
+   */
   diff(options?: DiffOptions): Promise<string> {
     return this.#ops.diff(options)
   }
   /**
-   * The patch plus per-file data (status, binary, additions, deletions) and totals; of the pinned
-   * commit when the session is pinned. With `budget`, possibly `partial` (see {@link DiffOptions}).
+   * The patch plus per-file data (status, binary, additions, deletions) and totals of what is not
+   * promoted yet (as {@link diff}); of the pinned commit when the session is pinned. With `budget`, possibly `partial` (see {@link DiffOptions}).
    */
   diffDetails(options?: DiffOptions): Promise<SessionDiff> {
     return this.#ops.diffDetails(options)
   }
   /**
-   * Every path that differs from the baseline, with modes and blob ids on both sides; at the pinned
-   * commit when the session is pinned.
+   * Every path with a change not promoted yet, with modes and blob ids on both sides (`old*`: the
+   * baseline, or what this session promoted for that path); at the pinned commit when the session is
+   * pinned. Before any promotion: every path that differs from the baseline.
    */
   touchedFiles(): Promise<TreeChange[]> {
     return this.#ops.touchedFiles()
   }
   /**
-   * Promotes the selected touched files as one clean commit (see DESIGN.md §4). Repeating it answers
-   * with the recorded result. With `at` (or on a pinned session) selection, drift check and promoted
-   * tree all come from one snapshot of that workspace commit, and a workspace that moved on since is
-   * kept rather than evicted. Throws `BASELINE_CONFLICT`, `PROMOTE_FAILED`, `SESSION_EXPIRED`,
+   * Promotes the selected files still pending as one clean commit (see docs/architecture.md#promotion). The session
+   * stays `active` while anything un-promoted remains and becomes `promoted` (evicted under
+   * `untilPromote`) once nothing does; every promotion is listed in `info().promotions`. Selecting only
+   * files promoted already (and unchanged since) answers with the recorded promotion holding them. With
+   * `at` (or on a pinned session) selection, drift check and promoted tree all come from one snapshot
+   * of that workspace commit; what remains is judged on the workspace as it is now. Throws `BASELINE_CONFLICT`, `PROMOTE_FAILED`, `SESSION_EXPIRED`,
    * `INVALID_ARGUMENT` (`at` not a commit of the session, or another commit than the pinned one), ...
    */
   promote(options: PromoteOptions): Promise<PromoteOutcome> {
@@ -402,6 +591,59 @@ export class UserSession {
   /** Destroys the workspace and marks the session `discarded`. Idempotent. */
   discard(): Promise<SessionMetadata> {
     return this.#ops.discard()
+  }
+  /**
+   * The session's history: its checkpoints (workspace commits: `commit()` from the library, CLI or
+   * MCP, and the agent's own git commits) from the current head back to the baseline (last,
+   * `baseline: true`), newest first, each with the MCP tool calls that led to it and its transcript
+   * size. Throws `CAPABILITY_MISSING` (adapter without history), `SESSION_EXPIRED` (workspace gone),
+   * `INVALID_ARGUMENT`.
+   */
+  log(options?: LogOptions): Promise<Checkpoint[]> {
+    return this.#ops.log(options)
+  }
+  /**
+   * The files at checkpoint `at` (a commit id from {@link log}), below directory `path`, or the bytes
+   * of the file `path`. Throws `INVALID_ARGUMENT` (not a commit of this session), `FILE_NOT_FOUND`,
+   * `CAPABILITY_MISSING`, `SESSION_EXPIRED`.
+   */
+  show(at: string, path?: string): Promise<ShowResult> {
+    return this.#ops.show(at, path)
+  }
+  /**
+   * Moves the workspace back to checkpoint `at`. Uncommitted work is committed first; the old head
+   * stays reachable through `refs/gittrix/restored/<UTC timestamp>` in the workspace's repository
+   * (and the `HEAD` reflog), and {@link log}, {@link show} and `diff({ from, to })` still accept its
+   * commits. Throws `INVALID_ARGUMENT`, `CAPABILITY_MISSING`, `SESSION_EXPIRED`, `EVICTION_RACE`.
+   */
+  restore(at: string): Promise<RestoreResult> {
+    return this.#ops.restore(at)
+  }
+  /**
+   * Records MCP tool calls as a git note on checkpoint `at` (appended to calls already recorded
+   * there), under `refs/notes/gittrix` of the workspace's private history repository: never in the
+   * tree, never in the durable repository. Resolves the checkpoint's full id. Throws
+   * `INVALID_ARGUMENT`, `CAPABILITY_MISSING`, `SESSION_EXPIRED`.
+   */
+  recordToolCalls(
+    at: string,
+    calls: readonly ToolCallNote[],
+    client: ToolCallClientNote | null,
+  ): Promise<string> {
+    return this.#ops.recordToolCalls(at, calls, client)
+  }
+  /**
+   * Attaches a transcript (JSONL bytes, at most 100 MiB) as a git note on checkpoint `at` (default the
+   * current head), under `refs/notes/gittrix-transcript`, replacing one attached there before. Throws
+   * `INVALID_ARGUMENT` (not JSONL, too large, not a commit of this session), `CAPABILITY_MISSING`,
+   * `SESSION_EXPIRED`.
+   */
+  attachTranscript(bytes: Uint8Array, at?: string): Promise<{ at: string; bytes: number; lines: number }> {
+    return this.#ops.attachTranscript(bytes, at)
+  }
+  /** The transcript attached at checkpoint `at`, or `null`. Throws as {@link show}. */
+  transcript(at: string): Promise<Uint8Array | null> {
+    return this.#ops.transcript(at)
   }
   /** Keeps the session alive at least `ms` more. Throws `INVALID_ARGUMENT`, `SESSION_EXPIRED`. */
   extend(ms: number): Promise<SessionMetadata> {

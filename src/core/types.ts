@@ -89,10 +89,10 @@ export interface ListEntry {
   type: 'file' | 'dir' | 'symlink'
 }
 
-/** Session lifecycle states (seed 003). */
+/** Session lifecycle states (docs/architecture.md#domain-model). */
 export type SessionState = 'active' | 'promoted' | 'discarded' | 'expired'
 
-/** How a session is evicted (seed 003). Durations in ms; `null` disables that limit. */
+/** How a session is evicted (docs/architecture.md#domain-model). Durations in ms; `null` disables that limit. */
 export interface EvictionPolicy {
   /** Evict after this long without any access (API call or workspace file change). Default 4 h. */
   ttlIdleMs: number | null
@@ -138,13 +138,30 @@ export interface PromoteOptions {
   allowUnsafeSymlinks?: boolean
 }
 
-/** The recorded outcome of a promotion (seed 003 `promote.result`). */
+/** The recorded outcome of a promotion (metadata v1 `promote.result`). */
 export interface PromoteResult {
   /** The promoted commit; for `patch`, the durable head the patch applies onto. */
   sha: string
   /** The branch that holds it (the durable branch for `commit`). */
   branch: string
   prUrl?: string
+}
+
+/**
+ * One promotion of a session as recorded in its metadata (`SessionMetadata.promotions`): what landed
+ * where, which paths, and what each path was promoted as.
+ */
+export interface PromotionRecord extends PromoteResult {
+  strategy: 'commit' | 'branch' | 'pr'
+  /** The promoted paths, sorted. */
+  files: string[]
+  /** When it was recorded (ISO 8601). */
+  at: string
+  /**
+   * Each promoted path: `old*` as it was before this promotion (the baseline, or what an earlier
+   * promotion of the session wrote), `new*` as this promotion wrote it. Sorted by path.
+   */
+  changes: TreeChange[]
 }
 
 /** What `promote()` resolves to: the recorded result plus what was done and, for `patch`, the patch. */

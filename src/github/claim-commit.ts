@@ -1,6 +1,6 @@
 /**
  * The claim commit: how one App replica takes a session for a promotion or a discard, so that a
- * promotion on one replica and a discard on another cannot both happen (DESIGN.md invariants 6 and 9).
+ * promotion on one replica and a discard on another cannot both happen (docs/architecture.md#invariants, 6 and 9).
  *
  * A claim is a commit with the session head's tree and the head as its only parent, written by the App
  * and moved onto `gittrix/<id>` with `force: false` (GitHub's "Update a reference": the update must be a
@@ -53,8 +53,9 @@ export interface ClaimCommit {
 
 /**
  * The claim in a commit message of session `sessionId` (its subject line, and `Gittrix-Claimed-At`),
- * or `null` for any other message. Nothing here proves that the App wrote it: callers use it only to
- * hold back (not render, not act) or to release it, never to grant anything.
+ * or `null` for any other message. Nothing here proves that the App wrote it: the App honours a claim
+ * only when GitHub reports the commit as its own (app/session.ts), treats one dated in the future as
+ * stale (app/claim.ts), and never grants anything on a claim.
  */
 export function parseClaimCommit(message: string, sessionId: string): ClaimCommit | null {
   const subject = message.split('\n', 1)[0]

@@ -19,6 +19,8 @@ export interface ToolCallRecord {
   errorCode: string | null
   /** When the call started, ISO 8601. */
   startedAt: string
+  /** The model id the client sent with the call (`_meta.model` or `_meta.modelId`), when it sent one. */
+  model?: string
 }
 
 /** The client that made the calls, as it named itself in `initialize` (`clientInfo`). */
@@ -43,7 +45,8 @@ export interface CheckpointCalls {
 export class ToolCallJournal {
   #pending: ToolCallRecord[] = []
   readonly #groups: CheckpointCalls[] = []
-  readonly #listeners: ((group: CheckpointCalls) => void)[] = []
+  readonly #listeners: ((group: CheckpointCalls) => unknown)[] = []
+  #settling: Promise<unknown> = Promise.resolve()
   #client: ToolCallClient | null = null
 
   /** Names the client (once known from `initialize`). */
@@ -61,13 +64,23 @@ export class ToolCallJournal {
     const group: CheckpointCalls = { checkpoint: sha, client: this.#client, calls: this.#pending }
     this.#pending = []
     this.#groups.push(group)
-    for (const listener of this.#listeners) listener(group)
+    const running = this.#listeners.map((listener) => Promise.resolve().then(() => listener(group)))
+    this.#settling = Promise.allSettled([this.#settling, ...running])
     return group
   }
 
-  /** Calls `listener` with every group closed from now on. */
-  onCheckpoint(listener: (group: CheckpointCalls) => void): void {
+  /**
+   * Calls `listener` with every group closed from now on. A listener may return a promise (e.g. writing
+   * the group as a git note); {@link settled} waits for it. Its rejection is not reported here: a
+   * listener handles its own errors.
+   */
+  onCheckpoint(listener: (group: CheckpointCalls) => unknown): void {
     this.#listeners.push(listener)
+  }
+
+  /** Resolves once every listener of every group closed so far has finished (never rejects). */
+  async settled(): Promise<void> {
+    await this.#settling
   }
 
   /** Calls not yet followed by a checkpoint. */

@@ -77,6 +77,7 @@ export function createMcpServer(options: McpServerOptions): GittrixMcpServer {
     const startedAt = new Date().toISOString()
     const { name } = request.params
     const args: unknown = request.params.arguments ?? {}
+    const model = modelOf(request.params._meta)
     const record = (resultBytes: number, errorCode: string | null) =>
       journal.record({
         tool: name,
@@ -85,6 +86,7 @@ export function createMcpServer(options: McpServerOptions): GittrixMcpServer {
         durationMs: Math.round((performance.now() - started) * 10) / 10,
         errorCode,
         startedAt,
+        ...(model ? { model } : {}),
       })
     const tool = tools.get(name)
     if (!tool) {
@@ -112,7 +114,11 @@ export function createMcpServer(options: McpServerOptions): GittrixMcpServer {
       }
     }
     record(resultBytes(result), errorCode)
-    if (checkpoint) journal.checkpoint(checkpoint)
+    if (checkpoint) {
+      // The calls are recorded (e.g. as a git note on the checkpoint) before the client hears of it.
+      journal.checkpoint(checkpoint)
+      await journal.settled()
+    }
     return result
   })
   return { server, journal }
@@ -163,6 +169,18 @@ function successResult(output: ToolOutput): CallToolResult {
 function errorBody(error: unknown): Record<string, unknown> {
   if (error instanceof GittrixError) return error.toJSON()
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }
+}
+
+/**
+ * The model id a client sent in the request's `_meta` (`model` or `modelId`; MCP defines no standard
+ * key, https://modelcontextprotocol.io/specification/2025-11-25/basic#meta): a short printable string,
+ * else nothing.
+ */
+function modelOf(meta: Record<string, unknown> | undefined): string | undefined {
+  const value = meta?.model ?? meta?.modelId
+  if (typeof value !== 'string') return undefined
+  const clean = value.replace(/[^\x20-\x7e]/g, '').slice(0, 200)
+  return clean || undefined
 }
 
 function resultBytes(result: CallToolResult): number {

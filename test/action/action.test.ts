@@ -561,7 +561,7 @@ describe('bad inputs', () => {
     [
       'ephemeral',
       { ephemeral: 'artifacts', task: 't', run: 'true' },
-      "Input 'artifacts-account-id': is required with ephemeral: artifacts",
+      "Input 'artifacts-namespace': is required with ephemeral: artifacts",
     ],
     [
       'ephemeral',

@@ -16,7 +16,7 @@ import {
   parsePointerCommit,
   parseStartCommit,
 } from '../../src/github/index.ts'
-import { prePushGuard } from '../../src/action/workspace.ts'
+import { prePushGuard } from '../../action/lib/workspace.ts'
 import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
 import {
   AGENT_GIT_ENV,
@@ -351,9 +351,9 @@ describe('ephemeral: artifacts, modes start and finish', () => {
     expect(ref(standIn.gitDir(repo), 'refs/heads/main')).toBe(later.outputs['head-sha'])
     for (const run of [start, post, again, later]) expectNoSecrets(run)
 
-    // A finish without the artifacts inputs says what it needs.
+    // A same-job finish without the artifacts inputs says what it needs.
     const bare = await runBundle({
-      inputs: { mode: 'finish', token: TOKEN },
+      inputs: { mode: 'finish', token: TOKEN, topology: 'same-job' },
       env: { ...runnerEnv(ws), ...start.exported },
     })
     expect(bare.code).toBe(1)
@@ -456,7 +456,9 @@ describe('ephemeral: artifacts, a tampered session record', () => {
       env: { ...runnerEnv(ws), ...start.exported },
     })
     expect(other.code).toBe(1)
-    expect(other.errors).toEqual([expect.stringContaining('was started in Artifacts')])
+    expect(other.errors).toEqual([
+      expect.stringContaining('its Artifacts repository is not the one its start commit names'),
+    ])
     // … or the durable branch as the session branch: refused before anything is pushed.
     writeFileSync(recordFile, JSON.stringify({ ...record, branch: 'main' }))
     const durable = await runBundle({
@@ -487,8 +489,16 @@ describe('ephemeral: artifacts, a tampered session record', () => {
 describe('ephemeral: artifacts, bad inputs', () => {
   const cases: Array<[string, Record<string, string>, string[]]> = [
     [
-      'all three missing',
-      { ephemeral: 'artifacts' },
+      'two jobs, namespace missing, API token given to the agent job',
+      { ephemeral: 'artifacts', 'artifacts-api-token': 'cf-api-secret-never-shown-0123456789' },
+      [
+        "Input 'artifacts-namespace': is required with ephemeral: artifacts",
+        "Input 'artifacts-api-token': must not be given to the agent's job (mode run) in the two-job topology",
+      ],
+    ],
+    [
+      'all three missing (same-job)',
+      { ephemeral: 'artifacts', topology: 'same-job' },
       [
         "Input 'artifacts-account-id': is required with ephemeral: artifacts",
         "Input 'artifacts-namespace': is required with ephemeral: artifacts",
@@ -496,8 +506,13 @@ describe('ephemeral: artifacts, bad inputs', () => {
       ],
     ],
     [
-      'token missing',
-      { ephemeral: 'artifacts', 'artifacts-account-id': 'acct', 'artifacts-namespace': 'ns' },
+      'token missing (same-job)',
+      {
+        ephemeral: 'artifacts',
+        topology: 'same-job',
+        'artifacts-account-id': 'acct',
+        'artifacts-namespace': 'ns',
+      },
       ["Input 'artifacts-api-token': is required with ephemeral: artifacts"],
     ],
     [

@@ -1,5 +1,5 @@
 /**
- * The GitHub-durable + Artifacts-ephemeral combination (DESIGN.md §6.3, §6.6): the session's files
+ * The GitHub-durable + Artifacts-ephemeral combination (docs/architecture.md#pointer-commit-artifacts-sessions, #eviction): the session's files
  * live in a Cloudflare Artifacts repository (the loopback stand-in, filled with a real `git push` as
  * the Action does: an orphan commit holding the baseline's tree, then the agent's work), the GitHub
  * session branch holds the start commit and a pointer commit naming the Artifacts head. The App reads
@@ -213,7 +213,7 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
     expect(used.every((r) => r.kind === 'rest' && r.method === 'GET')).toBe(true)
   })
 
-  it('/gittrix promote <files>: one commit with exactly those files, blobs uploaded only for content GitHub lacked; branch and Artifacts repo evicted', async () => {
+  it('/gittrix promote <files>: one commit with exactly those files, blobs uploaded only for content GitHub lacked; branch and Artifacts repo kept until the rest is promoted', async () => {
     const fx = await setup()
     const s = await artifactsSession(fx, WORK)
     await fx.h.push(s.id)
@@ -259,17 +259,30 @@ describe('App: GitHub durable + Cloudflare Artifacts ephemeral', () => {
       'POST /git/trees',
       'POST /git/commits',
       `PATCH /git/refs/heads/main`,
-      `DELETE /git/refs/heads/gittrix/${s.id}`,
+      `PATCH /git/refs/heads/gittrix/${s.id}`,
     ])
-    // untilPromote: the session branch and the Artifacts repository are gone.
+    // notes.txt remains: the session branch and the Artifacts repository are kept, the run shows it.
+    expect(fx.h.api.head(`gittrix/${s.id}`)).toBe(s.pointer)
+    expect(fx.standIn.hasRepo(s.repo)).toBe(true)
+    const partial = fx.h.api.runsOn(s.pointer!)[0]!
+    expect(partial).toMatchObject({ conclusion: 'action_required' })
+    expect(partial.output.text).toContain('+++ b/notes.txt')
+    expect(partial.output.text).not.toContain('src/app.ts')
+    expect(reply).toContain('1 file(s) remain to promote')
+
+    // The rest: then untilPromote removes the session branch and the Artifacts repository.
+    const [rest] = await fx.h.comment(`/gittrix promote ${s.id} notes.txt`)
+    expect(rest).toContain('Promoted as')
+    const last = fx.h.api.head('main')!
+    expect(fx.h.api.commitInfo(last).parents).toEqual([main])
+    expect(fx.h.api.files(last).get('notes.txt')!.bytes.toString()).toBe('not promoted\n')
     expect(fx.h.api.head(`gittrix/${s.id}`)).toBeNull()
     expect(fx.standIn.hasRepo(s.repo)).toBe(false)
-    const run = fx.h.api.runsOn(s.pointer!)[0]!
-    expect(run).toMatchObject({ conclusion: 'success' })
+    expect(fx.h.api.runsOn(s.pointer!)[0]!).toMatchObject({ conclusion: 'success' })
     // Promoting again answers with the recorded result.
     const [again] = await fx.h.comment(`/gittrix promote ${s.id}`)
     expect(again).toContain('already promoted')
-    expect(fx.h.api.head('main')).toBe(main)
+    expect(fx.h.api.head('main')).toBe(last)
   })
 
   it('the Promote all button promotes every touched file', async () => {

@@ -207,7 +207,14 @@ export class AppHarness {
             }
           : {}),
       },
-      comment: { ...p.comment, id: comment.id, body, user: this.user(login, options.type ?? 'User') },
+      comment: {
+        ...p.comment,
+        id: comment.id,
+        body,
+        user: this.user(login, options.type ?? 'User'),
+        created_at: comment.createdAt,
+        updated_at: comment.createdAt,
+      },
       repository: this.repository(),
       installation: { id: INSTALLATION_ID, node_id: 'I' },
       sender: this.user(login, options.type ?? 'User'),

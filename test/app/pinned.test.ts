@@ -1,13 +1,15 @@
 /**
- * The gate binds (DESIGN.md §9, invariant 10): a promotion reads exactly the commit a human reviewed —
+ * The gate binds (docs/architecture.md#invariants, 10): a promotion reads exactly the commit a human reviewed —
  * the head of the App's session check run — by id. Attacks of a hostile agent whose workflow can push
  * `gittrix/<id>`: push after the render, push while the run shows "Promoting…" (injected between the
- * App's requests through the stand-in's hooks), the same against `adminPaths`, and a check run forged
- * by a workflow. Every attack ends with a count of files on `main` whose content no human reviewed;
+ * App's requests through the stand-in's hooks), the same against `adminPaths`, a check run forged
+ * by a workflow, a push rendered between the reviewer reading and the comment arriving (the comment's
+ * `created_at` is before the render completed), and a branch named like the `@<sha>` a reviewer types. Every attack ends with a count of files on `main` whose content no human reviewed;
  * the suite asserts the total is 0.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { inlineCode } from '../../src/github/index.ts'
+import { matchCommit } from '../../app/review.ts'
 import { ROUTES } from '../support/git-data-api.ts'
 import { AppHarness } from './harness.ts'
 
@@ -229,6 +231,104 @@ describe('App: promotion is pinned to the reviewed head', () => {
     expect(count(head)).toEqual([])
   })
 
+  /**
+   * Delivers `/gittrix promote…` written at `writtenAt` (ISO; its `created_at`), the way GitHub delivers
+   * a comment typed before events that were delivered first. Resolves the App's reply.
+   */
+  async function commentWrittenAt(body: string, writtenAt: string): Promise<string> {
+    const payload = h.commentPayload(body)
+    Object.assign(payload.comment as object, { created_at: writtenAt, updated_at: writtenAt })
+    await h.receive('issue_comment', payload)
+    const id = (payload.comment as { id: number }).id
+    return h.api.comments.find((c) => c.body.startsWith(`<!-- gittrix:reply ${id} -->`))?.body ?? ''
+  }
+
+  it('a render completed after the comment was written: /gittrix promote is refused, names the new head, writes nothing', async () => {
+    // The reviewer reads the run of `head` and writes "/gittrix promote"…
+    const { id, head } = await reviewed()
+    const writtenAt = new Date(Date.now() - 1000).toISOString()
+    // …while the agent pushes; GitHub delivers the push first and the App renders it (awaits a decision).
+    const pushed = h.work(id, {
+      '.github/dependabot.yml': 'never reviewed\n',
+      'src/app.ts': 'export const a = 666\n',
+    })
+    await h.push(id)
+    expect(h.api.runsOn(pushed)[0]!.conclusion).toBe('action_required')
+    const mark = h.api.writes().length
+    const refused = await commentWrittenAt('/gittrix promote', writtenAt)
+    expect(refused).toContain('changed after you looked')
+    expect(refused).toContain(inlineCode(pushed.slice(0, 7)))
+    expect(refused).toContain(`/runs/${h.api.runsOn(pushed)[0]!.id}`)
+    expect(refused).toContain('promote again')
+    expect(refused).toContain('@<sha>')
+    expect(refused).toContain('Nothing was promoted')
+    expect(h.api.head('main')).toBe(h.initial)
+    expect(
+      h.api
+        .writes()
+        .slice(mark)
+        .filter((w) => !/reactions$|issues\/7\/comments$/.test(w)),
+    ).toEqual([])
+    expect(count(head)).toEqual([])
+    // The head they did review, named: promoted exactly.
+    const [ok] = await h.comment(`/gittrix promote @${head.slice(0, 7)}`)
+    expect(ok).toContain('Promoted as')
+    expect(h.api.files('main').has('.github/dependabot.yml')).toBe(false)
+    expect(count(head)).toEqual([])
+  })
+
+  it('@<sha> of a head rendered after the comment was written is refused', async () => {
+    const { id, head } = await reviewed()
+    const writtenAt = new Date(Date.now() - 1000).toISOString()
+    const pushed = h.work(id, { 'evil.txt': 'x\n' })
+    await h.push(id)
+    const refused = await commentWrittenAt(`/gittrix promote @${pushed.slice(0, 12)}`, writtenAt)
+    expect(refused).toContain('rendered after your comment was written')
+    expect(refused).toContain('Nothing was promoted')
+    expect(h.api.head('main')).toBe(h.initial)
+    expect(count(head)).toEqual([])
+  })
+
+  it('a render completed in the same instant as the comment does not count as seen', async () => {
+    const { head } = await reviewed()
+    const refused = await commentWrittenAt('/gittrix promote', h.api.runsOn(head)[0]!.completed_at!)
+    expect(refused).toContain('changed after you looked')
+    expect(h.api.head('main')).toBe(h.initial)
+  })
+
+  it('@<sha> is matched against the session’s commit ids: a branch named like it does not redirect the promotion', async () => {
+    const { id } = h.startSession()
+    const rejected = h.work(id, { 'src/app.ts': 'export const auth = () => true // rejected\n' })
+    await h.push(id)
+    const good = h.work(id, { 'src/app.ts': 'export const auth = (t) => verify(t)\n' })
+    await h.push(id)
+    h.work(id, { 'notes.txt': 'newer, not reviewed\n' }) // the head moves on; the reviewer names `good`
+    const named = good.slice(0, 7)
+    h.api.setBranch(named, rejected) // the pusher's branch, named like the abbreviation
+    h.api.setBranch(good, rejected) // and one named like the whole id
+    const before = h.api.requests.length
+    const [ok] = await h.comment(`/gittrix promote @${named} --commit`)
+    expect(ok).toContain('Promoted as')
+    expect(h.api.files('main').get('src/app.ts')!.bytes.toString()).toBe(
+      'export const auth = (t) => verify(t)\n',
+    )
+    expect(h.api.files('main').has('notes.txt')).toBe(false)
+    expect(count(good)).toEqual([])
+    // What the reviewer typed never reached GitHub as a ref.
+    const asked = h.api.requests.slice(before).map((r) => r.path)
+    expect(asked.filter((p) => p.includes(`/${named}/`) || p.endsWith(`/${named}`))).toEqual([])
+  })
+
+  it('@<sha> that matches no commit of the session is refused without asking GitHub for it', async () => {
+    const { id, head } = await reviewed()
+    h.api.setBranch('abcdef0', head) // a branch named like the text; the session has no such commit
+    const before = h.api.requests.length
+    const [refused] = await h.comment(`/gittrix promote ${id} @abcdef0`)
+    expect(refused).toContain('is not a reviewed head')
+    expect(h.api.requests.slice(before).filter((r) => r.path.includes('abcdef0'))).toEqual([])
+    expect(h.api.head('main')).toBe(h.initial)
+  })
+
   it('the reply diff and the session comment show the reviewed commit, not what was pushed meanwhile', async () => {
     const { id, head, run } = await reviewed({ 'src/app.ts': 'export const a = 2\n' })
     const race = duringPromoting(h, head, () => h.work(id, { 'evil.txt': 'x\n' }))
@@ -238,5 +338,18 @@ describe('App: promotion is pinned to the reviewed head', () => {
     expect(comment).toContain('1 file changed')
     expect(comment).not.toContain('evil')
     expect(count(head)).toEqual([])
+  })
+})
+
+describe('App: @<sha> names one commit of the session', () => {
+  const a = 'abcdef1' + '0'.repeat(33)
+  const b = 'abcdef1' + 'f'.repeat(33)
+  const c = '1234567' + '0'.repeat(33)
+
+  it('matches a unique prefix, refuses an ambiguous one, and finds nothing else', () => {
+    expect(matchCommit([a, c], 'abcdef1')).toEqual({ kind: 'one', sha: a })
+    expect(matchCommit([a, b, c], 'abcdef1')).toEqual({ kind: 'ambiguous', shas: [a, b] })
+    expect(matchCommit([a, b, c], `abcdef1${'f'.repeat(33)}`)).toEqual({ kind: 'one', sha: b })
+    expect(matchCommit([a, b], '1234567')).toEqual({ kind: 'none' })
   })
 })

@@ -1,5 +1,5 @@
 /**
- * Exactly once across replicas (DESIGN.md invariants 6 and 9): two App instances that share nothing
+ * Exactly once across replicas (docs/architecture.md#invariants, 6 and 9): two App instances that share nothing
  * but GitHub receive promote requests for one session at the same time; one promotion lands, the
  * other says the session is being promoted (or already is). A restarted App (a fresh instance) answers
  * from GitHub state.
@@ -130,13 +130,13 @@ describe('App: replicas', () => {
     const head = h.work(id, { 'src/app.ts': 'export const a = 2\n' })
     await h.push(id)
     // Another replica claimed the session just now: commands wait for it.
-    h.api.commit(`gittrix/${id}`, {}, { message: encodeClaimCommit(id, 'promoting', Date.now()) })
+    h.api.appCommit(`gittrix/${id}`, encodeClaimCommit(id, 'promoting', Date.now()))
     const [held] = await h.comment('/gittrix promote')
     expect(held).toContain('being promoted by another request')
     expect(h.api.head('main')).toBe(h.initial)
     // That replica stopped mid-promotion an hour ago: its claim and its "Promoting…" run are left.
     h.api.setBranch(`gittrix/${id}`, head)
-    h.api.commit(`gittrix/${id}`, {}, { message: encodeClaimCommit(id, 'promoting', Date.now() - 3_600_000) })
+    h.api.appCommit(`gittrix/${id}`, encodeClaimCommit(id, 'promoting', Date.now() - 3_600_000))
     const run = h.api.runsOn(head)[0]!
     Object.assign(run, {
       status: 'in_progress',

@@ -1,17 +1,17 @@
 /**
  * A loopback stand-in for Cloudflare Artifacts: the documented REST control plane (current shape,
- * ../shared/reference/storage-apis.md §A.3–A.4: `/client/v4/accounts/:account/artifacts/namespaces/:ns/…`,
- * the v4 envelope, error codes of §A.6) backed by REAL bare repositories on disk (one per Artifacts
+ * docs/platform-facts.md#rest-api: `/client/v4/accounts/:account/artifacts/namespaces/:ns/…`,
+ * the v4 envelope, error codes of docs/platform-facts.md#errors-and-readiness) backed by REAL bare repositories on disk (one per Artifacts
  * repository), plus git smart HTTP served by `git http-backend` (spawned per request with
  * GIT_PROJECT_ROOT and GIT_HTTP_EXPORT_ALL) that checks the repo token on EVERY git request: Bearer
- * (recommended) or Basic with the token secret (§A.8); anything else is 401.
+ * (recommended) or Basic with the token secret (#credentials-and-git there); anything else is 401.
  *
  * Behaviour copied from the docs: create/fork/import return `token` only (expiry in `?expires=`);
  * DELETE repo answers 202; follow-up calls on a repository still importing or forking answer 409 with
- * 10302/10303; token TTL 60…31,536,000 s (10103); names per §A.9 (10101); log is first-parent, newest
+ * 10302/10303; token TTL 60…31,536,000 s (10103); names per #namespaces-and-limits there (10101); log is first-parent, newest
  * first, `[]` for an unknown ref; blob/file routes answer raw bytes, errors in the envelope.
  * Test hooks: {@link ArtifactsStandIn.expireTokens}, {@link ArtifactsStandIn.delayReadiness},
- * {@link ArtifactsStandIn.pendingReads} (202 while "becoming ready", the starter app's behaviour, §A.7),
+ * {@link ArtifactsStandIn.pendingReads} (202 while "becoming ready", the starter app's behaviour, #errors-and-readiness),
  * {@link ArtifactsStandIn.inject} (5xx, 429 + Retry-After, any status).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
@@ -72,6 +72,11 @@ export interface InjectedFault {
 export interface ArtifactsStandInOptions {
   accountId?: string
   apiToken?: string
+  /**
+   * A second API token the control plane accepts too: the App's own, so a test can tell the Action's
+   * Cloudflare credential from the App's (which lives on another machine in production).
+   */
+  appApiToken?: string
   namespace?: string
 }
 
@@ -79,6 +84,8 @@ export interface ArtifactsStandInOptions {
 export class ArtifactsStandIn {
   readonly accountId: string
   readonly apiToken: string
+  /** The App's API token, when one was given (see {@link ArtifactsStandInOptions.appApiToken}). */
+  readonly appApiToken: string | null
   readonly namespace: string
   readonly root: string
   readonly requests: StandInRequest[] = []
@@ -102,6 +109,7 @@ export class ArtifactsStandIn {
   constructor(options: ArtifactsStandInOptions = {}) {
     this.accountId = options.accountId ?? 'acct0123456789'
     this.apiToken = options.apiToken ?? `cf-api-${randomBytes(12).toString('hex')}`
+    this.appApiToken = options.appApiToken ?? null
     this.namespace = options.namespace ?? 'default'
     this.root = mkdtempSync(join(tmpdir(), 'gittrix-artifacts-standin-'))
   }
@@ -164,7 +172,7 @@ export class ArtifactsStandIn {
     record.busyUntil = Date.now() + ms
   }
 
-  /** The next `count` `GET /repos/:name` answer 202 `{status: "creating", retryAfter}` (§A.7). */
+  /** The next `count` `GET /repos/:name` answer 202 `{status: "creating", retryAfter}` (#errors-and-readiness). */
   pendingReads(count: number): void {
     this.pending = count
   }
@@ -193,7 +201,8 @@ export class ArtifactsStandIn {
       record(404)
       return envelope(res, 404, null, [{ code: 10200, message: 'Not found' }])
     }
-    if (req.headers.authorization !== `Bearer ${this.apiToken}`) {
+    const accepted = [this.apiToken, ...(this.appApiToken ? [this.appApiToken] : [])]
+    if (!accepted.some((token) => req.headers.authorization === `Bearer ${token}`)) {
       record(401)
       return envelope(res, 401, null, [{ code: 10000, message: 'Authentication error' }])
     }

@@ -1,5 +1,5 @@
 /**
- * Pinned promotion in the library (DESIGN.md §9, invariant 10): `promote({ at })` and
+ * Pinned promotion in the library (docs/architecture.md#invariants, 10): `promote({ at })` and
  * `restoreSession(meta, { at })` read one snapshot of exactly that workspace commit — selection, drift
  * check, diff and the promoted tree — and refuse, writing nothing, a commit that is not the session's.
  * A workspace that moved on after `at` is kept, not evicted.
@@ -47,7 +47,10 @@ describe.each(['clone', 'worktree', 'copy'] as const)('pinned promotion: local %
     expect(git(repo.path, 'show', 'main:a.txt')).toBe('reviewed')
     expect(git(repo.path, 'ls-tree', '--name-only', 'main')).toBe('a.txt\nb.txt')
     expect(existsSync(session.workspacePath!)).toBe(true)
-    expect((await session.info()).state).toBe('promoted')
+    // What arrived after the reviewed commit is not promoted: the session stays active with it.
+    const meta = await session.info()
+    expect(meta.state).toBe('active')
+    expect(meta.touchedFiles).toEqual(['a.txt', 'c.txt', 'd.txt'])
   })
 
   it('refuses a commit that is not the session’s (or no commit at all) and writes nothing', async () => {

@@ -1,5 +1,5 @@
 /**
- * End to end with Cloudflare Artifacts (DESIGN.md §6): the Action's built bundle runs with
+ * End to end with Cloudflare Artifacts (docs/architecture.md#action--app-protocol): the Action's built bundle runs with
  * `ephemeral: artifacts` against the Artifacts stand-in (test/artifacts/stand-in.ts: REST control plane
  * + `git http-backend` checking repo tokens) and the loopback GitHub; the App's real server, given
  * `ARTIFACTS_*` pointing at the same stand-in, reviews the session from the Artifacts content, promotes
@@ -8,7 +8,7 @@
  * Cloudflare API token nor a repo token may show up in anything the App or the Action printed or wrote.
  */
 import { execFileSync } from 'node:child_process'
-import { describe, type ExpectStatic, it } from 'vitest'
+import { describe, it } from 'vitest'
 import {
   encodePointerCommit,
   encodeStartCommit,
@@ -16,18 +16,9 @@ import {
   parsePointerCommit,
 } from '../../src/github/index.ts'
 import type { BundleRun } from '../action/support.ts'
-import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import type { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { AGENT, appEnv, expectNoSecrets, githubHas, NAMESPACE, withArtifacts } from './artifacts-world.ts'
 import { APP_BOT, ISSUE, World } from './world.ts'
-
-const NAMESPACE = 'gittrix-e2e'
-
-/** A scripted agent: edits one file, adds one, deletes one and edits the README. */
-const AGENT = [
-  `printf 'export const parse = (s: string) => s.trim().toLowerCase()\\n' > src/parser.ts`,
-  `printf 'export const added = "only in Artifacts"\\n' > src/added.ts`,
-  `rm docs/guide.md`,
-  `printf '# Widget\\n\\nNow with parsing.\\n' > README.md`,
-].join('\n')
 
 /** One Artifacts session, as the Action left it. */
 interface ArtifactsSession {
@@ -40,28 +31,6 @@ interface ArtifactsSession {
   /** The pointer commit on GitHub's `gittrix/<id>`. */
   pointer: string
   run: BundleRun
-}
-
-/** The App's environment for Artifacts sessions on `standIn`. */
-function appEnv(standIn: ArtifactsStandIn): Record<string, string> {
-  return {
-    ARTIFACTS_ACCOUNT_ID: standIn.accountId,
-    ARTIFACTS_API_TOKEN: standIn.apiToken,
-    ARTIFACTS_API_URL: standIn.baseUrl,
-    ARTIFACTS_NAMESPACE: NAMESPACE,
-  }
-}
-
-/** Runs `body` in a world whose App has Artifacts credentials for a fresh stand-in. */
-async function withArtifacts(
-  body: (world: World, standIn: ArtifactsStandIn) => Promise<void>,
-): Promise<void> {
-  const standIn = await new ArtifactsStandIn({ namespace: NAMESPACE }).start()
-  try {
-    await World.run((world) => body(world, standIn), { appEnv: appEnv(standIn) })
-  } finally {
-    await standIn.stop()
-  }
 }
 
 /**
@@ -99,53 +68,10 @@ async function artifactsSession(world: World, standIn: ArtifactsStandIn): Promis
   }
 }
 
-/** Whether GitHub's bare repository has object `sha`. */
-function githubHas(world: World, sha: string): boolean {
-  try {
-    world.git('cat-file', '-e', sha)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * Every secret the stand-in knows (API token, each repo token and its secret part) is absent from the
- * App's logs, the Action's outputs and every comment and check run on the loopback GitHub.
- */
-function expectNoSecrets(
-  expect: ExpectStatic,
-  world: World,
-  standIn: ArtifactsStandIn,
-  runs: BundleRun[],
-): void {
-  const repoTokens = [...standIn.tokens.keys()]
-  // The Action got at least the create call's write token: the check below is not vacuous.
-  expect(repoTokens.length).toBeGreaterThan(0)
-  const secrets = [standIn.apiToken, ...repoTokens, ...repoTokens.map((t) => t.split('?')[0]!)]
-  const texts = [
-    ...world.apps.map((app) => app.logs()),
-    ...runs.flatMap((run) => [
-      // `::add-mask::` lines are commands to the runner, which consumes them.
-      run.stdout
-        .split('\n')
-        .filter((line) => !line.startsWith('::add-mask::'))
-        .join('\n'),
-      run.stderr,
-      run.summary,
-      JSON.stringify(run.outputs),
-      JSON.stringify(run.state),
-      JSON.stringify(run.exported),
-    ]),
-    JSON.stringify(world.github.api.comments),
-    JSON.stringify(world.github.api.checkRuns),
-    world.git('log', '--all', '--format=%B'),
-  ]
-  for (const text of texts) for (const secret of secrets) expect(text).not.toContain(secret)
-}
-
-describe.concurrent('end to end: Cloudflare Artifacts sessions', () => {
-  it('1. agent in Artifacts → check run with the Artifacts diff → promote two files → one commit; repository and branch evicted', ({
+// Three sessions at once, each an Action run and an App review: under a full parallel `npm test` on a
+// small machine one can take longer than the default 60 s.
+describe.concurrent('end to end: Cloudflare Artifacts sessions', { timeout: 180_000 }, () => {
+  it('1. agent in Artifacts → check run with the Artifacts diff → promote two files → one commit; repository and branch kept for the other two', ({
     expect,
   }) =>
     withArtifacts(async (world, standIn) => {
@@ -223,13 +149,16 @@ describe.concurrent('end to end: Cloudflare Artifacts sessions', () => {
       expect(githubHas(world, artifactsHead)).toBe(false)
       expect(standIn.requests.filter((r) => r.kind === 'git')).toHaveLength(gitRequests)
 
-      // Eviction (untilPromote): the Artifacts repository and the session branch are gone.
-      expect(standIn.hasRepo(repo)).toBe(false)
-      expect(world.github.head(`gittrix/${id}`)).toBeNull()
-      expect(world.github.deliveriesOf('delete').map((d) => d.payload.ref)).toEqual([`gittrix/${id}`])
+      // Two files remain: the Artifacts repository and the session branch are kept (untilPromote evicts
+      // once nothing remains), and the run shows what remains with the buttons.
+      expect(standIn.hasRepo(repo)).toBe(true)
+      expect(world.github.head(`gittrix/${id}`)).not.toBeNull()
+      expect(world.github.deliveriesOf('delete')).toEqual([])
       const done = world.sessionRun(id)!
-      expect(done.conclusion).toBe('success')
+      expect(done.conclusion).toBe('action_required')
       expect(done.output.title).toContain(promoted.slice(0, 7))
+      expect(done.output.title).toContain('2 file(s) remain')
+      expect(done.output.text).toContain('+++ b/README.md')
       // The session comment on the triggering issue, once.
       expect(
         world.github.api.comments.filter(

@@ -9,7 +9,8 @@
  * The agent tries every technique of issue 12 and more (see {@link HOSTILE}); the suite counts, over all
  * scenarios of the default topology:
  * - write credentials reachable from agent code (the write token, or its header form, in anything the
- *   agent or a process it left behind could read): 0;
+ *   agent or a process it left behind could read; for Artifacts sessions also the Cloudflare API token
+ *   and every repo token the publish job minted): 0;
  * - refs changed on GitHub other than the session's own branch: 0;
  * - agent code executed by Gittrix (a trap the agent planted, run after the agent's turn ended): 0;
  * - work lost (a file the agent wrote that is neither in the published session nor reported): 0.
@@ -19,11 +20,14 @@
  * detached from everything (it writes their pids to its loot directory) are killed between the jobs.
  */
 import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BundleRun, parseFileCommand, runBundle, runPublishJob } from '../action/support.ts'
+import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { appEnv, NAMESPACE, publishInputs } from './artifacts-world.ts'
 import { World } from './world.ts'
 
 /** Files written by the agent's many-files technique (names long enough that the list exceeds 1 MB). */
@@ -85,7 +89,7 @@ cat /proc/$PPID/environ 2>/dev/null | tr '\0' '\n' > "$LOOT/parent-environ"
 for p in /proc/[0-9]*; do tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -E 'INPUT_|TOKEN|AUTHORIZATION|extraheader' ; done > "$LOOT/all-environ" 2>/dev/null
 cat .git/config > "$LOOT/git-config" 2>/dev/null
 ls -laR "$RUNNER_TEMP" > "$LOOT/runner-temp" 2>/dev/null
-grep -rI 'ghs_' "$RUNNER_TEMP" "$HOME" > "$LOOT/grep-files" 2>/dev/null
+grep -rIE 'ghs_|art_v1_|cf-api-' "$RUNNER_TEMP" "$HOME" > "$LOOT/grep-files" 2>/dev/null
 # --- try to write refs on GitHub with whatever was found
 export GIT_TERMINAL_PROMPT=0
 for token in $(grep -ohE 'ghs_[A-Za-z0-9]+' "$LOOT"/* 2>/dev/null | sort -u); do
@@ -123,6 +127,8 @@ interface Counts {
 
 const totals: Counts = { credentials: 0, refs: 0, executed: 0, lost: 0 }
 let world: World
+/** The Cloudflare Artifacts stand-in (REST control plane and git), shared by the Artifacts scenarios. */
+let standIn: ArtifactsStandIn
 const dirs: string[] = []
 
 function tmp(prefix: string): string {
@@ -132,11 +138,18 @@ function tmp(prefix: string): string {
 }
 
 beforeAll(async () => {
-  world = await World.start()
+  // The App (a server elsewhere in production, a process on this machine here) has a Cloudflare token
+  // of its own: what the agent could read of the App's process is not the Action's credential.
+  standIn = await new ArtifactsStandIn({
+    namespace: NAMESPACE,
+    appApiToken: `cf-app-${randomBytes(12).toString('hex')}`,
+  }).start()
+  world = await World.start({ appEnv: { ...appEnv(standIn), ARTIFACTS_API_TOKEN: standIn.appApiToken! } })
 }, 180_000)
 
 afterAll(async () => {
   await world?.stop()
+  await standIn?.stop()
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
   console.log(`hostile agent, two-job topology: ${JSON.stringify(totals)}`)
 })
@@ -175,6 +188,16 @@ function writeCredentials(text: string): number {
   return text.split(token).length - 1 + (text.split(header).length - 1)
 }
 
+/**
+ * Occurrences of a Cloudflare credential in `text`: the API token, and every repo token the stand-in
+ * minted (whole, or its secret part without `?expires=`).
+ */
+function cloudflareCredentials(text: string): number {
+  const repoTokens = [...standIn.tokens.keys()]
+  const secrets = [standIn.apiToken, ...repoTokens, ...repoTokens.map((t) => t.split('?')[0]!)]
+  return secrets.reduce((sum, secret) => sum + text.split(secret).length - 1, 0)
+}
+
 function executedByGittrix(dir: string): string[] {
   const file = join(dir, 'executed')
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []
@@ -193,19 +216,15 @@ function foreignRefChanges(before: Map<string, string>, sessionBranch: string | 
 }
 
 /**
- * Files of the agent's work that the published session does not hold and no output reported. The
- * nested repositories count by their files; their `.git` directories and the refused names are
+ * Files of the agent's work that the published session (commit `head` of `gitDir`: GitHub's, or an
+ * Artifacts repository's) does not hold and no output reported. The nested repositories count by their files; their `.git` directories and the refused names are
  * expected in `skipped-files` or as flattened repositories.
  */
-function lostWork(head: string, skipped: string[]): string[] {
-  const listing = execFileSync(
-    'git',
-    ['--git-dir', world.github.gitDir, 'ls-tree', '-r', '--name-only', head],
-    {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  )
+function lostWork(head: string, skipped: string[], gitDir = world.github.gitDir): string[] {
+  const listing = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', head], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
   const tree = new Set(listing.split('\n'))
   const expected = [
     'README.md',
@@ -343,6 +362,65 @@ describe('hostile agent, default topology (two jobs)', () => {
         Number(run.outputs['touched-count']),
       )
     }
+  }, 300_000)
+
+  it('ephemeral: artifacts: the agent job finds no Cloudflare and no GitHub write credential; publish creates only its own repository and branch', async () => {
+    const ws = await world.checkout()
+    const lootDir = tmp('gittrix-loot-')
+    const before = world.github.allRefs()
+    const mark = standIn.requests.length
+    const reposBefore = standIn.repoNames()
+    const agent = await runBundle({
+      inputs: {
+        token: world.github.readOnlyToken,
+        task: 'Fix the parser',
+        run: HOSTILE,
+        timeout: '5m',
+        ephemeral: 'artifacts',
+        'artifacts-namespace': NAMESPACE,
+      },
+      env: { ...world.runnerEnv(ws), LOOT: lootDir },
+      cwd: ws,
+    })
+    endJob(lootDir)
+    expect(agent.errors, agent.stdout).toEqual([])
+    // Nothing in the agent's job spoke to Cloudflare: it had nothing to speak with.
+    expect(standIn.requests.slice(mark)).toEqual([])
+
+    const publish = await runPublishJob({
+      agentJob: agent,
+      token: world.github.workflowToken,
+      env: world.runnerEnv(tmp('gittrix-publish-')),
+      inputs: publishInputs(standIn),
+    })
+    expect(publish.errors, publish.stdout).toEqual([])
+    const id = publish.outputs['session-id']!
+    const repo = `gittrix-${world.github.api.repoId}-${id}`
+    const head = publish.outputs['head-sha']!
+    expect(
+      execFileSync('git', ['--git-dir', standIn.gitDir(repo), 'rev-parse', 'main'], {
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe(head)
+    // The publish job created exactly the session's own repository.
+    expect(standIn.repoNames().filter((name) => !reposBefore.includes(name))).toEqual([repo])
+    const pointer = world.github.head(`gittrix/${id}`)!
+    await world.reviewed(id, pointer)
+
+    const text = loot(lootDir)
+    // The harvest worked (so this test can fail): the agent found the read-only token and tried it.
+    expect(text).toContain(world.github.readOnlyToken)
+    // The publish job did mint repo tokens, which the agent must not have.
+    expect(standIn.tokens.size).toBeGreaterThan(0)
+    const skipped = JSON.parse(agent.outputs['skipped-files']!) as string[]
+    const counts: Counts = {
+      credentials: writeCredentials(text) + cloudflareCredentials(text),
+      refs: foreignRefChanges(before, `gittrix/${id}`).length,
+      executed: executedByGittrix(lootDir).length,
+      lost: lostWork(head, skipped, standIn.gitDir(repo)).length,
+    }
+    add(counts)
+    expect(counts).toEqual({ credentials: 0, refs: 0, executed: 0, lost: 0 })
   }, 300_000)
 
   it('modes start and finish as separate steps: steered env and PATH, an edited record and state, leftovers', async () => {
@@ -499,6 +577,31 @@ describe('hostile agent, default topology (two jobs)', () => {
 })
 
 describe('what the same-job opt-in still exposes', () => {
+  it('ephemeral: artifacts: the agent reads the Cloudflare API token from the Action process', async () => {
+    const ws = await world.checkout()
+    const lootDir = tmp('gittrix-loot-')
+    const run = await runBundle({
+      inputs: {
+        token: world.github.workflowToken,
+        task: 'Fix the parser',
+        run: HOSTILE,
+        topology: 'same-job',
+        ephemeral: 'artifacts',
+        ...publishInputs(standIn),
+      },
+      env: { ...world.runnerEnv(ws), LOOT: lootDir },
+      cwd: ws,
+    })
+    endJob(lootDir)
+    expect(run.errors.join('\n')).toBe('')
+    // Documented in docs/artifacts.md#github-action: /proc/$PPID/environ holds INPUT_ARTIFACTS-API-TOKEN (and INPUT_TOKEN).
+    expect(readFileSync(join(lootDir, 'parent-environ'), 'utf8')).toContain(
+      `INPUT_ARTIFACTS-API-TOKEN=${standIn.apiToken}`,
+    )
+    expect(cloudflareCredentials(loot(lootDir))).toBeGreaterThan(0)
+    expect(executedByGittrix(lootDir)).toEqual([])
+  }, 300_000)
+
   it('the agent reads the write token from the Action process; Gittrix still runs none of its code', async () => {
     const ws = await world.checkout()
     const lootDir = tmp('gittrix-loot-')
@@ -515,9 +618,9 @@ describe('what the same-job opt-in still exposes', () => {
     })
     endJob(lootDir)
     expect(run.errors.join('\n')).toBe('')
-    // Documented in the README: /proc/$PPID/environ of the Action holds INPUT_TOKEN.
+    // Documented in docs/action.md#same-job-topology-same-job-the-agent-can-read-the-token: /proc/$PPID/environ of the Action holds INPUT_TOKEN.
     expect(writeCredentials(loot(lootDir))).toBeGreaterThan(0)
-    // With it the agent moved refs of its choice (the ruleset of the README is the boundary here).
+    // With it the agent moved refs of its choice (the ruleset in docs/github-app.md is the boundary here).
     expect(readFileSync(join(lootDir, 'parent-environ'), 'utf8')).toContain('INPUT_TOKEN=')
     // Gittrix itself still ran none of the agent's traps and lost none of its work.
     expect(executedByGittrix(lootDir)).toEqual([])

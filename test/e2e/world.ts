@@ -124,7 +124,8 @@ export class World {
     for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true })
   }
 
-  private tmp(prefix: string): string {
+  /** A temporary directory removed when the world stops. */
+  tmp(prefix: string): string {
     const dir = mkdtempSync(join(tmpdir(), prefix))
     this.dirs.push(dir)
     return dir
@@ -267,11 +268,13 @@ export class World {
   /**
    * The default topology: the agent's job (`inputs`, mode `run` unless they say otherwise) with the
    * `contents: read` token, then the publish job with the write token and the bundle copied over as
-   * upload-artifact / download-artifact would (fresh RUNNER_TEMP, no checkout).
+   * upload-artifact / download-artifact would (fresh RUNNER_TEMP, no checkout), with `publishInputs`
+   * added to its inputs (e.g. the `artifacts-*` ones).
    */
   async twoJobs(
     workspace: string,
     inputs: Record<string, string>,
+    publishInputs: Record<string, string> = {},
   ): Promise<{ agent: BundleRun; publish: BundleRun }> {
     const agent = await runBundle({
       inputs: { token: this.github.readOnlyToken, ...inputs },
@@ -283,6 +286,7 @@ export class World {
       agentJob: agent,
       token: this.github.workflowToken,
       env: { ...this.runnerEnv(this.tmp('gittrix-e2e-publish-')), GITHUB_JOB: 'publish' },
+      inputs: publishInputs,
     })
     return { agent, publish }
   }

@@ -153,7 +153,9 @@ describe('invariant 3: clean promotion', () => {
     )
 
     const info = await session.info()
-    expect(info.state).toBe('promoted')
+    // Unselected changes remain: the session stays active with them.
+    expect(info.state).toBe('active')
+    expect(info.touchedFiles).toEqual(['scratch.txt', 'src/b.ts'])
     expect(info.promote.result).toEqual({ sha: head, branch: 'main' })
     // The checked-out durable work tree followed the branch and has no stray changes.
     expect(git(world.repo, 'status', '--porcelain')).toBe('')

@@ -84,7 +84,10 @@ describe('invariant 4: overlapping drift is refused', () => {
     expect(changedBy(world.repo, outcome.sha)).toEqual({ 'g.txt': 'M', 'y.txt': 'A' })
     expect(entryAt(world.repo, outcome.sha, 'a.txt')?.content).toBe('a by durable')
     expect(entryAt(world.repo, outcome.sha, 'z.txt')?.content).toBe('z by durable, not overlapping')
-    expect((await session.info()).state).toBe('promoted')
+    // The overlapping changes are not lost: the session stays active with them.
+    const after = await session.info()
+    expect(after.state).toBe('active')
+    expect(after.touchedFiles).toEqual(['a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt', 'x.txt'])
   })
 
   it('is exact at any size: hundreds of overlapping paths (beyond any API page) are all listed', async () => {

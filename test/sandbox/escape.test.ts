@@ -5,7 +5,7 @@
  * met later by Gittrix on the host), unmounting, new user namespaces. The same attack script run
  * without the sandbox does change the durable repository: that control shows the check can fail.
  */
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +13,9 @@ import { probeSandbox } from '../../src/sandbox/bwrap.ts'
 import { git, useFixedGitIdentity } from '../support/git-fixtures.ts'
 import { gittrix, type SandboxFixture, sandboxFixture, storeSnapshot, treeSnapshot } from './support.ts'
 
-const ATTACKS = fileURLToPath(new URL('./attacks.sh', import.meta.url))
+// Passed as `sh -c <script>`, not as a path: the repository (and so this file) may sit under /tmp, which
+// the sandbox replaces with a private one.
+const ATTACKS = readFileSync(fileURLToPath(new URL('./attacks.sh', import.meta.url)), 'utf8')
 const fixtures: SandboxFixture[] = []
 
 /** Paths whose entry differs between two snapshots (added, removed or changed). */
@@ -40,7 +42,7 @@ describe('gittrix run: the sandbox keeps the durable repository and the store ou
     const storeBefore = storeSnapshot(f.store)
     const env = { DURABLE: f.durable, STORE: f.store, SESSION_DIR: f.sessionDir }
 
-    const attack = await gittrix(f.store, ['run', f.id, '--', 'sh', ATTACKS], { env })
+    const attack = await gittrix(f.store, ['run', f.id, '--', 'sh', '-c', ATTACKS], { env })
     expect(attack.stderr).toBe('')
     expect(attack.code).toBe(0)
     expect(attack.stdout).toMatch(/\ndone\n$/)
@@ -106,7 +108,7 @@ describe('gittrix run: the sandbox keeps the durable repository and the store ou
     fixtures.push(f)
     const durableBefore = treeSnapshot(f.durable)
     const env = { DURABLE: f.durable, STORE: f.store, SESSION_DIR: f.sessionDir, CONTROL: '1' }
-    const attack = await gittrix(f.store, ['run', f.id, '--no-sandbox', '--', 'sh', ATTACKS], { env })
+    const attack = await gittrix(f.store, ['run', f.id, '--no-sandbox', '--', 'sh', '-c', ATTACKS], { env })
     expect(attack.code).toBe(0)
     expect(attack.stderr).toMatch(/running without a sandbox/)
     const succeeded = attack.stdout.split('\n').filter((line) => line.startsWith('ok: '))

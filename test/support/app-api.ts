@@ -5,11 +5,14 @@
  * objects stay in the real bare repository. Mount it with `mountGitDataApi` exactly like the base
  * class: every request and reply is checked against GitHub's OpenAPI description.
  *
- * Behaviour copied from GitHub (REST docs as quoted in ../shared/reference/github-platform.md §2–§3):
- * - a check run given a `conclusion` is `completed`; `actions` are kept as sent; a run belongs to the
+ * Behaviour copied from GitHub (REST docs, docs/platform-facts.md#check-runs and #comments-reactions-and-permissions):
+ * - a check run given a `conclusion` is `completed`, its `completed_at` the one sent (else now) and
+ *   `null` again once it is set back to `in_progress`; `actions` are kept as sent; a run belongs to the
  *   App that created it (`app`), and another App's update is refused with GitHub's 403 ("check run can
  *   only be modified by the GitHub App that created it");
  * - `GET /commits/{ref}/check-runs` filters by `check_name`, newest first;
+ * - a comment's `created_at` is when it was added (kept at millisecond precision, where GitHub gives
+ *   seconds: tests need not wait for a clock tick);
  * - reacting twice with the same content answers 200 with the existing reaction, 201 otherwise;
  * - the permission endpoint answers `role_name` and `user.permissions` booleans; for a login that is
  *   not a user it answers 404 (GitHub: "… is not a user").
@@ -28,6 +31,8 @@ export interface CheckRunRecord {
   external_id: string | null
   status: 'queued' | 'in_progress' | 'completed'
   conclusion: string | null
+  /** When it completed (ISO 8601), `null` while it is not completed. */
+  completed_at: string | null
   output: { title: string | null; summary: string | null; text: string | null }
   actions: Array<{ label: string; description: string; identifier: string }>
   /** Every create/update body received, in order. */
@@ -43,6 +48,8 @@ export interface CommentRecord {
   body: string
   login: string
   type: 'User' | 'Bot'
+  /** When it was written (ISO 8601): the payload's and the API's `created_at`. */
+  createdAt: string
 }
 
 /** One request the App made (any route), for "nothing was written" assertions. */
@@ -80,9 +87,9 @@ export class AppApi extends GitDataApi {
     return `${this.slug}[bot]`
   }
 
-  /** Adds a comment as `login` (a human by default), as if typed on GitHub. Returns it. */
+  /** Adds a comment as `login` (a human by default), as if typed on GitHub now. Returns it. */
   addComment(issue: number, body: string, login = 'octocat', type: 'User' | 'Bot' = 'User'): CommentRecord {
-    const comment = { id: this.nextId++, issue, body, login, type }
+    const comment = { id: this.nextId++, issue, body, login, type, createdAt: new Date().toISOString() }
     this.comments.push(comment)
     return comment
   }
@@ -198,6 +205,7 @@ export class AppApi extends GitDataApi {
       external_id: fields.external_id,
       status: fields.conclusion ? 'completed' : 'in_progress',
       conclusion: fields.conclusion,
+      completed_at: fields.conclusion ? new Date().toISOString() : null,
       output: { title: null, summary: null, text: null, ...fields.output },
       actions: [],
       history: [],
@@ -220,7 +228,7 @@ export class AppApi extends GitDataApi {
       external_id: run.external_id,
       status: run.status,
       conclusion: run.conclusion,
-      completed_at: run.status === 'completed' ? '2026-01-01T00:00:00Z' : null,
+      completed_at: run.status === 'completed' ? run.completed_at : null,
       html_url: `https://github.com/${this.owner}/${this.repo}/runs/${run.id}`,
       url: `${this.baseUrl}/repos/${this.owner}/${this.repo}/check-runs/${run.id}`,
       output: { ...run.output, annotations_count: 0, annotations_url: 'https://api.github.com/x' },
@@ -236,8 +244,10 @@ export class AppApi extends GitDataApi {
     if (typeof body.conclusion === 'string') {
       run.conclusion = body.conclusion
       run.status = 'completed'
+      run.completed_at = typeof body.completed_at === 'string' ? body.completed_at : new Date().toISOString()
     } else if (body.status && body.status !== 'completed') {
       run.conclusion = null
+      run.completed_at = null
     }
     const output = body.output as Record<string, string | undefined> | undefined
     if (output)
@@ -256,6 +266,7 @@ export class AppApi extends GitDataApi {
       external_id: null,
       status: 'queued',
       conclusion: null,
+      completed_at: null,
       output: { title: null, summary: null, text: null },
       actions: [],
       history: [],
@@ -305,6 +316,8 @@ export class AppApi extends GitDataApi {
       id: comment.id,
       node_id: `IC_${comment.id}`,
       body: comment.body,
+      created_at: comment.createdAt,
+      updated_at: comment.createdAt,
       html_url: `https://github.com/${this.owner}/${this.repo}/issues/${comment.issue}#issuecomment-${comment.id}`,
       issue_url: `${this.baseUrl}/repos/${this.owner}/${this.repo}/issues/${comment.issue}`,
       user: { ...example.user, login: comment.login, type: comment.type },

@@ -18,7 +18,7 @@
  * wires it into nock next to `githubMock` (test/support/github-nock.ts) and checks every request and
  * reply against GitHub's OpenAPI description.
  *
- * Behaviour copied from GitHub (sources: ../shared/reference/github-platform.md §4 and the OpenAPI
+ * Behaviour copied from GitHub (sources: docs/platform-facts.md#git-data-api-one-commit-for-many-files and the OpenAPI
  * description's operation texts):
  * - `PATCH /git/refs/{ref}` with `force: false` (or omitted) answers `422 Update is not a fast forward`
  *   unless the new commit descends from the ref's current value (compare-and-swap through
@@ -503,6 +503,26 @@ export class GitDataApi {
     chunks.push(Buffer.from('\ndone\n'))
     this.gitBytes(['fast-import', '--quiet', '--done', '--force'], Buffer.concat(chunks))
     return this.head(branch)!
+  }
+
+  /**
+   * Commits on `branch` (its head's tree, the head as parent) as the App's installation token does
+   * through `POST /git/commits` — authored by its bot, signed by GitHub — and moves the branch there,
+   * bypassing the API (and its log): what another replica of the App left behind, e.g. its claim.
+   * Returns the commit.
+   */
+  appCommit(branch: string, message: string): string {
+    const head = this.head(branch)!
+    const tree = this.resolve(head, '^{tree}')!
+    const saved = this.tokenUser
+    this.tokenUser = null
+    try {
+      const { sha } = this.createCommit({ message, tree, parents: [head] }) as { sha: string }
+      this.setBranch(branch, sha)
+      return sha
+    } finally {
+      this.tokenUser = saved
+    }
   }
 
   /** Points `branch` at `sha` (or deletes it with `null`), bypassing the API. */

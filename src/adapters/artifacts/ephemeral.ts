@@ -7,7 +7,7 @@
  *   carrying the baseline's tree (built locally, pushed alone: no history upload). Cloudflare's own
  *   advice: "Create one repo for each unit of autonomous work" and "For smaller repos, start with a
  *   regular git clone" (https://developers.cloudflare.com/artifacts/concepts/best-practices/,
- *   https://developers.cloudflare.com/artifacts/guides/artifact-fs/; storage-apis.md §A.12–A.13).
+ *   https://developers.cloudflare.com/artifacts/guides/artifact-fs/).
  * - The workspace is a local git repository whose `origin` is the session repository (URL only, no
  *   credential). Reads, writes, lists, snapshots and diffs are the local clone adapter's, addressed with
  *   the orphan commit as baseline (same tree as the durable baseline, so the same touched paths).
@@ -26,9 +26,11 @@ import type {
   ForkWorkspaceRequest,
   WorkspaceFork,
   WorkspaceHandle,
+  WorkspaceDiffOptions,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from '../../core/history.ts'
 import { newSessionId } from '../../core/store.ts'
 import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
 import { GitRepo } from '../../git/repo.ts'
@@ -165,9 +167,48 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     return this.local.list(await this.inner(handle), dir, options)
   }
 
-  /** The local clone's diff (see LocalEphemeralAdapter.diff), now or `at` a commit of the clone. */
-  async diff(handle: WorkspaceHandle, options: { binary?: boolean; at?: string } = {}): Promise<SessionDiff> {
+  /** The local clone's diff (see LocalEphemeralAdapter.diff), now or `at` a commit of the clone, `from` one. */
+  async diff(handle: WorkspaceHandle, options: WorkspaceDiffOptions = {}): Promise<SessionDiff> {
     return this.local.diff(await this.inner(handle), options)
+  }
+
+  /** Session history of the local clone (see src/adapters/local/history.ts); its baseline is the clone's. */
+  async checkpoints(handle: WorkspaceHandle, options?: { limit?: number }): Promise<CheckpointCommit[]> {
+    return this.local.checkpoints(await this.inner(handle), options)
+  }
+
+  /** See LocalEphemeralAdapter.checkpointId. */
+  async checkpointId(handle: WorkspaceHandle, at: string): Promise<string> {
+    return this.local.checkpointId(await this.inner(handle), at)
+  }
+
+  /** Notes kept on this machine, in the session's private history repository (never pushed). */
+  async readNotes(
+    handle: WorkspaceHandle,
+    kind: NoteKind,
+    commits: readonly string[],
+  ): Promise<Map<string, Uint8Array>> {
+    return this.local.readNotes(await this.inner(handle), kind, commits)
+  }
+
+  /** See LocalEphemeralAdapter.writeNote (kept on this machine, never pushed). */
+  async writeNote(handle: WorkspaceHandle, kind: NoteKind, at: string, bytes: Uint8Array): Promise<string> {
+    return this.local.writeNote(await this.inner(handle), kind, at, bytes)
+  }
+
+  /** See LocalEphemeralAdapter.showAt. */
+  async showAt(handle: WorkspaceHandle, at: string, path?: string): Promise<ShowResult> {
+    return this.local.showAt(await this.inner(handle), at, path)
+  }
+
+  /** Restores the local clone (LocalEphemeralAdapter.restoreTo), then moves the session repository's `main` to it. */
+  async restoreTo(handle: WorkspaceHandle, at: string): Promise<RestoreResult> {
+    const state = await readState(handle)
+    const inner = innerHandle(handle, state)
+    const result = await this.local.restoreTo(inner, at)
+    const { repo: git } = await openWorkspaceGit(inner)
+    await this.push(state.repo, state.remote, git, [`+${result.to}:refs/heads/${SESSION_BRANCH}`])
+    return result
   }
 
   async lastChangeAt(handle: WorkspaceHandle): Promise<number | null> {

@@ -7,11 +7,15 @@ export {
   createGitHubClient,
   type GitHubClient,
   type GitHubClientOptions,
+  type GitHubRequestPolicy,
+  type GitHubRetryOptions,
+  type GitHubThrottleOptions,
+  gitHubRequestPolicy,
   type OctokitLike,
   resolveGitHubApiUrl,
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
-export { HISTORY_PAGES, type PromotionAuthor } from './promotion-history.ts'
+export { HISTORY_PAGES, isWrittenBy, type PromotionAuthor } from './promotion-history.ts'
 export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,

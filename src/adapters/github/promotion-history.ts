@@ -23,7 +23,7 @@
  * - Commits created through the API with a person's token are authored by that person and are not
  *   signed by GitHub (the signature section covers bots only; e.g.
  *   https://github.com/release-plz/release-plz/issues/1487): for such a token only the login is
- *   checked, which is weaker (a push can name that person's email) and said so in the README.
+ *   checked, which is weaker (a push can name that person's email) and said so in docs/library.md#github-gittrixgithub.
  */
 import type { Octokit } from '@octokit/rest'
 import { GittrixError } from '../../core/errors.ts'
@@ -79,7 +79,7 @@ export function gitHubPromotionHistory(
 ): PromotionHistory {
   return {
     firstParent: (branch, stopAt) => firstParentChain(octokit, coords, branch, stopAt),
-    authored: async (commit) => writtenBy(octokit, coords, commit, await author()),
+    authored: async (commit) => isWrittenBy(octokit, coords, commit.sha, await author()),
   }
 }
 
@@ -127,14 +127,21 @@ async function* firstParentChain(
   }
 }
 
-async function writtenBy(
+/**
+ * True when GitHub reports commit `sha` (a full commit id) as written by `expected` (see the module
+ * comment): `author.login` is `expected.login` (a `Bot` account for a `[bot]` login), author and
+ * committer are one identity, and — when `expected.verified` — GitHub verified its signature (reason
+ * `valid`). One request: `GET /repos/{o}/{r}/commits/{sha}`. Used for promotion commits and for the
+ * GitHub App's claim commits (app/claim.ts). Throws what Octokit throws (e.g. 422 for an unknown sha).
+ */
+export async function isWrittenBy(
   octokit: Octokit,
   coords: RepoCoordinates,
-  commit: HistoryCommit,
+  sha: string,
   expected: PromotionAuthor,
 ): Promise<boolean> {
   // per_page only pages the file list, which is not needed here.
-  const { data } = await octokit.rest.repos.getCommit({ ...coords, ref: commit.sha, per_page: 1 })
+  const { data } = await octokit.rest.repos.getCommit({ ...coords, ref: sha, per_page: 1 })
   const account = data.author && 'login' in data.author ? data.author : null
   if (!account || account.login.toLowerCase() !== expected.login.toLowerCase()) return false
   // `[` and `]` cannot appear in a person's login: a `[bot]` login is an App's bot account.

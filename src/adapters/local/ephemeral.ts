@@ -24,6 +24,7 @@ import { lstat, mkdir, readdir } from 'node:fs/promises'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import type {
   CreateWorkspaceRequest,
+  WorkspaceDiffOptions,
   EphemeralAdapter,
   EphemeralCapabilities,
   ForkWorkspaceRequest,
@@ -39,9 +40,12 @@ import {
   WorkspaceMissingError,
 } from '../../core/errors.ts'
 import { normalizeRepoDir, normalizeRepoPath } from '../../core/paths.ts'
+import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from '../../core/history.ts'
 import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
 import { gitDiffArgs, parseGitDiffOutput } from '../../git/diff-output.ts'
 import type { GitIdentity, GitRepo } from '../../git/repo.ts'
+import { checkpointId, listCheckpoints, readNotes, restoreTo, showAt, writeNote } from './history.ts'
+import { sessionCommit } from './session-commit.ts'
 import { deleteWorkspacePath, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.ts'
 import {
   checkOut,
@@ -196,16 +200,22 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
    * The session diff as `git diff <baseline>` renders it, working tree against the baseline: untracked
    * files join the private index as intent-to-add, so nothing is hashed or stored. Same paths as
    * {@link snapshot}; one git process renders the patch, stats and modes. With `at` (checked as in
-   * {@link snapshot}): `git diff <baseline> <at>`.
+   * {@link snapshot}): `git diff <baseline> <at>`. With `from` (a commit of the session, or of a head a
+   * restore kept), that commit replaces the baseline.
    */
-  async diff(handle: WorkspaceHandle, options: { binary?: boolean; at?: string } = {}): Promise<SessionDiff> {
+  async diff(handle: WorkspaceHandle, options: WorkspaceDiffOptions = {}): Promise<SessionDiff> {
     const git = await openWorkspaceGit(handle)
     const { repo } = git
+    const owner = git.agent ?? repo
+    const base =
+      options.from !== undefined
+        ? await sessionCommit(owner, handle, options.from, { restored: true })
+        : handle.baselineSha
     if (options.at !== undefined) {
-      const at = await sessionCommit(git.agent ?? repo, handle, options.at)
-      return parseGitDiffOutput((await repo.run(gitDiffArgs([handle.baselineSha, at], options))).stdout)
+      const at = await sessionCommit(owner, handle, options.at, { restored: options.from !== undefined })
+      return parseGitDiffOutput((await repo.run(gitDiffArgs([base, at], options))).stdout)
     }
-    const runDiff = () => repo.run(gitDiffArgs([handle.baselineSha], options))
+    const runDiff = () => repo.run(gitDiffArgs([base], options))
     // Both only read the private index, so they run side by side. Files that are untracked now were
     // not in that diff: they join the index as intent-to-add (once; later calls find none) and the
     // diff runs again. Adding nothing would still rewrite the whole index, hence the listing first.
@@ -271,8 +281,9 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   }
 
   /**
-   * A new workspace of this adapter's kind at commit `at` of the source workspace (default its `HEAD`;
-   * uncommitted files are not carried; `at` must be on the history of its `HEAD`): created at the
+   * A new workspace of this adapter's kind at commit `at` of the source workspace (`at` must be on the
+   * history of its `HEAD`; default: the source's files as they are now, uncommitted work included,
+   * through a checkpoint commit on the source when its files differ from its `HEAD`): created at the
    * source's baseline like any session, then the source's objects for `at` are fetched (sealed, into
    * the new workspace's object store) and the work tree and the agent's index are set to it. A clone's
    * session branch `gittrix/<new id>` points at `at`. Throws `INVALID_ARGUMENT` when `at` is not a
@@ -282,7 +293,10 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     const { source } = request
     const sourceGit = await openWorkspaceGit(source)
     const sourceOwner = sourceGit.agent ?? sourceGit.repo
-    const at = await sessionCommit(sourceOwner, source, request.at)
+    const at =
+      request.at === undefined
+        ? await this.checkpointForFork(source, sourceOwner)
+        : await sessionCommit(sourceOwner, source, request.at)
     const info = await this.create({
       sessionId: request.sessionId,
       sessionDir: request.sessionDir,
@@ -317,6 +331,61 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     return { baselineSha: source.baselineSha, at, info }
   }
 
+  /**
+   * The commit a fork without `at` starts from: the source's `HEAD` when its files are exactly that
+   * commit, else a checkpoint commit of the files as they are (uncommitted work included), made on the
+   * source's `HEAD` like `commit()` (so the source shows it in its history; its files are untouched).
+   */
+  private async checkpointForFork(source: WorkspaceHandle, owner: GitRepo): Promise<string> {
+    const head = await sessionCommit(owner, source, undefined)
+    const { tree } = await this.snapshotTree(source)
+    if ((await owner.resolve(`${head}^{tree}`)) === tree) return head
+    return this.commit(source, 'gittrix: checkpoint before fork')
+  }
+
+  /** Session history: see {@link EphemeralAdapter.checkpoints} and src/adapters/local/history.ts. */
+  checkpoints(handle: WorkspaceHandle, options?: { limit?: number }): Promise<CheckpointCommit[]> {
+    return listCheckpoints(handle, options)
+  }
+
+  /** The full id of commit `at` of the session (restored heads included). Throws `INVALID_ARGUMENT`. */
+  checkpointId(handle: WorkspaceHandle, at: string): Promise<string> {
+    return checkpointId(handle, at)
+  }
+
+  /** Notes of `kind` on `commits`; see src/adapters/local/history.ts (private history repository). */
+  readNotes(
+    handle: WorkspaceHandle,
+    kind: NoteKind,
+    commits: readonly string[],
+  ): Promise<Map<string, Uint8Array>> {
+    return readNotes(handle, kind, commits)
+  }
+
+  /** Sets the note of `kind` on checkpoint `at`; resolves its full id. Throws `INVALID_ARGUMENT`. */
+  writeNote(handle: WorkspaceHandle, kind: NoteKind, at: string, bytes: Uint8Array): Promise<string> {
+    return writeNote(handle, kind, at, bytes)
+  }
+
+  /** A checkpoint's files or one file's bytes. Throws `INVALID_ARGUMENT`, `FILE_NOT_FOUND`. */
+  showAt(handle: WorkspaceHandle, at: string, path?: string): Promise<ShowResult> {
+    return showAt(handle, at, path)
+  }
+
+  /**
+   * Moves the workspace back to checkpoint `at`, keeping the old head (uncommitted work committed
+   * first, as {@link WORKSPACE_IDENTITY}) reachable. Throws `INVALID_ARGUMENT`, `EVICTION_RACE`.
+   */
+  restoreTo(handle: WorkspaceHandle, at: string): Promise<RestoreResult> {
+    return restoreTo(
+      handle,
+      at,
+      (target) => `gittrix: work saved before restore to ${target.slice(0, 12)}\n`,
+      WORKSPACE_IDENTITY,
+      new Date(),
+    )
+  }
+
   /** `git add -A` into the private index, then `write-tree`: the workspace as a tree, right now. */
   private async snapshotTree(handle: WorkspaceHandle): Promise<{ tree: string; git: WorkspaceGit }> {
     const git = await openWorkspaceGit(handle)
@@ -324,32 +393,6 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     const tree = await git.repo.text(['write-tree'])
     return { tree, git }
   }
-}
-
-/**
- * Resolves `at` (default `HEAD`) in a workspace to a full commit id of the session: on the history of
- * its `HEAD` and at or after its baseline. Throws `INVALID_ARGUMENT` otherwise (nothing else happens).
- */
-async function sessionCommit(
-  repo: GitRepo,
-  source: WorkspaceHandle,
-  at: string | undefined,
-): Promise<string> {
-  if (at !== undefined && (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))) {
-    throw new InvalidArgumentError(
-      `${JSON.stringify(at)} is not a commit id: give a commit id of session ${source.sessionId} (see git log in its workspace).`,
-    )
-  }
-  const sha = await repo.resolve(`${at ?? 'HEAD'}^{commit}`)
-  const isAncestor = async (ancestor: string, commit: string) =>
-    (await repo.run(['merge-base', '--is-ancestor', ancestor, commit], { okExitCodes: [1, 128] }))
-      .exitCode === 0
-  if (!sha || !(await isAncestor(source.baselineSha, sha)) || !(await isAncestor(sha, 'HEAD'))) {
-    throw new InvalidArgumentError(
-      `${at ?? 'HEAD'} is not a commit of session ${source.sessionId}: give one on its workspace's history (git log) at or after the baseline ${source.baselineSha.slice(0, 12)}.`,
-    )
-  }
-  return sha
 }
 
 /** The workspace root and the normalised repository path. */

@@ -26,10 +26,31 @@ export function appServerEntry(): string[] {
 }
 
 /**
+ * Throws `ADAPTER_UNAVAILABLE` naming `npm install probot` when Probot cannot be resolved from this
+ * package. Probot is an optional peer dependency (package.json `peerDependenciesMeta`): the library
+ * and the other commands never load it, so installing `gittrix` alone does not bring it in. It is
+ * resolved, not imported (`import.meta.resolve` throws `ERR_MODULE_NOT_FOUND` for a missing package,
+ * https://nodejs.org/api/esm.html#importmetaresolvespecifier), from here because the App's entry is in
+ * the same package and so resolves `probot` from the same `node_modules` chain.
+ */
+export function requireProbot(): void {
+  try {
+    import.meta.resolve('probot')
+  } catch {
+    throw new GittrixError(
+      'ADAPTER_UNAVAILABLE',
+      'gittrix app needs Probot, an optional peer dependency that is not installed: run `npm install probot` ' +
+        'where gittrix is installed (`npm install -g probot` beside a global gittrix), then start it again.',
+    )
+  }
+}
+
+/**
  * Runs the App server until it exits. Resolves when it exits with 0; throws `ADAPTER_UNAVAILABLE` when
- * it exits otherwise (its own message, e.g. which variable is missing, is already on stderr).
+ * Probot is not installed ({@link requireProbot}) or the server exits otherwise (its own message, e.g. which variable is missing, is already on stderr).
  */
 export async function appCommand(): Promise<CommandResult> {
+  requireProbot()
   const child = spawn(process.execPath, appServerEntry(), { stdio: 'inherit', env: process.env })
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
   const onInt = forward('SIGINT')

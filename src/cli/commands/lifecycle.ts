@@ -5,7 +5,7 @@ import ms from 'ms'
 import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
 import type { EvictionPolicy, SessionState } from '../../core/types.ts'
 import { type CliContext, openRepo, openStore } from '../context.ts'
-import { describeEviction, formatSession, formatSessionList, formatSweep } from '../format.ts'
+import { describeEviction, formatSession, formatSessionList, formatSweep, shownPath } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError, limitMs } from '../parse.ts'
 import { withSession } from './with-session.ts'
@@ -129,13 +129,21 @@ export async function infoCommand(ctx: CliContext, id: string): Promise<CommandR
   return { data: meta, text: formatSession(meta) }
 }
 
-/** `gittrix discard <id>`: destroys the workspace, state `discarded`. Idempotent. Data: metadata. */
+/**
+ * `gittrix discard <id>`: destroys the workspace, state `discarded`. Idempotent. Data: metadata. The
+ * text says what earlier (partial) promotions keep and which files, as last recorded, were dropped.
+ */
 export async function discardCommand(ctx: CliContext, id: string): Promise<CommandResult> {
   return withSession(ctx, id, async ({ session }) => {
     const meta = await session.discard()
+    const n = meta.promotions?.length ?? 0
+    const dropped = meta.touchedFiles.length ? meta.touchedFiles.map(shownPath).join(', ') : 'nothing else'
+    const kept = n
+      ? ` Its ${n} promotion${n === 1 ? '' : 's'} stay${n === 1 ? 's' : ''} on the durable side; ${dropped} was not promoted.`
+      : ' Nothing was promoted.'
     const text =
       meta.state === 'discarded'
-        ? `Discarded ${id}; its workspace is removed. Nothing was promoted.`
+        ? `Discarded ${id}; its workspace is removed.${kept}`
         : `Session ${id} is ${meta.state}; its workspace is removed.`
     return { data: meta, text }
   })

@@ -8,11 +8,13 @@ import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
 import { SessionExpiredError } from '../../core/errors.ts'
 import type { GitTrix } from '../../core/gittrix.ts'
 import type { UserSession } from '../../core/session.ts'
+import { ToolCallJournal } from '../../mcp/journal.ts'
 import { serveStdio } from '../../mcp/server.ts'
 import { type CliContext, openRepo, openSession } from '../context.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError } from '../parse.ts'
 import { packageVersion } from '../version.ts'
+import { readTranscriptFile } from './history.ts'
 
 /** Options of `gittrix mcp`. */
 export interface McpCommandOptions {
@@ -23,10 +25,17 @@ export interface McpCommandOptions {
   kind?: LocalWorkspaceKind
   /** Characters one tool answer may hold (default 60,000). */
   maxOutput?: number
+  /** A JSONL transcript file the client writes: attached to the session's head when the client leaves. */
+  transcript?: string
 }
 
 /**
- * Serves the session until the client disconnects. Data: `{ session, toolCalls }`. Throws a usage
+ * Serves the session until the client disconnects. The tool calls that led to each checkpoint are
+ * recorded as a git note on it before the `commit` tool answers (`UserSession.recordToolCalls`; a
+ * failure is reported on stderr, the checkpoint stands); calls after the last checkpoint are counted,
+ * not recorded. With `--transcript`, the file is attached to the session's head when the client leaves
+ * (`UserSession.attachTranscript`; a missing or invalid file is reported on stderr). Data: `{ session,
+ * toolCalls, unrecordedCalls, transcript }`. Throws a usage
  * error unless exactly one of `--session` / `--task` is given, or with `--json` (stdout is the
  * protocol); `SESSION_NOT_FOUND`, `SESSION_EXPIRED` (not active) and what `start` throws.
  */
@@ -44,7 +53,18 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
     opts.session !== undefined ? await existing(ctx, opts.session) : await started(ctx, opts)
   try {
     const meta = await session.info()
-    const journal = await serveStdio({
+    const journal = new ToolCallJournal()
+    journal.onCheckpoint(async (group) => {
+      try {
+        await session.recordToolCalls(group.checkpoint, group.calls, group.client)
+      } catch (error) {
+        ctx.io.stderr(
+          `gittrix mcp: the tool calls of checkpoint ${group.checkpoint.slice(0, 12)} were not recorded: ${(error as Error).message}\n`,
+        )
+      }
+    })
+    await serveStdio({
+      journal,
       agent: session.forAgent(),
       session: {
         id: meta.id,
@@ -55,9 +75,38 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
       version: packageVersion(),
       ...(opts.maxOutput ? { limits: { maxChars: opts.maxOutput } } : {}),
     })
-    return { data: { session: meta.id, toolCalls: journal.all().length }, text: '' }
+    const transcript = opts.transcript ? await attach(ctx, session, opts.transcript) : null
+    const unrecordedCalls = journal.pending().length
+    return {
+      data: { session: meta.id, toolCalls: journal.all().length, unrecordedCalls, transcript },
+      text: '',
+    }
   } finally {
     await gittrix.close()
+  }
+}
+
+/** Attaches transcript file `path` to the session's head; failures go to stderr (resolves `null`). */
+async function attach(
+  ctx: CliContext,
+  session: UserSession,
+  path: string,
+): Promise<{ at: string; bytes: number; lines: number } | null> {
+  // Clients end standard input, then send SIGTERM a moment later (the SDK's stdio client after 2 s):
+  // a SIGTERM while the transcript is being attached waits for it instead of losing it.
+  const hold = () => ctx.io.stderr('gittrix mcp: attaching the transcript first.\n')
+  process.on('SIGTERM', hold)
+  try {
+    const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
+    ctx.io.stderr(
+      `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
+    )
+    return attached
+  } catch (error) {
+    ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
+    return null
+  } finally {
+    process.off('SIGTERM', hold)
   }
 }
 

@@ -2,38 +2,43 @@
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
  *
- * The bundle names ONE ref, `refs/heads/gittrix/<session-id>`, and ONE prerequisite, the baseline: the
- * objects the baseline already has are not in it, and publish fetches the baseline from GitHub before it
- * reads the pack. Publish trusts nothing in it (the agent can replace the file): see publish.ts.
+ * A branch session's bundle names ONE ref, `refs/heads/gittrix/<session-id>` (the session's head), and
+ * ONE prerequisite, the baseline: the objects the baseline already has are not in it, and publish
+ * fetches the baseline from GitHub before it reads the pack. A two-job Artifacts session's bundle names
+ * TWO refs: `refs/heads/gittrix/<session-id>` at the start commit, and `refs/gittrix/artifacts-main`
+ * (`ARTIFACTS_BUNDLE_REF`) at the session repository's head, whose oldest commit is the orphan commit
+ * carrying the baseline's tree, so its objects are the baseline's too and are left out the same way.
+ * Publish trusts nothing in it (the agent can replace the file): see publish.ts.
  */
 import { open } from 'node:fs/promises'
-import { GittrixError } from '../core/errors.ts'
-import type { GitRepo } from '../git/repo.ts'
-import { SHA1_PATTERN } from '../github/hex.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import { withScratchRepo } from '../../src/git/network.ts'
+import { SHA1_PATTERN } from '../../src/github/hex.ts'
 
 /** What {@link writeSessionBundle} needs. */
 export interface WriteBundleOptions {
-  /** The workspace's repository (sealed). */
-  repo: GitRepo
-  /** The session branch ref, `refs/heads/gittrix/<id>`, at the session's head. */
-  branchRef: string
+  /** The workspace's object store: the commits are read from there. */
+  objectsDir: string
+  /** The refs the bundle names, ref name → commit (e.g. `refs/heads/gittrix/<id>` → the session's head). */
+  refs: Readonly<Record<string, string>>
   /** The baseline commit: the bundle's prerequisite. */
   baselineSha: string
   /** The file to write (replaced). */
   file: string
 }
 
-/** Writes the bundle and checks it with `git bundle verify`. Throws `GIT_FAILED` when git fails. */
+/**
+ * Writes the bundle from a scratch repository of Gittrix's own (the workspace's objects borrowed through
+ * alternates; no ref of the workspace is read or written) and checks it with `git bundle verify`.
+ * Throws `GIT_FAILED` when git fails.
+ */
 export async function writeSessionBundle(options: WriteBundleOptions): Promise<void> {
-  await options.repo.run([
-    'bundle',
-    'create',
-    '--quiet',
-    options.file,
-    options.branchRef,
-    `^${options.baselineSha}`,
-  ])
-  await options.repo.run(['bundle', 'verify', '--quiet', options.file])
+  await withScratchRepo({ alternates: [options.objectsDir] }, async (scratch) => {
+    const names = Object.keys(options.refs)
+    for (const name of names) await scratch.run(['update-ref', name, options.refs[name]!])
+    await scratch.run(['bundle', 'create', '--quiet', options.file, ...names, `^${options.baselineSha}`])
+    await scratch.run(['bundle', 'verify', '--quiet', options.file])
+  })
 }
 
 /** The header of a bundle: what it requires and what it names. */

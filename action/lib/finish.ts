@@ -9,7 +9,8 @@
  * deleted files, executable bits, symlinks; `.gitignore`d files stay out, as with `git add -A`; paths
  * git cannot take are skipped and reported, nested repositories' files are captured as plain files: see
  * snapshot.ts). Everything descends from the start commit (for an Artifacts session: from the session
- * repository's root commit, and the push goes there, see finish-artifacts.ts). When the agent moved
+ * repository's root commit; `same-job` pushes there, see finish-artifacts.ts, `two-jobs` writes the
+ * start commit and that line into the bundle, see bundle.ts). When the agent moved
  * `HEAD` off that line (another branch, a reset below the start commit, a merge of other history), its
  * commits cannot be kept; the snapshot then goes on top of the session branch and carries the work tree
  * as it is, with a warning.
@@ -20,12 +21,13 @@
  */
 import { copyFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { GittrixError } from '../core/errors.ts'
-import type { SessionDiff } from '../core/types.ts'
-import { gitDiffArgs, parseGitDiffOutput } from '../git/diff-output.ts'
-import type { GitRepo } from '../git/repo.ts'
-import { parseStartCommit } from '../github/start-commit.ts'
-import type { ArtifactsSessions } from './artifacts.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import type { SessionDiff } from '../../src/core/types.ts'
+import { gitDiffArgs, parseGitDiffOutput } from '../../src/git/diff-output.ts'
+import type { GitRepo } from '../../src/git/repo.ts'
+import { parseStartCommit, type StartCommit } from '../../src/github/start-commit.ts'
+import { baselineFromMessage } from '../../src/adapters/artifacts/baseline.ts'
+import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { writeSessionBundle } from './bundle.ts'
 import { checkArtifactsLocation, pushArtifactsSession } from './finish-artifacts.ts'
 import type { SessionRemote } from './remote.ts'
@@ -115,14 +117,17 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
   }
   const warnings: string[] = []
   const record = await verifiedRecord(ws, given, warnings)
-  if (record.ephemeral && !options.artifacts) {
+  const topology = options.topology ?? record.topology ?? 'same-job'
+  const pushesArtifacts = record.ephemeral !== undefined && topology === 'same-job'
+  if (pushesArtifacts && !options.artifacts) {
     throw new GittrixError(
       'INVALID_ARGUMENT',
-      `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral.namespace}/${record.ephemeral.repo}); ` +
-        'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it.',
+      `Session ${record.sessionId} lives in Cloudflare Artifacts (${record.ephemeral!.namespace}/${record.ephemeral!.repo}); ` +
+        'give this step the same artifacts-account-id, artifacts-namespace and artifacts-api-token inputs as the step that started it ' +
+        '(or, in the default two-job topology, none of them: the publish job pushes the session).',
     )
   }
-  if (record.ephemeral) checkArtifactsLocation(record, record.ephemeral, options.artifacts!)
+  if (pushesArtifacts) checkArtifactsLocation(record, record.ephemeral!, options.artifacts!)
   const root = lineageRoot(record)
   const branchRef = `refs/heads/${record.branch}`
   const branchRefSha = await ws.repo.resolve(branchRef)
@@ -188,21 +193,29 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
 
   let pointerSha: string | null = null
   let bundle: string | null = null
-  const topology = options.topology ?? record.topology ?? 'same-job'
-  if (record.ephemeral) {
+  if (pushesArtifacts) {
     pointerSha = await pushArtifactsSession({
       ws,
       remote: options.remote,
       sessions: options.artifacts!,
       record,
-      location: record.ephemeral,
+      location: record.ephemeral!,
       headSha,
     })
   } else {
     const dir = options.bundleDir ?? join(process.env.RUNNER_TEMP || ws.gitDir, 'gittrix')
     await mkdir(dir, { recursive: true })
     bundle = join(dir, `${record.sessionId}.bundle`)
-    await writeSessionBundle({ repo: ws.repo, branchRef, baselineSha: record.baselineSha, file: bundle })
+    // An Artifacts session's bundle carries the GitHub start commit and the session repository's head.
+    const refs: Record<string, string> = record.ephemeral
+      ? { [branchRef]: record.startSha, [ARTIFACTS_BUNDLE_REF]: headSha }
+      : { [branchRef]: headSha }
+    await writeSessionBundle({
+      objectsDir: ws.objectsDir,
+      refs,
+      baselineSha: record.baselineSha,
+      file: bundle,
+    })
   }
   let pushError: string | null = null
   if (!record.ephemeral && topology === 'same-job') {
@@ -271,6 +284,14 @@ async function verifiedRecord(
     )
   }
   const start = parsed.value
+  const location = await artifactsLocationProblem(ws, record, start)
+  if (location) {
+    throw new GittrixError(
+      'METADATA_INVALID',
+      `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${location}); ` +
+        'nothing was published. Start a new session.',
+    )
+  }
   if (
     start.baselineSha !== record.baselineSha ||
     start.durableBranch !== record.durableBranch ||
@@ -281,6 +302,34 @@ async function verifiedRecord(
     )
   }
   return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task }
+}
+
+/**
+ * Why the record's Artifacts location does not match the start commit, or `null`: a branch session's
+ * record names none and its start commit says `branch`; an Artifacts session's record names the start
+ * commit's namespace and repository, and its `rootSha` is a commit with no parent, the baseline's tree
+ * and a `Gittrix-Baseline` trailer naming the baseline (the session repository's first commit).
+ */
+async function artifactsLocationProblem(
+  ws: Workspace,
+  record: SessionRecord,
+  start: StartCommit,
+): Promise<string | null> {
+  const ephemeral = start.ephemeral
+  if (!record.ephemeral)
+    return ephemeral.kind === 'branch' ? null : 'it names no Artifacts repository, its start commit does'
+  if (ephemeral.kind !== 'artifacts') return 'it names an Artifacts repository, its start commit does not'
+  if (ephemeral.namespace !== record.ephemeral.namespace || ephemeral.repo !== record.ephemeral.repo)
+    return 'its Artifacts repository is not the one its start commit names'
+  const raw = await ws.repo.run(['cat-file', 'commit', record.ephemeral.rootSha], { okExitCodes: [128] })
+  const text = raw.stdout.toString('utf8')
+  const headers = text.slice(0, Math.max(0, text.indexOf('\n\n'))).split('\n')
+  const root =
+    raw.exitCode === 0 &&
+    !headers.some((h) => h.startsWith('parent ')) &&
+    headers[0] === `tree ${await ws.repo.treeOf(start.baselineSha)}` &&
+    baselineFromMessage(text.slice(text.indexOf('\n\n') + 2)) === start.baselineSha
+  return root ? null : "its Artifacts root commit is not the baseline's tree without history"
 }
 
 /**

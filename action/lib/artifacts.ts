@@ -1,6 +1,7 @@
 /**
  * The Action's view of Cloudflare Artifacts: one session repository per session in the configured
- * namespace, created at start (or at publish), pushed to at finish, deleted by sweep.
+ * namespace, created at start and pushed to at finish (`topology: same-job`), or created and pushed to
+ * by `mode: publish` from the agent job's bundle (`two-jobs`, the default); deleted by sweep.
  *
  * How the repo tokens travel, and why:
  * - A repo token reaches git only through `gitWithToken` and src/git/network.ts (the one place that
@@ -11,18 +12,41 @@
  *   credentials), never to a URL read from the workspace.
  * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
  */
-import { ArtifactsClient } from '../adapters/artifacts/client.ts'
-import { RepoTokens } from '../adapters/artifacts/tokens.ts'
-import { githubSessionRepoName } from '../adapters/artifacts/names.ts'
-import { checkRemote, gitWithToken } from '../adapters/artifacts/transport.ts'
-import { GittrixError } from '../core/errors.ts'
-import { withScratchRepo } from '../git/network.ts'
+import { ArtifactsClient } from '../../src/adapters/artifacts/client.ts'
+import { RepoTokens } from '../../src/adapters/artifacts/tokens.ts'
+import { githubSessionRepoName } from '../../src/adapters/artifacts/names.ts'
+import { checkRemote, gitWithToken } from '../../src/adapters/artifacts/transport.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import { withScratchRepo } from '../../src/git/network.ts'
+import type { GitResult } from '../../src/git/run-git.ts'
 
 /** The branch of a session repository that holds the session (the Artifacts ephemeral adapter's too). */
 export const ARTIFACTS_SESSION_BRANCH = 'main'
 
 /** The remote name under which an Artifacts session's workspace knows its session repository. */
 export const ARTIFACTS_REMOTE_NAME = 'artifacts'
+
+/**
+ * The ref of a two-job Artifacts session's bundle that carries the session repository's `main` (the
+ * orphan baseline commit and the work on top of it); `refs/heads/gittrix/<id>` carries the start commit.
+ */
+export const ARTIFACTS_BUNDLE_REF = 'refs/gittrix/artifacts-main'
+
+/**
+ * The Artifacts repository of session `sessionId` of GitHub repository `repositoryId` (the runner's
+ * `GITHUB_REPOSITORY_ID`): `gittrix-<repository id>-<session id>` (`githubSessionRepoName`, the one
+ * name the App accepts, app/artifacts.ts `ownArtifactsLocation`). Throws `INVALID_ARGUMENT` when the
+ * repository id is unknown (not a GitHub Actions runner).
+ */
+export function artifactsSessionRepo(repositoryId: number | null, sessionId: string): string {
+  if (repositoryId === null) {
+    throw new GittrixError(
+      'INVALID_ARGUMENT',
+      'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.',
+    )
+  }
+  return githubSessionRepoName(repositoryId, sessionId)
+}
 
 /** What {@link ArtifactsSessions} needs: the Action's `artifacts-*` inputs. */
 export interface ArtifactsSessionsOptions {
@@ -74,13 +98,7 @@ export class ArtifactsSessions {
    * (no `GITHUB_REPOSITORY_ID`: not a GitHub Actions runner).
    */
   sessionRepo(sessionId: string): string {
-    if (this.#repositoryId === null) {
-      throw new GittrixError(
-        'INVALID_ARGUMENT',
-        'GITHUB_REPOSITORY_ID is not set; Artifacts sessions are named after the GitHub repository, so run this Action in a GitHub Actions job.',
-      )
-    }
-    return githubSessionRepoName(this.#repositoryId, sessionId)
+    return artifactsSessionRepo(this.#repositoryId, sessionId)
   }
 
   /**
@@ -121,13 +139,33 @@ export class ArtifactsSessions {
     ])
   }
 
+  /**
+   * The commit `main` of `repo` (at `remote`) points at, or `null` when it has none yet (a repository
+   * created but never pushed to). Read with a read-scoped repo token (`git ls-remote`). Rejects with
+   * `GIT_FAILED` when git fails.
+   */
+  async mainHead(repo: string, remote: string): Promise<string | null> {
+    const ref = `refs/heads/${ARTIFACTS_SESSION_BRANCH}`
+    const { stdout } = await this.#git(repo, 'read', null, ['ls-remote', '--refs', remote, ref])
+    for (const line of stdout.toString('utf8').split('\n')) {
+      const [oid, name] = line.split('\t')
+      if (name === ref && oid) return oid
+    }
+    return null
+  }
+
   /** Deletes `repo`; resolves `false` when it did not exist (idempotent). */
   async delete(repo: string): Promise<boolean> {
     return this.client.deleteRepo(repo)
   }
 
-  async #git(repo: string, scope: 'read' | 'write', objectsDir: string, args: string[]): Promise<void> {
-    await withScratchRepo({ alternates: [objectsDir] }, (scratch) =>
+  async #git(
+    repo: string,
+    scope: 'read' | 'write',
+    objectsDir: string | null,
+    args: string[],
+  ): Promise<GitResult> {
+    return withScratchRepo(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) =>
       gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
         cwd: scratch.gitDir,
         timeoutMs: this.#timeoutMs,

@@ -15,18 +15,23 @@
  * Otherwise the start fails and says which branch to check out. The workspace must also be clean
  * (no uncommitted or untracked changes): whatever is in it when the agent finishes is the agent's work.
  */
-import { baselineMessage, GITTRIX_IDENTITY } from '../adapters/artifacts/baseline.ts'
-import { GittrixError } from '../core/errors.ts'
-import type { EvictionPolicy } from '../core/types.ts'
-import { branchNameProblem, sessionBranch } from '../github/branches.ts'
-import { newGitHubSessionId } from '../github/session-id.ts'
-import { encodeStartCommit } from '../github/start-commit.ts'
-import { ARTIFACTS_REMOTE_NAME, ARTIFACTS_SESSION_BRANCH, type ArtifactsSessions } from './artifacts.ts'
+import { baselineMessage, GITTRIX_IDENTITY } from '../../src/adapters/artifacts/baseline.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import type { EvictionPolicy } from '../../src/core/types.ts'
+import { branchNameProblem, sessionBranch } from '../../src/github/branches.ts'
+import { newGitHubSessionId } from '../../src/github/session-id.ts'
+import { encodeStartCommit } from '../../src/github/start-commit.ts'
+import {
+  ARTIFACTS_REMOTE_NAME,
+  ARTIFACTS_SESSION_BRANCH,
+  type ArtifactsSessions,
+  artifactsSessionRepo,
+} from './artifacts.ts'
 import type { SessionRemote } from './remote.ts'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { GitIdentity } from '../git/repo.ts'
-import { RUN_ID_PATTERN } from '../github/start-commit.ts'
+import type { GitIdentity } from '../../src/git/repo.ts'
+import { RUN_ID_PATTERN } from '../../src/github/start-commit.ts'
 import { persistedCredentials } from './credentials.ts'
 import {
   type ArtifactsRecord,
@@ -65,14 +70,24 @@ export interface StartSessionOptions {
   /** A fixed session id (tests); default a new random one. */
   sessionId?: string
   /**
-   * Set for an Artifacts session (`ephemeral: artifacts`): where session repositories are created, and
-   * the GitHub repository (`owner/repo`) named in the baseline commit's durable ref. Default: a branch session.
+   * Set for an Artifacts session (`ephemeral: artifacts`); default a branch session. `namespace` and
+   * `repositoryId` (`GITHUB_REPOSITORY_ID`) name the session repository, `repository` (`owner/repo`) is
+   * named in the baseline commit's durable ref. `sessions` (with the Cloudflare credentials) is needed
+   * only by `same-job`, which creates the repository here; `two-jobs` leaves that to `mode: publish`.
    */
-  artifacts?: { sessions: ArtifactsSessions; repository: string } | null
+  artifacts?: StartArtifacts | null
   /** Where the session goes from the agent's job: see the module comment. Default `two-jobs`. */
   topology?: Topology
   /** The workflow run (`GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT`), recorded in the start commit and the record. */
   run?: { id: string | null; attempt: string | null }
+}
+
+/** What an Artifacts session's start needs (see {@link StartSessionOptions.artifacts}). */
+export interface StartArtifacts {
+  namespace: string
+  repositoryId: number | null
+  repository: string
+  sessions?: ArtifactsSessions | null
 }
 
 /** `two-jobs` (default: the agent's job writes nothing remote) or `same-job` (it pushes the session itself). */
@@ -157,7 +172,13 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
   const sessionId = options.sessionId ?? newGitHubSessionId()
   const branch = sessionBranch(sessionId)
   const artifacts = options.artifacts ?? null
-  const repo = artifacts ? artifacts.sessions.sessionRepo(sessionId) : null
+  if (artifacts && topology === 'same-job' && !artifacts.sessions) {
+    throw new GittrixError(
+      'INVALID_ARGUMENT',
+      'An Artifacts session with topology: same-job creates its repository at start; give this step the artifacts-account-id and artifacts-api-token inputs.',
+    )
+  }
+  const repo = artifacts ? artifactsSessionRepo(artifacts.repositoryId, sessionId) : null
   const runId = options.run?.id && RUN_ID_PATTERN.test(options.run.id) ? options.run.id : undefined
   const message = encodeStartCommit({
     sessionId,
@@ -165,7 +186,7 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
     durableBranch,
     baselineSha,
     ephemeral: artifacts
-      ? { kind: 'artifacts', namespace: artifacts.sessions.namespace, repo: repo! }
+      ? { kind: 'artifacts', namespace: artifacts.namespace, repo: repo! }
       : { kind: 'branch' },
     link: options.link,
     eviction: options.eviction,
@@ -187,15 +208,25 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
     task: options.task,
     finished: null,
     run: key,
-    topology: artifacts ? 'same-job' : topology,
+    topology,
   }
-  if (artifacts) {
-    record.ephemeral = await startArtifactsWorkspace(ws, artifacts, {
+  if (artifacts && topology === 'two-jobs') {
+    // Nothing is created or pushed from the agent's job: the workspace gets the session repository's
+    // first commit locally, and `mode: publish` creates the repository from finish's bundle.
+    const rootSha = await artifactsRootCommit(ws, {
+      sessionId,
+      baselineSha,
+      durableRef: artifactsDurableRef(artifacts.repository, durableBranch),
+    })
+    await checkoutSessionBranch(ws, branch, rootSha)
+    record.ephemeral = { kind: 'artifacts', namespace: artifacts.namespace, repo: repo!, rootSha }
+  } else if (artifacts) {
+    record.ephemeral = await startArtifactsWorkspace(ws, artifacts.sessions!, {
       sessionId,
       repo: repo!,
       branch,
       baselineSha,
-      durableRef: `github://${artifacts.repository}#${durableBranch}`,
+      durableRef: artifactsDurableRef(artifacts.repository, durableBranch),
       publish: () => options.remote.pushCommit(ws.objectsDir, startSha, branch),
     })
   } else if (topology === 'same-job') {
@@ -234,7 +265,7 @@ async function checkoutSessionBranch(ws: Workspace, branch: string, sha: string)
  */
 async function startArtifactsWorkspace(
   ws: Workspace,
-  artifacts: { sessions: ArtifactsSessions },
+  sessions: ArtifactsSessions,
   session: {
     sessionId: string
     repo: string
@@ -244,14 +275,8 @@ async function startArtifactsWorkspace(
     publish: () => Promise<void>
   },
 ): Promise<ArtifactsRecord> {
-  const { sessions } = artifacts
   const { sessionId, repo, branch } = session
-  const rootSha = await ws.repo.commitTree(
-    await ws.repo.treeOf(session.baselineSha),
-    [],
-    baselineMessage(sessionId, session.baselineSha, session.durableRef),
-    GITTRIX_IDENTITY,
-  )
+  const rootSha = await artifactsRootCommit(ws, session)
   const url = await sessions.create(repo, `Gittrix session ${sessionId}`)
   try {
     await sessions.push(repo, url, ws.objectsDir, rootSha)
@@ -278,6 +303,31 @@ async function startArtifactsWorkspace(
   await ws.repo.run(['update-ref', `refs/remotes/${name}/${ARTIFACTS_SESSION_BRANCH}`, rootSha])
   await installPushGuard(ws, { ref: `refs/heads/${ARTIFACTS_SESSION_BRANCH}`, url })
   return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha }
+}
+
+/**
+ * The durable ref an Artifacts session's root commit names (`baselineMessage`):
+ * `github://<owner>/<repo>#<durable branch>`. `mode: publish` expects exactly this.
+ */
+export function artifactsDurableRef(repository: string, durableBranch: string): string {
+  return `github://${repository}#${durableBranch}`
+}
+
+/**
+ * Writes the session repository's first commit into the workspace's object store: no parent, the
+ * baseline's tree, the `baselineMessage` (trailers `Gittrix-Session`, `Gittrix-Baseline`), Gittrix's
+ * identity. Resolves its id.
+ */
+async function artifactsRootCommit(
+  ws: Workspace,
+  session: { sessionId: string; baselineSha: string; durableRef: string },
+): Promise<string> {
+  return ws.repo.commitTree(
+    await ws.repo.treeOf(session.baselineSha),
+    [],
+    baselineMessage(session.sessionId, session.baselineSha, session.durableRef),
+    GITTRIX_IDENTITY,
+  )
 }
 
 async function checkBaseline(

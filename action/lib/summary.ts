@@ -3,11 +3,11 @@
  * may write) and the values of its outputs. Built from the shared renderers in `src/github/`, so the
  * summary reads like the App's check run.
  */
-import type { SessionDiff } from '../core/types.ts'
-import { renderFileTable } from '../github/file-table.ts'
-import { inlineCode, tableRow } from '../github/markdown.ts'
-import { renderStatTable, renderTask } from '../github/render.ts'
-import { diffStatLine } from '../github/stat.ts'
+import type { SessionDiff } from '../../src/core/types.ts'
+import { renderFileTable } from '../../src/github/file-table.ts'
+import { inlineCode, tableRow } from '../../src/github/markdown.ts'
+import { renderStatTable, renderTask } from '../../src/github/render.ts'
+import { diffStatLine } from '../../src/github/stat.ts'
 import type { AgentExit } from './agent.ts'
 import type { SkippedPath } from './snapshot.ts'
 import type { SweepEntry } from './sweep.ts'
@@ -139,7 +139,9 @@ export function renderFinishSummary(input: FinishSummaryInput): string {
   for (const warning of input.warnings) parts.push(`> [!NOTE]\n> ${warning}`)
   if (input.delivery === 'bundle')
     parts.push(
-      'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.',
+      record.ephemeral
+        ? 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) creates its Artifacts repository from it and points the session branch at it.'
+        : 'The session was written as a bundle (output `bundle`); the publish job (`mode: publish`) pushes it to the session branch.',
     )
   parts.push(factsTable(record, input.headSha))
   parts.push(renderTask(record.task))

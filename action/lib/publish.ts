@@ -17,19 +17,26 @@
  * - the branch on GitHub does not exist yet, or holds a commit of this very session (a re-run).
  * Then the head is pushed to `refs/heads/gittrix/<id>` without force. The outputs and summary are
  * computed from the verified commits, never from anything the agent's job reported.
+ *
+ * An Artifacts session (start commit `Gittrix-Ephemeral: artifacts://…`, two-job topology) is published
+ * by publish-artifacts.ts: its bundle also names `refs/gittrix/artifacts-main`, the session
+ * repository's content, which is verified the same way and pushed to Cloudflare Artifacts; GitHub's
+ * branch gets the start commit and a pointer commit.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { GittrixError } from '../core/errors.ts'
-import type { SessionDiff } from '../core/types.ts'
-import { withScratchRepo } from '../git/network.ts'
-import type { GitRepo } from '../git/repo.ts'
-import { sessionIdFromRef } from '../github/branches.ts'
-import { parseStartCommit, type StartCommit } from '../github/start-commit.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import type { SessionDiff } from '../../src/core/types.ts'
+import { withScratchRepo } from '../../src/git/network.ts'
+import type { GitRepo } from '../../src/git/repo.ts'
+import { sessionIdFromRef } from '../../src/github/branches.ts'
+import { parseStartCommit, type StartCommit } from '../../src/github/start-commit.ts'
+import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
+import { publishArtifactsSession } from './publish-artifacts.ts'
 import { readBundleHeader } from './bundle.ts'
+import { checkContent, countAgentCommits, refuse, sessionCommits } from './bundle-checks.ts'
 import { sessionDiff } from './finish.ts'
 import type { SessionRemote } from './remote.ts'
-import { MAX_FILE_BYTES } from './snapshot.ts'
 import type { SessionRecord } from './workspace.ts'
 
 /** What {@link publishSession} needs. */
@@ -44,6 +51,13 @@ export interface PublishSessionOptions {
   durableBranch: string
   /** The issue or pull request this job links sessions to; checked when not `null`. */
   link: number | null
+  /**
+   * The `artifacts-*` inputs' session repositories: required to publish an Artifacts session, whose
+   * start commit must name `<their namespace>/gittrix-<GITHUB_REPOSITORY_ID>-<session id>`.
+   */
+  artifacts?: ArtifactsSessions | null
+  /** `owner/repo` (`GITHUB_REPOSITORY`): an Artifacts session's root commit names it. */
+  repository?: string
 }
 
 /** A published session, from verified data only. */
@@ -53,6 +67,8 @@ export interface PublishedSession {
   headSha: string
   /** `false` when the branch already was at the head (a re-run). */
   pushed: boolean
+  /** Artifacts sessions: the pointer commit heading the GitHub session branch; `null` for branch sessions. */
+  pointerSha: string | null
   /** Commits between the start commit and the head that are not Gittrix snapshots. */
   agentCommits: number
   diff: SessionDiff
@@ -62,11 +78,13 @@ export interface PublishedSession {
 export async function publishSession(options: PublishSessionOptions): Promise<PublishedSession> {
   const file = await bundleFile(options.bundle)
   const header = await readBundleHeader(file)
-  const refs = [...header.refs.entries()]
+  const artifactsHead = header.refs.get(ARTIFACTS_BUNDLE_REF) ?? null
+  const refs = [...header.refs.entries()].filter(([name]) => name !== ARTIFACTS_BUNDLE_REF)
   const sessionId = refs.length === 1 ? sessionIdFromRef(refs[0]![0]) : null
   if (!sessionId || refs[0]![0] !== `refs/heads/gittrix/${sessionId}`)
     refuse(
-      `it must name exactly one ref, refs/heads/gittrix/<session-id>, not ${refs.length} (${describeRefs(refs)})`,
+      `it must name exactly one ref, refs/heads/gittrix/<session-id> (and ${ARTIFACTS_BUNDLE_REF} for an Artifacts session), ` +
+        `not ${refs.length} (${describeRefs(refs)})`,
     )
   if (header.prerequisites.length !== 1)
     refuse(`it must require exactly one commit (the baseline), not ${header.prerequisites.length}`)
@@ -79,17 +97,48 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
         `its baseline ${baselineSha.slice(0, 12)} is not a commit of the repository (${(error as Error).message})`,
       )
     })
-    await repo.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', file, `${ref}:${ref}`], {
-      config: [
-        // A sealed git allows no local transport by default; this one command reads the bundle file.
-        ['protocol.file.allow', 'always'],
-        ['fetch.fsckObjects', 'true'],
-        ['transfer.fsckObjects', 'true'],
+    const wanted = artifactsHead ? [ref, ARTIFACTS_BUNDLE_REF] : [ref]
+    await repo.run(
+      [
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        file,
+        ...wanted.map((name) => `${name}:${name}`),
       ],
-    })
+      {
+        config: [
+          // A sealed git allows no local transport by default; this one command reads the bundle file.
+          ['protocol.file.allow', 'always'],
+          ['fetch.fsckObjects', 'true'],
+          ['transfer.fsckObjects', 'true'],
+        ],
+      },
+    )
     const commits = await sessionCommits(repo, baselineSha, headSha)
     const startSha = commits[0]!
     const start = await checkStartCommit(repo, startSha, { sessionId, branch, baselineSha, options })
+    if ((start.ephemeral.kind === 'artifacts') !== (artifactsHead !== null))
+      refuse(
+        artifactsHead
+          ? `its start commit is a branch session's, yet it names ${ARTIFACTS_BUNDLE_REF}`
+          : `its start commit names an Artifacts repository, yet it does not name ${ARTIFACTS_BUNDLE_REF}`,
+      )
+    if (artifactsHead) {
+      if (commits.length !== 1)
+        refuse(`an Artifacts session's ${ref} holds its start commit only, not ${commits.length} commits`)
+      await checkBaseline(repo, options, baselineSha, start.durableBranch)
+      return publishArtifactsSession({
+        repo,
+        remote: options.remote,
+        sessions: options.artifacts ?? null,
+        repository: options.repository ?? null,
+        start,
+        startSha,
+        artifactsHead,
+      })
+    }
     await checkContent(repo, baselineSha, headSha)
     await checkBaseline(repo, options, baselineSha, start.durableBranch)
     const existing = await options.remote.branchHead(branch)
@@ -101,13 +150,7 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
     }
     const pushed = existing !== headSha
     if (pushed) await options.remote.pushFrom(repo, headSha, branch)
-    const snapshots = await Promise.all(
-      commits
-        .slice(1)
-        .map(async (sha) =>
-          (await repo.text(['log', '-1', '--format=%s', sha])).startsWith('gittrix: snapshot '),
-        ),
-    )
+    const agentCommits = await countAgentCommits(repo, commits.slice(1))
     const record: SessionRecord = {
       version: 1,
       sessionId,
@@ -123,7 +166,8 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
       start,
       headSha,
       pushed,
-      agentCommits: snapshots.filter((s) => !s).length,
+      pointerSha: null,
+      agentCommits,
       diff: await sessionDiff(repo, baselineSha, headSha),
     }
   })
@@ -149,26 +193,6 @@ async function bundleFile(path: string): Promise<string> {
   return join(path, bundles[0]!)
 }
 
-/**
- * The commits of `baseline..head`, oldest first, after checking that they form one session: the oldest
- * has the baseline as its only parent, every other has only parents among them.
- */
-async function sessionCommits(repo: GitRepo, baselineSha: string, headSha: string): Promise<string[]> {
-  const lines = (await repo.text(['rev-list', '--reverse', '--parents', `${baselineSha}..${headSha}`]))
-    .split('\n')
-    .filter(Boolean)
-  if (lines.length === 0) refuse('its head adds no commit to the baseline')
-  const seen = new Set<string>()
-  lines.forEach((line, i) => {
-    const [sha, ...parents] = line.split(' ')
-    const ok =
-      i === 0 ? parents.length === 1 && parents[0] === baselineSha : parents.every((p) => seen.has(p))
-    if (!ok) refuse(`commit ${sha!.slice(0, 12)} does not descend from the start commit alone`)
-    seen.add(sha!)
-  })
-  return lines.map((line) => line.slice(0, 40))
-}
-
 async function checkStartCommit(
   repo: GitRepo,
   startSha: string,
@@ -185,10 +209,6 @@ async function checkStartCommit(
     refuse('the start commit names another baseline than its parent')
   if ((await repo.treeOf(startSha)) !== (await repo.treeOf(expected.baselineSha)))
     refuse("the start commit's tree is not the baseline's")
-  if (start.ephemeral.kind !== 'branch')
-    refuse(
-      'it is an Artifacts session; those are published by the job that ran the agent (topology: same-job)',
-    )
   const { runId, durableBranch, link } = expected.options
   if (runId !== null && start.run !== runId)
     refuse(`its start commit names workflow run ${start.run ?? '(none)'}, not this run (${runId})`)
@@ -200,41 +220,8 @@ async function checkStartCommit(
   return start
 }
 
-/** No commit adds or changes a gitlink; no blob exceeds {@link MAX_FILE_BYTES}. */
-async function checkContent(repo: GitRepo, baselineSha: string, headSha: string): Promise<void> {
-  const raw = await repo.text([
-    'log',
-    '--format=',
-    '--raw',
-    '--no-renames',
-    '-r',
-    `${baselineSha}..${headSha}`,
-  ])
-  for (const line of raw.split('\n')) {
-    const fields = line.split(' ')
-    if (line.startsWith(':') && fields[1] === '160000')
-      refuse(
-        `it adds a gitlink (${line.slice(line.indexOf('\t') + 1)}): a pointer to a repository nobody can fetch`,
-      )
-  }
-  const objects = (
-    await repo.text(['rev-list', '--objects', '--no-object-names', `${baselineSha}..${headSha}`])
-  )
-    .split('\n')
-    .filter(Boolean)
-  if (objects.length === 0) return
-  const { stdout } = await repo.run(['cat-file', '--batch-check=%(objecttype) %(objectsize) %(objectname)'], {
-    input: `${objects.join('\n')}\n`,
-  })
-  for (const line of stdout.toString('utf8').split('\n')) {
-    const [type, size, oid] = line.split(' ')
-    if (type === 'blob' && Number(size) > MAX_FILE_BYTES)
-      refuse(`blob ${oid?.slice(0, 12)} has ${size} bytes, over GitHub's 100 MiB file limit`)
-  }
-}
-
-/** The baseline is the durable branch's head on GitHub or one of its ancestors. */
-async function checkBaseline(
+/** The baseline is the durable branch's head on GitHub or one of its ancestors. Refuses otherwise. */
+export async function checkBaseline(
   repo: GitRepo,
   options: PublishSessionOptions,
   baselineSha: string,
@@ -258,8 +245,4 @@ function describeRefs(refs: ReadonlyArray<[string, string]>): string {
     .slice(0, 3)
     .map(([name]) => JSON.stringify(name.slice(0, 80)))
     .join(', ')
-}
-
-function refuse(why: string): never {
-  throw new GittrixError('INVALID_ARGUMENT', `The session bundle was refused: ${why}. Nothing was pushed.`)
 }
