@@ -15,8 +15,8 @@
  * promotion is counted, from the stand-in's own request log.
  *
  * Byte columns:
- * - `apiBytes`: JSON request + answer bodies of the counted requests (no blob content: a session
- *   branch's blobs are reused, `blobUploads` is 0);
+ * - `apiBytes`: JSON request + answer bodies of the counted requests, GraphQL queries included (no
+ *   blob content: a session branch's blobs are reused, `blobUploads` is 0);
  * - `cloneBytes`: `git pack-objects --revs --stdout` of the durable branch at the baseline (what a clone
  *   of that branch downloads);
  * - `pushBytes`: the thin pack of the promotion commit against the baseline (what `git push` uploads).
@@ -45,6 +45,8 @@ export interface GitHubRequestsRow {
   requests: number
   /** Issue 15's request target: ≤ 10 for one file, ≤ 40 for more. */
   target: number
+  /** `POST /graphql` among them (batched tree reads: one query per depth of the walk). */
+  graphqlQueries: number
   /** `GET /git/trees` among them. */
   treeReads: number
   /** `GET /git/trees` with `recursive` among them. */
@@ -140,6 +142,7 @@ export async function githubPromotionRequests(
               dirs: new Set(Object.keys(files).map((p) => p.slice(0, p.lastIndexOf('/')))).size,
               requests: promotion.length,
               target: n === 1 ? 10 : 40,
+              graphqlQueries: promotion.filter((r) => r.route === ROUTES.graphql).length,
               treeReads: reads.length,
               recursiveReads: reads.filter((r) => r.query?.recursive !== undefined).length,
               evictionRequests: eviction.length,
@@ -166,11 +169,11 @@ export async function githubPromotionRequests(
 export function formatGitHubRequestsTable(rows: readonly GitHubRequestsRow[]): string {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
   return [
-    '| repo files | session | files (dirs) | API requests (target) | tree reads (recursive) | API bytes | × smallest repo (target ≤ 2) | clone | push |',
-    '| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| repo files | session | files (dirs) | API requests (target) | GraphQL queries | REST tree reads (recursive) | API bytes | × smallest repo (target ≤ 2) | clone | push |',
+    '| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.repoFiles.toLocaleString('en')} | ${r.kind} | ${r.files} (${r.dirs}) | ${r.requests} (≤ ${r.target}) | ${r.treeReads} (${r.recursiveReads}) | ${kb(r.apiBytes)} | ${r.bytesRatio.toFixed(2)} | ${kb(r.cloneBytes)} | ${kb(r.pushBytes)} |`,
+        `| ${r.repoFiles.toLocaleString('en')} | ${r.kind} | ${r.files} (${r.dirs}) | ${r.requests} (≤ ${r.target}) | ${r.graphqlQueries} | ${r.treeReads} (${r.recursiveReads}) | ${kb(r.apiBytes)} | ${r.bytesRatio.toFixed(2)} | ${kb(r.cloneBytes)} | ${kb(r.pushBytes)} |`,
     ),
   ].join('\n')
 }

@@ -355,7 +355,7 @@ export class World {
   appWrites(from: number): string[] {
     return this.github.requests
       .slice(from)
-      .filter((r) => r.caller === 'installation' && r.method !== 'GET')
+      .filter((r) => r.caller === 'installation' && r.method !== 'GET' && r.path !== '/graphql')
       .map((r) => `${r.method} ${r.path}`)
   }
 

@@ -63,6 +63,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import nock from 'nock'
 import { githubMock } from './github-nock.ts'
+import { answerGraphql, type GraphqlRepository } from './graphql-stand-in.ts'
 import { loadGitHubOpenApi } from './github-openapi.ts'
 import { validatedAnswer } from './openapi-validate.ts'
 
@@ -103,6 +104,8 @@ export const ROUTES = {
   compare: 'GET /repos/{owner}/{repo}/compare/{basehead}',
   createPull: 'POST /repos/{owner}/{repo}/pulls',
   listPulls: 'GET /repos/{owner}/{repo}/pulls',
+  /** GitHub's GraphQL endpoint (`/graphql`; GHES: `/api/graphql`), see graphql-stand-in.ts. */
+  graphql: 'POST /graphql',
 } as const
 
 /** One of {@link ROUTES}. */
@@ -191,6 +194,11 @@ export interface GitDataApiOptions {
   repoId?: number
   /** The identity commits created without author/committer get (default a GitHub App bot). */
   bot?: { name: string; email: string }
+  /**
+   * Serve `POST /graphql` (default true). False answers it `404 Not Found`, as a GitHub Enterprise
+   * Server without GraphQL would: the adapters must then read over REST.
+   */
+  graphql?: boolean
 }
 
 const DOCS = 'https://docs.github.com/rest'
@@ -299,6 +307,8 @@ export class GitDataApi {
   truncateAbove: number
   /** Truncation threshold of recursive tree reads, in JSON bytes of the entries (mutable). */
   truncateBytesAbove: number
+  /** Whether `POST /graphql` is served (mutable; see {@link GitDataApiOptions.graphql}). */
+  graphqlEnabled: boolean
   /** Every request answered, in order. */
   readonly log: LoggedRequest[] = []
   /** Pull requests opened, in order. */
@@ -329,6 +339,7 @@ export class GitDataApi {
     this.defaultBranch = options.defaultBranch ?? 'main'
     this.truncateAbove = options.truncateAbove ?? 100_000
     this.truncateBytesAbove = options.truncateBytesAbove ?? 7_000_000
+    this.graphqlEnabled = options.graphql ?? true
     this.bot = options.bot ?? {
       name: 'gittrix-test[bot]',
       email: '41898282+gittrix-test[bot]@users.noreply.github.com',
@@ -673,6 +684,12 @@ export class GitDataApi {
         name: ROUTES.getAuthenticatedUser,
         run: (r) => ({ status: 200, body: this.authenticatedUser(r) }),
       }
+    if (method === 'POST' && path === '/graphql')
+      return {
+        name: ROUTES.graphql,
+        run: (r) =>
+          this.graphqlEnabled ? ok200(answerGraphql(this.graphqlRepository(), r.body)) : notFound(),
+      }
     if (segments[0] !== 'repos' || segments.length < 3) return undefined
     const [, owner, repo, ...rest] = segments.map((s, i) => (i < 3 ? decode(s) : s))
     if (owner !== this.owner || repo !== this.repo) {
@@ -723,6 +740,26 @@ export class GitDataApi {
   }
 
   // ---------------------------------------------------------------- answers
+
+  /** The repository as graphql-stand-in.ts reads it. */
+  private graphqlRepository(): GraphqlRepository {
+    return {
+      owner: this.owner,
+      name: this.repo,
+      resolve: (rev) => this.resolve(rev) ?? this.resolve(`refs/heads/${rev}`),
+      typeOf: (oid) => this.typeOf(oid),
+      commitTree: (oid) => this.commitInfo(oid).tree,
+      treeEntries: (oid) =>
+        this.treeItems(oid, false).map((item) => ({
+          mode: String(item.mode),
+          type: String(item.type),
+          oid: String(item.sha),
+          name: String(item.path),
+          size: typeof item.size === 'number' ? item.size : null,
+        })),
+      blobSize: (oid) => Number(this.git(['cat-file', '-s', oid])),
+    }
+  }
 
   private get api(): string {
     return `${this.baseUrl}/repos/${this.owner}/${this.repo}`
@@ -1389,6 +1426,10 @@ function splitPatchSections(patch: string): string[] {
   return sections
 }
 
+function ok200(body: unknown): ApiReply {
+  return { status: 200, body }
+}
+
 function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value))
 }
@@ -1431,9 +1472,14 @@ export function mountGitDataApi(api: GitDataApi, options: { baseUrl?: string } =
   const prefix = base.pathname.replace(/\/+$/, '')
   const violations = gh.violations as string[]
   const interceptors: nock.Interceptor[] = []
+  // Octokit's GraphQL client posts to `<root>/graphql`, or `/api/graphql` beside a GHES `/api/v3`.
+  const graphqlPath = /\/api\/v3$/.test(prefix) ? prefix.replace(/\/v3$/, '/graphql') : `${prefix}/graphql`
   const scope = nock(base.origin)
   for (const method of ['GET', 'POST', 'PATCH', 'PUT', 'DELETE']) {
-    const interceptor = scope.intercept((uri: string) => uri.startsWith(`${prefix}/`), method)
+    const interceptor = scope.intercept(
+      (uri: string) => uri.startsWith(`${prefix}/`) || (method === 'POST' && uri === graphqlPath),
+      method,
+    )
     interceptors.push(interceptor)
     interceptor
       .query(true)
@@ -1444,7 +1490,7 @@ export function mountGitDataApi(api: GitDataApi, options: { baseUrl?: string } =
           callback: (err: Error | null, result: nock.ReplyFnResult) => void,
         ) => {
           const url = new URL(uri, base.origin)
-          const path = url.pathname.slice(prefix.length)
+          const path = url.pathname === graphqlPath ? '/graphql' : url.pathname.slice(prefix.length)
           const query: Record<string, string> = Object.fromEntries(url.searchParams)
           let body: unknown = rawBody
           if (typeof rawBody === 'string') {

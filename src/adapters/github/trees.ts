@@ -2,10 +2,11 @@
  * Reading git trees through GitHub's REST API, two ways:
  * - a whole tree ({@link readTree}): one recursive request, descending into subtrees when GitHub reports
  *   `truncated`; its size grows with the tree;
- * - the difference of two trees ({@link diffTrees}): a pruned walk that reads one directory level per
- *   request (non-recursive) and only where the two trees' ids differ, so its cost grows with the
- *   changed paths, not with the repository. Tree ids are content hashes of everything below them
- *   (git's Merkle tree): an equal id means an equal subtree.
+ * - the difference of two trees ({@link diffTrees}): a pruned walk that reads only the directories
+ *   whose ids differ, every directory of one depth in one batch (tree-levels.ts: one GraphQL query per
+ *   100 trees, REST one per tree where GraphQL is not available), so its cost grows with the changed
+ *   paths and their depth, not with the repository. Tree ids are content hashes of everything below
+ *   them (git's Merkle tree): an equal id means an equal subtree.
  * Both cache by object id (trees and commits are immutable).
  *
  * Source: "Get a tree" (https://docs.github.com/rest/git/trees#get-a-tree): `tree_sha` is "the SHA1
@@ -14,16 +15,19 @@
  * recursive parameter", and `truncated` is true beyond that.
  */
 import type { Octokit } from '@octokit/rest'
-import pLimit from 'p-limit'
-import { GittrixError } from '../../core/errors.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
-import { gitHubErrorText, isGitHubRequestError } from './request-errors.ts'
+import { type RepoCoordinates, unavailable } from './tree-errors.ts'
+import {
+  cachedLevel,
+  cacheKey,
+  isObjectId,
+  type LevelItem,
+  readLevels,
+  type TreeLevel,
+  usesGraphql,
+} from './tree-levels.ts'
 
-/** Owner and name of a repository. */
-export interface RepoCoordinates {
-  owner: string
-  repo: string
-}
+export { type RepoCoordinates, unavailable } from './tree-errors.ts'
 
 /** A tree read in full: its own id and every blob / symlink / submodule entry below it. */
 export interface TreeListing {
@@ -33,19 +37,13 @@ export interface TreeListing {
 
 const CACHE_LIMIT = 64
 const cache = new Map<string, Promise<TreeListing>>()
-const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/
-
-function cacheKey(octokit: Octokit, coords: RepoCoordinates, sha: string): string {
-  const baseUrl = (octokit.request.endpoint.DEFAULTS as { baseUrl?: string }).baseUrl ?? ''
-  return `${baseUrl}|${coords.owner}/${coords.repo}|${sha}`
-}
 
 /**
  * Every file below the tree of `treeish` (a tree or commit id, or a ref name). Results for object ids
  * are cached per repository; ref names are always read fresh.
  */
 export function readTree(octokit: Octokit, coords: RepoCoordinates, treeish: string): Promise<TreeListing> {
-  if (!OBJECT_ID.test(treeish)) return fetchTree(octokit, coords, treeish)
+  if (!isObjectId(treeish)) return fetchTree(octokit, coords, treeish)
   const key = cacheKey(octokit, coords, treeish)
   let listing = cache.get(key)
   if (!listing) {
@@ -65,23 +63,6 @@ async function fetchTree(octokit: Octokit, coords: RepoCoordinates, treeish: str
   } catch (error) {
     throw unavailable(error, `reading the tree of ${treeish}`, coords)
   }
-}
-
-/**
- * A 5xx or rate-limit answer that the client's retries did not get past becomes `ADAPTER_UNAVAILABLE`
- * saying what was being read and that nothing was written; any other error is returned unchanged.
- */
-export function unavailable(error: unknown, doing: string, coords: RepoCoordinates): unknown {
-  if (!isGitHubRequestError(error)) return error
-  const rateLimited =
-    (error.status === 403 || error.status === 429) && /rate limit/i.test(gitHubErrorText(error))
-  if (error.status < 500 && !rateLimited) return error
-  const why = rateLimited ? 'a rate limit' : `${error.status} ${gitHubErrorText(error).split('\n')[0]}`
-  return new GittrixError(
-    'ADAPTER_UNAVAILABLE',
-    `GitHub failed while ${doing} in ${coords.owner}/${coords.repo} (${why}), also after retries. Nothing was written; try again later.`,
-    { cause: error },
-  )
 }
 
 /** Reads a truncated tree level by level: each subtree recursively, and deeper still when that is truncated too. */
@@ -120,54 +101,6 @@ function toEntries(
   return entries
 }
 
-/** One entry of a single tree level as GitHub lists it (non-recursive). */
-interface LevelItem {
-  name: string
-  mode: string
-  type: string
-  sha: string
-}
-
-/** One level of a tree: its id and its direct entries. */
-interface TreeLevel {
-  sha: string
-  items: LevelItem[]
-}
-
-const LEVEL_CACHE_LIMIT = 4096
-const levels = new Map<string, Promise<TreeLevel>>()
-/** Directory reads of one {@link diffTrees} in flight at once. */
-const LEVEL_CONCURRENCY = 8
-
-/**
- * The direct entries of the tree of `treeish` (a tree or commit id, or a ref name): one non-recursive
- * `GET /git/trees/{treeish}`. Cached by object id (a ref name is always read fresh).
- */
-function readLevel(octokit: Octokit, coords: RepoCoordinates, treeish: string): Promise<TreeLevel> {
-  const fetch = async (): Promise<TreeLevel> => {
-    try {
-      const { data } = await octokit.rest.git.getTree({ ...coords, tree_sha: treeish })
-      const items: LevelItem[] = []
-      for (const item of data.tree)
-        if (item.path && item.sha && item.mode && item.type)
-          items.push({ name: item.path, mode: item.mode, type: item.type, sha: item.sha })
-      return { sha: data.sha, items }
-    } catch (error) {
-      throw unavailable(error, `reading the tree of ${treeish}`, coords)
-    }
-  }
-  if (!OBJECT_ID.test(treeish)) return fetch()
-  const key = cacheKey(octokit, coords, treeish)
-  let level = levels.get(key)
-  if (!level) {
-    level = fetch()
-    level.catch(() => levels.delete(key))
-    levels.set(key, level)
-    if (levels.size > LEVEL_CACHE_LIMIT) levels.delete(levels.keys().next().value!)
-  }
-  return level
-}
-
 /**
  * The root tree id of commit `commitSha` when a read of it is cached already (a whole listing or one
  * level), else `undefined`: no request.
@@ -178,7 +111,7 @@ export async function cachedTreeSha(
   commitSha: string,
 ): Promise<string | undefined> {
   const key = cacheKey(octokit, coords, commitSha)
-  const found = levels.get(key) ?? cache.get(key)
+  const found = cachedLevel(octokit, coords, commitSha) ?? cache.get(key)
   return found ? (await found).sha : undefined
 }
 
@@ -198,17 +131,19 @@ export interface TreeDiff {
 
 /**
  * The paths whose existence, mode or blob differ between the trees of `from` and `to` (tree or commit
- * ids, or a ref name), exact at any size, read as a pruned walk:
- * - each directory present on both sides with different tree ids is read one level deep on both sides
- *   (non-recursive `GET /git/trees/{sha}`, at most {@link LEVEL_CONCURRENCY} at a time); subdirectories
- *   with equal ids are never read (equal id = equal content below);
- * - a directory present on one side only is listed whole (one recursive read; level by level when
- *   GitHub truncates it, see {@link readTree});
+ * ids, or a ref name), exact at any size, read as a pruned walk, breadth first:
+ * - the two roots are read together; then, depth by depth, every directory present on both sides with
+ *   different tree ids, and every directory present on one side only (all of its files are changes),
+ *   is read one level deep, all of one depth in one batch (tree-levels.ts `readLevels`: GraphQL, at
+ *   most 100 trees per query); subdirectories with equal ids are never read (equal id = equal content
+ *   below);
  * - with `within`, only directories on the way to those paths are entered and only those paths are
  *   returned (a file replaced by a directory, or the reverse, is still found: both are entries on the
  *   way).
- * Requests: 2 per differing directory on the way, plus 1 per directory that exists on one side only.
- * Reads by id are cached. Throws `ADAPTER_UNAVAILABLE` when GitHub keeps failing (see {@link unavailable}).
+ * Requests over GraphQL: 1 per depth that has differing directories (plus 1 per further 100 trees of
+ * that depth), whatever the repository's size. Over REST (GraphQL not available): 2 per differing
+ * directory, and 1 recursive read per directory that exists on one side only. Reads by id are cached.
+ * Throws `ADAPTER_UNAVAILABLE` when GitHub keeps failing (see {@link unavailable}).
  */
 export async function diffTrees(
   octokit: Octokit,
@@ -221,16 +156,15 @@ export async function diffTrees(
   const onTheWay = wanted ? ancestorsOf(wanted) : null
   const relevantDir = (path: string) => !onTheWay || onTheWay.has(path)
   const relevantFile = (path: string) => !wanted || wanted.has(path)
-  const limit = pLimit(LEVEL_CONCURRENCY)
   const changes: TreeDifference[] = []
   const entryOf = (prefix: string, item: LevelItem): TreeEntry => ({
     path: prefix + item.name,
     mode: item.mode as FileMode,
     oid: item.sha,
   })
-  /** Every file below a directory that exists on one side only, as changes of that side. */
+  /** REST only: every file below a directory that exists on one side only, in one recursive read. */
   const oneSided = async (path: string, sha: string, side: 'old' | 'new') => {
-    const listing = await limit(() => readTree(octokit, coords, sha))
+    const listing = await readTree(octokit, coords, sha)
     for (const e of listing.entries) {
       const entry = { ...e, path: `${path}/${e.path}` }
       if (relevantFile(entry.path))
@@ -241,36 +175,44 @@ export async function diffTrees(
         )
     }
   }
-  const compare = async (prefix: string, a: TreeLevel, b: TreeLevel): Promise<void> => {
-    const before = new Map(a.items.map((i) => [i.name, i]))
-    const after = new Map(b.items.map((i) => [i.name, i]))
-    const work: Promise<void>[] = []
-    for (const name of new Set([...before.keys(), ...after.keys()])) {
-      const x = before.get(name)
-      const y = after.get(name)
-      if (x && y && x.sha === y.sha && x.mode === y.mode) continue
-      const path = prefix + name
-      const xTree = x?.type === 'tree' ? x : undefined
-      const yTree = y?.type === 'tree' ? y : undefined
-      const xFile = x && !xTree ? entryOf(prefix, x) : null
-      const yFile = y && !yTree ? entryOf(prefix, y) : null
-      if ((xFile || yFile) && relevantFile(path)) changes.push({ path, old: xFile, new: yFile })
-      if (!relevantDir(path)) continue
-      if (xTree && yTree) work.push(descend(`${path}/`, xTree.sha, yTree.sha))
-      else if (xTree) work.push(oneSided(path, xTree.sha, 'old'))
-      else if (yTree) work.push(oneSided(path, yTree.sha, 'new'))
+  const whole: Promise<void>[] = []
+  const roots = await readLevels(octokit, coords, [from, to])
+  const root0 = roots.get(from)!
+  const root1 = roots.get(to)!
+  type Step = { prefix: string; a: TreeLevel | null; b: TreeLevel | null }
+  let frontier: Step[] = root0.sha === root1.sha ? [] : [{ prefix: '', a: root0, b: root1 }]
+  while (frontier.length) {
+    const next: { prefix: string; a: string | null; b: string | null }[] = []
+    for (const { prefix, a, b } of frontier) {
+      const before = new Map((a?.items ?? []).map((i) => [i.name, i]))
+      const after = new Map((b?.items ?? []).map((i) => [i.name, i]))
+      for (const name of new Set([...before.keys(), ...after.keys()])) {
+        const x = before.get(name)
+        const y = after.get(name)
+        if (x && y && x.sha === y.sha && x.mode === y.mode) continue
+        const path = prefix + name
+        const xTree = x?.type === 'tree' ? x : undefined
+        const yTree = y?.type === 'tree' ? y : undefined
+        const xFile = x && !xTree ? entryOf(prefix, x) : null
+        const yFile = y && !yTree ? entryOf(prefix, y) : null
+        if ((xFile || yFile) && relevantFile(path)) changes.push({ path, old: xFile, new: yFile })
+        if (!relevantDir(path) || (!xTree && !yTree)) continue
+        if (xTree && yTree) next.push({ prefix: `${path}/`, a: xTree.sha, b: yTree.sha })
+        else if (usesGraphql(octokit))
+          next.push({ prefix: `${path}/`, a: xTree?.sha ?? null, b: yTree?.sha ?? null })
+        else if (xTree) whole.push(oneSided(path, xTree.sha, 'old'))
+        else whole.push(oneSided(path, yTree!.sha, 'new'))
+      }
     }
-    await Promise.all(work)
+    const shas = next.flatMap((s) => [s.a, s.b].filter((sha): sha is string => sha !== null))
+    const read = shas.length ? await readLevels(octokit, coords, shas) : new Map<string, TreeLevel>()
+    frontier = next.map((s) => ({
+      prefix: s.prefix,
+      a: s.a ? read.get(s.a)! : null,
+      b: s.b ? read.get(s.b)! : null,
+    }))
   }
-  const descend = async (prefix: string, a: string, b: string): Promise<void> => {
-    const [x, y] = await Promise.all([
-      limit(() => readLevel(octokit, coords, a)),
-      limit(() => readLevel(octokit, coords, b)),
-    ])
-    await compare(prefix, x, y)
-  }
-  const [root0, root1] = await Promise.all([readLevel(octokit, coords, from), readLevel(octokit, coords, to)])
-  if (root0.sha !== root1.sha) await compare('', root0, root1)
+  await Promise.all(whole)
   changes.sort((p, q) => (p.path < q.path ? -1 : p.path > q.path ? 1 : 0))
   return { fromTree: root0.sha, toTree: root1.sha, changes }
 }
