@@ -8,9 +8,9 @@
  *
  * Platform facts this relies on:
  * - GraphQL `Repository.object(oid:, expression:)` returns a `GitObject`; `Tree.entries` is a plain list
- *   (`[TreeEntry!]`, not a paginated connection) with `name`, `type` (`blob`/`tree`/`commit`), `oid`
- *   and `mode` (an Int: the octal git mode read as a number, e.g. 33188 for 100644); `Commit.tree`
- *   is its root tree. Source: the published schema (`@octokit/graphql-schema`, types `Repository`,
+ *   (`[TreeEntry!]`, not a paginated connection) with `name`, `oid` and `mode` (an Int: the octal git
+ *   mode read as a number, e.g. 33188 for 100644, 16384 for a directory); `Commit.tree` is its root
+ *   tree. Source: the published schema (`@octokit/graphql-schema`, types `Repository`,
  *   `Tree`, `TreeEntry`, `Commit`) and https://docs.github.com/graphql/reference/objects#tree .
  * - Limits: a call may request at most 500,000 nodes, counted over connections (`first`/`last`); these
  *   queries use none, so the binding limits are the points and the 10-second timeout of one query
@@ -109,9 +109,10 @@ export async function readLevels(
       if (levels.size > LEVEL_CACHE_LIMIT) levels.delete(levels.keys().next().value!)
     }
   }
-  const out = new Map<string, TreeLevel>()
-  for (const [treeish, level] of pending) out.set(treeish, await level)
-  return out
+  // Promise.all handles every rejection (a sequential await would leave the others unhandled).
+  const entries = [...pending]
+  const read = await Promise.all(entries.map(([, level]) => level))
+  return new Map(entries.map(([treeish], i) => [treeish, read[i]!]))
 }
 
 async function fetchLevels(
@@ -173,12 +174,14 @@ function graphqlUnavailable(error: unknown): boolean {
 /** An object id or ref GitHub does not know: the REST read answers the usual 404. */
 class MissingObjectError extends Error {}
 
-const ENTRY_FIELDS = 'entries { name type mode oid }'
+// `type` is left out: it follows from the mode (40000 tree, 160000 commit, else blob), and every
+// entry of a wide directory is paid for in bytes.
+const ENTRY_FIELDS = 'entries { name mode oid }'
 const LEVEL_FRAGMENT = `fragment level on GitObject { ... on Tree { oid ${ENTRY_FIELDS} } ... on Commit { tree { oid ${ENTRY_FIELDS} } } }`
 
 interface GraphqlTree {
   oid: string
-  entries: Array<{ name: string; type: string; mode: number; oid: string }> | null
+  entries: Array<{ name: string; mode: number; oid: string }> | null
 }
 type GraphqlObject = (GraphqlTree & { tree?: undefined }) | { tree: GraphqlTree; oid?: undefined } | null
 
@@ -208,7 +211,10 @@ async function graphqlLevels(
     else
       out.set(treeish, {
         sha: tree.oid,
-        items: tree.entries.map((e) => ({ name: e.name, type: e.type, sha: e.oid, mode: gitMode(e.mode) })),
+        items: tree.entries.map((e) => {
+          const mode = gitMode(e.mode)
+          return { name: e.name, type: typeOfMode(mode), sha: e.oid, mode }
+        }),
       })
   })
   // Not a tree or commit here (a missing id, a blob): REST answers GitHub's own 404 for it.
@@ -226,6 +232,11 @@ export function gitMode(mode: number): string {
   const decimal = String(mode)
   if (KNOWN_MODES.has(decimal)) return decimal === '040000' ? '40000' : decimal
   return mode.toString(8)
+}
+
+/** The object type a tree entry of git mode `mode` names. */
+function typeOfMode(mode: string): string {
+  return mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob'
 }
 
 /** Each tree with one non-recursive REST read, a few at a time. */

@@ -200,8 +200,12 @@ export async function diffTrees(
         if (xTree && yTree) next.push({ prefix: `${path}/`, a: xTree.sha, b: yTree.sha })
         else if (usesGraphql(octokit))
           next.push({ prefix: `${path}/`, a: xTree?.sha ?? null, b: yTree?.sha ?? null })
-        else if (xTree) whole.push(oneSided(path, xTree.sha, 'old'))
-        else whole.push(oneSided(path, yTree!.sha, 'new'))
+        else {
+          const listed = xTree ? oneSided(path, xTree.sha, 'old') : oneSided(path, yTree!.sha, 'new')
+          // Awaited below; until then a failure must not count as unhandled.
+          listed.catch(() => {})
+          whole.push(listed)
+        }
       }
     }
     const shas = next.flatMap((s) => [s.a, s.b].filter((sha): sha is string => sha !== null))
