@@ -30609,22 +30609,238 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4424:
+/***/ 282:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   F: () => (/* binding */ agentEnvironment),
-/* harmony export */   Q: () => (/* binding */ runAgentCommand)
+/* harmony export */   _K: () => (/* binding */ prepareAgentSandbox)
 /* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9777);
+/* unused harmony exports runnerRoot, agentSandboxPaths */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_sandbox_bwrap_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9539);
+/**
+ * The sandbox of the `sandbox: true` input: what the agent of `mode: run` must not see on the runner,
+ * and a check that bubblewrap can build a sandbox there at all (src/sandbox/bwrap.ts).
+ *
+ * Hidden: the runner's temporary directory (`RUNNER_TEMP`: the file-command files GITHUB_ENV,
+ * GITHUB_PATH, GITHUB_OUTPUT and GITHUB_STATE, the job's scripts, the bundle of `mode: run`), with the
+ * event payload (`GITHUB_EVENT_PATH`) bound back read-only; and, when the Action runs on the runner's
+ * own Node (`<runner root>/externals/node<N>/bin/node`), the runner's credential and configuration
+ * files and its diagnostic logs in the runner root. `/proc`, `/tmp` and `HOME` are the sandbox's own
+ * (action/lib/agent.ts). Runner files: https://github.com/actions/runner (`.runner`, `.credentials`,
+ * `.credentials_rsaparams`, `_diag`).
+ */
+
+
+
+
+/** Files and directories of the runner root an agent must not read. */
+const RUNNER_SECRETS = ['.runner', '.credentials', '.credentials_rsaparams', '.env', '.path', '_diag'];
+/**
+ * The runner's root directory when `execPath` is the runner's bundled Node
+ * (`<root>/externals/node24/bin/node`), else null.
+ */
+function runnerRoot(execPath) {
+    const bin = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(execPath);
+    const externals = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(bin));
+    return /^node\d+$/.test(bin.split('/').at(-2) ?? '') && externals.endsWith('/externals')
+        ? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(externals)
+        : null;
+}
+/** The paths to hide and to keep readable for an agent on this runner (see the module comment). */
+function agentSandboxPaths(env, execPath) {
+    const hide = [];
+    const readOnly = [];
+    const temp = env.RUNNER_TEMP;
+    if (temp && (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(temp))
+        hide.push(temp);
+    const event = env.GITHUB_EVENT_PATH;
+    if (event && (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(event) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(event))
+        readOnly.push(event);
+    const root = runnerRoot(execPath);
+    if (root)
+        for (const name of RUNNER_SECRETS)
+            hide.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, name));
+    return { hide, readOnly };
+}
+/**
+ * A sandbox for the agent on this runner, or `CAPABILITY_MISSING` saying why there is none and what to
+ * change (GitHub-hosted `ubuntu-24.04` runners restrict unprivileged user namespaces through AppArmor:
+ * a step `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` before this one lifts it;
+ * see docs/action.md#sandbox). Nothing has run when it throws.
+ */
+async function prepareAgentSandbox(env, execPath = process.execPath) {
+    const probe = await (0,_src_sandbox_bwrap_js__WEBPACK_IMPORTED_MODULE_3__/* .probeSandbox */ .UB)({ network: true, env });
+    if (!probe.ok)
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('CAPABILITY_MISSING', `sandbox: true, but ${probe.reason}. ${probe.remedy} Nothing ran. (docs/action.md#sandbox lists the runners where it works.)`);
+    return { bwrap: probe.bwrap, ...agentSandboxPaths(env, execPath) };
+}
+
+
+/***/ }),
+
+/***/ 390:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  FV: () => (/* binding */ agentEnvironment),
+  Qx: () => (/* binding */ runAgentCommand)
+});
+
+// UNUSED EXPORTS: SANDBOX_HOME
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/sandbox/bwrap.ts + 1 modules
+var sandbox_bwrap = __nccwpck_require__(9539);
+;// CONCATENATED MODULE: ./src/sandbox/run.ts
+/**
+ * Running one command, inside the bubblewrap sandbox or (opted out) without it: the terminal and
+ * standard streams are handed over, signals sent to Gittrix reach the command, and the command's exit
+ * code comes back.
+ *
+ * Signals: bwrap runs in a process group of its own, so a terminal's Ctrl-C reaches Gittrix only, and
+ * Gittrix passes it on to the sandbox's process group (the command and what it started in that group;
+ * `--new-session` made the sandbox's init its leader). Killing bwrap instead would SIGKILL the command
+ * with no chance to clean up. SIGWINCH is passed on too: the command is no longer in the terminal's
+ * session, so it would not learn of window size changes otherwise.
+ */
+
+
+
+
+/** Signals passed on to a sandboxed command. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGWINCH'];
+/**
+ * Runs `command` (program and arguments, no shell) in the sandbox `spec` describes, built with
+ * `bwrap` (see `probeSandbox`). Resolves when it ends, with its exit code (`128 + n` for signal `n`).
+ * Throws `INVALID_ARGUMENT` for an empty command or a spec bwrap cannot express, and
+ * `CAPABILITY_MISSING` when bwrap failed before starting the command (its message is on stderr).
+ */
+async function runInSandbox(command, spec, bwrap, options = {}) {
+    assertCommand(command);
+    const args = [...(0,sandbox_bwrap/* bwrapArguments */.ny)(bwrap, spec), '--', ...command];
+    const stdio = ['inherit', options.stdout === 'stderr' ? 2 : 'inherit', 'inherit', 'pipe'];
+    const child = (0,external_node_child_process_.spawn)(bwrap.path, args, { stdio, env: { ...(spec.env ?? process.env) }, detached: true });
+    let status = '';
+    let sandboxPid = null;
+    const pending = [];
+    const deliver = (signal) => {
+        if (sandboxPid === null)
+            pending.push(signal);
+        else {
+            try {
+                process.kill(-sandboxPid, signal);
+            }
+            catch {
+                // The sandbox is already gone; its exit is on its way.
+            }
+        }
+    };
+    child.stdio[sandbox_bwrap/* STATUS_FD */.eZ]?.on('data', (chunk) => {
+        status += chunk.toString('utf8');
+        const pid = /"child-pid"\s*:\s*(\d+)/.exec(status)?.[1];
+        if (sandboxPid === null && pid) {
+            sandboxPid = Number(pid);
+            for (const signal of pending.splice(0))
+                deliver(signal);
+        }
+    });
+    const abort = () => deliver('SIGKILL');
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted)
+        abort();
+    const { code, signal } = await withForwarding(FORWARDED, deliver, () => exitOf(child)).finally(() => options.signal?.removeEventListener('abort', abort));
+    if (sandboxPid === null) {
+        throw new errors/* GittrixError */.UG('CAPABILITY_MISSING', `bubblewrap could not set up the sandbox (exit code ${code ?? signal}; its message is above). ` +
+            'Nothing ran. Check it with `bwrap --ro-bind / / --proc /proc --dev /dev true`, or use --no-sandbox.');
+    }
+    const reported = /"exit-code"\s*:\s*(\d+)/.exec(status)?.[1];
+    const exitCode = reported !== undefined ? Number(reported) : signal ? 128 + signalNumber(signal) : (code ?? 1);
+    return { exitCode, signal: null, sandbox: 'bwrap' };
+}
+/**
+ * Runs `command` directly (no OS boundary) in `cwd` with `env`. The command shares this process's
+ * terminal and process group, so Ctrl-C reaches it from the terminal; SIGTERM, SIGHUP and SIGUSR2 sent
+ * to this process are passed on (SIGINT and SIGQUIT too when standard input is not a terminal).
+ * Resolves its exit code, `128 + n` and the signal when signal `n` ended it. Throws `INVALID_ARGUMENT`
+ * when the program cannot be started (not found, not executable).
+ */
+async function runWithoutSandbox(command, where, options = {}) {
+    assertCommand(command);
+    const [program, ...rest] = command;
+    const child = spawn(program, rest, {
+        cwd: where.cwd,
+        env: { ...(where.env ?? process.env) },
+        stdio: ['inherit', options.stdout === 'stderr' ? 2 : 'inherit', 'inherit'],
+    });
+    const terminal = process.stdin.isTTY === true;
+    const forwarded = ['SIGTERM', 'SIGHUP', 'SIGUSR2'];
+    // From a terminal, Ctrl-C and Ctrl-\ already reach the command (same process group): only wait.
+    const waited = ['SIGINT', 'SIGQUIT'];
+    const deliver = (signal) => {
+        if (terminal && waited.includes(signal))
+            return;
+        child.kill(signal);
+    };
+    const { code, signal, error } = await withForwarding([...forwarded, ...waited], deliver, () => exitOf(child));
+    if (error) {
+        throw new InvalidArgumentError(`Cannot run ${JSON.stringify(program)}: ${error.message}.`);
+    }
+    if (signal)
+        return { exitCode: 128 + signalNumber(signal), signal, sandbox: 'none' };
+    return { exitCode: code ?? 1, signal: null, sandbox: 'none' };
+}
+function assertCommand(command) {
+    if (!Array.isArray(command) || command.length === 0 || command.some((part) => typeof part !== 'string')) {
+        throw new errors/* InvalidArgumentError */.Di('Give the command to run after `--`, e.g. `gittrix run <id> -- npm test`.');
+    }
+    if (!command[0])
+        throw new errors/* InvalidArgumentError */.Di('The command to run is empty.');
+}
+function exitOf(child) {
+    return new Promise((resolve) => {
+        child.once('error', (error) => resolve({ code: null, signal: null, error }));
+        child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+}
+/** Runs `work` with handlers that pass `signals` to `deliver`, removed afterwards. */
+async function withForwarding(signals, deliver, work) {
+    const handlers = signals.map((signal) => [signal, () => deliver(signal)]);
+    for (const [signal, handler] of handlers)
+        process.on(signal, handler);
+    try {
+        return await work();
+    }
+    finally {
+        for (const [signal, handler] of handlers)
+            process.off(signal, handler);
+    }
+}
+function signalNumber(signal) {
+    return external_node_os_.constants.signals[signal] ?? 0;
+}
+
+// EXTERNAL MODULE: ./action/lib/contain.ts
+var contain = __nccwpck_require__(9777);
+;// CONCATENATED MODULE: ./action/lib/agent.ts
 /**
  * Runs the agent command of the Action's `run` input. The input is a command line written by the
  * workflow's author, so it goes to a shell (`bash -e -o pipefail`, as a workflow `run:` step does) as
  * one argument; nothing Gittrix knows (session id, baseline, task) is ever pasted into it. The agent
  * reads those from its environment instead.
  */
+
 
 
 /** Variables the agent must not inherit from the Action's process. */
@@ -30658,16 +30874,56 @@ function agentEnvironment(base, session, options = {}) {
     env.GITTRIX_BRANCH = session.branch;
     return env;
 }
+/** Where a sandboxed agent's `HOME` is: a directory of its private `/tmp`, writable, gone afterwards. */
+const SANDBOX_HOME = '/tmp/home';
+/**
+ * Runs the agent's `command` with bash inside `sandbox`: only `cwd` is writable; `/tmp` and `HOME`
+ * ({@link SANDBOX_HOME}) are private and empty; `sandbox.hide` and the runner's temporary directory are
+ * not visible; `/proc` shows only the sandbox's processes (the Action's environment, token included, is
+ * out of reach); the network is shared. Every process the agent starts ends with the sandbox, so there
+ * are never survivors. The timeout and a cancelled job end the whole sandbox.
+ */
+async function runSandboxedAgent(command, options) {
+    const env = { ...options.env, HOME: SANDBOX_HOME, RUNNER_TEMP: '/tmp' };
+    const timeout = new AbortController();
+    const timer = options.timeoutMs ? setTimeout(() => timeout.abort(), options.timeoutMs) : null;
+    try {
+        // `$1` is the workflow's command line, handed over as an argument, never pasted into this script.
+        const outcome = await runInSandbox([
+            'bash',
+            '--noprofile',
+            '--norc',
+            '-c',
+            'mkdir -p -- "$HOME" && exec bash --noprofile --norc -e -o pipefail -c "$1"',
+            'gittrix-agent',
+            command,
+        ], {
+            workspace: options.cwd,
+            hide: options.sandbox.hide,
+            readOnly: options.sandbox.readOnly,
+            network: true,
+            env,
+        }, options.sandbox.bwrap, { signal: timeout.signal });
+        return { code: outcome.exitCode, signal: null, timedOut: timeout.signal.aborted, survivors: [] };
+    }
+    finally {
+        if (timer)
+            clearTimeout(timer);
+    }
+}
 /**
  * Runs `command` with bash in `cwd`, in a process group and session of its own, output going to this
  * process's stdout and stderr. SIGINT and SIGTERM received meanwhile (a cancelled job) and the timeout
  * end the whole group; when bash has exited, whatever it left running is stopped too (and reported),
  * so nothing writes to the workspace after the agent's turn. Resolves once all of it is gone. Rejects
- * only when bash cannot be started.
+ * only when bash cannot be started (or, with `sandbox`, `CAPABILITY_MISSING` when bubblewrap cannot set
+ * up the sandbox; nothing ran then).
  */
 function runAgentCommand(command, options) {
+    if (options.sandbox)
+        return runSandboxedAgent(command, { ...options, sandbox: options.sandbox });
     return new Promise((resolve, reject) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
+        const child = (0,external_node_child_process_.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
             cwd: options.cwd,
             env: options.env,
             // Piped through this process, not inherited: a process the agent leaves behind then holds only
@@ -30682,7 +30938,7 @@ function runAgentCommand(command, options) {
         let timedOut = false;
         let stopping = null;
         const stop = () => {
-            stopping ??= (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+            stopping ??= (0,contain/* stopAgentProcesses */.l)(which);
             return stopping;
         };
         const onSignal = () => void stop();
@@ -30708,7 +30964,7 @@ function runAgentCommand(command, options) {
             done();
             void (async () => {
                 await stopping;
-                const survivors = await (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+                const survivors = await (0,contain/* stopAgentProcesses */.l)(which);
                 child.stdout.unpipe();
                 child.stderr.unpipe();
                 child.stdout.destroy();
@@ -34109,17 +34365,18 @@ async function exists(path) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
-/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4424);
-/* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6155);
-/* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9777);
-/* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1052);
-/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3845);
-/* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1343);
-/* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9056);
-/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2644);
-/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
-/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8450);
+/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(390);
+/* harmony import */ var _lib_agent_sandbox_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(282);
+/* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6155);
+/* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9777);
+/* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1052);
+/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3845);
+/* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1343);
+/* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9056);
+/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2644);
+/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6446);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8579);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8450);
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
@@ -34132,6 +34389,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
  *   checked against its start commit before anything is written.
  */
+
 
 
 
@@ -34161,12 +34419,12 @@ async function main() {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
     let settings;
     try {
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_12__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
     }
     catch (error) {
         // The post step stays quiet: main already reported the inputs.
         if (!isPost)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_12__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__/* .redact */ .E)(String(error.message)));
         return;
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
@@ -34181,11 +34439,11 @@ async function main() {
             await runMode(settings);
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__/* .redact */ .E)(error.message));
     }
 }
 function remoteOf(settings) {
-    return new _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
+    return new _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__/* .SessionRemote */ .x({
         serverUrl: settings.serverUrl,
         repository: settings.repository,
         token: settings.token,
@@ -34196,7 +34454,7 @@ let artifactsSessions;
 function artifactsOf(settings) {
     if (artifactsSessions === undefined) {
         artifactsSessions = settings.artifacts
-            ? new _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
+            ? new _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__/* .ArtifactsSessions */ .Fe({
                 ...settings.artifacts,
                 repositoryId: settings.repositoryId,
                 log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
@@ -34212,8 +34470,10 @@ async function runMode(settings) {
             await start(settings);
             return;
         case 'run': {
+            // Checked before the session starts: a runner that cannot sandbox starts nothing.
+            const sandbox = settings.sandbox ? await (0,_lib_agent_sandbox_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareAgentSandbox */ ._K)(process.env) : undefined;
             const started = await start(settings);
-            const exit = await runAgent(settings, started);
+            const exit = await runAgent(settings, started, sandbox);
             const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
             if (exit.code !== 0 || exit.timedOut) {
                 const how = exit.timedOut
@@ -34227,7 +34487,7 @@ async function runMode(settings) {
         }
         case 'finish': {
             const root = settings.workspace;
-            const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
+            const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .workspaceSession */ .e$)(root);
             if (record)
                 await stopLeftovers(record.sessionId);
             await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
@@ -34248,7 +34508,7 @@ function delivered(finished, settings) {
     return `pushed to ${finished.record.branch} for review`;
 }
 async function start(settings) {
-    const { workspace, record, notes, identity } = await (0,_lib_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J0)({
+    const { workspace, record, notes, identity } = await (0,_lib_start_js__WEBPACK_IMPORTED_MODULE_8__/* .startSession */ .J0)({
         workspace: settings.workspace,
         task: settings.task,
         durableBranch: settings.durableBranch ?? settings.defaultBranch,
@@ -34277,7 +34537,7 @@ async function start(settings) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
             ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
             : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
-    setOutputs((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
+    setOutputs((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(record, (0,_lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__/* .lineageRoot */ .u3)(record), { files: [] }));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
@@ -34291,17 +34551,17 @@ async function start(settings) {
                     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
                 }
         }
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderStartSummary */ .dy)(record), true).write();
     }
     return { record, root: workspace.root, identity };
 }
-async function runAgent(settings, started) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
+async function runAgent(settings, started, sandbox) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(sandbox ? 'Agent (in a bubblewrap sandbox)' : 'Agent');
     try {
         const { record } = started;
-        const exit = await (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
+        const exit = await (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Qx)(settings.run, {
             cwd: started.root,
-            env: (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
+            env: (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .FV)(process.env, {
                 sessionId: record.sessionId,
                 baselineSha: record.baselineSha,
                 workspace: started.root,
@@ -34309,6 +34569,7 @@ async function runAgent(settings, started) {
             }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
             timeoutMs: settings.timeoutMs,
             marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
+            ...(sandbox ? { sandbox } : {}),
         });
         reportSurvivors(exit.survivors ?? []);
         return exit;
@@ -34319,7 +34580,7 @@ async function runAgent(settings, started) {
 }
 /** Stops processes an earlier agent step left running (they carry the session id start exported). */
 async function stopLeftovers(sessionId) {
-    reportSurvivors(await (0,_lib_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
+    reportSurvivors(await (0,_lib_contain_js__WEBPACK_IMPORTED_MODULE_4__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
 }
 function reportSurvivors(survivors) {
     if (survivors.length === 0)
@@ -34331,7 +34592,7 @@ function reportSurvivors(survivors) {
             .join(', '));
 }
 async function finish(settings, sessionId, agent, byPostStep, record) {
-    const finished = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
+    const finished = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .finishSession */ .gI)({
         workspace: settings.workspace,
         remote: remoteOf(settings),
         ...(sessionId ? { sessionId } : {}),
@@ -34341,9 +34602,9 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     });
     for (const warning of finished.warnings)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
-    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
     if (finished.diff.files.length === 0)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .EMPTY_SESSION_NOTE */ ._B);
     const { ephemeral } = finished.record;
     const twoJobs = settings.topology === 'two-jobs';
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
@@ -34356,9 +34617,9 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     setOutputs(outputs);
     if (finished.bundle)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderFinishSummary */ .E2)({
         record: finished.record,
         headSha: finished.headSha,
         diff: finished.diff,
@@ -34389,7 +34650,7 @@ async function publish(settings) {
         artifacts: artifactsOf(settings),
         repository: settings.repository,
     });
-    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
     const { ephemeral } = published.record;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
         ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
@@ -34398,7 +34659,7 @@ async function publish(settings) {
             : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
     setOutputs(outputs);
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderFinishSummary */ .E2)({
         record: published.record,
         headSha: published.headSha,
         diff: published.diff,
@@ -34420,14 +34681,14 @@ async function sweep(settings) {
         octokit,
         owner: settings.owner,
         repo: settings.repo,
-        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
+        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_EVICTION */ .eL,
         artifacts: artifactsOf(settings),
     });
     for (const entry of entries)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
     const deleted = entries.filter((e) => e.outcome === 'deleted').length;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderSweepSummary */ .Xf)(entries), true).write();
 }
 async function post(settings) {
     // The state file was writable by the agent (it ran inside this step): it only says whether to look.
@@ -34435,7 +34696,7 @@ async function post(settings) {
     const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
     if (!sessionId)
         return;
-    const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
+    const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
     if (!record || record.sessionId !== sessionId || record.finished)
         return;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
@@ -34536,6 +34797,18 @@ function readEventPayload(path) {
 
 /** The Action's modes. */
 const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
+/** A `true` / `false` input (absent: `undefined`), anything else refused with a message. */
+function booleanInput() {
+    return schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    });
+}
 /** Every input of action.yml, as the raw strings the runner passes. */
 const INPUT_NAMES = [
     'mode',
@@ -34546,6 +34819,7 @@ const INPUT_NAMES = [
     'timeout',
     'path',
     'agent-file-commands',
+    'sandbox',
     'durable-branch',
     'ephemeral',
     'artifacts-account-id',
@@ -34652,15 +34926,8 @@ const rawSchema = schemas/* object */.Ikc({
                 message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
             });
     }),
-    'agent-file-commands': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    }),
+    'agent-file-commands': booleanInput(),
+    sandbox: booleanInput(),
     'durable-branch': schemas/* string */.YjP()
         .optional()
         .superRefine((name, ctx) => {
@@ -34724,16 +34991,7 @@ const rawSchema = schemas/* object */.Ikc({
     }),
     'ttl-idle': duration('ttl-idle'),
     'ttl-absolute': duration('ttl-absolute'),
-    'keep-after-promote': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    })
-        .transform((value) => (value === undefined ? undefined : value === 'true')),
+    'keep-after-promote': booleanInput().transform((value) => value === undefined ? undefined : value === 'true'),
     token: schemas/* string */.YjP({
         error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
     }),
@@ -34806,6 +35064,20 @@ const rawSchema = schemas/* object */.Ikc({
             message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
         });
     }
+    if (raw.sandbox === 'true' && raw.mode !== 'run') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['sandbox'],
+            message: `is only used with mode run, not ${raw.mode}: Gittrix sandboxes the agent command it runs itself.`,
+        });
+    }
+    if (raw.sandbox === 'true' && raw['agent-file-commands'] === 'true') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['sandbox'],
+            message: 'cannot be combined with agent-file-commands: the sandbox hides the runner files GITHUB_ENV and GITHUB_PATH live in. Drop one of them.',
+        });
+    }
     if (raw.mode !== 'run' && raw.run !== undefined) {
         ctx.addIssue({
             code: 'custom',
@@ -34858,6 +35130,7 @@ function readSettings(getInput, env) {
         bundle: p.bundle ?? null,
         timeoutMs: p.timeout ?? null,
         agentFileCommands: p['agent-file-commands'] === 'true',
+        sandbox: p.sandbox === 'true',
         durableBranch: p['durable-branch'] ?? null,
         ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
         artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
@@ -37895,6 +38168,443 @@ function collectTrailers(trailers, spec) {
 /** Formats trailers as lines `Key: value` joined by LF (no trailing LF). */
 function formatTrailers(trailers) {
     return trailers.map((t) => `${t.key}: ${t.value}`).join('\n');
+}
+
+
+/***/ }),
+
+/***/ 9539:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  eZ: () => (/* binding */ STATUS_FD),
+  ny: () => (/* binding */ bwrapArguments),
+  UB: () => (/* binding */ probeSandbox)
+});
+
+// UNUSED EXPORTS: SYSTEM_BWRAP_PATH, findBwrap, readHostLayout
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/core/bytes.ts
+var bytes = __nccwpck_require__(9596);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ./src/core/paths.ts
+/**
+ * Path safety (docs/architecture.md#invariants, 8): every path an agent or a selector names is checked here
+ * before it touches a workspace or a durable tree.
+ *
+ * Paths are strings that may carry non-UTF-8 bytes as escaped surrogates (see bytes.ts). A path never
+ * names git internals: no segment is `.git` in any case, nor an alias that a file system folds onto
+ * `.git` and git itself refuses (`.git.`, `.git `, `git~1`, `.git::$INDEX_ALLOCATION` on NTFS;
+ * `.g\u200cit` with Unicode ignorables on HFS+). Source: git's `verify_path` in read-cache.c,
+ * `is_ntfs_dotgit` in path.c and `is_hfs_dotgit` / `next_hfs_char` in utf8.c.
+ */
+
+
+
+/** Code points HFS+ ignores when it compares names (git's `next_hfs_char`). */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+/** `.git` or NTFS's short name `git~1`, then only dots and spaces, or an NTFS stream suffix (`:…`). */
+const NTFS_DOTGIT = /^(\.git|git~1)[. ]*(:.*)?$/i;
+/** The longest file name (one path segment) local file systems take, in bytes (Linux `NAME_MAX`). */
+const MAX_SEGMENT_BYTES = 255;
+/**
+ * True when a path segment names git's own directory on some file system git supports: `.git` in any
+ * case, with trailing dots or spaces, an NTFS stream suffix or 8.3 short name (`git~1`), or Unicode
+ * ignorables HFS+ drops (`.g\u200cit`). A backslash splits a segment on Windows, so each piece counts.
+ */
+function isGitDirName(segment) {
+    return segment.split('\\').some((piece) => NTFS_DOTGIT.test(piece.replace(HFS_IGNORABLE, '')));
+}
+/**
+ * Normalises a repository-relative path (`a//b/./c` → `a/b/c`) or throws `WRITE_REJECTED` for:
+ * empty paths, NUL bytes, surrogates that stand for no byte, absolute paths (POSIX, Windows drive,
+ * UNC or a leading backslash), `..` segments (also between backslashes, which Windows splits on),
+ * and any segment naming git internals ({@link isGitDirName}). Throws `PATH_TOO_LONG` for a segment
+ * longer than {@link MAX_SEGMENT_BYTES} bytes. A backslash inside a name is kept: on POSIX it is an
+ * ordinary byte (the second byte of many Shift-JIS characters is 0x5C).
+ */
+function normalizeRepoPath(input) {
+    if (typeof input !== 'string' || input.length === 0)
+        throw new WriteRejectedError(String(input), 'the path is empty');
+    if (input.includes('\0'))
+        throw new WriteRejectedError(input, 'the path contains a NUL byte');
+    if (!isEncodable(input))
+        throw new WriteRejectedError(input, 'the path holds a lone surrogate that stands for no byte');
+    if (input.startsWith('/') || input.startsWith('\\') || /^[a-zA-Z]:/.test(input) || isAbsolute(input)) {
+        throw new WriteRejectedError(input, 'absolute paths are not allowed; use a path relative to the repository root');
+    }
+    const segments = [];
+    for (const segment of canonicalText(input).split('/')) {
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..' || segment.split('\\').includes('..'))
+            throw new WriteRejectedError(input, '".." would leave the workspace');
+        if (isGitDirName(segment))
+            throw new WriteRejectedError(input, 'git internals (.git) are off limits');
+        if (encodeText(segment).length > MAX_SEGMENT_BYTES)
+            throw new PathTooLongError(input, MAX_SEGMENT_BYTES);
+        segments.push(segment);
+    }
+    if (segments.length === 0)
+        throw new WriteRejectedError(input, 'the path names the repository root, not a file');
+    return segments.join('/');
+}
+/** Like {@link normalizeRepoPath}, but `''`, `.` and `/`-only inputs mean the root and return `''`. */
+function normalizeRepoDir(input) {
+    if (input === undefined || /^[./]*$/.test(input))
+        return '';
+    return normalizeRepoPath(input);
+}
+/** Symlinks followed in a row before a read gives up (Linux's `MAXSYMLINKS` is 40). */
+const MAX_SYMLINK_HOPS = 40;
+/**
+ * Reads `path` from a stored tree through `lookup` (one path → its bytes and mode, or `null`),
+ * following symlinks (mode `120000`) that stay inside the tree, as a file system would. Resolves the
+ * file's bytes, or `null` when a path on the way does not exist. Throws `WRITE_REJECTED` for a symlink
+ * leading outside the tree or into `.git`, or more than {@link MAX_SYMLINK_HOPS} in a row.
+ */
+async function readFollowingSymlinks(path, lookup) {
+    let rel = normalizeRepoPath(path);
+    for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops++) {
+        const file = await lookup(rel);
+        if (!file)
+            return null;
+        if (file.mode !== '120000')
+            return file.bytes;
+        const target = decodeBytes(file.bytes);
+        if (!symlinkStaysInside(rel, target))
+            throw new WriteRejectedError(rel, `it is a symlink to ${JSON.stringify(target)}, outside the workspace`);
+        rel = normalizeRepoPath(posix.join(posix.dirname(rel), target));
+    }
+    throw new WriteRejectedError(path, `more than ${MAX_SYMLINK_HOPS} symlinks in a row`);
+}
+/**
+ * True when a symlink stored at `linkPath` with target `target` stays inside the repository, judged
+ * on the text alone (no other link followed). Absolute targets never do.
+ */
+function symlinkStaysInside(linkPath, target) {
+    if (target.startsWith('/') || /^[a-zA-Z]:/.test(target) || target.includes('\0'))
+        return false;
+    const depth = linkPath.split('/').length - 1;
+    let level = depth;
+    for (const segment of target.split('/')) {
+        if (segment === '..')
+            level -= 1;
+        else if (segment !== '.' && segment !== '')
+            level += 1;
+        if (level < 0)
+            return false;
+    }
+    return true;
+}
+/**
+ * Where a symlink stored at `linkPath` with `target` leads inside a tree, followed the way a file
+ * system resolves it: one component at a time, each one that is itself a symlink in the tree
+ * (`readLink(path)` resolves its target, or `null` for anything else or nothing) followed in turn,
+ * `..` going up from where the walk really is. Resolves `null` when the link stays inside the tree
+ * and never passes through git internals, else the reason: `outside` (absolute, or above the root),
+ * `git` (a segment naming `.git`, see {@link isGitDirName}) or `loop` (more than
+ * {@link MAX_SYMLINK_HOPS} links).
+ */
+async function symlinkEscape(linkPath, target, readLink) {
+    const at = linkPath.split('/').slice(0, -1);
+    const absolute = (text) => text.startsWith('/') || text.startsWith('\\') || /^[a-zA-Z]:/.test(text) || text.includes('\0');
+    if (absolute(target))
+        return 'outside';
+    // Segments still to walk, innermost link first.
+    const queue = [target.split('/')];
+    let hops = 0;
+    while (queue.length) {
+        const segments = queue[0];
+        const segment = segments.shift();
+        if (segment === undefined) {
+            queue.shift();
+            continue;
+        }
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..' || segment.split('\\').includes('..')) {
+            if (at.length === 0)
+                return 'outside';
+            at.pop();
+            continue;
+        }
+        if (isGitDirName(segment))
+            return 'git';
+        const link = await readLink([...at, segment].join('/'));
+        if (link === null) {
+            at.push(segment);
+            continue;
+        }
+        if (++hops > MAX_SYMLINK_HOPS)
+            return 'loop';
+        if (absolute(link))
+            return 'outside';
+        // The link's target replaces it; the rest of the path continues after it, from where it leads.
+        queue.unshift(link.split('/'));
+    }
+    return null;
+}
+/** True when `child` is `parent` or inside it (both absolute, already resolved). */
+function isWithin(parent, child) {
+    const rel = (0,external_node_path_.relative)(parent, child);
+    return rel === '' || (!rel.startsWith(`..${external_node_path_.sep}`) && rel !== '..' && !(0,external_node_path_.isAbsolute)(rel));
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/bwrap.ts
+/**
+ * bubblewrap (`bwrap`): finding it, checking that it can build a sandbox on this machine, and the
+ * exact argument list that turns a {@link SandboxSpec} into one.
+ *
+ * The sandbox is a new user, PID, IPC, UTS and cgroup namespace (plus a network namespace without
+ * `network`), and a new mount namespace whose root is the host's root bound read-only, with a fresh
+ * `/proc` (only the sandbox's processes), a minimal `/dev`, private tmpfs on `/tmp`, `/var/tmp` and
+ * `/run` (so host sockets there — D-Bus, systemd, docker, ssh-agent — are out of reach), each hidden
+ * path covered by an empty read-only tmpfs, the workspace bound read-write, and all capabilities
+ * dropped. `--new-session` detaches the command from the terminal so it cannot push input into it
+ * (TIOCSTI), `--die-with-parent` ends it when Gittrix dies, and `--disable-userns` (bubblewrap 0.8+)
+ * stops it from creating user namespaces of its own.
+ *
+ * Sources: bwrap(1) (https://github.com/containers/bubblewrap/blob/main/bwrap.xml) for every option;
+ * user_namespaces(7) (mounts made in a more privileged namespace are locked: a process in the
+ * sandbox cannot unmount the tmpfs that hides a path); proc(5) (`/proc/<pid>/root` only reaches the
+ * processes of the sandbox's own PID namespace); Ubuntu's restriction of unprivileged user
+ * namespaces: https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces.
+ */
+
+
+
+
+
+/** Where bwrap is looked for (never the caller's `PATH`): the usual system locations. */
+const SYSTEM_BWRAP_PATH = ['/usr/bin', '/bin', '/usr/local/bin'].join(external_node_path_.delimiter);
+/** The fd bwrap writes its JSON status documents to (`child-pid`, then `exit-code`). */
+const STATUS_FD = 3;
+const INSTALL = 'Install bubblewrap: `sudo apt-get install bubblewrap` (Debian, Ubuntu), `sudo dnf install bubblewrap` ' +
+    '(Fedora), `sudo pacman -S bubblewrap` (Arch), or set GITTRIX_BWRAP to the absolute path of a bwrap binary.';
+const USERNS = 'Unprivileged user namespaces are not allowed here. Ubuntu 23.10 and later (AppArmor): ' +
+    '`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, or an AppArmor profile that gives ' +
+    '/usr/bin/bwrap `userns`; older Debian: `sudo sysctl -w kernel.unprivileged_userns_clone=1`; ' +
+    '`user.max_user_namespaces` must not be 0; in a container, allow user namespaces (e.g. docker ' +
+    '`--security-opt seccomp=unconfined --security-opt apparmor=unconfined`) or sandbox on the host.';
+/**
+ * The bwrap binary to use: `$GITTRIX_BWRAP` when set (it must be an absolute path), else the first
+ * executable `bwrap` in {@link SYSTEM_BWRAP_PATH}. Resolves `null` when there is none.
+ */
+function findBwrap(env = process.env) {
+    const explicit = env.GITTRIX_BWRAP;
+    const candidates = explicit !== undefined ? [explicit] : SYSTEM_BWRAP_PATH.split(external_node_path_.delimiter).map((dir) => (0,external_node_path_.join)(dir, 'bwrap'));
+    for (const candidate of candidates) {
+        if (!(0,external_node_path_.isAbsolute)(candidate))
+            continue;
+        try {
+            (0,external_node_fs_.accessSync)(candidate, external_node_fs_.constants.X_OK);
+            if ((0,external_node_fs_.statSync)(candidate).isFile())
+                return (0,external_node_fs_.realpathSync)(candidate);
+        }
+        catch {
+            continue;
+        }
+    }
+    return null;
+}
+const probes = new Map();
+/**
+ * Checks that a sandbox can be built here: Linux, a bwrap binary ({@link findBwrap}), and bwrap
+ * actually creating the namespaces and mounts `gittrix run` uses (a trial run of `/bin/sh -c :`, with
+ * a network namespace when `network` is false). Memoized per binary and network setting for the life
+ * of the process. Never throws: the failure says what is missing and what to install or change.
+ */
+function probeSandbox(options = {}) {
+    const network = options.network ?? true;
+    if (process.platform !== 'linux') {
+        return Promise.resolve({
+            ok: false,
+            reason: `the sandbox uses Linux namespaces (bubblewrap), and this is ${process.platform}`,
+            remedy: 'Run the agent on Linux (a VM or a container that allows user namespaces).',
+        });
+    }
+    const env = options.env ?? process.env;
+    const path = findBwrap(env);
+    if (!path) {
+        const explicit = env.GITTRIX_BWRAP;
+        return Promise.resolve({
+            ok: false,
+            reason: explicit
+                ? `GITTRIX_BWRAP names ${JSON.stringify(explicit)}, which is not an executable file (it must be an absolute path)`
+                : `bubblewrap (bwrap) is not installed in ${SYSTEM_BWRAP_PATH}`,
+            remedy: INSTALL,
+        });
+    }
+    const key = `${path}\0${network}`;
+    let probe = probes.get(key);
+    if (!probe) {
+        probe = runProbe(path, network);
+        probes.set(key, probe);
+    }
+    return probe;
+}
+async function runProbe(path, network) {
+    const versionRun = await capture(path, ['--version']);
+    const version = /(\d+\.\d+(?:\.\d+)?)/.exec(versionRun.stdout)?.[1] ?? '0';
+    const bwrap = { path, version, disableUserns: versionAtLeast(version, [0, 8, 0]) };
+    const args = [
+        ...namespaceArgs(bwrap, network),
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+        '--tmpfs',
+        '/tmp',
+        '--',
+        '/bin/sh',
+        '-c',
+        ':',
+    ];
+    const trial = await capture(path, args);
+    if (trial.code === 0)
+        return { ok: true, bwrap };
+    const detail = (trial.stderr.trim() || `exit code ${trial.code}`).split('\n')[0] ?? '';
+    const userns = /uid map|namespace|Operation not permitted|Permission denied|No space left/i.test(detail);
+    return {
+        ok: false,
+        reason: `bubblewrap ${version} at ${path} cannot create the sandbox here (${detail})`,
+        remedy: userns
+            ? USERNS
+            : 'Check that bubblewrap works: `bwrap --ro-bind / / --proc /proc --dev /dev true`.',
+    };
+}
+function namespaceArgs(bwrap, network) {
+    return [
+        '--unshare-user',
+        '--unshare-pid',
+        '--unshare-ipc',
+        '--unshare-uts',
+        '--unshare-cgroup-try',
+        ...(network ? [] : ['--unshare-net']),
+        ...(bwrap.disableUserns ? ['--disable-userns'] : []),
+        '--cap-drop',
+        'ALL',
+        '--new-session',
+        '--die-with-parent',
+    ];
+}
+/** Reads the {@link HostLayout} of this machine. */
+function readHostLayout() {
+    const privateDirs = ['/tmp', '/var/tmp', '/run'].filter((dir) => {
+        const stat = (0,external_node_fs_.lstatSync)(dir, { throwIfNoEntry: false });
+        return stat?.isDirectory() === true;
+    });
+    let resolvConf = null;
+    try {
+        const real = (0,external_node_fs_.realpathSync)('/etc/resolv.conf');
+        if (real !== '/etc/resolv.conf' && isWithin('/run', real))
+            resolvConf = real;
+    }
+    catch {
+        resolvConf = null;
+    }
+    return { privateDirs, resolvConf };
+}
+/**
+ * The bwrap arguments (everything before the command) that build the sandbox `spec` describes, in
+ * this order: namespaces and process options; the host root read-only; fresh `/proc` and `/dev`;
+ * private tmpfs on the host's temporary and runtime directories; an empty tmpfs over every hidden
+ * directory (an empty file over a hidden file; hidden paths that do not exist are skipped); the
+ * workspace bound read-write; `readOnly` paths bound back read-only; every hiding tmpfs remounted
+ * read-only; working directory, environment additions, and the status fd ({@link STATUS_FD}).
+ * Throws `INVALID_ARGUMENT` when a path is relative or a hidden path lies inside the workspace.
+ */
+function bwrapArguments(bwrap, spec, layout = readHostLayout()) {
+    for (const path of [spec.workspace, ...spec.hide, ...(spec.readOnly ?? [])]) {
+        if (!(0,external_node_path_.isAbsolute)(path))
+            throw new errors/* InvalidArgumentError */.Di(`Sandbox paths must be absolute: ${path}.`);
+    }
+    for (const hidden of spec.hide) {
+        if (isWithin(spec.workspace, hidden)) {
+            throw new errors/* InvalidArgumentError */.Di(`${hidden} is inside the workspace ${spec.workspace}, so the sandbox cannot hide it.`);
+        }
+    }
+    const hidden = outermost(spec.hide.filter((path) => (0,external_node_fs_.existsSync)(path)));
+    const args = [
+        ...namespaceArgs(bwrap, spec.network),
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+    ];
+    for (const dir of layout.privateDirs)
+        args.push('--tmpfs', dir);
+    if (layout.resolvConf)
+        args.push('--ro-bind', layout.resolvConf, layout.resolvConf);
+    const remount = [];
+    for (const path of hidden) {
+        if ((0,external_node_fs_.statSync)(path).isDirectory()) {
+            args.push('--tmpfs', path);
+            remount.push(path);
+        }
+        else {
+            args.push('--ro-bind', '/dev/null', path);
+        }
+    }
+    args.push('--bind', spec.workspace, spec.workspace);
+    for (const path of spec.readOnly ?? []) {
+        if ((0,external_node_fs_.existsSync)(path))
+            args.push('--ro-bind', path, path);
+    }
+    for (const path of remount)
+        args.push('--remount-ro', path);
+    args.push('--chdir', spec.workspace, '--setenv', 'TMPDIR', '/tmp', '--json-status-fd', String(STATUS_FD));
+    return args;
+}
+/** The paths of `paths` that are not inside another of them, sorted (ancestors first). */
+function outermost(paths) {
+    const sorted = [...new Set(paths)].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+    const kept = [];
+    for (const path of sorted)
+        if (!kept.some((parent) => isWithin(parent, path)))
+            kept.push(path);
+    return kept;
+}
+function versionAtLeast(version, minimum) {
+    const parts = version.split('.').map((n) => Number.parseInt(n, 10) || 0);
+    for (let i = 0; i < minimum.length; i++) {
+        const have = parts[i] ?? 0;
+        const need = minimum[i] ?? 0;
+        if (have !== need)
+            return have > need;
+    }
+    return true;
+}
+function capture(command, args) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', (error) => resolve({ code: 127, stdout: '', stderr: error.message }));
+        child.on('close', (code) => resolve({
+            code: code ?? 1,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+        }));
+    });
 }
 
 
