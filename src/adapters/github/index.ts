@@ -11,7 +11,12 @@ export {
   resolveGitHubApiUrl,
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
-export { HISTORY_PAGES, isWrittenBy, type PromotionAuthor } from './promotion-history.ts'
+export {
+  gitHubPromotionHistory,
+  HISTORY_PAGES,
+  isWrittenBy,
+  type PromotionAuthor,
+} from './promotion-history.ts'
 export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
@@ -21,3 +26,4 @@ export {
   isReferenceMissing,
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'
+export { readTree, type TreeListing, treeChanges } from './trees.ts'
