@@ -24,7 +24,7 @@ import {
   SESSION_ACTIONS,
   type SessionCommentStatus,
   shortSha,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import { replayOf } from '../src/core/promote.ts'
 import { promotedPaths, selectableChanges } from '../src/core/remaining.ts'
 import { selectChanges } from '../src/core/select.ts'
@@ -132,7 +132,7 @@ export interface PromoteTarget {
 }
 
 /**
- * Promotes (part of) the reviewed commit of a session (DESIGN.md §9, invariant 10). Order: baseline on
+ * Promotes (part of) the reviewed commit of a session (docs/architecture.md#invariants, 10). Order: baseline on
  * the durable branch → selection from the pinned snapshot of `target.reviewed.headSha` (PROMOTE_FAILED
  * staging is answered, nothing written) → `adminPaths` need admin (same snapshot) → claim the branch
  * (claim.ts; refused when it moved or another replica holds it, nothing written) → check run

@@ -22,18 +22,19 @@
  */
 import type { HistoryCommit } from '../src/core/promotion-identity.ts'
 import {
+  type GitHubDurableAdapter,
   gitHubPromotionHistory,
   isNotFound,
   isWrittenBy,
   parsePromotionTrailers,
   promoteBranch,
+  type PromotionAuthor,
   readTree,
   type StartCommit,
   treeChanges,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import type { PromotionRecord } from '../src/index.ts'
 import type { RepoContext } from './repo.ts'
-import { appAuthor, appDurable } from './session.ts'
 
 /** Commits of a durable branch since a baseline: "Compare two commits" `<baseline>...<durable>`, page 1. */
 export interface DurableRange {
@@ -111,24 +112,33 @@ interface FoundPromotion {
   prUrl?: string
 }
 
+/** Who writes the App's promotions and where they land: session.ts `appAuthor` and `appDurable`. */
+export interface PromotionSource {
+  /** This App's bot, signed by GitHub. */
+  author: PromotionAuthor
+  /** The App's durable adapter for the session's durable branch (its promotion matcher). */
+  durable: GitHubDurableAdapter
+  /** Also the session's promotion branches with an open or merged pull request (one request more, and a few per branch). */
+  branches?: boolean
+}
+
 /**
- * Session `start`'s promotions written by this App (see the module comment), oldest first, each with
- * the changes its commit made to its parent. `branches`: also its promotion branches with a pull
- * request (costs one request more, and three per branch). Throws what Octokit throws.
+ * Session `start`'s promotions written by `source.author` (see the module comment), oldest first,
+ * each with the changes its commit made to its parent. Throws what Octokit throws.
  */
 export async function sessionPromotions(
   repo: RepoContext,
   start: StartCommit,
-  options: { branches?: boolean } = {},
+  source: PromotionSource,
 ): Promise<PromotionRecord[]> {
   const { baselineSha, durableBranch } = start
   const coords = { owner: repo.owner, repo: repo.repo }
-  const author = appAuthor(repo)
+  const { author } = source
   const found: FoundPromotion[] = []
   const range = await durableRange(repo, baselineSha, durableBranch)
   if (range?.status === 'ahead') {
     const complete = range.commits.length === range.totalCommits ? inRange(range, start) : null
-    const candidates = complete ?? (await onFirstParent(repo, start))
+    const candidates = complete ?? (await onFirstParent(repo, start, author))
     for (const commit of candidates) {
       if (!(await isWrittenBy(repo.octokit, coords, commit.sha, author))) continue
       found.push({
@@ -140,8 +150,8 @@ export async function sessionPromotions(
       })
     }
   }
-  if (options.branches)
-    found.push(...(await onPromotionBranches(repo, start, new Set(found.map((f) => f.sha)))))
+  if (source.branches)
+    found.push(...(await onPromotionBranches(repo, start, source.durable, new Set(found.map((f) => f.sha)))))
   found.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''))
   const records: PromotionRecord[] = []
   for (const promotion of found) {
@@ -193,9 +203,13 @@ function inRange(range: DurableRange, start: StartCommit): HistoryCommit[] | nul
  * Candidates on the durable branch's first-parent history from its head down to the baseline, oldest
  * first. None when the walk ends before reaching the baseline: nothing is taken for promoted unsure.
  */
-async function onFirstParent(repo: RepoContext, start: StartCommit): Promise<HistoryCommit[]> {
+async function onFirstParent(
+  repo: RepoContext,
+  start: StartCommit,
+  author: PromotionAuthor,
+): Promise<HistoryCommit[]> {
   const history = gitHubPromotionHistory(repo.octokit, { owner: repo.owner, repo: repo.repo }, () =>
-    Promise.resolve(appAuthor(repo)),
+    Promise.resolve(author),
   )
   const candidates: HistoryCommit[] = []
   for await (const commit of history.firstParent(start.durableBranch, start.baselineSha)) {
@@ -214,6 +228,7 @@ async function onFirstParent(repo: RepoContext, start: StartCommit): Promise<His
 async function onPromotionBranches(
   repo: RepoContext,
   start: StartCommit,
+  durable: GitHubDurableAdapter,
   known: ReadonlySet<string>,
 ): Promise<FoundPromotion[]> {
   const first = promoteBranch(start.sessionId)
@@ -225,7 +240,6 @@ async function onPromotionBranches(
   const names = refs
     .map((r) => r.ref.replace(/^refs\/heads\//, ''))
     .filter((name) => name === first || /^-[1-9][0-9]{0,5}$/.test(name.slice(first.length)))
-  const durable = appDurable(repo, start.durableBranch)
   const found: FoundPromotion[] = []
   for (const branch of names) {
     const sha = await durable.findPromotion({

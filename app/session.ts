@@ -1,5 +1,5 @@
 /**
- * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
+ * Rebuilding a session from GitHub alone (docs/architecture.md#invariants, 9): the session branch
  * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), for Artifacts sessions the
  * newest pointer commit (`parsePointerCommit`, naming the Artifacts commit), the compare API for the
  * baseline, and — once the branch is gone — the App's own promotion commit on the durable branch
@@ -30,7 +30,7 @@ import {
   type StartCommit,
   sessionBranch,
   startCommitSubject,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import {
   type EvictionPolicy,
   GittrixError,
@@ -169,7 +169,7 @@ export async function readSessionAt(
       const extend = parseExtendCommit(message, { sessionId: id })
       if (extend.ok) extended = extend.value.eviction
     }
-    // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
+    // The newest pointer commit names the Artifacts content (docs/architecture.md#pointer-commit-artifacts-sessions).
     if (!pointer && looksLikePointerCommit(message)) {
       const parsed = parsePointerCommit(message, { sessionId: id })
       if (!parsed.ok)
@@ -382,7 +382,7 @@ export function workspaceProblem(repo: RepoContext, record: SessionRecord): stri
 }
 
 /**
- * The workspace commit every read of `record`'s session is pinned to (DESIGN.md §9, invariant 10): the
+ * The workspace commit every read of `record`'s session is pinned to (docs/architecture.md#invariants, 10): the
  * GitHub commit `record.headSha` for branch sessions, the Artifacts commit its pointer names for
  * Artifacts sessions (none before the first pointer: the session is then its baseline, no changes).
  */
@@ -425,6 +425,8 @@ export async function withSession<T>(
     const workspace = sessionWorkspace(repo, current, durable)
     const gittrix = new GitTrix({ durable, ephemeral: workspace.adapter, storeDir, sweepIntervalMs: 0 })
     const promotions = await sessionPromotions(repo, record.start, {
+      author: appAuthor(repo),
+      durable,
       branches: options.promotionBranches === true,
     })
     const session = await gittrix.restoreSession(

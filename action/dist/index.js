@@ -30880,7 +30880,7 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     return finished;
 }
 async function publish(settings) {
-    const { publishSession } = await __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 8758));
+    const { publishSession } = await __nccwpck_require__.e(/* import() */ 798).then(__nccwpck_require__.bind(__nccwpck_require__, 4798));
     const remote = remoteOf(settings);
     const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
     if (!durableBranch)
@@ -31534,14 +31534,14 @@ var artifacts_errors = __nccwpck_require__(2237);
 /**
  * Cloudflare Artifacts naming rules, checked before any request is sent.
  *
- * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
+ * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/:
  * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
  * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
  */
 
-/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
+/** Longest repository or namespace name Artifacts accepts (limits page, docs/platform-facts.md#namespaces-and-limits). */
 const MAX_NAME_LENGTH = 63;
-/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
+/** `NamespaceName` / `RepoName` as the REST docs annotate them (docs/platform-facts.md#rest-api): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 /** Prefix of every session repository Gittrix creates: `gittrix-<session-id>` (library), `gittrix-<repository id>-<session-id>` (GitHub). */
 const SESSION_REPO_PREFIX = 'gittrix-';
@@ -31584,8 +31584,8 @@ function githubSessionRepoName(repositoryId, sessionId) {
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/normalize.ts
 /**
  * Tolerant readers for the log, commit and tree results. The REST reference documents those routes
- * (https://developers.cloudflare.com/artifacts/api/rest-api/, routes 10–12 in storage-apis.md §A.4)
- * without their fields, so Gittrix accepts the binding's camelCase fields (§A.10) and their snake_case
+ * (https://developers.cloudflare.com/artifacts/api/rest-api/: log, commit and tree)
+ * without their fields, so Gittrix accepts the binding's camelCase fields (https://developers.cloudflare.com/artifacts/api/workers-binding/) and their snake_case
  * spellings, and fails clearly on anything else.
  */
 
@@ -31656,7 +31656,7 @@ function toTreeEntries(value) {
  * bounded exponential backoff for waiting out readiness (202/409) and throttling (429).
  *
  * Source of the rate: https://developers.cloudflare.com/artifacts/platform/limits/ — "Control-plane
- * rate: 2,000 requests / 10 s per namespace" (storage-apis.md §A.9).
+ * rate: 2,000 requests / 10 s per namespace".
  */
 /** The documented control-plane limit per namespace. */
 const CONTROL_PLANE_RATE = { requests: 2000, windowMs: 10_000 };
@@ -31722,7 +31722,7 @@ function retryAfterMs(header, now = Date.now()) {
 /**
  * ArtifactsClient: the Cloudflare Artifacts REST control plane (current shape).
  *
- * Sources (storage-apis.md §A): https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
+ * Sources: https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
  * v4 envelope, routes 4–18), https://developers.cloudflare.com/artifacts/api/errors/ (codes),
  * https://developers.cloudflare.com/artifacts/guides/import-repositories/ (409 while importing: "retry
  * after a short delay"), https://developers.cloudflare.com/artifacts/platform/limits/ (2,000 requests /
@@ -31738,9 +31738,9 @@ function retryAfterMs(header, now = Date.now()) {
 
 
 
-/** The public API root (§A.3). */
+/** The public API root (docs/platform-facts.md#rest-api). */
 const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
-/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17, §A.4; INVALID_TTL §A.6). */
+/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17 and INVALID_TTL, docs/platform-facts.md#rest-api). */
 const TOKEN_TTL_BOUNDS = { min: 60, max: 31_536_000 };
 const IDEMPOTENT = new Set(['GET', 'DELETE', 'HEAD']);
 /** One Artifacts namespace through the REST control plane. */
@@ -31973,7 +31973,7 @@ class ArtifactsClient {
                 return new Uint8Array(await response.arrayBuffer());
             const envelope = await readEnvelope(response);
             const errors = envelope.errors ?? [];
-            // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (§A.7).
+            // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (docs/platform-facts.md#errors-and-readiness).
             if (status === 202 && method === 'GET') {
                 const hinted = Number(envelope.result?.retryAfter);
                 const wait = Number.isFinite(hinted) && hinted > 0
@@ -32045,7 +32045,7 @@ async function readEnvelope(response) {
     }
 }
 /**
- * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, §A.8) for
+ * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, docs/platform-facts.md#credentials-and-git) for
  * redaction.
  */
 function registerToken(token) {
@@ -32759,7 +32759,7 @@ var action_bundle = __nccwpck_require__(6276);
 var action_pointer = __nccwpck_require__(459);
 ;// CONCATENATED MODULE: ./src/action/finish-artifacts.ts
 /**
- * The Artifacts half of a finish (DESIGN.md §6.3): push the snapshotted head to `main` of the session
+ * The Artifacts half of a finish (docs/architecture.md#pointer-commit-artifacts-sessions): push the snapshotted head to `main` of the session
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
  * (which reads the session's content from Artifacts) sees the session change.
  *
@@ -33093,7 +33093,7 @@ async function sessionDiff(repo, baselineSha, headSha) {
 /* harmony import */ var _adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
- * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
+ * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
  *
  * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
  * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
@@ -33829,7 +33829,7 @@ function limits_utf8Length(text) {
 var result = __nccwpck_require__(8002);
 ;// CONCATENATED MODULE: ./src/github/markdown.ts
 /**
- * The one way untrusted text reaches GitHub (DESIGN invariant 13: "untrusted text is never live").
+ * The one way untrusted text reaches GitHub (docs/architecture.md#invariants, 13: "untrusted text is never live").
  * Untrusted = anything the App did not write itself: the task, file names, branch names, commit
  * messages, logins, session ids typed by people, configuration values, and error messages that may
  * quote any of them. It goes into check run output, comments, replies and pull request bodies only
@@ -34163,7 +34163,7 @@ function parseActionIdentifier(identifier) {
 
 ;// CONCATENATED MODULE: ./src/github/command-help.ts
 /**
- * The slash-command grammar as people read it (DESIGN.md §6.5): one usage line, a summary and an
+ * The slash-command grammar as people read it (docs/github-app.md#commands-and-buttons): one usage line, a summary and an
  * example per subcommand. The parser (`commands.ts`) and the renderers use these texts, and a test
  * parses every example, so the help cannot drift from what is accepted.
  */
@@ -34361,7 +34361,7 @@ const facts_sessionFactsSchema = schemas/* object */.Ikc({
 
 ;// CONCATENATED MODULE: ./src/github/render.ts
 /**
- * The session check run (DESIGN.md §6.4): name, external id, conclusion, output (title with the diff
+ * The session check run (docs/architecture.md#review-and-commands): name, external id, conclusion, output (title with the diff
  * stat, summary with task / baseline / branches / stat table / file table / commands, text with the
  * unified diff) and the three buttons. Every field is validated against GitHub's limits before it is
  * returned.
@@ -34910,7 +34910,7 @@ async function exists(path) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /**
  * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
- * Built locally in the workspace repository and pushed as a single commit (DESIGN.md §5; the
+ * Built locally in the workspace repository and pushed as a single commit (docs/architecture.md#adapters; the
  * "no full history upload" of issue 6). The objects come from a local durable's object store through
  * `alternates` when there is one, otherwise from the durable adapter (`listTree` + `readBlobs`).
  */
@@ -34989,12 +34989,12 @@ async function importBaselineTree(repo, durable, baselineSha) {
 /**
  * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
  *
- * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes, storage-apis.md §A.6) and
- * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`, §A.3).
+ * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes) and
+ * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`).
  */
 
 
-/** The documented Artifacts error codes (§A.6). */
+/** The documented Artifacts error codes (docs/platform-facts.md#errors-and-readiness). */
 const ARTIFACTS_ERROR_CODES = {
     INVALID_INPUT: 10100,
     INVALID_REPO_NAME: 10101,
@@ -35534,7 +35534,7 @@ class LockedError extends GittrixError {
 /* unused harmony exports DEFAULT_SWEEP_INTERVAL_MS, resolveEviction */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /**
- * Eviction policy: defaults (seed 003) and the expiry rule the sweep applies.
+ * Eviction policy: defaults (docs/architecture.md#domain-model) and the expiry rule the sweep applies.
  */
 
 /** 4 h idle, no absolute limit, evict after promotion, automatic. */
@@ -36643,7 +36643,7 @@ function assertBranchName(name) {
 
 /**
  * Artifacts namespace and repository names: `^[a-zA-Z0-9][a-zA-Z0-9._-]*$` (Cloudflare Artifacts REST
- * docs, `NamespaceName`/`RepoName`; see reference/storage-apis.md), capped by us at 100 characters.
+ * docs, `NamespaceName`/`RepoName`; see docs/platform-facts.md#rest-api), capped by us at 100 characters.
  */
 const ARTIFACTS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** zod schema of an {@link EphemeralLocation}. */
@@ -36798,7 +36798,7 @@ function shortSha(sha) {
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6356);
 /**
- * The pointer commit (DESIGN.md §6.3): for a session whose workspace lives in Cloudflare Artifacts,
+ * The pointer commit (docs/architecture.md#pointer-commit-artifacts-sessions): for a session whose workspace lives in Cloudflare Artifacts,
  * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
  * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
  * reads the session's content from Artifacts at `artifactsHead`.
@@ -37169,7 +37169,7 @@ function describe(holder) {
 
 ;// CONCATENATED MODULE: ./src/core/metadata.ts
 /**
- * SessionMetadata v1 (seed 003), validated with zod on every read.
+ * SessionMetadata v1 (docs/architecture.md#session-metadata), validated with zod on every read.
  */
 
 /** The only metadata version this Gittrix reads and writes. */
@@ -37501,7 +37501,7 @@ function newGitHubSessionId() {
 /* harmony import */ var _task_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(934);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6356);
 /**
- * The start commit (DESIGN.md §6.1): the first commit of `gittrix/<session-id>`, parent = baseline,
+ * The start commit (docs/architecture.md#start-commit): the first commit of `gittrix/<session-id>`, parent = baseline,
  * tree = baseline tree, written by the Action before the agent runs and read by the App on every push.
  *
  * ```

@@ -1,5 +1,5 @@
 /**
- * The Artifacts half of a finish (DESIGN.md §6.3): push the snapshotted head to `main` of the session
+ * The Artifacts half of a finish (docs/architecture.md#pointer-commit-artifacts-sessions): push the snapshotted head to `main` of the session
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
  * (which reads the session's content from Artifacts) sees the session change.
  *

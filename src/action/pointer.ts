@@ -1,6 +1,6 @@
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
- * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
+ * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
  *
  * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
  * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so

@@ -1,5 +1,5 @@
 /**
- * The Action's `sweep` mode (DESIGN.md §6.6): delete expired session branches, meant for a scheduled
+ * The Action's `sweep` mode (docs/architecture.md#eviction): delete expired session branches, meant for a scheduled
  * workflow.
  *
  * For every branch `gittrix/<session-id>` (listed with `git ls-remote`), the commits from its head

@@ -1,5 +1,5 @@
 /**
- * Promotion, step by step (DESIGN.md §4): exactly one clean commit whose parent is the durable head of
+ * Promotion, step by step (docs/architecture.md#promotion): exactly one clean commit whose parent is the durable head of
  * that moment, only the selected paths changed, refused on overlapping drift, moved with
  * compare-and-swap, recorded atomically, and answered from the record when repeated.
  */

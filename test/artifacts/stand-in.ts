@@ -1,17 +1,17 @@
 /**
  * A loopback stand-in for Cloudflare Artifacts: the documented REST control plane (current shape,
- * ../shared/reference/storage-apis.md §A.3–A.4: `/client/v4/accounts/:account/artifacts/namespaces/:ns/…`,
- * the v4 envelope, error codes of §A.6) backed by REAL bare repositories on disk (one per Artifacts
+ * docs/platform-facts.md#rest-api: `/client/v4/accounts/:account/artifacts/namespaces/:ns/…`,
+ * the v4 envelope, error codes of docs/platform-facts.md#errors-and-readiness) backed by REAL bare repositories on disk (one per Artifacts
  * repository), plus git smart HTTP served by `git http-backend` (spawned per request with
  * GIT_PROJECT_ROOT and GIT_HTTP_EXPORT_ALL) that checks the repo token on EVERY git request: Bearer
- * (recommended) or Basic with the token secret (§A.8); anything else is 401.
+ * (recommended) or Basic with the token secret (#credentials-and-git there); anything else is 401.
  *
  * Behaviour copied from the docs: create/fork/import return `token` only (expiry in `?expires=`);
  * DELETE repo answers 202; follow-up calls on a repository still importing or forking answer 409 with
- * 10302/10303; token TTL 60…31,536,000 s (10103); names per §A.9 (10101); log is first-parent, newest
+ * 10302/10303; token TTL 60…31,536,000 s (10103); names per #namespaces-and-limits there (10101); log is first-parent, newest
  * first, `[]` for an unknown ref; blob/file routes answer raw bytes, errors in the envelope.
  * Test hooks: {@link ArtifactsStandIn.expireTokens}, {@link ArtifactsStandIn.delayReadiness},
- * {@link ArtifactsStandIn.pendingReads} (202 while "becoming ready", the starter app's behaviour, §A.7),
+ * {@link ArtifactsStandIn.pendingReads} (202 while "becoming ready", the starter app's behaviour, #errors-and-readiness),
  * {@link ArtifactsStandIn.inject} (5xx, 429 + Retry-After, any status).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
@@ -172,7 +172,7 @@ export class ArtifactsStandIn {
     record.busyUntil = Date.now() + ms
   }
 
-  /** The next `count` `GET /repos/:name` answer 202 `{status: "creating", retryAfter}` (§A.7). */
+  /** The next `count` `GET /repos/:name` answer 202 `{status: "creating", retryAfter}` (#errors-and-readiness). */
   pendingReads(count: number): void {
     this.pending = count
   }

@@ -594,7 +594,7 @@ describe('what the same-job opt-in still exposes', () => {
     })
     endJob(lootDir)
     expect(run.errors.join('\n')).toBe('')
-    // Documented in the README: /proc/$PPID/environ holds INPUT_ARTIFACTS-API-TOKEN (and INPUT_TOKEN).
+    // Documented in docs/artifacts.md#github-action: /proc/$PPID/environ holds INPUT_ARTIFACTS-API-TOKEN (and INPUT_TOKEN).
     expect(readFileSync(join(lootDir, 'parent-environ'), 'utf8')).toContain(
       `INPUT_ARTIFACTS-API-TOKEN=${standIn.apiToken}`,
     )
@@ -618,9 +618,9 @@ describe('what the same-job opt-in still exposes', () => {
     })
     endJob(lootDir)
     expect(run.errors.join('\n')).toBe('')
-    // Documented in the README: /proc/$PPID/environ of the Action holds INPUT_TOKEN.
+    // Documented in docs/action.md#same-job-topology-same-job-the-agent-can-read-the-token: /proc/$PPID/environ of the Action holds INPUT_TOKEN.
     expect(writeCredentials(loot(lootDir))).toBeGreaterThan(0)
-    // With it the agent moved refs of its choice (the ruleset of the README is the boundary here).
+    // With it the agent moved refs of its choice (the ruleset in docs/github-app.md is the boundary here).
     expect(readFileSync(join(lootDir, 'parent-environ'), 'utf8')).toContain('INPUT_TOKEN=')
     // Gittrix itself still ran none of the agent's traps and lost none of its work.
     expect(executedByGittrix(lootDir)).toEqual([])

@@ -1,5 +1,5 @@
 /**
- * End to end (DESIGN.md §6–§7): the Action's bundle runs an agent against the loopback GitHub, the App's
+ * End to end (docs/architecture.md#action--app-protocol): the Action's bundle runs an agent against the loopback GitHub, the App's
  * real server reviews the pushed session and promotes what a maintainer selects — by command, as a
  * pull request, or with the *Promote all* button. Every outcome is read from the bare repository with
  * git. Each scenario has its own world (loopback GitHub + App process), so they run concurrently.

@@ -18,7 +18,7 @@
  * wires it into nock next to `githubMock` (test/support/github-nock.ts) and checks every request and
  * reply against GitHub's OpenAPI description.
  *
- * Behaviour copied from GitHub (sources: ../shared/reference/github-platform.md §4 and the OpenAPI
+ * Behaviour copied from GitHub (sources: docs/platform-facts.md#git-data-api-one-commit-for-many-files and the OpenAPI
  * description's operation texts):
  * - `PATCH /git/refs/{ref}` with `force: false` (or omitted) answers `422 Update is not a fast forward`
  *   unless the new commit descends from the ref's current value (compare-and-swap through

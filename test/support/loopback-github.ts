@@ -1,6 +1,6 @@
 /**
  * The loopback GitHub: one HTTP server on 127.0.0.1 that is GitHub (Enterprise Server style, API under
- * `/api/v3`) for one repository, for the end-to-end tests (DESIGN.md §7):
+ * `/api/v3`) for one repository, for the end-to-end tests (docs/architecture.md#testing):
  *
  * - REST: exactly the routes the project uses, answered by the App stand-in (app-api.ts: Git Data API
  *   through git plumbing on the bare repository, check runs, comments, reactions, pulls, permissions,

@@ -7,7 +7,7 @@
  *   carrying the baseline's tree (built locally, pushed alone: no history upload). Cloudflare's own
  *   advice: "Create one repo for each unit of autonomous work" and "For smaller repos, start with a
  *   regular git clone" (https://developers.cloudflare.com/artifacts/concepts/best-practices/,
- *   https://developers.cloudflare.com/artifacts/guides/artifact-fs/; storage-apis.md §A.12–A.13).
+ *   https://developers.cloudflare.com/artifacts/guides/artifact-fs/).
  * - The workspace is a local git repository whose `origin` is the session repository (URL only, no
  *   credential). Reads, writes, lists, snapshots and diffs are the local clone adapter's, addressed with
  *   the orphan commit as baseline (same tree as the durable baseline, so the same touched paths).

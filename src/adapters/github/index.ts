@@ -7,6 +7,10 @@ export {
   createGitHubClient,
   type GitHubClient,
   type GitHubClientOptions,
+  type GitHubRequestPolicy,
+  type GitHubRetryOptions,
+  type GitHubThrottleOptions,
+  gitHubRequestPolicy,
   type OctokitLike,
   resolveGitHubApiUrl,
 } from './client.ts'

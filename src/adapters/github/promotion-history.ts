@@ -23,7 +23,7 @@
  * - Commits created through the API with a person's token are authored by that person and are not
  *   signed by GitHub (the signature section covers bots only; e.g.
  *   https://github.com/release-plz/release-plz/issues/1487): for such a token only the login is
- *   checked, which is weaker (a push can name that person's email) and said so in the README.
+ *   checked, which is weaker (a push can name that person's email) and said so in docs/library.md#github-gittrixgithub.
  */
 import type { Octokit } from '@octokit/rest'
 import { GittrixError } from '../../core/errors.ts'
