@@ -15,7 +15,12 @@ export {
   resolveGitHubApiUrl,
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
-export { HISTORY_PAGES, isWrittenBy, type PromotionAuthor } from './promotion-history.ts'
+export {
+  gitHubPromotionHistory,
+  HISTORY_PAGES,
+  isWrittenBy,
+  type PromotionAuthor,
+} from './promotion-history.ts'
 export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
@@ -25,3 +30,4 @@ export {
   isReferenceMissing,
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'
+export { readTree, type TreeListing, treeChanges } from './trees.ts'
