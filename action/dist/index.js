@@ -36820,12 +36820,18 @@ const PROMOTE_BRANCH_PREFIX = 'gittrix/promote/';
 function sessionBranch(sessionId) {
     return `${BRANCH_PREFIX}${(0,_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .assertGitHubSessionId */ .$n)(sessionId)}`;
 }
-/** `gittrix/promote/<session-id>`: the branch holding the clean commit of a `pr` promotion. Throws `INVALID_ARGUMENT` on a bad id. */
+/**
+ * `gittrix/promote/<session-id>`: the branch holding the clean commit of a session's first `pr`
+ * promotion (the n-th: `gittrix/promote/<session-id>-<n>`, see `promotionBranch` in
+ * src/core/promote.ts). Throws `INVALID_ARGUMENT` on a bad id.
+ */
 function promoteBranch(sessionId) {
     return `${PROMOTE_BRANCH_PREFIX}${assertGitHubSessionId(sessionId)}`;
 }
 const SESSION_REF = new RegExp(`^(?:refs/heads/)?gittrix/(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})$`);
-const PROMOTE_REF = new RegExp(`^(?:refs/heads/)?gittrix/promote/(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})$`);
+// A session's n-th promotion branch is `gittrix/promote/<id>-<n>` (src/core/promote.ts
+// `promotionBranch`); a GitHub session id has no `-`, so the suffix cannot be part of another id.
+const PROMOTE_REF = new RegExp(`^(?:refs/heads/)?gittrix/promote/(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})(?:-[1-9][0-9]{0,5})?$`);
 /**
  * Classifies a ref (`refs/heads/gittrix/sess_…` as in a push payload, or the short
  * `gittrix/sess_…`). Returns `null` for anything else: tags, other branches, suffixes
