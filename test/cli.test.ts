@@ -673,7 +673,7 @@ describe('the gittrix executable', () => {
       ['c.txt'],
     ])
     expect(existsSync(done.ephemeralPath)).toBe(false)
-  })
+  }, 180_000)
 
   it('runs the loop with real exit codes, stdin for write, and JSON on stdout', async () => {
     const other = tempDir()
