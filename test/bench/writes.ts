@@ -1,8 +1,8 @@
 /**
  * Benchmark row "agent writes" (issue 15, target 1): 1,000 `AgentSession.write` calls of small files
  * and one `commit` in a session of each local workspace kind, against the plain equivalent measured in
- * the same run: `fs.writeFile` × 1,000 in a `git clone --shared` work tree, then `git add -A` and
- * `git commit`. Both sides write the same edits one after the other (each awaited, as an agent's tool
+ * the same run: `fs.writeFile` × 1,000 in a plain work tree of the same kind ({@link plainWorkspace}),
+ * then `git add -A` and `git commit` (`gc.auto=0`, as Gittrix's sealed git runs). Both sides write the same edits one after the other (each awaited, as an agent's tool
  * calls are), into workspaces made and settled before the clock starts.
  *
  * Run on its own, `node --experimental-strip-types test/bench/writes.ts <durable.git> <kind> <reps>`
@@ -55,6 +55,19 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start
 }
 
+/**
+ * The plain workspace a script would use for `kind`: `git worktree add --detach` of the durable
+ * repository for `worktree` (objects written into the durable repository's store, as Gittrix's are),
+ * `git clone --shared` for `clone` and `copy` (a copy workspace's private git directory borrows the
+ * durable objects the same way).
+ */
+async function plainWorkspace(durable: string, kind: WriteRow['kind'], dir: string): Promise<string> {
+  if (kind === 'worktree')
+    await git([`--git-dir=${durable}`, 'worktree', 'add', '--quiet', '--detach', dir, 'refs/heads/main'])
+  else await git(['clone', '--quiet', '--shared', durable, dir])
+  return dir
+}
+
 /** Measures one kind (`reps` timed repetitions after one warm-up) in this process. */
 export async function measureWrites(
   durable: string,
@@ -74,9 +87,7 @@ export async function measureWrites(
     const plain: string[] = []
     for (let i = 0; i < runs; i++) {
       sessions.push(await trix.startSession({ task: `bench writes ${kind} ${i}` }))
-      const dir = join(root, `plain-${i}`)
-      await git(['clone', '--quiet', '--shared', durable, dir])
-      plain.push(dir)
+      plain.push(await plainWorkspace(durable, kind, join(root, `plain-${i}`)))
     }
     // No racily clean index entries on either side (see settle() in run.ts).
     await sleep(1100)
@@ -99,7 +110,7 @@ export async function measureWrites(
         timed(async () => {
           for (const k of indices) await writeFile(join(plain[i]!, filePath(k)), editedContent(k, tag))
           await git(['add', '-A'], { cwd: plain[i]! })
-          await git(['commit', '--quiet', '-m', 'bench: 1,000 writes'], { cwd: plain[i]! })
+          await git(['-c', 'gc.auto=0', 'commit', '--quiet', '-m', 'bench: 1,000 writes'], { cwd: plain[i]! })
         })
       let gm: number
       let pm: number
@@ -124,6 +135,9 @@ export async function measureWrites(
     }
     const peak = process.resourceUsage().maxRSS / 1024
     for (const s of sessions) await s.discard()
+    if (kind === 'worktree') {
+      for (const dir of plain) await git([`--git-dir=${durable}`, 'worktree', 'remove', '--force', dir])
+    }
     const gittrixMs = median(g)
     const plainMs = median(p)
     return {

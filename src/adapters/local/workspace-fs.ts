@@ -17,7 +17,17 @@
  * and the write); only an OS boundary stops that.
  */
 import { randomBytes } from 'node:crypto'
-import { lstatSync, realpathSync, type Stats } from 'node:fs'
+import {
+  closeSync,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  type Stats,
+  writeFileSync,
+} from 'node:fs'
 import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm } from 'node:fs/promises'
 import { decodeBytes, encodeText } from '../../core/bytes.ts'
 import {
@@ -241,23 +251,56 @@ export async function writeWorkspaceFile(
         : 0o644
   const temp = Buffer.concat([dir, Buffer.from(`/.gittrix-write-${randomBytes(6).toString('hex')}.tmp`)])
   try {
-    // The directory is usually there already: made only when creating the file says it is not.
-    const file = await open(temp, 'wx', mode).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error
-      await mkdir(dir, { recursive: true })
-      return open(temp, 'wx', mode)
-    })
-    try {
-      // Exact mode whatever the umask; both on the one descriptor, so they need not wait for each other.
-      await Promise.all([file.writeFile(bytes), file.chmod(mode)])
-    } finally {
-      await file.close()
+    if (bytes.byteLength <= SMALL_WRITE_BYTES) writeSmall(dir, temp, bytes, mode, target.path)
+    else {
+      // The directory is usually there already: made only when creating the file says it is not.
+      const file = await open(temp, 'wx', mode).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error
+        await mkdir(dir, { recursive: true })
+        return open(temp, 'wx', mode)
+      })
+      try {
+        // Exact mode whatever the umask; both on the one descriptor, so they need not wait for each other.
+        await Promise.all([file.writeFile(bytes), file.chmod(mode)])
+      } finally {
+        await file.close()
+      }
+      await rename(temp, target.path)
     }
-    await rename(temp, target.path)
   } catch (error) {
     await rm(temp, { force: true }).catch(() => {})
     throw fsError(error, rel)
   }
+}
+
+/**
+ * Content up to this many bytes is written with synchronous calls ({@link writeSmall}); larger content
+ * goes through the thread pool, so the event loop never waits on a large write.
+ */
+export const SMALL_WRITE_BYTES = 64 * 1024
+
+/**
+ * The same steps as the asynchronous path (temporary file created exclusively with `mode`, exact mode
+ * set, renamed over `target`), made synchronously: for a small file each step is a few microseconds
+ * of page-cache work, where a thread-pool round trip costs tens of microseconds, and an agent's write
+ * is a handful of them in a row. Nothing waits for the disk (no fsync).
+ */
+function writeSmall(dir: Buffer, temp: Buffer, bytes: Uint8Array, mode: number, target: Buffer): void {
+  let fd: number
+  try {
+    fd = openSync(temp, 'wx', mode)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(dir, { recursive: true })
+    fd = openSync(temp, 'wx', mode)
+  }
+  try {
+    writeFileSync(fd, bytes)
+    fchmodSync(fd, mode)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, target)
 }
 
 /**
