@@ -10,21 +10,11 @@
  * one such child per kind, so each row's peak RSS (`maxRSS` of that process) is its own.
  */
 import { spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
-import {
-  BENCH_GIT_ENV,
-  editedContent,
-  FILE_COUNT,
-  filePath,
-  git,
-  gitText,
-  median,
-  touchedIndices,
-} from './fixture.ts'
+import { BENCH_GIT_ENV, editedContent, filePath, git, gitText, median, touchedIndices } from './fixture.ts'
 
 /** Files written per repetition. */
 export const WRITES = 1000
@@ -127,7 +117,10 @@ export async function measureWrites(
       const theirs = (await sessions[i]!.touchedFiles()).length
       if (theirs !== WRITES) throw new Error(`the session shows ${theirs} touched files, expected ${WRITES}`)
       const last = filePath(indices.at(-1)!)
-      if ((await readFile(join(sessions[i]!.workspacePath!, last), 'utf8')) !== editedContent(indices.at(-1)!, tag))
+      if (
+        (await readFile(join(sessions[i]!.workspacePath!, last), 'utf8')) !==
+        editedContent(indices.at(-1)!, tag)
+      )
         throw new Error('the last write is not in the workspace')
       if (i === 0) continue
       g.push(gm)
@@ -159,7 +152,11 @@ export async function measureWrites(
 }
 
 /** Runs {@link measureWrites} for `kind` in a fresh node process (its own peak RSS) and resolves its row. */
-export function measureWritesInChild(durable: string, kind: WriteRow['kind'], reps: number): Promise<WriteRow> {
+export function measureWritesInChild(
+  durable: string,
+  kind: WriteRow['kind'],
+  reps: number,
+): Promise<WriteRow> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -194,6 +191,3 @@ if (process.argv[1] === import.meta.filename) {
   const row = await measureWrites(durable!, kind as WriteRow['kind'], Number(reps) || 5)
   process.stdout.write(`${JSON.stringify(row)}\n`)
 }
-
-/** The generated repository's size, for the table caption. */
-export const WRITES_REPO_FILES = FILE_COUNT
