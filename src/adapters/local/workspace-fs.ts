@@ -96,7 +96,7 @@ function resolveDirect(
 ): { rootBytes: Buffer; target?: WorkspaceTarget } {
   const rootStat = lstatSyncOrNull(root)
   options.checkRoot?.(rootStat === undefined ? null : rootStat)
-  const rootBytes = encodeText(realpathSync(root))
+  const rootBytes = encodeText(realpathSync.native(root))
   const parts = splitBytes(encodeText(rel))
   const simple = parts.every((part) => {
     const name = decodeBytes(part)
