@@ -7,6 +7,10 @@
  * a dead holder on this host at once (no process with that pid) instead of waiting for staleness, and
  * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
+ *
+ * A burst of calls (`HoldOptions.linger`: an agent writing file after file) keeps the lock from one
+ * call to the next instead of taking and releasing it each time; it is let go as soon as the event
+ * loop turns with no call queued, and after `MAX_LINGER_MS` to any process that asked for it.
  */
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
