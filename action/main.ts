@@ -1,7 +1,7 @@
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
- * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
+ * object (settings.ts), calls the library (action/lib/), and turns results into logs, outputs and
  * the job summary. It holds the only `setFailed` calls.
  *
  * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
@@ -11,15 +11,16 @@
  *   checked against its start commit before anything is written.
  */
 import * as core from '@actions/core'
-import { agentEnvironment, type AgentExit, runAgentCommand } from '../src/action/agent.ts'
-import { ArtifactsSessions } from '../src/action/artifacts.ts'
-import { stopAgentProcesses } from '../src/action/contain.ts'
-import { finishSession, type FinishedSession, workspaceSession } from '../src/action/finish.ts'
-import { cappedJsonArray, TOUCHED_FILES_BUDGET_BYTES } from '../src/action/summary.ts'
-import type { SessionRecord } from '../src/action/workspace.ts'
-import { SessionRemote } from '../src/action/remote.ts'
-import { startSession } from '../src/action/start.ts'
-import { lineageRoot } from '../src/action/workspace.ts'
+import { agentEnvironment, type AgentExit, type AgentSandbox, runAgentCommand } from './lib/agent.ts'
+import { prepareAgentSandbox } from './lib/agent-sandbox.ts'
+import { ArtifactsSessions } from './lib/artifacts.ts'
+import { stopAgentProcesses } from './lib/contain.ts'
+import { finishSession, type FinishedSession, workspaceSession } from './lib/finish.ts'
+import { cappedJsonArray, TOUCHED_FILES_BUDGET_BYTES } from './lib/summary.ts'
+import type { SessionRecord } from './lib/workspace.ts'
+import { SessionRemote } from './lib/remote.ts'
+import { startSession } from './lib/start.ts'
+import { lineageRoot } from './lib/workspace.ts'
 import {
   EMPTY_SESSION_NOTE,
   renderFinishSummary,
@@ -27,7 +28,7 @@ import {
   renderSweepSummary,
   sessionOutputs,
   type SessionOutputs,
-} from '../src/action/summary.ts'
+} from './lib/summary.ts'
 import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import { redact } from '../src/git/redact.ts'
 import { InputError, type InputName, readSettings, type Settings } from './settings.ts'
@@ -97,8 +98,10 @@ async function runMode(settings: Settings): Promise<void> {
       await start(settings)
       return
     case 'run': {
+      // Checked before the session starts: a runner that cannot sandbox starts nothing.
+      const sandbox = settings.sandbox ? await prepareAgentSandbox(process.env) : undefined
       const started = await start(settings)
-      const exit = await runAgent(settings, started)
+      const exit = await runAgent(settings, started, sandbox)
       const finished = await finish(settings, started.record.sessionId, exit, false, started.record)
       if (exit.code !== 0 || exit.timedOut) {
         const how = exit.timedOut
@@ -192,8 +195,8 @@ async function start(settings: Settings): Promise<Started> {
   return { record, root: workspace.root, identity }
 }
 
-async function runAgent(settings: Settings, started: Started): Promise<AgentExit> {
-  core.startGroup('Agent')
+async function runAgent(settings: Settings, started: Started, sandbox?: AgentSandbox): Promise<AgentExit> {
+  core.startGroup(sandbox ? 'Agent (in a bubblewrap sandbox)' : 'Agent')
   try {
     const { record } = started
     const exit = await runAgentCommand(settings.run!, {
@@ -210,6 +213,7 @@ async function runAgent(settings: Settings, started: Started): Promise<AgentExit
       ),
       timeoutMs: settings.timeoutMs,
       marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
+      ...(sandbox ? { sandbox } : {}),
     })
     reportSurvivors(exit.survivors ?? [])
     return exit
@@ -293,7 +297,7 @@ async function finish(
 }
 
 async function publish(settings: Settings): Promise<void> {
-  const { publishSession } = await import('../src/action/publish.ts')
+  const { publishSession } = await import('./lib/publish.ts')
   const remote = remoteOf(settings)
   const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch())
   if (!durableBranch) throw new Error('The repository has no default branch; set the `durable-branch` input.')
@@ -336,7 +340,7 @@ async function publish(settings: Settings): Promise<void> {
 async function sweep(settings: Settings): Promise<void> {
   // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
   const { createGitHubClient } = await import('../src/adapters/github/client.ts')
-  const { sweepSessions } = await import('../src/action/sweep.ts')
+  const { sweepSessions } = await import('./lib/sweep.ts')
   const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl })
   const entries = await sweepSessions({
     remote: remoteOf(settings),

@@ -1,8 +1,8 @@
 /**
  * The App's Cloudflare Artifacts settings, read from its environment, for sessions whose start commit
- * says `Gittrix-Ephemeral: artifacts://<namespace>/<repo>` (DESIGN.md §6.1, §6.3): the App reads their
+ * says `Gittrix-Ephemeral: artifacts://<namespace>/<repo>` (docs/architecture.md#start-commit, #pointer-commit-artifacts-sessions): the App reads their
  * files through the Artifacts REST read routes and deletes their repository on discard or promotion
- * (storage-apis.md §A.2: an API token with Artifacts > Read for reads, Artifacts > Edit for the delete).
+ * (docs/platform-facts.md#credentials-and-git: an API token with Artifacts > Read for reads, Artifacts > Edit for the delete).
  *
  * The namespace is the App's (`ARTIFACTS_NAMESPACE`), never a start commit's, and not chosen per
  * repository either: `.github/gittrix.yml` is written by whoever can push to a repository, so a

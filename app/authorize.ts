@@ -1,9 +1,9 @@
 /**
- * Who may do what (DESIGN.md §6.5). Roles come from
+ * Who may do what (docs/github-app.md#commands-and-buttons). Roles come from
  * `GET /repos/{owner}/{repo}/collaborators/{username}/permission`, reading the `user.permissions`
  * booleans (admin > maintain > push > triage > pull) and falling back to `role_name` — never the
  * legacy `permission` field, which maps maintain → write and triage → read
- * (../shared/reference/github-platform.md §3). Any error, and an App actor ("is not a user", 404),
+ * (docs/platform-facts.md#comments-reactions-and-permissions). Any error, and an App actor ("is not a user", 404),
  * counts as no access. Bots are refused before any request is made.
  */
 import picomatch from 'picomatch'

@@ -1,6 +1,6 @@
 /**
  * Taking a session for a promotion or a discard, so that replicas sharing nothing but GitHub reach one
- * outcome (DESIGN.md invariants 6 and 9): a claim commit (src/github/claim-commit.ts) on `gittrix/<id>`,
+ * outcome (docs/architecture.md#invariants, 6 and 9): a claim commit (src/github/claim-commit.ts) on `gittrix/<id>`,
  * moved there with `force: false` from the head the operation read. GitHub's "Update a reference"
  * refuses a non-fast-forward update (422 "Update is not a fast forward"), and two claims of one head are
  * siblings, so only one replica's claim lands. Sources: REST "Create a commit", "Update a reference"
@@ -13,7 +13,7 @@ import {
   isNotFound,
   isReferenceMissing,
   sessionBranch,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import type { RepoContext } from './repo.ts'
 import { readSessionAt, type SessionRecord } from './session.ts'
 

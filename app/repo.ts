@@ -2,7 +2,7 @@
  * One repository as an event sees it: the installation's Octokit, owner/repo, the web URL, and the
  * few GitHub calls every handler shares — the session check run (found by name + `external_id` on a
  * commit), the thread comments (the App's own found by marker AND author), replies and reactions.
- * Sources: REST check runs, issue comments and reactions (../shared/reference/github-platform.md §2–§3).
+ * Sources: REST check runs, issue comments and reactions (docs/platform-facts.md#check-runs, #comments-reactions-and-permissions).
  */
 import type { Octokit } from '@octokit/rest'
 import type { ArtifactsSettings } from './artifacts.ts'

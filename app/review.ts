@@ -1,5 +1,5 @@
 /**
- * Which commit of a session a promotion reads (DESIGN.md §9, invariant 10): the head a human reviewed,
+ * Which commit of a session a promotion reads (docs/architecture.md#invariants, 10): the head a human reviewed,
  * i.e. the commit of this App's "Gittrix session" check run that was rendered and awaits a decision
  * (completed, conclusion `action_required`: the run with the buttons). A button carries its run's
  * `head_sha`; a comment names one with `@<sha>` (matched against the session's commit ids, never sent

@@ -4,7 +4,7 @@
  * It reads `.env` in its working directory (as Probot's manifest flow writes it; the environment
  * wins) and refuses to start unless `APP_ID`, `PRIVATE_KEY` or `PRIVATE_KEY_PATH`, and `WEBHOOK_SECRET` are
  * set: Probot alone would fall back to the webhook secret "development" and accept forged deliveries
- * (../shared/reference/github-platform.md §1, `src/server/server.ts`). Logs are pino JSON lines
+ * (docs/platform-facts.md#probot, `src/server/server.ts`). Logs are pino JSON lines
  * (`LOG_FORMAT=pretty` for people), and never contain the key, the secret or tokens.
  *
  * Routes: `GET /healthz` → `200 {"status":"ok"}`; `POST $WEBHOOK_PATH` (default
@@ -18,10 +18,11 @@
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { createNodeMiddleware, Probot } from 'probot'
+import { createNodeMiddleware, Probot, ProbotOctokit } from 'probot'
+import { type GitHubRequestPolicy, gitHubRequestPolicy } from '../src/github.ts'
 import { type ArtifactsSettings, readArtifactsSettings } from './artifacts.ts'
 import { loadEnvFile } from './env-file.ts'
-import { createGittrixApp } from './index.ts'
+import { createGittrixApp } from './gittrix-app.ts'
 import { limitWebhookBody, type WebhookHandler } from './webhook-body.ts'
 
 export type { WebhookHandler } from './webhook-body.ts'
@@ -116,9 +117,18 @@ function readPort(value: string | undefined): number {
   )
 }
 
-/** A Probot instance configured from `settings` (webhook secret required, JSON logs). */
-export function createProbotFrom(settings: ServerSettings): Probot {
+/**
+ * A Probot instance configured from `settings` (webhook secret required, JSON logs). Its Octokit runs
+ * Gittrix's retry and throttling policy (src/adapters/github/client.ts `gitHubRequestPolicy`: a rate
+ * limit lifting in more than 120 s fails the event instead of sleeping, no 4xx is retried) in place of
+ * Probot's defaults, which retry every rate limit however long it lasts. `policy` is for tests.
+ */
+export function createProbotFrom(
+  settings: ServerSettings,
+  policy: GitHubRequestPolicy = gitHubRequestPolicy(),
+): Probot {
   return new Probot({
+    Octokit: withRequestPolicy(policy),
     appId: settings.appId,
     privateKey: settings.privateKey,
     secret: settings.webhookSecret,
@@ -126,6 +136,19 @@ export function createProbotFrom(settings: ServerSettings): Probot {
     logFormat: settings.logFormat,
     ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
   })
+}
+
+/**
+ * `ProbotOctokit` with `policy` in force. Probot passes its own `throttle` options per instance: its
+ * rate-limit handlers (retry up to three times whatever the wait), and a Redis connection when
+ * `REDIS_URL` is set. The connection is kept; the policy's handlers and settings win.
+ */
+function withRequestPolicy(policy: GitHubRequestPolicy): typeof ProbotOctokit {
+  return ProbotOctokit.defaults((options: Record<string, unknown> = {}) => ({
+    ...options,
+    retry: { ...(options.retry as object | undefined), ...policy.retry },
+    throttle: { ...(options.throttle as object | undefined), ...policy.throttle },
+  }))
 }
 
 /**

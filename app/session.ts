@@ -1,5 +1,5 @@
 /**
- * Rebuilding a session from GitHub alone (DESIGN.md invariant 9): the session branch
+ * Rebuilding a session from GitHub alone (docs/architecture.md#invariants, 9): the session branch
  * `gittrix/<id>`, its start commit (parsed strictly by `parseStartCommit`), for Artifacts sessions the
  * newest pointer commit (`parsePointerCommit`, naming the Artifacts commit), the compare API for the
  * baseline, and — once the branch is gone — the App's own promotion commit on the durable branch
@@ -30,17 +30,19 @@ import {
   type StartCommit,
   sessionBranch,
   startCommitSubject,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
 import {
   type EvictionPolicy,
   GittrixError,
   GitTrix,
   type PromoteResult,
+  type PromotionRecord,
   type SessionMetadata,
   type UserSession,
 } from '../src/index.ts'
 import { missingArtifactsSettings, ownArtifactsLocation } from './artifacts.ts'
 import type { GittrixConfig } from './config.ts'
+import { durableRange, sessionPromotions } from './promotions.ts'
 import type { RepoContext } from './repo.ts'
 import { sessionWorkspace } from './workspace.ts'
 
@@ -167,7 +169,7 @@ export async function readSessionAt(
       const extend = parseExtendCommit(message, { sessionId: id })
       if (extend.ok) extended = extend.value.eviction
     }
-    // The newest pointer commit names the Artifacts content (DESIGN.md §6.3).
+    // The newest pointer commit names the Artifacts content (docs/architecture.md#pointer-commit-artifacts-sessions).
     if (!pointer && looksLikePointerCommit(message)) {
       const parsed = parsePointerCommit(message, { sessionId: id })
       if (!parsed.ok)
@@ -316,20 +318,12 @@ export async function baselineProblem(
   if (start.durableBranch !== durable) {
     return `The session names durable branch ${inlineCode(start.durableBranch)}, but this repository promotes only to ${inlineCode(durable)} (\`durableBranch\` in \`.github/gittrix.yml\`, default: the default branch).`
   }
-  try {
-    const { data } = await repo.octokit.rest.repos.compareCommitsWithBasehead({
-      owner: repo.owner,
-      repo: repo.repo,
-      basehead: `${start.baselineSha}...${durable}`,
-      per_page: 1,
-    })
-    if (data.status === 'identical' || data.status === 'ahead') return null
-    return `The baseline ${inlineCode(start.baselineSha)} is not on ${inlineCode(durable)} (compare: ${inlineCode(data.status)}), so this session cannot be promoted. Start a new session from ${inlineCode(durable)}.`
-  } catch (error) {
-    if (isNotFound(error))
-      return `The baseline ${inlineCode(start.baselineSha)} or the branch ${inlineCode(durable)} does not exist, so this session cannot be promoted.`
-    throw error
-  }
+  // The same compare as the session's promotions read (promotions.ts), made once per event.
+  const range = await durableRange(repo, start.baselineSha, durable)
+  if (range === null)
+    return `The baseline ${inlineCode(start.baselineSha)} or the branch ${inlineCode(durable)} does not exist, so this session cannot be promoted.`
+  if (range.status === 'identical' || range.status === 'ahead') return null
+  return `The baseline ${inlineCode(start.baselineSha)} is not on ${inlineCode(durable)} (compare: ${inlineCode(range.status)}), so this session cannot be promoted. Start a new session from ${inlineCode(durable)}.`
 }
 
 /** The renderers' facts about a session. */
@@ -343,12 +337,16 @@ export function sessionFacts(start: StartCommit): SessionFacts {
   }
 }
 
-/** Core metadata for a session rebuilt from its start commit (state `active`: its branch exists). */
+/**
+ * Core metadata for a session rebuilt from its start commit (state `active`: its branch exists), with
+ * its earlier `promotions` (promotions.ts; none by default).
+ */
 export function sessionMetadata(
   repo: RepoContext,
   record: SessionRecord,
   config: GittrixConfig,
   ephemeralRef?: string,
+  promotions: PromotionRecord[] = [],
 ): SessionMetadata {
   const { start } = record
   const location = `github://${repo.owner}/${repo.repo}`
@@ -369,6 +367,7 @@ export function sessionMetadata(
     evictionPolicy: start.eviction ?? config.eviction,
     touchedFiles: [],
     promote: { strategy: 'auto', result: null },
+    ...(promotions.length ? { promotions } : {}),
   }
 }
 
@@ -383,7 +382,7 @@ export function workspaceProblem(repo: RepoContext, record: SessionRecord): stri
 }
 
 /**
- * The workspace commit every read of `record`'s session is pinned to (DESIGN.md §9, invariant 10): the
+ * The workspace commit every read of `record`'s session is pinned to (docs/architecture.md#invariants, 10): the
  * GitHub commit `record.headSha` for branch sessions, the Artifacts commit its pointer names for
  * Artifacts sessions (none before the first pointer: the session is then its baseline, no changes).
  */
@@ -399,9 +398,14 @@ function pinnedCommit(record: SessionRecord): { at?: string } {
  * that is removed afterwards (a directory, a metadata file and a lock file: cheap). Nothing persists.
  * The session is pinned to `record`'s commit ({@link pinnedCommit}): its diff, touched files and
  * promotion all read that commit by id, from one snapshot, whatever the branch does meanwhile.
- * `current` (default `record`): the session read at its branch head, when `record` is an older
- * reviewed commit; an Artifacts session's workspace handle then names the newest content, so that
- * eviction after a promotion keeps newer work.
+ * The session's earlier promotions written by this App (promotions.ts `sessionPromotions`) are part
+ * of its metadata, so its diff and touched files are what remains and a promotion names its branch
+ * after them.
+ * `options.current` (default `record`): the session read at its branch head, when `record` is an
+ * older reviewed commit; an Artifacts session's workspace handle then names the newest content, so
+ * that eviction after a promotion keeps newer work. `options.promotionBranches`: also count the
+ * session's promotion pull requests not merged yet (for a promotion; renders read the durable branch
+ * only, within their request budget).
  * Throws `CAPABILITY_MISSING` for an Artifacts session when the App has no Artifacts credentials.
  */
 export async function withSession<T>(
@@ -409,8 +413,9 @@ export async function withSession<T>(
   record: SessionRecord,
   config: GittrixConfig,
   fn: (session: UserSession) => Promise<T>,
-  current: SessionRecord = record,
+  options: { current?: SessionRecord; promotionBranches?: boolean } = {},
 ): Promise<T> {
+  const current = options.current ?? record
   const problem = workspaceProblem(repo, record)
   if (problem) throw new GittrixError('CAPABILITY_MISSING', problem)
   const storeDir = await mkdtemp(join(tmpdir(), 'gittrix-app-'))
@@ -419,8 +424,13 @@ export async function withSession<T>(
     // The workspace as it is now (for eviction and records); the reads are pinned to `record`.
     const workspace = sessionWorkspace(repo, current, durable)
     const gittrix = new GitTrix({ durable, ephemeral: workspace.adapter, storeDir, sweepIntervalMs: 0 })
+    const promotions = await sessionPromotions(repo, record.start, {
+      author: appAuthor(repo),
+      durable,
+      branches: options.promotionBranches === true,
+    })
     const session = await gittrix.restoreSession(
-      sessionMetadata(repo, record, config, workspace.ephemeralRef),
+      sessionMetadata(repo, record, config, workspace.ephemeralRef, promotions),
       pinnedCommit(record),
     )
     return await fn(session)

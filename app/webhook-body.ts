@@ -4,7 +4,7 @@
  * (node_modules/@octokit/webhooks/dist-src/middleware/node/get-payload.js), so one unsigned POST of
  * hundreds of megabytes costs the server that much memory, several times over. GitHub never sends
  * more than 25 MB ("Payloads are capped at 25 MB", GitHub docs "Webhook events and payloads";
- * ../shared/reference/github-limits.md), so anything larger is refused with 413 — by `Content-Length`
+ * docs/platform-facts.md#webhooks), so anything larger is refused with 413 — by `Content-Length`
  * before a byte is read, and by counting the bytes of a body without one (chunked) — and the body
  * that fits is handed to the middleware already read (its `request.body` string path), so it is
  * buffered once.

@@ -8,16 +8,12 @@
  *   pointer commit's `Gittrix-Artifacts-Head`, read through the REST read routes
  *   (CloudflareArtifactsSnapshotAdapter; no git on the App host). Session records (the extend commit)
  *   still go on the GitHub session branch, where the App reads them back; eviction (discard, promotion
- *   with `untilPromote`) deletes the Artifacts repository first, then the branch (DESIGN.md §6.6), so a
+ *   with `untilPromote`) deletes the Artifacts repository first, then the branch (docs/architecture.md#eviction), so a
  *   failed repository delete leaves the branch and the session can be discarded again.
  */
 import { artifactsSnapshotRef, CloudflareArtifactsSnapshotAdapter } from '../src/adapters/artifacts/index.ts'
 import type { EphemeralAdapter, WorkspaceHandle } from '../src/core/adapters.ts'
-import {
-  GitHubBranchEphemeralAdapter,
-  type GitHubDurableAdapter,
-  sessionBranch,
-} from '../src/github/index.ts'
+import { GitHubBranchEphemeralAdapter, type GitHubDurableAdapter, sessionBranch } from '../src/github.ts'
 import { artifactsClient, ownArtifactsLocation } from './artifacts.ts'
 import type { RepoContext } from './repo.ts'
 import type { SessionRecord } from './session.ts'

@@ -1,14 +1,17 @@
 /**
- * The README's error table lists exactly the codes the library throws (`ERROR_CODES`), each once.
+ * The error table in docs/library.md lists exactly the codes the library throws (`ERROR_CODES`), each once.
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { ERROR_CODES } from '../src/index.ts'
 
-describe('README error table', () => {
+describe('docs/library.md error table', () => {
   it('documents every error code, and no other', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-    const section = readme.slice(readme.indexOf('### Errors'), readme.indexOf('## How promotion works'))
+    const docs = readFileSync(new URL('../docs/library.md', import.meta.url), 'utf8')
+    const start = docs.indexOf('\n## Errors\n')
+    expect(start, 'docs/library.md has a "## Errors" section').toBeGreaterThanOrEqual(0)
+    const end = docs.indexOf('\n## ', start + 1)
+    const section = docs.slice(start, end === -1 ? undefined : end)
     const documented = section
       .split('\n')
       .filter((line) => line.startsWith('| `'))

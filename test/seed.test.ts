@@ -1,12 +1,12 @@
 /**
- * The README example of seed 000, unchanged except for its imports: it must run and promote exactly
+ * The first published Gittrix README example, unchanged except for its imports: it must run and promote exactly
  * one clean commit.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter } from '../src/index.ts'
 import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from './support/git-fixtures.ts'
 
-describe('seed 000 README example', () => {
+describe('first README example', () => {
   let repo: { path: string; head: string }
   let sessionsRoot: string
   let store: string
@@ -27,7 +27,7 @@ describe('seed 000 README example', () => {
     const output: string[] = []
     const log = (value: unknown) => output.push(String(value))
 
-    // --- seed 000, verbatim apart from the import line, '/path/to/repo' and console.log ---
+    // --- the first README example, verbatim apart from the import line, '/path/to/repo' and console.log ---
     const gittrix = new GitTrix({
       durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
       ephemeral: new LocalEphemeralAdapter({ sessionsRootDir: sessionsRoot }),

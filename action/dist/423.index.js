@@ -8,7 +8,7 @@ export const modules = {
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   createGitHubClient: () => (/* binding */ createGitHubClient)
 /* harmony export */ });
-/* unused harmony exports GITHUB_COM_API_URL, resolveGitHubApiUrl */
+/* unused harmony exports GITHUB_COM_API_URL, resolveGitHubApiUrl, gitHubRequestPolicy */
 /* harmony import */ var _octokit_plugin_retry__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9735);
 /* harmony import */ var _octokit_plugin_throttling__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6856);
 /* harmony import */ var _octokit_rest__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9988);
@@ -40,7 +40,7 @@ export const modules = {
  *
  * Sources: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api ,
  * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api ,
- * ../shared/reference/style-anchors.md (create-pull-request, changesets octokit setup).
+ * the Octokit setup of peter-evans/create-pull-request and changesets/action (docs/platform-facts.md#rate-limits).
  */
 
 
@@ -138,6 +138,54 @@ function describeRequest(options) {
     return `${options.method ?? 'GET'} ${options.url ?? ''}`;
 }
 /**
+ * Gittrix's retry and throttling policy (this file's header says what and why) as Octokit constructor
+ * options, for any Octokit class that composes `@octokit/plugin-retry` and `@octokit/plugin-throttling`:
+ * {@link createGitHubClient}'s, and Probot's `ProbotOctokit` in the App (app/server.ts), so every GitHub
+ * caller gives up on a long rate limit and never retries a 4xx. Rate-limit decisions are logged through
+ * the Octokit instance's own `log`.
+ */
+function gitHubRequestPolicy(options = {}) {
+    const retryOptions = options.retry ?? {};
+    const throttle = options.throttle ?? {};
+    const maxRetries = throttle.maxRetries ?? 2;
+    const maxRetryAfterSeconds = throttle.maxRetryAfterSeconds ?? 120;
+    /** Shared decision for both kinds of rate limit: bounded count, bounded wait. */
+    const onLimit = (kind) => (retryAfter, request, octokit, retryCount) => {
+        const what = `GitHub ${kind} rate limit on ${describeRequest(request)}`;
+        if (retryCount >= maxRetries) {
+            octokit.log.warn(`${what}: giving up after ${retryCount} ${retryCount === 1 ? 'retry' : 'retries'}`);
+            return false;
+        }
+        if (retryAfter > maxRetryAfterSeconds) {
+            octokit.log.warn(`${what}: it lifts in ${retryAfter} s, more than the ${maxRetryAfterSeconds} s allowed; giving up`);
+            return false;
+        }
+        octokit.log.warn(`${what}: retrying in ${retryAfter} s (retry ${retryCount + 1} of ${maxRetries})`);
+        return true;
+    };
+    return {
+        retry: {
+            enabled: retryOptions.enabled ?? true,
+            retries: retryOptions.retries ?? 3,
+            retryAfterBaseValue: retryOptions.retryAfterBaseMs ?? 1000,
+            doNotRetry: [...DO_NOT_RETRY],
+        },
+        throttle: {
+            enabled: throttle.enabled ?? true,
+            retryAfterBaseValue: throttle.retryAfterBaseMs ?? 1000,
+            fallbackSecondaryRateRetryAfter: throttle.fallbackSecondaryRetryAfterSeconds ?? 60,
+            ...(throttle.writeIntervalMs === undefined
+                ? {}
+                : {
+                    write: spacingGroup('write', throttle.writeIntervalMs),
+                    notifications: spacingGroup('notifications', 3 * throttle.writeIntervalMs),
+                }),
+            onRateLimit: onLimit('primary'),
+            onSecondaryRateLimit: onLimit('secondary'),
+        },
+    };
+}
+/**
  * Builds the Octokit every Gittrix GitHub caller uses: `@octokit/rest` with retry and throttling, the
  * API root from `baseUrl` / `GITHUB_API_URL` (GHES honoured), and a logger that never prints the token.
  *
@@ -158,24 +206,6 @@ function createGitHubClient(options = {}) {
     if (typeof options.auth === 'string')
         (0,_git_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .registerSecret */ .c)(options.auth);
     const log = redactingLog(options.log);
-    const retryOptions = options.retry ?? {};
-    const throttle = options.throttle ?? {};
-    const maxRetries = throttle.maxRetries ?? 2;
-    const maxRetryAfterSeconds = throttle.maxRetryAfterSeconds ?? 120;
-    /** Shared decision for both kinds of rate limit: bounded count, bounded wait. */
-    const onLimit = (kind) => (retryAfter, request, _octokit, retryCount) => {
-        const what = `GitHub ${kind} rate limit on ${describeRequest(request)}`;
-        if (retryCount >= maxRetries) {
-            log.warn(`${what}: giving up after ${retryCount} ${retryCount === 1 ? 'retry' : 'retries'}`);
-            return false;
-        }
-        if (retryAfter > maxRetryAfterSeconds) {
-            log.warn(`${what}: it lifts in ${retryAfter} s, more than the ${maxRetryAfterSeconds} s allowed; giving up`);
-            return false;
-        }
-        log.warn(`${what}: retrying in ${retryAfter} s (retry ${retryCount + 1} of ${maxRetries})`);
-        return true;
-    };
     const auth = options.token ?? options.auth;
     const octokit = new GitHubOctokit({
         ...(auth === undefined ? {} : { auth }),
@@ -184,25 +214,7 @@ function createGitHubClient(options = {}) {
         userAgent: options.userAgent ?? 'gittrix',
         log,
         ...(options.request ? { request: options.request } : {}),
-        retry: {
-            enabled: retryOptions.enabled ?? true,
-            retries: retryOptions.retries ?? 3,
-            retryAfterBaseValue: retryOptions.retryAfterBaseMs ?? 1000,
-            doNotRetry: [...DO_NOT_RETRY],
-        },
-        throttle: {
-            enabled: throttle.enabled ?? true,
-            retryAfterBaseValue: throttle.retryAfterBaseMs ?? 1000,
-            fallbackSecondaryRateRetryAfter: throttle.fallbackSecondaryRetryAfterSeconds ?? 60,
-            ...(throttle.writeIntervalMs === undefined
-                ? {}
-                : {
-                    write: spacingGroup('write', throttle.writeIntervalMs),
-                    notifications: spacingGroup('notifications', 3 * throttle.writeIntervalMs),
-                }),
-            onRateLimit: onLimit('primary'),
-            onSecondaryRateLimit: onLimit('secondary'),
-        },
+        ...gitHubRequestPolicy(options),
     });
     octokit.hook.error('request', (error) => {
         throw redactError(error);

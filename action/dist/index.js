@@ -30609,811 +30609,238 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8948:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+/***/ 282:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
-/* harmony import */ var _src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6967);
-/* harmony import */ var _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4679);
-/* harmony import */ var _src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3482);
-/* harmony import */ var _src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(928);
-/* harmony import */ var _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(19);
-/* harmony import */ var _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8562);
-/* harmony import */ var _src_action_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4505);
-/* harmony import */ var _src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4743);
-/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
-/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7711);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _K: () => (/* binding */ prepareAgentSandbox)
+/* harmony export */ });
+/* unused harmony exports runnerRoot, agentSandboxPaths */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_sandbox_bwrap_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9539);
 /**
- * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
- * purpose: it tells main from post by the step state, parses the inputs once into the settings
- * object (settings.ts), calls the library (src/action/), and turns results into logs, outputs and
- * the job summary. It holds the only `setFailed` calls.
+ * The sandbox of the `sandbox: true` input: what the agent of `mode: run` must not see on the runner,
+ * and a check that bubblewrap can build a sandbox there at all (src/sandbox/bwrap.ts).
  *
- * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
- * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
- *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
- *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
- *   checked against its start commit before anything is written.
+ * Hidden: the runner's temporary directory (`RUNNER_TEMP`: the file-command files GITHUB_ENV,
+ * GITHUB_PATH, GITHUB_OUTPUT and GITHUB_STATE, the job's scripts, the bundle of `mode: run`), with the
+ * event payload (`GITHUB_EVENT_PATH`) bound back read-only; and, when the Action runs on the runner's
+ * own Node (`<runner root>/externals/node<N>/bin/node`), the runner's credential and configuration
+ * files and its diagnostic logs in the runner root. `/proc`, `/tmp` and `HOME` are the sandbox's own
+ * (action/lib/agent.ts). Runner files: https://github.com/actions/runner (`.runner`, `.credentials`,
+ * `.credentials_rsaparams`, `_diag`).
  */
 
 
 
 
+/** Files and directories of the runner root an agent must not read. */
+const RUNNER_SECRETS = ['.runner', '.credentials', '.credentials_rsaparams', '.env', '.path', '_diag'];
+/**
+ * The runner's root directory when `execPath` is the runner's bundled Node
+ * (`<root>/externals/node24/bin/node`), else null.
+ */
+function runnerRoot(execPath) {
+    const bin = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(execPath);
+    const externals = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(bin));
+    return /^node\d+$/.test(bin.split('/').at(-2) ?? '') && externals.endsWith('/externals')
+        ? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(externals)
+        : null;
+}
+/** The paths to hide and to keep readable for an agent on this runner (see the module comment). */
+function agentSandboxPaths(env, execPath) {
+    const hide = [];
+    const readOnly = [];
+    const temp = env.RUNNER_TEMP;
+    if (temp && (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(temp))
+        hide.push(temp);
+    const event = env.GITHUB_EVENT_PATH;
+    if (event && (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(event) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(event))
+        readOnly.push(event);
+    const root = runnerRoot(execPath);
+    if (root)
+        for (const name of RUNNER_SECRETS)
+            hide.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, name));
+    return { hide, readOnly };
+}
+/**
+ * A sandbox for the agent on this runner, or `CAPABILITY_MISSING` saying why there is none and what to
+ * change (GitHub-hosted `ubuntu-24.04` runners restrict unprivileged user namespaces through AppArmor:
+ * a step `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` before this one lifts it;
+ * see docs/action.md#sandbox). Nothing has run when it throws.
+ */
+async function prepareAgentSandbox(env, execPath = process.execPath) {
+    const probe = await (0,_src_sandbox_bwrap_js__WEBPACK_IMPORTED_MODULE_3__/* .probeSandbox */ .UB)({ network: true, env });
+    if (!probe.ok)
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('CAPABILITY_MISSING', `sandbox: true, but ${probe.reason}. ${probe.remedy} Nothing ran. (docs/action.md#sandbox lists the runners where it works.)`);
+    return { bwrap: probe.bwrap, ...agentSandboxPaths(env, execPath) };
+}
 
-
-
-
-
-
-
-
-
-/** Step state keys (GITHUB_STATE), read back by the post step. */
-const STATE = {
-    phase: 'gittrix-phase',
-    sessionId: 'gittrix-session-id',
-    workspace: 'gittrix-workspace',
-};
-async function main() {
-    // Masked before anything else can print it, even when other inputs turn out to be invalid.
-    const artifactsToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('artifacts-api-token');
-    if (artifactsToken)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(artifactsToken);
-    const isPost = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.phase) === 'main';
-    if (!isPost)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
-    let settings;
-    try {
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
-    }
-    catch (error) {
-        // The post step stays quiet: main already reported the inputs.
-        if (!isPost)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
-        return;
-    }
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
-    // Nothing started from here on (git, the agent) needs to see the token in its environment.
-    delete process.env.INPUT_TOKEN;
-    delete process.env['INPUT_ARTIFACTS-API-TOKEN'];
-    try {
-        if (isPost)
-            await post(settings);
-        else
-            await runMode(settings);
-    }
-    catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
-    }
-}
-function remoteOf(settings) {
-    return new _src_action_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
-        serverUrl: settings.serverUrl,
-        repository: settings.repository,
-        token: settings.token,
-    });
-}
-/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
-let artifactsSessions;
-function artifactsOf(settings) {
-    if (artifactsSessions === undefined) {
-        artifactsSessions = settings.artifacts
-            ? new _src_action_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
-                ...settings.artifacts,
-                repositoryId: settings.repositoryId,
-                log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
-            })
-            : null;
-    }
-    return artifactsSessions;
-}
-async function runMode(settings) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Gittrix ${settings.mode}: ${settings.repository}`);
-    switch (settings.mode) {
-        case 'start':
-            await start(settings);
-            return;
-        case 'run': {
-            const started = await start(settings);
-            const exit = await runAgent(settings, started);
-            const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
-            if (exit.code !== 0 || exit.timedOut) {
-                const how = exit.timedOut
-                    ? 'ran out of time (timeout) and was stopped'
-                    : exit.signal
-                        ? `was stopped by ${exit.signal}`
-                        : `exited with code ${exit.code}`;
-                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`);
-            }
-            return;
-        }
-        case 'finish': {
-            const root = settings.workspace;
-            const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
-            if (record)
-                await stopLeftovers(record.sessionId);
-            await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
-            return;
-        }
-        case 'publish':
-            await publish(settings);
-            return;
-        case 'sweep':
-            await sweep(settings);
-            return;
-    }
-}
-/** Where a finished session's work went, for messages. */
-function delivered(finished, settings) {
-    if (finished.bundle && settings.topology === 'two-jobs')
-        return `written to the bundle ${finished.bundle} for the publish job`;
-    return `pushed to ${finished.record.branch} for review`;
-}
-async function start(settings) {
-    const { workspace, record, notes, identity } = await (0,_src_action_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J0)({
-        workspace: settings.workspace,
-        task: settings.task,
-        durableBranch: settings.durableBranch ?? settings.defaultBranch,
-        link: settings.link,
-        eviction: settings.eviction,
-        remote: remoteOf(settings),
-        trigger: settings.trigger,
-        topology: settings.topology,
-        run: settings.workflowRun,
-        artifacts: settings.ephemeral === 'artifacts'
-            ? {
-                namespace: settings.artifactsNamespace,
-                repositoryId: settings.repositoryId,
-                repository: settings.repository,
-                sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
-            }
-            : null,
-    });
-    for (const note of notes)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(note);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
-        (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
-    if (record.ephemeral)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
-            ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
-            : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
-    setOutputs((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_src_action_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
-    if (settings.mode === 'start') {
-        if (identity) {
-            // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
-            for (const role of ['AUTHOR', 'COMMITTER'])
-                if (!process.env[`GIT_${role}_NAME`]) {
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_NAME`, identity.name);
-                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
-                }
-        }
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
-    }
-    return { record, root: workspace.root, identity };
-}
-async function runAgent(settings, started) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
-    try {
-        const { record } = started;
-        const exit = await (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
-            cwd: started.root,
-            env: (0,_src_action_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
-                sessionId: record.sessionId,
-                baselineSha: record.baselineSha,
-                workspace: started.root,
-                branch: record.branch,
-            }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
-            timeoutMs: settings.timeoutMs,
-            marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
-        });
-        reportSurvivors(exit.survivors ?? []);
-        return exit;
-    }
-    finally {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
-    }
-}
-/** Stops processes an earlier agent step left running (they carry the session id start exported). */
-async function stopLeftovers(sessionId) {
-    reportSurvivors(await (0,_src_action_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
-}
-function reportSurvivors(survivors) {
-    if (survivors.length === 0)
-        return;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
-        survivors
-            .slice(0, 10)
-            .map((p) => `${p.pid} (${p.command})`)
-            .join(', '));
-}
-async function finish(settings, sessionId, agent, byPostStep, record) {
-    const finished = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
-        workspace: settings.workspace,
-        remote: remoteOf(settings),
-        ...(sessionId ? { sessionId } : {}),
-        ...(record ? { record } : {}),
-        artifacts: artifactsOf(settings),
-        topology: settings.topology,
-    });
-    for (const warning of finished.warnings)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
-    if (finished.diff.files.length === 0)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
-    const { ephemeral } = finished.record;
-    const twoJobs = settings.topology === 'two-jobs';
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
-        ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
-        : twoJobs
-            ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
-            : finished.pushError
-                ? `Did not push ${finished.record.branch}: ${finished.pushError}`
-                : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
-    setOutputs(outputs);
-    if (finished.bundle)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
-        record: finished.record,
-        headSha: finished.headSha,
-        diff: finished.diff,
-        agentCommits: finished.agentCommits,
-        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
-        agent,
-        byPostStep,
-        skipped: finished.skipped,
-        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
-    }), true)
-        .write();
-    if (finished.pushError)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(finished.pushError);
-    return finished;
-}
-async function publish(settings) {
-    const { publishSession } = await __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 8758));
-    const remote = remoteOf(settings);
-    const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
-    if (!durableBranch)
-        throw new Error('The repository has no default branch; set the `durable-branch` input.');
-    const published = await publishSession({
-        bundle: settings.bundle,
-        remote,
-        runId: settings.workflowRun.id,
-        durableBranch,
-        link: settings.link,
-        artifacts: artifactsOf(settings),
-        repository: settings.repository,
-    });
-    const outputs = (0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
-    const { ephemeral } = published.record;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
-        ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
-        : ephemeral
-            ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
-            : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
-    setOutputs(outputs);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
-        record: published.record,
-        headSha: published.headSha,
-        diff: published.diff,
-        agentCommits: published.agentCommits,
-        warnings: [],
-        agent: null,
-        byPostStep: false,
-        delivery: 'published',
-    }), true)
-        .write();
-}
-async function sweep(settings) {
-    // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
-    const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
-    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 294).then(__nccwpck_require__.bind(__nccwpck_require__, 5294));
-    const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
-    const entries = await sweepSessions({
-        remote: remoteOf(settings),
-        octokit,
-        owner: settings.owner,
-        repo: settings.repo,
-        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
-        artifacts: artifactsOf(settings),
-    });
-    for (const entry of entries)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
-    const deleted = entries.filter((e) => e.outcome === 'deleted').length;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_src_action_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
-}
-async function post(settings) {
-    // The state file was writable by the agent (it ran inside this step): it only says whether to look.
-    // The workspace comes from the inputs, the session from its record, checked against its start commit.
-    const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
-    if (!sessionId)
-        return;
-    const record = await (0,_src_action_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
-    if (!record || record.sessionId !== sessionId || record.finished)
-        return;
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
-    await stopLeftovers(sessionId);
-    await finish(settings, sessionId, null, true);
-}
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs))
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
-}
-await main();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 7711:
+/***/ 390:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  dz: () => (/* binding */ InputError),
-  sb: () => (/* binding */ readSettings)
+  FV: () => (/* binding */ agentEnvironment),
+  Qx: () => (/* binding */ runAgentCommand)
 });
 
-// UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
+// UNUSED EXPORTS: SANDBOX_HOME
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/ms/index.js
-var ms = __nccwpck_require__(744);
-var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
-var schemas = __nccwpck_require__(9691);
-// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
-var core = __nccwpck_require__(8532);
-// EXTERNAL MODULE: ./src/core/eviction.ts
-var eviction = __nccwpck_require__(6446);
-// EXTERNAL MODULE: ./src/github/branches.ts
-var branches = __nccwpck_require__(4307);
-// EXTERNAL MODULE: ./src/github/task.ts
-var github_task = __nccwpck_require__(934);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/action/event.ts
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/sandbox/bwrap.ts + 1 modules
+var sandbox_bwrap = __nccwpck_require__(9539);
+;// CONCATENATED MODULE: ./src/sandbox/run.ts
 /**
- * What the Action reads from the triggering event's payload (`GITHUB_EVENT_PATH`): the issue or pull
- * request the run belongs to, and the repository's default branch.
- */
-
-function positiveInt(value) {
-    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
-}
-/**
- * Extracts {@link EventFacts} from a payload: `issue.number` for `issue_comment` and `issues` (an
- * `issue_comment` on a pull request carries the pull request as `issue`), `pull_request.number` for the
- * `pull_request*` events, else nothing.
- */
-function eventFacts(eventName, payload) {
-    const p = (payload ?? {});
-    let link = null;
-    if (eventName === 'issue_comment' || eventName === 'issues')
-        link = positiveInt(p.issue?.number);
-    else if (eventName.startsWith('pull_request'))
-        link = positiveInt(p.pull_request?.number);
-    const branch = p.repository?.default_branch;
-    return { link, defaultBranch: typeof branch === 'string' && branch ? branch : null };
-}
-/** Reads and parses the payload file; a missing or unreadable file is an empty payload. */
-function readEventPayload(path) {
-    if (!path)
-        return {};
-    try {
-        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
-    }
-    catch {
-        return {};
-    }
-}
-
-;// CONCATENATED MODULE: ./action/settings.ts
-/**
- * The Action's inputs, read once and validated into one {@link Settings} object (the style of
- * release-drafter v7's `get-action-inputs.ts` and actions/checkout's `input-helper.ts`). `RawInputs`
- * is a `Record` over every input name, so an input added to the schema cannot be forgotten here; every
- * problem is reported as one {@link InputError} naming each bad input and what it accepts.
+ * Running one command, inside the bubblewrap sandbox or (opted out) without it: the terminal and
+ * standard streams are handed over, signals sent to Gittrix reach the command, and the command's exit
+ * code comes back.
  *
- * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
+ * Signals: bwrap runs in a process group of its own, so a terminal's Ctrl-C reaches Gittrix only, and
+ * Gittrix passes it on to the sandbox's process group (the command and what it started in that group;
+ * `--new-session` made the sandbox's init its leader). Killing bwrap instead would SIGKILL the command
+ * with no chance to clean up. SIGWINCH is passed on too: the command is no longer in the terminal's
+ * session, so it would not learn of window size changes otherwise.
  */
 
 
 
 
-
-
-
-/** The Action's modes. */
-const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
-/** Every input of action.yml, as the raw strings the runner passes. */
-const INPUT_NAMES = [
-    'mode',
-    'task',
-    'run',
-    'topology',
-    'bundle',
-    'timeout',
-    'path',
-    'agent-file-commands',
-    'durable-branch',
-    'ephemeral',
-    'artifacts-account-id',
-    'artifacts-namespace',
-    'artifacts-api-token',
-    'artifacts-api-url',
-    'link',
-    'ttl-idle',
-    'ttl-absolute',
-    'keep-after-promote',
-    'token',
-];
-/** Bad inputs: `message` names each one and what it accepts. */
-class InputError extends Error {
-    /** The inputs that were refused, in action.yml order. */
-    inputs;
-    constructor(problems) {
-        const lines = problems.map((p) => `Input '${p.input}': ${p.message}`);
-        super(lines.length === 1 ? lines[0] : `Invalid inputs:\n${lines.join('\n')}`);
-        this.name = 'InputError';
-        this.inputs = problems.map((p) => p.input);
-    }
-}
-/** Default of `artifacts-api-url`: Cloudflare's public API root. */
-const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4';
-/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
-const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
-const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-/** The inputs an Artifacts session cannot do without. */
-const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'];
-const ARTIFACTS_HINTS = {
-    'artifacts-account-id': 'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
-    'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
-    'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
-};
-/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
-function apiUrlProblem(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
-    }
-    if (url.username || url.password)
-        return 'must not carry credentials; the API token goes in artifacts-api-token.';
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
-    if (url.search || url.hash)
-        return 'must not have a query or fragment.';
-    return null;
-}
-const optional = (value) => (value.trim() === '' ? undefined : value.trim());
-function duration(input) {
-    return schemas/* string */.YjP()
-        .optional()
-        .transform((value, ctx) => {
-        if (value === undefined)
-            return undefined;
-        if (value === 'off' || value === 'never')
-            return null;
-        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
-        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
-                path: [input],
-            });
-            return core/* NEVER */.tm;
+/** Signals passed on to a sandboxed command. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGWINCH'];
+/**
+ * Runs `command` (program and arguments, no shell) in the sandbox `spec` describes, built with
+ * `bwrap` (see `probeSandbox`). Resolves when it ends, with its exit code (`128 + n` for signal `n`).
+ * Throws `INVALID_ARGUMENT` for an empty command or a spec bwrap cannot express, and
+ * `CAPABILITY_MISSING` when bwrap failed before starting the command (its message is on stderr).
+ */
+async function runInSandbox(command, spec, bwrap, options = {}) {
+    assertCommand(command);
+    const args = [...(0,sandbox_bwrap/* bwrapArguments */.ny)(bwrap, spec), '--', ...command];
+    const stdio = ['inherit', options.stdout === 'stderr' ? 2 : 'inherit', 'inherit', 'pipe'];
+    const child = (0,external_node_child_process_.spawn)(bwrap.path, args, { stdio, env: { ...(spec.env ?? process.env) }, detached: true });
+    let status = '';
+    let sandboxPid = null;
+    const pending = [];
+    const deliver = (signal) => {
+        if (sandboxPid === null)
+            pending.push(signal);
+        else {
+            try {
+                process.kill(-sandboxPid, signal);
+            }
+            catch {
+                // The sandbox is already gone; its exit is on its way.
+            }
         }
-        return parsed;
+    };
+    child.stdio[sandbox_bwrap/* STATUS_FD */.eZ]?.on('data', (chunk) => {
+        status += chunk.toString('utf8');
+        const pid = /"child-pid"\s*:\s*(\d+)/.exec(status)?.[1];
+        if (sandboxPid === null && pid) {
+            sandboxPid = Number(pid);
+            for (const signal of pending.splice(0))
+                deliver(signal);
+        }
+    });
+    const abort = () => deliver('SIGKILL');
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted)
+        abort();
+    const { code, signal } = await withForwarding(FORWARDED, deliver, () => exitOf(child)).finally(() => options.signal?.removeEventListener('abort', abort));
+    if (sandboxPid === null) {
+        throw new errors/* GittrixError */.UG('CAPABILITY_MISSING', `bubblewrap could not set up the sandbox (exit code ${code ?? signal}; its message is above). ` +
+            'Nothing ran. Check it with `bwrap --ro-bind / / --proc /proc --dev /dev true`, or use --no-sandbox.');
+    }
+    const reported = /"exit-code"\s*:\s*(\d+)/.exec(status)?.[1];
+    const exitCode = reported !== undefined ? Number(reported) : signal ? 128 + signalNumber(signal) : (code ?? 1);
+    return { exitCode, signal: null, sandbox: 'bwrap' };
+}
+/**
+ * Runs `command` directly (no OS boundary) in `cwd` with `env`. The command shares this process's
+ * terminal and process group, so Ctrl-C reaches it from the terminal; SIGTERM, SIGHUP and SIGUSR2 sent
+ * to this process are passed on (SIGINT and SIGQUIT too when standard input is not a terminal).
+ * Resolves its exit code, `128 + n` and the signal when signal `n` ended it. Throws `INVALID_ARGUMENT`
+ * when the program cannot be started (not found, not executable).
+ */
+async function runWithoutSandbox(command, where, options = {}) {
+    assertCommand(command);
+    const [program, ...rest] = command;
+    const child = spawn(program, rest, {
+        cwd: where.cwd,
+        env: { ...(where.env ?? process.env) },
+        stdio: ['inherit', options.stdout === 'stderr' ? 2 : 'inherit', 'inherit'],
+    });
+    const terminal = process.stdin.isTTY === true;
+    const forwarded = ['SIGTERM', 'SIGHUP', 'SIGUSR2'];
+    // From a terminal, Ctrl-C and Ctrl-\ already reach the command (same process group): only wait.
+    const waited = ['SIGINT', 'SIGQUIT'];
+    const deliver = (signal) => {
+        if (terminal && waited.includes(signal))
+            return;
+        child.kill(signal);
+    };
+    const { code, signal, error } = await withForwarding([...forwarded, ...waited], deliver, () => exitOf(child));
+    if (error) {
+        throw new InvalidArgumentError(`Cannot run ${JSON.stringify(program)}: ${error.message}.`);
+    }
+    if (signal)
+        return { exitCode: 128 + signalNumber(signal), signal, sandbox: 'none' };
+    return { exitCode: code ?? 1, signal: null, sandbox: 'none' };
+}
+function assertCommand(command) {
+    if (!Array.isArray(command) || command.length === 0 || command.some((part) => typeof part !== 'string')) {
+        throw new errors/* InvalidArgumentError */.Di('Give the command to run after `--`, e.g. `gittrix run <id> -- npm test`.');
+    }
+    if (!command[0])
+        throw new errors/* InvalidArgumentError */.Di('The command to run is empty.');
+}
+function exitOf(child) {
+    return new Promise((resolve) => {
+        child.once('error', (error) => resolve({ code: null, signal: null, error }));
+        child.once('close', (code, signal) => resolve({ code, signal }));
     });
 }
-const rawSchema = schemas/* object */.Ikc({
-    mode: schemas/* string */.YjP()
-        .optional()
-        .transform((v) => v ?? 'run')
-        .pipe(schemas/* enum */.k5n(MODES, {
-        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
-    })),
-    task: schemas/* string */.YjP().optional(),
-    run: schemas/* string */.YjP().optional(),
-    topology: schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
-            });
-    }),
-    bundle: schemas/* string */.YjP().optional(),
-    timeout: duration('timeout'),
-    path: schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value === undefined)
-            return;
-        if ((0,external_node_path_.isAbsolute)(value) || value.split(/[\\/]/).includes('..'))
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
-            });
-    }),
-    'agent-file-commands': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    }),
-    'durable-branch': schemas/* string */.YjP()
-        .optional()
-        .superRefine((name, ctx) => {
-        if (name === undefined)
-            return;
-        const problem = (0,branches/* branchNameProblem */.hq)(name) ??
-            (name.startsWith('gittrix/') ? 'a Gittrix branch cannot be durable' : null);
-        if (problem)
-            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not usable: ${problem}.` });
-    }),
-    ephemeral: schemas/* string */.YjP()
-        .optional()
-        .superRefine((kind, ctx) => {
-        if (kind === undefined || kind === 'branch' || kind === 'artifacts')
-            return;
-        ctx.addIssue({
-            code: 'custom',
-            message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
-        });
-    }),
-    'artifacts-account-id': schemas/* string */.YjP()
-        .optional()
-        .superRefine((id, ctx) => {
-        if (id !== undefined && !ACCOUNT_ID.test(id))
-            ctx.addIssue({
-                code: 'custom',
-                message: 'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
-            });
-    }),
-    'artifacts-namespace': schemas/* string */.YjP()
-        .optional()
-        .superRefine((name, ctx) => {
-        if (name !== undefined && !NAMESPACE.test(name))
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
-            });
-    }),
-    'artifacts-api-token': schemas/* string */.YjP().optional(),
-    'artifacts-api-url': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        const problem = value === undefined ? null : apiUrlProblem(value);
-        if (problem)
-            ctx.addIssue({ code: 'custom', message: problem });
-    }),
-    link: schemas/* string */.YjP()
-        .optional()
-        .transform((value, ctx) => {
-        if (value === undefined)
-            return undefined;
-        const match = /^#?([1-9][0-9]{0,9})$/.exec(value);
-        if (!match || Number(match[1]) > 2_147_483_647) {
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not an issue or pull request number.`,
-            });
-            return core/* NEVER */.tm;
-        }
-        return Number(match[1]);
-    }),
-    'ttl-idle': duration('ttl-idle'),
-    'ttl-absolute': duration('ttl-absolute'),
-    'keep-after-promote': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    })
-        .transform((value) => (value === undefined ? undefined : value === 'true')),
-    token: schemas/* string */.YjP({
-        error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
-    }),
-})
-    .superRefine((raw, ctx) => {
-    const needsTask = raw.mode === 'run' || raw.mode === 'start';
-    if (needsTask) {
-        if (raw.task === undefined) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['task'],
-                message: `is required with mode ${raw.mode}: say what the agent should do.`,
-            });
-        }
-        else {
-            const task = (0,github_task/* normalizeTaskResult */.gl)(raw.task);
-            if (!task.ok)
-                ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
-        }
+/** Runs `work` with handlers that pass `signals` to `deliver`, removed afterwards. */
+async function withForwarding(signals, deliver, work) {
+    const handlers = signals.map((signal) => [signal, () => deliver(signal)]);
+    for (const [signal, handler] of handlers)
+        process.on(signal, handler);
+    try {
+        return await work();
     }
-    const agentJob = raw.mode === 'run' || raw.mode === 'start' || raw.mode === 'finish';
-    const twoJobAgent = agentJob && raw.topology !== 'same-job' && raw.ephemeral === 'artifacts';
-    const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
-    if (twoJobAgent) {
-        // The agent's job of the two-job topology only names the session repository; the publish job
-        // (which runs no agent code) holds the Cloudflare credential and creates it.
-        if (raw['artifacts-namespace'] === undefined && raw.mode !== 'finish')
-            ctx.addIssue({
-                code: 'custom',
-                path: ['artifacts-namespace'],
-                message: `is required with ephemeral: artifacts: ${ARTIFACTS_HINTS['artifacts-namespace']} Give the publish job the same value.`,
-            });
-        if (raw['artifacts-api-token'] !== undefined)
-            ctx.addIssue({
-                code: 'custom',
-                path: ['artifacts-api-token'],
-                message: `must not be given to the agent's job (mode ${raw.mode}) in the two-job topology: the agent could read it there. ` +
-                    'Give it (with artifacts-account-id and artifacts-namespace) to the mode: publish job, which creates the Artifacts repository; or opt in to topology: same-job.',
-            });
+    finally {
+        for (const [signal, handler] of handlers)
+            process.off(signal, handler);
     }
-    else if (wantsArtifacts) {
-        const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
-        for (const name of ARTIFACTS_REQUIRED) {
-            if (raw[name] === undefined)
-                ctx.addIssue({
-                    code: 'custom',
-                    path: [name],
-                    message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
-                });
-        }
-    }
-    if (raw.mode === 'run' && raw.run === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['run'],
-            message: 'is required with mode run: the command line that runs the agent.',
-        });
-    }
-    if (raw.mode === 'publish' && raw.bundle === undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['bundle'],
-            message: "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
-        });
-    }
-    if (raw.mode !== 'run' && raw.timeout !== undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['timeout'],
-            message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
-        });
-    }
-    if (raw.mode !== 'run' && raw.run !== undefined) {
-        ctx.addIssue({
-            code: 'custom',
-            path: ['run'],
-            message: `is only used with mode run, not ${raw.mode}; remove it, or run the agent as its own step between mode start and mode finish.`,
-        });
-    }
-});
-/**
- * Reads every input once through `getInput` (e.g. `core.getInput`), validates them together with the
- * runner's `GITHUB_*` variables, and returns the settings. Throws {@link InputError} listing every bad
- * input, or `Error` when the runner environment itself is incomplete.
- */
-function readSettings(getInput, env) {
-    const raw = {};
-    for (const name of INPUT_NAMES)
-        raw[name] = name === 'run' || name === 'task' ? nonBlank(getInput(name)) : optional(getInput(name));
-    const parsed = rawSchema.safeParse(raw);
-    if (!parsed.success) {
-        const seen = new Set();
-        const problems = [];
-        for (const issue of parsed.error.issues) {
-            const input = (issue.path[0] ?? 'mode');
-            if (seen.has(input))
-                continue;
-            seen.add(input);
-            problems.push({ input, message: issue.message });
-        }
-        problems.sort((a, b) => INPUT_NAMES.indexOf(a.input) - INPUT_NAMES.indexOf(b.input));
-        throw new InputError(problems);
-    }
-    const p = parsed.data;
-    const repository = env.GITHUB_REPOSITORY ?? '';
-    const [owner, repo] = repository.split('/');
-    if (!owner || !repo)
-        throw new Error('GITHUB_REPOSITORY is not set to owner/repo; run this Action in a GitHub Actions job.');
-    const facts = eventFacts(env.GITHUB_EVENT_NAME ?? '', readEventPayload(env.GITHUB_EVENT_PATH));
-    const overrides = {
-        ...(p['ttl-idle'] !== undefined ? { ttlIdleMs: p['ttl-idle'] } : {}),
-        ...(p['ttl-absolute'] !== undefined ? { ttlAbsoluteMs: p['ttl-absolute'] } : {}),
-        ...(p['keep-after-promote'] !== undefined ? { untilPromote: !p['keep-after-promote'] } : {}),
-    };
-    return {
-        mode: p.mode,
-        task: p.mode === 'run' || p.mode === 'start'
-            ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
-            : null,
-        run: p.run ?? null,
-        topology: p.topology === 'same-job' ? 'same-job' : 'two-jobs',
-        bundle: p.bundle ?? null,
-        timeoutMs: p.timeout ?? null,
-        agentFileCommands: p['agent-file-commands'] === 'true',
-        durableBranch: p['durable-branch'] ?? null,
-        ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
-        artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
-            ? {
-                accountId: p['artifacts-account-id'],
-                namespace: p['artifacts-namespace'],
-                apiToken: p['artifacts-api-token'],
-                apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
-            }
-            : null,
-        artifactsNamespace: p['artifacts-namespace'] ?? null,
-        link: p.link ?? facts.link,
-        eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
-        token: p.token,
-        workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
-        workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
-        repository,
-        repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
-            ? Number(env.GITHUB_REPOSITORY_ID)
-            : null,
-        owner,
-        repo,
-        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
-        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        trigger: { ref: env.GITHUB_REF, sha: env.GITHUB_SHA },
-        defaultBranch: facts.defaultBranch,
-    };
 }
-function nonBlank(value) {
-    return value.trim() === '' ? undefined : value;
+function signalNumber(signal) {
+    return external_node_os_.constants.signals[signal] ?? 0;
 }
 
-
-/***/ }),
-
-/***/ 6967:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   F: () => (/* binding */ agentEnvironment),
-/* harmony export */   Q: () => (/* binding */ runAgentCommand)
-/* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3482);
+// EXTERNAL MODULE: ./action/lib/contain.ts
+var contain = __nccwpck_require__(9777);
+;// CONCATENATED MODULE: ./action/lib/agent.ts
 /**
  * Runs the agent command of the Action's `run` input. The input is a command line written by the
  * workflow's author, so it goes to a shell (`bash -e -o pipefail`, as a workflow `run:` step does) as
  * one argument; nothing Gittrix knows (session id, baseline, task) is ever pasted into it. The agent
  * reads those from its environment instead.
  */
+
 
 
 /** Variables the agent must not inherit from the Action's process. */
@@ -31447,16 +30874,56 @@ function agentEnvironment(base, session, options = {}) {
     env.GITTRIX_BRANCH = session.branch;
     return env;
 }
+/** Where a sandboxed agent's `HOME` is: a directory of its private `/tmp`, writable, gone afterwards. */
+const SANDBOX_HOME = '/tmp/home';
+/**
+ * Runs the agent's `command` with bash inside `sandbox`: only `cwd` is writable; `/tmp` and `HOME`
+ * ({@link SANDBOX_HOME}) are private and empty; `sandbox.hide` and the runner's temporary directory are
+ * not visible; `/proc` shows only the sandbox's processes (the Action's environment, token included, is
+ * out of reach); the network is shared. Every process the agent starts ends with the sandbox, so there
+ * are never survivors. The timeout and a cancelled job end the whole sandbox.
+ */
+async function runSandboxedAgent(command, options) {
+    const env = { ...options.env, HOME: SANDBOX_HOME, RUNNER_TEMP: '/tmp' };
+    const timeout = new AbortController();
+    const timer = options.timeoutMs ? setTimeout(() => timeout.abort(), options.timeoutMs) : null;
+    try {
+        // `$1` is the workflow's command line, handed over as an argument, never pasted into this script.
+        const outcome = await runInSandbox([
+            'bash',
+            '--noprofile',
+            '--norc',
+            '-c',
+            'mkdir -p -- "$HOME" && exec bash --noprofile --norc -e -o pipefail -c "$1"',
+            'gittrix-agent',
+            command,
+        ], {
+            workspace: options.cwd,
+            hide: options.sandbox.hide,
+            readOnly: options.sandbox.readOnly,
+            network: true,
+            env,
+        }, options.sandbox.bwrap, { signal: timeout.signal });
+        return { code: outcome.exitCode, signal: null, timedOut: timeout.signal.aborted, survivors: [] };
+    }
+    finally {
+        if (timer)
+            clearTimeout(timer);
+    }
+}
 /**
  * Runs `command` with bash in `cwd`, in a process group and session of its own, output going to this
  * process's stdout and stderr. SIGINT and SIGTERM received meanwhile (a cancelled job) and the timeout
  * end the whole group; when bash has exited, whatever it left running is stopped too (and reported),
  * so nothing writes to the workspace after the agent's turn. Resolves once all of it is gone. Rejects
- * only when bash cannot be started.
+ * only when bash cannot be started (or, with `sandbox`, `CAPABILITY_MISSING` when bubblewrap cannot set
+ * up the sandbox; nothing ran then).
  */
 function runAgentCommand(command, options) {
+    if (options.sandbox)
+        return runSandboxedAgent(command, { ...options, sandbox: options.sandbox });
     return new Promise((resolve, reject) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
+        const child = (0,external_node_child_process_.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
             cwd: options.cwd,
             env: options.env,
             // Piped through this process, not inherited: a process the agent leaves behind then holds only
@@ -31471,7 +30938,7 @@ function runAgentCommand(command, options) {
         let timedOut = false;
         let stopping = null;
         const stop = () => {
-            stopping ??= (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+            stopping ??= (0,contain/* stopAgentProcesses */.l)(which);
             return stopping;
         };
         const onSignal = () => void stop();
@@ -31497,7 +30964,7 @@ function runAgentCommand(command, options) {
             done();
             void (async () => {
                 await stopping;
-                const survivors = await (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+                const survivors = await (0,contain/* stopAgentProcesses */.l)(which);
                 child.stdout.unpipe();
                 child.stderr.unpipe();
                 child.stdout.destroy();
@@ -31511,7 +30978,7 @@ function runAgentCommand(command, options) {
 
 /***/ }),
 
-/***/ 4679:
+/***/ 6155:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31534,14 +31001,14 @@ var artifacts_errors = __nccwpck_require__(2237);
 /**
  * Cloudflare Artifacts naming rules, checked before any request is sent.
  *
- * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
+ * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/:
  * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
  * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
  */
 
-/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
+/** Longest repository or namespace name Artifacts accepts (limits page, docs/platform-facts.md#namespaces-and-limits). */
 const MAX_NAME_LENGTH = 63;
-/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
+/** `NamespaceName` / `RepoName` as the REST docs annotate them (docs/platform-facts.md#rest-api): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 /** Prefix of every session repository Gittrix creates: `gittrix-<session-id>` (library), `gittrix-<repository id>-<session-id>` (GitHub). */
 const SESSION_REPO_PREFIX = 'gittrix-';
@@ -31584,8 +31051,8 @@ function githubSessionRepoName(repositoryId, sessionId) {
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/normalize.ts
 /**
  * Tolerant readers for the log, commit and tree results. The REST reference documents those routes
- * (https://developers.cloudflare.com/artifacts/api/rest-api/, routes 10–12 in storage-apis.md §A.4)
- * without their fields, so Gittrix accepts the binding's camelCase fields (§A.10) and their snake_case
+ * (https://developers.cloudflare.com/artifacts/api/rest-api/: log, commit and tree)
+ * without their fields, so Gittrix accepts the binding's camelCase fields (https://developers.cloudflare.com/artifacts/api/workers-binding/) and their snake_case
  * spellings, and fails clearly on anything else.
  */
 
@@ -31656,7 +31123,7 @@ function toTreeEntries(value) {
  * bounded exponential backoff for waiting out readiness (202/409) and throttling (429).
  *
  * Source of the rate: https://developers.cloudflare.com/artifacts/platform/limits/ — "Control-plane
- * rate: 2,000 requests / 10 s per namespace" (storage-apis.md §A.9).
+ * rate: 2,000 requests / 10 s per namespace".
  */
 /** The documented control-plane limit per namespace. */
 const CONTROL_PLANE_RATE = { requests: 2000, windowMs: 10_000 };
@@ -31722,7 +31189,7 @@ function retryAfterMs(header, now = Date.now()) {
 /**
  * ArtifactsClient: the Cloudflare Artifacts REST control plane (current shape).
  *
- * Sources (storage-apis.md §A): https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
+ * Sources: https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
  * v4 envelope, routes 4–18), https://developers.cloudflare.com/artifacts/api/errors/ (codes),
  * https://developers.cloudflare.com/artifacts/guides/import-repositories/ (409 while importing: "retry
  * after a short delay"), https://developers.cloudflare.com/artifacts/platform/limits/ (2,000 requests /
@@ -31738,9 +31205,9 @@ function retryAfterMs(header, now = Date.now()) {
 
 
 
-/** The public API root (§A.3). */
+/** The public API root (docs/platform-facts.md#rest-api). */
 const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4';
-/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17, §A.4; INVALID_TTL §A.6). */
+/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17 and INVALID_TTL, docs/platform-facts.md#rest-api). */
 const TOKEN_TTL_BOUNDS = { min: 60, max: 31_536_000 };
 const IDEMPOTENT = new Set(['GET', 'DELETE', 'HEAD']);
 /** One Artifacts namespace through the REST control plane. */
@@ -31973,7 +31440,7 @@ class ArtifactsClient {
                 return new Uint8Array(await response.arrayBuffer());
             const envelope = await readEnvelope(response);
             const errors = envelope.errors ?? [];
-            // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (§A.7).
+            // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (docs/platform-facts.md#errors-and-readiness).
             if (status === 202 && method === 'GET') {
                 const hinted = Number(envelope.result?.retryAfter);
                 const wait = Number.isFinite(hinted) && hinted > 0
@@ -32045,7 +31512,7 @@ async function readEnvelope(response) {
     }
 }
 /**
- * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, §A.8) for
+ * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, docs/platform-facts.md#credentials-and-git) for
  * redaction.
  */
 function registerToken(token) {
@@ -32243,7 +31710,7 @@ function verb(args) {
     return 'git';
 }
 
-;// CONCATENATED MODULE: ./src/action/artifacts.ts
+;// CONCATENATED MODULE: ./action/lib/artifacts.ts
 /**
  * The Action's view of Cloudflare Artifacts: one session repository per session in the configured
  * namespace, created at start and pushed to at finish (`topology: same-job`), or created and pushed to
@@ -32379,7 +31846,7 @@ class ArtifactsSessions {
 
 /***/ }),
 
-/***/ 6276:
+/***/ 6777:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -32388,9 +31855,9 @@ class ArtifactsSessions {
 /* harmony export */ });
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
+/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
 /**
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
@@ -32413,7 +31880,7 @@ class ArtifactsSessions {
  * Throws `GIT_FAILED` when git fails.
  */
 async function writeSessionBundle(options) {
-    await (0,_git_network_js__WEBPACK_IMPORTED_MODULE_2__/* .withScratchRepo */ .nz)({ alternates: [options.objectsDir] }, async (scratch) => {
+    await (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_2__/* .withScratchRepo */ .nz)({ alternates: [options.objectsDir] }, async (scratch) => {
         const names = Object.keys(options.refs);
         for (const name of names)
             await scratch.run(['update-ref', name, options.refs[name]]);
@@ -32429,7 +31896,7 @@ const MAX_HEADER_BYTES = 64 * 1024;
  */
 async function readBundleHeader(file) {
     const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(file, 'r').catch((error) => {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Cannot read the session bundle ${file}: ${error.message}.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `Cannot read the session bundle ${file}: ${error.message}.`);
     });
     let text;
     try {
@@ -32456,14 +31923,14 @@ async function readBundleHeader(file) {
         }
         else if (line.startsWith('-')) {
             const oid = line.slice(1, 41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
+            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
                 throw bad(file, 'a prerequisite is not a commit id');
             prerequisites.push(oid);
         }
         else {
             const oid = line.slice(0, 40);
             const name = line.slice(41);
-            if (!_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
+            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
                 throw bad(file, 'a ref line is malformed');
             refs.set(name, oid);
         }
@@ -32471,13 +31938,13 @@ async function readBundleHeader(file) {
     return { prerequisites, refs };
 }
 function bad(file, why) {
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${file} is not a Gittrix session bundle (${why}); pass the file the agent job's finish wrote (its \`bundle\` output).`);
+    return new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${file} is not a Gittrix session bundle (${why}); pass the file the agent job's finish wrote (its \`bundle\` output).`);
 }
 
 
 /***/ }),
 
-/***/ 3482:
+/***/ 9777:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -32601,7 +32068,7 @@ function trySignal(pid, signal) {
 
 /***/ }),
 
-/***/ 928:
+/***/ 1052:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32751,15 +32218,15 @@ function countSections(patch) {
 var start_commit = __nccwpck_require__(1405);
 // EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
 var baseline = __nccwpck_require__(5577);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
-var artifacts = __nccwpck_require__(4679);
-// EXTERNAL MODULE: ./src/action/bundle.ts
-var action_bundle = __nccwpck_require__(6276);
-// EXTERNAL MODULE: ./src/action/pointer.ts
-var action_pointer = __nccwpck_require__(459);
-;// CONCATENATED MODULE: ./src/action/finish-artifacts.ts
+// EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
+var artifacts = __nccwpck_require__(6155);
+// EXTERNAL MODULE: ./action/lib/bundle.ts
+var lib_bundle = __nccwpck_require__(6777);
+// EXTERNAL MODULE: ./action/lib/pointer.ts
+var lib_pointer = __nccwpck_require__(2376);
+;// CONCATENATED MODULE: ./action/lib/finish-artifacts.ts
 /**
- * The Artifacts half of a finish (DESIGN.md §6.3): push the snapshotted head to `main` of the session
+ * The Artifacts half of a finish (docs/architecture.md#pointer-commit-artifacts-sessions): push the snapshotted head to `main` of the session
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
  * (which reads the session's content from Artifacts) sees the session change.
  *
@@ -32793,7 +32260,7 @@ async function pushArtifactsSession(options) {
         `refs/remotes/${artifacts/* ARTIFACTS_REMOTE_NAME */.PQ}/${artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
         headSha,
     ]);
-    const pointer = await (0,action_pointer/* publishPointer */.n)({
+    const pointer = await (0,lib_pointer/* publishPointer */.n)({
         ws,
         remote: options.remote,
         branch: record.branch,
@@ -32815,11 +32282,11 @@ function checkArtifactsLocation(record, location, sessions) {
     return repo;
 }
 
-// EXTERNAL MODULE: ./src/action/snapshot.ts
-var action_snapshot = __nccwpck_require__(4972);
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/finish.ts
+// EXTERNAL MODULE: ./action/lib/snapshot.ts
+var lib_snapshot = __nccwpck_require__(1557);
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/finish.ts
 /**
  * Session finish, run by the Action after the agent (and by its post step when the agent failed or
  * the job was cancelled): snapshot every change against the baseline, then either write the session
@@ -32894,7 +32361,7 @@ async function finishSession(options) {
             '(another branch, a reset below the start commit, or a merge of other history); ' +
             'the snapshot records the work tree as it is on top of the session branch, without those commits.');
     }
-    const snapshot = await (0,action_snapshot/* snapshotWorkTree */.O)({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent });
+    const snapshot = await (0,lib_snapshot/* snapshotWorkTree */.O)({ workTree: ws.root, objectsDir: ws.objectsDir, base: parent });
     let headSha = parent;
     let snapshotSha = null;
     try {
@@ -32953,7 +32420,7 @@ async function finishSession(options) {
         const refs = record.ephemeral
             ? { [branchRef]: record.startSha, [artifacts/* ARTIFACTS_BUNDLE_REF */.vq]: headSha }
             : { [branchRef]: headSha };
-        await (0,action_bundle/* writeSessionBundle */.w)({
+        await (0,lib_bundle/* writeSessionBundle */.w)({
             objectsDir: ws.objectsDir,
             refs,
             baselineSha: record.baselineSha,
@@ -33082,18 +32549,18 @@ async function sessionDiff(repo, baselineSha, headSha) {
 
 /***/ }),
 
-/***/ 459:
+/***/ 2376:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   n: () => (/* binding */ publishPointer)
 /* harmony export */ });
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
-/* harmony import */ var _github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
-/* harmony import */ var _adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
+/* harmony import */ var _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
- * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
+ * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
  *
  * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
  * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
@@ -33112,16 +32579,16 @@ const ATTEMPTS = 3;
  */
 async function publishPointer(options) {
     const { ws, remote, branch, pointer } = options;
-    const message = (0,_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .encodePointerCommit */ .D5)(pointer);
+    const message = (0,_src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .encodePointerCommit */ .D5)(pointer);
     for (let attempt = 1;; attempt++) {
         const head = await remote.fetchBranch(ws.objectsDir, branch, options.haves);
         if (!head) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
+            throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('REF_NOT_FOUND', `The session branch ${branch} no longer exists on GitHub (the session was discarded or swept); ` +
                 `its work is in Artifacts ${pointer.namespace}/${pointer.repo} at ${pointer.artifactsHead.slice(0, 12)}.`);
         }
         if (await pointsAt(ws, head, pointer))
             return { sha: head, created: false };
-        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, _adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .GITTRIX_IDENTITY */ .Fb);
+        const sha = await ws.repo.commitTree(await ws.repo.treeOf(head), [head], message, _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .GITTRIX_IDENTITY */ .Fb);
         try {
             await remote.pushCommit(ws.objectsDir, sha, branch);
             return { sha, created: true };
@@ -33135,7 +32602,7 @@ async function publishPointer(options) {
 /** True when commit `sha` already is the pointer `pointer` describes. */
 async function pointsAt(ws, sha, pointer) {
     const raw = await ws.repo.text(['cat-file', 'commit', sha]);
-    const parsed = (0,_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePointerCommit */ .qw)(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
+    const parsed = (0,_src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__/* .parsePointerCommit */ .qw)(raw.slice(raw.indexOf('\n\n') + 2), { sessionId: pointer.sessionId });
     return (parsed.ok &&
         parsed.value.artifactsHead === pointer.artifactsHead &&
         parsed.value.namespace === pointer.namespace &&
@@ -33145,16 +32612,16 @@ async function pointsAt(ws, sha, pointer) {
 
 /***/ }),
 
-/***/ 8562:
+/***/ 1343:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   x: () => (/* binding */ SessionRemote)
 /* harmony export */ });
 /* unused harmony export repositoryUrl */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
-/* harmony import */ var _git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
 /**
  * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, fetch, push,
  * delete refs.
@@ -33174,16 +32641,16 @@ function repositoryUrl(serverUrl, repository) {
         server = new URL(serverUrl);
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
     }
     if (server.protocol !== 'https:' && server.protocol !== 'http:') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
     }
     if (server.username || server.password) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
     }
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
     }
     return `${serverBase(serverUrl)}/${repository}.git`;
 }
@@ -33198,9 +32665,9 @@ class SessionRemote {
     #timeoutMs;
     constructor(options) {
         if (!options.token)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
+            throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('AUTH_FAILED', 'No token: set the `token` input.');
         this.url = repositoryUrl(options.serverUrl, options.repository);
-        this.#env = (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .httpAuthEnv */ .oK)((0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .githubTokenAuth */ .Bu)(options.serverUrl, options.token));
+        this.#env = (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .httpAuthEnv */ .oK)((0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .githubTokenAuth */ .Bu)(options.serverUrl, options.token));
         this.#timeoutMs = options.timeoutMs ?? 300_000;
     }
     /** `git ls-remote` for the given ref patterns: ref name → object id. */
@@ -33249,7 +32716,7 @@ class SessionRemote {
      */
     async fetchBranch(objectsDir, branch, haves) {
         const fetched = 'refs/gittrix/fetched';
-        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)({ objectDir: objectsDir }, async (scratch) => {
+        return (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)({ objectDir: objectsDir }, async (scratch) => {
             for (const [i, have] of haves.entries())
                 await scratch.run(['update-ref', `refs/haves/${i}`, have]);
             const result = await scratch.run([
@@ -33263,7 +32730,7 @@ class SessionRemote {
             if (result.exitCode !== 0) {
                 if (/couldn't find remote ref/i.test(result.stderr))
                     return null;
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_git_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(result.stderr.trim())}`);
+                throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('GIT_FAILED', `git fetch of ${branch} failed: ${(0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_2__/* .redact */ .E)(result.stderr.trim())}`);
             }
             return scratch.text(['rev-parse', '--verify', fetched]);
         });
@@ -33292,14 +32759,14 @@ class SessionRemote {
         });
     }
     async #git(objectsDir, args, okExitCodes = []) {
-        return (0,_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
+        return (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
     }
 }
 
 
 /***/ }),
 
-/***/ 4972:
+/***/ 1557:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33312,8 +32779,8 @@ class SessionRemote {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
+/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
 /**
  * The tree of a work tree an agent left, as `git add -A` would record it, built without running any of
  * the agent's code and without losing its work to one path git cannot take.
@@ -33353,7 +32820,7 @@ async function snapshotWorkTree(options) {
     const dir = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), 'gittrix-snapshot-'));
     const dispose = () => (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(dir, { recursive: true, force: true });
     try {
-        const priv = await _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr.initPrivate((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'private.git'), { objectDir: options.objectsDir });
+        const priv = await _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr.initPrivate((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'private.git'), { objectDir: options.objectsDir });
         const result = { skipped: [], flattened: [], counter: 0 };
         const index = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'index');
         const tree = await snapshotDir(priv, dir, options.workTree, options.base, '', index, 0, result);
@@ -33371,8 +32838,8 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
     await repo.run(['add', '-A', '--ignore-errors', '--', '.'], { ...literal, okExitCodes: [1] });
     // What add could not take: untracked leftovers (a trailing "/" marks a nested repository) and files
     // whose work-tree content still differs from the index.
-    const others = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['ls-files', '-z', '--others', '--exclude-standard'])).stdout);
-    const unstaged = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['diff-files', '-z', '--name-only'])).stdout);
+    const others = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['ls-files', '-z', '--others', '--exclude-standard'])).stdout);
+    const unstaged = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run(['diff-files', '-z', '--name-only'])).stdout);
     const nested = [];
     for (const path of others) {
         if (path.endsWith('/'))
@@ -33382,14 +32849,14 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
     }
     for (const path of unstaged)
         out.skipped.push({ path: prefix + path, reason: 'invalid-path' });
-    const { changes } = (0,_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRawDiff */ .LP)((0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run([
+    const { changes } = (0,_src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRawDiff */ .LP)((0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await repo.run([
         'diff-index',
         '--cached',
         '-r',
         '-z',
         '--no-renames',
         '--raw',
-        base ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
     ])).stdout));
     const blobs = changes.filter((c) => c.newOid && c.newMode !== '160000');
     const sizes = await blobSizes(repo, blobs.map((c) => c.newOid));
@@ -33420,7 +32887,7 @@ async function snapshotDir(priv, scratch, workTree, base, prefix, index, depth, 
         out.flattened.push(prefix + path);
         const inner = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(scratch, `index-${++out.counter}`);
         const subtree = await snapshotDir(priv, scratch, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(workTree, path), null, `${prefix}${path}/`, inner, depth + 1, out);
-        if (subtree !== _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1)
+        if (subtree !== _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1)
             await repo.run(['read-tree', `--prefix=${path}/`, subtree]);
     }
     return repo.text(['write-tree']);
@@ -33445,7 +32912,7 @@ async function blobSizes(repo, oids) {
 
 /***/ }),
 
-/***/ 4505:
+/***/ 9056:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33467,8 +32934,8 @@ var branches = __nccwpck_require__(4307);
 var session_id = __nccwpck_require__(1523);
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/action/artifacts.ts + 6 modules
-var action_artifacts = __nccwpck_require__(4679);
+// EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
+var lib_artifacts = __nccwpck_require__(6155);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -33477,7 +32944,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: ./src/git/run-git.ts
 var run_git = __nccwpck_require__(6148);
-;// CONCATENATED MODULE: ./src/action/credentials.ts
+;// CONCATENATED MODULE: ./action/lib/credentials.ts
 /**
  * Credentials a checkout can hand to the agent without anyone meaning to: `actions/checkout` keeps the
  * job's token in the repository's configuration unless told `persist-credentials: false` (an
@@ -33534,9 +33001,9 @@ async function persistedCredentials(ws) {
     return [...new Set(found)];
 }
 
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/start.ts
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/start.ts
 /**
  * Session start on GitHub, run by the Action before the agent: refuse a checkout that holds a
  * credential, record the baseline, write the start commit and move the workspace onto the session
@@ -33620,7 +33087,7 @@ async function startSession(options) {
     if (artifacts && topology === 'same-job' && !artifacts.sessions) {
         throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', 'An Artifacts session with topology: same-job creates its repository at start; give this step the artifacts-account-id and artifacts-api-token inputs.');
     }
-    const repo = artifacts ? (0,action_artifacts/* artifactsSessionRepo */.Yr)(artifacts.repositoryId, sessionId) : null;
+    const repo = artifacts ? (0,lib_artifacts/* artifactsSessionRepo */.Yr)(artifacts.repositoryId, sessionId) : null;
     const runId = options.run?.id && start_commit/* RUN_ID_PATTERN */.z6.test(options.run.id) ? options.run.id : undefined;
     const message = (0,start_commit/* encodeStartCommit */.G6)({
         sessionId,
@@ -33715,22 +33182,22 @@ async function startArtifactsWorkspace(ws, sessions, session) {
     }
     // Only once both sides hold the session does the workspace move onto it.
     await checkoutSessionBranch(ws, branch, rootSha);
-    const name = action_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
+    const name = lib_artifacts/* ARTIFACTS_REMOTE_NAME */.PQ;
     const settings = [
         [`remote.${name}.url`, url],
         [
             `remote.${name}.fetch`,
-            `+refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
+            `+refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}:refs/remotes/${name}/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`,
         ],
         // `git push` (no arguments) sends the session branch to the repository's main.
-        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`remote.${name}.push`, `refs/heads/${branch}:refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
         [`branch.${branch}.remote`, name],
-        [`branch.${branch}.merge`, `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
+        [`branch.${branch}.merge`, `refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`],
     ];
     for (const [key, value] of settings)
         await ws.repo.run(['config', '--replace-all', key, value]);
-    await ws.repo.run(['update-ref', `refs/remotes/${name}/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
-    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${action_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
+    await ws.repo.run(['update-ref', `refs/remotes/${name}/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, rootSha]);
+    await (0,workspace/* installPushGuard */.r$)(ws, { ref: `refs/heads/${lib_artifacts/* ARTIFACTS_SESSION_BRANCH */.ot}`, url });
     return { kind: 'artifacts', namespace: sessions.namespace, repo, rootSha };
 }
 /**
@@ -33778,7 +33245,7 @@ async function hasIdentity(ws) {
 
 /***/ }),
 
-/***/ 19:
+/***/ 3845:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33829,7 +33296,7 @@ function limits_utf8Length(text) {
 var result = __nccwpck_require__(8002);
 ;// CONCATENATED MODULE: ./src/github/markdown.ts
 /**
- * The one way untrusted text reaches GitHub (DESIGN invariant 13: "untrusted text is never live").
+ * The one way untrusted text reaches GitHub (docs/architecture.md#invariants, 13: "untrusted text is never live").
  * Untrusted = anything the App did not write itself: the task, file names, branch names, commit
  * messages, logins, session ids typed by people, configuration values, and error messages that may
  * quote any of them. It goes into check run output, comments, replies and pull request bodies only
@@ -34163,7 +33630,7 @@ function parseActionIdentifier(identifier) {
 
 ;// CONCATENATED MODULE: ./src/github/command-help.ts
 /**
- * The slash-command grammar as people read it (DESIGN.md §6.5): one usage line, a summary and an
+ * The slash-command grammar as people read it (docs/github-app.md#commands-and-buttons): one usage line, a summary and an
  * example per subcommand. The parser (`commands.ts`) and the renderers use these texts, and a test
  * parses every example, so the help cannot drift from what is accepted.
  */
@@ -34361,7 +33828,7 @@ const facts_sessionFactsSchema = schemas/* object */.Ikc({
 
 ;// CONCATENATED MODULE: ./src/github/render.ts
 /**
- * The session check run (DESIGN.md §6.4): name, external id, conclusion, output (title with the diff
+ * The session check run (docs/architecture.md#review-and-commands): name, external id, conclusion, output (title with the diff
  * stat, summary with task / baseline / branches / stat table / file table / commands, text with the
  * unified diff) and the three buttons. Every field is validated against GitHub's limits before it is
  * returned.
@@ -34468,9 +33935,9 @@ function renderCommands(sessionId, hasChanges) {
         fencedBlock(sessionCommandExamples(sessionId).join('\n'), 'text'));
 }
 
-// EXTERNAL MODULE: ./src/action/workspace.ts
-var workspace = __nccwpck_require__(4743);
-;// CONCATENATED MODULE: ./src/action/summary.ts
+// EXTERNAL MODULE: ./action/lib/workspace.ts
+var workspace = __nccwpck_require__(2644);
+;// CONCATENATED MODULE: ./action/lib/summary.ts
 
 
 
@@ -34604,7 +34071,7 @@ function renderSweepSummary(entries) {
 
 /***/ }),
 
-/***/ 4743:
+/***/ 2644:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -34622,14 +34089,14 @@ function renderSweepSummary(entries) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
-/* harmony import */ var _git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
-/* harmony import */ var _github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
-/* harmony import */ var _github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
-/* harmony import */ var _github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
-/* harmony import */ var _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
-/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4972);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
+/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
+/* harmony import */ var _src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
+/* harmony import */ var _src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
+/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
+/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1557);
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
@@ -34656,17 +34123,17 @@ function renderSweepSummary(entries) {
 async function openWorkspace(dir) {
     let lines;
     try {
-        lines = (await (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
+        lines = (await (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
             cwd: dir,
             sealed: true,
         })).split('\n');
     }
     catch (error) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
     }
     const [root, gitDir, objects] = lines;
     const objectsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(objects) ? objects : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir, objects);
-    return { root, gitDir, objectsDir, repo: new _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
+    return { root, gitDir, objectsDir, repo: new _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
 }
 /**
  * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
@@ -34675,9 +34142,9 @@ async function openWorkspace(dir) {
  */
 const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
     kind: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz('artifacts'),
-    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    rootSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
+    rootSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
 })
     .strict();
 /**
@@ -34687,17 +34154,17 @@ const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ik
  */
 const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
     version: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz(1),
-    sessionId: _github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
+    sessionId: _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
     branch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
     durableBranch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
-    baselineSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    baselineSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
     /** The start commit on GitHub's session branch. */
-    startSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+    startSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
     task: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
     /** Set for an Artifacts session; absent for a branch session. */
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
-    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
+    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
     /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
     run: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().max(64).nullable().optional(),
     /**
@@ -34707,7 +34174,7 @@ const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc(
     topology: zod__WEBPACK_IMPORTED_MODULE_10__/* ["enum"] */ .k5n(['two-jobs', 'same-job']).optional(),
 })
     .strict()
-    .refine((record) => record.branch === (0,_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
+    .refine((record) => record.branch === (0,_src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
     message: 'branch is not the session branch of sessionId',
     path: ['branch'],
 });
@@ -34730,7 +34197,7 @@ async function readSessionRecord(ws) {
     }
     const parsed = sessionRecordSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
     }
     return parsed.data;
 }
@@ -34751,16 +34218,16 @@ async function dirtyPaths(ws, limit = 10) {
     const snapshot = await (0,_snapshot_js__WEBPACK_IMPORTED_MODULE_9__/* .snapshotWorkTree */ .O)({
         workTree: ws.root,
         objectsDir: ws.objectsDir,
-        base: head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base: head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
     });
     try {
-        const changed = (0,_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
+        const changed = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
             'diff-tree',
             '-r',
             '-z',
             '--name-only',
             '--no-renames',
-            head ?? _git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+            head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
             snapshot.tree,
         ])).stdout);
         return [
@@ -34893,6 +34360,812 @@ async function exists(path) {
 
 /***/ }),
 
+/***/ 8948:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
+/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(390);
+/* harmony import */ var _lib_agent_sandbox_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(282);
+/* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6155);
+/* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9777);
+/* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1052);
+/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3845);
+/* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1343);
+/* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9056);
+/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2644);
+/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6446);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8579);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8450);
+/**
+ * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
+ * purpose: it tells main from post by the step state, parses the inputs once into the settings
+ * object (settings.ts), calls the library (action/lib/), and turns results into logs, outputs and
+ * the job summary. It holds the only `setFailed` calls.
+ *
+ * - main: `run` (start → agent command → finish), `start`, `finish`, `publish` or `sweep`.
+ * - post (`post-if: always()`): when this step started a session that nothing finished (the agent
+ *   failed before `mode: finish`, or the job was cancelled), it finishes it, so no work is lost.
+ *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
+ *   checked against its start commit before anything is written.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Step state keys (GITHUB_STATE), read back by the post step. */
+const STATE = {
+    phase: 'gittrix-phase',
+    sessionId: 'gittrix-session-id',
+    workspace: 'gittrix-workspace',
+};
+async function main() {
+    // Masked before anything else can print it, even when other inputs turn out to be invalid.
+    const artifactsToken = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('artifacts-api-token');
+    if (artifactsToken)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(artifactsToken);
+    const isPost = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.phase) === 'main';
+    if (!isPost)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
+    let settings;
+    try {
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_12__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
+    }
+    catch (error) {
+        // The post step stays quiet: main already reported the inputs.
+        if (!isPost)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_12__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__/* .redact */ .E)(String(error.message)));
+        return;
+    }
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(Buffer.from(`x-access-token:${settings.token}`, 'utf8').toString('base64'));
+    // Nothing started from here on (git, the agent) needs to see the token in its environment.
+    delete process.env.INPUT_TOKEN;
+    delete process.env['INPUT_ARTIFACTS-API-TOKEN'];
+    try {
+        if (isPost)
+            await post(settings);
+        else
+            await runMode(settings);
+    }
+    catch (error) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__/* .redact */ .E)(error.message));
+    }
+}
+function remoteOf(settings) {
+    return new _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__/* .SessionRemote */ .x({
+        serverUrl: settings.serverUrl,
+        repository: settings.repository,
+        token: settings.token,
+    });
+}
+/** The Artifacts namespace's session repositories, when the artifacts-* inputs are given (one per process). */
+let artifactsSessions;
+function artifactsOf(settings) {
+    if (artifactsSessions === undefined) {
+        artifactsSessions = settings.artifacts
+            ? new _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__/* .ArtifactsSessions */ .Fe({
+                ...settings.artifacts,
+                repositoryId: settings.repositoryId,
+                log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
+            })
+            : null;
+    }
+    return artifactsSessions;
+}
+async function runMode(settings) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Gittrix ${settings.mode}: ${settings.repository}`);
+    switch (settings.mode) {
+        case 'start':
+            await start(settings);
+            return;
+        case 'run': {
+            // Checked before the session starts: a runner that cannot sandbox starts nothing.
+            const sandbox = settings.sandbox ? await (0,_lib_agent_sandbox_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareAgentSandbox */ ._K)(process.env) : undefined;
+            const started = await start(settings);
+            const exit = await runAgent(settings, started, sandbox);
+            const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
+            if (exit.code !== 0 || exit.timedOut) {
+                const how = exit.timedOut
+                    ? 'ran out of time (timeout) and was stopped'
+                    : exit.signal
+                        ? `was stopped by ${exit.signal}`
+                        : `exited with code ${exit.code}`;
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`The agent command ${how}; its work so far was ${delivered(finished, settings)}.`);
+            }
+            return;
+        }
+        case 'finish': {
+            const root = settings.workspace;
+            const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .workspaceSession */ .e$)(root);
+            if (record)
+                await stopLeftovers(record.sessionId);
+            await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
+            return;
+        }
+        case 'publish':
+            await publish(settings);
+            return;
+        case 'sweep':
+            await sweep(settings);
+            return;
+    }
+}
+/** Where a finished session's work went, for messages. */
+function delivered(finished, settings) {
+    if (finished.bundle && settings.topology === 'two-jobs')
+        return `written to the bundle ${finished.bundle} for the publish job`;
+    return `pushed to ${finished.record.branch} for review`;
+}
+async function start(settings) {
+    const { workspace, record, notes, identity } = await (0,_lib_start_js__WEBPACK_IMPORTED_MODULE_8__/* .startSession */ .J0)({
+        workspace: settings.workspace,
+        task: settings.task,
+        durableBranch: settings.durableBranch ?? settings.defaultBranch,
+        link: settings.link,
+        eviction: settings.eviction,
+        remote: remoteOf(settings),
+        trigger: settings.trigger,
+        topology: settings.topology,
+        run: settings.workflowRun,
+        artifacts: settings.ephemeral === 'artifacts'
+            ? {
+                namespace: settings.artifactsNamespace,
+                repositoryId: settings.repositoryId,
+                repository: settings.repository,
+                sessions: settings.topology === 'same-job' ? artifactsOf(settings) : null,
+            }
+            : null,
+    });
+    for (const note of notes)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(note);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.sessionId, record.sessionId);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.workspace, workspace.root);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Started session ${record.sessionId} on ${record.branch}: baseline ${record.baselineSha} of ${record.durableBranch}` +
+        (record.topology === 'two-jobs' ? ' (two jobs: nothing is pushed from this job).' : '.'));
+    if (record.ephemeral)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
+            ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
+            : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
+    setOutputs((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(record, (0,_lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__/* .lineageRoot */ .u3)(record), { files: [] }));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BRANCH', record.branch);
+    if (settings.mode === 'start') {
+        if (identity) {
+            // The agent's own `git commit` needs an identity; nothing is written to the checkout's configuration.
+            for (const role of ['AUTHOR', 'COMMITTER'])
+                if (!process.env[`GIT_${role}_NAME`]) {
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_NAME`, identity.name);
+                    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
+                }
+        }
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderStartSummary */ .dy)(record), true).write();
+    }
+    return { record, root: workspace.root, identity };
+}
+async function runAgent(settings, started, sandbox) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(sandbox ? 'Agent (in a bubblewrap sandbox)' : 'Agent');
+    try {
+        const { record } = started;
+        const exit = await (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Qx)(settings.run, {
+            cwd: started.root,
+            env: (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .FV)(process.env, {
+                sessionId: record.sessionId,
+                baselineSha: record.baselineSha,
+                workspace: started.root,
+                branch: record.branch,
+            }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
+            timeoutMs: settings.timeoutMs,
+            marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
+            ...(sandbox ? { sandbox } : {}),
+        });
+        reportSurvivors(exit.survivors ?? []);
+        return exit;
+    }
+    finally {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+    }
+}
+/** Stops processes an earlier agent step left running (they carry the session id start exported). */
+async function stopLeftovers(sessionId) {
+    reportSurvivors(await (0,_lib_contain_js__WEBPACK_IMPORTED_MODULE_4__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
+}
+function reportSurvivors(survivors) {
+    if (survivors.length === 0)
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`${survivors.length} process(es) the agent left running were stopped before the snapshot: ` +
+        survivors
+            .slice(0, 10)
+            .map((p) => `${p.pid} (${p.command})`)
+            .join(', '));
+}
+async function finish(settings, sessionId, agent, byPostStep, record) {
+    const finished = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .finishSession */ .gI)({
+        workspace: settings.workspace,
+        remote: remoteOf(settings),
+        ...(sessionId ? { sessionId } : {}),
+        ...(record ? { record } : {}),
+        artifacts: artifactsOf(settings),
+        topology: settings.topology,
+    });
+    for (const warning of finished.warnings)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
+    if (finished.diff.files.length === 0)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .EMPTY_SESSION_NOTE */ ._B);
+    const { ephemeral } = finished.record;
+    const twoJobs = settings.topology === 'two-jobs';
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
+        ? `Pushed ${finished.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${finished.record.branch} points at it (${finished.pointerSha}): ${outputs['diff-stat']}.`
+        : twoJobs
+            ? `Wrote ${finished.record.branch} at ${finished.headSha} to ${finished.bundle} for the publish job: ${outputs['diff-stat']}.`
+            : finished.pushError
+                ? `Did not push ${finished.record.branch}: ${finished.pushError}`
+                : `Pushed ${finished.record.branch} at ${finished.headSha}: ${outputs['diff-stat']}.`);
+    setOutputs(outputs);
+    if (finished.bundle)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderFinishSummary */ .E2)({
+        record: finished.record,
+        headSha: finished.headSha,
+        diff: finished.diff,
+        agentCommits: finished.agentCommits,
+        warnings: finished.pushError ? [...finished.warnings, finished.pushError] : finished.warnings,
+        agent,
+        byPostStep,
+        skipped: finished.skipped,
+        delivery: finished.pushError ? 'push-refused' : twoJobs ? 'bundle' : 'pushed',
+    }), true)
+        .write();
+    if (finished.pushError)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(finished.pushError);
+    return finished;
+}
+async function publish(settings) {
+    const { publishSession } = await __nccwpck_require__.e(/* import() */ 887).then(__nccwpck_require__.bind(__nccwpck_require__, 9887));
+    const remote = remoteOf(settings);
+    const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
+    if (!durableBranch)
+        throw new Error('The repository has no default branch; set the `durable-branch` input.');
+    const published = await publishSession({
+        bundle: settings.bundle,
+        remote,
+        runId: settings.workflowRun.id,
+        durableBranch,
+        link: settings.link,
+        artifacts: artifactsOf(settings),
+        repository: settings.repository,
+    });
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
+    const { ephemeral } = published.record;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
+        ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
+        : ephemeral
+            ? `Published ${published.headSha} to Artifacts ${ephemeral.namespace}/${ephemeral.repo}; ${published.record.branch} points at it (${published.pointerSha}): ${outputs['diff-stat']}.`
+            : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
+    setOutputs(outputs);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderFinishSummary */ .E2)({
+        record: published.record,
+        headSha: published.headSha,
+        diff: published.diff,
+        agentCommits: published.agentCommits,
+        warnings: [],
+        agent: null,
+        byPostStep: false,
+        delivery: 'published',
+    }), true)
+        .write();
+}
+async function sweep(settings) {
+    // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
+    const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
+    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 767).then(__nccwpck_require__.bind(__nccwpck_require__, 4767));
+    const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
+    const entries = await sweepSessions({
+        remote: remoteOf(settings),
+        octokit,
+        owner: settings.owner,
+        repo: settings.repo,
+        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_EVICTION */ .eL,
+        artifacts: artifactsOf(settings),
+    });
+    for (const entry of entries)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
+    const deleted = entries.filter((e) => e.outcome === 'deleted').length;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderSweepSummary */ .Xf)(entries), true).write();
+}
+async function post(settings) {
+    // The state file was writable by the agent (it ran inside this step): it only says whether to look.
+    // The workspace comes from the inputs, the session from its record, checked against its start commit.
+    const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
+    if (!sessionId)
+        return;
+    const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
+    if (!record || record.sessionId !== sessionId || record.finished)
+        return;
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
+    await stopLeftovers(sessionId);
+    await finish(settings, sessionId, null, true);
+}
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs))
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, value);
+}
+await main();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 8450:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  dz: () => (/* binding */ InputError),
+  sb: () => (/* binding */ readSettings)
+});
+
+// UNUSED EXPORTS: DEFAULT_ARTIFACTS_API_URL, INPUT_NAMES, MODES
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/ms/index.js
+var ms = __nccwpck_require__(744);
+var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
+var core = __nccwpck_require__(8532);
+// EXTERNAL MODULE: ./src/core/eviction.ts
+var eviction = __nccwpck_require__(6446);
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+// EXTERNAL MODULE: ./src/github/task.ts
+var github_task = __nccwpck_require__(934);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./action/lib/event.ts
+/**
+ * What the Action reads from the triggering event's payload (`GITHUB_EVENT_PATH`): the issue or pull
+ * request the run belongs to, and the repository's default branch.
+ */
+
+function positiveInt(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+}
+/**
+ * Extracts {@link EventFacts} from a payload: `issue.number` for `issue_comment` and `issues` (an
+ * `issue_comment` on a pull request carries the pull request as `issue`), `pull_request.number` for the
+ * `pull_request*` events, else nothing.
+ */
+function eventFacts(eventName, payload) {
+    const p = (payload ?? {});
+    let link = null;
+    if (eventName === 'issue_comment' || eventName === 'issues')
+        link = positiveInt(p.issue?.number);
+    else if (eventName.startsWith('pull_request'))
+        link = positiveInt(p.pull_request?.number);
+    const branch = p.repository?.default_branch;
+    return { link, defaultBranch: typeof branch === 'string' && branch ? branch : null };
+}
+/** Reads and parses the payload file; a missing or unreadable file is an empty payload. */
+function readEventPayload(path) {
+    if (!path)
+        return {};
+    try {
+        return JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+    }
+    catch {
+        return {};
+    }
+}
+
+;// CONCATENATED MODULE: ./action/settings.ts
+/**
+ * The Action's inputs, read once and validated into one {@link Settings} object (the style of
+ * release-drafter v7's `get-action-inputs.ts` and actions/checkout's `input-helper.ts`). `RawInputs`
+ * is a `Record` over every input name, so an input added to the schema cannot be forgotten here; every
+ * problem is reported as one {@link InputError} naming each bad input and what it accepts.
+ *
+ * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
+ */
+
+
+
+
+
+
+
+/** The Action's modes. */
+const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
+/** A `true` / `false` input (absent: `undefined`), anything else refused with a message. */
+function booleanInput() {
+    return schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    });
+}
+/** Every input of action.yml, as the raw strings the runner passes. */
+const INPUT_NAMES = [
+    'mode',
+    'task',
+    'run',
+    'topology',
+    'bundle',
+    'timeout',
+    'path',
+    'agent-file-commands',
+    'sandbox',
+    'durable-branch',
+    'ephemeral',
+    'artifacts-account-id',
+    'artifacts-namespace',
+    'artifacts-api-token',
+    'artifacts-api-url',
+    'link',
+    'ttl-idle',
+    'ttl-absolute',
+    'keep-after-promote',
+    'token',
+];
+/** Bad inputs: `message` names each one and what it accepts. */
+class InputError extends Error {
+    /** The inputs that were refused, in action.yml order. */
+    inputs;
+    constructor(problems) {
+        const lines = problems.map((p) => `Input '${p.input}': ${p.message}`);
+        super(lines.length === 1 ? lines[0] : `Invalid inputs:\n${lines.join('\n')}`);
+        this.name = 'InputError';
+        this.inputs = problems.map((p) => p.input);
+    }
+}
+/** Default of `artifacts-api-url`: Cloudflare's public API root. */
+const DEFAULT_ARTIFACTS_API_URL = 'https://api.cloudflare.com/client/v4';
+/** Account ids as the Artifacts client accepts them (Cloudflare's are 32 hex digits). */
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Artifacts namespace names (https://developers.cloudflare.com/artifacts/concepts/namespaces/). */
+const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** The inputs an Artifacts session cannot do without. */
+const ARTIFACTS_REQUIRED = ['artifacts-account-id', 'artifacts-namespace', 'artifacts-api-token'];
+const ARTIFACTS_HINTS = {
+    'artifacts-account-id': 'the Cloudflare account id that owns the Artifacts namespace (e.g. ${{ vars.CLOUDFLARE_ACCOUNT_ID }}).',
+    'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
+    'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
+};
+/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
+function apiUrlProblem(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
+    }
+    if (url.username || url.password)
+        return 'must not carry credentials; the API token goes in artifacts-api-token.';
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
+    if (url.search || url.hash)
+        return 'must not have a query or fragment.';
+    return null;
+}
+const optional = (value) => (value.trim() === '' ? undefined : value.trim());
+function duration(input) {
+    return schemas/* string */.YjP()
+        .optional()
+        .transform((value, ctx) => {
+        if (value === undefined)
+            return undefined;
+        if (value === 'off' || value === 'never')
+            return null;
+        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
+        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
+                path: [input],
+            });
+            return core/* NEVER */.tm;
+        }
+        return parsed;
+    });
+}
+const rawSchema = schemas/* object */.Ikc({
+    mode: schemas/* string */.YjP()
+        .optional()
+        .transform((v) => v ?? 'run')
+        .pipe(schemas/* enum */.k5n(MODES, {
+        error: (i) => `${JSON.stringify(i.input)} is not a mode; use run, start, finish, publish or sweep.`,
+    })),
+    task: schemas/* string */.YjP().optional(),
+    run: schemas/* string */.YjP().optional(),
+    topology: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'two-jobs' && value !== 'same-job')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a topology; use "two-jobs" (the default: a publish job pushes) or "same-job".`,
+            });
+    }),
+    bundle: schemas/* string */.YjP().optional(),
+    timeout: duration('timeout'),
+    path: schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value === undefined)
+            return;
+        if ((0,external_node_path_.isAbsolute)(value) || value.split(/[\\/]/).includes('..'))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
+            });
+    }),
+    'agent-file-commands': booleanInput(),
+    sandbox: booleanInput(),
+    'durable-branch': schemas/* string */.YjP()
+        .optional()
+        .superRefine((name, ctx) => {
+        if (name === undefined)
+            return;
+        const problem = (0,branches/* branchNameProblem */.hq)(name) ??
+            (name.startsWith('gittrix/') ? 'a Gittrix branch cannot be durable' : null);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not usable: ${problem}.` });
+    }),
+    ephemeral: schemas/* string */.YjP()
+        .optional()
+        .superRefine((kind, ctx) => {
+        if (kind === undefined || kind === 'branch' || kind === 'artifacts')
+            return;
+        ctx.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(kind)} is not a workspace kind; use "branch" (the default) or "artifacts" (Cloudflare Artifacts).`,
+        });
+    }),
+    'artifacts-account-id': schemas/* string */.YjP()
+        .optional()
+        .superRefine((id, ctx) => {
+        if (id !== undefined && !ACCOUNT_ID.test(id))
+            ctx.addIssue({
+                code: 'custom',
+                message: 'is not a Cloudflare account id (letters, digits, "-" and "_"; shown on the dashboard\'s account home).',
+            });
+    }),
+    'artifacts-namespace': schemas/* string */.YjP()
+        .optional()
+        .superRefine((name, ctx) => {
+        if (name !== undefined && !NAMESPACE.test(name))
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(name)} is not an Artifacts namespace name: a letter or digit, then letters, digits, ".", "_" or "-", at most 63 characters.`,
+            });
+    }),
+    'artifacts-api-token': schemas/* string */.YjP().optional(),
+    'artifacts-api-url': schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        const problem = value === undefined ? null : apiUrlProblem(value);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: problem });
+    }),
+    link: schemas/* string */.YjP()
+        .optional()
+        .transform((value, ctx) => {
+        if (value === undefined)
+            return undefined;
+        const match = /^#?([1-9][0-9]{0,9})$/.exec(value);
+        if (!match || Number(match[1]) > 2_147_483_647) {
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not an issue or pull request number.`,
+            });
+            return core/* NEVER */.tm;
+        }
+        return Number(match[1]);
+    }),
+    'ttl-idle': duration('ttl-idle'),
+    'ttl-absolute': duration('ttl-absolute'),
+    'keep-after-promote': booleanInput().transform((value) => value === undefined ? undefined : value === 'true'),
+    token: schemas/* string */.YjP({
+        error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
+    }),
+})
+    .superRefine((raw, ctx) => {
+    const needsTask = raw.mode === 'run' || raw.mode === 'start';
+    if (needsTask) {
+        if (raw.task === undefined) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['task'],
+                message: `is required with mode ${raw.mode}: say what the agent should do.`,
+            });
+        }
+        else {
+            const task = (0,github_task/* normalizeTaskResult */.gl)(raw.task);
+            if (!task.ok)
+                ctx.addIssue({ code: 'custom', path: ['task'], message: `${task.reason}.` });
+        }
+    }
+    const agentJob = raw.mode === 'run' || raw.mode === 'start' || raw.mode === 'finish';
+    const twoJobAgent = agentJob && raw.topology !== 'same-job' && raw.ephemeral === 'artifacts';
+    const wantsArtifacts = raw.ephemeral === 'artifacts' || ARTIFACTS_REQUIRED.some((name) => raw[name] !== undefined);
+    if (twoJobAgent) {
+        // The agent's job of the two-job topology only names the session repository; the publish job
+        // (which runs no agent code) holds the Cloudflare credential and creates it.
+        if (raw['artifacts-namespace'] === undefined && raw.mode !== 'finish')
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-namespace'],
+                message: `is required with ephemeral: artifacts: ${ARTIFACTS_HINTS['artifacts-namespace']} Give the publish job the same value.`,
+            });
+        if (raw['artifacts-api-token'] !== undefined)
+            ctx.addIssue({
+                code: 'custom',
+                path: ['artifacts-api-token'],
+                message: `must not be given to the agent's job (mode ${raw.mode}) in the two-job topology: the agent could read it there. ` +
+                    'Give it (with artifacts-account-id and artifacts-namespace) to the mode: publish job, which creates the Artifacts repository; or opt in to topology: same-job.',
+            });
+    }
+    else if (wantsArtifacts) {
+        const why = raw.ephemeral === 'artifacts' ? 'with ephemeral: artifacts' : 'once any artifacts-* input is given';
+        for (const name of ARTIFACTS_REQUIRED) {
+            if (raw[name] === undefined)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: [name],
+                    message: `is required ${why}: ${ARTIFACTS_HINTS[name]}`,
+                });
+        }
+    }
+    if (raw.mode === 'run' && raw.run === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['run'],
+            message: 'is required with mode run: the command line that runs the agent.',
+        });
+    }
+    if (raw.mode === 'publish' && raw.bundle === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['bundle'],
+            message: "is required with mode publish: the path actions/download-artifact wrote the agent job's bundle to.",
+        });
+    }
+    if (raw.mode !== 'run' && raw.timeout !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['timeout'],
+            message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
+        });
+    }
+    if (raw.sandbox === 'true' && raw.mode !== 'run') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['sandbox'],
+            message: `is only used with mode run, not ${raw.mode}: Gittrix sandboxes the agent command it runs itself.`,
+        });
+    }
+    if (raw.sandbox === 'true' && raw['agent-file-commands'] === 'true') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['sandbox'],
+            message: 'cannot be combined with agent-file-commands: the sandbox hides the runner files GITHUB_ENV and GITHUB_PATH live in. Drop one of them.',
+        });
+    }
+    if (raw.mode !== 'run' && raw.run !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['run'],
+            message: `is only used with mode run, not ${raw.mode}; remove it, or run the agent as its own step between mode start and mode finish.`,
+        });
+    }
+});
+/**
+ * Reads every input once through `getInput` (e.g. `core.getInput`), validates them together with the
+ * runner's `GITHUB_*` variables, and returns the settings. Throws {@link InputError} listing every bad
+ * input, or `Error` when the runner environment itself is incomplete.
+ */
+function readSettings(getInput, env) {
+    const raw = {};
+    for (const name of INPUT_NAMES)
+        raw[name] = name === 'run' || name === 'task' ? nonBlank(getInput(name)) : optional(getInput(name));
+    const parsed = rawSchema.safeParse(raw);
+    if (!parsed.success) {
+        const seen = new Set();
+        const problems = [];
+        for (const issue of parsed.error.issues) {
+            const input = (issue.path[0] ?? 'mode');
+            if (seen.has(input))
+                continue;
+            seen.add(input);
+            problems.push({ input, message: issue.message });
+        }
+        problems.sort((a, b) => INPUT_NAMES.indexOf(a.input) - INPUT_NAMES.indexOf(b.input));
+        throw new InputError(problems);
+    }
+    const p = parsed.data;
+    const repository = env.GITHUB_REPOSITORY ?? '';
+    const [owner, repo] = repository.split('/');
+    if (!owner || !repo)
+        throw new Error('GITHUB_REPOSITORY is not set to owner/repo; run this Action in a GitHub Actions job.');
+    const facts = eventFacts(env.GITHUB_EVENT_NAME ?? '', readEventPayload(env.GITHUB_EVENT_PATH));
+    const overrides = {
+        ...(p['ttl-idle'] !== undefined ? { ttlIdleMs: p['ttl-idle'] } : {}),
+        ...(p['ttl-absolute'] !== undefined ? { ttlAbsoluteMs: p['ttl-absolute'] } : {}),
+        ...(p['keep-after-promote'] !== undefined ? { untilPromote: !p['keep-after-promote'] } : {}),
+    };
+    return {
+        mode: p.mode,
+        task: p.mode === 'run' || p.mode === 'start'
+            ? (0,github_task/* normalizeTaskResult */.gl)(p.task).value
+            : null,
+        run: p.run ?? null,
+        topology: p.topology === 'same-job' ? 'same-job' : 'two-jobs',
+        bundle: p.bundle ?? null,
+        timeoutMs: p.timeout ?? null,
+        agentFileCommands: p['agent-file-commands'] === 'true',
+        sandbox: p.sandbox === 'true',
+        durableBranch: p['durable-branch'] ?? null,
+        ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
+        artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
+            ? {
+                accountId: p['artifacts-account-id'],
+                namespace: p['artifacts-namespace'],
+                apiToken: p['artifacts-api-token'],
+                apiUrl: (p['artifacts-api-url'] ?? DEFAULT_ARTIFACTS_API_URL).replace(/\/+$/, ''),
+            }
+            : null,
+        artifactsNamespace: p['artifacts-namespace'] ?? null,
+        link: p.link ?? facts.link,
+        eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
+        token: p.token,
+        workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
+        workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
+        repository,
+        repositoryId: /^[1-9]\d{0,15}$/.test(env.GITHUB_REPOSITORY_ID ?? '')
+            ? Number(env.GITHUB_REPOSITORY_ID)
+            : null,
+        owner,
+        repo,
+        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        trigger: { ref: env.GITHUB_REF, sha: env.GITHUB_SHA },
+        defaultBranch: facts.defaultBranch,
+    };
+}
+function nonBlank(value) {
+    return value.trim() === '' ? undefined : value;
+}
+
+
+/***/ }),
+
 /***/ 5577:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -34910,7 +35183,7 @@ async function exists(path) {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /**
  * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
- * Built locally in the workspace repository and pushed as a single commit (DESIGN.md §5; the
+ * Built locally in the workspace repository and pushed as a single commit (docs/architecture.md#adapters; the
  * "no full history upload" of issue 6). The objects come from a local durable's object store through
  * `alternates` when there is one, otherwise from the durable adapter (`listTree` + `readBlobs`).
  */
@@ -34989,12 +35262,12 @@ async function importBaselineTree(repo, durable, baselineSha) {
 /**
  * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
  *
- * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes, storage-apis.md §A.6) and
- * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`, §A.3).
+ * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes) and
+ * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`).
  */
 
 
-/** The documented Artifacts error codes (§A.6). */
+/** The documented Artifacts error codes (docs/platform-facts.md#errors-and-readiness). */
 const ARTIFACTS_ERROR_CODES = {
     INVALID_INPUT: 10100,
     INVALID_REPO_NAME: 10101,
@@ -35534,7 +35807,7 @@ class LockedError extends GittrixError {
 /* unused harmony exports DEFAULT_SWEEP_INTERVAL_MS, resolveEviction */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /**
- * Eviction policy: defaults (seed 003) and the expiry rule the sweep applies.
+ * Eviction policy: defaults (docs/architecture.md#domain-model) and the expiry rule the sweep applies.
  */
 
 /** 4 h idle, no absolute limit, evict after promotion, automatic. */
@@ -36643,7 +36916,7 @@ function assertBranchName(name) {
 
 /**
  * Artifacts namespace and repository names: `^[a-zA-Z0-9][a-zA-Z0-9._-]*$` (Cloudflare Artifacts REST
- * docs, `NamespaceName`/`RepoName`; see reference/storage-apis.md), capped by us at 100 characters.
+ * docs, `NamespaceName`/`RepoName`; see docs/platform-facts.md#rest-api), capped by us at 100 characters.
  */
 const ARTIFACTS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** zod schema of an {@link EphemeralLocation}. */
@@ -36798,7 +37071,7 @@ function shortSha(sha) {
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6356);
 /**
- * The pointer commit (DESIGN.md §6.3): for a session whose workspace lives in Cloudflare Artifacts,
+ * The pointer commit (docs/architecture.md#pointer-commit-artifacts-sessions): for a session whose workspace lives in Cloudflare Artifacts,
  * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
  * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
  * reads the session's content from Artifacts at `artifactsHead`.
@@ -37169,7 +37442,7 @@ function describe(holder) {
 
 ;// CONCATENATED MODULE: ./src/core/metadata.ts
 /**
- * SessionMetadata v1 (seed 003), validated with zod on every read.
+ * SessionMetadata v1 (docs/architecture.md#session-metadata), validated with zod on every read.
  */
 
 /** The only metadata version this Gittrix reads and writes. */
@@ -37501,7 +37774,7 @@ function newGitHubSessionId() {
 /* harmony import */ var _task_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(934);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6356);
 /**
- * The start commit (DESIGN.md §6.1): the first commit of `gittrix/<session-id>`, parent = baseline,
+ * The start commit (docs/architecture.md#start-commit): the first commit of `gittrix/<session-id>`, parent = baseline,
  * tree = baseline tree, written by the Action before the agent runs and read by the App on every push.
  *
  * ```
@@ -37895,6 +38168,443 @@ function collectTrailers(trailers, spec) {
 /** Formats trailers as lines `Key: value` joined by LF (no trailing LF). */
 function formatTrailers(trailers) {
     return trailers.map((t) => `${t.key}: ${t.value}`).join('\n');
+}
+
+
+/***/ }),
+
+/***/ 9539:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  eZ: () => (/* binding */ STATUS_FD),
+  ny: () => (/* binding */ bwrapArguments),
+  UB: () => (/* binding */ probeSandbox)
+});
+
+// UNUSED EXPORTS: SYSTEM_BWRAP_PATH, findBwrap, readHostLayout
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/core/bytes.ts
+var bytes = __nccwpck_require__(9596);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ./src/core/paths.ts
+/**
+ * Path safety (docs/architecture.md#invariants, 8): every path an agent or a selector names is checked here
+ * before it touches a workspace or a durable tree.
+ *
+ * Paths are strings that may carry non-UTF-8 bytes as escaped surrogates (see bytes.ts). A path never
+ * names git internals: no segment is `.git` in any case, nor an alias that a file system folds onto
+ * `.git` and git itself refuses (`.git.`, `.git `, `git~1`, `.git::$INDEX_ALLOCATION` on NTFS;
+ * `.g\u200cit` with Unicode ignorables on HFS+). Source: git's `verify_path` in read-cache.c,
+ * `is_ntfs_dotgit` in path.c and `is_hfs_dotgit` / `next_hfs_char` in utf8.c.
+ */
+
+
+
+/** Code points HFS+ ignores when it compares names (git's `next_hfs_char`). */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+/** `.git` or NTFS's short name `git~1`, then only dots and spaces, or an NTFS stream suffix (`:…`). */
+const NTFS_DOTGIT = /^(\.git|git~1)[. ]*(:.*)?$/i;
+/** The longest file name (one path segment) local file systems take, in bytes (Linux `NAME_MAX`). */
+const MAX_SEGMENT_BYTES = 255;
+/**
+ * True when a path segment names git's own directory on some file system git supports: `.git` in any
+ * case, with trailing dots or spaces, an NTFS stream suffix or 8.3 short name (`git~1`), or Unicode
+ * ignorables HFS+ drops (`.g\u200cit`). A backslash splits a segment on Windows, so each piece counts.
+ */
+function isGitDirName(segment) {
+    return segment.split('\\').some((piece) => NTFS_DOTGIT.test(piece.replace(HFS_IGNORABLE, '')));
+}
+/**
+ * Normalises a repository-relative path (`a//b/./c` → `a/b/c`) or throws `WRITE_REJECTED` for:
+ * empty paths, NUL bytes, surrogates that stand for no byte, absolute paths (POSIX, Windows drive,
+ * UNC or a leading backslash), `..` segments (also between backslashes, which Windows splits on),
+ * and any segment naming git internals ({@link isGitDirName}). Throws `PATH_TOO_LONG` for a segment
+ * longer than {@link MAX_SEGMENT_BYTES} bytes. A backslash inside a name is kept: on POSIX it is an
+ * ordinary byte (the second byte of many Shift-JIS characters is 0x5C).
+ */
+function normalizeRepoPath(input) {
+    if (typeof input !== 'string' || input.length === 0)
+        throw new WriteRejectedError(String(input), 'the path is empty');
+    if (input.includes('\0'))
+        throw new WriteRejectedError(input, 'the path contains a NUL byte');
+    if (!isEncodable(input))
+        throw new WriteRejectedError(input, 'the path holds a lone surrogate that stands for no byte');
+    if (input.startsWith('/') || input.startsWith('\\') || /^[a-zA-Z]:/.test(input) || isAbsolute(input)) {
+        throw new WriteRejectedError(input, 'absolute paths are not allowed; use a path relative to the repository root');
+    }
+    const segments = [];
+    for (const segment of canonicalText(input).split('/')) {
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..' || segment.split('\\').includes('..'))
+            throw new WriteRejectedError(input, '".." would leave the workspace');
+        if (isGitDirName(segment))
+            throw new WriteRejectedError(input, 'git internals (.git) are off limits');
+        if (encodeText(segment).length > MAX_SEGMENT_BYTES)
+            throw new PathTooLongError(input, MAX_SEGMENT_BYTES);
+        segments.push(segment);
+    }
+    if (segments.length === 0)
+        throw new WriteRejectedError(input, 'the path names the repository root, not a file');
+    return segments.join('/');
+}
+/** Like {@link normalizeRepoPath}, but `''`, `.` and `/`-only inputs mean the root and return `''`. */
+function normalizeRepoDir(input) {
+    if (input === undefined || /^[./]*$/.test(input))
+        return '';
+    return normalizeRepoPath(input);
+}
+/** Symlinks followed in a row before a read gives up (Linux's `MAXSYMLINKS` is 40). */
+const MAX_SYMLINK_HOPS = 40;
+/**
+ * Reads `path` from a stored tree through `lookup` (one path → its bytes and mode, or `null`),
+ * following symlinks (mode `120000`) that stay inside the tree, as a file system would. Resolves the
+ * file's bytes, or `null` when a path on the way does not exist. Throws `WRITE_REJECTED` for a symlink
+ * leading outside the tree or into `.git`, or more than {@link MAX_SYMLINK_HOPS} in a row.
+ */
+async function readFollowingSymlinks(path, lookup) {
+    let rel = normalizeRepoPath(path);
+    for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops++) {
+        const file = await lookup(rel);
+        if (!file)
+            return null;
+        if (file.mode !== '120000')
+            return file.bytes;
+        const target = decodeBytes(file.bytes);
+        if (!symlinkStaysInside(rel, target))
+            throw new WriteRejectedError(rel, `it is a symlink to ${JSON.stringify(target)}, outside the workspace`);
+        rel = normalizeRepoPath(posix.join(posix.dirname(rel), target));
+    }
+    throw new WriteRejectedError(path, `more than ${MAX_SYMLINK_HOPS} symlinks in a row`);
+}
+/**
+ * True when a symlink stored at `linkPath` with target `target` stays inside the repository, judged
+ * on the text alone (no other link followed). Absolute targets never do.
+ */
+function symlinkStaysInside(linkPath, target) {
+    if (target.startsWith('/') || /^[a-zA-Z]:/.test(target) || target.includes('\0'))
+        return false;
+    const depth = linkPath.split('/').length - 1;
+    let level = depth;
+    for (const segment of target.split('/')) {
+        if (segment === '..')
+            level -= 1;
+        else if (segment !== '.' && segment !== '')
+            level += 1;
+        if (level < 0)
+            return false;
+    }
+    return true;
+}
+/**
+ * Where a symlink stored at `linkPath` with `target` leads inside a tree, followed the way a file
+ * system resolves it: one component at a time, each one that is itself a symlink in the tree
+ * (`readLink(path)` resolves its target, or `null` for anything else or nothing) followed in turn,
+ * `..` going up from where the walk really is. Resolves `null` when the link stays inside the tree
+ * and never passes through git internals, else the reason: `outside` (absolute, or above the root),
+ * `git` (a segment naming `.git`, see {@link isGitDirName}) or `loop` (more than
+ * {@link MAX_SYMLINK_HOPS} links).
+ */
+async function symlinkEscape(linkPath, target, readLink) {
+    const at = linkPath.split('/').slice(0, -1);
+    const absolute = (text) => text.startsWith('/') || text.startsWith('\\') || /^[a-zA-Z]:/.test(text) || text.includes('\0');
+    if (absolute(target))
+        return 'outside';
+    // Segments still to walk, innermost link first.
+    const queue = [target.split('/')];
+    let hops = 0;
+    while (queue.length) {
+        const segments = queue[0];
+        const segment = segments.shift();
+        if (segment === undefined) {
+            queue.shift();
+            continue;
+        }
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..' || segment.split('\\').includes('..')) {
+            if (at.length === 0)
+                return 'outside';
+            at.pop();
+            continue;
+        }
+        if (isGitDirName(segment))
+            return 'git';
+        const link = await readLink([...at, segment].join('/'));
+        if (link === null) {
+            at.push(segment);
+            continue;
+        }
+        if (++hops > MAX_SYMLINK_HOPS)
+            return 'loop';
+        if (absolute(link))
+            return 'outside';
+        // The link's target replaces it; the rest of the path continues after it, from where it leads.
+        queue.unshift(link.split('/'));
+    }
+    return null;
+}
+/** True when `child` is `parent` or inside it (both absolute, already resolved). */
+function isWithin(parent, child) {
+    const rel = (0,external_node_path_.relative)(parent, child);
+    return rel === '' || (!rel.startsWith(`..${external_node_path_.sep}`) && rel !== '..' && !(0,external_node_path_.isAbsolute)(rel));
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/bwrap.ts
+/**
+ * bubblewrap (`bwrap`): finding it, checking that it can build a sandbox on this machine, and the
+ * exact argument list that turns a {@link SandboxSpec} into one.
+ *
+ * The sandbox is a new user, PID, IPC, UTS and cgroup namespace (plus a network namespace without
+ * `network`), and a new mount namespace whose root is the host's root bound read-only, with a fresh
+ * `/proc` (only the sandbox's processes), a minimal `/dev`, private tmpfs on `/tmp`, `/var/tmp` and
+ * `/run` (so host sockets there — D-Bus, systemd, docker, ssh-agent — are out of reach), each hidden
+ * path covered by an empty read-only tmpfs, the workspace bound read-write, and all capabilities
+ * dropped. `--new-session` detaches the command from the terminal so it cannot push input into it
+ * (TIOCSTI), `--die-with-parent` ends it when Gittrix dies, and `--disable-userns` (bubblewrap 0.8+)
+ * stops it from creating user namespaces of its own.
+ *
+ * Sources: bwrap(1) (https://github.com/containers/bubblewrap/blob/main/bwrap.xml) for every option;
+ * user_namespaces(7) (mounts made in a more privileged namespace are locked: a process in the
+ * sandbox cannot unmount the tmpfs that hides a path); proc(5) (`/proc/<pid>/root` only reaches the
+ * processes of the sandbox's own PID namespace); Ubuntu's restriction of unprivileged user
+ * namespaces: https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces.
+ */
+
+
+
+
+
+/** Where bwrap is looked for (never the caller's `PATH`): the usual system locations. */
+const SYSTEM_BWRAP_PATH = ['/usr/bin', '/bin', '/usr/local/bin'].join(external_node_path_.delimiter);
+/** The fd bwrap writes its JSON status documents to (`child-pid`, then `exit-code`). */
+const STATUS_FD = 3;
+const INSTALL = 'Install bubblewrap: `sudo apt-get install bubblewrap` (Debian, Ubuntu), `sudo dnf install bubblewrap` ' +
+    '(Fedora), `sudo pacman -S bubblewrap` (Arch), or set GITTRIX_BWRAP to the absolute path of a bwrap binary.';
+const USERNS = 'Unprivileged user namespaces are not allowed here. Ubuntu 23.10 and later (AppArmor): ' +
+    '`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, or an AppArmor profile that gives ' +
+    '/usr/bin/bwrap `userns`; older Debian: `sudo sysctl -w kernel.unprivileged_userns_clone=1`; ' +
+    '`user.max_user_namespaces` must not be 0; in a container, allow user namespaces (e.g. docker ' +
+    '`--security-opt seccomp=unconfined --security-opt apparmor=unconfined`) or sandbox on the host.';
+/**
+ * The bwrap binary to use: `$GITTRIX_BWRAP` when set (it must be an absolute path), else the first
+ * executable `bwrap` in {@link SYSTEM_BWRAP_PATH}. Resolves `null` when there is none.
+ */
+function findBwrap(env = process.env) {
+    const explicit = env.GITTRIX_BWRAP;
+    const candidates = explicit !== undefined ? [explicit] : SYSTEM_BWRAP_PATH.split(external_node_path_.delimiter).map((dir) => (0,external_node_path_.join)(dir, 'bwrap'));
+    for (const candidate of candidates) {
+        if (!(0,external_node_path_.isAbsolute)(candidate))
+            continue;
+        try {
+            (0,external_node_fs_.accessSync)(candidate, external_node_fs_.constants.X_OK);
+            if ((0,external_node_fs_.statSync)(candidate).isFile())
+                return (0,external_node_fs_.realpathSync)(candidate);
+        }
+        catch {
+            continue;
+        }
+    }
+    return null;
+}
+const probes = new Map();
+/**
+ * Checks that a sandbox can be built here: Linux, a bwrap binary ({@link findBwrap}), and bwrap
+ * actually creating the namespaces and mounts `gittrix run` uses (a trial run of `/bin/sh -c :`, with
+ * a network namespace when `network` is false). Memoized per binary and network setting for the life
+ * of the process. Never throws: the failure says what is missing and what to install or change.
+ */
+function probeSandbox(options = {}) {
+    const network = options.network ?? true;
+    if (process.platform !== 'linux') {
+        return Promise.resolve({
+            ok: false,
+            reason: `the sandbox uses Linux namespaces (bubblewrap), and this is ${process.platform}`,
+            remedy: 'Run the agent on Linux (a VM or a container that allows user namespaces).',
+        });
+    }
+    const env = options.env ?? process.env;
+    const path = findBwrap(env);
+    if (!path) {
+        const explicit = env.GITTRIX_BWRAP;
+        return Promise.resolve({
+            ok: false,
+            reason: explicit
+                ? `GITTRIX_BWRAP names ${JSON.stringify(explicit)}, which is not an executable file (it must be an absolute path)`
+                : `bubblewrap (bwrap) is not installed in ${SYSTEM_BWRAP_PATH}`,
+            remedy: INSTALL,
+        });
+    }
+    const key = `${path}\0${network}`;
+    let probe = probes.get(key);
+    if (!probe) {
+        probe = runProbe(path, network);
+        probes.set(key, probe);
+    }
+    return probe;
+}
+async function runProbe(path, network) {
+    const versionRun = await capture(path, ['--version']);
+    const version = /(\d+\.\d+(?:\.\d+)?)/.exec(versionRun.stdout)?.[1] ?? '0';
+    const bwrap = { path, version, disableUserns: versionAtLeast(version, [0, 8, 0]) };
+    const args = [
+        ...namespaceArgs(bwrap, network),
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+        '--tmpfs',
+        '/tmp',
+        '--',
+        '/bin/sh',
+        '-c',
+        ':',
+    ];
+    const trial = await capture(path, args);
+    if (trial.code === 0)
+        return { ok: true, bwrap };
+    const detail = (trial.stderr.trim() || `exit code ${trial.code}`).split('\n')[0] ?? '';
+    const userns = /uid map|namespace|Operation not permitted|Permission denied|No space left/i.test(detail);
+    return {
+        ok: false,
+        reason: `bubblewrap ${version} at ${path} cannot create the sandbox here (${detail})`,
+        remedy: userns
+            ? USERNS
+            : 'Check that bubblewrap works: `bwrap --ro-bind / / --proc /proc --dev /dev true`.',
+    };
+}
+function namespaceArgs(bwrap, network) {
+    return [
+        '--unshare-user',
+        '--unshare-pid',
+        '--unshare-ipc',
+        '--unshare-uts',
+        '--unshare-cgroup-try',
+        ...(network ? [] : ['--unshare-net']),
+        ...(bwrap.disableUserns ? ['--disable-userns'] : []),
+        '--cap-drop',
+        'ALL',
+        '--new-session',
+        '--die-with-parent',
+    ];
+}
+/** Reads the {@link HostLayout} of this machine. */
+function readHostLayout() {
+    const privateDirs = ['/tmp', '/var/tmp', '/run'].filter((dir) => {
+        const stat = (0,external_node_fs_.lstatSync)(dir, { throwIfNoEntry: false });
+        return stat?.isDirectory() === true;
+    });
+    let resolvConf = null;
+    try {
+        const real = (0,external_node_fs_.realpathSync)('/etc/resolv.conf');
+        if (real !== '/etc/resolv.conf' && isWithin('/run', real))
+            resolvConf = real;
+    }
+    catch {
+        resolvConf = null;
+    }
+    return { privateDirs, resolvConf };
+}
+/**
+ * The bwrap arguments (everything before the command) that build the sandbox `spec` describes, in
+ * this order: namespaces and process options; the host root read-only; fresh `/proc` and `/dev`;
+ * private tmpfs on the host's temporary and runtime directories; an empty tmpfs over every hidden
+ * directory (an empty file over a hidden file; hidden paths that do not exist are skipped); the
+ * workspace bound read-write; `readOnly` paths bound back read-only; every hiding tmpfs remounted
+ * read-only; working directory, environment additions, and the status fd ({@link STATUS_FD}).
+ * Throws `INVALID_ARGUMENT` when a path is relative or a hidden path lies inside the workspace.
+ */
+function bwrapArguments(bwrap, spec, layout = readHostLayout()) {
+    for (const path of [spec.workspace, ...spec.hide, ...(spec.readOnly ?? [])]) {
+        if (!(0,external_node_path_.isAbsolute)(path))
+            throw new errors/* InvalidArgumentError */.Di(`Sandbox paths must be absolute: ${path}.`);
+    }
+    for (const hidden of spec.hide) {
+        if (isWithin(spec.workspace, hidden)) {
+            throw new errors/* InvalidArgumentError */.Di(`${hidden} is inside the workspace ${spec.workspace}, so the sandbox cannot hide it.`);
+        }
+    }
+    const hidden = outermost(spec.hide.filter((path) => (0,external_node_fs_.existsSync)(path)));
+    const args = [
+        ...namespaceArgs(bwrap, spec.network),
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+    ];
+    for (const dir of layout.privateDirs)
+        args.push('--tmpfs', dir);
+    if (layout.resolvConf)
+        args.push('--ro-bind', layout.resolvConf, layout.resolvConf);
+    const remount = [];
+    for (const path of hidden) {
+        if ((0,external_node_fs_.statSync)(path).isDirectory()) {
+            args.push('--tmpfs', path);
+            remount.push(path);
+        }
+        else {
+            args.push('--ro-bind', '/dev/null', path);
+        }
+    }
+    args.push('--bind', spec.workspace, spec.workspace);
+    for (const path of spec.readOnly ?? []) {
+        if ((0,external_node_fs_.existsSync)(path))
+            args.push('--ro-bind', path, path);
+    }
+    for (const path of remount)
+        args.push('--remount-ro', path);
+    args.push('--chdir', spec.workspace, '--setenv', 'TMPDIR', '/tmp', '--json-status-fd', String(STATUS_FD));
+    return args;
+}
+/** The paths of `paths` that are not inside another of them, sorted (ancestors first). */
+function outermost(paths) {
+    const sorted = [...new Set(paths)].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+    const kept = [];
+    for (const path of sorted)
+        if (!kept.some((parent) => isWithin(parent, path)))
+            kept.push(path);
+    return kept;
+}
+function versionAtLeast(version, minimum) {
+    const parts = version.split('.').map((n) => Number.parseInt(n, 10) || 0);
+    for (let i = 0; i < minimum.length; i++) {
+        const have = parts[i] ?? 0;
+        const need = minimum[i] ?? 0;
+        if (have !== need)
+            return have > need;
+    }
+    return true;
+}
+function capture(command, args) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', (error) => resolve({ code: 127, stdout: '', stderr: error.message }));
+        child.on('close', (code) => resolve({
+            code: code ?? 1,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+        }));
+    });
 }
 
 

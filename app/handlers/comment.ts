@@ -1,5 +1,5 @@
 /**
- * `issue_comment.created`: slash commands (DESIGN.md §6.5). Order, so nothing is written for a
+ * `issue_comment.created`: slash commands (docs/github-app.md#commands-and-buttons). Order, so nothing is written for a
  * refused command: parse (not a command → return without a request) → skip our own comments → list
  * the thread (a reply to this comment already there = a redelivery → stop) → 👀 → usage / help →
  * people only → configuration → write access for promote, discard, extend (for status and diff, the

@@ -1,5 +1,5 @@
 /**
- * `push` to `gittrix/<session-id>` (DESIGN.md §6.4): rebuild the session from its start commit, check
+ * `push` to `gittrix/<session-id>` (docs/architecture.md#review-and-commands): rebuild the session from its start commit, check
  * the configuration and the baseline, then create or update the "Gittrix session" check run on the
  * pushed head (title = diff stat, summary, diff, buttons) and the one session comment on the linked
  * issue or pull request. A push that deletes the branch (`deleted: true`, `before` = the last head)

@@ -1,5 +1,5 @@
 /**
- * Eviction policy: defaults (seed 003) and the expiry rule the sweep applies.
+ * Eviction policy: defaults (docs/architecture.md#domain-model) and the expiry rule the sweep applies.
  */
 import { InvalidArgumentError } from './errors.ts'
 import type { EvictionPolicy } from './types.ts'

@@ -298,7 +298,7 @@ export class GitTrix {
 
   /**
    * Adopts a session whose metadata was rebuilt outside this store — e.g. by the GitHub App from the
-   * session branch's start commit (DESIGN.md invariant 9) — and returns it, so every operation
+   * session branch's start commit (docs/architecture.md#invariants, 9) — and returns it, so every operation
    * (promote, discard, extend, diff) runs the one algorithm in `promote.ts` / `session.ts`.
    *
    * `metadata` is validated with {@link sessionMetadataSchema} (throws `METADATA_INVALID` naming the

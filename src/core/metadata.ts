@@ -1,5 +1,5 @@
 /**
- * SessionMetadata v1 (seed 003), validated with zod on every read.
+ * SessionMetadata v1 (docs/architecture.md#session-metadata), validated with zod on every read.
  */
 import { z } from 'zod'
 import type {
@@ -11,7 +11,7 @@ import type {
 } from './types.ts'
 
 /**
- * SessionMetadata v1, exactly as seed 003 defines it: the on-disk record of one session
+ * SessionMetadata v1, exactly as the first Gittrix defined it: the on-disk record of one session
  * (`<storeDir>/<id>/metadata.json`). Times are ISO 8601 strings.
  */
 export interface SessionMetadata {
@@ -39,7 +39,7 @@ export interface SessionMetadata {
    * differs from the baseline; after the last one: none).
    */
   touchedFiles: string[]
-  /** The newest promotion (seed 003's single result; {@link promotions} lists every one). */
+  /** The newest promotion (the original v1 single result; {@link promotions} lists every one). */
   promote: {
     strategy: PromoteStrategy
     result: PromoteResult | null

@@ -1,5 +1,5 @@
 /**
- * Path safety (DESIGN.md invariant 8): every path an agent or a selector names is checked here
+ * Path safety (docs/architecture.md#invariants, 8): every path an agent or a selector names is checked here
  * before it touches a workspace or a durable tree.
  *
  * Paths are strings that may carry non-UTF-8 bytes as escaped surrogates (see bytes.ts). A path never

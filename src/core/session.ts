@@ -609,7 +609,7 @@ export class UserSession {
     return this.#ops.touchedFiles()
   }
   /**
-   * Promotes the selected files still pending as one clean commit (see DESIGN.md §4). The session
+   * Promotes the selected files still pending as one clean commit (see docs/architecture.md#promotion). The session
    * stays `active` while anything un-promoted remains and becomes `promoted` (evicted under
    * `untilPromote`) once nothing does; every promotion is listed in `info().promotions`. Selecting only
    * files promoted already (and unchanged since) answers with the recorded promotion holding them. With

@@ -89,10 +89,10 @@ export interface ListEntry {
   type: 'file' | 'dir' | 'symlink'
 }
 
-/** Session lifecycle states (seed 003). */
+/** Session lifecycle states (docs/architecture.md#domain-model). */
 export type SessionState = 'active' | 'promoted' | 'discarded' | 'expired'
 
-/** How a session is evicted (seed 003). Durations in ms; `null` disables that limit. */
+/** How a session is evicted (docs/architecture.md#domain-model). Durations in ms; `null` disables that limit. */
 export interface EvictionPolicy {
   /** Evict after this long without any access (API call or workspace file change). Default 4 h. */
   ttlIdleMs: number | null
@@ -138,7 +138,7 @@ export interface PromoteOptions {
   allowUnsafeSymlinks?: boolean
 }
 
-/** The recorded outcome of a promotion (seed 003 `promote.result`). */
+/** The recorded outcome of a promotion (metadata v1 `promote.result`). */
 export interface PromoteResult {
   /** The promoted commit; for `patch`, the durable head the patch applies onto. */
   sha: string

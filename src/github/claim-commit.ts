@@ -1,6 +1,6 @@
 /**
  * The claim commit: how one App replica takes a session for a promotion or a discard, so that a
- * promotion on one replica and a discard on another cannot both happen (DESIGN.md invariants 6 and 9).
+ * promotion on one replica and a discard on another cannot both happen (docs/architecture.md#invariants, 6 and 9).
  *
  * A claim is a commit with the session head's tree and the head as its only parent, written by the App
  * and moved onto `gittrix/<id>` with `force: false` (GitHub's "Update a reference": the update must be a

@@ -1,5 +1,5 @@
 /**
- * The slash-command grammar as people read it (DESIGN.md §6.5): one usage line, a summary and an
+ * The slash-command grammar as people read it (docs/github-app.md#commands-and-buttons): one usage line, a summary and an
  * example per subcommand. The parser (`commands.ts`) and the renderers use these texts, and a test
  * parses every example, so the help cannot drift from what is accepted.
  */

@@ -1,5 +1,5 @@
 /**
- * The `/gittrix` slash-command parser (DESIGN.md §6.5). Only the first line of a comment is read,
+ * The `/gittrix` slash-command parser (docs/github-app.md#commands-and-buttons). Only the first line of a comment is read,
  * and only when GitHub shows it as text (not as code: see {@link parseCommand}).
  * The parser never throws: every input yields a command, a usage message (plain text, one problem
  * sentence then the relevant usage), or "not a command" for comments not addressed to Gittrix.
@@ -62,7 +62,7 @@ export type CommandParseResult =
   | { ok: false; kind: 'usage'; usage: string }
   | { ok: false; kind: 'not-a-command' }
 
-/** True for commands only people with write, maintain or admin may run (DESIGN.md §6.5). */
+/** True for commands only people with write, maintain or admin may run (docs/github-app.md#commands-and-buttons). */
 export function commandNeedsWrite(command: GittrixCommand): boolean {
   return command.name === 'promote' || command.name === 'discard' || command.name === 'extend'
 }

@@ -1,5 +1,5 @@
 /**
- * The App's issue / pull request comment for a session (DESIGN.md §6.4): posted once on the linked
+ * The App's issue / pull request comment for a session (docs/architecture.md#review-and-commands): posted once on the linked
  * issue or PR and updated in place. Its first line is a hidden marker the App searches for.
  */
 import type { SessionDiff } from '../core/types.ts'

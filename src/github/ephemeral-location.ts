@@ -10,7 +10,7 @@ export type EphemeralLocation = { kind: 'branch' } | { kind: 'artifacts'; namesp
 
 /**
  * Artifacts namespace and repository names: `^[a-zA-Z0-9][a-zA-Z0-9._-]*$` (Cloudflare Artifacts REST
- * docs, `NamespaceName`/`RepoName`; see reference/storage-apis.md), capped by us at 100 characters.
+ * docs, `NamespaceName`/`RepoName`; see docs/platform-facts.md#rest-api), capped by us at 100 characters.
  */
 export const ARTIFACTS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 

@@ -1,11 +1,11 @@
 /**
- * `gittrix/github`: what the GitHub Action and the GitHub App share, so they cannot drift —
+ * The GitHub protocol: what the GitHub Action and the GitHub App share, so they cannot drift —
  * session ids and branch names, the start / pointer / promotion commit messages (encode + strict
  * parse), the check run and comment renderers, and the slash-command parser.
- * Nothing in `src/github/` talks to GitHub; the adapters and the client it re-exports
- * (`src/adapters/github/`) do. None of it imports `@actions/*` or `probot`.
+ * Nothing in `src/github/` talks to GitHub; the adapters (`src/adapters/github/`) do, and they build on
+ * this. The package export `gittrix/github` (src/github.ts) offers both. None of it imports `@actions/*`
+ * or `probot`.
  */
-export * from '../adapters/github/index.ts'
 export {
   type CheckRunAction,
   checkRunActionSchema,

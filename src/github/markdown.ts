@@ -1,5 +1,5 @@
 /**
- * The one way untrusted text reaches GitHub (DESIGN invariant 13: "untrusted text is never live").
+ * The one way untrusted text reaches GitHub (docs/architecture.md#invariants, 13: "untrusted text is never live").
  * Untrusted = anything the App did not write itself: the task, file names, branch names, commit
  * messages, logins, session ids typed by people, configuration values, and error messages that may
  * quote any of them. It goes into check run output, comments, replies and pull request bodies only

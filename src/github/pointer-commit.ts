@@ -1,5 +1,5 @@
 /**
- * The pointer commit (DESIGN.md §6.3): for a session whose workspace lives in Cloudflare Artifacts,
+ * The pointer commit (docs/architecture.md#pointer-commit-artifacts-sessions): for a session whose workspace lives in Cloudflare Artifacts,
  * the Action moves `gittrix/<session-id>` on GitHub to a commit that names the Artifacts repository
  * and the head it pushed there. Its tree should equal its parent's (GitHub shows no diff); the App
  * reads the session's content from Artifacts at `artifactsHead`.

@@ -1,5 +1,5 @@
 /**
- * The session check run (DESIGN.md §6.4): name, external id, conclusion, output (title with the diff
+ * The session check run (docs/architecture.md#review-and-commands): name, external id, conclusion, output (title with the diff
  * stat, summary with task / baseline / branches / stat table / file table / commands, text with the
  * unified diff) and the three buttons. Every field is validated against GitHub's limits before it is
  * returned.

@@ -1,5 +1,5 @@
 /**
- * The start commit (DESIGN.md §6.1): the first commit of `gittrix/<session-id>`, parent = baseline,
+ * The start commit (docs/architecture.md#start-commit): the first commit of `gittrix/<session-id>`, parent = baseline,
  * tree = baseline tree, written by the Action before the agent runs and read by the App on every push.
  *
  * ```

@@ -16,7 +16,7 @@ import {
   parsePointerCommit,
   parseStartCommit,
 } from '../../src/github/index.ts'
-import { prePushGuard } from '../../src/action/workspace.ts'
+import { prePushGuard } from '../../action/lib/workspace.ts'
 import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
 import {
   AGENT_GIT_ENV,

@@ -1,8 +1,10 @@
 /**
- * The README's tables of the Action's inputs and outputs are action.yml rendered: this test renders
- * them from action.yml and compares them with the block between the README's markers, so the two
- * cannot drift. On a mismatch the failure shows the block to paste. It also checks that the inputs the
- * Action parses (action/settings.ts) are exactly action.yml's inputs.
+ * The lists of the Action's inputs and outputs in docs/action.md are action.yml rendered: this test
+ * renders them from action.yml and compares them with the block between the markers in docs/action.md,
+ * so the two cannot drift. On a mismatch the failure shows the block to paste. It also checks that the
+ * inputs the Action parses (action/settings.ts) are exactly action.yml's inputs, and that every workflow
+ * the docs show (README.md, docs/action.md, docs/artifacts.md) is valid YAML using only declared inputs
+ * and outputs.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,61 +22,39 @@ interface ActionYml {
 const START = '<!-- action-io:start (generated from action.yml; test/action/readme.test.ts checks it) -->'
 const END = '<!-- action-io:end -->'
 
-/** A markdown block with table padding (Prettier's) taken out: cells trimmed, separator rows as `---`. */
-function normalizeTables(block: string): string {
-  return block
-    .split('\n')
-    .map((line) => {
-      if (!line.startsWith('|')) return line
-      const cells = line
-        .slice(1, -1)
-        .split(/(?<!\\)\|/)
-        .map((c) => c.trim())
-      return cells.map((c) => (/^-+:?$/.test(c) ? '---' : c)).join(' | ')
-    })
-    .join('\n')
+/** One description as one line of markdown (action.yml folds descriptions with `>-`). */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
 }
 
-function cell(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/\|/g, '\\|')
-}
-
-/** The README block for `action`: an inputs table and an outputs table. */
-export function renderActionTables(action: ActionYml): string {
+/** The docs block for `action`: one list item per input (with its default) and per output. */
+export function renderActionLists(action: ActionYml): string {
   const inputs = Object.entries(action.inputs).map(
     ([name, input]) =>
-      `| \`${name}\` | ${input.default === undefined ? '' : `\`${cell(input.default)}\``} | ${cell(input.description)} |`,
+      `- \`${name}\`${input.default === undefined ? '' : ` (default \`${oneLine(input.default)}\`)`}: ${oneLine(input.description)}`,
   )
   const outputs = Object.entries(action.outputs).map(
-    ([name, output]) => `| \`${name}\` | ${cell(output.description)} |`,
+    ([name, output]) => `- \`${name}\`: ${oneLine(output.description)}`,
   )
-  return [
-    START,
-    '',
-    '| Input | Default | Description |',
-    '| --- | --- | --- |',
-    ...inputs,
-    '',
-    '| Output | Description |',
-    '| --- | --- |',
-    ...outputs,
-    '',
-    END,
-  ].join('\n')
+  return [START, '', '### Inputs', '', ...inputs, '', '### Outputs', '', ...outputs, '', END].join('\n')
 }
 
 const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionYml
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+const docs = readFileSync(join(ROOT, 'docs/action.md'), 'utf8')
+/** Files showing workflows, with how many workflows and Gittrix steps each shows at least. */
+const WORKFLOW_FILES: Array<[file: string, workflows: number, gittrixSteps: number]> = [
+  ['README.md', 1, 2],
+  ['docs/action.md', 3, 4],
+  ['docs/artifacts.md', 1, 2],
+]
 
-describe('README ↔ action.yml', () => {
-  it('the README lists every input and output exactly as action.yml describes them', () => {
-    const start = readme.indexOf(START)
-    const end = readme.indexOf(END)
-    expect(start, `README.md needs the block:\n${renderActionTables(action)}`).toBeGreaterThanOrEqual(0)
+describe('docs ↔ action.yml', () => {
+  it('docs/action.md lists every input and output exactly as action.yml describes them', () => {
+    const start = docs.indexOf(START)
+    const end = docs.indexOf(END)
+    expect(start, `docs/action.md needs the block:\n${renderActionLists(action)}`).toBeGreaterThanOrEqual(0)
     expect(end).toBeGreaterThan(start)
-    expect(normalizeTables(readme.slice(start, end + END.length))).toBe(
-      normalizeTables(renderActionTables(action)),
-    )
+    expect(docs.slice(start, end + END.length)).toBe(renderActionLists(action))
   })
 
   it('action.yml declares exactly the inputs the Action parses, and runs the bundle for main and post', () => {
@@ -87,31 +67,36 @@ describe('README ↔ action.yml', () => {
     })
   })
 
-  it('the README workflows are valid YAML and use only inputs and outputs action.yml declares', () => {
-    const section = readme.slice(readme.indexOf('## GitHub Action'), readme.indexOf('## CLI reference'))
-    const workflows = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map(
-      (m) =>
-        parse(m[1]!) as {
-          permissions?: unknown
-          jobs: Record<string, { steps: Array<Record<string, unknown>> }>
-        },
-    )
-    expect(workflows.length).toBeGreaterThanOrEqual(3)
-    let gittrixSteps = 0
-    for (const workflow of workflows) {
-      expect(workflow.permissions, 'every workflow declares permissions').toBeDefined()
-      for (const job of Object.values(workflow.jobs)) {
-        for (const step of job.steps) {
-          if (typeof step.uses !== 'string' || !step.uses.includes('gittrix@')) continue
-          gittrixSteps++
-          for (const key of Object.keys((step.with ?? {}) as object))
-            expect(Object.keys(action.inputs)).toContain(key)
+  it.each(WORKFLOW_FILES)(
+    'the workflows in %s are valid YAML and use only declared inputs and outputs',
+    (file, minimumWorkflows, minimumSteps) => {
+      const section = readFileSync(join(ROOT, file), 'utf8')
+      const workflows = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)]
+        .map(
+          (m) =>
+            parse(m[1]!) as {
+              permissions?: unknown
+              jobs?: Record<string, { steps: Array<Record<string, unknown>> }>
+            },
+        )
+        .filter((document) => document.jobs !== undefined) // other YAML (e.g. .github/gittrix.yml) is no workflow
+      expect(workflows.length).toBeGreaterThanOrEqual(minimumWorkflows)
+      let gittrixSteps = 0
+      for (const workflow of workflows) {
+        expect(workflow.permissions, 'every workflow declares permissions').toBeDefined()
+        for (const job of Object.values(workflow.jobs!)) {
+          for (const step of job.steps) {
+            if (typeof step.uses !== 'string' || !step.uses.includes('gittrix@')) continue
+            gittrixSteps++
+            for (const key of Object.keys((step.with ?? {}) as object))
+              expect(Object.keys(action.inputs)).toContain(key)
+          }
         }
       }
-    }
-    expect(gittrixSteps).toBeGreaterThanOrEqual(4)
-    for (const [, name] of section.matchAll(/steps\.[a-z-]+\.outputs\.([a-z-]+)/g)) {
-      expect(Object.keys(action.outputs)).toContain(name)
-    }
-  })
+      expect(gittrixSteps).toBeGreaterThanOrEqual(minimumSteps)
+      for (const [, name] of section.matchAll(/steps\.[a-z-]+\.outputs\.([a-z-]+)/g)) {
+        expect(Object.keys(action.outputs)).toContain(name)
+      }
+    },
+  )
 })

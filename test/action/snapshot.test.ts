@@ -1,5 +1,5 @@
 /**
- * The work-tree snapshot of finish (src/action/snapshot.ts) on what an agent can leave: paths git
+ * The work-tree snapshot of finish (action/lib/snapshot.ts) on what an agent can leave: paths git
  * refuses, nested repositories (with and without commits), a file over GitHub's limit (a sparse file),
  * and a clean filter configured to run its code. Nothing is lost silently, nothing runs.
  */
@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, openSync, closeSync, ftruncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MAX_FILE_BYTES, snapshotWorkTree } from '../../src/action/snapshot.ts'
+import { MAX_FILE_BYTES, snapshotWorkTree } from '../../action/lib/snapshot.ts'
 import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
 
 useFixedGitIdentity()

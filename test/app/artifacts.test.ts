@@ -1,5 +1,5 @@
 /**
- * The GitHub-durable + Artifacts-ephemeral combination (DESIGN.md §6.3, §6.6): the session's files
+ * The GitHub-durable + Artifacts-ephemeral combination (docs/architecture.md#pointer-commit-artifacts-sessions, #eviction): the session's files
  * live in a Cloudflare Artifacts repository (the loopback stand-in, filled with a real `git push` as
  * the Action does: an orphan commit holding the baseline's tree, then the agent's work), the GitHub
  * session branch holds the start commit and a pointer commit naming the Artifacts head. The App reads

@@ -1,5 +1,5 @@
 /**
- * The gate binds (DESIGN.md §9, invariant 10): a promotion reads exactly the commit a human reviewed —
+ * The gate binds (docs/architecture.md#invariants, 10): a promotion reads exactly the commit a human reviewed —
  * the head of the App's session check run — by id. Attacks of a hostile agent whose workflow can push
  * `gittrix/<id>`: push after the render, push while the run shows "Promoting…" (injected between the
  * App's requests through the stand-in's hooks), the same against `adminPaths`, a check run forged

@@ -1,5 +1,5 @@
 /**
- * Exactly once across replicas (DESIGN.md invariants 6 and 9): two App instances that share nothing
+ * Exactly once across replicas (docs/architecture.md#invariants, 6 and 9): two App instances that share nothing
  * but GitHub receive promote requests for one session at the same time; one promotion lands, the
  * other says the session is being promoted (or already is). A restarted App (a fresh instance) answers
  * from GitHub state.

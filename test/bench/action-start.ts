@@ -1,5 +1,5 @@
 /**
- * The Action's start-up (DESIGN.md §8: "bundle start to first output < 300 ms"): the size of the
+ * The Action's start-up (docs/benchmarks.md: "bundle start to first output < 300 ms"): the size of the
  * committed bundle and the wall time from spawning `node action/dist/index.js` to the first byte it
  * writes to stdout, as the runner would start it for `mode: run`.
  *
@@ -26,7 +26,7 @@ export interface ActionStartResult {
   firstOutputMs: number
   /** Every timed sample, ms. */
   samplesMs: number[]
-  /** The DESIGN.md target, ms. */
+  /** The target in docs/benchmarks.md, ms. */
   targetMs: number
   pass: boolean
 }

@@ -1,5 +1,5 @@
 /**
- * Benchmark of issue 3 (DESIGN.md §8): how many GitHub API requests it takes to promote N files from
+ * Benchmark of issue 3 (docs/benchmarks.md): how many GitHub API requests it takes to promote N files from
  * a session branch (target ≤ 6, the same for every N), beside what a `git clone` + `git push` of the
  * same repository would transfer.
  *

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: Gittrix against the plain git it stands in for, measured in one run on one machine
- * (DESIGN.md §8). Prints a markdown table of medians and ratios; `--json` prints the results as JSON
+ * (targets: docs/benchmarks.md). Prints a markdown table of medians and ratios; `--json` prints the results as JSON
  * instead. Always exits 0 when the measurement itself worked: a missed target is reported, not thrown.
  *
  *   1. session start on a generated 20,000-file repository, `clone` kind vs `git clone --shared`,
@@ -72,7 +72,7 @@ interface Sample {
 
 const TOUCHED = 1000
 const WARMUP = 1
-/** DESIGN.md §8: GitHub API requests to promote N files from a session branch, the same for every N. */
+/** docs/benchmarks.md: GitHub API requests to promote N files from a session branch, the same for every N. */
 const GITHUB_REQUEST_TARGET = 6
 
 const argv = process.argv.slice(2)

@@ -1,5 +1,5 @@
 /**
- * The durable adapter contract (DESIGN.md §5). Every DurableAdapter runs this suite through
+ * The durable adapter contract (docs/architecture.md#adapters). Every DurableAdapter runs this suite through
  * {@link describeDurableContract} with a fixture factory that seeds a repository and reads it back
  * independently of the adapter under test (real git for local adapters; a faked service for remote ones).
  */

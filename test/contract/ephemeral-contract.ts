@@ -1,5 +1,5 @@
 /**
- * The ephemeral adapter contract (DESIGN.md §5). Every EphemeralAdapter runs this suite through
+ * The ephemeral adapter contract (docs/architecture.md#adapters). Every EphemeralAdapter runs this suite through
  * {@link describeEphemeralContract} with a fixture factory that provides a durable adapter to create
  * workspaces from, a way to record a baseline, and a few hooks (an outside directory, symlinks).
  */

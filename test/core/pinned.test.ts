@@ -1,5 +1,5 @@
 /**
- * Pinned promotion in the library (DESIGN.md §9, invariant 10): `promote({ at })` and
+ * Pinned promotion in the library (docs/architecture.md#invariants, 10): `promote({ at })` and
  * `restoreSession(meta, { at })` read one snapshot of exactly that workspace commit — selection, drift
  * check, diff and the promoted tree — and refuse, writing nothing, a commit that is not the session's.
  * A workspace that moved on after `at` is kept, not evicted.

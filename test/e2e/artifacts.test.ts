@@ -1,5 +1,5 @@
 /**
- * End to end with Cloudflare Artifacts (DESIGN.md §6): the Action's built bundle runs with
+ * End to end with Cloudflare Artifacts (docs/architecture.md#action--app-protocol): the Action's built bundle runs with
  * `ephemeral: artifacts` against the Artifacts stand-in (test/artifacts/stand-in.ts: REST control plane
  * + `git http-backend` checking repo tokens) and the loopback GitHub; the App's real server, given
  * `ARTIFACTS_*` pointing at the same stand-in, reviews the session from the Artifacts content, promotes

@@ -1,5 +1,5 @@
 /**
- * End to end: the gate binds (DESIGN.md §9, invariant 10) on the loopback GitHub, with the App as its
+ * End to end: the gate binds (docs/architecture.md#invariants, 10) on the loopback GitHub, with the App as its
  * real server process and the agent pushing with git over smart HTTP and the workflow token. The agent
  * pushes after the render, and while the run shows "Promoting…" (injected between the App's requests
  * with the stand-in's request hooks), also against `adminPaths`; and two App replicas get a promote and

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SessionRemote } from '../../src/action/remote.ts'
+import { SessionRemote } from '../../action/lib/remote.ts'
 import { githubTokenAuth, httpAuthConfig } from '../../src/git/network.ts'
 import { basicAuth, type GitHost, startGitHost } from '../action/support.ts'
 

@@ -1,5 +1,5 @@
 /**
- * The request-count target of DESIGN.md §8, asserted: promoting N files from a session branch takes at
+ * The request-count target of docs/benchmarks.md, asserted: promoting N files from a session branch takes at
  * most 6 GitHub API requests, the same number for N = 1, 100 and 1,000, and uploads no blob.
  */
 import { expect, it } from 'vitest'

@@ -23,7 +23,7 @@ import {
   renderUsageReply,
   type SessionCommentStatus,
   type SessionFacts,
-} from '../../src/github/index.ts'
+} from '../../src/github.ts'
 import {
   expectInert,
   expectPlainText,

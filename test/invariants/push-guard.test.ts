@@ -4,8 +4,8 @@
  * shown to name the durable repository (its real path resolves to the same device and inode as the
  * durable git directory or work tree), then pushed, with and without hooks, by `git push` and `git
  * send-pack`; the durable refs and objects must not change. What the guard cannot stop (an agent that
- * deliberately disables both layers, or runs git on the durable repository directly) is stated in the
- * README; only an OS boundary stops that.
+ * deliberately disables both layers, or runs git on the durable repository directly) is stated in
+ * docs/security.md#local-workspaces; only an OS boundary stops that.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { linkSync, mkdirSync, readdirSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * The README's MCP client configurations are runnable: the `claude mcp add` line, the Codex
+ * The MCP client configurations in docs/cli.md are runnable: the `claude mcp add` line, the Codex
  * `config.toml` table and the `mcpServers` JSON each start `gittrix mcp` with exactly the arguments
  * shown (the `gittrix` command standing for the CLI entry point, the placeholder id and repository
  * replaced), and an MCP client lists the tools through it.
@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanup, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
 import { childEnv, CLI_MAIN } from './support.ts'
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-const SECTION = README.slice(
-  README.indexOf('## Agents: an MCP server and a sandboxed shell'),
-  README.indexOf('### `gittrix run <id> -- <command>`'),
+const DOCS = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8')
+const SECTION = DOCS.slice(
+  DOCS.indexOf('## Agents: an MCP server and a sandboxed shell'),
+  DOCS.indexOf('### `gittrix run <id> -- <command>`'),
 )
 
 let repo: { path: string }
@@ -27,7 +27,7 @@ function block(lang: string, marker: string): string {
   for (const match of SECTION.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))) {
     if (match[1]?.includes(marker)) return match[1]
   }
-  throw new Error(`README: no \`\`\`${lang} block with ${marker} in the MCP section`)
+  throw new Error(`docs/cli.md: no \`\`\`${lang} block with ${marker} in the MCP section`)
 }
 
 /** Starts `gittrix <args>` as an MCP client would (GITTRIX_HOME set), and lists its tools. */
@@ -81,7 +81,7 @@ beforeAll(() => {
 
 afterAll(() => cleanup(repo.path, home))
 
-describe('README: MCP client configuration', () => {
+describe('docs/cli.md: MCP client configuration', () => {
   it('the Claude Code lines start a session and serve it', async () => {
     const sh = block('sh', 'claude mcp add')
     const [startLine, addLine] = sh.trim().split('\n') as [string, string]

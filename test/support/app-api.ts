@@ -5,7 +5,7 @@
  * objects stay in the real bare repository. Mount it with `mountGitDataApi` exactly like the base
  * class: every request and reply is checked against GitHub's OpenAPI description.
  *
- * Behaviour copied from GitHub (REST docs as quoted in ../shared/reference/github-platform.md §2–§3):
+ * Behaviour copied from GitHub (REST docs, docs/platform-facts.md#check-runs and #comments-reactions-and-permissions):
  * - a check run given a `conclusion` is `completed`, its `completed_at` the one sent (else now) and
  *   `null` again once it is set back to `in_progress`; `actions` are kept as sent; a run belongs to the
  *   App that created it (`app`), and another App's update is refused with GitHub's 403 ("check run can

@@ -24,7 +24,7 @@
  * with their method, path, body, and the operation they would have been (or that none exists).
  *
  * nock 14 intercepts Node's global fetch (through @mswjs/interceptors), which Octokit uses; nock ≤ 13
- * does not (probot/probot#1977), and nock 15 changed its API (../shared/reference/github-platform.md §1).
+ * does not (probot/probot#1977), and nock 15 changed its API (docs/platform-facts.md#probot).
  */
 
 import nock from 'nock'

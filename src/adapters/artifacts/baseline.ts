@@ -1,6 +1,6 @@
 /**
  * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
- * Built locally in the workspace repository and pushed as a single commit (DESIGN.md §5; the
+ * Built locally in the workspace repository and pushed as a single commit (docs/architecture.md#adapters; the
  * "no full history upload" of issue 6). The objects come from a local durable's object store through
  * `alternates` when there is one, otherwise from the durable adapter (`listTree` + `readBlobs`).
  */

@@ -1,7 +1,7 @@
 /**
  * ArtifactsClient: the Cloudflare Artifacts REST control plane (current shape).
  *
- * Sources (storage-apis.md §A): https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
+ * Sources: https://developers.cloudflare.com/artifacts/api/rest-api/ (base URL,
  * v4 envelope, routes 4–18), https://developers.cloudflare.com/artifacts/api/errors/ (codes),
  * https://developers.cloudflare.com/artifacts/guides/import-repositories/ (409 while importing: "retry
  * after a short delay"), https://developers.cloudflare.com/artifacts/platform/limits/ (2,000 requests /
@@ -40,10 +40,10 @@ import type {
   TokenScope,
 } from './types.ts'
 
-/** The public API root (§A.3). */
+/** The public API root (docs/platform-facts.md#rest-api). */
 export const CLOUDFLARE_API_BASE = 'https://api.cloudflare.com/client/v4'
 
-/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17, §A.4; INVALID_TTL §A.6). */
+/** Token TTL bounds: "min 60, max 31,536,000, default 86,400" seconds (route 17 and INVALID_TTL, docs/platform-facts.md#rest-api). */
 export const TOKEN_TTL_BOUNDS = { min: 60, max: 31_536_000 } as const
 
 /** Options for {@link ArtifactsClient}. */
@@ -393,7 +393,7 @@ export class ArtifactsClient {
       const envelope = await readEnvelope(response)
       const errors = envelope.errors ?? []
 
-      // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (§A.7).
+      // 202 on a read: "may return 202 immediately after create while the repo finishes becoming ready" (docs/platform-facts.md#errors-and-readiness).
       if (status === 202 && method === 'GET') {
         const hinted = Number((envelope.result as { retryAfter?: unknown } | null)?.retryAfter)
         const wait =
@@ -462,7 +462,7 @@ async function readEnvelope(response: Response): Promise<Envelope> {
 }
 
 /**
- * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, §A.8) for
+ * Registers a repo token (and its secret part without `?expires=`, which HTTP Basic uses, docs/platform-facts.md#credentials-and-git) for
  * redaction.
  */
 export function registerToken(token: string | undefined): void {

@@ -1,11 +1,11 @@
 /**
  * CloudflareArtifactsDurableAdapter: an Artifacts repository branch as the durable store.
  *
- * Reads (head, trees, files, blobs, log) go through the REST read routes (routes 10–14 of
- * https://developers.cloudflare.com/artifacts/api/rest-api/, storage-apis.md §A.4): no git on the
- * reading host. The REST API has no route that writes commits or moves refs (§A.4, "Not in the REST
- * API"), so `applyCommit` builds the commit in a local scratch repository on top of `parent` and pushes
- * it over git smart HTTP (https://developers.cloudflare.com/artifacts/api/git-protocol/, §A.8) with
+ * Reads (head, trees, files, blobs, log) go through the REST read routes (log, commit, tree, blob and file routes of
+ * https://developers.cloudflare.com/artifacts/api/rest-api/): no git on the
+ * reading host. The REST API has no route that writes commits or moves refs (see the same
+ * reference), so `applyCommit` builds the commit in a local scratch repository on top of `parent` and pushes
+ * it over git smart HTTP (https://developers.cloudflare.com/artifacts/api/git-protocol/, docs/platform-facts.md#credentials-and-git) with
  * `--force-with-lease=refs/heads/<branch>:<expected>`: receive-pack moves the ref only if it still has
  * the expected value, so a branch that moved meanwhile is a rejected push → `{ moved: false, current }`.
  */
@@ -44,7 +44,7 @@ export interface CloudflareArtifactsDurableAdapterOptions {
   tokens?: RepoTokenOptions
 }
 
-/** Log entries read per page when looking for a promotion (the binding caps `limit` at 1000, §A.10). */
+/** Log entries read per page when looking for a promotion (the binding caps `limit` at 1000, docs/platform-facts.md#rest-api). */
 const LOG_PAGE = 100
 const SAFE = ['-c', 'core.hooksPath=/dev/null']
 

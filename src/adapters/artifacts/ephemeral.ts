@@ -7,7 +7,7 @@
  *   carrying the baseline's tree (built locally, pushed alone: no history upload). Cloudflare's own
  *   advice: "Create one repo for each unit of autonomous work" and "For smaller repos, start with a
  *   regular git clone" (https://developers.cloudflare.com/artifacts/concepts/best-practices/,
- *   https://developers.cloudflare.com/artifacts/guides/artifact-fs/; storage-apis.md §A.12–A.13).
+ *   https://developers.cloudflare.com/artifacts/guides/artifact-fs/).
  * - The workspace is a local git repository whose `origin` is the session repository (URL only, no
  *   credential). Reads, writes, lists, snapshots and diffs are the local clone adapter's, addressed with
  *   the orphan commit as baseline (same tree as the durable baseline, so the same touched paths).
@@ -355,14 +355,38 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
-  /** {@link EphemeralAdapter.forkWorkspace}: {@link fork} for `GitTrix.forkSession`. */
+  /**
+   * {@link EphemeralAdapter.forkWorkspace}: {@link fork} for `GitTrix.forkSession`. Without `at`, the
+   * source's files as they are now, uncommitted work included: like the local kinds, the source is
+   * checkpointed first ({@link checkpointForFork}), and the fork starts at that commit.
+   */
   async forkWorkspace(request: ForkWorkspaceRequest): Promise<WorkspaceFork> {
+    const at = request.at ?? (await this.checkpointForFork(request.source))
     const forked = await this.fork(request.source.sessionId, {
-      ...(request.at ? { at: request.at } : {}),
+      at,
       sessionId: request.sessionId,
       sessionDir: request.sessionDir,
     })
     return { baselineSha: forked.baselineSha, at: forked.at, info: forked.info }
+  }
+
+  /**
+   * The commit a fork without `at` starts from, on the source repository's `main`: the clone's `HEAD`
+   * when its files are exactly that commit (pushed, in case only the clone had it), else a checkpoint
+   * commit of the files as they are, made and pushed like {@link commit} (the source shows it in its
+   * history; its files are untouched).
+   */
+  private async checkpointForFork(source: WorkspaceHandle): Promise<string> {
+    const state = await readState(source)
+    const inner = innerHandle(source, state)
+    const { repo: git, agent } = await openWorkspaceGit(inner)
+    await git.run(['add', '-A'])
+    const tree = await git.text(['write-tree'])
+    const head = await (agent ?? git).resolve('HEAD^{commit}')
+    if (!head || (await git.resolve(`${head}^{tree}`)) !== tree)
+      return this.commit(source, 'gittrix: checkpoint before fork')
+    await this.push(state.repo, state.remote, git, [`+${head}:refs/heads/${SESSION_BRANCH}`])
+    return head
   }
 
   private info(repo: string, workspace: string): WorkspaceInfo {

@@ -1,8 +1,8 @@
 /**
  * Cloudflare Artifacts errors mapped to Gittrix error codes, keeping Cloudflare's own numeric code.
  *
- * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes, storage-apis.md §A.6) and
- * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`, §A.3).
+ * Sources: https://developers.cloudflare.com/artifacts/api/errors/ (codes) and
+ * https://developers.cloudflare.com/artifacts/api/rest-api/ (the v4 envelope `errors: [{code, message}]`).
  */
 import { GittrixError, type GittrixErrorCode } from '../../core/errors.ts'
 import { redact } from '../../git/redact.ts'
@@ -15,7 +15,7 @@ export interface ArtifactsApiErrorDetail {
   source?: { pointer?: string }
 }
 
-/** The documented Artifacts error codes (§A.6). */
+/** The documented Artifacts error codes (docs/platform-facts.md#errors-and-readiness). */
 export const ARTIFACTS_ERROR_CODES = {
   INVALID_INPUT: 10100,
   INVALID_REPO_NAME: 10101,

@@ -1,16 +1,16 @@
 /**
  * Cloudflare Artifacts naming rules, checked before any request is sent.
  *
- * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/ (storage-apis.md §A.9):
+ * Source: https://developers.cloudflare.com/artifacts/concepts/namespaces/:
  * repository and namespace names start with a letter or digit, continue with letters, digits, `.`,
  * `_` or `-`, and are 63 characters or fewer (also https://developers.cloudflare.com/artifacts/platform/limits/).
  */
 import { InvalidArgumentError } from '../../core/errors.ts'
 
-/** Longest repository or namespace name Artifacts accepts (limits page, §A.9). */
+/** Longest repository or namespace name Artifacts accepts (limits page, docs/platform-facts.md#namespaces-and-limits). */
 export const MAX_NAME_LENGTH = 63
 
-/** `NamespaceName` / `RepoName` as the REST docs annotate them (§A.3): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
+/** `NamespaceName` / `RepoName` as the REST docs annotate them (docs/platform-facts.md#rest-api): `/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/`. */
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/
 
 /** Prefix of every session repository Gittrix creates: `gittrix-<session-id>` (library), `gittrix-<repository id>-<session-id>` (GitHub). */

@@ -1,7 +1,7 @@
 /**
  * Tolerant readers for the log, commit and tree results. The REST reference documents those routes
- * (https://developers.cloudflare.com/artifacts/api/rest-api/, routes 10–12 in storage-apis.md §A.4)
- * without their fields, so Gittrix accepts the binding's camelCase fields (§A.10) and their snake_case
+ * (https://developers.cloudflare.com/artifacts/api/rest-api/: log, commit and tree)
+ * without their fields, so Gittrix accepts the binding's camelCase fields (https://developers.cloudflare.com/artifacts/api/workers-binding/) and their snake_case
  * spellings, and fails clearly on anything else.
  */
 import { GittrixError } from '../../core/errors.ts'

@@ -3,7 +3,7 @@
  * bounded exponential backoff for waiting out readiness (202/409) and throttling (429).
  *
  * Source of the rate: https://developers.cloudflare.com/artifacts/platform/limits/ — "Control-plane
- * rate: 2,000 requests / 10 s per namespace" (storage-apis.md §A.9).
+ * rate: 2,000 requests / 10 s per namespace".
  */
 
 /** The documented control-plane limit per namespace. */

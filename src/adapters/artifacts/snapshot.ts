@@ -1,7 +1,7 @@
 /**
  * CloudflareArtifactsSnapshotAdapter: one Artifacts session repository at one fixed commit, read-only,
- * through the REST read routes (commit, tree, blob; routes 11–13 of
- * https://developers.cloudflare.com/artifacts/api/rest-api/, storage-apis.md §A.4). No git binary,
+ * through the REST read routes (commit, tree, blob routes of
+ * https://developers.cloudflare.com/artifacts/api/rest-api/). No git binary,
  * no clone, no repo token: what a reviewing host (the GitHub App) needs to diff and promote a session
  * an agent finished elsewhere (the Action pushed it, then named the commit in a pointer commit).
  *

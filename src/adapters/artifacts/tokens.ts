@@ -2,7 +2,7 @@
  * Repo tokens for git over HTTPS, minted with the least scope and TTL an operation needs and re-minted
  * when expired or about to expire.
  *
- * Sources (storage-apis.md §A): https://developers.cloudflare.com/artifacts/api/rest-api/ (route 17:
+ * Sources: https://developers.cloudflare.com/artifacts/api/rest-api/ (route 17:
  * `POST /tokens {repo, scope, ttl}`; TTL 60 … 31,536,000 s), https://developers.cloudflare.com/artifacts/api/git-protocol/
  * (token format `art_v1_<40 hex>?expires=<unix_seconds>`: "Parse the value after ?expires= to learn the
  * expiry"), https://developers.cloudflare.com/artifacts/concepts/best-practices/ ("Mint least-privilege,

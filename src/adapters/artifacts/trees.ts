@@ -1,7 +1,7 @@
 /**
  * Trees of an Artifacts repository read through the REST object routes (`GET …/commit/:hash`,
  * `GET …/tree/:hash`: "Object routes use immutable Git SHA-1 hashes",
- * https://developers.cloudflare.com/artifacts/api/rest-api/, storage-apis.md §A.4). A tree route lists
+ * https://developers.cloudflare.com/artifacts/api/rest-api/). A tree route lists
  * immediate children only, so recursive listings and comparisons walk directories, skipping subtrees
  * whose hashes are equal. Objects are immutable, so trees are cached by hash.
  */

@@ -1,17 +1,17 @@
 /**
  * Shapes of the Artifacts REST API that Gittrix reads.
  *
- * Sources: https://developers.cloudflare.com/artifacts/api/rest-api/ (current shape, storage-apis.md
- * §A.3–A.4). The REST docs name the log, commit and tree routes but not their result fields; the fields
+ * Sources: https://developers.cloudflare.com/artifacts/api/rest-api/ (current
+ * shape). The REST docs name the log, commit and tree routes but not their result fields; the fields
  * below are the Workers binding's documented `ArtifactsCommitMetadata` and `ArtifactsTreeEntry`
- * (https://developers.cloudflare.com/artifacts/api/workers-binding/, §A.10), which the client also
+ * (https://developers.cloudflare.com/artifacts/api/workers-binding/, docs/platform-facts.md#rest-api), which the client also
  * accepts in snake_case (see `normalize.ts`).
  */
 
-/** `Scope = "read" | "write"`: read allows clone/fetch, write adds push (§A.2). */
+/** `Scope = "read" | "write"`: read allows clone/fetch, write adds push (docs/platform-facts.md#credentials-and-git). */
 export type TokenScope = 'read' | 'write'
 
-/** `RepoInfo` (§A.3). */
+/** `RepoInfo` (docs/platform-facts.md#rest-api). */
 export interface ArtifactsRepoInfo {
   id: string
   name: string
@@ -24,7 +24,7 @@ export interface ArtifactsRepoInfo {
   read_only: boolean
 }
 
-/** `RepoWithRemote = RepoInfo + {remote}` (§A.3). */
+/** `RepoWithRemote = RepoInfo + {remote}` (docs/platform-facts.md#rest-api). */
 export interface ArtifactsRepo extends ArtifactsRepoInfo {
   remote: string
 }
@@ -50,7 +50,7 @@ export interface ArtifactsMintedToken {
   expires_at: string | number
 }
 
-/** `TokenInfo` (§A.3), from `GET /repos/:name/tokens` (route 16). */
+/** `TokenInfo` (docs/platform-facts.md#rest-api), from `GET /repos/:name/tokens` (route 16). */
 export interface ArtifactsTokenInfo {
   id: string
   scope: TokenScope

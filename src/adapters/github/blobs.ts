@@ -7,7 +7,7 @@ import type { RepoCoordinates } from './trees.ts'
 
 /**
  * Blob transfers run this many at a time: GitHub's secondary rate limits punish bursts ("no more than
- * 100 concurrent requests"; reference/github-platform.md §4, Limits).
+ * 100 concurrent requests"; docs/platform-facts.md#rate-limits).
  */
 export const BLOB_CONCURRENCY = 8
 

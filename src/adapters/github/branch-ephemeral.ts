@@ -22,7 +22,7 @@ import { encodeStartCommit } from '../../github/start-commit.ts'
 import { readBlobs } from './blobs.ts'
 import { type Comparison, compareCommits, hostPatches } from './compare.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
-import { changedBetween, type RepoCoordinates, readTree, type TreeListing } from './trees.ts'
+import { type RepoCoordinates, readTree, type TreeListing, treeChanges } from './trees.ts'
 
 /** Options for {@link GitHubBranchEphemeralAdapter}. */
 export interface GitHubBranchEphemeralAdapterOptions {
@@ -210,20 +210,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     commit: string | undefined,
     comparison: () => Promise<Comparison | null>,
   ): WorkspaceSnapshot {
-    const before = new Map(baseline.entries.map((e) => [e.path, e]))
-    const after = new Map(session.entries.map((e) => [e.path, e]))
-    const changes = changedBetween(baseline, session).map((path) => {
-      const old = before.get(path)
-      const now = after.get(path)
-      return {
-        path,
-        status: !old ? ('added' as const) : !now ? ('deleted' as const) : ('modified' as const),
-        oldMode: old?.mode ?? null,
-        newMode: now?.mode ?? null,
-        oldOid: old?.oid ?? null,
-        newOid: now?.oid ?? null,
-      }
-    })
+    const changes = treeChanges(baseline, session)
     return {
       tree: session.sha,
       ...(commit ? { commit } : {}),

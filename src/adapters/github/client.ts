@@ -23,7 +23,7 @@
  *
  * Sources: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api ,
  * https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api ,
- * ../shared/reference/style-anchors.md (create-pull-request, changesets octokit setup).
+ * the Octokit setup of peter-evans/create-pull-request and changesets/action (docs/platform-facts.md#rate-limits).
  */
 
 import { retry } from '@octokit/plugin-retry'
@@ -209,6 +209,85 @@ function describeRequest(options: { method?: string; url?: string }): string {
   return `${options.method ?? 'GET'} ${options.url ?? ''}`
 }
 
+/** The `retry` and `throttle` options of an Octokit with plugin-retry and plugin-throttling composed in. */
+export interface GitHubRequestPolicy {
+  retry: { enabled: boolean; retries: number; retryAfterBaseValue: number; doNotRetry: number[] }
+  throttle: {
+    enabled: boolean
+    retryAfterBaseValue: number
+    fallbackSecondaryRateRetryAfter: number
+    write?: Bottleneck.Group
+    notifications?: Bottleneck.Group
+    onRateLimit: RateLimitHandler
+    onSecondaryRateLimit: RateLimitHandler
+  }
+}
+
+/** plugin-throttling's rate-limit callback: `true` retries after `retryAfter` seconds. */
+type RateLimitHandler = (
+  retryAfter: number,
+  request: { method?: string; url?: string },
+  octokit: { log: { warn(message: string): void } },
+  retryCount: number,
+) => boolean
+
+/**
+ * Gittrix's retry and throttling policy (this file's header says what and why) as Octokit constructor
+ * options, for any Octokit class that composes `@octokit/plugin-retry` and `@octokit/plugin-throttling`:
+ * {@link createGitHubClient}'s, and Probot's `ProbotOctokit` in the App (app/server.ts), so every GitHub
+ * caller gives up on a long rate limit and never retries a 4xx. Rate-limit decisions are logged through
+ * the Octokit instance's own `log`.
+ */
+export function gitHubRequestPolicy(
+  options: { retry?: GitHubRetryOptions; throttle?: GitHubThrottleOptions } = {},
+): GitHubRequestPolicy {
+  const retryOptions = options.retry ?? {}
+  const throttle = options.throttle ?? {}
+  const maxRetries = throttle.maxRetries ?? 2
+  const maxRetryAfterSeconds = throttle.maxRetryAfterSeconds ?? 120
+
+  /** Shared decision for both kinds of rate limit: bounded count, bounded wait. */
+  const onLimit =
+    (kind: 'primary' | 'secondary'): RateLimitHandler =>
+    (retryAfter, request, octokit, retryCount) => {
+      const what = `GitHub ${kind} rate limit on ${describeRequest(request)}`
+      if (retryCount >= maxRetries) {
+        octokit.log.warn(`${what}: giving up after ${retryCount} ${retryCount === 1 ? 'retry' : 'retries'}`)
+        return false
+      }
+      if (retryAfter > maxRetryAfterSeconds) {
+        octokit.log.warn(
+          `${what}: it lifts in ${retryAfter} s, more than the ${maxRetryAfterSeconds} s allowed; giving up`,
+        )
+        return false
+      }
+      octokit.log.warn(`${what}: retrying in ${retryAfter} s (retry ${retryCount + 1} of ${maxRetries})`)
+      return true
+    }
+
+  return {
+    retry: {
+      enabled: retryOptions.enabled ?? true,
+      retries: retryOptions.retries ?? 3,
+      retryAfterBaseValue: retryOptions.retryAfterBaseMs ?? 1000,
+      doNotRetry: [...DO_NOT_RETRY],
+    },
+    throttle: {
+      enabled: throttle.enabled ?? true,
+      retryAfterBaseValue: throttle.retryAfterBaseMs ?? 1000,
+      fallbackSecondaryRateRetryAfter: throttle.fallbackSecondaryRetryAfterSeconds ?? 60,
+      ...(throttle.writeIntervalMs === undefined
+        ? {}
+        : {
+            write: spacingGroup('write', throttle.writeIntervalMs),
+            notifications: spacingGroup('notifications', 3 * throttle.writeIntervalMs),
+          }),
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+    },
+  }
+}
+
 /**
  * Builds the Octokit every Gittrix GitHub caller uses: `@octokit/rest` with retry and throttling, the
  * API root from `baseUrl` / `GITHUB_API_URL` (GHES honoured), and a logger that never prints the token.
@@ -229,35 +308,6 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
   if (typeof options.auth === 'string') registerSecret(options.auth)
   const log = redactingLog(options.log)
 
-  const retryOptions = options.retry ?? {}
-  const throttle = options.throttle ?? {}
-  const maxRetries = throttle.maxRetries ?? 2
-  const maxRetryAfterSeconds = throttle.maxRetryAfterSeconds ?? 120
-
-  /** Shared decision for both kinds of rate limit: bounded count, bounded wait. */
-  const onLimit =
-    (kind: 'primary' | 'secondary') =>
-    (
-      retryAfter: number,
-      request: { method?: string; url?: string },
-      _octokit: unknown,
-      retryCount: number,
-    ) => {
-      const what = `GitHub ${kind} rate limit on ${describeRequest(request)}`
-      if (retryCount >= maxRetries) {
-        log.warn(`${what}: giving up after ${retryCount} ${retryCount === 1 ? 'retry' : 'retries'}`)
-        return false
-      }
-      if (retryAfter > maxRetryAfterSeconds) {
-        log.warn(
-          `${what}: it lifts in ${retryAfter} s, more than the ${maxRetryAfterSeconds} s allowed; giving up`,
-        )
-        return false
-      }
-      log.warn(`${what}: retrying in ${retryAfter} s (retry ${retryCount + 1} of ${maxRetries})`)
-      return true
-    }
-
   const auth = options.token ?? options.auth
   const octokit = new GitHubOctokit({
     ...(auth === undefined ? {} : { auth }),
@@ -266,25 +316,7 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
     userAgent: options.userAgent ?? 'gittrix',
     log,
     ...(options.request ? { request: options.request } : {}),
-    retry: {
-      enabled: retryOptions.enabled ?? true,
-      retries: retryOptions.retries ?? 3,
-      retryAfterBaseValue: retryOptions.retryAfterBaseMs ?? 1000,
-      doNotRetry: [...DO_NOT_RETRY],
-    },
-    throttle: {
-      enabled: throttle.enabled ?? true,
-      retryAfterBaseValue: throttle.retryAfterBaseMs ?? 1000,
-      fallbackSecondaryRateRetryAfter: throttle.fallbackSecondaryRetryAfterSeconds ?? 60,
-      ...(throttle.writeIntervalMs === undefined
-        ? {}
-        : {
-            write: spacingGroup('write', throttle.writeIntervalMs),
-            notifications: spacingGroup('notifications', 3 * throttle.writeIntervalMs),
-          }),
-      onRateLimit: onLimit('primary'),
-      onSecondaryRateLimit: onLimit('secondary'),
-    },
+    ...gitHubRequestPolicy(options),
   })
 
   octokit.hook.error('request', (error) => {

@@ -8,7 +8,7 @@
  * - without `page`/`per_page` the commit list holds at most 250 commits and "the last commit in the
  *   list is the most recent of the entire comparison";
  * - the `files` list "includes up to 300 changed files for the entire comparison", and nothing in the
- *   answer says when it was cut (../shared/reference/github-limits.md), so a path missing from it means
+ *   answer says when it was cut (docs/platform-facts.md#trees-compare-and-commit-limits), so a path missing from it means
  *   "not covered", never "unchanged": the changed paths always come from tree reads;
  * - "Diffs with binary data will have no `patch` property"; files renamed or copied are reported once
  *   with `previous_filename`, which Gittrix (a rename is a deletion plus an addition) does not use.

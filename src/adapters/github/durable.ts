@@ -4,7 +4,7 @@
  * already live in the repository), one commit without author/committer (so GitHub signs it as the
  * App and marks it Verified), and a ref update with `force: false` (a lost race is a 422).
  *
- * Sources: reference/github-platform.md §4 (Git Data API sequence, Verified commits, limits).
+ * Sources: docs/platform-facts.md#git-data-api-one-commit-for-many-files, #verified-commits, #trees-compare-and-commit-limits.
  */
 import type { Octokit } from '@octokit/rest'
 import pLimit from 'p-limit'

@@ -7,11 +7,20 @@ export {
   createGitHubClient,
   type GitHubClient,
   type GitHubClientOptions,
+  type GitHubRequestPolicy,
+  type GitHubRetryOptions,
+  type GitHubThrottleOptions,
+  gitHubRequestPolicy,
   type OctokitLike,
   resolveGitHubApiUrl,
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
-export { HISTORY_PAGES, isWrittenBy, type PromotionAuthor } from './promotion-history.ts'
+export {
+  gitHubPromotionHistory,
+  HISTORY_PAGES,
+  isWrittenBy,
+  type PromotionAuthor,
+} from './promotion-history.ts'
 export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
@@ -21,3 +30,4 @@ export {
   isReferenceMissing,
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'
+export { readTree, type TreeListing, treeChanges } from './trees.ts'

@@ -23,7 +23,7 @@
  * - Commits created through the API with a person's token are authored by that person and are not
  *   signed by GitHub (the signature section covers bots only; e.g.
  *   https://github.com/release-plz/release-plz/issues/1487): for such a token only the login is
- *   checked, which is weaker (a push can name that person's email) and said so in the README.
+ *   checked, which is weaker (a push can name that person's email) and said so in docs/library.md#github-gittrixgithub.
  */
 import type { Octokit } from '@octokit/rest'
 import { GittrixError } from '../../core/errors.ts'
@@ -96,7 +96,11 @@ async function* firstParentChain(
   const more = async (): Promise<boolean> => {
     if (exhausted || page >= HISTORY_PAGES) return false
     page++
-    let commits: Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string } }>
+    let commits: Array<{
+      sha: string
+      parents: Array<{ sha: string }>
+      commit: { message: string; committer?: { date?: string } | null }
+    }>
     try {
       ;({ data: commits } = await octokit.rest.repos.listCommits({
         ...coords,
@@ -111,8 +115,11 @@ async function* firstParentChain(
       }
       throw error
     }
-    for (const c of commits)
-      seen.set(c.sha, { sha: c.sha, parents: c.parents.map((p) => p.sha), message: c.commit.message })
+    for (const c of commits) {
+      const date = c.commit.committer?.date
+      const parents = c.parents.map((p) => p.sha)
+      seen.set(c.sha, { sha: c.sha, parents, message: c.commit.message, ...(date ? { date } : {}) })
+    }
     cursor ??= commits[0]?.sha
     if (commits.length < 100) exhausted = true
     return commits.length > 0

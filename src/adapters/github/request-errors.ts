@@ -58,7 +58,7 @@ export function isNotFound(error: unknown): boolean {
 /**
  * `422 Update is not a fast forward`: `PATCH /repos/{o}/{r}/git/refs/{ref}` with `force: false` found
  * the ref no longer at the commit the new one descends from, i.e. the branch moved (a lost race).
- * Source: ../shared/reference/github-platform.md §4 step 6 (REST git refs, "Update a reference").
+ * Source: docs/platform-facts.md#git-data-api-one-commit-for-many-files (REST git refs, "Update a reference").
  */
 export function isNotFastForward(error: unknown): boolean {
   return hasStatus(error, [422]) && /\bUpdate is not a fast[- ]forward\b/i.test(gitHubErrorText(error))

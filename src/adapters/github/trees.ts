@@ -7,7 +7,7 @@
  */
 import type { Octokit } from '@octokit/rest'
 import { GittrixError } from '../../core/errors.ts'
-import type { FileMode, TreeEntry } from '../../core/types.ts'
+import type { FileMode, TreeChange, TreeEntry } from '../../core/types.ts'
 import { gitHubErrorText, isGitHubRequestError } from './request-errors.ts'
 
 /** Owner and name of a repository. */
@@ -132,4 +132,25 @@ export function changedBetween(from: TreeListing, to: TreeListing): string[] {
   }
   for (const path of before.keys()) if (!seen.has(path)) changed.push(path)
   return changed.sort()
+}
+
+/**
+ * The changes from listing `from` to listing `to` ({@link changedBetween}'s paths), each with both
+ * sides' mode and blob (`null` where the path is absent), sorted by path.
+ */
+export function treeChanges(from: TreeListing, to: TreeListing): TreeChange[] {
+  const before = new Map(from.entries.map((e) => [e.path, e]))
+  const after = new Map(to.entries.map((e) => [e.path, e]))
+  return changedBetween(from, to).map((path) => {
+    const old = before.get(path)
+    const now = after.get(path)
+    return {
+      path,
+      status: !old ? ('added' as const) : !now ? ('deleted' as const) : ('modified' as const),
+      oldMode: old?.mode ?? null,
+      newMode: now?.mode ?? null,
+      oldOid: old?.oid ?? null,
+      newOid: now?.oid ?? null,
+    }
+  })
 }

@@ -13,7 +13,7 @@
  */
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { runGit, splitNul } from '../git/run-git.ts'
+import { runGit, splitNul } from '../../src/git/run-git.ts'
 import type { Workspace } from './workspace.ts'
 
 /** Keys whose presence alone is a credential (lower-cased, `<url>` parts removed). */

@@ -11,9 +11,9 @@
  * Publish trusts nothing in it (the agent can replace the file): see publish.ts.
  */
 import { open } from 'node:fs/promises'
-import { GittrixError } from '../core/errors.ts'
-import { withScratchRepo } from '../git/network.ts'
-import { SHA1_PATTERN } from '../github/hex.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import { withScratchRepo } from '../../src/git/network.ts'
+import { SHA1_PATTERN } from '../../src/github/hex.ts'
 
 /** What {@link writeSessionBundle} needs. */
 export interface WriteBundleOptions {

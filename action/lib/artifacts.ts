@@ -12,13 +12,13 @@
  *   credentials), never to a URL read from the workspace.
  * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
  */
-import { ArtifactsClient } from '../adapters/artifacts/client.ts'
-import { RepoTokens } from '../adapters/artifacts/tokens.ts'
-import { githubSessionRepoName } from '../adapters/artifacts/names.ts'
-import { checkRemote, gitWithToken } from '../adapters/artifacts/transport.ts'
-import { GittrixError } from '../core/errors.ts'
-import { withScratchRepo } from '../git/network.ts'
-import type { GitResult } from '../git/run-git.ts'
+import { ArtifactsClient } from '../../src/adapters/artifacts/client.ts'
+import { RepoTokens } from '../../src/adapters/artifacts/tokens.ts'
+import { githubSessionRepoName } from '../../src/adapters/artifacts/names.ts'
+import { checkRemote, gitWithToken } from '../../src/adapters/artifacts/transport.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import { withScratchRepo } from '../../src/git/network.ts'
+import type { GitResult } from '../../src/git/run-git.ts'
 
 /** The branch of a session repository that holds the session (the Artifacts ephemeral adapter's too). */
 export const ARTIFACTS_SESSION_BRANCH = 'main'

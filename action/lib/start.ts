@@ -15,12 +15,12 @@
  * Otherwise the start fails and says which branch to check out. The workspace must also be clean
  * (no uncommitted or untracked changes): whatever is in it when the agent finishes is the agent's work.
  */
-import { baselineMessage, GITTRIX_IDENTITY } from '../adapters/artifacts/baseline.ts'
-import { GittrixError } from '../core/errors.ts'
-import type { EvictionPolicy } from '../core/types.ts'
-import { branchNameProblem, sessionBranch } from '../github/branches.ts'
-import { newGitHubSessionId } from '../github/session-id.ts'
-import { encodeStartCommit } from '../github/start-commit.ts'
+import { baselineMessage, GITTRIX_IDENTITY } from '../../src/adapters/artifacts/baseline.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import type { EvictionPolicy } from '../../src/core/types.ts'
+import { branchNameProblem, sessionBranch } from '../../src/github/branches.ts'
+import { newGitHubSessionId } from '../../src/github/session-id.ts'
+import { encodeStartCommit } from '../../src/github/start-commit.ts'
 import {
   ARTIFACTS_REMOTE_NAME,
   ARTIFACTS_SESSION_BRANCH,
@@ -30,8 +30,8 @@ import {
 import type { SessionRemote } from './remote.ts'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { GitIdentity } from '../git/repo.ts'
-import { RUN_ID_PATTERN } from '../github/start-commit.ts'
+import type { GitIdentity } from '../../src/git/repo.ts'
+import { RUN_ID_PATTERN } from '../../src/github/start-commit.ts'
 import { persistedCredentials } from './credentials.ts'
 import {
   type ArtifactsRecord,

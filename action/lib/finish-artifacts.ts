@@ -1,5 +1,5 @@
 /**
- * The Artifacts half of a finish (DESIGN.md §6.3): push the snapshotted head to `main` of the session
+ * The Artifacts half of a finish (docs/architecture.md#pointer-commit-artifacts-sessions): push the snapshotted head to `main` of the session
  * repository, then move the GitHub session branch to a pointer commit naming that head, so the App
  * (which reads the session's content from Artifacts) sees the session change.
  *
@@ -7,7 +7,7 @@
  * URL comes from the control plane: the workspace's session record is writable by the agent, so
  * neither is taken from there unchecked.
  */
-import { GittrixError } from '../core/errors.ts'
+import { GittrixError } from '../../src/core/errors.ts'
 import { ARTIFACTS_REMOTE_NAME, ARTIFACTS_SESSION_BRANCH, type ArtifactsSessions } from './artifacts.ts'
 import { publishPointer } from './pointer.ts'
 import type { SessionRemote } from './remote.ts'

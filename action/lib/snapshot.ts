@@ -22,9 +22,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { GitRepo } from '../git/repo.ts'
-import { EMPTY_TREE_SHA1, GitRepo as Repo, parseRawDiff } from '../git/repo.ts'
-import { splitNul } from '../git/run-git.ts'
+import type { GitRepo } from '../../src/git/repo.ts'
+import { EMPTY_TREE_SHA1, GitRepo as Repo, parseRawDiff } from '../../src/git/repo.ts'
+import { splitNul } from '../../src/git/run-git.ts'
 
 /** The largest file a session may hold, bytes: GitHub refuses pushes with a larger blob (100 MiB). */
 export const MAX_FILE_BYTES = 100 * 1024 * 1024

@@ -7,11 +7,11 @@
  * the one place that carries a credential to git. `GITHUB_SERVER_URL` decides the host (GitHub
  * Enterprise Server works the same way).
  */
-import { GittrixError } from '../core/errors.ts'
-import { githubTokenAuth, httpAuthEnv, withScratchRepo } from '../git/network.ts'
-import { redact } from '../git/redact.ts'
-import type { GitRepo } from '../git/repo.ts'
-import type { GitResult } from '../git/run-git.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import { githubTokenAuth, httpAuthEnv, withScratchRepo } from '../../src/git/network.ts'
+import { redact } from '../../src/git/redact.ts'
+import type { GitRepo } from '../../src/git/repo.ts'
+import type { GitResult } from '../../src/git/run-git.ts'
 
 /** Where the repository lives and the token that may push to it. */
 export interface SessionRemoteOptions {

@@ -3,11 +3,11 @@
  * may write) and the values of its outputs. Built from the shared renderers in `src/github/`, so the
  * summary reads like the App's check run.
  */
-import type { SessionDiff } from '../core/types.ts'
-import { renderFileTable } from '../github/file-table.ts'
-import { inlineCode, tableRow } from '../github/markdown.ts'
-import { renderStatTable, renderTask } from '../github/render.ts'
-import { diffStatLine } from '../github/stat.ts'
+import type { SessionDiff } from '../../src/core/types.ts'
+import { renderFileTable } from '../../src/github/file-table.ts'
+import { inlineCode, tableRow } from '../../src/github/markdown.ts'
+import { renderStatTable, renderTask } from '../../src/github/render.ts'
+import { diffStatLine } from '../../src/github/stat.ts'
 import type { AgentExit } from './agent.ts'
 import type { SkippedPath } from './snapshot.ts'
 import type { SweepEntry } from './sweep.ts'

@@ -1,6 +1,6 @@
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
- * Artifacts head (DESIGN.md §6.3; message from the shared protocol module, `encodePointerCommit`).
+ * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
  *
  * The pointer's parent is the session branch's current head on GitHub (the start commit, an earlier
  * pointer, or a commit the App wrote, e.g. an extend commit) and its tree is that parent's tree, so
@@ -8,11 +8,15 @@
  * written (a repeated finish adds no second identical pointer). The push is fast-forward only; when the
  * branch moved meanwhile, the head is read again and the pointer rebuilt (bounded).
  */
-import { GittrixError } from '../core/errors.ts'
-import { encodePointerCommit, parsePointerCommit, type PointerCommit } from '../github/pointer-commit.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import {
+  encodePointerCommit,
+  parsePointerCommit,
+  type PointerCommit,
+} from '../../src/github/pointer-commit.ts'
 import type { SessionRemote } from './remote.ts'
 import type { Workspace } from './workspace.ts'
-import { GITTRIX_IDENTITY } from '../adapters/artifacts/baseline.ts'
+import { GITTRIX_IDENTITY } from '../../src/adapters/artifacts/baseline.ts'
 
 /** Attempts when the session branch keeps moving under the push. */
 const ATTEMPTS = 3

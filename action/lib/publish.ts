@@ -19,24 +19,24 @@
  * computed from the verified commits, never from anything the agent's job reported.
  *
  * An Artifacts session (start commit `Gittrix-Ephemeral: artifacts://…`, two-job topology) is published
- * by artifacts-publish.ts: its bundle also names `refs/gittrix/artifacts-main`, the session
+ * by publish-artifacts.ts: its bundle also names `refs/gittrix/artifacts-main`, the session
  * repository's content, which is verified the same way and pushed to Cloudflare Artifacts; GitHub's
  * branch gets the start commit and a pointer commit.
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { GittrixError } from '../core/errors.ts'
-import type { SessionDiff } from '../core/types.ts'
-import { withScratchRepo } from '../git/network.ts'
-import type { GitRepo } from '../git/repo.ts'
-import { sessionIdFromRef } from '../github/branches.ts'
-import { parseStartCommit, type StartCommit } from '../github/start-commit.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import type { SessionDiff } from '../../src/core/types.ts'
+import { withScratchRepo } from '../../src/git/network.ts'
+import type { GitRepo } from '../../src/git/repo.ts'
+import { sessionIdFromRef } from '../../src/github/branches.ts'
+import { parseStartCommit, type StartCommit } from '../../src/github/start-commit.ts'
 import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { publishArtifactsSession } from './publish-artifacts.ts'
 import { readBundleHeader } from './bundle.ts'
+import { checkContent, countAgentCommits, refuse, sessionCommits } from './bundle-checks.ts'
 import { sessionDiff } from './finish.ts'
 import type { SessionRemote } from './remote.ts'
-import { MAX_FILE_BYTES } from './snapshot.ts'
 import type { SessionRecord } from './workspace.ts'
 
 /** What {@link publishSession} needs. */
@@ -193,26 +193,6 @@ async function bundleFile(path: string): Promise<string> {
   return join(path, bundles[0]!)
 }
 
-/**
- * The commits of `baseline..head`, oldest first, after checking that they form one session: the oldest
- * has the baseline as its only parent, every other has only parents among them.
- */
-export async function sessionCommits(repo: GitRepo, baselineSha: string, headSha: string): Promise<string[]> {
-  const lines = (await repo.text(['rev-list', '--reverse', '--parents', `${baselineSha}..${headSha}`]))
-    .split('\n')
-    .filter(Boolean)
-  if (lines.length === 0) refuse('its head adds no commit to the baseline')
-  const seen = new Set<string>()
-  lines.forEach((line, i) => {
-    const [sha, ...parents] = line.split(' ')
-    const ok =
-      i === 0 ? parents.length === 1 && parents[0] === baselineSha : parents.every((p) => seen.has(p))
-    if (!ok) refuse(`commit ${sha!.slice(0, 12)} does not descend from the start commit alone`)
-    seen.add(sha!)
-  })
-  return lines.map((line) => line.slice(0, 40))
-}
-
 async function checkStartCommit(
   repo: GitRepo,
   startSha: string,
@@ -240,42 +220,6 @@ async function checkStartCommit(
   return start
 }
 
-/**
- * No commit of `base..head` adds or changes a gitlink; no blob they add exceeds {@link MAX_FILE_BYTES}.
- * Refuses (`INVALID_ARGUMENT`) otherwise.
- */
-export async function checkContent(repo: GitRepo, baselineSha: string, headSha: string): Promise<void> {
-  const raw = await repo.text([
-    'log',
-    '--format=',
-    '--raw',
-    '--no-renames',
-    '-r',
-    `${baselineSha}..${headSha}`,
-  ])
-  for (const line of raw.split('\n')) {
-    const fields = line.split(' ')
-    if (line.startsWith(':') && fields[1] === '160000')
-      refuse(
-        `it adds a gitlink (${line.slice(line.indexOf('\t') + 1)}): a pointer to a repository nobody can fetch`,
-      )
-  }
-  const objects = (
-    await repo.text(['rev-list', '--objects', '--no-object-names', `${baselineSha}..${headSha}`])
-  )
-    .split('\n')
-    .filter(Boolean)
-  if (objects.length === 0) return
-  const { stdout } = await repo.run(['cat-file', '--batch-check=%(objecttype) %(objectsize) %(objectname)'], {
-    input: `${objects.join('\n')}\n`,
-  })
-  for (const line of stdout.toString('utf8').split('\n')) {
-    const [type, size, oid] = line.split(' ')
-    if (type === 'blob' && Number(size) > MAX_FILE_BYTES)
-      refuse(`blob ${oid?.slice(0, 12)} has ${size} bytes, over GitHub's 100 MiB file limit`)
-  }
-}
-
 /** The baseline is the durable branch's head on GitHub or one of its ancestors. Refuses otherwise. */
 export async function checkBaseline(
   repo: GitRepo,
@@ -301,15 +245,4 @@ function describeRefs(refs: ReadonlyArray<[string, string]>): string {
     .slice(0, 3)
     .map(([name]) => JSON.stringify(name.slice(0, 80)))
     .join(', ')
-}
-
-/** Throws the `INVALID_ARGUMENT` error of a refused bundle, saying `why` and that nothing was pushed. */
-export function refuse(why: string): never {
-  throw new GittrixError('INVALID_ARGUMENT', `The session bundle was refused: ${why}. Nothing was pushed.`)
-}
-
-/** How many of `commits` (ids in `repo`) are the agent's own, not Gittrix's `gittrix: snapshot` commits. */
-export async function countAgentCommits(repo: GitRepo, commits: readonly string[]): Promise<number> {
-  const subjects = await Promise.all(commits.map((sha) => repo.text(['log', '-1', '--format=%s', sha])))
-  return subjects.filter((subject) => !subject.startsWith('gittrix: snapshot ')).length
 }

@@ -1,7 +1,7 @@
 /**
  * `mode: publish` for an Artifacts session of the two-job topology: the agent's job held no Cloudflare
  * credential, so the session repository is created and pushed to here, from the verified bundle, in the
- * layout the same-job flow leaves (src/action/start.ts, finish-artifacts.ts):
+ * layout the same-job flow leaves (action/lib/start.ts, finish-artifacts.ts):
  * - Artifacts `<namespace>/gittrix-<GITHUB_REPOSITORY_ID>-<session id>`, branch `main`: the orphan
  *   commit carrying the baseline's tree (`baselineMessage`: trailers `Gittrix-Session`,
  *   `Gittrix-Baseline`, subject naming `github://<owner>/<repo>#<durable branch>`), then the agent's
@@ -26,16 +26,17 @@
  * A repository this call created is deleted again when the GitHub side then fails, so a re-run starts
  * from nothing.
  */
-import { GITTRIX_IDENTITY, baselineMessage } from '../adapters/artifacts/baseline.ts'
-import { ARTIFACTS_ERROR_CODES, ArtifactsApiError } from '../adapters/artifacts/errors.ts'
-import { GittrixError } from '../core/errors.ts'
-import type { GitRepo } from '../git/repo.ts'
-import { encodePointerCommit, type PointerCommit } from '../github/pointer-commit.ts'
-import type { StartCommit } from '../github/start-commit.ts'
+import { GITTRIX_IDENTITY, baselineMessage } from '../../src/adapters/artifacts/baseline.ts'
+import { ARTIFACTS_ERROR_CODES, ArtifactsApiError } from '../../src/adapters/artifacts/errors.ts'
+import { GittrixError } from '../../src/core/errors.ts'
+import type { GitRepo } from '../../src/git/repo.ts'
+import { encodePointerCommit, type PointerCommit } from '../../src/github/pointer-commit.ts'
+import type { StartCommit } from '../../src/github/start-commit.ts'
 import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { sessionDiff } from './finish.ts'
 import { publishPointer } from './pointer.ts'
-import { checkContent, countAgentCommits, type PublishedSession, refuse } from './publish.ts'
+import { checkContent, countAgentCommits, refuse } from './bundle-checks.ts'
+import type { PublishedSession } from './publish.ts'
 import type { SessionRemote } from './remote.ts'
 import { artifactsDurableRef } from './start.ts'
 import type { SessionRecord } from './workspace.ts'

@@ -1,5 +1,5 @@
 /**
- * The Action's `sweep` mode (DESIGN.md §6.6): delete expired session branches, meant for a scheduled
+ * The Action's `sweep` mode (docs/architecture.md#eviction): delete expired session branches, meant for a scheduled
  * workflow.
  *
  * For every branch `gittrix/<session-id>` (listed with `git ls-remote`), the commits from its head
@@ -16,13 +16,13 @@
  * goes first: a branch that moved keeps its session alive, repository included.
  */
 import type { ArtifactsSessions } from './artifacts.ts'
-import { redact } from '../git/redact.ts'
-import type { EvictionPolicy } from '../core/types.ts'
-import { expiryReason } from '../core/eviction.ts'
-import type { OctokitLike } from '../adapters/github/client.ts'
-import { sessionIdFromRef } from '../github/branches.ts'
-import { parseExtendCommit } from '../github/extend-commit.ts'
-import { parseStartCommit, type StartCommit } from '../github/start-commit.ts'
+import { redact } from '../../src/git/redact.ts'
+import type { EvictionPolicy } from '../../src/core/types.ts'
+import { expiryReason } from '../../src/core/eviction.ts'
+import type { OctokitLike } from '../../src/adapters/github/client.ts'
+import { sessionIdFromRef } from '../../src/github/branches.ts'
+import { parseExtendCommit } from '../../src/github/extend-commit.ts'
+import { parseStartCommit, type StartCommit } from '../../src/github/start-commit.ts'
 import type { SessionRemote } from './remote.ts'
 
 /** What {@link sweepSessions} needs. */
