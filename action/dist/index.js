@@ -36326,16 +36326,20 @@ class GitRepo {
     /**
      * Creates a commit object (no ref moves). Author and committer come from git's configuration
      * and `GIT_AUTHOR_*` / `GIT_COMMITTER_*`, falling back to `identity` when none is configured.
+     * `options.unconfigured`: the repository's configuration is known to name no identity (a private
+     * git directory Gittrix wrote, run sealed), so it is not asked (two git processes fewer).
      */
-    async commitTree(tree, parents, message, identity) {
+    async commitTree(tree, parents, message, identity, options = {}) {
         const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
-        const env = identity ? await this.identityEnv(identity) : {};
+        const env = identity ? await this.identityEnv(identity, options.unconfigured === true) : {};
         return this.text(args, { input: message, env });
     }
     /** Environment that supplies `fallback` only for the identity parts git has no configuration for. */
-    async identityEnv(fallback) {
+    async identityEnv(fallback, unconfigured) {
         const env = {};
         const configured = async (key) => {
+            if (unconfigured)
+                return false;
             const { exitCode } = await this.run(['config', '--get', key], { okExitCodes: [1] });
             return exitCode === 0;
         };
@@ -37270,14 +37274,14 @@ var schemas = __nccwpck_require__(9691);
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:timers/promises"
 var external_node_timers_promises_ = __nccwpck_require__(8500);
 // EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
@@ -37292,6 +37296,10 @@ var proper_lockfile = __nccwpck_require__(3648);
  * a dead holder on this host at once (no process with that pid) instead of waiting for staleness, and
  * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
+ *
+ * A burst of calls (`HoldOptions.linger`: an agent writing file after file) keeps the lock from one
+ * call to the next instead of taking and releasing it each time; it is let go as soon as the event
+ * loop turns with no call queued, and after `MAX_LINGER_MS` to any process that asked for it.
  */
 
 
@@ -37314,28 +37322,114 @@ const LOCK_FS = {
 };
 const queues = new Map();
 /**
+ * A burst of calls in one process holds the lock at most this long (ms) before it lets go, when
+ * another process has asked for it ({@link WANTED_FILE}); see {@link HoldOptions.linger}.
+ */
+const MAX_LINGER_MS = 1000;
+/** Written into a held lock directory by a waiting process: "let go after your current call". */
+const WANTED_FILE = 'wanted';
+const held = new Map();
+/** Locks this process let go of for a waiter: not taken again before this time (ms). */
+const yieldUntil = new Map();
+/**
+ * The lease this process holds on `lockPath` right now (between calls too, while a hold lingers), or
+ * `undefined`. While the same lease is held, no other process that locks `lockPath` has written
+ * anything it guards: what was read under it is still current.
+ */
+function lock_currentLease(lockPath) {
+    const h = held.get(lockPath);
+    return h && !h.compromised ? h.lease : undefined;
+}
+/** Queues `job` after everything queued on `lockPath` in this process. */
+function enqueue(lockPath, job) {
+    const previous = queues.get(lockPath) ?? Promise.resolve();
+    const run = previous.catch(() => { }).then(job);
+    const tail = run.then(() => { }, () => { });
+    queues.set(lockPath, tail);
+    void tail.then(() => {
+        if (queues.get(lockPath) === tail)
+            queues.delete(lockPath);
+    });
+    return run;
+}
+/**
  * Runs `fn` while holding the lock at `lockPath` (a directory is created there). Rejects with
  * `EVICTION_RACE` (naming the lock and its holder) when another live process holds it longer than
  * `waitMs`; other file system errors (e.g. `ENOENT`: the parent directory is gone) reject unchanged.
  */
-async function lock_withLock(lockPath, sessionId, fn, options = {}) {
-    const previous = queues.get(lockPath) ?? Promise.resolve();
-    const run = previous.catch(() => { }).then(() => holdFileLock(lockPath, sessionId, fn, options));
-    const tail = run.catch(() => { });
-    queues.set(lockPath, tail);
+async function lock_withLock(lockPath, sessionId, fn, options = {}, hold = {}) {
+    return enqueue(lockPath, () => holdFileLock(lockPath, sessionId, fn, options, hold.linger === true));
+}
+async function holdFileLock(lockPath, sessionId, fn, options, linger) {
+    let h = held.get(lockPath);
+    if (h?.idle)
+        clearImmediate(h.idle);
+    if (h)
+        h.idle = undefined;
+    if (h?.compromised) {
+        await letGo(lockPath, h);
+        h = undefined;
+    }
+    h ??= await acquire(lockPath, sessionId, options);
+    let keep = false;
     try {
-        return await run;
+        const result = await fn();
+        keep = linger && (await mayLinger(lockPath, h));
+        return result;
     }
     finally {
-        if (queues.get(lockPath) === tail)
-            queues.delete(lockPath);
+        if (keep) {
+            const mine = h;
+            mine.idle = setImmediate(() => {
+                mine.idle = undefined;
+                // A call queued since keeps it; otherwise let go, in turn with any call that comes now.
+                if (held.get(lockPath) === mine && !queues.has(lockPath))
+                    void enqueue(lockPath, async () => {
+                        if (held.get(lockPath) === mine && !mine.idle)
+                            await letGo(lockPath, mine);
+                    });
+            });
+        }
+        else
+            await letGo(lockPath, h);
     }
 }
-async function holdFileLock(lockPath, sessionId, fn, options) {
+/** Whether a hold may go on after a call: not compromised, and no other process waiting past {@link MAX_LINGER_MS}. */
+async function mayLinger(lockPath, h) {
+    if (h.compromised)
+        return false;
+    if (Date.now() - h.since < MAX_LINGER_MS)
+        return true;
+    const wanted = await stat(join(lockPath, WANTED_FILE)).catch(() => null);
+    if (!wanted) {
+        h.since = Date.now();
+        return true;
+    }
+    yieldUntil.set(lockPath, Date.now() + 4 * POLL_MS);
+    return false;
+}
+async function letGo(lockPath, h) {
+    if (held.get(lockPath) === h)
+        held.delete(lockPath);
+    // proper-lockfile removes the directory with rmdir through LOCK_FS (recursive: owner and wanted files).
+    await h.release().catch(() => { });
+}
+async function acquire(lockPath, sessionId, options) {
     const staleMs = Math.max(2000, options.staleMs ?? 10_000);
     const waitMs = options.waitMs ?? 30_000;
     const deadline = Date.now() + waitMs;
+    const yielded = (yieldUntil.get(lockPath) ?? 0) - Date.now();
+    if (yielded > 0)
+        await sleep(yielded);
+    yieldUntil.delete(lockPath);
     let release;
+    const h = {
+        lease: { lockPath },
+        release: async () => { },
+        since: 0,
+        compromised: false,
+        idle: undefined,
+    };
     for (;;) {
         try {
             release = await lockfile.lock(lockPath, {
@@ -37346,8 +37440,10 @@ async function holdFileLock(lockPath, sessionId, fn, options) {
                 retries: 0,
                 fs: LOCK_FS,
                 // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
-                // atomic metadata writes keep the data consistent.
-                onCompromised: () => { },
+                // atomic metadata writes keep the data consistent. A lingering hold ends with it.
+                onCompromised: () => {
+                    h.compromised = true;
+                },
             });
             break;
         }
@@ -37360,6 +37456,8 @@ async function holdFileLock(lockPath, sessionId, fn, options) {
                 continue;
             if (Date.now() >= deadline)
                 throw new EvictionRaceError(sessionId, { cause: error, lockFile: lockPath, holder: describe(holder) });
+            // Asks a holder that lingers over a burst of calls to let go (see HoldOptions.linger).
+            await writeFile(join(lockPath, WANTED_FILE), '').catch(() => { });
             await sleep(POLL_MS);
         }
     }
@@ -37370,14 +37468,10 @@ async function holdFileLock(lockPath, sessionId, fn, options) {
         token: randomBytes(8).toString('hex'),
     };
     await writeFile(join(lockPath, OWNER_FILE), JSON.stringify(owner)).catch(() => { });
-    try {
-        return await fn();
-    }
-    finally {
-        // proper-lockfile removes the directory with rmdir: it must be empty.
-        await rm(join(lockPath, OWNER_FILE), { force: true }).catch(() => { });
-        await release().catch(() => { });
-    }
+    h.release = release;
+    h.since = Date.now();
+    held.set(lockPath, h);
+    return h;
 }
 async function inspectLock(lockPath) {
     const [text, info] = await Promise.all([
@@ -37525,6 +37619,7 @@ void _schemaMatchesType;
 
 
 
+
 /** The default store: `$GITTRIX_HOME/sessions`, else `~/.gittrix/sessions`. */
 function defaultStoreDir() {
     return process.env.GITTRIX_HOME
@@ -37551,6 +37646,12 @@ function newSessionId() {
 class SessionStore {
     root;
     lockOptions;
+    /**
+     * Metadata read or written under a lease of the session's lock, by id. Served again only while that
+     * same lease is held (no other process can have written it) and the file is the same one (device,
+     * inode, size, mtime, ctime: nothing in this process wrote it behind the store's back).
+     */
+    #cache = new Map();
     constructor(root, lockOptions = {}) {
         this.root = root;
         this.lockOptions = lockOptions;
@@ -37592,8 +37693,27 @@ class SessionStore {
      */
     async read(id) {
         const file = this.metadataFile(id);
+        const lease = currentLease(this.lockPath(id));
+        const cached = this.#cache.get(id);
+        if (cached && lease && cached.lease === lease) {
+            // Synchronous: one inode lookup, against a thread-pool round trip per call of a burst.
+            let now;
+            try {
+                now = statSync(file, { bigint: true, throwIfNoEntry: false });
+            }
+            catch {
+                now = undefined;
+            }
+            if (now && fileIdentity(now) === cached.file)
+                return structuredClone(cached.meta);
+        }
+        this.#cache.delete(id);
         let text;
+        let identity = null;
         try {
+            // The identity is taken before the read: a file replaced in between is read again next time.
+            if (lease)
+                identity = fileIdentity(await stat(file, { bigint: true }));
             text = await readFile(file, 'utf8');
         }
         catch (error) {
@@ -37613,6 +37733,8 @@ class SessionStore {
         const meta = parseMetadata(file, text);
         if (meta.id !== id)
             throw new MetadataInvalidError(file, `its id ${JSON.stringify(meta.id)} is not its directory's name ${id}`);
+        if (lease && identity)
+            this.#cache.set(id, { lease, file: identity, meta: structuredClone(meta) });
         return meta;
     }
     /**
@@ -37636,6 +37758,7 @@ class SessionStore {
         finally {
             await handle.close();
         }
+        this.#cache.delete(valid.id);
         try {
             await rename(temp, file);
         }
@@ -37643,6 +37766,10 @@ class SessionStore {
             await rm(temp, { force: true });
             throw error;
         }
+        const lease = currentLease(this.lockPath(valid.id));
+        const written = lease ? await stat(file, { bigint: true }).catch(() => null) : null;
+        if (lease && written)
+            this.#cache.set(valid.id, { lease, file: fileIdentity(written), meta: structuredClone(valid) });
     }
     /**
      * Every readable session's metadata, sorted by creation time, and every damaged one (metadata that
@@ -37681,16 +37808,24 @@ class SessionStore {
         damaged.sort((a, b) => a.id.localeCompare(b.id));
         return { sessions, damaged };
     }
+    lockPath(id) {
+        return join(this.sessionDir(id), '.lock');
+    }
     /**
-     * Runs `fn` holding the session's lock (`<root>/<id>/.lock`). Throws `EVICTION_RACE` on timeout,
-     * `SESSION_NOT_FOUND` when the session directory is gone.
+     * Runs `fn` holding the session's lock (`<root>/<id>/.lock`); `hold.linger` keeps it over a burst of
+     * calls (see `HoldOptions` in lock.ts). Throws `EVICTION_RACE` on timeout, `SESSION_NOT_FOUND` when
+     * the session directory is gone.
      */
-    async withLock(id, fn) {
+    async withLock(id, fn, hold = {}) {
+        const lockPath = this.lockPath(id);
         const dir = this.sessionDir(id);
-        const found = await stat(dir).catch((error) => error.code === 'ENOENT' ? null : this.rethrow(error));
-        if (!found)
-            throw new SessionNotFoundError(id);
-        return withLock(join(dir, '.lock'), id, fn, this.lockOptions);
+        // A lease this process holds proves the directory is there (its lock directory is inside it).
+        if (!currentLease(lockPath)) {
+            const found = await stat(dir).catch((error) => error.code === 'ENOENT' ? null : this.rethrow(error));
+            if (!found)
+                throw new SessionNotFoundError(id);
+        }
+        return withLock(lockPath, id, fn, this.lockOptions, hold);
     }
     /** Read-modify-write under the session lock. `change` returns the new metadata (or the same object). */
     async update(id, change) {
@@ -37702,8 +37837,13 @@ class SessionStore {
     }
     /** Removes a session directory entirely (metadata included). */
     async remove(id) {
+        this.#cache.delete(id);
         await rm(this.sessionDir(id), { recursive: true, force: true });
     }
+}
+/** Device, inode, size, mtime and ctime (ns) of a file: changes whenever the file is replaced or rewritten. */
+function fileIdentity(s) {
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 /** Parses and validates metadata text; `file` names the source in errors. */
 function parseMetadata(file, text) {
