@@ -91,10 +91,17 @@ describe('the lock during a burst', () => {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     )
     let locked = false
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('LOCKED')) locked = true
-    })
+    let output = ''
+    const asking = new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (output.includes('ASKING')) resolve()
+        if (output.includes('LOCKED')) locked = true
+      }),
+    )
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // Only once the child asks does the burst start (a loaded machine may take seconds to start node).
+    await asking
     // The burst: writes back to back, never letting the event loop go idle, until the child has had
     // the lock, or for far longer than it should take (then the burst kept the lock to itself).
     let writes = 0
