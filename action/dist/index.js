@@ -32284,8 +32284,8 @@ function checkArtifactsLocation(record, location, sessions) {
 
 // EXTERNAL MODULE: ./action/lib/snapshot.ts
 var lib_snapshot = __nccwpck_require__(1557);
-// EXTERNAL MODULE: ./action/lib/workspace.ts
-var workspace = __nccwpck_require__(2644);
+// EXTERNAL MODULE: ./action/lib/workspace.ts + 1 modules
+var workspace = __nccwpck_require__(9805);
 ;// CONCATENATED MODULE: ./action/lib/finish.ts
 /**
  * Session finish, run by the Action after the agent (and by its post step when the agent failed or
@@ -32335,6 +32335,13 @@ async function finishSession(options) {
     }
     const warnings = [];
     const record = await verifiedRecord(ws, given, warnings);
+    // The agent's turn is over; before writing into its .git, cut the links it may have left there.
+    const removed = await (0,workspace/* removePlantedSymlinks */.DY)(ws, record.branch);
+    if (removed.length)
+        warnings.push(`The agent left ${removed.length} symlink(s) in .git where Gittrix writes (${removed
+            .slice(0, 5)
+            .map((p) => JSON.stringify(p))
+            .join(', ')}${removed.length > 5 ? ', …' : ''}); they were removed, their targets left untouched.`);
     const topology = options.topology ?? record.topology ?? 'same-job';
     const pushesArtifacts = record.ephemeral !== undefined && topology === 'same-job';
     if (pushesArtifacts && !options.artifacts) {
@@ -33001,8 +33008,8 @@ async function persistedCredentials(ws) {
     return [...new Set(found)];
 }
 
-// EXTERNAL MODULE: ./action/lib/workspace.ts
-var workspace = __nccwpck_require__(2644);
+// EXTERNAL MODULE: ./action/lib/workspace.ts + 1 modules
+var workspace = __nccwpck_require__(9805);
 ;// CONCATENATED MODULE: ./action/lib/start.ts
 /**
  * Session start on GitHub, run by the Action before the agent: refuse a checkout that holds a
@@ -33935,8 +33942,8 @@ function renderCommands(sessionId, hasChanges) {
         fencedBlock(sessionCommandExamples(sessionId).join('\n'), 'text'));
 }
 
-// EXTERNAL MODULE: ./action/lib/workspace.ts
-var workspace = __nccwpck_require__(2644);
+// EXTERNAL MODULE: ./action/lib/workspace.ts + 1 modules
+var workspace = __nccwpck_require__(9805);
 ;// CONCATENATED MODULE: ./action/lib/summary.ts
 
 
@@ -34071,32 +34078,116 @@ function renderSweepSummary(entries) {
 
 /***/ }),
 
-/***/ 2644:
+/***/ 9805:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   M2: () => (/* binding */ readSessionRecord),
-/* harmony export */   OH: () => (/* binding */ openWorkspace),
-/* harmony export */   Xb: () => (/* binding */ dirtyPaths),
-/* harmony export */   r$: () => (/* binding */ installPushGuard),
-/* harmony export */   u3: () => (/* binding */ lineageRoot),
-/* harmony export */   vR: () => (/* binding */ writeSessionRecord),
-/* harmony export */   wp: () => (/* binding */ removeSessionSetup)
-/* harmony export */ });
-/* unused harmony exports artifactsRecordSchema, sessionRecordSchema, prePushGuard */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
-/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
-/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
-/* harmony import */ var _src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
-/* harmony import */ var _src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
-/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
-/* harmony import */ var _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
-/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1557);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Xb: () => (/* binding */ dirtyPaths),
+  r$: () => (/* binding */ installPushGuard),
+  u3: () => (/* binding */ lineageRoot),
+  OH: () => (/* binding */ openWorkspace),
+  M2: () => (/* binding */ readSessionRecord),
+  DY: () => (/* binding */ removePlantedSymlinks),
+  wp: () => (/* binding */ removeSessionSetup),
+  vR: () => (/* binding */ writeSessionRecord)
+});
+
+// UNUSED EXPORTS: artifactsRecordSchema, prePushGuard, sessionRecordSchema
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/git/repo.ts
+var repo = __nccwpck_require__(4134);
+// EXTERNAL MODULE: ./src/git/run-git.ts
+var run_git = __nccwpck_require__(6148);
+;// CONCATENATED MODULE: ./src/git/written-paths.ts
+/**
+ * The paths under a git directory that git (and Gittrix beside it) writes when it records a checkpoint,
+ * and a check that none of them passes through a symlink. An agent owns its workspace's `.git`; a
+ * symlink there (`index`, a reflog, `refs/heads`, an object fan-out directory, `config`) makes the next
+ * write by Gittrix — outside any sandbox the agent ran in — land on the link's target, a host file of
+ * the agent's choosing. Git follows such links like any other (its lock files resolve symlinks too).
+ */
+
+
+/** Every object fan-out directory (`objects/00` … `objects/ff`), where loose objects are written. */
+const FAN_OUT = Array.from({ length: 256 }, (_, i) => `objects/${i.toString(16).padStart(2, '0')}/x`);
+/**
+ * Paths (relative to the git directory, `/`-separated) written when a checkpoint moves `ref` (e.g.
+ * `refs/heads/gittrix/sess_…`): `HEAD`, `index`, `config`, `packed-refs`, the ref and its reflog,
+ * `logs/HEAD`, the object store (every fan-out directory, `pack`, `info`), plus `extra`.
+ */
+function checkpointWritePaths(ref, extra = []) {
+    const paths = [
+        'HEAD',
+        'index',
+        'config',
+        'packed-refs',
+        'logs/HEAD',
+        'objects/info/alternates',
+        'objects/pack/x',
+        ...FAN_OUT,
+        ...extra,
+    ];
+    if (ref)
+        paths.push(ref, `logs/${ref}`);
+    return paths;
+}
+/**
+ * The components of `paths` (relative to `gitDir`) that exist as symlinks, each once, outermost first
+ * along each path (a symlinked `refs` is reported, not what lies beyond it). `..` components are
+ * reported as they are: nothing Gittrix writes needs one. Missing components end a path's walk.
+ */
+async function symlinksOnPaths(gitDir, paths) {
+    const seen = new Set();
+    const found = [];
+    for (const path of paths) {
+        const parts = path.split('/');
+        for (let i = 1; i <= parts.length; i++) {
+            const rel = parts.slice(0, i).join('/');
+            if (parts[i - 1] === '..') {
+                if (!seen.has(rel))
+                    found.push(rel);
+                seen.add(rel);
+                break;
+            }
+            if (seen.has(rel)) {
+                if (found.includes(rel))
+                    break;
+                continue;
+            }
+            seen.add(rel);
+            const entry = await (0,promises_.lstat)((0,external_node_path_.join)(gitDir, rel)).catch(() => null);
+            if (!entry)
+                break;
+            if (entry.isSymbolicLink()) {
+                found.push(rel);
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+// EXTERNAL MODULE: ./src/github/ephemeral-location.ts
+var ephemeral_location = __nccwpck_require__(7626);
+// EXTERNAL MODULE: ./src/github/hex.ts
+var hex = __nccwpck_require__(2850);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
+var session_id = __nccwpck_require__(1523);
+// EXTERNAL MODULE: ./action/lib/snapshot.ts
+var lib_snapshot = __nccwpck_require__(1557);
+;// CONCATENATED MODULE: ./action/lib/workspace.ts
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
@@ -34119,32 +34210,33 @@ function renderSweepSummary(entries) {
 
 
 
+
 /** Locates the git repository containing `dir`. Throws `INVALID_ARGUMENT` when there is none. */
 async function openWorkspace(dir) {
     let lines;
     try {
-        lines = (await (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
+        lines = (await (0,run_git/* gitText */.q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
             cwd: dir,
             sealed: true,
         })).split('\n');
     }
     catch (error) {
-        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
     }
     const [root, gitDir, objects] = lines;
-    const objectsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(objects) ? objects : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir, objects);
-    return { root, gitDir, objectsDir, repo: new _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
+    const objectsDir = (0,external_node_path_.isAbsolute)(objects) ? objects : (0,external_node_path_.resolve)(dir, objects);
+    return { root, gitDir, objectsDir, repo: new repo/* GitRepo */.tr({ gitDir, sealed: true }) };
 }
 /**
  * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
  * branch `main` starts at `rootSha` (the orphan commit carrying the baseline's tree). The workspace's
  * local session branch descends from `rootSha`, not from the GitHub start commit.
  */
-const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
-    kind: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz('artifacts'),
-    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    rootSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+const artifactsRecordSchema = schemas/* object */.Ikc({
+    kind: schemas/* literal */.euz('artifacts'),
+    namespace: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
+    repo: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
+    rootSha: hex/* sha1Schema */.P2,
 })
     .strict();
 /**
@@ -34152,29 +34244,29 @@ const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ik
  * `ephemeral` is absent for branch sessions (records written before Artifacts sessions existed read
  * the same). The agent can edit this file, so `branch` must be the session id's own branch.
  */
-const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
-    version: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz(1),
-    sessionId: _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
-    branch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
-    durableBranch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
-    baselineSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+const sessionRecordSchema = schemas/* object */.Ikc({
+    version: schemas/* literal */.euz(1),
+    sessionId: session_id/* sessionIdSchema */.L$,
+    branch: schemas/* string */.YjP(),
+    durableBranch: schemas/* string */.YjP(),
+    baselineSha: hex/* sha1Schema */.P2,
     /** The start commit on GitHub's session branch. */
-    startSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
-    task: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
+    startSha: hex/* sha1Schema */.P2,
+    task: schemas/* string */.YjP(),
     /** Set for an Artifacts session; absent for a branch session. */
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
-    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
+    finished: schemas/* object */.Ikc({ headSha: hex/* sha1Schema */.P2 }).nullable(),
     /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
-    run: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().max(64).nullable().optional(),
+    run: schemas/* string */.YjP().max(64).nullable().optional(),
     /**
      * `two-jobs`: nothing was pushed at start, finish writes a bundle for `mode: publish`; `same-job`:
      * start pushed the start commit and finish pushes the session. Absent in older records: `same-job`.
      */
-    topology: zod__WEBPACK_IMPORTED_MODULE_10__/* ["enum"] */ .k5n(['two-jobs', 'same-job']).optional(),
+    topology: schemas/* enum */.k5n(['two-jobs', 'same-job']).optional(),
 })
     .strict()
-    .refine((record) => record.branch === (0,_src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
+    .refine((record) => record.branch === (0,branches/* sessionBranch */.z6)(record.sessionId), {
     message: 'branch is not the session branch of sessionId',
     path: ['branch'],
 });
@@ -34183,30 +34275,30 @@ function lineageRoot(record) {
     return record.ephemeral?.rootSha ?? record.startSha;
 }
 function recordPath(ws) {
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix', 'session.json');
+    return (0,external_node_path_.join)(ws.gitDir, 'gittrix', 'session.json');
 }
 /** The workspace's session record, or `null` when no session was started in it. Throws on a corrupt record. */
 async function readSessionRecord(ws) {
     const file = recordPath(ws);
     let text;
     try {
-        text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(file, 'utf8');
+        text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch {
         return null;
     }
     const parsed = sessionRecordSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
+        throw new errors/* GittrixError */.UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
     }
     return parsed.data;
 }
 /** Writes the session record atomically (temporary file + rename). */
 async function writeSessionRecord(ws, record) {
     const file = recordPath(ws);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix'), { recursive: true });
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(`${file}.tmp`, `${JSON.stringify(sessionRecordSchema.parse(record), null, 2)}\n`);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(`${file}.tmp`, file);
+    await (0,promises_.mkdir)((0,external_node_path_.join)(ws.gitDir, 'gittrix'), { recursive: true });
+    await (0,promises_.writeFile)(`${file}.tmp`, `${JSON.stringify(sessionRecordSchema.parse(record), null, 2)}\n`);
+    await (0,promises_.rename)(`${file}.tmp`, file);
 }
 /**
  * Paths of the work tree that differ from `HEAD` (modified, deleted, untracked; ignored files and paths
@@ -34215,19 +34307,19 @@ async function writeSessionRecord(ws, record) {
  */
 async function dirtyPaths(ws, limit = 10) {
     const head = await ws.repo.resolve('HEAD^{commit}');
-    const snapshot = await (0,_snapshot_js__WEBPACK_IMPORTED_MODULE_9__/* .snapshotWorkTree */ .O)({
+    const snapshot = await (0,lib_snapshot/* snapshotWorkTree */.O)({
         workTree: ws.root,
         objectsDir: ws.objectsDir,
-        base: head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base: head ?? repo/* EMPTY_TREE_SHA1 */.H1,
     });
     try {
-        const changed = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
+        const changed = (0,run_git/* splitNul */.K5)((await ws.repo.run([
             'diff-tree',
             '-r',
             '-z',
             '--name-only',
             '--no-renames',
-            head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+            head ?? repo/* EMPTY_TREE_SHA1 */.H1,
             snapshot.tree,
         ])).stdout);
         return [
@@ -34274,13 +34366,13 @@ async function hooksDir(ws) {
     const configured = await ws.repo.run(['config', '--local', '--get', 'core.hooksPath'], { okExitCodes: [1] });
     const value = configured.stdout.toString('utf8').trim();
     if (configured.exitCode === 0 && value)
-        return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(value) ? value : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(ws.root, value);
+        return (0,external_node_path_.isAbsolute)(value) ? value : (0,external_node_path_.resolve)(ws.root, value);
     const common = await ws.repo.text(['rev-parse', '--path-format=absolute', '--git-common-dir']);
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(common, 'hooks');
+    return (0,external_node_path_.join)(common, 'hooks');
 }
 /** Where the guard goes when the hooks directory lies in the work tree (a tracked `.husky/`). */
 function privateHooks(ws) {
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix', 'hooks');
+    return (0,external_node_path_.join)(ws.gitDir, 'gittrix', 'hooks');
 }
 /**
  * Installs the pre-push guard for `target` (a session branch name, or a {@link PushTarget}) in the workspace's hooks directory (honouring
@@ -34292,31 +34384,31 @@ function privateHooks(ws) {
  */
 async function installPushGuard(ws, target) {
     let hooks = await hooksDir(ws);
-    const inside = (dir) => !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks).startsWith('..') && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks));
+    const inside = (dir) => !(0,external_node_path_.relative)(dir, hooks).startsWith('..') && !(0,external_node_path_.isAbsolute)((0,external_node_path_.relative)(dir, hooks));
     const inWorkTree = inside(ws.root) && !inside(ws.gitDir);
     if (inWorkTree) {
         const original = hooks;
         hooks = privateHooks(ws);
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(hooks, { recursive: true });
-        for (const name of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(original).catch(() => [])) {
+        await (0,promises_.mkdir)(hooks, { recursive: true });
+        for (const name of await (0,promises_.readdir)(original).catch(() => [])) {
             if (name === 'pre-push')
                 continue;
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.symlink)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, name), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, name)).catch(() => { });
+            await (0,promises_.symlink)((0,external_node_path_.join)(original, name), (0,external_node_path_.join)(hooks, name)).catch(() => { });
         }
-        if (await exists((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, 'pre-push'))) {
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.symlink)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, 'pre-push'), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained')).catch(() => { });
+        if (await exists((0,external_node_path_.join)(original, 'pre-push'))) {
+            await (0,promises_.symlink)((0,external_node_path_.join)(original, 'pre-push'), (0,external_node_path_.join)(hooks, 'pre-push.gittrix-chained')).catch(() => { });
         }
         await ws.repo.run(['config', 'gittrix.originalHooksPath', original]);
         await ws.repo.run(['config', 'core.hooksPath', hooks]);
     }
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(hooks, { recursive: true });
-    const hook = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push');
-    const chained = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained');
-    const existing = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(hook, 'utf8').catch(() => null);
+    await (0,promises_.mkdir)(hooks, { recursive: true });
+    const hook = (0,external_node_path_.join)(hooks, 'pre-push');
+    const chained = (0,external_node_path_.join)(hooks, 'pre-push.gittrix-chained');
+    const existing = await (0,promises_.readFile)(hook, 'utf8').catch(() => null);
     if (existing !== null && !existing.includes(GUARD_MARK))
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(hook, chained);
+        await (0,promises_.rename)(hook, chained);
     const hasChained = await exists(chained);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 });
+    await (0,promises_.writeFile)(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 });
     return hook;
 }
 /** The line that marks a pre-push hook as Gittrix's guard. */
@@ -34336,25 +34428,56 @@ async function removeSessionSetup(ws, branch) {
     if (original) {
         await config(['--local', 'core.hooksPath', original]);
         await config(['--local', '--unset', 'gittrix.originalHooksPath']);
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(priv, { recursive: true, force: true });
+        await (0,promises_.rm)(priv, { recursive: true, force: true });
     }
     const current = (await config(['--local', '--get', 'core.hooksPath'])).stdout.toString('utf8').trim();
     if (current === priv)
         await config(['--local', '--unset', 'core.hooksPath']);
     const hooks = await hooksDir(ws);
-    const hook = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push');
-    const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(hook, 'utf8').catch(() => null);
+    const hook = (0,external_node_path_.join)(hooks, 'pre-push');
+    const text = await (0,promises_.readFile)(hook, 'utf8').catch(() => null);
     if (text?.includes(GUARD_MARK)) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(hook, { force: true });
-        const chained = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained');
+        await (0,promises_.rm)(hook, { force: true });
+        const chained = (0,external_node_path_.join)(hooks, 'pre-push.gittrix-chained');
         if (await exists(chained))
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(chained, hook);
+            await (0,promises_.rename)(chained, hook);
     }
     await config(['--local', '--remove-section', `branch.${branch}`]);
     await config(['--local', '--remove-section', 'remote.artifacts']);
 }
 async function exists(path) {
-    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path).then(() => true, () => false);
+    return (0,promises_.stat)(path).then(() => true, () => false);
+}
+/** What the Action itself writes under the git directory, besides git's own checkpoint writes. */
+const ACTION_GIT_WRITES = [
+    'gittrix/session.json',
+    'gittrix/session.json.tmp',
+    'gittrix/hooks/pre-push',
+    'hooks/pre-push',
+    'hooks/pre-push.gittrix-chained',
+];
+/**
+ * Makes the checkout's git directory safe for the writes finish makes after the agent's turn (outside
+ * any sandbox the agent ran in): a symlink the agent left on one of those paths
+ * (src/git/written-paths.ts, plus the Action's own record and hooks) is removed — the link, never its
+ * target — so git and the Action write a fresh file in `.git` instead of the host file it names.
+ * Resolves the removed paths (relative to `.git`), for a warning. Throws `WORKSPACE_INVALID` when `.git`
+ * itself is no longer the checkout's own directory (a symlink, or a file naming another git directory):
+ * nothing was written then.
+ */
+async function removePlantedSymlinks(ws, branch) {
+    const dotGit = (0,external_node_path_.join)(ws.root, '.git');
+    const entry = await (0,promises_.lstat)(dotGit).catch(() => null);
+    const own = entry?.isDirectory() && (await (0,promises_.realpath)(dotGit).catch(() => null)) === (await (0,promises_.realpath)(ws.gitDir));
+    if (!own)
+        throw new errors/* GittrixError */.UG('WORKSPACE_INVALID', `${dotGit} is no longer the checkout's own git directory (a symlink, or a file naming another one): the agent replaced it, and the Action writes nowhere else. Nothing was recorded; the work is still in ${ws.root}.`);
+    const links = await symlinksOnPaths(ws.gitDir, checkpointWritePaths(`refs/heads/${branch}`, ACTION_GIT_WRITES));
+    for (const link of links) {
+        if (link.split('/').includes('..'))
+            continue;
+        await (0,promises_.unlink)((0,external_node_path_.join)(ws.gitDir, link));
+    }
+    return links;
 }
 
 
@@ -34373,7 +34496,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3845);
 /* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1343);
 /* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9056);
-/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2644);
+/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9805);
 /* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6446);
 /* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8579);
 /* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8450);

@@ -36,6 +36,7 @@ import {
   lineageRoot,
   openWorkspace,
   readSessionRecord,
+  removePlantedSymlinks,
   removeSessionSetup,
   type SessionRecord,
   type Workspace,
@@ -117,6 +118,15 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
   }
   const warnings: string[] = []
   const record = await verifiedRecord(ws, given, warnings)
+  // The agent's turn is over; before writing into its .git, cut the links it may have left there.
+  const removed = await removePlantedSymlinks(ws, record.branch)
+  if (removed.length)
+    warnings.push(
+      `The agent left ${removed.length} symlink(s) in .git where Gittrix writes (${removed
+        .slice(0, 5)
+        .map((p) => JSON.stringify(p))
+        .join(', ')}${removed.length > 5 ? ', …' : ''}); they were removed, their targets left untouched.`,
+    )
   const topology = options.topology ?? record.topology ?? 'same-job'
   const pushesArtifacts = record.ephemeral !== undefined && topology === 'same-job'
   if (pushesArtifacts && !options.artifacts) {
