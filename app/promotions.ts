@@ -17,6 +17,10 @@
  *   (one "List matching references"), each counted when its head is this session's promotion
  *   (`findPromotion`) and its pull request is open or merged.
  *
+ * A promotion's changes count only where the durable branch's head holds them now (one more tree read
+ * when there is one): a merge that kept the branch's side, or a revert since, leaves those files to
+ * review and promote again in full. Promotions found on pull request branches subtract nothing, so a
+ * promotion computes exactly the diff the check run showed (renders do not read those branches).
  * Each promotion costs one authorship read and two tree reads (trees are cached by id), so a render
  * grows with the session's own promotions, not with the durable branch's commits.
  */
@@ -154,20 +158,32 @@ export async function sessionPromotions(
     found.push(...(await onPromotionBranches(repo, start, source.durable, new Set(found.map((f) => f.sha)))))
   found.sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''))
   const records: PromotionRecord[] = []
+  const onDurable = found.some((f) => f.strategy !== 'pr')
+  const head = onDurable ? await readTree(repo.octokit, coords, durableBranch) : null
+  const held = new Map((head?.entries ?? []).map((e) => [e.path, `${e.mode} ${e.oid}`]))
   for (const promotion of found) {
     const [before, after] = await Promise.all([
       readTree(repo.octokit, coords, promotion.parent),
       readTree(repo.octokit, coords, promotion.sha),
     ])
-    const changes = treeChanges(before, after)
-    if (changes.length === 0) continue
+    const written = treeChanges(before, after)
+    if (written.length === 0) continue
+    // Only what the durable branch holds now counts as promoted (`changes`, what the diff subtracts):
+    // a merge that kept the branch's side (`git merge -s ours`) or a revert since leaves those files to
+    // review, and promote, again in full. A promotion found on its pull request branch (promotions
+    // only; renders do not read those branches) subtracts nothing, so a promotion computes exactly the
+    // diff the check run showed; its `files` name it (a replay answers with it, its branch is not reused).
+    const changes =
+      promotion.strategy === 'pr'
+        ? []
+        : written.filter((c) => held.get(c.path) === (c.newOid ? `${c.newMode} ${c.newOid}` : undefined))
     const { sha, branch, strategy, prUrl } = promotion
     records.push({
       sha,
       branch,
       ...(prUrl ? { prUrl } : {}),
       strategy,
-      files: changes.map((c) => c.path),
+      files: written.map((c) => c.path),
       at: promotion.date ?? new Date(0).toISOString(),
       changes,
     })
