@@ -344,6 +344,7 @@ async function sweep(settings: Settings): Promise<void> {
     owner: settings.owner,
     repo: settings.repo,
     defaults: settings.eviction ?? DEFAULT_EVICTION,
+    durableBranch: settings.durableBranch ?? settings.defaultBranch,
     artifacts: artifactsOf(settings),
   })
   for (const entry of entries) core.info(`${entry.branch}: ${entry.outcome} (${entry.reason})`)

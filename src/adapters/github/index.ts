@@ -16,6 +16,13 @@ export {
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
 export { HISTORY_PAGES, isWrittenBy, type PromotionAuthor } from './promotion-history.ts'
+export {
+  type ListedCommit,
+  NEWEST_COMMITS,
+  readSessionHistory,
+  type SessionHistory,
+  type SessionHistoryProblem,
+} from './session-history.ts'
 export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
