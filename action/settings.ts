@@ -7,8 +7,8 @@
  * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
  */
 import { isAbsolute, resolve } from 'node:path'
-import ms from 'ms'
 import { z } from 'zod'
+import { parseDuration } from '../src/core/duration.ts'
 import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import type { EvictionPolicy } from '../src/core/types.ts'
 import { branchNameProblem } from '../src/github/branches.ts'
@@ -174,8 +174,8 @@ function duration(input: InputName) {
     .transform((value, ctx): number | null | undefined => {
       if (value === undefined) return undefined
       if (value === 'off' || value === 'never') return null
-      const parsed = /^[0-9]/.test(value) ? ms(value as ms.StringValue) : undefined
-      if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+      const parsed = parseDuration(value)
+      if (parsed === null) {
         ctx.addIssue({
           code: 'custom',
           message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
