@@ -87,7 +87,7 @@ export interface Settings {
    * The `artifacts-*` inputs; set with `ephemeral: artifacts` and whenever they are given (mode `sweep`
    * then deletes expired sessions' repositories), else `null`.
    */
-  artifacts: ArtifactsSettings | null
+  artifacts: ArtifactsInputs | null
   /**
    * The `artifacts-namespace` input, whenever given: all the agent's job of a two-job Artifacts session
    * needs (it names the session repository in the start commit; the publish job creates it).
@@ -120,7 +120,7 @@ export interface Settings {
 }
 
 /** The `artifacts-*` inputs, validated. */
-export interface ArtifactsSettings {
+export interface ArtifactsInputs {
   /** Cloudflare account id. */
   accountId: string
   /** Artifacts namespace of the session repositories. */

@@ -37,7 +37,7 @@ import {
 } from '../src/index.ts'
 import { missingArtifactsSettings, ownArtifactsLocation } from './artifacts.ts'
 import type { GittrixConfig } from './config.ts'
-import type { RepoContext } from './repo.ts'
+import type { RepoContext } from './repo-context.ts'
 import { sessionWorkspace } from './workspace.ts'
 
 /** A session whose start commit was found and parsed. */
