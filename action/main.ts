@@ -17,7 +17,7 @@ import { ArtifactsSessions } from './lib/artifacts.ts'
 import { stopAgentProcesses } from './lib/contain.ts'
 import { finishSession, type FinishedSession, workspaceSession } from './lib/finish.ts'
 import { cappedJsonArray, TOUCHED_FILES_BUDGET_BYTES } from './lib/summary.ts'
-import type { SessionRecord } from './lib/workspace.ts'
+import type { WorkspaceSessionRecord } from './lib/workspace.ts'
 import { SessionRemote } from './lib/remote.ts'
 import { startSession } from './lib/start.ts'
 import { lineageRoot } from './lib/workspace.ts'
@@ -137,7 +137,7 @@ function delivered(finished: FinishedSession, settings: Settings): string {
 }
 
 interface Started {
-  record: SessionRecord
+  record: WorkspaceSessionRecord
   root: string
   identity: { name: string; email: string } | null
 }
@@ -243,7 +243,7 @@ async function finish(
   sessionId: string | undefined,
   agent: AgentExit | null,
   byPostStep: boolean,
-  record?: SessionRecord,
+  record?: WorkspaceSessionRecord,
 ): Promise<FinishedSession> {
   const finished = await finishSession({
     workspace: settings.workspace,
@@ -348,6 +348,7 @@ async function sweep(settings: Settings): Promise<void> {
     owner: settings.owner,
     repo: settings.repo,
     defaults: settings.eviction ?? DEFAULT_EVICTION,
+    durableBranch: settings.durableBranch ?? settings.defaultBranch,
     artifacts: artifactsOf(settings),
   })
   for (const entry of entries) core.info(`${entry.branch}: ${entry.outcome} (${entry.reason})`)

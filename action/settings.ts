@@ -7,8 +7,8 @@
  * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
  */
 import { isAbsolute, resolve } from 'node:path'
-import ms from 'ms'
 import { z } from 'zod'
+import { parseDuration } from '../src/core/duration.ts'
 import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import type { EvictionPolicy } from '../src/core/types.ts'
 import { branchNameProblem } from '../src/github/branches.ts'
@@ -104,7 +104,7 @@ export interface Settings {
    * The `artifacts-*` inputs; set with `ephemeral: artifacts` and whenever they are given (mode `sweep`
    * then deletes expired sessions' repositories), else `null`.
    */
-  artifacts: ArtifactsSettings | null
+  artifacts: ArtifactsInputs | null
   /**
    * The `artifacts-namespace` input, whenever given: all the agent's job of a two-job Artifacts session
    * needs (it names the session repository in the start commit; the publish job creates it).
@@ -137,7 +137,7 @@ export interface Settings {
 }
 
 /** The `artifacts-*` inputs, validated. */
-export interface ArtifactsSettings {
+export interface ArtifactsInputs {
   /** Cloudflare account id. */
   accountId: string
   /** Artifacts namespace of the session repositories. */
@@ -191,8 +191,8 @@ function duration(input: InputName) {
     .transform((value, ctx): number | null | undefined => {
       if (value === undefined) return undefined
       if (value === 'off' || value === 'never') return null
-      const parsed = /^[0-9]/.test(value) ? ms(value as ms.StringValue) : undefined
-      if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+      const parsed = parseDuration(value)
+      if (parsed === null) {
         ctx.addIssue({
           code: 'custom',
           message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,

@@ -41,7 +41,13 @@ import {
 import { adminOnlyPaths, type Actor, type RepoRole } from './authorize.ts'
 import { claimSession, releaseClaim } from './claim.ts'
 import type { GittrixConfig } from './config.ts'
-import { commitUrl, findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from './repo.ts'
+import {
+  commitUrl,
+  findCheckRun,
+  type RepoContext,
+  upsertCheckRun,
+  upsertSessionComment,
+} from './repo-context.ts'
 import {
   baselineProblem,
   readSessionAt,

@@ -38,7 +38,7 @@ import {
   treeChanges,
 } from '../src/github.ts'
 import type { PromotionRecord } from '../src/index.ts'
-import type { RepoContext } from './repo.ts'
+import type { RepoContext } from './repo-context.ts'
 
 /** Commits of a durable branch since a baseline: "Compare two commits" `<baseline>...<durable>`, page 1. */
 export interface DurableRange {

@@ -493,7 +493,7 @@ describe('discard, extend, sweep', () => {
   it('sweep expires idle sessions and keeps the others', async () => {
     // `start` sweeps too, so the idle session is started last.
     const kept = await start()
-    const idle = await start('--ttl-idle', '1')
+    const idle = await start('--ttl-idle', '1ms')
     await new Promise((done) => setTimeout(done, 20))
     const run = await cli(['sweep', '--json'])
     expect(run.code).toBe(0)

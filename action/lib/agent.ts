@@ -17,7 +17,7 @@ const WITHHELD =
 const FILE_COMMANDS = ['GITHUB_ENV', 'GITHUB_PATH'] as const
 
 /** What the agent learns about its session. */
-export interface AgentSession {
+export interface AgentSessionFacts {
   sessionId: string
   baselineSha: string
   /** The work tree the agent works in. */
@@ -36,7 +36,7 @@ export interface AgentSession {
  */
 export function agentEnvironment(
   base: NodeJS.ProcessEnv,
-  session: AgentSession,
+  session: AgentSessionFacts,
   options: { fileCommands?: boolean; identity?: { name: string; email: string } | null } = {},
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}

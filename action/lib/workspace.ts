@@ -30,7 +30,7 @@ import { gitText, splitNul } from '../../src/git/run-git.ts'
 import { checkpointWritePaths, symlinksOnPaths } from '../../src/git/written-paths.ts'
 import { sessionBranch } from '../../src/github/branches.ts'
 import { ARTIFACTS_NAME_PATTERN } from '../../src/github/ephemeral-location.ts'
-import { sha1Schema } from '../../src/github/hex.ts'
+import { sha1Schema } from '../../src/github/commit-sha.ts'
 import { sessionIdSchema } from '../../src/github/session-id.ts'
 import { snapshotWorkTree } from './snapshot.ts'
 
@@ -119,19 +119,19 @@ export const sessionRecordSchema = z
   })
 
 /** The commit a session's workspace lineage starts from: the Artifacts root, else the start commit. */
-export function lineageRoot(record: SessionRecord): string {
+export function lineageRoot(record: WorkspaceSessionRecord): string {
   return record.ephemeral?.rootSha ?? record.startSha
 }
 
 /** The session record of a workspace (see {@link sessionRecordSchema}). */
-export type SessionRecord = z.infer<typeof sessionRecordSchema>
+export type WorkspaceSessionRecord = z.infer<typeof sessionRecordSchema>
 
 function recordPath(ws: Workspace): string {
   return join(ws.gitDir, 'gittrix', 'session.json')
 }
 
 /** The workspace's session record, or `null` when no session was started in it. Throws on a corrupt record. */
-export async function readSessionRecord(ws: Workspace): Promise<SessionRecord | null> {
+export async function readSessionRecord(ws: Workspace): Promise<WorkspaceSessionRecord | null> {
   const file = recordPath(ws)
   let text: string
   try {
@@ -150,7 +150,7 @@ export async function readSessionRecord(ws: Workspace): Promise<SessionRecord | 
 }
 
 /** Writes the session record atomically (temporary file + rename). */
-export async function writeSessionRecord(ws: Workspace, record: SessionRecord): Promise<void> {
+export async function writeSessionRecord(ws: Workspace, record: WorkspaceSessionRecord): Promise<void> {
   const file = recordPath(ws)
   await mkdir(join(ws.gitDir, 'gittrix'), { recursive: true })
   await writeFile(`${file}.tmp`, `${JSON.stringify(sessionRecordSchema.parse(record), null, 2)}\n`)

@@ -49,7 +49,7 @@ const STRATEGIES: readonly PromoteStrategy[] = ['auto', 'commit', 'branch', 'pr'
  * `INVALID_ARGUMENT`, `BRANCH_PROTECTED` (strategy `commit` only: `auto` opens a pull request instead
  * when the adapter can).
  */
-export async function promoteSession(
+export async function runPromotion(
   runtime: SessionRuntime,
   id: string,
   options: PromoteOptions,

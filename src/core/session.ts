@@ -21,7 +21,7 @@ import {
 } from './history.ts'
 import type { SessionMetadata } from './metadata.ts'
 import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
-import { promoteSession } from './promote.ts'
+import { runPromotion } from './promote.ts'
 import { remainingChanges } from './remaining.ts'
 import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
@@ -385,8 +385,8 @@ class SessionOperations implements AgentOperations {
         `Session ${this.id} is pinned to commit ${this.pin}; promote({ at }) cannot name another commit (${String(asked)}).`,
       )
     }
-    if (this.pin === undefined) return promoteSession(this.runtime, this.id, options)
-    return promoteSession(this.runtime, this.id, { ...options, at: this.pin }, (meta) => this.snapshot(meta))
+    if (this.pin === undefined) return runPromotion(this.runtime, this.id, options)
+    return runPromotion(this.runtime, this.id, { ...options, at: this.pin }, (meta) => this.snapshot(meta))
   }
 
   /** Destroys the workspace and marks the session `discarded`. Idempotent. */

@@ -138,10 +138,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
       })
       return this.info(repo, workspace)
     } catch (error) {
-      await rm(workspace, { recursive: true, force: true })
-      await rm(state, { recursive: true, force: true })
-      if (created) await this.client.deleteRepo(repo).catch(() => false)
-      this.tokens.forget(repo)
+      await this.rollback(repo, workspace, state, created)
       throw error
     }
   }
@@ -347,10 +344,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
         },
       }
     } catch (error) {
-      await rm(workspace, { recursive: true, force: true })
-      await rm(state, { recursive: true, force: true })
-      if (created) await this.client.deleteRepo(repo).catch(() => false)
-      this.tokens.forget(repo)
+      await this.rollback(repo, workspace, state, created)
       throw error
     }
   }
@@ -400,6 +394,18 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
 
   private workspacePath(sessionId: string, sessionDir: string): string {
     return this.workingRoot ? join(this.workingRoot, sessionId) : join(sessionDir, 'workspace')
+  }
+
+  /**
+   * Undoes a failed {@link create} or {@link fork}: removes the workspace and its state directory,
+   * deletes the session repository when this call `created` it (a failed delete is left for the
+   * sweep), and forgets its token.
+   */
+  private async rollback(repo: string, workspace: string, state: string, created: boolean): Promise<void> {
+    await rm(workspace, { recursive: true, force: true })
+    await rm(state, { recursive: true, force: true })
+    if (created) await this.client.deleteRepo(repo).catch(() => false)
+    this.tokens.forget(repo)
   }
 
   private async inner(handle: WorkspaceHandle): Promise<WorkspaceHandle> {

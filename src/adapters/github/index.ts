@@ -21,6 +21,13 @@ export {
   isWrittenBy,
   type PromotionAuthor,
 } from './promotion-history.ts'
+export {
+  type ListedCommit,
+  NEWEST_COMMITS,
+  readSessionHistory,
+  type SessionHistory,
+  type SessionHistoryProblem,
+} from './session-history.ts'
 export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
