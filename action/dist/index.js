@@ -31857,7 +31857,7 @@ class ArtifactsSessions {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
 /* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
-/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_github_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /**
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
@@ -31923,14 +31923,14 @@ async function readBundleHeader(file) {
         }
         else if (line.startsWith('-')) {
             const oid = line.slice(1, 41);
-            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
+            if (!_src_github_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
                 throw bad(file, 'a prerequisite is not a commit id');
             prerequisites.push(oid);
         }
         else {
             const oid = line.slice(0, 40);
             const name = line.slice(41);
-            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
+            if (!_src_github_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
                 throw bad(file, 'a ref line is malformed');
             refs.set(name, oid);
         }
@@ -32216,8 +32216,8 @@ function countSections(patch) {
 
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
-var baseline = __nccwpck_require__(5577);
+// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts + 2 modules
+var baseline = __nccwpck_require__(7749);
 // EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
 var artifacts = __nccwpck_require__(6155);
 // EXTERNAL MODULE: ./action/lib/bundle.ts
@@ -32564,7 +32564,7 @@ async function sessionDiff(repo, baselineSha, headSha) {
 /* harmony export */ });
 /* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
-/* harmony import */ var _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
+/* harmony import */ var _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7749);
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
  * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
@@ -32931,8 +32931,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ACTIONS_BOT
 
-// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
-var baseline = __nccwpck_require__(5577);
+// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts + 2 modules
+var baseline = __nccwpck_require__(7749);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -33252,7 +33252,7 @@ async function hasIdentity(ws) {
 
 /***/ }),
 
-/***/ 3845:
+/***/ 9115:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33585,7 +33585,7 @@ function renderRow(file) {
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __nccwpck_require__(9691);
-;// CONCATENATED MODULE: ./src/github/actions.ts
+;// CONCATENATED MODULE: ./src/github/check-run-actions.ts
 /**
  * The check run's buttons (`actions`) and the identifiers the App receives back in
  * `check_run.requested_action`. The definitions are validated against GitHub's limits when this
@@ -33612,7 +33612,7 @@ const checkRunActionsSchema = schemas/* array */.YOg(checkRunActionSchema)
     .max(CHECK_RUN_ACTIONS.maxCount)
     .refine((actions) => new Set(actions.map((a) => a.identifier)).size === actions.length, 'identifiers must be unique');
 /** The three session buttons: Promote all (strategy `auto`), Open PR (strategy `pr`), Discard. */
-const actions_SESSION_ACTIONS = Object.freeze(checkRunActionsSchema.parse([
+const check_run_actions_SESSION_ACTIONS = Object.freeze(checkRunActionsSchema.parse([
     {
         identifier: 'promote_all',
         label: 'Promote all',
@@ -33807,11 +33807,11 @@ function note(facts, shown, total, completeFiles, totalFiles, partial = false) {
 
 // EXTERNAL MODULE: ./src/github/ephemeral-location.ts
 var ephemeral_location = __nccwpck_require__(7626);
-// EXTERNAL MODULE: ./src/github/hex.ts
-var github_hex = __nccwpck_require__(2850);
+// EXTERNAL MODULE: ./src/github/commit-sha.ts
+var commit_sha = __nccwpck_require__(957);
 // EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
 var session_id = __nccwpck_require__(1523);
-;// CONCATENATED MODULE: ./src/github/facts.ts
+;// CONCATENATED MODULE: ./src/github/session-facts.ts
 /**
  * The facts about a session that every GitHub rendering needs, beside its diff.
  */
@@ -33823,17 +33823,17 @@ var session_id = __nccwpck_require__(1523);
  * zod schema of {@link SessionFacts}: a GitHub session id, a 40-hex baseline, a non-empty task and
  * durable branch. The renderers check their input with it, so a caller's mix-up fails loudly.
  */
-const facts_sessionFactsSchema = schemas/* object */.Ikc({
+const session_facts_sessionFactsSchema = schemas/* object */.Ikc({
     sessionId: session_id/* sessionIdSchema */.L$,
     task: schemas/* string */.YjP(),
-    baselineSha: github_hex/* sha1Schema */.P2,
+    baselineSha: commit_sha/* sha1Schema */.P2,
     durableBranch: schemas/* string */.YjP().min(1),
     ephemeral: ephemeral_location/* ephemeralLocationSchema */.M9.optional(),
     fullDiffUrl: schemas/* string */.YjP().optional(),
 })
     .strict();
 
-;// CONCATENATED MODULE: ./src/github/render.ts
+;// CONCATENATED MODULE: ./src/github/check-run-output.ts
 /**
  * The session check run (docs/architecture.md#review-and-commands): name, external id, conclusion, output (title with the diff
  * stat, summary with task / baseline / branches / stat table / file table / commands, text with the
@@ -34181,8 +34181,8 @@ async function symlinksOnPaths(gitDir, paths) {
 var branches = __nccwpck_require__(4307);
 // EXTERNAL MODULE: ./src/github/ephemeral-location.ts
 var ephemeral_location = __nccwpck_require__(7626);
-// EXTERNAL MODULE: ./src/github/hex.ts
-var hex = __nccwpck_require__(2850);
+// EXTERNAL MODULE: ./src/github/commit-sha.ts
+var commit_sha = __nccwpck_require__(957);
 // EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
 var session_id = __nccwpck_require__(1523);
 // EXTERNAL MODULE: ./action/lib/snapshot.ts
@@ -34236,7 +34236,7 @@ const artifactsRecordSchema = schemas/* object */.Ikc({
     kind: schemas/* literal */.euz('artifacts'),
     namespace: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
     repo: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
-    rootSha: hex/* sha1Schema */.P2,
+    rootSha: commit_sha/* sha1Schema */.P2,
 })
     .strict();
 /**
@@ -34249,14 +34249,14 @@ const sessionRecordSchema = schemas/* object */.Ikc({
     sessionId: session_id/* sessionIdSchema */.L$,
     branch: schemas/* string */.YjP(),
     durableBranch: schemas/* string */.YjP(),
-    baselineSha: hex/* sha1Schema */.P2,
+    baselineSha: commit_sha/* sha1Schema */.P2,
     /** The start commit on GitHub's session branch. */
-    startSha: hex/* sha1Schema */.P2,
+    startSha: commit_sha/* sha1Schema */.P2,
     task: schemas/* string */.YjP(),
     /** Set for an Artifacts session; absent for a branch session. */
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
-    finished: schemas/* object */.Ikc({ headSha: hex/* sha1Schema */.P2 }).nullable(),
+    finished: schemas/* object */.Ikc({ headSha: commit_sha/* sha1Schema */.P2 }).nullable(),
     /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
     run: schemas/* string */.YjP().max(64).nullable().optional(),
     /**
@@ -34493,13 +34493,13 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6155);
 /* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9777);
 /* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1052);
-/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3845);
+/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9115);
 /* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1343);
 /* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9056);
 /* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9805);
 /* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6446);
 /* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8450);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(6454);
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
@@ -34797,7 +34797,7 @@ async function publish(settings) {
 async function sweep(settings) {
     // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
     const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
-    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 767).then(__nccwpck_require__.bind(__nccwpck_require__, 4767));
+    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 974).then(__nccwpck_require__.bind(__nccwpck_require__, 8974));
     const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
     const entries = await sweepSessions({
         remote: remoteOf(settings),
@@ -34805,6 +34805,7 @@ async function sweep(settings) {
         owner: settings.owner,
         repo: settings.repo,
         defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_EVICTION */ .eL,
+        durableBranch: settings.durableBranch ?? settings.defaultBranch,
         artifacts: artifactsOf(settings),
     });
     for (const entry of entries)
@@ -34837,7 +34838,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8450:
+/***/ 6454:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34851,13 +34852,47 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/ms/index.js
-var ms = __nccwpck_require__(744);
-var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __nccwpck_require__(9691);
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
 var core = __nccwpck_require__(8532);
+// EXTERNAL MODULE: ./node_modules/ms/index.js
+var ms = __nccwpck_require__(744);
+var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
+;// CONCATENATED MODULE: ./src/core/duration.ts
+/**
+ * The one duration grammar of every surface: the CLI (`gittrix extend`, `--ttl-idle`…), the slash
+ * command `/gittrix extend`, `.github/gittrix.yml` and the Action's inputs. A number (up to 9 digits,
+ * an optional fraction of up to 6) and a unit in the `ms` package's words — `30m`, `1.5h`, `7d`,
+ * `2 hours`, `1 week` (https://github.com/vercel/ms#examples) — read by `ms`. A bare number is not a
+ * duration (is `1500` seconds or ms?), nor is zero.
+ */
+
+/** What a duration looks like before `ms` reads it: a number, at most one space, a unit. */
+const DURATION_SHAPE = /^\d{1,9}(\.\d{1,6})?\s?[A-Za-z]{1,12}$/;
+/** Examples for error messages: `e.g. 30m, 4h, 7d`. */
+const DURATION_EXAMPLES = '30m, 4h, 7d';
+/**
+ * `text` (trimmed) as a duration in whole ms (rounded), or `null` when it is not one of the grammar's
+ * (see the module comment): no unit, an unknown unit, zero, or more than `Number.MAX_SAFE_INTEGER` ms.
+ */
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (!DURATION_SHAPE.test(trimmed))
+        return null;
+    let value;
+    try {
+        value = ms_default()(trimmed);
+    }
+    catch {
+        return null;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value))
+        return null;
+    const rounded = Math.round(value);
+    return rounded > 0 && Number.isSafeInteger(rounded) ? rounded : null;
+}
+
 // EXTERNAL MODULE: ./src/core/eviction.ts
 var eviction = __nccwpck_require__(6446);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -35006,8 +35041,8 @@ function duration(input) {
             return undefined;
         if (value === 'off' || value === 'never')
             return null;
-        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
-        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+        const parsed = parseDuration(value);
+        if (parsed === null) {
             ctx.addIssue({
                 code: 'custom',
                 message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
@@ -35289,21 +35324,425 @@ function nonBlank(value) {
 
 /***/ }),
 
-/***/ 5577:
+/***/ 7749:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Fb: () => (/* binding */ GITTRIX_IDENTITY),
-/* harmony export */   R2: () => (/* binding */ baselineFromMessage),
-/* harmony export */   du: () => (/* binding */ baselineMessage)
-/* harmony export */ });
-/* unused harmony exports BASELINE_TRAILER, importBaselineTree */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Fb: () => (/* binding */ GITTRIX_IDENTITY),
+  R2: () => (/* binding */ baselineFromMessage),
+  du: () => (/* binding */ baselineMessage)
+});
+
+// UNUSED EXPORTS: importBaselineTree
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ./src/core/git-trailers.ts
+/**
+ * A commit message's trailers, read exactly as git reads them: what `git interpret-trailers --parse
+ * --no-divider` prints for the message (the same list `git log --format=%(trailers:only,unfold)` shows
+ * for a commit; commit messages carry no `---` patch divider), with git's defaults — comment lines
+ * start with `#`, the only separator is `:`, no `trailer.*` configuration.
+ *
+ * git's rules (https://git-scm.com/docs/git-interpret-trailers, "the trailers are ... the last
+ * paragraph"; implementation: git's trailer.c `trailer_info_get`, `find_trailer_start`, commit.c
+ * `ignore_non_trailer`):
+ * 1. Trailing comment lines, empty lines, an old-style `Conflicts:` block and everything from the
+ *    scissors line `# ------------------------ >8 ------------------------` on are not part of it.
+ * 2. The first paragraph is the title and never holds trailers.
+ * 3. The trailer block is the last paragraph (after the last blank line) if every line in it is a
+ *    trailer (`<token><optional blanks>:<value>`, token = letters, digits and `-`) or a continuation
+ *    line (starting with whitespace), or if it holds a git-generated line (`Signed-off-by: `,
+ *    `(cherry picked from commit `) and at least 25% trailers. Otherwise there are no trailers.
+ * 4. A continuation line is folded into the trailer above it; values are trimmed and unfolded
+ *    (line breaks with their surrounding whitespace become one space). git's whitespace is space,
+ *    tab, LF and CR only; its letters and digits are ASCII only.
+ *
+ * Tested against the real `git interpret-trailers` in test/core/git-trailers.test.ts.
+ */
+const COMMENT = '#';
+const SCISSORS = `${COMMENT} ------------------------ >8 ------------------------\n`;
+const GIT_GENERATED_PREFIXES = ['Signed-off-by: ', '(cherry picked from commit '];
+/**
+ * The trailers of `message` in order (see the module comment). A message containing a NUL character
+ * has none (git stops reading a message at NUL; what follows would be invisible to it).
+ */
+function parseGitTrailers(message) {
+    if (message.includes('\0'))
+        return [];
+    const end = message.length - ignoredTail(message, message.length);
+    const start = trailerBlockStart(message, end);
+    const lines = splitKeepingNewlines(message.slice(start, end));
+    const folded = [];
+    let foldInto = -1;
+    for (const line of lines) {
+        if (foldInto >= 0 && isSpace(line[0])) {
+            folded[foldInto] += line;
+            continue;
+        }
+        folded.push(line);
+        foldInto = separatorAt(line, 0) >= 1 ? folded.length - 1 : -1;
+    }
+    const trailers = [];
+    for (const line of folded) {
+        if (line.startsWith(COMMENT))
+            continue;
+        const separator = separatorAt(line, 0);
+        if (separator < 1)
+            continue;
+        trailers.push({
+            key: trim(line.slice(0, separator)),
+            value: unfold(trim(line.slice(separator + 1))),
+        });
+    }
+    return trailers;
+}
+/** git's `isspace`: space, tab, LF, CR (not VT or FF). */
+function isSpace(ch) {
+    return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r';
+}
+function isAlnum(ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+function trim(text) {
+    let from = 0;
+    let to = text.length;
+    while (from < to && isSpace(text[from]))
+        from++;
+    while (to > from && isSpace(text[to - 1]))
+        to--;
+    return text.slice(from, to);
+}
+function unfold(value) {
+    let out = '';
+    for (let i = 0; i < value.length;) {
+        const ch = value[i++];
+        if (ch !== '\n') {
+            out += ch;
+            continue;
+        }
+        while (i < value.length && isSpace(value[i]))
+            i++;
+        out += ' ';
+    }
+    return trim(out);
+}
+function splitKeepingNewlines(text) {
+    const lines = [];
+    let from = 0;
+    while (from < text.length) {
+        const newline = text.indexOf('\n', from);
+        const to = newline < 0 ? text.length : newline + 1;
+        lines.push(text.slice(from, to));
+        from = to;
+    }
+    return lines;
+}
+/** Start of the line after the one starting at `pos` (or the end of `text`). */
+function nextLine(text, pos) {
+    const newline = text.indexOf('\n', pos);
+    return newline < 0 ? text.length : newline + 1;
+}
+/** Start of the last line of `text[0, len)`, or -1 when `len` is 0 (a final LF belongs to its line). */
+function lastLine(text, len) {
+    if (len === 0)
+        return -1;
+    if (len === 1)
+        return 0;
+    for (let i = len - 2; i >= 0; i--)
+        if (text[i] === '\n')
+            return i + 1;
+    return 0;
+}
+function isBlankLine(text, pos) {
+    let i = pos;
+    while (i < text.length && text[i] !== '\n' && isSpace(text[i]))
+        i++;
+    return i >= text.length || text[i] === '\n';
+}
+/**
+ * Offset of the `:` of `<token><optional blanks>:` at the start of the line at `pos`, relative to
+ * `pos`; -1 when the line does not start that way (git's `find_separator`; 0 = a line starting with `:`).
+ */
+function separatorAt(text, pos) {
+    let blanks = false;
+    for (let i = pos; i < text.length; i++) {
+        const ch = text[i];
+        if (ch === ':')
+            return i - pos;
+        if (!blanks && (isAlnum(ch) || ch === '-'))
+            continue;
+        if (i !== pos && (ch === ' ' || ch === '\t')) {
+            blanks = true;
+            continue;
+        }
+        break;
+    }
+    return -1;
+}
+/** How many characters at the end of `text[0, len)` are not the message: git's `ignore_non_trailer`. */
+function ignoredTail(text, len) {
+    let cutoff = len;
+    if (text.startsWith(SCISSORS))
+        cutoff = 0;
+    else {
+        const at = text.indexOf(`\n${SCISSORS}`);
+        if (at >= 0)
+            cutoff = at + 1;
+    }
+    let commentsFrom = 0;
+    let inConflicts = false;
+    for (let bol = 0; bol < cutoff;) {
+        const newline = text.indexOf('\n', bol);
+        const next = newline < 0 || newline >= len ? len : newline + 1;
+        if (text[bol] === COMMENT || text[bol] === '\n') {
+            if (!commentsFrom)
+                commentsFrom = bol;
+        }
+        else if (text.startsWith('Conflicts:\n', bol)) {
+            inConflicts = true;
+            if (!commentsFrom)
+                commentsFrom = bol;
+        }
+        else if (inConflicts && text[bol] === '\t') {
+            // a path of the old-style conflicts block
+        }
+        else if (commentsFrom) {
+            commentsFrom = 0;
+            inConflicts = false;
+        }
+        bol = next;
+    }
+    return commentsFrom ? len - commentsFrom : len - cutoff;
+}
+/** Start of the trailer block in `text[0, len)`, or `len` when there is none: git's `find_trailer_start`. */
+function trailerBlockStart(text, len) {
+    let titleEnd = 0;
+    while (titleEnd < len) {
+        if (text[titleEnd] !== COMMENT && isBlankLine(text, titleEnd))
+            break;
+        titleEnd = nextLine(text, titleEnd);
+    }
+    let onlySpaces = true;
+    let recognizedPrefix = false;
+    let trailerLines = 0;
+    let nonTrailerLines = 0;
+    let possibleContinuations = 0;
+    for (let bol = lastLine(text, len); bol >= titleEnd; bol = lastLine(text, bol)) {
+        if (text.startsWith(COMMENT, bol)) {
+            nonTrailerLines += possibleContinuations;
+            possibleContinuations = 0;
+            continue;
+        }
+        if (isBlankLine(text, bol)) {
+            if (onlySpaces)
+                continue;
+            nonTrailerLines += possibleContinuations;
+            if (recognizedPrefix && trailerLines * 3 >= nonTrailerLines)
+                return nextLine(text, bol);
+            if (trailerLines && !nonTrailerLines)
+                return nextLine(text, bol);
+            return len;
+        }
+        onlySpaces = false;
+        if (GIT_GENERATED_PREFIXES.some((prefix) => text.startsWith(prefix, bol))) {
+            trailerLines++;
+            possibleContinuations = 0;
+            recognizedPrefix = true;
+            continue;
+        }
+        if (separatorAt(text, bol) >= 1 && !isSpace(text[bol])) {
+            trailerLines++;
+            possibleContinuations = 0;
+        }
+        else if (isSpace(text[bol])) {
+            possibleContinuations++;
+        }
+        else {
+            nonTrailerLines += 1 + possibleContinuations;
+            possibleContinuations = 0;
+        }
+    }
+    return len;
+}
+
+;// CONCATENATED MODULE: ./src/core/promotion-identity.ts
+/**
+ * What a promotion commit is, written and recognised in one place (every durable adapter and the
+ * GitHub App use this module; nothing else reads promotion trailers).
+ *
+ * Writing ({@link withTrailers}): the promotion message ends with its own paragraph
+ * `Gittrix-Session: <id>` / `Gittrix-Baseline: <sha>`, checked to read back through git's trailer rules.
+ *
+ * Recognising ({@link findPromotion}): a commit is the promotion of session S with baseline B only when
+ * 1. its FINAL trailer block, read by git's rules (src/core/git-trailers.ts), carries exactly one
+ *    `Gittrix-Session: S` and exactly one `Gittrix-Baseline: B` (B = the session's real baseline);
+ *    a trailer in the body, a copy above another paragraph, a repeated or conflicting key do not count;
+ * 2. it has exactly one parent, and that parent is on the durable branch's first-parent history at or
+ *    after B (walking first parents from the durable head reaches the commit's parent, then B): a
+ *    commit below the baseline, on a side branch merged in, or on a branch that never touched the
+ *    durable history does not count;
+ * 3. where the host can tell, it was written by whoever promotes ({@link PromotionHistory.authored}:
+ *    on GitHub, this App, checked through GitHub's author login and signature verification).
+ *
+ * A message is free text anyone with push access can write; these three together are what a forged
+ * or copied message cannot meet.
+ */
+
+
+/** The trailer naming the session a promotion commit promotes. */
+const SESSION_TRAILER = 'Gittrix-Session';
+/** The trailer naming the baseline of that session. */
+const BASELINE_TRAILER = 'Gittrix-Baseline';
+/** Longest commit message read as a possible promotion (characters): 256 KiB. Longer is no promotion. */
+const MAX_PROMOTION_MESSAGE = 256 * 1024;
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** `gittrix: <first line of task>`, or `gittrix: promote session <id>` when the task is blank. */
+function defaultMessage(task, sessionId) {
+    const subject = task.split('\n')[0]?.trim();
+    return subject ? `gittrix: ${subject}` : `gittrix: promote session ${sessionId}`;
+}
+/**
+ * `message` with the session trailers appended as its final paragraph. Throws `INVALID_ARGUMENT` when
+ * git would not read them back as that message's trailers (e.g. the message holds git's scissors line
+ * `# ---- >8 ----`, after which git reads nothing), so every promotion written is recognisable.
+ */
+function withTrailers(message, sessionId, baselineSha) {
+    const body = message.replace(/\s+$/, '');
+    const full = `${body}\n\n${SESSION_TRAILER}: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`;
+    const read = parsePromotionTrailers(full);
+    if (!read.ok || read.value.sessionId !== sessionId || read.value.baselineSha !== baselineSha) {
+        throw new errors/* InvalidArgumentError */.Di(`The promotion message hides its ${SESSION_TRAILER} and ${BASELINE_TRAILER} trailers from git ` +
+            `(${read.ok ? 'they read back differently' : read.reason}); remove comment or scissors lines (starting with "#") from the message.`);
+    }
+    return full;
+}
+/**
+ * Reads `Gittrix-Session` and `Gittrix-Baseline` from the final trailer block of `message` by git's
+ * rules. Refuses (never throws): no trailer block, a key missing, a key given more than once in any
+ * spelling (`gittrix-session` counts: git compares keys case-insensitively), a key not spelled
+ * exactly, a value that is not a session id / an object id, a NUL, a message over
+ * {@link MAX_PROMOTION_MESSAGE} characters.
+ */
+function parsePromotionTrailers(message) {
+    if (typeof message !== 'string')
+        return { ok: false, reason: 'the commit message is not a string' };
+    if (message.length > MAX_PROMOTION_MESSAGE)
+        return { ok: false, reason: `the commit message is longer than ${MAX_PROMOTION_MESSAGE} characters` };
+    if (message.includes('\0'))
+        return { ok: false, reason: 'the commit message contains a NUL byte' };
+    const trailers = parseGitTrailers(message);
+    const one = (key) => {
+        const found = trailers.filter((t) => t.key.toLowerCase() === key.toLowerCase());
+        if (found.length === 0)
+            return { ok: false, reason: `the final trailer block has no ${key}` };
+        if (found.length > 1)
+            return { ok: false, reason: `${key} appears ${found.length} times` };
+        if (found[0].key !== key)
+            return { ok: false, reason: `${key} is spelled ${JSON.stringify(found[0].key)}` };
+        return { ok: true, value: found[0].value };
+    };
+    const session = one(SESSION_TRAILER);
+    if (!session.ok)
+        return session;
+    const baseline = one(BASELINE_TRAILER);
+    if (!baseline.ok)
+        return baseline;
+    if (!SESSION_ID.test(session.value))
+        return {
+            ok: false,
+            reason: `${SESSION_TRAILER} ${JSON.stringify(session.value.slice(0, 80))} is not a session id`,
+        };
+    if (!OBJECT_ID.test(baseline.value))
+        return {
+            ok: false,
+            reason: `${BASELINE_TRAILER} ${JSON.stringify(baseline.value.slice(0, 80))} is not a commit id`,
+        };
+    return { ok: true, value: { sessionId: session.value, baselineSha: baseline.value } };
+}
+/**
+ * The newest promotion of `query.sessionId` on `query.branch` (see the module comment), or `null`.
+ * Throws `INVALID_ARGUMENT` for `baselineSha: null` on a host without an authorship check.
+ */
+async function findPromotion(history, query) {
+    if (query.baselineSha === null && !history.authored) {
+        throw new InvalidArgumentError('A promotion can be looked up without its baseline only where the host tells who wrote a commit.');
+    }
+    if (query.durableBranch !== undefined && query.durableBranch !== query.branch) {
+        return headPromotion(history, query, query.durableBranch);
+    }
+    return newestOnFirstParent(history, query);
+}
+/** The session and baseline `commit` promotes, when its trailers and parents say it promotes `query`'s session. */
+function candidate(commit, query) {
+    if (commit.parents.length !== 1)
+        return null;
+    const read = parsePromotionTrailers(commit.message);
+    if (!read.ok || read.value.sessionId !== query.sessionId)
+        return null;
+    if (query.baselineSha !== null && read.value.baselineSha !== query.baselineSha)
+        return null;
+    return read.value.baselineSha;
+}
+async function newestOnFirstParent(history, query) {
+    // Candidates in walk order (newest first), each waiting for its baseline to appear below it.
+    const pending = [];
+    for await (const commit of history.firstParent(query.branch, query.baselineSha)) {
+        for (const c of pending)
+            if (c.baseline === commit.sha)
+                c.reached = true;
+        if (commit.sha === query.baselineSha)
+            break;
+        const baseline = candidate(commit, query);
+        if (baseline)
+            pending.push({ commit, baseline, reached: false });
+    }
+    for (const c of pending) {
+        if (!c.reached)
+            continue;
+        if (history.authored && !(await history.authored(c.commit)))
+            continue;
+        return c.commit.sha;
+    }
+    return null;
+}
+async function headPromotion(history, query, durableBranch) {
+    let head;
+    for await (const commit of history.firstParent(query.branch, null)) {
+        head = commit;
+        break;
+    }
+    const baseline = head ? candidate(head, query) : null;
+    if (!head || !baseline)
+        return null;
+    const parent = head.parents[0];
+    let parentSeen = false;
+    let reached = false;
+    for await (const commit of history.firstParent(durableBranch, baseline)) {
+        if (commit.sha === parent)
+            parentSeen = true;
+        if (commit.sha === baseline) {
+            reached = parentSeen;
+            break;
+        }
+    }
+    if (!reached)
+        return null;
+    if (history.authored && !(await history.authored(head)))
+        return null;
+    return head.sha;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/artifacts/baseline.ts
 /**
  * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
  * Built locally in the workspace repository and pushed as a single commit (docs/architecture.md#adapters; the
@@ -35313,20 +35752,27 @@ function nonBlank(value) {
 
 
 
+
 /** Identity of Gittrix's own commits in session repositories when git has none configured. */
 const GITTRIX_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' };
-/** Trailer naming the durable baseline commit a session repository was made from. */
-const BASELINE_TRAILER = 'Gittrix-Baseline';
 /** How many blobs are read from a remote durable adapter per call. */
 const BLOB_BATCH = 256;
-/** The message of a baseline snapshot commit: subject plus `Gittrix-Session` / `Gittrix-Baseline` trailers. */
+/**
+ * The message of a baseline snapshot commit: subject `gittrix: baseline of <durableRef>` plus the
+ * `Gittrix-Session` / `Gittrix-Baseline` trailers, written by the promotion commits' `withTrailers`
+ * (src/core/promotion-identity.ts). Throws `INVALID_ARGUMENT` as `withTrailers` does.
+ */
 function baselineMessage(sessionId, baselineSha, durableRef) {
-    return `gittrix: baseline of ${durableRef}\n\nGittrix-Session: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`;
+    return withTrailers(`gittrix: baseline of ${durableRef}`, sessionId, baselineSha);
 }
-/** The durable baseline sha named by a baseline commit message, or `null`. */
+/**
+ * The durable baseline sha named by a baseline commit message, or `null`: read by the one trailer
+ * matcher, `parsePromotionTrailers` (src/core/promotion-identity.ts) — `Gittrix-Session` and
+ * `Gittrix-Baseline` once each in the final trailer block, by git's rules.
+ */
 function baselineFromMessage(message) {
-    const match = new RegExp(`^${BASELINE_TRAILER}: ([0-9a-f]{40,64})\\s*$`, 'm').exec(message);
-    return match ? match[1] : null;
+    const read = parsePromotionTrailers(message);
+    return read.ok ? read.value.baselineSha : null;
 }
 /**
  * Writes the baseline's tree into `repo` (a fresh repository) and resolves its id. A local durable lends
@@ -37030,6 +37476,29 @@ function assertBranchName(name) {
 
 /***/ }),
 
+/***/ 957:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ny: () => (/* binding */ SHA1_PATTERN),
+/* harmony export */   P2: () => (/* binding */ sha1Schema)
+/* harmony export */ });
+/* unused harmony export shortSha */
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9691);
+/** Git object ids as the GitHub protocol carries them. */
+
+/** A full SHA-1 commit id: 40 lowercase hex digits (GitHub repositories are SHA-1). */
+const SHA1_PATTERN = /^[0-9a-f]{40}$/;
+/** zod schema of {@link SHA1_PATTERN}. */
+const sha1Schema = zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP().regex(SHA1_PATTERN, 'expected a 40-character lowercase hex commit id');
+/** The first 7 characters of a sha, as GitHub shows it. */
+function shortSha(sha) {
+    return sha.slice(0, 7);
+}
+
+
+/***/ }),
+
 /***/ 7626:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -37164,42 +37633,20 @@ function parseEviction(text) {
 
 /***/ }),
 
-/***/ 2850:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ny: () => (/* binding */ SHA1_PATTERN),
-/* harmony export */   P2: () => (/* binding */ sha1Schema)
-/* harmony export */ });
-/* unused harmony export shortSha */
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9691);
-/** Git object ids as the GitHub protocol carries them. */
-
-/** A full SHA-1 commit id: 40 lowercase hex digits (GitHub repositories are SHA-1). */
-const SHA1_PATTERN = /^[0-9a-f]{40}$/;
-/** zod schema of {@link SHA1_PATTERN}. */
-const sha1Schema = zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP().regex(SHA1_PATTERN, 'expected a 40-character lowercase hex commit id');
-/** The first 7 characters of a sha, as GitHub shows it. */
-function shortSha(sha) {
-    return sha.slice(0, 7);
-}
-
-
-/***/ }),
-
 /***/ 8030:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ encodePointerCommit),
+/* harmony export */   Ej: () => (/* binding */ looksLikePointerCommit),
 /* harmony export */   qw: () => (/* binding */ parsePointerCommit)
 /* harmony export */ });
-/* unused harmony exports POINTER_TRAILERS, pointerCommitSchema, pointerCommitSubject, looksLikePointerCommit */
+/* unused harmony exports POINTER_TRAILERS, pointerCommitSchema, pointerCommitSubject */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
 /* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
-/* harmony import */ var _hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8002);
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6356);
@@ -37236,7 +37683,7 @@ const pointerCommitSchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
     sessionId: _session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .sessionIdSchema */ .L$,
     namespace: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
     repo: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    artifactsHead: _hex_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
+    artifactsHead: _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
 })
     .strict();
 /** The subject line of a pointer commit. */
@@ -37298,7 +37745,7 @@ function parsePointerCommit(message, expect = {}) {
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.repo} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(fields.value[t.repo])} is not "artifacts://<namespace>/<repo>"`);
     }
     const head = fields.value[t.head];
-    if (!_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(head))
+    if (!_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(head))
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.head} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(head)} is not a 40-hex commit id`);
     const pointer = {
         sessionId,
@@ -38028,16 +38475,17 @@ function newGitHubSessionId() {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   G6: () => (/* binding */ encodeStartCommit),
+/* harmony export */   Kx: () => (/* binding */ startCommitSubject),
 /* harmony export */   jf: () => (/* binding */ parseStartCommit),
 /* harmony export */   z6: () => (/* binding */ RUN_ID_PATTERN)
 /* harmony export */ });
-/* unused harmony exports START_TRAILERS, startCommitSchema, startCommitSubject */
+/* unused harmony exports START_TRAILERS, startCommitSchema */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
 /* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
 /* harmony import */ var _eviction_trailer_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9088);
-/* harmony import */ var _hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8002);
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
 /* harmony import */ var _task_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(934);
@@ -38100,7 +38548,7 @@ const startCommitSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
         else if (name.startsWith('gittrix/'))
             ctx.addIssue({ code: 'custom', message: 'a Gittrix branch cannot be durable' });
     }),
-    baselineSha: _hex_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
+    baselineSha: _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
     ephemeral: _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ephemeralLocationSchema */ .M9,
     link: zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig().int().positive().max(2_147_483_647).nullable(),
     eviction: zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
@@ -38199,7 +38647,7 @@ function parseStartCommit(message, expect = {}) {
     if (branchProblem)
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.durableBranch} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(durableBranch)} is not valid: ${branchProblem}`);
     const baselineSha = f[t.baseline];
-    if (!_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(baselineSha))
+    if (!_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(baselineSha))
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.baseline} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(baselineSha)} is not a 40-hex commit id`);
     const ephemeral = (0,_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .parseEphemeralLocation */ .Yl)(f[t.ephemeral]);
     if (!ephemeral.ok)
