@@ -21,18 +21,22 @@ describe("symlinks inside a clone workspace's .git", () => {
   })
   afterEach(() => cleanup(repo.path, store))
 
+  /** A session in a clone workspace of `repo`. */
+  function startCloneSession() {
+    return new GitTrix({
+      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
+      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
+      storeDir: store,
+      sweepIntervalMs: 0,
+    }).startSession({ task: 'anything' })
+  }
+
   it.each([
     ['refs/heads and objects', 'symlinks'],
     ['refs/heads only', 'refs'],
     ['a commondir file, no symlink', 'commondir'],
   ] as const)('a checkpoint does not move durable main (%s)', async (_name, how) => {
-    const gittrix = new GitTrix({
-      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
-      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
-      storeDir: store,
-      sweepIntervalMs: 0,
-    })
-    const session = await gittrix.startSession({ task: 'anything' })
+    const session = await startCloneSession()
     const ws = session.workspacePath!
     const durableGit = join(repo.path, '.git')
     // The agent, inside its workspace only:
@@ -65,13 +69,7 @@ describe("symlinks inside a clone workspace's .git", () => {
     ['the index', 'index'],
     ['config', 'config'],
   ])('a checkpoint writes no host file through a symlink at %s', async (_name, path) => {
-    const gittrix = new GitTrix({
-      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
-      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
-      storeDir: store,
-      sweepIntervalMs: 0,
-    })
-    const session = await gittrix.startSession({ task: 'anything' })
+    const session = await startCloneSession()
     const ws = session.workspacePath!
     // A host file or directory the agent can name but not write (from inside `gittrix run`).
     const host = tempDir()
