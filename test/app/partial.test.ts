@@ -52,8 +52,8 @@ describe('App: partial promotion across events', () => {
     expect(routes.filter((r) => /\/compare\/[0-9a-f]{40}\.\.\.main$/.test(r))).toHaveLength(1)
     expect(routes.filter((r) => r.startsWith('GET') && r.endsWith('/commits'))).toHaveLength(1)
     const text = shown(head)
-    expect(text).toContain('src/app.ts')
-    expect(text).toContain('notes.txt')
+    expect(text).toContain('diff --git a/src/app.ts')
+    expect(text).toContain('diff --git a/notes.txt')
     expect(text).not.toContain('docs/x.md')
     expect(h.api.runsOn(head)[0]!.output.title).toMatch(/^2 files? changed|2 files/)
 
