@@ -11,12 +11,13 @@
  *   checked against its start commit before anything is written.
  */
 import * as core from '@actions/core'
-import { agentEnvironment, type AgentExit, runAgentCommand } from './lib/agent.ts'
+import { agentEnvironment, type AgentExit, type AgentSandbox, runAgentCommand } from './lib/agent.ts'
+import { prepareAgentSandbox } from './lib/agent-sandbox.ts'
 import { ArtifactsSessions } from './lib/artifacts.ts'
 import { stopAgentProcesses } from './lib/contain.ts'
 import { finishSession, type FinishedSession, workspaceSession } from './lib/finish.ts'
 import { cappedJsonArray, TOUCHED_FILES_BUDGET_BYTES } from './lib/summary.ts'
-import type { SessionRecord } from './lib/workspace.ts'
+import type { WorkspaceSessionRecord } from './lib/workspace.ts'
 import { SessionRemote } from './lib/remote.ts'
 import { startSession } from './lib/start.ts'
 import { lineageRoot } from './lib/workspace.ts'
@@ -97,8 +98,10 @@ async function runMode(settings: Settings): Promise<void> {
       await start(settings)
       return
     case 'run': {
+      // Checked before the session starts: a runner that cannot sandbox starts nothing.
+      const sandbox = settings.sandbox ? await prepareAgentSandbox(process.env) : undefined
       const started = await start(settings)
-      const exit = await runAgent(settings, started)
+      const exit = await runAgent(settings, started, sandbox)
       const finished = await finish(settings, started.record.sessionId, exit, false, started.record)
       if (exit.code !== 0 || exit.timedOut) {
         const how = exit.timedOut
@@ -134,7 +137,7 @@ function delivered(finished: FinishedSession, settings: Settings): string {
 }
 
 interface Started {
-  record: SessionRecord
+  record: WorkspaceSessionRecord
   root: string
   identity: { name: string; email: string } | null
 }
@@ -192,8 +195,8 @@ async function start(settings: Settings): Promise<Started> {
   return { record, root: workspace.root, identity }
 }
 
-async function runAgent(settings: Settings, started: Started): Promise<AgentExit> {
-  core.startGroup('Agent')
+async function runAgent(settings: Settings, started: Started, sandbox?: AgentSandbox): Promise<AgentExit> {
+  core.startGroup(sandbox ? 'Agent (in a bubblewrap sandbox)' : 'Agent')
   try {
     const { record } = started
     const exit = await runAgentCommand(settings.run!, {
@@ -210,6 +213,7 @@ async function runAgent(settings: Settings, started: Started): Promise<AgentExit
       ),
       timeoutMs: settings.timeoutMs,
       marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
+      ...(sandbox ? { sandbox } : {}),
     })
     reportSurvivors(exit.survivors ?? [])
     return exit
@@ -239,7 +243,7 @@ async function finish(
   sessionId: string | undefined,
   agent: AgentExit | null,
   byPostStep: boolean,
-  record?: SessionRecord,
+  record?: WorkspaceSessionRecord,
 ): Promise<FinishedSession> {
   const finished = await finishSession({
     workspace: settings.workspace,
@@ -344,6 +348,7 @@ async function sweep(settings: Settings): Promise<void> {
     owner: settings.owner,
     repo: settings.repo,
     defaults: settings.eviction ?? DEFAULT_EVICTION,
+    durableBranch: settings.durableBranch ?? settings.defaultBranch,
     artifacts: artifactsOf(settings),
   })
   for (const entry of entries) core.info(`${entry.branch}: ${entry.outcome} (${entry.reason})`)

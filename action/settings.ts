@@ -7,8 +7,8 @@
  * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
  */
 import { isAbsolute, resolve } from 'node:path'
-import ms from 'ms'
 import { z } from 'zod'
+import { parseDuration } from '../src/core/duration.ts'
 import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import type { EvictionPolicy } from '../src/core/types.ts'
 import { branchNameProblem } from '../src/github/branches.ts'
@@ -20,6 +20,20 @@ export const MODES = ['run', 'start', 'finish', 'publish', 'sweep'] as const
 /** One of {@link MODES}. */
 export type Mode = (typeof MODES)[number]
 
+/** A `true` / `false` input (absent: `undefined`), anything else refused with a message. */
+function booleanInput() {
+  return z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value !== undefined && value !== 'true' && value !== 'false')
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+        })
+    })
+}
+
 /** Every input of action.yml, as the raw strings the runner passes. */
 export const INPUT_NAMES = [
   'mode',
@@ -30,6 +44,7 @@ export const INPUT_NAMES = [
   'timeout',
   'path',
   'agent-file-commands',
+  'sandbox',
   'durable-branch',
   'ephemeral',
   'artifacts-account-id',
@@ -79,6 +94,8 @@ export interface Settings {
   timeoutMs: number | null
   /** Give the agent `GITHUB_ENV` and `GITHUB_PATH` (mode `run`). */
   agentFileCommands: boolean
+  /** Run the agent (mode `run`) in a bubblewrap sandbox (action/lib/agent-sandbox.ts). */
+  sandbox: boolean
   /** The durable branch; `null` = the repository's default branch. */
   durableBranch: string | null
   /** Where the session lives: the session branch, or a Cloudflare Artifacts repository. */
@@ -87,7 +104,7 @@ export interface Settings {
    * The `artifacts-*` inputs; set with `ephemeral: artifacts` and whenever they are given (mode `sweep`
    * then deletes expired sessions' repositories), else `null`.
    */
-  artifacts: ArtifactsSettings | null
+  artifacts: ArtifactsInputs | null
   /**
    * The `artifacts-namespace` input, whenever given: all the agent's job of a two-job Artifacts session
    * needs (it names the session repository in the start commit; the publish job creates it).
@@ -120,7 +137,7 @@ export interface Settings {
 }
 
 /** The `artifacts-*` inputs, validated. */
-export interface ArtifactsSettings {
+export interface ArtifactsInputs {
   /** Cloudflare account id. */
   accountId: string
   /** Artifacts namespace of the session repositories. */
@@ -174,8 +191,8 @@ function duration(input: InputName) {
     .transform((value, ctx): number | null | undefined => {
       if (value === undefined) return undefined
       if (value === 'off' || value === 'never') return null
-      const parsed = /^[0-9]/.test(value) ? ms(value as ms.StringValue) : undefined
-      if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+      const parsed = parseDuration(value)
+      if (parsed === null) {
         ctx.addIssue({
           code: 'custom',
           message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
@@ -223,16 +240,8 @@ const rawSchema = z
             message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
           })
       }),
-    'agent-file-commands': z
-      .string()
-      .optional()
-      .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-          ctx.addIssue({
-            code: 'custom',
-            message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-          })
-      }),
+    'agent-file-commands': booleanInput(),
+    sandbox: booleanInput(),
     'durable-branch': z
       .string()
       .optional()
@@ -300,17 +309,9 @@ const rawSchema = z
       }),
     'ttl-idle': duration('ttl-idle'),
     'ttl-absolute': duration('ttl-absolute'),
-    'keep-after-promote': z
-      .string()
-      .optional()
-      .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-          ctx.addIssue({
-            code: 'custom',
-            message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-          })
-      })
-      .transform((value) => (value === undefined ? undefined : value === 'true')),
+    'keep-after-promote': booleanInput().transform((value) =>
+      value === undefined ? undefined : value === 'true',
+    ),
     token: z.string({
       error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
     }),
@@ -384,6 +385,21 @@ const rawSchema = z
         message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
       })
     }
+    if (raw.sandbox === 'true' && raw.mode !== 'run') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sandbox'],
+        message: `is only used with mode run, not ${raw.mode}: Gittrix sandboxes the agent command it runs itself.`,
+      })
+    }
+    if (raw.sandbox === 'true' && raw['agent-file-commands'] === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sandbox'],
+        message:
+          'cannot be combined with agent-file-commands: the sandbox hides the runner files GITHUB_ENV and GITHUB_PATH live in. Drop one of them.',
+      })
+    }
     if (raw.mode !== 'run' && raw.run !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -440,6 +456,7 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
     bundle: p.bundle ?? null,
     timeoutMs: p.timeout ?? null,
     agentFileCommands: p['agent-file-commands'] === 'true',
+    sandbox: p.sandbox === 'true',
     durableBranch: p['durable-branch'] ?? null,
     ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
     artifacts:

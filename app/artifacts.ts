@@ -22,7 +22,7 @@ import {
 } from '../src/adapters/artifacts/index.ts'
 import { registerSecret } from '../src/git/redact.ts'
 import { inlineCode } from '../src/github/index.ts'
-import type { RepoContext } from './repo.ts'
+import type { RepoContext } from './repo-context.ts'
 
 /** The Artifacts credentials of the App (`null` in {@link AppServices} when not configured). */
 export interface ArtifactsSettings {

@@ -9,7 +9,7 @@
 import picomatch from 'picomatch'
 import { inlineCode, mention } from '../src/github/index.ts'
 import type { GittrixConfig } from './config.ts'
-import type { RepoContext } from './repo.ts'
+import type { RepoContext } from './repo-context.ts'
 
 /** A repository role, lowest first in {@link ROLE_ORDER}. */
 export type RepoRole = 'none' | 'read' | 'triage' | 'write' | 'maintain' | 'admin'

@@ -14,7 +14,7 @@ import {
   isReferenceMissing,
   sessionBranch,
 } from '../src/github.ts'
-import type { RepoContext } from './repo.ts'
+import type { RepoContext } from './repo-context.ts'
 import { readSessionAt, type SessionRecord } from './session.ts'
 
 /** How long a claim may be held before another replica may release it (a crashed holder), ms. */

@@ -18,8 +18,8 @@
  *   manual: false
  * ```
  */
-import ms from 'ms'
 import { z } from 'zod'
+import { parseDuration } from '../src/core/duration.ts'
 import { branchNameProblem, fencedBlock, inlineCode } from '../src/github/index.ts'
 import { DEFAULT_EVICTION, type EvictionPolicy } from '../src/index.ts'
 
@@ -149,10 +149,4 @@ export function renderConfigProblems(problems: readonly string[]): string {
     '',
     'Every key is optional; see the README section "GitHub App" for the schema.',
   ].join('\n')
-}
-
-function parseDuration(text: string): number | null {
-  if (!/^\d{1,9}\s?[a-z]{1,7}$/i.test(text)) return null
-  const value = ms(text as ms.StringValue) as number | undefined
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null
 }

@@ -6,7 +6,7 @@
  */
 import type { Octokit } from '@octokit/rest'
 import type { ArtifactsSettings } from './artifacts.ts'
-import type { RepoContext } from './repo.ts'
+import type { RepoContext } from './repo-context.ts'
 
 /** Services shared by the handlers of one loaded App. */
 export interface AppServices {

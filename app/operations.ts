@@ -24,7 +24,9 @@ import {
   SESSION_ACTIONS,
   type SessionCommentStatus,
   shortSha,
-} from '../src/github/index.ts'
+} from '../src/github.ts'
+import { replayOf } from '../src/core/promote.ts'
+import { promotedPaths, selectableChanges } from '../src/core/remaining.ts'
 import { selectChanges } from '../src/core/select.ts'
 import {
   type BaselineConflictError,
@@ -39,7 +41,13 @@ import {
 import { adminOnlyPaths, type Actor, type RepoRole } from './authorize.ts'
 import { claimSession, releaseClaim } from './claim.ts'
 import type { GittrixConfig } from './config.ts'
-import { commitUrl, findCheckRun, type RepoContext, upsertCheckRun, upsertSessionComment } from './repo.ts'
+import {
+  commitUrl,
+  findCheckRun,
+  type RepoContext,
+  upsertCheckRun,
+  upsertSessionComment,
+} from './repo-context.ts'
 import {
   baselineProblem,
   readSessionAt,
@@ -157,7 +165,16 @@ export async function promoteSession(
   const run = async (session: UserSession): Promise<string> => {
     let picked: string[]
     try {
-      picked = selectChanges(await session.touchedFiles(), request.selector).map((c) => c.path)
+      // What the selector names among what remains and what this session promoted before; only what
+      // remains is promoted (the core selects the same way), a selection of promoted files only is a replay.
+      const remaining = await session.touchedFiles()
+      const meta = await session.info()
+      const promoted = [...promotedPaths(meta).values()].map((p) => p.change)
+      const named = selectChanges(selectableChanges(promoted, remaining), request.selector).map((c) => c.path)
+      const pending = new Set(remaining.map((c) => c.path))
+      picked = named.filter((path) => pending.has(path))
+      const replay = picked.length === 0 ? replayOf(meta, named) : null
+      if (replay) return `Already promoted. ${describeResult(repo, replay)}`
     } catch (error) {
       // Another replica may have promoted (and deleted the branch) since this event read it. A selection
       // the session cannot satisfy is answered as such: an earlier partial promotion is no excuse.
@@ -197,7 +214,7 @@ export async function promoteSession(
       await releaseClaim(repo, id, claimed.claim, target.head.headSha).catch(() => false)
     }
   }
-  return withSession(repo, record, config, run, target.head)
+  return withSession(repo, record, config, run, { current: target.head, promotionBranches: true })
 }
 
 async function promoteClaimed(
@@ -372,33 +389,41 @@ export async function discardSession(scope: Scope, record: SessionRecord): Promi
   const { repo, config } = scope
   const id = record.start.sessionId
   if (record.claim) return inProgressReply(id, record.claim.purpose, 'Nothing was discarded.')
-  return withSession(repo, record, config, async (session) => {
+  const run = async (session: UserSession): Promise<string> => {
     const diff = await session.diffDetails({ budget: REVIEW_DIFF_BUDGET })
+    // Earlier partial promotions of the session (read before the claim) stay; the rest is dropped.
+    const earlier = (await session.info()).promotions ?? []
     const claimed = await claimSession(repo, id, record.headSha, record.headTree, 'discarding')
     if (!claimed.ok) return claimRefusal(scope, record, claimed.now, 'discard')
     try {
-      // Held: no promotion can land now. One that landed before (its branch kept) is the outcome.
+      // Held: no promotion can land now. One that landed before and is not one of the earlier partial
+      // promotions (another request promoted the rest, its branch kept) is the outcome.
       const landed = await recordedPromotion(repo, id, record.start.durableBranch, record.start.baselineSha)
-      if (landed)
+      if (landed && !earlier.some((p) => p.sha === landed.sha))
         return `Session ${inlineCode(id)} is already promoted. ${describeResult(repo, landed)} Nothing was discarded.`
       await session.discard()
     } finally {
       await releaseClaim(repo, id, claimed.claim, record.headSha).catch(() => false)
     }
+    const kept = new Set(earlier.flatMap((p) => p.files)).size
     const deleted =
-      record.start.ephemeral.kind === 'artifacts'
+      (record.start.ephemeral.kind === 'artifacts'
         ? 'its branch and its Cloudflare Artifacts repository were deleted'
-        : 'its branch was deleted'
+        : 'its branch was deleted') +
+      (kept > 0
+        ? `; the ${kept} file(s) promoted earlier stay promoted, nothing else was`
+        : ' and nothing was promoted')
     const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
       conclusion: 'cancelled',
       output: {
         title: 'Discarded',
-        summary: `${mention(scope.actor.login)} discarded session ${inlineCode(id)}; ${deleted} and nothing was promoted.`,
+        summary: `${mention(scope.actor.login)} discarded session ${inlineCode(id)}; ${deleted}.`,
       },
     })
     await updateSessionComment(scope, record, diff, { state: 'discarded' }, htmlUrl)
-    return `Discarded session ${inlineCode(id)}: ${deleted} and nothing was promoted.`
-  })
+    return `Discarded session ${inlineCode(id)}: ${deleted}.`
+  }
+  return withSession(repo, record, config, run, { promotionBranches: true })
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   PROMOTING_TITLE,
   PROMOTION_FAILED_TITLE,
 } from './operations.ts'
-import { type CheckRunState, findCheckRun, type RepoContext } from './repo.ts'
+import { type CheckRunState, findCheckRun, type RepoContext } from './repo-context.ts'
 import { readSessionAt, type SessionRecord } from './session.ts'
 
 /** The reviewed commit and the session read there, or the refusal (markdown) when there is none. */

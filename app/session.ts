@@ -17,35 +17,30 @@ import {
   inlineCode,
   isNotFound,
   isWrittenBy,
-  looksLikePointerCommit,
+  type ListedCommit,
   type PointerCommit,
   parseClaimCommit,
-  parseExtendCommit,
-  parsePointerCommit,
-  parseStartCommit,
   promoteBranch,
   type PromotionAuthor,
   quoteUntrusted,
+  readSessionHistory,
   type SessionFacts,
   type StartCommit,
   sessionBranch,
-  startCommitSubject,
 } from '../src/github.ts'
 import {
-  type EvictionPolicy,
   GittrixError,
   GitTrix,
   type PromoteResult,
+  type PromotionRecord,
   type SessionMetadata,
   type UserSession,
 } from '../src/index.ts'
 import { missingArtifactsSettings, ownArtifactsLocation } from './artifacts.ts'
 import type { GittrixConfig } from './config.ts'
-import type { RepoContext } from './repo.ts'
+import { durableRange, sessionPromotions } from './promotions.ts'
+import type { RepoContext } from './repo-context.ts'
 import { sessionWorkspace } from './workspace.ts'
-
-/** Commits read from the head (newest first) for the newest extend, pointer and claim commits. */
-const NEWEST_COMMITS = 100
 
 /** A session whose start commit was found and parsed. */
 export interface SessionRecord {
@@ -115,28 +110,13 @@ export async function readSession(
   return readSessionAt(repo, id, head, durableBranch)
 }
 
-/** One commit as "List commits" and "Compare two commits" report it (the fields read here). */
-type ListedCommit = {
-  sha: string
-  parents: Array<{ sha: string }>
-  commit: {
-    message: string
-    tree: { sha: string }
-    committer?: { date?: string } | null
-    author?: { date?: string } | null
-  }
-}
-
 /**
- * Finds and checks the start commit of session `id` in the history of `headSha`: the newest commit
- * whose subject is `gittrix: start <id>`, parsed strictly, whose only parent is its `Gittrix-Baseline`.
- *
- * Requests do not grow with the branch's length: the newest {@link NEWEST_COMMITS} commits ("List
- * commits", one page) hold the start commit of most sessions, and the newest extend, pointer and claim
- * commits are read there only. A longer branch is read from the other end with one "Compare two
- * commits" of `durableBranch` (default: the repository's default branch) and `headSha`, whose first
- * page lists the oldest commits after their merge base — the session's baseline — first
- * (https://docs.github.com/rest/commits/commits#compare-two-commits: commits "in chronological order").
+ * Finds and checks the start commit of session `id` in the history of `headSha` with the one fold over a
+ * session branch's commits (`readSessionHistory`, src/adapters/github/session-history.ts: the newest
+ * commit whose subject is `gittrix: start <id>`, parsed strictly, whose only parent is its
+ * `Gittrix-Baseline`; the newest 100 commits, then one "Compare two commits" of `durableBranch`
+ * (default: the repository's default branch) and `headSha` for a longer branch), then the checks only
+ * the App makes: who wrote a claim at the head, and an Artifacts session's own location.
  */
 export async function readSessionAt(
   repo: RepoContext,
@@ -144,70 +124,22 @@ export async function readSessionAt(
   headSha: string,
   durableBranch: string = repo.defaultBranch,
 ): Promise<SessionLookup> {
-  const subject = startCommitSubject(id)
-  let extended: EvictionPolicy | undefined
-  let pointer: { sha: string; value: PointerCommit } | undefined
-  const { data: newest } = await repo.octokit.rest.repos.listCommits({
-    owner: repo.owner,
-    repo: repo.repo,
-    sha: headSha,
-    per_page: NEWEST_COMMITS,
-  })
-  const head = newest[0]
-  if (!head) return { kind: 'invalid', headSha, reason: 'The session branch has no commits.' }
+  const coords = { owner: repo.owner, repo: repo.repo }
+  const history = await readSessionHistory(repo.octokit, coords, id, headSha, durableBranch)
+  if (!history.ok)
+    return {
+      kind: 'invalid',
+      headSha,
+      reason: history.reason,
+      ...(history.problem === 'invalid-pointer' ? { conclusion: 'neutral' as const } : {}),
+    }
+  const { head, startCommit: start, start: facts, pointer } = history
   const headTree = head.commit.tree.sha
-  const claim = await appClaim(repo, id, head)
-  const commits: string[] = []
-  let start: ListedCommit | undefined
-  for (const commit of newest) {
-    commits.push(commit.sha)
-    const message = commit.commit.message
-    // The newest extend commit (the walk starts at the head) carries the session's current policy.
-    if (!extended) {
-      const extend = parseExtendCommit(message, { sessionId: id })
-      if (extend.ok) extended = extend.value.eviction
-    }
-    // The newest pointer commit names the Artifacts content (docs/architecture.md#pointer-commit-artifacts-sessions).
-    if (!pointer && looksLikePointerCommit(message)) {
-      const parsed = parsePointerCommit(message, { sessionId: id })
-      if (!parsed.ok)
-        return {
-          kind: 'invalid',
-          headSha,
-          conclusion: 'neutral',
-          reason: `The pointer commit ${commit.sha.slice(0, 7)} is not valid: ${parsed.reason}.`,
-        }
-      pointer = { sha: commit.sha, value: parsed.value }
-    }
-    if (message.split('\n', 1)[0] === subject) {
-      start = commit
-      break
-    }
-  }
-  if (!start && newest.length === NEWEST_COMMITS)
-    start = await oldestStart(repo, subject, durableBranch, headSha)
-  if (!start)
-    return {
-      kind: 'invalid',
-      headSha,
-      reason: `No start commit ("${subject}") was found on the session branch.`,
-    }
-  const parsed = parseStartCommit(start.commit.message, { sessionId: id })
-  if (!parsed.ok)
-    return { kind: 'invalid', headSha, reason: `The start commit is not valid: ${parsed.reason}.` }
-  const parents = start.parents.map((p) => p.sha)
-  if (parents.length !== 1 || parents[0] !== parsed.value.baselineSha) {
-    return {
-      kind: 'invalid',
-      headSha,
-      reason: `The start commit ${start.sha.slice(0, 7)} does not sit on its Gittrix-Baseline ${parsed.value.baselineSha.slice(0, 7)}.`,
-    }
-  }
   const createdAt = start.commit.committer?.date ?? start.commit.author?.date ?? new Date(0).toISOString()
-  const facts = extended ? { ...parsed.value, eviction: extended } : parsed.value
   const problem = artifactsProblem(repo, facts, start.commit.tree.sha, headTree, pointer)
   if (problem) return { kind: 'invalid', headSha, conclusion: 'neutral', reason: problem }
   const artifactsHead = facts.ephemeral.kind === 'artifacts' && pointer ? pointer.value.artifactsHead : null
+  const claim = await appClaim(repo, id, head)
   return {
     kind: 'found',
     record: {
@@ -218,7 +150,7 @@ export async function readSessionAt(
       createdAt,
       artifactsHead,
       claim,
-      commits,
+      commits: history.commits,
     },
   }
 }
@@ -239,38 +171,6 @@ async function appClaim(repo: RepoContext, id: string, head: ListedCommit): Prom
 }
 
 /**
- * The start commit among the oldest commits of a long session branch: the first page of "Compare two
- * commits" `durableBranch...headSha` (100 commits after the merge base, oldest first), whose start
- * commit's parent is that merge base. `undefined` when it is not there (or GitHub knows neither side).
- */
-async function oldestStart(
-  repo: RepoContext,
-  subject: string,
-  durableBranch: string,
-  headSha: string,
-): Promise<ListedCommit | undefined> {
-  try {
-    const { data } = await repo.octokit.rest.repos.compareCommitsWithBasehead({
-      owner: repo.owner,
-      repo: repo.repo,
-      basehead: `${durableBranch}...${headSha}`,
-      per_page: NEWEST_COMMITS,
-      page: 1,
-    })
-    const base = data.merge_base_commit.sha
-    return data.commits.find(
-      (c) =>
-        c.commit.message.split('\n', 1)[0] === subject &&
-        c.parents.length === 1 &&
-        c.parents[0]!.sha === base,
-    )
-  } catch (error) {
-    if (isNotFound(error)) return undefined
-    throw error
-  }
-}
-
-/**
  * Why an Artifacts session cannot be trusted (plain text), or `null`: the start commit must name exactly the
  * session's own location ({@link ownArtifactsLocation}: the App's namespace, the repository name bound
  * to this GitHub repository), the newest pointer commit that same location, and the branch head must
@@ -282,7 +182,7 @@ function artifactsProblem(
   start: StartCommit,
   startTree: string,
   headTree: string,
-  pointer: { sha: string; value: PointerCommit } | undefined,
+  pointer: { sha: string; value: PointerCommit } | null,
 ): string | null {
   if (start.ephemeral.kind !== 'artifacts') return null
   // Only the session's own repository: discard and eviction delete it, so a start commit naming any
@@ -316,20 +216,12 @@ export async function baselineProblem(
   if (start.durableBranch !== durable) {
     return `The session names durable branch ${inlineCode(start.durableBranch)}, but this repository promotes only to ${inlineCode(durable)} (\`durableBranch\` in \`.github/gittrix.yml\`, default: the default branch).`
   }
-  try {
-    const { data } = await repo.octokit.rest.repos.compareCommitsWithBasehead({
-      owner: repo.owner,
-      repo: repo.repo,
-      basehead: `${start.baselineSha}...${durable}`,
-      per_page: 1,
-    })
-    if (data.status === 'identical' || data.status === 'ahead') return null
-    return `The baseline ${inlineCode(start.baselineSha)} is not on ${inlineCode(durable)} (compare: ${inlineCode(data.status)}), so this session cannot be promoted. Start a new session from ${inlineCode(durable)}.`
-  } catch (error) {
-    if (isNotFound(error))
-      return `The baseline ${inlineCode(start.baselineSha)} or the branch ${inlineCode(durable)} does not exist, so this session cannot be promoted.`
-    throw error
-  }
+  // The same compare as the session's promotions read (promotions.ts), made once per event.
+  const range = await durableRange(repo, start.baselineSha, durable)
+  if (range === null)
+    return `The baseline ${inlineCode(start.baselineSha)} or the branch ${inlineCode(durable)} does not exist, so this session cannot be promoted.`
+  if (range.status === 'identical' || range.status === 'ahead') return null
+  return `The baseline ${inlineCode(start.baselineSha)} is not on ${inlineCode(durable)} (compare: ${inlineCode(range.status)}), so this session cannot be promoted. Start a new session from ${inlineCode(durable)}.`
 }
 
 /** The renderers' facts about a session. */
@@ -343,12 +235,16 @@ export function sessionFacts(start: StartCommit): SessionFacts {
   }
 }
 
-/** Core metadata for a session rebuilt from its start commit (state `active`: its branch exists). */
+/**
+ * Core metadata for a session rebuilt from its start commit (state `active`: its branch exists), with
+ * its earlier `promotions` (promotions.ts; none by default).
+ */
 export function sessionMetadata(
   repo: RepoContext,
   record: SessionRecord,
   config: GittrixConfig,
   ephemeralRef?: string,
+  promotions: PromotionRecord[] = [],
 ): SessionMetadata {
   const { start } = record
   const location = `github://${repo.owner}/${repo.repo}`
@@ -369,6 +265,7 @@ export function sessionMetadata(
     evictionPolicy: start.eviction ?? config.eviction,
     touchedFiles: [],
     promote: { strategy: 'auto', result: null },
+    ...(promotions.length ? { promotions } : {}),
   }
 }
 
@@ -399,9 +296,14 @@ function pinnedCommit(record: SessionRecord): { at?: string } {
  * that is removed afterwards (a directory, a metadata file and a lock file: cheap). Nothing persists.
  * The session is pinned to `record`'s commit ({@link pinnedCommit}): its diff, touched files and
  * promotion all read that commit by id, from one snapshot, whatever the branch does meanwhile.
- * `current` (default `record`): the session read at its branch head, when `record` is an older
- * reviewed commit; an Artifacts session's workspace handle then names the newest content, so that
- * eviction after a promotion keeps newer work.
+ * The session's earlier promotions written by this App (promotions.ts `sessionPromotions`) are part
+ * of its metadata, so its diff and touched files are what remains and a promotion names its branch
+ * after them.
+ * `options.current` (default `record`): the session read at its branch head, when `record` is an
+ * older reviewed commit; an Artifacts session's workspace handle then names the newest content, so
+ * that eviction after a promotion keeps newer work. `options.promotionBranches`: also count the
+ * session's promotion pull requests not merged yet (for a promotion; renders read the durable branch
+ * only, within their request budget).
  * Throws `CAPABILITY_MISSING` for an Artifacts session when the App has no Artifacts credentials.
  */
 export async function withSession<T>(
@@ -409,8 +311,9 @@ export async function withSession<T>(
   record: SessionRecord,
   config: GittrixConfig,
   fn: (session: UserSession) => Promise<T>,
-  current: SessionRecord = record,
+  options: { current?: SessionRecord; promotionBranches?: boolean } = {},
 ): Promise<T> {
+  const current = options.current ?? record
   const problem = workspaceProblem(repo, record)
   if (problem) throw new GittrixError('CAPABILITY_MISSING', problem)
   const storeDir = await mkdtemp(join(tmpdir(), 'gittrix-app-'))
@@ -419,8 +322,13 @@ export async function withSession<T>(
     // The workspace as it is now (for eviction and records); the reads are pinned to `record`.
     const workspace = sessionWorkspace(repo, current, durable)
     const gittrix = new GitTrix({ durable, ephemeral: workspace.adapter, storeDir, sweepIntervalMs: 0 })
+    const promotions = await sessionPromotions(repo, record.start, {
+      author: appAuthor(repo),
+      durable,
+      branches: options.promotionBranches === true,
+    })
     const session = await gittrix.restoreSession(
-      sessionMetadata(repo, record, config, workspace.ephemeralRef),
+      sessionMetadata(repo, record, config, workspace.ephemeralRef, promotions),
       pinnedCommit(record),
     )
     return await fn(session)

@@ -15,7 +15,7 @@ import { artifactsSnapshotRef, CloudflareArtifactsSnapshotAdapter } from '../src
 import type { EphemeralAdapter, WorkspaceHandle } from '../src/core/adapters.ts'
 import { GitHubBranchEphemeralAdapter, type GitHubDurableAdapter, sessionBranch } from '../src/github.ts'
 import { artifactsClient, ownArtifactsLocation } from './artifacts.ts'
-import type { RepoContext } from './repo.ts'
+import type { RepoContext } from './repo-context.ts'
 import type { SessionRecord } from './session.ts'
 
 /** The adapter and the `ephemeralRef` the session's metadata gets. */

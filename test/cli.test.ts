@@ -493,7 +493,7 @@ describe('discard, extend, sweep', () => {
   it('sweep expires idle sessions and keeps the others', async () => {
     // `start` sweeps too, so the idle session is started last.
     const kept = await start()
-    const idle = await start('--ttl-idle', '1')
+    const idle = await start('--ttl-idle', '1ms')
     await new Promise((done) => setTimeout(done, 20))
     const run = await cli(['sweep', '--json'])
     expect(run.code).toBe(0)
@@ -673,7 +673,7 @@ describe('the gittrix executable', () => {
       ['c.txt'],
     ])
     expect(existsSync(done.ephemeralPath)).toBe(false)
-  })
+  }, 180_000)
 
   it('runs the loop with real exit codes, stdin for write, and JSON on stdout', async () => {
     const other = tempDir()

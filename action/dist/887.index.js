@@ -27,8 +27,8 @@ var branches = __webpack_require__(4307);
 var start_commit = __webpack_require__(1405);
 // EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
 var artifacts = __webpack_require__(6155);
-// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
-var baseline = __webpack_require__(5577);
+// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts + 2 modules
+var baseline = __webpack_require__(7749);
 // EXTERNAL MODULE: ./src/adapters/artifacts/errors.ts
 var artifacts_errors = __webpack_require__(2237);
 // EXTERNAL MODULE: ./src/github/pointer-commit.ts

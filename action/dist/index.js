@@ -30609,22 +30609,238 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4424:
+/***/ 282:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   F: () => (/* binding */ agentEnvironment),
-/* harmony export */   Q: () => (/* binding */ runAgentCommand)
+/* harmony export */   _K: () => (/* binding */ prepareAgentSandbox)
 /* harmony export */ });
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
-/* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _contain_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9777);
+/* unused harmony exports runnerRoot, agentSandboxPaths */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
+/* harmony import */ var _src_sandbox_bwrap_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9539);
+/**
+ * The sandbox of the `sandbox: true` input: what the agent of `mode: run` must not see on the runner,
+ * and a check that bubblewrap can build a sandbox there at all (src/sandbox/bwrap.ts).
+ *
+ * Hidden: the runner's temporary directory (`RUNNER_TEMP`: the file-command files GITHUB_ENV,
+ * GITHUB_PATH, GITHUB_OUTPUT and GITHUB_STATE, the job's scripts, the bundle of `mode: run`), with the
+ * event payload (`GITHUB_EVENT_PATH`) bound back read-only; and, when the Action runs on the runner's
+ * own Node (`<runner root>/externals/node<N>/bin/node`), the runner's credential and configuration
+ * files and its diagnostic logs in the runner root. `/proc`, `/tmp` and `HOME` are the sandbox's own
+ * (action/lib/agent.ts). Runner files: https://github.com/actions/runner (`.runner`, `.credentials`,
+ * `.credentials_rsaparams`, `_diag`).
+ */
+
+
+
+
+/** Files and directories of the runner root an agent must not read. */
+const RUNNER_SECRETS = ['.runner', '.credentials', '.credentials_rsaparams', '.env', '.path', '_diag'];
+/**
+ * The runner's root directory when `execPath` is the runner's bundled Node
+ * (`<root>/externals/node24/bin/node`), else null.
+ */
+function runnerRoot(execPath) {
+    const bin = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(execPath);
+    const externals = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(bin));
+    return /^node\d+$/.test(bin.split('/').at(-2) ?? '') && externals.endsWith('/externals')
+        ? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(externals)
+        : null;
+}
+/** The paths to hide and to keep readable for an agent on this runner (see the module comment). */
+function agentSandboxPaths(env, execPath) {
+    const hide = [];
+    const readOnly = [];
+    const temp = env.RUNNER_TEMP;
+    if (temp && (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(temp))
+        hide.push(temp);
+    const event = env.GITHUB_EVENT_PATH;
+    if (event && (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(event) && (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(event))
+        readOnly.push(event);
+    const root = runnerRoot(execPath);
+    if (root)
+        for (const name of RUNNER_SECRETS)
+            hide.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, name));
+    return { hide, readOnly };
+}
+/**
+ * A sandbox for the agent on this runner, or `CAPABILITY_MISSING` saying why there is none and what to
+ * change (GitHub-hosted `ubuntu-24.04` runners restrict unprivileged user namespaces through AppArmor:
+ * a step `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0` before this one lifts it;
+ * see docs/action.md#sandbox). Nothing has run when it throws.
+ */
+async function prepareAgentSandbox(env, execPath = process.execPath) {
+    const probe = await (0,_src_sandbox_bwrap_js__WEBPACK_IMPORTED_MODULE_3__/* .probeSandbox */ .UB)({ network: true, env });
+    if (!probe.ok)
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('CAPABILITY_MISSING', `sandbox: true, but ${probe.reason}. ${probe.remedy} Nothing ran. (docs/action.md#sandbox lists the runners where it works.)`);
+    return { bwrap: probe.bwrap, ...agentSandboxPaths(env, execPath) };
+}
+
+
+/***/ }),
+
+/***/ 390:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  FV: () => (/* binding */ agentEnvironment),
+  Qx: () => (/* binding */ runAgentCommand)
+});
+
+// UNUSED EXPORTS: SANDBOX_HOME
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/sandbox/bwrap.ts + 1 modules
+var sandbox_bwrap = __nccwpck_require__(9539);
+;// CONCATENATED MODULE: ./src/sandbox/run.ts
+/**
+ * Running one command, inside the bubblewrap sandbox or (opted out) without it: the terminal and
+ * standard streams are handed over, signals sent to Gittrix reach the command, and the command's exit
+ * code comes back.
+ *
+ * Signals: bwrap runs in a process group of its own, so a terminal's Ctrl-C reaches Gittrix only, and
+ * Gittrix passes it on to the sandbox's process group (the command and what it started in that group;
+ * `--new-session` made the sandbox's init its leader). Killing bwrap instead would SIGKILL the command
+ * with no chance to clean up. SIGWINCH is passed on too: the command is no longer in the terminal's
+ * session, so it would not learn of window size changes otherwise.
+ */
+
+
+
+
+/** Signals passed on to a sandboxed command. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGWINCH'];
+/**
+ * Runs `command` (program and arguments, no shell) in the sandbox `spec` describes, built with
+ * `bwrap` (see `probeSandbox`). Resolves when it ends, with its exit code (`128 + n` for signal `n`).
+ * Throws `INVALID_ARGUMENT` for an empty command or a spec bwrap cannot express, and
+ * `CAPABILITY_MISSING` when bwrap failed before starting the command (its message is on stderr).
+ */
+async function runInSandbox(command, spec, bwrap, options = {}) {
+    assertCommand(command);
+    const args = [...(0,sandbox_bwrap/* bwrapArguments */.ny)(bwrap, spec), '--', ...command];
+    const stdio = ['inherit', options.stdout === 'stderr' ? 2 : 'inherit', 'inherit', 'pipe'];
+    const child = (0,external_node_child_process_.spawn)(bwrap.path, args, { stdio, env: { ...(spec.env ?? process.env) }, detached: true });
+    let status = '';
+    let sandboxPid = null;
+    const pending = [];
+    const deliver = (signal) => {
+        if (sandboxPid === null)
+            pending.push(signal);
+        else {
+            try {
+                process.kill(-sandboxPid, signal);
+            }
+            catch {
+                // The sandbox is already gone; its exit is on its way.
+            }
+        }
+    };
+    child.stdio[sandbox_bwrap/* STATUS_FD */.eZ]?.on('data', (chunk) => {
+        status += chunk.toString('utf8');
+        const pid = /"child-pid"\s*:\s*(\d+)/.exec(status)?.[1];
+        if (sandboxPid === null && pid) {
+            sandboxPid = Number(pid);
+            for (const signal of pending.splice(0))
+                deliver(signal);
+        }
+    });
+    const abort = () => deliver('SIGKILL');
+    options.signal?.addEventListener('abort', abort, { once: true });
+    if (options.signal?.aborted)
+        abort();
+    const { code, signal } = await withForwarding(FORWARDED, deliver, () => exitOf(child)).finally(() => options.signal?.removeEventListener('abort', abort));
+    if (sandboxPid === null) {
+        throw new errors/* GittrixError */.UG('CAPABILITY_MISSING', `bubblewrap could not set up the sandbox (exit code ${code ?? signal}; its message is above). ` +
+            'Nothing ran. Check it with `bwrap --ro-bind / / --proc /proc --dev /dev true`, or use --no-sandbox.');
+    }
+    const reported = /"exit-code"\s*:\s*(\d+)/.exec(status)?.[1];
+    const exitCode = reported !== undefined ? Number(reported) : signal ? 128 + signalNumber(signal) : (code ?? 1);
+    return { exitCode, signal: null, sandbox: 'bwrap' };
+}
+/**
+ * Runs `command` directly (no OS boundary) in `cwd` with `env`. The command shares this process's
+ * terminal and process group, so Ctrl-C reaches it from the terminal; SIGTERM, SIGHUP and SIGUSR2 sent
+ * to this process are passed on (SIGINT and SIGQUIT too when standard input is not a terminal).
+ * Resolves its exit code, `128 + n` and the signal when signal `n` ended it. Throws `INVALID_ARGUMENT`
+ * when the program cannot be started (not found, not executable).
+ */
+async function runWithoutSandbox(command, where, options = {}) {
+    assertCommand(command);
+    const [program, ...rest] = command;
+    const child = spawn(program, rest, {
+        cwd: where.cwd,
+        env: { ...(where.env ?? process.env) },
+        stdio: ['inherit', options.stdout === 'stderr' ? 2 : 'inherit', 'inherit'],
+    });
+    const terminal = process.stdin.isTTY === true;
+    const forwarded = ['SIGTERM', 'SIGHUP', 'SIGUSR2'];
+    // From a terminal, Ctrl-C and Ctrl-\ already reach the command (same process group): only wait.
+    const waited = ['SIGINT', 'SIGQUIT'];
+    const deliver = (signal) => {
+        if (terminal && waited.includes(signal))
+            return;
+        child.kill(signal);
+    };
+    const { code, signal, error } = await withForwarding([...forwarded, ...waited], deliver, () => exitOf(child));
+    if (error) {
+        throw new InvalidArgumentError(`Cannot run ${JSON.stringify(program)}: ${error.message}.`);
+    }
+    if (signal)
+        return { exitCode: 128 + signalNumber(signal), signal, sandbox: 'none' };
+    return { exitCode: code ?? 1, signal: null, sandbox: 'none' };
+}
+function assertCommand(command) {
+    if (!Array.isArray(command) || command.length === 0 || command.some((part) => typeof part !== 'string')) {
+        throw new errors/* InvalidArgumentError */.Di('Give the command to run after `--`, e.g. `gittrix run <id> -- npm test`.');
+    }
+    if (!command[0])
+        throw new errors/* InvalidArgumentError */.Di('The command to run is empty.');
+}
+function exitOf(child) {
+    return new Promise((resolve) => {
+        child.once('error', (error) => resolve({ code: null, signal: null, error }));
+        child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+}
+/** Runs `work` with handlers that pass `signals` to `deliver`, removed afterwards. */
+async function withForwarding(signals, deliver, work) {
+    const handlers = signals.map((signal) => [signal, () => deliver(signal)]);
+    for (const [signal, handler] of handlers)
+        process.on(signal, handler);
+    try {
+        return await work();
+    }
+    finally {
+        for (const [signal, handler] of handlers)
+            process.off(signal, handler);
+    }
+}
+function signalNumber(signal) {
+    return external_node_os_.constants.signals[signal] ?? 0;
+}
+
+// EXTERNAL MODULE: ./action/lib/contain.ts
+var contain = __nccwpck_require__(9777);
+;// CONCATENATED MODULE: ./action/lib/agent.ts
 /**
  * Runs the agent command of the Action's `run` input. The input is a command line written by the
  * workflow's author, so it goes to a shell (`bash -e -o pipefail`, as a workflow `run:` step does) as
  * one argument; nothing Gittrix knows (session id, baseline, task) is ever pasted into it. The agent
  * reads those from its environment instead.
  */
+
 
 
 /** Variables the agent must not inherit from the Action's process. */
@@ -30658,16 +30874,56 @@ function agentEnvironment(base, session, options = {}) {
     env.GITTRIX_BRANCH = session.branch;
     return env;
 }
+/** Where a sandboxed agent's `HOME` is: a directory of its private `/tmp`, writable, gone afterwards. */
+const SANDBOX_HOME = '/tmp/home';
+/**
+ * Runs the agent's `command` with bash inside `sandbox`: only `cwd` is writable; `/tmp` and `HOME`
+ * ({@link SANDBOX_HOME}) are private and empty; `sandbox.hide` and the runner's temporary directory are
+ * not visible; `/proc` shows only the sandbox's processes (the Action's environment, token included, is
+ * out of reach); the network is shared. Every process the agent starts ends with the sandbox, so there
+ * are never survivors. The timeout and a cancelled job end the whole sandbox.
+ */
+async function runSandboxedAgent(command, options) {
+    const env = { ...options.env, HOME: SANDBOX_HOME, RUNNER_TEMP: '/tmp' };
+    const timeout = new AbortController();
+    const timer = options.timeoutMs ? setTimeout(() => timeout.abort(), options.timeoutMs) : null;
+    try {
+        // `$1` is the workflow's command line, handed over as an argument, never pasted into this script.
+        const outcome = await runInSandbox([
+            'bash',
+            '--noprofile',
+            '--norc',
+            '-c',
+            'mkdir -p -- "$HOME" && exec bash --noprofile --norc -e -o pipefail -c "$1"',
+            'gittrix-agent',
+            command,
+        ], {
+            workspace: options.cwd,
+            hide: options.sandbox.hide,
+            readOnly: options.sandbox.readOnly,
+            network: true,
+            env,
+        }, options.sandbox.bwrap, { signal: timeout.signal });
+        return { code: outcome.exitCode, signal: null, timedOut: timeout.signal.aborted, survivors: [] };
+    }
+    finally {
+        if (timer)
+            clearTimeout(timer);
+    }
+}
 /**
  * Runs `command` with bash in `cwd`, in a process group and session of its own, output going to this
  * process's stdout and stderr. SIGINT and SIGTERM received meanwhile (a cancelled job) and the timeout
  * end the whole group; when bash has exited, whatever it left running is stopped too (and reported),
  * so nothing writes to the workspace after the agent's turn. Resolves once all of it is gone. Rejects
- * only when bash cannot be started.
+ * only when bash cannot be started (or, with `sandbox`, `CAPABILITY_MISSING` when bubblewrap cannot set
+ * up the sandbox; nothing ran then).
  */
 function runAgentCommand(command, options) {
+    if (options.sandbox)
+        return runSandboxedAgent(command, { ...options, sandbox: options.sandbox });
     return new Promise((resolve, reject) => {
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
+        const child = (0,external_node_child_process_.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
             cwd: options.cwd,
             env: options.env,
             // Piped through this process, not inherited: a process the agent leaves behind then holds only
@@ -30682,7 +30938,7 @@ function runAgentCommand(command, options) {
         let timedOut = false;
         let stopping = null;
         const stop = () => {
-            stopping ??= (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+            stopping ??= (0,contain/* stopAgentProcesses */.l)(which);
             return stopping;
         };
         const onSignal = () => void stop();
@@ -30708,7 +30964,7 @@ function runAgentCommand(command, options) {
             done();
             void (async () => {
                 await stopping;
-                const survivors = await (0,_contain_js__WEBPACK_IMPORTED_MODULE_1__/* .stopAgentProcesses */ .l)(which);
+                const survivors = await (0,contain/* stopAgentProcesses */.l)(which);
                 child.stdout.unpipe();
                 child.stderr.unpipe();
                 child.stdout.destroy();
@@ -31601,7 +31857,7 @@ class ArtifactsSessions {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
 /* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8438);
-/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _src_github_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /**
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
@@ -31667,14 +31923,14 @@ async function readBundleHeader(file) {
         }
         else if (line.startsWith('-')) {
             const oid = line.slice(1, 41);
-            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
+            if (!_src_github_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid))
                 throw bad(file, 'a prerequisite is not a commit id');
             prerequisites.push(oid);
         }
         else {
             const oid = line.slice(0, 40);
             const name = line.slice(41);
-            if (!_src_github_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
+            if (!_src_github_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(oid) || line[40] !== ' ' || refs.has(name))
                 throw bad(file, 'a ref line is malformed');
             refs.set(name, oid);
         }
@@ -31960,8 +32216,8 @@ function countSections(patch) {
 
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
-// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
-var baseline = __nccwpck_require__(5577);
+// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts + 2 modules
+var baseline = __nccwpck_require__(7749);
 // EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
 var artifacts = __nccwpck_require__(6155);
 // EXTERNAL MODULE: ./action/lib/bundle.ts
@@ -32028,8 +32284,8 @@ function checkArtifactsLocation(record, location, sessions) {
 
 // EXTERNAL MODULE: ./action/lib/snapshot.ts
 var lib_snapshot = __nccwpck_require__(1557);
-// EXTERNAL MODULE: ./action/lib/workspace.ts
-var workspace = __nccwpck_require__(2644);
+// EXTERNAL MODULE: ./action/lib/workspace.ts + 1 modules
+var workspace = __nccwpck_require__(9805);
 ;// CONCATENATED MODULE: ./action/lib/finish.ts
 /**
  * Session finish, run by the Action after the agent (and by its post step when the agent failed or
@@ -32079,6 +32335,13 @@ async function finishSession(options) {
     }
     const warnings = [];
     const record = await verifiedRecord(ws, given, warnings);
+    // The agent's turn is over; before writing into its .git, cut the links it may have left there.
+    const removed = await (0,workspace/* removePlantedSymlinks */.DY)(ws, record.branch);
+    if (removed.length)
+        warnings.push(`The agent left ${removed.length} symlink(s) in .git where Gittrix writes (${removed
+            .slice(0, 5)
+            .map((p) => JSON.stringify(p))
+            .join(', ')}${removed.length > 5 ? ', …' : ''}); they were removed, their targets left untouched.`);
     const topology = options.topology ?? record.topology ?? 'same-job';
     const pushesArtifacts = record.ephemeral !== undefined && topology === 'same-job';
     if (pushesArtifacts && !options.artifacts) {
@@ -32301,7 +32564,7 @@ async function sessionDiff(repo, baselineSha, headSha) {
 /* harmony export */ });
 /* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _src_github_pointer_commit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8030);
-/* harmony import */ var _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5577);
+/* harmony import */ var _src_adapters_artifacts_baseline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7749);
 /**
  * Moves an Artifacts session's GitHub branch `gittrix/<session-id>` to a pointer commit naming the
  * Artifacts head (docs/architecture.md#pointer-commit-artifacts-sessions; message from the shared protocol module, `encodePointerCommit`).
@@ -32668,8 +32931,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: ACTIONS_BOT
 
-// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts
-var baseline = __nccwpck_require__(5577);
+// EXTERNAL MODULE: ./src/adapters/artifacts/baseline.ts + 2 modules
+var baseline = __nccwpck_require__(7749);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -32745,8 +33008,8 @@ async function persistedCredentials(ws) {
     return [...new Set(found)];
 }
 
-// EXTERNAL MODULE: ./action/lib/workspace.ts
-var workspace = __nccwpck_require__(2644);
+// EXTERNAL MODULE: ./action/lib/workspace.ts + 1 modules
+var workspace = __nccwpck_require__(9805);
 ;// CONCATENATED MODULE: ./action/lib/start.ts
 /**
  * Session start on GitHub, run by the Action before the agent: refuse a checkout that holds a
@@ -32989,7 +33252,7 @@ async function hasIdentity(ws) {
 
 /***/ }),
 
-/***/ 3845:
+/***/ 9115:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33322,7 +33585,7 @@ function renderRow(file) {
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __nccwpck_require__(9691);
-;// CONCATENATED MODULE: ./src/github/actions.ts
+;// CONCATENATED MODULE: ./src/github/check-run-actions.ts
 /**
  * The check run's buttons (`actions`) and the identifiers the App receives back in
  * `check_run.requested_action`. The definitions are validated against GitHub's limits when this
@@ -33349,7 +33612,7 @@ const checkRunActionsSchema = schemas/* array */.YOg(checkRunActionSchema)
     .max(CHECK_RUN_ACTIONS.maxCount)
     .refine((actions) => new Set(actions.map((a) => a.identifier)).size === actions.length, 'identifiers must be unique');
 /** The three session buttons: Promote all (strategy `auto`), Open PR (strategy `pr`), Discard. */
-const actions_SESSION_ACTIONS = Object.freeze(checkRunActionsSchema.parse([
+const check_run_actions_SESSION_ACTIONS = Object.freeze(checkRunActionsSchema.parse([
     {
         identifier: 'promote_all',
         label: 'Promote all',
@@ -33544,11 +33807,11 @@ function note(facts, shown, total, completeFiles, totalFiles, partial = false) {
 
 // EXTERNAL MODULE: ./src/github/ephemeral-location.ts
 var ephemeral_location = __nccwpck_require__(7626);
-// EXTERNAL MODULE: ./src/github/hex.ts
-var github_hex = __nccwpck_require__(2850);
+// EXTERNAL MODULE: ./src/github/commit-sha.ts
+var commit_sha = __nccwpck_require__(957);
 // EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
 var session_id = __nccwpck_require__(1523);
-;// CONCATENATED MODULE: ./src/github/facts.ts
+;// CONCATENATED MODULE: ./src/github/session-facts.ts
 /**
  * The facts about a session that every GitHub rendering needs, beside its diff.
  */
@@ -33560,17 +33823,17 @@ var session_id = __nccwpck_require__(1523);
  * zod schema of {@link SessionFacts}: a GitHub session id, a 40-hex baseline, a non-empty task and
  * durable branch. The renderers check their input with it, so a caller's mix-up fails loudly.
  */
-const facts_sessionFactsSchema = schemas/* object */.Ikc({
+const session_facts_sessionFactsSchema = schemas/* object */.Ikc({
     sessionId: session_id/* sessionIdSchema */.L$,
     task: schemas/* string */.YjP(),
-    baselineSha: github_hex/* sha1Schema */.P2,
+    baselineSha: commit_sha/* sha1Schema */.P2,
     durableBranch: schemas/* string */.YjP().min(1),
     ephemeral: ephemeral_location/* ephemeralLocationSchema */.M9.optional(),
     fullDiffUrl: schemas/* string */.YjP().optional(),
 })
     .strict();
 
-;// CONCATENATED MODULE: ./src/github/render.ts
+;// CONCATENATED MODULE: ./src/github/check-run-output.ts
 /**
  * The session check run (docs/architecture.md#review-and-commands): name, external id, conclusion, output (title with the diff
  * stat, summary with task / baseline / branches / stat table / file table / commands, text with the
@@ -33679,8 +33942,8 @@ function renderCommands(sessionId, hasChanges) {
         fencedBlock(sessionCommandExamples(sessionId).join('\n'), 'text'));
 }
 
-// EXTERNAL MODULE: ./action/lib/workspace.ts
-var workspace = __nccwpck_require__(2644);
+// EXTERNAL MODULE: ./action/lib/workspace.ts + 1 modules
+var workspace = __nccwpck_require__(9805);
 ;// CONCATENATED MODULE: ./action/lib/summary.ts
 
 
@@ -33815,32 +34078,116 @@ function renderSweepSummary(entries) {
 
 /***/ }),
 
-/***/ 2644:
+/***/ 9805:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   M2: () => (/* binding */ readSessionRecord),
-/* harmony export */   OH: () => (/* binding */ openWorkspace),
-/* harmony export */   Xb: () => (/* binding */ dirtyPaths),
-/* harmony export */   r$: () => (/* binding */ installPushGuard),
-/* harmony export */   u3: () => (/* binding */ lineageRoot),
-/* harmony export */   vR: () => (/* binding */ writeSessionRecord),
-/* harmony export */   wp: () => (/* binding */ removeSessionSetup)
-/* harmony export */ });
-/* unused harmony exports artifactsRecordSchema, sessionRecordSchema, prePushGuard */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9691);
-/* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4296);
-/* harmony import */ var _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4134);
-/* harmony import */ var _src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6148);
-/* harmony import */ var _src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4307);
-/* harmony import */ var _src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7626);
-/* harmony import */ var _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2850);
-/* harmony import */ var _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(1523);
-/* harmony import */ var _snapshot_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1557);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Xb: () => (/* binding */ dirtyPaths),
+  r$: () => (/* binding */ installPushGuard),
+  u3: () => (/* binding */ lineageRoot),
+  OH: () => (/* binding */ openWorkspace),
+  M2: () => (/* binding */ readSessionRecord),
+  DY: () => (/* binding */ removePlantedSymlinks),
+  wp: () => (/* binding */ removeSessionSetup),
+  vR: () => (/* binding */ writeSessionRecord)
+});
+
+// UNUSED EXPORTS: artifactsRecordSchema, prePushGuard, sessionRecordSchema
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/git/repo.ts
+var repo = __nccwpck_require__(4134);
+// EXTERNAL MODULE: ./src/git/run-git.ts
+var run_git = __nccwpck_require__(6148);
+;// CONCATENATED MODULE: ./src/git/written-paths.ts
+/**
+ * The paths under a git directory that git (and Gittrix beside it) writes when it records a checkpoint,
+ * and a check that none of them passes through a symlink. An agent owns its workspace's `.git`; a
+ * symlink there (`index`, a reflog, `refs/heads`, an object fan-out directory, `config`) makes the next
+ * write by Gittrix — outside any sandbox the agent ran in — land on the link's target, a host file of
+ * the agent's choosing. Git follows such links like any other (its lock files resolve symlinks too).
+ */
+
+
+/** Every object fan-out directory (`objects/00` … `objects/ff`), where loose objects are written. */
+const FAN_OUT = Array.from({ length: 256 }, (_, i) => `objects/${i.toString(16).padStart(2, '0')}/x`);
+/**
+ * Paths (relative to the git directory, `/`-separated) written when a checkpoint moves `ref` (e.g.
+ * `refs/heads/gittrix/sess_…`): `HEAD`, `index`, `config`, `packed-refs`, the ref and its reflog,
+ * `logs/HEAD`, the object store (every fan-out directory, `pack`, `info`), plus `extra`.
+ */
+function checkpointWritePaths(ref, extra = []) {
+    const paths = [
+        'HEAD',
+        'index',
+        'config',
+        'packed-refs',
+        'logs/HEAD',
+        'objects/info/alternates',
+        'objects/pack/x',
+        ...FAN_OUT,
+        ...extra,
+    ];
+    if (ref)
+        paths.push(ref, `logs/${ref}`);
+    return paths;
+}
+/**
+ * The components of `paths` (relative to `gitDir`) that exist as symlinks, each once, outermost first
+ * along each path (a symlinked `refs` is reported, not what lies beyond it). `..` components are
+ * reported as they are: nothing Gittrix writes needs one. Missing components end a path's walk.
+ */
+async function symlinksOnPaths(gitDir, paths) {
+    const seen = new Set();
+    const found = [];
+    for (const path of paths) {
+        const parts = path.split('/');
+        for (let i = 1; i <= parts.length; i++) {
+            const rel = parts.slice(0, i).join('/');
+            if (parts[i - 1] === '..') {
+                if (!seen.has(rel))
+                    found.push(rel);
+                seen.add(rel);
+                break;
+            }
+            if (seen.has(rel)) {
+                if (found.includes(rel))
+                    break;
+                continue;
+            }
+            seen.add(rel);
+            const entry = await (0,promises_.lstat)((0,external_node_path_.join)(gitDir, rel)).catch(() => null);
+            if (!entry)
+                break;
+            if (entry.isSymbolicLink()) {
+                found.push(rel);
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+// EXTERNAL MODULE: ./src/github/ephemeral-location.ts
+var ephemeral_location = __nccwpck_require__(7626);
+// EXTERNAL MODULE: ./src/github/commit-sha.ts
+var commit_sha = __nccwpck_require__(957);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
+var session_id = __nccwpck_require__(1523);
+// EXTERNAL MODULE: ./action/lib/snapshot.ts
+var lib_snapshot = __nccwpck_require__(1557);
+;// CONCATENATED MODULE: ./action/lib/workspace.ts
 /**
  * The Action's workspace: the repository the workflow checked out (usually `GITHUB_WORKSPACE`), where
  * the agent works on the session branch. This module locates its git directories, keeps the session
@@ -33863,32 +34210,33 @@ function renderSweepSummary(entries) {
 
 
 
+
 /** Locates the git repository containing `dir`. Throws `INVALID_ARGUMENT` when there is none. */
 async function openWorkspace(dir) {
     let lines;
     try {
-        lines = (await (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .gitText */ .q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
+        lines = (await (0,run_git/* gitText */.q_)(['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-path', 'objects'], {
             cwd: dir,
             sealed: true,
         })).split('\n');
     }
     catch (error) {
-        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
+        throw new errors/* GittrixError */.UG('INVALID_ARGUMENT', `${dir} is not inside a git work tree; check out the repository (actions/checkout) before this step.`, { cause: error });
     }
     const [root, gitDir, objects] = lines;
-    const objectsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(objects) ? objects : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(dir, objects);
-    return { root, gitDir, objectsDir, repo: new _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .GitRepo */ .tr({ gitDir, sealed: true }) };
+    const objectsDir = (0,external_node_path_.isAbsolute)(objects) ? objects : (0,external_node_path_.resolve)(dir, objects);
+    return { root, gitDir, objectsDir, repo: new repo/* GitRepo */.tr({ gitDir, sealed: true }) };
 }
 /**
  * Where an Artifacts session's work lives: repository `repo` of Artifacts namespace `namespace`, whose
  * branch `main` starts at `rootSha` (the orphan commit carrying the baseline's tree). The workspace's
  * local session branch descends from `rootSha`, not from the GitHub start commit.
  */
-const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
-    kind: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz('artifacts'),
-    namespace: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    repo: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().regex(_src_github_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_6__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    rootSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+const artifactsRecordSchema = schemas/* object */.Ikc({
+    kind: schemas/* literal */.euz('artifacts'),
+    namespace: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
+    repo: schemas/* string */.YjP().regex(ephemeral_location/* ARTIFACTS_NAME_PATTERN */.XG),
+    rootSha: commit_sha/* sha1Schema */.P2,
 })
     .strict();
 /**
@@ -33896,29 +34244,29 @@ const artifactsRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ik
  * `ephemeral` is absent for branch sessions (records written before Artifacts sessions existed read
  * the same). The agent can edit this file, so `branch` must be the session id's own branch.
  */
-const sessionRecordSchema = zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({
-    version: zod__WEBPACK_IMPORTED_MODULE_10__/* .literal */ .euz(1),
-    sessionId: _src_github_session_id_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionIdSchema */ .L$,
-    branch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
-    durableBranch: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
-    baselineSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
+const sessionRecordSchema = schemas/* object */.Ikc({
+    version: schemas/* literal */.euz(1),
+    sessionId: session_id/* sessionIdSchema */.L$,
+    branch: schemas/* string */.YjP(),
+    durableBranch: schemas/* string */.YjP(),
+    baselineSha: commit_sha/* sha1Schema */.P2,
     /** The start commit on GitHub's session branch. */
-    startSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2,
-    task: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP(),
+    startSha: commit_sha/* sha1Schema */.P2,
+    task: schemas/* string */.YjP(),
     /** Set for an Artifacts session; absent for a branch session. */
     ephemeral: artifactsRecordSchema.optional(),
     /** Set once the session was snapshotted and pushed. `headSha` is the session's head (for Artifacts: there). */
-    finished: zod__WEBPACK_IMPORTED_MODULE_10__/* .object */ .Ikc({ headSha: _src_github_hex_js__WEBPACK_IMPORTED_MODULE_7__/* .sha1Schema */ .P2 }).nullable(),
+    finished: schemas/* object */.Ikc({ headSha: commit_sha/* sha1Schema */.P2 }).nullable(),
     /** The workflow run and attempt that started it (`<GITHUB_RUN_ID>-<GITHUB_RUN_ATTEMPT>`), when known. */
-    run: zod__WEBPACK_IMPORTED_MODULE_10__/* .string */ .YjP().max(64).nullable().optional(),
+    run: schemas/* string */.YjP().max(64).nullable().optional(),
     /**
      * `two-jobs`: nothing was pushed at start, finish writes a bundle for `mode: publish`; `same-job`:
      * start pushed the start commit and finish pushes the session. Absent in older records: `same-job`.
      */
-    topology: zod__WEBPACK_IMPORTED_MODULE_10__/* ["enum"] */ .k5n(['two-jobs', 'same-job']).optional(),
+    topology: schemas/* enum */.k5n(['two-jobs', 'same-job']).optional(),
 })
     .strict()
-    .refine((record) => record.branch === (0,_src_github_branches_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionBranch */ .z6)(record.sessionId), {
+    .refine((record) => record.branch === (0,branches/* sessionBranch */.z6)(record.sessionId), {
     message: 'branch is not the session branch of sessionId',
     path: ['branch'],
 });
@@ -33927,30 +34275,30 @@ function lineageRoot(record) {
     return record.ephemeral?.rootSha ?? record.startSha;
 }
 function recordPath(ws) {
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix', 'session.json');
+    return (0,external_node_path_.join)(ws.gitDir, 'gittrix', 'session.json');
 }
 /** The workspace's session record, or `null` when no session was started in it. Throws on a corrupt record. */
 async function readSessionRecord(ws) {
     const file = recordPath(ws);
     let text;
     try {
-        text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(file, 'utf8');
+        text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch {
         return null;
     }
     const parsed = sessionRecordSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .GittrixError */ .UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
+        throw new errors/* GittrixError */.UG('METADATA_INVALID', `${file} is not a Gittrix session record: ${parsed.error.message}`);
     }
     return parsed.data;
 }
 /** Writes the session record atomically (temporary file + rename). */
 async function writeSessionRecord(ws, record) {
     const file = recordPath(ws);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix'), { recursive: true });
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(`${file}.tmp`, `${JSON.stringify(sessionRecordSchema.parse(record), null, 2)}\n`);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(`${file}.tmp`, file);
+    await (0,promises_.mkdir)((0,external_node_path_.join)(ws.gitDir, 'gittrix'), { recursive: true });
+    await (0,promises_.writeFile)(`${file}.tmp`, `${JSON.stringify(sessionRecordSchema.parse(record), null, 2)}\n`);
+    await (0,promises_.rename)(`${file}.tmp`, file);
 }
 /**
  * Paths of the work tree that differ from `HEAD` (modified, deleted, untracked; ignored files and paths
@@ -33959,19 +34307,19 @@ async function writeSessionRecord(ws, record) {
  */
 async function dirtyPaths(ws, limit = 10) {
     const head = await ws.repo.resolve('HEAD^{commit}');
-    const snapshot = await (0,_snapshot_js__WEBPACK_IMPORTED_MODULE_9__/* .snapshotWorkTree */ .O)({
+    const snapshot = await (0,lib_snapshot/* snapshotWorkTree */.O)({
         workTree: ws.root,
         objectsDir: ws.objectsDir,
-        base: head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+        base: head ?? repo/* EMPTY_TREE_SHA1 */.H1,
     });
     try {
-        const changed = (0,_src_git_run_git_js__WEBPACK_IMPORTED_MODULE_4__/* .splitNul */ .K5)((await ws.repo.run([
+        const changed = (0,run_git/* splitNul */.K5)((await ws.repo.run([
             'diff-tree',
             '-r',
             '-z',
             '--name-only',
             '--no-renames',
-            head ?? _src_git_repo_js__WEBPACK_IMPORTED_MODULE_3__/* .EMPTY_TREE_SHA1 */ .H1,
+            head ?? repo/* EMPTY_TREE_SHA1 */.H1,
             snapshot.tree,
         ])).stdout);
         return [
@@ -34018,13 +34366,13 @@ async function hooksDir(ws) {
     const configured = await ws.repo.run(['config', '--local', '--get', 'core.hooksPath'], { okExitCodes: [1] });
     const value = configured.stdout.toString('utf8').trim();
     if (configured.exitCode === 0 && value)
-        return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(value) ? value : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(ws.root, value);
+        return (0,external_node_path_.isAbsolute)(value) ? value : (0,external_node_path_.resolve)(ws.root, value);
     const common = await ws.repo.text(['rev-parse', '--path-format=absolute', '--git-common-dir']);
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(common, 'hooks');
+    return (0,external_node_path_.join)(common, 'hooks');
 }
 /** Where the guard goes when the hooks directory lies in the work tree (a tracked `.husky/`). */
 function privateHooks(ws) {
-    return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(ws.gitDir, 'gittrix', 'hooks');
+    return (0,external_node_path_.join)(ws.gitDir, 'gittrix', 'hooks');
 }
 /**
  * Installs the pre-push guard for `target` (a session branch name, or a {@link PushTarget}) in the workspace's hooks directory (honouring
@@ -34036,31 +34384,31 @@ function privateHooks(ws) {
  */
 async function installPushGuard(ws, target) {
     let hooks = await hooksDir(ws);
-    const inside = (dir) => !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks).startsWith('..') && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(dir, hooks));
+    const inside = (dir) => !(0,external_node_path_.relative)(dir, hooks).startsWith('..') && !(0,external_node_path_.isAbsolute)((0,external_node_path_.relative)(dir, hooks));
     const inWorkTree = inside(ws.root) && !inside(ws.gitDir);
     if (inWorkTree) {
         const original = hooks;
         hooks = privateHooks(ws);
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(hooks, { recursive: true });
-        for (const name of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(original).catch(() => [])) {
+        await (0,promises_.mkdir)(hooks, { recursive: true });
+        for (const name of await (0,promises_.readdir)(original).catch(() => [])) {
             if (name === 'pre-push')
                 continue;
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.symlink)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, name), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, name)).catch(() => { });
+            await (0,promises_.symlink)((0,external_node_path_.join)(original, name), (0,external_node_path_.join)(hooks, name)).catch(() => { });
         }
-        if (await exists((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, 'pre-push'))) {
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.symlink)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(original, 'pre-push'), (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained')).catch(() => { });
+        if (await exists((0,external_node_path_.join)(original, 'pre-push'))) {
+            await (0,promises_.symlink)((0,external_node_path_.join)(original, 'pre-push'), (0,external_node_path_.join)(hooks, 'pre-push.gittrix-chained')).catch(() => { });
         }
         await ws.repo.run(['config', 'gittrix.originalHooksPath', original]);
         await ws.repo.run(['config', 'core.hooksPath', hooks]);
     }
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)(hooks, { recursive: true });
-    const hook = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push');
-    const chained = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained');
-    const existing = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(hook, 'utf8').catch(() => null);
+    await (0,promises_.mkdir)(hooks, { recursive: true });
+    const hook = (0,external_node_path_.join)(hooks, 'pre-push');
+    const chained = (0,external_node_path_.join)(hooks, 'pre-push.gittrix-chained');
+    const existing = await (0,promises_.readFile)(hook, 'utf8').catch(() => null);
     if (existing !== null && !existing.includes(GUARD_MARK))
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(hook, chained);
+        await (0,promises_.rename)(hook, chained);
     const hasChained = await exists(chained);
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 });
+    await (0,promises_.writeFile)(hook, prePushGuard(target, hasChained ? chained : null), { mode: 0o755 });
     return hook;
 }
 /** The line that marks a pre-push hook as Gittrix's guard. */
@@ -34080,25 +34428,56 @@ async function removeSessionSetup(ws, branch) {
     if (original) {
         await config(['--local', 'core.hooksPath', original]);
         await config(['--local', '--unset', 'gittrix.originalHooksPath']);
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(priv, { recursive: true, force: true });
+        await (0,promises_.rm)(priv, { recursive: true, force: true });
     }
     const current = (await config(['--local', '--get', 'core.hooksPath'])).stdout.toString('utf8').trim();
     if (current === priv)
         await config(['--local', '--unset', 'core.hooksPath']);
     const hooks = await hooksDir(ws);
-    const hook = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push');
-    const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(hook, 'utf8').catch(() => null);
+    const hook = (0,external_node_path_.join)(hooks, 'pre-push');
+    const text = await (0,promises_.readFile)(hook, 'utf8').catch(() => null);
     if (text?.includes(GUARD_MARK)) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rm)(hook, { force: true });
-        const chained = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(hooks, 'pre-push.gittrix-chained');
+        await (0,promises_.rm)(hook, { force: true });
+        const chained = (0,external_node_path_.join)(hooks, 'pre-push.gittrix-chained');
         if (await exists(chained))
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.rename)(chained, hook);
+            await (0,promises_.rename)(chained, hook);
     }
     await config(['--local', '--remove-section', `branch.${branch}`]);
     await config(['--local', '--remove-section', 'remote.artifacts']);
 }
 async function exists(path) {
-    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path).then(() => true, () => false);
+    return (0,promises_.stat)(path).then(() => true, () => false);
+}
+/** What the Action itself writes under the git directory, besides git's own checkpoint writes. */
+const ACTION_GIT_WRITES = [
+    'gittrix/session.json',
+    'gittrix/session.json.tmp',
+    'gittrix/hooks/pre-push',
+    'hooks/pre-push',
+    'hooks/pre-push.gittrix-chained',
+];
+/**
+ * Makes the checkout's git directory safe for the writes finish makes after the agent's turn (outside
+ * any sandbox the agent ran in): a symlink the agent left on one of those paths
+ * (src/git/written-paths.ts, plus the Action's own record and hooks) is removed — the link, never its
+ * target — so git and the Action write a fresh file in `.git` instead of the host file it names.
+ * Resolves the removed paths (relative to `.git`), for a warning. Throws `WORKSPACE_INVALID` when `.git`
+ * itself is no longer the checkout's own directory (a symlink, or a file naming another git directory):
+ * nothing was written then.
+ */
+async function removePlantedSymlinks(ws, branch) {
+    const dotGit = (0,external_node_path_.join)(ws.root, '.git');
+    const entry = await (0,promises_.lstat)(dotGit).catch(() => null);
+    const own = entry?.isDirectory() && (await (0,promises_.realpath)(dotGit).catch(() => null)) === (await (0,promises_.realpath)(ws.gitDir));
+    if (!own)
+        throw new errors/* GittrixError */.UG('WORKSPACE_INVALID', `${dotGit} is no longer the checkout's own git directory (a symlink, or a file naming another one): the agent replaced it, and the Action writes nowhere else. Nothing was recorded; the work is still in ${ws.root}.`);
+    const links = await symlinksOnPaths(ws.gitDir, checkpointWritePaths(`refs/heads/${branch}`, ACTION_GIT_WRITES));
+    for (const link of links) {
+        if (link.split('/').includes('..'))
+            continue;
+        await (0,promises_.unlink)((0,external_node_path_.join)(ws.gitDir, link));
+    }
+    return links;
 }
 
 
@@ -34109,17 +34488,18 @@ async function exists(path) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
-/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4424);
-/* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6155);
-/* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9777);
-/* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1052);
-/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3845);
-/* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1343);
-/* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9056);
-/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2644);
-/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6446);
-/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(8579);
-/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8450);
+/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(390);
+/* harmony import */ var _lib_agent_sandbox_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(282);
+/* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6155);
+/* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9777);
+/* harmony import */ var _lib_finish_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1052);
+/* harmony import */ var _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9115);
+/* harmony import */ var _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1343);
+/* harmony import */ var _lib_start_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9056);
+/* harmony import */ var _lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9805);
+/* harmony import */ var _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6446);
+/* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8579);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(6454);
 /**
  * The Action's entry (action.yml runs the bundle of this file as `main` and as `post`). Thin on
  * purpose: it tells main from post by the step state, parses the inputs once into the settings
@@ -34132,6 +34512,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
  *   Otherwise it does nothing. The saved state only names the session; the workspace's record is
  *   checked against its start commit before anything is written.
  */
+
 
 
 
@@ -34161,12 +34542,12 @@ async function main() {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(STATE.phase, 'main');
     let settings;
     try {
-        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_11__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
+        settings = (0,_settings_js__WEBPACK_IMPORTED_MODULE_12__/* .readSettings */ .sb)((name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name), process.env);
     }
     catch (error) {
         // The post step stays quiet: main already reported the inputs.
         if (!isPost)
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_11__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(String(error.message)));
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(error instanceof _settings_js__WEBPACK_IMPORTED_MODULE_12__/* .InputError */ .dz ? error.message : (0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__/* .redact */ .E)(String(error.message)));
         return;
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(settings.token);
@@ -34181,11 +34562,11 @@ async function main() {
             await runMode(settings);
     }
     catch (error) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_10__/* .redact */ .E)(error.message));
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1((0,_src_git_redact_js__WEBPACK_IMPORTED_MODULE_11__/* .redact */ .E)(error.message));
     }
 }
 function remoteOf(settings) {
-    return new _lib_remote_js__WEBPACK_IMPORTED_MODULE_6__/* .SessionRemote */ .x({
+    return new _lib_remote_js__WEBPACK_IMPORTED_MODULE_7__/* .SessionRemote */ .x({
         serverUrl: settings.serverUrl,
         repository: settings.repository,
         token: settings.token,
@@ -34196,7 +34577,7 @@ let artifactsSessions;
 function artifactsOf(settings) {
     if (artifactsSessions === undefined) {
         artifactsSessions = settings.artifacts
-            ? new _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_2__/* .ArtifactsSessions */ .Fe({
+            ? new _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__/* .ArtifactsSessions */ .Fe({
                 ...settings.artifacts,
                 repositoryId: settings.repositoryId,
                 log: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(line),
@@ -34212,8 +34593,10 @@ async function runMode(settings) {
             await start(settings);
             return;
         case 'run': {
+            // Checked before the session starts: a runner that cannot sandbox starts nothing.
+            const sandbox = settings.sandbox ? await (0,_lib_agent_sandbox_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareAgentSandbox */ ._K)(process.env) : undefined;
             const started = await start(settings);
-            const exit = await runAgent(settings, started);
+            const exit = await runAgent(settings, started, sandbox);
             const finished = await finish(settings, started.record.sessionId, exit, false, started.record);
             if (exit.code !== 0 || exit.timedOut) {
                 const how = exit.timedOut
@@ -34227,7 +34610,7 @@ async function runMode(settings) {
         }
         case 'finish': {
             const root = settings.workspace;
-            const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(root);
+            const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .workspaceSession */ .e$)(root);
             if (record)
                 await stopLeftovers(record.sessionId);
             await finish(settings, process.env.GITTRIX_SESSION_ID || undefined, null, false);
@@ -34248,7 +34631,7 @@ function delivered(finished, settings) {
     return `pushed to ${finished.record.branch} for review`;
 }
 async function start(settings) {
-    const { workspace, record, notes, identity } = await (0,_lib_start_js__WEBPACK_IMPORTED_MODULE_7__/* .startSession */ .J0)({
+    const { workspace, record, notes, identity } = await (0,_lib_start_js__WEBPACK_IMPORTED_MODULE_8__/* .startSession */ .J0)({
         workspace: settings.workspace,
         task: settings.task,
         durableBranch: settings.durableBranch ?? settings.defaultBranch,
@@ -34277,7 +34660,7 @@ async function start(settings) {
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(record.topology === 'two-jobs'
             ? `The agent works in the checkout; the publish job creates Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo} from the bundle.`
             : `The agent works in a clone of Artifacts repository ${record.ephemeral.namespace}/${record.ephemeral.repo}.`);
-    setOutputs((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(record, (0,_lib_workspace_js__WEBPACK_IMPORTED_MODULE_8__/* .lineageRoot */ .u3)(record), { files: [] }));
+    setOutputs((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(record, (0,_lib_workspace_js__WEBPACK_IMPORTED_MODULE_9__/* .lineageRoot */ .u3)(record), { files: [] }));
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_SESSION_ID', record.sessionId);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_BASELINE_SHA', record.baselineSha);
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN('GITTRIX_WORKSPACE', workspace.root);
@@ -34291,17 +34674,17 @@ async function start(settings) {
                     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(`GIT_${role}_EMAIL`, identity.email);
                 }
         }
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderStartSummary */ .dy)(record), true).write();
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderStartSummary */ .dy)(record), true).write();
     }
     return { record, root: workspace.root, identity };
 }
-async function runAgent(settings, started) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh('Agent');
+async function runAgent(settings, started, sandbox) {
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(sandbox ? 'Agent (in a bubblewrap sandbox)' : 'Agent');
     try {
         const { record } = started;
-        const exit = await (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Q)(settings.run, {
+        const exit = await (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .runAgentCommand */ .Qx)(settings.run, {
             cwd: started.root,
-            env: (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .F)(process.env, {
+            env: (0,_lib_agent_js__WEBPACK_IMPORTED_MODULE_1__/* .agentEnvironment */ .FV)(process.env, {
                 sessionId: record.sessionId,
                 baselineSha: record.baselineSha,
                 workspace: started.root,
@@ -34309,6 +34692,7 @@ async function runAgent(settings, started) {
             }, { fileCommands: settings.agentFileCommands, identity: started.identity }),
             timeoutMs: settings.timeoutMs,
             marker: `GITTRIX_SESSION_ID=${record.sessionId}`,
+            ...(sandbox ? { sandbox } : {}),
         });
         reportSurvivors(exit.survivors ?? []);
         return exit;
@@ -34319,7 +34703,7 @@ async function runAgent(settings, started) {
 }
 /** Stops processes an earlier agent step left running (they carry the session id start exported). */
 async function stopLeftovers(sessionId) {
-    reportSurvivors(await (0,_lib_contain_js__WEBPACK_IMPORTED_MODULE_3__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
+    reportSurvivors(await (0,_lib_contain_js__WEBPACK_IMPORTED_MODULE_4__/* .stopAgentProcesses */ .l)({ marker: `GITTRIX_SESSION_ID=${sessionId}` }));
 }
 function reportSurvivors(survivors) {
     if (survivors.length === 0)
@@ -34331,7 +34715,7 @@ function reportSurvivors(survivors) {
             .join(', '));
 }
 async function finish(settings, sessionId, agent, byPostStep, record) {
-    const finished = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .finishSession */ .gI)({
+    const finished = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .finishSession */ .gI)({
         workspace: settings.workspace,
         remote: remoteOf(settings),
         ...(sessionId ? { sessionId } : {}),
@@ -34341,9 +34725,9 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     });
     for (const warning of finished.warnings)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
-    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
     if (finished.diff.files.length === 0)
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .EMPTY_SESSION_NOTE */ ._B);
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .EMPTY_SESSION_NOTE */ ._B);
     const { ephemeral } = finished.record;
     const twoJobs = settings.topology === 'two-jobs';
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(ephemeral && !twoJobs
@@ -34356,9 +34740,9 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     setOutputs(outputs);
     if (finished.bundle)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('bundle', finished.bundle);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('skipped-files', (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .cappedJsonArray */ .JT)(finished.skipped.map((s) => s.path), _lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .TOUCHED_FILES_BUDGET_BYTES */ .ln));
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderFinishSummary */ .E2)({
         record: finished.record,
         headSha: finished.headSha,
         diff: finished.diff,
@@ -34389,7 +34773,7 @@ async function publish(settings) {
         artifacts: artifactsOf(settings),
         repository: settings.repository,
     });
-    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
+    const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(published.record, published.headSha, published.diff);
     const { ephemeral } = published.record;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(!published.pushed
         ? `${published.record.branch} already was at ${published.pointerSha ?? published.headSha}; nothing to push.`
@@ -34398,7 +34782,7 @@ async function publish(settings) {
             : `Published ${published.record.branch} at ${published.headSha}: ${outputs['diff-stat']}.`);
     setOutputs(outputs);
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderFinishSummary */ .E2)({
+        .addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderFinishSummary */ .E2)({
         record: published.record,
         headSha: published.headSha,
         diff: published.diff,
@@ -34413,21 +34797,22 @@ async function publish(settings) {
 async function sweep(settings) {
     // Loaded here: the REST client is only needed by this mode, and the other modes start faster without it.
     const { createGitHubClient } = await Promise.all(/* import() */[__nccwpck_require__.e(65), __nccwpck_require__.e(423)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5423));
-    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 767).then(__nccwpck_require__.bind(__nccwpck_require__, 4767));
+    const { sweepSessions } = await __nccwpck_require__.e(/* import() */ 974).then(__nccwpck_require__.bind(__nccwpck_require__, 8974));
     const octokit = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl });
     const entries = await sweepSessions({
         remote: remoteOf(settings),
         octokit,
         owner: settings.owner,
         repo: settings.repo,
-        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_EVICTION */ .eL,
+        defaults: settings.eviction ?? _src_core_eviction_js__WEBPACK_IMPORTED_MODULE_10__/* .DEFAULT_EVICTION */ .eL,
+        durableBranch: settings.durableBranch ?? settings.defaultBranch,
         artifacts: artifactsOf(settings),
     });
     for (const entry of entries)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${entry.branch}: ${entry.outcome} (${entry.reason})`);
     const deleted = entries.filter((e) => e.outcome === 'deleted').length;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Swept ${entries.length} session branches, deleted ${deleted}.`);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .renderSweepSummary */ .Xf)(entries), true).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .renderSweepSummary */ .Xf)(entries), true).write();
 }
 async function post(settings) {
     // The state file was writable by the agent (it ran inside this step): it only says whether to look.
@@ -34435,7 +34820,7 @@ async function post(settings) {
     const sessionId = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(STATE.sessionId);
     if (!sessionId)
         return;
-    const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_4__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
+    const record = await (0,_lib_finish_js__WEBPACK_IMPORTED_MODULE_5__/* .workspaceSession */ .e$)(settings.workspace).catch(() => null);
     if (!record || record.sessionId !== sessionId || record.finished)
         return;
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`Session ${sessionId} was not finished (the agent step failed or the job was cancelled); finishing it now so its work is not lost.`);
@@ -34453,7 +34838,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8450:
+/***/ 6454:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34467,13 +34852,47 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/ms/index.js
-var ms = __nccwpck_require__(744);
-var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
 // EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
 var schemas = __nccwpck_require__(9691);
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
 var core = __nccwpck_require__(8532);
+// EXTERNAL MODULE: ./node_modules/ms/index.js
+var ms = __nccwpck_require__(744);
+var ms_default = /*#__PURE__*/__nccwpck_require__.n(ms);
+;// CONCATENATED MODULE: ./src/core/duration.ts
+/**
+ * The one duration grammar of every surface: the CLI (`gittrix extend`, `--ttl-idle`…), the slash
+ * command `/gittrix extend`, `.github/gittrix.yml` and the Action's inputs. A number (up to 9 digits,
+ * an optional fraction of up to 6) and a unit in the `ms` package's words — `30m`, `1.5h`, `7d`,
+ * `2 hours`, `1 week` (https://github.com/vercel/ms#examples) — read by `ms`. A bare number is not a
+ * duration (is `1500` seconds or ms?), nor is zero.
+ */
+
+/** What a duration looks like before `ms` reads it: a number, at most one space, a unit. */
+const DURATION_SHAPE = /^\d{1,9}(\.\d{1,6})?\s?[A-Za-z]{1,12}$/;
+/** Examples for error messages: `e.g. 30m, 4h, 7d`. */
+const DURATION_EXAMPLES = '30m, 4h, 7d';
+/**
+ * `text` (trimmed) as a duration in whole ms (rounded), or `null` when it is not one of the grammar's
+ * (see the module comment): no unit, an unknown unit, zero, or more than `Number.MAX_SAFE_INTEGER` ms.
+ */
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (!DURATION_SHAPE.test(trimmed))
+        return null;
+    let value;
+    try {
+        value = ms_default()(trimmed);
+    }
+    catch {
+        return null;
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value))
+        return null;
+    const rounded = Math.round(value);
+    return rounded > 0 && Number.isSafeInteger(rounded) ? rounded : null;
+}
+
 // EXTERNAL MODULE: ./src/core/eviction.ts
 var eviction = __nccwpck_require__(6446);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -34536,6 +34955,18 @@ function readEventPayload(path) {
 
 /** The Action's modes. */
 const MODES = ['run', 'start', 'finish', 'publish', 'sweep'];
+/** A `true` / `false` input (absent: `undefined`), anything else refused with a message. */
+function booleanInput() {
+    return schemas/* string */.YjP()
+        .optional()
+        .superRefine((value, ctx) => {
+        if (value !== undefined && value !== 'true' && value !== 'false')
+            ctx.addIssue({
+                code: 'custom',
+                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
+            });
+    });
+}
 /** Every input of action.yml, as the raw strings the runner passes. */
 const INPUT_NAMES = [
     'mode',
@@ -34546,6 +34977,7 @@ const INPUT_NAMES = [
     'timeout',
     'path',
     'agent-file-commands',
+    'sandbox',
     'durable-branch',
     'ephemeral',
     'artifacts-account-id',
@@ -34609,8 +35041,8 @@ function duration(input) {
             return undefined;
         if (value === 'off' || value === 'never')
             return null;
-        const parsed = /^[0-9]/.test(value) ? ms_default()(value) : undefined;
-        if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
+        const parsed = parseDuration(value);
+        if (parsed === null) {
             ctx.addIssue({
                 code: 'custom',
                 message: `${JSON.stringify(value)} is not a duration; use a number with a unit such as 30m, 4h or 7d, or "off".`,
@@ -34652,15 +35084,8 @@ const rawSchema = schemas/* object */.Ikc({
                 message: `${JSON.stringify(value)} must be a relative path under GITHUB_WORKSPACE (the \`path\` given to actions/checkout).`,
             });
     }),
-    'agent-file-commands': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    }),
+    'agent-file-commands': booleanInput(),
+    sandbox: booleanInput(),
     'durable-branch': schemas/* string */.YjP()
         .optional()
         .superRefine((name, ctx) => {
@@ -34724,16 +35149,7 @@ const rawSchema = schemas/* object */.Ikc({
     }),
     'ttl-idle': duration('ttl-idle'),
     'ttl-absolute': duration('ttl-absolute'),
-    'keep-after-promote': schemas/* string */.YjP()
-        .optional()
-        .superRefine((value, ctx) => {
-        if (value !== undefined && value !== 'true' && value !== 'false')
-            ctx.addIssue({
-                code: 'custom',
-                message: `${JSON.stringify(value)} is not a boolean; use true or false.`,
-            });
-    })
-        .transform((value) => (value === undefined ? undefined : value === 'true')),
+    'keep-after-promote': booleanInput().transform((value) => value === undefined ? undefined : value === 'true'),
     token: schemas/* string */.YjP({
         error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
     }),
@@ -34806,6 +35222,20 @@ const rawSchema = schemas/* object */.Ikc({
             message: `is only used with mode run, not ${raw.mode}; use the job's or step's timeout-minutes for an agent that runs as its own step.`,
         });
     }
+    if (raw.sandbox === 'true' && raw.mode !== 'run') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['sandbox'],
+            message: `is only used with mode run, not ${raw.mode}: Gittrix sandboxes the agent command it runs itself.`,
+        });
+    }
+    if (raw.sandbox === 'true' && raw['agent-file-commands'] === 'true') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['sandbox'],
+            message: 'cannot be combined with agent-file-commands: the sandbox hides the runner files GITHUB_ENV and GITHUB_PATH live in. Drop one of them.',
+        });
+    }
     if (raw.mode !== 'run' && raw.run !== undefined) {
         ctx.addIssue({
             code: 'custom',
@@ -34858,6 +35288,7 @@ function readSettings(getInput, env) {
         bundle: p.bundle ?? null,
         timeoutMs: p.timeout ?? null,
         agentFileCommands: p['agent-file-commands'] === 'true',
+        sandbox: p.sandbox === 'true',
         durableBranch: p['durable-branch'] ?? null,
         ephemeral: p.ephemeral === 'artifacts' ? 'artifacts' : 'branch',
         artifacts: p['artifacts-account-id'] && p['artifacts-namespace'] && p['artifacts-api-token']
@@ -34893,21 +35324,425 @@ function nonBlank(value) {
 
 /***/ }),
 
-/***/ 5577:
+/***/ 7749:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Fb: () => (/* binding */ GITTRIX_IDENTITY),
-/* harmony export */   R2: () => (/* binding */ baselineFromMessage),
-/* harmony export */   du: () => (/* binding */ baselineMessage)
-/* harmony export */ });
-/* unused harmony exports BASELINE_TRAILER, importBaselineTree */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Fb: () => (/* binding */ GITTRIX_IDENTITY),
+  R2: () => (/* binding */ baselineFromMessage),
+  du: () => (/* binding */ baselineMessage)
+});
+
+// UNUSED EXPORTS: importBaselineTree
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ./src/core/git-trailers.ts
+/**
+ * A commit message's trailers, read exactly as git reads them: what `git interpret-trailers --parse
+ * --no-divider` prints for the message (the same list `git log --format=%(trailers:only,unfold)` shows
+ * for a commit; commit messages carry no `---` patch divider), with git's defaults — comment lines
+ * start with `#`, the only separator is `:`, no `trailer.*` configuration.
+ *
+ * git's rules (https://git-scm.com/docs/git-interpret-trailers, "the trailers are ... the last
+ * paragraph"; implementation: git's trailer.c `trailer_info_get`, `find_trailer_start`, commit.c
+ * `ignore_non_trailer`):
+ * 1. Trailing comment lines, empty lines, an old-style `Conflicts:` block and everything from the
+ *    scissors line `# ------------------------ >8 ------------------------` on are not part of it.
+ * 2. The first paragraph is the title and never holds trailers.
+ * 3. The trailer block is the last paragraph (after the last blank line) if every line in it is a
+ *    trailer (`<token><optional blanks>:<value>`, token = letters, digits and `-`) or a continuation
+ *    line (starting with whitespace), or if it holds a git-generated line (`Signed-off-by: `,
+ *    `(cherry picked from commit `) and at least 25% trailers. Otherwise there are no trailers.
+ * 4. A continuation line is folded into the trailer above it; values are trimmed and unfolded
+ *    (line breaks with their surrounding whitespace become one space). git's whitespace is space,
+ *    tab, LF and CR only; its letters and digits are ASCII only.
+ *
+ * Tested against the real `git interpret-trailers` in test/core/git-trailers.test.ts.
+ */
+const COMMENT = '#';
+const SCISSORS = `${COMMENT} ------------------------ >8 ------------------------\n`;
+const GIT_GENERATED_PREFIXES = ['Signed-off-by: ', '(cherry picked from commit '];
+/**
+ * The trailers of `message` in order (see the module comment). A message containing a NUL character
+ * has none (git stops reading a message at NUL; what follows would be invisible to it).
+ */
+function parseGitTrailers(message) {
+    if (message.includes('\0'))
+        return [];
+    const end = message.length - ignoredTail(message, message.length);
+    const start = trailerBlockStart(message, end);
+    const lines = splitKeepingNewlines(message.slice(start, end));
+    const folded = [];
+    let foldInto = -1;
+    for (const line of lines) {
+        if (foldInto >= 0 && isSpace(line[0])) {
+            folded[foldInto] += line;
+            continue;
+        }
+        folded.push(line);
+        foldInto = separatorAt(line, 0) >= 1 ? folded.length - 1 : -1;
+    }
+    const trailers = [];
+    for (const line of folded) {
+        if (line.startsWith(COMMENT))
+            continue;
+        const separator = separatorAt(line, 0);
+        if (separator < 1)
+            continue;
+        trailers.push({
+            key: trim(line.slice(0, separator)),
+            value: unfold(trim(line.slice(separator + 1))),
+        });
+    }
+    return trailers;
+}
+/** git's `isspace`: space, tab, LF, CR (not VT or FF). */
+function isSpace(ch) {
+    return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r';
+}
+function isAlnum(ch) {
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+function trim(text) {
+    let from = 0;
+    let to = text.length;
+    while (from < to && isSpace(text[from]))
+        from++;
+    while (to > from && isSpace(text[to - 1]))
+        to--;
+    return text.slice(from, to);
+}
+function unfold(value) {
+    let out = '';
+    for (let i = 0; i < value.length;) {
+        const ch = value[i++];
+        if (ch !== '\n') {
+            out += ch;
+            continue;
+        }
+        while (i < value.length && isSpace(value[i]))
+            i++;
+        out += ' ';
+    }
+    return trim(out);
+}
+function splitKeepingNewlines(text) {
+    const lines = [];
+    let from = 0;
+    while (from < text.length) {
+        const newline = text.indexOf('\n', from);
+        const to = newline < 0 ? text.length : newline + 1;
+        lines.push(text.slice(from, to));
+        from = to;
+    }
+    return lines;
+}
+/** Start of the line after the one starting at `pos` (or the end of `text`). */
+function nextLine(text, pos) {
+    const newline = text.indexOf('\n', pos);
+    return newline < 0 ? text.length : newline + 1;
+}
+/** Start of the last line of `text[0, len)`, or -1 when `len` is 0 (a final LF belongs to its line). */
+function lastLine(text, len) {
+    if (len === 0)
+        return -1;
+    if (len === 1)
+        return 0;
+    for (let i = len - 2; i >= 0; i--)
+        if (text[i] === '\n')
+            return i + 1;
+    return 0;
+}
+function isBlankLine(text, pos) {
+    let i = pos;
+    while (i < text.length && text[i] !== '\n' && isSpace(text[i]))
+        i++;
+    return i >= text.length || text[i] === '\n';
+}
+/**
+ * Offset of the `:` of `<token><optional blanks>:` at the start of the line at `pos`, relative to
+ * `pos`; -1 when the line does not start that way (git's `find_separator`; 0 = a line starting with `:`).
+ */
+function separatorAt(text, pos) {
+    let blanks = false;
+    for (let i = pos; i < text.length; i++) {
+        const ch = text[i];
+        if (ch === ':')
+            return i - pos;
+        if (!blanks && (isAlnum(ch) || ch === '-'))
+            continue;
+        if (i !== pos && (ch === ' ' || ch === '\t')) {
+            blanks = true;
+            continue;
+        }
+        break;
+    }
+    return -1;
+}
+/** How many characters at the end of `text[0, len)` are not the message: git's `ignore_non_trailer`. */
+function ignoredTail(text, len) {
+    let cutoff = len;
+    if (text.startsWith(SCISSORS))
+        cutoff = 0;
+    else {
+        const at = text.indexOf(`\n${SCISSORS}`);
+        if (at >= 0)
+            cutoff = at + 1;
+    }
+    let commentsFrom = 0;
+    let inConflicts = false;
+    for (let bol = 0; bol < cutoff;) {
+        const newline = text.indexOf('\n', bol);
+        const next = newline < 0 || newline >= len ? len : newline + 1;
+        if (text[bol] === COMMENT || text[bol] === '\n') {
+            if (!commentsFrom)
+                commentsFrom = bol;
+        }
+        else if (text.startsWith('Conflicts:\n', bol)) {
+            inConflicts = true;
+            if (!commentsFrom)
+                commentsFrom = bol;
+        }
+        else if (inConflicts && text[bol] === '\t') {
+            // a path of the old-style conflicts block
+        }
+        else if (commentsFrom) {
+            commentsFrom = 0;
+            inConflicts = false;
+        }
+        bol = next;
+    }
+    return commentsFrom ? len - commentsFrom : len - cutoff;
+}
+/** Start of the trailer block in `text[0, len)`, or `len` when there is none: git's `find_trailer_start`. */
+function trailerBlockStart(text, len) {
+    let titleEnd = 0;
+    while (titleEnd < len) {
+        if (text[titleEnd] !== COMMENT && isBlankLine(text, titleEnd))
+            break;
+        titleEnd = nextLine(text, titleEnd);
+    }
+    let onlySpaces = true;
+    let recognizedPrefix = false;
+    let trailerLines = 0;
+    let nonTrailerLines = 0;
+    let possibleContinuations = 0;
+    for (let bol = lastLine(text, len); bol >= titleEnd; bol = lastLine(text, bol)) {
+        if (text.startsWith(COMMENT, bol)) {
+            nonTrailerLines += possibleContinuations;
+            possibleContinuations = 0;
+            continue;
+        }
+        if (isBlankLine(text, bol)) {
+            if (onlySpaces)
+                continue;
+            nonTrailerLines += possibleContinuations;
+            if (recognizedPrefix && trailerLines * 3 >= nonTrailerLines)
+                return nextLine(text, bol);
+            if (trailerLines && !nonTrailerLines)
+                return nextLine(text, bol);
+            return len;
+        }
+        onlySpaces = false;
+        if (GIT_GENERATED_PREFIXES.some((prefix) => text.startsWith(prefix, bol))) {
+            trailerLines++;
+            possibleContinuations = 0;
+            recognizedPrefix = true;
+            continue;
+        }
+        if (separatorAt(text, bol) >= 1 && !isSpace(text[bol])) {
+            trailerLines++;
+            possibleContinuations = 0;
+        }
+        else if (isSpace(text[bol])) {
+            possibleContinuations++;
+        }
+        else {
+            nonTrailerLines += 1 + possibleContinuations;
+            possibleContinuations = 0;
+        }
+    }
+    return len;
+}
+
+;// CONCATENATED MODULE: ./src/core/promotion-identity.ts
+/**
+ * What a promotion commit is, written and recognised in one place (every durable adapter and the
+ * GitHub App use this module; nothing else reads promotion trailers).
+ *
+ * Writing ({@link withTrailers}): the promotion message ends with its own paragraph
+ * `Gittrix-Session: <id>` / `Gittrix-Baseline: <sha>`, checked to read back through git's trailer rules.
+ *
+ * Recognising ({@link findPromotion}): a commit is the promotion of session S with baseline B only when
+ * 1. its FINAL trailer block, read by git's rules (src/core/git-trailers.ts), carries exactly one
+ *    `Gittrix-Session: S` and exactly one `Gittrix-Baseline: B` (B = the session's real baseline);
+ *    a trailer in the body, a copy above another paragraph, a repeated or conflicting key do not count;
+ * 2. it has exactly one parent, and that parent is on the durable branch's first-parent history at or
+ *    after B (walking first parents from the durable head reaches the commit's parent, then B): a
+ *    commit below the baseline, on a side branch merged in, or on a branch that never touched the
+ *    durable history does not count;
+ * 3. where the host can tell, it was written by whoever promotes ({@link PromotionHistory.authored}:
+ *    on GitHub, this App, checked through GitHub's author login and signature verification).
+ *
+ * A message is free text anyone with push access can write; these three together are what a forged
+ * or copied message cannot meet.
+ */
+
+
+/** The trailer naming the session a promotion commit promotes. */
+const SESSION_TRAILER = 'Gittrix-Session';
+/** The trailer naming the baseline of that session. */
+const BASELINE_TRAILER = 'Gittrix-Baseline';
+/** Longest commit message read as a possible promotion (characters): 256 KiB. Longer is no promotion. */
+const MAX_PROMOTION_MESSAGE = 256 * 1024;
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** `gittrix: <first line of task>`, or `gittrix: promote session <id>` when the task is blank. */
+function defaultMessage(task, sessionId) {
+    const subject = task.split('\n')[0]?.trim();
+    return subject ? `gittrix: ${subject}` : `gittrix: promote session ${sessionId}`;
+}
+/**
+ * `message` with the session trailers appended as its final paragraph. Throws `INVALID_ARGUMENT` when
+ * git would not read them back as that message's trailers (e.g. the message holds git's scissors line
+ * `# ---- >8 ----`, after which git reads nothing), so every promotion written is recognisable.
+ */
+function withTrailers(message, sessionId, baselineSha) {
+    const body = message.replace(/\s+$/, '');
+    const full = `${body}\n\n${SESSION_TRAILER}: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`;
+    const read = parsePromotionTrailers(full);
+    if (!read.ok || read.value.sessionId !== sessionId || read.value.baselineSha !== baselineSha) {
+        throw new errors/* InvalidArgumentError */.Di(`The promotion message hides its ${SESSION_TRAILER} and ${BASELINE_TRAILER} trailers from git ` +
+            `(${read.ok ? 'they read back differently' : read.reason}); remove comment or scissors lines (starting with "#") from the message.`);
+    }
+    return full;
+}
+/**
+ * Reads `Gittrix-Session` and `Gittrix-Baseline` from the final trailer block of `message` by git's
+ * rules. Refuses (never throws): no trailer block, a key missing, a key given more than once in any
+ * spelling (`gittrix-session` counts: git compares keys case-insensitively), a key not spelled
+ * exactly, a value that is not a session id / an object id, a NUL, a message over
+ * {@link MAX_PROMOTION_MESSAGE} characters.
+ */
+function parsePromotionTrailers(message) {
+    if (typeof message !== 'string')
+        return { ok: false, reason: 'the commit message is not a string' };
+    if (message.length > MAX_PROMOTION_MESSAGE)
+        return { ok: false, reason: `the commit message is longer than ${MAX_PROMOTION_MESSAGE} characters` };
+    if (message.includes('\0'))
+        return { ok: false, reason: 'the commit message contains a NUL byte' };
+    const trailers = parseGitTrailers(message);
+    const one = (key) => {
+        const found = trailers.filter((t) => t.key.toLowerCase() === key.toLowerCase());
+        if (found.length === 0)
+            return { ok: false, reason: `the final trailer block has no ${key}` };
+        if (found.length > 1)
+            return { ok: false, reason: `${key} appears ${found.length} times` };
+        if (found[0].key !== key)
+            return { ok: false, reason: `${key} is spelled ${JSON.stringify(found[0].key)}` };
+        return { ok: true, value: found[0].value };
+    };
+    const session = one(SESSION_TRAILER);
+    if (!session.ok)
+        return session;
+    const baseline = one(BASELINE_TRAILER);
+    if (!baseline.ok)
+        return baseline;
+    if (!SESSION_ID.test(session.value))
+        return {
+            ok: false,
+            reason: `${SESSION_TRAILER} ${JSON.stringify(session.value.slice(0, 80))} is not a session id`,
+        };
+    if (!OBJECT_ID.test(baseline.value))
+        return {
+            ok: false,
+            reason: `${BASELINE_TRAILER} ${JSON.stringify(baseline.value.slice(0, 80))} is not a commit id`,
+        };
+    return { ok: true, value: { sessionId: session.value, baselineSha: baseline.value } };
+}
+/**
+ * The newest promotion of `query.sessionId` on `query.branch` (see the module comment), or `null`.
+ * Throws `INVALID_ARGUMENT` for `baselineSha: null` on a host without an authorship check.
+ */
+async function findPromotion(history, query) {
+    if (query.baselineSha === null && !history.authored) {
+        throw new InvalidArgumentError('A promotion can be looked up without its baseline only where the host tells who wrote a commit.');
+    }
+    if (query.durableBranch !== undefined && query.durableBranch !== query.branch) {
+        return headPromotion(history, query, query.durableBranch);
+    }
+    return newestOnFirstParent(history, query);
+}
+/** The session and baseline `commit` promotes, when its trailers and parents say it promotes `query`'s session. */
+function candidate(commit, query) {
+    if (commit.parents.length !== 1)
+        return null;
+    const read = parsePromotionTrailers(commit.message);
+    if (!read.ok || read.value.sessionId !== query.sessionId)
+        return null;
+    if (query.baselineSha !== null && read.value.baselineSha !== query.baselineSha)
+        return null;
+    return read.value.baselineSha;
+}
+async function newestOnFirstParent(history, query) {
+    // Candidates in walk order (newest first), each waiting for its baseline to appear below it.
+    const pending = [];
+    for await (const commit of history.firstParent(query.branch, query.baselineSha)) {
+        for (const c of pending)
+            if (c.baseline === commit.sha)
+                c.reached = true;
+        if (commit.sha === query.baselineSha)
+            break;
+        const baseline = candidate(commit, query);
+        if (baseline)
+            pending.push({ commit, baseline, reached: false });
+    }
+    for (const c of pending) {
+        if (!c.reached)
+            continue;
+        if (history.authored && !(await history.authored(c.commit)))
+            continue;
+        return c.commit.sha;
+    }
+    return null;
+}
+async function headPromotion(history, query, durableBranch) {
+    let head;
+    for await (const commit of history.firstParent(query.branch, null)) {
+        head = commit;
+        break;
+    }
+    const baseline = head ? candidate(head, query) : null;
+    if (!head || !baseline)
+        return null;
+    const parent = head.parents[0];
+    let parentSeen = false;
+    let reached = false;
+    for await (const commit of history.firstParent(durableBranch, baseline)) {
+        if (commit.sha === parent)
+            parentSeen = true;
+        if (commit.sha === baseline) {
+            reached = parentSeen;
+            break;
+        }
+    }
+    if (!reached)
+        return null;
+    if (history.authored && !(await history.authored(head)))
+        return null;
+    return head.sha;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/artifacts/baseline.ts
 /**
  * The one orphan snapshot commit a session repository starts from: the baseline's tree, no history.
  * Built locally in the workspace repository and pushed as a single commit (docs/architecture.md#adapters; the
@@ -34917,20 +35752,27 @@ function nonBlank(value) {
 
 
 
+
 /** Identity of Gittrix's own commits in session repositories when git has none configured. */
 const GITTRIX_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' };
-/** Trailer naming the durable baseline commit a session repository was made from. */
-const BASELINE_TRAILER = 'Gittrix-Baseline';
 /** How many blobs are read from a remote durable adapter per call. */
 const BLOB_BATCH = 256;
-/** The message of a baseline snapshot commit: subject plus `Gittrix-Session` / `Gittrix-Baseline` trailers. */
+/**
+ * The message of a baseline snapshot commit: subject `gittrix: baseline of <durableRef>` plus the
+ * `Gittrix-Session` / `Gittrix-Baseline` trailers, written by the promotion commits' `withTrailers`
+ * (src/core/promotion-identity.ts). Throws `INVALID_ARGUMENT` as `withTrailers` does.
+ */
 function baselineMessage(sessionId, baselineSha, durableRef) {
-    return `gittrix: baseline of ${durableRef}\n\nGittrix-Session: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`;
+    return withTrailers(`gittrix: baseline of ${durableRef}`, sessionId, baselineSha);
 }
-/** The durable baseline sha named by a baseline commit message, or `null`. */
+/**
+ * The durable baseline sha named by a baseline commit message, or `null`: read by the one trailer
+ * matcher, `parsePromotionTrailers` (src/core/promotion-identity.ts) — `Gittrix-Session` and
+ * `Gittrix-Baseline` once each in the final trailer block, by git's rules.
+ */
 function baselineFromMessage(message) {
-    const match = new RegExp(`^${BASELINE_TRAILER}: ([0-9a-f]{40,64})\\s*$`, 'm').exec(message);
-    return match ? match[1] : null;
+    const read = parsePromotionTrailers(message);
+    return read.ok ? read.value.baselineSha : null;
 }
 /**
  * Writes the baseline's tree into `repo` (a fresh repository) and resolves its id. A local durable lends
@@ -36053,16 +36895,20 @@ class GitRepo {
     /**
      * Creates a commit object (no ref moves). Author and committer come from git's configuration
      * and `GIT_AUTHOR_*` / `GIT_COMMITTER_*`, falling back to `identity` when none is configured.
+     * `options.unconfigured`: the repository's configuration is known to name no identity (a private
+     * git directory Gittrix wrote, run sealed), so it is not asked (two git processes fewer).
      */
-    async commitTree(tree, parents, message, identity) {
+    async commitTree(tree, parents, message, identity, options = {}) {
         const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
-        const env = identity ? await this.identityEnv(identity) : {};
+        const env = identity ? await this.identityEnv(identity, options.unconfigured === true) : {};
         return this.text(args, { input: message, env });
     }
     /** Environment that supplies `fallback` only for the identity parts git has no configuration for. */
-    async identityEnv(fallback) {
+    async identityEnv(fallback, unconfigured) {
         const env = {};
         const configured = async (key) => {
+            if (unconfigured)
+                return false;
             const { exitCode } = await this.run(['config', '--get', key], { okExitCodes: [1] });
             return exitCode === 0;
         };
@@ -36547,12 +37393,18 @@ const PROMOTE_BRANCH_PREFIX = 'gittrix/promote/';
 function sessionBranch(sessionId) {
     return `${BRANCH_PREFIX}${(0,_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .assertGitHubSessionId */ .$n)(sessionId)}`;
 }
-/** `gittrix/promote/<session-id>`: the branch holding the clean commit of a `pr` promotion. Throws `INVALID_ARGUMENT` on a bad id. */
+/**
+ * `gittrix/promote/<session-id>`: the branch holding the clean commit of a session's first `pr`
+ * promotion (the n-th: `gittrix/promote/<session-id>-<n>`, see `promotionBranch` in
+ * src/core/promote.ts). Throws `INVALID_ARGUMENT` on a bad id.
+ */
 function promoteBranch(sessionId) {
     return `${PROMOTE_BRANCH_PREFIX}${assertGitHubSessionId(sessionId)}`;
 }
 const SESSION_REF = new RegExp(`^(?:refs/heads/)?gittrix/(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})$`);
-const PROMOTE_REF = new RegExp(`^(?:refs/heads/)?gittrix/promote/(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})$`);
+// A session's n-th promotion branch is `gittrix/promote/<id>-<n>` (src/core/promote.ts
+// `promotionBranch`); a GitHub session id has no `-`, so the suffix cannot be part of another id.
+const PROMOTE_REF = new RegExp(`^(?:refs/heads/)?gittrix/promote/(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})(?:-[1-9][0-9]{0,5})?$`);
 /**
  * Classifies a ref (`refs/heads/gittrix/sess_…` as in a push payload, or the short
  * `gittrix/sess_…`). Returns `null` for anything else: tags, other branches, suffixes
@@ -36619,6 +37471,29 @@ function assertBranchName(name) {
     if (problem)
         throw new InvalidArgumentError(`${JSON.stringify(name).slice(0, 80)} is not a valid branch name: ${problem}.`);
     return name;
+}
+
+
+/***/ }),
+
+/***/ 957:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ny: () => (/* binding */ SHA1_PATTERN),
+/* harmony export */   P2: () => (/* binding */ sha1Schema)
+/* harmony export */ });
+/* unused harmony export shortSha */
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9691);
+/** Git object ids as the GitHub protocol carries them. */
+
+/** A full SHA-1 commit id: 40 lowercase hex digits (GitHub repositories are SHA-1). */
+const SHA1_PATTERN = /^[0-9a-f]{40}$/;
+/** zod schema of {@link SHA1_PATTERN}. */
+const sha1Schema = zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP().regex(SHA1_PATTERN, 'expected a 40-character lowercase hex commit id');
+/** The first 7 characters of a sha, as GitHub shows it. */
+function shortSha(sha) {
+    return sha.slice(0, 7);
 }
 
 
@@ -36758,42 +37633,20 @@ function parseEviction(text) {
 
 /***/ }),
 
-/***/ 2850:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ny: () => (/* binding */ SHA1_PATTERN),
-/* harmony export */   P2: () => (/* binding */ sha1Schema)
-/* harmony export */ });
-/* unused harmony export shortSha */
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9691);
-/** Git object ids as the GitHub protocol carries them. */
-
-/** A full SHA-1 commit id: 40 lowercase hex digits (GitHub repositories are SHA-1). */
-const SHA1_PATTERN = /^[0-9a-f]{40}$/;
-/** zod schema of {@link SHA1_PATTERN}. */
-const sha1Schema = zod__WEBPACK_IMPORTED_MODULE_0__/* .string */ .YjP().regex(SHA1_PATTERN, 'expected a 40-character lowercase hex commit id');
-/** The first 7 characters of a sha, as GitHub shows it. */
-function shortSha(sha) {
-    return sha.slice(0, 7);
-}
-
-
-/***/ }),
-
 /***/ 8030:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ encodePointerCommit),
+/* harmony export */   Ej: () => (/* binding */ looksLikePointerCommit),
 /* harmony export */   qw: () => (/* binding */ parsePointerCommit)
 /* harmony export */ });
-/* unused harmony exports POINTER_TRAILERS, pointerCommitSchema, pointerCommitSubject, looksLikePointerCommit */
+/* unused harmony exports POINTER_TRAILERS, pointerCommitSchema, pointerCommitSubject */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
 /* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
-/* harmony import */ var _hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8002);
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6356);
@@ -36830,7 +37683,7 @@ const pointerCommitSchema = zod__WEBPACK_IMPORTED_MODULE_5__/* .object */ .Ikc({
     sessionId: _session_id_js__WEBPACK_IMPORTED_MODULE_4__/* .sessionIdSchema */ .L$,
     namespace: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
     repo: zod__WEBPACK_IMPORTED_MODULE_5__/* .string */ .YjP().regex(_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ARTIFACTS_NAME_PATTERN */ .XG),
-    artifactsHead: _hex_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
+    artifactsHead: _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
 })
     .strict();
 /** The subject line of a pointer commit. */
@@ -36892,7 +37745,7 @@ function parsePointerCommit(message, expect = {}) {
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.repo} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(fields.value[t.repo])} is not "artifacts://<namespace>/<repo>"`);
     }
     const head = fields.value[t.head];
-    if (!_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(head))
+    if (!_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(head))
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .fail */ .fJ)(`${t.head} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_7__/* .quoteUntrusted */ .X0)(head)} is not a 40-hex commit id`);
     const pointer = {
         sessionId,
@@ -36991,14 +37844,14 @@ var schemas = __nccwpck_require__(9691);
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:timers/promises"
 var external_node_timers_promises_ = __nccwpck_require__(8500);
 // EXTERNAL MODULE: ./node_modules/proper-lockfile/index.js
@@ -37013,6 +37866,10 @@ var proper_lockfile = __nccwpck_require__(3648);
  * a dead holder on this host at once (no process with that pid) instead of waiting for staleness, and
  * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
+ *
+ * A burst of calls (`HoldOptions.linger`: an agent writing file after file) keeps the lock from one
+ * call to the next instead of taking and releasing it each time; it is let go as soon as the event
+ * loop turns with no call queued, and after `MAX_LINGER_MS` to any process that asked for it.
  */
 
 
@@ -37035,28 +37892,114 @@ const LOCK_FS = {
 };
 const queues = new Map();
 /**
+ * A burst of calls in one process holds the lock at most this long (ms) before it lets go, when
+ * another process has asked for it ({@link WANTED_FILE}); see {@link HoldOptions.linger}.
+ */
+const MAX_LINGER_MS = 1000;
+/** Written into a held lock directory by a waiting process: "let go after your current call". */
+const WANTED_FILE = 'wanted';
+const held = new Map();
+/** Locks this process let go of for a waiter: not taken again before this time (ms). */
+const yieldUntil = new Map();
+/**
+ * The lease this process holds on `lockPath` right now (between calls too, while a hold lingers), or
+ * `undefined`. While the same lease is held, no other process that locks `lockPath` has written
+ * anything it guards: what was read under it is still current.
+ */
+function lock_currentLease(lockPath) {
+    const h = held.get(lockPath);
+    return h && !h.compromised ? h.lease : undefined;
+}
+/** Queues `job` after everything queued on `lockPath` in this process. */
+function enqueue(lockPath, job) {
+    const previous = queues.get(lockPath) ?? Promise.resolve();
+    const run = previous.catch(() => { }).then(job);
+    const tail = run.then(() => { }, () => { });
+    queues.set(lockPath, tail);
+    void tail.then(() => {
+        if (queues.get(lockPath) === tail)
+            queues.delete(lockPath);
+    });
+    return run;
+}
+/**
  * Runs `fn` while holding the lock at `lockPath` (a directory is created there). Rejects with
  * `EVICTION_RACE` (naming the lock and its holder) when another live process holds it longer than
  * `waitMs`; other file system errors (e.g. `ENOENT`: the parent directory is gone) reject unchanged.
  */
-async function lock_withLock(lockPath, sessionId, fn, options = {}) {
-    const previous = queues.get(lockPath) ?? Promise.resolve();
-    const run = previous.catch(() => { }).then(() => holdFileLock(lockPath, sessionId, fn, options));
-    const tail = run.catch(() => { });
-    queues.set(lockPath, tail);
+async function lock_withLock(lockPath, sessionId, fn, options = {}, hold = {}) {
+    return enqueue(lockPath, () => holdFileLock(lockPath, sessionId, fn, options, hold.linger === true));
+}
+async function holdFileLock(lockPath, sessionId, fn, options, linger) {
+    let h = held.get(lockPath);
+    if (h?.idle)
+        clearImmediate(h.idle);
+    if (h)
+        h.idle = undefined;
+    if (h?.compromised) {
+        await letGo(lockPath, h);
+        h = undefined;
+    }
+    h ??= await acquire(lockPath, sessionId, options);
+    let keep = false;
     try {
-        return await run;
+        const result = await fn();
+        keep = linger && (await mayLinger(lockPath, h));
+        return result;
     }
     finally {
-        if (queues.get(lockPath) === tail)
-            queues.delete(lockPath);
+        if (keep) {
+            const mine = h;
+            mine.idle = setImmediate(() => {
+                mine.idle = undefined;
+                // A call queued since keeps it; otherwise let go, in turn with any call that comes now.
+                if (held.get(lockPath) === mine && !queues.has(lockPath))
+                    void enqueue(lockPath, async () => {
+                        if (held.get(lockPath) === mine && !mine.idle)
+                            await letGo(lockPath, mine);
+                    });
+            });
+        }
+        else
+            await letGo(lockPath, h);
     }
 }
-async function holdFileLock(lockPath, sessionId, fn, options) {
+/** Whether a hold may go on after a call: not compromised, and no other process waiting past {@link MAX_LINGER_MS}. */
+async function mayLinger(lockPath, h) {
+    if (h.compromised)
+        return false;
+    if (Date.now() - h.since < MAX_LINGER_MS)
+        return true;
+    const wanted = await stat(join(lockPath, WANTED_FILE)).catch(() => null);
+    if (!wanted) {
+        h.since = Date.now();
+        return true;
+    }
+    yieldUntil.set(lockPath, Date.now() + 4 * POLL_MS);
+    return false;
+}
+async function letGo(lockPath, h) {
+    if (held.get(lockPath) === h)
+        held.delete(lockPath);
+    // proper-lockfile removes the directory with rmdir through LOCK_FS (recursive: owner and wanted files).
+    await h.release().catch(() => { });
+}
+async function acquire(lockPath, sessionId, options) {
     const staleMs = Math.max(2000, options.staleMs ?? 10_000);
     const waitMs = options.waitMs ?? 30_000;
     const deadline = Date.now() + waitMs;
+    const yielded = (yieldUntil.get(lockPath) ?? 0) - Date.now();
+    if (yielded > 0)
+        await sleep(yielded);
+    yieldUntil.delete(lockPath);
     let release;
+    const h = {
+        lease: { lockPath },
+        release: async () => { },
+        since: 0,
+        compromised: false,
+        idle: undefined,
+    };
     for (;;) {
         try {
             release = await lockfile.lock(lockPath, {
@@ -37067,8 +38010,10 @@ async function holdFileLock(lockPath, sessionId, fn, options) {
                 retries: 0,
                 fs: LOCK_FS,
                 // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
-                // atomic metadata writes keep the data consistent.
-                onCompromised: () => { },
+                // atomic metadata writes keep the data consistent. A lingering hold ends with it.
+                onCompromised: () => {
+                    h.compromised = true;
+                },
             });
             break;
         }
@@ -37081,6 +38026,8 @@ async function holdFileLock(lockPath, sessionId, fn, options) {
                 continue;
             if (Date.now() >= deadline)
                 throw new EvictionRaceError(sessionId, { cause: error, lockFile: lockPath, holder: describe(holder) });
+            // Asks a holder that lingers over a burst of calls to let go (see HoldOptions.linger).
+            await writeFile(join(lockPath, WANTED_FILE), '').catch(() => { });
             await sleep(POLL_MS);
         }
     }
@@ -37091,14 +38038,10 @@ async function holdFileLock(lockPath, sessionId, fn, options) {
         token: randomBytes(8).toString('hex'),
     };
     await writeFile(join(lockPath, OWNER_FILE), JSON.stringify(owner)).catch(() => { });
-    try {
-        return await fn();
-    }
-    finally {
-        // proper-lockfile removes the directory with rmdir: it must be empty.
-        await rm(join(lockPath, OWNER_FILE), { force: true }).catch(() => { });
-        await release().catch(() => { });
-    }
+    h.release = release;
+    h.since = Date.now();
+    held.set(lockPath, h);
+    return h;
 }
 async function inspectLock(lockPath) {
     const [text, info] = await Promise.all([
@@ -37246,6 +38189,7 @@ void _schemaMatchesType;
 
 
 
+
 /** The default store: `$GITTRIX_HOME/sessions`, else `~/.gittrix/sessions`. */
 function defaultStoreDir() {
     return process.env.GITTRIX_HOME
@@ -37272,6 +38216,12 @@ function newSessionId() {
 class SessionStore {
     root;
     lockOptions;
+    /**
+     * Metadata read or written under a lease of the session's lock, by id. Served again only while that
+     * same lease is held (no other process can have written it) and the file is the same one (device,
+     * inode, size, mtime, ctime: nothing in this process wrote it behind the store's back).
+     */
+    #cache = new Map();
     constructor(root, lockOptions = {}) {
         this.root = root;
         this.lockOptions = lockOptions;
@@ -37313,8 +38263,27 @@ class SessionStore {
      */
     async read(id) {
         const file = this.metadataFile(id);
+        const lease = currentLease(this.lockPath(id));
+        const cached = this.#cache.get(id);
+        if (cached && lease && cached.lease === lease) {
+            // Synchronous: one inode lookup, against a thread-pool round trip per call of a burst.
+            let now;
+            try {
+                now = statSync(file, { bigint: true, throwIfNoEntry: false });
+            }
+            catch {
+                now = undefined;
+            }
+            if (now && fileIdentity(now) === cached.file)
+                return structuredClone(cached.meta);
+        }
+        this.#cache.delete(id);
         let text;
+        let identity = null;
         try {
+            // The identity is taken before the read: a file replaced in between is read again next time.
+            if (lease)
+                identity = fileIdentity(await stat(file, { bigint: true }));
             text = await readFile(file, 'utf8');
         }
         catch (error) {
@@ -37334,6 +38303,8 @@ class SessionStore {
         const meta = parseMetadata(file, text);
         if (meta.id !== id)
             throw new MetadataInvalidError(file, `its id ${JSON.stringify(meta.id)} is not its directory's name ${id}`);
+        if (lease && identity)
+            this.#cache.set(id, { lease, file: identity, meta: structuredClone(meta) });
         return meta;
     }
     /**
@@ -37357,6 +38328,7 @@ class SessionStore {
         finally {
             await handle.close();
         }
+        this.#cache.delete(valid.id);
         try {
             await rename(temp, file);
         }
@@ -37364,6 +38336,10 @@ class SessionStore {
             await rm(temp, { force: true });
             throw error;
         }
+        const lease = currentLease(this.lockPath(valid.id));
+        const written = lease ? await stat(file, { bigint: true }).catch(() => null) : null;
+        if (lease && written)
+            this.#cache.set(valid.id, { lease, file: fileIdentity(written), meta: structuredClone(valid) });
     }
     /**
      * Every readable session's metadata, sorted by creation time, and every damaged one (metadata that
@@ -37402,16 +38378,24 @@ class SessionStore {
         damaged.sort((a, b) => a.id.localeCompare(b.id));
         return { sessions, damaged };
     }
+    lockPath(id) {
+        return join(this.sessionDir(id), '.lock');
+    }
     /**
-     * Runs `fn` holding the session's lock (`<root>/<id>/.lock`). Throws `EVICTION_RACE` on timeout,
-     * `SESSION_NOT_FOUND` when the session directory is gone.
+     * Runs `fn` holding the session's lock (`<root>/<id>/.lock`); `hold.linger` keeps it over a burst of
+     * calls (see `HoldOptions` in lock.ts). Throws `EVICTION_RACE` on timeout, `SESSION_NOT_FOUND` when
+     * the session directory is gone.
      */
-    async withLock(id, fn) {
+    async withLock(id, fn, hold = {}) {
+        const lockPath = this.lockPath(id);
         const dir = this.sessionDir(id);
-        const found = await stat(dir).catch((error) => error.code === 'ENOENT' ? null : this.rethrow(error));
-        if (!found)
-            throw new SessionNotFoundError(id);
-        return withLock(join(dir, '.lock'), id, fn, this.lockOptions);
+        // A lease this process holds proves the directory is there (its lock directory is inside it).
+        if (!currentLease(lockPath)) {
+            const found = await stat(dir).catch((error) => error.code === 'ENOENT' ? null : this.rethrow(error));
+            if (!found)
+                throw new SessionNotFoundError(id);
+        }
+        return withLock(lockPath, id, fn, this.lockOptions, hold);
     }
     /** Read-modify-write under the session lock. `change` returns the new metadata (or the same object). */
     async update(id, change) {
@@ -37423,8 +38407,13 @@ class SessionStore {
     }
     /** Removes a session directory entirely (metadata included). */
     async remove(id) {
+        this.#cache.delete(id);
         await rm(this.sessionDir(id), { recursive: true, force: true });
     }
+}
+/** Device, inode, size, mtime and ctime (ns) of a file: changes whenever the file is replaced or rewritten. */
+function fileIdentity(s) {
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
 }
 /** Parses and validates metadata text; `file` names the source in errors. */
 function parseMetadata(file, text) {
@@ -37486,16 +38475,17 @@ function newGitHubSessionId() {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   G6: () => (/* binding */ encodeStartCommit),
+/* harmony export */   Kx: () => (/* binding */ startCommitSubject),
 /* harmony export */   jf: () => (/* binding */ parseStartCommit),
 /* harmony export */   z6: () => (/* binding */ RUN_ID_PATTERN)
 /* harmony export */ });
-/* unused harmony exports START_TRAILERS, startCommitSchema, startCommitSubject */
+/* unused harmony exports START_TRAILERS, startCommitSchema */
 /* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9691);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _branches_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4307);
 /* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
 /* harmony import */ var _eviction_trailer_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9088);
-/* harmony import */ var _hex_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2850);
+/* harmony import */ var _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8002);
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
 /* harmony import */ var _task_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(934);
@@ -37558,7 +38548,7 @@ const startCommitSchema = zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
         else if (name.startsWith('gittrix/'))
             ctx.addIssue({ code: 'custom', message: 'a Gittrix branch cannot be durable' });
     }),
-    baselineSha: _hex_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
+    baselineSha: _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .sha1Schema */ .P2,
     ephemeral: _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .ephemeralLocationSchema */ .M9,
     link: zod__WEBPACK_IMPORTED_MODULE_6__/* .number */ .aig().int().positive().max(2_147_483_647).nullable(),
     eviction: zod__WEBPACK_IMPORTED_MODULE_6__/* .object */ .Ikc({
@@ -37657,7 +38647,7 @@ function parseStartCommit(message, expect = {}) {
     if (branchProblem)
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.durableBranch} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(durableBranch)} is not valid: ${branchProblem}`);
     const baselineSha = f[t.baseline];
-    if (!_hex_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(baselineSha))
+    if (!_commit_sha_js__WEBPACK_IMPORTED_MODULE_3__/* .SHA1_PATTERN */ .Ny.test(baselineSha))
         return (0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .fail */ .fJ)(`${t.baseline} ${(0,_result_js__WEBPACK_IMPORTED_MODULE_9__/* .quoteUntrusted */ .X0)(baselineSha)} is not a 40-hex commit id`);
     const ephemeral = (0,_ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__/* .parseEphemeralLocation */ .Yl)(f[t.ephemeral]);
     if (!ephemeral.ok)
@@ -37895,6 +38885,443 @@ function collectTrailers(trailers, spec) {
 /** Formats trailers as lines `Key: value` joined by LF (no trailing LF). */
 function formatTrailers(trailers) {
     return trailers.map((t) => `${t.key}: ${t.value}`).join('\n');
+}
+
+
+/***/ }),
+
+/***/ 9539:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  eZ: () => (/* binding */ STATUS_FD),
+  ny: () => (/* binding */ bwrapArguments),
+  UB: () => (/* binding */ probeSandbox)
+});
+
+// UNUSED EXPORTS: SYSTEM_BWRAP_PATH, findBwrap, readHostLayout
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/core/bytes.ts
+var bytes = __nccwpck_require__(9596);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ./src/core/paths.ts
+/**
+ * Path safety (docs/architecture.md#invariants, 8): every path an agent or a selector names is checked here
+ * before it touches a workspace or a durable tree.
+ *
+ * Paths are strings that may carry non-UTF-8 bytes as escaped surrogates (see bytes.ts). A path never
+ * names git internals: no segment is `.git` in any case, nor an alias that a file system folds onto
+ * `.git` and git itself refuses (`.git.`, `.git `, `git~1`, `.git::$INDEX_ALLOCATION` on NTFS;
+ * `.g\u200cit` with Unicode ignorables on HFS+). Source: git's `verify_path` in read-cache.c,
+ * `is_ntfs_dotgit` in path.c and `is_hfs_dotgit` / `next_hfs_char` in utf8.c.
+ */
+
+
+
+/** Code points HFS+ ignores when it compares names (git's `next_hfs_char`). */
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+/** `.git` or NTFS's short name `git~1`, then only dots and spaces, or an NTFS stream suffix (`:…`). */
+const NTFS_DOTGIT = /^(\.git|git~1)[. ]*(:.*)?$/i;
+/** The longest file name (one path segment) local file systems take, in bytes (Linux `NAME_MAX`). */
+const MAX_SEGMENT_BYTES = 255;
+/**
+ * True when a path segment names git's own directory on some file system git supports: `.git` in any
+ * case, with trailing dots or spaces, an NTFS stream suffix or 8.3 short name (`git~1`), or Unicode
+ * ignorables HFS+ drops (`.g\u200cit`). A backslash splits a segment on Windows, so each piece counts.
+ */
+function isGitDirName(segment) {
+    return segment.split('\\').some((piece) => NTFS_DOTGIT.test(piece.replace(HFS_IGNORABLE, '')));
+}
+/**
+ * Normalises a repository-relative path (`a//b/./c` → `a/b/c`) or throws `WRITE_REJECTED` for:
+ * empty paths, NUL bytes, surrogates that stand for no byte, absolute paths (POSIX, Windows drive,
+ * UNC or a leading backslash), `..` segments (also between backslashes, which Windows splits on),
+ * and any segment naming git internals ({@link isGitDirName}). Throws `PATH_TOO_LONG` for a segment
+ * longer than {@link MAX_SEGMENT_BYTES} bytes. A backslash inside a name is kept: on POSIX it is an
+ * ordinary byte (the second byte of many Shift-JIS characters is 0x5C).
+ */
+function normalizeRepoPath(input) {
+    if (typeof input !== 'string' || input.length === 0)
+        throw new WriteRejectedError(String(input), 'the path is empty');
+    if (input.includes('\0'))
+        throw new WriteRejectedError(input, 'the path contains a NUL byte');
+    if (!isEncodable(input))
+        throw new WriteRejectedError(input, 'the path holds a lone surrogate that stands for no byte');
+    if (input.startsWith('/') || input.startsWith('\\') || /^[a-zA-Z]:/.test(input) || isAbsolute(input)) {
+        throw new WriteRejectedError(input, 'absolute paths are not allowed; use a path relative to the repository root');
+    }
+    const segments = [];
+    for (const segment of canonicalText(input).split('/')) {
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..' || segment.split('\\').includes('..'))
+            throw new WriteRejectedError(input, '".." would leave the workspace');
+        if (isGitDirName(segment))
+            throw new WriteRejectedError(input, 'git internals (.git) are off limits');
+        if (encodeText(segment).length > MAX_SEGMENT_BYTES)
+            throw new PathTooLongError(input, MAX_SEGMENT_BYTES);
+        segments.push(segment);
+    }
+    if (segments.length === 0)
+        throw new WriteRejectedError(input, 'the path names the repository root, not a file');
+    return segments.join('/');
+}
+/** Like {@link normalizeRepoPath}, but `''`, `.` and `/`-only inputs mean the root and return `''`. */
+function normalizeRepoDir(input) {
+    if (input === undefined || /^[./]*$/.test(input))
+        return '';
+    return normalizeRepoPath(input);
+}
+/** Symlinks followed in a row before a read gives up (Linux's `MAXSYMLINKS` is 40). */
+const MAX_SYMLINK_HOPS = 40;
+/**
+ * Reads `path` from a stored tree through `lookup` (one path → its bytes and mode, or `null`),
+ * following symlinks (mode `120000`) that stay inside the tree, as a file system would. Resolves the
+ * file's bytes, or `null` when a path on the way does not exist. Throws `WRITE_REJECTED` for a symlink
+ * leading outside the tree or into `.git`, or more than {@link MAX_SYMLINK_HOPS} in a row.
+ */
+async function readFollowingSymlinks(path, lookup) {
+    let rel = normalizeRepoPath(path);
+    for (let hops = 0; hops <= MAX_SYMLINK_HOPS; hops++) {
+        const file = await lookup(rel);
+        if (!file)
+            return null;
+        if (file.mode !== '120000')
+            return file.bytes;
+        const target = decodeBytes(file.bytes);
+        if (!symlinkStaysInside(rel, target))
+            throw new WriteRejectedError(rel, `it is a symlink to ${JSON.stringify(target)}, outside the workspace`);
+        rel = normalizeRepoPath(posix.join(posix.dirname(rel), target));
+    }
+    throw new WriteRejectedError(path, `more than ${MAX_SYMLINK_HOPS} symlinks in a row`);
+}
+/**
+ * True when a symlink stored at `linkPath` with target `target` stays inside the repository, judged
+ * on the text alone (no other link followed). Absolute targets never do.
+ */
+function symlinkStaysInside(linkPath, target) {
+    if (target.startsWith('/') || /^[a-zA-Z]:/.test(target) || target.includes('\0'))
+        return false;
+    const depth = linkPath.split('/').length - 1;
+    let level = depth;
+    for (const segment of target.split('/')) {
+        if (segment === '..')
+            level -= 1;
+        else if (segment !== '.' && segment !== '')
+            level += 1;
+        if (level < 0)
+            return false;
+    }
+    return true;
+}
+/**
+ * Where a symlink stored at `linkPath` with `target` leads inside a tree, followed the way a file
+ * system resolves it: one component at a time, each one that is itself a symlink in the tree
+ * (`readLink(path)` resolves its target, or `null` for anything else or nothing) followed in turn,
+ * `..` going up from where the walk really is. Resolves `null` when the link stays inside the tree
+ * and never passes through git internals, else the reason: `outside` (absolute, or above the root),
+ * `git` (a segment naming `.git`, see {@link isGitDirName}) or `loop` (more than
+ * {@link MAX_SYMLINK_HOPS} links).
+ */
+async function symlinkEscape(linkPath, target, readLink) {
+    const at = linkPath.split('/').slice(0, -1);
+    const absolute = (text) => text.startsWith('/') || text.startsWith('\\') || /^[a-zA-Z]:/.test(text) || text.includes('\0');
+    if (absolute(target))
+        return 'outside';
+    // Segments still to walk, innermost link first.
+    const queue = [target.split('/')];
+    let hops = 0;
+    while (queue.length) {
+        const segments = queue[0];
+        const segment = segments.shift();
+        if (segment === undefined) {
+            queue.shift();
+            continue;
+        }
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..' || segment.split('\\').includes('..')) {
+            if (at.length === 0)
+                return 'outside';
+            at.pop();
+            continue;
+        }
+        if (isGitDirName(segment))
+            return 'git';
+        const link = await readLink([...at, segment].join('/'));
+        if (link === null) {
+            at.push(segment);
+            continue;
+        }
+        if (++hops > MAX_SYMLINK_HOPS)
+            return 'loop';
+        if (absolute(link))
+            return 'outside';
+        // The link's target replaces it; the rest of the path continues after it, from where it leads.
+        queue.unshift(link.split('/'));
+    }
+    return null;
+}
+/** True when `child` is `parent` or inside it (both absolute, already resolved). */
+function isWithin(parent, child) {
+    const rel = (0,external_node_path_.relative)(parent, child);
+    return rel === '' || (!rel.startsWith(`..${external_node_path_.sep}`) && rel !== '..' && !(0,external_node_path_.isAbsolute)(rel));
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/bwrap.ts
+/**
+ * bubblewrap (`bwrap`): finding it, checking that it can build a sandbox on this machine, and the
+ * exact argument list that turns a {@link SandboxSpec} into one.
+ *
+ * The sandbox is a new user, PID, IPC, UTS and cgroup namespace (plus a network namespace without
+ * `network`), and a new mount namespace whose root is the host's root bound read-only, with a fresh
+ * `/proc` (only the sandbox's processes), a minimal `/dev`, private tmpfs on `/tmp`, `/var/tmp` and
+ * `/run` (so host sockets there — D-Bus, systemd, docker, ssh-agent — are out of reach), each hidden
+ * path covered by an empty read-only tmpfs, the workspace bound read-write, and all capabilities
+ * dropped. `--new-session` detaches the command from the terminal so it cannot push input into it
+ * (TIOCSTI), `--die-with-parent` ends it when Gittrix dies, and `--disable-userns` (bubblewrap 0.8+)
+ * stops it from creating user namespaces of its own.
+ *
+ * Sources: bwrap(1) (https://github.com/containers/bubblewrap/blob/main/bwrap.xml) for every option;
+ * user_namespaces(7) (mounts made in a more privileged namespace are locked: a process in the
+ * sandbox cannot unmount the tmpfs that hides a path); proc(5) (`/proc/<pid>/root` only reaches the
+ * processes of the sandbox's own PID namespace); Ubuntu's restriction of unprivileged user
+ * namespaces: https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces.
+ */
+
+
+
+
+
+/** Where bwrap is looked for (never the caller's `PATH`): the usual system locations. */
+const SYSTEM_BWRAP_PATH = ['/usr/bin', '/bin', '/usr/local/bin'].join(external_node_path_.delimiter);
+/** The fd bwrap writes its JSON status documents to (`child-pid`, then `exit-code`). */
+const STATUS_FD = 3;
+const INSTALL = 'Install bubblewrap: `sudo apt-get install bubblewrap` (Debian, Ubuntu), `sudo dnf install bubblewrap` ' +
+    '(Fedora), `sudo pacman -S bubblewrap` (Arch), or set GITTRIX_BWRAP to the absolute path of a bwrap binary.';
+const USERNS = 'Unprivileged user namespaces are not allowed here. Ubuntu 23.10 and later (AppArmor): ' +
+    '`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, or an AppArmor profile that gives ' +
+    '/usr/bin/bwrap `userns`; older Debian: `sudo sysctl -w kernel.unprivileged_userns_clone=1`; ' +
+    '`user.max_user_namespaces` must not be 0; in a container, allow user namespaces (e.g. docker ' +
+    '`--security-opt seccomp=unconfined --security-opt apparmor=unconfined`) or sandbox on the host.';
+/**
+ * The bwrap binary to use: `$GITTRIX_BWRAP` when set (it must be an absolute path), else the first
+ * executable `bwrap` in {@link SYSTEM_BWRAP_PATH}. Resolves `null` when there is none.
+ */
+function findBwrap(env = process.env) {
+    const explicit = env.GITTRIX_BWRAP;
+    const candidates = explicit !== undefined ? [explicit] : SYSTEM_BWRAP_PATH.split(external_node_path_.delimiter).map((dir) => (0,external_node_path_.join)(dir, 'bwrap'));
+    for (const candidate of candidates) {
+        if (!(0,external_node_path_.isAbsolute)(candidate))
+            continue;
+        try {
+            (0,external_node_fs_.accessSync)(candidate, external_node_fs_.constants.X_OK);
+            if ((0,external_node_fs_.statSync)(candidate).isFile())
+                return (0,external_node_fs_.realpathSync)(candidate);
+        }
+        catch {
+            continue;
+        }
+    }
+    return null;
+}
+const probes = new Map();
+/**
+ * Checks that a sandbox can be built here: Linux, a bwrap binary ({@link findBwrap}), and bwrap
+ * actually creating the namespaces and mounts `gittrix run` uses (a trial run of `/bin/sh -c :`, with
+ * a network namespace when `network` is false). Memoized per binary and network setting for the life
+ * of the process. Never throws: the failure says what is missing and what to install or change.
+ */
+function probeSandbox(options = {}) {
+    const network = options.network ?? true;
+    if (process.platform !== 'linux') {
+        return Promise.resolve({
+            ok: false,
+            reason: `the sandbox uses Linux namespaces (bubblewrap), and this is ${process.platform}`,
+            remedy: 'Run the agent on Linux (a VM or a container that allows user namespaces).',
+        });
+    }
+    const env = options.env ?? process.env;
+    const path = findBwrap(env);
+    if (!path) {
+        const explicit = env.GITTRIX_BWRAP;
+        return Promise.resolve({
+            ok: false,
+            reason: explicit
+                ? `GITTRIX_BWRAP names ${JSON.stringify(explicit)}, which is not an executable file (it must be an absolute path)`
+                : `bubblewrap (bwrap) is not installed in ${SYSTEM_BWRAP_PATH}`,
+            remedy: INSTALL,
+        });
+    }
+    const key = `${path}\0${network}`;
+    let probe = probes.get(key);
+    if (!probe) {
+        probe = runProbe(path, network);
+        probes.set(key, probe);
+    }
+    return probe;
+}
+async function runProbe(path, network) {
+    const versionRun = await capture(path, ['--version']);
+    const version = /(\d+\.\d+(?:\.\d+)?)/.exec(versionRun.stdout)?.[1] ?? '0';
+    const bwrap = { path, version, disableUserns: versionAtLeast(version, [0, 8, 0]) };
+    const args = [
+        ...namespaceArgs(bwrap, network),
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+        '--tmpfs',
+        '/tmp',
+        '--',
+        '/bin/sh',
+        '-c',
+        ':',
+    ];
+    const trial = await capture(path, args);
+    if (trial.code === 0)
+        return { ok: true, bwrap };
+    const detail = (trial.stderr.trim() || `exit code ${trial.code}`).split('\n')[0] ?? '';
+    const userns = /uid map|namespace|Operation not permitted|Permission denied|No space left/i.test(detail);
+    return {
+        ok: false,
+        reason: `bubblewrap ${version} at ${path} cannot create the sandbox here (${detail})`,
+        remedy: userns
+            ? USERNS
+            : 'Check that bubblewrap works: `bwrap --ro-bind / / --proc /proc --dev /dev true`.',
+    };
+}
+function namespaceArgs(bwrap, network) {
+    return [
+        '--unshare-user',
+        '--unshare-pid',
+        '--unshare-ipc',
+        '--unshare-uts',
+        '--unshare-cgroup-try',
+        ...(network ? [] : ['--unshare-net']),
+        ...(bwrap.disableUserns ? ['--disable-userns'] : []),
+        '--cap-drop',
+        'ALL',
+        '--new-session',
+        '--die-with-parent',
+    ];
+}
+/** Reads the {@link HostLayout} of this machine. */
+function readHostLayout() {
+    const privateDirs = ['/tmp', '/var/tmp', '/run'].filter((dir) => {
+        const stat = (0,external_node_fs_.lstatSync)(dir, { throwIfNoEntry: false });
+        return stat?.isDirectory() === true;
+    });
+    let resolvConf = null;
+    try {
+        const real = (0,external_node_fs_.realpathSync)('/etc/resolv.conf');
+        if (real !== '/etc/resolv.conf' && isWithin('/run', real))
+            resolvConf = real;
+    }
+    catch {
+        resolvConf = null;
+    }
+    return { privateDirs, resolvConf };
+}
+/**
+ * The bwrap arguments (everything before the command) that build the sandbox `spec` describes, in
+ * this order: namespaces and process options; the host root read-only; fresh `/proc` and `/dev`;
+ * private tmpfs on the host's temporary and runtime directories; an empty tmpfs over every hidden
+ * directory (an empty file over a hidden file; hidden paths that do not exist are skipped); the
+ * workspace bound read-write; `readOnly` paths bound back read-only; every hiding tmpfs remounted
+ * read-only; working directory, environment additions, and the status fd ({@link STATUS_FD}).
+ * Throws `INVALID_ARGUMENT` when a path is relative or a hidden path lies inside the workspace.
+ */
+function bwrapArguments(bwrap, spec, layout = readHostLayout()) {
+    for (const path of [spec.workspace, ...spec.hide, ...(spec.readOnly ?? [])]) {
+        if (!(0,external_node_path_.isAbsolute)(path))
+            throw new errors/* InvalidArgumentError */.Di(`Sandbox paths must be absolute: ${path}.`);
+    }
+    for (const hidden of spec.hide) {
+        if (isWithin(spec.workspace, hidden)) {
+            throw new errors/* InvalidArgumentError */.Di(`${hidden} is inside the workspace ${spec.workspace}, so the sandbox cannot hide it.`);
+        }
+    }
+    const hidden = outermost(spec.hide.filter((path) => (0,external_node_fs_.existsSync)(path)));
+    const args = [
+        ...namespaceArgs(bwrap, spec.network),
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+    ];
+    for (const dir of layout.privateDirs)
+        args.push('--tmpfs', dir);
+    if (layout.resolvConf)
+        args.push('--ro-bind', layout.resolvConf, layout.resolvConf);
+    const remount = [];
+    for (const path of hidden) {
+        if ((0,external_node_fs_.statSync)(path).isDirectory()) {
+            args.push('--tmpfs', path);
+            remount.push(path);
+        }
+        else {
+            args.push('--ro-bind', '/dev/null', path);
+        }
+    }
+    args.push('--bind', spec.workspace, spec.workspace);
+    for (const path of spec.readOnly ?? []) {
+        if ((0,external_node_fs_.existsSync)(path))
+            args.push('--ro-bind', path, path);
+    }
+    for (const path of remount)
+        args.push('--remount-ro', path);
+    args.push('--chdir', spec.workspace, '--setenv', 'TMPDIR', '/tmp', '--json-status-fd', String(STATUS_FD));
+    return args;
+}
+/** The paths of `paths` that are not inside another of them, sorted (ancestors first). */
+function outermost(paths) {
+    const sorted = [...new Set(paths)].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+    const kept = [];
+    for (const path of sorted)
+        if (!kept.some((parent) => isWithin(parent, path)))
+            kept.push(path);
+    return kept;
+}
+function versionAtLeast(version, minimum) {
+    const parts = version.split('.').map((n) => Number.parseInt(n, 10) || 0);
+    for (let i = 0; i < minimum.length; i++) {
+        const have = parts[i] ?? 0;
+        const need = minimum[i] ?? 0;
+        if (have !== need)
+            return have > need;
+    }
+    return true;
+}
+function capture(command, args) {
+    return new Promise((resolve) => {
+        const child = (0,external_node_child_process_.spawn)(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' } });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', (error) => resolve({ code: 127, stdout: '', stderr: error.message }));
+        child.on('close', (code) => resolve({
+            code: code ?? 1,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+        }));
+    });
 }
 
 

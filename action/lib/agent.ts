@@ -5,6 +5,8 @@
  * reads those from its environment instead.
  */
 import { spawn } from 'node:child_process'
+import type { Bubblewrap } from '../../src/sandbox/bwrap.ts'
+import { runInSandbox } from '../../src/sandbox/run.ts'
 import { type FoundProcess, stopAgentProcesses } from './contain.ts'
 
 /** Variables the agent must not inherit from the Action's process. */
@@ -15,7 +17,7 @@ const WITHHELD =
 const FILE_COMMANDS = ['GITHUB_ENV', 'GITHUB_PATH'] as const
 
 /** What the agent learns about its session. */
-export interface AgentSession {
+export interface AgentSessionFacts {
   sessionId: string
   baselineSha: string
   /** The work tree the agent works in. */
@@ -34,7 +36,7 @@ export interface AgentSession {
  */
 export function agentEnvironment(
   base: NodeJS.ProcessEnv,
-  session: AgentSession,
+  session: AgentSessionFacts,
   options: { fileCommands?: boolean; identity?: { name: string; email: string } | null } = {},
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
@@ -74,6 +76,58 @@ export interface RunAgentOptions {
   timeoutMs?: number | null
   /** `NAME=value` in the agent's environment that marks its processes (see contain.ts). */
   marker?: string
+  /** Run the agent in this sandbox (the `sandbox` input; see agent-sandbox.ts). */
+  sandbox?: AgentSandbox
+}
+
+/** The sandbox an agent runs in: a usable bubblewrap and the host paths the agent must not see. */
+export interface AgentSandbox {
+  bwrap: Bubblewrap
+  hide: readonly string[]
+  /** Files inside hidden directories the agent may still read (the event payload). */
+  readOnly: readonly string[]
+}
+
+/** Where a sandboxed agent's `HOME` is: a directory of its private `/tmp`, writable, gone afterwards. */
+export const SANDBOX_HOME = '/tmp/home'
+
+/**
+ * Runs the agent's `command` with bash inside `sandbox`: only `cwd` is writable; `/tmp` and `HOME`
+ * ({@link SANDBOX_HOME}) are private and empty; `sandbox.hide` and the runner's temporary directory are
+ * not visible; `/proc` shows only the sandbox's processes (the Action's environment, token included, is
+ * out of reach); the network is shared. Every process the agent starts ends with the sandbox, so there
+ * are never survivors. The timeout and a cancelled job end the whole sandbox.
+ */
+async function runSandboxedAgent(command: string, options: RunAgentOptions & { sandbox: AgentSandbox }) {
+  const env: NodeJS.ProcessEnv = { ...options.env, HOME: SANDBOX_HOME, RUNNER_TEMP: '/tmp' }
+  const timeout = new AbortController()
+  const timer = options.timeoutMs ? setTimeout(() => timeout.abort(), options.timeoutMs) : null
+  try {
+    // `$1` is the workflow's command line, handed over as an argument, never pasted into this script.
+    const outcome = await runInSandbox(
+      [
+        'bash',
+        '--noprofile',
+        '--norc',
+        '-c',
+        'mkdir -p -- "$HOME" && exec bash --noprofile --norc -e -o pipefail -c "$1"',
+        'gittrix-agent',
+        command,
+      ],
+      {
+        workspace: options.cwd,
+        hide: options.sandbox.hide,
+        readOnly: options.sandbox.readOnly,
+        network: true,
+        env,
+      },
+      options.sandbox.bwrap,
+      { signal: timeout.signal },
+    )
+    return { code: outcome.exitCode, signal: null, timedOut: timeout.signal.aborted, survivors: [] }
+  } finally {
+    if (timer) clearTimeout(timer)
+  }
 }
 
 /**
@@ -81,9 +135,11 @@ export interface RunAgentOptions {
  * process's stdout and stderr. SIGINT and SIGTERM received meanwhile (a cancelled job) and the timeout
  * end the whole group; when bash has exited, whatever it left running is stopped too (and reported),
  * so nothing writes to the workspace after the agent's turn. Resolves once all of it is gone. Rejects
- * only when bash cannot be started.
+ * only when bash cannot be started (or, with `sandbox`, `CAPABILITY_MISSING` when bubblewrap cannot set
+ * up the sandbox; nothing ran then).
  */
 export function runAgentCommand(command: string, options: RunAgentOptions): Promise<AgentExit> {
+  if (options.sandbox) return runSandboxedAgent(command, { ...options, sandbox: options.sandbox })
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
       cwd: options.cwd,

@@ -13,7 +13,7 @@
 import { open } from 'node:fs/promises'
 import { GittrixError } from '../../src/core/errors.ts'
 import { withScratchRepo } from '../../src/git/network.ts'
-import { SHA1_PATTERN } from '../../src/github/hex.ts'
+import { SHA1_PATTERN } from '../../src/github/commit-sha.ts'
 
 /** What {@link writeSessionBundle} needs. */
 export interface WriteBundleOptions {

@@ -11,7 +11,7 @@ import { GittrixError } from '../../src/core/errors.ts'
 import { ARTIFACTS_REMOTE_NAME, ARTIFACTS_SESSION_BRANCH, type ArtifactsSessions } from './artifacts.ts'
 import { publishPointer } from './pointer.ts'
 import type { SessionRemote } from './remote.ts'
-import type { ArtifactsRecord, SessionRecord, Workspace } from './workspace.ts'
+import type { ArtifactsRecord, WorkspaceSessionRecord, Workspace } from './workspace.ts'
 
 /** What {@link pushArtifactsSession} needs. */
 export interface PushArtifactsSessionOptions {
@@ -19,7 +19,7 @@ export interface PushArtifactsSessionOptions {
   /** The GitHub repository (for the pointer commit). */
   remote: SessionRemote
   sessions: ArtifactsSessions
-  record: SessionRecord
+  record: WorkspaceSessionRecord
   location: ArtifactsRecord
   /** The commit to publish: the session's head after the snapshot. */
   headSha: string
@@ -70,7 +70,7 @@ export async function pushArtifactsSession(options: PushArtifactsSessionOptions)
  * namespace. Throws `INVALID_ARGUMENT` otherwise (another namespace input, or a record the agent edited).
  */
 export function checkArtifactsLocation(
-  record: SessionRecord,
+  record: WorkspaceSessionRecord,
   location: ArtifactsRecord,
   sessions: ArtifactsSessions,
 ): string {

@@ -36,8 +36,9 @@ import {
   lineageRoot,
   openWorkspace,
   readSessionRecord,
+  removePlantedSymlinks,
   removeSessionSetup,
-  type SessionRecord,
+  type WorkspaceSessionRecord,
   type Workspace,
   writeSessionRecord,
 } from './workspace.ts'
@@ -56,7 +57,7 @@ export interface FinishSessionOptions {
    * The session as start returned it (mode `run`: kept in memory, so an edited record file changes
    * nothing). Default: read from the workspace and checked against its start commit.
    */
-  record?: SessionRecord
+  record?: WorkspaceSessionRecord
   /** The topology of this step's inputs; overrides the record's (which the agent can edit). */
   topology?: 'two-jobs' | 'same-job'
   /** Where a `two-jobs` session's bundle is written (a directory; default `RUNNER_TEMP/gittrix`, else the git dir). */
@@ -65,7 +66,7 @@ export interface FinishSessionOptions {
 
 /** A finished session. */
 export interface FinishedSession {
-  record: SessionRecord
+  record: WorkspaceSessionRecord
   /**
    * The session's new head (the start commit when nothing changed); for an Artifacts session, the head
    * of the session repository's `main` (its root commit when nothing changed).
@@ -95,7 +96,7 @@ export interface FinishedSession {
 }
 
 /** Reads the session of a workspace, or `null` when none was started there. */
-export async function workspaceSession(dir: string): Promise<SessionRecord | null> {
+export async function workspaceSession(dir: string): Promise<WorkspaceSessionRecord | null> {
   return readSessionRecord(await openWorkspace(dir))
 }
 
@@ -117,6 +118,15 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
   }
   const warnings: string[] = []
   const record = await verifiedRecord(ws, given, warnings)
+  // The agent's turn is over; before writing into its .git, cut the links it may have left there.
+  const removed = await removePlantedSymlinks(ws, record.branch)
+  if (removed.length)
+    warnings.push(
+      `The agent left ${removed.length} symlink(s) in .git where Gittrix writes (${removed
+        .slice(0, 5)
+        .map((p) => JSON.stringify(p))
+        .join(', ')}${removed.length > 5 ? ', …' : ''}); they were removed, their targets left untouched.`,
+    )
   const topology = options.topology ?? record.topology ?? 'same-job'
   const pushesArtifacts = record.ephemeral !== undefined && topology === 'same-job'
   if (pushesArtifacts && !options.artifacts) {
@@ -227,7 +237,7 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
   }
   const agentCommits = Number(await ws.repo.text(['rev-list', '--count', `${root}..${parent}`]))
   const diff = await sessionDiff(ws.repo, record.baselineSha, headSha)
-  const finished: SessionRecord = { ...record, finished: { headSha } }
+  const finished: WorkspaceSessionRecord = { ...record, finished: { headSha } }
   await writeSessionRecord(ws, finished)
   await removeSessionSetup(ws, record.branch)
   return {
@@ -260,9 +270,9 @@ const ACTIONS_IDENTITY = {
  */
 async function verifiedRecord(
   ws: Workspace,
-  record: SessionRecord,
+  record: WorkspaceSessionRecord,
   warnings: string[],
-): Promise<SessionRecord> {
+): Promise<WorkspaceSessionRecord> {
   const raw = await ws.repo.run(['cat-file', 'commit', record.startSha], { okExitCodes: [128] })
   let problem: string | null = null
   if (raw.exitCode !== 0) problem = `its start commit ${record.startSha.slice(0, 12)} is not in the checkout`
@@ -312,7 +322,7 @@ async function verifiedRecord(
  */
 async function artifactsLocationProblem(
   ws: Workspace,
-  record: SessionRecord,
+  record: WorkspaceSessionRecord,
   start: StartCommit,
 ): Promise<string | null> {
   const ephemeral = start.ephemeral

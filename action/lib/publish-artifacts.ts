@@ -39,7 +39,7 @@ import { checkContent, countAgentCommits, refuse } from './bundle-checks.ts'
 import type { PublishedSession } from './publish.ts'
 import type { SessionRemote } from './remote.ts'
 import { artifactsDurableRef } from './start.ts'
-import type { SessionRecord } from './workspace.ts'
+import type { WorkspaceSessionRecord } from './workspace.ts'
 import { join } from 'node:path'
 
 /** What {@link publishArtifactsSession} needs: publish.ts's scratch repository holding the bundle's refs. */
@@ -138,7 +138,7 @@ export async function publishArtifactsSession(options: PublishArtifactsOptions):
   }
 
   const agentCommits = await countAgentCommits(repo, line.slice(1))
-  const record: SessionRecord = {
+  const record: WorkspaceSessionRecord = {
     version: 1,
     sessionId,
     branch,

@@ -37,7 +37,7 @@ import { readBundleHeader } from './bundle.ts'
 import { checkContent, countAgentCommits, refuse, sessionCommits } from './bundle-checks.ts'
 import { sessionDiff } from './finish.ts'
 import type { SessionRemote } from './remote.ts'
-import type { SessionRecord } from './workspace.ts'
+import type { WorkspaceSessionRecord } from './workspace.ts'
 
 /** What {@link publishSession} needs. */
 export interface PublishSessionOptions {
@@ -62,7 +62,7 @@ export interface PublishSessionOptions {
 
 /** A published session, from verified data only. */
 export interface PublishedSession {
-  record: SessionRecord
+  record: WorkspaceSessionRecord
   start: StartCommit
   headSha: string
   /** `false` when the branch already was at the head (a re-run). */
@@ -151,7 +151,7 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
     const pushed = existing !== headSha
     if (pushed) await options.remote.pushFrom(repo, headSha, branch)
     const agentCommits = await countAgentCommits(repo, commits.slice(1))
-    const record: SessionRecord = {
+    const record: WorkspaceSessionRecord = {
       version: 1,
       sessionId,
       branch,

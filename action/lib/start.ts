@@ -40,7 +40,7 @@ import {
   openWorkspace,
   readSessionRecord,
   removeSessionSetup,
-  type SessionRecord,
+  type WorkspaceSessionRecord,
   type Workspace,
   writeSessionRecord,
 } from './workspace.ts'
@@ -52,7 +52,7 @@ export const ACTIONS_BOT = {
 }
 
 /** What {@link startSession} needs. */
-export interface StartSessionOptions {
+export interface ActionStartOptions {
   /** A directory inside the checked-out repository. */
   workspace: string
   /** The agent's task (normalised and validated by the start commit encoder). */
@@ -82,7 +82,7 @@ export interface StartSessionOptions {
   run?: { id: string | null; attempt: string | null }
 }
 
-/** What an Artifacts session's start needs (see {@link StartSessionOptions.artifacts}). */
+/** What an Artifacts session's start needs (see {@link ActionStartOptions.artifacts}). */
 export interface StartArtifacts {
   namespace: string
   repositoryId: number | null
@@ -96,7 +96,7 @@ export type Topology = 'two-jobs' | 'same-job'
 /** A started session. */
 export interface StartedSession {
   workspace: Workspace
-  record: SessionRecord
+  record: WorkspaceSessionRecord
   /** Things the user should know (e.g. an earlier run's session was abandoned). */
   notes: string[]
   /**
@@ -107,12 +107,12 @@ export interface StartedSession {
 }
 
 /** `<run id>-<attempt>` of a run, or `null` outside a workflow run. */
-function runKey(run: StartSessionOptions['run']): string | null {
+function runKey(run: ActionStartOptions['run']): string | null {
   return run?.id ? `${run.id}-${run.attempt ?? '1'}` : null
 }
 
 /** Starts a session in the workspace (see the module comment). Throws a `GittrixError` saying what to do. */
-export async function startSession(options: StartSessionOptions): Promise<StartedSession> {
+export async function startSession(options: ActionStartOptions): Promise<StartedSession> {
   const ws = await openWorkspace(options.workspace)
   const topology = options.topology ?? 'two-jobs'
   const notes: string[] = []
@@ -198,7 +198,7 @@ export async function startSession(options: StartSessionOptions): Promise<Starte
     message,
     ACTIONS_BOT,
   )
-  const record: SessionRecord = {
+  const record: WorkspaceSessionRecord = {
     version: 1,
     sessionId,
     branch,
@@ -334,7 +334,7 @@ async function checkBaseline(
   ws: Workspace,
   baselineSha: string,
   durableBranch: string,
-  options: StartSessionOptions,
+  options: ActionStartOptions,
 ): Promise<void> {
   const remoteHead = await options.remote.branchHead(durableBranch)
   if (!remoteHead) {

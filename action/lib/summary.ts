@@ -6,12 +6,12 @@
 import type { SessionDiff } from '../../src/core/types.ts'
 import { renderFileTable } from '../../src/github/file-table.ts'
 import { inlineCode, tableRow } from '../../src/github/markdown.ts'
-import { renderStatTable, renderTask } from '../../src/github/render.ts'
+import { renderStatTable, renderTask } from '../../src/github/check-run-output.ts'
 import { diffStatLine } from '../../src/github/stat.ts'
 import type { AgentExit } from './agent.ts'
 import type { SkippedPath } from './snapshot.ts'
 import type { SweepEntry } from './sweep.ts'
-import { lineageRoot, type SessionRecord } from './workspace.ts'
+import { lineageRoot, type WorkspaceSessionRecord } from './workspace.ts'
 
 /** A step may write at most 1 MiB of summary; stay well below it. */
 export const SUMMARY_BUDGET_BYTES = 512 * 1024
@@ -42,7 +42,7 @@ export interface SessionOutputs {
 
 /** Output values of a finished session (or of a started one: `diff` empty, `headSha` the start commit). */
 export function sessionOutputs(
-  record: SessionRecord,
+  record: WorkspaceSessionRecord,
   headSha: string,
   diff: Pick<SessionDiff, 'files'>,
 ): SessionOutputs {
@@ -73,7 +73,7 @@ export function cappedJsonArray(values: readonly string[], budget: number): stri
   return JSON.stringify(kept)
 }
 
-function factsTable(record: SessionRecord, headSha: string): string {
+function factsTable(record: WorkspaceSessionRecord, headSha: string): string {
   return [
     tableRow(['Session', inlineCode(record.sessionId)]),
     tableRow(['---', '---']),
@@ -93,7 +93,7 @@ function factsTable(record: SessionRecord, headSha: string): string {
 }
 
 /** The job summary of a started session (mode `start`). */
-export function renderStartSummary(record: SessionRecord): string {
+export function renderStartSummary(record: WorkspaceSessionRecord): string {
   return [
     `## Gittrix session ${inlineCode(record.sessionId)} started`,
     factsTable(record, lineageRoot(record)),
@@ -104,7 +104,7 @@ export function renderStartSummary(record: SessionRecord): string {
 
 /** What {@link renderFinishSummary} shows. */
 export interface FinishSummaryInput {
-  record: SessionRecord
+  record: WorkspaceSessionRecord
   headSha: string
   diff: SessionDiff
   agentCommits: number

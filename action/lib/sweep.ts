@@ -3,8 +3,9 @@
  * workflow.
  *
  * For every branch `gittrix/<session-id>` (listed with `git ls-remote`), the commits from its head
- * back to its start commit are read through the REST API (`GET /repos/{o}/{r}/commits?sha=<head>`,
- * 100 per page): the start commit's `Gittrix-Eviction` trailer gives the policy (the `defaults` when it
+ * back to its start commit are read through the REST API with the fold the App uses too
+ * (src/adapters/github/session-history.ts: the newest 100 commits, then one compare with the durable
+ * branch for a longer branch; a start commit must sit on its baseline): the start commit's `Gittrix-Eviction` trailer gives the policy (the `defaults` when it
  * has none), its committer date the creation time, the head commit's committer date the last activity.
  * `expiryReason` (the core's rule) decides. An expired branch is deleted with
  * `git push --force-with-lease=<ref>:<head> :<ref>`, so a branch that received a push after it was read
@@ -21,8 +22,8 @@ import type { EvictionPolicy } from '../../src/core/types.ts'
 import { expiryReason } from '../../src/core/eviction.ts'
 import type { OctokitLike } from '../../src/adapters/github/client.ts'
 import { sessionIdFromRef } from '../../src/github/branches.ts'
-import { parseExtendCommit } from '../../src/github/extend-commit.ts'
-import { parseStartCommit, type StartCommit } from '../../src/github/start-commit.ts'
+import type { StartCommit } from '../../src/github/start-commit.ts'
+import { readSessionHistory } from '../../src/adapters/github/session-history.ts'
 import type { SessionRemote } from './remote.ts'
 
 /** What {@link sweepSessions} needs. */
@@ -37,8 +38,11 @@ export interface SweepOptions {
   now?: number
   /** Report what would be deleted without deleting anything. */
   dryRun?: boolean
-  /** Commits read per branch before giving up on finding its start commit (default 1000). */
-  maxCommits?: number
+  /**
+   * Compared with a session branch whose start commit is not among its newest 100 commits (default: the
+   * repository's default branch).
+   */
+  durableBranch?: string | null
   /** Session repositories of this Artifacts namespace are deleted with their expired sessions. */
   artifacts?: ArtifactsSessions | null
 }
@@ -64,7 +68,7 @@ export async function sweepSessions(options: SweepOptions): Promise<SweepEntry[]
     if (!sessionId) continue
     const branch = ref.slice('refs/heads/'.length)
     const base = { branch, sessionId, headSha }
-    const found = await findStart(options, branch, headSha)
+    const found = await findStart(options, sessionId, headSha)
     if (!found.ok) {
       entries.push({ ...base, outcome: 'skipped', reason: found.reason })
       continue
@@ -102,37 +106,26 @@ export async function sweepSessions(options: SweepOptions): Promise<SweepEntry[]
 type Found =
   { ok: true; start: StartCommit; createdAt: number; lastActivityAt: number } | { ok: false; reason: string }
 
-async function findStart(options: SweepOptions, branch: string, headSha: string): Promise<Found> {
-  const max = options.maxCommits ?? 1000
-  let lastActivityAt: number | null = null
-  let extended: EvictionPolicy | undefined
-  for (let page = 1; (page - 1) * 100 < max; page++) {
-    const { data } = await options.octokit.rest.repos.listCommits({
-      owner: options.owner,
-      repo: options.repo,
-      sha: headSha,
-      per_page: 100,
-      page,
-    })
-    for (const item of data) {
-      const date = Date.parse(item.commit.committer?.date ?? '')
-      if (lastActivityAt === null) lastActivityAt = date
-      // The newest extend commit (written by the App's /gittrix extend) overrides the start's policy.
-      if (!extended) {
-        const extend = parseExtendCommit(item.commit.message, { branch })
-        if (extend.ok) extended = extend.value.eviction
-      }
-      const parsed = parseStartCommit(item.commit.message, { branch })
-      if (parsed.ok) {
-        if (Number.isNaN(date) || lastActivityAt === null || Number.isNaN(lastActivityAt))
-          return { ok: false, reason: 'commit dates unreadable' }
-        const start = extended ? { ...parsed.value, eviction: extended } : parsed.value
-        return { ok: true, start, createdAt: date, lastActivityAt }
-      }
-    }
-    if (data.length < 100) break
-  }
-  return { ok: false, reason: 'no Gittrix start commit found on the branch' }
+/**
+ * The session's start commit (its policy replaced by the newest extend commit's), creation time (the
+ * start commit's committer date) and last activity (the head's committer date), read with the one fold
+ * over a session branch's commits the App uses too (src/adapters/github/session-history.ts).
+ */
+async function findStart(options: SweepOptions, sessionId: string, headSha: string): Promise<Found> {
+  const coords = { owner: options.owner, repo: options.repo }
+  const history = await readSessionHistory(
+    options.octokit,
+    coords,
+    sessionId,
+    headSha,
+    options.durableBranch ?? undefined,
+  )
+  if (!history.ok) return { ok: false, reason: history.reason }
+  const createdAt = Date.parse(history.startCommit.commit.committer?.date ?? '')
+  const lastActivityAt = Date.parse(history.head.commit.committer?.date ?? '')
+  if (Number.isNaN(createdAt) || Number.isNaN(lastActivityAt))
+    return { ok: false, reason: 'commit dates unreadable' }
+  return { ok: true, start: history.start, createdAt, lastActivityAt }
 }
 
 /**

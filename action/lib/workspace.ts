@@ -9,15 +9,28 @@
  * commands. Commands that read the work tree go through a private git directory (snapshot.ts,
  * {@link dirtyPaths}). No token is in the environment of these commands (see src/git/network.ts).
  */
-import { mkdir, readFile, rename, rm, symlink, readdir, writeFile, stat } from 'node:fs/promises'
+import {
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  stat,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { z } from 'zod'
 import { GittrixError } from '../../src/core/errors.ts'
 import { EMPTY_TREE_SHA1, GitRepo } from '../../src/git/repo.ts'
 import { gitText, splitNul } from '../../src/git/run-git.ts'
+import { checkpointWritePaths, symlinksOnPaths } from '../../src/git/written-paths.ts'
 import { sessionBranch } from '../../src/github/branches.ts'
 import { ARTIFACTS_NAME_PATTERN } from '../../src/github/ephemeral-location.ts'
-import { sha1Schema } from '../../src/github/hex.ts'
+import { sha1Schema } from '../../src/github/commit-sha.ts'
 import { sessionIdSchema } from '../../src/github/session-id.ts'
 import { snapshotWorkTree } from './snapshot.ts'
 
@@ -106,19 +119,19 @@ export const sessionRecordSchema = z
   })
 
 /** The commit a session's workspace lineage starts from: the Artifacts root, else the start commit. */
-export function lineageRoot(record: SessionRecord): string {
+export function lineageRoot(record: WorkspaceSessionRecord): string {
   return record.ephemeral?.rootSha ?? record.startSha
 }
 
 /** The session record of a workspace (see {@link sessionRecordSchema}). */
-export type SessionRecord = z.infer<typeof sessionRecordSchema>
+export type WorkspaceSessionRecord = z.infer<typeof sessionRecordSchema>
 
 function recordPath(ws: Workspace): string {
   return join(ws.gitDir, 'gittrix', 'session.json')
 }
 
 /** The workspace's session record, or `null` when no session was started in it. Throws on a corrupt record. */
-export async function readSessionRecord(ws: Workspace): Promise<SessionRecord | null> {
+export async function readSessionRecord(ws: Workspace): Promise<WorkspaceSessionRecord | null> {
   const file = recordPath(ws)
   let text: string
   try {
@@ -137,7 +150,7 @@ export async function readSessionRecord(ws: Workspace): Promise<SessionRecord | 
 }
 
 /** Writes the session record atomically (temporary file + rename). */
-export async function writeSessionRecord(ws: Workspace, record: SessionRecord): Promise<void> {
+export async function writeSessionRecord(ws: Workspace, record: WorkspaceSessionRecord): Promise<void> {
   const file = recordPath(ws)
   await mkdir(join(ws.gitDir, 'gittrix'), { recursive: true })
   await writeFile(`${file}.tmp`, `${JSON.stringify(sessionRecordSchema.parse(record), null, 2)}\n`)
@@ -309,4 +322,43 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   )
+}
+
+/** What the Action itself writes under the git directory, besides git's own checkpoint writes. */
+const ACTION_GIT_WRITES = [
+  'gittrix/session.json',
+  'gittrix/session.json.tmp',
+  'gittrix/hooks/pre-push',
+  'hooks/pre-push',
+  'hooks/pre-push.gittrix-chained',
+]
+
+/**
+ * Makes the checkout's git directory safe for the writes finish makes after the agent's turn (outside
+ * any sandbox the agent ran in): a symlink the agent left on one of those paths
+ * (src/git/written-paths.ts, plus the Action's own record and hooks) is removed — the link, never its
+ * target — so git and the Action write a fresh file in `.git` instead of the host file it names.
+ * Resolves the removed paths (relative to `.git`), for a warning. Throws `WORKSPACE_INVALID` when `.git`
+ * itself is no longer the checkout's own directory (a symlink, or a file naming another git directory):
+ * nothing was written then.
+ */
+export async function removePlantedSymlinks(ws: Workspace, branch: string): Promise<string[]> {
+  const dotGit = join(ws.root, '.git')
+  const entry = await lstat(dotGit).catch(() => null)
+  const own =
+    entry?.isDirectory() && (await realpath(dotGit).catch(() => null)) === (await realpath(ws.gitDir))
+  if (!own)
+    throw new GittrixError(
+      'WORKSPACE_INVALID',
+      `${dotGit} is no longer the checkout's own git directory (a symlink, or a file naming another one): the agent replaced it, and the Action writes nowhere else. Nothing was recorded; the work is still in ${ws.root}.`,
+    )
+  const links = await symlinksOnPaths(
+    ws.gitDir,
+    checkpointWritePaths(`refs/heads/${branch}`, ACTION_GIT_WRITES),
+  )
+  for (const link of links) {
+    if (link.split('/').includes('..')) continue
+    await unlink(join(ws.gitDir, link))
+  }
+  return links
 }

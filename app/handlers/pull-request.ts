@@ -6,7 +6,7 @@
 import type { Context } from 'probot'
 import { inlineCode, parseGittrixRef } from '../../src/github/index.ts'
 import { type AppServices, repoContext } from '../context.ts'
-import { upsertCheckRun } from '../repo.ts'
+import { upsertCheckRun } from '../repo-context.ts'
 
 /** Handles one `pull_request.closed` event. */
 export async function onPullRequestClosed(

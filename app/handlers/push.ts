@@ -24,7 +24,7 @@ import {
   type RepoContext,
   upsertCheckRun,
   upsertSessionComment,
-} from '../repo.ts'
+} from '../repo-context.ts'
 import {
   baselineProblem,
   readSessionAt,

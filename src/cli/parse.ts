@@ -3,7 +3,7 @@
  * `InvalidArgumentError`, which commander reports as a usage error (exit code 2).
  */
 import { InvalidArgumentError } from 'commander'
-import ms from 'ms'
+import { DURATION_EXAMPLES, parseDuration } from '../core/duration.ts'
 import { unquoteGitPath } from '../core/patch.ts'
 
 /** A usage error found after parsing (conflicting options and the like): exit code 2. */
@@ -11,17 +11,14 @@ export class CliUsageError extends Error {
   override readonly name = 'CliUsageError'
 }
 
-/** `24h`, `90m`, `2d`, `1500` (ms) → ms. Throws for anything that is not a positive duration. */
-export function parseDuration(value: string): number {
-  let parsed: number | undefined
-  try {
-    parsed = /^\d+$/.test(value.trim()) ? Number(value.trim()) : ms(value.trim() as ms.StringValue)
-  } catch {
-    parsed = undefined
-  }
-  if (typeof parsed !== 'number' || !Number.isSafeInteger(parsed) || parsed <= 0) {
-    throw new InvalidArgumentError(`"${value}" is not a duration; use e.g. 30m, 4h, 2d.`)
-  }
+/**
+ * `24h`, `90m`, `1.5h`, `2d` → ms, by the one duration grammar (src/core/duration.ts). Throws for
+ * anything that is not a positive duration with a unit.
+ */
+export function parseDurationArgument(value: string): number {
+  const parsed = parseDuration(value)
+  if (parsed === null)
+    throw new InvalidArgumentError(`"${value}" is not a duration; use e.g. ${DURATION_EXAMPLES}.`)
   return parsed
 }
 
@@ -30,7 +27,7 @@ export function parseDuration(value: string): number {
  * parser's `null` into `''`. {@link limitMs} maps the result to the policy value.
  */
 export function parseLimit(value: string): number | 'none' {
-  return /^(none|off|never)$/i.test(value.trim()) ? 'none' : parseDuration(value)
+  return /^(none|off|never)$/i.test(value.trim()) ? 'none' : parseDurationArgument(value)
 }
 
 /** `'none'` → `null` (no limit), ms unchanged. */

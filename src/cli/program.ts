@@ -22,7 +22,7 @@ import { addHistoryCommands } from './history-program.ts'
 import type { CliContext } from './context.ts'
 import type { CliIo } from './io.ts'
 import type { CommandResult } from './output.ts'
-import { collectList, parseDuration, parseLimit } from './parse.ts'
+import { collectList, parseDurationArgument, parseLimit } from './parse.ts'
 import { packageVersion } from './version.ts'
 
 /** Runs one command's work with the context built from the global options (`--json`, `--store`). */
@@ -159,7 +159,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .command('extend')
     .description('keep an active session alive at least this long from now')
     .argument('<id>', 'session id')
-    .argument('<duration>', 'e.g. 30m, 24h, 7d', parseDuration)
+    .argument('<duration>', 'e.g. 30m, 24h, 7d', parseDurationArgument)
     .action((id: string, duration: number, _opts, cmd: Command) =>
       run(cmd, (ctx) => extendCommand(ctx, id, duration)),
     )

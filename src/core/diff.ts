@@ -22,8 +22,11 @@ export interface DiffChangesOptions extends PatchOptions {
 }
 
 /**
- * Renders `changes` (a subset of `snapshot.changes`) as a {@link SessionDiff}, files sorted by path.
- * Host hunks are used unless `binary` (a `git apply`-able binary patch needs the bytes). With a
+ * Renders `changes` as a {@link SessionDiff}, files sorted by path: a subset of `snapshot.changes`, or
+ * what remains of them after promotions (src/core/remaining.ts: a path changed again after it was
+ * promoted runs from the promoted content). Host hunks are used unless `binary` (a `git apply`-able
+ * binary patch needs the bytes), and only for a change the snapshot itself has (the host compared the
+ * baseline with the workspace: its hunks of a path changed again start from the baseline). With a
  * `budget`, rendering stops at the file that would need more blob reads than allowed or once the patch
  * holds `budget.patchBytes`; the files after it are listed with the host's line counts where it gave
  * them and `counted: false` otherwise, and `partial` says how many were patched and counted.
@@ -35,9 +38,14 @@ export async function diffChanges(
   options: DiffChangesOptions = {},
 ): Promise<SessionDiff> {
   const sorted = [...changes].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const own = new Map(snapshot.changes.map((c) => [c.path, c]))
+  const fromBaseline = sorted.filter((c) => {
+    const snapped = own.get(c.path)
+    return snapped !== undefined && snapped.oldOid === c.oldOid && snapped.oldMode === c.oldMode
+  })
   const host =
-    snapshot.textPatches && !options.binary && sorted.length
-      ? await snapshot.textPatches(sorted)
+    snapshot.textPatches && !options.binary && fromBaseline.length
+      ? await snapshot.textPatches(fromBaseline)
       : new Map<string, HostTextPatch>()
   const usable = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
   const read = (oids: string[]) => readBoth(snapshot, durable, oids)

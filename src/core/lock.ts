@@ -7,6 +7,10 @@
  * a dead holder on this host at once (no process with that pid) instead of waiting for staleness, and
  * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
+ *
+ * A burst of calls (`HoldOptions.linger`: an agent writing file after file) keeps the lock from one
+ * call to the next instead of taking and releasing it each time; it is let go as soon as the event
+ * loop turns with no call queued, and after `MAX_LINGER_MS` to any process that asked for it.
  */
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
@@ -52,6 +56,68 @@ const LOCK_FS = {
 const queues = new Map<string, Promise<unknown>>()
 
 /**
+ * A burst of calls in one process holds the lock at most this long (ms) before it lets go, when
+ * another process has asked for it ({@link WANTED_FILE}); see {@link HoldOptions.linger}.
+ */
+export const MAX_LINGER_MS = 1000
+/** Written into a held lock directory by a waiting process: "let go after your current call". */
+const WANTED_FILE = 'wanted'
+
+/** How one call holds the lock. */
+export interface HoldOptions {
+  /**
+   * Keep the lock (and anything cached under it, see {@link currentLease}) after `fn` while the same
+   * process calls again without the event loop turning in between (a caller awaiting call after
+   * call): it is released on the next turn with no call queued. After {@link MAX_LINGER_MS} of
+   * holding, a process that waits for the lock gets it before this process takes it again.
+   */
+  linger?: boolean
+}
+
+/** One continuous hold of a lock by this process: the same object from acquisition to release. */
+export interface Lease {
+  readonly lockPath: string
+}
+
+interface Held {
+  lease: Lease
+  release: () => Promise<void>
+  /** `Date.now()` when this process last took the lock, or last checked that nobody waits. */
+  since: number
+  compromised: boolean
+  idle: NodeJS.Immediate | undefined
+}
+
+const held = new Map<string, Held>()
+/** Locks this process let go of for a waiter: not taken again before this time (ms). */
+const yieldUntil = new Map<string, number>()
+
+/**
+ * The lease this process holds on `lockPath` right now (between calls too, while a hold lingers), or
+ * `undefined`. While the same lease is held, no other process that locks `lockPath` has written
+ * anything it guards: what was read under it is still current.
+ */
+export function currentLease(lockPath: string): Lease | undefined {
+  const h = held.get(lockPath)
+  return h && !h.compromised ? h.lease : undefined
+}
+
+/** Queues `job` after everything queued on `lockPath` in this process. */
+function enqueue<T>(lockPath: string, job: () => Promise<T>): Promise<T> {
+  const previous = queues.get(lockPath) ?? Promise.resolve()
+  const run = previous.catch(() => {}).then(job)
+  const tail = run.then(
+    () => {},
+    () => {},
+  )
+  queues.set(lockPath, tail)
+  void tail.then(() => {
+    if (queues.get(lockPath) === tail) queues.delete(lockPath)
+  })
+  return run
+}
+
+/**
  * Runs `fn` while holding the lock at `lockPath` (a directory is created there). Rejects with
  * `EVICTION_RACE` (naming the lock and its holder) when another live process holds it longer than
  * `waitMs`; other file system errors (e.g. `ENOENT`: the parent directory is gone) reject unchanged.
@@ -61,16 +127,9 @@ export async function withLock<T>(
   sessionId: string,
   fn: () => Promise<T>,
   options: LockOptions = {},
+  hold: HoldOptions = {},
 ): Promise<T> {
-  const previous = queues.get(lockPath) ?? Promise.resolve()
-  const run = previous.catch(() => {}).then(() => holdFileLock(lockPath, sessionId, fn, options))
-  const tail = run.catch(() => {})
-  queues.set(lockPath, tail)
-  try {
-    return await run
-  } finally {
-    if (queues.get(lockPath) === tail) queues.delete(lockPath)
-  }
+  return enqueue(lockPath, () => holdFileLock(lockPath, sessionId, fn, options, hold.linger === true))
 }
 
 async function holdFileLock<T>(
@@ -78,11 +137,70 @@ async function holdFileLock<T>(
   sessionId: string,
   fn: () => Promise<T>,
   options: LockOptions,
+  linger: boolean,
 ): Promise<T> {
+  let h = held.get(lockPath)
+  if (h?.idle) clearImmediate(h.idle)
+  if (h) h.idle = undefined
+  if (h?.compromised) {
+    await letGo(lockPath, h)
+    h = undefined
+  }
+  h ??= await acquire(lockPath, sessionId, options)
+  let keep = false
+  try {
+    const result = await fn()
+    keep = linger && (await mayLinger(lockPath, h))
+    return result
+  } finally {
+    if (keep) {
+      const mine = h
+      mine.idle = setImmediate(() => {
+        mine.idle = undefined
+        // A call queued since keeps it; otherwise let go, in turn with any call that comes now.
+        if (held.get(lockPath) === mine && !queues.has(lockPath))
+          void enqueue(lockPath, async () => {
+            if (held.get(lockPath) === mine && !mine.idle) await letGo(lockPath, mine)
+          })
+      })
+    } else await letGo(lockPath, h)
+  }
+}
+
+/** Whether a hold may go on after a call: not compromised, and no other process waiting past {@link MAX_LINGER_MS}. */
+async function mayLinger(lockPath: string, h: Held): Promise<boolean> {
+  if (h.compromised) return false
+  if (Date.now() - h.since < MAX_LINGER_MS) return true
+  const wanted = await stat(join(lockPath, WANTED_FILE)).catch(() => null)
+  if (!wanted) {
+    h.since = Date.now()
+    return true
+  }
+  yieldUntil.set(lockPath, Date.now() + 4 * POLL_MS)
+  return false
+}
+
+async function letGo(lockPath: string, h: Held): Promise<void> {
+  if (held.get(lockPath) === h) held.delete(lockPath)
+  // proper-lockfile removes the directory with rmdir through LOCK_FS (recursive: owner and wanted files).
+  await h.release().catch(() => {})
+}
+
+async function acquire(lockPath: string, sessionId: string, options: LockOptions): Promise<Held> {
   const staleMs = Math.max(2000, options.staleMs ?? 10_000)
   const waitMs = options.waitMs ?? 30_000
   const deadline = Date.now() + waitMs
+  const yielded = (yieldUntil.get(lockPath) ?? 0) - Date.now()
+  if (yielded > 0) await sleep(yielded)
+  yieldUntil.delete(lockPath)
   let release: () => Promise<void>
+  const h: Held = {
+    lease: { lockPath },
+    release: async () => {},
+    since: 0,
+    compromised: false,
+    idle: undefined,
+  }
   for (;;) {
     try {
       release = await lockfile.lock(lockPath, {
@@ -93,8 +211,10 @@ async function holdFileLock<T>(
         retries: 0,
         fs: LOCK_FS,
         // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
-        // atomic metadata writes keep the data consistent.
-        onCompromised: () => {},
+        // atomic metadata writes keep the data consistent. A lingering hold ends with it.
+        onCompromised: () => {
+          h.compromised = true
+        },
       })
       break
     } catch (error) {
@@ -104,6 +224,8 @@ async function holdFileLock<T>(
       if (reason && (await removeLock(lockPath, holder))) continue
       if (Date.now() >= deadline)
         throw new EvictionRaceError(sessionId, { cause: error, lockFile: lockPath, holder: describe(holder) })
+      // Asks a holder that lingers over a burst of calls to let go (see HoldOptions.linger).
+      await writeFile(join(lockPath, WANTED_FILE), '').catch(() => {})
       await sleep(POLL_MS)
     }
   }
@@ -114,13 +236,10 @@ async function holdFileLock<T>(
     token: randomBytes(8).toString('hex'),
   }
   await writeFile(join(lockPath, OWNER_FILE), JSON.stringify(owner)).catch(() => {})
-  try {
-    return await fn()
-  } finally {
-    // proper-lockfile removes the directory with rmdir: it must be empty.
-    await rm(join(lockPath, OWNER_FILE), { force: true }).catch(() => {})
-    await release().catch(() => {})
-  }
+  h.release = release
+  h.since = Date.now()
+  held.set(lockPath, h)
+  return h
 }
 
 /** What is known about the holder of the lock at `lockPath`. */

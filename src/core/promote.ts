@@ -49,7 +49,7 @@ const STRATEGIES: readonly PromoteStrategy[] = ['auto', 'commit', 'branch', 'pr'
  * `INVALID_ARGUMENT`, `BRANCH_PROTECTED` (strategy `commit` only: `auto` opens a pull request instead
  * when the adapter can).
  */
-export async function promoteSession(
+export async function runPromotion(
   runtime: SessionRuntime,
   id: string,
   options: PromoteOptions,
@@ -261,11 +261,23 @@ function resolveStrategy(runtime: SessionRuntime, options: PromoteOptions): Excl
 
 /**
  * The default branch of a `branch`/`pr` promotion: `gittrix/promote/<id>` for a session's first
- * promotion, `gittrix/promote/<id>-<n>` for its n-th, so each promotion gets its own branch.
+ * promotion, `gittrix/promote/<id>-<n>` for its n-th, so each promotion gets its own branch. `n` is
+ * one more than the recorded promotions, and more than the number of any recorded promotion's branch
+ * (a host that rebuilds the record, like the GitHub App, may not see every earlier promotion, e.g. a
+ * pull request's branch deleted after merging). The same promotion tried again (a crash before it was
+ * recorded) gets the same name, where {@link existingTargetProblem} recognises it.
  */
-function promotionBranch(meta: SessionMetadata): string {
-  const n = (meta.promotions ?? []).length + 1
-  return n === 1 ? `gittrix/promote/${meta.id}` : `gittrix/promote/${meta.id}-${n}`
+export function promotionBranch(meta: Pick<SessionMetadata, 'id' | 'promotions'>): string {
+  const first = `gittrix/promote/${meta.id}`
+  let n = (meta.promotions ?? []).length + 1
+  for (const { branch } of meta.promotions ?? []) {
+    const numbered = branch.startsWith(`${first}-`)
+      ? /^[1-9][0-9]{0,5}$/.exec(branch.slice(first.length + 1))
+      : null
+    const k = branch === first ? 1 : numbered ? Number(numbered[0]) : 0
+    if (k >= n) n = k + 1
+  }
+  return n === 1 ? first : `${first}-${n}`
 }
 
 /**
@@ -291,9 +303,10 @@ function recordedOutcome(meta: SessionMetadata, selector: PromoteSelector): Prom
 
 /**
  * The recorded promotion a replay of `paths` (promoted, unchanged since) answers with: the newest one
- * holding all of them, else the newest holding any; its own files, `alreadyPromoted: true`.
+ * holding all of them, else the newest holding any; its own files, `alreadyPromoted: true`. `null`
+ * when no promotion of `meta` holds any of them.
  */
-function replayOf(meta: SessionMetadata, paths: readonly string[]): PromoteOutcome | null {
+export function replayOf(meta: SessionMetadata, paths: readonly string[]): PromoteOutcome | null {
   const newestFirst = [...(meta.promotions ?? [])].reverse()
   const found =
     newestFirst.find((p) => paths.every((path) => p.files.includes(path))) ??

@@ -112,6 +112,8 @@ export interface HistoryCommit {
   parents: readonly string[]
   /** The full message. */
   message: string
+  /** The committer date (ISO 8601), where the host lists it. */
+  date?: string
 }
 
 /**

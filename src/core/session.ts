@@ -21,7 +21,7 @@ import {
 } from './history.ts'
 import type { SessionMetadata } from './metadata.ts'
 import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
-import { promoteSession } from './promote.ts'
+import { runPromotion } from './promote.ts'
 import { remainingChanges } from './remaining.ts'
 import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
@@ -111,23 +111,34 @@ class SessionOperations implements AgentOperations {
   }
 
   /**
-   * Reads metadata, requires `active`, runs `fn`, then bumps `lastAccessAt` and, when `touched` yields
-   * the paths `fn` found changed, records them (all under the session lock).
+   * Reads metadata, requires `active`, runs `fn`, then bumps `lastAccessAt` (to
+   * {@link ACCESS_RESOLUTION_MS}) and, when `touched` yields the paths `fn` found changed, records them
+   * (all under the session lock). `linger` keeps the lock over a burst of calls (file operations).
    */
   private async active<T>(
     fn: (meta: SessionMetadata) => Promise<T>,
     touched?: () => string[] | undefined,
+    linger = false,
   ): Promise<T> {
     const { store } = this.runtime
-    return store.withLock(this.id, async () => {
-      const meta = await store.read(this.id)
-      assertActive(meta)
-      const result = await fn(meta)
-      const now = new Date(this.runtime.now()).toISOString()
-      const touchedFiles = touched?.()
-      await store.write({ ...meta, lastAccessAt: now, ...(touchedFiles ? { touchedFiles } : {}) })
-      return result
-    })
+    return store.withLock(
+      this.id,
+      async () => {
+        const meta = await store.read(this.id)
+        assertActive(meta)
+        const result = await fn(meta)
+        const now = this.runtime.now()
+        const touchedFiles = touched?.()
+        if (touchedFiles || accessIsStale(meta, now))
+          await store.write({
+            ...meta,
+            lastAccessAt: new Date(now).toISOString(),
+            ...(touchedFiles ? { touchedFiles } : {}),
+          })
+        return result
+      },
+      { linger },
+    )
   }
 
   private handle(meta: SessionMetadata) {
@@ -140,11 +151,15 @@ class SessionOperations implements AgentOperations {
 
   async read(path: string): Promise<Uint8Array> {
     const rel = normalizeRepoPath(path)
-    return this.active(async (meta) => {
-      const bytes = await this.runtime.ephemeral.read(this.handle(meta), rel)
-      if (bytes === null) throw new FileNotFoundError(rel, `session ${this.id}`)
-      return bytes
-    })
+    return this.active(
+      async (meta) => {
+        const bytes = await this.runtime.ephemeral.read(this.handle(meta), rel)
+        if (bytes === null) throw new FileNotFoundError(rel, `session ${this.id}`)
+        return bytes
+      },
+      undefined,
+      true,
+    )
   }
 
   async write(path: string, content: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
@@ -153,12 +168,16 @@ class SessionOperations implements AgentOperations {
       throw new InvalidArgumentError('write() content must be a Uint8Array or a string.')
     }
     const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content
-    return this.active((meta) => this.runtime.ephemeral.write(this.handle(meta), rel, bytes, options))
+    return this.active(
+      (meta) => this.runtime.ephemeral.write(this.handle(meta), rel, bytes, options),
+      undefined,
+      true,
+    )
   }
 
   async delete(path: string): Promise<void> {
     const rel = normalizeRepoPath(path)
-    return this.active((meta) => this.runtime.ephemeral.delete(this.handle(meta), rel))
+    return this.active((meta) => this.runtime.ephemeral.delete(this.handle(meta), rel), undefined, true)
   }
 
   async list(dir?: string, options: { recursive?: boolean } = {}): Promise<ListEntry[]> {
@@ -366,8 +385,8 @@ class SessionOperations implements AgentOperations {
         `Session ${this.id} is pinned to commit ${this.pin}; promote({ at }) cannot name another commit (${String(asked)}).`,
       )
     }
-    if (this.pin === undefined) return promoteSession(this.runtime, this.id, options)
-    return promoteSession(this.runtime, this.id, { ...options, at: this.pin }, (meta) => this.snapshot(meta))
+    if (this.pin === undefined) return runPromotion(this.runtime, this.id, options)
+    return runPromotion(this.runtime, this.id, { ...options, at: this.pin }, (meta) => this.snapshot(meta))
   }
 
   /** Destroys the workspace and marks the session `discarded`. Idempotent. */
@@ -416,6 +435,19 @@ class SessionOperations implements AgentOperations {
       return next
     })
   }
+}
+
+/**
+ * `lastAccessAt` is rewritten once it is this far behind the clock (ms), or a tenth of the idle TTL
+ * when that is shorter: a burst of file operations writes the metadata once, not once per call.
+ */
+export const ACCESS_RESOLUTION_MS = 1000
+
+/** True when `meta.lastAccessAt` is older than `now` (ms) by the resolution for its idle TTL. */
+function accessIsStale(meta: SessionMetadata, now: number): boolean {
+  const idle = meta.evictionPolicy.ttlIdleMs
+  const resolution = idle === null ? ACCESS_RESOLUTION_MS : Math.min(ACCESS_RESOLUTION_MS, idle / 10)
+  return now - Date.parse(meta.lastAccessAt) >= resolution
 }
 
 /** `CAPABILITY_MISSING` for an ephemeral adapter without session history. */

@@ -3,6 +3,7 @@
  * Metadata is validated on every read and written atomically (unique temp file, fsync, rename).
  */
 import { randomBytes } from 'node:crypto'
+import { type BigIntStats, statSync } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +14,7 @@ import {
   MetadataVersionError,
   SessionNotFoundError,
 } from './errors.ts'
-import { type LockOptions, withLock } from './lock.ts'
+import { currentLease, type HoldOptions, type Lease, type LockOptions, withLock } from './lock.ts'
 import { METADATA_VERSION, type SessionMetadata, sessionMetadataSchema } from './metadata.ts'
 
 /** The default store: `$GITTRIX_HOME/sessions`, else `~/.gittrix/sessions`. */
@@ -53,6 +54,12 @@ export interface DamagedSession {
 export class SessionStore {
   readonly root: string
   private readonly lockOptions: LockOptions
+  /**
+   * Metadata read or written under a lease of the session's lock, by id. Served again only while that
+   * same lease is held (no other process can have written it) and the file is the same one (device,
+   * inode, size, mtime, ctime: nothing in this process wrote it behind the store's back).
+   */
+  readonly #cache = new Map<string, { lease: Lease; file: string; meta: SessionMetadata }>()
 
   constructor(root: string, lockOptions: LockOptions = {}) {
     this.root = root
@@ -103,8 +110,24 @@ export class SessionStore {
    */
   async read(id: string): Promise<SessionMetadata> {
     const file = this.metadataFile(id)
+    const lease = currentLease(this.lockPath(id))
+    const cached = this.#cache.get(id)
+    if (cached && lease && cached.lease === lease) {
+      // Synchronous: one inode lookup, against a thread-pool round trip per call of a burst.
+      let now: BigIntStats | undefined
+      try {
+        now = statSync(file, { bigint: true, throwIfNoEntry: false })
+      } catch {
+        now = undefined
+      }
+      if (now && fileIdentity(now) === cached.file) return structuredClone(cached.meta)
+    }
+    this.#cache.delete(id)
     let text: string
+    let identity: string | null = null
     try {
+      // The identity is taken before the read: a file replaced in between is read again next time.
+      if (lease) identity = fileIdentity(await stat(file, { bigint: true }))
       text = await readFile(file, 'utf8')
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -124,6 +147,7 @@ export class SessionStore {
         file,
         `its id ${JSON.stringify(meta.id)} is not its directory's name ${id}`,
       )
+    if (lease && identity) this.#cache.set(id, { lease, file: identity, meta: structuredClone(meta) })
     return meta
   }
 
@@ -146,12 +170,17 @@ export class SessionStore {
     } finally {
       await handle.close()
     }
+    this.#cache.delete(valid.id)
     try {
       await rename(temp, file)
     } catch (error) {
       await rm(temp, { force: true })
       throw error
     }
+    const lease = currentLease(this.lockPath(valid.id))
+    const written = lease ? await stat(file, { bigint: true }).catch(() => null) : null
+    if (lease && written)
+      this.#cache.set(valid.id, { lease, file: fileIdentity(written), meta: structuredClone(valid) })
   }
 
   /**
@@ -192,17 +221,26 @@ export class SessionStore {
     return { sessions, damaged }
   }
 
+  private lockPath(id: string): string {
+    return join(this.sessionDir(id), '.lock')
+  }
+
   /**
-   * Runs `fn` holding the session's lock (`<root>/<id>/.lock`). Throws `EVICTION_RACE` on timeout,
-   * `SESSION_NOT_FOUND` when the session directory is gone.
+   * Runs `fn` holding the session's lock (`<root>/<id>/.lock`); `hold.linger` keeps it over a burst of
+   * calls (see `HoldOptions` in lock.ts). Throws `EVICTION_RACE` on timeout, `SESSION_NOT_FOUND` when
+   * the session directory is gone.
    */
-  async withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  async withLock<T>(id: string, fn: () => Promise<T>, hold: HoldOptions = {}): Promise<T> {
+    const lockPath = this.lockPath(id)
     const dir = this.sessionDir(id)
-    const found = await stat(dir).catch((error: NodeJS.ErrnoException) =>
-      error.code === 'ENOENT' ? null : this.rethrow(error),
-    )
-    if (!found) throw new SessionNotFoundError(id)
-    return withLock(join(dir, '.lock'), id, fn, this.lockOptions)
+    // A lease this process holds proves the directory is there (its lock directory is inside it).
+    if (!currentLease(lockPath)) {
+      const found = await stat(dir).catch((error: NodeJS.ErrnoException) =>
+        error.code === 'ENOENT' ? null : this.rethrow(error),
+      )
+      if (!found) throw new SessionNotFoundError(id)
+    }
+    return withLock(lockPath, id, fn, this.lockOptions, hold)
   }
 
   /** Read-modify-write under the session lock. `change` returns the new metadata (or the same object). */
@@ -219,8 +257,14 @@ export class SessionStore {
 
   /** Removes a session directory entirely (metadata included). */
   async remove(id: string): Promise<void> {
+    this.#cache.delete(id)
     await rm(this.sessionDir(id), { recursive: true, force: true })
   }
+}
+
+/** Device, inode, size, mtime and ctime (ns) of a file: changes whenever the file is replaced or rewritten. */
+function fileIdentity(s: BigIntStats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`
 }
 
 /** Parses and validates metadata text; `file` names the source in errors. */

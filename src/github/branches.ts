@@ -15,7 +15,11 @@ export function sessionBranch(sessionId: string): string {
   return `${BRANCH_PREFIX}${assertGitHubSessionId(sessionId)}`
 }
 
-/** `gittrix/promote/<session-id>`: the branch holding the clean commit of a `pr` promotion. Throws `INVALID_ARGUMENT` on a bad id. */
+/**
+ * `gittrix/promote/<session-id>`: the branch holding the clean commit of a session's first `pr`
+ * promotion (the n-th: `gittrix/promote/<session-id>-<n>`, see `promotionBranch` in
+ * src/core/promote.ts). Throws `INVALID_ARGUMENT` on a bad id.
+ */
 export function promoteBranch(sessionId: string): string {
   return `${PROMOTE_BRANCH_PREFIX}${assertGitHubSessionId(sessionId)}`
 }
@@ -24,8 +28,10 @@ export function promoteBranch(sessionId: string): string {
 export type GittrixRef = { kind: 'session'; sessionId: string } | { kind: 'promote'; sessionId: string }
 
 const SESSION_REF = new RegExp(`^(?:refs/heads/)?gittrix/(${GITHUB_SESSION_ID_PATTERN.source.slice(1, -1)})$`)
+// A session's n-th promotion branch is `gittrix/promote/<id>-<n>` (src/core/promote.ts
+// `promotionBranch`); a GitHub session id has no `-`, so the suffix cannot be part of another id.
 const PROMOTE_REF = new RegExp(
-  `^(?:refs/heads/)?gittrix/promote/(${GITHUB_SESSION_ID_PATTERN.source.slice(1, -1)})$`,
+  `^(?:refs/heads/)?gittrix/promote/(${GITHUB_SESSION_ID_PATTERN.source.slice(1, -1)})(?:-[1-9][0-9]{0,5})?$`,
 )
 
 /**

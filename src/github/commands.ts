@@ -16,7 +16,7 @@
  * Options: `--branch=<name>`, `--message <m>` and `--message=<m>` are accepted spellings; `--` ends
  * the options (later words are paths even if they start with `-`); a quoted word is never an option.
  */
-import ms from 'ms'
+import { parseDuration } from '../core/duration.ts'
 import { normalizeRepoPath } from '../core/paths.ts'
 import type { PromoteSelector, PromoteStrategy } from '../core/types.ts'
 import { branchNameProblem, parseGittrixRef } from './branches.ts'
@@ -382,18 +382,6 @@ function parseExtend(args: Token[]): CommandParseResult {
     return usage(`${quoteUntrusted(text)} is out of range: extend by 1m to 365d.`, 'extend')
   }
   return command({ name: 'extend', sessionId: taken.sessionId, durationMs, duration: text })
-}
-
-/** A duration with a unit (`ms` package syntax: 90m, 1.5h, 7d, 2 weeks), in whole ms; `null` when not one. */
-function parseDuration(text: string): number | null {
-  if (!/^\d{1,9}(\.\d{1,6})?\s?[A-Za-z]{1,12}$/.test(text)) return null
-  let value: number | undefined
-  try {
-    value = ms(text as ms.StringValue) as number | undefined
-  } catch {
-    return null
-  }
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : null
 }
 
 function parseDiff(args: Token[]): CommandParseResult {

@@ -3,11 +3,11 @@
  * issue or PR and updated in place. Its first line is a hidden marker the App searches for.
  */
 import type { SessionDiff } from '../core/types.ts'
-import { SESSION_ACTIONS } from './actions.ts'
+import { SESSION_ACTIONS } from './check-run-actions.ts'
 import { conflictTitle, renderConflictMarkdown } from './conflict.ts'
-import { type SessionFacts, sessionFactsSchema } from './facts.ts'
+import { type SessionFacts, sessionFactsSchema } from './session-facts.ts'
 import { renderFileTable } from './file-table.ts'
-import { shortSha } from './hex.ts'
+import { shortSha } from './commit-sha.ts'
 import { COMMENT_BODY_MAX, utf8Length } from './limits.ts'
 import { fencedBlock, inlineCode, link } from './markdown.ts'
 import { GITHUB_SESSION_ID_PATTERN } from './session-id.ts'

@@ -3,10 +3,10 @@
  * "Baseline conflict: N files" and the same facts as markdown for a comment reply.
  */
 import type { BaselineConflictError } from '../core/errors.ts'
-import { shortSha } from './hex.ts'
+import { shortSha } from './commit-sha.ts'
 import { CHECK_RUN_OUTPUT_MAX, utf8Length } from './limits.ts'
 import { inlineCode, plural } from './markdown.ts'
-import { type CheckRunOutput, checkRunOutputSchema } from './render.ts'
+import { type CheckRunOutput, checkRunOutputSchema } from './check-run-output.ts'
 
 /** What a conflict report needs: the core error's fields plus the session and branch. */
 export interface ConflictFacts extends Pick<

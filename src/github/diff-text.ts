@@ -4,7 +4,7 @@
  * the rest.
  */
 import { branchNameProblem } from './branches.ts'
-import type { SessionFacts } from './facts.ts'
+import type { SessionFacts } from './session-facts.ts'
 import { CHECK_RUN_OUTPUT_MAX, utf8Length } from './limits.ts'
 import { formatCount, inlineCode, safeUrl, visibleText } from './markdown.ts'
 

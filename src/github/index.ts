@@ -14,7 +14,7 @@ export {
   SESSION_ACTIONS,
   type SessionActionId,
   validateCheckRunActions,
-} from './actions.ts'
+} from './check-run-actions.ts'
 export { type ClaimCommit, type ClaimPurpose, encodeClaimCommit, parseClaimCommit } from './claim-commit.ts'
 export {
   assertBranchName,
@@ -81,9 +81,9 @@ export {
   parseEphemeralLocation,
 } from './ephemeral-location.ts'
 export { encodeEviction, formatEvictionDuration, parseEviction } from './eviction-trailer.ts'
-export { type SessionFacts, sessionFactsSchema } from './facts.ts'
+export { type SessionFacts, sessionFactsSchema } from './session-facts.ts'
 export { type RenderedFileTable, renderFileTable } from './file-table.ts'
-export { SHA1_PATTERN, sha1Schema, shortSha } from './hex.ts'
+export { SHA1_PATTERN, sha1Schema, shortSha } from './commit-sha.ts'
 export { CHECK_RUN_ACTIONS, CHECK_RUN_OUTPUT_MAX, COMMENT_BODY_MAX, utf8Length } from './limits.ts'
 export {
   closeOpenFence,
@@ -118,7 +118,7 @@ export {
   type SessionCheckRun,
   SUMMARY_FILE_ROWS,
   TASK_DISPLAY_MAX,
-} from './render.ts'
+} from './check-run-output.ts'
 export { type ParseResult, quoteUntrusted } from './result.ts'
 export {
   assertGitHubSessionId,

@@ -32,7 +32,7 @@ import {
   parseEphemeralLocation,
 } from './ephemeral-location.ts'
 import { encodeEviction, parseEviction } from './eviction-trailer.ts'
-import { SHA1_PATTERN, sha1Schema } from './hex.ts'
+import { SHA1_PATTERN, sha1Schema } from './commit-sha.ts'
 import { fail, ok, type ParseResult, quoteUntrusted } from './result.ts'
 import { GITHUB_SESSION_ID_PATTERN, sessionIdSchema } from './session-id.ts'
 import { normalizeTaskResult, taskSummary } from './task.ts'

@@ -22,6 +22,11 @@ export interface RunCommandOptions {
    * (`stderr`), which keeps stdout free for one JSON document (`gittrix run --json`).
    */
   stdout?: 'inherit' | 'stderr'
+  /**
+   * Ends the sandbox when aborted (the GitHub Action's `timeout`): SIGKILL to its first process, the
+   * init of its PID namespace, which takes every process inside with it. Sandboxed runs only.
+   */
+  signal?: AbortSignal
 }
 
 /** Signals passed on to a sandboxed command. */
@@ -64,7 +69,12 @@ export async function runInSandbox(
       for (const signal of pending.splice(0)) deliver(signal)
     }
   })
-  const { code, signal } = await withForwarding(FORWARDED, deliver, () => exitOf(child))
+  const abort = () => deliver('SIGKILL')
+  options.signal?.addEventListener('abort', abort, { once: true })
+  if (options.signal?.aborted) abort()
+  const { code, signal } = await withForwarding(FORWARDED, deliver, () => exitOf(child)).finally(() =>
+    options.signal?.removeEventListener('abort', abort),
+  )
   if (sandboxPid === null) {
     throw new GittrixError(
       'CAPABILITY_MISSING',

@@ -630,6 +630,7 @@ describe('mode sweep', () => {
     dates: { start: string; head?: string },
     eviction: EvictionPolicy | null,
     headMessage = 'agent work\n',
+    startParent?: string,
   ): string {
     const base = remoteHead('main')!
     const env = { GIT_COMMITTER_DATE: dates.start, GIT_AUTHOR_DATE: dates.start }
@@ -658,7 +659,7 @@ describe('mode sweep', () => {
           GIT_COMMITTER_EMAIL: 'a@b',
         },
       }).trim()
-    let head = commit(`${base}^{tree}`, base, message, dates.start)
+    let head = commit(`${base}^{tree}`, startParent ?? base, message, dates.start)
     if (dates.head) head = commit(`${base}^{tree}`, head, headMessage, dates.head)
     remoteGit('update-ref', `refs/heads/gittrix/${id}`, head)
     return head
@@ -696,7 +697,7 @@ describe('mode sweep', () => {
     expect(remoteHead('gittrix/sess_eeeeeeeeeeee')).not.toBeNull()
     expect(remoteHead('gittrix/promote/sess_aaaaaaaaaaaa')).not.toBeNull()
     expect(run.stdout).toContain(
-      'gittrix/sess_eeeeeeeeeeee: skipped (no Gittrix start commit found on the branch)',
+      'gittrix/sess_eeeeeeeeeeee: skipped (No start commit ("gittrix: start sess_eeeeeeeeeeee") was found on the session branch.)',
     )
     expect(run.stdout).toContain('gittrix/sess_cccccccccccc: kept (manual eviction)')
     expect(run.summary).toMatch(/## Gittrix sweep: 2 of \d+ session branches deleted/)
@@ -705,5 +706,47 @@ describe('mode sweep', () => {
       host.requests.some((r) => r.path === `/api/v3/repos/${OWNER}/${REPO}/commits` && r.status === 200),
     ).toBe(true)
     expectNoToken(run)
+  })
+
+  // The sweep and the App read a session branch with one fold (src/adapters/github/session-history.ts);
+  // before, the sweep took any parseable start commit and gave up after 1000 commits.
+  it('reads a session branch as the App does: a start commit off its baseline is never swept; a long branch is', async () => {
+    const tenHoursAgo = new Date(Date.now() - 10 * 3_600_000).toISOString()
+    const base = remoteHead('main')!
+    // Work pushed below a start commit: the start commit does not sit on its Gittrix-Baseline.
+    const other = execFileSync(
+      'git',
+      ['--git-dir', host.gitDir, 'commit-tree', `${base}^{tree}`, '-p', base, '-m', 'other work'],
+      {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'a',
+          GIT_AUTHOR_EMAIL: 'a@b',
+          GIT_COMMITTER_NAME: 'a',
+          GIT_COMMITTER_EMAIL: 'a@b',
+        },
+      },
+    ).trim()
+    sessionBranch('sess_offbaseaaaaa', { start: tenHoursAgo }, null, undefined, other)
+    // 1001 commits after an expired start commit: beyond the newest 100, found from the durable end.
+    const start = sessionBranch('sess_longaaaaaaaa', { start: tenHoursAgo }, null)
+    const seconds = Math.floor(Date.parse(tenHoursAgo) / 1000)
+    let stream = `reset refs/heads/gittrix/sess_longaaaaaaaa\nfrom ${start}\n\n`
+    for (let i = 0; i < 1001; i++)
+      stream += `commit refs/heads/gittrix/sess_longaaaaaaaa\ncommitter a <a@b> ${seconds} +0000\ndata 9\nwork ${String(i).padStart(4, '0')}\n\n`
+    execFileSync('git', ['--git-dir', host.gitDir, 'fast-import', '--quiet'], { input: stream })
+
+    const run = await runBundle({
+      inputs: { mode: 'sweep', token: TOKEN },
+      env: runnerEnv(tmpdir(), { GITHUB_EVENT_NAME: 'schedule' }),
+    })
+    expect(run.errors).toEqual([])
+    expect(remoteHead('gittrix/sess_offbaseaaaaa')).not.toBeNull()
+    expect(run.stdout).toMatch(
+      /gittrix\/sess_offbaseaaaaa: skipped \(The start commit \w+ does not sit on its Gittrix-Baseline/,
+    )
+    expect(remoteHead('gittrix/sess_longaaaaaaaa')).toBeNull()
+    expect(run.stdout).toContain('gittrix/sess_longaaaaaaaa: deleted (idle too long)')
   })
 })

@@ -1,13 +1,12 @@
 /**
  * What the Action tests need around the built bundle:
  *
- * - {@link startGitHost}: a loopback "GitHub": bare repositories served over git smart HTTP by
- *   `git http-backend` (CGI) behind a Node HTTP server that demands
- *   `Authorization: Basic base64(x-access-token:<token>)` and records every request's Authorization
- *   headers, plus the REST routes of {@link GitDataApi} (the same bare repository) under `/api/v3`,
- *   checked against GitHub's OpenAPI description (a misfit is answered 400). The
- *   bundle runs as a child process, which cannot see this process's nock, so the few REST calls it makes
- *   (only `sweep` reads commits) are answered by a real server, as on GitHub Enterprise Server.
+ * - {@link startGitHost}: the loopback GitHub (test/support/loopback-github.ts) for one repository and
+ *   one workflow token, without an App: git smart HTTP demanding
+ *   `Authorization: Basic base64(x-access-token:<token>)`, the REST routes under `/api/v3` checked
+ *   against GitHub's OpenAPI description, and every request recorded with its Authorization headers.
+ *   The bundle runs as a child process, which cannot see this process's nock, so the REST calls it
+ *   makes are answered by a real server, as on GitHub Enterprise Server.
  * - {@link runBundle}: runs `node action/dist/index.js` with `INPUT_*` and `GITHUB_*` set, the runner's
  *   file commands (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_STEP_SUMMARY) as real files, and
  *   reads them back. `post: true` passes the saved state as `STATE_*`, as the runner does.
@@ -17,21 +16,19 @@ import { execFile, execFileSync, spawn } from 'node:child_process'
 import {
   copyFileSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { GitDataApi } from '../support/git-data-api.ts'
-import { basicAuth, normalizeScheme, serveGitHttp } from '../support/git-http.ts'
-import { validatedAnswer } from '../support/openapi-validate.ts'
+import type { GitDataApi } from '../support/git-data-api.ts'
+import { basicAuth } from '../support/git-http.ts'
+import { LoopbackGitHub, type WireRequest } from '../support/loopback-github.ts'
 
 export { basicAuth }
 
@@ -58,14 +55,8 @@ export function ensureBundle(): void {
   execFileSync('npm', ['run', '--silent', 'build:action'], { cwd: ROOT, stdio: 'inherit' })
 }
 
-/** One request the host answered. */
-export interface HostRequest {
-  method: string
-  path: string
-  /** Every Authorization header value sent (a duplicated header shows up twice). */
-  authorization: string[]
-  status: number
-}
+/** One request the host answered (REST or git), as {@link LoopbackGitHub.wire} records it. */
+export type HostRequest = WireRequest
 
 /** A running loopback host; see the module comment. */
 export interface GitHost {
@@ -86,7 +77,8 @@ export interface GitHost {
 
 /**
  * Starts the host for `owner/repo` with one bare repository (branch `main` holding `files`) that
- * accepts `token` and nothing else.
+ * accepts `token` (as the workflow's `GITHUB_TOKEN`) and nothing else: the loopback GitHub of the
+ * end-to-end tests, without an App.
  */
 export async function startGitHost(options: {
   owner: string
@@ -94,112 +86,36 @@ export async function startGitHost(options: {
   token: string
   files: Record<string, string | Buffer>
 }): Promise<GitHost> {
-  const projectRoot = mkdtempSync(join(tmpdir(), 'gittrix-host-'))
-  const gitDir = join(projectRoot, options.owner, `${options.repo}.git`)
-  mkdirSync(gitDir, { recursive: true })
-  const git = (cwd: string, ...args: string[]) =>
-    execFileSync('git', args, { cwd, env: gitEnv(), encoding: 'utf8' }).trim()
-  git(gitDir, 'init', '--quiet', '--bare', '--initial-branch=main')
-  git(gitDir, 'config', 'http.receivepack', 'true')
-  const seed = mkdtempSync(join(tmpdir(), 'gittrix-seed-'))
-  git(seed, 'init', '--quiet', '--initial-branch=main')
-  for (const [path, content] of Object.entries(options.files)) {
-    mkdirSync(join(seed, path, '..'), { recursive: true })
-    writeFileSync(join(seed, path), content)
-  }
-  git(seed, 'add', '-A')
-  git(seed, 'commit', '--quiet', '-m', 'initial')
-  git(seed, 'push', '--quiet', gitDir, 'main')
-
-  const expected = basicAuth(options.token)
-  const requests: HostRequest[] = []
-  // The API stand-in needs the server's URL, so it is made once the server listens.
-  const late: { api?: GitDataApi } = {}
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://host')
-    const authorization = (req.headersDistinct.authorization ?? []).map(normalizeScheme)
-    const record = (status: number) =>
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, authorization, status })
-    if (url.pathname.startsWith('/api/v3/')) {
-      void serveApi(req, res, url, late.api!, options.token, record)
-      return
-    }
-    if (authorization.length !== 1 || authorization[0] !== expected) {
-      record(401)
-      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="gittrix-test"' }).end('unauthorized\n')
-      return
-    }
-    void serveGitHttp(req, res, { url, projectRoot, record })
-  })
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  const port = (server.address() as AddressInfo).port
-  const serverUrl = `http://127.0.0.1:${port}`
-  const api = new GitDataApi({
+  const github = await LoopbackGitHub.start({
     owner: options.owner,
     repo: options.repo,
-    gitDir,
-    baseUrl: `${serverUrl}/api/v3`,
+    files: options.files,
+    people: {},
+    workflowToken: options.token,
+    appPublicKey: unusedAppKey(),
+    webhookSecret: randomUUID(),
   })
-  late.api = api
-  const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.token}`).toString('base64')}`
   return {
-    serverUrl,
-    apiUrl: `${serverUrl}/api/v3`,
-    repoUrl: `${serverUrl}/${options.owner}/${options.repo}.git`,
-    gitDir,
-    api,
-    requests,
-    authArgs: ['-c', `http.${serverUrl}/.extraheader=${header}`],
-    close: () => new Promise<void>((done) => server.close(() => done())),
+    serverUrl: github.serverUrl,
+    apiUrl: github.apiUrl,
+    repoUrl: github.repoUrl,
+    gitDir: github.gitDir,
+    api: github.api,
+    requests: github.wire,
+    authArgs: github.gitAuth(),
+    close: () => github.close(),
   }
 }
 
-function gitEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'Test Author',
-    GIT_AUTHOR_EMAIL: 'author@example.com',
-    GIT_COMMITTER_NAME: 'Test Committer',
-    GIT_COMMITTER_EMAIL: 'committer@example.com',
-  }
-}
-
-async function serveApi(
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-  api: GitDataApi,
-  token: string,
-  record: (status: number) => void,
-): Promise<void> {
-  const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
-  const auth = req.headers.authorization ?? ''
-  if (auth !== `token ${token}` && auth !== `Bearer ${token}` && auth !== `bearer ${token}`) {
-    record(401)
-    res
-      .writeHead(401, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ message: 'Bad credentials' }))
-    return
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
-  const query: Record<string, string> = {}
-  for (const [k, v] of url.searchParams) query[k] = v
-  // Checked against GitHub's OpenAPI description like every stand-in answer; a misfit is a 400.
-  const reply = await validatedAnswer(
-    api,
-    {
-      method: req.method ?? 'GET',
-      path: url.pathname.slice('/api/v3'.length),
-      query,
-      body: text ? (JSON.parse(text) as unknown) : undefined,
-    },
-    [],
-  )
-  record(reply.status)
-  res.writeHead(reply.status, { 'content-type': 'application/json', ...(reply.headers ?? {}) })
-  res.end(reply.body === undefined ? '' : JSON.stringify(reply.body))
+let appKey: string | undefined
+/** A public key for the App no test here signs with (the host checks JWTs only for `/app` routes). */
+function unusedAppKey(): string {
+  appKey ??= generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  }).publicKey
+  return appKey
 }
 
 /** What one run of the bundle produced. */

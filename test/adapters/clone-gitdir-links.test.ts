@@ -5,7 +5,7 @@
  * text, so this works even where the durable repository is hidden. Gittrix's next checkpoint must not
  * write through them: it refuses with `WORKSPACE_INVALID`, and durable `main` stays put.
  */
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter } from '../../src/index.ts'
@@ -21,18 +21,22 @@ describe("symlinks inside a clone workspace's .git", () => {
   })
   afterEach(() => cleanup(repo.path, store))
 
+  /** A session in a clone workspace of `repo`. */
+  function startCloneSession() {
+    return new GitTrix({
+      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
+      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
+      storeDir: store,
+      sweepIntervalMs: 0,
+    }).startSession({ task: 'anything' })
+  }
+
   it.each([
     ['refs/heads and objects', 'symlinks'],
     ['refs/heads only', 'refs'],
     ['a commondir file, no symlink', 'commondir'],
   ] as const)('a checkpoint does not move durable main (%s)', async (_name, how) => {
-    const gittrix = new GitTrix({
-      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
-      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
-      storeDir: store,
-      sweepIntervalMs: 0,
-    })
-    const session = await gittrix.startSession({ task: 'anything' })
+    const session = await startCloneSession()
     const ws = session.workspacePath!
     const durableGit = join(repo.path, '.git')
     // The agent, inside its workspace only:
@@ -58,5 +62,30 @@ describe("symlinks inside a clone workspace's .git", () => {
     }
     expect(git(repo.path, 'rev-parse', 'refs/heads/main')).toBe(repo.head)
     expect(outcome).toBe('refused: WORKSPACE_INVALID')
+  })
+
+  it.each([
+    ['an object fan-out directory', 'objects/ab'],
+    ['the index', 'index'],
+    ['config', 'config'],
+  ])('a checkpoint writes no host file through a symlink at %s', async (_name, path) => {
+    const session = await startCloneSession()
+    const ws = session.workspacePath!
+    // A host file or directory the agent can name but not write (from inside `gittrix run`).
+    const host = tempDir()
+    const target = path === 'objects/ab' ? host : join(host, 'victim')
+    if (path !== 'objects/ab') writeFileSync(target, 'untouched\n')
+    rmSync(join(ws, '.git', path), { recursive: true, force: true })
+    symlinkSync(target, join(ws, '.git', path))
+    writeFileSync(join(ws, 'evil.txt'), 'never reviewed\n')
+    try {
+      await expect(session.forAgent().commit('checkpoint')).rejects.toMatchObject({
+        code: 'WORKSPACE_INVALID',
+      })
+      if (path === 'objects/ab') expect(readdirSync(host)).toEqual([])
+      else expect(readFileSync(target, 'utf8')).toBe('untouched\n')
+    } finally {
+      cleanup(host)
+    }
   })
 })

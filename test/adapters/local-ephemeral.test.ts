@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LocalWorkspaceKind } from '../../src/adapters/local/ephemeral.ts'
@@ -126,6 +126,40 @@ describe.each(['clone', 'worktree'] as const)('LocalEphemeralAdapter (%s) privat
     expect(existsSync(join(privateDir, 'config.lock'))).toBe(false)
   })
 })
+
+describe.each(['clone', 'worktree'] as const)(
+  "LocalEphemeralAdapter (%s) checkpoint and the agent's index",
+  (kind) => {
+    it("brings the agent's index to the checkpoint: the agent's git sees a clean work tree", async () => {
+      const { fx, handle, root } = await setup(kind)
+      await fx.adapter.write(handle, 'src/app.ts', utf8('agent edit\n'))
+      await fx.adapter.write(handle, 'new/file.txt', utf8('new\n'))
+      await fx.adapter.delete(handle, 'src/deep/util.ts')
+      const sha = await fx.adapter.commit(handle, 'checkpoint')
+      expect(git(root, 'rev-parse', 'HEAD')).toBe(sha)
+      expect(git(root, 'status', '--porcelain=v1', '--untracked-files=all')).toBe('')
+      expect(git(root, 'ls-files')).toBe(git(root, 'ls-tree', '-r', '--name-only', sha))
+      // An edit made after the checkpoint still shows (stat data is not trusted blindly).
+      await writeFile(join(root, 'README.md'), '# Changed after\n')
+      expect(git(root, 'diff', '--name-only')).toBe('README.md')
+    })
+
+    it("never writes over an index.lock the agent's git holds (nor through a symlink there)", async () => {
+      const { fx, handle, root } = await setup(kind)
+      const index = git(root, 'rev-parse', '--path-format=absolute', '--git-path', 'index')
+      const outside = join(handle.sessionDir, 'outside-target')
+      await writeFile(outside, 'not an index\n')
+      await symlink(outside, `${index}.lock`)
+      await fx.adapter.write(handle, 'src/app.ts', utf8('agent edit\n'))
+      const indexBefore = readFileSync(index)
+      const error = await fx.adapter.commit(handle, 'checkpoint').catch((e: unknown) => e)
+      // git's own refusal (the lock is taken), as when the agent's git is running.
+      expect((error as { code?: string }).code).toBe('GIT_FAILED')
+      expect(readFileSync(outside, 'utf8')).toBe('not an index\n')
+      expect(readFileSync(index).equals(indexBefore)).toBe(true)
+    })
+  },
+)
 
 describe('LocalEphemeralAdapter clone', () => {
   it('has no remote pointing at the durable repository', async () => {

@@ -54,4 +54,44 @@ describe('GitTrix.forkSession with Artifacts workspaces', () => {
     expect((await source.touchedFiles()).map((f) => f.path).sort()).toEqual(['a.txt', 'b.txt'])
     expect(join(workingRoot, fork.id)).toBe(meta.ephemeralPath)
   })
+
+  it('carries uncommitted work when forked without a commit, as the local kinds do', async () => {
+    const h = await artifactsHarness({})
+    cleanups.push(() => h.standIn.stop())
+    const storeDir = tempDir('gittrix-artifacts-fork-store-')
+    cleanups.push(() => cleanup(storeDir))
+    const local = makeLocalRepo('checked-out')
+    cleanups.push(() => cleanup(local.path))
+    commitLocal(local, { 'a.txt': 'a0\n', 'b.txt': 'b0\n' })
+    const gittrix = new GitTrix({
+      durable: new LocalDurableAdapter({ path: local.path, branch: 'main' }),
+      ephemeral: new CloudflareArtifactsEphemeralAdapter({ client: h.client }),
+      storeDir,
+      sweepIntervalMs: 0,
+    })
+    const source = await gittrix.startSession({ task: 'source' })
+    const agent = source.forAgent()
+    await agent.write('a.txt', 'a1\n')
+    await agent.commit('committed')
+    // Reviewed once (a snapshot pushed), then more work that is neither committed nor snapshotted.
+    expect((await source.touchedFiles()).map((f) => f.path)).toEqual(['a.txt'])
+    await agent.write('b.txt', 'b1 uncommitted\n')
+    await agent.write('c.txt', 'new, uncommitted\n')
+
+    const fork = await gittrix.forkSession(source.id)
+    expect((await fork.touchedFiles()).map((f) => f.path)).toEqual(['a.txt', 'b.txt', 'c.txt'])
+    expect(new TextDecoder().decode(await fork.forAgent().read('b.txt'))).toBe('b1 uncommitted\n')
+    // The checkpoint is on the source repository's main; the source's files are untouched.
+    const checkpoint = branchHead(h.standIn.gitDir(`gittrix-${source.id}`), 'main')!
+    expect(git(h.standIn.gitDir(`gittrix-${source.id}`), 'log', '-1', '--format=%s', checkpoint)).toBe(
+      'gittrix: checkpoint before fork',
+    )
+    expect(branchHead(h.standIn.gitDir(`gittrix-${fork.id}`), 'main')).toBe(checkpoint)
+    expect(new TextDecoder().decode(await agent.read('c.txt'))).toBe('new, uncommitted\n')
+    expect((await source.touchedFiles()).map((f) => f.path)).toEqual(['a.txt', 'b.txt', 'c.txt'])
+
+    // A clean source forks at its head, without a new commit.
+    const again = await gittrix.forkSession(source.id)
+    expect(branchHead(h.standIn.gitDir(`gittrix-${again.id}`), 'main')).toBe(checkpoint)
+  })
 })

@@ -14,7 +14,7 @@
  * {@link ArtifactsStandIn.pendingReads} (202 while "becoming ready", the starter app's behaviour, #errors-and-readiness),
  * {@link ArtifactsStandIn.inject} (5xx, 429 + Retry-After, any status).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GIT_ENV } from '../support/git-fixtures.ts'
+import { serveGitHttp } from '../support/git-http.ts'
 import type { ArtifactsRepoInfo } from '../../src/adapters/artifacts/types.ts'
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/
@@ -514,52 +515,18 @@ export class ArtifactsStandIn {
       return
     }
     this.beforeGit?.({ repo: name, path: url.pathname + url.search, write })
-    const env: NodeJS.ProcessEnv = {
-      ...gitEnv(),
-      GIT_PROJECT_ROOT: join(this.root, this.namespace),
-      GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: `/${rest}`,
-      REQUEST_METHOD: req.method,
-      QUERY_STRING: url.search.slice(1),
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: 'artifacts-token',
-      REMOTE_ADDR: '127.0.0.1',
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
-      ...(req.headers['content-encoding']
-        ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) }
-        : {}),
-      ...(req.headers['content-length'] ? { CONTENT_LENGTH: String(req.headers['content-length']) } : {}),
-    }
-    const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-    req.pipe(child.stdin)
-    const chunks: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk))
-    child.stderr.resume()
-    await new Promise<void>((resolve) => child.on('close', () => resolve()))
-    const out = Buffer.concat(chunks)
-    let split = out.indexOf('\r\n\r\n')
-    let sep = 4
-    if (split < 0) {
-      split = out.indexOf('\n\n')
-      sep = 2
-    }
-    const headers: Record<string, string> = {}
-    let status = 200
-    for (const line of out.subarray(0, Math.max(split, 0)).toString('latin1').split(/\r?\n/)) {
-      const colon = line.indexOf(':')
-      if (colon < 0) continue
-      const key = line.slice(0, colon).trim()
-      const value = line.slice(colon + 1).trim()
-      if (key.toLowerCase() === 'status') status = Number(value.split(' ')[0])
-      else headers[key] = value
-    }
-    if (write && req.method === 'POST' && status === 200) {
-      const record = this.repos.get(name)!
-      record.last_push_at = new Date().toISOString()
-    }
-    log(status)
-    res.writeHead(status, headers)
-    res.end(split < 0 ? out : out.subarray(split + sep))
+    await serveGitHttp(req, res, {
+      url,
+      projectRoot: join(this.root, this.namespace),
+      pathInfo: `/${rest}`,
+      remoteUser: 'artifacts-token',
+      record: (status) => {
+        if (write && req.method === 'POST' && status === 200) {
+          this.repos.get(name)!.last_push_at = new Date().toISOString()
+        }
+        log(status)
+      },
+    })
   }
 
   // ---- helpers ----

@@ -7,14 +7,17 @@
  *      `worktree` kind vs `git worktree add --detach`            (target ≤ 1.2×)
  *   2. promotion of 1,000 touched files vs the same plumbing by hand (target ≤ 1.5×)
  *   3. `session.diff()` of 1,000 touched files vs `git diff <baseline>` (target ≤ 1.5×)
- *   4. GitHub API requests: promoting N files in 2,000- and 200,000-file repositories (≤ 10 / ≤ 40, bytes ≤ 2×) and the App rendering N changed files
- *      (≤ 11 + ⌈N/100⌉), counted on the stand-ins
+ *   4. GitHub API requests: promoting N files in 2,000- and 200,000-file repositories (≤ 10 / ≤ 40,
+ *      bytes ≤ 2×) and the App rendering N changed files (≤ 11 + ⌈N/100⌉), counted on the stand-ins
+ *   5. agent writes: 1,000 `AgentSession.write` calls + one `commit`, per workspace kind, vs
+ *      `fs.writeFile` × 1,000 + `git add -A && git commit` (target ≤ 1.5×), each kind in its own
+ *      process so its peak RSS is its own (test/bench/writes.ts)
  *
  * Then GitHub API requests per promotion, the Action bundle's start, and the App server's peak memory
  * under an unsigned 256 MB webhook POST (test/bench/webhook-memory.ts).
  *
  * Options: `--json`, `--reps <n>` (timed repetitions per operation, default 5; one warm-up run comes
- * first), `--dir <path>` (where the temporary repositories go; also `GITTRIX_BENCH_DIR`). The default is
+ * first), `--only writes` (just the agent-writes rows, for repeating that noisy row), `--dir <path>` (where the temporary repositories go; also `GITTRIX_BENCH_DIR`). The default is
  * `/dev/shm` when it exists: on tmpfs the kernel's file-system work (journal, discard, writeback) stays
  * out of the ratios, and git's own work is cheapest there, so Gittrix's fixed costs weigh the most.
  */
@@ -27,6 +30,7 @@ import { measureActionStart } from './action-start.ts'
 import { formatGitHubRequestsTable, githubPromotionRequests } from './github-requests.ts'
 import { formatWebhookMemoryTable, measureWebhookMemory } from './webhook-memory.ts'
 import { formatRenderRequestsTable, renderRequests } from './render-requests.ts'
+import { formatWritesTable, measureWritesInChild, WRITES, WRITES_TARGET, type WriteRow } from './writes.ts'
 import {
   BENCH_GIT_ENV,
   cpuMs,
@@ -74,6 +78,9 @@ const asJson = argv.includes('--json')
 const repsArg = argv.indexOf('--reps')
 const REPS = repsArg >= 0 ? Math.max(1, Number(argv[repsArg + 1]) || 5) : 5
 const dirArg = argv.indexOf('--dir')
+const onlyArg = argv.indexOf('--only')
+const ONLY = onlyArg >= 0 ? argv[onlyArg + 1] : undefined
+if (ONLY !== undefined && ONLY !== 'writes') throw new Error(`--only takes "writes", not ${ONLY}`)
 
 /** Where the temporary repositories go: `--dir`, `GITTRIX_BENCH_DIR`, `/dev/shm` (tmpfs) or the OS temp dir. */
 async function benchParent(): Promise<string> {
@@ -439,6 +446,31 @@ async function benchDiff(root: string, durable: string, baseline: string): Promi
   ]
 }
 
+/** 5. Agent writes, one child process per workspace kind (see test/bench/writes.ts). */
+async function benchWrites(durable: string): Promise<WriteRow[]> {
+  const rows: WriteRow[] = []
+  for (const kind of ['clone', 'worktree', 'copy'] as const) {
+    log(`  writes: ${kind} kind, ${REPS} repetitions after one warm-up, in a child process`)
+    rows.push(await measureWritesInChild(durable, kind, REPS))
+  }
+  return rows
+}
+
+/** The agent-writes table with its caption. */
+function writesSection(rows: readonly WriteRow[]): string {
+  const missed = rows.filter((r) => !r.pass)
+  return [
+    `Agent writes: ${WRITES.toLocaleString('en')} AgentSession.write calls of ~1 KB files + one commit on the ${FILE_COUNT.toLocaleString('en')}-file repository, vs fs.writeFile × ${WRITES.toLocaleString('en')} + git add -A && git commit in a plain work tree of the same kind (worktree: git worktree add; clone, copy: git clone --shared), median of ${REPS} (target ≤ ${WRITES_TARGET}×):`,
+    '',
+    formatWritesTable(rows),
+    '',
+    'peak RSS = maxRSS of the child process that measured the row (git children not included); growth = over its RSS before the first repetition.',
+    missed.length
+      ? `MISSED TARGET: ${missed.map((r) => `${r.kind} (${r.ratio.toFixed(2)}×)`).join(', ')}`
+      : 'Agent-writes target met for every kind.',
+  ].join('\n')
+}
+
 function markdown(rows: readonly Row[], meta: Record<string, string | number>): string {
   const fmt = (ms: number) => ms.toFixed(1)
   const lines = [
@@ -481,10 +513,19 @@ async function main(): Promise<void> {
     const durable = join(root, 'durable.git')
     log(`Generating a ${FILE_COUNT.toLocaleString('en')}-file repository (bare, one commit) in ${root}`)
     const baseline = await generateRepository(durable)
+    if (ONLY === 'writes') {
+      const loadBefore = loadavg()[0]!.toFixed(2)
+      const writes = await benchWrites(durable)
+      const load = `load average ${loadBefore} / ${loadavg()[0]!.toFixed(2)} (${availableCores()} cores)`
+      if (asJson) process.stdout.write(`${JSON.stringify({ writes, load }, null, 2)}\n`)
+      else process.stdout.write(`${writesSection(writes)}\n- ${load}\n`)
+      return
+    }
     const rows: Row[] = []
     rows.push(...(await benchStart(root, durable, baseline)))
     rows.push(await benchPromote(root, durable, baseline))
     rows.push(...(await benchDiff(root, durable, baseline)))
+    const writes = await benchWrites(durable)
     log(
       'Counting GitHub API requests and bytes to promote 1, 100 and 1,000 files from a session branch (2,000- and 200,000-file repositories)',
     )
@@ -514,10 +555,10 @@ async function main(): Promise<void> {
     const renderMissed = render.filter((r) => r.requests > r.target)
     if (asJson)
       process.stdout.write(
-        `${JSON.stringify({ rows, github, render, action, webhookMemory, meta }, null, 2)}\n`,
+        `${JSON.stringify({ rows, writes, github, render, action, webhookMemory, meta }, null, 2)}\n`,
       )
     else {
-      process.stdout.write(`${markdown(rows, meta)}\n\n`)
+      process.stdout.write(`${markdown(rows, meta)}\n\n${writesSection(writes)}\n\n`)
       process.stdout.write(
         'GitHub API requests and bytes to promote N files from a session branch (targets: ≤ 10 requests for 1 file, ≤ 40 for more; bytes ≤ 2× the 2,000-file repository):\n\n' +
           `${formatGitHubRequestsTable(github)}\n` +

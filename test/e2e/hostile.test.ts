@@ -22,7 +22,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BundleRun, parseFileCommand, runBundle, runPublishJob } from '../action/support.ts'
@@ -626,5 +626,84 @@ describe('what the same-job opt-in still exposes', () => {
     expect(executedByGittrix(lootDir)).toEqual([])
     const skipped = JSON.parse(run.outputs['skipped-files']!) as string[]
     expect(lostWork(run.outputs['head-sha']!, skipped)).toEqual([])
+  }, 300_000)
+})
+
+/**
+ * The same-job topology with `sandbox: true`: what the agent reaches is what the sandbox shows it. Its
+ * loot goes into the workspace (the only place it can write), so it travels in the session itself.
+ */
+const SANDBOXED = String.raw`
+set +e
+mkdir -p probe
+cat /proc/$PPID/environ 2>/dev/null | tr '\0' '\n' > probe/parent-environ
+for p in /proc/[0-9]*; do tr '\0' '\n' < "$p/environ" 2>/dev/null; done > probe/all-environ
+ls /proc | grep -cE '^[0-9]+$' > probe/process-count
+env > probe/env
+cat .git/config > probe/git-config 2>/dev/null
+grep -rIhoE 'ghs_[A-Za-z0-9]+' "$HOST_TEMP" /tmp "$HOME" 2>/dev/null | sort -u > probe/found-tokens
+ls -la "$HOST_TEMP" > probe/runner-temp 2>&1
+echo escaped > "$HOST_TEMP/escaped" 2>> probe/write-errors
+echo escaped > "$HOST_LOOT/escaped" 2>> probe/write-errors
+echo "# Changed in the sandbox" > README.md
+( sleep 3; echo late > late-group.txt ) &
+setsid sh -c 'sleep 3; echo late > late-setsid.txt' &
+exit 0
+`
+
+describe('sandbox: true', () => {
+  it('same-job: the agent finds no token in /proc or the runner files, writes nowhere but the checkout, and nothing outlives it', async () => {
+    const ws = await world.checkout()
+    const hostLoot = tmp('gittrix-loot-')
+    // The runner's temporary directory outside /tmp (as on a runner: /home/runner/work/_temp), holding
+    // what an agent would look for there; /tmp is private in the sandbox anyway.
+    const runnerTemp = mkdtempSync(join(homedir(), '.gittrix-runner-temp-'))
+    dirs.push(runnerTemp)
+    mkdirSync(join(runnerTemp, '_runner_file_commands'))
+    writeFileSync(
+      join(runnerTemp, '_runner_file_commands', 'set_env'),
+      `TOKEN=${world.github.workflowToken}\n`,
+    )
+    const runnerEnv = { ...world.runnerEnv(ws), RUNNER_TEMP: runnerTemp }
+    const run = await runBundle({
+      inputs: {
+        token: world.github.workflowToken,
+        task: 'Fix the parser',
+        run: SANDBOXED,
+        topology: 'same-job',
+        sandbox: 'true',
+      },
+      env: { ...runnerEnv, HOST_TEMP: runnerTemp, HOST_LOOT: hostLoot },
+      cwd: ws,
+    })
+    expect(run.errors.join('\n')).toBe('')
+    const head = run.outputs['head-sha']!
+    const show = (path: string) =>
+      execFileSync('git', ['--git-dir', world.github.gitDir, 'show', `${head}:${path}`], { encoding: 'utf8' })
+    // The work arrived: the agent's edit and its probe files are the session.
+    expect(show('README.md')).toBe('# Changed in the sandbox\n')
+    const probe = ['parent-environ', 'all-environ', 'env', 'git-config', 'found-tokens', 'runner-temp']
+      .map((name) => show(`probe/${name}`))
+      .join('\n')
+    // The same probe without the sandbox reads INPUT_TOKEN from /proc/$PPID/environ (the test above).
+    expect(writeCredentials(probe)).toBe(0)
+    expect(probe).not.toContain('INPUT_TOKEN')
+    // Only the sandbox's own processes are visible (its init, bash, and the probe's pipeline).
+    expect(Number(show('probe/process-count'))).toBeLessThan(10)
+    // Nothing was written outside the checkout; the runner's temporary directory was not even visible.
+    expect(existsSync(join(runnerTemp, 'escaped'))).toBe(false)
+    expect(existsSync(join(hostLoot, 'escaped'))).toBe(false)
+    expect(show('probe/runner-temp')).not.toMatch(/_runner_file_commands|gittrix/)
+    // What the agent left running ended with it: no late file in the session or, later, in the checkout.
+    const tree = execFileSync(
+      'git',
+      ['--git-dir', world.github.gitDir, 'ls-tree', '-r', '--name-only', head],
+      {
+        encoding: 'utf8',
+      },
+    )
+    expect(tree).not.toMatch(/late-/)
+    await new Promise((done) => setTimeout(done, 4_000))
+    expect(readdirSync(ws).filter((name) => name.startsWith('late-'))).toEqual([])
   }, 300_000)
 })

@@ -69,14 +69,32 @@ describe.concurrent('end to end: promotion', () => {
         expect(partial.output.text).not.toContain('src/parser.ts')
         expect(world.github.head(`gittrix/${id}`)).toBe(head)
 
+        // The agent goes on: a new push is a new event, the App rebuilds the session from GitHub, and
+        // the check run shows only what remains (README.md and the new file), not what was promoted.
+        const more = await world.pushBranchAs(
+          'mia',
+          `gittrix/${id}`,
+          { 'docs/more.md': 'more\n' },
+          'agent: more work\n',
+          { from: head },
+        )
+        const rerendered = await world.reviewed(id, more)
+        expect(rerendered.output.title).toContain('2 files')
+        expect(rerendered.output.text).toContain('+++ b/README.md')
+        expect(rerendered.output.text).toContain('+++ b/docs/more.md')
+        expect(rerendered.output.text).not.toContain('src/parser.ts')
+        expect(rerendered.output.text).not.toContain('src/format.ts')
+        await world.github.settle()
+
         // A later promotion of the rest is not taken for the earlier one; then nothing remains.
-        const rest = await world.command('mia', '/gittrix promote README.md')
+        const rest = await world.command('mia', '/gittrix promote')
         expect(rest.reply).not.toContain('Already promoted')
         const last = world.git('rev-parse', 'refs/heads/main')
         expect(world.git('rev-parse', `${last}^`)).toBe(promoted)
-        expect(world.changed(promoted, last)).toEqual(['README.md'])
+        expect(world.changed(promoted, last)).toEqual(['README.md', 'docs/more.md'])
         const done = world.sessionRun(id)!
         expect(done.conclusion).toBe('success')
+        expect(done.head_sha).toBe(more)
         expect(done.output.title).toContain(last.slice(0, 7))
         expect(world.github.head(`gittrix/${id}`)).toBeNull()
         expect(world.github.deliveriesOf('delete').map((d) => d.payload.ref)).toEqual([`gittrix/${id}`])

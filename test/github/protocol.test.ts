@@ -60,6 +60,9 @@ describe('session ids and branches', () => {
     expect(parseGittrixRef(`gittrix/${ID}`)).toEqual({ kind: 'session', sessionId: ID })
     expect(parseGittrixRef(`refs/heads/gittrix/promote/${ID}`)).toEqual({ kind: 'promote', sessionId: ID })
     expect(sessionIdFromRef(`refs/heads/gittrix/promote/${ID}`)).toBeNull()
+    // A session's later promotion branches (src/core/promote.ts promotionBranch) name the same session.
+    expect(parseGittrixRef(`refs/heads/gittrix/promote/${ID}-2`)).toEqual({ kind: 'promote', sessionId: ID })
+    expect(parseGittrixRef(`gittrix/promote/${ID}-13`)).toEqual({ kind: 'promote', sessionId: ID })
     expect(() => sessionBranch('../main')).toThrow()
   })
 
@@ -73,6 +76,9 @@ describe('session ids and branches', () => {
     ['a bad id', 'refs/heads/gittrix/sess_1'],
     ['another branch', 'refs/heads/main'],
     ['the bare prefix', 'refs/heads/gittrix/'],
+    ['a session branch with a number', `refs/heads/gittrix/${ID}-2`],
+    ['a promotion number 0', `refs/heads/gittrix/promote/${ID}-0`],
+    ['a promotion number with a sign', `refs/heads/gittrix/promote/${ID}--2`],
   ])('rejects %s', (_name, ref) => {
     expect(parseGittrixRef(ref)).toBeNull()
   })

@@ -89,6 +89,7 @@ export interface ApiReply {
 export const ROUTES = {
   getRepo: 'GET /repos/{owner}/{repo}',
   getRef: 'GET /repos/{owner}/{repo}/git/ref/{ref}',
+  listMatchingRefs: 'GET /repos/{owner}/{repo}/git/matching-refs/{ref}',
   createRef: 'POST /repos/{owner}/{repo}/git/refs',
   updateRef: 'PATCH /repos/{owner}/{repo}/git/refs/{ref}',
   deleteRef: 'DELETE /repos/{owner}/{repo}/git/refs/{ref}',
@@ -278,6 +279,8 @@ interface PullRecord {
   head: string
   base: string
   state: 'open' | 'closed'
+  /** When it was merged (ISO 8601); `null` while open or when closed without merging. */
+  mergedAt?: string | null
 }
 
 interface HookRule {
@@ -702,6 +705,8 @@ export class GitDataApi {
       return { name: ROUTES.getRepo, run: () => ok(200, this.repository()) }
     if (key === 'GET git/ref' && rest.length > 2)
       return { name: ROUTES.getRef, run: () => ok(200, this.getRef(tail(2))) }
+    if (key === 'GET git/matching-refs' && rest.length > 2)
+      return { name: ROUTES.listMatchingRefs, run: () => ok(200, this.matchingRefs(tail(2))) }
     if (key === 'POST git/refs' && rest.length === 2)
       return { name: ROUTES.createRef, run: (r) => ok(201, this.createRef(r.body)) }
     if (key === 'PATCH git/refs' && rest.length > 2)
@@ -807,6 +812,20 @@ export class GitDataApi {
     const sha = this.resolve(full)
     if (!sha || !this.gitTry(['show-ref', '--verify', '--quiet', full]).ok) notFound()
     return this.refJson(full, sha)
+  }
+
+  /** "List matching references": every branch or tag whose full name starts with `refs/<prefix>`, sorted. */
+  private matchingRefs(prefix: string): unknown[] {
+    if (!/^(heads|tags)\/./.test(prefix)) return []
+    const out = this.git([
+      'for-each-ref',
+      '--format=%(refname) %(objectname)',
+      `refs/${prefix.split('/')[0]}/`,
+    ])
+    return (out ? out.split('\n') : [])
+      .map((line) => line.split(' ') as [string, string])
+      .filter(([name]) => name.startsWith(`refs/${prefix}`))
+      .map(([name, sha]) => this.refJson(name, sha))
   }
 
   private createRef(body: unknown): unknown {
@@ -1323,6 +1342,7 @@ export class GitDataApi {
       html_url: `${this.web}/pull/${pull.number}`,
       number: pull.number,
       state: pull.state,
+      merged_at: pull.mergedAt ?? null,
       title: pull.title,
       body: pull.body,
       head: side(pull.head),

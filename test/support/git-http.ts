@@ -1,8 +1,9 @@
 /**
  * Git smart HTTP on loopback: `git http-backend` (CGI) answering one request for the bare
  * repositories under a project root, plus the Authorization helpers GitHub's git endpoint uses
- * (`Basic base64(x-access-token:<token>)`). Shared by the Action tests' host (test/action/support.ts)
- * and the loopback GitHub (loopback-github.ts).
+ * (`Basic base64(x-access-token:<token>)`). The one git HTTP bridge of the test suite: the Action
+ * tests' host (test/action/support.ts), the loopback GitHub (loopback-github.ts) and the Cloudflare
+ * Artifacts stand-in (test/artifacts/stand-in.ts) all answer git through it.
  */
 import { spawn } from 'node:child_process'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -44,7 +45,15 @@ const HOST_PATH = process.env.PATH
 export function serveGitHttp(
   req: IncomingMessage,
   res: ServerResponse,
-  options: { url: URL; projectRoot: string; record?: (status: number) => void },
+  options: {
+    url: URL
+    projectRoot: string
+    record?: (status: number) => void
+    /** The repository path below `projectRoot` and the service (default: the URL's path, decoded). */
+    pathInfo?: string
+    /** `REMOTE_USER` for the CGI (default `x-access-token`, GitHub's user for token auth). */
+    remoteUser?: string
+  },
 ): Promise<void> {
   const { url } = options
   const cgi = spawn('git', ['http-backend'], {
@@ -53,14 +62,15 @@ export function serveGitHttp(
       GIT_PROJECT_ROOT: options.projectRoot,
       GIT_HTTP_EXPORT_ALL: '1',
       GIT_CONFIG_NOSYSTEM: '1',
-      PATH_INFO: decodeURIComponent(url.pathname),
+      PATH_INFO: options.pathInfo ?? decodeURIComponent(url.pathname),
       QUERY_STRING: url.search.slice(1),
       REQUEST_METHOD: req.method ?? 'GET',
       CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: 'x-access-token',
+      REMOTE_USER: options.remoteUser ?? 'x-access-token',
       REMOTE_ADDR: '127.0.0.1',
       ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
       ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      ...(req.headers['content-length'] ? { CONTENT_LENGTH: String(req.headers['content-length']) } : {}),
     },
     stdio: ['pipe', 'pipe', 'inherit'],
   })

@@ -64,6 +64,16 @@ export interface LoopbackGitHubOptions {
   repositoryId?: number
 }
 
+/** One request as it arrived on the wire (REST or git), with every Authorization header sent. */
+export interface WireRequest {
+  method: string
+  /** The URL's path, without the query. */
+  path: string
+  /** Every Authorization header value sent, scheme lower-cased (a duplicated header shows up twice). */
+  authorization: string[]
+  status: number
+}
+
 /** A running loopback GitHub; see the module comment. */
 export class LoopbackGitHub {
   readonly api: AppApi
@@ -73,6 +83,8 @@ export class LoopbackGitHub {
   readonly violations: string[] = []
   /** Every REST request as `METHOD /path status` with who made it. */
   readonly requests: Array<{ method: string; path: string; status: number; caller: string; at: number }> = []
+  /** Every request, REST and git, in the order the answers finished. */
+  readonly wire: WireRequest[] = []
   readonly serverUrl: string
   readonly gitDir: string
   private readonly server: Server
@@ -271,6 +283,15 @@ export class LoopbackGitHub {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.serverUrl)
+    const authorization = (req.headersDistinct.authorization ?? []).map(normalizeScheme)
+    res.on('finish', () =>
+      this.wire.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        authorization,
+        status: res.statusCode,
+      }),
+    )
     if (url.pathname.startsWith('/api/v3/') || url.pathname === '/api/graphql')
       return this.serveApi(req, res, url)
     const repoPath = `/${this.options.owner}/${this.options.repo}.git/`

@@ -8,26 +8,32 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DurableAdapter } from '../../core/adapters.ts'
+import { parsePromotionTrailers, withTrailers } from '../../core/promotion-identity.ts'
 import type { GitRepo } from '../../git/repo.ts'
 
 /** Identity of Gittrix's own commits in session repositories when git has none configured. */
 export const GITTRIX_IDENTITY = { name: 'Gittrix', email: 'gittrix@localhost' }
 
-/** Trailer naming the durable baseline commit a session repository was made from. */
-export const BASELINE_TRAILER = 'Gittrix-Baseline'
-
 /** How many blobs are read from a remote durable adapter per call. */
 const BLOB_BATCH = 256
 
-/** The message of a baseline snapshot commit: subject plus `Gittrix-Session` / `Gittrix-Baseline` trailers. */
+/**
+ * The message of a baseline snapshot commit: subject `gittrix: baseline of <durableRef>` plus the
+ * `Gittrix-Session` / `Gittrix-Baseline` trailers, written by the promotion commits' `withTrailers`
+ * (src/core/promotion-identity.ts). Throws `INVALID_ARGUMENT` as `withTrailers` does.
+ */
 export function baselineMessage(sessionId: string, baselineSha: string, durableRef: string): string {
-  return `gittrix: baseline of ${durableRef}\n\nGittrix-Session: ${sessionId}\n${BASELINE_TRAILER}: ${baselineSha}\n`
+  return withTrailers(`gittrix: baseline of ${durableRef}`, sessionId, baselineSha)
 }
 
-/** The durable baseline sha named by a baseline commit message, or `null`. */
+/**
+ * The durable baseline sha named by a baseline commit message, or `null`: read by the one trailer
+ * matcher, `parsePromotionTrailers` (src/core/promotion-identity.ts) — `Gittrix-Session` and
+ * `Gittrix-Baseline` once each in the final trailer block, by git's rules.
+ */
 export function baselineFromMessage(message: string): string | null {
-  const match = new RegExp(`^${BASELINE_TRAILER}: ([0-9a-f]{40,64})\\s*$`, 'm').exec(message)
-  return match ? match[1]! : null
+  const read = parsePromotionTrailers(message)
+  return read.ok ? read.value.baselineSha : null
 }
 
 /**

@@ -19,6 +19,7 @@ import type {
   DurableAdapter,
   DurableCapabilities,
 } from '../../core/adapters.ts'
+import { importBlobs } from '../../core/import-blobs.ts'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
 import { findPromotion, type HistoryCommit, type PromotionQuery } from '../../core/promotion-identity.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
@@ -233,28 +234,4 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
       okExitCodes,
     })
   }
-}
-
-/** Copies the blobs the scratch repository lacks: from the session's git dir, else as bytes (checked). */
-async function importBlobs(git: GitRepo, request: ApplyCommitRequest): Promise<void> {
-  const wanted = request.paths.flatMap((p) => (p.oid && p.mode !== '160000' ? [p.oid] : []))
-  const missing = await git.missingObjects(wanted)
-  if (missing.length === 0) return
-  if (request.blobs.gitDir) {
-    // The source is a workspace an agent could have configured: read it sealed.
-    await git.copyObjectsFrom(new GitRepo({ gitDir: request.blobs.gitDir, sealed: true }), missing)
-    return
-  }
-  const contents = await request.blobs.readBlobs(missing)
-  const written = await git.writeBlobs(
-    missing.map((oid) => {
-      const bytes = contents.get(oid)
-      if (!bytes) throw new Error(`blob ${oid} is missing from the session's blob source`)
-      return bytes
-    }),
-  )
-  written.forEach((oid, i) => {
-    if (oid !== missing[i])
-      throw new Error(`blob ${missing[i]} was written as ${oid}; the source returned other content`)
-  })
 }

@@ -138,10 +138,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
       })
       return this.info(repo, workspace)
     } catch (error) {
-      await rm(workspace, { recursive: true, force: true })
-      await rm(state, { recursive: true, force: true })
-      if (created) await this.client.deleteRepo(repo).catch(() => false)
-      this.tokens.forget(repo)
+      await this.rollback(repo, workspace, state, created)
       throw error
     }
   }
@@ -347,22 +344,43 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
         },
       }
     } catch (error) {
-      await rm(workspace, { recursive: true, force: true })
-      await rm(state, { recursive: true, force: true })
-      if (created) await this.client.deleteRepo(repo).catch(() => false)
-      this.tokens.forget(repo)
+      await this.rollback(repo, workspace, state, created)
       throw error
     }
   }
 
-  /** {@link EphemeralAdapter.forkWorkspace}: {@link fork} for `GitTrix.forkSession`. */
+  /**
+   * {@link EphemeralAdapter.forkWorkspace}: {@link fork} for `GitTrix.forkSession`. Without `at`, the
+   * source's files as they are now, uncommitted work included: like the local kinds, the source is
+   * checkpointed first ({@link checkpointForFork}), and the fork starts at that commit.
+   */
   async forkWorkspace(request: ForkWorkspaceRequest): Promise<WorkspaceFork> {
+    const at = request.at ?? (await this.checkpointForFork(request.source))
     const forked = await this.fork(request.source.sessionId, {
-      ...(request.at ? { at: request.at } : {}),
+      at,
       sessionId: request.sessionId,
       sessionDir: request.sessionDir,
     })
     return { baselineSha: forked.baselineSha, at: forked.at, info: forked.info }
+  }
+
+  /**
+   * The commit a fork without `at` starts from, on the source repository's `main`: the clone's `HEAD`
+   * when its files are exactly that commit (pushed, in case only the clone had it), else a checkpoint
+   * commit of the files as they are, made and pushed like {@link commit} (the source shows it in its
+   * history; its files are untouched).
+   */
+  private async checkpointForFork(source: WorkspaceHandle): Promise<string> {
+    const state = await readState(source)
+    const inner = innerHandle(source, state)
+    const { repo: git, agent } = await openWorkspaceGit(inner)
+    await git.run(['add', '-A'])
+    const tree = await git.text(['write-tree'])
+    const head = await (agent ?? git).resolve('HEAD^{commit}')
+    if (!head || (await git.resolve(`${head}^{tree}`)) !== tree)
+      return this.commit(source, 'gittrix: checkpoint before fork')
+    await this.push(state.repo, state.remote, git, [`+${head}:refs/heads/${SESSION_BRANCH}`])
+    return head
   }
 
   private info(repo: string, workspace: string): WorkspaceInfo {
@@ -376,6 +394,18 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
 
   private workspacePath(sessionId: string, sessionDir: string): string {
     return this.workingRoot ? join(this.workingRoot, sessionId) : join(sessionDir, 'workspace')
+  }
+
+  /**
+   * Undoes a failed {@link create} or {@link fork}: removes the workspace and its state directory,
+   * deletes the session repository when this call `created` it (a failed delete is left for the
+   * sweep), and forgets its token.
+   */
+  private async rollback(repo: string, workspace: string, state: string, created: boolean): Promise<void> {
+    await rm(workspace, { recursive: true, force: true })
+    await rm(state, { recursive: true, force: true })
+    if (created) await this.client.deleteRepo(repo).catch(() => false)
+    this.tokens.forget(repo)
   }
 
   private async inner(handle: WorkspaceHandle): Promise<WorkspaceHandle> {

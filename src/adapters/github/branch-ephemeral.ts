@@ -22,7 +22,7 @@ import { encodeStartCommit } from '../../github/start-commit.ts'
 import { readBlobs } from './blobs.ts'
 import { type Comparison, compareCommits, hostPatches } from './compare.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
-import { diffTrees, type RepoCoordinates, readTree, type TreeDiff, type TreeListing } from './trees.ts'
+import { asTreeChange, diffTrees, type RepoCoordinates, readTree, type TreeDiff, type TreeListing } from './trees.ts'
 
 /** Options for {@link GitHubBranchEphemeralAdapter}. */
 export interface GitHubBranchEphemeralAdapterOptions {
@@ -205,14 +205,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     commit: string | undefined,
     comparison: () => Promise<Comparison | null>,
   ): WorkspaceSnapshot {
-    const changes = diff.changes.map(({ path, old, new: now }) => ({
-      path,
-      status: !old ? ('added' as const) : !now ? ('deleted' as const) : ('modified' as const),
-      oldMode: old?.mode ?? null,
-      newMode: now?.mode ?? null,
-      oldOid: old?.oid ?? null,
-      newOid: now?.oid ?? null,
-    }))
+    const changes = diff.changes.map(asTreeChange)
     return {
       tree: diff.toTree,
       ...(commit ? { commit } : {}),

@@ -15,7 +15,19 @@ export {
   resolveGitHubApiUrl,
 } from './client.ts'
 export { GitHubDurableAdapter, type GitHubDurableAdapterOptions } from './durable.ts'
-export { HISTORY_PAGES, isWrittenBy, type PromotionAuthor } from './promotion-history.ts'
+export {
+  gitHubPromotionHistory,
+  HISTORY_PAGES,
+  isWrittenBy,
+  type PromotionAuthor,
+} from './promotion-history.ts'
+export {
+  type ListedCommit,
+  NEWEST_COMMITS,
+  readSessionHistory,
+  type SessionHistory,
+  type SessionHistoryProblem,
+} from './session-history.ts'
 export { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 export {
   isNotFastForward,
@@ -25,3 +37,4 @@ export {
   isReferenceMissing,
   isWorkflowPermissionRefusal,
 } from './request-errors.ts'
+export { readTree, type TreeListing, treeChanges } from './trees.ts'

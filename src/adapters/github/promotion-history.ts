@@ -96,7 +96,11 @@ async function* firstParentChain(
   const more = async (): Promise<boolean> => {
     if (exhausted || page >= HISTORY_PAGES) return false
     page++
-    let commits: Array<{ sha: string; parents: Array<{ sha: string }>; commit: { message: string } }>
+    let commits: Array<{
+      sha: string
+      parents: Array<{ sha: string }>
+      commit: { message: string; committer?: { date?: string } | null }
+    }>
     try {
       ;({ data: commits } = await octokit.rest.repos.listCommits({
         ...coords,
@@ -111,8 +115,11 @@ async function* firstParentChain(
       }
       throw error
     }
-    for (const c of commits)
-      seen.set(c.sha, { sha: c.sha, parents: c.parents.map((p) => p.sha), message: c.commit.message })
+    for (const c of commits) {
+      const date = c.commit.committer?.date
+      const parents = c.parents.map((p) => p.sha)
+      seen.set(c.sha, { sha: c.sha, parents, message: c.commit.message, ...(date ? { date } : {}) })
+    }
     cursor ??= commits[0]?.sha
     if (commits.length < 100) exhausted = true
     return commits.length > 0

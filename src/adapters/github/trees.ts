@@ -15,7 +15,7 @@
  * recursive parameter", and `truncated` is true beyond that.
  */
 import type { Octokit } from '@octokit/rest'
-import type { FileMode, TreeEntry } from '../../core/types.ts'
+import type { FileMode, TreeChange, TreeEntry } from '../../core/types.ts'
 import { type RepoCoordinates, unavailable } from './tree-errors.ts'
 import {
   cachedLevel,
@@ -241,4 +241,28 @@ export function changedBetween(from: TreeListing, to: TreeListing): string[] {
   }
   for (const path of before.keys()) if (!seen.has(path)) changed.push(path)
   return changed.sort()
+}
+
+/**
+ * The changes from listing `from` to listing `to` ({@link changedBetween}'s paths), each with both
+ * sides' mode and blob (`null` where the path is absent), sorted by path.
+ */
+export function treeChanges(from: TreeListing, to: TreeListing): TreeChange[] {
+  const before = new Map(from.entries.map((e) => [e.path, e]))
+  const after = new Map(to.entries.map((e) => [e.path, e]))
+  return changedBetween(from, to).map((path) =>
+    asTreeChange({ path, old: before.get(path) ?? null, new: after.get(path) ?? null }),
+  )
+}
+
+/** One {@link TreeDifference} as the adapters' `TreeChange` (status from which sides exist). */
+export function asTreeChange({ path, old, new: now }: TreeDifference): TreeChange {
+  return {
+    path,
+    status: !old ? 'added' : !now ? 'deleted' : 'modified',
+    oldMode: old?.mode ?? null,
+    newMode: now?.mode ?? null,
+    oldOid: old?.oid ?? null,
+    newOid: now?.oid ?? null,
+  }
 }

@@ -15,6 +15,7 @@
  * file when it is still there and no older than the step: git itself never removes a lock its killed
  * process left, and nothing but that step could have made it while the promotion lock was held.
  */
+import { importBlobs } from '../../core/import-blobs.ts'
 import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
@@ -161,7 +162,7 @@ export class LocalDurableAdapter implements DurableAdapter {
 
   async applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult> {
     const repo = await this.repo()
-    await this.importBlobs(repo, request)
+    await importBlobs(repo, request)
     const tree = await repo.buildTree(request.parent, request.paths)
     const sha = await repo.commitTree(tree, [request.parent], request.message, FALLBACK_IDENTITY)
     const ref = `refs/heads/${request.branch}`
@@ -310,24 +311,6 @@ export class LocalDurableAdapter implements DurableAdapter {
       if (lock && lock.mtimeMs >= entry.startedAt - 2000) await rm(entry.lockFile, { force: true })
     }
     await rm(journal, { force: true })
-  }
-
-  /** Copies the blobs the durable repository lacks: from the workspace's git dir, else as bytes. */
-  private async importBlobs(repo: GitRepo, request: ApplyCommitRequest): Promise<void> {
-    const wanted = request.paths.flatMap((p) => (p.oid ? [p.oid] : []))
-    const missing = await repo.missingObjects(wanted)
-    if (missing.length === 0) return
-    if (request.blobs.gitDir) {
-      // The source is a workspace an agent could have configured: read it sealed.
-      await repo.copyObjectsFrom(new GitRepo({ gitDir: request.blobs.gitDir, sealed: true }), missing)
-      return
-    }
-    const contents = await request.blobs.readBlobs(missing)
-    const written = await repo.writeBlobs(missing.map((oid) => contents.get(oid)!))
-    written.forEach((oid, i) => {
-      if (oid !== missing[i])
-        throw new Error(`blob ${missing[i]} was written as ${oid}; the source returned other content`)
-    })
   }
 
   /** The work tree where `ref` is checked out (main or linked worktree), or `null`. */

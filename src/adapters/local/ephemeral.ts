@@ -20,7 +20,8 @@
  * used), then `diff-index --cached` against the baseline. That counts the agent's own commits,
  * untracked files, deletions, mode changes, symlinks and both paths of a rename.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { copyFile, lstat, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import type {
   CreateWorkspaceRequest,
@@ -137,8 +138,8 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   }
 
   async read(handle: WorkspaceHandle, path: string): Promise<Uint8Array | null> {
-    const { root, rel } = await locate(handle, path)
-    return readWorkspaceFile(root, rel)
+    const { root, rel, checkRoot } = locate(handle, path)
+    return readWorkspaceFile(root, rel, checkRoot)
   }
 
   async write(
@@ -147,13 +148,16 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     bytes: Uint8Array,
     options: { executable?: boolean } = {},
   ): Promise<void> {
-    const { root, rel } = await locate(handle, path)
-    await writeWorkspaceFile(root, rel, bytes, options)
+    const { root, rel, checkRoot } = locate(handle, path)
+    await writeWorkspaceFile(root, rel, bytes, {
+      ...(options.executable !== undefined ? { executable: options.executable } : {}),
+      checkRoot,
+    })
   }
 
   async delete(handle: WorkspaceHandle, path: string): Promise<void> {
-    const { root, rel } = await locate(handle, path)
-    await deleteWorkspacePath(root, rel)
+    const { root, rel, checkRoot } = locate(handle, path)
+    await deleteWorkspacePath(root, rel, checkRoot)
   }
 
   async list(
@@ -234,21 +238,26 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   /**
    * A checkpoint commit of the whole workspace on the agent's `HEAD`: its tree from the private
    * snapshot, committed with plumbing (`commit-tree`, then a compare-and-swap of `HEAD`), and the
-   * agent's index brought to it (`read-tree --reset`: stat data kept for unchanged entries). Author and committer come from
-   * `GIT_AUTHOR_*` / `GIT_COMMITTER_*`, else {@link WORKSPACE_IDENTITY}: never from the agent's config.
+   * agent's index brought to it: the private index the tree was written from is copied over it (git's
+   * own protocol: `index.lock` made exclusively, then renamed; fresh stat data for every entry), or,
+   * when that lock is taken, `read-tree --reset`. Author and committer come from `GIT_AUTHOR_*` /
+   * `GIT_COMMITTER_*`, else {@link WORKSPACE_IDENTITY}: never from the agent's config.
    */
   async commit(handle: WorkspaceHandle, message: string): Promise<string> {
-    const { tree, git } = await this.snapshotTree(handle)
+    const git = await openWorkspaceGit(handle)
     const owner = git.agent ?? git.repo
-    const head = await owner.resolve('HEAD^{commit}')
-    const sha = await git.repo.commitTree(tree, [head ?? handle.baselineSha], message, WORKSPACE_IDENTITY)
+    // HEAD is read from the agent's refs while the private index takes the work tree in.
+    const [tree, head] = await Promise.all([this.treeOf(git), owner.resolve('HEAD^{commit}')])
+    const sha = await git.repo.commitTree(tree, [head ?? handle.baselineSha], message, WORKSPACE_IDENTITY, {
+      unconfigured: true,
+    })
     const moved = await owner.compareAndSwapRef('HEAD', sha, head, 'gittrix: checkpoint')
     if (!moved)
       throw new GittrixError(
         'EVICTION_RACE',
         `HEAD of session ${handle.sessionId} moved during the checkpoint; commit again.`,
       )
-    if (git.agentIndex)
+    if (git.agentIndex && !(await replaceIndex(git.repo.indexFile!, git.agentIndex)))
       await git.repo.run(['read-tree', '--reset', sha], { env: { GIT_INDEX_FILE: git.agentIndex } })
     return sha
   }
@@ -389,20 +398,61 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   /** `git add -A` into the private index, then `write-tree`: the workspace as a tree, right now. */
   private async snapshotTree(handle: WorkspaceHandle): Promise<{ tree: string; git: WorkspaceGit }> {
     const git = await openWorkspaceGit(handle)
+    return { tree: await this.treeOf(git), git }
+  }
+
+  private async treeOf(git: WorkspaceGit): Promise<string> {
     await git.repo.run(['add', '-A'])
-    const tree = await git.repo.text(['write-tree'])
-    return { tree, git }
+    return git.repo.text(['write-tree'])
   }
 }
 
-/** The workspace root and the normalised repository path. */
-async function locate(handle: WorkspaceHandle, path: string): Promise<{ root: string; rel: string }> {
+/**
+ * Copies the index file `from` over `to` the way git replaces an index: `<to>.lock` created
+ * exclusively (never through a symlink or over a lock another git holds), then renamed over `to`.
+ * The copy keeps the original's mtime (rounded down to the ms): git judges entries changed in the
+ * same instant as the index ("racily clean", gitformat-index(5) / Documentation/technical/racy-git.txt)
+ * by that mtime, so a later one would hide such a change from the agent's git. Resolves `false`,
+ * having changed nothing, when the lock exists.
+ */
+async function replaceIndex(from: string, to: string): Promise<boolean> {
+  const lock = `${to}.lock`
+  const copy = copyFile(from, lock, constants.COPYFILE_EXCL).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return false
+      throw error
+    },
+  )
+  const [written, copied] = await Promise.allSettled([stat(from), copy])
+  if (copied.status === 'fulfilled' && !copied.value) return false
+  try {
+    if (copied.status === 'rejected') throw copied.reason
+    if (written.status === 'rejected') throw written.reason
+    const mtime = new Date(Math.floor(written.value.mtimeMs))
+    await utimes(lock, mtime, mtime)
+    await rename(lock, to)
+  } catch (error) {
+    if (copied.status === 'fulfilled') await rm(lock, { force: true })
+    throw error
+  }
+  return true
+}
+
+/**
+ * The workspace root and the normalised repository path, and the check of the root's `lstat` (done
+ * with the path's own lookups): a workspace deleted by hand is named as such, not as a missing file.
+ */
+function locate(
+  handle: WorkspaceHandle,
+  path: string,
+): { root: string; rel: string; checkRoot: (stat: Stats | null) => void } {
   const root = workspaceRoot(handle)
   const rel = normalizeRepoPath(path)
-  // A workspace deleted by hand is named as such, not as a missing file.
-  const stat = await lstat(root).catch(() => null)
-  if (!stat) throw new WorkspaceMissingError(handle.sessionId, `${root} does not exist`)
-  if (!stat.isDirectory())
-    throw new WorkspaceInvalidError(handle.sessionId, `${root} is no longer a directory`)
-  return { root, rel }
+  const checkRoot = (stat: Stats | null) => {
+    if (!stat) throw new WorkspaceMissingError(handle.sessionId, `${root} does not exist`)
+    if (!stat.isDirectory())
+      throw new WorkspaceInvalidError(handle.sessionId, `${root} is no longer a directory`)
+  }
+  return { root, rel, checkRoot }
 }

@@ -17,19 +17,18 @@
  * and the write); only an OS boundary stops that.
  */
 import { randomBytes } from 'node:crypto'
-import type { Stats } from 'node:fs'
 import {
-  chmod,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  readlink,
-  realpath,
-  rename,
-  rm,
-  writeFile,
-} from 'node:fs/promises'
+  closeSync,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  type Stats,
+  writeFileSync,
+} from 'node:fs'
+import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm } from 'node:fs/promises'
 import { decodeBytes, encodeText } from '../../core/bytes.ts'
 import {
   FileNotFoundError,
@@ -62,9 +61,76 @@ export interface WorkspaceTarget {
 export async function resolveWorkspacePath(
   root: string,
   rel: string,
-  options: { followFinal: boolean },
+  options: ResolveOptions,
 ): Promise<WorkspaceTarget> {
-  const rootBytes = encodeText(await realpath(root))
+  const direct = resolveDirect(root, rel, options)
+  if (direct.target) return direct.target
+  return walkWorkspacePath(direct.rootBytes, rel, options)
+}
+
+/** Options of {@link resolveWorkspacePath}. */
+export interface ResolveOptions {
+  /** Follow a symlink in the last component (read, write) instead of naming the link itself (delete). */
+  followFinal: boolean
+  /**
+   * Called with `lstat` of `root` (`null`: missing) before anything is resolved under it; throws to
+   * refuse the workspace (e.g. a root replaced by a file or a symlink).
+   */
+  checkRoot?: (stat: Stats | null) => void
+}
+
+/**
+ * The common case, without a round trip through the thread pool per component: `lstat` of the root,
+ * its real path and `lstat` of every prefix of `rel`, made synchronously (inode metadata only, a few
+ * microseconds each on a local file system, where an asynchronous call costs tens of microseconds of
+ * thread hand-off; a write needs all of them before it can start). When every directory on the way is
+ * a real directory (no symlink) and the last component is missing or no symlink to follow, that is
+ * exactly what the component-by-component walk would find, and `target` is the answer; otherwise
+ * (`target` absent) the caller walks. Names like `.git` are left to the walk, which refuses them with
+ * its message.
+ */
+function resolveDirect(
+  root: string,
+  rel: string,
+  options: ResolveOptions,
+): { rootBytes: Buffer; target?: WorkspaceTarget } {
+  const rootStat = lstatSyncOrNull(root)
+  options.checkRoot?.(rootStat === undefined ? null : rootStat)
+  const rootBytes = encodeText(realpathSync.native(root))
+  const parts = splitBytes(encodeText(rel))
+  const simple = parts.every((part) => {
+    const name = decodeBytes(part)
+    return name !== '' && name !== '.' && name !== '..' && !isGitDirName(name)
+  })
+  if (!simple) return { rootBytes }
+  let final: Stats | null = null
+  for (let i = 0; i < parts.length; i++) {
+    const found = lstatSyncOrNull(joinBytes(rootBytes, parts.slice(0, i + 1)))
+    // Another error (`undefined`) is the walk's to report; a missing or odd directory the walk's to handle.
+    if (found === undefined) return { rootBytes }
+    if (i < parts.length - 1) {
+      if (!found?.isDirectory()) return { rootBytes }
+    } else if (found?.isSymbolicLink() && options.followFinal) return { rootBytes }
+    else final = found
+  }
+  return { rootBytes, target: { path: joinBytes(rootBytes, parts), stat: final, reached: shown(parts) } }
+}
+
+/** `lstat` of `path`: `null` when nothing is there (`ENOENT`), `undefined` on any other error. */
+function lstatSyncOrNull(path: string | Buffer): Stats | null | undefined {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null
+  } catch {
+    return undefined
+  }
+}
+
+/** The component-by-component walk of {@link resolveWorkspacePath} from the real root `rootBytes`. */
+async function walkWorkspacePath(
+  rootBytes: Buffer,
+  rel: string,
+  options: ResolveOptions,
+): Promise<WorkspaceTarget> {
   const reached: Buffer[] = []
   const full = (extra?: Buffer) => joinBytes(rootBytes, extra ? [...reached, extra] : reached)
   // Components still to walk: the path's own, then (innermost first) what links put in front of them.
@@ -136,8 +202,15 @@ export async function resolveWorkspacePath(
 }
 
 /** The file's bytes, or `null` when it does not exist. Throws as {@link resolveWorkspacePath}, `FILE_NOT_FOUND` for a directory. */
-export async function readWorkspaceFile(root: string, rel: string): Promise<Uint8Array | null> {
-  const target = await resolveWorkspacePath(root, rel, { followFinal: true })
+export async function readWorkspaceFile(
+  root: string,
+  rel: string,
+  checkRoot?: ResolveOptions['checkRoot'],
+): Promise<Uint8Array | null> {
+  const target = await resolveWorkspacePath(root, rel, {
+    followFinal: true,
+    ...(checkRoot ? { checkRoot } : {}),
+  })
   if (!target.stat) return null
   if (target.stat.isDirectory())
     throw new FileNotFoundError(rel, 'the workspace as a file (it is a directory)')
@@ -152,16 +225,20 @@ export async function readWorkspaceFile(root: string, rel: string): Promise<Uint
 /**
  * Writes `bytes` to `rel` (through a final symlink that stays inside), creating directories: a
  * temporary file next to the target, renamed over it. `executable` sets or clears the mode's execute
- * bits; omitted, an existing file keeps its mode and a new one gets 0644. Throws as
- * {@link resolveWorkspacePath}, `PATH_CONFLICT` when the target is a directory.
+ * bits; omitted, an existing file keeps its mode and a new one gets 0644. `checkRoot` as in
+ * {@link ResolveOptions}. Throws as {@link resolveWorkspacePath}, `PATH_CONFLICT` when the target is
+ * a directory.
  */
 export async function writeWorkspaceFile(
   root: string,
   rel: string,
   bytes: Uint8Array,
-  options: { executable?: boolean } = {},
+  options: { executable?: boolean; checkRoot?: ResolveOptions['checkRoot'] } = {},
 ): Promise<void> {
-  const target = await resolveWorkspacePath(root, rel, { followFinal: true })
+  const target = await resolveWorkspacePath(root, rel, {
+    followFinal: true,
+    ...(options.checkRoot ? { checkRoot: options.checkRoot } : {}),
+  })
   if (target.stat?.isDirectory()) throw new PathConflictError(rel, 'it is a directory')
   const dir = target.path.subarray(0, target.path.lastIndexOf(SLASH))
   const mode =
@@ -174,10 +251,22 @@ export async function writeWorkspaceFile(
         : 0o644
   const temp = Buffer.concat([dir, Buffer.from(`/.gittrix-write-${randomBytes(6).toString('hex')}.tmp`)])
   try {
-    await mkdir(dir, { recursive: true })
-    await writeFile(temp, bytes, { mode, flag: 'wx' })
-    await chmod(temp, mode)
-    await rename(temp, target.path)
+    if (bytes.byteLength <= SMALL_WRITE_BYTES) writeSmall(dir, temp, bytes, mode, target.path)
+    else {
+      // The directory is usually there already: made only when creating the file says it is not.
+      const file = await open(temp, 'wx', mode).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error
+        await mkdir(dir, { recursive: true })
+        return open(temp, 'wx', mode)
+      })
+      try {
+        // Exact mode whatever the umask; both on the one descriptor, so they need not wait for each other.
+        await Promise.all([file.writeFile(bytes), file.chmod(mode)])
+      } finally {
+        await file.close()
+      }
+      await rename(temp, target.path)
+    }
   } catch (error) {
     await rm(temp, { force: true }).catch(() => {})
     throw fsError(error, rel)
@@ -185,11 +274,48 @@ export async function writeWorkspaceFile(
 }
 
 /**
+ * Content up to this many bytes is written with synchronous calls ({@link writeSmall}); larger content
+ * goes through the thread pool, so the event loop never waits on a large write.
+ */
+export const SMALL_WRITE_BYTES = 64 * 1024
+
+/**
+ * The same steps as the asynchronous path (temporary file created exclusively with `mode`, exact mode
+ * set, renamed over `target`), made synchronously: for a small file each step is a few microseconds
+ * of page-cache work, where a thread-pool round trip costs tens of microseconds, and an agent's write
+ * is a handful of them in a row. Nothing waits for the disk (no fsync).
+ */
+function writeSmall(dir: Buffer, temp: Buffer, bytes: Uint8Array, mode: number, target: Buffer): void {
+  let fd: number
+  try {
+    fd = openSync(temp, 'wx', mode)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(dir, { recursive: true })
+    fd = openSync(temp, 'wx', mode)
+  }
+  try {
+    writeFileSync(fd, bytes)
+    fchmodSync(fd, mode)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temp, target)
+}
+
+/**
  * Deletes the file, symlink (the link, not its target) or directory at `rel`; a missing path is fine.
  * Refuses (`WRITE_REJECTED`) a directory holding a nested repository (any `.git` below it).
  */
-export async function deleteWorkspacePath(root: string, rel: string): Promise<void> {
-  const target = await resolveWorkspacePath(root, rel, { followFinal: false })
+export async function deleteWorkspacePath(
+  root: string,
+  rel: string,
+  checkRoot?: ResolveOptions['checkRoot'],
+): Promise<void> {
+  const target = await resolveWorkspacePath(root, rel, {
+    followFinal: false,
+    ...(checkRoot ? { checkRoot } : {}),
+  })
   if (!target.stat) return
   if (target.stat.isDirectory()) {
     const nested = await findGitEntry(target.path)

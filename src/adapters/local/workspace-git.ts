@@ -26,6 +26,7 @@ import {
 } from '../../core/errors.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
+import { checkpointWritePaths, symlinksOnPaths } from '../../git/written-paths.ts'
 
 /** How a local workspace is made. */
 export type LocalWorkspaceKind = 'clone' | 'worktree' | 'copy'
@@ -349,8 +350,8 @@ async function checkIdentity(handle: WorkspaceHandle, state: string, gitDir: str
 
 /**
  * Refuses (`WORKSPACE_INVALID`) a clone whose `.git` holds a symlink, or a `commondir` file, on any path
- * Gittrix's own git commands write through: `HEAD`, the index, the object store (`objects`,
- * `objects/info`), the ref `HEAD` names and its reflogs, `packed-refs`. Git follows a symlinked
+ * Gittrix's own git commands write through (src/git/written-paths.ts: `HEAD`, the index, `config`, the
+ * object store and its fan-out directories, the ref `HEAD` names and its reflogs, `packed-refs`). Git follows a symlinked
  * directory there like any other, and a symlink's target is only text: an agent confined to its
  * workspace (`gittrix run`) could otherwise point `refs/heads` at the durable repository's and have the
  * next checkpoint move the durable branch. Hard links are not checked: making one needs access to the
@@ -365,22 +366,10 @@ async function checkWrittenPaths(handle: WorkspaceHandle, gitDir: string): Promi
   }
   if (await lstat(join(gitDir, 'commondir')).catch(() => null)) refuse('a commondir file')
   const head = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '')
-  const target = /^ref: (refs\/[^\n]+)\n?$/.exec(head)?.[1]
-  const paths = ['HEAD', 'index', 'objects/info/alternates', 'packed-refs', 'logs/HEAD']
-  if (target) paths.push(target, `logs/${target}`)
-  const seen = new Set<string>()
-  for (const path of paths) {
-    const parts = path.split('/')
-    for (let i = 1; i <= parts.length; i++) {
-      const rel = parts.slice(0, i).join('/')
-      if (seen.has(rel)) continue
-      seen.add(rel)
-      if (rel === '..' || rel.endsWith('/..')) refuse(`HEAD names ${target}`)
-      const found = await lstat(join(gitDir, rel)).catch(() => null)
-      if (!found) break
-      if (found.isSymbolicLink()) refuse(`${rel} is a symlink`)
-    }
-  }
+  const target = /^ref: (refs\/[^\n]+)\n?$/.exec(head)?.[1] ?? null
+  const [link] = await symlinksOnPaths(gitDir, checkpointWritePaths(target))
+  if (link === undefined) return
+  refuse(link.split('/').includes('..') ? `HEAD names ${target}` : `${link} is a symlink`)
 }
 
 /**

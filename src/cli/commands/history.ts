@@ -15,7 +15,7 @@ import { formatDiffStat, shownPath } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError, cliPath } from '../parse.ts'
 import { diffCommand } from './review.ts'
-import { withSession } from './with-session.ts'
+import { withCliSession } from './with-session.ts'
 
 /** A session id as `newSessionId` makes them (src/core/store.ts). */
 const SESSION_ID = /^sess_[a-z2-7]{12}$/
@@ -32,7 +32,7 @@ export async function commitCommand(
   id: string,
   opts: { message: string },
 ): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const checkpoint = await session.commit(opts.message)
     return { data: { checkpoint }, text: `Checkpoint ${checkpoint}.` }
   })
@@ -48,7 +48,7 @@ export async function logCommand(
   id: string,
   opts: { limit?: number },
 ): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const log = await session.log(opts.limit === undefined ? {} : { limit: opts.limit })
     return { data: log, text: log.map(formatCheckpoint).join('\n') }
   })
@@ -68,7 +68,7 @@ export async function showCommand(
   opts: { at: string; transcript?: boolean },
 ): Promise<CommandResult> {
   if (opts.transcript && path !== undefined) throw new CliUsageError('--transcript takes no path')
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     if (opts.transcript) {
       const bytes = await session.transcript(opts.at)
       if (!bytes) throw new FileNotFoundError('transcript', `checkpoint ${opts.at} of session ${id}`)
@@ -91,7 +91,7 @@ export async function restoreCommand(
   id: string,
   opts: { to: string },
 ): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const result = await session.restore(opts.to)
     const saved = result.savedUncommitted ? ' (uncommitted work committed first)' : ''
     const text =
@@ -112,7 +112,7 @@ export async function attachCommand(
   opts: { transcript: string; at?: string },
 ): Promise<CommandResult> {
   const bytes = await readTranscriptFile(ctx, opts.transcript)
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const attached = await session.attachTranscript(bytes, opts.at)
     return {
       data: attached,
@@ -155,12 +155,12 @@ export async function sessionDiffCommand(
   if (opts.from !== undefined || opts.to !== undefined) {
     if (paths.length) throw new CliUsageError('--from/--to diff whole checkpoints; give no paths')
     const range = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}) }
-    diff = await withSession(ctx, id, ({ session }) => session.diffDetails(range))
+    diff = await withCliSession(ctx, id, ({ session }) => session.diffDetails(range))
   } else if (paths.length && SESSION_ID.test(paths[0]!)) {
     if (paths.length > 1)
       throw new CliUsageError('a diff between attempts takes two session ids and no paths')
     const other = paths[0]!
-    diff = await withSession(ctx, id, ({ gittrix }) => gittrix.diff(id, other))
+    diff = await withCliSession(ctx, id, ({ gittrix }) => gittrix.diff(id, other))
   } else {
     return diffCommand(ctx, id, paths, opts)
   }

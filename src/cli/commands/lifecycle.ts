@@ -8,7 +8,7 @@ import { type CliContext, openRepo, openStore } from '../context.ts'
 import { describeEviction, formatSession, formatSessionList, formatSweep, shownPath } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError, limitMs } from '../parse.ts'
-import { withSession } from './with-session.ts'
+import { withCliSession } from './with-session.ts'
 
 /** Options of `gittrix start`. Durations are ms; `'none'` means no limit. */
 export interface StartOptions {
@@ -79,7 +79,7 @@ export interface ForkOptions {
  * the session).
  */
 export async function forkCommand(ctx: CliContext, id: string, opts: ForkOptions): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ gittrix }) => {
+  return withCliSession(ctx, id, async ({ gittrix }) => {
     const fork = await gittrix.forkSession(id, {
       ...(opts.at ? { at: opts.at } : {}),
       ...(opts.task !== undefined ? { task: opts.task } : {}),
@@ -134,7 +134,7 @@ export async function infoCommand(ctx: CliContext, id: string): Promise<CommandR
  * text says what earlier (partial) promotions keep and which files, as last recorded, were dropped.
  */
 export async function discardCommand(ctx: CliContext, id: string): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const meta = await session.discard()
     const n = meta.promotions?.length ?? 0
     const dropped = meta.touchedFiles.length ? meta.touchedFiles.map(shownPath).join(', ') : 'nothing else'
@@ -154,7 +154,7 @@ export async function discardCommand(ctx: CliContext, id: string): Promise<Comma
  * Data: metadata. Throws `SESSION_EXPIRED` for a session that is not active.
  */
 export async function extendCommand(ctx: CliContext, id: string, duration: number): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const meta = await session.extend(duration)
     const text = `Extended ${id} by ${ms(duration, { long: true })}: ${describeEviction(meta.evictionPolicy)}.`
     return { data: meta, text }

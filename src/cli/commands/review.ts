@@ -8,7 +8,7 @@ import type { CliContext } from '../context.ts'
 import { formatDiffStat, formatPromotion } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { cliPath } from '../parse.ts'
-import { withSession } from './with-session.ts'
+import { withCliSession } from './with-session.ts'
 
 /**
  * `gittrix diff <id> [paths...] [--stat]`: the unified patch against the baseline (or per-file stats).
@@ -23,7 +23,7 @@ export async function diffCommand(
   paths: string[],
   opts: { stat?: boolean },
 ): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const diff = await session.diffDetails(paths.length ? { paths: paths.map(cliPath) } : {})
     return { data: diff, text: opts.stat ? formatDiffStat(diff) : encodeText(diff.patch) }
   })
@@ -57,7 +57,7 @@ export async function promoteCommand(
   const selector: PromoteSelector = opts.files?.length
     ? { mode: 'files', files: opts.files.map(cliPath), ...(opts.literal ? { literal: true } : {}) }
     : { mode: 'all' }
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const outcome = await session.promote({
       selector,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),

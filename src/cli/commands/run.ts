@@ -14,7 +14,7 @@ import { sessionSandboxSpec } from '../../sandbox/session.ts'
 import type { RunOutcome } from '../../sandbox/spec.ts'
 import type { CliContext } from '../context.ts'
 import type { CommandResult } from '../output.ts'
-import { withSession } from './with-session.ts'
+import { withCliSession } from './with-session.ts'
 
 /** Options of `gittrix run` (commander's `--no-network` / `--no-sandbox` set these to `false`). */
 export interface RunCommandCliOptions {
@@ -37,7 +37,7 @@ export async function runCommand(
   command: string[],
   opts: RunCommandCliOptions,
 ): Promise<CommandResult> {
-  const meta = await withSession(ctx, id, async ({ meta }) => meta)
+  const meta = await withCliSession(ctx, id, async ({ meta }) => meta)
   const network = opts.network !== false
   const stdout = ctx.json ? 'stderr' : 'inherit'
   const env = { ...ctx.io.env, GITTRIX_SESSION: id }

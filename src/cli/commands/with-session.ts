@@ -4,7 +4,7 @@
 import { type CliContext, type OpenSession, openSession } from '../context.ts'
 
 /** Opens session `id` (see `openSession`), runs `work`, closes. Errors propagate unchanged. */
-export async function withSession<T>(
+export async function withCliSession<T>(
   ctx: CliContext,
   id: string,
   work: (open: OpenSession) => Promise<T>,

@@ -7,7 +7,7 @@ import type { CliContext } from '../context.ts'
 import { formatChanges, shownPath } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { cliPath } from '../parse.ts'
-import { withSession } from './with-session.ts'
+import { withCliSession } from './with-session.ts'
 
 /**
  * `gittrix read <id> <path>`: the file's bytes on stdout. Data: `{ path, size, encoding: 'utf8' |
@@ -15,7 +15,7 @@ import { withSession } from './with-session.ts'
  * `WRITE_REJECTED` (unsafe path).
  */
 export async function readCommand(ctx: CliContext, id: string, path: string): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const bytes = await session.read(cliPath(path))
     const utf8 = decodeUtf8(bytes)
     const data =
@@ -36,7 +36,7 @@ export async function writeCommand(
   path: string,
   opts: { executable?: boolean },
 ): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     const content = await ctx.io.readStdin()
     await session.write(
       cliPath(path),
@@ -49,7 +49,7 @@ export async function writeCommand(
 
 /** `gittrix rm <id> <path>`: deletes a file or directory in the workspace. Data: `{ path }`. */
 export async function rmCommand(ctx: CliContext, id: string, path: string): Promise<CommandResult> {
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     await session.delete(cliPath(path))
     return { data: { path }, text: `Deleted ${path}.` }
   })
@@ -67,7 +67,7 @@ export async function filesCommand(
   opts: { all?: boolean },
 ): Promise<CommandResult> {
   const prefix = normalizeRepoDir(dir === undefined ? undefined : cliPath(dir))
-  return withSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ session }) => {
     if (opts.all) {
       const entries = await session.list(prefix, { recursive: true })
       return { data: entries, text: entries.map((e) => shownPath(e.path)).join('\n') }

@@ -44,7 +44,7 @@ import {
   type RepoContext,
   reply,
   sessionsInThread,
-} from '../repo.ts'
+} from '../repo-context.ts'
 import { readSession, type SessionLookup, workspaceProblem } from '../session.ts'
 
 /** Handles one `issue_comment.created` event. */

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod'
 import { type EphemeralLocation, ephemeralLocationSchema } from './ephemeral-location.ts'
-import { sha1Schema } from './hex.ts'
+import { sha1Schema } from './commit-sha.ts'
 import { sessionIdSchema } from './session-id.ts'
 
 /** What the renderers show about a session. All text is untrusted and escaped by the renderers. */

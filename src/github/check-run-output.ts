@@ -6,10 +6,10 @@
  */
 import { z } from 'zod'
 import type { SessionDiff } from '../core/types.ts'
-import { type CheckRunAction, SESSION_ACTIONS } from './actions.ts'
+import { type CheckRunAction, SESSION_ACTIONS } from './check-run-actions.ts'
 import { sessionCommandExamples } from './command-help.ts'
 import { renderDiffText } from './diff-text.ts'
-import { type SessionFacts, sessionFactsSchema } from './facts.ts'
+import { type SessionFacts, sessionFactsSchema } from './session-facts.ts'
 import { renderFileTable } from './file-table.ts'
 import { CHECK_RUN_OUTPUT_MAX, utf8Length } from './limits.ts'
 import { fencedBlock, formatCount, inlineCode, tableRow } from './markdown.ts'
