@@ -1,7 +1,7 @@
 /**
  * The built Action with `ephemeral: artifacts`, run as a child process against two loopback hosts:
  * the "GitHub" of ./support.ts (git smart HTTP + REST) and the Cloudflare Artifacts stand-in of
- * ../artifacts/stand-in.ts (REST control plane + git smart HTTP checking the Bearer repo token).
+ * test/support/artifacts-stand-in.ts (REST control plane + git smart HTTP checking the Bearer repo token).
  */
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
@@ -17,7 +17,7 @@ import {
   parseStartCommit,
 } from '../../src/github/index.ts'
 import { prePushGuard } from '../../action/lib/workspace.ts'
-import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import {
   AGENT_GIT_ENV,
   agentGit,

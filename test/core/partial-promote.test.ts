@@ -16,7 +16,7 @@ import {
   type UserSession,
 } from '../../src/index.ts'
 import { cleanup, commitFiles, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
-import { expectCode } from '../contract/fixtures.ts'
+import { expectCode } from '../adapters/contract/fixtures.ts'
 
 const paths = (changes: { path: string }[]) => changes.map((c) => c.path)
 const changedIn = (cwd: string, rev: string) =>

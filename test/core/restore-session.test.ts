@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, isGittrixError, LocalDurableAdapter, LocalEphemeralAdapter } from '../../src/index.ts'
-import { githubHarness } from '../github-adapters/harness.ts'
+import { githubHarness } from '../adapters/github/harness.ts'
 import { cleanup, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
 
 describe('GitTrix.restoreSession', () => {

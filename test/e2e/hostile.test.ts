@@ -26,7 +26,7 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BundleRun, parseFileCommand, runBundle, runPublishJob } from '../action/support.ts'
-import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import { appEnv, NAMESPACE, publishInputs } from './artifacts-world.ts'
 import { World } from './world.ts'
 

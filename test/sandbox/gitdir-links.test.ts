@@ -1,5 +1,5 @@
 /**
- * The same `.git`-internal symlinks as test/adapters/clone-gitdir-links.test.ts, planted from INSIDE bubblewrap, where the durable repository is
+ * The same `.git`-internal symlinks as test/adapters/local/clone-gitdir-links.test.ts, planted from INSIDE bubblewrap, where the durable repository is
  * hidden (an empty read-only tmpfs) — a symlink's target is only text, so that does not matter. After
  * the sandboxed command ends, the agent's next checkpoint (`AgentSession.commit`, i.e. the MCP
  * `commit` tool a harness gives the same agent) moves the durable `main` to a commit holding the
