@@ -19,7 +19,6 @@ import {
 import { prePushGuard } from '../../action/lib/workspace.ts'
 import { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import {
-  AGENT_GIT_ENV,
   agentGit,
   type BundleRun,
   checkoutRepo,
@@ -382,7 +381,7 @@ describe('ephemeral: artifacts, a session branch the App wrote to', () => {
           note: 'Extended by @maintainer for 24h.',
         }),
         encoding: 'utf8',
-        env: { ...process.env, ...AGENT_GIT_ENV },
+        env: process.env,
       },
     ).trim()
     github('update-ref', `refs/heads/${branch}`, extend, startSha)
@@ -578,7 +577,7 @@ describe('ephemeral: artifacts, mode sweep', () => {
       {
         input: startMessage,
         encoding: 'utf8',
-        env: { ...process.env, ...AGENT_GIT_ENV, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
+        env: { ...process.env, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
       },
     ).trim()
     github('update-ref', `refs/heads/gittrix/${id}`, sha)

@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliIo } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/run.ts'
-import { cleanup, commitFiles, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, commitFiles, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
@@ -62,8 +62,6 @@ async function start(...extra: string[]): Promise<string> {
 function changedIn(cwd: string, rev: string): string[] {
   return git(cwd, 'diff-tree', '-r', '--name-only', '--no-commit-id', rev).split('\n').filter(Boolean).sort()
 }
-
-beforeAll(() => useFixedGitIdentity())
 
 beforeEach(() => {
   repo = makeRepo({

@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 import { runCli } from '../../src/cli/run.ts'
 import { cliSync } from '../mcp/support.ts'
 
@@ -38,7 +38,6 @@ async function ok(args: string[], input?: string) {
   return run
 }
 
-beforeAll(() => useFixedGitIdentity())
 beforeEach(() => {
   repo = makeRepo({ 'README.md': '# Project\n', 'src/app.ts': 'export const answer = 41\n' })
   store = tempDir('gittrix-cli-history-')

@@ -18,12 +18,10 @@ import {
   readGitTree,
 } from '../local/fixtures.ts'
 import type { SeedFiles } from '../contract/fixtures.ts'
-import { useFixedGitIdentity } from '../../support/git-fixtures.ts'
 import { ArtifactsStandIn } from '../../support/artifacts-stand-in.ts'
 
 /** A started stand-in and a client for it; `lines` collects everything the client logged. */
 export async function artifactsHarness(options: Partial<ArtifactsClientOptions> = {}) {
-  useFixedGitIdentity()
   const standIn = await new ArtifactsStandIn().start()
   const lines: string[] = []
   const client = new ArtifactsClient({

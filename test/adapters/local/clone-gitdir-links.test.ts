@@ -9,13 +9,12 @@ import { readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter } from '../../../src/index.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../../support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../../support/git-fixtures.ts'
 
 describe("symlinks inside a clone workspace's .git", () => {
   let repo: { path: string; head: string }
   let store: string
   beforeEach(() => {
-    useFixedGitIdentity()
     repo = makeRepo({ 'README.md': '# Project\n' })
     store = tempDir()
   })

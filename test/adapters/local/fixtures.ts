@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path'
 import { LocalDurableAdapter } from '../../../src/adapters/local/durable.ts'
 import { LocalEphemeralAdapter, type LocalWorkspaceKind } from '../../../src/adapters/local/ephemeral.ts'
 import type { FileMode } from '../../../src/core/types.ts'
-import { cleanup, GIT_ENV, git, tempDir, useFixedGitIdentity } from '../../support/git-fixtures.ts'
+import { cleanup, GIT_ENV, git, tempDir } from '../../support/git-fixtures.ts'
 import type { DurableFixture } from '../contract/durable-contract.ts'
 import type { EphemeralFixture } from '../contract/ephemeral-contract.ts'
 import { resolveSeed, type SeedFiles, type TreeFile } from '../contract/fixtures.ts'
@@ -151,15 +151,12 @@ export type LocalDurableLayout = 'checked-out' | 'bare'
 
 /** A repository on branch `main`; `checked-out` is a non-bare repository whose `main` is checked out. */
 export function makeLocalRepo(layout: LocalDurableLayout): { path: string; gitDir: string } {
-  useFixedGitIdentity()
   const path = tempDir(`gittrix-contract-${layout}-`)
   if (layout === 'bare') {
     git(path, 'init', '--quiet', '--bare', '--initial-branch=main')
     return { path, gitDir: path }
   }
   git(path, 'init', '--quiet', '--initial-branch=main')
-  git(path, 'config', 'user.name', 'Test User')
-  git(path, 'config', 'user.email', 'user@example.com')
   return { path, gitDir: join(path, '.git') }
 }
 
