@@ -1,6 +1,6 @@
 /**
  * The two adapter ports. A durable adapter owns the branch humans trust; an ephemeral adapter owns
- * the throwaway workspace an agent writes to. One shared contract suite (test/contract) runs against
+ * the throwaway workspace an agent writes to. One shared contract suite (test/adapters/contract) runs against
  * every implementation.
  */
 import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from './history.ts'

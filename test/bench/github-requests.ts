@@ -24,7 +24,7 @@
  * Runs under vitest and under `node --experimental-strip-types` (test/bench/run.ts).
  */
 
-import { githubHarness } from '../github-adapters/harness.ts'
+import { githubHarness } from '../adapters/github/harness.ts'
 import { GitDataApi, ROUTES } from '../support/git-data-api.ts'
 import { cleanup, tempDir } from '../support/git-fixtures.ts'
 import { commitWideRepo, type WideRepoShape, wideDir } from '../support/wide-repo.ts'

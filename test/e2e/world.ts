@@ -185,6 +185,7 @@ export class World {
   ): Promise<string> {
     const dir = join(this.tmp('gittrix-e2e-clone-'), 'widget')
     const who = options.identity ?? { name: login, email: `${login}@example.com` }
+    // Not the test identity: each push is authored as the named GitHub user (or a forged `identity`).
     const env = {
       ...process.env,
       GIT_CONFIG_NOSYSTEM: '1',

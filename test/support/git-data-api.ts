@@ -62,6 +62,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import nock from 'nock'
+import { GIT_ENV } from './git-fixtures.ts'
 import { githubMock } from './github-nock.ts'
 import { answerGraphql, type GraphqlRepository } from './graphql-stand-in.ts'
 import { loadGitHubOpenApi } from './github-openapi.ts'
@@ -207,15 +208,6 @@ let repositories = 0
 /** The noreply address GitHub gives `github-actions[bot]` (its account id is 41898282). */
 const ACTIONS_BOT_EMAIL = '41898282+github-actions[bot]@users.noreply.github.com'
 const EPOCH = Date.UTC(2026, 0, 1) / 1000
-const GIT_ENV: Record<string, string> = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Test Author',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_NAME: 'Test Committer',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-}
 const SCRUBBED = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR']
 const HEX = /^[0-9a-f]{40}$/
 
@@ -485,10 +477,10 @@ export class GitDataApi {
     const from = options.from === undefined ? this.head(branch) : options.from
     const message = Buffer.from(options.message ?? 'pushed commit\n', 'utf8')
     const time = EPOCH + this.clock++
-    const author = options.identity ?? { name: GIT_ENV.GIT_AUTHOR_NAME!, email: GIT_ENV.GIT_AUTHOR_EMAIL! }
+    const author = options.identity ?? { name: GIT_ENV.GIT_AUTHOR_NAME, email: GIT_ENV.GIT_AUTHOR_EMAIL }
     const committer = options.identity ?? {
-      name: GIT_ENV.GIT_COMMITTER_NAME!,
-      email: GIT_ENV.GIT_COMMITTER_EMAIL!,
+      name: GIT_ENV.GIT_COMMITTER_NAME,
+      email: GIT_ENV.GIT_COMMITTER_EMAIL,
     }
     const chunks: Buffer[] = [
       Buffer.from(
