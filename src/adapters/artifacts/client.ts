@@ -18,6 +18,7 @@ import {
   ArtifactsApiError,
   classifyStatus,
   isInProgressConflict,
+  isNotFound,
 } from './errors.ts'
 import { validateArtifactsName } from './names.ts'
 import { toCommit, toCommitList, toTreeEntries } from './normalize.ts'
@@ -206,9 +207,9 @@ export class ArtifactsClient {
     target: string,
     input: { url: string; branch?: string; depth?: number; read_only?: boolean },
   ): Promise<ArtifactsCreateRepoResult> {
-    if (!/^https?:\/\//.test(input.url ?? ''))
+    if (!/^https:\/\/[^/]/i.test(input.url ?? ''))
       throw new InvalidArgumentError(
-        `import needs a full HTTPS git remote URL, got ${JSON.stringify(redact(String(input.url)))}.`,
+        `import needs a full HTTPS git remote URL (the import guide accepts only HTTPS), got ${JSON.stringify(redact(String(input.url)))}.`,
       )
     const result = (await this.request('POST', `/repos/${repoPath(target)}/import`, {
       body: input,
@@ -253,28 +254,60 @@ export class ArtifactsClient {
     return (await this.request('DELETE', `/tokens/${encodeURIComponent(id)}`, { nullOn404: true })) !== null
   }
 
-  /** `GET /repos/:name/tokens` (route 16): token metadata (never plaintext). */
+  /**
+   * `GET /repos/:name/tokens` (route 16): token metadata (never plaintext), every page. Token lists page
+   * by number (`result_info = {page, per_page, total_pages, …}`, per_page ≤ 100); pages are read until
+   * `total_pages`, or until a page comes back short when the service sends no `total_pages`. At most
+   * 100 pages (10,000 tokens).
+   */
   async listTokens(
     repo: string,
-    options: { state?: 'active' | 'expired' | 'revoked' | 'all'; per_page?: number; page?: number } = {},
+    options: { state?: 'active' | 'expired' | 'revoked' | 'all'; per_page?: number } = {},
   ): Promise<ArtifactsTokenInfo[]> {
-    return (await this.request('GET', `/repos/${repoPath(repo)}/tokens`, {
-      query: options,
-    })) as ArtifactsTokenInfo[]
+    const perPage = options.per_page ?? 100
+    const tokens: ArtifactsTokenInfo[] = []
+    for (let page = 1; page <= 100; page++) {
+      const envelope = await this.requestEnvelope('GET', `/repos/${repoPath(repo)}/tokens`, {
+        query: { ...options, per_page: perPage, page },
+      })
+      const list = envelope.result
+      if (!Array.isArray(list))
+        throw new ArtifactsApiError('ADAPTER_UNAVAILABLE', {
+          status: 200,
+          method: 'GET',
+          path: `/repos/${repo}/tokens`,
+          detail: 'the token list was not a list; retry later.',
+        })
+      tokens.push(...(list as ArtifactsTokenInfo[]))
+      const info = (envelope as { result_info?: { total_pages?: number } }).result_info
+      const last = typeof info?.total_pages === 'number' ? page >= info.total_pages : list.length < perPage
+      if (last) break
+    }
+    return tokens
   }
 
   // ---- content reads (routes 10–15) ----
 
-  /** `GET /repos/:name/log` (route 10): the first-parent chain from `ref`, newest first (`[]` for an unknown ref). */
+  /**
+   * `GET /repos/:name/log` (route 10): the first-parent chain from `ref`, newest first (`[]` for an
+   * unknown ref). The docs show `ref` only as a short name ("branch, tag, or commit"); a full
+   * `refs/heads/<branch>` is sent as it is first (a short name would resolve to a tag of the same name
+   * before the branch, git's rules), and once more in its short form when the service does not know it.
+   */
   async log(
     repo: string,
     options: { ref?: string; limit?: number; offset?: number } = {},
   ): Promise<ArtifactsCommit[]> {
-    const result = await this.request('GET', `/repos/${repoPath(repo)}/log`, {
-      query: options,
-      nullOn404: true,
-    })
-    return result === null ? [] : toCommitList(result)
+    const path = `/repos/${repoPath(repo)}/log`
+    const read = async (ref: string | undefined): Promise<ArtifactsCommit[]> => {
+      const result = await this.request('GET', path, { query: { ...options, ref }, nullOn404: true })
+      return result === null ? [] : toCommitList(result, `GET ${path}`)
+    }
+    const commits = await read(options.ref)
+    const short = options.ref?.startsWith('refs/heads/') ? options.ref.slice('refs/heads/'.length) : null
+    if (commits.length > 0 || short === null || (options.offset ?? 0) > 0) return commits
+    this.note(`artifacts: ${options.ref} is unknown to the log route; asking for ${short}`)
+    return read(short)
   }
 
   /** `GET /repos/:name/commit/:hash` (route 11), or `null` when absent. */
@@ -282,7 +315,7 @@ export class ArtifactsClient {
     const result = await this.request('GET', `/repos/${repoPath(repo)}/commit/${objectId(hash)}`, {
       nullOn404: true,
     })
-    return result === null ? null : toCommit(result)
+    return result === null ? null : toCommit(result, `GET /repos/${repo}/commit/${hash}`)
   }
 
   /** `GET /repos/:name/tree/:hash` (route 12): immediate children, or `null` when absent. */
@@ -290,7 +323,7 @@ export class ArtifactsClient {
     const result = await this.request('GET', `/repos/${repoPath(repo)}/tree/${objectId(hash)}`, {
       nullOn404: true,
     })
-    return result === null ? null : toTreeEntries(result)
+    return result === null ? null : toTreeEntries(result, `GET /repos/${repo}/tree/${hash}`)
   }
 
   /** `GET /repos/:name/blob/:hash` (route 13): raw bytes, or `null` when absent. */
@@ -410,7 +443,7 @@ export class ArtifactsClient {
         })
       }
       if (ok && envelope.success !== false) return envelope
-      if (status === 404 && options.nullOn404) return null
+      if (options.nullOn404 && isNotFound(status, errors)) return null
       if (status === 429) {
         const wait =
           retryAfterMs(response.headers.get('retry-after'), this.now()) ?? backoffDelay(waits, this.backoff)

@@ -94,7 +94,7 @@ export function classifyStatus(
       detail:
         'the Cloudflare API token was refused. It needs "Artifacts > Read" for read routes and "Artifacts > Edit" for create, import, delete and token routes.',
     }
-  if (status === 404 || cloudflareCode === ARTIFACTS_ERROR_CODES.NOT_FOUND)
+  if (isNotFound(status, cloudflareCode === undefined ? [] : [{ code: cloudflareCode, message: '' }]))
     return {
       code: 'REF_NOT_FOUND',
       detail: 'the repository, ref, object or path does not exist in this namespace.',
@@ -114,6 +114,14 @@ export function classifyStatus(
     code: 'INVALID_ARGUMENT',
     detail: 'the request was refused as invalid; check the names and parameters.',
   }
+}
+
+/**
+ * True when an answer means "does not exist": HTTP 404, or Cloudflare's `NOT_FOUND` code 10200 under
+ * any error status (the errors page defines the code, not the status it travels with).
+ */
+export function isNotFound(status: number, errors: readonly ArtifactsApiErrorDetail[]): boolean {
+  return status === 404 || (status >= 400 && errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.NOT_FOUND))
 }
 
 /**
