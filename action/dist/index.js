@@ -36673,6 +36673,11 @@ class GitRepo {
     }
     /** Runs `git <args>` against this repository. Rejects with `GIT_FAILED` (see {@link runGit}). */
     run(args, options = {}) {
+        const { args: full, options: resolved } = this.invocation(args, options);
+        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(full, resolved);
+    }
+    /** `git <args>` against this repository, as {@link runGit} or {@link pipeGit} takes it. */
+    invocation(args, options = {}) {
         const prefix = [`--git-dir=${this.gitDir}`];
         if (this.workTree)
             prefix.push(`--work-tree=${this.workTree}`);
@@ -36684,12 +36689,15 @@ class GitRepo {
                 : {}),
             ...options.env,
         };
-        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)([...prefix, ...args], {
-            cwd: this.workTree ?? this.gitDir,
-            ...options,
-            env,
-            sealed: this.sealed || options.sealed === true,
-        });
+        return {
+            args: [...prefix, ...args],
+            options: {
+                cwd: this.workTree ?? this.gitDir,
+                ...options,
+                env,
+                sealed: this.sealed || options.sealed === true,
+            },
+        };
     }
     /** Runs git and returns trimmed UTF-8 stdout. */
     async text(args, options) {
@@ -36829,14 +36837,15 @@ class GitRepo {
             .filter((line) => line.endsWith(' missing'))
             .map((line) => line.slice(0, -' missing'.length));
     }
-    /** Copies objects from `source` into this repository: `pack-objects` there, `index-pack` here. */
+    /**
+     * Copies objects from `source` into this repository: `pack-objects` there piped into `index-pack`
+     * here (which checks every object against its id), git process to git process, so a large blob is
+     * never held in this process's memory.
+     */
     async copyObjectsFrom(source, oids) {
         if (oids.length === 0)
             return;
-        const { stdout: pack } = await source.run(['pack-objects', '--stdout', '-q'], {
-            input: `${oids.join('\n')}\n`,
-        });
-        await this.run(['index-pack', '--stdin', '--fix-thin'], { input: pack });
+        await (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .pipeGit */ .tZ)(source.invocation(['pack-objects', '--stdout', '-q'], { input: `${oids.join('\n')}\n` }), this.invocation(['index-pack', '--stdin', '--fix-thin']));
     }
     /**
      * Writes blobs with one `fast-import` process and returns their ids in input order.
@@ -37026,7 +37035,8 @@ function parseRawDiff(fields) {
 /* harmony export */   EO: () => (/* binding */ runGit),
 /* harmony export */   K5: () => (/* binding */ splitNul),
 /* harmony export */   iR: () => (/* binding */ GitCommandError),
-/* harmony export */   q_: () => (/* binding */ gitText)
+/* harmony export */   q_: () => (/* binding */ gitText),
+/* harmony export */   tZ: () => (/* binding */ pipeGit)
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
@@ -37114,15 +37124,48 @@ function gitProcess(options) {
  * when the working directory `cwd` does not exist; the error's text is redacted.
  */
 function runGit(args, options = {}) {
+    const { child, done } = startGit(args, options, true);
+    child.stdin.end(options.input ?? '');
+    return done;
+}
+/**
+ * Runs `from` with its stdout piped straight into the stdin of `to` (`from.options.input` is written
+ * to `from`; `to.options.input` is ignored): the bytes go from one git process to the other through an
+ * OS pipe, never through this process's memory, so their size is bounded by neither (e.g. a pack of a
+ * 500 MB blob from `pack-objects --stdout` into `index-pack --stdin`). Resolves with `to`'s output.
+ * Rejects as {@link runGit} does, with `from`'s failure first when both fail (a truncated input then
+ * fails `to` too).
+ */
+async function pipeGit(from, to) {
+    const source = startGit(from.args, from.options ?? {}, false);
+    const sink = startGit(to.args, to.options ?? {}, true);
+    source.child.stdout.pipe(sink.child.stdin);
+    // `to` exiting early closes the pipe: `from` then fails on EPIPE and the exit codes tell the story.
+    source.child.stdout.on('error', () => { });
+    source.child.stdin.end(from.options?.input ?? '');
+    const [written, read] = await Promise.allSettled([source.done, sink.done]);
+    if (written.status === 'rejected')
+        throw written.reason;
+    if (read.status === 'rejected')
+        throw read.reason;
+    return read.value;
+}
+/**
+ * Starts one git process (see {@link runGit}); `done` settles when it exits. Its stdin is left open
+ * for the caller; its stdout is collected into `done` when `collect`, else left for the caller to read.
+ */
+function startGit(args, options, collect) {
     const timeoutMs = options.timeoutMs ?? 120_000;
-    return new Promise((resolve, reject) => {
-        const { command, env } = gitProcess(options);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
-            cwd: options.cwd,
-            env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true,
-        });
+    const { command, env } = gitProcess(options);
+    const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+        cwd: options.cwd,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+    });
+    // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
+    child.stdin.on('error', () => { });
+    const done = new Promise((resolve, reject) => {
         const out = [];
         const err = [];
         let timedOut = false;
@@ -37130,7 +37173,8 @@ function runGit(args, options = {}) {
             timedOut = true;
             child.kill('SIGKILL');
         }, timeoutMs);
-        child.stdout.on('data', (chunk) => out.push(chunk));
+        if (collect)
+            child.stdout.on('data', (chunk) => out.push(chunk));
         child.stderr.on('data', (chunk) => err.push(chunk));
         child.on('error', (error) => {
             clearTimeout(timer);
@@ -37155,13 +37199,8 @@ function runGit(args, options = {}) {
             }
             resolve({ stdout: Buffer.concat(out), stderr, exitCode });
         });
-        // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
-        child.stdin.on('error', () => { });
-        if (options.input !== undefined)
-            child.stdin.end(options.input);
-        else
-            child.stdin.end();
     });
+    return { child, done };
 }
 /** Runs git and returns stdout as UTF-8 with the trailing newline removed. */
 async function gitText(args, options) {
@@ -37867,6 +37906,13 @@ var proper_lockfile = __nccwpck_require__(3648);
  * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
  *
+ * Nothing is written into a lock directory once proper-lockfile has set its mtime: at each refresh it
+ * checks that the mtime is still the one it set and otherwise declares the lock compromised and stops
+ * refreshing it (https://github.com/moxystudio/node-proper-lockfile, `lib/lockfile.js` `updateLock`),
+ * so another process would take it over once stale while its holder still works under it. `owner.json`
+ * is written between the `mkdir` that takes the lock and proper-lockfile's first mtime (see
+ * {@link lockFs}); a waiter's request to let go is a file beside the lock directory ({@link wantedFile}).
+ *
  * A burst of calls (`HoldOptions.linger`: an agent writing file after file) keeps the lock from one
  * call to the next instead of taking and releasing it each time; it is let go as soon as the event
  * loop turns with no call queued, and after `MAX_LINGER_MS` to any process that asked for it.
@@ -37882,22 +37928,38 @@ var proper_lockfile = __nccwpck_require__(3648);
 const OWNER_FILE = 'owner.json';
 const POLL_MS = 25;
 /**
- * The file system proper-lockfile uses, with `rmdir` removing the lock directory and the owner file
- * in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses a non-empty one).
+ * The file system proper-lockfile uses for one acquisition by `owner`: `mkdir` takes the lock and
+ * writes `owner.json` into it before calling back, so the mtime proper-lockfile then sets and checks
+ * at every refresh comes after the last write into the directory; `rmdir` removes the directory with
+ * the owner file in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses
+ * a non-empty one).
  */
-const LOCK_FS = {
-    ...external_node_fs_,
-    rmdir: (path, callback) => external_node_fs_.rm(path, { recursive: true, force: true }, callback),
-    rmdirSync: (path) => external_node_fs_.rmSync(path, { recursive: true, force: true }),
-};
+function lockFs(owner) {
+    return {
+        ...fs,
+        mkdir: ((path, callback) => fs.mkdir(path, (error) => {
+            if (error)
+                return callback(error);
+            // A lock without its owner file is still a lock (it goes stale); an ownerless one is only waited on.
+            fs.writeFile(join(String(path), OWNER_FILE), JSON.stringify(owner), () => callback(null));
+        })),
+        rmdir: ((path, callback) => fs.rm(path, { recursive: true, force: true }, callback)),
+        rmdirSync: (path) => fs.rmSync(path, { recursive: true, force: true }),
+    };
+}
 const queues = new Map();
 /**
  * A burst of calls in one process holds the lock at most this long (ms) before it lets go, when
- * another process has asked for it ({@link WANTED_FILE}); see {@link HoldOptions.linger}.
+ * another process has asked for it ({@link wantedFile}); see {@link HoldOptions.linger}.
  */
 const MAX_LINGER_MS = 1000;
-/** Written into a held lock directory by a waiting process: "let go after your current call". */
-const WANTED_FILE = 'wanted';
+/**
+ * The file a waiting process writes beside a held lock directory (not in it: that would change the
+ * directory's mtime): "let go after your current call". The next holder removes it.
+ */
+function wantedFile(lockPath) {
+    return `${lockPath}.wanted`;
+}
 const held = new Map();
 /** Locks this process let go of for a waiter: not taken again before this time (ms). */
 const yieldUntil = new Map();
@@ -37970,7 +38032,7 @@ async function mayLinger(lockPath, h) {
         return false;
     if (Date.now() - h.since < MAX_LINGER_MS)
         return true;
-    const wanted = await stat(join(lockPath, WANTED_FILE)).catch(() => null);
+    const wanted = await stat(wantedFile(lockPath)).catch(() => null);
     if (!wanted) {
         h.since = Date.now();
         return true;
@@ -37981,7 +38043,7 @@ async function mayLinger(lockPath, h) {
 async function letGo(lockPath, h) {
     if (held.get(lockPath) === h)
         held.delete(lockPath);
-    // proper-lockfile removes the directory with rmdir through LOCK_FS (recursive: owner and wanted files).
+    // proper-lockfile removes the directory with rmdir through lockFs (recursive: the owner file).
     await h.release().catch(() => { });
 }
 async function acquire(lockPath, sessionId, options) {
@@ -38000,7 +38062,14 @@ async function acquire(lockPath, sessionId, options) {
         compromised: false,
         idle: undefined,
     };
+    const owner = {
+        pid: process.pid,
+        host: hostname(),
+        since: '',
+        token: randomBytes(8).toString('hex'),
+    };
     for (;;) {
+        owner.since = new Date().toISOString();
         try {
             release = await lockfile.lock(lockPath, {
                 lockfilePath: lockPath,
@@ -38008,7 +38077,7 @@ async function acquire(lockPath, sessionId, options) {
                 stale: staleMs,
                 update: Math.floor(staleMs / 4),
                 retries: 0,
-                fs: LOCK_FS,
+                fs: lockFs(owner),
                 // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
                 // atomic metadata writes keep the data consistent. A lingering hold ends with it.
                 onCompromised: () => {
@@ -38027,17 +38096,12 @@ async function acquire(lockPath, sessionId, options) {
             if (Date.now() >= deadline)
                 throw new EvictionRaceError(sessionId, { cause: error, lockFile: lockPath, holder: describe(holder) });
             // Asks a holder that lingers over a burst of calls to let go (see HoldOptions.linger).
-            await writeFile(join(lockPath, WANTED_FILE), '').catch(() => { });
+            await writeFile(wantedFile(lockPath), '').catch(() => { });
             await sleep(POLL_MS);
         }
     }
-    const owner = {
-        pid: process.pid,
-        host: hostname(),
-        since: new Date().toISOString(),
-        token: randomBytes(8).toString('hex'),
-    };
-    await writeFile(join(lockPath, OWNER_FILE), JSON.stringify(owner)).catch(() => { });
+    // Asked for by whoever waited; a process still waiting asks again at its next poll.
+    await rm(wantedFile(lockPath), { force: true }).catch(() => { });
     h.release = release;
     h.since = Date.now();
     held.set(lockPath, h);
