@@ -10,6 +10,7 @@ import type { GitTrix } from '../../core/gittrix.ts'
 import type { UserSession } from '../../core/session.ts'
 import { ToolCallJournal } from '../../mcp/journal.ts'
 import { serveStdio } from '../../mcp/server.ts'
+import { handleSignalsWhile } from '../../process/signals.ts'
 import { type CliContext, openRepo, openSession } from '../context.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError } from '../parse.ts'
@@ -95,19 +96,18 @@ async function attach(
   // Clients end standard input, then send SIGTERM a moment later (the SDK's stdio client after 2 s):
   // a SIGTERM while the transcript is being attached waits for it instead of losing it.
   const hold = () => ctx.io.stderr('gittrix mcp: attaching the transcript first.\n')
-  process.on('SIGTERM', hold)
-  try {
-    const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
-    ctx.io.stderr(
-      `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
-    )
-    return attached
-  } catch (error) {
-    ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
-    return null
-  } finally {
-    process.off('SIGTERM', hold)
-  }
+  return handleSignalsWhile(['SIGTERM'], hold, async () => {
+    try {
+      const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
+      ctx.io.stderr(
+        `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
+      )
+      return attached
+    } catch (error) {
+      ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
+      return null
+    }
+  })
 }
 
 async function existing(ctx: CliContext, id: string): Promise<{ gittrix: GitTrix; session: UserSession }> {
