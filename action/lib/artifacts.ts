@@ -8,8 +8,8 @@
  *   carries a credential to git), from a sealed git in a throwaway bare repository of our own (objects
  *   borrowed from the workspace through `objects/info/alternates`): never in a URL, argv, a config file,
  *   the agent's environment, a log or an error. The push goes to the remote URL the control plane
- *   returned, checked by `checkRemote` (HTTPS, or HTTP to a loopback stand-in; no embedded
- *   credentials), never to a URL read from the workspace.
+ *   returned, checked by `checkRemote` (src/git/remote-url.ts: HTTPS, or HTTP to a loopback stand-in; no
+ *   embedded credentials, query or fragment), never to a URL read from the workspace.
  * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
  */
 import { ArtifactsClient } from '../../src/adapters/artifacts/client.ts'

@@ -10,6 +10,7 @@
  */
 import { GittrixError } from '../../core/errors.ts'
 import { bearerAuth, httpAuthEnv } from '../../git/network.ts'
+import { remoteUrlProblem } from '../../git/remote-url.ts'
 import { type GitResult, type GitRunOptions, runGit } from '../../git/run-git.ts'
 import type { ArtifactsClient } from './client.ts'
 import type { RepoTokens } from './tokens.ts'
@@ -20,27 +21,17 @@ const AUTH_REFUSED =
   /\b(401|403)\b|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Unauthorized|Forbidden/i
 
 /**
- * Checks a remote URL before any token goes near it: HTTPS (plain HTTP only to a loopback host, for
- * local stand-ins) and no credentials embedded in it.
+ * Checks the remote URL the Artifacts control plane returned before any token goes near it (the rules
+ * and their reasons: {@link remoteUrlProblem}; plain HTTP is for loopback stand-ins only). Returns it
+ * unchanged; throws `ADAPTER_UNAVAILABLE` saying what is wrong (never quoting the URL).
  */
 export function checkRemote(remote: string): string {
-  let url: URL
-  try {
-    url = new URL(remote)
-  } catch {
+  const problem = remoteUrlProblem(remote)
+  if (problem)
     throw new GittrixError(
       'ADAPTER_UNAVAILABLE',
-      `Artifacts returned a remote that is not a URL: ${JSON.stringify(remote)}.`,
+      `Refusing the git remote Artifacts returned, no repo token was sent: it ${problem}.`,
     )
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    throw new GittrixError(
-      'ADAPTER_UNAVAILABLE',
-      `Refusing to send a repo token to ${url.origin}: Artifacts remotes are HTTPS.`,
-    )
-  if (url.username || url.password)
-    throw new GittrixError('ADAPTER_UNAVAILABLE', 'Refusing a remote URL with embedded credentials.')
   return remote
 }
 
