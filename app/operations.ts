@@ -85,8 +85,10 @@ export const CONFLICT_TITLE_PREFIX = conflictTitle(1).slice(0, conflictTitle(1).
 /**
  * What one render (check run, session comment, status) reads of a session's diff: enough patch for the
  * check run's `output.text` (65,535 characters, https://docs.github.com/rest/checks/runs) and at most 8
- * blob reads for files GitHub's compare gave no hunks for. Everything else comes from two tree reads
- * and one compare, so requests do not grow with the number of files.
+ * blob reads for files GitHub's compare gave no hunks for. Everything else comes from a pruned walk
+ * of the two trees (one GraphQL query per depth of the changed directories,
+ * src/adapters/github/tree-levels.ts) and one compare, so requests grow neither with the number of
+ * files nor with the repository.
  */
 export const REVIEW_DIFF_BUDGET: DiffBudget = { patchBytes: 65_535, blobReads: 8 }
 

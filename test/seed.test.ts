@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter } from '../src/index.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from './support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from './support/git-fixtures.ts'
 
 describe('first README example', () => {
   let repo: { path: string; head: string }
@@ -12,7 +12,6 @@ describe('first README example', () => {
   let store: string
 
   beforeEach(() => {
-    useFixedGitIdentity()
     repo = makeRepo({ 'README.md': '# Old title\n', 'src/app.ts': 'export {}\n' })
     sessionsRoot = tempDir()
     store = tempDir()

@@ -1,6 +1,6 @@
 /**
  * The two adapter ports. A durable adapter owns the branch humans trust; an ephemeral adapter owns
- * the throwaway workspace an agent writes to. One shared contract suite (test/contract) runs against
+ * the throwaway workspace an agent writes to. One shared contract suite (test/adapters/contract) runs against
  * every implementation.
  */
 import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from './history.ts'
@@ -69,8 +69,12 @@ export interface DurableAdapter {
   readFile(sha: string, path: string): Promise<{ bytes: Uint8Array; mode: FileMode } | null>
   /** Blobs by id. */
   readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>>
-  /** Every path that differs between the trees of two commits (exact, renames as both paths). */
-  changedPaths(fromSha: string, toSha: string): Promise<string[]>
+  /**
+   * Every path that differs between the trees of two commits (exact, renames as both paths). With
+   * `within`, the caller needs only those of these paths: an adapter may skip the rest (and may still
+   * return more), but never omit a changed path of `within`.
+   */
+  changedPaths(fromSha: string, toSha: string, within?: readonly string[]): Promise<string[]>
   /** Builds the commit (parent + paths), then moves the branch with compare-and-swap. */
   applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult>
   /**

@@ -409,6 +409,7 @@ async function assertNoOverlap(
   const baseline = meta.baselineSha
   const promoted = promotedPaths(meta)
   if (head === baseline && promoted.size === 0) return
+  // Only the selected paths matter: adapters that read trees remotely prune the walk to them.
   const changedSince = new Map<string, Promise<Set<string>>>()
   const since = (sha: string): Promise<Set<string>> => {
     let changed = changedSince.get(sha)
@@ -416,7 +417,7 @@ async function assertNoOverlap(
       changed =
         sha === head
           ? Promise.resolve(new Set())
-          : runtime.durable.changedPaths(sha, head).then((p) => new Set(p))
+          : runtime.durable.changedPaths(sha, head, files).then((p) => new Set(p))
       changedSince.set(sha, changed)
     }
     return changed

@@ -652,11 +652,6 @@ describe('mode sweep', () => {
           ...env,
           GIT_COMMITTER_DATE: date,
           GIT_AUTHOR_DATE: date,
-          GIT_CONFIG_NOSYSTEM: '1',
-          GIT_AUTHOR_NAME: 'a',
-          GIT_AUTHOR_EMAIL: 'a@b',
-          GIT_COMMITTER_NAME: 'a',
-          GIT_COMMITTER_EMAIL: 'a@b',
         },
       }).trim()
     let head = commit(`${base}^{tree}`, startParent ?? base, message, dates.start)
@@ -719,13 +714,6 @@ describe('mode sweep', () => {
       ['--git-dir', host.gitDir, 'commit-tree', `${base}^{tree}`, '-p', base, '-m', 'other work'],
       {
         encoding: 'utf8',
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 'a',
-          GIT_AUTHOR_EMAIL: 'a@b',
-          GIT_COMMITTER_NAME: 'a',
-          GIT_COMMITTER_EMAIL: 'a@b',
-        },
       },
     ).trim()
     sessionBranch('sess_offbaseaaaaa', { start: tenHoursAgo }, null, undefined, other)

@@ -1,7 +1,7 @@
 /**
  * The built Action with `ephemeral: artifacts`, run as a child process against two loopback hosts:
  * the "GitHub" of ./support.ts (git smart HTTP + REST) and the Cloudflare Artifacts stand-in of
- * ../artifacts/stand-in.ts (REST control plane + git smart HTTP checking the Bearer repo token).
+ * test/support/artifacts-stand-in.ts (REST control plane + git smart HTTP checking the Bearer repo token).
  */
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
@@ -17,9 +17,8 @@ import {
   parseStartCommit,
 } from '../../src/github/index.ts'
 import { prePushGuard } from '../../action/lib/workspace.ts'
-import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import {
-  AGENT_GIT_ENV,
   agentGit,
   type BundleRun,
   checkoutRepo,
@@ -382,7 +381,7 @@ describe('ephemeral: artifacts, a session branch the App wrote to', () => {
           note: 'Extended by @maintainer for 24h.',
         }),
         encoding: 'utf8',
-        env: { ...process.env, ...AGENT_GIT_ENV },
+        env: process.env,
       },
     ).trim()
     github('update-ref', `refs/heads/${branch}`, extend, startSha)
@@ -578,7 +577,7 @@ describe('ephemeral: artifacts, mode sweep', () => {
       {
         input: startMessage,
         encoding: 'utf8',
-        env: { ...process.env, ...AGENT_GIT_ENV, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
+        env: { ...process.env, GIT_COMMITTER_DATE: date, GIT_AUTHOR_DATE: date },
       },
     ).trim()
     github('update-ref', `refs/heads/gittrix/${id}`, sha)

@@ -8,9 +8,8 @@ import { chmodSync, existsSync, mkdirSync, openSync, closeSync, ftruncateSync, w
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_FILE_BYTES, snapshotWorkTree } from '../../action/lib/snapshot.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
-useFixedGitIdentity()
 const dirs: string[] = []
 afterEach(() => cleanup(...dirs.splice(0)))
 

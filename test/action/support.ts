@@ -247,22 +247,9 @@ export async function runPublishJob(options: {
   })
 }
 
-/** The scripted agent's git environment: a fixed identity, no system config. */
-export const AGENT_GIT_ENV = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Agent',
-  GIT_AUTHOR_EMAIL: 'agent@example.com',
-  GIT_COMMITTER_NAME: 'Agent',
-  GIT_COMMITTER_EMAIL: 'agent@example.com',
-}
-
-/** Runs git in `cwd` as the scripted agent (fixed identity, no system config); resolves trimmed stdout. */
+/** Runs git in `cwd` as the scripted agent (the tests' git identity, test/support/git-fixtures.ts); resolves trimmed stdout. */
 export function agentGit(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, ...AGENT_GIT_ENV },
-  }).trim()
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim()
 }
 
 /**

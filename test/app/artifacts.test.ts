@@ -17,7 +17,7 @@ import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ArtifactsClient, githubSessionRepoName } from '../../src/adapters/artifacts/index.ts'
 import { encodePointerCommit, newGitHubSessionId } from '../../src/github/index.ts'
-import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import { cleanup, GIT_ENV, git, tempDir } from '../support/git-fixtures.ts'
 import { AppHarness } from './harness.ts'
 

@@ -6,19 +6,13 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { GIT_ENV } from '../support/git-fixtures.ts'
 
-/** Fixed identity and dates, so the generated repositories do not depend on the machine's git config. */
-export const BENCH_GIT_ENV: Record<string, string> = {
-  GIT_AUTHOR_NAME: 'Bench Author',
-  GIT_AUTHOR_EMAIL: 'author@bench.invalid',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_NAME: 'Bench Committer',
-  GIT_COMMITTER_EMAIL: 'committer@bench.invalid',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_TERMINAL_PROMPT: '0',
-}
+/**
+ * The tests' git identity and dates ({@link GIT_ENV}), so the generated repositories do not depend on
+ * the machine's git config; the benchmarks run outside vitest, so they apply it themselves.
+ */
+export const BENCH_GIT_ENV: Record<string, string> = { ...GIT_ENV, GIT_TERMINAL_PROMPT: '0' }
 
 /** Options for {@link git}. */
 export interface PlainGitOptions {

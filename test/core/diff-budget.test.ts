@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import type { DurableAdapter } from '../../src/core/adapters.ts'
 import { diffChanges } from '../../src/core/diff.ts'
 import type { HostTextPatch, TreeChange, WorkspaceSnapshot } from '../../src/core/types.ts'
-import { gitBlobId, memoryBlobSource, utf8 } from '../contract/fixtures.ts'
+import { gitBlobId, memoryBlobSource, utf8 } from '../adapters/contract/fixtures.ts'
 
 const sides = {
   'a.txt': ['a\n', 'A\n'],

@@ -6,7 +6,7 @@ import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 const BINARY = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01, 0x02, 0xff])
 
@@ -17,7 +17,6 @@ describe('session diff', () => {
   let session: UserSession
 
   beforeEach(async () => {
-    useFixedGitIdentity()
     repo = makeRepo({
       'README.md': '# Title\n\nline 2\nline 3\n',
       'crlf.txt': 'one\r\ntwo\r\n',

@@ -12,7 +12,7 @@ import {
   LocalEphemeralAdapter,
   type UserSession,
 } from '../../src/index.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 describe.each<LocalWorkspaceKind>(['clone', 'worktree', 'copy'])('forkSession (%s workspaces)', (kind) => {
   let repo: { path: string; head: string }
@@ -21,7 +21,6 @@ describe.each<LocalWorkspaceKind>(['clone', 'worktree', 'copy'])('forkSession (%
   let source: UserSession
 
   beforeEach(async () => {
-    useFixedGitIdentity()
     repo = makeRepo({ 'a.txt': 'a0\n', 'b.txt': 'b0\n' })
     store = tempDir()
     gittrix = new GitTrix({

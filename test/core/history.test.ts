@@ -16,7 +16,7 @@ import {
   type LocalWorkspaceKind,
   type UserSession,
 } from '../../src/index.ts'
-import { cleanup, git, GIT_ENV, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, git, GIT_ENV, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 const CALL = {
   tool: 'write_file',
@@ -45,7 +45,6 @@ describe.each<LocalWorkspaceKind>(['clone', 'worktree', 'copy'])(
     let session: UserSession
 
     beforeEach(async () => {
-      useFixedGitIdentity()
       repo = makeRepo({ 'a.txt': 'a0\n', 'dir/b.txt': 'b0\n' })
       store = tempDir()
       gittrix = new GitTrix({
@@ -242,7 +241,6 @@ describe('diff between attempts', () => {
   let gittrix: GitTrix
 
   beforeEach(() => {
-    useFixedGitIdentity()
     repo = makeRepo({ 'a.txt': 'a0\n', 'b.txt': 'b0\n' })
     store = tempDir()
     gittrix = new GitTrix({

@@ -15,8 +15,8 @@ import {
   sessionMetadataSchema,
   type UserSession,
 } from '../../src/index.ts'
-import { cleanup, commitFiles, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
-import { expectCode } from '../contract/fixtures.ts'
+import { cleanup, commitFiles, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+import { expectCode } from '../adapters/contract/fixtures.ts'
 
 const paths = (changes: { path: string }[]) => changes.map((c) => c.path)
 const changedIn = (cwd: string, rev: string) =>
@@ -29,7 +29,6 @@ describe.each(['clone', 'worktree', 'copy'] as const)('partial promotion (%s wor
   let session: UserSession
 
   beforeEach(async () => {
-    useFixedGitIdentity()
     repo = makeRepo({ 'a.txt': 'a0\n', 'b.txt': 'b0\n', 'keep.txt': 'k\n' })
     store = tempDir()
     gittrix = new GitTrix({
@@ -171,7 +170,6 @@ describe.each(['clone', 'worktree', 'copy'] as const)('partial promotion (%s wor
 
 describe('SessionMetadata v1 with one promote.result (written before promotions were listed)', () => {
   it('still reads, and a replay answers from it', async () => {
-    useFixedGitIdentity()
     const repo = makeRepo({ 'a.txt': 'a\n' })
     const store = tempDir()
     const gittrix = new GitTrix({

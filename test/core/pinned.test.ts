@@ -7,11 +7,11 @@
 import { existsSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
-import { githubHarness } from '../github-adapters/harness.ts'
+import { githubHarness } from '../adapters/github/harness.ts'
 import { headOf, plumbCommit } from '../invariants/helpers.ts'
 import { ROUTES } from '../support/git-data-api.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
-import { expectCode } from '../contract/fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+import { expectCode } from '../adapters/contract/fixtures.ts'
 
 describe.each(['clone', 'worktree', 'copy'] as const)('pinned promotion: local %s workspace', (kind) => {
   let repo: { path: string; head: string }
@@ -21,7 +21,6 @@ describe.each(['clone', 'worktree', 'copy'] as const)('pinned promotion: local %
   let reviewed: string
 
   beforeEach(async () => {
-    useFixedGitIdentity()
     repo = makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n' })
     store = tempDir()
     gittrix = new GitTrix({

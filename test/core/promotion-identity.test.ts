@@ -1,7 +1,7 @@
 /**
  * The one promotion matcher (src/core/promotion-identity.ts) on in-memory histories: what counts as
  * the promotion of session S with baseline B, and the look-alikes that must not. The same rules run
- * against every durable adapter in test/contract/durable-contract.ts.
+ * against every durable adapter in test/adapters/contract/durable-contract.ts.
  */
 import { describe, expect, it } from 'vitest'
 import {
@@ -11,7 +11,7 @@ import {
   parsePromotionTrailers,
   withTrailers,
 } from '../../src/core/promotion-identity.ts'
-import { expectCode } from '../contract/fixtures.ts'
+import { expectCode } from '../adapters/contract/fixtures.ts'
 
 const S = 'sess_abcdefghij23'
 const hex = (c: string) => c.repeat(40)

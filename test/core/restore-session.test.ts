@@ -4,8 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GitTrix, isGittrixError, LocalDurableAdapter, LocalEphemeralAdapter } from '../../src/index.ts'
-import { githubHarness } from '../github-adapters/harness.ts'
-import { cleanup, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { githubHarness } from '../adapters/github/harness.ts'
+import { cleanup, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 describe('GitTrix.restoreSession', () => {
   let repo: { path: string; head: string }
@@ -19,7 +19,6 @@ describe('GitTrix.restoreSession', () => {
     })
 
   beforeEach(() => {
-    useFixedGitIdentity()
     repo = makeRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n' })
     stores = [tempDir(), tempDir()]
   })

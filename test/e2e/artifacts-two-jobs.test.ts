@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { describe, it } from 'vitest'
 import { baselineMessage } from '../../src/adapters/artifacts/baseline.ts'
 import { encodeStartCommit, parsePointerCommit, parseStartCommit } from '../../src/github/index.ts'
-import { AGENT_GIT_ENV, runBundle, runPublishJob } from '../action/support.ts'
+import { runBundle, runPublishJob } from '../action/support.ts'
 import {
   AGENT,
   expectNoSecrets,
@@ -155,7 +155,7 @@ describe('end to end: Cloudflare Artifacts sessions in two jobs', () => {
             'not this session',
             execFileSync('git', [`--git-dir=${gitDir}`, 'mktree'], { input: '', encoding: 'utf8' }).trim(),
           ],
-          { encoding: 'utf8', env: { ...process.env, ...AGENT_GIT_ENV } },
+          { encoding: 'utf8', env: process.env },
         ).trim()
         execFileSync('git', [`--git-dir=${gitDir}`, 'update-ref', 'refs/heads/main', foreign])
         const publish = await runPublishJob({
@@ -218,7 +218,7 @@ describe('end to end: Cloudflare Artifacts sessions in two jobs', () => {
         const git = (...args: string[]) =>
           execFileSync('git', ['-C', ws, ...args], {
             encoding: 'utf8',
-            env: { ...process.env, ...AGENT_GIT_ENV },
+            env: process.env,
           }).trim()
         const heads = new Map(
           git('bundle', 'list-heads', agent.outputs.bundle!)

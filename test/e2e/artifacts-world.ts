@@ -4,7 +4,7 @@
  */
 import type { ExpectStatic } from 'vitest'
 import type { BundleRun } from '../action/support.ts'
-import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import { World } from './world.ts'
 
 /** The Artifacts namespace of the stand-in, the App and the Action. */

@@ -1,6 +1,6 @@
 /**
  * End to end with Cloudflare Artifacts (docs/architecture.md#action--app-protocol): the Action's built bundle runs with
- * `ephemeral: artifacts` against the Artifacts stand-in (test/artifacts/stand-in.ts: REST control plane
+ * `ephemeral: artifacts` against the Artifacts stand-in (test/support/artifacts-stand-in.ts: REST control plane
  * + `git http-backend` checking repo tokens) and the loopback GitHub; the App's real server, given
  * `ARTIFACTS_*` pointing at the same stand-in, reviews the session from the Artifacts content, promotes
  * what a maintainer selects (uploading the blobs GitHub lacks) and deletes the Artifacts repository on
@@ -16,7 +16,7 @@ import {
   parsePointerCommit,
 } from '../../src/github/index.ts'
 import type { BundleRun } from '../action/support.ts'
-import type { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import type { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import { AGENT, appEnv, expectNoSecrets, githubHas, NAMESPACE, withArtifacts } from './artifacts-world.ts'
 import { APP_BOT, ISSUE, World } from './world.ts'
 

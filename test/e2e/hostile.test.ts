@@ -26,7 +26,7 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BundleRun, parseFileCommand, runBundle, runPublishJob } from '../action/support.ts'
-import { ArtifactsStandIn } from '../artifacts/stand-in.ts'
+import { ArtifactsStandIn } from '../support/artifacts-stand-in.ts'
 import { appEnv, NAMESPACE, publishInputs } from './artifacts-world.ts'
 import { World } from './world.ts'
 
@@ -102,6 +102,7 @@ done
 echo "# Changed by the agent" > README.md
 echo "new" > added.txt
 mkdir -p .GIT sub/.Git && echo x > .GIT/config && echo y > sub/.Git/hooks
+# the hostile agent's own identity, as an agent's script would write it: it commits with whatever it likes
 mkdir -p vendor/lib && (cd vendor/lib && git init -q && echo lib > lib.txt && git add lib.txt && git -c user.name=a -c user.email=a@b -c commit.gpgSign=false -c core.hooksPath=/dev/null commit -qm lib)
 mkdir -p scratch && (cd scratch && git init -q && echo pending > notes.txt)
 truncate -s 105000000 huge.bin

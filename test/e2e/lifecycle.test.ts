@@ -46,16 +46,7 @@ describe.concurrent('end to end: session lifecycle', () => {
       await world.reviewed(id, start.outputs['head-sha']!)
 
       // The agent's own step: one commit, then more edits, then it crashes; `finish` never runs.
-      const git = (...args: string[]) =>
-        execFileSync('git', ['-C', ws, ...args], {
-          env: {
-            ...process.env,
-            GIT_AUTHOR_NAME: 'agent',
-            GIT_AUTHOR_EMAIL: 'a@example.com',
-            GIT_COMMITTER_NAME: 'agent',
-            GIT_COMMITTER_EMAIL: 'a@example.com',
-          },
-        })
+      const git = (...args: string[]) => execFileSync('git', ['-C', ws, ...args])
       writeFileSync(join(ws, 'src/parser.ts'), 'export const parse = (s: string) => s.trim().toLowerCase()\n')
       git('commit', '--quiet', '-am', 'agent: lower-case')
       writeFileSync(join(ws, 'src/new.ts'), 'export const half = true\n')

@@ -35,16 +35,7 @@ async function agentPush(
     writeFileSync(join(dir, path), text)
   }
   await git('add', '--all')
-  await git(
-    '-c',
-    'user.name=agent',
-    '-c',
-    'user.email=agent@example.com',
-    'commit',
-    '--quiet',
-    '-m',
-    'agent: more',
-  )
+  await git('commit', '--quiet', '-m', 'agent: more')
   const commit = (await git('rev-parse', 'HEAD')).stdout.trim()
   const push = [
     'push',

@@ -31,10 +31,13 @@ describe.concurrent('end to end: promotion', () => {
           expect(review.output.text).toContain(`+++ b/${path}`)
         expect(review.output.text).toContain('+export const parse = (s: string) => s.trim().toLowerCase()')
         expect(review.actions.map((a) => a.identifier)).toEqual(['promote_all', 'open_pr', 'discard'])
-        const sessionComments = world.github.api.comments.filter(
-          (c) => c.issue === ISSUE && c.body.startsWith('<!-- gittrix:session'),
-        )
-        expect(sessionComments).toHaveLength(1)
+        // The comment follows the check run; after a 202 (a loaded machine) the App may still be writing it.
+        const sessionComments = () =>
+          world.github.api.comments.filter(
+            (c) => c.issue === ISSUE && c.body.startsWith('<!-- gittrix:session'),
+          )
+        await world.until('the session comment', () => sessionComments().length > 0)
+        expect(sessionComments()).toHaveLength(1)
 
         const { commentId, reply } = await world.command(
           'mia',

@@ -185,6 +185,7 @@ export class World {
   ): Promise<string> {
     const dir = join(this.tmp('gittrix-e2e-clone-'), 'widget')
     const who = options.identity ?? { name: login, email: `${login}@example.com` }
+    // Not the test identity: each push is authored as the named GitHub user (or a forged `identity`).
     const env = {
       ...process.env,
       GIT_CONFIG_NOSYSTEM: '1',
@@ -355,7 +356,7 @@ export class World {
   appWrites(from: number): string[] {
     return this.github.requests
       .slice(from)
-      .filter((r) => r.caller === 'installation' && r.method !== 'GET')
+      .filter((r) => r.caller === 'installation' && r.method !== 'GET' && r.path !== '/graphql')
       .map((r) => `${r.method} ${r.path}`)
   }
 

@@ -18,9 +18,7 @@ import {
   sealedGitEnv,
   SYSTEM_GIT_PATH,
 } from '../../src/git/sealed.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
-
-useFixedGitIdentity()
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 let repo: string
 let traps: string

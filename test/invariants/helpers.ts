@@ -24,7 +24,7 @@ import {
   type SessionMetadata,
   sessionMetadataSchema,
 } from '../../src/index.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** The child script that promotes sessions (see fixtures/promote-child.ts). */
@@ -49,7 +49,6 @@ export function makeWorld(
   files: Record<string, string | Buffer> = { 'README.md': '# Project\n' },
   options: { bare?: boolean } = {},
 ): World {
-  useFixedGitIdentity()
   const source = makeRepo(files)
   let repo = source.path
   const extra: string[] = []

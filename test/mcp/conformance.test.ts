@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanup, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, makeRepo, tempDir } from '../support/git-fixtures.ts'
 import { childEnv, CLI_MAIN, startSession } from './support.ts'
 
 const INSPECTOR = fileURLToPath(new URL('../../node_modules/.bin/mcp-inspector', import.meta.url))
@@ -33,7 +33,6 @@ function inspect(args: string[]): Promise<{ code: number; json: Record<string, u
 }
 
 beforeAll(async () => {
-  useFixedGitIdentity()
   repo = makeRepo({ 'README.md': '# Project\n' })
   store = tempDir('gittrix-mcp-conformance-')
   const { id } = await startSession(store, repo.path)

@@ -7,13 +7,11 @@
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/run.ts'
 import { argumentsDigest } from '../../src/mcp/journal.ts'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 import { call, connectMcp, errorCodeOf, type McpConnection, startSession } from './support.ts'
-
-beforeAll(() => useFixedGitIdentity())
 
 /** Runs the CLI in-process (its own reader of the store, not the server's process). */
 async function cli(store: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

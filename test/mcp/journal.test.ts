@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LocalDurableAdapter } from '../../src/adapters/local/durable.ts'
 import { LocalEphemeralAdapter } from '../../src/adapters/local/ephemeral.ts'
 import { GitTrix } from '../../src/core/gittrix.ts'
@@ -16,7 +16,7 @@ import {
   type OutputLimits,
   ToolCallJournal,
 } from '../../src/mcp/index.ts'
-import { cleanup, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 let repo: { path: string; head: string }
 let store: string
@@ -43,8 +43,6 @@ async function connect(limits: Partial<OutputLimits> = {}): Promise<void> {
 async function call(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args })) as CallToolResult
 }
-
-beforeAll(() => useFixedGitIdentity())
 
 beforeEach(() => {
   repo = makeRepo({ 'README.md': '# Project\n', 'slow.txt': `${'a'.repeat(40)}b\n` })

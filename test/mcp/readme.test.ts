@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanup, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, makeRepo, tempDir } from '../support/git-fixtures.ts'
 import { childEnv, CLI_MAIN } from './support.ts'
 
 const DOCS = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8')
@@ -74,7 +74,6 @@ const TOOLS = [
 ]
 
 beforeAll(() => {
-  useFixedGitIdentity()
   repo = makeRepo({ 'README.md': '# Project\n' })
   home = tempDir('gittrix-readme-home-')
 })

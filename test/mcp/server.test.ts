@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { cleanup, git, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 import {
   call,
   cliSync,
@@ -18,8 +18,6 @@ import {
   startSession,
   textOf,
 } from './support.ts'
-
-beforeAll(() => useFixedGitIdentity())
 
 /** Every file under `root` (`.git` included) with a hash of its content or link target. */
 function snapshot(root: string): Record<string, string> {

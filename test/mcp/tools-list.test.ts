@@ -5,7 +5,7 @@
  * without this list changing with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cleanup, makeRepo, tempDir, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { cleanup, makeRepo, tempDir } from '../support/git-fixtures.ts'
 import { connectMcp, type McpConnection, startSession } from './support.ts'
 
 const EXPECTED = [
@@ -26,7 +26,6 @@ let store: string
 let mcp: McpConnection
 
 beforeAll(async () => {
-  useFixedGitIdentity()
   repo = makeRepo({ 'README.md': '# Project\n' })
   store = tempDir('gittrix-mcp-tools-')
   const { id } = await startSession(store, repo.path)

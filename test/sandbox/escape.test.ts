@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { probeSandbox } from '../../src/sandbox/bwrap.ts'
-import { git, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { git } from '../support/git-fixtures.ts'
 import { gittrix, type SandboxFixture, sandboxFixture, storeSnapshot, treeSnapshot } from './support.ts'
 
 // Passed as `sh -c <script>`, not as a path: the repository (and so this file) may sit under /tmp, which
@@ -25,7 +25,6 @@ function changes(before: Record<string, string>, after: Record<string, string>):
 }
 
 beforeAll(async () => {
-  useFixedGitIdentity()
   const probe = await probeSandbox()
   if (!probe.ok) throw new Error(`These tests need a usable sandbox: ${probe.reason}. ${probe.remedy}`)
 })

@@ -1,5 +1,5 @@
 /**
- * The same `.git`-internal symlinks as test/adapters/clone-gitdir-links.test.ts, planted from INSIDE bubblewrap, where the durable repository is
+ * The same `.git`-internal symlinks as test/adapters/local/clone-gitdir-links.test.ts, planted from INSIDE bubblewrap, where the durable repository is
  * hidden (an empty read-only tmpfs) — a symlink's target is only text, so that does not matter. After
  * the sandboxed command ends, the agent's next checkpoint (`AgentSession.commit`, i.e. the MCP
  * `commit` tool a harness gives the same agent) moves the durable `main` to a commit holding the
@@ -10,12 +10,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter } from '../../src/index.ts'
 import { probeSandbox } from '../../src/sandbox/bwrap.ts'
-import { git, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { git } from '../support/git-fixtures.ts'
 import { gittrix, type SandboxFixture, sandboxFixture } from './support.ts'
 
 let f: SandboxFixture
 beforeAll(async () => {
-  useFixedGitIdentity()
   const probe = await probeSandbox()
   if (!probe.ok) throw new Error(`These tests need a usable sandbox: ${probe.reason}. ${probe.remedy}`)
   f = await sandboxFixture('clone')

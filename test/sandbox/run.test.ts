@@ -10,14 +10,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Bubblewrap, bwrapArguments, probeSandbox } from '../../src/sandbox/bwrap.ts'
-import { git, useFixedGitIdentity } from '../support/git-fixtures.ts'
+import { git } from '../support/git-fixtures.ts'
 import { gittrix, type SandboxFixture, sandboxFixture } from './support.ts'
 
 let f: SandboxFixture
 const extra: SandboxFixture[] = []
 
 beforeAll(async () => {
-  useFixedGitIdentity()
   const probe = await probeSandbox()
   if (!probe.ok) throw new Error(`These tests need a usable sandbox: ${probe.reason}. ${probe.remedy}`)
   f = await sandboxFixture()

@@ -34,8 +34,6 @@ export async function sandboxFixture(kind: 'clone' | 'copy' | 'worktree' = 'clon
   const durable = join(root, 'repo')
   mkdirSync(durable)
   git(durable, 'init', '--quiet', '--initial-branch=main')
-  git(durable, 'config', 'user.name', 'Test User')
-  git(durable, 'config', 'user.email', 'user@example.com')
   writeFiles(durable, {
     'README.md': '# Project\n',
     'src/app.ts': 'export const answer = 41\n',

@@ -97,7 +97,7 @@ export class AppApi extends GitDataApi {
   /** Requests that changed something (anything but GET), as `"METHOD /path"`. */
   writes(): string[] {
     return this.requests
-      .filter((r) => r.method !== 'GET' && !r.path.startsWith('/app/installations/'))
+      .filter((r) => r.method !== 'GET' && r.path !== '/graphql' && !r.path.startsWith('/app/installations/'))
       .map((r) => `${r.method} ${r.path}`)
   }
 

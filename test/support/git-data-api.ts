@@ -37,7 +37,8 @@
  *   a person's token and `403 Resource not accessible by integration` for an installation token.
  * - `GET /git/trees/{tree_sha}` accepts a tree id, a commit id or a ref name (slashes encoded or not),
  *   resolved like `git rev-parse <x>^{tree}`; `recursive` lists subtrees too, and more than
- *   `truncateAbove` entries answers `truncated: true` with a partial list.
+ *   `truncateAbove` entries (default 100,000) or `truncateBytesAbove` JSON bytes (default 7,000,000)
+ *   answers `truncated: true` with a partial list, as GitHub does.
  * - `POST /git/trees` with `base_tree`: `sha: null` deletes a path, and deleting a path that does not
  *   exist is a 422 ("Returns an error if you try to delete a file that does not exist"). The wording of
  *   that 422 and of invalid-object answers is this stand-in's own; GitHub does not document it.
@@ -61,7 +62,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import nock from 'nock'
+import { GIT_ENV } from './git-fixtures.ts'
 import { githubMock } from './github-nock.ts'
+import { answerGraphql, type GraphqlRepository } from './graphql-stand-in.ts'
 import { loadGitHubOpenApi } from './github-openapi.ts'
 import { validatedAnswer } from './openapi-validate.ts'
 
@@ -103,6 +106,8 @@ export const ROUTES = {
   compare: 'GET /repos/{owner}/{repo}/compare/{basehead}',
   createPull: 'POST /repos/{owner}/{repo}/pulls',
   listPulls: 'GET /repos/{owner}/{repo}/pulls',
+  /** GitHub's GraphQL endpoint (`/graphql`; GHES: `/api/graphql`), see graphql-stand-in.ts. */
+  graphql: 'POST /graphql',
 } as const
 
 /** One of {@link ROUTES}. */
@@ -177,12 +182,25 @@ export interface GitDataApiOptions {
   defaultBranch?: string
   /** API root used in `url` fields (default https://api.github.com). */
   baseUrl?: string
-  /** A recursive tree read with more entries than this answers `truncated: true` and this many entries. */
+  /**
+   * A recursive tree read with more entries than this answers `truncated: true` and this many entries
+   * (default 100,000, GitHub's limit: https://docs.github.com/rest/git/trees#get-a-tree).
+   */
   truncateAbove?: number
+  /**
+   * A recursive tree read whose entries take more JSON bytes than this answers `truncated: true` with
+   * the entries that fit (default 7,000,000: GitHub's "maximum size of 7 MB", same source).
+   */
+  truncateBytesAbove?: number
   /** GitHub's numeric id of the repository (default: a fresh one per instance in this process). */
   repoId?: number
   /** The identity commits created without author/committer get (default a GitHub App bot). */
   bot?: { name: string; email: string }
+  /**
+   * Serve `POST /graphql` (default true). False answers it `404 Not Found`, as a GitHub Enterprise
+   * Server without GraphQL would: the adapters must then read over REST.
+   */
+  graphql?: boolean
 }
 
 const DOCS = 'https://docs.github.com/rest'
@@ -190,15 +208,6 @@ let repositories = 0
 /** The noreply address GitHub gives `github-actions[bot]` (its account id is 41898282). */
 const ACTIONS_BOT_EMAIL = '41898282+github-actions[bot]@users.noreply.github.com'
 const EPOCH = Date.UTC(2026, 0, 1) / 1000
-const GIT_ENV: Record<string, string> = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Test Author',
-  GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-  GIT_COMMITTER_NAME: 'Test Committer',
-  GIT_COMMITTER_EMAIL: 'committer@example.com',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
-}
 const SCRUBBED = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR']
 const HEX = /^[0-9a-f]{40}$/
 
@@ -289,8 +298,12 @@ export class GitDataApi {
   readonly gitDir: string
   readonly baseUrl: string
   readonly defaultBranch: string
-  /** Truncation threshold of recursive tree reads (mutable: tests may change it mid-test). */
+  /** Truncation threshold of recursive tree reads, in entries (mutable: tests may change it mid-test). */
   truncateAbove: number
+  /** Truncation threshold of recursive tree reads, in JSON bytes of the entries (mutable). */
+  truncateBytesAbove: number
+  /** Whether `POST /graphql` is served (mutable; see {@link GitDataApiOptions.graphql}). */
+  graphqlEnabled: boolean
   /** Every request answered, in order. */
   readonly log: LoggedRequest[] = []
   /** Pull requests opened, in order. */
@@ -319,7 +332,9 @@ export class GitDataApi {
     this.repoId = options.repoId ?? 700_000 + ++repositories
     this.baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '')
     this.defaultBranch = options.defaultBranch ?? 'main'
-    this.truncateAbove = options.truncateAbove ?? Number.POSITIVE_INFINITY
+    this.truncateAbove = options.truncateAbove ?? 100_000
+    this.truncateBytesAbove = options.truncateBytesAbove ?? 7_000_000
+    this.graphqlEnabled = options.graphql ?? true
     this.bot = options.bot ?? {
       name: 'gittrix-test[bot]',
       email: '41898282+gittrix-test[bot]@users.noreply.github.com',
@@ -462,10 +477,10 @@ export class GitDataApi {
     const from = options.from === undefined ? this.head(branch) : options.from
     const message = Buffer.from(options.message ?? 'pushed commit\n', 'utf8')
     const time = EPOCH + this.clock++
-    const author = options.identity ?? { name: GIT_ENV.GIT_AUTHOR_NAME!, email: GIT_ENV.GIT_AUTHOR_EMAIL! }
+    const author = options.identity ?? { name: GIT_ENV.GIT_AUTHOR_NAME, email: GIT_ENV.GIT_AUTHOR_EMAIL }
     const committer = options.identity ?? {
-      name: GIT_ENV.GIT_COMMITTER_NAME!,
-      email: GIT_ENV.GIT_COMMITTER_EMAIL!,
+      name: GIT_ENV.GIT_COMMITTER_NAME,
+      email: GIT_ENV.GIT_COMMITTER_EMAIL,
     }
     const chunks: Buffer[] = [
       Buffer.from(
@@ -664,6 +679,12 @@ export class GitDataApi {
         name: ROUTES.getAuthenticatedUser,
         run: (r) => ({ status: 200, body: this.authenticatedUser(r) }),
       }
+    if (method === 'POST' && path === '/graphql')
+      return {
+        name: ROUTES.graphql,
+        run: (r) =>
+          this.graphqlEnabled ? ok200(answerGraphql(this.graphqlRepository(), r.body)) : notFound(),
+      }
     if (segments[0] !== 'repos' || segments.length < 3) return undefined
     const [, owner, repo, ...rest] = segments.map((s, i) => (i < 3 ? decode(s) : s))
     if (owner !== this.owner || repo !== this.repo) {
@@ -716,6 +737,26 @@ export class GitDataApi {
   }
 
   // ---------------------------------------------------------------- answers
+
+  /** The repository as graphql-stand-in.ts reads it. */
+  private graphqlRepository(): GraphqlRepository {
+    return {
+      owner: this.owner,
+      name: this.repo,
+      resolve: (rev) => this.resolve(rev) ?? this.resolve(`refs/heads/${rev}`),
+      typeOf: (oid) => this.typeOf(oid),
+      commitTree: (oid) => this.commitInfo(oid).tree,
+      treeEntries: (oid) =>
+        this.treeItems(oid, false).map((item) => ({
+          mode: String(item.mode),
+          type: String(item.type),
+          oid: String(item.sha),
+          name: String(item.path),
+          size: typeof item.size === 'number' ? item.size : null,
+        })),
+      blobSize: (oid) => Number(this.git(['cat-file', '-s', oid])),
+    }
+  }
 
   private get api(): string {
     return `${this.baseUrl}/repos/${this.owner}/${this.repo}`
@@ -1020,8 +1061,19 @@ export class GitDataApi {
     const sha = this.resolve(treeish, '^{tree}')
     if (!sha) notFound()
     let tree = this.treeItems(sha, recursive !== undefined)
-    const truncated = recursive !== undefined && tree.length > this.truncateAbove
-    if (truncated) tree = tree.slice(0, this.truncateAbove)
+    let truncated = false
+    if (recursive !== undefined) {
+      // GitHub's limits apply to recursive listings only: entries first, then the bytes of those kept.
+      let bytes = 0
+      let kept = 0
+      for (const item of tree) {
+        bytes += jsonBytes(item) + 1
+        if (kept === this.truncateAbove || bytes > this.truncateBytesAbove) break
+        kept++
+      }
+      truncated = kept < tree.length
+      if (truncated) tree = tree.slice(0, kept)
+    }
     return { sha, url: `${this.api}/git/trees/${sha}`, tree, truncated }
   }
 
@@ -1386,6 +1438,10 @@ function splitPatchSections(patch: string): string[] {
   return sections
 }
 
+function ok200(body: unknown): ApiReply {
+  return { status: 200, body }
+}
+
 function jsonBytes(value: unknown): number {
   return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value))
 }
@@ -1428,9 +1484,14 @@ export function mountGitDataApi(api: GitDataApi, options: { baseUrl?: string } =
   const prefix = base.pathname.replace(/\/+$/, '')
   const violations = gh.violations as string[]
   const interceptors: nock.Interceptor[] = []
+  // Octokit's GraphQL client posts to `<root>/graphql`, or `/api/graphql` beside a GHES `/api/v3`.
+  const graphqlPath = /\/api\/v3$/.test(prefix) ? prefix.replace(/\/v3$/, '/graphql') : `${prefix}/graphql`
   const scope = nock(base.origin)
   for (const method of ['GET', 'POST', 'PATCH', 'PUT', 'DELETE']) {
-    const interceptor = scope.intercept((uri: string) => uri.startsWith(`${prefix}/`), method)
+    const interceptor = scope.intercept(
+      (uri: string) => uri.startsWith(`${prefix}/`) || (method === 'POST' && uri === graphqlPath),
+      method,
+    )
     interceptors.push(interceptor)
     interceptor
       .query(true)
@@ -1441,7 +1502,7 @@ export function mountGitDataApi(api: GitDataApi, options: { baseUrl?: string } =
           callback: (err: Error | null, result: nock.ReplyFnResult) => void,
         ) => {
           const url = new URL(uri, base.origin)
-          const path = url.pathname.slice(prefix.length)
+          const path = url.pathname === graphqlPath ? '/graphql' : url.pathname.slice(prefix.length)
           const query: Record<string, string> = Object.fromEntries(url.searchParams)
           let body: unknown = rawBody
           if (typeof rawBody === 'string') {

@@ -7,20 +7,32 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
-/** Fixed identity and dates for every git call made by tests (and by Gittrix under test). */
-export const GIT_ENV = {
+/**
+ * The one git identity of the tests: fixed author and committer, and no system or global configuration
+ * (the machine's `~/.gitconfig` can neither supply an identity nor change behaviour).
+ * `test/support/git-env-setup.ts` (vitest `setupFiles`) applies it to `process.env` before every test
+ * file, so every git the tests spawn, theirs and Gittrix's under test, uses it. A test that needs another
+ * identity (a hostile author, a named GitHub user) sets it where it runs git and says why.
+ * Sources: git-commit-tree(1) "Commit Information", git-config(1) "ENVIRONMENT".
+ */
+export const TEST_GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'Test Author',
   GIT_AUTHOR_EMAIL: 'author@example.com',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
   GIT_COMMITTER_NAME: 'Test Committer',
   GIT_COMMITTER_EMAIL: 'committer@example.com',
-  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
   GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
 }
 
-/** Applies {@link GIT_ENV} to this process, so spawned git (ours and Gittrix's) uses it. */
-export function useFixedGitIdentity(): void {
-  Object.assign(process.env, GIT_ENV)
+/**
+ * {@link TEST_GIT_IDENTITY} plus fixed author and committer dates: what the tests' own git calls
+ * ({@link git}, the stand-ins) run with, so fixtures come out as the same commits on every run.
+ * Gittrix's own commits keep the clock's dates (not set process-wide).
+ */
+export const GIT_ENV = {
+  ...TEST_GIT_IDENTITY,
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 }
 
 /** Runs git synchronously in `cwd` and returns trimmed stdout. */
@@ -65,8 +77,6 @@ export function makeRepo(files: Record<string, string | Buffer> = { 'README.md':
 } {
   const path = tempDir('gittrix-repo-')
   git(path, 'init', '--quiet', '--initial-branch=main')
-  git(path, 'config', 'user.name', 'Test User')
-  git(path, 'config', 'user.email', 'user@example.com')
   writeFiles(path, files)
   git(path, 'add', '-A')
   git(path, 'commit', '--quiet', '-m', 'initial')

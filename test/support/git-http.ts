@@ -3,7 +3,7 @@
  * repositories under a project root, plus the Authorization helpers GitHub's git endpoint uses
  * (`Basic base64(x-access-token:<token>)`). The one git HTTP bridge of the test suite: the Action
  * tests' host (test/action/support.ts), the loopback GitHub (loopback-github.ts) and the Cloudflare
- * Artifacts stand-in (test/artifacts/stand-in.ts) all answer git through it.
+ * Artifacts stand-in (test/support/artifacts-stand-in.ts) all answer git through it.
  */
 import { spawn } from 'node:child_process'
 import type { IncomingMessage, ServerResponse } from 'node:http'

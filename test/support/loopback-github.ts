@@ -292,7 +292,8 @@ export class LoopbackGitHub {
         status: res.statusCode,
       }),
     )
-    if (url.pathname.startsWith('/api/v3/')) return this.serveApi(req, res, url)
+    if (url.pathname.startsWith('/api/v3/') || url.pathname === '/api/graphql')
+      return this.serveApi(req, res, url)
     const repoPath = `/${this.options.owner}/${this.options.repo}.git/`
     if (!url.pathname.startsWith(repoPath)) {
       res.writeHead(404).end('not found\n')
@@ -328,7 +329,8 @@ export class LoopbackGitHub {
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const text = Buffer.concat(chunks).toString('utf8')
     const method = req.method ?? 'GET'
-    const path = url.pathname.slice('/api/v3'.length)
+    // GHES serves GraphQL at /api/graphql beside the REST root /api/v3.
+    const path = url.pathname === '/api/graphql' ? '/graphql' : url.pathname.slice('/api/v3'.length)
     const query: Record<string, string> = Object.fromEntries(url.searchParams)
     const caller = this.auth.identify(req.headers.authorization)
     const send = (reply: ApiReply) => {
@@ -359,7 +361,8 @@ export class LoopbackGitHub {
       'loopback GitHub',
     )
     send(reply)
-    if (method !== 'GET' && reply.status < 300) this.afterWrite(method, path, reply, caller)
+    if (method !== 'GET' && path !== '/graphql' && reply.status < 300)
+      this.afterWrite(method, path, reply, caller)
   }
 
   /** `POST /app/installations/{id}/access_tokens`: a fresh installation token for our installation. */

@@ -32,6 +32,7 @@ export async function validatedAnswer(
     violations.push(message)
     return { status: 400, body: { message, documentation_url: DOCS } }
   }
+  if (method === 'POST' && path === '/graphql') return graphqlAnswer(handler, request, violations, label)
   let op: ReturnType<typeof openapi.match>['operation']
   try {
     op = openapi.match(method, path).operation
@@ -59,5 +60,30 @@ export async function validatedAnswer(
     return reject(
       `${label}: reply ${reply.status} to ${method} ${path} (${op.operationId}):\n  ${replyProblems.join('\n  ')}`,
     )
+  return reply
+}
+
+/**
+ * `POST /graphql`: not part of the REST description. The handler validates the query against GitHub's
+ * GraphQL schema (graphql-stand-in.ts) and answers as GitHub does (200 with `errors`); any `errors` in
+ * the answer are recorded as violations here too, so code that would fall back on such an answer still
+ * fails its test.
+ */
+async function graphqlAnswer(
+  handler: ApiHandler,
+  request: Required<Pick<ApiRequest, 'method' | 'path'>> & ApiRequest,
+  violations: string[],
+  label: string,
+): Promise<ApiReply> {
+  let reply: ApiReply
+  try {
+    reply = await handler.handle(request)
+  } catch (error) {
+    violations.push(`${label}: handler threw on POST /graphql: ${(error as Error).stack}`)
+    return { status: 400, body: { message: (error as Error).message, documentation_url: DOCS } }
+  }
+  const errors = (reply.body as { errors?: Array<{ message: string }> } | undefined)?.errors
+  if (reply.status === 200 && errors?.length)
+    violations.push(`${label}: POST /graphql refused:\n  ${errors.map((e) => e.message).join('\n  ')}`)
   return reply
 }

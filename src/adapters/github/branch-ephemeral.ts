@@ -22,7 +22,14 @@ import { encodeStartCommit } from '../../github/start-commit.ts'
 import { readBlobs } from './blobs.ts'
 import { type Comparison, compareCommits, hostPatches } from './compare.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
-import { type RepoCoordinates, readTree, type TreeListing, treeChanges } from './trees.ts'
+import {
+  asTreeChange,
+  diffTrees,
+  type RepoCoordinates,
+  readTree,
+  type TreeDiff,
+  type TreeListing,
+} from './trees.ts'
 
 /** Options for {@link GitHubBranchEphemeralAdapter}. */
 export interface GitHubBranchEphemeralAdapterOptions {
@@ -152,26 +159,25 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
   }
 
   /**
-   * Now: two tree reads, the session branch (by name, one request) and the baseline (cached by id).
-   * At a commit (`options.at`): one "Compare two commits" of the baseline and `at`, which must answer
-   * `ahead` or `identical` (the commit descends from the baseline: else `INVALID_ARGUMENT`, also for a
-   * commit GitHub does not know), then the trees of both by id (cached: a commit never changes).
+   * The session's changes against its baseline, read as a pruned walk of the two trees (trees.ts
+   * `diffTrees`): the roots (the session branch by name, the baseline by id, 2 requests), then only the
+   * directories whose tree ids differ, so the cost grows with the changed paths, not the repository.
+   * At a commit (`options.at`): first one "Compare two commits" of the baseline and `at`, which must
+   * answer `ahead` or `identical` (the commit descends from the baseline: else `INVALID_ARGUMENT`, also
+   * for a commit GitHub does not know); the walk then reads by id (cached: a commit never changes).
    * `textPatches` gives GitHub's own hunks for the files that comparison lists (compare.ts); for the
    * current state it compares with the branch and uses them only when the branch still has the
    * snapshotted tree.
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     if (options.at === undefined) {
-      const [session, baseline] = await Promise.all([
-        readTree(this.octokit, this.coords, branchOf(handle)),
-        readTree(this.octokit, this.coords, handle.baselineSha),
-      ])
+      const diff = await diffTrees(this.octokit, this.coords, handle.baselineSha, branchOf(handle))
       let compared: Promise<Comparison | null> | undefined
       const current = () => {
         compared ??= compareCommits(this.octokit, this.coords, handle.baselineSha, branchOf(handle))
-        return compared.then((c) => (c && c.commits.at(-1)?.tree === session.sha ? c : null))
+        return compared.then((c) => (c && c.commits.at(-1)?.tree === diff.toTree ? c : null))
       }
-      return this.snapshotOf(session, baseline, undefined, current)
+      return this.snapshotOf(diff, undefined, current)
     }
     const at = options.at
     if (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))
@@ -197,22 +203,18 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
         `${at} is not a commit of session ${handle.sessionId}: it must be a commit of ${this.owner}/${this.repo} at or after the session's baseline ${handle.baselineSha.slice(0, 12)}` +
           `${comparison ? ` (GitHub compares it as ${comparison.status})` : ' (GitHub does not know it)'}.`,
       )
-    const [session, baseline] = await Promise.all([
-      readTree(this.octokit, this.coords, commit),
-      readTree(this.octokit, this.coords, handle.baselineSha),
-    ])
-    return this.snapshotOf(session, baseline, commit, () => Promise.resolve(comparison))
+    const diff = await diffTrees(this.octokit, this.coords, handle.baselineSha, commit)
+    return this.snapshotOf(diff, commit, () => Promise.resolve(comparison))
   }
 
   private snapshotOf(
-    session: TreeListing,
-    baseline: TreeListing,
+    diff: TreeDiff,
     commit: string | undefined,
     comparison: () => Promise<Comparison | null>,
   ): WorkspaceSnapshot {
-    const changes = treeChanges(baseline, session)
+    const changes = diff.changes.map(asTreeChange)
     return {
-      tree: session.sha,
+      tree: diff.toTree,
       ...(commit ? { commit } : {}),
       changes,
       blobs: { location: this.location, readBlobs: (oids) => this.readBlobs(oids) },

@@ -26,8 +26,9 @@ import {
 } from './request-errors.ts'
 import { pullRequestTitle, renderPullRequestBody } from './pull-request.ts'
 import { BLOB_CONCURRENCY, readBlobs } from './blobs.ts'
+import { existingObjects } from './objects.ts'
 import { authenticatedAuthor, gitHubPromotionHistory, type PromotionAuthor } from './promotion-history.ts'
-import { cachedTree, changedBetween, type RepoCoordinates, readTree, unavailable } from './trees.ts'
+import { cachedTreeSha, diffTrees, type RepoCoordinates, readTree, unavailable } from './trees.ts'
 
 /** Options for {@link GitHubDurableAdapter}. */
 export interface GitHubDurableAdapterOptions {
@@ -125,12 +126,14 @@ export class GitHubDurableAdapter implements DurableAdapter {
     return readBlobs(this.octokit, this.coords, oids)
   }
 
-  async changedPaths(fromSha: string, toSha: string): Promise<string[]> {
-    const [from, to] = await Promise.all([
-      readTree(this.octokit, this.coords, fromSha),
-      readTree(this.octokit, this.coords, toSha),
-    ])
-    return changedBetween(from, to)
+  /**
+   * See {@link DurableAdapter.changedPaths}. A pruned walk of both trees (trees.ts `diffTrees`): only
+   * directories whose tree ids differ are read, one level per request, and with `within` only those on
+   * the way to these paths; the cost grows with the changes (and the selection), not the repository.
+   */
+  async changedPaths(fromSha: string, toSha: string, within?: readonly string[]): Promise<string[]> {
+    const { changes } = await diffTrees(this.octokit, this.coords, fromSha, toSha, within ? { within } : {})
+    return changes.map((c) => c.path)
   }
 
   async applyCommit(request: ApplyCommitRequest): Promise<ApplyCommitResult> {
@@ -220,8 +223,8 @@ export class GitHubDurableAdapter implements DurableAdapter {
   }
 
   private async treeShaOf(commitSha: string): Promise<string> {
-    const cached = cachedTree(this.octokit, this.coords, commitSha)
-    if (cached) return (await cached).sha
+    const cached = await cachedTreeSha(this.octokit, this.coords, commitSha)
+    if (cached) return cached
     const { data } = await this.octokit.rest.git.getCommit({ ...this.coords, commit_sha: commitSha })
     return data.tree.sha
   }
@@ -232,11 +235,13 @@ export class GitHubDurableAdapter implements DurableAdapter {
    * - Source in this repository (a session branch): every id is reused as it is; the parent's tree id
    *   comes from the tree cache or one `GET /git/commits`. Requests do not grow with the file count.
    * - Source elsewhere (e.g. a Cloudflare Artifacts session): git blob ids are content hashes, equal on
-   *   every host, so ids already in the parent's tree (renames, mode changes, reverts, copies of
-   *   existing files) are reused; only the rest are read from the source and uploaded (base64,
-   *   {@link BLOB_CONCURRENCY} at a time). The parent's tree is read recursively once (cached when the
-   *   drift check read it already), which also yields its id. Requests: 1 tree read (or 0) + 1 upload per
-   *   distinct new content, then create tree, create commit, update ref.
+   *   every host, so ids GitHub already stores (renames, mode changes, reverts, copies of existing
+   *   files) are reused; only the rest are read from the source and uploaded (base64,
+   *   {@link BLOB_CONCURRENCY} at a time). Which ids GitHub stores is asked by id over GraphQL
+   *   (objects.ts: 1 query per 100 ids, whatever the repository's size); without GraphQL the parent's
+   *   tree is read recursively once instead. Requests: those queries (or that read) + the parent's
+   *   tree id (cached or 1) + 1 upload per distinct new content, then create tree, create commit,
+   *   update ref.
    */
   private async prepare(
     request: ApplyCommitRequest,
@@ -248,17 +253,23 @@ export class GitHubDurableAdapter implements DurableAdapter {
         blobIds: new Map(oids.map((oid) => [oid, oid])),
       }
     }
-    const parent = await readTree(this.octokit, this.coords, request.parent)
-    const known = new Set(parent.entries.map((e) => e.oid))
+    const stored = await existingObjects(this.octokit, this.coords, oids).catch(() => null)
+    let baseTree: string
+    let known: Set<string>
+    if (stored) {
+      baseTree = await this.treeShaOf(request.parent)
+      known = stored
+    } else {
+      const parent = await readTree(this.octokit, this.coords, request.parent)
+      baseTree = parent.sha
+      known = new Set(parent.entries.map((e) => e.oid))
+    }
     const reused = oids.filter((oid) => known.has(oid))
     const uploaded = await this.uploadBlobs(
       request,
       oids.filter((oid) => !known.has(oid)),
     )
-    return {
-      baseTree: parent.sha,
-      blobIds: new Map([...reused.map((oid) => [oid, oid] as const), ...uploaded]),
-    }
+    return { baseTree, blobIds: new Map([...reused.map((oid) => [oid, oid] as const), ...uploaded]) }
   }
 
   /** Reads `oids` from the request's blob source and uploads them; checks GitHub stored each under its id. */

@@ -1,0 +1,214 @@
+/**
+ * GitHub's GraphQL API, as far as Gittrix reads it, over the Git Data API stand-in's bare repository:
+ * every query is parsed and validated against GitHub's published schema (`@octokit/graphql-schema`,
+ * built with `graphql`'s `buildClientSchema`), so a query GitHub would refuse (an unknown field or
+ * argument, a wrong variable type, a fragment on the wrong type) is refused here too, as GitHub does:
+ * HTTP 200 with `errors` and no `data`. Valid queries execute with resolvers for the fields served:
+ *
+ * - `repository(owner:, name:)` (`null` for another repository, with a `NOT_FOUND` error as GitHub);
+ * - `Repository.object(oid:)` / `object(expression:)`: the object `git rev-parse` finds, or `null`;
+ * - `Commit { oid tree }`, `Tree { oid entries }`, `Blob { oid byteSize }`;
+ * - `TreeEntry { name type mode oid path size }`: `mode` is the octal git mode read as a number
+ *   (100644 → 33188), as GitHub answers it.
+ *
+ * A selected field without a resolver fails the query (`errors`), so a test notices the stand-in does
+ * not serve it instead of reading `null`. GitHub's documented limits are checked before executing:
+ * `first`/`last` between 1 and 100 on every connection and at most 500,000 nodes
+ * (https://docs.github.com/graphql/overview/rate-limits-and-node-limits-for-the-graphql-api); the
+ * queries Gittrix sends use no connection.
+ */
+import { readFileSync } from 'node:fs'
+import {
+  buildClientSchema,
+  execute,
+  type GraphQLSchema,
+  type IntrospectionQuery,
+  Kind,
+  parse,
+  type DocumentNode,
+  validate,
+  visit,
+} from 'graphql'
+
+/** What the resolvers need from the repository. */
+export interface GraphqlRepository {
+  owner: string
+  name: string
+  /** `git rev-parse --verify <rev>` → object id, or `null`. */
+  resolve(rev: string): string | null
+  /** `git cat-file -t`, or `null` when absent. */
+  typeOf(oid: string): string | null
+  /** A commit's root tree id. */
+  commitTree(oid: string): string
+  /** One tree level: `git ls-tree -l` entries. */
+  treeEntries(
+    oid: string,
+  ): Array<{ mode: string; type: string; oid: string; name: string; size: number | null }>
+  /** A blob's size in bytes. */
+  blobSize(oid: string): number
+}
+
+/** A GraphQL answer as GitHub sends it (HTTP 200 either way). */
+export interface GraphqlAnswer {
+  data?: unknown
+  errors?: Array<{ message: string; type?: string; path?: readonly (string | number)[] }>
+}
+
+const SCHEMA_KEY = Symbol.for('gittrix.test.github-graphql-schema')
+
+/** GitHub's public GraphQL schema, built once per process. */
+export function githubGraphqlSchema(): GraphQLSchema {
+  const cache = globalThis as unknown as Record<symbol, GraphQLSchema | undefined>
+  const cached = cache[SCHEMA_KEY]
+  if (cached) return cached
+  // The package exports only its index; the schema lies beside it.
+  const file = new URL('./schema.json', import.meta.resolve('@octokit/graphql-schema'))
+  const schema = buildClientSchema(JSON.parse(readFileSync(file, 'utf8')) as IntrospectionQuery)
+  cache[SCHEMA_KEY] = schema
+  return schema
+}
+
+const MAX_NODES = 500_000
+
+/**
+ * Answers one `POST /graphql` body (`{ query, variables }`) over `repo`: validation errors as GitHub
+ * reports them, else the executed result.
+ */
+export function answerGraphql(repo: GraphqlRepository, body: unknown): GraphqlAnswer {
+  const { query, variables } = (body ?? {}) as { query?: unknown; variables?: Record<string, unknown> }
+  if (typeof query !== 'string')
+    return { errors: [{ message: 'A query attribute must be specified and must be a string.' }] }
+  let document: DocumentNode
+  try {
+    document = parse(query)
+  } catch (error) {
+    return { errors: [{ message: (error as Error).message, type: 'PARSE_ERROR' }] }
+  }
+  const schema = githubGraphqlSchema()
+  const invalid = validate(schema, document)
+  if (invalid.length) return { errors: invalid.map((e) => ({ message: e.message })) }
+  const limits = nodeLimitProblems(document, variables ?? {})
+  if (limits.length)
+    return { errors: limits.map((message) => ({ message, type: 'MAX_NODE_LIMIT_EXCEEDED' })) }
+  const result = execute({
+    schema,
+    document,
+    variableValues: variables ?? {},
+    rootValue: { repository: (args: { owner: string; name: string }) => repositoryObject(repo, args) },
+    fieldResolver: strictResolver,
+  }) as { data?: unknown; errors?: readonly { message: string; path?: readonly (string | number)[] }[] }
+  if ('then' in result) throw new Error('graphql stand-in: resolvers are synchronous')
+  const errors = (result.errors ?? []).map((e) => ({
+    message: e.message,
+    ...(e.path ? { path: e.path } : {}),
+  }))
+  return { data: result.data ?? null, ...(errors.length ? { errors } : {}) }
+}
+
+/** A field resolver that refuses fields the stand-in does not serve instead of answering `null`. */
+function strictResolver(
+  source: unknown,
+  args: unknown,
+  _context: unknown,
+  info: { fieldName: string; parentType: { name: string } },
+): unknown {
+  if (info.fieldName === '__typename') return info.parentType.name
+  const value = (source as Record<string, unknown>)[info.fieldName]
+  if (value === undefined)
+    throw new Error(`graphql stand-in: ${info.parentType.name}.${info.fieldName} is not served`)
+  return typeof value === 'function' ? (value as (a: unknown) => unknown)(args) : value
+}
+
+function repositoryObject(repo: GraphqlRepository, args: { owner: string; name: string }): unknown {
+  if (args.owner !== repo.owner || args.name !== repo.name)
+    throw new Error(`Could not resolve to a Repository with the name '${args.owner}/${args.name}'.`)
+  return {
+    __typename: 'Repository',
+    name: repo.name,
+    nameWithOwner: `${repo.owner}/${repo.name}`,
+    object: (a: { oid?: string; expression?: string }) => {
+      const rev = a.oid ?? a.expression
+      const oid = rev ? repo.resolve(rev) : null
+      return oid ? gitObject(repo, oid) : null
+    },
+  }
+}
+
+function gitObject(repo: GraphqlRepository, oid: string): unknown {
+  const type = repo.typeOf(oid)
+  if (type === 'commit')
+    return {
+      __typename: 'Commit',
+      oid,
+      abbreviatedOid: oid.slice(0, 7),
+      tree: () => gitObject(repo, repo.commitTree(oid)),
+    }
+  if (type === 'tree')
+    return {
+      __typename: 'Tree',
+      oid,
+      abbreviatedOid: oid.slice(0, 7),
+      entries: () =>
+        repo.treeEntries(oid).map((e) => ({
+          name: e.name,
+          path: e.name,
+          type: e.type,
+          oid: e.oid,
+          mode: parseInt(e.mode, 8),
+          size: e.size ?? 0,
+        })),
+    }
+  if (type === 'blob')
+    return { __typename: 'Blob', oid, abbreviatedOid: oid.slice(0, 7), byteSize: repo.blobSize(oid) }
+  return null
+}
+
+/**
+ * GitHub's node limit rules: every connection field (a type named `…Connection`) needs `first` or
+ * `last` within 1–100, and the product of those along each path, summed, stays ≤ 500,000.
+ */
+function nodeLimitProblems(document: DocumentNode, variables: Record<string, unknown>): string[] {
+  const problems: string[] = []
+  let total = 0
+  const multipliers: number[] = [1]
+  visit(document, {
+    Field: {
+      enter(node) {
+        // Connections are recognised by name: the argument `first`/`last` appears on them only.
+        const args = new Map(
+          (node.arguments ?? []).map((a) => [
+            a.name.value,
+            a.value.kind === Kind.INT
+              ? Number(a.value.value)
+              : a.value.kind === Kind.VARIABLE
+                ? Number(variables[a.value.name.value])
+                : NaN,
+          ]),
+        )
+        const connection = node.selectionSet?.selections.some(
+          (s) => s.kind === Kind.FIELD && (s.name.value === 'edges' || s.name.value === 'nodes'),
+        )
+        if (!connection) {
+          multipliers.push(multipliers.at(-1)!)
+          return
+        }
+        const size = args.get('first') ?? args.get('last')
+        if (size === undefined || !(size >= 1 && size <= 100))
+          problems.push(
+            `You must provide a \`first\` or \`last\` value (1–100) to properly paginate the \`${node.name.value}\` connection.`,
+          )
+        const nodes = multipliers.at(-1)! * (size ?? 100)
+        total += nodes
+        multipliers.push(nodes)
+      },
+      leave() {
+        multipliers.pop()
+      },
+    },
+  })
+  if (total > MAX_NODES)
+    problems.push(
+      `This query requests up to ${total} possible nodes which exceeds the maximum limit of ${MAX_NODES}.`,
+    )
+  return problems
+}
