@@ -286,22 +286,10 @@ async function verifiedRecord(
   if (!problem && !parsed.ok) problem = `its start commit does not parse: ${parsed.reason}`
   if (!problem && parsed.ok && (parents.length !== 1 || parents[0] !== parsed.value.baselineSha))
     problem = "the start commit's parent is not its baseline"
-  if (problem || !parsed.ok) {
-    throw new GittrixError(
-      'METADATA_INVALID',
-      `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
-        'nothing was published. Start a new session.',
-    )
-  }
+  if (problem || !parsed.ok) throw recordChanged(ws, record, problem)
   const start = parsed.value
   const location = await artifactsLocationProblem(ws, record, start)
-  if (location) {
-    throw new GittrixError(
-      'METADATA_INVALID',
-      `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${location}); ` +
-        'nothing was published. Start a new session.',
-    )
-  }
+  if (location) throw recordChanged(ws, record, location)
   if (
     start.baselineSha !== record.baselineSha ||
     start.durableBranch !== record.durableBranch ||
@@ -312,6 +300,15 @@ async function verifiedRecord(
     )
   }
   return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task }
+}
+
+/** `METADATA_INVALID`: `record` was changed after its session started (`problem` says how); nothing was published. */
+function recordChanged(ws: Workspace, record: WorkspaceSessionRecord, problem: string | null): GittrixError {
+  return new GittrixError(
+    'METADATA_INVALID',
+    `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
+      'nothing was published. Start a new session.',
+  )
 }
 
 /**

@@ -26,7 +26,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GittrixError } from '../../src/core/errors.ts'
-import type { SessionDiff } from '../../src/core/types.ts'
 import { withScratchRepo } from '../../src/git/network.ts'
 import type { GitRepo } from '../../src/git/repo.ts'
 import { sessionIdFromRef } from '../../src/github/branches.ts'
@@ -34,10 +33,9 @@ import { parseStartCommit, type StartCommit } from '../../src/github/start-commi
 import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { publishArtifactsSession } from './publish-artifacts.ts'
 import { readBundleHeader } from './bundle.ts'
-import { checkContent, countAgentCommits, refuse, sessionCommits } from './bundle-checks.ts'
-import { sessionDiff } from './finish.ts'
+import { checkContent, refuse, sessionCommits } from './bundle-checks.ts'
+import { type PublishedSession, publishedSession } from './published.ts'
 import type { SessionRemote } from './remote.ts'
-import type { WorkspaceSessionRecord } from './workspace.ts'
 
 /** What {@link publishSession} needs. */
 export interface PublishSessionOptions {
@@ -58,20 +56,6 @@ export interface PublishSessionOptions {
   artifacts?: ArtifactsSessions | null
   /** `owner/repo` (`GITHUB_REPOSITORY`): an Artifacts session's root commit names it. */
   repository?: string
-}
-
-/** A published session, from verified data only. */
-export interface PublishedSession {
-  record: WorkspaceSessionRecord
-  start: StartCommit
-  headSha: string
-  /** `false` when the branch already was at the head (a re-run). */
-  pushed: boolean
-  /** Artifacts sessions: the pointer commit heading the GitHub session branch; `null` for branch sessions. */
-  pointerSha: string | null
-  /** Commits between the start commit and the head that are not Gittrix snapshots. */
-  agentCommits: number
-  diff: SessionDiff
 }
 
 /** Verifies and publishes (see the module comment). Throws `INVALID_ARGUMENT` naming what the bundle fails. */
@@ -150,26 +134,14 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
     }
     const pushed = existing !== headSha
     if (pushed) await options.remote.pushFrom(repo, headSha, branch)
-    const agentCommits = await countAgentCommits(repo, commits.slice(1))
-    const record: WorkspaceSessionRecord = {
-      version: 1,
-      sessionId,
-      branch,
-      durableBranch: start.durableBranch,
-      baselineSha,
-      startSha,
-      task: start.task,
-      finished: { headSha },
-    }
-    return {
-      record,
+    return publishedSession(repo, {
       start,
+      startSha,
       headSha,
       pushed,
       pointerSha: null,
-      agentCommits,
-      diff: await sessionDiff(repo, baselineSha, headSha),
-    }
+      laterCommits: commits.slice(1),
+    })
   })
 }
 

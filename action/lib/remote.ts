@@ -10,6 +10,7 @@
 import { GittrixError } from '../../src/core/errors.ts'
 import { githubTokenAuth, httpAuthEnv, withScratchRepo } from '../../src/git/network.ts'
 import { redact } from '../../src/git/redact.ts'
+import { remoteUrlProblem } from '../../src/git/remote-url.ts'
 import type { GitRepo } from '../../src/git/repo.ts'
 import type { GitResult } from '../../src/git/run-git.ts'
 
@@ -25,22 +26,19 @@ export interface SessionRemoteOptions {
   timeoutMs?: number
 }
 
-/** The repository URL git talks to: `<server>/<owner>/<repo>.git`, without credentials. */
+/**
+ * The repository URL git talks to: `<server>/<owner>/<repo>.git`, without credentials. Throws
+ * `INVALID_ARGUMENT` when `serverUrl` is not a URL a token may go to ({@link remoteUrlProblem}: https,
+ * plain http only to a loopback host, no credentials, query or fragment) or `repository` is not
+ * `owner/repo`.
+ */
 export function repositoryUrl(serverUrl: string, repository: string): string {
-  let server: URL
-  try {
-    server = new URL(serverUrl)
-  } catch {
-    throw new GittrixError('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`)
-  }
-  if (server.protocol !== 'https:' && server.protocol !== 'http:') {
+  const problem = remoteUrlProblem(serverUrl)
+  if (problem) {
     throw new GittrixError(
       'INVALID_ARGUMENT',
-      `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`,
+      `GITHUB_SERVER_URL ${problem}. The runner sets it to the GitHub server, e.g. https://github.com.`,
     )
-  }
-  if (server.username || server.password) {
-    throw new GittrixError('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.')
   }
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
     throw new GittrixError(

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { LocalDurableAdapter } from '../adapters/local/durable.ts'
 import { LocalEphemeralAdapter, type LocalWorkspaceKind } from '../adapters/local/ephemeral.ts'
 import { GittrixError } from '../core/errors.ts'
-import { GitTrix } from '../core/gittrix.ts'
+import { GitTrix, type StartSessionOptions } from '../core/gittrix.ts'
 import type { SessionMetadata } from '../core/metadata.ts'
 import type { UserSession } from '../core/session.ts'
 import { SessionStore } from '../core/store.ts'
@@ -69,6 +69,28 @@ export async function openRepo(ctx: CliContext, selection: RepoSelection): Promi
     sweepIntervalMs: 0,
     onSweepError: (error) => ctx.warn(`sweep: ${(error as Error).message}`),
   })
+}
+
+/**
+ * Starts a session on the repository `selection` names ({@link openRepo}, `init`, `startSession`) and
+ * resolves it open with its metadata; the caller closes `gittrix`. Closes it itself when starting
+ * fails, then rethrows (`ADAPTER_UNAVAILABLE` no repository, `REF_NOT_FOUND` no such branch,
+ * `INVALID_ARGUMENT` detached HEAD without a branch, …).
+ */
+export async function startCliSession(
+  ctx: CliContext,
+  selection: RepoSelection,
+  options: StartSessionOptions,
+): Promise<OpenSession> {
+  const gittrix = await openRepo(ctx, selection)
+  try {
+    await gittrix.init()
+    const session = await gittrix.startSession(options)
+    return { gittrix, session, meta: await session.info() }
+  } catch (error) {
+    await gittrix.close()
+    throw error
+  }
 }
 
 /** An open session and the GitTrix bound to its recorded repository. */

@@ -4,7 +4,7 @@
 import ms from 'ms'
 import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
 import type { EvictionPolicy, SessionState } from '../../core/types.ts'
-import { type CliContext, openRepo, openStore } from '../context.ts'
+import { type CliContext, openStore, startCliSession } from '../context.ts'
 import { describeEviction, formatSession, formatSessionList, formatSweep, shownPath } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError, limitMs } from '../parse.ts'
@@ -43,15 +43,8 @@ export async function startCommand(
   if (opts.keepAfterPromote) eviction.untilPromote = false
   if (opts.manual) eviction.manual = true
 
-  const gittrix = await openRepo(ctx, {
-    ...(opts.repo ? { repo: opts.repo } : {}),
-    ...(opts.branch ? { branch: opts.branch } : {}),
-    ...(opts.kind ? { kind: opts.kind } : {}),
-  })
+  const { gittrix, meta } = await startCliSession(ctx, opts, { task, eviction })
   try {
-    await gittrix.init()
-    const session = await gittrix.startSession({ task, eviction })
-    const meta = await session.info()
     const text = [
       `Started ${meta.id}${task ? `: ${task.split('\n')[0]}` : ''}`,
       `  repository  ${meta.durablePath} (branch ${meta.durableBranch}, baseline ${meta.baselineSha.slice(0, 12)})`,
