@@ -25,9 +25,15 @@ export {
   MAX_BRANCH_NAME_LENGTH,
   PROMOTE_BRANCH_PREFIX,
   parseGittrixRef,
+  parseSessionNotesRef,
   promoteBranch,
+  SESSION_NOTE_KINDS,
+  SESSION_NOTES_PREFIX,
   sessionBranch,
   sessionIdFromRef,
+  sessionNotesPrefix,
+  sessionNotesRef,
+  sessionNotesRefs,
 } from './branches.ts'
 export {
   type ExtendCommit,

@@ -808,7 +808,7 @@ export class GitDataApi {
 
   private getRef(ref: string): unknown {
     const full = `refs/${ref}`
-    if (!/^(heads|tags)\/./.test(ref)) notFound()
+    if (!/^(heads|tags|notes)\/./.test(ref)) notFound()
     const sha = this.resolve(full)
     if (!sha || !this.gitTry(['show-ref', '--verify', '--quiet', full]).ok) notFound()
     return this.refJson(full, sha)
@@ -816,7 +816,7 @@ export class GitDataApi {
 
   /** "List matching references": every branch or tag whose full name starts with `refs/<prefix>`, sorted. */
   private matchingRefs(prefix: string): unknown[] {
-    if (!/^(heads|tags)\/./.test(prefix)) return []
+    if (!/^(heads|tags|notes)\/./.test(prefix)) return []
     const out = this.git([
       'for-each-ref',
       '--format=%(refname) %(objectname)',
