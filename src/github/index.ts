@@ -125,6 +125,11 @@ export {
   SUMMARY_FILE_ROWS,
   TASK_DISPLAY_MAX,
 } from './check-run-output.ts'
+export {
+  HISTORY_TOOL_CALLS_SHOWN,
+  renderHistorySection,
+  type SessionHistorySummary,
+} from './history-section.ts'
 export { type ParseResult, quoteUntrusted } from './result.ts'
 export {
   assertGitHubSessionId,

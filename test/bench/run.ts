@@ -8,7 +8,7 @@
  *   2. promotion of 1,000 touched files vs the same plumbing by hand (target ≤ 1.5×)
  *   3. `session.diff()` of 1,000 touched files vs `git diff <baseline>` (target ≤ 1.5×)
  *   4. GitHub API requests: promoting N files in 2,000- and 200,000-file repositories (≤ 10 / ≤ 40,
- *      bytes ≤ 2×) and the App rendering N changed files (≤ 11 + ⌈N/100⌉), counted on the stand-ins
+ *      bytes ≤ 2×) and the App rendering N changed files (≤ 12 + ⌈N/100⌉), counted on the stand-ins
  *   5. agent writes: 1,000 `AgentSession.write` calls + one `commit`, per workspace kind, vs
  *      `fs.writeFile` × 1,000 + `git add -A && git commit` (target ≤ 1.5×), each kind in its own
  *      process so its peak RSS is its own (test/bench/writes.ts)

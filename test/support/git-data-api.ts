@@ -763,6 +763,7 @@ export class GitDataApi {
           size: typeof item.size === 'number' ? item.size : null,
         })),
       blobSize: (oid) => Number(this.git(['cat-file', '-s', oid])),
+      blobBytes: (oid) => this.gitBytes(['cat-file', 'blob', oid]),
     }
   }
 
