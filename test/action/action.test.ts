@@ -678,6 +678,30 @@ describe('session notes', () => {
   })
 })
 
+describe('session notes, same job', () => {
+  it('same-job: finish pushes the notes refs and the branch in one atomic push', async () => {
+    const ws = await checkout()
+    const script = [
+      'echo same > same.txt',
+      'git add same.txt',
+      'git commit -q -m "agent: same job"',
+      `git notes --ref=gittrix add -m '{"gittrix":"tool-calls/1","client":null,"calls":[]}' HEAD`,
+    ].join(' && ')
+    const run = await runBundle({
+      inputs: { task: 'Same job notes', run: script, token: TOKEN, topology: 'same-job' },
+      env: runnerEnv(ws),
+    })
+    expect(run.errors, run.stderr).toEqual([])
+    const id = run.outputs['session-id']!
+    const head = run.outputs['head-sha']!
+    expect(remoteHead(`gittrix/${id}`)).toBe(head)
+    const ref = sessionNotesRef(id, 'tool-calls')
+    expect(remoteGitInput(['notes', `--ref=${ref}`, 'list']).split(' ')[1]).toBe(head)
+    // No transcript was written: no empty transcript ref either.
+    expect(remoteGitInput(['for-each-ref', sessionNotesRef(id, 'transcript')])).toBe('')
+  })
+})
+
 describe('mode sweep', () => {
   /** Pushes a session branch whose start commit (and one later commit) have the given committer dates. */
   function sessionBranch(
