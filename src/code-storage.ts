@@ -16,5 +16,9 @@ export {
   CodeStorageDurableAdapter,
   type CodeStorageDurableAdapterOptions,
 } from './adapters/code-storage/durable.ts'
+export {
+  CodeStorageEphemeralAdapter,
+  type CodeStorageEphemeralAdapterOptions,
+} from './adapters/code-storage/ephemeral.ts'
 export { codeStorageError } from './adapters/code-storage/errors.ts'
 export { type ReadRetryOptions, readRetryingFetch } from './adapters/code-storage/retry.ts'

@@ -212,6 +212,39 @@ export class CodeStorageDurableAdapter implements DurableAdapter {
     }
   }
 
+  /**
+   * Mode and blob id of each of `paths` at commit `sha` (any namespace: read by commit id); paths
+   * absent there are left out. One file listing plus one `headFile` per present path.
+   */
+  async entriesAt(sha: string, paths: readonly string[]): Promise<Map<string, Omit<TreeEntry, 'path'>>> {
+    const wanted = new Set(paths)
+    const present = (await this.listFiles(sha, '', true)).filter((e) => wanted.has(e.path))
+    const limit = pLimit(READ_CONCURRENCY)
+    const pairs = await Promise.all(
+      present.map((e) =>
+        limit(async () => [e.path, { mode: e.mode, oid: await this.blobId(sha, e.path) }] as const),
+      ),
+    )
+    return new Map(pairs)
+  }
+
+  /** Every file at commit `sha` with its mode, without blob ids (one paged listing). */
+  async filesAt(sha: string): Promise<Array<Omit<TreeEntry, 'oid'>>> {
+    return this.listFiles(sha, '', true)
+  }
+
+  /** The bytes of the file `path` at commit `sha`, or `null` when it is absent there. */
+  async bytesAt(sha: string, path: string): Promise<Uint8Array | null> {
+    try {
+      const { bytes, oid } = await this.fileBytes(sha, path)
+      this.remember(sha, path, oid)
+      return bytes
+    } catch (error) {
+      if (isNotFound(error)) return null
+      throw error
+    }
+  }
+
   async findPromotion(query: PromotionQuery & { baselineSha: string }): Promise<string | null> {
     return findPromotion({ firstParent: (branch, stopAt) => this.chain(branch, stopAt) }, query)
   }

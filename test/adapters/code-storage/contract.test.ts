@@ -3,6 +3,15 @@
  * `@pierre/storage` SDK talking to the stand-in (git-backed, JWT-checking) via its `fetch` option.
  */
 import { describeDurableContract } from '../../contract/durable-contract.ts'
-import { codeStorageDurableFixture } from './harness.ts'
+import { describeEphemeralContract } from '../../contract/ephemeral-contract.ts'
+import { codeStorageDurableFixture, codeStorageEphemeralFixture } from './harness.ts'
 
 describeDurableContract('CodeStorageDurableAdapter (SDK on the stand-in)', codeStorageDurableFixture)
+describeEphemeralContract(
+  'CodeStorageEphemeralAdapter on its own durable repository (SDK on the stand-in)',
+  codeStorageEphemeralFixture('code-storage'),
+)
+describeEphemeralContract(
+  'CodeStorageEphemeralAdapter with a local durable repository (SDK on the stand-in)',
+  codeStorageEphemeralFixture('local'),
+)

@@ -6,11 +6,15 @@
 import type { CodeStorage } from '@pierre/storage'
 import { type CodeStorageConfig, createCodeStorageClient } from '../../../src/adapters/code-storage/client.ts'
 import { CodeStorageDurableAdapter } from '../../../src/adapters/code-storage/durable.ts'
+import { CodeStorageEphemeralAdapter } from '../../../src/adapters/code-storage/ephemeral.ts'
+import type { WorkspaceInfo } from '../../../src/core/adapters.ts'
 import type { DurableFixture } from '../../contract/durable-contract.ts'
+import type { EphemeralFixture } from '../../contract/ephemeral-contract.ts'
 import {
   branchHead,
   commitLocal,
   fastImportCommit,
+  localWorkspaceHooks,
   readCommit,
   readGitTree,
 } from '../../contract/local-fixtures.ts'
@@ -61,5 +65,47 @@ export async function codeStorageDurableFixture(
     files: async (rev) => readGitTree(gitDir, rev),
     commitInfo: async (sha) => readCommit(gitDir, sha),
     cleanup: async () => standIn.stop(),
+  }
+}
+
+/**
+ * The ephemeral contract fixture. `durable: 'code-storage'`: workspaces are ephemeral branches of the
+ * durable repository itself; `'local'`: a local durable repository, its baselines uploaded as root
+ * commits into the stand-in's `workspaces` repository.
+ */
+export function codeStorageEphemeralFixture(durable: 'code-storage' | 'local') {
+  return async (): Promise<
+    EphemeralFixture & { standIn: CodeStorageStandIn; adapter: CodeStorageEphemeralAdapter }
+  > => {
+    const { standIn, storage } = await codeStorageHarness()
+    const hooks = localWorkspaceHooks('gittrix-code-storage')
+    const repoId = durable === 'code-storage' ? 'durable-repo' : 'workspaces'
+    const gitDir = await standIn.seedRepo(repoId)
+    let baselines = 0
+    const adapter = new CodeStorageEphemeralAdapter({ storage, repo: repoId })
+    const common = {
+      standIn,
+      adapter,
+      sessionDir: hooks.sessionDir,
+      outsideDir: hooks.outsideDir,
+      outsideEntries: hooks.outsideEntries,
+      workspaceExists: async (info: WorkspaceInfo) =>
+        (await standIn.ephemeralHead(repoId, info.ephemeralRef.slice(info.ephemeralRef.indexOf('#') + 1))) !==
+        null,
+      capabilities: { ignoreRules: false },
+      cleanup: async () => {
+        standIn.stop()
+        hooks.removeDirs()
+      },
+    }
+    if (durable === 'local') return { ...common, durable: hooks.durable, baseline: hooks.baseline }
+    return {
+      ...common,
+      durable: new CodeStorageDurableAdapter({ storage, repo: repoId, branch: 'main' }),
+      baseline: async (files: SeedFiles) => {
+        const branch = baselines++ === 0 ? 'main' : `baseline/${baselines}`
+        return fastImportCommit(gitDir, { branch, files, message: 'baseline\n' })
+      },
+    }
   }
 }
