@@ -15,7 +15,8 @@ export interface StartOptions {
   task?: string
   repo?: string
   branch?: string
-  kind?: LocalWorkspaceKind
+  kind?: LocalWorkspaceKind | 'code-storage'
+  codeStorageRepo?: string
   ttlIdle?: number | 'none'
   ttlAbsolute?: number | 'none'
   keepAfterPromote?: boolean
@@ -47,6 +48,7 @@ export async function startCommand(
     ...(opts.repo ? { repo: opts.repo } : {}),
     ...(opts.branch ? { branch: opts.branch } : {}),
     ...(opts.kind ? { kind: opts.kind } : {}),
+    ...(opts.codeStorageRepo ? { codeStorageRepo: opts.codeStorageRepo } : {}),
   })
   try {
     await gittrix.init()
@@ -55,7 +57,7 @@ export async function startCommand(
     const text = [
       `Started ${meta.id}${task ? `: ${task.split('\n')[0]}` : ''}`,
       `  repository  ${meta.durablePath} (branch ${meta.durableBranch}, baseline ${meta.baselineSha.slice(0, 12)})`,
-      `  workspace   ${meta.ephemeralPath} (${meta.workspaceKind})`,
+      `  workspace   ${meta.ephemeralPath ?? meta.ephemeralRef} (${meta.workspaceKind})`,
       `  eviction    ${describeEviction(meta.evictionPolicy)}`,
       `Review with \`gittrix diff ${meta.id}\`, then \`gittrix promote ${meta.id}\`.`,
     ].join('\n')
