@@ -22,7 +22,14 @@ import { encodeStartCommit } from '../../github/start-commit.ts'
 import { readBlobs } from './blobs.ts'
 import { type Comparison, compareCommits, hostPatches } from './compare.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
-import { asTreeChange, diffTrees, type RepoCoordinates, readTree, type TreeDiff, type TreeListing } from './trees.ts'
+import {
+  asTreeChange,
+  diffTrees,
+  type RepoCoordinates,
+  readTree,
+  type TreeDiff,
+  type TreeListing,
+} from './trees.ts'
 
 /** Options for {@link GitHubBranchEphemeralAdapter}. */
 export interface GitHubBranchEphemeralAdapterOptions {
