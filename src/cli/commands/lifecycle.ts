@@ -15,7 +15,8 @@ export interface StartOptions {
   task?: string
   repo?: string
   branch?: string
-  kind?: LocalWorkspaceKind
+  kind?: LocalWorkspaceKind | 'code-storage'
+  codeStorageRepo?: string
   ttlIdle?: number | 'none'
   ttlAbsolute?: number | 'none'
   keepAfterPromote?: boolean
@@ -48,7 +49,7 @@ export async function startCommand(
     const text = [
       `Started ${meta.id}${task ? `: ${task.split('\n')[0]}` : ''}`,
       `  repository  ${meta.durablePath} (branch ${meta.durableBranch}, baseline ${meta.baselineSha.slice(0, 12)})`,
-      `  workspace   ${meta.ephemeralPath} (${meta.workspaceKind})`,
+      `  workspace   ${meta.ephemeralPath ?? meta.ephemeralRef} (${meta.workspaceKind})`,
       `  eviction    ${describeEviction(meta.evictionPolicy)}`,
       `Review with \`gittrix diff ${meta.id}\`, then \`gittrix promote ${meta.id}\`.`,
     ].join('\n')

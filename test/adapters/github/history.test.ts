@@ -6,8 +6,8 @@
  * `CAPABILITY_MISSING` saying what to do, and discarding the session deletes the notes refs.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { sessionNotesRef } from '../../src/github/branches.ts'
-import { writeNotesCommit, toolCallsNote } from '../support/session-notes.ts'
+import { sessionNotesRef } from '../../../src/github/branches.ts'
+import { writeNotesCommit, toolCallsNote } from '../../support/session-notes.ts'
 import { type GitHubHarness, githubHarness } from './harness.ts'
 
 const open: GitHubHarness[] = []
