@@ -9,6 +9,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
 import { parseDuration } from '../src/core/duration.ts'
+import { remoteUrlProblem } from '../src/git/remote-url.ts'
 import { DEFAULT_EVICTION } from '../src/core/eviction.ts'
 import type { EvictionPolicy } from '../src/core/types.ts'
 import { branchNameProblem } from '../src/github/branches.ts'
@@ -165,21 +166,12 @@ const ARTIFACTS_HINTS: Record<(typeof ARTIFACTS_REQUIRED)[number], string> = {
     'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
 }
 
-/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
+/** Why `value` is not a usable API root ({@link remoteUrlProblem}), or `null`. Never quotes the value. */
 function apiUrlProblem(value: string): string | null {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent."
-  }
-  if (url.username || url.password)
-    return 'must not carry credentials; the API token goes in artifacts-api-token.'
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.'
-  if (url.search || url.hash) return 'must not have a query or fragment.'
-  return null
+  const problem = remoteUrlProblem(value)
+  return problem
+    ? `${problem}; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent, and pass the API token in artifacts-api-token.`
+    : null
 }
 
 const optional = (value: string) => (value.trim() === '' ? undefined : value.trim())

@@ -16,7 +16,7 @@ var redact = __webpack_require__(8579);
 // EXTERNAL MODULE: ./src/core/eviction.ts
 var eviction = __webpack_require__(6446);
 // EXTERNAL MODULE: ./src/github/branches.ts
-var branches = __webpack_require__(4307);
+var github_branches = __webpack_require__(4307);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __webpack_require__(4296);
 // EXTERNAL MODULE: ./src/github/eviction-trailer.ts
@@ -88,7 +88,7 @@ function parseExtendCommit(message, expect = {}) {
         return (0,result/* fail */.fJ)(`${t.session} ${(0,result/* quoteUntrusted */.X0)(sessionId)} is not a session id`);
     if (split.value.head[0] !== extendCommitSubject(sessionId))
         return (0,result/* fail */.fJ)(`an extend commit starts with the subject "${extendCommitSubject(sessionId)}"`);
-    if (expect.branch !== undefined && (0,branches/* sessionIdFromRef */.Tq)(expect.branch) !== sessionId)
+    if (expect.branch !== undefined && (0,github_branches/* sessionIdFromRef */.Tq)(expect.branch) !== sessionId)
         return (0,result/* fail */.fJ)(`the extend commit names session ${sessionId}, which does not match ${(0,result/* quoteUntrusted */.X0)(expect.branch)}`);
     if (expect.sessionId !== undefined && expect.sessionId !== sessionId)
         return (0,result/* fail */.fJ)(`the extend commit names session ${sessionId}, not ${(0,result/* quoteUntrusted */.X0)(expect.sessionId)}`);
@@ -356,10 +356,12 @@ async function oldestStart(octokit, coords, subject, durableBranch, headSha) {
 /** Sweeps the repository's session branches (see the module comment). */
 async function sweepSessions(options) {
     const now = options.now ?? Date.now();
-    const refs = await options.remote.listRefs(['refs/heads/gittrix/*']);
+    const listed = await options.remote.listRefs(['refs/heads/gittrix/*', `${github_branches/* SESSION_NOTES_PREFIX */.ud}*`]);
+    const refs = [...listed].filter(([ref]) => ref.startsWith('refs/heads/'));
+    const notesOf = (id) => [...listed.keys()].filter((ref) => (0,github_branches/* parseSessionNotesRef */.et)(ref)?.sessionId === id);
     const entries = [];
-    for (const [ref, headSha] of [...refs].sort(([a], [b]) => a.localeCompare(b))) {
-        const sessionId = (0,branches/* sessionIdFromRef */.Tq)(ref);
+    for (const [ref, headSha] of refs.sort(([a], [b]) => a.localeCompare(b))) {
+        const sessionId = (0,github_branches/* sessionIdFromRef */.Tq)(ref);
         if (!sessionId)
             continue;
         const branch = ref.slice('refs/heads/'.length);
@@ -380,7 +382,7 @@ async function sweepSessions(options) {
             entries.push({ ...base, outcome: 'expired', reason: `${why} (dry run)` });
             continue;
         }
-        const deleted = await options.remote.deleteBranch(branch, headSha);
+        const deleted = await options.remote.deleteBranch(branch, headSha, notesOf(sessionId));
         if (!deleted) {
             entries.push({ ...base, outcome: 'expired', reason: `${why}, but the branch moved meanwhile; kept` });
             continue;
@@ -391,6 +393,14 @@ async function sweepSessions(options) {
             : '';
         entries.push({ ...base, outcome: 'deleted', reason: `${why}${repoNote}` });
     }
+    // Notes refs whose session branch is gone (a branch deleted by hand, or by an older Gittrix).
+    const branches = new Set(refs.map(([ref]) => (0,github_branches/* sessionIdFromRef */.Tq)(ref)));
+    const orphans = [...listed.keys()].filter((ref) => {
+        const notes = (0,github_branches/* parseSessionNotesRef */.et)(ref);
+        return notes !== null && !branches.has(notes.sessionId);
+    });
+    if (orphans.length && !options.dryRun)
+        await options.remote.deleteRefs(orphans);
     return entries;
 }
 /**

@@ -30683,7 +30683,7 @@ async function prepareAgentSandbox(env, execPath = process.execPath) {
 
 /***/ }),
 
-/***/ 390:
+/***/ 8346:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30697,6 +30697,37 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/process/signals.ts
+/**
+ * The one place that listens for signals while a child process runs: `gittrix run` (sandboxed or
+ * not), `gittrix app`, `gittrix mcp` and the Action's agent step each hand the signals they care about
+ * to a function of their own (kill the child, its process group, or only note it) for as long as the
+ * work lasts, and get the process's default behaviour back afterwards.
+ */
+/**
+ * Runs `work` with a listener on each of `signals` that calls `onSignal(signal)`, and removes every
+ * listener once `work` settles (resolved or rejected), whatever happened meanwhile. Resolves or
+ * rejects as `work` does.
+ *
+ * While a listener is on, Node no longer applies the signal's default action (ending this process,
+ * https://nodejs.org/api/process.html#signal-events): `onSignal` decides what a signal does, e.g.
+ * `child.kill(signal)` to pass it on, or only a message to hold it. Each signal received calls
+ * `onSignal` again; a caller that wants a second signal to behave differently keeps that state itself.
+ * Other listeners on the same signals are left alone.
+ */
+async function signals_handleSignalsWhile(signals, onSignal, work) {
+    const listeners = signals.map((signal) => [signal, () => onSignal(signal)]);
+    for (const [signal, listener] of listeners)
+        process.on(signal, listener);
+    try {
+        return await work();
+    }
+    finally {
+        for (const [signal, listener] of listeners)
+            process.off(signal, listener);
+    }
+}
+
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: ./src/core/errors.ts
@@ -30715,6 +30746,7 @@ var sandbox_bwrap = __nccwpck_require__(9539);
  * with no chance to clean up. SIGWINCH is passed on too: the command is no longer in the terminal's
  * session, so it would not learn of window size changes otherwise.
  */
+
 
 
 
@@ -30760,7 +30792,7 @@ async function runInSandbox(command, spec, bwrap, options = {}) {
     options.signal?.addEventListener('abort', abort, { once: true });
     if (options.signal?.aborted)
         abort();
-    const { code, signal } = await withForwarding(FORWARDED, deliver, () => exitOf(child)).finally(() => options.signal?.removeEventListener('abort', abort));
+    const { code, signal } = await signals_handleSignalsWhile(FORWARDED, deliver, () => exitOf(child)).finally(() => options.signal?.removeEventListener('abort', abort));
     if (sandboxPid === null) {
         throw new errors/* GittrixError */.UG('CAPABILITY_MISSING', `bubblewrap could not set up the sandbox (exit code ${code ?? signal}; its message is above). ` +
             'Nothing ran. Check it with `bwrap --ro-bind / / --proc /proc --dev /dev true`, or use --no-sandbox.');
@@ -30793,7 +30825,7 @@ async function runWithoutSandbox(command, where, options = {}) {
             return;
         child.kill(signal);
     };
-    const { code, signal, error } = await withForwarding([...forwarded, ...waited], deliver, () => exitOf(child));
+    const { code, signal, error } = await handleSignalsWhile([...forwarded, ...waited], deliver, () => exitOf(child));
     if (error) {
         throw new InvalidArgumentError(`Cannot run ${JSON.stringify(program)}: ${error.message}.`);
     }
@@ -30814,19 +30846,6 @@ function exitOf(child) {
         child.once('close', (code, signal) => resolve({ code, signal }));
     });
 }
-/** Runs `work` with handlers that pass `signals` to `deliver`, removed afterwards. */
-async function withForwarding(signals, deliver, work) {
-    const handlers = signals.map((signal) => [signal, () => deliver(signal)]);
-    for (const [signal, handler] of handlers)
-        process.on(signal, handler);
-    try {
-        return await work();
-    }
-    finally {
-        for (const [signal, handler] of handlers)
-            process.off(signal, handler);
-    }
-}
 function signalNumber(signal) {
     return external_node_os_.constants.signals[signal] ?? 0;
 }
@@ -30840,6 +30859,7 @@ var contain = __nccwpck_require__(9777);
  * one argument; nothing Gittrix knows (session id, baseline, task) is ever pasted into it. The agent
  * reads those from its environment instead.
  */
+
 
 
 
@@ -30919,60 +30939,47 @@ async function runSandboxedAgent(command, options) {
  * only when bash cannot be started (or, with `sandbox`, `CAPABILITY_MISSING` when bubblewrap cannot set
  * up the sandbox; nothing ran then).
  */
-function runAgentCommand(command, options) {
+async function runAgentCommand(command, options) {
     if (options.sandbox)
         return runSandboxedAgent(command, { ...options, sandbox: options.sandbox });
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
-            cwd: options.cwd,
-            env: options.env,
-            // Piped through this process, not inherited: a process the agent leaves behind then holds only
-            // a pipe to us (closed when the agent's turn ends), never the job log's.
-            stdio: ['ignore', 'pipe', 'pipe'],
-            detached: true,
-        });
-        child.stdout.pipe(process.stdout, { end: false });
-        child.stderr.pipe(process.stderr, { end: false });
-        const group = child.pid;
-        const which = { ...(group ? { group } : {}), ...(options.marker ? { marker: options.marker } : {}) };
-        let timedOut = false;
-        let stopping = null;
-        const stop = () => {
-            stopping ??= (0,contain/* stopAgentProcesses */.l)(which);
-            return stopping;
-        };
-        const onSignal = () => void stop();
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        const timer = options.timeoutMs
-            ? setTimeout(() => {
-                timedOut = true;
-                void stop();
-            }, options.timeoutMs)
-            : null;
-        const done = () => {
-            if (timer)
-                clearTimeout(timer);
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
-        };
-        child.on('error', (error) => {
-            done();
-            reject(new Error(`could not start bash for the \`run\` command: ${error.message}`));
-        });
-        child.on('exit', (code, signal) => {
-            done();
-            void (async () => {
-                await stopping;
-                const survivors = await (0,contain/* stopAgentProcesses */.l)(which);
-                child.stdout.unpipe();
-                child.stderr.unpipe();
-                child.stdout.destroy();
-                child.stderr.destroy();
-                resolve({ code, signal, timedOut, survivors });
-            })();
-        });
+    const child = (0,external_node_child_process_.spawn)('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
+        cwd: options.cwd,
+        env: options.env,
+        // Piped through this process, not inherited: a process the agent leaves behind then holds only
+        // a pipe to us (closed when the agent's turn ends), never the job log's.
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
     });
+    child.stdout.pipe(process.stdout, { end: false });
+    child.stderr.pipe(process.stderr, { end: false });
+    const group = child.pid;
+    const which = { ...(group ? { group } : {}), ...(options.marker ? { marker: options.marker } : {}) };
+    let timedOut = false;
+    let stopping = null;
+    const stop = () => {
+        stopping ??= (0,contain/* stopAgentProcesses */.l)(which);
+        return stopping;
+    };
+    const timer = options.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            void stop();
+        }, options.timeoutMs)
+        : null;
+    const exit = await signals_handleSignalsWhile(['SIGINT', 'SIGTERM'], () => void stop(), () => new Promise((resolve, reject) => {
+        child.on('error', (error) => reject(new Error(`could not start bash for the \`run\` command: ${error.message}`)));
+        child.on('exit', (code, signal) => resolve({ code, signal }));
+    })).finally(() => {
+        if (timer)
+            clearTimeout(timer);
+    });
+    await stopping;
+    const survivors = await (0,contain/* stopAgentProcesses */.l)(which);
+    child.stdout.unpipe();
+    child.stderr.unpipe();
+    child.stdout.destroy();
+    child.stderr.destroy();
+    return { ...exit, timedOut, survivors };
 }
 
 
@@ -31632,6 +31639,8 @@ class RepoTokens {
 
 // EXTERNAL MODULE: ./src/git/network.ts
 var network = __nccwpck_require__(8438);
+// EXTERNAL MODULE: ./src/git/remote-url.ts
+var remote_url = __nccwpck_require__(8448);
 // EXTERNAL MODULE: ./src/git/run-git.ts
 var run_git = __nccwpck_require__(6148);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/transport.ts
@@ -31641,32 +31650,25 @@ var run_git = __nccwpck_require__(6148);
  * The token travels ONLY as the header `Authorization: Bearer <token>` (the recommended form of
  * https://developers.cloudflare.com/artifacts/api/git-protocol/, with the full token including
  * `?expires=`), through src/git/network.ts (the one place that carries a credential to git: command-scoped
- * configuration, a sealed git, no redirects, redaction): never in a URL, a config file, argv, an error or
- * a log. A server refusal (expired or revoked token) invalidates the cached token and the command runs
+ * configuration, a sealed git, no redirects, redaction), scoped to the repository's remote URL: never in
+ * a URL, a config file, argv, an error or a log, and never sent to any other URL. A server refusal (expired or revoked token) invalidates the cached token and the command runs
  * once more with a new one.
  */
+
 
 
 
 /** What git prints when the server refused the credentials (HTTP 401/403). */
 const AUTH_REFUSED = /\b(401|403)\b|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Unauthorized|Forbidden/i;
 /**
- * Checks a remote URL before any token goes near it: HTTPS (plain HTTP only to a loopback host, for
- * local stand-ins) and no credentials embedded in it.
+ * Checks the remote URL the Artifacts control plane returned before any token goes near it (the rules
+ * and their reasons: {@link remoteUrlProblem}; plain HTTP is for loopback stand-ins only). Returns it
+ * unchanged; throws `ADAPTER_UNAVAILABLE` saying what is wrong (never quoting the URL).
  */
 function checkRemote(remote) {
-    let url;
-    try {
-        url = new URL(remote);
-    }
-    catch {
-        throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Artifacts returned a remote that is not a URL: ${JSON.stringify(remote)}.`);
-    }
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-        throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Refusing to send a repo token to ${url.origin}: Artifacts remotes are HTTPS.`);
-    if (url.username || url.password)
-        throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', 'Refusing a remote URL with embedded credentials.');
+    const problem = (0,remote_url/* remoteUrlProblem */.j)(remote);
+    if (problem)
+        throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Refusing the git remote Artifacts returned, no repo token was sent: it ${problem}.`);
     return remote;
 }
 /** True when a git failure says the server refused the token. */
@@ -31674,10 +31676,17 @@ function isAuthRefusal(error) {
     return error instanceof errors/* GittrixError */.UG && error.code === 'GIT_FAILED' && AUTH_REFUSED.test(error.message);
 }
 /**
- * Runs sealed `git <args>` (src/git/sealed.ts, proxies kept) against `repo`'s remote with a token of
- * `scope`. Re-mints and retries once when the server refuses the token; a second refusal is `AUTH_FAILED`.
+ * Runs sealed `git <args>` (src/git/sealed.ts, proxies kept) with a token of `scope` for `target.repo`.
+ * The token's header is scoped to `target.remote` (git's `http.<url>.extraHeader`, matched against the
+ * URL git finally talks to, see git-config(1) `http.<url>.*`): git sends it to that repository's URLs
+ * only, never to another remote named in `args`, a URL an `insteadOf` rewrites the remote to, another
+ * repository on the same host or (redirects are not followed) a host the server redirects to.
+ * Re-mints and retries once when the server refuses the token; a second refusal is `AUTH_FAILED`.
+ * Throws `ADAPTER_UNAVAILABLE` before minting anything when `target.remote` fails {@link checkRemote}.
  */
-async function gitWithToken(client, tokens, repo, scope, args, options = {}) {
+async function gitWithToken(client, tokens, target, scope, args, options = {}) {
+    const { repo } = target;
+    const remote = checkRemote(target.remote);
     for (let attempt = 1;; attempt++) {
         const token = await tokens.get(repo, scope);
         try {
@@ -31686,7 +31695,7 @@ async function gitWithToken(client, tokens, repo, scope, args, options = {}) {
                 ...options,
                 sealed: true,
                 network: true,
-                env: { ...options.env, ...(0,network/* httpAuthEnv */.oK)((0,network/* bearerAuth */.iJ)(token.plaintext, null)) },
+                env: { ...options.env, ...(0,network/* httpAuthEnv */.oK)((0,network/* bearerAuth */.iJ)(token.plaintext, remote)) },
             });
         }
         catch (error) {
@@ -31721,8 +31730,8 @@ function verb(args) {
  *   carries a credential to git), from a sealed git in a throwaway bare repository of our own (objects
  *   borrowed from the workspace through `objects/info/alternates`): never in a URL, argv, a config file,
  *   the agent's environment, a log or an error. The push goes to the remote URL the control plane
- *   returned, checked by `checkRemote` (HTTPS, or HTTP to a loopback stand-in; no embedded
- *   credentials), never to a URL read from the workspace.
+ *   returned, checked by `checkRemote` (src/git/remote-url.ts: HTTPS, or HTTP to a loopback stand-in; no
+ *   embedded credentials, query or fragment), never to a URL read from the workspace.
  * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
  */
 
@@ -31808,7 +31817,7 @@ class ArtifactsSessions {
      * fast-forward only (a fresh repository's empty `main` accepts any commit). Rejects with `GIT_FAILED` when the server refuses, e.g. `main` moved elsewhere.
      */
     async push(repo, remote, objectsDir, sha) {
-        await this.#git(repo, 'write', objectsDir, [
+        await this.#git({ repo, remote }, 'write', objectsDir, [
             'push',
             '--no-verify',
             '--quiet',
@@ -31823,7 +31832,7 @@ class ArtifactsSessions {
      */
     async mainHead(repo, remote) {
         const ref = `refs/heads/${ARTIFACTS_SESSION_BRANCH}`;
-        const { stdout } = await this.#git(repo, 'read', null, ['ls-remote', '--refs', remote, ref]);
+        const { stdout } = await this.#git({ repo, remote }, 'read', null, ['ls-remote', '--refs', remote, ref]);
         for (const line of stdout.toString('utf8').split('\n')) {
             const [oid, name] = line.split('\t');
             if (name === ref && oid)
@@ -31835,8 +31844,8 @@ class ArtifactsSessions {
     async delete(repo) {
         return this.client.deleteRepo(repo);
     }
-    async #git(repo, scope, objectsDir, args) {
-        return (0,network/* withScratchRepo */.nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
+    async #git(target, scope, objectsDir, args) {
+        return (0,network/* withScratchRepo */.nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => gitWithToken(this.client, this.#tokens, target, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
             cwd: scratch.gitDir,
             timeoutMs: this.#timeoutMs,
         }));
@@ -31862,8 +31871,9 @@ class ArtifactsSessions {
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
  *
- * A branch session's bundle names ONE ref, `refs/heads/gittrix/<session-id>` (the session's head), and
- * ONE prerequisite, the baseline: the objects the baseline already has are not in it, and publish
+ * A branch session's bundle names ONE ref, `refs/heads/gittrix/<session-id>` (the session's head), plus
+ * the session's notes refs `refs/notes/gittrix-sessions/<session-id>/<kind>` when the agent wrote notes
+ * (root commits holding only note blobs, session-notes.ts), and ONE prerequisite, the baseline: the objects the baseline already has are not in it, and publish
  * fetches the baseline from GitHub before it reads the pack. A two-job Artifacts session's bundle names
  * TWO refs: `refs/heads/gittrix/<session-id>` at the start commit, and `refs/gittrix/artifacts-main`
  * (`ARTIFACTS_BUNDLE_REF`) at the session repository's head, whose oldest commit is the orphan commit
@@ -32282,6 +32292,8 @@ function checkArtifactsLocation(record, location, sessions) {
     return repo;
 }
 
+// EXTERNAL MODULE: ./action/lib/session-notes.ts + 1 modules
+var session_notes = __nccwpck_require__(718);
 // EXTERNAL MODULE: ./action/lib/snapshot.ts
 var lib_snapshot = __nccwpck_require__(1557);
 // EXTERNAL MODULE: ./action/lib/workspace.ts + 1 modules
@@ -32304,10 +32316,15 @@ var workspace = __nccwpck_require__(9805);
  * commits cannot be kept; the snapshot then goes on top of the session branch and carries the work tree
  * as it is, with a warning.
  *
+ * The agent checkout's notes (`refs/notes/gittrix`, `refs/notes/gittrix-transcript`) on the session's
+ * commits travel with the branch as `refs/notes/gittrix-sessions/<id>/<kind>` (session-notes.ts): in
+ * the bundle, or in the same atomic push.
+ *
  * Nothing the agent could write is trusted: the record is checked against the start commit (parsed
  * strictly, its parent the baseline), the session id against the one the caller expects, and every git
  * command is sealed (the snapshot reads the work tree through a private git directory).
  */
+
 
 
 
@@ -32407,6 +32424,11 @@ async function finishSession(options) {
                 .join(', ') +
             (snapshot.skipped.length > 5 ? ', …' : '') +
             '. Everything else was recorded.');
+    // The agent's notes on the session's commits, rebuilt for GitHub's per-session notes refs
+    // (session-notes.ts); an Artifacts session keeps no notes on GitHub.
+    const notes = record.ephemeral
+        ? {}
+        : await (0,session_notes/* copySessionNotes */.Hr)(ws.repo, record.sessionId, (0,session_notes/* agentNotesRefs */.XP)(), (await ws.repo.text(['rev-list', headSha, `^${record.baselineSha}`])).split('\n').filter(Boolean));
     let pointerSha = null;
     let bundle = null;
     if (pushesArtifacts) {
@@ -32426,7 +32448,7 @@ async function finishSession(options) {
         // An Artifacts session's bundle carries the GitHub start commit and the session repository's head.
         const refs = record.ephemeral
             ? { [branchRef]: record.startSha, [artifacts/* ARTIFACTS_BUNDLE_REF */.vq]: headSha }
-            : { [branchRef]: headSha };
+            : { [branchRef]: headSha, ...notes };
         await (0,lib_bundle/* writeSessionBundle */.w)({
             objectsDir: ws.objectsDir,
             refs,
@@ -32436,7 +32458,7 @@ async function finishSession(options) {
     }
     let pushError = null;
     if (!record.ephemeral && topology === 'same-job') {
-        await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error) => {
+        await options.remote.pushCommit(ws.objectsDir, headSha, record.branch, notes).catch((error) => {
             pushError =
                 `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${error.message}. ` +
                     `The work is kept in the bundle ${bundle} and on the checkout's ${record.branch}; it was not pushed again.`;
@@ -32489,22 +32511,23 @@ async function verifiedRecord(ws, record, warnings) {
         problem = `its start commit does not parse: ${parsed.reason}`;
     if (!problem && parsed.ok && (parents.length !== 1 || parents[0] !== parsed.value.baselineSha))
         problem = "the start commit's parent is not its baseline";
-    if (problem || !parsed.ok) {
-        throw new errors/* GittrixError */.UG('METADATA_INVALID', `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
-            'nothing was published. Start a new session.');
-    }
+    if (problem || !parsed.ok)
+        throw recordChanged(ws, record, problem);
     const start = parsed.value;
     const location = await artifactsLocationProblem(ws, record, start);
-    if (location) {
-        throw new errors/* GittrixError */.UG('METADATA_INVALID', `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${location}); ` +
-            'nothing was published. Start a new session.');
-    }
+    if (location)
+        throw recordChanged(ws, record, location);
     if (start.baselineSha !== record.baselineSha ||
         start.durableBranch !== record.durableBranch ||
         start.task !== record.task) {
         warnings.push(`The session record in ${ws.root} was edited after the session started; its start commit's baseline, durable branch and task were used instead.`);
     }
     return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task };
+}
+/** `METADATA_INVALID`: `record` was changed after its session started (`problem` says how); nothing was published. */
+function recordChanged(ws, record, problem) {
+    return new errors/* GittrixError */.UG('METADATA_INVALID', `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
+        'nothing was published. Start a new session.');
 }
 /**
  * Why the record's Artifacts location does not match the start commit, or `null`: a branch session's
@@ -32629,6 +32652,7 @@ async function pointsAt(ws, sha, pointer) {
 /* harmony import */ var _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _src_git_network_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8438);
 /* harmony import */ var _src_git_redact_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8579);
+/* harmony import */ var _src_git_remote_url_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8448);
 /**
  * The repository on GitHub as the Action reaches it over git smart HTTP: list refs, fetch, push,
  * delete refs.
@@ -32641,20 +32665,17 @@ async function pointsAt(ws, sha, pointer) {
 
 
 
-/** The repository URL git talks to: `<server>/<owner>/<repo>.git`, without credentials. */
+
+/**
+ * The repository URL git talks to: `<server>/<owner>/<repo>.git`, without credentials. Throws
+ * `INVALID_ARGUMENT` when `serverUrl` is not a URL a token may go to ({@link remoteUrlProblem}: https,
+ * plain http only to a loopback host, no credentials, query or fragment) or `repository` is not
+ * `owner/repo`.
+ */
 function repositoryUrl(serverUrl, repository) {
-    let server;
-    try {
-        server = new URL(serverUrl);
-    }
-    catch {
-        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`);
-    }
-    if (server.protocol !== 'https:' && server.protocol !== 'http:') {
-        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`);
-    }
-    if (server.username || server.password) {
-        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.');
+    const problem = (0,_src_git_remote_url_js__WEBPACK_IMPORTED_MODULE_3__/* .remoteUrlProblem */ .j)(serverUrl);
+    if (problem) {
+        throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${problem}. The runner sets it to the GitHub server, e.g. https://github.com.`);
     }
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
         throw new _src_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .GittrixError */ .UG('INVALID_ARGUMENT', `GITHUB_REPOSITORY ${JSON.stringify(repository)} is not "owner/repo".`);
@@ -32701,19 +32722,38 @@ class SessionRemote {
     }
     /**
      * Pushes `sha` to branch `branch` (fast-forward only) using the objects of `objectsDir` (a workspace's
-     * object store). Rejects with `GIT_FAILED` when the remote refuses, e.g. the branch moved.
+     * object store), with `notes` (full ref → notes commit, e.g. the session's notes refs) replaced in the
+     * same `--atomic` push: all refs move or none does. Rejects with `GIT_FAILED` when the remote
+     * refuses, e.g. the branch moved.
      */
-    async pushCommit(objectsDir, sha, branch) {
-        await this.#git(objectsDir, ['push', '--no-verify', '--quiet', this.url, `${sha}:refs/heads/${branch}`]);
+    async pushCommit(objectsDir, sha, branch, notes = {}) {
+        await this.#git(objectsDir, pushArgs(this.url, sha, branch, notes));
     }
     /**
      * Deletes branch `branch` only while it still points at `expectedSha` (`--force-with-lease`), so a
-     * branch that received a push since it was inspected survives. Resolves `false` when the lease failed.
+     * branch that received a push since it was inspected survives, and `alsoDelete` (full ref names, e.g.
+     * the session's notes refs) in the same `--atomic` push. Resolves `false` when the lease failed
+     * (then nothing was deleted).
      */
-    async deleteBranch(branch, expectedSha) {
+    async deleteBranch(branch, expectedSha, alsoDelete = []) {
         const ref = `refs/heads/${branch}`;
-        const result = await this.#git(null, ['push', '--no-verify', '--porcelain', `--force-with-lease=${ref}:${expectedSha}`, this.url, `:${ref}`], [1]);
+        const result = await this.#git(null, [
+            'push',
+            '--no-verify',
+            '--porcelain',
+            ...(alsoDelete.length ? ['--atomic'] : []),
+            `--force-with-lease=${ref}:${expectedSha}`,
+            this.url,
+            `:${ref}`,
+            ...alsoDelete.map((r) => `:${r}`),
+        ], [1]);
         return result.exitCode === 0;
+    }
+    /** Deletes `refs` (full names, e.g. notes refs whose session branch is gone) in one push. Rejects with `GIT_FAILED`. */
+    async deleteRefs(refs) {
+        if (refs.length === 0)
+            return;
+        await this.#git(null, ['push', '--no-verify', '--quiet', this.url, ...refs.map((r) => `:${r}`)]);
     }
     /**
      * Fetches branch `branch` into the object store `objectsDir` (a workspace's: the fetched objects stay
@@ -32756,10 +32796,11 @@ class SessionRemote {
     }
     /**
      * Pushes `sha` from `repo` (a repository of Gittrix's own) to branch `branch`, fast-forward only (no
-     * force, one ref). Rejects with `GIT_FAILED` when the remote refuses.
+     * force), with `notes` (full ref → notes commit) replaced in the same `--atomic` push. Rejects with
+     * `GIT_FAILED` when the remote refuses.
      */
-    async pushFrom(repo, sha, branch) {
-        await repo.run(['push', '--no-verify', '--quiet', this.url, `${sha}:refs/heads/${branch}`], {
+    async pushFrom(repo, sha, branch, notes = {}) {
+        await repo.run(pushArgs(this.url, sha, branch, notes), {
             env: this.#env,
             network: true,
             timeoutMs: this.#timeoutMs,
@@ -32768,6 +32809,220 @@ class SessionRemote {
     async #git(objectsDir, args, okExitCodes = []) {
         return (0,_src_git_network_js__WEBPACK_IMPORTED_MODULE_1__/* .withScratchRepo */ .nz)(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) => scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }));
     }
+}
+/**
+ * `git push` arguments: `sha` to `refs/heads/<branch>` without force, each notes ref forced to its
+ * commit (a notes commit is rebuilt on every publish, never a fast-forward), `--atomic` when there is
+ * more than one ref (https://git-scm.com/docs/git-push#Documentation/git-push.txt---no-atomic).
+ */
+function pushArgs(url, sha, branch, notes) {
+    const extra = Object.entries(notes).map(([ref, commit]) => `+${commit}:${ref}`);
+    return [
+        'push',
+        '--no-verify',
+        '--quiet',
+        ...(extra.length ? ['--atomic'] : []),
+        url,
+        `${sha}:refs/heads/${branch}`,
+        ...extra,
+    ];
+}
+
+
+/***/ }),
+
+/***/ 718:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  XP: () => (/* binding */ agentNotesRefs),
+  Hr: () => (/* binding */ copySessionNotes)
+});
+
+// UNUSED EXPORTS: MAX_NOTE_BYTES
+
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
+;// CONCATENATED MODULE: ./src/core/history.ts
+/**
+ * Session history: the checkpoints of a workspace (its commits after the baseline, newest first) and
+ * what Gittrix records about them as git notes — the MCP tool calls that led to each checkpoint and
+ * the agent's transcript. Notes live in the workspace's private history repository (never in a tree
+ * that can be promoted, never in the durable repository); see src/adapters/local/history.ts.
+ *
+ * Git notes: https://git-scm.com/docs/git-notes (a notes ref maps object ids to blobs).
+ */
+
+/** The notes ref holding tool-call records, one JSON note per checkpoint. */
+const TOOL_CALLS_NOTES_REF = 'refs/notes/gittrix';
+/** The notes ref holding transcripts (JSONL bytes as given), one note per checkpoint. */
+const TRANSCRIPT_NOTES_REF = 'refs/notes/gittrix-transcript';
+/** The notes ref of a {@link NoteKind}. */
+function notesRef(kind) {
+    return kind === 'tool-calls' ? TOOL_CALLS_NOTES_REF : TRANSCRIPT_NOTES_REF;
+}
+/** Largest transcript {@link parseTranscript} accepts, bytes (100 MiB). */
+const MAX_TRANSCRIPT_BYTES = 100 * 1024 * 1024;
+/** Encodes tool calls as a note, appended to `existing` (a note already on that checkpoint) if any. */
+function encodeToolCallsNote(calls, client, existing) {
+    const before = existing ? decodeToolCallsNote(existing) : null;
+    const doc = {
+        gittrix: 'tool-calls/1',
+        client: client ?? before?.client ?? null,
+        calls: [...(before?.calls ?? []), ...calls.map(cleanCall)],
+    };
+    return new TextEncoder().encode(`${JSON.stringify(doc, null, 1)}\n`);
+}
+/** Reads a tool-call note; a note that is not one (written by hand) reads as no calls. */
+function decodeToolCallsNote(bytes) {
+    try {
+        const doc = JSON.parse(new TextDecoder().decode(bytes));
+        if (doc?.gittrix !== 'tool-calls/1' || !Array.isArray(doc.calls))
+            return { client: null, calls: [] };
+        return { client: doc.client ?? null, calls: doc.calls.map(cleanCall) };
+    }
+    catch {
+        return { client: null, calls: [] };
+    }
+}
+/** Only the documented fields, with the types they must have (a note is data, never trusted shape). */
+function cleanCall(call) {
+    const str = (v, max = 200) => (typeof v === 'string' ? v.slice(0, max) : '');
+    const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    return {
+        tool: str(call?.tool),
+        argumentsDigest: str(call?.argumentsDigest, 80),
+        resultBytes: num(call?.resultBytes),
+        durationMs: num(call?.durationMs),
+        errorCode: typeof call?.errorCode === 'string' ? call.errorCode.slice(0, 64) : null,
+        startedAt: str(call?.startedAt, 40),
+        ...(typeof call?.model === 'string' && call.model ? { model: call.model.slice(0, 200) } : {}),
+    };
+}
+/**
+ * Checks a transcript: at most {@link MAX_TRANSCRIPT_BYTES}, UTF-8, every non-empty line one JSON value
+ * (JSON Lines, https://jsonlines.org). Resolves its line count. Throws `INVALID_ARGUMENT` naming the
+ * first bad line.
+ */
+function parseTranscript(bytes) {
+    if (!(bytes instanceof Uint8Array))
+        throw new InvalidArgumentError('A transcript must be bytes (JSONL).');
+    if (bytes.byteLength > MAX_TRANSCRIPT_BYTES) {
+        throw new InvalidArgumentError(`The transcript is ${bytes.byteLength} bytes; at most ${MAX_TRANSCRIPT_BYTES} are attached. Trim it first.`);
+    }
+    let text;
+    try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    }
+    catch {
+        throw new InvalidArgumentError('The transcript is not UTF-8; give a JSONL file (one JSON value per line).');
+    }
+    let lines = 0;
+    text.split('\n').forEach((line, i) => {
+        if (!line.trim())
+            return;
+        try {
+            JSON.parse(line);
+        }
+        catch {
+            throw new InvalidArgumentError(`Line ${i + 1} of the transcript is not JSON; give a JSONL file (one JSON value per line).`);
+        }
+        lines++;
+    });
+    return { lines };
+}
+/** Lines of a transcript note (non-empty lines; the note was checked when attached). */
+function transcriptLines(bytes) {
+    let lines = 0;
+    for (const line of Buffer.from(bytes).toString('utf8').split('\n'))
+        if (line.trim())
+            lines++;
+    return lines;
+}
+/** Throws `INVALID_ARGUMENT` unless `at` is a commit id (4 to 64 hex digits). */
+function checkCommitId(at, what) {
+    if (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at)) {
+        throw new InvalidArgumentError(`${what} must be a commit id of the session (4 to 64 lowercase hex digits, see gittrix log), not ${JSON.stringify(at)}.`);
+    }
+    return at;
+}
+
+// EXTERNAL MODULE: ./src/github/branches.ts
+var branches = __nccwpck_require__(4307);
+;// CONCATENATED MODULE: ./action/lib/session-notes.ts
+
+
+/** Largest note kept per kind, bytes: a tool-call note 1 MiB, a transcript 100 MiB (core's limit). */
+const MAX_NOTE_BYTES = {
+    'tool-calls': 1024 * 1024,
+    transcript: MAX_TRANSCRIPT_BYTES,
+};
+/** Author and committer of the notes commits the Action writes (a fixed date: same notes, same commit). */
+const NOTES_ENV = {
+    GIT_AUTHOR_NAME: 'Gittrix',
+    GIT_AUTHOR_EMAIL: 'history@gittrix.invalid',
+    GIT_AUTHOR_DATE: '@0 +0000',
+    GIT_COMMITTER_NAME: 'Gittrix',
+    GIT_COMMITTER_EMAIL: 'history@gittrix.invalid',
+    GIT_COMMITTER_DATE: '@0 +0000',
+};
+/** Where the agent's notes are read from in the checkout: the local notes refs of each kind. */
+function agentNotesRefs() {
+    return { 'tool-calls': notesRef('tool-calls'), transcript: notesRef('transcript') };
+}
+/**
+ * Copies the notes of `sources` (kind → a notes ref of `repo`, e.g. {@link agentNotesRefs}) that
+ * annotate one of `commits` into a fresh notes commit per kind, written into `repo`'s objects (no ref
+ * moves). Resolves GitHub notes ref → notes commit, for the kinds with at least one note kept. A source
+ * ref that is missing or not a notes commit yields nothing. Throws `GIT_FAILED` when git fails.
+ */
+async function copySessionNotes(repo, sessionId, sources, commits) {
+    const wanted = new Set(commits);
+    const out = {};
+    for (const kind of branches/* SESSION_NOTE_KINDS */.s3) {
+        const source = sources[kind];
+        if (!source || !(await repo.resolve(`${source}^{commit}`)))
+            continue;
+        const { stdout, exitCode } = await repo.run(['notes', `--ref=${source}`, 'list'], {
+            okExitCodes: [1, 128],
+        });
+        if (exitCode !== 0)
+            continue;
+        const notes = [];
+        for (const line of stdout.toString('utf8').split('\n')) {
+            const [blob, commit] = line.split(' ');
+            if (blob && commit && wanted.has(commit) && /^[0-9a-f]{40}$/.test(blob))
+                notes.push({ blob, commit });
+        }
+        if (notes.length === 0)
+            continue;
+        const kept = await blobsWithin(repo, notes, MAX_NOTE_BYTES[kind]);
+        if (kept.length === 0)
+            continue;
+        const tree = await repo.text(['mktree'], {
+            input: `${kept.map((n) => `100644 blob ${n.blob}\t${n.commit}`).join('\n')}\n`,
+        });
+        out[(0,branches/* sessionNotesRef */.lK)(sessionId, kind)] = await repo.text(['commit-tree', tree], {
+            input: `Notes of session ${sessionId} (${kind})\n`,
+            env: NOTES_ENV,
+        });
+    }
+    return out;
+}
+/** The notes whose object is a blob of at most `max` bytes (one `cat-file --batch-check`). */
+async function blobsWithin(repo, notes, max) {
+    const { stdout } = await repo.run(['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'], {
+        input: `${notes.map((n) => n.blob).join('\n')}\n`,
+    });
+    const ok = new Set();
+    for (const line of stdout.toString('utf8').split('\n')) {
+        const [oid, type, size] = line.split(' ');
+        if (oid && type === 'blob' && Number(size) <= max)
+            ok.add(oid);
+    }
+    return notes.filter((n) => ok.has(n.blob));
 }
 
 
@@ -33849,6 +34104,7 @@ const session_facts_sessionFactsSchema = schemas/* object */.Ikc({
 
 
 
+
 /** The check run's name; the App finds its run by this name and `external_id`. */
 const CHECK_RUN_NAME = 'Gittrix session';
 /** Most rows of the file table in the check run summary. */
@@ -33863,27 +34119,32 @@ const field = schemas/* string */.YjP()
  */
 const checkRunOutputSchema = schemas/* object */.Ikc({ title: field.min(1), summary: field.min(1), text: field.optional() })
     .strict();
-/** Renders the session check run from its facts and diff. Throws a `ZodError` only if a limit would be broken (a bug). */
-function renderSessionCheckRun(facts, diff) {
+/**
+ * Renders the session check run from its facts and diff (and, when read, its history at the head).
+ * Throws a `ZodError` only if a limit would be broken (a bug).
+ */
+function renderSessionCheckRun(facts, diff, history) {
     const hasChanges = diff.files.length > 0;
     return {
         name: CHECK_RUN_NAME,
         external_id: facts.sessionId,
         conclusion: hasChanges ? 'action_required' : 'neutral',
-        output: renderCheckRunOutput(facts, diff),
+        output: renderCheckRunOutput(facts, diff, history),
         actions: hasChanges ? [...SESSION_ACTIONS] : [],
     };
 }
 /**
- * The check run `output`: title = diff stat (`3 files changed, +10 −2`), summary, and the diff as text.
- * Throws a `ZodError` when `facts` do not satisfy `sessionFactsSchema`.
+ * The check run `output`: title = diff stat (`3 files changed, +10 −2`), summary (with a History
+ * section when `history` is given, history-section.ts), and the diff as text. Throws a `ZodError`
+ * when `facts` do not satisfy `sessionFactsSchema`.
  */
-function renderCheckRunOutput(input, diff) {
+function renderCheckRunOutput(input, diff, history) {
     const facts = sessionFactsSchema.parse(input);
     const title = diffStatLine(diff);
     const head = [
         renderTask(facts.task),
         renderFactsTable(facts),
+        ...(history ? [renderHistorySection(history)] : []),
         '### Changes',
         renderStatTable(diff),
         '### Files',
@@ -34488,7 +34749,7 @@ async function removePlantedSymlinks(ws, branch) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5009);
-/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(390);
+/* harmony import */ var _lib_agent_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8346);
 /* harmony import */ var _lib_agent_sandbox_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(282);
 /* harmony import */ var _lib_artifacts_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6155);
 /* harmony import */ var _lib_contain_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9777);
@@ -34759,7 +35020,7 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
     return finished;
 }
 async function publish(settings) {
-    const { publishSession } = await __nccwpck_require__.e(/* import() */ 887).then(__nccwpck_require__.bind(__nccwpck_require__, 9887));
+    const { publishSession } = await __nccwpck_require__.e(/* import() */ 356).then(__nccwpck_require__.bind(__nccwpck_require__, 356));
     const remote = remoteOf(settings);
     const durableBranch = settings.durableBranch ?? settings.defaultBranch ?? (await remote.defaultBranch());
     if (!durableBranch)
@@ -34893,6 +35154,8 @@ function parseDuration(text) {
     return rounded > 0 && Number.isSafeInteger(rounded) ? rounded : null;
 }
 
+// EXTERNAL MODULE: ./src/git/remote-url.ts
+var remote_url = __nccwpck_require__(8448);
 // EXTERNAL MODULE: ./src/core/eviction.ts
 var eviction = __nccwpck_require__(6446);
 // EXTERNAL MODULE: ./src/github/branches.ts
@@ -34946,6 +35209,7 @@ function readEventPayload(path) {
  *
  * This file reads no `@actions/*` module: the entry passes `getInput`, so the parsing is plain code.
  */
+
 
 
 
@@ -35014,23 +35278,12 @@ const ARTIFACTS_HINTS = {
     'artifacts-namespace': 'the Artifacts namespace to create the session repositories in (e.g. gittrix).',
     'artifacts-api-token': 'pass a Cloudflare API token with Artifacts Edit permission from a secret (e.g. ${{ secrets.CLOUDFLARE_API_TOKEN }}).',
 };
-/** Why `value` is not a usable API root, or `null`. Never quotes the value (it may carry a credential). */
+/** Why `value` is not a usable API root ({@link remoteUrlProblem}), or `null`. Never quotes the value. */
 function apiUrlProblem(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        return "is not a URL; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent.";
-    }
-    if (url.username || url.password)
-        return 'must not carry credentials; the API token goes in artifacts-api-token.';
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-        return 'must be an https:// URL (plain http only to a loopback host): the API token travels with every request.';
-    if (url.search || url.hash)
-        return 'must not have a query or fragment.';
-    return null;
+    const problem = (0,remote_url/* remoteUrlProblem */.j)(value);
+    return problem
+        ? `${problem}; use https://api.cloudflare.com/client/v4 (the default) or your proxy's equivalent, and pass the API token in artifacts-api-token.`
+        : null;
 }
 const optional = (value) => (value.trim() === '' ? undefined : value.trim());
 function duration(input) {
@@ -36598,6 +36851,57 @@ function redact(text) {
 
 /***/ }),
 
+/***/ 8448:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ remoteUrlProblem)
+/* harmony export */ });
+/**
+ * The one check of a URL Gittrix is about to send a credential to: a git remote (the Artifacts remote
+ * the control plane returned, the Action's `GITHUB_SERVER_URL`) or an API root (the Action's
+ * `artifacts-api-url`). Callers turn the reason into their own error with what to do.
+ */
+/** Hosts plain `http:` may go to: this machine only (local stand-ins and tests), never the network. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+/**
+ * Why a credential must not be sent to `value`, as a phrase that follows the URL's name (e.g.
+ * `must not carry credentials (…)`), or `null` when it may. The reason never quotes `value`, which may
+ * hold a credential. Refuses, in this order:
+ * - a value that is not an absolute URL (WHATWG URL parser): there is nothing to check;
+ * - white space or control characters anywhere: the parser silently drops tabs and line breaks and
+ *   trims the ends, so the URL checked would not be the string git is given (and a line break could
+ *   split the `http.<url>.extraHeader` setting the token is scoped with, src/git/network.ts);
+ * - a user name or password in it: a credential in a URL ends up in config files, reflogs, process
+ *   lists and error messages; tokens travel only as a header;
+ * - any scheme but `https:`, and `http:` to anything but a loopback host (`127.0.0.1`, `localhost`,
+ *   `[::1]`): over plain HTTP anyone on the path reads the token;
+ * - a query or a fragment: git remotes and API roots have neither, and a path appended to such a URL
+ *   (`<server>/<owner>/<repo>.git`) would land inside the query instead of the path.
+ */
+function remoteUrlProblem(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return 'is not a URL';
+    }
+    if (/[\s\x00-\x1f\x7f]/.test(value))
+        return 'must not contain white space or control characters';
+    if (url.username || url.password)
+        return 'must not carry credentials (a user name or password): tokens travel only in a header';
+    const loopback = LOOPBACK_HOSTS.includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+        return 'must be an https:// URL (plain http only to a loopback host): a token travels with every request';
+    if (url.search || url.hash || value.includes('?') || value.includes('#'))
+        return 'must not have a query or fragment';
+    return null;
+}
+
+
+/***/ }),
+
 /***/ 4134:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -36673,6 +36977,11 @@ class GitRepo {
     }
     /** Runs `git <args>` against this repository. Rejects with `GIT_FAILED` (see {@link runGit}). */
     run(args, options = {}) {
+        const { args: full, options: resolved } = this.invocation(args, options);
+        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)(full, resolved);
+    }
+    /** `git <args>` against this repository, as {@link runGit} or {@link pipeGit} takes it. */
+    invocation(args, options = {}) {
         const prefix = [`--git-dir=${this.gitDir}`];
         if (this.workTree)
             prefix.push(`--work-tree=${this.workTree}`);
@@ -36684,12 +36993,15 @@ class GitRepo {
                 : {}),
             ...options.env,
         };
-        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .runGit */ .EO)([...prefix, ...args], {
-            cwd: this.workTree ?? this.gitDir,
-            ...options,
-            env,
-            sealed: this.sealed || options.sealed === true,
-        });
+        return {
+            args: [...prefix, ...args],
+            options: {
+                cwd: this.workTree ?? this.gitDir,
+                ...options,
+                env,
+                sealed: this.sealed || options.sealed === true,
+            },
+        };
     }
     /** Runs git and returns trimmed UTF-8 stdout. */
     async text(args, options) {
@@ -36829,14 +37141,15 @@ class GitRepo {
             .filter((line) => line.endsWith(' missing'))
             .map((line) => line.slice(0, -' missing'.length));
     }
-    /** Copies objects from `source` into this repository: `pack-objects` there, `index-pack` here. */
+    /**
+     * Copies objects from `source` into this repository: `pack-objects` there piped into `index-pack`
+     * here (which checks every object against its id), git process to git process, so a large blob is
+     * never held in this process's memory.
+     */
     async copyObjectsFrom(source, oids) {
         if (oids.length === 0)
             return;
-        const { stdout: pack } = await source.run(['pack-objects', '--stdout', '-q'], {
-            input: `${oids.join('\n')}\n`,
-        });
-        await this.run(['index-pack', '--stdin', '--fix-thin'], { input: pack });
+        await (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .pipeGit */ .tZ)(source.invocation(['pack-objects', '--stdout', '-q'], { input: `${oids.join('\n')}\n` }), this.invocation(['index-pack', '--stdin', '--fix-thin']));
     }
     /**
      * Writes blobs with one `fast-import` process and returns their ids in input order.
@@ -37026,7 +37339,8 @@ function parseRawDiff(fields) {
 /* harmony export */   EO: () => (/* binding */ runGit),
 /* harmony export */   K5: () => (/* binding */ splitNul),
 /* harmony export */   iR: () => (/* binding */ GitCommandError),
-/* harmony export */   q_: () => (/* binding */ gitText)
+/* harmony export */   q_: () => (/* binding */ gitText),
+/* harmony export */   tZ: () => (/* binding */ pipeGit)
 /* harmony export */ });
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_child_process__WEBPACK_IMPORTED_MODULE_0__);
@@ -37114,15 +37428,48 @@ function gitProcess(options) {
  * when the working directory `cwd` does not exist; the error's text is redacted.
  */
 function runGit(args, options = {}) {
+    const { child, done } = startGit(args, options, true);
+    child.stdin.end(options.input ?? '');
+    return done;
+}
+/**
+ * Runs `from` with its stdout piped straight into the stdin of `to` (`from.options.input` is written
+ * to `from`; `to.options.input` is ignored): the bytes go from one git process to the other through an
+ * OS pipe, never through this process's memory, so their size is bounded by neither (e.g. a pack of a
+ * 500 MB blob from `pack-objects --stdout` into `index-pack --stdin`). Resolves with `to`'s output.
+ * Rejects as {@link runGit} does, with `from`'s failure first when both fail (a truncated input then
+ * fails `to` too).
+ */
+async function pipeGit(from, to) {
+    const source = startGit(from.args, from.options ?? {}, false);
+    const sink = startGit(to.args, to.options ?? {}, true);
+    source.child.stdout.pipe(sink.child.stdin);
+    // `to` exiting early closes the pipe: `from` then fails on EPIPE and the exit codes tell the story.
+    source.child.stdout.on('error', () => { });
+    source.child.stdin.end(from.options?.input ?? '');
+    const [written, read] = await Promise.allSettled([source.done, sink.done]);
+    if (written.status === 'rejected')
+        throw written.reason;
+    if (read.status === 'rejected')
+        throw read.reason;
+    return read.value;
+}
+/**
+ * Starts one git process (see {@link runGit}); `done` settles when it exits. Its stdin is left open
+ * for the caller; its stdout is collected into `done` when `collect`, else left for the caller to read.
+ */
+function startGit(args, options, collect) {
     const timeoutMs = options.timeoutMs ?? 120_000;
-    return new Promise((resolve, reject) => {
-        const { command, env } = gitProcess(options);
-        const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
-            cwd: options.cwd,
-            env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true,
-        });
+    const { command, env } = gitProcess(options);
+    const child = (0,node_child_process__WEBPACK_IMPORTED_MODULE_0__.spawn)(command, args, {
+        cwd: options.cwd,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+    });
+    // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
+    child.stdin.on('error', () => { });
+    const done = new Promise((resolve, reject) => {
         const out = [];
         const err = [];
         let timedOut = false;
@@ -37130,7 +37477,8 @@ function runGit(args, options = {}) {
             timedOut = true;
             child.kill('SIGKILL');
         }, timeoutMs);
-        child.stdout.on('data', (chunk) => out.push(chunk));
+        if (collect)
+            child.stdout.on('data', (chunk) => out.push(chunk));
         child.stderr.on('data', (chunk) => err.push(chunk));
         child.on('error', (error) => {
             clearTimeout(timer);
@@ -37155,13 +37503,8 @@ function runGit(args, options = {}) {
             }
             resolve({ stdout: Buffer.concat(out), stderr, exitCode });
         });
-        // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
-        child.stdin.on('error', () => { });
-        if (options.input !== undefined)
-            child.stdin.end(options.input);
-        else
-            child.stdin.end();
     });
+    return { child, done };
 }
 /** Runs git and returns stdout as UTF-8 with the trailing newline removed. */
 async function gitText(args, options) {
@@ -37373,15 +37716,21 @@ function pinGitBinary(searchPath) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Tq: () => (/* binding */ sessionIdFromRef),
+/* harmony export */   et: () => (/* binding */ parseSessionNotesRef),
 /* harmony export */   hq: () => (/* binding */ branchNameProblem),
+/* harmony export */   lK: () => (/* binding */ sessionNotesRef),
+/* harmony export */   s3: () => (/* binding */ SESSION_NOTE_KINDS),
+/* harmony export */   ud: () => (/* binding */ SESSION_NOTES_PREFIX),
 /* harmony export */   z6: () => (/* binding */ sessionBranch)
 /* harmony export */ });
-/* unused harmony exports BRANCH_PREFIX, PROMOTE_BRANCH_PREFIX, promoteBranch, parseGittrixRef, MAX_BRANCH_NAME_LENGTH, isValidBranchName, assertBranchName */
+/* unused harmony exports BRANCH_PREFIX, PROMOTE_BRANCH_PREFIX, promoteBranch, sessionNotesPrefix, sessionNotesRefs, parseGittrixRef, MAX_BRANCH_NAME_LENGTH, isValidBranchName, assertBranchName */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1523);
 /**
- * Branch names of the GitHub protocol: the session branch `gittrix/<session-id>`, the promotion
- * branch `gittrix/promote/<session-id>`, and a `git check-ref-format` validator for user-named branches.
+ * Branch and ref names of the GitHub protocol: the session branch `gittrix/<session-id>`, the promotion
+ * branch `gittrix/promote/<session-id>`, the session's notes refs
+ * `refs/notes/gittrix-sessions/<session-id>/<kind>`, and a `git check-ref-format` validator for
+ * user-named branches.
  */
 
 
@@ -37400,6 +37749,38 @@ function sessionBranch(sessionId) {
  */
 function promoteBranch(sessionId) {
     return `${PROMOTE_BRANCH_PREFIX}${assertGitHubSessionId(sessionId)}`;
+}
+/**
+ * Prefix of every session's notes refs on GitHub. Outside `refs/heads/` (no branch, no push event, not
+ * in a clone's default fetch) and outside `refs/notes/gittrix`, the ref a local workspace's private
+ * history repository uses (src/core/history.ts), so neither can shadow the other (a ref cannot be both
+ * a file and a directory).
+ */
+const SESSION_NOTES_PREFIX = 'refs/notes/gittrix-sessions/';
+/** The note kinds a session carries on GitHub, in the order their refs are pushed and deleted. */
+const SESSION_NOTE_KINDS = ['tool-calls', 'transcript'];
+/**
+ * `refs/notes/gittrix-sessions/<session-id>/<kind>` (`tool-calls` or `transcript`): the git notes ref
+ * holding a session's notes of that kind on GitHub, pushed by the Action with the session branch and
+ * deleted with it. One ref per session and kind, so sessions never share (or race on) a notes ref.
+ * Throws `INVALID_ARGUMENT` on a bad id.
+ */
+function sessionNotesRef(sessionId, kind) {
+    return `${sessionNotesPrefix(sessionId)}${kind}`;
+}
+/** `refs/notes/gittrix-sessions/<session-id>/`: what every notes ref of the session starts with. */
+function sessionNotesPrefix(sessionId) {
+    return `${SESSION_NOTES_PREFIX}${(0,_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .assertGitHubSessionId */ .$n)(sessionId)}/`;
+}
+/** Every notes ref of session `sessionId` ({@link sessionNotesRef} of each kind). */
+function sessionNotesRefs(sessionId) {
+    return SESSION_NOTE_KINDS.map((kind) => sessionNotesRef(sessionId, kind));
+}
+const NOTES_REF = new RegExp(`^${SESSION_NOTES_PREFIX}(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})/(tool-calls|transcript)$`);
+/** The session and kind of a session notes ref (full name), or `null` for any other ref. */
+function parseSessionNotesRef(ref) {
+    const match = typeof ref === 'string' ? NOTES_REF.exec(ref) : null;
+    return match ? { sessionId: match[1], kind: match[2] } : null;
 }
 const SESSION_REF = new RegExp(`^(?:refs/heads/)?gittrix/(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})$`);
 // A session's n-th promotion branch is `gittrix/promote/<id>-<n>` (src/core/promote.ts
@@ -37867,6 +38248,13 @@ var proper_lockfile = __nccwpck_require__(3648);
  * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
  *
+ * Nothing is written into a lock directory once proper-lockfile has set its mtime: at each refresh it
+ * checks that the mtime is still the one it set and otherwise declares the lock compromised and stops
+ * refreshing it (https://github.com/moxystudio/node-proper-lockfile, `lib/lockfile.js` `updateLock`),
+ * so another process would take it over once stale while its holder still works under it. `owner.json`
+ * is written between the `mkdir` that takes the lock and proper-lockfile's first mtime (see
+ * {@link lockFs}); a waiter's request to let go is a file beside the lock directory ({@link wantedFile}).
+ *
  * A burst of calls (`HoldOptions.linger`: an agent writing file after file) keeps the lock from one
  * call to the next instead of taking and releasing it each time; it is let go as soon as the event
  * loop turns with no call queued, and after `MAX_LINGER_MS` to any process that asked for it.
@@ -37882,22 +38270,38 @@ var proper_lockfile = __nccwpck_require__(3648);
 const OWNER_FILE = 'owner.json';
 const POLL_MS = 25;
 /**
- * The file system proper-lockfile uses, with `rmdir` removing the lock directory and the owner file
- * in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses a non-empty one).
+ * The file system proper-lockfile uses for one acquisition by `owner`: `mkdir` takes the lock and
+ * writes `owner.json` into it before calling back, so the mtime proper-lockfile then sets and checks
+ * at every refresh comes after the last write into the directory; `rmdir` removes the directory with
+ * the owner file in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses
+ * a non-empty one).
  */
-const LOCK_FS = {
-    ...external_node_fs_,
-    rmdir: (path, callback) => external_node_fs_.rm(path, { recursive: true, force: true }, callback),
-    rmdirSync: (path) => external_node_fs_.rmSync(path, { recursive: true, force: true }),
-};
+function lockFs(owner) {
+    return {
+        ...fs,
+        mkdir: ((path, callback) => fs.mkdir(path, (error) => {
+            if (error)
+                return callback(error);
+            // A lock without its owner file is still a lock (it goes stale); an ownerless one is only waited on.
+            fs.writeFile(join(String(path), OWNER_FILE), JSON.stringify(owner), () => callback(null));
+        })),
+        rmdir: ((path, callback) => fs.rm(path, { recursive: true, force: true }, callback)),
+        rmdirSync: (path) => fs.rmSync(path, { recursive: true, force: true }),
+    };
+}
 const queues = new Map();
 /**
  * A burst of calls in one process holds the lock at most this long (ms) before it lets go, when
- * another process has asked for it ({@link WANTED_FILE}); see {@link HoldOptions.linger}.
+ * another process has asked for it ({@link wantedFile}); see {@link HoldOptions.linger}.
  */
 const MAX_LINGER_MS = 1000;
-/** Written into a held lock directory by a waiting process: "let go after your current call". */
-const WANTED_FILE = 'wanted';
+/**
+ * The file a waiting process writes beside a held lock directory (not in it: that would change the
+ * directory's mtime): "let go after your current call". The next holder removes it.
+ */
+function wantedFile(lockPath) {
+    return `${lockPath}.wanted`;
+}
 const held = new Map();
 /** Locks this process let go of for a waiter: not taken again before this time (ms). */
 const yieldUntil = new Map();
@@ -37970,7 +38374,7 @@ async function mayLinger(lockPath, h) {
         return false;
     if (Date.now() - h.since < MAX_LINGER_MS)
         return true;
-    const wanted = await stat(join(lockPath, WANTED_FILE)).catch(() => null);
+    const wanted = await stat(wantedFile(lockPath)).catch(() => null);
     if (!wanted) {
         h.since = Date.now();
         return true;
@@ -37981,7 +38385,7 @@ async function mayLinger(lockPath, h) {
 async function letGo(lockPath, h) {
     if (held.get(lockPath) === h)
         held.delete(lockPath);
-    // proper-lockfile removes the directory with rmdir through LOCK_FS (recursive: owner and wanted files).
+    // proper-lockfile removes the directory with rmdir through lockFs (recursive: the owner file).
     await h.release().catch(() => { });
 }
 async function acquire(lockPath, sessionId, options) {
@@ -38000,7 +38404,14 @@ async function acquire(lockPath, sessionId, options) {
         compromised: false,
         idle: undefined,
     };
+    const owner = {
+        pid: process.pid,
+        host: hostname(),
+        since: '',
+        token: randomBytes(8).toString('hex'),
+    };
     for (;;) {
+        owner.since = new Date().toISOString();
         try {
             release = await lockfile.lock(lockPath, {
                 lockfilePath: lockPath,
@@ -38008,7 +38419,7 @@ async function acquire(lockPath, sessionId, options) {
                 stale: staleMs,
                 update: Math.floor(staleMs / 4),
                 retries: 0,
-                fs: LOCK_FS,
+                fs: lockFs(owner),
                 // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
                 // atomic metadata writes keep the data consistent. A lingering hold ends with it.
                 onCompromised: () => {
@@ -38027,17 +38438,12 @@ async function acquire(lockPath, sessionId, options) {
             if (Date.now() >= deadline)
                 throw new EvictionRaceError(sessionId, { cause: error, lockFile: lockPath, holder: describe(holder) });
             // Asks a holder that lingers over a burst of calls to let go (see HoldOptions.linger).
-            await writeFile(join(lockPath, WANTED_FILE), '').catch(() => { });
+            await writeFile(wantedFile(lockPath), '').catch(() => { });
             await sleep(POLL_MS);
         }
     }
-    const owner = {
-        pid: process.pid,
-        host: hostname(),
-        since: new Date().toISOString(),
-        token: randomBytes(8).toString('hex'),
-    };
-    await writeFile(join(lockPath, OWNER_FILE), JSON.stringify(owner)).catch(() => { });
+    // Asked for by whoever waited; a process still waiting asks again at its next poll.
+    await rm(wantedFile(lockPath), { force: true }).catch(() => { });
     h.release = release;
     h.since = Date.now();
     held.set(lockPath, h);
@@ -39174,22 +39580,8 @@ async function runProbe(path, network) {
     const versionRun = await capture(path, ['--version']);
     const version = /(\d+\.\d+(?:\.\d+)?)/.exec(versionRun.stdout)?.[1] ?? '0';
     const bwrap = { path, version, disableUserns: versionAtLeast(version, [0, 8, 0]) };
-    const args = [
-        ...namespaceArgs(bwrap, network),
-        '--ro-bind',
-        '/',
-        '/',
-        '--proc',
-        '/proc',
-        '--dev',
-        '/dev',
-        '--tmpfs',
-        '/tmp',
-        '--',
-        '/bin/sh',
-        '-c',
-        ':',
-    ];
+    // The same base the sandbox is built on (bwrapArguments), so the probe fails where a run would.
+    const args = [...baseArgs(bwrap, network), '--tmpfs', '/tmp', '--', '/bin/sh', '-c', ':'];
     const trial = await capture(path, args);
     if (trial.code === 0)
         return { ok: true, bwrap };
@@ -39203,7 +39595,8 @@ async function runProbe(path, network) {
             : 'Check that bubblewrap works: `bwrap --ro-bind / / --proc /proc --dev /dev true`.',
     };
 }
-function namespaceArgs(bwrap, network) {
+/** Namespaces and process options, the host root read-only, fresh `/proc` and `/dev`: every sandbox's start. */
+function baseArgs(bwrap, network) {
     return [
         '--unshare-user',
         '--unshare-pid',
@@ -39216,6 +39609,13 @@ function namespaceArgs(bwrap, network) {
         'ALL',
         '--new-session',
         '--die-with-parent',
+        '--ro-bind',
+        '/',
+        '/',
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
     ];
 }
 /** Reads the {@link HostLayout} of this machine. */
@@ -39255,16 +39655,7 @@ function bwrapArguments(bwrap, spec, layout = readHostLayout()) {
         }
     }
     const hidden = outermost(spec.hide.filter((path) => (0,external_node_fs_.existsSync)(path)));
-    const args = [
-        ...namespaceArgs(bwrap, spec.network),
-        '--ro-bind',
-        '/',
-        '/',
-        '--proc',
-        '/proc',
-        '--dev',
-        '/dev',
-    ];
+    const args = baseArgs(bwrap, spec.network);
     for (const dir of layout.privateDirs)
         args.push('--tmpfs', dir);
     if (layout.resolvConf)

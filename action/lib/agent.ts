@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import type { Bubblewrap } from '../../src/sandbox/bwrap.ts'
+import { handleSignalsWhile } from '../../src/process/signals.ts'
 import { runInSandbox } from '../../src/sandbox/run.ts'
 import { type FoundProcess, stopAgentProcesses } from './contain.ts'
 
@@ -138,56 +139,50 @@ async function runSandboxedAgent(command: string, options: RunAgentOptions & { s
  * only when bash cannot be started (or, with `sandbox`, `CAPABILITY_MISSING` when bubblewrap cannot set
  * up the sandbox; nothing ran then).
  */
-export function runAgentCommand(command: string, options: RunAgentOptions): Promise<AgentExit> {
+export async function runAgentCommand(command: string, options: RunAgentOptions): Promise<AgentExit> {
   if (options.sandbox) return runSandboxedAgent(command, { ...options, sandbox: options.sandbox })
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
-      cwd: options.cwd,
-      env: options.env,
-      // Piped through this process, not inherited: a process the agent leaves behind then holds only
-      // a pipe to us (closed when the agent's turn ends), never the job log's.
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    })
-    child.stdout.pipe(process.stdout, { end: false })
-    child.stderr.pipe(process.stderr, { end: false })
-    const group = child.pid
-    const which = { ...(group ? { group } : {}), ...(options.marker ? { marker: options.marker } : {}) }
-    let timedOut = false
-    let stopping: Promise<unknown> | null = null
-    const stop = () => {
-      stopping ??= stopAgentProcesses(which)
-      return stopping
-    }
-    const onSignal = () => void stop()
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    const timer = options.timeoutMs
-      ? setTimeout(() => {
-          timedOut = true
-          void stop()
-        }, options.timeoutMs)
-      : null
-    const done = () => {
-      if (timer) clearTimeout(timer)
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
-    child.on('error', (error) => {
-      done()
-      reject(new Error(`could not start bash for the \`run\` command: ${error.message}`))
-    })
-    child.on('exit', (code, signal) => {
-      done()
-      void (async () => {
-        await stopping
-        const survivors = await stopAgentProcesses(which)
-        child.stdout.unpipe()
-        child.stderr.unpipe()
-        child.stdout.destroy()
-        child.stderr.destroy()
-        resolve({ code, signal, timedOut, survivors })
-      })()
-    })
+  const child = spawn('bash', ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', command], {
+    cwd: options.cwd,
+    env: options.env,
+    // Piped through this process, not inherited: a process the agent leaves behind then holds only
+    // a pipe to us (closed when the agent's turn ends), never the job log's.
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   })
+  child.stdout.pipe(process.stdout, { end: false })
+  child.stderr.pipe(process.stderr, { end: false })
+  const group = child.pid
+  const which = { ...(group ? { group } : {}), ...(options.marker ? { marker: options.marker } : {}) }
+  let timedOut = false
+  let stopping: Promise<unknown> | null = null
+  const stop = () => {
+    stopping ??= stopAgentProcesses(which)
+    return stopping
+  }
+  const timer = options.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true
+        void stop()
+      }, options.timeoutMs)
+    : null
+  const exit = await handleSignalsWhile(
+    ['SIGINT', 'SIGTERM'],
+    () => void stop(),
+    () =>
+      new Promise<Pick<AgentExit, 'code' | 'signal'>>((resolve, reject) => {
+        child.on('error', (error) =>
+          reject(new Error(`could not start bash for the \`run\` command: ${error.message}`)),
+        )
+        child.on('exit', (code, signal) => resolve({ code, signal }))
+      }),
+  ).finally(() => {
+    if (timer) clearTimeout(timer)
+  })
+  await stopping
+  const survivors = await stopAgentProcesses(which)
+  child.stdout.unpipe()
+  child.stderr.unpipe()
+  child.stdout.destroy()
+  child.stderr.destroy()
+  return { ...exit, timedOut, survivors }
 }

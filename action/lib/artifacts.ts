@@ -8,14 +8,14 @@
  *   carries a credential to git), from a sealed git in a throwaway bare repository of our own (objects
  *   borrowed from the workspace through `objects/info/alternates`): never in a URL, argv, a config file,
  *   the agent's environment, a log or an error. The push goes to the remote URL the control plane
- *   returned, checked by `checkRemote` (HTTPS, or HTTP to a loopback stand-in; no embedded
- *   credentials), never to a URL read from the workspace.
+ *   returned, checked by `checkRemote` (src/git/remote-url.ts: HTTPS, or HTTP to a loopback stand-in; no
+ *   embedded credentials, query or fragment), never to a URL read from the workspace.
  * - Tokens are minted with the least scope (`write` only for pushes) and a short TTL (15 minutes).
  */
 import { ArtifactsClient } from '../../src/adapters/artifacts/client.ts'
 import { RepoTokens } from '../../src/adapters/artifacts/tokens.ts'
 import { githubSessionRepoName } from '../../src/adapters/artifacts/names.ts'
-import { checkRemote, gitWithToken } from '../../src/adapters/artifacts/transport.ts'
+import { type ArtifactsGitTarget, checkRemote, gitWithToken } from '../../src/adapters/artifacts/transport.ts'
 import { GittrixError } from '../../src/core/errors.ts'
 import { withScratchRepo } from '../../src/git/network.ts'
 import type { GitResult } from '../../src/git/run-git.ts'
@@ -130,7 +130,7 @@ export class ArtifactsSessions {
    * fast-forward only (a fresh repository's empty `main` accepts any commit). Rejects with `GIT_FAILED` when the server refuses, e.g. `main` moved elsewhere.
    */
   async push(repo: string, remote: string, objectsDir: string, sha: string): Promise<void> {
-    await this.#git(repo, 'write', objectsDir, [
+    await this.#git({ repo, remote }, 'write', objectsDir, [
       'push',
       '--no-verify',
       '--quiet',
@@ -146,7 +146,7 @@ export class ArtifactsSessions {
    */
   async mainHead(repo: string, remote: string): Promise<string | null> {
     const ref = `refs/heads/${ARTIFACTS_SESSION_BRANCH}`
-    const { stdout } = await this.#git(repo, 'read', null, ['ls-remote', '--refs', remote, ref])
+    const { stdout } = await this.#git({ repo, remote }, 'read', null, ['ls-remote', '--refs', remote, ref])
     for (const line of stdout.toString('utf8').split('\n')) {
       const [oid, name] = line.split('\t')
       if (name === ref && oid) return oid
@@ -160,13 +160,13 @@ export class ArtifactsSessions {
   }
 
   async #git(
-    repo: string,
+    target: ArtifactsGitTarget,
     scope: 'read' | 'write',
     objectsDir: string | null,
     args: string[],
   ): Promise<GitResult> {
     return withScratchRepo(objectsDir ? { alternates: [objectsDir] } : {}, (scratch) =>
-      gitWithToken(this.client, this.#tokens, repo, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
+      gitWithToken(this.client, this.#tokens, target, scope, [`--git-dir=${scratch.gitDir}`, ...args], {
         cwd: scratch.gitDir,
         timeoutMs: this.#timeoutMs,
       }),

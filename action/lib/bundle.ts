@@ -2,8 +2,9 @@
  * The session as a file: a `git bundle` (gitformat-bundle(5)) holding the session branch's commits on
  * top of the baseline, written by finish in the agent's job and read by `mode: publish` in another.
  *
- * A branch session's bundle names ONE ref, `refs/heads/gittrix/<session-id>` (the session's head), and
- * ONE prerequisite, the baseline: the objects the baseline already has are not in it, and publish
+ * A branch session's bundle names ONE ref, `refs/heads/gittrix/<session-id>` (the session's head), plus
+ * the session's notes refs `refs/notes/gittrix-sessions/<session-id>/<kind>` when the agent wrote notes
+ * (root commits holding only note blobs, session-notes.ts), and ONE prerequisite, the baseline: the objects the baseline already has are not in it, and publish
  * fetches the baseline from GitHub before it reads the pack. A two-job Artifacts session's bundle names
  * TWO refs: `refs/heads/gittrix/<session-id>` at the start commit, and `refs/gittrix/artifacts-main`
  * (`ARTIFACTS_BUNDLE_REF`) at the session repository's head, whose oldest commit is the orphan commit

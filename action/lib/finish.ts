@@ -15,6 +15,10 @@
  * commits cannot be kept; the snapshot then goes on top of the session branch and carries the work tree
  * as it is, with a warning.
  *
+ * The agent checkout's notes (`refs/notes/gittrix`, `refs/notes/gittrix-transcript`) on the session's
+ * commits travel with the branch as `refs/notes/gittrix-sessions/<id>/<kind>` (session-notes.ts): in
+ * the bundle, or in the same atomic push.
+ *
  * Nothing the agent could write is trusted: the record is checked against the start commit (parsed
  * strictly, its parent the baseline), the session id against the one the caller expects, and every git
  * command is sealed (the snapshot reads the work tree through a private git directory).
@@ -31,6 +35,7 @@ import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { writeSessionBundle } from './bundle.ts'
 import { checkArtifactsLocation, pushArtifactsSession } from './finish-artifacts.ts'
 import type { SessionRemote } from './remote.ts'
+import { agentNotesRefs, copySessionNotes } from './session-notes.ts'
 import { type SkippedPath, snapshotWorkTree } from './snapshot.ts'
 import {
   lineageRoot,
@@ -201,6 +206,16 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
         '. Everything else was recorded.',
     )
 
+  // The agent's notes on the session's commits, rebuilt for GitHub's per-session notes refs
+  // (session-notes.ts); an Artifacts session keeps no notes on GitHub.
+  const notes = record.ephemeral
+    ? {}
+    : await copySessionNotes(
+        ws.repo,
+        record.sessionId,
+        agentNotesRefs(),
+        (await ws.repo.text(['rev-list', headSha, `^${record.baselineSha}`])).split('\n').filter(Boolean),
+      )
   let pointerSha: string | null = null
   let bundle: string | null = null
   if (pushesArtifacts) {
@@ -219,7 +234,7 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
     // An Artifacts session's bundle carries the GitHub start commit and the session repository's head.
     const refs: Record<string, string> = record.ephemeral
       ? { [branchRef]: record.startSha, [ARTIFACTS_BUNDLE_REF]: headSha }
-      : { [branchRef]: headSha }
+      : { [branchRef]: headSha, ...notes }
     await writeSessionBundle({
       objectsDir: ws.objectsDir,
       refs,
@@ -229,7 +244,7 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
   }
   let pushError: string | null = null
   if (!record.ephemeral && topology === 'same-job') {
-    await options.remote.pushCommit(ws.objectsDir, headSha, record.branch).catch((error: unknown) => {
+    await options.remote.pushCommit(ws.objectsDir, headSha, record.branch, notes).catch((error: unknown) => {
       pushError =
         `Could not push ${record.branch} (${headSha.slice(0, 12)}): ${(error as Error).message}. ` +
         `The work is kept in the bundle ${bundle} and on the checkout's ${record.branch}; it was not pushed again.`
@@ -286,22 +301,10 @@ async function verifiedRecord(
   if (!problem && !parsed.ok) problem = `its start commit does not parse: ${parsed.reason}`
   if (!problem && parsed.ok && (parents.length !== 1 || parents[0] !== parsed.value.baselineSha))
     problem = "the start commit's parent is not its baseline"
-  if (problem || !parsed.ok) {
-    throw new GittrixError(
-      'METADATA_INVALID',
-      `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
-        'nothing was published. Start a new session.',
-    )
-  }
+  if (problem || !parsed.ok) throw recordChanged(ws, record, problem)
   const start = parsed.value
   const location = await artifactsLocationProblem(ws, record, start)
-  if (location) {
-    throw new GittrixError(
-      'METADATA_INVALID',
-      `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${location}); ` +
-        'nothing was published. Start a new session.',
-    )
-  }
+  if (location) throw recordChanged(ws, record, location)
   if (
     start.baselineSha !== record.baselineSha ||
     start.durableBranch !== record.durableBranch ||
@@ -312,6 +315,15 @@ async function verifiedRecord(
     )
   }
   return { ...record, baselineSha: start.baselineSha, durableBranch: start.durableBranch, task: start.task }
+}
+
+/** `METADATA_INVALID`: `record` was changed after its session started (`problem` says how); nothing was published. */
+function recordChanged(ws: Workspace, record: WorkspaceSessionRecord, problem: string | null): GittrixError {
+  return new GittrixError(
+    'METADATA_INVALID',
+    `The session record of ${record.sessionId} in ${ws.root} was changed after the session started (${problem}); ` +
+      'nothing was published. Start a new session.',
+  )
 }
 
 /**

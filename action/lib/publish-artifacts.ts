@@ -33,13 +33,11 @@ import type { GitRepo } from '../../src/git/repo.ts'
 import { encodePointerCommit, type PointerCommit } from '../../src/github/pointer-commit.ts'
 import type { StartCommit } from '../../src/github/start-commit.ts'
 import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
-import { sessionDiff } from './finish.ts'
 import { publishPointer } from './pointer.ts'
-import { checkContent, countAgentCommits, refuse } from './bundle-checks.ts'
-import type { PublishedSession } from './publish.ts'
+import { checkContent, refuse } from './bundle-checks.ts'
+import { type PublishedSession, publishedSession } from './published.ts'
 import type { SessionRemote } from './remote.ts'
 import { artifactsDurableRef } from './start.ts'
-import type { WorkspaceSessionRecord } from './workspace.ts'
 import { join } from 'node:path'
 
 /** What {@link publishArtifactsSession} needs: publish.ts's scratch repository holding the bundle's refs. */
@@ -137,28 +135,15 @@ export async function publishArtifactsSession(options: PublishArtifactsOptions):
     throw error
   }
 
-  const agentCommits = await countAgentCommits(repo, line.slice(1))
-  const record: WorkspaceSessionRecord = {
-    version: 1,
-    sessionId,
-    branch,
-    durableBranch: start.durableBranch,
-    baselineSha,
-    startSha,
-    task: start.task,
-    ephemeral: { kind: 'artifacts', namespace: sessions.namespace, repo: name, rootSha },
-    finished: { headSha: artifactsHead },
-    topology: 'two-jobs',
-  }
-  return {
-    record,
+  return publishedSession(repo, {
     start,
+    startSha,
     headSha: artifactsHead,
     pushed,
     pointerSha,
-    agentCommits,
-    diff: await sessionDiff(repo, baselineSha, artifactsHead),
-  }
+    laterCommits: line.slice(1),
+    artifacts: { kind: 'artifacts', namespace: sessions.namespace, repo: name, rootSha },
+  })
 }
 
 /**

@@ -6,8 +6,9 @@
  * The bundle came from a job an agent controlled, so it is verified in a scratch bare repository of
  * Gittrix's own (sealed git: no system, global or repository configuration, hooks, filters, fsmonitor
  * or includes; objects checked with `fetch.fsckObjects`):
- * - it names exactly one ref, `refs/heads/gittrix/<session-id>`, and one prerequisite, the baseline,
- *   which is fetched from GitHub (so it is a commit GitHub has);
+ * - it names exactly one ref, `refs/heads/gittrix/<session-id>` (besides, optionally, that session's
+ *   notes refs), and one prerequisite, the baseline, which is fetched from GitHub (so it is a commit
+ *   GitHub has);
  * - the oldest commit on top of the baseline is a start commit that parses strictly for that session
  *   and branch, whose only parent and tree are the baseline's, and which names THIS workflow run
  *   (`Gittrix-Run`), this job's durable branch and (when this job knows one) its link; every later
@@ -15,7 +16,10 @@
  * - the baseline is the durable branch's head on GitHub or one of its ancestors;
  * - no commit adds a gitlink, and no blob is over GitHub's 100 MiB limit;
  * - the branch on GitHub does not exist yet, or holds a commit of this very session (a re-run).
- * Then the head is pushed to `refs/heads/gittrix/<id>` without force. The outputs and summary are
+ * Then the head is pushed to `refs/heads/gittrix/<id>` without force, together (`--atomic`) with the
+ * session's notes refs `refs/notes/gittrix-sessions/<id>/<kind>` when the bundle names them: rebuilt
+ * from the notes on this session's commits only (session-notes.ts), never pushed as the agent wrote
+ * them. The outputs and summary are
  * computed from the verified commits, never from anything the agent's job reported.
  *
  * An Artifacts session (start commit `Gittrix-Ephemeral: artifacts://…`, two-job topology) is published
@@ -26,18 +30,17 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { GittrixError } from '../../src/core/errors.ts'
-import type { SessionDiff } from '../../src/core/types.ts'
 import { withScratchRepo } from '../../src/git/network.ts'
 import type { GitRepo } from '../../src/git/repo.ts'
-import { sessionIdFromRef } from '../../src/github/branches.ts'
+import { parseSessionNotesRef, sessionIdFromRef } from '../../src/github/branches.ts'
 import { parseStartCommit, type StartCommit } from '../../src/github/start-commit.ts'
 import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { publishArtifactsSession } from './publish-artifacts.ts'
 import { readBundleHeader } from './bundle.ts'
-import { checkContent, countAgentCommits, refuse, sessionCommits } from './bundle-checks.ts'
-import { sessionDiff } from './finish.ts'
+import { checkContent, refuse, sessionCommits } from './bundle-checks.ts'
+import { type PublishedSession, publishedSession } from './published.ts'
+import { copySessionNotes } from './session-notes.ts'
 import type { SessionRemote } from './remote.ts'
-import type { WorkspaceSessionRecord } from './workspace.ts'
 
 /** What {@link publishSession} needs. */
 export interface PublishSessionOptions {
@@ -60,26 +63,15 @@ export interface PublishSessionOptions {
   repository?: string
 }
 
-/** A published session, from verified data only. */
-export interface PublishedSession {
-  record: WorkspaceSessionRecord
-  start: StartCommit
-  headSha: string
-  /** `false` when the branch already was at the head (a re-run). */
-  pushed: boolean
-  /** Artifacts sessions: the pointer commit heading the GitHub session branch; `null` for branch sessions. */
-  pointerSha: string | null
-  /** Commits between the start commit and the head that are not Gittrix snapshots. */
-  agentCommits: number
-  diff: SessionDiff
-}
-
 /** Verifies and publishes (see the module comment). Throws `INVALID_ARGUMENT` naming what the bundle fails. */
 export async function publishSession(options: PublishSessionOptions): Promise<PublishedSession> {
   const file = await bundleFile(options.bundle)
   const header = await readBundleHeader(file)
   const artifactsHead = header.refs.get(ARTIFACTS_BUNDLE_REF) ?? null
-  const refs = [...header.refs.entries()].filter(([name]) => name !== ARTIFACTS_BUNDLE_REF)
+  const notesRefs = [...header.refs.keys()].filter((name) => parseSessionNotesRef(name) !== null)
+  const refs = [...header.refs.entries()].filter(
+    ([name]) => name !== ARTIFACTS_BUNDLE_REF && !notesRefs.includes(name),
+  )
   const sessionId = refs.length === 1 ? sessionIdFromRef(refs[0]![0]) : null
   if (!sessionId || refs[0]![0] !== `refs/heads/gittrix/${sessionId}`)
     refuse(
@@ -88,6 +80,10 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
     )
   if (header.prerequisites.length !== 1)
     refuse(`it must require exactly one commit (the baseline), not ${header.prerequisites.length}`)
+  const other = notesRefs.find((name) => parseSessionNotesRef(name)!.sessionId !== sessionId)
+  if (other) refuse(`its notes ref ${JSON.stringify(other)} belongs to another session than ${sessionId}`)
+  if (artifactsHead && notesRefs.length)
+    refuse('an Artifacts session keeps no notes on GitHub, yet it names notes refs')
   const [ref, headSha] = refs[0]!
   const baselineSha = header.prerequisites[0]!
   const branch = `gittrix/${sessionId}`
@@ -97,7 +93,7 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
         `its baseline ${baselineSha.slice(0, 12)} is not a commit of the repository (${(error as Error).message})`,
       )
     })
-    const wanted = artifactsHead ? [ref, ARTIFACTS_BUNDLE_REF] : [ref]
+    const wanted = artifactsHead ? [ref, ARTIFACTS_BUNDLE_REF] : [ref, ...notesRefs]
     await repo.run(
       [
         'fetch',
@@ -148,28 +144,19 @@ export async function publishSession(options: PublishSessionOptions): Promise<Pu
           'publish only creates or fast-forwards the branch it started in this run',
       )
     }
+    // The agent's notes, rebuilt from the notes on this session's commits only (session-notes.ts).
+    const sources = Object.fromEntries(notesRefs.map((name) => [parseSessionNotesRef(name)!.kind, name]))
+    const notes = await copySessionNotes(repo, sessionId, sources, commits)
     const pushed = existing !== headSha
-    if (pushed) await options.remote.pushFrom(repo, headSha, branch)
-    const agentCommits = await countAgentCommits(repo, commits.slice(1))
-    const record: WorkspaceSessionRecord = {
-      version: 1,
-      sessionId,
-      branch,
-      durableBranch: start.durableBranch,
-      baselineSha,
-      startSha,
-      task: start.task,
-      finished: { headSha },
-    }
-    return {
-      record,
+    if (pushed || Object.keys(notes).length) await options.remote.pushFrom(repo, headSha, branch, notes)
+    return publishedSession(repo, {
       start,
+      startSha,
       headSha,
       pushed,
       pointerSha: null,
-      agentCommits,
-      diff: await sessionDiff(repo, baselineSha, headSha),
-    }
+      laterCommits: commits.slice(1),
+    })
   })
 }
 

@@ -10,6 +10,7 @@
 import { GittrixError } from '../../src/core/errors.ts'
 import { githubTokenAuth, httpAuthEnv, withScratchRepo } from '../../src/git/network.ts'
 import { redact } from '../../src/git/redact.ts'
+import { remoteUrlProblem } from '../../src/git/remote-url.ts'
 import type { GitRepo } from '../../src/git/repo.ts'
 import type { GitResult } from '../../src/git/run-git.ts'
 
@@ -25,22 +26,19 @@ export interface SessionRemoteOptions {
   timeoutMs?: number
 }
 
-/** The repository URL git talks to: `<server>/<owner>/<repo>.git`, without credentials. */
+/**
+ * The repository URL git talks to: `<server>/<owner>/<repo>.git`, without credentials. Throws
+ * `INVALID_ARGUMENT` when `serverUrl` is not a URL a token may go to ({@link remoteUrlProblem}: https,
+ * plain http only to a loopback host, no credentials, query or fragment) or `repository` is not
+ * `owner/repo`.
+ */
 export function repositoryUrl(serverUrl: string, repository: string): string {
-  let server: URL
-  try {
-    server = new URL(serverUrl)
-  } catch {
-    throw new GittrixError('INVALID_ARGUMENT', `GITHUB_SERVER_URL ${JSON.stringify(serverUrl)} is not a URL.`)
-  }
-  if (server.protocol !== 'https:' && server.protocol !== 'http:') {
+  const problem = remoteUrlProblem(serverUrl)
+  if (problem) {
     throw new GittrixError(
       'INVALID_ARGUMENT',
-      `GITHUB_SERVER_URL must be an http(s) URL, not ${server.protocol}.`,
+      `GITHUB_SERVER_URL ${problem}. The runner sets it to the GitHub server, e.g. https://github.com.`,
     )
-  }
-  if (server.username || server.password) {
-    throw new GittrixError('INVALID_ARGUMENT', 'GITHUB_SERVER_URL must not carry credentials.')
   }
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
     throw new GittrixError(
@@ -95,24 +93,52 @@ export class SessionRemote {
 
   /**
    * Pushes `sha` to branch `branch` (fast-forward only) using the objects of `objectsDir` (a workspace's
-   * object store). Rejects with `GIT_FAILED` when the remote refuses, e.g. the branch moved.
+   * object store), with `notes` (full ref → notes commit, e.g. the session's notes refs) replaced in the
+   * same `--atomic` push: all refs move or none does. Rejects with `GIT_FAILED` when the remote
+   * refuses, e.g. the branch moved.
    */
-  async pushCommit(objectsDir: string, sha: string, branch: string): Promise<void> {
-    await this.#git(objectsDir, ['push', '--no-verify', '--quiet', this.url, `${sha}:refs/heads/${branch}`])
+  async pushCommit(
+    objectsDir: string,
+    sha: string,
+    branch: string,
+    notes: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
+    await this.#git(objectsDir, pushArgs(this.url, sha, branch, notes))
   }
 
   /**
    * Deletes branch `branch` only while it still points at `expectedSha` (`--force-with-lease`), so a
-   * branch that received a push since it was inspected survives. Resolves `false` when the lease failed.
+   * branch that received a push since it was inspected survives, and `alsoDelete` (full ref names, e.g.
+   * the session's notes refs) in the same `--atomic` push. Resolves `false` when the lease failed
+   * (then nothing was deleted).
    */
-  async deleteBranch(branch: string, expectedSha: string): Promise<boolean> {
+  async deleteBranch(
+    branch: string,
+    expectedSha: string,
+    alsoDelete: readonly string[] = [],
+  ): Promise<boolean> {
     const ref = `refs/heads/${branch}`
     const result = await this.#git(
       null,
-      ['push', '--no-verify', '--porcelain', `--force-with-lease=${ref}:${expectedSha}`, this.url, `:${ref}`],
+      [
+        'push',
+        '--no-verify',
+        '--porcelain',
+        ...(alsoDelete.length ? ['--atomic'] : []),
+        `--force-with-lease=${ref}:${expectedSha}`,
+        this.url,
+        `:${ref}`,
+        ...alsoDelete.map((r) => `:${r}`),
+      ],
       [1],
     )
     return result.exitCode === 0
+  }
+
+  /** Deletes `refs` (full names, e.g. notes refs whose session branch is gone) in one push. Rejects with `GIT_FAILED`. */
+  async deleteRefs(refs: readonly string[]): Promise<void> {
+    if (refs.length === 0) return
+    await this.#git(null, ['push', '--no-verify', '--quiet', this.url, ...refs.map((r) => `:${r}`)])
   }
 
   /**
@@ -162,10 +188,16 @@ export class SessionRemote {
 
   /**
    * Pushes `sha` from `repo` (a repository of Gittrix's own) to branch `branch`, fast-forward only (no
-   * force, one ref). Rejects with `GIT_FAILED` when the remote refuses.
+   * force), with `notes` (full ref → notes commit) replaced in the same `--atomic` push. Rejects with
+   * `GIT_FAILED` when the remote refuses.
    */
-  async pushFrom(repo: GitRepo, sha: string, branch: string): Promise<void> {
-    await repo.run(['push', '--no-verify', '--quiet', this.url, `${sha}:refs/heads/${branch}`], {
+  async pushFrom(
+    repo: GitRepo,
+    sha: string,
+    branch: string,
+    notes: Readonly<Record<string, string>> = {},
+  ): Promise<void> {
+    await repo.run(pushArgs(this.url, sha, branch, notes), {
       env: this.#env,
       network: true,
       timeoutMs: this.#timeoutMs,
@@ -177,4 +209,27 @@ export class SessionRemote {
       scratch.run(args, { env: this.#env, network: true, timeoutMs: this.#timeoutMs, okExitCodes }),
     )
   }
+}
+
+/**
+ * `git push` arguments: `sha` to `refs/heads/<branch>` without force, each notes ref forced to its
+ * commit (a notes commit is rebuilt on every publish, never a fast-forward), `--atomic` when there is
+ * more than one ref (https://git-scm.com/docs/git-push#Documentation/git-push.txt---no-atomic).
+ */
+function pushArgs(
+  url: string,
+  sha: string,
+  branch: string,
+  notes: Readonly<Record<string, string>>,
+): string[] {
+  const extra = Object.entries(notes).map(([ref, commit]) => `+${commit}:${ref}`)
+  return [
+    'push',
+    '--no-verify',
+    '--quiet',
+    ...(extra.length ? ['--atomic'] : []),
+    url,
+    `${sha}:refs/heads/${branch}`,
+    ...extra,
+  ]
 }

@@ -17,6 +17,7 @@ import {
 } from '../../src/github/index.ts'
 import { type ConfigSource, loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
+import { historySummary } from '../history.ts'
 import { REVIEW_DIFF_BUDGET } from '../operations.ts'
 import {
   type CheckRunState,
@@ -165,7 +166,7 @@ export async function reviewSession(
     return
   }
   const facts = sessionFacts(record.start)
-  const rendered = renderSessionCheckRun(facts, diff)
+  const rendered = renderSessionCheckRun(facts, diff, await historySummary(repo, id, record))
   const { htmlUrl } = await upsertCheckRun(
     repo,
     head,

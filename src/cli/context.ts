@@ -6,9 +6,12 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { LocalDurableAdapter } from '../adapters/local/durable.ts'
+import { codeStorageConfigFromEnv, createCodeStorageClient } from '../adapters/code-storage/client.ts'
+import { CodeStorageEphemeralAdapter } from '../adapters/code-storage/ephemeral.ts'
 import { LocalEphemeralAdapter, type LocalWorkspaceKind } from '../adapters/local/ephemeral.ts'
-import { GittrixError } from '../core/errors.ts'
-import { GitTrix } from '../core/gittrix.ts'
+import type { EphemeralAdapter } from '../core/adapters.ts'
+import { GittrixError, InvalidArgumentError } from '../core/errors.ts'
+import { GitTrix, type StartSessionOptions } from '../core/gittrix.ts'
 import type { SessionMetadata } from '../core/metadata.ts'
 import type { UserSession } from '../core/session.ts'
 import { SessionStore } from '../core/store.ts'
@@ -53,7 +56,10 @@ export interface RepoSelection {
   repo?: string
   /** Durable branch. Default: the branch checked out in the repository. */
   branch?: string
-  kind?: LocalWorkspaceKind
+  /** A local workspace kind, or `code-storage`: a branch in a Code Storage repository's ephemeral namespace. */
+  kind?: LocalWorkspaceKind | 'code-storage'
+  /** With `kind: 'code-storage'`: the repository; default `$CODE_STORAGE_REPO`. */
+  codeStorageRepo?: string
 }
 
 /**
@@ -64,11 +70,36 @@ export async function openRepo(ctx: CliContext, selection: RepoSelection): Promi
   const path = await repositoryRoot(resolve(ctx.io.cwd, selection.repo ?? '.'))
   return new GitTrix({
     durable: new LocalDurableAdapter({ path, ...(selection.branch ? { branch: selection.branch } : {}) }),
-    ephemeral: new LocalEphemeralAdapter({ kind: selection.kind ?? 'clone' }),
+    ephemeral:
+      selection.kind === 'code-storage'
+        ? await codeStorageWorkspaces(ctx, selection.codeStorageRepo ?? ctx.io.env.CODE_STORAGE_REPO)
+        : new LocalEphemeralAdapter({ kind: selection.kind ?? 'clone' }),
     storeDir: ctx.storeDir,
     sweepIntervalMs: 0,
     onSweepError: (error) => ctx.warn(`sweep: ${(error as Error).message}`),
   })
+}
+
+/**
+ * Starts a session on the repository `selection` names ({@link openRepo}, `init`, `startSession`) and
+ * resolves it open with its metadata; the caller closes `gittrix`. Closes it itself when starting
+ * fails, then rethrows (`ADAPTER_UNAVAILABLE` no repository, `REF_NOT_FOUND` no such branch,
+ * `INVALID_ARGUMENT` detached HEAD without a branch, …).
+ */
+export async function startCliSession(
+  ctx: CliContext,
+  selection: RepoSelection,
+  options: StartSessionOptions,
+): Promise<OpenSession> {
+  const gittrix = await openRepo(ctx, selection)
+  try {
+    await gittrix.init()
+    const session = await gittrix.startSession(options)
+    return { gittrix, session, meta: await session.info() }
+  } catch (error) {
+    await gittrix.close()
+    throw error
+  }
 }
 
 /** An open session and the GitTrix bound to its recorded repository. */
@@ -97,11 +128,43 @@ export async function openSession(ctx: CliContext, id: string): Promise<OpenSess
       path: meta.durablePath,
       ...(meta.durableBranch ? { branch: meta.durableBranch } : {}),
     }),
-    ephemeral: new LocalEphemeralAdapter({ kind: workspaceKind(meta) }),
+    ephemeral: await ephemeralOf(ctx, meta),
     storeDir: ctx.storeDir,
     sweepIntervalMs: 0,
   })
   return { gittrix, session: await gittrix.getSession(id), meta }
+}
+
+/** `code-storage://<name>/<repo>+ephemeral#gittrix/<id>` (CodeStorageEphemeralAdapter's refs). */
+const CODE_STORAGE_REF = /^code-storage:\/\/([^/]+)\/([^/#]+)\+ephemeral#/
+
+/** The ephemeral adapter of a recorded session: its Code Storage repository, or the local kind. */
+async function ephemeralOf(ctx: CliContext, meta: SessionMetadata): Promise<EphemeralAdapter> {
+  const remote = CODE_STORAGE_REF.exec(meta.ephemeralRef)
+  if (!remote) return new LocalEphemeralAdapter({ kind: workspaceKind(meta) })
+  const adapter = await codeStorageWorkspaces(ctx, remote[2])
+  if (adapter.storage.getConfig().name !== remote[1])
+    throw new InvalidArgumentError(
+      `Session ${meta.id} lives in Code Storage organisation ${remote[1]}; set CODE_STORAGE_NAME (and its key or token) to it.`,
+    )
+  return adapter
+}
+
+/**
+ * Code Storage workspaces in repository `repo`, credentials from the environment only
+ * (`CODE_STORAGE_NAME` + `CODE_STORAGE_KEY` or `CODE_STORAGE_TOKEN`, docs/code-storage.md). Throws
+ * `INVALID_ARGUMENT` naming what to set, `CAPABILITY_MISSING` without `@pierre/storage`.
+ */
+async function codeStorageWorkspaces(
+  ctx: CliContext,
+  repo: string | undefined,
+): Promise<CodeStorageEphemeralAdapter> {
+  if (!repo?.trim())
+    throw new InvalidArgumentError(
+      '--kind code-storage needs the repository: --code-storage-repo <id> or CODE_STORAGE_REPO.',
+    )
+  const config = codeStorageConfigFromEnv(ctx.io.env, ctx.io.fetch ? { fetch: ctx.io.fetch } : {})
+  return new CodeStorageEphemeralAdapter({ storage: await createCodeStorageClient(config), repo })
 }
 
 function workspaceKind(meta: SessionMetadata): LocalWorkspaceKind {

@@ -13,8 +13,10 @@ export interface CliIo {
   readStdin(): Promise<Uint8Array>
   /** Directory relative paths (`--repo`, `--store`) resolve against. */
   cwd: string
-  /** Environment (`GITTRIX_HOME`). */
+  /** Environment (`GITTRIX_HOME`, `CODE_STORAGE_*`). */
   env: Record<string, string | undefined>
+  /** The HTTP client of remote back ends (Code Storage); default `globalThis.fetch`. Tests plug stand-ins in. */
+  fetch?: typeof fetch
 }
 
 /** The real process: `process.stdout`, `process.stderr`, `process.stdin`, `process.cwd()`, `process.env`. */

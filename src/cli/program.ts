@@ -74,9 +74,16 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .option('--repo <path>', 'durable repository (default: the current directory)')
     .option('--branch <name>', 'durable branch (default: the branch checked out in the repository)')
     .addOption(
-      new Option('--kind <kind>', 'workspace kind; worktree shares refs with the repository')
-        .choices(['clone', 'worktree', 'copy'])
+      new Option(
+        '--kind <kind>',
+        'workspace kind; worktree shares refs with the repository; code-storage is an ephemeral branch in Code Storage',
+      )
+        .choices(['clone', 'worktree', 'copy', 'code-storage'])
         .default('clone'),
+    )
+    .option(
+      '--code-storage-repo <id>',
+      'with --kind code-storage: the Code Storage repository holding the workspace (default $CODE_STORAGE_REPO)',
     )
     .option(
       '--ttl-idle <duration>',

@@ -39,25 +39,28 @@ export interface CheckpointCommit {
   baseline: boolean
 }
 
-/** One MCP tool call as recorded in a note: no argument values, only their digest. */
+/**
+ * One MCP tool call as the server's journal records it (src/mcp/journal.ts `ToolCallRecord`) and a
+ * note keeps it: no argument values, only their digest.
+ */
 export interface ToolCallNote {
-  /** Tool name as the client called it. */
+  /** Tool name as the client called it (unknown names included). */
   tool: string
-  /** `sha256:<hex>` of the arguments as canonical JSON (src/mcp/journal.ts `argumentsDigest`). */
+  /** `sha256:<hex>` of the arguments as canonical JSON, keys sorted (src/mcp/journal.ts `argumentsDigest`). */
   argumentsDigest: string
-  /** UTF-8 bytes of the text the client received. */
+  /** UTF-8 bytes of the result content the client received (text blocks). */
   resultBytes: number
-  /** Wall-clock time from request to answer, ms. */
+  /** Wall-clock time from request to answer, in ms (rounded to 0.1 ms). */
   durationMs: number
-  /** The Gittrix error code when the call failed, else `null`. */
+  /** The Gittrix error code when the call failed (`INVALID_ARGUMENT` for bad arguments), else `null`. */
   errorCode: string | null
   /** When the call started, ISO 8601. */
   startedAt: string
-  /** The model id, when the client sent one (`_meta` of the request, see src/mcp/server.ts). */
+  /** The model id the client sent with the call (`_meta.model` or `_meta.modelId`, see src/mcp/server.ts), when it sent one. */
   model?: string
 }
 
-/** The MCP client that made the calls, as it named itself. */
+/** The MCP client that made the calls, as it named itself in `initialize` (`clientInfo`). */
 export interface ToolCallClientNote {
   name: string
   version: string

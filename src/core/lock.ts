@@ -8,6 +8,13 @@
  * a lock whose mtime lies in the future (a clock that jumped back, a copied store), which would never
  * go stale, is taken over too. Every message names the lock directory and what is known of its holder.
  *
+ * Nothing is written into a lock directory once proper-lockfile has set its mtime: at each refresh it
+ * checks that the mtime is still the one it set and otherwise declares the lock compromised and stops
+ * refreshing it (https://github.com/moxystudio/node-proper-lockfile, `lib/lockfile.js` `updateLock`),
+ * so another process would take it over once stale while its holder still works under it. `owner.json`
+ * is written between the `mkdir` that takes the lock and proper-lockfile's first mtime (see
+ * {@link lockFs}); a waiter's request to let go is a file beside the lock directory ({@link wantedFile}).
+ *
  * A burst of calls (`HoldOptions.linger`: an agent writing file after file) keeps the lock from one
  * call to the next instead of taking and releasing it each time; it is let go as soon as the event
  * loop turns with no call queued, and after `MAX_LINGER_MS` to any process that asked for it.
@@ -43,25 +50,41 @@ const OWNER_FILE = 'owner.json'
 const POLL_MS = 25
 
 /**
- * The file system proper-lockfile uses, with `rmdir` removing the lock directory and the owner file
- * in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses a non-empty one).
+ * The file system proper-lockfile uses for one acquisition by `owner`: `mkdir` takes the lock and
+ * writes `owner.json` into it before calling back, so the mtime proper-lockfile then sets and checks
+ * at every refresh comes after the last write into the directory; `rmdir` removes the directory with
+ * the owner file in it (proper-lockfile removes stale and released locks with `rmdir`, which refuses
+ * a non-empty one).
  */
-const LOCK_FS = {
-  ...fs,
-  rmdir: (path: fs.PathLike, callback: (error: NodeJS.ErrnoException | null) => void) =>
-    fs.rm(path, { recursive: true, force: true }, callback),
-  rmdirSync: (path: fs.PathLike) => fs.rmSync(path, { recursive: true, force: true }),
+function lockFs(owner: LockOwner): typeof fs {
+  return {
+    ...fs,
+    mkdir: ((path: fs.PathLike, callback: (error: NodeJS.ErrnoException | null) => void) =>
+      fs.mkdir(path, (error) => {
+        if (error) return callback(error)
+        // A lock without its owner file is still a lock (it goes stale); an ownerless one is only waited on.
+        fs.writeFile(join(String(path), OWNER_FILE), JSON.stringify(owner), () => callback(null))
+      })) as typeof fs.mkdir,
+    rmdir: ((path: fs.PathLike, callback: (error: NodeJS.ErrnoException | null) => void) =>
+      fs.rm(path, { recursive: true, force: true }, callback)) as typeof fs.rmdir,
+    rmdirSync: (path: fs.PathLike) => fs.rmSync(path, { recursive: true, force: true }),
+  }
 }
 
 const queues = new Map<string, Promise<unknown>>()
 
 /**
  * A burst of calls in one process holds the lock at most this long (ms) before it lets go, when
- * another process has asked for it ({@link WANTED_FILE}); see {@link HoldOptions.linger}.
+ * another process has asked for it ({@link wantedFile}); see {@link HoldOptions.linger}.
  */
 export const MAX_LINGER_MS = 1000
-/** Written into a held lock directory by a waiting process: "let go after your current call". */
-const WANTED_FILE = 'wanted'
+/**
+ * The file a waiting process writes beside a held lock directory (not in it: that would change the
+ * directory's mtime): "let go after your current call". The next holder removes it.
+ */
+function wantedFile(lockPath: string): string {
+  return `${lockPath}.wanted`
+}
 
 /** How one call holds the lock. */
 export interface HoldOptions {
@@ -171,7 +194,7 @@ async function holdFileLock<T>(
 async function mayLinger(lockPath: string, h: Held): Promise<boolean> {
   if (h.compromised) return false
   if (Date.now() - h.since < MAX_LINGER_MS) return true
-  const wanted = await stat(join(lockPath, WANTED_FILE)).catch(() => null)
+  const wanted = await stat(wantedFile(lockPath)).catch(() => null)
   if (!wanted) {
     h.since = Date.now()
     return true
@@ -182,7 +205,7 @@ async function mayLinger(lockPath: string, h: Held): Promise<boolean> {
 
 async function letGo(lockPath: string, h: Held): Promise<void> {
   if (held.get(lockPath) === h) held.delete(lockPath)
-  // proper-lockfile removes the directory with rmdir through LOCK_FS (recursive: owner and wanted files).
+  // proper-lockfile removes the directory with rmdir through lockFs (recursive: the owner file).
   await h.release().catch(() => {})
 }
 
@@ -201,7 +224,14 @@ async function acquire(lockPath: string, sessionId: string, options: LockOptions
     compromised: false,
     idle: undefined,
   }
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: '',
+    token: randomBytes(8).toString('hex'),
+  }
   for (;;) {
+    owner.since = new Date().toISOString()
     try {
       release = await lockfile.lock(lockPath, {
         lockfilePath: lockPath,
@@ -209,7 +239,7 @@ async function acquire(lockPath: string, sessionId: string, options: LockOptions
         stale: staleMs,
         update: Math.floor(staleMs / 4),
         retries: 0,
-        fs: LOCK_FS,
+        fs: lockFs(owner),
         // A compromised lock (our refresh fell behind) is not fatal to the process; CAS on refs and
         // atomic metadata writes keep the data consistent. A lingering hold ends with it.
         onCompromised: () => {
@@ -225,17 +255,12 @@ async function acquire(lockPath: string, sessionId: string, options: LockOptions
       if (Date.now() >= deadline)
         throw new EvictionRaceError(sessionId, { cause: error, lockFile: lockPath, holder: describe(holder) })
       // Asks a holder that lingers over a burst of calls to let go (see HoldOptions.linger).
-      await writeFile(join(lockPath, WANTED_FILE), '').catch(() => {})
+      await writeFile(wantedFile(lockPath), '').catch(() => {})
       await sleep(POLL_MS)
     }
   }
-  const owner: LockOwner = {
-    pid: process.pid,
-    host: hostname(),
-    since: new Date().toISOString(),
-    token: randomBytes(8).toString('hex'),
-  }
-  await writeFile(join(lockPath, OWNER_FILE), JSON.stringify(owner)).catch(() => {})
+  // Asked for by whoever waited; a process still waiting asks again at its next poll.
+  await rm(wantedFile(lockPath), { force: true }).catch(() => {})
   h.release = release
   h.since = Date.now()
   held.set(lockPath, h)

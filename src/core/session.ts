@@ -233,7 +233,8 @@ class SessionOperations implements AgentOperations {
       )
     }
     const { ephemeral } = this.runtime
-    if (!ephemeral.diff || (from !== undefined && !ephemeral.checkpoints)) throw noHistory(ephemeral)
+    if (!ephemeral.diff || (from !== undefined && !ephemeral.checkpoints))
+      throw noHistory(ephemeral, 'diff-between')
     const diff = ephemeral.diff.bind(ephemeral)
     return this.present((meta) =>
       diff(this.handle(meta), {
@@ -261,24 +262,22 @@ class SessionOperations implements AgentOperations {
     })
   }
 
-  /** The adapter's history methods, or `CAPABILITY_MISSING`. */
-  private history(): Required<
-    Pick<
-      EphemeralAdapter,
-      'checkpoints' | 'checkpointId' | 'readNotes' | 'writeNote' | 'showAt' | 'restoreTo'
-    >
-  > {
+  /**
+   * The adapter's history methods `needed` (bound), or `CAPABILITY_MISSING` naming `operation` and
+   * what to do instead (an adapter may offer some history methods and not others).
+   */
+  private history<K extends HistoryMethod>(
+    operation: HistoryOperation,
+    ...needed: K[]
+  ): Required<Pick<EphemeralAdapter, K>> {
     const e = this.runtime.ephemeral
-    if (!e.checkpoints || !e.checkpointId || !e.readNotes || !e.writeNote || !e.showAt || !e.restoreTo)
-      throw noHistory(e)
-    return {
-      checkpoints: e.checkpoints.bind(e),
-      checkpointId: e.checkpointId.bind(e),
-      readNotes: e.readNotes.bind(e),
-      writeNote: e.writeNote.bind(e),
-      showAt: e.showAt.bind(e),
-      restoreTo: e.restoreTo.bind(e),
+    const out = {} as Record<K, unknown>
+    for (const name of needed) {
+      const method = e[name]
+      if (typeof method !== 'function') throw noHistory(e, operation)
+      out[name] = (method as (...args: unknown[]) => unknown).bind(e)
     }
+    return out as Required<Pick<EphemeralAdapter, K>>
   }
 
   async log(options: LogOptions = {}): Promise<Checkpoint[]> {
@@ -288,7 +287,7 @@ class SessionOperations implements AgentOperations {
         `log() { limit } must be a whole number ≥ 1, not ${JSON.stringify(limit)}.`,
       )
     }
-    const history = this.history()
+    const history = this.history('log', 'checkpoints', 'readNotes')
     return this.present(async (meta) => {
       const handle = this.handle(meta)
       const commits = await history.checkpoints(handle, limit === undefined ? {} : { limit })
@@ -315,13 +314,13 @@ class SessionOperations implements AgentOperations {
 
   async show(at: string, path?: string): Promise<ShowResult> {
     checkCommitId(at, 'show() at')
-    const history = this.history()
+    const history = this.history('show', 'showAt')
     return this.present((meta) => history.showAt(this.handle(meta), at, path))
   }
 
   async restore(at: string): Promise<RestoreResult> {
     checkCommitId(at, 'restore() to')
-    const history = this.history()
+    const history = this.history('restore', 'restoreTo')
     return this.active((meta) => history.restoreTo(this.handle(meta), at))
   }
 
@@ -332,7 +331,7 @@ class SessionOperations implements AgentOperations {
   ): Promise<string> {
     checkCommitId(at, 'recordToolCalls() at')
     if (!Array.isArray(calls)) throw new InvalidArgumentError('recordToolCalls() needs an array of calls.')
-    const history = this.history()
+    const history = this.history('write-notes', 'checkpointId', 'readNotes', 'writeNote')
     return this.present(async (meta) => {
       const handle = this.handle(meta)
       const sha = await history.checkpointId(handle, at)
@@ -347,7 +346,7 @@ class SessionOperations implements AgentOperations {
   ): Promise<{ at: string; bytes: number; lines: number }> {
     const { lines } = parseTranscript(bytes)
     if (at !== undefined) checkCommitId(at, 'attachTranscript() at')
-    const history = this.history()
+    const history = this.history('write-notes', 'checkpoints', 'writeNote')
     return this.present(async (meta) => {
       const handle = this.handle(meta)
       const point = at ?? (await history.checkpoints(handle, { limit: 1 }))[0]!.sha
@@ -358,7 +357,7 @@ class SessionOperations implements AgentOperations {
 
   async transcript(at: string): Promise<Uint8Array | null> {
     checkCommitId(at, 'transcript() at')
-    const history = this.history()
+    const history = this.history('log', 'checkpointId', 'readNotes')
     return this.present(async (meta) => {
       const handle = this.handle(meta)
       const sha = await history.checkpointId(handle, at)
@@ -450,11 +449,36 @@ function accessIsStale(meta: SessionMetadata, now: number): boolean {
   return now - Date.parse(meta.lastAccessAt) >= resolution
 }
 
-/** `CAPABILITY_MISSING` for an ephemeral adapter without session history. */
-function noHistory(ephemeral: EphemeralAdapter): GittrixError {
+/** The optional adapter methods of session history. */
+type HistoryMethod = 'checkpoints' | 'checkpointId' | 'readNotes' | 'writeNote' | 'showAt' | 'restoreTo'
+
+/** What a caller of session history asked for (decides the advice of {@link noHistory}). */
+type HistoryOperation = 'log' | 'show' | 'restore' | 'write-notes' | 'diff-between'
+
+/**
+ * `CAPABILITY_MISSING` for an ephemeral adapter without the history methods `operation` needs, saying
+ * what to do instead.
+ */
+function noHistory(ephemeral: EphemeralAdapter, operation: HistoryOperation): GittrixError {
+  const some = ephemeral.checkpoints !== undefined
+  if (!some)
+    return new GittrixError(
+      'CAPABILITY_MISSING',
+      `The ${ephemeral.kind} ephemeral adapter keeps no session history (log, show, restore, diff between checkpoints); local clone, worktree and copy workspaces do.`,
+    )
+  const advice: Record<HistoryOperation, string> = {
+    log: 'cannot read its checkpoints and notes; use a local clone, worktree or copy workspace.',
+    show: "cannot read a checkpoint's files; read them with git (git show <checkpoint>:<path>) or use a local workspace.",
+    restore:
+      'cannot move its workspace back to a checkpoint; start a new session from that checkpoint instead (gittrix fork), or move the branch yourself with git.',
+    'write-notes':
+      "reads notes but cannot write them; record tool calls and transcripts where the agent works (for a GitHub session branch: under refs/notes/gittrix and refs/notes/gittrix-transcript of the agent's checkout, which the Action pushes with the branch, docs/action.md).",
+    'diff-between':
+      'cannot diff two checkpoints; compare them with show(at, path) or with git (git diff <from> <to>), or use a local workspace.',
+  }
   return new GittrixError(
     'CAPABILITY_MISSING',
-    `The ${ephemeral.kind} ephemeral adapter keeps no session history (log, show, restore, diff between checkpoints); local clone, worktree and copy workspaces do.`,
+    `The ${ephemeral.kind} ephemeral adapter ${advice[operation]}`,
   )
 }
 

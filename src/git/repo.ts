@@ -9,7 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { encodeText, hasEscapedBytes } from '../core/bytes.ts'
 import { LockedError } from '../core/errors.ts'
 import type { FileMode, TreeChange, TreeEntry } from '../core/types.ts'
-import { GitCommandError, type GitResult, type GitRunOptions, runGit, splitNul } from './run-git.ts'
+import {
+  GitCommandError,
+  type GitInvocation,
+  type GitResult,
+  type GitRunOptions,
+  pipeGit,
+  runGit,
+  splitNul,
+} from './run-git.ts'
 
 /** The empty tree's id in SHA-1 repositories. */
 export const EMPTY_TREE_SHA1 = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
@@ -86,6 +94,12 @@ export class GitRepo {
 
   /** Runs `git <args>` against this repository. Rejects with `GIT_FAILED` (see {@link runGit}). */
   run(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
+    const { args: full, options: resolved } = this.invocation(args, options)
+    return runGit(full, resolved)
+  }
+
+  /** `git <args>` against this repository, as {@link runGit} or {@link pipeGit} takes it. */
+  private invocation(args: string[], options: GitRunOptions = {}): Required<GitInvocation> {
     const prefix = [`--git-dir=${this.gitDir}`]
     if (this.workTree) prefix.push(`--work-tree=${this.workTree}`)
     const env = {
@@ -96,12 +110,15 @@ export class GitRepo {
         : {}),
       ...options.env,
     }
-    return runGit([...prefix, ...args], {
-      cwd: this.workTree ?? this.gitDir,
-      ...options,
-      env,
-      sealed: this.sealed || options.sealed === true,
-    })
+    return {
+      args: [...prefix, ...args],
+      options: {
+        cwd: this.workTree ?? this.gitDir,
+        ...options,
+        env,
+        sealed: this.sealed || options.sealed === true,
+      },
+    }
   }
 
   /** Runs git and returns trimmed UTF-8 stdout. */
@@ -249,13 +266,17 @@ export class GitRepo {
       .map((line) => line.slice(0, -' missing'.length))
   }
 
-  /** Copies objects from `source` into this repository: `pack-objects` there, `index-pack` here. */
+  /**
+   * Copies objects from `source` into this repository: `pack-objects` there piped into `index-pack`
+   * here (which checks every object against its id), git process to git process, so a large blob is
+   * never held in this process's memory.
+   */
   async copyObjectsFrom(source: GitRepo, oids: readonly string[]): Promise<void> {
     if (oids.length === 0) return
-    const { stdout: pack } = await source.run(['pack-objects', '--stdout', '-q'], {
-      input: `${oids.join('\n')}\n`,
-    })
-    await this.run(['index-pack', '--stdin', '--fix-thin'], { input: pack })
+    await pipeGit(
+      source.invocation(['pack-objects', '--stdout', '-q'], { input: `${oids.join('\n')}\n` }),
+      this.invocation(['index-pack', '--stdin', '--fix-thin']),
+    )
   }
 
   /**

@@ -7,8 +7,9 @@
  * - `sealed: true`: for anything an agent could have shaped — an absolute git binary and an
  *   allowlisted environment with no system, global or program-running configuration (see sealed.ts).
  */
-import { spawn } from 'node:child_process'
+import { type ChildProcessByStdio, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import type { Readable, Writable } from 'node:stream'
 import { splitNulBytes } from '../core/bytes.ts'
 import { GittrixError } from '../core/errors.ts'
 import { type GitConfigEntry, gitConfigEnv, splitGitConfigEnv } from './config-env.ts'
@@ -112,15 +113,58 @@ function gitProcess(options: GitRunOptions): { command: string; env: NodeJS.Proc
  * when the working directory `cwd` does not exist; the error's text is redacted.
  */
 export function runGit(args: string[], options: GitRunOptions = {}): Promise<GitResult> {
+  const { child, done } = startGit(args, options, true)
+  child.stdin.end(options.input ?? '')
+  return done
+}
+
+/** One git command of {@link pipeGit}: its arguments and {@link runGit} options. */
+export interface GitInvocation {
+  args: string[]
+  options?: GitRunOptions
+}
+
+/**
+ * Runs `from` with its stdout piped straight into the stdin of `to` (`from.options.input` is written
+ * to `from`; `to.options.input` is ignored): the bytes go from one git process to the other through an
+ * OS pipe, never through this process's memory, so their size is bounded by neither (e.g. a pack of a
+ * 500 MB blob from `pack-objects --stdout` into `index-pack --stdin`). Resolves with `to`'s output.
+ * Rejects as {@link runGit} does, with `from`'s failure first when both fail (a truncated input then
+ * fails `to` too).
+ */
+export async function pipeGit(from: GitInvocation, to: GitInvocation): Promise<GitResult> {
+  const source = startGit(from.args, from.options ?? {}, false)
+  const sink = startGit(to.args, to.options ?? {}, true)
+  source.child.stdout.pipe(sink.child.stdin)
+  // `to` exiting early closes the pipe: `from` then fails on EPIPE and the exit codes tell the story.
+  source.child.stdout.on('error', () => {})
+  source.child.stdin.end(from.options?.input ?? '')
+  const [written, read] = await Promise.allSettled([source.done, sink.done])
+  if (written.status === 'rejected') throw written.reason
+  if (read.status === 'rejected') throw read.reason
+  return read.value
+}
+
+/**
+ * Starts one git process (see {@link runGit}); `done` settles when it exits. Its stdin is left open
+ * for the caller; its stdout is collected into `done` when `collect`, else left for the caller to read.
+ */
+function startGit(
+  args: string[],
+  options: GitRunOptions,
+  collect: boolean,
+): { child: ChildProcessByStdio<Writable, Readable, Readable>; done: Promise<GitResult> } {
   const timeoutMs = options.timeoutMs ?? 120_000
-  return new Promise((resolve, reject) => {
-    const { command, env } = gitProcess(options)
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
-    })
+  const { command, env } = gitProcess(options)
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    windowsHide: true,
+  })
+  // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
+  child.stdin.on('error', () => {})
+  const done = new Promise<GitResult>((resolve, reject) => {
     const out: Buffer[] = []
     const err: Buffer[] = []
     let timedOut = false
@@ -128,7 +172,7 @@ export function runGit(args: string[], options: GitRunOptions = {}): Promise<Git
       timedOut = true
       child.kill('SIGKILL')
     }, timeoutMs)
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+    if (collect) child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', (error) => {
       clearTimeout(timer)
@@ -158,11 +202,8 @@ export function runGit(args: string[], options: GitRunOptions = {}): Promise<Git
       }
       resolve({ stdout: Buffer.concat(out), stderr, exitCode })
     })
-    // A git that exits before reading all of stdin raises EPIPE; the exit code tells the story.
-    child.stdin.on('error', () => {})
-    if (options.input !== undefined) child.stdin.end(options.input)
-    else child.stdin.end()
   })
+  return { child, done }
 }
 
 /** Runs git and returns stdout as UTF-8 with the trailing newline removed. */

@@ -1,8 +1,11 @@
 /**
- * Branch names of the GitHub protocol: the session branch `gittrix/<session-id>`, the promotion
- * branch `gittrix/promote/<session-id>`, and a `git check-ref-format` validator for user-named branches.
+ * Branch and ref names of the GitHub protocol: the session branch `gittrix/<session-id>`, the promotion
+ * branch `gittrix/promote/<session-id>`, the session's notes refs
+ * `refs/notes/gittrix-sessions/<session-id>/<kind>`, and a `git check-ref-format` validator for
+ * user-named branches.
  */
 import { InvalidArgumentError } from '../core/errors.ts'
+import type { NoteKind } from '../core/history.ts'
 import { assertGitHubSessionId, GITHUB_SESSION_ID_PATTERN } from './session-id.ts'
 
 /** Every Gittrix branch starts with this. The App listens to pushes under it. */
@@ -22,6 +25,47 @@ export function sessionBranch(sessionId: string): string {
  */
 export function promoteBranch(sessionId: string): string {
   return `${PROMOTE_BRANCH_PREFIX}${assertGitHubSessionId(sessionId)}`
+}
+
+/**
+ * Prefix of every session's notes refs on GitHub. Outside `refs/heads/` (no branch, no push event, not
+ * in a clone's default fetch) and outside `refs/notes/gittrix`, the ref a local workspace's private
+ * history repository uses (src/core/history.ts), so neither can shadow the other (a ref cannot be both
+ * a file and a directory).
+ */
+export const SESSION_NOTES_PREFIX = 'refs/notes/gittrix-sessions/'
+
+/** The note kinds a session carries on GitHub, in the order their refs are pushed and deleted. */
+export const SESSION_NOTE_KINDS: readonly NoteKind[] = ['tool-calls', 'transcript']
+
+/**
+ * `refs/notes/gittrix-sessions/<session-id>/<kind>` (`tool-calls` or `transcript`): the git notes ref
+ * holding a session's notes of that kind on GitHub, pushed by the Action with the session branch and
+ * deleted with it. One ref per session and kind, so sessions never share (or race on) a notes ref.
+ * Throws `INVALID_ARGUMENT` on a bad id.
+ */
+export function sessionNotesRef(sessionId: string, kind: NoteKind): string {
+  return `${sessionNotesPrefix(sessionId)}${kind}`
+}
+
+/** `refs/notes/gittrix-sessions/<session-id>/`: what every notes ref of the session starts with. */
+export function sessionNotesPrefix(sessionId: string): string {
+  return `${SESSION_NOTES_PREFIX}${assertGitHubSessionId(sessionId)}/`
+}
+
+/** Every notes ref of session `sessionId` ({@link sessionNotesRef} of each kind). */
+export function sessionNotesRefs(sessionId: string): string[] {
+  return SESSION_NOTE_KINDS.map((kind) => sessionNotesRef(sessionId, kind))
+}
+
+const NOTES_REF = new RegExp(
+  `^${SESSION_NOTES_PREFIX}(${GITHUB_SESSION_ID_PATTERN.source.slice(1, -1)})/(tool-calls|transcript)$`,
+)
+
+/** The session and kind of a session notes ref (full name), or `null` for any other ref. */
+export function parseSessionNotesRef(ref: string): { sessionId: string; kind: NoteKind } | null {
+  const match = typeof ref === 'string' ? NOTES_REF.exec(ref) : null
+  return match ? { sessionId: match[1]!, kind: match[2] as NoteKind } : null
 }
 
 /** What a Gittrix ref names. */

@@ -11,6 +11,7 @@ import { sessionCommandExamples } from './command-help.ts'
 import { renderDiffText } from './diff-text.ts'
 import { type SessionFacts, sessionFactsSchema } from './session-facts.ts'
 import { renderFileTable } from './file-table.ts'
+import { renderHistorySection, type SessionHistorySummary } from './history-section.ts'
 import { CHECK_RUN_OUTPUT_MAX, utf8Length } from './limits.ts'
 import { fencedBlock, formatCount, inlineCode, tableRow } from './markdown.ts'
 import { diffStat, diffStatLine, MINUS } from './stat.ts'
@@ -51,28 +52,41 @@ export interface SessionCheckRun {
   actions: CheckRunAction[]
 }
 
-/** Renders the session check run from its facts and diff. Throws a `ZodError` only if a limit would be broken (a bug). */
-export function renderSessionCheckRun(facts: SessionFacts, diff: SessionDiff): SessionCheckRun {
+/**
+ * Renders the session check run from its facts and diff (and, when read, its history at the head).
+ * Throws a `ZodError` only if a limit would be broken (a bug).
+ */
+export function renderSessionCheckRun(
+  facts: SessionFacts,
+  diff: SessionDiff,
+  history?: SessionHistorySummary,
+): SessionCheckRun {
   const hasChanges = diff.files.length > 0
   return {
     name: CHECK_RUN_NAME,
     external_id: facts.sessionId,
     conclusion: hasChanges ? 'action_required' : 'neutral',
-    output: renderCheckRunOutput(facts, diff),
+    output: renderCheckRunOutput(facts, diff, history),
     actions: hasChanges ? [...SESSION_ACTIONS] : [],
   }
 }
 
 /**
- * The check run `output`: title = diff stat (`3 files changed, +10 −2`), summary, and the diff as text.
- * Throws a `ZodError` when `facts` do not satisfy `sessionFactsSchema`.
+ * The check run `output`: title = diff stat (`3 files changed, +10 −2`), summary (with a History
+ * section when `history` is given, history-section.ts), and the diff as text. Throws a `ZodError`
+ * when `facts` do not satisfy `sessionFactsSchema`.
  */
-export function renderCheckRunOutput(input: SessionFacts, diff: SessionDiff): CheckRunOutput {
+export function renderCheckRunOutput(
+  input: SessionFacts,
+  diff: SessionDiff,
+  history?: SessionHistorySummary,
+): CheckRunOutput {
   const facts = sessionFactsSchema.parse(input)
   const title = diffStatLine(diff)
   const head = [
     renderTask(facts.task),
     renderFactsTable(facts),
+    ...(history ? [renderHistorySection(history)] : []),
     '### Changes',
     renderStatTable(diff),
     '### Files',

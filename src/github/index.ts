@@ -25,9 +25,15 @@ export {
   MAX_BRANCH_NAME_LENGTH,
   PROMOTE_BRANCH_PREFIX,
   parseGittrixRef,
+  parseSessionNotesRef,
   promoteBranch,
+  SESSION_NOTE_KINDS,
+  SESSION_NOTES_PREFIX,
   sessionBranch,
   sessionIdFromRef,
+  sessionNotesPrefix,
+  sessionNotesRef,
+  sessionNotesRefs,
 } from './branches.ts'
 export {
   type ExtendCommit,
@@ -119,6 +125,11 @@ export {
   SUMMARY_FILE_ROWS,
   TASK_DISPLAY_MAX,
 } from './check-run-output.ts'
+export {
+  HISTORY_TOOL_CALLS_SHOWN,
+  renderHistorySection,
+  type SessionHistorySummary,
+} from './history-section.ts'
 export { type ParseResult, quoteUntrusted } from './result.ts'
 export {
   assertGitHubSessionId,

@@ -4,30 +4,16 @@
  * checkpoint; nothing here writes to git, and the records never enter the workspace tree.
  */
 import { createHash } from 'node:crypto'
+import type { ToolCallClientNote, ToolCallNote } from '../core/history.ts'
 
-/** One answered tool call. No argument values are kept: only a digest of them. */
-export interface ToolCallRecord {
-  /** Tool name as the client called it (unknown names included). */
-  tool: string
-  /** `sha256:<hex>` of the arguments as canonical JSON (keys sorted), see {@link argumentsDigest}. */
-  argumentsDigest: string
-  /** UTF-8 bytes of the result content the client received (text blocks). */
-  resultBytes: number
-  /** Wall-clock time from request to answer, in ms (rounded to 0.1 ms). */
-  durationMs: number
-  /** The Gittrix error code when the call failed (`INVALID_ARGUMENT` for bad arguments), else `null`. */
-  errorCode: string | null
-  /** When the call started, ISO 8601. */
-  startedAt: string
-  /** The model id the client sent with the call (`_meta.model` or `_meta.modelId`), when it sent one. */
-  model?: string
-}
+/**
+ * One answered tool call: the shape session history keeps as a note ({@link ToolCallNote}, so a group
+ * is written as it is). No argument values are kept: only a digest of them ({@link argumentsDigest}).
+ */
+export type ToolCallRecord = ToolCallNote
 
 /** The client that made the calls, as it named itself in `initialize` (`clientInfo`). */
-export interface ToolCallClient {
-  name: string
-  version: string
-}
+export type ToolCallClient = ToolCallClientNote
 
 /** The calls that led to one checkpoint. */
 export interface CheckpointCalls {

@@ -123,22 +123,8 @@ async function runProbe(path: string, network: boolean): Promise<SandboxProbe> {
   const versionRun = await capture(path, ['--version'])
   const version = /(\d+\.\d+(?:\.\d+)?)/.exec(versionRun.stdout)?.[1] ?? '0'
   const bwrap: Bubblewrap = { path, version, disableUserns: versionAtLeast(version, [0, 8, 0]) }
-  const args = [
-    ...namespaceArgs(bwrap, network),
-    '--ro-bind',
-    '/',
-    '/',
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-    '--tmpfs',
-    '/tmp',
-    '--',
-    '/bin/sh',
-    '-c',
-    ':',
-  ]
+  // The same base the sandbox is built on (bwrapArguments), so the probe fails where a run would.
+  const args = [...baseArgs(bwrap, network), '--tmpfs', '/tmp', '--', '/bin/sh', '-c', ':']
   const trial = await capture(path, args)
   if (trial.code === 0) return { ok: true, bwrap }
   const detail = (trial.stderr.trim() || `exit code ${trial.code}`).split('\n')[0] ?? ''
@@ -152,7 +138,8 @@ async function runProbe(path: string, network: boolean): Promise<SandboxProbe> {
   }
 }
 
-function namespaceArgs(bwrap: Bubblewrap, network: boolean): string[] {
+/** Namespaces and process options, the host root read-only, fresh `/proc` and `/dev`: every sandbox's start. */
+function baseArgs(bwrap: Bubblewrap, network: boolean): string[] {
   return [
     '--unshare-user',
     '--unshare-pid',
@@ -165,6 +152,13 @@ function namespaceArgs(bwrap: Bubblewrap, network: boolean): string[] {
     'ALL',
     '--new-session',
     '--die-with-parent',
+    '--ro-bind',
+    '/',
+    '/',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
   ]
 }
 
@@ -217,16 +211,7 @@ export function bwrapArguments(
     }
   }
   const hidden = outermost(spec.hide.filter((path) => existsSync(path)))
-  const args = [
-    ...namespaceArgs(bwrap, spec.network),
-    '--ro-bind',
-    '/',
-    '/',
-    '--proc',
-    '/proc',
-    '--dev',
-    '/dev',
-  ]
+  const args = baseArgs(bwrap, spec.network)
   for (const dir of layout.privateDirs) args.push('--tmpfs', dir)
   if (layout.resolvConf) args.push('--ro-bind', layout.resolvConf, layout.resolvConf)
   const remount: string[] = []

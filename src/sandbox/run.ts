@@ -12,6 +12,7 @@
 import { spawn, type StdioOptions } from 'node:child_process'
 import { constants } from 'node:os'
 import { GittrixError, InvalidArgumentError } from '../core/errors.ts'
+import { handleSignalsWhile } from '../process/signals.ts'
 import { type Bubblewrap, bwrapArguments, STATUS_FD } from './bwrap.ts'
 import type { RunOutcome, SandboxSpec } from './spec.ts'
 
@@ -72,7 +73,7 @@ export async function runInSandbox(
   const abort = () => deliver('SIGKILL')
   options.signal?.addEventListener('abort', abort, { once: true })
   if (options.signal?.aborted) abort()
-  const { code, signal } = await withForwarding(FORWARDED, deliver, () => exitOf(child)).finally(() =>
+  const { code, signal } = await handleSignalsWhile(FORWARDED, deliver, () => exitOf(child)).finally(() =>
     options.signal?.removeEventListener('abort', abort),
   )
   if (sandboxPid === null) {
@@ -115,7 +116,7 @@ export async function runWithoutSandbox(
     if (terminal && waited.includes(signal)) return
     child.kill(signal)
   }
-  const { code, signal, error } = await withForwarding([...forwarded, ...waited], deliver, () =>
+  const { code, signal, error } = await handleSignalsWhile([...forwarded, ...waited], deliver, () =>
     exitOf(child),
   )
   if (error) {
@@ -143,21 +144,6 @@ function exitOf(child: ReturnType<typeof spawn>): Promise<Exit> {
     child.once('error', (error) => resolve({ code: null, signal: null, error }))
     child.once('close', (code, signal) => resolve({ code, signal }))
   })
-}
-
-/** Runs `work` with handlers that pass `signals` to `deliver`, removed afterwards. */
-async function withForwarding<T>(
-  signals: readonly NodeJS.Signals[],
-  deliver: (signal: NodeJS.Signals) => void,
-  work: () => Promise<T>,
-): Promise<T> {
-  const handlers = signals.map((signal) => [signal, () => deliver(signal)] as const)
-  for (const [signal, handler] of handlers) process.on(signal, handler)
-  try {
-    return await work()
-  } finally {
-    for (const [signal, handler] of handlers) process.off(signal, handler)
-  }
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -24,7 +24,9 @@ import {
   encodeStartCommit,
   inlineCode,
   parseStartCommit,
+  sessionNotesRef,
 } from '../../src/github/index.ts'
+import { writeNotesCommit } from '../support/session-notes.ts'
 import {
   agentGit,
   basicAuth,
@@ -65,6 +67,22 @@ const checkout = (persist = false) => checkoutRepo(host, tmp('gittrix-ws-'), per
 
 function remoteGit(...args: string[]): string {
   return git(host.gitDir, ...args)
+}
+
+/** Git on the remote's bare repository with stdin (for plumbing such as `mktree`), fixed identity. */
+function remoteGitInput(args: string[], input?: string | Uint8Array): string {
+  return execFileSync('git', ['--git-dir', host.gitDir, ...args], {
+    input,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'a',
+      GIT_AUTHOR_EMAIL: 'a@b',
+      GIT_COMMITTER_NAME: 'a',
+      GIT_COMMITTER_EMAIL: 'a@b',
+    },
+  }).trim()
 }
 
 function remoteHead(branch: string): string | null {
@@ -623,6 +641,67 @@ describe('bad inputs', () => {
   })
 })
 
+describe('session notes', () => {
+  it("two jobs: publish pushes the agent's notes on session commits with the branch, nothing else", async () => {
+    const ws = await checkout()
+    const baseline = git(ws, 'rev-parse', 'HEAD')
+    const note = '{"gittrix":"tool-calls/1","client":null,"calls":[{"tool":"write_file"}]}'
+    const script = [
+      'echo "# Project, noted" > README.md',
+      'git commit -q -am "agent: readme"',
+      `git notes --ref=gittrix add -m '${note}' HEAD`,
+      // A note on a commit that is not the session's (the baseline) is not carried.
+      `git notes --ref=gittrix add -m 'not this session' ${baseline}`,
+      'git notes --ref=gittrix-transcript add -m \'{"role":"user"}\' HEAD',
+    ].join(' && ')
+    const run = await runBundle({
+      inputs: { task: 'Take notes', run: script, token: TOKEN },
+      env: runnerEnv(ws),
+    })
+    expect(run.errors, run.stderr).toEqual([])
+    const agentCommit = git(ws, 'rev-parse', `refs/heads/gittrix/${run.outputs['session-id']}`)
+    const published = await runPublishJob({ agentJob: run, token: TOKEN, env: runnerEnv(tmpdir()) })
+    expect(published.errors, published.stdout).toEqual([])
+    const id = published.outputs['session-id']!
+    const toolCalls = sessionNotesRef(id, 'tool-calls')
+    const transcript = sessionNotesRef(id, 'transcript')
+    // One root commit per kind holding exactly the session commit's note.
+    const listed = remoteGitInput(['notes', `--ref=${toolCalls}`, 'list']).split('\n')
+    expect(listed.map((l) => l.split(' ')[1])).toEqual([agentCommit])
+    expect(remoteGitInput(['notes', `--ref=${toolCalls}`, 'show', agentCommit])).toBe(note)
+    expect(remoteGitInput(['rev-list', '--count', toolCalls])).toBe('1')
+    expect(remoteGitInput(['notes', `--ref=${transcript}`, 'show', agentCommit])).toBe('{"role":"user"}')
+    // Nothing of the notes is in the session's tree.
+    expect(remoteGitInput(['ls-tree', '-r', '--name-only', published.outputs['head-sha']!])).not.toMatch(
+      /[0-9a-f]{40}/,
+    )
+  })
+})
+
+describe('session notes, same job', () => {
+  it('same-job: finish pushes the notes refs and the branch in one atomic push', async () => {
+    const ws = await checkout()
+    const script = [
+      'echo same > same.txt',
+      'git add same.txt',
+      'git commit -q -m "agent: same job"',
+      `git notes --ref=gittrix add -m '{"gittrix":"tool-calls/1","client":null,"calls":[]}' HEAD`,
+    ].join(' && ')
+    const run = await runBundle({
+      inputs: { task: 'Same job notes', run: script, token: TOKEN, topology: 'same-job' },
+      env: runnerEnv(ws),
+    })
+    expect(run.errors, run.stderr).toEqual([])
+    const id = run.outputs['session-id']!
+    const head = run.outputs['head-sha']!
+    expect(remoteHead(`gittrix/${id}`)).toBe(head)
+    const ref = sessionNotesRef(id, 'tool-calls')
+    expect(remoteGitInput(['notes', `--ref=${ref}`, 'list']).split(' ')[1]).toBe(head)
+    // No transcript was written: no empty transcript ref either.
+    expect(remoteGitInput(['for-each-ref', sessionNotesRef(id, 'transcript')])).toBe('')
+  })
+})
+
 describe('mode sweep', () => {
   /** Pushes a session branch whose start commit (and one later commit) have the given committer dates. */
   function sessionBranch(
@@ -677,6 +756,18 @@ describe('mode sweep', () => {
     sessionBranch('sess_ffffffffffff', { start: hoursAgo(3), head: hoursAgo(2) }, policy, extend)
     remoteGit('update-ref', 'refs/heads/gittrix/sess_eeeeeeeeeeee', remoteHead('main')!) // no start commit
     remoteGit('update-ref', 'refs/heads/gittrix/promote/sess_aaaaaaaaaaaa', remoteHead('main')!) // not a session
+    // Notes refs: of an expired session (deleted with its branch), of a kept one (kept), of a session
+    // whose branch is gone (deleted).
+    const notes = (id: string) => {
+      const ref = sessionNotesRef(id, 'tool-calls')
+      writeNotesCommit((args, input) => remoteGitInput(args, input), ref, [
+        { commit: remoteHead('main')!, bytes: '{}\n' },
+      ])
+      return ref
+    }
+    const expiredNotes = notes('sess_aaaaaaaaaaaa')
+    const keptNotes = notes('sess_bbbbbbbbbbbb')
+    const orphanNotes = notes('sess_gggggggggggg')
 
     const run = await runBundle({
       inputs: { mode: 'sweep', token: TOKEN },
@@ -691,6 +782,10 @@ describe('mode sweep', () => {
     expect(remoteHead('gittrix/sess_ffffffffffff')).not.toBeNull()
     expect(remoteHead('gittrix/sess_eeeeeeeeeeee')).not.toBeNull()
     expect(remoteHead('gittrix/promote/sess_aaaaaaaaaaaa')).not.toBeNull()
+    const refExists = (ref: string) => remoteGitInput(['for-each-ref', ref]) !== ''
+    expect(refExists(expiredNotes)).toBe(false)
+    expect(refExists(orphanNotes)).toBe(false)
+    expect(refExists(keptNotes)).toBe(true)
     expect(run.stdout).toContain(
       'gittrix/sess_eeeeeeeeeeee: skipped (No start commit ("gittrix: start sess_eeeeeeeeeeee") was found on the session branch.)',
     )

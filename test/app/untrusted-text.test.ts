@@ -7,7 +7,12 @@
  * become a link, an image, HTML, a comment marker, a mention or a reference.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { encodeStartCommit, normalizeTaskResult, parseCommand } from '../../src/github/index.ts'
+import {
+  encodeStartCommit,
+  normalizeTaskResult,
+  parseCommand,
+  sessionNotesRef,
+} from '../../src/github/index.ts'
 import type { ApiRequest } from '../support/git-data-api.ts'
 import {
   expectInert,
@@ -16,6 +21,7 @@ import {
   HOSTILE_LINES,
   HOSTILE_PATHS,
 } from '../support/hostile-text.ts'
+import { toolCallsNote, writeNotesCommit } from '../support/session-notes.ts'
 import { AppHarness } from './harness.ts'
 
 /** What the App wrote: markdown fields and plain-text fields, each labelled with where it went. */
@@ -112,6 +118,19 @@ describe('App: untrusted text is never live', () => {
     expect(h.api.pulls, replies.join('\n----\n')).toHaveLength(1)
     expect(replies).toHaveLength(7)
     expectAllInert(12)
+  })
+
+  it('tool calls in the session notes (tool names, error codes) render inert in the check run summary', async () => {
+    const { id } = h.startSession()
+    const head = h.work(id, { 'a.txt': 'a\n' })
+    const calls = HOSTILE.map((text, i) => ({ tool: text, errorCode: HOSTILE[(i + 1) % HOSTILE.length]! }))
+    const git = (args: string[], input?: string | Uint8Array) => h.api.git(args, input)
+    writeNotesCommit(git, sessionNotesRef(id, 'tool-calls'), [{ commit: head, bytes: toolCallsNote(calls) }])
+    await h.push(id)
+    const summary = written.markdown.find((w) => w.label === 'check run summary')?.text ?? ''
+    expect(summary).toContain('### History')
+    expect(summary).toContain(`${calls.length} tool calls recorded at this head`)
+    expectAllInert(1)
   })
 
   it('the promotion pull request titled by a hostile task', async () => {

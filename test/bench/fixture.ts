@@ -1,11 +1,13 @@
 /**
- * Benchmark fixtures: a plain git runner for the "plain git" side of each comparison, a generated
- * 20,000-file repository (one `fast-import` run), and the file edits an agent would make.
+ * Benchmark fixtures: a plain git runner for the "plain git" side of each comparison, generated
+ * repositories of 20,000 and 100,000 files (one `fast-import` run each), and the file edits an agent
+ * would make.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
 import { GIT_ENV } from '../support/git-fixtures.ts'
 
 /**
@@ -17,7 +19,8 @@ export const BENCH_GIT_ENV: Record<string, string> = { ...GIT_ENV, GIT_TERMINAL_
 /** Options for {@link git}. */
 export interface PlainGitOptions {
   cwd?: string
-  input?: string | Uint8Array
+  /** Written to stdin: bytes, or chunks streamed as git reads them. */
+  input?: string | Uint8Array | AsyncIterable<string>
   env?: Record<string, string>
 }
 
@@ -39,7 +42,9 @@ export function git(args: string[], options: PlainGitOptions = {}): Promise<Buff
       else reject(new Error(`git ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString('utf8')}`))
     })
     child.stdin.on('error', () => {})
-    child.stdin.end(options.input ?? '')
+    const input = options.input ?? ''
+    if (typeof input === 'string' || input instanceof Uint8Array) child.stdin.end(input)
+    else Readable.from(input).pipe(child.stdin)
   })
 }
 
@@ -78,17 +83,32 @@ export function transferObjects(
   })
 }
 
-/** Shape of the generated repository: `d<a>/s<b>/f<c>.txt`. */
-export const LAYOUT = { top: 20, sub: 20, files: 50 } as const
+/** Shape of a generated repository: `d<a>/s<b>/f<c>.txt`, `top` × `sub` directories of `files` files. */
+export interface Layout {
+  top: number
+  sub: number
+  files: number
+}
 
-/** Number of files in the generated repository. */
-export const FILE_COUNT = LAYOUT.top * LAYOUT.sub * LAYOUT.files
+/** The 20,000-file repository of the main rows. */
+export const LAYOUT: Layout = { top: 20, sub: 20, files: 50 }
 
-/** Path of file number `i` (0-based) in the generated repository. */
-export function filePath(i: number): string {
-  const c = i % LAYOUT.files
-  const b = Math.floor(i / LAYOUT.files) % LAYOUT.sub
-  const a = Math.floor(i / (LAYOUT.files * LAYOUT.sub))
+/** The 100,000-file repository of the scale rows (`--only scale`). */
+export const SCALE_LAYOUT: Layout = { top: 40, sub: 50, files: 50 }
+
+/** Number of files in a repository of `layout`. */
+export function fileCount(layout: Layout = LAYOUT): number {
+  return layout.top * layout.sub * layout.files
+}
+
+/** Number of files in the 20,000-file repository. */
+export const FILE_COUNT = fileCount(LAYOUT)
+
+/** Path of file number `i` (0-based) in a repository of `layout`. */
+export function filePath(i: number, layout: Layout = LAYOUT): string {
+  const c = i % layout.files
+  const b = Math.floor(i / layout.files) % layout.sub
+  const a = Math.floor(i / (layout.files * layout.sub))
   const pad = (n: number) => String(n).padStart(2, '0')
   return `d${pad(a)}/s${pad(b)}/f${pad(c)}.txt`
 }
@@ -111,32 +131,41 @@ export function editedContent(i: number, tag: string): string {
   return lines.join('\n')
 }
 
-/** The indices of `count` files spread evenly over the repository. */
-export function touchedIndices(count: number): number[] {
-  const step = Math.floor(FILE_COUNT / count)
+/** The indices of `count` files spread evenly over a repository of `layout`. */
+export function touchedIndices(count: number, layout: Layout = LAYOUT): number[] {
+  const step = Math.floor(fileCount(layout) / count)
   return Array.from({ length: count }, (_, k) => k * step)
 }
 
 /**
- * Creates a bare repository at `gitDir` whose branch `main` holds one commit with {@link FILE_COUNT}
- * files, written by a single `git fast-import` and then fully repacked. Resolves the commit id.
+ * Creates a bare repository at `gitDir` whose branch `main` holds one commit with the
+ * {@link fileCount} files of `layout`, written by a single `git fast-import` (its input streamed, a
+ * directory at a time) and then fully repacked. Resolves the commit id.
  */
-export async function generateRepository(gitDir: string): Promise<string> {
+export async function generateRepository(gitDir: string, layout: Layout = LAYOUT): Promise<string> {
   await git(['init', '--quiet', '--bare', '--initial-branch=main', gitDir])
-  const chunks: string[] = []
-  const message = 'generated: 20,000 files\n'
-  chunks.push(
-    'commit refs/heads/main\n',
-    'author Bench Author <author@bench.invalid> 1767225600 +0000\n',
-    'committer Bench Committer <committer@bench.invalid> 1767225600 +0000\n',
-    `data ${Buffer.byteLength(message)}\n${message}`,
-  )
-  for (let i = 0; i < FILE_COUNT; i++) {
-    const content = fileContent(i)
-    chunks.push(`M 100644 inline ${filePath(i)}\ndata ${Buffer.byteLength(content)}\n${content}\n`)
+  const count = fileCount(layout)
+  const message = `generated: ${count.toLocaleString('en')} files\n`
+  async function* input(): AsyncGenerator<string> {
+    yield (
+      'commit refs/heads/main\n' +
+      'author Bench Author <author@bench.invalid> 1767225600 +0000\n' +
+      'committer Bench Committer <committer@bench.invalid> 1767225600 +0000\n' +
+      `data ${Buffer.byteLength(message)}\n${message}`
+    )
+    for (let start = 0; start < count; start += layout.files) {
+      const chunks: string[] = []
+      for (let i = start; i < Math.min(count, start + layout.files); i++) {
+        const content = fileContent(i)
+        chunks.push(
+          `M 100644 inline ${filePath(i, layout)}\ndata ${Buffer.byteLength(content)}\n${content}\n`,
+        )
+      }
+      yield chunks.join('')
+    }
+    yield 'done\n'
   }
-  chunks.push('done\n')
-  await git([`--git-dir=${gitDir}`, 'fast-import', '--quiet', '--done'], { input: chunks.join('') })
+  await git([`--git-dir=${gitDir}`, 'fast-import', '--quiet', '--done'], { input: input() })
   // fast-import deltifies each blob against the one before it (chains 50 deep); a full repack gives the
   // pack a gc'd or freshly cloned repository has (chains about 2 deep), so blob reads cost what they usually do.
   await git([`--git-dir=${gitDir}`, 'repack', '-a', '-d', '-f', '-q'])
@@ -144,10 +173,15 @@ export async function generateRepository(gitDir: string): Promise<string> {
 }
 
 /** Writes the edited content of `indices` into the work tree `root`, as an agent editing files directly would. */
-export async function editFiles(root: string, indices: readonly number[], tag: string): Promise<void> {
+export async function editFiles(
+  root: string,
+  indices: readonly number[],
+  tag: string,
+  layout: Layout = LAYOUT,
+): Promise<void> {
   await Promise.all(
     indices.map(async (i) => {
-      const target = join(root, filePath(i))
+      const target = join(root, filePath(i, layout))
       await mkdir(dirname(target), { recursive: true })
       await writeFile(target, editedContent(i, tag))
     }),

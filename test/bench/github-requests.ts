@@ -51,7 +51,10 @@ export interface GitHubRequestsRow {
   treeReads: number
   /** `GET /git/trees` with `recursive` among them. */
   recursiveReads: number
-  /** `DELETE` of the session branch when the session is evicted on promotion (`untilPromote`). */
+  /**
+   * Eviction on promotion (`untilPromote`): the `DELETE` of the session branch and the listing of its
+   * notes refs (`GET /git/matching-refs`, plus one `DELETE` per notes ref found: none here).
+   */
   evictionRequests: number
   /** The requests, in order, as `"METHOD /template"`. */
   sequence: string[]
@@ -128,8 +131,9 @@ export async function githubPromotionRequests(
             const mark = h.api.log.length
             const outcome = await session.promote({ selector: { mode: 'all' }, strategy: 'commit' })
             const all = h.since(mark)
-            const eviction = all.filter((r) => r.route === ROUTES.deleteRef)
-            const promotion = all.filter((r) => r.route !== ROUTES.deleteRef)
+            const evicts = (route: string) => route === ROUTES.deleteRef || route === ROUTES.listMatchingRefs
+            const eviction = all.filter((r) => evicts(r.route))
+            const promotion = all.filter((r) => !evicts(r.route))
             if (outcome.files.length !== n)
               throw new Error(`promoted ${outcome.files.length} files, expected ${n}`)
             const reads = promotion.filter((r) => r.route === ROUTES.getTree)

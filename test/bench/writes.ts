@@ -9,11 +9,11 @@
  * measures one kind in a fresh process and prints its {@link WriteRow} as JSON: `npm run bench` runs
  * one such child per kind, so each row's peak RSS (`maxRSS` of that process) is its own.
  */
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
+import { peakRss, runInChild } from './child.ts'
 import { BENCH_GIT_ENV, editedContent, filePath, git, gitText, median, touchedIndices } from './fixture.ts'
 
 /** Files written per repetition. */
@@ -126,7 +126,7 @@ export async function measureWrites(
       g.push(gm)
       p.push(pm)
     }
-    const peak = process.resourceUsage().maxRSS / 1024
+    const rss = peakRss(rssBefore)
     for (const s of sessions) await s.discard()
     if (kind === 'worktree') {
       for (const dir of plain) await git([`--git-dir=${durable}`, 'worktree', 'remove', '--force', dir])
@@ -143,34 +143,20 @@ export async function measureWrites(
       pairedRatio: median(g.map((ms, i) => ms / p[i]!)),
       gittrixSamplesMs: g.map((ms) => Math.round(ms)),
       plainSamplesMs: p.map((ms) => Math.round(ms)),
-      peakRssMiB: Math.round(peak * 10) / 10,
-      peakRssGrowthMiB: Math.round(((peak * 1024 * 1024 - rssBefore) / 1024 / 1024) * 10) / 10,
+      ...rss,
     }
   } finally {
     await rm(root, { recursive: true, force: true })
   }
 }
 
-/** Runs {@link measureWrites} for `kind` in a fresh node process (its own peak RSS) and resolves its row. */
+/** Runs {@link measureWrites} for `kind` in a fresh node process (its own peak RSS, test/bench/child.ts) and resolves its row. */
 export function measureWritesInChild(
   durable: string,
   kind: WriteRow['kind'],
   reps: number,
 ): Promise<WriteRow> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--experimental-strip-types', '--no-warnings', import.meta.filename, durable, kind, String(reps)],
-      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...BENCH_GIT_ENV } },
-    )
-    const out: Buffer[] = []
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`writes bench (${kind}) exited ${code}`))
-      else resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as WriteRow)
-    })
-  })
+  return runInChild<WriteRow>(import.meta.filename, [durable, kind, String(reps)])
 }
 
 /** A markdown table of write rows. */

@@ -102,6 +102,26 @@ describe('untrusted text renders inert', () => {
     }
   })
 
+  it('in the check run history: tool names and error codes from the session notes', () => {
+    for (const [i, text] of HOSTILE.entries()) {
+      const call = {
+        tool: text,
+        argumentsDigest: text,
+        resultBytes: 1,
+        durationMs: i * 37,
+        errorCode: HOSTILE[(i + 1) % HOSTILE.length]!,
+        startedAt: text,
+      }
+      const run = renderSessionCheckRun(facts('Fix it'), hostileDiff(HOSTILE_PATHS.slice(0, 1)), {
+        checkpoints: 3,
+        more: false,
+        toolCalls: [call, { ...call, errorCode: null }],
+      })
+      expect(run.output.summary).toContain('### History')
+      expectInert(`summary (tool call ${JSON.stringify(text).slice(0, 40)})`, run.output.summary)
+    }
+  })
+
   it('in the check run of an Artifacts session', () => {
     const run = renderSessionCheckRun(
       { ...facts(task), ephemeral: { kind: 'artifacts', namespace: 'evil-ns', repo: 'evil.4242' } },

@@ -142,6 +142,8 @@ describe('the packed gittrix tarball', { timeout: SLOW }, () => {
   it('does not install Probot for the library and CLI; gittrix app then says to install it', () => {
     expect(PKG.peerDependencies?.probot).toBeDefined()
     expect(existsSync(join(consumer, 'node_modules', 'probot'))).toBe(false)
+    // Nor the Code Storage SDK (an optional peer too): gittrix/code-storage still loads without it.
+    expect(existsSync(join(consumer, 'node_modules', '@pierre', 'storage'))).toBe(false)
     const withoutApp = specifiers.filter((name) => name !== 'gittrix/app')
     const loaded = JSON.parse(
       ok(run('node', ['--input-type=module', '-e', importScript(withoutApp)], consumer)),
@@ -154,13 +156,20 @@ describe('the packed gittrix tarball', { timeout: SLOW }, () => {
     expect(app.stderr).not.toMatch(/\n\s+at /) // a message, not a stack trace
   })
 
-  it('imports every entry of exports once Probot is installed', () => {
+  it('imports every entry of exports once the optional peers (Probot, @pierre/storage) are installed', () => {
     // Probot's declarations import `ioredis` types (an optional peer it loads only for Redis), so a
     // consumer that type-checks gittrix/app without --skipLibCheck installs it too (Probot's own dev version).
+    // gittrix/code-storage's declarations name the Code Storage SDK's types.
     ok(
       run(
         'npm',
-        ['install', ...INSTALL_FLAGS, `probot@${repoVersion('probot')}`, 'ioredis@^5.9.3'],
+        [
+          'install',
+          ...INSTALL_FLAGS,
+          `probot@${repoVersion('probot')}`,
+          'ioredis@^5.9.3',
+          `@pierre/storage@${repoVersion('@pierre/storage')}`,
+        ],
         consumer,
       ),
     )

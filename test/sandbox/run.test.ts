@@ -226,6 +226,20 @@ describe('gittrix run without a usable sandbox', () => {
     expect(run.stderr).toMatch(/warning: running without a sandbox/)
   })
 
+  it('--no-sandbox hands a signal sent to gittrix on to the command too', async () => {
+    const script =
+      "trap 'echo cleaned > trapped-direct.txt; exit 6' TERM; echo ready; while :; do sleep 0.05; done"
+    const run = await gittrix(f.store, ['run', f.id, '--no-sandbox', '--', 'sh', '-c', script], {
+      onSpawn: (child) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) child.kill('SIGTERM')
+        })
+      },
+    })
+    expect(run.code).toBe(6)
+    expect(readFileSync(join(f.workspace, 'trapped-direct.txt'), 'utf8')).toBe('cleaned\n')
+  })
+
   it('refuses a worktree session (its git directory lives in the durable repository) and an inactive one', async () => {
     const worktree = await sandboxFixture('worktree')
     extra.push(worktree)

@@ -755,6 +755,7 @@ export class GitDataApi {
           size: typeof item.size === 'number' ? item.size : null,
         })),
       blobSize: (oid) => Number(this.git(['cat-file', '-s', oid])),
+      blobBytes: (oid) => this.gitBytes(['cat-file', 'blob', oid]),
     }
   }
 
@@ -800,7 +801,7 @@ export class GitDataApi {
 
   private getRef(ref: string): unknown {
     const full = `refs/${ref}`
-    if (!/^(heads|tags)\/./.test(ref)) notFound()
+    if (!/^(heads|tags|notes)\/./.test(ref)) notFound()
     const sha = this.resolve(full)
     if (!sha || !this.gitTry(['show-ref', '--verify', '--quiet', full]).ok) notFound()
     return this.refJson(full, sha)
@@ -808,7 +809,7 @@ export class GitDataApi {
 
   /** "List matching references": every branch or tag whose full name starts with `refs/<prefix>`, sorted. */
   private matchingRefs(prefix: string): unknown[] {
-    if (!/^(heads|tags)\/./.test(prefix)) return []
+    if (!/^(heads|tags|notes)\/./.test(prefix)) return []
     const out = this.git([
       'for-each-ref',
       '--format=%(refname) %(objectname)',

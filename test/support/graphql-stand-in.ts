@@ -7,7 +7,9 @@
  *
  * - `repository(owner:, name:)` (`null` for another repository, with a `NOT_FOUND` error as GitHub);
  * - `Repository.object(oid:)` / `object(expression:)`: the object `git rev-parse` finds, or `null`;
- * - `Commit { oid tree }`, `Tree { oid entries }`, `Blob { oid byteSize }`;
+ * - `Commit { oid tree }`, `Tree { oid entries }`, `Blob { oid byteSize text isBinary isTruncated }`
+ *   (`text` is `null` for binary content, never truncated here);
+ * - `object(expression: "<rev>:<path>")` resolves like `git rev-parse` (a ref, then a path in its tree);
  * - `TreeEntry { name type mode oid path size }`: `mode` is the octal git mode read as a number
  *   (100644 → 33188), as GitHub answers it.
  *
@@ -46,6 +48,8 @@ export interface GraphqlRepository {
   ): Array<{ mode: string; type: string; oid: string; name: string; size: number | null }>
   /** A blob's size in bytes. */
   blobSize(oid: string): number
+  /** A blob's bytes. */
+  blobBytes(oid: string): Buffer
 }
 
 /** A GraphQL answer as GitHub sends it (HTTP 200 either way). */
@@ -159,7 +163,19 @@ function gitObject(repo: GraphqlRepository, oid: string): unknown {
         })),
     }
   if (type === 'blob')
-    return { __typename: 'Blob', oid, abbreviatedOid: oid.slice(0, 7), byteSize: repo.blobSize(oid) }
+    return {
+      __typename: 'Blob',
+      oid,
+      abbreviatedOid: oid.slice(0, 7),
+      byteSize: repo.blobSize(oid),
+      // GitHub answers `text: null` for binary content (`isBinary`); these blobs are never cut here.
+      text: () => {
+        const bytes = repo.blobBytes(oid)
+        return bytes.includes(0) ? null : bytes.toString('utf8')
+      },
+      isBinary: () => repo.blobBytes(oid).includes(0),
+      isTruncated: false,
+    }
   return null
 }
 

@@ -155,7 +155,7 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
       const git = new GitRepo({ gitDir: dir })
       await runGit(['init', '--quiet', '--bare', dir])
       const source = [...before].find(([, sha]) => sha === request.parent)?.[0] ?? request.parent
-      await this.git('read', ['fetch', '--quiet', '--no-tags', '--depth=1', remote, source], dir)
+      await this.git('read', remote, ['fetch', '--quiet', '--no-tags', '--depth=1', remote, source], dir)
       if ((await git.resolve(`${request.parent}^{commit}`)) === null)
         throw new GittrixError(
           'REF_NOT_FOUND',
@@ -167,6 +167,7 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
       const lease = `--force-with-lease=${ref}:${request.expectedOld ?? ''}`
       const { exitCode, stdout } = await this.git(
         'write',
+        remote,
         ['push', '--porcelain', lease, remote, `${sha}:${ref}`],
         dir,
         [1],
@@ -218,7 +219,7 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
 
   /** Branch heads as the git server advertises them (`ls-remote --heads`, read token). */
   private async remoteRefs(remote: string): Promise<Map<string, string>> {
-    const { stdout } = await this.git('read', ['ls-remote', '--heads', remote], undefined)
+    const { stdout } = await this.git('read', remote, ['ls-remote', '--heads', remote], undefined)
     const refs = new Map<string, string>()
     for (const line of stdout.toString('utf8').split('\n')) {
       const [sha, name] = line.split('\t')
@@ -227,9 +228,17 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
     return refs
   }
 
-  private git(scope: 'read' | 'write', args: string[], cwd: string | undefined, okExitCodes: number[] = []) {
+  /** Sealed `git <args>` with a `scope` token whose header goes to `remote` (this repository's) only. */
+  private git(
+    scope: 'read' | 'write',
+    remote: string,
+    args: string[],
+    cwd: string | undefined,
+    okExitCodes: number[] = [],
+  ) {
     const gitDir = cwd ? [`--git-dir=${cwd}`] : []
-    return gitWithToken(this.client, this.tokens, this.repo, scope, [...SAFE, ...gitDir, ...args], {
+    const target = { repo: this.repo, remote }
+    return gitWithToken(this.client, this.tokens, target, scope, [...SAFE, ...gitDir, ...args], {
       ...(cwd ? { cwd } : {}),
       okExitCodes,
     })

@@ -421,7 +421,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     await gitWithToken(
       this.client,
       this.tokens,
-      repo,
+      { repo, remote },
       'write',
       [`--git-dir=${git.gitDir}`, 'push', '--quiet', '--no-verify', remote, ...refspecs],
       { cwd: git.gitDir, sealed: true, network: true, env: objectEnv(git) },
@@ -432,7 +432,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     await gitWithToken(
       this.client,
       this.tokens,
-      repo,
+      { repo, remote },
       'read',
       [
         `--git-dir=${git.gitDir}`,

@@ -38,5 +38,5 @@ export {
 } from './names.ts'
 export { CONTROL_PLANE_RATE } from './pacing.ts'
 export { type RepoToken, type RepoTokenOptions, RepoTokens, tokenExpiry } from './tokens.ts'
-export { checkRemote, gitWithToken, isAuthRefusal } from './transport.ts'
+export { type ArtifactsGitTarget, checkRemote, gitWithToken, isAuthRefusal } from './transport.ts'
 export type * from './types.ts'

@@ -4,12 +4,13 @@
  * The token travels ONLY as the header `Authorization: Bearer <token>` (the recommended form of
  * https://developers.cloudflare.com/artifacts/api/git-protocol/, with the full token including
  * `?expires=`), through src/git/network.ts (the one place that carries a credential to git: command-scoped
- * configuration, a sealed git, no redirects, redaction): never in a URL, a config file, argv, an error or
- * a log. A server refusal (expired or revoked token) invalidates the cached token and the command runs
+ * configuration, a sealed git, no redirects, redaction), scoped to the repository's remote URL: never in
+ * a URL, a config file, argv, an error or a log, and never sent to any other URL. A server refusal (expired or revoked token) invalidates the cached token and the command runs
  * once more with a new one.
  */
 import { GittrixError } from '../../core/errors.ts'
 import { bearerAuth, httpAuthEnv } from '../../git/network.ts'
+import { remoteUrlProblem } from '../../git/remote-url.ts'
 import { type GitResult, type GitRunOptions, runGit } from '../../git/run-git.ts'
 import type { ArtifactsClient } from './client.ts'
 import type { RepoTokens } from './tokens.ts'
@@ -20,27 +21,17 @@ const AUTH_REFUSED =
   /\b(401|403)\b|Authentication failed|could not read (Username|Password)|terminal prompts disabled|Unauthorized|Forbidden/i
 
 /**
- * Checks a remote URL before any token goes near it: HTTPS (plain HTTP only to a loopback host, for
- * local stand-ins) and no credentials embedded in it.
+ * Checks the remote URL the Artifacts control plane returned before any token goes near it (the rules
+ * and their reasons: {@link remoteUrlProblem}; plain HTTP is for loopback stand-ins only). Returns it
+ * unchanged; throws `ADAPTER_UNAVAILABLE` saying what is wrong (never quoting the URL).
  */
 export function checkRemote(remote: string): string {
-  let url: URL
-  try {
-    url = new URL(remote)
-  } catch {
+  const problem = remoteUrlProblem(remote)
+  if (problem)
     throw new GittrixError(
       'ADAPTER_UNAVAILABLE',
-      `Artifacts returned a remote that is not a URL: ${JSON.stringify(remote)}.`,
+      `Refusing the git remote Artifacts returned, no repo token was sent: it ${problem}.`,
     )
-  }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
-    throw new GittrixError(
-      'ADAPTER_UNAVAILABLE',
-      `Refusing to send a repo token to ${url.origin}: Artifacts remotes are HTTPS.`,
-    )
-  if (url.username || url.password)
-    throw new GittrixError('ADAPTER_UNAVAILABLE', 'Refusing a remote URL with embedded credentials.')
   return remote
 }
 
@@ -49,18 +40,33 @@ export function isAuthRefusal(error: unknown): boolean {
   return error instanceof GittrixError && error.code === 'GIT_FAILED' && AUTH_REFUSED.test(error.message)
 }
 
+/** The Artifacts repository a git command talks to. */
+export interface ArtifactsGitTarget {
+  /** The repository's name: its repo tokens are minted for it. */
+  repo: string
+  /** Its git remote URL as the control plane returned it (checked by {@link checkRemote}). */
+  remote: string
+}
+
 /**
- * Runs sealed `git <args>` (src/git/sealed.ts, proxies kept) against `repo`'s remote with a token of
- * `scope`. Re-mints and retries once when the server refuses the token; a second refusal is `AUTH_FAILED`.
+ * Runs sealed `git <args>` (src/git/sealed.ts, proxies kept) with a token of `scope` for `target.repo`.
+ * The token's header is scoped to `target.remote` (git's `http.<url>.extraHeader`, matched against the
+ * URL git finally talks to, see git-config(1) `http.<url>.*`): git sends it to that repository's URLs
+ * only, never to another remote named in `args`, a URL an `insteadOf` rewrites the remote to, another
+ * repository on the same host or (redirects are not followed) a host the server redirects to.
+ * Re-mints and retries once when the server refuses the token; a second refusal is `AUTH_FAILED`.
+ * Throws `ADAPTER_UNAVAILABLE` before minting anything when `target.remote` fails {@link checkRemote}.
  */
 export async function gitWithToken(
   client: ArtifactsClient,
   tokens: RepoTokens,
-  repo: string,
+  target: ArtifactsGitTarget,
   scope: TokenScope,
   args: string[],
   options: GitRunOptions = {},
 ): Promise<GitResult> {
+  const { repo } = target
+  const remote = checkRemote(target.remote)
   for (let attempt = 1; ; attempt++) {
     const token = await tokens.get(repo, scope)
     try {
@@ -69,7 +75,7 @@ export async function gitWithToken(
         ...options,
         sealed: true,
         network: true,
-        env: { ...options.env, ...httpAuthEnv(bearerAuth(token.plaintext, null)) },
+        env: { ...options.env, ...httpAuthEnv(bearerAuth(token.plaintext, remote)) },
       })
     } catch (error) {
       if (!isAuthRefusal(error)) throw error

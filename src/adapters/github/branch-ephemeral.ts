@@ -3,6 +3,11 @@
  * the workspace, worked through the REST API (for hosts without a checkout, such as the App).
  * Each write or delete is one commit on the session branch; the branch starts at a start commit whose
  * trailers record the session (see src/github/start-commit.ts).
+ *
+ * Session history: the branch's commits after the start commit are its checkpoints; the session's git
+ * notes are read from `refs/notes/gittrix-sessions/<id>/<kind>` (notes.ts), which the Action pushes
+ * with the branch and `destroy` deletes with it. Writing notes and restoring are not offered (the
+ * adapter has no `writeNote`/`restoreTo`: the core answers `CAPABILITY_MISSING`).
  */
 import type { Octokit } from '@octokit/rest'
 import type {
@@ -12,15 +17,18 @@ import type {
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
-import { InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
+import { FileNotFoundError, InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
 import { DEFAULT_EVICTION } from '../../core/eviction.ts'
 import { listFiles } from '../../core/listing.ts'
-import { normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
+import type { CheckpointCommit, NoteKind, ShowResult } from '../../core/history.ts'
+import { normalizeRepoDir, normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, SnapshotOptions, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
 import { sessionBranch } from '../../github/branches.ts'
 import { encodeStartCommit } from '../../github/start-commit.ts'
 import { readBlobs } from './blobs.ts'
+import { listCheckpoints } from './checkpoints.ts'
 import { type Comparison, compareCommits, hostPatches } from './compare.ts'
+import { deleteSessionNotes, readSessionNotes } from './notes.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
 import {
   asTreeChange,
@@ -179,7 +187,20 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
       }
       return this.snapshotOf(diff, undefined, current)
     }
-    const at = options.at
+    const { commit, comparison } = await this.sessionCommit(handle, options.at)
+    const diff = await diffTrees(this.octokit, this.coords, handle.baselineSha, commit)
+    return this.snapshotOf(diff, commit, () => Promise.resolve(comparison))
+  }
+
+  /**
+   * The full id of commit `at` (full or abbreviated) of the session, and GitHub's comparison of the
+   * baseline with it: one "Compare two commits", which must answer `ahead` or `identical` (the commit
+   * descends from the baseline). Throws `INVALID_ARGUMENT` otherwise, also for a commit GitHub does not know.
+   */
+  private async sessionCommit(
+    handle: WorkspaceHandle,
+    at: string,
+  ): Promise<{ commit: string; comparison: Comparison }> {
     if (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))
       throw new InvalidArgumentError(
         `${JSON.stringify(at)} is not a commit id of session ${handle.sessionId}.`,
@@ -203,8 +224,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
         `${at} is not a commit of session ${handle.sessionId}: it must be a commit of ${this.owner}/${this.repo} at or after the session's baseline ${handle.baselineSha.slice(0, 12)}` +
           `${comparison ? ` (GitHub compares it as ${comparison.status})` : ' (GitHub does not know it)'}.`,
       )
-    const diff = await diffTrees(this.octokit, this.coords, handle.baselineSha, commit)
-    return this.snapshotOf(diff, commit, () => Promise.resolve(comparison))
+    return { commit, comparison }
   }
 
   private snapshotOf(
@@ -241,7 +261,10 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
-  /** Deletes the session branch. Idempotent: a branch that is already gone is fine. */
+  /**
+   * Deletes the session branch, then the session's notes refs (notes.ts `deleteSessionNotes`: one
+   * listing, one delete per notes ref found). Idempotent: refs that are already gone are fine.
+   */
   async destroy(handle: WorkspaceHandle): Promise<void> {
     try {
       await this.octokit.rest.git.deleteRef({ ...this.coords, ref: `heads/${branchOf(handle)}` })
@@ -249,6 +272,62 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
       const status = (error as { status?: number }).status
       if (status !== 404 && status !== 422) throw error
     }
+    await deleteSessionNotes(this.octokit, this.coords, handle.sessionId)
+  }
+
+  /**
+   * Session history: the commits after the start commit, newest first, then the baseline
+   * (checkpoints.ts: "Compare two commits" of the baseline and the branch head, 100 commits a page,
+   * after one "Get a reference" for the head).
+   */
+  async checkpoints(handle: WorkspaceHandle, options: { limit?: number } = {}): Promise<CheckpointCommit[]> {
+    const head = await this.head(handle)
+    return listCheckpoints(
+      this.octokit,
+      this.coords,
+      { sessionId: handle.sessionId, baselineSha: handle.baselineSha, head },
+      options.limit,
+    )
+  }
+
+  /** Session history: the full id of commit `at` of the session (one "Compare two commits"). */
+  async checkpointId(handle: WorkspaceHandle, at: string): Promise<string> {
+    return (await this.sessionCommit(handle, at)).commit
+  }
+
+  /**
+   * Session history: the notes of `kind` on `commits`, read from the session's notes ref on GitHub
+   * (`refs/notes/gittrix-sessions/<id>/<kind>`, which the Action pushes with the branch; notes.ts).
+   */
+  readNotes(
+    handle: WorkspaceHandle,
+    kind: NoteKind,
+    commits: readonly string[],
+  ): Promise<Map<string, Uint8Array>> {
+    return readSessionNotes(this.octokit, this.coords, handle.sessionId, kind, commits)
+  }
+
+  /**
+   * Session history: the files below `path` at checkpoint `at`, or the file `path` names: one "Compare
+   * two commits" to check `at`, the commit's tree (recursive, cached by id), and the blob of a file.
+   * Throws `INVALID_ARGUMENT` (not a commit of the session), `FILE_NOT_FOUND`.
+   */
+  async showAt(handle: WorkspaceHandle, at: string, path?: string): Promise<ShowResult> {
+    const { commit } = await this.sessionCommit(handle, at)
+    const rel = normalizeRepoDir(path)
+    const tree = await readTree(this.octokit, this.coords, commit)
+    const where = `checkpoint ${commit.slice(0, 12)} of session ${handle.sessionId}`
+    const file = rel ? tree.entries.find((e) => e.path === rel) : undefined
+    if (file) {
+      if (file.mode === '160000') throw new FileNotFoundError(rel, where)
+      const bytes = (await this.readBlobs([file.oid])).get(file.oid)!
+      return { type: 'file', at: commit, path: rel, mode: file.mode, bytes }
+    }
+    const entries = tree.entries
+      .filter((e) => !rel || e.path.startsWith(`${rel}/`))
+      .map(({ path: p, mode, oid }) => ({ path: p, mode, oid }))
+    if (rel && entries.length === 0) throw new FileNotFoundError(rel, where)
+    return { type: 'tree', at: commit, path: rel, entries }
   }
 
   private readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>> {

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GittrixError } from '../../core/errors.ts'
+import { handleSignalsWhile } from '../../process/signals.ts'
 import type { CommandResult } from '../output.ts'
 import { packageRoot } from '../version.ts'
 
@@ -52,22 +53,17 @@ export function requireProbot(): void {
 export async function appCommand(): Promise<CommandResult> {
   requireProbot()
   const child = spawn(process.execPath, appServerEntry(), { stdio: 'inherit', env: process.env })
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal)
-  const onInt = forward('SIGINT')
-  const onTerm = forward('SIGTERM')
-  process.on('SIGINT', onInt)
-  process.on('SIGTERM', onTerm)
-  try {
-    const code = await new Promise<number>((resolve, reject) => {
-      child.on('error', reject)
-      child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)))
-    })
-    if (code !== 0) {
-      throw new GittrixError('ADAPTER_UNAVAILABLE', `The GitHub App server stopped with exit code ${code}.`)
-    }
-    return { data: { exitCode: code }, text: '' }
-  } finally {
-    process.off('SIGINT', onInt)
-    process.off('SIGTERM', onTerm)
+  const code = await handleSignalsWhile(
+    ['SIGINT', 'SIGTERM'],
+    (signal) => child.kill(signal),
+    () =>
+      new Promise<number>((resolve, reject) => {
+        child.on('error', reject)
+        child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)))
+      }),
+  )
+  if (code !== 0) {
+    throw new GittrixError('ADAPTER_UNAVAILABLE', `The GitHub App server stopped with exit code ${code}.`)
   }
+  return { data: { exitCode: code }, text: '' }
 }

@@ -4,7 +4,7 @@
 import ms from 'ms'
 import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
 import type { EvictionPolicy, SessionState } from '../../core/types.ts'
-import { type CliContext, openRepo, openStore } from '../context.ts'
+import { type CliContext, openStore, startCliSession } from '../context.ts'
 import { describeEviction, formatSession, formatSessionList, formatSweep, shownPath } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError, limitMs } from '../parse.ts'
@@ -15,7 +15,8 @@ export interface StartOptions {
   task?: string
   repo?: string
   branch?: string
-  kind?: LocalWorkspaceKind
+  kind?: LocalWorkspaceKind | 'code-storage'
+  codeStorageRepo?: string
   ttlIdle?: number | 'none'
   ttlAbsolute?: number | 'none'
   keepAfterPromote?: boolean
@@ -43,19 +44,12 @@ export async function startCommand(
   if (opts.keepAfterPromote) eviction.untilPromote = false
   if (opts.manual) eviction.manual = true
 
-  const gittrix = await openRepo(ctx, {
-    ...(opts.repo ? { repo: opts.repo } : {}),
-    ...(opts.branch ? { branch: opts.branch } : {}),
-    ...(opts.kind ? { kind: opts.kind } : {}),
-  })
+  const { gittrix, meta } = await startCliSession(ctx, opts, { task, eviction })
   try {
-    await gittrix.init()
-    const session = await gittrix.startSession({ task, eviction })
-    const meta = await session.info()
     const text = [
       `Started ${meta.id}${task ? `: ${task.split('\n')[0]}` : ''}`,
       `  repository  ${meta.durablePath} (branch ${meta.durableBranch}, baseline ${meta.baselineSha.slice(0, 12)})`,
-      `  workspace   ${meta.ephemeralPath} (${meta.workspaceKind})`,
+      `  workspace   ${meta.ephemeralPath ?? meta.ephemeralRef} (${meta.workspaceKind})`,
       `  eviction    ${describeEviction(meta.evictionPolicy)}`,
       `Review with \`gittrix diff ${meta.id}\`, then \`gittrix promote ${meta.id}\`.`,
     ].join('\n')

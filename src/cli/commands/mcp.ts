@@ -6,11 +6,11 @@
  */
 import type { LocalWorkspaceKind } from '../../adapters/local/ephemeral.ts'
 import { SessionExpiredError } from '../../core/errors.ts'
-import type { GitTrix } from '../../core/gittrix.ts'
 import type { UserSession } from '../../core/session.ts'
 import { ToolCallJournal } from '../../mcp/journal.ts'
 import { serveStdio } from '../../mcp/server.ts'
-import { type CliContext, openRepo, openSession } from '../context.ts'
+import { handleSignalsWhile } from '../../process/signals.ts'
+import { type CliContext, type OpenSession, openSession, startCliSession } from '../context.ts'
 import type { CommandResult } from '../output.ts'
 import { CliUsageError } from '../parse.ts'
 import { packageVersion } from '../version.ts'
@@ -95,22 +95,21 @@ async function attach(
   // Clients end standard input, then send SIGTERM a moment later (the SDK's stdio client after 2 s):
   // a SIGTERM while the transcript is being attached waits for it instead of losing it.
   const hold = () => ctx.io.stderr('gittrix mcp: attaching the transcript first.\n')
-  process.on('SIGTERM', hold)
-  try {
-    const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
-    ctx.io.stderr(
-      `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
-    )
-    return attached
-  } catch (error) {
-    ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
-    return null
-  } finally {
-    process.off('SIGTERM', hold)
-  }
+  return handleSignalsWhile(['SIGTERM'], hold, async () => {
+    try {
+      const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
+      ctx.io.stderr(
+        `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
+      )
+      return attached
+    } catch (error) {
+      ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
+      return null
+    }
+  })
 }
 
-async function existing(ctx: CliContext, id: string): Promise<{ gittrix: GitTrix; session: UserSession }> {
+async function existing(ctx: CliContext, id: string): Promise<OpenSession> {
   const open = await openSession(ctx, id)
   if (open.meta.state !== 'active') {
     await open.gittrix.close()
@@ -119,26 +118,12 @@ async function existing(ctx: CliContext, id: string): Promise<{ gittrix: GitTrix
   return open
 }
 
-async function started(
-  ctx: CliContext,
-  opts: McpCommandOptions,
-): Promise<{ gittrix: GitTrix; session: UserSession }> {
-  const gittrix = await openRepo(ctx, {
-    ...(opts.repo ? { repo: opts.repo } : {}),
-    ...(opts.branch ? { branch: opts.branch } : {}),
-    ...(opts.kind ? { kind: opts.kind } : {}),
-  })
-  try {
-    await gittrix.init()
-    const session = await gittrix.startSession({ task: opts.task ?? '' })
-    const meta = await session.info()
-    ctx.io.stderr(
-      `gittrix mcp: started session ${meta.id} on ${meta.durablePath} (branch ${meta.durableBranch}, ` +
-        `baseline ${meta.baselineSha.slice(0, 12)}); review with \`gittrix diff ${meta.id}\`.\n`,
-    )
-    return { gittrix, session }
-  } catch (error) {
-    await gittrix.close()
-    throw error
-  }
+async function started(ctx: CliContext, opts: McpCommandOptions): Promise<OpenSession> {
+  const open = await startCliSession(ctx, opts, { task: opts.task ?? '' })
+  const { meta } = open
+  ctx.io.stderr(
+    `gittrix mcp: started session ${meta.id} on ${meta.durablePath} (branch ${meta.durableBranch}, ` +
+      `baseline ${meta.baselineSha.slice(0, 12)}); review with \`gittrix diff ${meta.id}\`.\n`,
+  )
+  return open
 }
