@@ -79,6 +79,27 @@ export interface ArtifactsStandInOptions {
    */
   appApiToken?: string
   namespace?: string
+  /**
+   * How the stand-in answers where Cloudflare's REST reference is silent (docs/artifacts.md#what-rests-on-the-documentation).
+   * The default is the Workers binding's shapes (bare camelCase lists, Unix seconds), full and short
+   * refs, and 404 for "not found"; each field picks another plausible answer so the adapters' contract
+   * suites can prove they survive it.
+   */
+  variant?: ArtifactsStandInVariant
+}
+
+/** Undocumented behaviours of the Artifacts REST API the stand-in can vary (see {@link ArtifactsStandInOptions.variant}). */
+export interface ArtifactsStandInVariant {
+  /** Log and tree results: a bare list (default) or wrapped in an object (`{ commits }` / `{ entries }`). */
+  bodies?: 'bare' | 'wrapped'
+  /** Commit dates: Unix seconds (default), milliseconds, or ISO 8601 strings; `snake` also renames fields to snake_case. */
+  timestamps?: 'seconds' | 'milliseconds' | 'iso'
+  /** Field spelling of commit records: camelCase (default) or snake_case. */
+  fields?: 'camel' | 'snake'
+  /** Which `ref` forms the log route resolves: both (default) or only the documented short names. */
+  refs?: 'both' | 'short-only'
+  /** The HTTP status that carries Cloudflare's `NOT_FOUND` (10200); default 404. */
+  notFoundStatus?: number
 }
 
 /** The stand-in. `start()` it, point an `ArtifactsClient` at {@link baseUrl}, `stop()` it. */
@@ -88,6 +109,7 @@ export class ArtifactsStandIn {
   /** The App's API token, when one was given (see {@link ArtifactsStandInOptions.appApiToken}). */
   readonly appApiToken: string | null
   readonly namespace: string
+  readonly variant: ArtifactsStandInVariant
   readonly root: string
   readonly requests: StandInRequest[] = []
   /** Every token minted (plaintext included) so tests can look for leaks. */
@@ -112,6 +134,7 @@ export class ArtifactsStandIn {
     this.apiToken = options.apiToken ?? `cf-api-${randomBytes(12).toString('hex')}`
     this.appApiToken = options.appApiToken ?? null
     this.namespace = options.namespace ?? 'default'
+    this.variant = options.variant ?? {}
     this.root = mkdtempSync(join(tmpdir(), 'gittrix-artifacts-standin-'))
   }
 
@@ -247,7 +270,10 @@ export class ArtifactsStandIn {
     headers?: Record<string, string>
     resultInfo?: unknown
   } {
-    const fail = (status: number, code: number, message: string) => ({ status, errors: [{ code, message }] })
+    const fail = (status: number, code: number, message: string) => ({
+      status: code === 10200 ? (this.variant.notFoundStatus ?? status) : status,
+      errors: [{ code, message }],
+    })
     const segments = path.split('/').filter(Boolean).map(decodeURIComponent)
     // POST /tokens, DELETE /tokens/:id
     if (segments[0] === 'tokens') {
@@ -398,11 +424,26 @@ export class ArtifactsStandIn {
           expires_at: new Date(t.expiresAt).toISOString(),
         }))
         .filter((t) => state === 'all' || t.state === state)
-      return { status: 200, result: list }
+      // Token lists page by number (per_page default 30, max 100).
+      const perPage = Math.min(Number(query.get('per_page') ?? 30), 100)
+      const page = Number(query.get('page') ?? 1)
+      return {
+        status: 200,
+        result: list.slice((page - 1) * perPage, page * perPage),
+        resultInfo: {
+          page,
+          per_page: perPage,
+          total_pages: Math.max(1, Math.ceil(list.length / perPage)),
+          count: Math.min(perPage, Math.max(0, list.length - (page - 1) * perPage)),
+          total_count: list.length,
+        },
+      }
     }
     if (method !== 'GET') return fail(404, 10200, 'Not found')
     if (action === 'log') {
       const ref = query.get('ref') ?? repo.default_branch
+      if (this.variant.refs === 'short-only' && ref.startsWith('refs/'))
+        return fail(404, 10200, 'Ref not found')
       const limit = Number(query.get('limit') ?? 50)
       const offset = Number(query.get('offset') ?? 0)
       const resolved = gitTry(gitDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
@@ -415,14 +456,15 @@ export class ArtifactsStandIn {
         `--format=${COMMIT_FORMAT}`,
         resolved.stdout.trim(),
       ])
-      return { status: 200, result: parseCommits(out.stdout) }
+      const commits = parseCommits(out.stdout).map((c) => this.commitBody(c))
+      return { status: 200, result: this.variant.bodies === 'wrapped' ? { commits } : commits }
     }
     const hash = segments[3] ?? ''
     if (action === 'commit') {
       if (gitTry(gitDir, ['cat-file', '-t', hash]).stdout.trim() !== 'commit')
         return fail(404, 10200, 'Commit not found')
       const out = gitTry(gitDir, ['log', '-1', `--format=${COMMIT_FORMAT}`, hash])
-      return { status: 200, result: parseCommits(out.stdout)[0] }
+      return { status: 200, result: this.commitBody(parseCommits(out.stdout)[0]!) }
     }
     if (action === 'tree') {
       if (gitTry(gitDir, ['cat-file', '-t', hash]).stdout.trim() !== 'tree')
@@ -452,7 +494,7 @@ export class ArtifactsStandIn {
             type: kind,
           }
         })
-      return { status: 200, result: entries }
+      return { status: 200, result: this.variant.bodies === 'wrapped' ? { entries } : entries }
     }
     if (action === 'blob') {
       const out = spawnSync('git', [`--git-dir=${gitDir}`, 'cat-file', 'blob', hash], { env: gitEnv() })
@@ -470,6 +512,20 @@ export class ArtifactsStandIn {
       return { status: 200, raw: out.stdout }
     }
     return fail(404, 10200, 'Not found')
+  }
+
+  /** One commit record in this stand-in's {@link ArtifactsStandInVariant} spelling and date form. */
+  private commitBody(commit: ParsedCommit): Record<string, unknown> {
+    const date = (seconds: number) =>
+      this.variant.timestamps === 'milliseconds'
+        ? seconds * 1000
+        : this.variant.timestamps === 'iso'
+          ? new Date(seconds * 1000).toISOString()
+          : seconds
+    const { treeHash, authoredAt, committedAt, ...rest } = commit
+    return this.variant.fields === 'snake'
+      ? { ...rest, tree_hash: treeHash, authored_at: date(authoredAt), committed_at: date(committedAt) }
+      : { ...rest, treeHash, authoredAt: date(authoredAt), committedAt: date(committedAt) }
   }
 
   // ---- git smart HTTP ----
@@ -610,13 +666,35 @@ export class ArtifactsStandIn {
 
 const COMMIT_FORMAT = '%H%x00%T%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00%at%x00%ct%x00%B%x1e'
 
-function parseCommits(text: string): unknown[] {
+interface ParsedCommit {
+  hash: string
+  treeHash: string
+  parents: string[]
+  author: { name: string; email: string }
+  committer: { name: string; email: string }
+  authoredAt: number
+  committedAt: number
+  message: string
+}
+
+function parseCommits(text: string): ParsedCommit[] {
   return text
     .split('\x1e')
     .map((record) => record.replace(/^\n/, ''))
     .filter((record) => record.includes('\0'))
     .map((record) => {
-      const [hash, treeHash, parents, an, ae, cn, ce, at, ct, message] = record.split('\0')
+      const [hash, treeHash, parents, an, ae, cn, ce, at, ct, message] = record.split('\0') as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ]
       return {
         hash,
         treeHash,

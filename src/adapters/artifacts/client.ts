@@ -13,6 +13,7 @@
  */
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
 import { redact, registerSecret } from '../../git/redact.ts'
+import { remoteUrlProblem } from '../../git/remote-url.ts'
 import {
   type ArtifactsApiErrorDetail,
   ArtifactsApiError,
@@ -207,9 +208,11 @@ export class ArtifactsClient {
     target: string,
     input: { url: string; branch?: string; depth?: number; read_only?: boolean },
   ): Promise<ArtifactsCreateRepoResult> {
-    if (!/^https:\/\/[^/]/i.test(input.url ?? ''))
+    // The import guide takes HTTPS remotes only; plain http reaches only a loopback stand-in.
+    const problem = remoteUrlProblem(String(input.url ?? ''))
+    if (problem)
       throw new InvalidArgumentError(
-        `import needs a full HTTPS git remote URL (the import guide accepts only HTTPS), got ${JSON.stringify(redact(String(input.url)))}.`,
+        `The import URL ${problem}; give the full HTTPS URL of a public git repository.`,
       )
     const result = (await this.request('POST', `/repos/${repoPath(target)}/import`, {
       body: input,

@@ -18,11 +18,14 @@ import {
   readGitTree,
 } from '../local/fixtures.ts'
 import type { SeedFiles } from '../contract/fixtures.ts'
-import { ArtifactsStandIn } from '../../support/artifacts-stand-in.ts'
+import { ArtifactsStandIn, type ArtifactsStandInVariant } from '../../support/artifacts-stand-in.ts'
 
 /** A started stand-in and a client for it; `lines` collects everything the client logged. */
-export async function artifactsHarness(options: Partial<ArtifactsClientOptions> = {}) {
-  const standIn = await new ArtifactsStandIn().start()
+export async function artifactsHarness(
+  options: Partial<ArtifactsClientOptions> = {},
+  variant: ArtifactsStandInVariant = {},
+) {
+  const standIn = await new ArtifactsStandIn({ variant }).start()
   const lines: string[] = []
   const client = new ArtifactsClient({
     accountId: standIn.accountId,
@@ -40,8 +43,9 @@ export async function artifactsHarness(options: Partial<ArtifactsClientOptions> 
 /** The durable contract fixture: repository `durable-repo` of a fresh stand-in, seeded on `main`. */
 export async function artifactsDurableFixture(
   files: SeedFiles,
+  variant: ArtifactsStandInVariant = {},
 ): Promise<DurableFixture & { standIn: ArtifactsStandIn }> {
-  const { standIn, client } = await artifactsHarness()
+  const { standIn, client } = await artifactsHarness({}, variant)
   const gitDir = standIn.seedRepo('durable-repo')
   const repo = { path: gitDir, gitDir }
   const initial = fastImportCommit(gitDir, { branch: 'main', files, message: 'seed\n' })
@@ -59,14 +63,14 @@ export async function artifactsDurableFixture(
 }
 
 /** The ephemeral contract fixture: session repositories on a fresh stand-in, a local durable repository. */
-export async function artifactsEphemeralFixture(): Promise<
+export async function artifactsEphemeralFixture(variant: ArtifactsStandInVariant = {}): Promise<
   EphemeralFixture & {
     standIn: ArtifactsStandIn
     adapter: CloudflareArtifactsEphemeralAdapter
     lines: string[]
   }
 > {
-  const { standIn, client, lines } = await artifactsHarness()
+  const { standIn, client, lines } = await artifactsHarness({}, variant)
   const { removeDirs, repo: _repo, store: _store, ...hooks } = localWorkspaceHooks('gittrix-artifacts')
   return {
     ...hooks,
