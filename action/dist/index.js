@@ -31002,6 +31002,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/git/redact.ts
 var redact = __nccwpck_require__(8579);
+// EXTERNAL MODULE: ./src/git/remote-url.ts
+var remote_url = __nccwpck_require__(8448);
 // EXTERNAL MODULE: ./src/adapters/artifacts/errors.ts
 var artifacts_errors = __nccwpck_require__(2237);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/names.ts
@@ -31055,73 +31057,143 @@ function githubSessionRepoName(repositoryId, sessionId) {
     return validateArtifactsName(`${SESSION_REPO_PREFIX}${repositoryId}-${sessionId}`);
 }
 
+// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 15 modules
+var schemas = __nccwpck_require__(9691);
+// EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
+var core = __nccwpck_require__(8532);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/normalize.ts
 /**
  * Tolerant readers for the log, commit and tree results. The REST reference documents those routes
- * (https://developers.cloudflare.com/artifacts/api/rest-api/: log, commit and tree)
- * without their fields, so Gittrix accepts the binding's camelCase fields (https://developers.cloudflare.com/artifacts/api/workers-binding/) and their snake_case
- * spellings, and fails clearly on anything else.
+ * (https://developers.cloudflare.com/artifacts/api/rest-api/: log, commit and tree) with a curl example
+ * but without their fields, so Gittrix accepts every plausible shape and fails clearly on anything else
+ * (docs/artifacts.md#what-rests-on-the-documentation):
+ * - the list bare, or wrapped in an object (`commits`, `log`, `entries`, `tree`, `items`, `result`);
+ * - the binding's camelCase fields (https://developers.cloudflare.com/artifacts/api/workers-binding/)
+ *   or their snake_case spellings; `parents` as ids or as `{ hash | sha }` objects;
+ * - timestamps in Unix seconds, milliseconds, numeric strings or ISO 8601 (the REST API's other dates,
+ *   `created_at` and `expires_at`, are ISO strings).
+ * A result that fits none throws `ADAPTER_UNAVAILABLE` naming the route and the field; no reader
+ * returns `NaN`, an empty list or a `null` for a body it did not understand.
  */
 
-function pick(record, ...keys) {
+
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const objectId = schemas/* string */.YjP().regex(OBJECT_ID, 'a full git object id');
+/** A date as Unix seconds: from seconds, milliseconds (≥ 10^11, i.e. after 1973 in ms), a numeric string or ISO 8601. */
+const unixSeconds = schemas/* union */.KCZ([schemas/* number */.aig(), schemas/* string */.YjP()]).transform((value, ctx) => {
+    const numeric = typeof value === 'number' ? value : /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+    const seconds = Number.isFinite(numeric)
+        ? numeric >= 1e11
+            ? Math.floor(numeric / 1000)
+            : Math.floor(numeric)
+        : Math.floor(Date.parse(String(value)) / 1000);
+    if (!Number.isFinite(seconds) || seconds < 0) {
+        ctx.addIssue({ code: 'custom', message: 'a date (Unix seconds or milliseconds, or ISO 8601)' });
+        return core/* NEVER */.tm;
+    }
+    return seconds;
+});
+const person = schemas/* object */.Ikc({ name: schemas/* string */.YjP().default(''), email: schemas/* string */.YjP().default('') })
+    .catch({ name: '', email: '' });
+const normalize_parent = schemas/* union */.KCZ([
+    objectId,
+    schemas/* object */.Ikc({ hash: objectId }).transform((p) => p.hash),
+    schemas/* object */.Ikc({ sha: objectId }).transform((p) => p.sha),
+]);
+/** First present key of `keys`, so camelCase and snake_case spellings read as one field. */
+function field(record, ...keys) {
     for (const key of keys)
         if (record[key] !== undefined)
             return record[key];
     return undefined;
 }
-function malformed(what, value) {
-    throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Cloudflare Artifacts returned a ${what} Gittrix cannot read: ${JSON.stringify(value)?.slice(0, 200)}`);
-}
-function person(value) {
-    const record = (typeof value === 'object' && value ? value : {});
-    return { name: String(record.name ?? ''), email: String(record.email ?? '') };
-}
-/** One commit record of the log or commit route. */
-function toCommit(value) {
-    if (typeof value !== 'object' || value === null)
-        malformed('commit', value);
+const commitShape = schemas/* object */.Ikc({
+    hash: objectId,
+    treeHash: objectId,
+    message: schemas/* string */.YjP().default(''),
+    author: person,
+    committer: person,
+    parents: schemas/* array */.YOg(normalize_parent).default([]),
+    authoredAt: unixSeconds,
+    committedAt: unixSeconds,
+});
+/** The commit fields under their binding names, whichever spelling the body used. */
+function commitFields(value) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return value;
     const record = value;
-    const hash = pick(record, 'hash', 'sha', 'id');
-    const treeHash = pick(record, 'treeHash', 'tree_hash', 'tree');
-    if (typeof hash !== 'string' || typeof treeHash !== 'string')
-        malformed('commit', value);
-    const parents = pick(record, 'parents', 'parent_hashes');
     return {
-        hash,
-        treeHash,
-        message: String(pick(record, 'message') ?? ''),
-        author: person(record.author),
-        committer: person(record.committer),
-        parents: Array.isArray(parents) ? parents.map(String) : [],
-        authoredAt: Number(pick(record, 'authoredAt', 'authored_at') ?? 0),
-        committedAt: Number(pick(record, 'committedAt', 'committed_at') ?? 0),
+        hash: field(record, 'hash', 'sha', 'id', 'oid'),
+        treeHash: field(record, 'treeHash', 'tree_hash', 'tree', 'treeSha', 'tree_sha'),
+        message: field(record, 'message'),
+        author: field(record, 'author'),
+        committer: field(record, 'committer'),
+        parents: field(record, 'parents', 'parent_hashes', 'parentHashes'),
+        authoredAt: field(record, 'authoredAt', 'authored_at', 'authorDate', 'author_date', 'date'),
+        committedAt: field(record, 'committedAt', 'committed_at', 'commitDate', 'commit_date', 'date'),
     };
 }
-/** A commit list (an array, or an object carrying `commits`). */
-function toCommitList(value) {
-    const list = Array.isArray(value) ? value : value?.commits;
-    if (!Array.isArray(list))
-        malformed('commit list', value);
-    return list.map(toCommit);
+const commit = schemas/* preprocess */.vkY(commitFields, commitShape);
+const TREE_MODE = /^(0?40000|100644|100755|120000|160000)$/;
+const KIND_OF_MODE = {
+    '40000': 'tree',
+    '100644': 'blob',
+    '100755': 'exec',
+    '120000': 'symlink',
+    '160000': 'gitlink',
+};
+const treeEntry = schemas/* record */.g1P(schemas/* string */.YjP(), schemas/* unknown */.L5J())
+    .transform((record) => ({
+    name: field(record, 'name', 'path'),
+    hash: field(record, 'hash', 'sha', 'oid', 'id'),
+    mode: field(record, 'mode'),
+}))
+    .pipe(schemas/* object */.Ikc({
+    name: schemas/* string */.YjP().min(1),
+    hash: objectId,
+    mode: schemas/* union */.KCZ([schemas/* string */.YjP(), schemas/* number */.aig().transform((m) => m.toString(8))])
+        .pipe(schemas/* string */.YjP().regex(TREE_MODE, 'a git tree entry mode')),
+}))
+    .transform(({ name, hash, mode }) => {
+    const normal = mode.replace(/^0/, '');
+    return { name, hash, mode: normal, type: KIND_OF_MODE[normal] };
+});
+/** The list inside `value`: the value itself, or the first array under one of `keys`. */
+function listIn(value, keys) {
+    if (Array.isArray(value) || typeof value !== 'object' || value === null)
+        return value;
+    for (const key of keys) {
+        const inner = value[key];
+        if (Array.isArray(inner))
+            return inner;
+        if (key === 'result' && typeof inner === 'object' && inner !== null)
+            return listIn(inner, keys);
+    }
+    return value;
 }
-/** A tree's immediate entries (an array, or an object carrying `entries`). */
-function toTreeEntries(value) {
-    const list = Array.isArray(value)
-        ? value
-        : (value?.entries ?? value?.tree);
-    if (!Array.isArray(list))
-        malformed('tree', value);
-    return list.map((item) => {
-        const record = (item ?? {});
-        const name = record.name ?? record.path;
-        const hash = pick(record, 'hash', 'sha', 'oid');
-        const mode = String(record.mode ?? '');
-        if (typeof name !== 'string' || typeof hash !== 'string' || !mode)
-            malformed('tree entry', item);
-        const type = record.type ??
-            (mode === '40000' || mode === '040000' ? 'tree' : 'blob');
-        return { name, hash, mode: mode === '040000' ? '40000' : mode, type };
-    });
+function read(schema, value, route, what) {
+    const parsed = schema.safeParse(value);
+    if (parsed.success)
+        return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length > 0 ? `field ${issue.path.join('.')}` : 'the body';
+    throw new errors/* GittrixError */.UG('ADAPTER_UNAVAILABLE', `Cloudflare Artifacts ${route} returned a ${what} Gittrix cannot read (${where}: expected ${issue.message}): ${JSON.stringify(value)?.slice(0, 200)}. ` +
+        'The REST reference does not document this body; report it with the route so Gittrix can accept its shape.');
+}
+/** One commit of the log or commit route (`route` names it in errors, e.g. `GET …/commit/<id>`). */
+function toCommit(value, route = 'commit') {
+    const unwrapped = typeof value === 'object' && value !== null && 'commit' in value
+        ? value.commit
+        : value;
+    return read(commit, unwrapped, route, 'commit');
+}
+/** A commit list: an array, or an object carrying one (`commits`, `log`, `items`, `result`). */
+function toCommitList(value, route = 'log') {
+    return read(schemas/* array */.YOg(commit), listIn(value, ['commits', 'log', 'items', 'result']), route, 'commit list');
+}
+/** A tree's immediate entries: an array, or an object carrying one (`entries`, `tree`, `items`, `result`). */
+function toTreeEntries(value, route = 'tree') {
+    return read(schemas/* array */.YOg(treeEntry), listIn(value, ['entries', 'tree', 'items', 'result']), route, 'tree');
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/pacing.ts
@@ -31206,6 +31278,7 @@ function retryAfterMs(header, now = Date.now()) {
  * Every request carries `Authorization: Bearer <API token>`; the token is registered with `redact` so
  * no error or log line can show it. Repository names are validated before any request.
  */
+
 
 
 
@@ -31297,8 +31370,10 @@ class ArtifactsClient {
     }
     /** `POST /repos/:name/import` (route 9): `target` filled from a public HTTPS git remote. */
     async importRepo(target, input) {
-        if (!/^https?:\/\//.test(input.url ?? ''))
-            throw new errors/* InvalidArgumentError */.Di(`import needs a full HTTPS git remote URL, got ${JSON.stringify((0,redact/* redact */.E)(String(input.url)))}.`);
+        // The import guide takes HTTPS remotes only; plain http reaches only a loopback stand-in.
+        const problem = (0,remote_url/* remoteUrlProblem */.j)(String(input.url ?? ''));
+        if (problem)
+            throw new errors/* InvalidArgumentError */.Di(`The import URL ${problem}; give the full HTTPS URL of a public git repository.`);
         const result = (await this.request('POST', `/repos/${repoPath(target)}/import`, {
             body: input,
         }));
@@ -31332,38 +31407,72 @@ class ArtifactsClient {
     async revokeToken(id) {
         return (await this.request('DELETE', `/tokens/${encodeURIComponent(id)}`, { nullOn404: true })) !== null;
     }
-    /** `GET /repos/:name/tokens` (route 16): token metadata (never plaintext). */
+    /**
+     * `GET /repos/:name/tokens` (route 16): token metadata (never plaintext), every page. Token lists page
+     * by number (`result_info = {page, per_page, total_pages, …}`, per_page ≤ 100); pages are read until
+     * `total_pages`, or until a page comes back short when the service sends no `total_pages`. At most
+     * 100 pages (10,000 tokens).
+     */
     async listTokens(repo, options = {}) {
-        return (await this.request('GET', `/repos/${repoPath(repo)}/tokens`, {
-            query: options,
-        }));
+        const perPage = options.per_page ?? 100;
+        const tokens = [];
+        for (let page = 1; page <= 100; page++) {
+            const envelope = await this.requestEnvelope('GET', `/repos/${repoPath(repo)}/tokens`, {
+                query: { ...options, per_page: perPage, page },
+            });
+            const list = envelope.result;
+            if (!Array.isArray(list))
+                throw new artifacts_errors/* ArtifactsApiError */.en('ADAPTER_UNAVAILABLE', {
+                    status: 200,
+                    method: 'GET',
+                    path: `/repos/${repo}/tokens`,
+                    detail: 'the token list was not a list; retry later.',
+                });
+            tokens.push(...list);
+            const info = envelope.result_info;
+            const last = typeof info?.total_pages === 'number' ? page >= info.total_pages : list.length < perPage;
+            if (last)
+                break;
+        }
+        return tokens;
     }
     // ---- content reads (routes 10–15) ----
-    /** `GET /repos/:name/log` (route 10): the first-parent chain from `ref`, newest first (`[]` for an unknown ref). */
+    /**
+     * `GET /repos/:name/log` (route 10): the first-parent chain from `ref`, newest first (`[]` for an
+     * unknown ref). The docs show `ref` only as a short name ("branch, tag, or commit"); a full
+     * `refs/heads/<branch>` is sent as it is first (a short name would resolve to a tag of the same name
+     * before the branch, git's rules), and once more in its short form when the service does not know it.
+     */
     async log(repo, options = {}) {
-        const result = await this.request('GET', `/repos/${repoPath(repo)}/log`, {
-            query: options,
-            nullOn404: true,
-        });
-        return result === null ? [] : toCommitList(result);
+        const path = `/repos/${repoPath(repo)}/log`;
+        const read = async (ref) => {
+            const result = await this.request('GET', path, { query: { ...options, ref }, nullOn404: true });
+            return result === null ? [] : toCommitList(result, `GET ${path}`);
+        };
+        const commits = await read(options.ref);
+        const short = options.ref?.startsWith('refs/heads/') ? options.ref.slice('refs/heads/'.length) : null;
+        if (commits.length > 0 || short === null || (options.offset ?? 0) > 0)
+            return commits;
+        this.note(`artifacts: ${options.ref} is unknown to the log route; asking for ${short}`);
+        return read(short);
     }
     /** `GET /repos/:name/commit/:hash` (route 11), or `null` when absent. */
     async getCommit(repo, hash) {
-        const result = await this.request('GET', `/repos/${repoPath(repo)}/commit/${objectId(hash)}`, {
+        const result = await this.request('GET', `/repos/${repoPath(repo)}/commit/${client_objectId(hash)}`, {
             nullOn404: true,
         });
-        return result === null ? null : toCommit(result);
+        return result === null ? null : toCommit(result, `GET /repos/${repo}/commit/${hash}`);
     }
     /** `GET /repos/:name/tree/:hash` (route 12): immediate children, or `null` when absent. */
     async getTree(repo, hash) {
-        const result = await this.request('GET', `/repos/${repoPath(repo)}/tree/${objectId(hash)}`, {
+        const result = await this.request('GET', `/repos/${repoPath(repo)}/tree/${client_objectId(hash)}`, {
             nullOn404: true,
         });
-        return result === null ? null : toTreeEntries(result);
+        return result === null ? null : toTreeEntries(result, `GET /repos/${repo}/tree/${hash}`);
     }
     /** `GET /repos/:name/blob/:hash` (route 13): raw bytes, or `null` when absent. */
     async getBlob(repo, hash) {
-        return (await this.request('GET', `/repos/${repoPath(repo)}/blob/${objectId(hash)}`, {
+        return (await this.request('GET', `/repos/${repoPath(repo)}/blob/${client_objectId(hash)}`, {
             binary: true,
             nullOn404: true,
         }));
@@ -31465,7 +31574,7 @@ class ArtifactsClient {
             }
             if (ok && envelope.success !== false)
                 return envelope;
-            if (status === 404 && options.nullOn404)
+            if (options.nullOn404 && (0,artifacts_errors/* isNotFound */.c4)(status, errors))
                 return null;
             if (status === 429) {
                 const wait = retryAfterMs(response.headers.get('retry-after'), this.now()) ?? backoffDelay(waits, this.backoff);
@@ -31531,7 +31640,7 @@ function registerToken(token) {
 function repoPath(name) {
     return encodeURIComponent(validateArtifactsName(name));
 }
-function objectId(hash) {
+function client_objectId(hash) {
     if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(hash))
         throw new errors/* InvalidArgumentError */.Di(`${JSON.stringify(hash)} is not a full git object id.`);
     return hash;
@@ -31639,8 +31748,6 @@ class RepoTokens {
 
 // EXTERNAL MODULE: ./src/git/network.ts
 var network = __nccwpck_require__(8438);
-// EXTERNAL MODULE: ./src/git/remote-url.ts
-var remote_url = __nccwpck_require__(8448);
 // EXTERNAL MODULE: ./src/git/run-git.ts
 var run_git = __nccwpck_require__(6148);
 ;// CONCATENATED MODULE: ./src/adapters/artifacts/transport.ts
@@ -36075,6 +36182,7 @@ async function importBaselineTree(repo, durable, baselineSha) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   VF: () => (/* binding */ isInProgressConflict),
+/* harmony export */   c4: () => (/* binding */ isNotFound),
 /* harmony export */   en: () => (/* binding */ ArtifactsApiError),
 /* harmony export */   iw: () => (/* binding */ ARTIFACTS_ERROR_CODES),
 /* harmony export */   xo: () => (/* binding */ classifyStatus)
@@ -36146,7 +36254,7 @@ function classifyStatus(status, cloudflareCode) {
             code: 'AUTH_FAILED',
             detail: 'the Cloudflare API token was refused. It needs "Artifacts > Read" for read routes and "Artifacts > Edit" for create, import, delete and token routes.',
         };
-    if (status === 404 || cloudflareCode === ARTIFACTS_ERROR_CODES.NOT_FOUND)
+    if (isNotFound(status, cloudflareCode === undefined ? [] : [{ code: cloudflareCode, message: '' }]))
         return {
             code: 'REF_NOT_FOUND',
             detail: 'the repository, ref, object or path does not exist in this namespace.',
@@ -36166,6 +36274,13 @@ function classifyStatus(status, cloudflareCode) {
         code: 'INVALID_ARGUMENT',
         detail: 'the request was refused as invalid; check the names and parameters.',
     };
+}
+/**
+ * True when an answer means "does not exist": HTTP 404, or Cloudflare's `NOT_FOUND` code 10200 under
+ * any error status (the errors page defines the code, not the status it travels with).
+ */
+function isNotFound(status, errors) {
+    return status === 404 || (status >= 400 && errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.NOT_FOUND));
 }
 /**
  * True for the documented retriable conflicts: `409` while a repository is still importing or forking
@@ -42968,10 +43083,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   euz: () => (/* binding */ literal),
   aig: () => (/* binding */ schemas_number),
   Ikc: () => (/* binding */ object),
-  YjP: () => (/* binding */ schemas_string)
+  vkY: () => (/* binding */ preprocess),
+  g1P: () => (/* binding */ record),
+  YjP: () => (/* binding */ schemas_string),
+  KCZ: () => (/* binding */ union),
+  L5J: () => (/* binding */ unknown)
 });
 
-// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, record, refine, set, strictObject, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, union, unknown, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
+// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, promise, readonly, refine, set, strictObject, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
 
 // EXTERNAL MODULE: ./node_modules/zod/v4/core/core.js
 var core_core = __nccwpck_require__(8532);
@@ -45732,13 +45851,13 @@ function handleTupleResults(itemResults, final, items, input, optoutStart) {
     }
     return final;
 }
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
+const $ZodRecord = /*@__PURE__*/ core_core/* $constructor */.xI("$ZodRecord", (inst, def) => {
     $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
+    const memo = core_core/* globalConfig */.cr.memoizer;
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isPlainObject(input)) {
+        if (!core_util/* isPlainObject */.Qd(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -45767,7 +45886,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => core_util/* finalizeIssue */.iR(iss, ctx, core_core/* config */.$W())),
                             input: key,
                             path: [key],
                             inst,
@@ -45781,14 +45900,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     if (result instanceof Promise) {
                         proms.push(result.then((result) => {
                             if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
+                                payload.issues.push(...core_util/* prefixIssues */.lQ(key, result.issues));
                             }
                             payload.value[outKey] = result.value;
                         }));
                     }
                     else {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...core_util/* prefixIssues */.lQ(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }
@@ -45834,7 +45953,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     throw new Error("Async schemas not supported in object keys currently");
                 }
                 // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
+                const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
                 if (checkNumericKey) {
                     const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
                     if (retryResult instanceof Promise) {
@@ -45858,7 +45977,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => core_util/* finalizeIssue */.iR(iss, ctx, core_core/* config */.$W())),
                             input: key,
                             path: [key],
                             inst,
@@ -45874,14 +45993,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                 if (result instanceof Promise) {
                     proms.push(result.then((result) => {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...core_util/* prefixIssues */.lQ(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }));
                 }
                 else {
                     if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
+                        payload.issues.push(...core_util/* prefixIssues */.lQ(key, result.issues));
                     }
                     payload.value[outKey] = result.value;
                 }
@@ -45901,7 +46020,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         }
         return payload;
     };
-})));
+});
 const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
     $ZodType.init(inst, def);
     const memo = core.globalConfig.memoizer;
@@ -46394,9 +46513,9 @@ function handleCodecTxResult(left, value, nextSchema, ctx) {
     }
     return nextSchema._zod.run({ value, issues: left.issues }, ctx);
 }
-const $ZodPreprocess = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodPreprocess", (inst, def) => {
+const $ZodPreprocess = /*@__PURE__*/ core_core/* $constructor */.xI("$ZodPreprocess", (inst, def) => {
     $ZodPipe.init(inst, def);
-})));
+});
 const $ZodReadonly = /*@__PURE__*/ core_core/* $constructor */.xI("$ZodReadonly", (inst, def) => {
     $ZodType.init(inst, def);
     core_util/* defineLazyInternal */.v5(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
@@ -50972,14 +51091,14 @@ function tuple(items, _paramsOrRest, _params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
+const ZodRecord = /*@__PURE__*/ core_core/* $constructor */.xI("ZodRecord", (inst, def) => {
     _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
+    $ZodRecord.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
     inst.keyType = def.keyType;
     inst.valueType = def.valueType;
-})));
+});
 function record(keyType, valueType, params) {
     // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
     if (!valueType || !valueType._zod) {
@@ -50987,14 +51106,14 @@ function record(keyType, valueType, params) {
             type: "record",
             keyType: schemas_string(),
             valueType: keyType,
-            ...util.normalizeParams(valueType),
+            ...core_util/* normalizeParams */.A2(valueType),
         });
     }
     return new ZodRecord({
         type: "record",
         keyType,
         valueType: valueType,
-        ...util.normalizeParams(params),
+        ...core_util/* normalizeParams */.A2(params),
     });
 }
 // type alksjf = core.output<core.$ZodRecordKey>;
@@ -51349,10 +51468,10 @@ function invertCodec(codec) {
         reverseTransform: def.transform,
     });
 }
-const ZodPreprocess = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodPreprocess", (inst, def) => {
+const ZodPreprocess = /*@__PURE__*/ core_core/* $constructor */.xI("ZodPreprocess", (inst, def) => {
     ZodPipe.init(inst, def);
-    core.$ZodPreprocess.init(inst, def);
-})));
+    $ZodPreprocess.init(inst, def);
+});
 const ZodReadonly = /*@__PURE__*/ core_core/* $constructor */.xI("ZodReadonly", (inst, def) => {
     $ZodReadonly.init(inst, def);
     ZodType.init(inst, def);
