@@ -153,7 +153,7 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
     const dir = await mkdtemp(join(this.workingRoot ?? tmpdir(), 'gittrix-artifacts-promote-'))
     try {
       const git = new GitRepo({ gitDir: dir })
-      await runGit(['init', '--quiet', '--bare', dir])
+      await runGit(['init', '--quiet', '--bare', '--template=', dir], { sealed: true })
       const source = [...before].find(([, sha]) => sha === request.parent)?.[0] ?? request.parent
       await this.git('read', remote, ['fetch', '--quiet', '--no-tags', '--depth=1', remote, source], dir)
       if ((await git.resolve(`${request.parent}^{commit}`)) === null)
