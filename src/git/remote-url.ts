@@ -15,6 +15,9 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]']
  * - white space or control characters anywhere: the parser silently drops tabs and line breaks and
  *   trims the ends, so the URL checked would not be the string git is given (and a line break could
  *   split the `http.<url>.extraHeader` setting the token is scoped with, src/git/network.ts);
+ * - a backslash anywhere: the parser reads it as `/` in an `http(s):` URL, git as an ordinary
+ *   character, so `http://localhost\@evil.example/` is loopback to the parser but a user name
+ *   `localhost\` on host `evil.example` to git (test/adapters/artifacts/token-scope-backslash.test.ts);
  * - a user name or password in it: a credential in a URL ends up in config files, reflogs, process
  *   lists and error messages; tokens travel only as a header;
  * - any scheme but `https:`, and `http:` to anything but a loopback host (`127.0.0.1`, `localhost`,
@@ -30,6 +33,7 @@ export function remoteUrlProblem(value: string): string | null {
     return 'is not a URL'
   }
   if (/[\s\x00-\x1f\x7f]/.test(value)) return 'must not contain white space or control characters'
+  if (value.includes('\\')) return 'must not contain a backslash (git reads it differently from a URL parser)'
   if (url.username || url.password)
     return 'must not carry credentials (a user name or password): tokens travel only in a header'
   const loopback = LOOPBACK_HOSTS.includes(url.hostname)
