@@ -118,10 +118,14 @@ export function classifyStatus(
 
 /**
  * True when an answer means "does not exist": HTTP 404, or Cloudflare's `NOT_FOUND` code 10200 under
- * any error status (the errors page defines the code, not the status it travels with).
+ * another client error status (the errors page defines the code, not the status it travels with). A
+ * server error (5xx), a refused credential (401/403) or a rate limit (429) is a failure whatever code it
+ * carries, never "absent" (test/adapters/artifacts/absent-answers.test.ts).
  */
 export function isNotFound(status: number, errors: readonly ArtifactsApiErrorDetail[]): boolean {
-  return status === 404 || (status >= 400 && errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.NOT_FOUND))
+  if (status === 404) return true
+  if (status < 400 || status >= 500 || status === 401 || status === 403 || status === 429) return false
+  return errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.NOT_FOUND)
 }
 
 /**
