@@ -22,11 +22,16 @@ describe('the history section of a hostile note', () => {
   it.each([
     ['tool', { tool: `${'t'.repeat(199)}${EMOJI}` }],
     ['errorCode', { tool: 'x', errorCode: `${'E'.repeat(63)}${EMOJI}` }],
-  ])('is well-formed text when %s is cut inside a surrogate pair', (_field, call) => {
-    const { calls } = decodeToolCallsNote(note([{ durationMs: 1, ...call }]))
-    const summary = renderHistorySection({ checkpoints: 1, more: false, toolCalls: calls })
-    // Fails today: the cut leaves a lone high surrogate in the summary.
-    expect(summary).not.toMatch(LONE_SURROGATE)
-    for (const c of calls) expect(`${c.tool}${c.errorCode ?? ''}`).not.toMatch(LONE_SURROGATE)
-  })
+    // JSON's `\ud83d` escape: a lone surrogate straight from the note, no cut needed.
+    ['a lone surrogate escape', { tool: `x${EMOJI.slice(0, 1)}y` }],
+  ])(
+    'is well-formed text when the note holds %s (cut inside a surrogate pair or escaped alone)',
+    (_field, call) => {
+      const { calls } = decodeToolCallsNote(note([{ durationMs: 1, ...call }]))
+      const summary = renderHistorySection({ checkpoints: 1, more: false, toolCalls: calls })
+      // Fails today: the cut leaves a lone high surrogate in the summary.
+      expect(summary).not.toMatch(LONE_SURROGATE)
+      for (const c of calls) expect(`${c.tool}${c.errorCode ?? ''}`).not.toMatch(LONE_SURROGATE)
+    },
+  )
 })
