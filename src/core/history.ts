@@ -138,17 +138,23 @@ export function decodeToolCallsNote(bytes: Uint8Array): {
 }
 
 /** Only the documented fields, with the types they must have (a note is data, never trusted shape). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
 function cleanCall(call: ToolCallNote): ToolCallNote {
-  const str = (v: unknown, max = 200) => (typeof v === 'string' ? v.slice(0, max) : '')
+  // Well-formed (a lone surrogate half, e.g. from a JSON `\ud83d` escape, becomes U+FFFD), then cut by
+  // code point, never inside a surrogate pair.
+  const cut = (v: string, max: number) =>
+    Array.from(v.replace(LONE_SURROGATE, '\uFFFD')).slice(0, max).join('')
+  const str = (v: unknown, max = 200) => (typeof v === 'string' ? cut(v, max) : '')
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
   return {
     tool: str(call?.tool),
     argumentsDigest: str(call?.argumentsDigest, 80),
     resultBytes: num(call?.resultBytes),
     durationMs: num(call?.durationMs),
-    errorCode: typeof call?.errorCode === 'string' ? call.errorCode.slice(0, 64) : null,
+    errorCode: typeof call?.errorCode === 'string' ? cut(call.errorCode, 64) : null,
     startedAt: str(call?.startedAt, 40),
-    ...(typeof call?.model === 'string' && call.model ? { model: call.model.slice(0, 200) } : {}),
+    ...(typeof call?.model === 'string' && call.model ? { model: cut(call.model, 200) } : {}),
   }
 }
 

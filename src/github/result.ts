@@ -46,6 +46,7 @@ export function isInvisible(ch: string): boolean {
     (cp >= 0x2028 && cp <= 0x202e) ||
     (cp >= 0x2060 && cp <= 0x2069) ||
     cp === 0xfeff ||
+    (cp >= 0xd800 && cp <= 0xdfff) || // a lone surrogate half: not a character, invalid in UTF-8
     cp === 0xad ||
     cp === 0x061c ||
     cp === 0x180e ||

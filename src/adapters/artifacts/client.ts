@@ -293,24 +293,17 @@ export class ArtifactsClient {
 
   /**
    * `GET /repos/:name/log` (route 10): the first-parent chain from `ref`, newest first (`[]` for an
-   * unknown ref). The docs show `ref` only as a short name ("branch, tag, or commit"); a full
-   * `refs/heads/<branch>` is sent as it is first (a short name would resolve to a tag of the same name
-   * before the branch, git's rules), and once more in its short form when the service does not know it.
+   * unknown ref). `ref` is passed as given; the docs show short names ("branch, tag, or commit"), and
+   * git resolves a short name to a same-named tag before the branch, so branch heads are read by their
+   * full ref or over git (durable.ts `branchTip`), and chains by commit id.
    */
   async log(
     repo: string,
     options: { ref?: string; limit?: number; offset?: number } = {},
   ): Promise<ArtifactsCommit[]> {
     const path = `/repos/${repoPath(repo)}/log`
-    const read = async (ref: string | undefined): Promise<ArtifactsCommit[]> => {
-      const result = await this.request('GET', path, { query: { ...options, ref }, nullOn404: true })
-      return result === null ? [] : toCommitList(result, `GET ${path}`)
-    }
-    const commits = await read(options.ref)
-    const short = options.ref?.startsWith('refs/heads/') ? options.ref.slice('refs/heads/'.length) : null
-    if (commits.length > 0 || short === null || (options.offset ?? 0) > 0) return commits
-    this.note(`artifacts: ${options.ref} is unknown to the log route; asking for ${short}`)
-    return read(short)
+    const result = await this.request('GET', path, { query: options, nullOn404: true })
+    return result === null ? [] : toCommitList(result, `GET ${path}`)
   }
 
   /** `GET /repos/:name/commit/:hash` (route 11), or `null` when absent. */

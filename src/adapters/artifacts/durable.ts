@@ -90,15 +90,28 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
     return `${this.location}#${branch}`
   }
 
-  /** The tip of `branch` from the log route (`[]` for an unknown ref → `REF_NOT_FOUND`). */
+  /** The tip of `branch` ({@link branchTip}: exact, never a same-named tag). Throws `REF_NOT_FOUND`. */
   async getHead(branch: string): Promise<string> {
-    const [tip] = await this.client.log(this.repo, { ref: `refs/heads/${branch}`, limit: 1 })
+    const tip = await this.branchTip(branch)
     if (!tip)
       throw new GittrixError(
         'REF_NOT_FOUND',
         `Branch ${branch} does not exist in Artifacts repository ${this.repo}.`,
       )
-    return tip.hash
+    return tip
+  }
+
+  /**
+   * `refs/heads/<branch>`'s commit, or `null` when there is none: the log route asked by the full ref
+   * (no token), and when that finds nothing, the git server's advertisement (`ls-remote --heads`, read
+   * token) — never the short name, which would resolve to a same-named tag first.
+   */
+  private async branchTip(branch: string): Promise<string | null> {
+    const ref = `refs/heads/${branch}`
+    const [tip] = await this.client.log(this.repo, { ref, limit: 1 })
+    if (tip) return tip.hash
+    const { remote } = await this.metadata()
+    return (await this.remoteRefs(remote)).get(ref) ?? null
   }
 
   async listTree(sha: string, prefix?: string): Promise<TreeEntry[]> {
@@ -190,9 +203,12 @@ export class CloudflareArtifactsDurableAdapter implements DurableAdapter {
     return findPromotion({ firstParent: (branch, stopAt) => this.chain(branch, stopAt) }, query)
   }
 
+  /** The branch's first-parent chain: its tip over git ({@link branchTip}), then the log route by that commit id (never by a name a tag could shadow). */
   private async *chain(branch: string, stopAt: string | null): AsyncGenerator<HistoryCommit> {
+    const tip = await this.branchTip(branch)
+    if (!tip) return
     for (let offset = 0; ; offset += LOG_PAGE) {
-      const page = await this.client.log(this.repo, { ref: `refs/heads/${branch}`, limit: LOG_PAGE, offset })
+      const page = await this.client.log(this.repo, { ref: tip, limit: LOG_PAGE, offset })
       for (const commit of page) {
         yield { sha: commit.hash, parents: commit.parents, message: commit.message }
         if (commit.hash === stopAt) return

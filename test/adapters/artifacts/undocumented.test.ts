@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CloudflareArtifactsDurableAdapter } from '../../../src/adapters/artifacts/durable.ts'
 import { toCommit, toCommitList, toTreeEntries } from '../../../src/adapters/artifacts/normalize.ts'
 import { isGittrixError } from '../../../src/core/errors.ts'
 import type { ArtifactsStandIn, ArtifactsStandInVariant } from '../../support/artifacts-stand-in.ts'
@@ -149,13 +150,15 @@ describe('the client against a varying stand-in', () => {
     expect((await client.log('reads', { ref: 'refs/heads/main' })).map((c) => c.hash)).toEqual([head])
   })
 
-  it('a full branch ref is asked first, then once by its short name when the service knows only that', async () => {
-    const { client, head } = await seeded({ refs: 'short-only' })
-    expect((await client.log('reads', { ref: 'refs/heads/main' })).map((c) => c.hash)).toEqual([head])
+  it('on a service that resolves short refs only, a branch head is read over git, never by its short name', async () => {
+    const { client, head } = await seeded({ refs: 'short-only' }, { tag: true })
+    const durable = new CloudflareArtifactsDurableAdapter({ client, repo: 'reads', branch: 'main' })
+    expect(await durable.getHead('main')).toBe(head)
     const asked = standIn!.requests
       .filter((r) => r.path.includes('/log'))
       .map((r) => new URL(`http://x${r.path}`).searchParams.get('ref'))
-    expect(asked).toEqual(['refs/heads/main', 'main'])
+    expect(asked).toEqual(['refs/heads/main'])
+    expect(standIn!.requests.some((r) => r.kind === 'git')).toBe(true)
   })
 
   it('not found as code 10200 under another status still reads as absent', async () => {
