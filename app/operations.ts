@@ -25,6 +25,7 @@ import {
   type SessionCommentStatus,
   shortSha,
 } from '../src/github.ts'
+import { historySummary } from './history.ts'
 import { replayOf } from '../src/core/promote.ts'
 import { promotedPaths, selectableChanges } from '../src/core/remaining.ts'
 import { selectChanges } from '../src/core/select.ts'
@@ -281,7 +282,11 @@ async function promoteClaimed(
       : null
   if (left && left.files.length > 0) {
     // A partial promotion: the run shows what remains, with the buttons, and the branch is kept.
-    const rendered = renderSessionCheckRun(sessionFacts(record.start), left)
+    const rendered = renderSessionCheckRun(
+      sessionFacts(record.start),
+      left,
+      await historySummary(repo, id, record),
+    )
     const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
       conclusion: rendered.conclusion,
       output: {

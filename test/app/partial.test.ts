@@ -40,15 +40,18 @@ describe('App: partial promotion across events', () => {
     const [first] = await h.comment('/gittrix promote docs/x.md')
     expect(first).toContain('2 file(s) remain to promote')
     const promoted = h.api.head('main')!
+    // The run re-rendered with what remains keeps the session's history section.
+    const [before] = h.api.runsOn(h.api.head(`gittrix/${id}`)!)
+    expect(before!.output.summary).toContain('### History')
 
     // The agent goes on: a new push, a new render, rebuilt from GitHub alone.
     h.work(id, { 'notes.txt': 'notes, more\n' })
     const mark = h.api.requests.length
     const head = await h.push(id)
-    // The render's request budget (test/app/request-budget.test.ts: 11 for this size) plus at most three
+    // The render's request budget (test/app/request-budget.test.ts: 12 + ⌈N/100⌉ = 13 here) plus at most three
     // per earlier promotion (who wrote it, two trees); the durable branch read once, by the baseline check.
     const routes = h.api.requests.slice(mark).map((r) => `${r.method} ${r.path}`)
-    expect(routes.length, routes.join('\n')).toBeLessThanOrEqual(11 + 3)
+    expect(routes.length, routes.join('\n')).toBeLessThanOrEqual(13 + 3)
     expect(routes.filter((r) => /\/compare\/[0-9a-f]{40}\.\.\.main$/.test(r))).toHaveLength(1)
     expect(routes.filter((r) => r.startsWith('GET') && r.endsWith('/commits'))).toHaveLength(1)
     const text = shown(head)
