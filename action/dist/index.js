@@ -31439,22 +31439,14 @@ class ArtifactsClient {
     // ---- content reads (routes 10–15) ----
     /**
      * `GET /repos/:name/log` (route 10): the first-parent chain from `ref`, newest first (`[]` for an
-     * unknown ref). The docs show `ref` only as a short name ("branch, tag, or commit"); a full
-     * `refs/heads/<branch>` is sent as it is first (a short name would resolve to a tag of the same name
-     * before the branch, git's rules), and once more in its short form when the service does not know it.
+     * unknown ref). `ref` is passed as given; the docs show short names ("branch, tag, or commit"), and
+     * git resolves a short name to a same-named tag before the branch, so branch heads are read by their
+     * full ref or over git (durable.ts `branchTip`), and chains by commit id.
      */
     async log(repo, options = {}) {
         const path = `/repos/${repoPath(repo)}/log`;
-        const read = async (ref) => {
-            const result = await this.request('GET', path, { query: { ...options, ref }, nullOn404: true });
-            return result === null ? [] : toCommitList(result, `GET ${path}`);
-        };
-        const commits = await read(options.ref);
-        const short = options.ref?.startsWith('refs/heads/') ? options.ref.slice('refs/heads/'.length) : null;
-        if (commits.length > 0 || short === null || (options.offset ?? 0) > 0)
-            return commits;
-        this.note(`artifacts: ${options.ref} is unknown to the log route; asking for ${short}`);
-        return read(short);
+        const result = await this.request('GET', path, { query: options, nullOn404: true });
+        return result === null ? [] : toCommitList(result, `GET ${path}`);
     }
     /** `GET /repos/:name/commit/:hash` (route 11), or `null` when absent. */
     async getCommit(repo, hash) {
@@ -32995,17 +32987,21 @@ function decodeToolCallsNote(bytes) {
     }
 }
 /** Only the documented fields, with the types they must have (a note is data, never trusted shape). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 function cleanCall(call) {
-    const str = (v, max = 200) => (typeof v === 'string' ? v.slice(0, max) : '');
+    // Well-formed (a lone surrogate half, e.g. from a JSON `\ud83d` escape, becomes U+FFFD), then cut by
+    // code point, never inside a surrogate pair.
+    const cut = (v, max) => Array.from(v.replace(LONE_SURROGATE, '\uFFFD')).slice(0, max).join('');
+    const str = (v, max = 200) => (typeof v === 'string' ? cut(v, max) : '');
     const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
     return {
         tool: str(call?.tool),
         argumentsDigest: str(call?.argumentsDigest, 80),
         resultBytes: num(call?.resultBytes),
         durationMs: num(call?.durationMs),
-        errorCode: typeof call?.errorCode === 'string' ? call.errorCode.slice(0, 64) : null,
+        errorCode: typeof call?.errorCode === 'string' ? cut(call.errorCode, 64) : null,
         startedAt: str(call?.startedAt, 40),
-        ...(typeof call?.model === 'string' && call.model ? { model: call.model.slice(0, 200) } : {}),
+        ...(typeof call?.model === 'string' && call.model ? { model: cut(call.model, 200) } : {}),
     };
 }
 /**
@@ -36277,10 +36273,16 @@ function classifyStatus(status, cloudflareCode) {
 }
 /**
  * True when an answer means "does not exist": HTTP 404, or Cloudflare's `NOT_FOUND` code 10200 under
- * any error status (the errors page defines the code, not the status it travels with).
+ * another client error status (the errors page defines the code, not the status it travels with). A
+ * server error (5xx), a refused credential (401/403) or a rate limit (429) is a failure whatever code it
+ * carries, never "absent" (test/adapters/artifacts/absent-answers.test.ts).
  */
 function isNotFound(status, errors) {
-    return status === 404 || (status >= 400 && errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.NOT_FOUND));
+    if (status === 404)
+        return true;
+    if (status < 400 || status >= 500 || status === 401 || status === 403 || status === 429)
+        return false;
+    return errors.some((e) => e.code === ARTIFACTS_ERROR_CODES.NOT_FOUND);
 }
 /**
  * True for the documented retriable conflicts: `409` while a repository is still importing or forking
@@ -36987,6 +36989,9 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
  * - white space or control characters anywhere: the parser silently drops tabs and line breaks and
  *   trims the ends, so the URL checked would not be the string git is given (and a line break could
  *   split the `http.<url>.extraHeader` setting the token is scoped with, src/git/network.ts);
+ * - a backslash anywhere: the parser reads it as `/` in an `http(s):` URL, git as an ordinary
+ *   character, so `http://localhost\@evil.example/` is loopback to the parser but a user name
+ *   `localhost\` on host `evil.example` to git (test/adapters/artifacts/token-scope-backslash.test.ts);
  * - a user name or password in it: a credential in a URL ends up in config files, reflogs, process
  *   lists and error messages; tokens travel only as a header;
  * - any scheme but `https:`, and `http:` to anything but a loopback host (`127.0.0.1`, `localhost`,
@@ -37004,6 +37009,8 @@ function remoteUrlProblem(value) {
     }
     if (/[\s\x00-\x1f\x7f]/.test(value))
         return 'must not contain white space or control characters';
+    if (value.includes('\\'))
+        return 'must not contain a backslash (git reads it differently from a URL parser)';
     if (url.username || url.password)
         return 'must not carry credentials (a user name or password): tokens travel only in a header';
     const loopback = LOOPBACK_HOSTS.includes(url.hostname);
@@ -38311,6 +38318,7 @@ function isInvisible(ch) {
         (cp >= 0x2028 && cp <= 0x202e) ||
         (cp >= 0x2060 && cp <= 0x2069) ||
         cp === 0xfeff ||
+        (cp >= 0xd800 && cp <= 0xdfff) || // a lone surrogate half: not a character, invalid in UTF-8
         cp === 0xad ||
         cp === 0x061c ||
         cp === 0x180e ||

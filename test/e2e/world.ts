@@ -157,6 +157,13 @@ export class World {
     const head = run.outputs['head-sha']!
     if (this.github.head(`gittrix/${id}`) !== head) throw new Error('the session branch is not at head-sha')
     await this.reviewed(id, head)
+    // The session comment on ISSUE follows the check run; after Probot's 202 (a loaded machine) the App
+    // may still be writing it when the deliveries have settled.
+    await this.until(`the session comment of ${id}`, () =>
+      this.github.api.comments.some(
+        (c) => c.issue === ISSUE && c.body.startsWith(`<!-- gittrix:session ${id} -->`),
+      ),
+    )
     await this.github.settle()
     return { id, head, baseline: run.outputs['baseline-sha']! }
   }
