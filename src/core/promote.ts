@@ -74,7 +74,10 @@ export async function runPromotion(
   const snapshotOf =
     takeSnapshot ??
     ((meta: SessionMetadata) =>
-      runtime.ephemeral.snapshot(workspaceHandle(runtime, meta), at === undefined ? undefined : { at }))
+      runtime.ephemeral.snapshot(workspaceHandle(runtime, meta), {
+        ...(at === undefined ? {} : { at }),
+        ...(strategy === 'patch' ? {} : { forPromotion: true }),
+      }))
   return runtime.store.withLock(id, async () => {
     let meta = await runtime.store.read(id)
     const recorded = recordedOutcome(meta, options.selector)

@@ -96,12 +96,18 @@ class SessionOperations implements AgentOperations {
     this.pin = pin
   }
 
-  /** The workspace as reviewed: at the pinned commit (read once, then reused), else as it is now. */
-  private snapshot(meta: SessionMetadata): Promise<WorkspaceSnapshot> {
+  /**
+   * The workspace as reviewed: at the pinned commit (read once, then reused), else as it is now.
+   * `forPromotion` is passed on when this read is the first (see `SnapshotOptions.forPromotion`).
+   */
+  private snapshot(meta: SessionMetadata, forPromotion = false): Promise<WorkspaceSnapshot> {
     const handle = this.handle(meta)
     if (this.pin === undefined) return this.runtime.ephemeral.snapshot(handle)
     if (!this.#pinned) {
-      const pinned = this.runtime.ephemeral.snapshot(handle, { at: this.pin })
+      const pinned = this.runtime.ephemeral.snapshot(handle, {
+        at: this.pin,
+        ...(forPromotion ? { forPromotion } : {}),
+      })
       this.#pinned = pinned
       pinned.catch(() => {
         if (this.#pinned === pinned) this.#pinned = undefined
@@ -385,7 +391,10 @@ class SessionOperations implements AgentOperations {
       )
     }
     if (this.pin === undefined) return runPromotion(this.runtime, this.id, options)
-    return runPromotion(this.runtime, this.id, { ...options, at: this.pin }, (meta) => this.snapshot(meta))
+    const writes = options?.strategy !== 'patch'
+    return runPromotion(this.runtime, this.id, { ...options, at: this.pin }, (meta) =>
+      this.snapshot(meta, writes),
+    )
   }
 
   /** Destroys the workspace and marks the session `discarded`. Idempotent. */

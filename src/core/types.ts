@@ -63,6 +63,12 @@ export interface SnapshotOptions {
    * `CAPABILITY_MISSING`.
    */
   at?: string
+  /**
+   * The snapshot serves a promotion that will write to the durable side: an adapter may then spend a
+   * write to read less (GitHub: one unreferenced tree object proves the compare list complete instead
+   * of walking both trees; src/adapters/github/compare-diff.ts). Reads for review never set it.
+   */
+  forPromotion?: boolean
 }
 
 /** The session's state against its baseline (now, or at one commit): its tree and every touched path. */

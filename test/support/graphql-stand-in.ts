@@ -7,7 +7,7 @@
  *
  * - `repository(owner:, name:)` (`null` for another repository, with a `NOT_FOUND` error as GitHub);
  * - `Repository.object(oid:)` / `object(expression:)`: the object `git rev-parse` finds, or `null`;
- * - `Commit { oid tree }`, `Tree { oid entries }`, `Blob { oid byteSize text isBinary isTruncated }`
+ * - `Commit { oid tree file(path:) }`, `Tree { oid entries }`, `Blob { oid byteSize text isBinary isTruncated }`
  *   (`text` is `null` for binary content, never truncated here);
  * - `object(expression: "<rev>:<path>")` resolves like `git rev-parse` (a ref, then a path in its tree);
  * - `TreeEntry { name type mode oid path size }`: `mode` is the octal git mode read as a number
@@ -146,6 +146,7 @@ function gitObject(repo: GraphqlRepository, oid: string): unknown {
       oid,
       abbreviatedOid: oid.slice(0, 7),
       tree: () => gitObject(repo, repo.commitTree(oid)),
+      file: (a: { path: string }) => fileEntry(repo, repo.commitTree(oid), a.path),
     }
   if (type === 'tree')
     return {
@@ -176,6 +177,28 @@ function gitObject(repo: GraphqlRepository, oid: string): unknown {
       isBinary: () => repo.blobBytes(oid).includes(0),
       isTruncated: false,
     }
+  return null
+}
+
+/** `Commit.file(path:)`: the entry at `path` below `tree` (any type), or `null` when there is none. */
+function fileEntry(repo: GraphqlRepository, tree: string, path: string): unknown {
+  const names = path.split('/')
+  let dir: string | null = tree
+  for (const [i, name] of names.entries()) {
+    const entry: ReturnType<GraphqlRepository['treeEntries']>[number] | undefined =
+      dir === null ? undefined : repo.treeEntries(dir).find((e) => e.name === name)
+    if (!entry) return null
+    if (i === names.length - 1)
+      return {
+        name: entry.name,
+        path,
+        type: entry.type,
+        oid: entry.oid,
+        mode: parseInt(entry.mode, 8),
+        size: entry.size ?? 0,
+      }
+    dir = entry.type === 'tree' ? entry.oid : null
+  }
   return null
 }
 

@@ -28,6 +28,7 @@ import { encodeStartCommit } from '../../github/start-commit.ts'
 import { readBlobs } from './blobs.ts'
 import { listCheckpoints } from './checkpoints.ts'
 import { type Comparison, compareCommits, hostPatches } from './compare.ts'
+import { diffByComparison } from './compare-diff.ts'
 import { deleteSessionNotes, readSessionNotes } from './notes.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
 import {
@@ -167,29 +168,54 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
   }
 
   /**
-   * The session's changes against its baseline, read as a pruned walk of the two trees (trees.ts
-   * `diffTrees`): the roots (the session branch by name, the baseline by id, 2 requests), then only the
-   * directories whose tree ids differ, so the cost grows with the changed paths, not the repository.
-   * At a commit (`options.at`): first one "Compare two commits" of the baseline and `at`, which must
-   * answer `ahead` or `identical` (the commit descends from the baseline: else `INVALID_ARGUMENT`, also
-   * for a commit GitHub does not know); the walk then reads by id (cached: a commit never changes).
-   * `textPatches` gives GitHub's own hunks for the files that comparison lists (compare.ts); for the
-   * current state it compares with the branch and uses them only when the branch still has the
+   * The session's changes against its baseline. First one "Compare two commits" of the baseline and
+   * `options.at` (or the session branch by name, for a promotion); at a commit it must answer `ahead`
+   * or `identical` (the commit descends from the baseline: else `INVALID_ARGUMENT`, also for a commit
+   * GitHub does not know). For a promotion (`options.forPromotion`) the changes are then proved from
+   * that comparison's file list (compare-diff.ts: 1 GraphQL query and 1 tree write, whatever the
+   * repository's size); otherwise, or when they cannot be (300 files or more, a directory replaced by
+   * a file, no write permission), they are read as a pruned walk of both trees (trees.ts `diffTrees`:
+   * only the directories whose ids differ). Either way the cost grows with the changed paths, not the
+   * repository. `textPatches` gives GitHub's own hunks for the files the comparison lists
+   * (compare.ts); for the current state only when the branch still has the
    * snapshotted tree.
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     if (options.at === undefined) {
-      const diff = await diffTrees(this.octokit, this.coords, handle.baselineSha, branchOf(handle))
+      const branch = branchOf(handle)
+      // For a promotion, first a comparison for its file list (its commits are not needed: one is
+      // listed); for review, a comparison only when hunks are asked for.
+      const listed = options.forPromotion
+        ? await compareCommits(this.octokit, this.coords, handle.baselineSha, branch, { oldestOnly: true })
+        : null
+      const diff = await this.diffFromBaseline(handle, branch, listed)
       let compared: Promise<Comparison | null> | undefined
       const current = () => {
-        compared ??= compareCommits(this.octokit, this.coords, handle.baselineSha, branchOf(handle))
+        compared ??= compareCommits(this.octokit, this.coords, handle.baselineSha, branch)
         return compared.then((c) => (c && c.commits.at(-1)?.tree === diff.toTree ? c : null))
       }
       return this.snapshotOf(diff, undefined, current)
     }
     const { commit, comparison } = await this.sessionCommit(handle, options.at)
-    const diff = await diffTrees(this.octokit, this.coords, handle.baselineSha, commit)
+    const diff = await this.diffFromBaseline(handle, commit, options.forPromotion ? comparison : null)
     return this.snapshotOf(diff, commit, () => Promise.resolve(comparison))
+  }
+
+  /**
+   * The session's changes from its baseline to `to` (the branch or one of its commits): proved from
+   * the file list of `comparison` when one is given and it can be (compare-diff.ts: 1 GraphQL query and
+   * 1 tree write, whatever the repository's size), else the pruned walk of both trees (trees.ts
+   * `diffTrees`).
+   */
+  private async diffFromBaseline(
+    handle: WorkspaceHandle,
+    to: string,
+    comparison: Comparison | null,
+  ): Promise<TreeDiff> {
+    const proved = comparison
+      ? await diffByComparison(this.octokit, this.coords, handle.baselineSha, to, comparison.files)
+      : null
+    return proved ?? (await diffTrees(this.octokit, this.coords, handle.baselineSha, to))
   }
 
   /**

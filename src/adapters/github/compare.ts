@@ -11,7 +11,8 @@
  *   answer says when it was cut (docs/platform-facts.md#trees-compare-and-commit-limits), so a path missing from it means
  *   "not covered", never "unchanged": the changed paths always come from tree reads;
  * - "Diffs with binary data will have no `patch` property"; files renamed or copied are reported once
- *   with `previous_filename`, which Gittrix (a rename is a deletion plus an addition) does not use.
+ *   with `previous_filename` (Gittrix, where a rename is a deletion plus an addition, reads both names
+ *   as changed paths: compare-diff.ts).
  */
 import type { Octokit } from '@octokit/rest'
 import type { HostTextPatch, TreeChange } from '../../core/types.ts'
@@ -29,6 +30,8 @@ export interface ComparedFile {
   sha: string | null
   changes: number
   patch?: string
+  /** The name before a rename or copy (GitHub's `previous_filename`). */
+  previousFilename?: string
 }
 
 /** One commit of a comparison (oldest first). */
@@ -86,6 +89,7 @@ export async function compareCommits(
         sha: f.sha ?? null,
         changes: f.changes,
         ...(f.patch !== undefined ? { patch: f.patch } : {}),
+        ...(f.previous_filename ? { previousFilename: f.previous_filename } : {}),
       })),
     }
   } catch (error) {

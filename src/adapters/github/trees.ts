@@ -101,9 +101,22 @@ function toEntries(
   return entries
 }
 
+const commitTrees = new Map<string, string>()
+
+/** Remembers that commit `commitSha` has root tree `treeSha` (read elsewhere), for {@link cachedTreeSha}. */
+export function rememberCommitTree(
+  octokit: Octokit,
+  coords: RepoCoordinates,
+  commitSha: string,
+  treeSha: string,
+): void {
+  commitTrees.set(cacheKey(octokit, coords, commitSha), treeSha)
+  if (commitTrees.size > CACHE_LIMIT * 16) commitTrees.delete(commitTrees.keys().next().value!)
+}
+
 /**
- * The root tree id of commit `commitSha` when a read of it is cached already (a whole listing or one
- * level), else `undefined`: no request.
+ * The root tree id of commit `commitSha` when a read of it is cached already (a whole listing, one
+ * level, or {@link rememberCommitTree}), else `undefined`: no request.
  */
 export async function cachedTreeSha(
   octokit: Octokit,
@@ -111,6 +124,8 @@ export async function cachedTreeSha(
   commitSha: string,
 ): Promise<string | undefined> {
   const key = cacheKey(octokit, coords, commitSha)
+  const remembered = commitTrees.get(key)
+  if (remembered) return remembered
   const found = cachedLevel(octokit, coords, commitSha) ?? cache.get(key)
   return found ? (await found).sha : undefined
 }

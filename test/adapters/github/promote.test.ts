@@ -56,7 +56,7 @@ function changed(h: GitHubHarness, from: string, to: string): string[] {
 
 describe('promotion from a session branch', () => {
   it.each([1, 100, 1000])(
-    'promotes %i files in one clean commit with at most 7 requests, reusing blobs and leaving author/committer to GitHub',
+    'promotes %i files in one clean commit with at most 8 requests, reusing blobs and leaving author/committer to GitHub',
     async (n) => {
       const h = await setup({ ...SEED, ...manyFiles(50, 'base', 'keep') })
       const session = await h.gittrix.startSession({
@@ -71,8 +71,10 @@ describe('promotion from a session branch', () => {
 
       expect(outcome).toMatchObject({ strategy: 'commit', branch: 'main', alreadyPromoted: false })
       expect(outcome.files).toHaveLength(n)
-      // The head, both root levels and one listing of the new directory `many/`, then tree, commit, ref.
-      expect(requests.length).toBeLessThanOrEqual(7)
+      // The head, the comparison, then either one query of both sides' entries and the proof tree
+      // (under 300 files) or both root levels and one listing of the new directory `many/`; then tree,
+      // commit, ref.
+      expect(requests.length).toBeLessThanOrEqual(n < 300 ? 7 : 8)
       expect(requests.filter((r) => r.route === ROUTES.createBlob)).toEqual([])
       // One commit on top of the baseline, holding exactly the session's files.
       const head = h.api.head('main')!
@@ -165,8 +167,10 @@ describe('durable drift', () => {
     expect(error.code).toBe('BASELINE_CONFLICT')
     expect(error.conflictingFiles.sort()).toEqual(['README.md', 'src/app.ts'])
     expect(h.api.head('main')).toBe(drift)
+    // The one write is the snapshot's proof of the compared paths (compare-diff.ts): an unreferenced
+    // tree object; no blob, commit or ref.
     const writes = h.since(mark).filter((r) => r.method !== 'GET' && r.route !== ROUTES.graphql)
-    expect(writes).toEqual([])
+    expect(writes.map((r) => r.route)).toEqual([ROUTES.createTree])
     expect((await session.info()).state).toBe('active')
   })
 
@@ -418,9 +422,13 @@ describe('5xx and secondary rate limits at each step: retried, or a clear error 
     label: string
     where?: (r: ApiRequest) => boolean
     rest?: boolean
+    /** A read step: it fails as ADAPTER_UNAVAILABLE. */
+    read?: boolean
+    /** A 5xx that outlasts the retries is worked around (another way to read): the promotion lands. */
+    fallsBack?: boolean
   }> = [
     { route: ROUTES.getRef, label: 'read the durable head' },
-    { route: ROUTES.graphql, label: 'read the trees' },
+    { route: ROUTES.graphql, label: 'read the trees', fallsBack: true },
     {
       route: ROUTES.getTree,
       label: 'read the session tree over REST',
@@ -433,7 +441,10 @@ describe('5xx and secondary rate limits at each step: retried, or a clear error 
       where: (r) => !r.path.includes('gittrix'),
       rest: true,
     },
-    { route: ROUTES.createTree, label: 'create the tree' },
+    // The snapshot's proof of the compared paths (compare-diff.ts) is the first tree written; the
+    // promotion's own tree is faulted over REST only, where there is no proof.
+    { route: ROUTES.createTree, label: 'prove the compared paths', read: true, fallsBack: true },
+    { route: ROUTES.createTree, label: 'create the tree', rest: true },
     { route: ROUTES.createCommit, label: 'create the commit' },
     { route: ROUTES.updateRef, label: 'move the ref' },
   ]
@@ -451,8 +462,9 @@ describe('5xx and secondary rate limits at each step: retried, or a clear error 
   for (const step of steps) {
     for (const c of cases) {
       // A GraphQL query that keeps failing with a 5xx is split and its trees read again one by one
-      // (tree-levels.ts): the promotion lands. A rate limit is not worked around.
-      const lands = c.lands || (step.route === ROUTES.graphql && c.fault === 'server-error')
+      // (tree-levels.ts), a proof that does is replaced by the walk (compare-diff.ts): the promotion
+      // lands. A rate limit is not worked around.
+      const lands = c.lands || (step.fallsBack === true && c.fault === 'server-error')
       it(`${step.label} (${step.route}): ${c.fault} × ${c.times} → ${lands ? 'retried, lands once' : 'clear error, durable branch unchanged'}`, async () => {
         const h = await setup(undefined, step.rest ? { graphql: false } : {})
         const session = await h.gittrix.startSession({ task: 'faults' })
@@ -480,7 +492,7 @@ describe('5xx and secondary rate limits at each step: retried, or a clear error 
           expect(error).toBeDefined()
           // Reads fail as ADAPTER_UNAVAILABLE, writes as PROMOTE_FAILED; both say nothing was written.
           const code = isGittrixError(error) ? error.code : `not a GittrixError: ${error}`
-          const read = step.route.startsWith('GET') || step.route === ROUTES.graphql
+          const read = step.read || step.route.startsWith('GET') || step.route === ROUTES.graphql
           expect(code).toBe(read ? 'ADAPTER_UNAVAILABLE' : 'PROMOTE_FAILED')
           expect(error!.message).toMatch(/unchanged|nothing was written/i)
           expect(head).toBe(h.initial)
