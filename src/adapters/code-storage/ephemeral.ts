@@ -32,10 +32,11 @@ import type {
 } from '../../core/adapters.ts'
 import { InvalidArgumentError, WorkspaceMissingError, WriteRejectedError } from '../../core/errors.ts'
 import { listFiles } from '../../core/listing.ts'
-import { normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
+import { assertCanonicalRepoPath, normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, SnapshotOptions, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
 import { CodeStorageDurableAdapter } from './durable.ts'
 import { codeStorageError, isRefConflict } from './errors.ts'
+import { cursorPages } from './pages.ts'
 import { writeStatus } from './retry.ts'
 
 /** Options of {@link CodeStorageEphemeralAdapter}. */
@@ -179,7 +180,10 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
 
   /**
    * The paths that differ between the workspace's root and its head (or commit `at` of the session),
-   * from the host's commit diff, with modes and blob ids read for those paths only.
+   * from the host's commit diff, with modes and blob ids read for those paths only. Throws
+   * `WRITE_REJECTED` when a changed path is not canonical or names git internals (only a writer
+   * going around Gittrix can put one there), `INVALID_ARGUMENT` for an `at` that is not one commit
+   * of the session.
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     const state = await this.state(handle)
@@ -189,6 +193,8 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
       target === state.root
         ? []
         : await this.reader.changedPaths(state.root, target).then((p) => [...new Set(p)])
+    // Written behind Gittrix's back (git or the API with the token), a path may name git internals.
+    for (const path of paths) assertCanonicalRepoPath(path)
     const [before, after] = await Promise.all([
       this.reader.entriesAt(state.root, paths),
       this.reader.entriesAt(target, paths),
@@ -227,8 +233,8 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
         ephemeral: true,
         limit: 1,
       })
-      const date = page.commits[0]?.rawDate
-      return date ? Date.parse(date) : null
+      const time = Date.parse(page.commits[0]?.rawDate ?? '')
+      return Number.isFinite(time) ? time : null
     } catch {
       return null
     }
@@ -328,26 +334,35 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     return new Map((await this.reader.filesAt(sha)).map((e) => [e.path, e.mode]))
   }
 
-  /** The full id of commit `at` (full or abbreviated) on the session branch's first-parent chain down to its root. */
+  /**
+   * The full id of commit `at` (full or abbreviated) on the session branch's history down to its root.
+   * Throws `INVALID_ARGUMENT` when no commit there matches, and when an abbreviation matches more than
+   * one: whoever can write the branch can mint a later commit sharing a short prefix with the reviewed
+   * one (65,536 tries for 4 hex digits), so the newest match is never taken for the reviewed commit.
+   */
   private async sessionCommit(handle: WorkspaceHandle, at: string): Promise<string> {
-    const refuse = () =>
-      new InvalidArgumentError(
-        `${JSON.stringify(at)} is not a commit of session ${handle.sessionId} at or after its baseline.`,
-      )
+    const refuse = (why = 'is not a commit of session') =>
+      new InvalidArgumentError(`${JSON.stringify(at)} ${why} ${handle.sessionId} at or after its baseline.`)
     if (typeof at !== 'string' || !/^[0-9a-f]{4,40}$/.test(at)) throw refuse()
     const { root, branch } = await this.state(handle)
-    let cursor: string | undefined
-    for (;;) {
-      const page = await this.call('reading the session history', () =>
+    const doing = 'reading the session history'
+    const matches = new Set<string>()
+    const pages = cursorPages(doing, (cursor) =>
+      this.call(doing, () =>
         this.repo.listCommits({ branch, ephemeral: true, limit: 100, ...(cursor ? { cursor } : {}) }),
-      )
+      ),
+    )
+    walk: for await (const page of pages) {
       for (const commit of page.commits) {
-        if (commit.sha.startsWith(at)) return commit.sha
-        if (commit.sha === root) throw refuse()
+        if (commit.sha.startsWith(at)) matches.add(commit.sha)
+        if (commit.sha === root) break walk
       }
-      if (!page.hasMore || !page.nextCursor) throw refuse()
-      cursor = page.nextCursor
     }
+    if (matches.size > 1)
+      throw refuse('is ambiguous (pass the full commit id): it abbreviates more than one commit of session')
+    const [found] = matches
+    if (!found) throw refuse()
+    return found
   }
 
   /**
