@@ -7,7 +7,10 @@
  * SDK calls per method (node_modules/@pierre/storage/src/index.ts):
  * - `create`: with a Code Storage durable on the same repository, `repo.createBranch({ baseRef:
  *   baseline, targetIsEphemeral: true })`; with any other durable, one root commit holding the
- *   baseline's files (`createCommit({ ephemeral: true })`, files read by `durable.listTree`/`readBlobs`).
+ *   baseline's files (`createCommit({ ephemeral: true })` on a random staging branch, files read by
+ *   `durable.listTree`/`readBlobs`), then `repo.createBranch({ baseBranch: staging, baseIsEphemeral })`
+ *   and `repo.deleteBranch` of the staging branch. `createBranch` refuses an existing branch, so a
+ *   session branch someone else made is never adopted.
  * - `write` / `delete`: one commit each (`createCommit({ ephemeral: true, expectedHeadSha })`,
  *   retried when another writer moved the branch); `commit`: an empty checkpoint commit.
  * - `read` / `list`: `repo.listFiles` and `repo.getFileStream` at the head commit.
@@ -17,6 +20,7 @@
  * - `destroy`: `repo.deleteBranch({ ephemeral: true })`.
  * The workspace's root commit (the baseline, or its uploaded copy) is kept in `<sessionDir>/code-storage.json`.
  */
+import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CodeStorage, Repo } from '@pierre/storage'
@@ -99,13 +103,7 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     try {
       let root = request.baselineSha
       if (sameRepo) {
-        await this.call('creating the session branch', () =>
-          this.repo.createBranch({
-            baseRef: request.baselineSha,
-            targetBranch: branch,
-            targetIsEphemeral: true,
-          }),
-        )
+        await this.createSessionBranch({ baseRef: request.baselineSha }, branch)
         created = true
       } else {
         root = await this.uploadBaseline(branch, request.baselineSha, request.durable)
@@ -262,9 +260,7 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
         ? await this.head(request.source)
         : await this.sessionCommit(request.source, request.at)
     const branch = `gittrix/${request.sessionId}`
-    await this.call('forking the workspace', () =>
-      this.repo.createBranch({ baseRef: at, targetBranch: branch, targetIsEphemeral: true }),
-    )
+    await this.createSessionBranch({ baseRef: at }, branch)
     try {
       await mkdir(request.sessionDir, { recursive: true })
       const next: WorkspaceState = { ...state, branch }
@@ -284,7 +280,12 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
-  /** Uploads the baseline's files as one root commit on a new ephemeral branch; resolves its id. */
+  /**
+   * Uploads the baseline's files as one root commit and creates the session branch on it; resolves
+   * the commit id. The commit is made on a fresh staging branch (a random name) and the session branch
+   * is then created from it in one `createBranch`, which refuses a branch that exists: a commit request
+   * on a missing branch would otherwise land on top of any branch someone made under that name.
+   */
   private async uploadBaseline(
     branch: string,
     baselineSha: string,
@@ -292,16 +293,41 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
   ): Promise<string> {
     const entries = await durable.listTree(baselineSha)
     const blobs = await durable.readBlobs([...new Set(entries.map((e) => e.oid))])
+    const staging = `gittrix-staging/${randomUUID()}`
     const builder = this.repo.createCommit({
-      targetBranch: branch,
+      targetBranch: staging,
       ephemeral: true,
       commitMessage: `gittrix: baseline ${baselineSha}`,
       author: this.identity,
       committer: this.identity,
     })
     for (const entry of entries) builder.addFile(entry.path, blobs.get(entry.oid)!, { mode: entry.mode })
-    const result = await builder.send()
-    return result.commitSha
+    try {
+      const result = await builder.send()
+      await this.createSessionBranch({ baseBranch: staging, baseIsEphemeral: true }, branch)
+      return result.commitSha
+    } finally {
+      await this.repo.deleteBranch({ name: staging, ephemeral: true }).catch(() => undefined)
+    }
+  }
+
+  /**
+   * Creates the ephemeral branch `branch` at `base`. Throws `INVALID_ARGUMENT` when it exists already:
+   * a branch nobody created for this session is never adopted.
+   */
+  private async createSessionBranch(
+    base: { baseRef: string } | { baseBranch: string; baseIsEphemeral: true },
+    branch: string,
+  ): Promise<void> {
+    try {
+      await this.repo.createBranch({ ...base, targetBranch: branch, targetIsEphemeral: true })
+    } catch (error) {
+      if (isRefConflict(error))
+        throw new InvalidArgumentError(
+          `The ephemeral branch ${branch} already exists in Code Storage repository ${this.repoId}; it was not made for this session, so it is left alone. Start another session.`,
+        )
+      throw codeStorageError(error, `creating ${branch}`)
+    }
   }
 
   private async state(handle: WorkspaceHandle): Promise<WorkspaceState> {

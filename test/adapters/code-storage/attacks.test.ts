@@ -4,15 +4,17 @@
  * a host whose answers parse but are odd (pagination cursors that loop, dates that are not dates).
  */
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CodeStorageDurableAdapter } from '../../../src/adapters/code-storage/durable.ts'
 import { CodeStorageEphemeralAdapter } from '../../../src/adapters/code-storage/ephemeral.ts'
 import { GitTrix } from '../../../src/core/gittrix.ts'
 import { expectCode, gitBlobId, memoryBlobSource, utf8 } from '../contract/fixtures.ts'
-import { branchHead, commitLocal, gitBytes, readGitTree } from '../local/fixtures.ts'
+import { branchHead, commitLocal, fastImportCommit, gitBytes, readGitTree } from '../local/fixtures.ts'
 import { cleanup, tempDir } from '../../support/git-fixtures.ts'
-import { codeStorageClient, codeStorageHarness } from './harness.ts'
+import { codeStorageClient, codeStorageEphemeralFixture, codeStorageHarness } from './harness.ts'
 import type { CodeStorageStandIn } from './stand-in.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -220,5 +222,56 @@ describe('odd answers from the host', () => {
       ephemeralRef: meta.ephemeralRef,
     })
     expect(changed).toBeNull()
+  })
+})
+
+describe('namespaces and secrets', () => {
+  it('a session branch that already exists in the ephemeral namespace is never adopted (baseline uploaded from another durable)', async () => {
+    const fx = await codeStorageEphemeralFixture('local')()
+    cleanups.push(() => fx.cleanup())
+    const baseline = await fx.baseline({ 'a.txt': 'a\n' })
+    const gitDir = fx.standIn.gitDir('workspaces')
+    const foreign = fastImportCommit(gitDir, { branch: 'someone', files: { 'planted.txt': 'planted\n' } })
+    gitBytes(gitDir, [`--git-dir=${gitDir}`, 'update-ref', 'refs/ephemeral/gittrix/s-taken', foreign])
+    await expectCode(
+      fx.adapter.create({
+        sessionId: 's-taken',
+        sessionDir: fx.sessionDir('s-taken'),
+        baselineSha: baseline,
+        durable: fx.durable,
+      }),
+      'INVALID_ARGUMENT',
+    )
+    await expect(readFile(join(fx.sessionDir('s-taken'), 'code-storage.json'))).rejects.toThrow()
+    // The foreign branch is left to its owner, never rewritten or deleted.
+    expect(await fx.standIn.ephemeralHead('workspaces', 'gittrix/s-taken')).toBe(foreign)
+  })
+
+  it('a host error that echoes the request headers never carries the token, in the message or the cause chain', async () => {
+    let token = ''
+    const echo =
+      (standIn: CodeStorageStandIn): typeof fetch =>
+      async (input, init) => {
+        if (!String(input).includes('/repos/commits')) return standIn.fetch(input, init)
+        token = new Headers(init?.headers).get('authorization')!.slice('Bearer '.length)
+        return new Response(
+          JSON.stringify({ error: `bad request; you sent Authorization: Bearer ${token}` }),
+          {
+            status: 400,
+            headers: { 'content-type': 'application/json' },
+          },
+        )
+      }
+    const { standIn } = await codeStorageHarness()
+    cleanups.push(() => standIn.stop())
+    await standIn.seedRepo('app')
+    const storage = await codeStorageClient(standIn, { fetch: echo(standIn) })
+    const durable = new CodeStorageDurableAdapter({ storage, repo: 'app', branch: 'main' })
+    const error = await expectCode(durable.getHead('main'), 'INVALID_ARGUMENT')
+    expect(token.length).toBeGreaterThan(100)
+    const everything = inspect(error, { depth: 10, showHidden: true }) + JSON.stringify(error)
+    expect(everything).not.toContain(token)
+    expect(everything).not.toContain(token.split('.')[2])
+    expect(error.message).toContain('[redacted]')
   })
 })
