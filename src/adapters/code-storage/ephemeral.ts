@@ -59,6 +59,7 @@ const STATE_FILE = 'code-storage.json'
 
 interface WorkspaceState {
   repo: string
+  /** Informational: the branch is always `gittrix/<session id>` (see `branch`). */
   branch: string
   /** The commit the workspace started from: the baseline itself, or its uploaded copy. */
   root: string
@@ -96,7 +97,7 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
   }
 
   async create(request: CreateWorkspaceRequest): Promise<WorkspaceInfo> {
-    const branch = `gittrix/${request.sessionId}`
+    const branch = sessionBranch(request.sessionId)
     const sameRepo =
       request.durable instanceof CodeStorageDurableAdapter && request.durable.location === this.location
     let created = false
@@ -240,14 +241,11 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
 
   /** Deletes the session branch and the local state. Idempotent. */
   async destroy(handle: WorkspaceHandle): Promise<void> {
-    const branch = await this.branch(handle).catch(() => null)
-    if (branch) {
-      try {
-        await this.repo.deleteBranch({ name: branch, ephemeral: true })
-      } catch (error) {
-        if ((error as { status?: unknown }).status !== 404)
-          throw codeStorageError(error, 'deleting the workspace')
-      }
+    try {
+      await this.repo.deleteBranch({ name: await this.branch(handle), ephemeral: true })
+    } catch (error) {
+      if ((error as { status?: unknown }).status !== 404)
+        throw codeStorageError(error, 'deleting the workspace')
     }
     await rm(join(handle.sessionDir, STATE_FILE), { force: true })
   }
@@ -259,7 +257,7 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
       request.at === undefined
         ? await this.head(request.source)
         : await this.sessionCommit(request.source, request.at)
-    const branch = `gittrix/${request.sessionId}`
+    const branch = sessionBranch(request.sessionId)
     await this.createSessionBranch({ baseRef: at }, branch)
     try {
       await mkdir(request.sessionDir, { recursive: true })
@@ -338,8 +336,12 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
+  /**
+   * The session branch, from the session id alone: the state file lives in the session directory,
+   * where anything running as the same user can rewrite it, so it never says which branch to write.
+   */
   private async branch(handle: WorkspaceHandle): Promise<string> {
-    return (await this.state(handle)).branch
+    return sessionBranch(handle.sessionId)
   }
 
   private async head(handle: WorkspaceHandle): Promise<string> {
@@ -370,7 +372,8 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     const refuse = (why = 'is not a commit of session') =>
       new InvalidArgumentError(`${JSON.stringify(at)} ${why} ${handle.sessionId} at or after its baseline.`)
     if (typeof at !== 'string' || !/^[0-9a-f]{4,40}$/.test(at)) throw refuse()
-    const { root, branch } = await this.state(handle)
+    const { root } = await this.state(handle)
+    const branch = await this.branch(handle)
     const doing = 'reading the session history'
     const matches = new Set<string>()
     const pages = cursorPages(doing, (cursor) =>
@@ -430,6 +433,11 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
       throw codeStorageError(error, doing)
     }
   }
+}
+
+/** `gittrix/<session id>`: a session's branch in the ephemeral namespace. */
+function sessionBranch(sessionId: string): string {
+  return `gittrix/${sessionId}`
 }
 
 /** Throws `WRITE_REJECTED` when a parent directory of `rel` is a file or symlink in `files`. */

@@ -4,7 +4,7 @@
  * a host whose answers parse but are odd (pagination cursors that loop, dates that are not dates).
  */
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -274,4 +274,39 @@ describe('namespaces and secrets', () => {
     expect(everything).not.toContain(token.split('.')[2])
     expect(error.message).toContain('[redacted]')
   })
+})
+
+describe('the local session state cannot redirect a session', () => {
+  it("a session's writes and destroy go to its own branch even when its state file names another session's", async () => {
+    const { standIn, gittrix, user, storeDir } = await session()
+    const other = await gittrix.startSession({ task: 'victim' })
+    const victimHead = await standIn.ephemeralHead('app', `gittrix/${other.id}`)
+    const stateFile = join(storeDir, user.id, 'code-storage.json')
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, string>
+    await writeFile(stateFile, JSON.stringify({ ...state, branch: `gittrix/${other.id}` }))
+    await user.write('a.txt', 'mine\n')
+    expect(await standIn.ephemeralHead('app', `gittrix/${other.id}`)).toBe(victimHead)
+    expect(await user.diff()).toContain('+mine')
+    await user.discard()
+    expect(await standIn.ephemeralBranches('app')).toEqual([`gittrix/${other.id}`])
+  })
+
+  it('destroy deletes the session branch even when the state file is gone', async () => {
+    const { standIn, user, storeDir } = await session()
+    await rm(join(storeDir, user.id, 'code-storage.json'))
+    await user.discard()
+    expect(await standIn.ephemeralBranches('app')).toEqual([])
+  })
+})
+
+describe('names reach the host as data', () => {
+  for (const name of ['feat?branch=main', 'x#frag', 'a%2Fb', '../../repos/commit-pack', 'sp ace&limit=1'])
+    it(`branch ${JSON.stringify(name)} is one query value, never a path or another parameter`, async () => {
+      const { standIn, durable } = await session()
+      await expectCode(durable.getHead(name), 'REF_NOT_FOUND')
+      const seen = standIn.requests.at(-1)!
+      expect(seen.route).toBe('repos/commits')
+      expect(seen.params.branch).toBe(name)
+      expect(Object.keys(seen.params).sort()).toEqual(['branch', 'limit'])
+    })
 })
