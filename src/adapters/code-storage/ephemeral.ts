@@ -34,7 +34,12 @@ import type {
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
-import { InvalidArgumentError, WorkspaceMissingError, WriteRejectedError } from '../../core/errors.ts'
+import {
+  InvalidArgumentError,
+  WorkspaceInvalidError,
+  WorkspaceMissingError,
+  WriteRejectedError,
+} from '../../core/errors.ts'
 import { listFiles } from '../../core/listing.ts'
 import { assertCanonicalRepoPath, normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, SnapshotOptions, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
@@ -73,6 +78,8 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
   private readonly repo: Repo
   private readonly reader: CodeStorageDurableAdapter
   private readonly identity: { name: string; email: string }
+  /** Session id → its root commit, once checked by `root`. */
+  private readonly checkedRoots = new Map<string, string>()
 
   constructor(options: CodeStorageEphemeralAdapterOptions) {
     if (!options?.storage || !options.repo?.trim())
@@ -185,17 +192,15 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
    * of the session.
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
-    const state = await this.state(handle)
+    const root = await this.root(handle)
     const target =
       options.at === undefined ? await this.head(handle) : await this.sessionCommit(handle, options.at)
     const paths =
-      target === state.root
-        ? []
-        : await this.reader.changedPaths(state.root, target).then((p) => [...new Set(p)])
+      target === root ? [] : await this.reader.changedPaths(root, target).then((p) => [...new Set(p)])
     // Written behind Gittrix's back (git or the API with the token), a path may name git internals.
     for (const path of paths) assertCanonicalRepoPath(path)
     const [before, after] = await Promise.all([
-      this.reader.entriesAt(state.root, paths),
+      this.reader.entriesAt(root, paths),
       this.reader.entriesAt(target, paths),
     ])
     const changes: TreeChange[] = []
@@ -295,7 +300,7 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     const builder = this.repo.createCommit({
       targetBranch: staging,
       ephemeral: true,
-      commitMessage: `gittrix: baseline ${baselineSha}`,
+      commitMessage: baselineMessage(baselineSha),
       author: this.identity,
       committer: this.identity,
     })
@@ -326,6 +331,30 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
         )
       throw codeStorageError(error, `creating ${branch}`)
     }
+  }
+
+  /**
+   * The workspace's root commit from the state file, checked, since anything running as the user can
+   * rewrite that file (and a moved root hides changes from the diff): the baseline itself, or a
+   * parentless commit whose message names the baseline (the upload, `uploadBaseline`). Throws
+   * `WORKSPACE_INVALID` otherwise, `WORKSPACE_MISSING` without a state file.
+   */
+  private async root(handle: WorkspaceHandle): Promise<string> {
+    const { root } = await this.state(handle)
+    if (root === handle.baselineSha || this.checkedRoots.get(handle.sessionId) === root) return root
+    const refuse = () =>
+      new WorkspaceInvalidError(
+        handle.sessionId,
+        `its recorded start commit ${JSON.stringify(root)} is neither the baseline nor its upload`,
+      )
+    if (typeof root !== 'string' || !/^[0-9a-f]{40}$/.test(root)) throw refuse()
+    const { commit } = await this.call('reading the workspace start commit', () =>
+      this.repo.getCommit({ sha: root }),
+    )
+    if (commit.parentShas.length !== 0 || commit.message.trim() !== baselineMessage(handle.baselineSha))
+      throw refuse()
+    this.checkedRoots.set(handle.sessionId, root)
+    return root
   }
 
   private async state(handle: WorkspaceHandle): Promise<WorkspaceState> {
@@ -372,7 +401,7 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     const refuse = (why = 'is not a commit of session') =>
       new InvalidArgumentError(`${JSON.stringify(at)} ${why} ${handle.sessionId} at or after its baseline.`)
     if (typeof at !== 'string' || !/^[0-9a-f]{4,40}$/.test(at)) throw refuse()
-    const { root } = await this.state(handle)
+    const root = await this.root(handle)
     const branch = await this.branch(handle)
     const doing = 'reading the session history'
     const matches = new Set<string>()
@@ -433,6 +462,11 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
       throw codeStorageError(error, doing)
     }
   }
+}
+
+/** The message of a workspace's uploaded baseline commit. */
+function baselineMessage(baselineSha: string): string {
+  return `gittrix: baseline ${baselineSha}`
 }
 
 /** `gittrix/<session id>`: a session's branch in the ephemeral namespace. */

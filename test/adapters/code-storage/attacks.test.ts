@@ -310,3 +310,18 @@ describe('names reach the host as data', () => {
       expect(Object.keys(seen.params).sort()).toEqual(['branch', 'limit'])
     })
 })
+
+describe('the recorded start commit', () => {
+  it('a state file whose root is moved (to hide changes from the diff) is WORKSPACE_INVALID, not an empty diff', async () => {
+    const { gitDir, user, storeDir } = await session()
+    await user.write('a.txt', 'hidden\n')
+    const head = await user.commit('checkpoint')
+    const stateFile = join(storeDir, user.id, 'code-storage.json')
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, string>
+    await writeFile(stateFile, JSON.stringify({ ...state, root: head }))
+    await expectCode(user.diff(), 'WORKSPACE_INVALID')
+    const before = branchHead(gitDir, 'main')
+    await expectCode(user.promote({ selector: { mode: 'all' } }), 'WORKSPACE_INVALID')
+    expect(branchHead(gitDir, 'main')).toBe(before)
+  })
+})
