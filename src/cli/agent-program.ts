@@ -19,7 +19,14 @@ export function addAgentCommands(program: Command, run: CommandRunner): void {
     .option('--repo <path>', 'with --task: durable repository (default: the current directory)')
     .option('--branch <name>', 'with --task: durable branch (default: the checked-out one)')
     .addOption(
-      new Option('--kind <kind>', 'with --task: workspace kind').choices(['clone', 'worktree', 'copy']),
+      new Option(
+        '--kind <kind>',
+        'with --task: workspace kind; code-storage is an ephemeral branch in Code Storage',
+      ).choices(['clone', 'worktree', 'copy', 'code-storage']),
+    )
+    .option(
+      '--code-storage-repo <id>',
+      'with --kind code-storage: the Code Storage repository holding the workspace (default $CODE_STORAGE_REPO)',
     )
     .option('--max-output <chars>', 'characters one tool answer may hold (default 60000)', parseCount)
     .option(

@@ -9,7 +9,7 @@ import { LocalDurableAdapter } from '../adapters/local/durable.ts'
 import { codeStorageConfigFromEnv, createCodeStorageClient } from '../adapters/code-storage/client.ts'
 import { CodeStorageEphemeralAdapter } from '../adapters/code-storage/ephemeral.ts'
 import { LocalEphemeralAdapter, type LocalWorkspaceKind } from '../adapters/local/ephemeral.ts'
-import type { EphemeralAdapter } from '../core/adapters.ts'
+import type { EphemeralAdapter, WorkspaceHandle } from '../core/adapters.ts'
 import { GittrixError, InvalidArgumentError } from '../core/errors.ts'
 import { GitTrix, type StartSessionOptions } from '../core/gittrix.ts'
 import type { SessionMetadata } from '../core/metadata.ts'
@@ -43,7 +43,7 @@ export function resolveStoreDir(option: string | undefined, io: CliIo): string {
 export function openStore(ctx: CliContext, onSweepError?: (error: unknown) => void): GitTrix {
   return new GitTrix({
     durable: new LocalDurableAdapter({ path: ctx.io.cwd }),
-    ephemeral: new LocalEphemeralAdapter(),
+    ephemeral: sweepingEveryKind(ctx, new LocalEphemeralAdapter()),
     storeDir: ctx.storeDir,
     sweepIntervalMs: 0,
     ...(onSweepError ? { onSweepError } : {}),
@@ -70,10 +70,12 @@ export async function openRepo(ctx: CliContext, selection: RepoSelection): Promi
   const path = await repositoryRoot(resolve(ctx.io.cwd, selection.repo ?? '.'))
   return new GitTrix({
     durable: new LocalDurableAdapter({ path, ...(selection.branch ? { branch: selection.branch } : {}) }),
-    ephemeral:
+    ephemeral: sweepingEveryKind(
+      ctx,
       selection.kind === 'code-storage'
         ? await codeStorageWorkspaces(ctx, selection.codeStorageRepo ?? ctx.io.env.CODE_STORAGE_REPO)
         : new LocalEphemeralAdapter({ kind: selection.kind ?? 'clone' }),
+    ),
     storeDir: ctx.storeDir,
     sweepIntervalMs: 0,
     onSweepError: (error) => ctx.warn(`sweep: ${(error as Error).message}`),
@@ -140,14 +142,53 @@ const CODE_STORAGE_REF = /^code-storage:\/\/([^/]+)\/([^/#]+)\+ephemeral#/
 
 /** The ephemeral adapter of a recorded session: its Code Storage repository, or the local kind. */
 async function ephemeralOf(ctx: CliContext, meta: SessionMetadata): Promise<EphemeralAdapter> {
-  const remote = CODE_STORAGE_REF.exec(meta.ephemeralRef)
-  if (!remote) return new LocalEphemeralAdapter({ kind: workspaceKind(meta) })
+  return (
+    (await codeStorageOwner(ctx, meta.id, meta.ephemeralRef)) ??
+    new LocalEphemeralAdapter({ kind: workspaceKind(meta) })
+  )
+}
+
+/**
+ * The Code Storage adapter of the workspace `ephemeralRef` of session `id`, or `null` when it is not
+ * a Code Storage workspace. Throws `INVALID_ARGUMENT` when the environment names another organisation
+ * or lacks credentials (what to set is in the message).
+ */
+async function codeStorageOwner(
+  ctx: CliContext,
+  id: string,
+  ephemeralRef: string,
+): Promise<CodeStorageEphemeralAdapter | null> {
+  const remote = CODE_STORAGE_REF.exec(ephemeralRef)
+  if (!remote) return null
   const adapter = await codeStorageWorkspaces(ctx, remote[2])
   if (adapter.storage.getConfig().name !== remote[1])
     throw new InvalidArgumentError(
-      `Session ${meta.id} lives in Code Storage organisation ${remote[1]}; set CODE_STORAGE_NAME (and its key or token) to it.`,
+      `Session ${id} lives in Code Storage organisation ${remote[1]}; set CODE_STORAGE_NAME (and its key or token) to it.`,
     )
   return adapter
+}
+
+/**
+ * `primary` with `lastChangeAt` and `destroy` sent to the adapter of each session's own workspace (by
+ * its recorded ref: a Code Storage branch, else a local workspace of the kind the handle records), so a
+ * sweep run by any command evicts every kind of workspace, not only `primary`'s. Everything else goes
+ * to `primary` unchanged.
+ */
+function sweepingEveryKind(ctx: CliContext, primary: EphemeralAdapter): EphemeralAdapter {
+  const owner = async (handle: WorkspaceHandle): Promise<EphemeralAdapter> =>
+    (await codeStorageOwner(ctx, handle.sessionId, handle.ephemeralRef)) ??
+    (primary instanceof LocalEphemeralAdapter ? primary : new LocalEphemeralAdapter())
+  const routed: Pick<EphemeralAdapter, 'lastChangeAt' | 'destroy'> = {
+    lastChangeAt: async (handle) => (await owner(handle)).lastChangeAt(handle),
+    destroy: async (handle) => (await owner(handle)).destroy(handle),
+  }
+  return new Proxy(primary, {
+    get(target, property) {
+      if (property === 'lastChangeAt' || property === 'destroy') return routed[property]
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 /**

@@ -70,6 +70,17 @@ export function normalizeRepoDir(input: string | undefined): string {
   return normalizeRepoPath(input)
 }
 
+/**
+ * Returns `path` when it is already what {@link normalizeRepoPath} makes of it; otherwise throws
+ * `WRITE_REJECTED` (or `PATH_TOO_LONG`). For paths read from a remote tree or handed to a remote
+ * write, where `a//b`, `./a` or `a/../b` are not spellings to tidy up but content nobody checked.
+ */
+export function assertCanonicalRepoPath(path: string): string {
+  if (normalizeRepoPath(path) !== path)
+    throw new WriteRejectedError(path, 'it is not a canonical repository path (empty, "." or ".." segments)')
+  return path
+}
+
 /** Symlinks followed in a row before a read gives up (Linux's `MAXSYMLINKS` is 40). */
 export const MAX_SYMLINK_HOPS = 40
 

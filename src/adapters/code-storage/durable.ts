@@ -26,10 +26,12 @@ import type {
   DurableCapabilities,
 } from '../../core/adapters.ts'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
+import { assertCanonicalRepoPath } from '../../core/paths.ts'
 import { findPromotion, type HistoryCommit, type PromotionQuery } from '../../core/promotion-identity.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
 import { gitBlobId } from './blob-id.ts'
 import { codeStorageError, isRefConflict } from './errors.ts'
+import { cursorPages } from './pages.ts'
 import { writeStatus } from './retry.ts'
 
 /** Options of {@link CodeStorageDurableAdapter}. */
@@ -316,8 +318,13 @@ export class CodeStorageDurableAdapter implements DurableAdapter {
     return builder
   }
 
-  /** The bytes of every promoted blob, each checked against its id. Throws `PROMOTE_FAILED` on a mismatch. */
+  /**
+   * The bytes of every promoted blob, each checked against its id. Throws `PROMOTE_FAILED` on a
+   * mismatch, `WRITE_REJECTED` for a path that is not canonical or names git internals (the host's
+   * own checks are not documented, so nothing unsafe is sent).
+   */
   private async promotedBlobs(request: ApplyCommitRequest): Promise<Map<string, Uint8Array>> {
+    for (const path of request.paths) assertCanonicalRepoPath(path.path)
     const wanted = [...new Set(request.paths.flatMap((p) => (p.mode !== null && p.oid ? [p.oid] : [])))]
     if (request.paths.some((p) => p.mode === '160000'))
       throw new InvalidArgumentError('Code Storage commits cannot carry submodule entries (mode 160000).')
@@ -352,9 +359,9 @@ export class CodeStorageDurableAdapter implements DurableAdapter {
     recursive: boolean,
   ): Promise<Array<Omit<TreeEntry, 'oid'>>> {
     const out: Array<Omit<TreeEntry, 'oid'>> = []
-    let cursor: string | undefined
-    do {
-      const page = await this.call(`listing the tree of ${sha}`, () =>
+    const doing = `listing the tree of ${sha}`
+    const pages = cursorPages(doing, (cursor) =>
+      this.call(doing, () =>
         this.repo.listFiles({
           ref: sha,
           recursive,
@@ -362,13 +369,14 @@ export class CodeStorageDurableAdapter implements DurableAdapter {
           ...(dir ? { path: dir } : {}),
           ...(cursor ? { cursor } : {}),
         }),
-      )
+      ),
+    )
+    for await (const page of pages) {
       for (const entry of page.entries) {
         if (FILE_MODES.has(entry.mode) && entry.type !== 'tree')
           out.push({ path: entry.path, mode: entry.mode as FileMode })
       }
-      cursor = page.hasMore ? page.nextCursor : undefined
-    } while (cursor)
+    }
     return out
   }
 
@@ -409,17 +417,23 @@ export class CodeStorageDurableAdapter implements DurableAdapter {
   /** The first-parent chain of `branch` from its head, newest first; empty when the branch does not exist. */
   private async *chain(branch: string, stopAt: string | null): AsyncGenerator<HistoryCommit> {
     const seen = new Map<string, HistoryCommit>()
-    let cursor: string | undefined
+    const doing = `reading the history of ${branch}`
+    const pages = cursorPages(doing, (cursor) =>
+      this.call(doing, () =>
+        this.repo.listCommits({ branch, limit: LOG_PAGE, ...(cursor ? { cursor } : {}) }),
+      ),
+    )
     let more = true
     const page = async () => {
-      const result = await this.call(`reading the history of ${branch}`, () =>
-        this.repo.listCommits({ branch, limit: LOG_PAGE, ...(cursor ? { cursor } : {}) }),
-      )
-      for (const c of result.commits)
+      const next = await pages.next()
+      if (next.done) {
+        more = false
+        return undefined
+      }
+      for (const c of next.value.commits)
         seen.set(c.sha, { sha: c.sha, parents: c.parentShas, message: c.message, date: c.rawDate })
-      cursor = result.nextCursor
-      more = result.hasMore && cursor !== undefined
-      return result.commits[0]?.sha
+      more = next.value.hasMore
+      return next.value.commits[0]?.sha
     }
     let next: string | undefined
     try {

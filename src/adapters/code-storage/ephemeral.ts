@@ -7,7 +7,10 @@
  * SDK calls per method (node_modules/@pierre/storage/src/index.ts):
  * - `create`: with a Code Storage durable on the same repository, `repo.createBranch({ baseRef:
  *   baseline, targetIsEphemeral: true })`; with any other durable, one root commit holding the
- *   baseline's files (`createCommit({ ephemeral: true })`, files read by `durable.listTree`/`readBlobs`).
+ *   baseline's files (`createCommit({ ephemeral: true })` on a random staging branch, files read by
+ *   `durable.listTree`/`readBlobs`), then `repo.createBranch({ baseBranch: staging, baseIsEphemeral })`
+ *   and `repo.deleteBranch` of the staging branch. `createBranch` refuses an existing branch, so a
+ *   session branch someone else made is never adopted.
  * - `write` / `delete`: one commit each (`createCommit({ ephemeral: true, expectedHeadSha })`,
  *   retried when another writer moved the branch); `commit`: an empty checkpoint commit.
  * - `read` / `list`: `repo.listFiles` and `repo.getFileStream` at the head commit.
@@ -17,6 +20,7 @@
  * - `destroy`: `repo.deleteBranch({ ephemeral: true })`.
  * The workspace's root commit (the baseline, or its uploaded copy) is kept in `<sessionDir>/code-storage.json`.
  */
+import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { CodeStorage, Repo } from '@pierre/storage'
@@ -30,12 +34,18 @@ import type {
   WorkspaceHandle,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
-import { InvalidArgumentError, WorkspaceMissingError, WriteRejectedError } from '../../core/errors.ts'
+import {
+  InvalidArgumentError,
+  WorkspaceInvalidError,
+  WorkspaceMissingError,
+  WriteRejectedError,
+} from '../../core/errors.ts'
 import { listFiles } from '../../core/listing.ts'
-import { normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
+import { assertCanonicalRepoPath, normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, SnapshotOptions, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
 import { CodeStorageDurableAdapter } from './durable.ts'
 import { codeStorageError, isRefConflict } from './errors.ts'
+import { cursorPages } from './pages.ts'
 import { writeStatus } from './retry.ts'
 
 /** Options of {@link CodeStorageEphemeralAdapter}. */
@@ -54,6 +64,7 @@ const STATE_FILE = 'code-storage.json'
 
 interface WorkspaceState {
   repo: string
+  /** Informational: the branch is always `gittrix/<session id>` (see `branch`). */
   branch: string
   /** The commit the workspace started from: the baseline itself, or its uploaded copy. */
   root: string
@@ -67,6 +78,8 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
   private readonly repo: Repo
   private readonly reader: CodeStorageDurableAdapter
   private readonly identity: { name: string; email: string }
+  /** Session id → its root commit, once checked by `root`. */
+  private readonly checkedRoots = new Map<string, string>()
 
   constructor(options: CodeStorageEphemeralAdapterOptions) {
     if (!options?.storage || !options.repo?.trim())
@@ -91,20 +104,14 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
   }
 
   async create(request: CreateWorkspaceRequest): Promise<WorkspaceInfo> {
-    const branch = `gittrix/${request.sessionId}`
+    const branch = sessionBranch(request.sessionId)
     const sameRepo =
       request.durable instanceof CodeStorageDurableAdapter && request.durable.location === this.location
     let created = false
     try {
       let root = request.baselineSha
       if (sameRepo) {
-        await this.call('creating the session branch', () =>
-          this.repo.createBranch({
-            baseRef: request.baselineSha,
-            targetBranch: branch,
-            targetIsEphemeral: true,
-          }),
-        )
+        await this.createSessionBranch({ baseRef: request.baselineSha }, branch)
         created = true
       } else {
         root = await this.uploadBaseline(branch, request.baselineSha, request.durable)
@@ -179,18 +186,21 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
 
   /**
    * The paths that differ between the workspace's root and its head (or commit `at` of the session),
-   * from the host's commit diff, with modes and blob ids read for those paths only.
+   * from the host's commit diff, with modes and blob ids read for those paths only. Throws
+   * `WRITE_REJECTED` when a changed path is not canonical or names git internals (only a writer
+   * going around Gittrix can put one there), `INVALID_ARGUMENT` for an `at` that is not one commit
+   * of the session.
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
-    const state = await this.state(handle)
+    const root = await this.root(handle)
     const target =
       options.at === undefined ? await this.head(handle) : await this.sessionCommit(handle, options.at)
     const paths =
-      target === state.root
-        ? []
-        : await this.reader.changedPaths(state.root, target).then((p) => [...new Set(p)])
+      target === root ? [] : await this.reader.changedPaths(root, target).then((p) => [...new Set(p)])
+    // Written behind Gittrix's back (git or the API with the token), a path may name git internals.
+    for (const path of paths) assertCanonicalRepoPath(path)
     const [before, after] = await Promise.all([
-      this.reader.entriesAt(state.root, paths),
+      this.reader.entriesAt(root, paths),
       this.reader.entriesAt(target, paths),
     ])
     const changes: TreeChange[] = []
@@ -227,8 +237,8 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
         ephemeral: true,
         limit: 1,
       })
-      const date = page.commits[0]?.rawDate
-      return date ? Date.parse(date) : null
+      const time = Date.parse(page.commits[0]?.rawDate ?? '')
+      return Number.isFinite(time) ? time : null
     } catch {
       return null
     }
@@ -236,14 +246,11 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
 
   /** Deletes the session branch and the local state. Idempotent. */
   async destroy(handle: WorkspaceHandle): Promise<void> {
-    const branch = await this.branch(handle).catch(() => null)
-    if (branch) {
-      try {
-        await this.repo.deleteBranch({ name: branch, ephemeral: true })
-      } catch (error) {
-        if ((error as { status?: unknown }).status !== 404)
-          throw codeStorageError(error, 'deleting the workspace')
-      }
+    try {
+      await this.repo.deleteBranch({ name: await this.branch(handle), ephemeral: true })
+    } catch (error) {
+      if ((error as { status?: unknown }).status !== 404)
+        throw codeStorageError(error, 'deleting the workspace')
     }
     await rm(join(handle.sessionDir, STATE_FILE), { force: true })
   }
@@ -255,10 +262,8 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
       request.at === undefined
         ? await this.head(request.source)
         : await this.sessionCommit(request.source, request.at)
-    const branch = `gittrix/${request.sessionId}`
-    await this.call('forking the workspace', () =>
-      this.repo.createBranch({ baseRef: at, targetBranch: branch, targetIsEphemeral: true }),
-    )
+    const branch = sessionBranch(request.sessionId)
+    await this.createSessionBranch({ baseRef: at }, branch)
     try {
       await mkdir(request.sessionDir, { recursive: true })
       const next: WorkspaceState = { ...state, branch }
@@ -278,7 +283,12 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
-  /** Uploads the baseline's files as one root commit on a new ephemeral branch; resolves its id. */
+  /**
+   * Uploads the baseline's files as one root commit and creates the session branch on it; resolves
+   * the commit id. The commit is made on a fresh staging branch (a random name) and the session branch
+   * is then created from it in one `createBranch`, which refuses a branch that exists: a commit request
+   * on a missing branch would otherwise land on top of any branch someone made under that name.
+   */
   private async uploadBaseline(
     branch: string,
     baselineSha: string,
@@ -286,16 +296,65 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
   ): Promise<string> {
     const entries = await durable.listTree(baselineSha)
     const blobs = await durable.readBlobs([...new Set(entries.map((e) => e.oid))])
+    const staging = `gittrix-staging/${randomUUID()}`
     const builder = this.repo.createCommit({
-      targetBranch: branch,
+      targetBranch: staging,
       ephemeral: true,
-      commitMessage: `gittrix: baseline ${baselineSha}`,
+      commitMessage: baselineMessage(baselineSha),
       author: this.identity,
       committer: this.identity,
     })
     for (const entry of entries) builder.addFile(entry.path, blobs.get(entry.oid)!, { mode: entry.mode })
-    const result = await builder.send()
-    return result.commitSha
+    try {
+      const result = await builder.send()
+      await this.createSessionBranch({ baseBranch: staging, baseIsEphemeral: true }, branch)
+      return result.commitSha
+    } finally {
+      await this.repo.deleteBranch({ name: staging, ephemeral: true }).catch(() => undefined)
+    }
+  }
+
+  /**
+   * Creates the ephemeral branch `branch` at `base`. Throws `INVALID_ARGUMENT` when it exists already:
+   * a branch nobody created for this session is never adopted.
+   */
+  private async createSessionBranch(
+    base: { baseRef: string } | { baseBranch: string; baseIsEphemeral: true },
+    branch: string,
+  ): Promise<void> {
+    try {
+      await this.repo.createBranch({ ...base, targetBranch: branch, targetIsEphemeral: true })
+    } catch (error) {
+      if (isRefConflict(error))
+        throw new InvalidArgumentError(
+          `The ephemeral branch ${branch} already exists in Code Storage repository ${this.repoId}; it was not made for this session, so it is left alone. Start another session.`,
+        )
+      throw codeStorageError(error, `creating ${branch}`)
+    }
+  }
+
+  /**
+   * The workspace's root commit from the state file, checked, since anything running as the user can
+   * rewrite that file (and a moved root hides changes from the diff): the baseline itself, or a
+   * parentless commit whose message names the baseline (the upload, `uploadBaseline`). Throws
+   * `WORKSPACE_INVALID` otherwise, `WORKSPACE_MISSING` without a state file.
+   */
+  private async root(handle: WorkspaceHandle): Promise<string> {
+    const { root } = await this.state(handle)
+    if (root === handle.baselineSha || this.checkedRoots.get(handle.sessionId) === root) return root
+    const refuse = () =>
+      new WorkspaceInvalidError(
+        handle.sessionId,
+        `its recorded start commit ${JSON.stringify(root)} is neither the baseline nor its upload`,
+      )
+    if (typeof root !== 'string' || !/^[0-9a-f]{40}$/.test(root)) throw refuse()
+    const { commit } = await this.call('reading the workspace start commit', () =>
+      this.repo.getCommit({ sha: root }),
+    )
+    if (commit.parentShas.length !== 0 || commit.message.trim() !== baselineMessage(handle.baselineSha))
+      throw refuse()
+    this.checkedRoots.set(handle.sessionId, root)
+    return root
   }
 
   private async state(handle: WorkspaceHandle): Promise<WorkspaceState> {
@@ -306,8 +365,12 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     }
   }
 
+  /**
+   * The session branch, from the session id alone: the state file lives in the session directory,
+   * where anything running as the same user can rewrite it, so it never says which branch to write.
+   */
   private async branch(handle: WorkspaceHandle): Promise<string> {
-    return (await this.state(handle)).branch
+    return sessionBranch(handle.sessionId)
   }
 
   private async head(handle: WorkspaceHandle): Promise<string> {
@@ -328,26 +391,36 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
     return new Map((await this.reader.filesAt(sha)).map((e) => [e.path, e.mode]))
   }
 
-  /** The full id of commit `at` (full or abbreviated) on the session branch's first-parent chain down to its root. */
+  /**
+   * The full id of commit `at` (full or abbreviated) on the session branch's history down to its root.
+   * Throws `INVALID_ARGUMENT` when no commit there matches, and when an abbreviation matches more than
+   * one: whoever can write the branch can mint a later commit sharing a short prefix with the reviewed
+   * one (65,536 tries for 4 hex digits), so the newest match is never taken for the reviewed commit.
+   */
   private async sessionCommit(handle: WorkspaceHandle, at: string): Promise<string> {
-    const refuse = () =>
-      new InvalidArgumentError(
-        `${JSON.stringify(at)} is not a commit of session ${handle.sessionId} at or after its baseline.`,
-      )
+    const refuse = (why = 'is not a commit of session') =>
+      new InvalidArgumentError(`${JSON.stringify(at)} ${why} ${handle.sessionId} at or after its baseline.`)
     if (typeof at !== 'string' || !/^[0-9a-f]{4,40}$/.test(at)) throw refuse()
-    const { root, branch } = await this.state(handle)
-    let cursor: string | undefined
-    for (;;) {
-      const page = await this.call('reading the session history', () =>
+    const root = await this.root(handle)
+    const branch = await this.branch(handle)
+    const doing = 'reading the session history'
+    const matches = new Set<string>()
+    const pages = cursorPages(doing, (cursor) =>
+      this.call(doing, () =>
         this.repo.listCommits({ branch, ephemeral: true, limit: 100, ...(cursor ? { cursor } : {}) }),
-      )
+      ),
+    )
+    walk: for await (const page of pages) {
       for (const commit of page.commits) {
-        if (commit.sha.startsWith(at)) return commit.sha
-        if (commit.sha === root) throw refuse()
+        if (commit.sha.startsWith(at)) matches.add(commit.sha)
+        if (commit.sha === root) break walk
       }
-      if (!page.hasMore || !page.nextCursor) throw refuse()
-      cursor = page.nextCursor
     }
+    if (matches.size > 1)
+      throw refuse('is ambiguous (pass the full commit id): it abbreviates more than one commit of session')
+    const [found] = matches
+    if (!found) throw refuse()
+    return found
   }
 
   /**
@@ -389,6 +462,16 @@ export class CodeStorageEphemeralAdapter implements EphemeralAdapter {
       throw codeStorageError(error, doing)
     }
   }
+}
+
+/** The message of a workspace's uploaded baseline commit. */
+function baselineMessage(baselineSha: string): string {
+  return `gittrix: baseline ${baselineSha}`
+}
+
+/** `gittrix/<session id>`: a session's branch in the ephemeral namespace. */
+function sessionBranch(sessionId: string): string {
+  return `gittrix/${sessionId}`
 }
 
 /** Throws `WRITE_REJECTED` when a parent directory of `rel` is a file or symlink in `files`. */

@@ -22,7 +22,9 @@ export interface McpCommandOptions {
   task?: string
   repo?: string
   branch?: string
-  kind?: LocalWorkspaceKind
+  kind?: LocalWorkspaceKind | 'code-storage'
+  /** With `kind: 'code-storage'`: the repository; default `$CODE_STORAGE_REPO`. */
+  codeStorageRepo?: string
   /** Characters one tool answer may hold (default 60,000). */
   maxOutput?: number
   /** A JSONL transcript file the client writes: attached to the session's head when the client leaves. */
@@ -44,9 +46,9 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
   if ((opts.session === undefined) === (opts.task === undefined)) {
     throw new CliUsageError('give either --session <id> (an existing session) or --task "<task>" (start one)')
   }
-  if (opts.session !== undefined && (opts.repo || opts.branch || opts.kind)) {
+  if (opts.session !== undefined && (opts.repo || opts.branch || opts.kind || opts.codeStorageRepo)) {
     throw new CliUsageError(
-      '--repo, --branch and --kind start a session; use them with --task, not --session',
+      '--repo, --branch, --kind and --code-storage-repo start a session; use them with --task, not --session',
     )
   }
   const { gittrix, session } =

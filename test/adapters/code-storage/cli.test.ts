@@ -3,6 +3,7 @@
  * ephemeral branch (credentials from the environment only), and every later command reopens it from
  * the session's metadata — through the real SDK on the stand-in (plugged in as `CliIo.fetch`).
  */
+import { existsSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CliIo } from '../../../src/cli/io.ts'
 import { runCli } from '../../../src/cli/run.ts'
@@ -73,5 +74,48 @@ describe('gittrix CLI with a Code Storage workspace', () => {
     const run = await cli(['start', '--kind', 'code-storage'])
     expect(run.code).not.toBe(0)
     expect(run.stderr).toContain('CODE_STORAGE_KEY')
+  })
+
+  it("gittrix sweep deletes an expired session's ephemeral branch, not only its record", async () => {
+    const { standIn, cli } = await setup()
+    const started = await cli(['start', '--json', '--kind', 'code-storage', '--ttl-idle', '1ms'])
+    expect(started.code, started.stderr).toBe(0)
+    const id = JSON.parse(started.stdout).data.id as string
+    expect(await standIn.ephemeralBranches('workspaces')).toEqual([`gittrix/${id}`])
+    await new Promise((done) => setTimeout(done, 20))
+    const swept = await cli(['sweep', '--json'])
+    expect(swept.code, swept.stderr).toBe(0)
+    expect(JSON.parse(swept.stdout).data.expired).toEqual([id])
+    expect(await standIn.ephemeralBranches('workspaces')).toEqual([])
+  })
+
+  it('a sweep without Code Storage credentials keeps the session and says what to set', async () => {
+    const { standIn, env, cli } = await setup()
+    const started = await cli(['start', '--json', '--kind', 'code-storage', '--ttl-idle', '1ms'])
+    const id = JSON.parse(started.stdout).data.id as string
+    await new Promise((done) => setTimeout(done, 20))
+    delete env.CODE_STORAGE_KEY
+    const swept = await cli(['sweep', '--json'])
+    expect(swept.stderr).toContain('CODE_STORAGE_KEY')
+    expect(JSON.parse(swept.stdout).data.expired).toEqual([])
+    expect(await standIn.ephemeralBranches('workspaces')).toEqual([`gittrix/${id}`])
+  })
+
+  it('each start sweeps every kind with its own adapter: a local clone and a Code Storage branch', async () => {
+    const { standIn, cli } = await setup()
+    const local = await cli(['start', '--json', '--ttl-idle', '1ms'])
+    expect(local.code, local.stderr).toBe(0)
+    const clone = JSON.parse(local.stdout).data.ephemeralPath as string
+    expect(existsSync(clone)).toBe(true)
+    await new Promise((done) => setTimeout(done, 20))
+    // A Code Storage start sweeps the expired local session: its clone is removed.
+    const remote = await cli(['start', '--json', '--kind', 'code-storage', '--ttl-idle', '1ms'])
+    expect(remote.code, remote.stderr).toBe(0)
+    expect(existsSync(clone)).toBe(false)
+    const id = JSON.parse(remote.stdout).data.id as string
+    await new Promise((done) => setTimeout(done, 20))
+    // A local start sweeps the expired Code Storage session: its branch is deleted.
+    expect((await cli(['start', '--json'])).code).toBe(0)
+    expect(await standIn.ephemeralBranches('workspaces')).not.toContain(`gittrix/${id}`)
   })
 })
