@@ -58,6 +58,12 @@ export interface ToolCallNote {
   startedAt: string
   /** The model id the client sent with the call (`_meta.model` or `_meta.modelId`, see src/mcp/server.ts), when it sent one. */
   model?: string
+  /**
+   * `true` when the call came after this checkpoint, not before it: calls no later checkpoint closed,
+   * recorded on the session's head when the MCP server ended (src/cli/commands/mcp.ts). Their changes,
+   * if any, are uncommitted work of the workspace.
+   */
+  afterCheckpoint?: true
 }
 
 /** The MCP client that made the calls, as it named itself in `initialize` (`clientInfo`). */
@@ -155,6 +161,7 @@ function cleanCall(call: ToolCallNote): ToolCallNote {
     errorCode: typeof call?.errorCode === 'string' ? cut(call.errorCode, 64) : null,
     startedAt: str(call?.startedAt, 40),
     ...(typeof call?.model === 'string' && call.model ? { model: cut(call.model, 200) } : {}),
+    ...(call?.afterCheckpoint === true ? { afterCheckpoint: true as const } : {}),
   }
 }
 
