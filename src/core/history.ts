@@ -101,7 +101,10 @@ export interface RestoreResult {
   from: string
   /** The checkpoint the workspace is at now (full id). */
   to: string
-  /** The ref that keeps `from` reachable: `refs/gittrix/restored/<UTC timestamp>`. */
+  /**
+   * The ref that keeps `from` reachable: `refs/gittrix/restored/<UTC timestamp>` in a local workspace's
+   * repository, `refs/notes/gittrix-sessions/<id>/restored/<UTC timestamp>-<12 hex>` on GitHub.
+   */
   savedRef: string
   /** The commit made to save uncommitted work before the restore, or `null` when there was none. */
   savedUncommitted: string | null

@@ -15,7 +15,12 @@
  */
 import type { Octokit } from '@octokit/rest'
 import type { NoteKind } from '../../core/history.ts'
-import { sessionNotesPrefix, sessionNotesRef, sessionNotesRefs } from '../../github/branches.ts'
+import {
+  sessionNotesPrefix,
+  sessionNotesRef,
+  sessionNotesRefs,
+  sessionOfSessionRef,
+} from '../../github/branches.ts'
 import { readBlobs } from './blobs.ts'
 import { isNotFound } from './request-errors.ts'
 import { usesGraphql } from './tree-levels.ts'
@@ -143,7 +148,8 @@ export async function readHeadToolCallsNote(
 }
 
 /**
- * Deletes every notes ref of session `sessionId`: one "List matching references" of
+ * Deletes every notes ref of session `sessionId`, and the refs its restores kept
+ * (src/github/branches.ts `sessionRestoredPrefix`): one "List matching references" of
  * `notes/gittrix-sessions/<id>/`, then one "Delete a reference" per ref found (none for a session
  * without notes). Refs already gone (404, or GitHub's 422 "Reference does not exist") are fine.
  * Throws what Octokit throws otherwise.
@@ -156,7 +162,7 @@ export async function deleteSessionNotes(
   const prefix = sessionNotesPrefix(sessionId).replace(/^refs\//, '')
   const { data } = await octokit.rest.git.listMatchingRefs({ ...coords, ref: prefix })
   for (const { ref } of data) {
-    if (!sessionNotesRefs(sessionId).includes(ref)) continue
+    if (!sessionNotesRefs(sessionId).includes(ref) && sessionOfSessionRef(ref) !== sessionId) continue
     try {
       await octokit.rest.git.deleteRef({ ...coords, ref: ref.replace(/^refs\//, '') })
     } catch (error) {
