@@ -77,7 +77,7 @@ export async function renderRequests(
       rows.push({
         files: n,
         requests: render.length,
-        target: 12 + Math.ceil(n / 100),
+        target: 11 + Math.ceil(n / 100),
         byRoute,
         blobReads: render.filter((r) => r.method === 'GET' && r.path.includes('/git/blobs/')).length,
         countedFiles: counted ? Number(counted[1]!.replaceAll(',', '')) : n,
