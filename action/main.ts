@@ -252,8 +252,13 @@ async function finish(
     ...(record ? { record } : {}),
     artifacts: artifactsOf(settings),
     topology: settings.topology,
+    ...(settings.transcript ? { transcript: settings.transcript } : {}),
   })
   for (const warning of finished.warnings) core.warning(warning)
+  if (finished.transcript)
+    core.info(
+      `Attached the transcript (${finished.transcript.lines} lines, ${finished.transcript.bytes} bytes) to ${finished.headSha.slice(0, 12)}.`,
+    )
   const outputs = sessionOutputs(finished.record, finished.headSha, finished.diff)
   if (finished.diff.files.length === 0) core.info(EMPTY_SESSION_NOTE)
   const { ephemeral } = finished.record

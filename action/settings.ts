@@ -56,6 +56,7 @@ export const INPUT_NAMES = [
   'ttl-idle',
   'ttl-absolute',
   'keep-after-promote',
+  'transcript',
   'token',
 ] as const
 /** One of {@link INPUT_NAMES}. */
@@ -117,6 +118,11 @@ export interface Settings {
   eviction: EvictionPolicy | null
   /** The token used for git and the REST API. Never logged. */
   token: string
+  /**
+   * Modes `run` and `finish`: the JSONL transcript file the agent step writes (absolute, resolved
+   * against `GITHUB_WORKSPACE`), attached as the session head's transcript note; `null` when not given.
+   */
+  transcript: string | null
   /** Where the checkout is: `path` under `GITHUB_WORKSPACE` (else the current directory). */
   workspace: string
   /** `GITHUB_RUN_ID` and `GITHUB_RUN_ATTEMPT`, when set. */
@@ -307,6 +313,7 @@ const rawSchema = z
     token: z.string({
       error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
     }),
+    transcript: z.string().optional(),
   })
   .superRefine((raw, ctx) => {
     const needsTask = raw.mode === 'run' || raw.mode === 'start'
@@ -392,6 +399,21 @@ const rawSchema = z
           'cannot be combined with agent-file-commands: the sandbox hides the runner files GITHUB_ENV and GITHUB_PATH live in. Drop one of them.',
       })
     }
+    if (raw.transcript !== undefined && raw.mode !== 'run' && raw.mode !== 'finish') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transcript'],
+        message: `is only used with mode run or finish, not ${raw.mode}: it is attached when the session finishes.`,
+      })
+    }
+    if (raw.transcript !== undefined && raw.sandbox === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transcript'],
+        message:
+          'cannot be combined with sandbox: the sandboxed agent can write only the checkout, and a transcript there would be one of the session files. Drop one of them.',
+      })
+    }
     if (raw.mode !== 'run' && raw.run !== undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -464,6 +486,8 @@ export function readSettings(getInput: (name: InputName) => string, env: ActionE
     link: p.link ?? facts.link,
     eviction: Object.keys(overrides).length ? { ...DEFAULT_EVICTION, ...overrides } : null,
     token: p.token,
+    transcript:
+      p.transcript === undefined ? null : resolve(env.GITHUB_WORKSPACE || process.cwd(), p.transcript),
     workspace: resolve(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
     workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
     repository,

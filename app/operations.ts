@@ -25,7 +25,7 @@ import {
   type SessionCommentStatus,
   shortSha,
 } from '../src/github.ts'
-import { historySummary } from './history.ts'
+import { withHistory } from './history.ts'
 import { replayOf } from '../src/core/promote.ts'
 import { promotedPaths, selectableChanges } from '../src/core/remaining.ts'
 import { selectChanges } from '../src/core/select.ts'
@@ -276,17 +276,13 @@ async function promoteClaimed(
   }
   const text = describeResult(repo, result)
   // What is left of the reviewed commit after this promotion (none once the session is promoted).
-  const left =
-    (await session.info()).state === 'active'
-      ? await session.diffDetails({ budget: REVIEW_DIFF_BUDGET })
-      : null
+  const active = (await session.info()).state === 'active'
+  const { result: left, history } = active
+    ? await withHistory(repo, id, record, () => session.diffDetails({ budget: REVIEW_DIFF_BUDGET }))
+    : { result: null, history: undefined }
   if (left && left.files.length > 0) {
     // A partial promotion: the run shows what remains, with the buttons, and the branch is kept.
-    const rendered = renderSessionCheckRun(
-      sessionFacts(record.start),
-      left,
-      await historySummary(repo, id, record),
-    )
+    const rendered = renderSessionCheckRun(sessionFacts(record.start), left, history)
     const { htmlUrl } = await upsertCheckRun(repo, record.headSha, id, {
       conclusion: rendered.conclusion,
       output: {

@@ -17,7 +17,8 @@
  *
  * The agent checkout's notes (`refs/notes/gittrix`, `refs/notes/gittrix-transcript`) on the session's
  * commits travel with the branch as `refs/notes/gittrix-sessions/<id>/<kind>` (session-notes.ts): in
- * the bundle, or in the same atomic push.
+ * the bundle, or in the same atomic push. With the `transcript` option, the JSONL file the agent step
+ * wrote joins them as the transcript note of the session's head (checked as untrusted content first).
  *
  * Nothing the agent could write is trusted: the record is checked against the start commit (parsed
  * strictly, its parent the baseline), the session id against the one the caller expects, and every git
@@ -35,7 +36,7 @@ import { ARTIFACTS_BUNDLE_REF, type ArtifactsSessions } from './artifacts.ts'
 import { writeSessionBundle } from './bundle.ts'
 import { checkArtifactsLocation, pushArtifactsSession } from './finish-artifacts.ts'
 import type { SessionRemote } from './remote.ts'
-import { agentNotesRefs, copySessionNotes } from './session-notes.ts'
+import { agentNotesRefs, copySessionNotes, readAgentTranscript, withTranscriptNote } from './session-notes.ts'
 import { type SkippedPath, snapshotWorkTree } from './snapshot.ts'
 import {
   lineageRoot,
@@ -67,6 +68,12 @@ export interface FinishSessionOptions {
   topology?: 'two-jobs' | 'same-job'
   /** Where a `two-jobs` session's bundle is written (a directory; default `RUNNER_TEMP/gittrix`, else the git dir). */
   bundleDir?: string
+  /**
+   * The JSONL transcript file the agent step wrote (the `transcript` input, an absolute path outside
+   * the checkout): attached as the transcript note of the session's head (session-notes.ts
+   * `readAgentTranscript`: untrusted, checked and capped); a file that does not pass is a warning.
+   */
+  transcript?: string
 }
 
 /** A finished session. */
@@ -98,6 +105,8 @@ export interface FinishedSession {
    * all the same (a post step does not repeat the refused push); the bundle holds the work.
    */
   pushError: string | null
+  /** The transcript attached to the head (the `transcript` option), or `null`. */
+  transcript: { bytes: number; lines: number } | null
 }
 
 /** Reads the session of a workspace, or `null` when none was started there. */
@@ -208,7 +217,7 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
 
   // The agent's notes on the session's commits, rebuilt for GitHub's per-session notes refs
   // (session-notes.ts); an Artifacts session keeps no notes on GitHub.
-  const notes = record.ephemeral
+  let notes = record.ephemeral
     ? {}
     : await copySessionNotes(
         ws.repo,
@@ -216,6 +225,17 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
         agentNotesRefs(),
         (await ws.repo.text(['rev-list', headSha, `^${record.baselineSha}`])).split('\n').filter(Boolean),
       )
+  let transcript: { bytes: number; lines: number } | null = null
+  if (options.transcript !== undefined) {
+    const read = record.ephemeral
+      ? { problem: 'an Artifacts session keeps no notes on GitHub.' }
+      : await readAgentTranscript(options.transcript, ws.root)
+    if ('problem' in read) warnings.push(`The transcript was not attached: ${read.problem}`)
+    else {
+      notes = await withTranscriptNote(ws.repo, record.sessionId, notes, headSha, read.bytes)
+      transcript = { bytes: read.bytes.byteLength, lines: read.lines }
+    }
+  }
   let pointerSha: string | null = null
   let bundle: string | null = null
   if (pushesArtifacts) {
@@ -267,6 +287,7 @@ export async function finishSession(options: FinishSessionOptions): Promise<Fini
     flattened: snapshot.flattened,
     bundle,
     pushError,
+    transcript,
   }
 }
 

@@ -11,8 +11,11 @@
  * the App only through its markdown escaping (src/github/check-run-output.ts). Notes never enter the
  * session's tree, so a promotion (which copies the reviewed tree) cannot carry them.
  */
+import { constants } from 'node:fs'
+import { open, realpath } from 'node:fs/promises'
+import { isAbsolute, relative, resolve } from 'node:path'
 import type { NoteKind } from '../../src/core/history.ts'
-import { MAX_TRANSCRIPT_BYTES, notesRef } from '../../src/core/history.ts'
+import { MAX_TRANSCRIPT_BYTES, notesRef, parseTranscript } from '../../src/core/history.ts'
 import type { GitRepo } from '../../src/git/repo.ts'
 import { SESSION_NOTE_KINDS, sessionNotesRef } from '../../src/github/branches.ts'
 
@@ -92,4 +95,78 @@ async function blobsWithin(
     if (oid && type === 'blob' && Number(size) <= max) ok.add(oid)
   }
   return notes.filter((n) => ok.has(n.blob))
+}
+
+/**
+ * Reads the transcript file the agent step wrote (the Action's `transcript` input), as untrusted
+ * content: the path must lie outside the checkout `workTree` (a file inside it would be one of the
+ * session's files, reviewed and promotable), be reached without any symlink (`realpath` equals the
+ * path, and the last component is opened with `O_NOFOLLOW`, so the agent cannot point it at a secret
+ * such as `/proc/self/environ`), be a regular file (`O_NONBLOCK`: a FIFO cannot hang the step) of at
+ * most {@link MAX_NOTE_BYTES}`.transcript` bytes, and be JSONL (src/core/history.ts `parseTranscript`).
+ * Resolves the bytes, or a `problem` sentence saying what to do; never throws for the file's sake.
+ */
+export async function readAgentTranscript(
+  path: string,
+  workTree: string,
+): Promise<{ bytes: Uint8Array; lines: number } | { problem: string }> {
+  const full = resolve(path)
+  const inside = relative(resolve(workTree), full)
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside)))
+    return {
+      problem: `${full} is inside the checkout, so it is one of the session's files; write the transcript outside it (e.g. under $RUNNER_TEMP).`,
+    }
+  try {
+    if ((await realpath(full)) !== full)
+      return { problem: `${full} is reached through a symlink; give the transcript's real path.` }
+    const file = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    try {
+      const stat = await file.stat()
+      if (!stat.isFile()) return { problem: `${full} is not a regular file.` }
+      const max = MAX_NOTE_BYTES.transcript
+      if (stat.size > max)
+        return { problem: `${full} is ${stat.size} bytes; at most ${max} are attached. Trim it first.` }
+      const buffer = Buffer.alloc(stat.size)
+      const { bytesRead } = await file.read(buffer, 0, stat.size, 0)
+      const bytes = new Uint8Array(buffer.subarray(0, bytesRead))
+      return { bytes, lines: parseTranscript(bytes).lines }
+    } finally {
+      await file.close()
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    if (code === 'ENOENT') return { problem: `${full} does not exist: the agent step wrote no transcript.` }
+    if (code === 'ELOOP') return { problem: `${full} is a symlink; give the transcript's real path.` }
+    return { problem: (error as Error).message }
+  }
+}
+
+/**
+ * `notes` (GitHub notes ref → notes commit, as {@link copySessionNotes} resolves) with the transcript
+ * note on `commit` set to `bytes`: a new root notes commit for the session's transcript ref holding the
+ * notes already there for other commits plus this one (replacing one on `commit`). Objects are written
+ * into `repo`; no ref moves. Throws `GIT_FAILED` when git fails.
+ */
+export async function withTranscriptNote(
+  repo: GitRepo,
+  sessionId: string,
+  notes: Readonly<Record<string, string>>,
+  commit: string,
+  bytes: Uint8Array,
+): Promise<Record<string, string>> {
+  const ref = sessionNotesRef(sessionId, 'transcript')
+  const blob = await repo.text(['hash-object', '-w', '--stdin'], { input: bytes })
+  const entries: string[] = []
+  const existing = notes[ref]
+  if (existing) {
+    const listed = await repo.text(['ls-tree', existing])
+    for (const line of listed.split('\n')) if (line && !line.endsWith(`\t${commit}`)) entries.push(line)
+  }
+  entries.push(`100644 blob ${blob}\t${commit}`)
+  const tree = await repo.text(['mktree'], { input: `${entries.join('\n')}\n` })
+  const notesCommit = await repo.text(['commit-tree', tree], {
+    input: `Notes of session ${sessionId} (transcript)\n`,
+    env: NOTES_ENV,
+  })
+  return { ...notes, [ref]: notesCommit }
 }

@@ -9,9 +9,9 @@
  * has none), its committer date the creation time, the head commit's committer date the last activity.
  * `expiryReason` (the core's rule) decides. An expired branch is deleted with
  * `git push --force-with-lease=<ref>:<head> :<ref>`, so a branch that received a push after it was read
- * is kept, and the session's notes refs (`refs/notes/gittrix-sessions/<id>/<kind>`, listed in the same
- * `ls-remote`) are deleted in that same atomic push. Notes refs whose session branch no longer exists
- * are deleted too. Branches whose start commit cannot be found or parsed are never deleted, only reported.
+ * is kept, and the session's notes refs (`refs/notes/gittrix-sessions/<id>/<kind>`) and the refs its
+ * restores kept (`…/<id>/restored/…`), listed in the same `ls-remote`, are deleted in that same atomic
+ * push. Such refs whose session branch no longer exists are deleted too. Branches whose start commit cannot be found or parsed are never deleted, only reported.
  *
  * An Artifacts session (`Gittrix-Ephemeral: artifacts://<namespace>/<repo>`) also owns its session
  * repository: once the branch is deleted, the repository is deleted too when `artifacts` is configured
@@ -23,7 +23,7 @@ import { redact } from '../../src/git/redact.ts'
 import type { EvictionPolicy } from '../../src/core/types.ts'
 import { expiryReason } from '../../src/core/eviction.ts'
 import type { OctokitLike } from '../../src/adapters/github/client.ts'
-import { parseSessionNotesRef, SESSION_NOTES_PREFIX, sessionIdFromRef } from '../../src/github/branches.ts'
+import { SESSION_NOTES_PREFIX, sessionIdFromRef, sessionOfSessionRef } from '../../src/github/branches.ts'
 import type { StartCommit } from '../../src/github/start-commit.ts'
 import { readSessionHistory } from '../../src/adapters/github/session-history.ts'
 import type { SessionRemote } from './remote.ts'
@@ -65,8 +65,7 @@ export async function sweepSessions(options: SweepOptions): Promise<SweepEntry[]
   const now = options.now ?? Date.now()
   const listed = await options.remote.listRefs(['refs/heads/gittrix/*', `${SESSION_NOTES_PREFIX}*`])
   const refs = [...listed].filter(([ref]) => ref.startsWith('refs/heads/'))
-  const notesOf = (id: string) =>
-    [...listed.keys()].filter((ref) => parseSessionNotesRef(ref)?.sessionId === id)
+  const notesOf = (id: string) => [...listed.keys()].filter((ref) => sessionOfSessionRef(ref) === id)
   const entries: SweepEntry[] = []
   for (const [ref, headSha] of refs.sort(([a], [b]) => a.localeCompare(b))) {
     const sessionId = sessionIdFromRef(ref)
@@ -108,8 +107,8 @@ export async function sweepSessions(options: SweepOptions): Promise<SweepEntry[]
   // Notes refs whose session branch is gone (a branch deleted by hand, or by an older Gittrix).
   const branches = new Set(refs.map(([ref]) => sessionIdFromRef(ref)))
   const orphans = [...listed.keys()].filter((ref) => {
-    const notes = parseSessionNotesRef(ref)
-    return notes !== null && !branches.has(notes.sessionId)
+    const owner = sessionOfSessionRef(ref)
+    return owner !== null && !branches.has(owner)
   })
   if (orphans.length && !options.dryRun) await options.remote.deleteRefs(orphans)
   return entries

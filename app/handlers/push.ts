@@ -14,10 +14,11 @@ import {
   renderSessionCheckRun,
   renderSessionComment,
   sessionIdFromRef,
+  type SessionHistorySummary,
 } from '../../src/github/index.ts'
 import { type ConfigSource, loadConfig, renderConfigProblems } from '../config.ts'
 import { type AppServices, repoContext } from '../context.ts'
-import { historySummary } from '../history.ts'
+import { withHistory } from '../history.ts'
 import { REVIEW_DIFF_BUDGET } from '../operations.ts'
 import {
   type CheckRunState,
@@ -146,12 +147,15 @@ export async function reviewSession(
     return
   }
   let diff: SessionDiff
+  let history: SessionHistorySummary | undefined
   try {
     // Pinned to `head` (withSession): the render shows exactly this commit, read by id, within a
-    // request budget (REVIEW_DIFF_BUDGET).
-    diff = await withSession(repo, record, config.config, (session) =>
-      session.diffDetails({ budget: REVIEW_DIFF_BUDGET }),
-    )
+    // request budget (REVIEW_DIFF_BUDGET). The head's tool-call note rides along (withHistory).
+    ;({ result: diff, history } = await withHistory(repo, id, record, () =>
+      withSession(repo, record, config.config, (session) =>
+        session.diffDetails({ budget: REVIEW_DIFF_BUDGET }),
+      ),
+    ))
   } catch (error) {
     // The workspace host refused or failed (e.g. an Artifacts token without Read, a deleted repository).
     if (record.start.ephemeral.kind !== 'artifacts' || !isGittrixError(error)) throw error
@@ -166,7 +170,7 @@ export async function reviewSession(
     return
   }
   const facts = sessionFacts(record.start)
-  const rendered = renderSessionCheckRun(facts, diff, await historySummary(repo, id, record))
+  const rendered = renderSessionCheckRun(facts, diff, history)
   const { htmlUrl } = await upsertCheckRun(
     repo,
     head,

@@ -226,6 +226,17 @@ export interface EphemeralAdapter {
    * {@link snapshot}.
    */
   diff?(workspace: WorkspaceHandle, options: WorkspaceDiffOptions): Promise<SessionDiff>
+  /**
+   * Optional (session history), for adapters that render no {@link diff} themselves: the changes from
+   * commit `from` of the session (default: its baseline) to commit `to` (default: the workspace as it
+   * is now), as a snapshot whose `changes` run from `from` (not from the baseline) and whose
+   * `textPatches`, if any, are hunks of exactly `from` → `to`. The core renders it (src/core/diff.ts).
+   * Both are checked as in {@link snapshot}: `INVALID_ARGUMENT` when not a commit of the session.
+   */
+  snapshotBetween?(
+    workspace: WorkspaceHandle,
+    options: { from?: string; to?: string },
+  ): Promise<WorkspaceSnapshot>
   /** Records the workspace state as a commit in the workspace (not durable). Resolves the commit id. */
   commit(workspace: WorkspaceHandle, message: string): Promise<string>
   /** Latest modification time (ms) of anything in the workspace, or `null` if unknown. */

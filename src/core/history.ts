@@ -58,6 +58,12 @@ export interface ToolCallNote {
   startedAt: string
   /** The model id the client sent with the call (`_meta.model` or `_meta.modelId`, see src/mcp/server.ts), when it sent one. */
   model?: string
+  /**
+   * `true` when the call came after this checkpoint, not before it: calls no later checkpoint closed,
+   * recorded on the session's head when the MCP server ended (src/cli/commands/mcp.ts). Their changes,
+   * if any, are uncommitted work of the workspace.
+   */
+  afterCheckpoint?: true
 }
 
 /** The MCP client that made the calls, as it named itself in `initialize` (`clientInfo`). */
@@ -95,7 +101,10 @@ export interface RestoreResult {
   from: string
   /** The checkpoint the workspace is at now (full id). */
   to: string
-  /** The ref that keeps `from` reachable: `refs/gittrix/restored/<UTC timestamp>`. */
+  /**
+   * The ref that keeps `from` reachable: `refs/gittrix/restored/<UTC timestamp>` in a local workspace's
+   * repository, `refs/notes/gittrix-sessions/<id>/restored/<UTC timestamp>-<12 hex>` on GitHub.
+   */
   savedRef: string
   /** The commit made to save uncommitted work before the restore, or `null` when there was none. */
   savedUncommitted: string | null
@@ -155,6 +164,7 @@ function cleanCall(call: ToolCallNote): ToolCallNote {
     errorCode: typeof call?.errorCode === 'string' ? cut(call.errorCode, 64) : null,
     startedAt: str(call?.startedAt, 40),
     ...(typeof call?.model === 'string' && call.model ? { model: cut(call.model, 200) } : {}),
+    ...(call?.afterCheckpoint === true ? { afterCheckpoint: true as const } : {}),
   }
 }
 

@@ -238,13 +238,25 @@ class SessionOperations implements AgentOperations {
         'diff { from, to } shows whole checkpoints; it takes no paths or budget.',
       )
     }
-    const { ephemeral } = this.runtime
+    const { ephemeral, durable } = this.runtime
+    const binary = options.binary === true
+    if (!ephemeral.diff && ephemeral.snapshotBetween) {
+      // The adapter gives the two points' changes; the core renders them as every other diff.
+      const between = ephemeral.snapshotBetween.bind(ephemeral)
+      return this.present(async (meta) => {
+        const snapshot = await between(this.handle(meta), {
+          ...(from !== undefined ? { from } : {}),
+          ...(to !== undefined ? { to } : {}),
+        })
+        return diffChanges(snapshot, snapshot.changes, durable, { binary })
+      })
+    }
     if (!ephemeral.diff || (from !== undefined && !ephemeral.checkpoints))
       throw noHistory(ephemeral, 'diff-between')
     const diff = ephemeral.diff.bind(ephemeral)
     return this.present((meta) =>
       diff(this.handle(meta), {
-        binary: options.binary === true,
+        binary,
         ...(from !== undefined ? { from } : {}),
         ...(to !== undefined ? { at: to } : {}),
       }),

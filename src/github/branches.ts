@@ -58,6 +58,31 @@ export function sessionNotesRefs(sessionId: string): string[] {
   return SESSION_NOTE_KINDS.map((kind) => sessionNotesRef(sessionId, kind))
 }
 
+/**
+ * `refs/notes/gittrix-sessions/<session-id>/restored/`: where a restore of a GitHub session branch keeps
+ * the head it moved away from (one ref per restore, `<prefix><UTC timestamp>-<12 hex of the head>`), so
+ * it stays reachable and a point of the session; deleted with the session's notes refs. Throws
+ * `INVALID_ARGUMENT` on a bad id.
+ */
+export function sessionRestoredPrefix(sessionId: string): string {
+  return `${sessionNotesPrefix(sessionId)}restored/`
+}
+
+const RESTORED_REF = new RegExp(
+  `^${SESSION_NOTES_PREFIX}(${GITHUB_SESSION_ID_PATTERN.source.slice(1, -1)})/restored/[0-9TZ]+-[0-9a-f]{12}$`,
+)
+
+/**
+ * The session a ref under {@link SESSION_NOTES_PREFIX} belongs to — a notes ref
+ * ({@link parseSessionNotesRef}) or a ref a restore kept ({@link sessionRestoredPrefix}) — or `null`.
+ */
+export function sessionOfSessionRef(ref: string): string | null {
+  const notes = parseSessionNotesRef(ref)
+  if (notes) return notes.sessionId
+  const match = typeof ref === 'string' ? RESTORED_REF.exec(ref) : null
+  return match ? match[1]! : null
+}
+
 const NOTES_REF = new RegExp(
   `^${SESSION_NOTES_PREFIX}(${GITHUB_SESSION_ID_PATTERN.source.slice(1, -1)})/(tool-calls|transcript)$`,
 )

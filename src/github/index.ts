@@ -34,6 +34,8 @@ export {
   sessionNotesPrefix,
   sessionNotesRef,
   sessionNotesRefs,
+  sessionOfSessionRef,
+  sessionRestoredPrefix,
 } from './branches.ts'
 export {
   type ExtendCommit,

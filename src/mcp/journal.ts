@@ -40,6 +40,11 @@ export class ToolCallJournal {
     this.#client = client
   }
 
+  /** The client named by {@link setClient}, or `null`. */
+  client(): ToolCallClient | null {
+    return this.#client
+  }
+
   /** Appends a record. */
   record(entry: ToolCallRecord): void {
     this.#pending.push(entry)

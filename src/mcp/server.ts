@@ -126,12 +126,13 @@ export function createMcpServer(options: McpServerOptions): GittrixMcpServer {
 
 /**
  * Serves `options` over stdio (`stdin`/`stdout`, default the process's) until the client goes away
- * (standard input ends or the transport closes). Resolves the journal of the calls answered.
+ * (standard input ends or the transport closes) or `streams.stop` aborts (e.g. on SIGTERM). Resolves
+ * the journal of the calls answered.
  * Nothing else may write to `stdout` meanwhile: it carries the protocol.
  */
 export async function serveStdio(
   options: McpServerOptions,
-  streams: { stdin?: Readable; stdout?: Writable } = {},
+  streams: { stdin?: Readable; stdout?: Writable; stop?: AbortSignal } = {},
 ): Promise<ToolCallJournal> {
   const stdin = streams.stdin ?? process.stdin
   const { server, journal } = createMcpServer(options)
@@ -140,11 +141,14 @@ export async function serveStdio(
   })
   const onEnd = () => void server.close()
   stdin.once('end', onEnd)
+  streams.stop?.addEventListener('abort', onEnd, { once: true })
   try {
     await server.connect(new StdioServerTransport(stdin, streams.stdout ?? process.stdout))
+    if (streams.stop?.aborted) await server.close()
     await closed
   } finally {
     stdin.off('end', onEnd)
+    streams.stop?.removeEventListener('abort', onEnd)
   }
   return journal
 }

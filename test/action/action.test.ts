@@ -25,6 +25,7 @@ import {
   inlineCode,
   parseStartCommit,
   sessionNotesRef,
+  sessionRestoredPrefix,
 } from '../../src/github/index.ts'
 import { writeNotesCommit } from '../support/session-notes.ts'
 import {
@@ -620,6 +621,16 @@ describe('bad inputs', () => {
       { task: 't', run: 'true', 'keep-after-promote': 'yes' },
       'Input \'keep-after-promote\': "yes" is not a boolean',
     ],
+    [
+      'transcript',
+      { mode: 'start', task: 't', transcript: 't.jsonl' },
+      "Input 'transcript': is only used with mode run or finish",
+    ],
+    [
+      'transcript',
+      { task: 't', run: 'true', sandbox: 'true', transcript: 't.jsonl' },
+      "Input 'transcript': cannot be combined with sandbox",
+    ],
   ]
   it.each(cases)(
     '%s: one error annotation naming the input and what it accepts (%#)',
@@ -675,6 +686,58 @@ describe('session notes', () => {
     expect(remoteGitInput(['ls-tree', '-r', '--name-only', published.outputs['head-sha']!])).not.toMatch(
       /[0-9a-f]{40}/,
     )
+  })
+})
+
+describe('transcript input', () => {
+  it('attaches the JSONL file the agent step wrote as the head transcript note, pushed with the branch, never in the tree', async () => {
+    const ws = await checkout()
+    const transcriptFile = join(tmp('gittrix-transcript-'), 'transcript.jsonl')
+    const transcript =
+      '{"role":"user","text":"<img src=x onerror=alert(1)> **fix** it"}\n{"role":"assistant"}\n'
+    const script = `echo "# Project, transcribed" > README.md && printf '%s' '${transcript}' > '${transcriptFile}'`
+    const run = await runBundle({
+      inputs: { task: 'Keep a transcript', run: script, token: TOKEN, transcript: transcriptFile },
+      env: runnerEnv(ws),
+    })
+    expect(run.errors, run.stderr).toEqual([])
+    expect(run.warnings).toEqual([])
+    expect(run.stdout).toContain('Attached the transcript (2 lines')
+    const published = await runPublishJob({ agentJob: run, token: TOKEN, env: runnerEnv(tmpdir()) })
+    expect(published.errors, published.stdout).toEqual([])
+    const id = published.outputs['session-id']!
+    const head = published.outputs['head-sha']!
+    const ref = sessionNotesRef(id, 'transcript')
+    expect(remoteGitInput(['notes', `--ref=${ref}`, 'list']).split(' ')[1]).toBe(head)
+    expect(`${remoteGitInput(['notes', `--ref=${ref}`, 'show', head])}\n`).toBe(transcript)
+    const baseline = published.outputs['baseline-sha']!
+    expect(remoteGitInput(['diff', '--name-only', baseline, head]).split('\n')).toEqual(['README.md'])
+    // Not shown anywhere as markdown: the summary does not carry its text.
+    expect(run.summary + published.summary).not.toContain('onerror')
+  })
+
+  it('refuses a transcript the agent pointed elsewhere (a symlink to a secret): a warning, nothing attached', async () => {
+    const ws = await checkout()
+    const dir = tmp('gittrix-transcript-')
+    const secret = join(dir, 'secret.jsonl')
+    writeFileSync(secret, '{"secret":"s3cr3t-value"}\n')
+    const transcriptFile = join(dir, 'transcript.jsonl')
+    const run = await runBundle({
+      inputs: {
+        task: 'Link a secret',
+        run: `echo linked > linked.txt && ln -s '${secret}' '${transcriptFile}'`,
+        token: TOKEN,
+        topology: 'same-job',
+        transcript: transcriptFile,
+      },
+      env: runnerEnv(ws),
+    })
+    expect(run.errors, run.stderr).toEqual([])
+    expect(run.warnings).toEqual([expect.stringMatching(/The transcript was not attached: .*symlink/)])
+    const id = run.outputs['session-id']!
+    expect(remoteHead(`gittrix/${id}`)).toBe(run.outputs['head-sha'])
+    expect(remoteGitInput(['for-each-ref', sessionNotesRef(id, 'transcript')])).toBe('')
+    expect(remoteGitInput(['log', '--all', '-p', '--format=%B'])).not.toContain('s3cr3t-value')
   })
 })
 
@@ -768,6 +831,15 @@ describe('mode sweep', () => {
     const expiredNotes = notes('sess_aaaaaaaaaaaa')
     const keptNotes = notes('sess_bbbbbbbbbbbb')
     const orphanNotes = notes('sess_gggggggggggg')
+    // Refs restores kept (src/github/branches.ts sessionRestoredPrefix) go with their session the same way.
+    const restored = (id: string) => {
+      const ref = `${sessionRestoredPrefix(id)}20261203T120000000Z-${remoteHead('main')!.slice(0, 12)}`
+      remoteGit('update-ref', ref, remoteHead('main')!)
+      return ref
+    }
+    const expiredRestored = restored('sess_aaaaaaaaaaaa')
+    const keptRestored = restored('sess_bbbbbbbbbbbb')
+    const orphanRestored = restored('sess_gggggggggggg')
 
     const run = await runBundle({
       inputs: { mode: 'sweep', token: TOKEN },
@@ -786,6 +858,9 @@ describe('mode sweep', () => {
     expect(refExists(expiredNotes)).toBe(false)
     expect(refExists(orphanNotes)).toBe(false)
     expect(refExists(keptNotes)).toBe(true)
+    expect(refExists(expiredRestored)).toBe(false)
+    expect(refExists(orphanRestored)).toBe(false)
+    expect(refExists(keptRestored)).toBe(true)
     expect(run.stdout).toContain(
       'gittrix/sess_eeeeeeeeeeee: skipped (No start commit ("gittrix: start sess_eeeeeeeeeeee") was found on the session branch.)',
     )

@@ -48,10 +48,10 @@ describe('App: partial promotion across events', () => {
     h.work(id, { 'notes.txt': 'notes, more\n' })
     const mark = h.api.requests.length
     const head = await h.push(id)
-    // The render's request budget (test/app/request-budget.test.ts: 12 + ⌈N/100⌉ = 13 here) plus at most three
+    // The render's request budget (test/app/request-budget.test.ts: 11 + ⌈N/100⌉ = 12 here) plus at most three
     // per earlier promotion (who wrote it, two trees); the durable branch read once, by the baseline check.
     const routes = h.api.requests.slice(mark).map((r) => `${r.method} ${r.path}`)
-    expect(routes.length, routes.join('\n')).toBeLessThanOrEqual(13 + 3)
+    expect(routes.length, routes.join('\n')).toBeLessThanOrEqual(12 + 3)
     expect(routes.filter((r) => /\/compare\/[0-9a-f]{40}\.\.\.main$/.test(r))).toHaveLength(1)
     expect(routes.filter((r) => r.startsWith('GET') && r.endsWith('/commits'))).toHaveLength(1)
     const text = shown(head)

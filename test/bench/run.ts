@@ -8,7 +8,7 @@
  *   2. promotion of 1,000 touched files vs the same plumbing by hand (target ≤ 1.5×)
  *   3. `session.diff()` of 1,000 touched files vs `git diff <baseline>` (target ≤ 1.5×)
  *   4. GitHub API requests: promoting N files in 2,000- and 200,000-file repositories (≤ 10 / ≤ 40,
- *      bytes ≤ 2×) and the App rendering N changed files (≤ 12 + ⌈N/100⌉), counted on the stand-ins
+ *      bytes ≤ 2×) and the App rendering N changed files (≤ 11 + ⌈N/100⌉), counted on the stand-ins
  *   5. agent writes: 1,000 `AgentSession.write` calls + one `commit`, per workspace kind, vs
  *      `fs.writeFile` × 1,000 + `git add -A && git commit` (target ≤ 1.5×) (test/bench/writes.ts)
  *   6. scale: rows 1–3 on a generated 100,000-file repository with 10,000 touched files

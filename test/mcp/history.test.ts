@@ -11,7 +11,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/run.ts'
 import { argumentsDigest } from '../../src/mcp/journal.ts'
 import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
-import { call, connectMcp, errorCodeOf, type McpConnection, startSession } from './support.ts'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import {
+  CLI_MAIN,
+  call,
+  childEnv,
+  connectMcp,
+  errorCodeOf,
+  type McpConnection,
+  startSession,
+} from './support.ts'
 
 /** Runs the CLI in-process (its own reader of the store, not the server's process). */
 async function cli(store: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -65,7 +75,7 @@ describe('gittrix mcp: session history', () => {
       sha: string
       subject: string
       client: { name: string } | null
-      toolCalls: Record<string, unknown>[]
+      toolCalls: (Record<string, unknown> & { afterCheckpoint?: boolean })[]
       transcript: { bytes: number; lines: number } | null
     }[]
   > {
@@ -104,7 +114,7 @@ describe('gittrix mcp: session history', () => {
 
     await call(mcp, 'edit_file', { path: 'src/app.ts', oldString: '41', newString: '42' })
     await call(mcp, 'commit', { message: 'second checkpoint' })
-    await call(mcp, 'list_files', {}) // after the last checkpoint: not recorded
+    await call(mcp, 'list_files', {}) // after the last checkpoint: recorded only when the server ends
     const entries = await log()
     expect(entries.map((e) => e.subject)).toEqual(['second checkpoint', 'first checkpoint', 'initial'])
     expect(entries[0]!.toolCalls.map((c) => c.tool)).toEqual(['edit_file', 'commit'])
@@ -127,6 +137,62 @@ describe('gittrix mcp: session history', () => {
     ])
     expect(git(repo.path, 'for-each-ref', '--format=%(refname)')).toBe('refs/heads/main')
     expect(git(repo.path, 'notes', '--ref=refs/notes/gittrix', 'list').trim()).toBe('')
+  })
+
+  it('records the calls after the last checkpoint on the head when the client closes standard input', async () => {
+    mcp = await connectMcp(store, ['--session', session.id])
+    await call(mcp, 'write_file', { path: 'a.txt', content: 'a\n' })
+    const committed = await call(mcp, 'commit', { message: 'only checkpoint' })
+    const sha = /Checkpoint ([0-9a-f]{40})/.exec(JSON.stringify(committed.content))![1]!
+    await call(mcp, 'write_file', { path: 'b.txt', content: 'b\n' })
+    expect(errorCodeOf(await call(mcp, 'read_file', { path: 'nope.txt' }))).toBe('FILE_NOT_FOUND')
+    await mcp.close()
+    mcp = undefined
+    const head = (await log())[0]!
+    expect(head.sha).toBe(sha)
+    expect(head.toolCalls.map((c) => [c.tool, c.errorCode, c.afterCheckpoint ?? false])).toEqual([
+      ['write_file', null, false],
+      ['commit', null, false],
+      ['write_file', null, true],
+      ['read_file', 'FILE_NOT_FOUND', true],
+    ])
+    const text = await cli(store, ['log', session.id])
+    expect(text.stdout).toContain('(after this checkpoint)')
+  })
+
+  it('records the calls after the last checkpoint when the server gets SIGTERM (no checkpoint: on the baseline)', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        '--experimental-strip-types',
+        '--no-warnings',
+        CLI_MAIN,
+        '--store',
+        store,
+        'mcp',
+        '--session',
+        session.id,
+      ],
+      env: childEnv(),
+      stderr: 'pipe',
+    })
+    let stderr = ''
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    const client = new Client({ name: 'sigterm-client', version: '2.0.0' })
+    await client.connect(transport)
+    const exited = new Promise<void>((resolve) => (transport.onclose = () => resolve()))
+    await client.callTool({ name: 'write_file', arguments: { path: 'x.txt', content: 'x\n' } })
+    await client.callTool({ name: 'list_files', arguments: {} })
+    process.kill(transport.pid!, 'SIGTERM') // standard input stays open
+    await exited
+    const entries = await log()
+    expect(entries).toHaveLength(1)
+    expect(entries[0]!.subject, stderr).toBe('initial')
+    expect(entries[0]!.client?.name).toBe('sigterm-client')
+    expect(entries[0]!.toolCalls.map((c) => [c.tool, c.afterCheckpoint])).toEqual([
+      ['write_file', true],
+      ['list_files', true],
+    ])
   })
 
   it('--transcript attaches the client transcript (JSONL) to the session head when the client leaves', async () => {

@@ -64,7 +64,7 @@ import { join } from 'node:path'
 import nock from 'nock'
 import { GIT_ENV } from './git-fixtures.ts'
 import { githubMock } from './github-nock.ts'
-import { answerGraphql, type GraphqlRepository } from './graphql-stand-in.ts'
+import { answerGraphql, type GraphqlRepository, RefUpdateRejected } from './graphql-stand-in.ts'
 import { loadGitHubOpenApi } from './github-openapi.ts'
 import { validatedAnswer } from './openapi-validate.ts'
 
@@ -756,7 +756,44 @@ export class GitDataApi {
         })),
       blobSize: (oid) => Number(this.git(['cat-file', '-s', oid])),
       blobBytes: (oid) => this.gitBytes(['cat-file', 'blob', oid]),
+      updateRefs: (updates) => this.updateRefsAtomically(updates),
     }
+  }
+
+  /** GraphQL `updateRefs`: one `git update-ref --stdin` transaction (see graphql-stand-in.ts). */
+  private updateRefsAtomically(
+    updates: ReadonlyArray<{
+      name: string
+      afterOid: string
+      beforeOid?: string | null
+      force?: boolean | null
+    }>,
+  ): void {
+    const ZERO = '0'.repeat(40)
+    const lines = ['start']
+    for (const u of updates) {
+      if (!this.validRefName(u.name) || !u.name.startsWith('refs/'))
+        throw new Error(`Invalid ref name ${u.name}`)
+      const current = this.gitTry(['show-ref', '--verify', '--quiet', u.name]).ok
+        ? this.resolve(u.name)
+        : null
+      if (u.beforeOid && u.beforeOid !== (current ?? ZERO))
+        throw new RefUpdateRejected(
+          `A ref update for ${u.name} was rejected: it does not point to ${u.beforeOid}`,
+        )
+      if (u.afterOid === ZERO) {
+        lines.push(`delete ${u.name} ${current ?? ''}`)
+        continue
+      }
+      if (this.typeOf(u.afterOid) !== 'commit') throw new Error(`Object ${u.afterOid} does not exist`)
+      if (current && !u.force && !this.gitTry(['merge-base', '--is-ancestor', current, u.afterOid]).ok)
+        throw new RefUpdateRejected(`A ref update for ${u.name} was rejected: not a fast-forward`)
+      this.guardWrite(u.name, current, u.afterOid)
+      lines.push(`update ${u.name} ${u.afterOid} ${current ?? ZERO}`)
+    }
+    lines.push('prepare', 'commit', '')
+    const r = this.gitTry(['update-ref', '--stdin'], lines.join('\n'))
+    if (!r.ok) throw new RefUpdateRejected(`The ref updates were rejected: ${r.err}`)
   }
 
   private get api(): string {

@@ -11,7 +11,11 @@
  *   (`text` is `null` for binary content, never truncated here);
  * - `object(expression: "<rev>:<path>")` resolves like `git rev-parse` (a ref, then a path in its tree);
  * - `TreeEntry { name type mode oid path size }`: `mode` is the octal git mode read as a number
- *   (100644 → 33188), as GitHub answers it.
+ *   (100644 → 33188), as GitHub answers it;
+ * - `Repository.id` (the stand-in's node id) and the mutation `updateRefs(input: { repositoryId,
+ *   refUpdates })`: every update applied in one git transaction or none, `beforeOid` checked
+ *   (`0000…` = must not exist), a non-fast-forward update refused unless `force`
+ *   (https://docs.github.com/graphql/reference/mutations#updaterefs).
  *
  * A selected field without a resolver fails the query (`errors`), so a test notices the stand-in does
  * not serve it instead of reading `null`. GitHub's documented limits are checked before executing:
@@ -50,7 +54,29 @@ export interface GraphqlRepository {
   blobSize(oid: string): number
   /** A blob's bytes. */
   blobBytes(oid: string): Buffer
+  /**
+   * Applies every update atomically or none; throws an Error saying why (a `beforeOid` that does not
+   * match, a non-fast-forward update without `force`, an unknown object).
+   */
+  updateRefs(
+    updates: ReadonlyArray<{
+      name: string
+      afterOid: string
+      beforeOid?: string | null
+      force?: boolean | null
+    }>,
+  ): void
 }
+
+/**
+ * A ref update `updateRefs` refuses because of the repository's state (a `beforeOid` that no longer
+ * matches, a non-fast-forward update): answered with `type: UNPROCESSABLE`, an expected answer a
+ * caller handles, not a malformed query (openapi-validate.ts records no violation for it).
+ */
+export class RefUpdateRejected extends Error {}
+
+/** The stand-in repository's node id (`Repository.id`). */
+export const STAND_IN_REPOSITORY_ID = 'R_kgDOStandIn'
 
 /** A GraphQL answer as GitHub sends it (HTTP 200 either way). */
 export interface GraphqlAnswer {
@@ -98,12 +124,34 @@ export function answerGraphql(repo: GraphqlRepository, body: unknown): GraphqlAn
     schema,
     document,
     variableValues: variables ?? {},
-    rootValue: { repository: (args: { owner: string; name: string }) => repositoryObject(repo, args) },
+    rootValue: {
+      repository: (args: { owner: string; name: string }) => repositoryObject(repo, args),
+      updateRefs: (args: {
+        input: {
+          repositoryId: string
+          refUpdates: Array<{
+            name: string
+            afterOid: string
+            beforeOid?: string | null
+            force?: boolean | null
+          }>
+        }
+      }) => {
+        if (args.input.repositoryId !== STAND_IN_REPOSITORY_ID)
+          throw new Error(`Could not resolve to a node with the global id of '${args.input.repositoryId}'`)
+        repo.updateRefs(args.input.refUpdates)
+        return { clientMutationId: null }
+      },
+    },
     fieldResolver: strictResolver,
-  }) as { data?: unknown; errors?: readonly { message: string; path?: readonly (string | number)[] }[] }
+  }) as {
+    data?: unknown
+    errors?: readonly { message: string; path?: readonly (string | number)[]; originalError?: unknown }[]
+  }
   if ('then' in result) throw new Error('graphql stand-in: resolvers are synchronous')
   const errors = (result.errors ?? []).map((e) => ({
     message: e.message,
+    ...(e.originalError instanceof RefUpdateRejected ? { type: 'UNPROCESSABLE' } : {}),
     ...(e.path ? { path: e.path } : {}),
   }))
   return { data: result.data ?? null, ...(errors.length ? { errors } : {}) }
@@ -128,6 +176,7 @@ function repositoryObject(repo: GraphqlRepository, args: { owner: string; name: 
     throw new Error(`Could not resolve to a Repository with the name '${args.owner}/${args.name}'.`)
   return {
     __typename: 'Repository',
+    id: STAND_IN_REPOSITORY_ID,
     name: repo.name,
     nameWithOwner: `${repo.owner}/${repo.name}`,
     object: (a: { oid?: string; expression?: string }) => {

@@ -82,8 +82,9 @@ async function graphqlAnswer(
     violations.push(`${label}: handler threw on POST /graphql: ${(error as Error).stack}`)
     return { status: 400, body: { message: (error as Error).message, documentation_url: DOCS } }
   }
-  const errors = (reply.body as { errors?: Array<{ message: string }> } | undefined)?.errors
-  if (reply.status === 200 && errors?.length)
+  const errors = (reply.body as { errors?: Array<{ message: string; type?: string }> } | undefined)?.errors
+  // UNPROCESSABLE: the data refused (a ref update that lost its compare-and-swap), not the query.
+  if (reply.status === 200 && errors?.length && !errors.every((e) => e.type === 'UNPROCESSABLE'))
     violations.push(`${label}: POST /graphql refused:\n  ${errors.map((e) => e.message).join('\n  ')}`)
   return reply
 }

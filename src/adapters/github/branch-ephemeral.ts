@@ -6,8 +6,10 @@
  *
  * Session history: the branch's commits after the start commit are its checkpoints; the session's git
  * notes are read from `refs/notes/gittrix-sessions/<id>/<kind>` (notes.ts), which the Action pushes
- * with the branch and `destroy` deletes with it. Writing notes and restoring are not offered (the
- * adapter has no `writeNote`/`restoreTo`: the core answers `CAPABILITY_MISSING`).
+ * with the branch and `destroy` deletes with it. `snapshotBetween` gives the changes between two
+ * checkpoints for the core to render (no adapter `diff`: the session's own diff keeps the core's
+ * rendering); `restoreTo` moves the branch back with an atomic compare-and-swap (restore.ts). Writing
+ * notes is not offered (no `writeNote`: the core answers `CAPABILITY_MISSING`).
  */
 import type { Octokit } from '@octokit/rest'
 import type {
@@ -20,7 +22,7 @@ import type {
 import { FileNotFoundError, InvalidArgumentError, WriteRejectedError } from '../../core/errors.ts'
 import { DEFAULT_EVICTION } from '../../core/eviction.ts'
 import { listFiles } from '../../core/listing.ts'
-import type { CheckpointCommit, NoteKind, ShowResult } from '../../core/history.ts'
+import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from '../../core/history.ts'
 import { normalizeRepoDir, normalizeRepoPath, readFollowingSymlinks } from '../../core/paths.ts'
 import type { FileMode, ListEntry, SnapshotOptions, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
 import { sessionBranch } from '../../github/branches.ts'
@@ -31,6 +33,7 @@ import { type Comparison, compareCommits, hostPatches } from './compare.ts'
 import { diffByComparison } from './compare-diff.ts'
 import { deleteSessionNotes, readSessionNotes } from './notes.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
+import { restoreSessionBranch } from './restore.ts'
 import {
   asTreeChange,
   diffTrees,
@@ -251,6 +254,56 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
           `${comparison ? ` (GitHub compares it as ${comparison.status})` : ' (GitHub does not know it)'}.`,
       )
     return { commit, comparison }
+  }
+
+  /**
+   * Session history: the changes from commit `from` of the session (default the baseline) to commit
+   * `to` (default the branch head, read once by id), as a pruned walk of the two trees (trees.ts
+   * `diffTrees`). Each given point costs one "Compare two commits" with the baseline
+   * ({@link sessionCommit}: `INVALID_ARGUMENT` when it is not the session's). GitHub's hunks
+   * (compare.ts) are used only when its comparison of `from...to` answers `ahead` or `identical`: its
+   * three-dot comparison starts at their merge base, which is `from` only then (a diff backwards, e.g.
+   * to a head a restore kept, is rendered from blobs).
+   */
+  async snapshotBetween(
+    handle: WorkspaceHandle,
+    options: { from?: string; to?: string } = {},
+  ): Promise<WorkspaceSnapshot> {
+    const [from, to] = await Promise.all([
+      options.from === undefined
+        ? handle.baselineSha
+        : this.sessionCommit(handle, options.from).then((c) => c.commit),
+      options.to === undefined
+        ? this.head(handle)
+        : this.sessionCommit(handle, options.to).then((c) => c.commit),
+    ])
+    const diff = await diffTrees(this.octokit, this.coords, from, to)
+    let compared: Promise<Comparison | null> | undefined
+    const comparison = () => {
+      compared ??= compareCommits(this.octokit, this.coords, from, to).then((c) =>
+        c && (c.status === 'ahead' || c.status === 'identical') ? c : null,
+      )
+      return compared
+    }
+    return this.snapshotOf(diff, to, comparison)
+  }
+
+  /**
+   * Session history: moves the session branch to checkpoint `at` — a commit of the session (on the
+   * current head's history or a head a restore kept); the baseline stands for the start commit, which
+   * the branch keeps — with one atomic GraphQL `updateRefs` that also keeps the old head under
+   * `refs/notes/gittrix-sessions/<id>/restored/` (restore.ts). Never touches another branch. Throws
+   * `INVALID_ARGUMENT`, `EVICTION_RACE` (the branch moved meanwhile: nothing changed),
+   * `CAPABILITY_MISSING` (no GraphQL API).
+   */
+  async restoreTo(handle: WorkspaceHandle, at: string): Promise<RestoreResult> {
+    const target = await this.sessionCommit(handle, at)
+    return restoreSessionBranch(this.octokit, this.coords, {
+      sessionId: handle.sessionId,
+      branch: branchOf(handle),
+      baselineSha: handle.baselineSha,
+      target: target.commit,
+    })
   }
 
   private snapshotOf(

@@ -15,10 +15,15 @@
  */
 import type { Octokit } from '@octokit/rest'
 import type { NoteKind } from '../../core/history.ts'
-import { sessionNotesPrefix, sessionNotesRef, sessionNotesRefs } from '../../github/branches.ts'
+import {
+  sessionNotesPrefix,
+  sessionNotesRef,
+  sessionNotesRefs,
+  sessionOfSessionRef,
+} from '../../github/branches.ts'
 import { readBlobs } from './blobs.ts'
 import { isNotFound } from './request-errors.ts'
-import { usesGraphql } from './tree-levels.ts'
+import { type ExpressionBlob, usesGraphql, withBlobsRiding } from './tree-levels.ts'
 import { readTree, type RepoCoordinates } from './trees.ts'
 
 /** Largest note read, bytes (1 MiB): a bigger tool-call note is not Gittrix's and reads as none. */
@@ -102,48 +107,69 @@ export async function readSessionNotes(
 }
 
 /**
+ * The two `object(expression:)` expressions of session `sessionId`'s tool-call note on commit `head`:
+ * the flat path and the two-digit fan-out path in its notes ref (`<ref>:<head>`, `<ref>:<ab>/<rest>`).
+ * `null` when `head` is not a full commit id.
+ */
+export function headToolCallsNoteExpressions(sessionId: string, head: string): [string, string] | null {
+  if (!COMMIT_ID.test(head)) return null
+  const ref = sessionNotesRef(sessionId, 'tool-calls')
+  return [`${ref}:${head}`, `${ref}:${head.slice(0, 2)}/${head.slice(2)}`]
+}
+
+/**
+ * The note among the blobs read for {@link headToolCallsNoteExpressions} (flat first), or `null`: none,
+ * binary, cut by GitHub (`isTruncated`), or over {@link MAX_TOOL_CALLS_NOTE_BYTES}.
+ */
+export function headToolCallsNoteOf(blobs: ReadonlyArray<ExpressionBlob | null>): Uint8Array | null {
+  const blob = blobs.find((b) => b !== null) ?? null
+  if (!blob || typeof blob.text !== 'string' || blob.isTruncated) return null
+  if (blob.byteSize > MAX_TOOL_CALLS_NOTE_BYTES) return null
+  return new TextEncoder().encode(blob.text)
+}
+
+/**
  * The tool-call note of session `sessionId` on commit `head`, or `null` when there is none (or it is
  * over {@link MAX_TOOL_CALLS_NOTE_BYTES}). One GraphQL query when the client uses GraphQL: two aliased
  * `object(expression: "<notes ref>:<path>")`, the flat and the two-digit fan-out path
- * (https://docs.github.com/graphql/reference/objects#repository `object`, `Blob.text`); otherwise, or
- * when the query fails, {@link readSessionNotes} over REST. Throws what Octokit throws over REST.
+ * (https://docs.github.com/graphql/reference/objects#repository `object`, `Blob.text`); none when
+ * `work` is given and its tree walk queries GraphQL (tree-levels.ts `withBlobsRiding`: the note rides
+ * along). Otherwise, or when the query fails, {@link readSessionNotes} over REST. Resolves `work`'s
+ * result too. Throws what `work` throws, and what Octokit throws over REST.
  */
-export async function readHeadToolCallsNote(
+export async function readHeadToolCallsNote<T = undefined>(
+  octokit: Octokit,
+  coords: RepoCoordinates,
+  sessionId: string,
+  head: string,
+  work?: () => Promise<T>,
+): Promise<{ result: T; note: Uint8Array | null }> {
+  const run = work ?? (() => Promise.resolve(undefined as T))
+  const expressions = headToolCallsNoteExpressions(sessionId, head)
+  if (!expressions) return { result: await run(), note: null }
+  if (usesGraphql(octokit)) {
+    const [result, blobs] = await withBlobsRiding(octokit, coords, expressions, run)
+    // Not read over GraphQL (it failed or was given up): the REST reads give the same answer.
+    if (blobs) return { result, note: headToolCallsNoteOf(blobs) }
+    return { result, note: await restNote(octokit, coords, sessionId, head) }
+  }
+  const result = await run()
+  return { result, note: await restNote(octokit, coords, sessionId, head) }
+}
+
+async function restNote(
   octokit: Octokit,
   coords: RepoCoordinates,
   sessionId: string,
   head: string,
 ): Promise<Uint8Array | null> {
-  if (!COMMIT_ID.test(head)) return null
-  const ref = sessionNotesRef(sessionId, 'tool-calls')
-  if (usesGraphql(octokit)) {
-    try {
-      type Blob = { byteSize?: number; text?: string | null; isTruncated?: boolean } | null
-      const data = await octokit.graphql<{ repository: { flat: Blob; fanned: Blob } | null }>(
-        'query($owner: String!, $name: String!, $flat: String!, $fanned: String!) { repository(owner: $owner, name: $name) { ' +
-          'flat: object(expression: $flat) { ... on Blob { byteSize text isTruncated } } ' +
-          'fanned: object(expression: $fanned) { ... on Blob { byteSize text isTruncated } } } }',
-        {
-          owner: coords.owner,
-          name: coords.repo,
-          flat: `${ref}:${head}`,
-          fanned: `${ref}:${head.slice(0, 2)}/${head.slice(2)}`,
-        },
-      )
-      const blob = data.repository?.flat ?? data.repository?.fanned ?? null
-      if (!blob || typeof blob.text !== 'string' || blob.isTruncated) return null
-      if ((blob.byteSize ?? 0) > MAX_TOOL_CALLS_NOTE_BYTES) return null
-      return new TextEncoder().encode(blob.text)
-    } catch {
-      // GraphQL refused or failed: the REST reads below give the same answer.
-    }
-  }
   const note = (await readSessionNotes(octokit, coords, sessionId, 'tool-calls', [head])).get(head)
   return note && note.byteLength <= MAX_TOOL_CALLS_NOTE_BYTES ? note : null
 }
 
 /**
- * Deletes every notes ref of session `sessionId`: one "List matching references" of
+ * Deletes every notes ref of session `sessionId`, and the refs its restores kept
+ * (src/github/branches.ts `sessionRestoredPrefix`): one "List matching references" of
  * `notes/gittrix-sessions/<id>/`, then one "Delete a reference" per ref found (none for a session
  * without notes). Refs already gone (404, or GitHub's 422 "Reference does not exist") are fine.
  * Throws what Octokit throws otherwise.
@@ -156,7 +182,7 @@ export async function deleteSessionNotes(
   const prefix = sessionNotesPrefix(sessionId).replace(/^refs\//, '')
   const { data } = await octokit.rest.git.listMatchingRefs({ ...coords, ref: prefix })
   for (const { ref } of data) {
-    if (!sessionNotesRefs(sessionId).includes(ref)) continue
+    if (!sessionNotesRefs(sessionId).includes(ref) && sessionOfSessionRef(ref) !== sessionId) continue
     try {
       await octokit.rest.git.deleteRef({ ...coords, ref: ref.replace(/^refs\//, '') })
     } catch (error) {

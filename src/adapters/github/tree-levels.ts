@@ -72,6 +72,98 @@ export function cachedLevel(
   return levels.get(cacheKey(octokit, coords, sha))
 }
 
+/** A blob read by `object(expression:)` (e.g. `<ref>:<path>`), as GraphQL's `Blob` answers it. */
+export interface ExpressionBlob {
+  byteSize: number
+  /** `null` for binary content. */
+  text: string | null
+  isTruncated: boolean
+}
+
+/** A blob read waiting to ride along the next GraphQL tree query of its repository. */
+interface Rider {
+  expression: string
+  settle(blob: ExpressionBlob | null): void
+}
+
+/** Riders per client and repository (`owner/repo`), taken by the next {@link graphqlLevels} query. */
+const riders = new WeakMap<Octokit, Map<string, Rider[]>>()
+
+const BLOB_FIELDS = '... on Blob { byteSize text isTruncated }'
+
+/**
+ * Runs `work` (e.g. a session diff, whose tree walk queries GraphQL) while the blobs named by
+ * `expressions` (`<rev>:<path>`) wait to ride along its first GraphQL tree query of `coords`, as extra
+ * aliased `object(expression:)` fields: no request of their own. Those no tree query took (`work`
+ * made none) are then read with one GraphQL query of their own. Resolves `work`'s result and each
+ * blob (`null` when absent or not a blob), in `expressions` order — or `null` instead of the list when
+ * they could not be read (GraphQL not used, or that query failed): the caller reads them otherwise.
+ * Rejects as `work` does.
+ * Source: https://docs.github.com/graphql/reference/objects#repository (`object(expression:)`),
+ * https://docs.github.com/graphql/reference/objects#blob.
+ */
+export async function withBlobsRiding<T>(
+  octokit: Octokit,
+  coords: RepoCoordinates,
+  expressions: readonly string[],
+  work: () => Promise<T>,
+): Promise<[T, Array<ExpressionBlob | null> | null]> {
+  const key = `${coords.owner}/${coords.repo}`
+  const found = new Map<number, ExpressionBlob | null>()
+  const mine: Rider[] = expressions.map((expression, i) => ({
+    expression,
+    settle: (blob) => void found.set(i, blob),
+  }))
+  const byRepo = riders.get(octokit) ?? new Map<string, Rider[]>()
+  riders.set(octokit, byRepo)
+  if (usesGraphql(octokit)) byRepo.set(key, [...(byRepo.get(key) ?? []), ...mine])
+  const leave = () => {
+    const left = (byRepo.get(key) ?? []).filter((r) => !mine.includes(r))
+    if (left.length) byRepo.set(key, left)
+    else byRepo.delete(key)
+  }
+  let result: T
+  try {
+    result = await work()
+  } finally {
+    leave()
+  }
+  const missing = mine.filter((_, i) => !found.has(i))
+  if (missing.length) {
+    if (!usesGraphql(octokit)) return [result, null]
+    try {
+      const data = await octokit.graphql<{ repository: Record<string, ExpressionBlob | null> | null }>(
+        ...blobQuery(coords, missing),
+      )
+      missing.forEach((rider, i) => rider.settle(blobOf(data.repository?.[`r${i}`])))
+    } catch {
+      return [result, null]
+    }
+  }
+  return [result, expressions.map((_, i) => found.get(i) ?? null)]
+}
+
+/** A query of the riders' blobs alone: `r<i>: object(expression: $r<i>)`. */
+function blobQuery(coords: RepoCoordinates, list: readonly Rider[]): [string, Record<string, string>] {
+  const variables: Record<string, string> = { owner: coords.owner, name: coords.repo }
+  const declarations = ['$owner: String!', '$name: String!']
+  const fields = list.map((rider, i) => {
+    variables[`r${i}`] = rider.expression
+    declarations.push(`$r${i}: String!`)
+    return `r${i}: object(expression: $r${i}) { ${BLOB_FIELDS} }`
+  })
+  return [
+    `query(${declarations.join(', ')}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`,
+    variables,
+  ]
+}
+
+function blobOf(value: unknown): ExpressionBlob | null {
+  const blob = value as Partial<ExpressionBlob> | null | undefined
+  if (!blob || typeof blob.byteSize !== 'number') return null
+  return { byteSize: blob.byteSize, text: blob.text ?? null, isTruncated: blob.isTruncated === true }
+}
+
 /** Whether {@link readLevels} still uses GraphQL for this client. */
 export function usesGraphql(octokit: Octokit): boolean {
   return !restOnly.has(octokit) && typeof octokit.graphql === 'function'
@@ -199,8 +291,26 @@ async function graphqlLevels(
     declarations.push(`$v${i}: ${byId ? 'GitObjectID' : 'String'}`)
     return `t${i}: object(${byId ? 'oid' : 'expression'}: $v${i}) { ...level }`
   })
+  // Blob reads waiting for a tree query of this repository ride along (withBlobsRiding).
+  const byRepo = riders.get(octokit)
+  const key = `${coords.owner}/${coords.repo}`
+  const riding = byRepo?.get(key) ?? []
+  byRepo?.delete(key)
+  riding.forEach((rider, i) => {
+    variables[`r${i}`] = rider.expression
+    declarations.push(`$r${i}: String!`)
+    fields.push(`r${i}: object(expression: $r${i}) { ${BLOB_FIELDS} }`)
+  })
   const query = `query(${declarations.join(', ')}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } } ${LEVEL_FRAGMENT}`
-  const data = await octokit.graphql<{ repository: Record<string, GraphqlObject> | null }>(query, variables)
+  let data: { repository: Record<string, GraphqlObject> | null }
+  try {
+    data = await octokit.graphql<{ repository: Record<string, GraphqlObject> | null }>(query, variables)
+  } catch (error) {
+    // Back in line for the next query (or the rider's own read): the trees' failure is not theirs.
+    if (riding.length && byRepo) byRepo.set(key, [...riding, ...(byRepo.get(key) ?? [])])
+    throw error
+  }
+  riding.forEach((rider, i) => rider.settle(blobOf(data.repository?.[`r${i}`])))
   if (!data.repository) throw new MissingObjectError(`${coords.owner}/${coords.repo} not found`)
   const out = new Map<string, TreeLevel>()
   const absent: string[] = []

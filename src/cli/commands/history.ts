@@ -179,8 +179,9 @@ function formatCheckpoint(c: Checkpoint): string {
     for (const t of c.toolCalls.slice(-CALLS_SHOWN)) {
       const error = t.errorCode ? `  ${t.errorCode}` : ''
       const model = t.model ? `  ${printable(t.model)}` : ''
+      const after = t.afterCheckpoint ? '  (after this checkpoint)' : ''
       lines.push(
-        `      ${printable(t.tool)}  ${t.argumentsDigest.slice(0, 19)}…  ${t.resultBytes} B  ${t.durationMs} ms${error}${model}`,
+        `      ${printable(t.tool)}  ${t.argumentsDigest.slice(0, 19)}…  ${t.resultBytes} B  ${t.durationMs} ms${error}${model}${after}`,
       )
     }
     if (c.toolCalls.length > CALLS_SHOWN)

@@ -34,8 +34,9 @@ export interface McpCommandOptions {
 /**
  * Serves the session until the client disconnects. The tool calls that led to each checkpoint are
  * recorded as a git note on it before the `commit` tool answers (`UserSession.recordToolCalls`; a
- * failure is reported on stderr, the checkpoint stands); calls after the last checkpoint are counted,
- * not recorded. With `--transcript`, the file is attached to the session's head when the client leaves
+ * failure is reported on stderr, the checkpoint stands); calls after the last checkpoint are recorded
+ * on the session's head, marked `afterCheckpoint`, when the server ends (standard input closed,
+ * SIGTERM or SIGINT). With `--transcript`, the file is attached to the session's head when the client leaves
  * (`UserSession.attachTranscript`; a missing or invalid file is reported on stderr). Data: `{ session,
  * toolCalls, unrecordedCalls, transcript }`. Throws a usage
  * error unless exactly one of `--session` / `--task` is given, or with `--json` (stdout is the
@@ -65,20 +66,37 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
         )
       }
     })
-    await serveStdio({
-      journal,
-      agent: session.forAgent(),
-      session: {
-        id: meta.id,
-        task: meta.task,
-        baselineSha: meta.baselineSha,
-        ...(meta.durableBranch ? { durableBranch: meta.durableBranch } : {}),
+    // SIGTERM / SIGINT end the server as a closed standard input does, so that what follows (the calls
+    // after the last checkpoint, the transcript) is still recorded; a second signal meanwhile waits.
+    const stop = new AbortController()
+    const onSignal = () => {
+      if (stop.signal.aborted) ctx.io.stderr('gittrix mcp: recording the session history first.\n')
+      else stop.abort()
+    }
+    const { transcript, unrecordedCalls } = await handleSignalsWhile(
+      ['SIGTERM', 'SIGINT'],
+      onSignal,
+      async () => {
+        await serveStdio(
+          {
+            journal,
+            agent: session.forAgent(),
+            session: {
+              id: meta.id,
+              task: meta.task,
+              baselineSha: meta.baselineSha,
+              ...(meta.durableBranch ? { durableBranch: meta.durableBranch } : {}),
+            },
+            version: packageVersion(),
+            ...(opts.maxOutput ? { limits: { maxChars: opts.maxOutput } } : {}),
+          },
+          { stop: stop.signal },
+        )
+        const unrecordedCalls = await recordRest(ctx, session, journal)
+        const transcript = opts.transcript ? await attach(ctx, session, opts.transcript) : null
+        return { transcript, unrecordedCalls }
       },
-      version: packageVersion(),
-      ...(opts.maxOutput ? { limits: { maxChars: opts.maxOutput } } : {}),
-    })
-    const transcript = opts.transcript ? await attach(ctx, session, opts.transcript) : null
-    const unrecordedCalls = journal.pending().length
+    )
     return {
       data: { session: meta.id, toolCalls: journal.all().length, unrecordedCalls, transcript },
       text: '',
@@ -88,27 +106,47 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
   }
 }
 
+/**
+ * Records the calls no checkpoint closed (after the last `commit`) as tool calls of the session's head,
+ * marked `afterCheckpoint`, appended to the note already there. Failures go to stderr. Resolves how
+ * many calls stay unrecorded (0, or all of them after a failure).
+ */
+async function recordRest(ctx: CliContext, session: UserSession, journal: ToolCallJournal): Promise<number> {
+  await journal.settled()
+  const rest = journal.pending()
+  if (rest.length === 0) return 0
+  try {
+    const [head] = await session.log({ limit: 1 })
+    const calls = rest.map((c) => ({ ...c, afterCheckpoint: true as const }))
+    const at = await session.recordToolCalls(head!.sha, calls, journal.client())
+    ctx.io.stderr(
+      `gittrix mcp: recorded ${rest.length} tool call${rest.length === 1 ? '' : 's'} after the last checkpoint on ${at.slice(0, 12)} of session ${session.id}.\n`,
+    )
+    return 0
+  } catch (error) {
+    ctx.io.stderr(
+      `gittrix mcp: the ${rest.length} tool calls after the last checkpoint were not recorded: ${(error as Error).message}\n`,
+    )
+    return rest.length
+  }
+}
+
 /** Attaches transcript file `path` to the session's head; failures go to stderr (resolves `null`). */
 async function attach(
   ctx: CliContext,
   session: UserSession,
   path: string,
 ): Promise<{ at: string; bytes: number; lines: number } | null> {
-  // Clients end standard input, then send SIGTERM a moment later (the SDK's stdio client after 2 s):
-  // a SIGTERM while the transcript is being attached waits for it instead of losing it.
-  const hold = () => ctx.io.stderr('gittrix mcp: attaching the transcript first.\n')
-  return handleSignalsWhile(['SIGTERM'], hold, async () => {
-    try {
-      const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
-      ctx.io.stderr(
-        `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
-      )
-      return attached
-    } catch (error) {
-      ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
-      return null
-    }
-  })
+  try {
+    const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
+    ctx.io.stderr(
+      `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
+    )
+    return attached
+  } catch (error) {
+    ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
+    return null
+  }
 }
 
 async function existing(ctx: CliContext, id: string): Promise<OpenSession> {

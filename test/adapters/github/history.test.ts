@@ -2,8 +2,10 @@
  * Session history on a GitHub session branch (GitHubBranchEphemeralAdapter), over the git-data-api
  * stand-in (a real bare repository, every request checked against GitHub's OpenAPI description): the
  * branch's commits are the checkpoints, the notes come from `refs/notes/gittrix-sessions/<id>/<kind>`
- * in flat and fanned-out layout, `show` reads a checkpoint's files, what is not offered answers
- * `CAPABILITY_MISSING` saying what to do, and discarding the session deletes the notes refs.
+ * in flat and fanned-out layout, `show` reads a checkpoint's files, `diff { from, to }` renders as
+ * `git diff` does, `restore` moves the branch with an atomic compare-and-swap keeping the old head
+ * under the session's refs, what is not offered answers `CAPABILITY_MISSING` saying what to do, and
+ * discarding the session deletes the notes refs and the refs restores kept.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { sessionNotesRef } from '../../../src/github/branches.ts'
@@ -93,21 +95,122 @@ describe('history of a GitHub session branch', () => {
     expect((await caught(session.show(other))).code).toBe('INVALID_ARGUMENT')
   })
 
-  it('answers CAPABILITY_MISSING, saying what to do, for restore, writing notes and diff between checkpoints', async () => {
+  it('answers CAPABILITY_MISSING, saying what to do, for writing notes', async () => {
     const h = await setup()
     const session = await h.gittrix.startSession({ task: 'missing', eviction: { untilPromote: false } })
     const first = h.push(session.id, { 'a.txt': 'a\n' })
-    const restore = await caught(session.restore(first))
-    expect(restore.code).toBe('CAPABILITY_MISSING')
-    expect(restore.message).toMatch(/start a new session from that checkpoint/)
     const write = await caught(session.recordToolCalls(first, [], null))
     expect(write.code).toBe('CAPABILITY_MISSING')
     expect(write.message).toMatch(/refs\/notes\/gittrix-transcript of the agent's checkout/)
     const attach = await caught(session.attachTranscript(new TextEncoder().encode('{}\n')))
     expect(attach.code).toBe('CAPABILITY_MISSING')
-    const diff = await caught(session.diff({ from: first }))
-    expect(diff.code).toBe('CAPABILITY_MISSING')
-    expect(diff.message).toMatch(/git diff <from> <to>/)
+  })
+
+  it('diffs between checkpoints as git diff does, from and to any point of the session', async () => {
+    const h = await setup()
+    const session = await h.gittrix.startSession({ task: 'between', eviction: { untilPromote: false } })
+    const first = h.push(session.id, { 'a.txt': 'a\n', 'bin.dat': Buffer.from([0, 1, 2]) })
+    const second = h.push(session.id, { 'src/app.ts': 'export const a = 2\n', 'b.txt': 'b\n' })
+    const third = h.push(session.id, { 'a.txt': null, 'bin.dat': Buffer.from([0, 1, 3]) })
+    const gitDiff = (...revs: string[]) => `${h.api.git(['diff', '--no-renames', ...revs])}\n`
+    expect(await session.diff({ from: first, to: second })).toBe(gitDiff(first, second))
+    expect(await session.diff({ from: first.slice(0, 9) })).toBe(gitDiff(first, third))
+    expect(await session.diff({ from: second, to: third })).toBe(gitDiff(second, third))
+    expect(await session.diff({ to: first })).toBe(gitDiff(h.initial, first))
+    expect(await session.diff({ from: h.initial, to: second })).toBe(gitDiff(h.initial, second))
+    expect(await session.diff({ from: second, to: second })).toBe('')
+    const details = await session.diffDetails({ from: first, to: third })
+    expect(details.files.map((f) => [f.path, f.status])).toEqual([
+      ['a.txt', 'deleted'],
+      ['b.txt', 'added'],
+      ['bin.dat', 'modified'],
+      ['src/app.ts', 'modified'],
+    ])
+    // Backwards (from a later point to an earlier one): nothing from GitHub's three-dot comparison.
+    expect(await session.diff({ from: third, to: first })).toBe(gitDiff(third, first))
+    // Not a commit of the session: a durable commit before the baseline, or an unknown one.
+    const other = h.api.commit('elsewhere', { 'x.txt': 'x\n' }, { message: 'other\n' })
+    expect((await caught(session.diff({ from: other }))).code).toBe('INVALID_ARGUMENT')
+    expect((await caught(session.diff({ from: first, to: 'f'.repeat(40) }))).code).toBe('INVALID_ARGUMENT')
+    // The session's own diff (against the baseline, now) is what it was.
+    expect(await session.diff()).toBe(gitDiff(h.initial, third))
+  })
+
+  it('restores the session branch to a checkpoint, keeping the old head under the session refs', async () => {
+    const h = await setup()
+    const session = await h.gittrix.startSession({ task: 'restore', eviction: { untilPromote: false } })
+    const first = h.push(session.id, { 'a.txt': 'a\n' })
+    const second = h.push(session.id, { 'a.txt': 'a2\n', 'b.txt': 'b\n' })
+    const main = h.api.head('main')
+    const restored = await session.restore(first.slice(0, 10))
+    expect(restored).toMatchObject({ from: second, to: first, savedUncommitted: null })
+    expect(restored.savedRef.startsWith(`refs/notes/gittrix-sessions/${session.id}/restored/`)).toBe(true)
+    expect(h.api.resolve(restored.savedRef)).toBe(second)
+    expect(h.api.head(`gittrix/${session.id}`)).toBe(first)
+    expect(h.api.head('main')).toBe(main)
+    expect((await session.log()).map((c) => c.sha)).toEqual([first, h.initial])
+    expect(Buffer.from(await session.read('a.txt')).toString()).toBe('a\n')
+    // The old head is still a point of the session: shown, diffed, and restored to again.
+    const shown = await session.show(second, 'b.txt')
+    expect(shown.type === 'file' && Buffer.from(shown.bytes).toString()).toBe('b\n')
+    expect(await session.diff({ from: second })).toContain('-b\n')
+    const forward = await session.restore(second)
+    expect(forward.to).toBe(second)
+    expect(h.api.resolve(forward.savedRef)).toBe(first)
+    expect(h.api.head(`gittrix/${session.id}`)).toBe(second)
+
+    // To the baseline: the branch keeps its start commit (the session stays readable), files as at the baseline.
+    const back = await session.restore(h.initial)
+    expect(back.to).not.toBe(h.initial)
+    expect(h.api.git(['log', '-1', '--format=%P %s', back.to])).toBe(
+      `${h.initial} gittrix: start ${session.id}`,
+    )
+    expect(await session.diff()).toBe('')
+    expect((await session.log()).map((c) => c.sha)).toEqual([h.initial])
+    expect((await h.gittrix.getSession(session.id)).id).toBe(session.id)
+
+    // A commit that is not the session's is refused, and nothing moves.
+    const other = h.api.commit('elsewhere', { 'x.txt': 'x\n' }, { message: 'other\n' })
+    expect((await caught(session.restore(other))).code).toBe('INVALID_ARGUMENT')
+    expect(h.api.head(`gittrix/${session.id}`)).toBe(back.to)
+    expect(h.api.head('main')).toBe(main)
+
+    // Discarding the session deletes the refs a restore kept.
+    await session.discard()
+    for (const r of [restored, forward, back]) expect(h.api.resolve(r.savedRef)).toBeNull()
+  })
+
+  it('restore loses a race with a push cleanly: the branch keeps the push, no ref is left behind', async () => {
+    const h = await setup()
+    const session = await h.gittrix.startSession({ task: 'race', eviction: { untilPromote: false } })
+    const first = h.push(session.id, { 'a.txt': 'a\n' })
+    h.push(session.id, { 'a.txt': 'a2\n' })
+    let pushed = ''
+    // The agent pushes right before the restore moves the branch (its last request).
+    h.api.before('POST /graphql', 2, () => {
+      pushed = h.push(session.id, { 'c.txt': 'c\n' })
+    })
+    const race = await caught(session.restore(first))
+    expect(race.code).toBe('EVICTION_RACE')
+    expect(race.message).toMatch(/Run the restore again/)
+    expect(h.api.head(`gittrix/${session.id}`)).toBe(pushed)
+    expect(
+      h.api.git(['for-each-ref', '--format=%(refname)', `refs/notes/gittrix-sessions/${session.id}/`]),
+    ).toBe('')
+  })
+
+  it('restore needs GraphQL (an atomic compare-and-swap); without it CAPABILITY_MISSING says what to do', async () => {
+    const h = await setup()
+    h.api.graphqlEnabled = false
+    const session = await h.gittrix.startSession({ task: 'rest', eviction: { untilPromote: false } })
+    const first = h.push(session.id, { 'a.txt': 'a\n' })
+    const second = h.push(session.id, { 'a.txt': 'a2\n' })
+    const refused = await caught(session.restore(first))
+    expect(refused.code).toBe('CAPABILITY_MISSING')
+    expect(refused.message).toMatch(/GraphQL/)
+    expect(h.api.head(`gittrix/${session.id}`)).toBe(second)
+    // Diff between checkpoints reads over REST too.
+    expect(await session.diff({ from: first })).toContain('+a2')
   })
 
   it('deletes the notes refs with the branch when the session is discarded', async () => {
