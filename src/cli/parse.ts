@@ -54,3 +54,11 @@ export function collectList(value: string, previous: string[] = []): string[] {
       .filter(Boolean),
   ]
 }
+
+/** A TCP port, 1 to 65535 (`--port`). Throws for anything else. */
+export function parsePort(value: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidArgumentError(`"${value}" is not a port; use a number from 1 to 65535.`)
+  return port
+}
