@@ -42,6 +42,7 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
   let gittrix: GitTrix
   let server: ReviewServer
   let page: Page
+  let sessionId: string
   const problems: string[] = []
   const dialogs: string[] = []
 
@@ -62,7 +63,8 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
     await session.write('three.txt', AGENT)
     await session.write('lib/util.js', UTIL)
     await session.write(HOSTILE, '# <script>alert(2)</script>\n')
-    server = await startReviewServer({ gittrix, sessionId: session.id })
+    sessionId = session.id
+    server = await startReviewServer({ gittrix, sessionId })
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } })
     page.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text())
@@ -100,6 +102,22 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
     // Syntax highlighting ran (highlight.js classes inside the diff).
     expect(await page.locator('#gx-diff .hljs-keyword').count()).toBeGreaterThan(0)
     expect(dialogs).toEqual([])
+    expect(problems).toEqual([])
+  })
+
+  it('follows the workspace: a change reloads the page onto a new commit and keeps the selection', async () => {
+    await page.check('input.gx-file-pick[data-where="summary"][data-path="lib/util.js"]')
+    const before = await page.locator('body').getAttribute('data-at')
+    const session = await gittrix.getSession(sessionId)
+    await session.write('later.txt', 'written while the page was open\n')
+    await page.waitForSelector('#gx-files .gx-path:text-is("later.txt")')
+    expect(await page.locator('body').getAttribute('data-at')).not.toBe(before)
+    expect(await page.locator('#gx-notice').textContent()).toMatch(
+      /^The workspace changed: the page now shows commit [0-9a-f]{12}\.$/,
+    )
+    expect(await page.isChecked('input.gx-file-pick[data-where="summary"][data-path="lib/util.js"]')).toBe(
+      true,
+    )
     expect(problems).toEqual([])
   })
 
