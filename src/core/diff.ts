@@ -5,6 +5,7 @@
  * applied) diff reads.
  */
 import type { DurableAdapter } from './adapters.ts'
+import { hunkSelectable } from './hunks.ts'
 import { type PatchOptions, renderFile, renderHostPatch } from './patch.ts'
 import type {
   DiffBudget,
@@ -41,13 +42,23 @@ export async function diffChanges(
   const own = new Map(snapshot.changes.map((c) => [c.path, c]))
   const fromBaseline = sorted.filter((c) => {
     const snapped = own.get(c.path)
-    return snapped !== undefined && snapped.oldOid === c.oldOid && snapped.oldMode === c.oldMode
+    return (
+      snapped !== undefined &&
+      snapped.oldOid === c.oldOid &&
+      snapped.oldMode === c.oldMode &&
+      snapped.newOid === c.newOid
+    )
   })
   const host =
     snapshot.textPatches && !options.binary && fromBaseline.length
       ? await snapshot.textPatches(fromBaseline)
       : new Map<string, HostTextPatch>()
-  const usable = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
+  // Text files promotable by hunks render from their blobs, so their hunks and ids are ours (hunks.ts).
+  const usable = (change: TreeChange) => {
+    const given = typeTransition(change) ? undefined : host.get(change.path)
+    return given && (given.binary || !hunkSelectable(change)) ? given : undefined
+  }
+  const counts = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
   const read = (oids: string[]) => readBoth(snapshot, durable, oids)
   const rendered: Array<{ text: string; file: FileDiff }> = []
   if (!options.budget) {
@@ -70,7 +81,7 @@ export async function diffChanges(
     rendered.push(one)
   }
   const rest = sorted.slice(next).map((change): FileDiff => {
-    const hunks = usable(change)
+    const hunks = counts(change)
     if (hunks) return renderHostPatch(change, hunks).file
     const { path, status, oldMode, newMode } = change
     return { path, status, oldMode, newMode, binary: false, additions: 0, deletions: 0, counted: false }
@@ -116,8 +127,11 @@ function typeTransition(change: TreeChange): boolean {
   )
 }
 
-/** The workspace usually holds both sides (its baseline objects are shared); the durable side has the rest. */
-async function readBoth(
+/**
+ * The blobs `oids` of a session: read from the workspace (it usually holds both sides, its baseline
+ * objects are shared), the rest from the durable side. Throws what either adapter throws.
+ */
+export async function readBoth(
   snapshot: WorkspaceSnapshot,
   durable: DurableAdapter,
   oids: readonly string[],

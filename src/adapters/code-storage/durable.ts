@@ -28,7 +28,7 @@ import type {
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
 import { findPromotion, type HistoryCommit, type PromotionQuery } from '../../core/promotion-identity.ts'
 import type { FileMode, TreeEntry } from '../../core/types.ts'
-import { gitBlobId } from './blob-id.ts'
+import { gitBlobId } from '../../core/blob-id.ts'
 import { codeStorageError, isRefConflict } from './errors.ts'
 import { writeStatus } from './retry.ts'
 
