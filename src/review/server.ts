@@ -69,12 +69,19 @@ const promoteBody = z.strictObject({
   at: z.string().regex(/^[0-9a-f]{40,64}$/),
   message: z.string().max(65536).optional(),
   files: z.array(z.string().min(1)).max(100_000),
+  hunks: z
+    .array(
+      z.strictObject({ path: z.string().min(1), ids: z.array(z.string().regex(/^[0-9a-f]{4,64}$/)).min(1) }),
+    )
+    .max(100_000)
+    .optional(),
 })
 
 /**
  * Starts the review server for session `sessionId` on 127.0.0.1 and resolves once it listens. The
  * page's promotions are pinned: `POST /api/promote` takes the commit the page showed (`at`, one this
- * server handed out) and promotes exactly the selected paths of that commit, whatever the workspace
+ * server handed out) and promotes exactly the selected files and hunks (`{ at, files, hunks?: [{ path,
+ * ids }], message? }`, paths literal) of that commit, whatever the workspace
  * holds by then. Throws `ADAPTER_UNAVAILABLE` when the page's assets cannot be found, and what
  * `listen` throws.
  */
@@ -139,17 +146,21 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
         `The promotion request is malformed: ${parsed.error.issues[0]?.message ?? ''}`,
       )
     const { at, files } = parsed.data
+    const hunks = parsed.data.hunks ?? []
     if (!shown.has(at))
       throw new InvalidArgumentError(
         `Commit ${at.slice(0, 12)} was not shown by this page; reload it and review again.`,
       )
-    if (files.length === 0) throw new InvalidArgumentError('Select at least one file to promote.')
-    const selector: PromoteSelector = { mode: 'files', files, literal: true }
+    if (files.length === 0 && hunks.length === 0)
+      throw new InvalidArgumentError('Select at least one file or hunk to promote.')
+    const selector: PromoteSelector = hunks.length
+      ? { mode: 'hunks', hunks, files, literal: true }
+      : { mode: 'files', files, literal: true }
     const message = parsed.data.message?.trim() ? { message: parsed.data.message } : {}
     const session = await gittrix.getSession(sessionId, { at })
     const outcome = await session.promote({ selector, at, ...message })
     log(
-      `promoted ${outcome.files.length} file(s) of ${at.slice(0, 12)} as ${outcome.sha.slice(0, 12)} on ${outcome.branch}`,
+      `promoted ${outcome.files.length} file(s)${hunks.length ? ` (hunks of ${hunks.length})` : ''} of ${at.slice(0, 12)} as ${outcome.sha.slice(0, 12)} on ${outcome.branch}`,
     )
     return outcome
   }

@@ -121,12 +121,26 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
     expect(problems).toEqual([])
   })
 
-  it('promotes the selected file from the page: the durable tree holds exactly its bytes', async () => {
+  it('promotes two hunks of one file and another file whole: the durable tree holds exactly those bytes', async () => {
+    const hunks = page.locator('input.gx-hunk-pick[data-path="three.txt"]')
+    expect(await hunks.count()).toBe(3)
+    // Only files with content changes have hunks; the added files are whole-file only.
+    expect(await page.locator('input.gx-hunk-pick').count()).toBe(3)
+    const middle = await hunks.nth(1).getAttribute('data-hunk')
+    expect(middle).toMatch(/^[0-9a-f]{8}$/)
+    await hunks.nth(0).check()
+    await hunks.nth(2).check()
+    const three = 'input.gx-file-pick[data-where="summary"][data-path="three.txt"]'
+    expect(
+      await page
+        .locator(three)
+        .evaluate((box) => (box as unknown as { indeterminate: boolean }).indeterminate),
+    ).toBe(true)
     await page.check('input.gx-file-pick[data-where="diff"][data-path="lib/util.js"]')
     expect(await page.isChecked('input.gx-file-pick[data-where="summary"][data-path="lib/util.js"]')).toBe(
       true,
     )
-    await page.fill('#gx-message', 'review page: util')
+    await page.fill('#gx-message', 'review page: util and two hunks')
     await page.screenshot({
       path: process.env.GITTRIX_UPDATE_SCREENSHOT === '1' ? SCREENSHOT : join(shots, 'review-page.png'),
       fullPage: true,
@@ -135,13 +149,16 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
     await page.waitForSelector('body[data-promoted]')
     const sha = await page.locator('body').getAttribute('data-promoted')
     expect(git(repo.path, 'rev-parse', 'main')).toBe(sha)
-    expect(git(repo.path, 'log', '-1', '--format=%s', 'main')).toBe('review page: util')
+    expect(git(repo.path, 'log', '-1', '--format=%s', 'main')).toBe('review page: util and two hunks')
     expect(git(repo.path, 'ls-tree', '-r', '--name-only', 'main')).toBe('README.md\nlib/util.js\nthree.txt')
     expect(blob(repo.path, 'main:lib/util.js')).toEqual(Buffer.from(UTIL))
-    expect(blob(repo.path, 'main:three.txt')).toEqual(Buffer.from(BASE))
-    // The page reloaded with what is left.
+    expect(blob(repo.path, 'main:three.txt')).toEqual(
+      Buffer.from(lines({ 2: 'line 2: first hunk', 28: 'line 28: third hunk' })),
+    )
+    // The page reloaded with what is left: the hostile file, and the middle hunk under its same id.
     await page.waitForSelector('#gx-files tr:nth-child(3)', { state: 'detached' })
     expect(await page.locator('#gx-files .gx-path').allTextContents()).toEqual([HOSTILE, 'three.txt'])
+    expect(await page.locator('input.gx-hunk-pick').getAttribute('data-hunk')).toBe(middle)
     expect(problems).toEqual([])
   })
 })

@@ -157,6 +157,33 @@ describe('promotion from the page', () => {
     expect(git(repo.path, 'log', '-1', '--format=%s', 'main')).toBe('from the page')
   })
 
+  it('promotes hunks by the ids the review listed; an id the review did not list writes nothing', async () => {
+    const session = await gittrix.getSession(sessionId)
+    await session.write('a.txt', 'reviewed a\n')
+    const shown = JSON.parse((await get(`/${TOKEN}/api/review`)).body) as {
+      at: string
+      files: Array<{ path: string; hunks?: Array<{ id: string }> }>
+    }
+    const hunks = shown.files.find((f) => f.path === 'a.txt')?.hunks ?? []
+    expect(hunks).toHaveLength(1)
+    const unknown = await post(`/${TOKEN}/api/promote`, {
+      at: shown.at,
+      files: [],
+      hunks: [{ path: 'a.txt', ids: ['00000000'] }],
+    })
+    expect(unknown.status).toBe(400)
+    expect(JSON.parse(unknown.body).error.code).toBe('INVALID_ARGUMENT')
+    expect(durableHead()).toBe(repo.head)
+    const response = await post(`/${TOKEN}/api/promote`, {
+      at: shown.at,
+      files: ['c.txt'],
+      hunks: [{ path: 'a.txt', ids: [hunks[0]!.id] }],
+    })
+    expect(response.status, response.body).toBe(200)
+    expect(git(repo.path, 'show', 'main:a.txt')).toBe('reviewed a')
+    expect(git(repo.path, 'show', 'main:c.txt')).toBe('new c')
+  })
+
   it('refuses a commit the page never showed, and an empty selection, writing nothing', async () => {
     await session().then((s) => s.commit('agent checkpoint'))
     const agentCommit = workspaceHead()
