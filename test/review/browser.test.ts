@@ -14,7 +14,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { GitTrix } from '../../src/index.ts'
 import { type ReviewServer, startReviewServer } from '../../src/review/server.ts'
-import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+import { cleanup, commitFiles, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 import { blob, findChromium, openGitTrix } from './support.ts'
 
 const CHROMIUM = findChromium()
@@ -160,5 +160,29 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
     expect(await page.locator('#gx-files .gx-path').allTextContents()).toEqual([HOSTILE, 'three.txt'])
     expect(await page.locator('input.gx-hunk-pick').getAttribute('data-hunk')).toBe(middle)
     expect(problems).toEqual([])
+  })
+
+  it('shows the conflicting files when the durable branch changed them, and discards after asking', async () => {
+    commitFiles(repo.path, { 'three.txt': lines({ 15: 'changed on main' }) })
+    await page.check('input.gx-file-pick[data-where="summary"][data-path="three.txt"]')
+    await page.click('#gx-promote')
+    await page.waitForSelector('#gx-result.gx-error .gx-conflicts li')
+    expect(await page.locator('#gx-result .gx-conflicts li').allTextContents()).toEqual(['three.txt'])
+    expect(await page.locator('#gx-result').textContent()).toContain('(BASELINE_CONFLICT)')
+    // Discard asks first: dismissed, nothing happens; accepted, the session is discarded.
+    await page.click('#gx-discard')
+    expect(dialogs).toEqual([expect.stringMatching(/^Discard session sess_/)])
+    expect((await (await gittrix.getSession(sessionId)).info()).state).toBe('active')
+    page.removeAllListeners('dialog')
+    page.once('dialog', (dialog) => void dialog.accept())
+    await page.click('#gx-discard')
+    await page.locator('#gx-point', { hasText: 'discarded' }).waitFor()
+    expect(await page.locator('#gx-result').textContent()).toBe(`Session ${sessionId} discarded.`)
+    expect((await (await gittrix.getSession(sessionId)).info()).state).toBe('discarded')
+    expect(await page.locator('#gx-point').textContent()).toBe(
+      'This session is discarded: nothing left to review.',
+    )
+    expect(await page.isDisabled('#gx-promote')).toBe(true)
+    expect(problems.filter((p) => !/status of 409/.test(p))).toEqual([])
   })
 })
