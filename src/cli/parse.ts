@@ -54,3 +54,8 @@ export function collectList(value: string, previous: string[] = []): string[] {
       .filter(Boolean),
   ]
 }
+
+/** Collects a repeatable option's values as given (`--hunk a#1 --hunk b#2` → `['a#1', 'b#2']`). */
+export function collectEntries(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
