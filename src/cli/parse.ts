@@ -62,3 +62,8 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a port; use a number from 1 to 65535.`)
   return port
 }
+
+/** Collects a repeatable option's values as given (`--hunk a#1 --hunk b#2` → `['a#1', 'b#2']`). */
+export function collectEntries(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
