@@ -82,8 +82,8 @@ const promoteBody = z.strictObject({
  * page's promotions are pinned: `POST /api/promote` takes the commit the page showed (`at`, one this
  * server handed out) and promotes exactly the selected files and hunks (`{ at, files, hunks?: [{ path,
  * ids }], message? }`, paths literal) of that commit, whatever the workspace
- * holds by then. Throws `ADAPTER_UNAVAILABLE` when the page's assets cannot be found, and what
- * `listen` throws.
+ * holds by then. Throws `ADAPTER_UNAVAILABLE` when the page's assets cannot be found,
+ * `INVALID_ARGUMENT` when `port` is in use, and what else `listen` throws.
  */
 export async function startReviewServer(options: ReviewServerOptions): Promise<ReviewServer> {
   const { gittrix, sessionId } = options
@@ -175,9 +175,17 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     handle(request, response).catch((error: unknown) => sendError(response, error))
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new InvalidArgumentError(
+              `Port ${options.port} on 127.0.0.1 is in use: pick another with --port, or leave it out for a free one.`,
+            )
+          : error,
+      ),
+    )
     server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject)
+      server.removeAllListeners('error')
       resolve()
     })
   })

@@ -120,6 +120,13 @@ describe('the gate', () => {
     expect((await (await gittrix.getSession(sessionId)).info()).state).toBe('active')
   })
 
+  it('says so when the port asked for is in use', async () => {
+    await expect(startReviewServer({ gittrix, sessionId, port: server.port })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`Port ${server.port} on 127.0.0.1 is in use`),
+    })
+  })
+
   it('compares tokens whole: a prefix, a longer string or another case never matches', () => {
     expect(tokenMatches(TOKEN, TOKEN)).toBe(true)
     for (const other of ['', TOKEN.slice(0, 42), `${TOKEN}A`, TOKEN.toLowerCase(), `${TOKEN.slice(0, -1)}B`])
