@@ -53,10 +53,12 @@ export async function diffChanges(
     snapshot.textPatches && !options.binary && fromBaseline.length
       ? await snapshot.textPatches(fromBaseline)
       : new Map<string, HostTextPatch>()
-  // Text files promotable by hunks render from their blobs, so their hunks and ids are ours (hunks.ts).
+  // Unbudgeted, text files promotable by hunks render from their blobs: their hunks are exactly the
+  // ones a promotion computes (hunks.ts). A budgeted (shown) diff takes the host's hunks with ids
+  // derived from them: the same ids whenever git's diff splits the change as ours does.
   const usable = (change: TreeChange) => {
     const given = typeTransition(change) ? undefined : host.get(change.path)
-    return given && (given.binary || !hunkSelectable(change)) ? given : undefined
+    return given && (given.binary || options.budget || !hunkSelectable(change)) ? given : undefined
   }
   const counts = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
   const read = (oids: string[]) => readBoth(snapshot, durable, oids)
@@ -82,7 +84,11 @@ export async function diffChanges(
   }
   const rest = sorted.slice(next).map((change): FileDiff => {
     const hunks = counts(change)
-    if (hunks) return renderHostPatch(change, hunks).file
+    if (hunks) {
+      // Counted, not shown: no hunks are listed for a patch the diff does not hold.
+      const { hunks: _unshown, ...file } = renderHostPatch(change, hunks).file
+      return file
+    }
     const { path, status, oldMode, newMode } = change
     return { path, status, oldMode, newMode, binary: false, additions: 0, deletions: 0, counted: false }
   })

@@ -175,3 +175,39 @@ export function range(start: number, count: number): string {
   if (count === 0) return `${start - 1},0`
   return count === 1 ? `${start}` : `${start},${count}`
 }
+
+/**
+ * Hunks a host computed (`HostTextPatch.hunks`, e.g. GitHub's compare API, which runs git's diff)
+ * with our ids: each `@@` line is rewritten as {@link textHunks} writes it (`[h:<id>]`, the host's
+ * function-name context dropped) and the ids are derived from the host's hunk bodies by
+ * {@link hunkIds}. When git's diff and ours split a change the same way (the usual case) these are the
+ * ids a promotion finds; when they do not, the promotion refuses the id (`INVALID_ARGUMENT`), never
+ * applies another change. Lines that are not in a hunk are dropped.
+ */
+export function annotateHostHunks(path: string, hunks: string): { text: string; hunks: FileHunk[] } {
+  const parsed: Array<{ starts: number[]; lines: string[] }> = []
+  for (const line of hunks.split('\n')) {
+    const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line)
+    if (header) {
+      const [, a, b, c, d] = header
+      parsed.push({
+        starts: [Number(a), b === undefined ? 1 : Number(b), Number(c), d === undefined ? 1 : Number(d)],
+        lines: [],
+      })
+    } else if (parsed.length && line !== '') parsed.at(-1)!.lines.push(line)
+  }
+  const ids = hunkIds(
+    path,
+    parsed.map((h) => h.lines),
+  )
+  const listed = parsed.map((h, i): FileHunk => {
+    const [oldCount, newCount] = [h.starts[1]!, h.starts[3]!]
+    // git prints an empty range as `start-1,0`; ours are 1-based starts like the diff package's.
+    const oldStart = oldCount === 0 ? h.starts[0]! + 1 : h.starts[0]!
+    const newStart = newCount === 0 ? h.starts[2]! + 1 : h.starts[2]!
+    const header = `@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@ [h:${ids[i]}]`
+    return { id: ids[i]!, oldStart, oldLines: oldCount, newStart, newLines: newCount, header }
+  })
+  const text = parsed.map((h, i) => `${listed[i]!.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join('')
+  return { text, hunks: listed }
+}

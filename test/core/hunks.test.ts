@@ -4,7 +4,11 @@
  * the start and end of a file, without a final newline, with CRLF line endings and for merged hunks.
  */
 import { describe, expect, it } from 'vitest'
-import { applyHunks, hunkIds, textHunks } from '../../src/core/hunks.ts'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { annotateHostHunks, applyHunks, hunkIds, textHunks } from '../../src/core/hunks.ts'
 
 const lines = (n: number, edit: Record<number, string> = {}, eol = '\n') =>
   Array.from({ length: n }, (_, i) => (edit[i + 1] ?? `line ${i + 1}`) + eol).join('')
@@ -100,4 +104,42 @@ describe('textHunks and applyHunks', () => {
     const hunks = textHunks('f.txt', base, next)
     expect(() => applyHunks(lines(30, { 2: 'changed' }), [hunks[0]!])).toThrow(/does not match/)
   })
+})
+
+describe('annotateHostHunks (hunks git computed, as GitHub’s compare gives them)', () => {
+  /** The hunks of `git diff --no-index` between two texts: what a host running git's diff returns. */
+  function gitHunks(before: string, after: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'gittrix-hunks-'))
+    try {
+      writeFileSync(join(dir, 'a'), before)
+      writeFileSync(join(dir, 'b'), after)
+      let out = ''
+      try {
+        execFileSync('git', ['diff', '--no-index', '--no-color', 'a', 'b'], { cwd: dir, encoding: 'utf8' })
+      } catch (error) {
+        out = (error as { stdout: string }).stdout // exit 1: the files differ
+      }
+      return out.slice(out.indexOf('\n@@') + 1)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it.each([
+    ['three hunks', lines(30), lines(30, { 1: 'FIRST', 15: 'MIDDLE', 30: 'LAST' })],
+    ['CRLF', lines(20, {}, '\r\n'), lines(20, { 2: 'two', 19: 'nineteen' }, '\r\n')],
+    ['no final newline', lines(20).slice(0, -1), lines(20, { 1: 'one', 20: 'twenty' }).slice(0, -1)],
+    ['insertion at the top, deletion at the end', lines(30), `top\n${lines(28)}`],
+    ['from empty', '', 'a\nb\n'],
+  ])(
+    'gives the ids and headers ours give when git splits the change the same way: %s',
+    (_, before, after) => {
+      const ours = textHunks('f.txt', before, after)
+      const theirs = annotateHostHunks('f.txt', gitHunks(before, after))
+      expect(theirs.hunks).toEqual(ours.map(({ lines: _lines, ...hunk }) => hunk))
+      expect(theirs.text).toBe(
+        ours.map((h) => `${h.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join(''),
+      )
+    },
+  )
 })
