@@ -132,6 +132,45 @@ async function updateSessionComment(
   await upsertSessionComment(scope.repo, link, record.start.sessionId, body)
 }
 
+/**
+ * Why the hunks a selector names cannot be promoted from the reviewed commit (plain text for a reply),
+ * or `null` when every one is a hunk of its file's diff there (what the check run showed, ids included).
+ * Checked before the branch is claimed; the promotion checks again (src/core/promote-hunks.ts).
+ */
+async function unknownHunks(
+  session: UserSession,
+  selector: PromoteSelector,
+  pending: ReadonlySet<string>,
+): Promise<string | null> {
+  if (selector.mode !== 'hunks' || selector.hunks.length === 0) return null
+  const paths = [...new Set(selector.hunks.map((h) => h.path))].filter((p) => pending.has(p))
+  const diff = paths.length
+    ? await session.diffDetails({ paths: paths.map((p) => `:(literal)${p}`) })
+    : { files: [] }
+  const problems: string[] = []
+  for (const { path, ids } of selector.hunks) {
+    const file = diff.files.find((f) => f.path === path)
+    if (!pending.has(path)) {
+      problems.push(`${inlineCode(path)} has nothing left to promote`)
+      continue
+    }
+    if (!file?.hunks) {
+      problems.push(
+        `${inlineCode(path)} has no hunks to choose from (added, deleted, binary, symlink or mode changes are whole-file only; name the path without #)`,
+      )
+      continue
+    }
+    const known = new Set(file.hunks.map((h) => h.id))
+    const missing = ids.filter((id) => !known.has(id))
+    if (missing.length) {
+      problems.push(
+        `${inlineCode(path)} has no hunk ${missing.map((id) => inlineCode(id)).join(', ')} in the reviewed commit (see the ids in the check run's diff or \`/gittrix diff\`)`,
+      )
+    }
+  }
+  return problems.length ? `${problems.join('; ')}.` : null
+}
+
 /** The session a promotion reads: the reviewed commit, and the branch as it is now. */
 export interface PromoteTarget {
   /** The session read at the reviewed head (check run `head_sha`): what is promoted. */
@@ -176,6 +215,8 @@ export async function promoteSession(
       picked = named.filter((path) => pending.has(path))
       const replay = picked.length === 0 ? replayOf(meta, named) : null
       if (replay) return `Already promoted. ${describeResult(repo, replay)}`
+      const unknown = await unknownHunks(session, request.selector, pending)
+      if (unknown) return `Nothing was promoted: ${unknown}`
     } catch (error) {
       // Another replica may have promoted (and deleted the branch) since this event read it. A selection
       // the session cannot satisfy is answered as such: an earlier partial promotion is no excuse.

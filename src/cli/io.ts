@@ -2,6 +2,7 @@
  * The CLI's only contact with its process: argv aside, everything goes through a {@link CliIo}, so tests
  * run the whole CLI in-process with their own cwd, environment, stdin and captured output.
  */
+import { type HunkAsker, terminalAsker } from './hunk-prompt.ts'
 
 /** Where the CLI reads and writes. */
 export interface CliIo {
@@ -15,11 +16,19 @@ export interface CliIo {
   cwd: string
   /** Environment (`GITTRIX_HOME`, `CODE_STORAGE_*`). */
   env: Record<string, string | undefined>
+  /**
+   * Asks about one hunk (`gittrix promote -p`). Present only when a person can answer: standard input
+   * and standard error are terminals. Tests plug scripted answers in.
+   */
+  askHunk?: HunkAsker
   /** The HTTP client of remote back ends (Code Storage); default `globalThis.fetch`. Tests plug stand-ins in. */
   fetch?: typeof fetch
 }
 
-/** The real process: `process.stdout`, `process.stderr`, `process.stdin`, `process.cwd()`, `process.env`. */
+/**
+ * The real process: `process.stdout`, `process.stderr`, `process.stdin`, `process.cwd()`, `process.env`;
+ * hunk questions on the terminal when stdin and stderr are one.
+ */
 export function processIo(): CliIo {
   return {
     stdout: (chunk) => process.stdout.write(chunk),
@@ -27,6 +36,10 @@ export function processIo(): CliIo {
     readStdin: () => readAll(process.stdin),
     cwd: process.cwd(),
     env: process.env,
+    // Prompts go to stderr, so stdout carries only the result.
+    ...(process.stdin.isTTY && process.stderr.isTTY
+      ? { askHunk: terminalAsker(process.stdin, process.stderr) }
+      : {}),
   }
 }
 

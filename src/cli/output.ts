@@ -16,6 +16,11 @@ export interface CommandResult {
   text: string | Uint8Array
   /** The CLI's exit code after printing (default 0): `gittrix run` hands on its command's. */
   exitCode?: number
+  /**
+   * The command printed its result itself while it ran (`gittrix review` prints its URL, then serves
+   * until stopped): nothing more is printed, so `--json` still yields exactly one document.
+   */
+  printed?: true
 }
 
 /** Prints results and errors in one mode, human or JSON. */
@@ -50,6 +55,7 @@ export function createOutput(io: CliIo, json: boolean): Output {
   return {
     json,
     result(result) {
+      if (result.printed) return
       if (json) {
         io.stdout(`${JSON.stringify({ ok: true, data: result.data }, null, 2)}\n`)
       } else if (typeof result.text === 'string') {

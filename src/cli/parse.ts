@@ -54,3 +54,16 @@ export function collectList(value: string, previous: string[] = []): string[] {
       .filter(Boolean),
   ]
 }
+
+/** A TCP port, 1 to 65535 (`--port`). Throws for anything else. */
+export function parsePort(value: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidArgumentError(`"${value}" is not a port; use a number from 1 to 65535.`)
+  return port
+}
+
+/** Collects a repeatable option's values as given (`--hunk a#1 --hunk b#2` → `['a#1', 'b#2']`). */
+export function collectEntries(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}

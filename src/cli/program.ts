@@ -14,6 +14,7 @@ import {
   sweepCommand,
 } from './commands/lifecycle.ts'
 import { promoteCommand } from './commands/review.ts'
+import { reviewPageCommand } from './commands/review-page.ts'
 import { filesCommand, readCommand, rmCommand, writeCommand } from './commands/workspace.ts'
 import { appCommand } from './commands/app.ts'
 import { addAgentCommands } from './agent-program.ts'
@@ -22,7 +23,7 @@ import { addHistoryCommands } from './history-program.ts'
 import type { CliContext } from './context.ts'
 import type { CliIo } from './io.ts'
 import type { CommandResult } from './output.ts'
-import { collectList, parseDurationArgument, parseLimit } from './parse.ts'
+import { collectEntries, collectList, parseDurationArgument, parseLimit, parsePort } from './parse.ts'
 import { packageVersion } from './version.ts'
 
 /** Runs one command's work with the context built from the global options (`--json`, `--store`). */
@@ -38,6 +39,9 @@ Examples:
   gittrix fork <id> --at <commit>                        try again from an earlier checkpoint
   gittrix log <id>                                       checkpoints with the tool calls behind each
   gittrix promote <id> -f src/a.ts,src/b.ts -m "fix: …"  promote two files as one commit
+  gittrix promote <id> --hunk src/a.ts#1a2b3c4d          promote one hunk of a file (ids: gittrix diff)
+  gittrix promote <id> -p                                choose hunk by hunk, like git add -p
+  gittrix review <id>                                    review and promote in the browser
   echo hello | gittrix write <id> notes.txt             write a file into the workspace
   gittrix ls --json                                      machine-readable output
 
@@ -135,7 +139,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
 
   program
     .command('promote')
-    .description('promote touched files to the durable branch as one clean commit')
+    .description('promote touched files (or hunks of them) to the durable branch as one clean commit')
     .argument('<id>', 'session id')
     .option(
       '-f, --files <paths>',
@@ -152,9 +156,25 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
       '--allow-unsafe-symlinks',
       'also promote symlinks that lead outside the repository or into .git (refused by default)',
     )
+    .option(
+      '--hunk <path#id>',
+      'promote only this hunk of a file (ids as gittrix diff shows them: [h:<id>]); repeatable, combines with -f',
+      collectEntries,
+    )
+    .option('-p, --interactive', 'ask about every hunk on the terminal, like git add -p (y/n/q/a/d)')
     .option('-m, --message <text>', 'commit message (default "gittrix: <task>"; trailers are appended)')
     .option('--branch <name>', 'branch to create with --strategy branch (default gittrix/promote/<id>)')
     .action((id: string, opts, cmd: Command) => run(cmd, (ctx) => promoteCommand(ctx, id, opts)))
+
+  program
+    .command('review')
+    .description(
+      'serve a review page for the session on 127.0.0.1 (diff, per-file and per-hunk selection, promote, discard) until Ctrl-C',
+    )
+    .argument('<id>', 'session id')
+    .option('--no-open', 'print the URL only; do not open a browser')
+    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', parsePort)
+    .action((id: string, opts, cmd: Command) => run(cmd, (ctx) => reviewPageCommand(ctx, id, opts)))
 
   program
     .command('discard')

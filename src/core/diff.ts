@@ -5,6 +5,7 @@
  * applied) diff reads.
  */
 import type { DurableAdapter } from './adapters.ts'
+import { hunkSelectable } from './hunks.ts'
 import { type PatchOptions, renderFile, renderHostPatch } from './patch.ts'
 import type {
   DiffBudget,
@@ -41,13 +42,25 @@ export async function diffChanges(
   const own = new Map(snapshot.changes.map((c) => [c.path, c]))
   const fromBaseline = sorted.filter((c) => {
     const snapped = own.get(c.path)
-    return snapped !== undefined && snapped.oldOid === c.oldOid && snapped.oldMode === c.oldMode
+    return (
+      snapped !== undefined &&
+      snapped.oldOid === c.oldOid &&
+      snapped.oldMode === c.oldMode &&
+      snapped.newOid === c.newOid
+    )
   })
   const host =
     snapshot.textPatches && !options.binary && fromBaseline.length
       ? await snapshot.textPatches(fromBaseline)
       : new Map<string, HostTextPatch>()
-  const usable = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
+  // Unbudgeted, text files promotable by hunks render from their blobs: their hunks are exactly the
+  // ones a promotion computes (hunks.ts). A budgeted (shown) diff takes the host's hunks with ids
+  // derived from them: the same ids whenever git's diff splits the change as ours does.
+  const usable = (change: TreeChange) => {
+    const given = typeTransition(change) ? undefined : host.get(change.path)
+    return given && (given.binary || options.budget || !hunkSelectable(change)) ? given : undefined
+  }
+  const counts = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
   const read = (oids: string[]) => readBoth(snapshot, durable, oids)
   const rendered: Array<{ text: string; file: FileDiff }> = []
   if (!options.budget) {
@@ -70,8 +83,12 @@ export async function diffChanges(
     rendered.push(one)
   }
   const rest = sorted.slice(next).map((change): FileDiff => {
-    const hunks = usable(change)
-    if (hunks) return renderHostPatch(change, hunks).file
+    const hunks = counts(change)
+    if (hunks) {
+      // Counted, not shown: no hunks are listed for a patch the diff does not hold.
+      const { hunks: _unshown, ...file } = renderHostPatch(change, hunks).file
+      return file
+    }
     const { path, status, oldMode, newMode } = change
     return { path, status, oldMode, newMode, binary: false, additions: 0, deletions: 0, counted: false }
   })
@@ -116,8 +133,11 @@ function typeTransition(change: TreeChange): boolean {
   )
 }
 
-/** The workspace usually holds both sides (its baseline objects are shared); the durable side has the rest. */
-async function readBoth(
+/**
+ * The blobs `oids` of a session: read from the workspace (it usually holds both sides, its baseline
+ * objects are shared), the rest from the durable side. Throws what either adapter throws.
+ */
+export async function readBoth(
   snapshot: WorkspaceSnapshot,
   durable: DurableAdapter,
   oids: readonly string[],

@@ -309,12 +309,7 @@ export class GitTrix {
    * it is not a commit id at all.
    */
   async restoreSession(metadata: SessionMetadata, options: RestoreSessionOptions = {}): Promise<UserSession> {
-    const at = options?.at
-    if (at !== undefined && (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))) {
-      throw new InvalidArgumentError(
-        `restoreSession() { at } must be a commit id of the session's workspace (4 to 64 hex digits), not ${JSON.stringify(at)}.`,
-      )
-    }
+    const at = checkPin(options?.at, 'restoreSession')
     const parsed = sessionMetadataSchema.safeParse(metadata)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
@@ -377,9 +372,14 @@ export class GitTrix {
     return diffChanges(both, changes, this.runtime.durable, { binary: options.binary === true })
   }
 
-  /** The session with this id, in any state. Throws `SESSION_NOT_FOUND`, `METADATA_*`, `INVALID_ARGUMENT`. */
-  async getSession(id: string): Promise<UserSession> {
-    return new UserSession(this.runtime, await this.store.read(id))
+  /**
+   * The session with this id, in any state; with `options.at`, pinned to that workspace commit (see
+   * {@link RestoreSessionOptions}: what a review page showed is what it promotes). Throws
+   * `SESSION_NOT_FOUND`, `METADATA_*`, `INVALID_ARGUMENT` (malformed id or `at`).
+   */
+  async getSession(id: string, options: RestoreSessionOptions = {}): Promise<UserSession> {
+    const at = checkPin(options.at, 'getSession')
+    return new UserSession(this.runtime, await this.store.read(id), at)
   }
 
   /**
@@ -488,4 +488,14 @@ function times(meta: SessionMetadata): { createdAt: number; lastAccessAt: number
 function samePath(a: string, b: string): boolean {
   const norm = (p: string) => p.replace(/\/+$/, '')
   return norm(a) === norm(b)
+}
+
+/** `at` of {@link RestoreSessionOptions} checked as a commit id (or absent). Throws `INVALID_ARGUMENT` naming `method`. */
+function checkPin(at: unknown, method: string): string | undefined {
+  if (at !== undefined && (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))) {
+    throw new InvalidArgumentError(
+      `${method}() { at } must be a commit id of the session's workspace (4 to 64 hex digits), not ${JSON.stringify(at)}.`,
+    )
+  }
+  return at
 }

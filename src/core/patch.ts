@@ -5,10 +5,10 @@
  * `git apply` of a `binary: true` patch onto the baseline reproduces every file of the session; a
  * review patch reproduces every text file.
  */
-import { structuredPatch } from 'diff'
 import { binaryPatchBody } from './binary-patch.ts'
 import { decodeBytes, encodeText } from './bytes.ts'
-import type { FileDiff, FileMode, HostTextPatch, SessionDiff, TreeChange } from './types.ts'
+import { annotateHostHunks, asText, HUNK_CONTEXT, hunkSelectable, textHunks } from './hunks.ts'
+import type { FileDiff, FileHunk, FileMode, HostTextPatch, SessionDiff, TreeChange } from './types.ts'
 
 /** One touched path with the bytes on each side (`null` where the path is absent). */
 export interface PatchInput {
@@ -23,17 +23,6 @@ export interface PatchOptions {
   binary?: boolean
   /** Lines of context around each change. Default 3. */
   context?: number
-}
-
-/**
- * Decodes text losslessly (non-UTF-8 bytes as escaped surrogates, src/core/bytes.ts), or returns
- * `null` for binary content: a NUL in the first 8000 bytes, as git decides (`buffer_is_binary` in
- * git's xdiff-interface.c). Latin-1 or Shift-JIS text is text, as it is for git.
- */
-function asText(bytes: Uint8Array | null): string | null {
-  if (bytes === null) return ''
-  if (bytes.subarray(0, 8000).includes(0)) return null
-  return decodeBytes(bytes)
 }
 
 /**
@@ -111,31 +100,36 @@ export function renderFile(input: PatchInput, options: PatchOptions = {}): { tex
     return { text: header + body, file: { ...base, binary: true, additions: 0, deletions: 0 } }
   }
 
-  const { hunks } = structuredPatch('', '', oldText, newText, undefined, undefined, {
-    context: options.context ?? 3,
-  })
+  // Hunk-selectable files carry their ids (src/core/hunks.ts); `git apply` ignores text after `@@`.
+  const hunks = textHunks(change.path, oldText, newText, options.context ?? HUNK_CONTEXT)
+  const selectable = hunkSelectable(change)
+  const listed: FileHunk[] = []
   let additions = 0
   let deletions = 0
   let body = ''
   if (hunks.length) {
     body += `--- ${change.status === 'added' ? '/dev/null' : quoteGitPath(`a/${change.path}`)}\n`
     body += `+++ ${change.status === 'deleted' ? '/dev/null' : quoteGitPath(`b/${change.path}`)}\n`
-    for (const hunk of hunks) {
-      body += `@@ -${range(hunk.oldStart, hunk.oldLines)} +${range(hunk.newStart, hunk.newLines)} @@\n`
-      for (const line of hunk.lines) {
+    for (const { lines, ...hunk } of hunks) {
+      const header = selectable ? hunk.header : hunk.header.slice(0, hunk.header.lastIndexOf(' ['))
+      if (selectable) listed.push({ ...hunk, header })
+      body += `${header}\n`
+      for (const line of lines) {
         if (line.startsWith('+')) additions += 1
         else if (line.startsWith('-')) deletions += 1
         body += `${line}\n`
       }
     }
   }
-  return { text: header + body, file: { ...base, binary: false, additions, deletions } }
+  const file: FileDiff = { ...base, binary: false, additions, deletions }
+  if (selectable) file.hunks = listed
+  return { text: header + body, file }
 }
 
 /**
  * Renders one path from hunks its host computed (`WorkspaceSnapshot.textPatches`): the same git
  * headers as {@link renderFile}, then `---`/`+++` and the hunks, or `Binary files … differ`. Line
- * counts are counted from the hunks. Not for changes between a file and a symlink (render those from
+ * counts are counted from the hunks. A file promotable by hunks gets our ids (`annotateHostHunks`). Not for changes between a file and a symlink (render those from
  * blobs).
  */
 export function renderHostPatch(change: TreeChange, host: HostTextPatch): { text: string; file: FileDiff } {
@@ -149,13 +143,17 @@ export function renderHostPatch(change: TreeChange, host: HostTextPatch): { text
   }
   let additions = 0
   let deletions = 0
-  const hunks = host.hunks && !host.hunks.endsWith('\n') ? `${host.hunks}\n` : host.hunks
+  let hunks = host.hunks && !host.hunks.endsWith('\n') ? `${host.hunks}\n` : host.hunks
+  let listed: FileHunk[] | undefined
+  if (hunkSelectable(change)) ({ text: hunks, hunks: listed } = annotateHostHunks(change.path, hunks))
   for (const line of hunks.split('\n')) {
     if (line.startsWith('+')) additions += 1
     else if (line.startsWith('-')) deletions += 1
   }
   const body = hunks ? `--- ${from}\n+++ ${to}\n${hunks}` : ''
-  return { text: header + body, file: { ...base, binary: false, additions, deletions } }
+  const file: FileDiff = { ...base, binary: false, additions, deletions }
+  if (listed) file.hunks = listed
+  return { text: header + body, file }
 }
 
 /** `diff --git` line plus git's extended headers (modes, `index`). */
@@ -177,12 +175,6 @@ function gitHeader(change: TreeChange, fullIndex: boolean): string {
     out += `index ${id(change.oldOid)}..${id(change.newOid)}${mode}\n`
   }
   return out
-}
-
-/** A hunk range as git prints it: `start,count`, `start` alone when count is 1, `start-1,0` when empty. */
-function range(start: number, count: number): string {
-  if (count === 0) return `${start - 1},0`
-  return count === 1 ? `${start}` : `${start},${count}`
 }
 
 function isSymlink(mode: FileMode): boolean {

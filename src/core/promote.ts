@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { DurableAdapter } from './adapters.ts'
 import { decodeBytes } from './bytes.ts'
-import { diffChanges } from './diff.ts'
+import { diffChanges, readBoth } from './diff.ts'
 import {
   BaselineConflictError,
   GittrixError,
@@ -18,7 +18,8 @@ import type { SessionMetadata } from './metadata.ts'
 import { symlinkEscape } from './paths.ts'
 import { promotedPaths, remainingChanges, selectableChanges } from './remaining.ts'
 import { assertActive, type SessionRuntime, withDurableLock, workspaceHandle } from './runtime.ts'
-import { selectChanges } from './select.ts'
+import { hunkSelection, selectChanges } from './select.ts'
+import { selectHunks } from './promote-hunks.ts'
 import { defaultMessage, withTrailers } from './promotion-identity.ts'
 import type {
   PromoteOptions,
@@ -127,7 +128,20 @@ export async function runPromotion(
     const pending = remainingChanges(snapshot.changes, meta)
     const chosen = selectChanges(selectableChanges(snapshot.changes, pending), options.selector)
     const pendingByPath = new Map(pending.map((c) => [c.path, c]))
-    const selected = chosen.flatMap((c) => pendingByPath.get(c.path) ?? [])
+    let selected = chosen.flatMap((c) => pendingByPath.get(c.path) ?? [])
+    if (options.selector.mode === 'hunks' && options.selector.hunks.length) {
+      // The paths picked by hunks promote the old side with exactly those hunks applied.
+      const read = snapshot
+      const hunks = await selectHunks(
+        id,
+        hunkSelection(options.selector),
+        pendingByPath,
+        read.blobs,
+        (oids) => readBoth(read, runtime.durable, oids),
+      )
+      selected = selected.map((c) => hunks.changes.get(c.path) ?? c)
+      snapshot = { ...snapshot, blobs: hunks.blobs }
+    }
     if (selected.length === 0) {
       // Everything selected is in the durable branch as the workspace holds it: a replay.
       const replay = replayOf(

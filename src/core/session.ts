@@ -52,16 +52,19 @@ export interface DiffOptions {
   binary?: boolean
   /**
    * Bounds what a diff that is shown (not applied) reads: see {@link DiffBudget}. Files past the budget
-   * are listed without their patch; `partial` on the result says so. Adapters that render the whole
-   * diff themselves (local workspaces) ignore it.
+   * are listed without their patch; `partial` on the result says so.
    */
   budget?: DiffBudget
   /**
    * Session history: the old side is this checkpoint (a commit id of the session, see `log`) instead
-   * of the baseline. Not with `paths` or `budget`.
+   * of the baseline. Not with `paths` or `budget`. Rendered by the workspace's git: such a diff
+   * carries no hunk ids (it is not what a promotion applies).
    */
   from?: string
-  /** Session history: the new side is this checkpoint instead of the workspace as it is now. */
+  /**
+   * Session history: the new side is this checkpoint instead of the workspace as it is now. Without
+   * `from`, its hunk ids are those `promote({ at: to })` selects from.
+   */
   to?: string
 }
 
@@ -208,15 +211,9 @@ class SessionOperations implements AgentOperations {
     const budget = checkBudget(options.budget)
     return this.active(
       async (meta) => {
-        const { ephemeral, durable } = this.runtime
-        const promoted = (meta.promotions ?? []).length > 0
-        if (ephemeral.diff && !options.paths?.length && !promoted) {
-          // The adapter renders the whole diff itself (git on a local workspace: no blobs written).
-          const at = this.pin === undefined ? {} : { at: this.pin }
-          const diff = await ephemeral.diff(this.handle(meta), { binary, ...at })
-          touched = diff.files.map((f) => f.path)
-          return diff
-        }
+        const { durable } = this.runtime
+        // Always from a snapshot, never the adapter's own `git diff`: the hunks and their ids must be
+        // the ones a hunk promotion computes (src/core/hunks.ts).
         const snapshot = await this.snapshot(meta)
         const pending = remainingChanges(snapshot.changes, meta)
         touched = pending.map((c) => c.path)
@@ -240,6 +237,13 @@ class SessionOperations implements AgentOperations {
     }
     const { ephemeral, durable } = this.runtime
     const binary = options.binary === true
+    if (from === undefined && to !== undefined) {
+      // Baseline to a checkpoint: what `promote({ at: to })` promotes, with the same hunks and ids.
+      return this.present(async (meta) => {
+        const snapshot = await ephemeral.snapshot(this.handle(meta), { at: to })
+        return diffChanges(snapshot, snapshot.changes, durable, { binary })
+      })
+    }
     if (!ephemeral.diff && ephemeral.snapshotBetween) {
       // The adapter gives the two points' changes; the core renders them as every other diff.
       const between = ephemeral.snapshotBetween.bind(ephemeral)

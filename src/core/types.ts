@@ -114,12 +114,27 @@ export interface EvictionPolicy {
 export type PromoteStrategy = 'auto' | 'commit' | 'branch' | 'pr' | 'patch'
 
 /**
- * Which touched files to promote. `files` entries are paths or globs (picomatch syntax): a touched
+ * Which touched files (or hunks of them) to promote. `files` entries are paths or globs (picomatch syntax): a touched
  * path equal to the entry wins over the entry as a glob (`notes/v[1].txt` selects that file when it is
  * touched, never `notes/v1.txt`); an entry prefixed with git's pathspec magic `:(literal)`, or every
  * entry with `literal: true`, is a path only.
  */
-export type PromoteSelector = { mode: 'all' } | { mode: 'files'; files: string[]; literal?: boolean }
+export type PromoteSelector =
+  | { mode: 'all' }
+  | { mode: 'files'; files: string[]; literal?: boolean }
+  | {
+      mode: 'hunks'
+      /**
+       * Per file, the ids of the hunks to promote (`FileDiff.hunks`, shown as `[h:<id>]` in the patch).
+       * Paths are literal (no globs). Only text files whose content changed and whose mode did not can
+       * be promoted by hunks; anything else is `INVALID_ARGUMENT` naming the path.
+       */
+      hunks: Array<{ path: string; ids: string[] }>
+      /** Whole files promoted along with the hunks: paths or globs, as `files` of `mode: 'files'`. */
+      files?: string[]
+      /** Every `files` entry is a path, never a glob. */
+      literal?: boolean
+    }
 
 /** Options for `UserSession.promote`. */
 export interface PromoteOptions {
@@ -183,6 +198,21 @@ export interface PromoteOutcome extends PromoteResult {
   at?: string
 }
 
+/**
+ * One hunk of a text file as `FileDiff.hunks` lists it (src/core/hunks.ts). Line numbers are 1-based,
+ * counts in lines, as in the `@@` line.
+ */
+export interface FileHunk {
+  /** 8 hex digits, content-derived and stable across renders and partial promotions (`hunkIds`). */
+  id: string
+  oldStart: number
+  oldLines: number
+  newStart: number
+  newLines: number
+  /** The hunk's `@@ -a,b +c,d @@ [h:<id>]` line exactly as the patch shows it (no newline). */
+  header: string
+}
+
 /** Structured diff data for one touched file. Line counts are 0 for binary files. */
 export interface FileDiff {
   path: string
@@ -192,6 +222,12 @@ export interface FileDiff {
   deletions: number
   oldMode: FileMode | null
   newMode: FileMode | null
+  /**
+   * The hunks of a text file whose content changed and whose mode did not (src/core/hunks.ts), in
+   * patch order, each with the id a `{ mode: 'hunks' }` selector names. Absent for binary, added,
+   * deleted, symlink and mode changes (whole-file only) and for files whose patch a budget left out.
+   */
+  hunks?: FileHunk[]
   /**
    * `false` when a budgeted diff (`DiffBudget`) did not read this file's content: `binary`,
    * `additions` and `deletions` are then unknown and reported as `false`, 0, 0. Absent otherwise.

@@ -21,9 +21,9 @@ export interface CommandHelp {
 export const COMMAND_HELP: Readonly<Record<CommandName, CommandHelp>> = Object.freeze({
   promote: {
     usage:
-      '/gittrix promote [<session-id>] [@<sha>] [all | <path|glob> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]',
+      '/gittrix promote [<session-id>] [@<sha>] [all | <path|glob|path#hunk-id> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]',
     summary:
-      'Promote all or some changed files, as reviewed in the newest check run or in the run on @<sha>, to the durable branch (needs write access).',
+      'Promote all or some changed files, or single hunks of a file (path#id, ids as [h:<id>] in the diff), as reviewed in the newest check run or in the run on @<sha>, to the durable branch (needs write access).',
     example: '/gittrix promote src/app.ts "docs/**/*.md" --pr -m "Fix the parser"',
   },
   discard: {

@@ -6,7 +6,7 @@
  *
  * Grammar (see `command-help.ts`):
  * ```
- * /gittrix promote [<session-id>] [@<sha>] [all | <path|glob> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]
+ * /gittrix promote [<session-id>] [@<sha>] [all | <path|glob|path#hunk-id> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]
  * /gittrix discard [<session-id>]
  * /gittrix extend [<session-id>] <duration, e.g. 24h>
  * /gittrix diff [<session-id>] [<path|glob> ...]
@@ -242,6 +242,12 @@ function isResult(value: unknown): value is CommandParseResult {
   return typeof value === 'object' && value !== null && 'kind' in value && 'ok' in value
 }
 
+/**
+ * An unquoted word naming hunks of a file: `<path>#<id>[,<id>…]`, ids of 8 hex digits as the check
+ * run's diff shows them (`[h:<id>]`). A path that really ends like that is quoted.
+ */
+const HUNK_WORD = /^.+#[0-9a-f]{8}(,[0-9a-f]{8})*$/
+
 const STRATEGY_FLAGS: Record<string, CommandStrategy> = {
   '--pr': 'pr',
   '--commit': 'commit',
@@ -312,9 +318,29 @@ function parsePromote(args: Token[]): CommandParseResult {
   } else if (taken.rest.length === 0) {
     selector = { mode: 'all' }
   } else {
-    const files = paths(taken.rest, 'promote')
+    const hunkWords = taken.rest.filter((t) => !t.quoted && HUNK_WORD.test(t.text))
+    const files = paths(
+      taken.rest.filter((t) => !hunkWords.includes(t)),
+      'promote',
+    )
     if (isResult(files)) return files
-    selector = { mode: 'files', files }
+    if (hunkWords.length === 0) selector = { mode: 'files', files }
+    else {
+      const hunks: Array<{ path: string; ids: string[] }> = []
+      for (const word of hunkWords) {
+        const at = word.text.lastIndexOf('#')
+        const checked = pathProblem(word.text.slice(0, at))
+        if ('problem' in checked) return usage(`${checked.problem}.`.replace(/\.\.$/, '.'), 'promote')
+        if (files.includes(checked.path)) {
+          return usage(
+            `${quoteUntrusted(checked.path)} is named whole and by hunks; name it one way.`,
+            'promote',
+          )
+        }
+        hunks.push({ path: checked.path, ids: word.text.slice(at + 1).split(',') })
+      }
+      selector = { mode: 'hunks', hunks, ...(files.length ? { files } : {}) }
+    }
   }
   return command({
     name: 'promote',

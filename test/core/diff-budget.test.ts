@@ -1,6 +1,7 @@
 /**
- * diffChanges with host hunks and a budget: files the host gave hunks for need no blob read; the
- * others are read up to `blobReads`; rendering stops there (or at `patchBytes`) and the files after it
+ * diffChanges with host hunks and a budget: whole-file-only files (here: an added one) the host gave
+ * hunks for need no blob read; files promotable by hunks always render from their blobs (their hunks
+ * carry our ids); the others are read up to `blobReads`; rendering stops there (or at `patchBytes`) and the files after it
  * are listed with the host's line counts where it had them, `counted: false` otherwise.
  */
 import { describe, expect, it } from 'vitest'
@@ -18,6 +19,15 @@ const sides = {
 
 function modified(path: keyof typeof sides): TreeChange {
   const [before, after] = sides[path]
+  if (path === 'a.txt')
+    return {
+      path,
+      status: 'added',
+      oldMode: null,
+      newMode: '100644',
+      oldOid: null,
+      newOid: gitBlobId(utf8(after)),
+    }
   return {
     path,
     status: 'modified',
@@ -46,7 +56,10 @@ function fixture(host: Record<string, HostTextPatch>) {
 }
 
 const hunk = (path: keyof typeof sides): HostTextPatch => ({
-  hunks: `@@ -1 +1 @@\n-${sides[path][0]}+${sides[path][1]}`,
+  hunks:
+    path === 'a.txt'
+      ? `@@ -0,0 +1 @@\n+${sides[path][1]}`
+      : `@@ -1 +1 @@\n-${sides[path][0]}+${sides[path][1]}`,
   binary: false,
 })
 
@@ -69,7 +82,21 @@ describe('diffChanges with host hunks and a budget', () => {
       ['d.txt', true, 1],
     ])
     expect(diff.partial).toEqual({ patchedFiles: 2, countedFiles: 3 })
-    expect([diff.additions, diff.deletions]).toEqual([3, 3])
+    expect([diff.additions, diff.deletions]).toEqual([3, 2])
+    // A listed file past the budget has counts but no hunks; a rendered modified file has its ids.
+    expect(diff.files.find((f) => f.path === 'd.txt')!.hunks).toBeUndefined()
+    expect(diff.files.find((f) => f.path === 'b.txt')!.hunks).toEqual([
+      expect.objectContaining({ oldStart: 1, oldLines: 1, newStart: 1, newLines: 1 }),
+    ])
+  })
+
+  it('renders a file promotable by hunks from its blobs even when the host gave hunks for it', async () => {
+    const { snapshot, blobs, durable } = fixture({ 'b.txt': hunk('b.txt') })
+    const diff = await diffChanges(snapshot, [modified('b.txt')], durable)
+    expect(blobs.requested.sort()).toEqual([modified('b.txt').oldOid, modified('b.txt').newOid].sort())
+    const [only] = diff.files[0]!.hunks!
+    expect(diff.patch).toContain(`${only!.header}\n-b\n+B\n`)
+    expect(only!.header).toMatch(/^@@ -1 \+1 @@ \[h:[0-9a-f]{8}\]$/)
   })
 
   it('stops once the patch holds patchBytes; without a budget every file is rendered', async () => {
@@ -78,8 +105,8 @@ describe('diffChanges with host hunks and a budget', () => {
       budget: { patchBytes: 1, blobReads: 100 },
     })
     expect(one.partial).toEqual({ patchedFiles: 1, countedFiles: 1 })
-    expect(small.blobs.requested).toHaveLength(2)
-    const all = fixture({ 'b.txt': hunk('b.txt') })
+    expect(small.blobs.requested).toHaveLength(1)
+    const all = fixture({ 'a.txt': hunk('a.txt') })
     const full = await diffChanges(all.snapshot, all.snapshot.changes, all.durable)
     expect(full.partial).toBeUndefined()
     expect(full.files.every((f) => f.counted === undefined)).toBe(true)
@@ -90,6 +117,6 @@ describe('diffChanges with host hunks and a budget', () => {
   it('binary: true renders from the bytes, never from host hunks', async () => {
     const { snapshot, blobs, durable } = fixture({ 'a.txt': hunk('a.txt') })
     await diffChanges(snapshot, snapshot.changes, durable, { binary: true })
-    expect(blobs.requested).toHaveLength(8)
+    expect(blobs.requested).toHaveLength(7)
   })
 })

@@ -123,8 +123,8 @@ describe('pinned promotion: GitHub branch workspace', () => {
   })
 })
 
-describe('the GitHub session diff takes GitHub’s own hunks', () => {
-  it('equals `git diff` of the baseline and the head, with no blob read', async () => {
+describe('the GitHub session diff takes GitHub’s own hunks for whole-file-only changes', () => {
+  it('equals `git diff` of the baseline and the head (hunk ids aside), reading only hunk-promotable files', async () => {
     const h = await githubHarness({
       'README.md': '# Title\n\nline 2\nline 3\n',
       'gone.txt': 'bye\n',
@@ -146,11 +146,25 @@ describe('the GitHub session diff takes GitHub’s own hunks', () => {
       })
       const mark = h.api.log.length
       const diff = await session.diffDetails()
-      expect(h.since(mark).filter((r) => r.route === ROUTES.getBlob)).toEqual([])
+      // Only the two text files whose content changed (their hunks carry ids) read their blobs.
+      const read = h
+        .since(mark)
+        .filter((r) => r.route === ROUTES.getBlob)
+        .map((r) => r.path.split('/').at(-1))
+      const sides = ['README.md', 'no-eol.txt'].flatMap((path) =>
+        [h.initial, head].map((rev) =>
+          h.api
+            .gitBytes(['rev-parse', `${rev}:${path}`])
+            .toString()
+            .trim(),
+        ),
+      )
+      expect(read.sort()).toEqual(sides.sort())
       const expected = h.api
         .gitBytes(['diff', '--no-renames', '--no-color', '--no-ext-diff', h.initial, head])
         .toString('utf8')
-      expect(diff.patch).toBe(expected)
+      expect(diff.patch.replace(/ \[h:[0-9a-f]{8}\]$/gm, '')).toBe(expected)
+      expect(diff.files.find((f) => f.path === 'README.md')!.hunks).toHaveLength(1)
       expect(diff.files.find((f) => f.path === 'image.bin')).toMatchObject({ binary: true })
       expect(diff.files.find((f) => f.path === 'README.md')).toMatchObject({ additions: 1, deletions: 1 })
     } finally {

@@ -83,6 +83,30 @@ describe('parseCommand: good input', () => {
       '/gittrix promote a.ts ./a.ts',
       promote({ selector: { mode: 'files', files: ['a.ts'] } }),
     ],
+    [
+      'promote hunks of a file, with a whole file',
+      '/gittrix promote src/a.ts#1a2b3c4d,0000ffff ./b.ts#deadbeef docs/x.md',
+      promote({
+        selector: {
+          mode: 'hunks',
+          hunks: [
+            { path: 'src/a.ts', ids: ['1a2b3c4d', '0000ffff'] },
+            { path: 'b.ts', ids: ['deadbeef'] },
+          ],
+          files: ['docs/x.md'],
+        },
+      }),
+    ],
+    [
+      'promote a quoted path#id is a path',
+      '/gittrix promote "a.ts#1a2b3c4d"',
+      promote({ selector: { mode: 'files', files: ['a.ts#1a2b3c4d'] } }),
+    ],
+    [
+      'promote path#word that is no id is a path',
+      '/gittrix promote notes#todo',
+      promote({ selector: { mode: 'files', files: ['notes#todo'] } }),
+    ],
     ['promote --pr', '/gittrix promote --pr', promote({ strategy: 'pr' })],
     ['promote --commit', '/gittrix promote all --commit', promote({ strategy: 'commit' })],
     ['promote --patch', '/gittrix promote --patch', promote({ strategy: 'patch' })],
@@ -226,6 +250,8 @@ describe('parseCommand: usage messages', () => {
     ['conflicting strategies', '/gittrix promote --pr --commit', /--pr and --commit conflict/],
     ['conflicting patch and branch', '/gittrix promote --patch --branch x', /--patch and --branch conflict/],
     ['repeated strategy', '/gittrix promote --pr --pr', /--pr is given twice/],
+    ['a path whole and by hunks', '/gittrix promote a.ts a.ts#1a2b3c4d', /named whole and by hunks/],
+    ['hunks of an unsafe path', '/gittrix promote ../a.ts#1a2b3c4d', /\.\./],
     ['missing -m value', '/gittrix promote -m', /-m needs a message/],
     ['-m followed by a flag', '/gittrix promote -m --pr', /-m needs a message/],
     ['empty -m', '/gittrix promote -m ""', /message is empty/],

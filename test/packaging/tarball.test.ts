@@ -121,6 +121,10 @@ describe('the packed gittrix tarball', { timeout: SLOW }, () => {
       }
     }
     expect(listed.filter((file) => /\.test\.|\/test\//.test(file))).toEqual([])
+    // `gittrix review` serves its page's own files from the package as they are.
+    for (const asset of ['index.html', 'review.js', 'review.css', 'icon.svg'])
+      expect(listed).toContain(`package/src/review/assets/${asset}`)
+    expect(listed.filter((file) => file.startsWith('package/src/') && file.endsWith('.ts'))).toEqual([])
   })
 
   it('ships source maps that carry their sources (no .ts sources needed beside them)', () => {

@@ -7,13 +7,16 @@ import type { PromoteSelector, PromoteStrategy } from '../../core/types.ts'
 import type { CliContext } from '../context.ts'
 import { formatDiffStat, formatPromotion } from '../format.ts'
 import type { CommandResult } from '../output.ts'
-import { cliPath } from '../parse.ts'
+import { chooseInteractively } from '../hunk-prompt.ts'
+import { CliUsageError, cliPath } from '../parse.ts'
 import { withCliSession } from './with-session.ts'
 
 /**
- * `gittrix diff <id> [paths...] [--stat]`: the unified patch against the baseline (or per-file stats).
+ * `gittrix diff <id> [paths...] [--stat]`: the unified patch against the baseline (or per-file stats);
+ * each hunk of a file promotable by hunks ends its `@@` line with `[h:<id>]`, the id `promote --hunk`
+ * takes.
  * The patch is printed as its exact bytes (Latin-1 lines and names stay Latin-1, so `git apply` takes
- * it). Data: `{ patch, files: [{ path, status, binary, additions, deletions, oldMode, newMode }],
+ * it). Data: `{ patch, files: [{ path, status, binary, additions, deletions, oldMode, newMode, hunks? }],
  * additions, deletions }` (non-UTF-8 bytes as `\udcXX` escapes, src/core/bytes.ts). Throws
  * `SESSION_NOT_FOUND`, `SESSION_EXPIRED`.
  */
@@ -40,12 +43,18 @@ export interface PromoteCommandOptions {
   strategy?: PromoteStrategy
   message?: string
   branch?: string
+  /** `<path>#<id>[,<id>…]` entries: hunks to promote (ids from `gittrix diff`), with `files` whole. */
+  hunk?: string[]
+  /** Ask about every hunk on the terminal, like `git add -p`. */
+  interactive?: boolean
 }
 
 /**
- * `gittrix promote <id> [-f a,b] [--strategy s] [-m msg] [--branch name]`: one clean commit on the
- * durable branch (`commit`/`auto`), on a new branch (`branch`), or the patch printed (`patch`, nothing
- * written). Data: `{ strategy, sha, branch, files, alreadyPromoted, patch? }`. Throws
+ * `gittrix promote <id> [-f a,b] [--hunk path#id…] [-p] [--strategy s] [-m msg] [--branch name]`: one
+ * clean commit on the durable branch (`commit`/`auto`), on a new branch (`branch`), or the patch
+ * printed (`patch`, nothing written). `--hunk` promotes those hunks of a file (the baseline with exactly
+ * them applied), `-p` asks about each hunk on a terminal (refused otherwise, exit 2; nothing chosen:
+ * nothing promoted, data `{ promoted: false, files: [] }`). Data: `{ strategy, sha, branch, files, alreadyPromoted, patch? }`. Throws
  * `BASELINE_CONFLICT` (exit 3), `PROMOTE_FAILED` (stage `staging`: untouched or no files),
  * `WORKTREE_DIRTY`, `SESSION_EXPIRED`.
  */
@@ -54,10 +63,29 @@ export async function promoteCommand(
   id: string,
   opts: PromoteCommandOptions,
 ): Promise<CommandResult> {
-  const selector: PromoteSelector = opts.files?.length
-    ? { mode: 'files', files: opts.files.map(cliPath), ...(opts.literal ? { literal: true } : {}) }
-    : { mode: 'all' }
+  if (opts.interactive && (opts.hunk?.length || opts.files?.length)) {
+    throw new CliUsageError('promote -p asks about every hunk; it takes no --hunk or -f.')
+  }
+  if (opts.interactive && (ctx.json || !ctx.io.askHunk)) {
+    throw new CliUsageError(
+      `promote -p asks about each hunk on a terminal, and ${ctx.json ? '--json was given' : 'this is not one (stdin or stderr is not a TTY)'}. ` +
+        `Name the hunks instead: gittrix promote ${id} --hunk <path>#<id> (ids from gittrix diff ${id}).`,
+    )
+  }
+  const literal = opts.literal ? { literal: true } : {}
+  const files = (opts.files ?? []).map(cliPath)
+  let selector: PromoteSelector = opts.hunk?.length
+    ? { mode: 'hunks', hunks: parseHunkArguments(opts.hunk), ...(files.length ? { files } : {}), ...literal }
+    : files.length
+      ? { mode: 'files', files, ...literal }
+      : { mode: 'all' }
   return withCliSession(ctx, id, async ({ session }) => {
+    if (opts.interactive) {
+      const chosen = await chooseInteractively(await session.diffDetails(), ctx.io.askHunk!)
+      if (!chosen)
+        return { data: { promoted: false, files: [] }, text: 'Nothing chosen; nothing promoted.\n' }
+      selector = chosen
+    }
     const outcome = await session.promote({
       selector,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
@@ -67,5 +95,30 @@ export async function promoteCommand(
     })
     const text = outcome.strategy === 'patch' ? encodeText(outcome.patch ?? '') : formatPromotion(outcome)
     return { data: outcome, text }
+  })
+}
+
+/**
+ * `--hunk` entries → `{ path, ids }`: `<path>#<id>` or `<path>#<id>,<id>`, split at the last `#` (a
+ * path may hold `#`); the path as {@link cliPath} reads it. Throws `CliUsageError` (exit 2) for an entry
+ * without `#` or ids.
+ */
+export function parseHunkArguments(entries: readonly string[]): Array<{ path: string; ids: string[] }> {
+  return entries.map((entry) => {
+    const at = entry.lastIndexOf('#')
+    const ids =
+      at > 0
+        ? entry
+            .slice(at + 1)
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean)
+        : []
+    if (at <= 0 || ids.length === 0) {
+      throw new CliUsageError(
+        `--hunk ${JSON.stringify(entry)}: expected <path>#<id> (e.g. src/app.ts#1a2b3c4d); gittrix diff shows the ids as [h:<id>].`,
+      )
+    }
+    return { path: cliPath(entry.slice(0, at)), ids }
   })
 }

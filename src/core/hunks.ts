@@ -1,0 +1,213 @@
+/**
+ * Hunks of one text file and their ids: what `diffDetails()` shows (`FileDiff.hunks`, the `[h:<id>]`
+ * annotation on each `@@` line of the patch) and what a `{ mode: 'hunks' }` promotion selects. One
+ * computation serves both: `structuredPatch` of the `diff` package (Myers, 3 lines of context) over
+ * the two blobs of the change, so every surface (library, CLI, GitHub App) sees the same hunks.
+ */
+import { createHash } from 'node:crypto'
+import { structuredPatch } from 'diff'
+import { decodeBytes, encodeText } from './bytes.ts'
+import { InvalidArgumentError } from './errors.ts'
+import type { FileHunk, TreeChange } from './types.ts'
+
+/** Lines of context around each change, as git prints them (`git diff -U3`). */
+export const HUNK_CONTEXT = 3
+
+/** A hunk with its body: `lines` as the patch shows them (` `, `-`, `+` or `\ No newline…`, no newline). */
+export interface TextHunk extends FileHunk {
+  lines: string[]
+}
+
+/**
+ * Decodes text losslessly (non-UTF-8 bytes as escaped surrogates, src/core/bytes.ts), or returns
+ * `null` for binary content: a NUL in the first 8000 bytes, as git decides (`buffer_is_binary` in
+ * git's xdiff-interface.c). `null` bytes (an absent side) are the empty text.
+ */
+export function asText(bytes: Uint8Array | null): string | null {
+  if (bytes === null) return ''
+  if (bytes.subarray(0, 8000).includes(0)) return null
+  return decodeBytes(bytes)
+}
+
+/**
+ * True when a change can be promoted hunk by hunk: a regular file (`100644`/`100755`) whose content
+ * changed and whose mode did not. Added, deleted, symlink, submodule and mode changes are whole-file
+ * only (so are binary files: see {@link textHunks}).
+ */
+export function hunkSelectable(change: TreeChange): boolean {
+  return (
+    change.status === 'modified' &&
+    change.oldMode === change.newMode &&
+    (change.oldMode === '100644' || change.oldMode === '100755') &&
+    change.oldOid !== null &&
+    change.newOid !== null &&
+    change.oldOid !== change.newOid
+  )
+}
+
+/**
+ * The hunks between two texts of `path` (lossless strings, see {@link asText}), with `context` lines
+ * of context (default {@link HUNK_CONTEXT}). Changes closer than `2 × context` unchanged lines share
+ * one hunk, as in git: such a hunk is selected as one. Each carries its id (see {@link hunkIds}).
+ */
+export function textHunks(
+  path: string,
+  oldText: string,
+  newText: string,
+  context = HUNK_CONTEXT,
+): TextHunk[] {
+  const { hunks } = structuredPatch('', '', oldText, newText, undefined, undefined, { context })
+  const ids = hunkIds(
+    path,
+    hunks.map((h) => h.lines),
+  )
+  return hunks.map((h, i) => {
+    const id = ids[i]!
+    const header = `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@ [h:${id}]`
+    const { oldStart, oldLines, newStart, newLines } = h
+    return { id, oldStart, oldLines, newStart, newLines, header, lines: h.lines }
+  })
+}
+
+/**
+ * The ids of one file's hunks, in order: the first 8 hex digits of
+ * `sha256(path NUL body NUL n)`, where `body` is the hunk's lines as the patch shows them (its removed
+ * and added lines and up to 3 unchanged lines of context on each side, `\ No newline at end of file`
+ * markers included, line endings such as `\r` kept) and `n` counts earlier hunks of the same file with
+ * exactly the same body (0 for the first). No line number goes in.
+ *
+ * Why they are stable: the same two blobs always give the same hunks (the diff is deterministic), so
+ * every render on every surface gives the same ids. Promoting some hunks of a file changes only those
+ * hunks' lines on the old side; another hunk's removed and added lines are untouched, and so is its
+ * context, because changes within `2 × 3` unchanged lines of each other share one hunk: the hunks left
+ * in the session keep their ids, however their line numbers shift. The exception is a hunk whose body
+ * repeats exactly earlier in the file: promoting the earlier twin renumbers it (`n`), and the old id
+ * is then refused as unknown rather than matched to the wrong place.
+ */
+export function hunkIds(path: string, bodies: readonly (readonly string[])[]): string[] {
+  const seen = new Map<string, number>()
+  return bodies.map((lines) => {
+    const body = lines.join('\n')
+    const n = seen.get(body) ?? 0
+    seen.set(body, n + 1)
+    return createHash('sha256').update(`${path}\0${body}\0${n}`).digest('hex').slice(0, 8)
+  })
+}
+
+/**
+ * `oldText` with exactly `hunks` applied (a subset of {@link textHunks} of `oldText`, any order), as a
+ * lossless string. Line endings and a missing final newline are kept byte for byte. Throws a plain
+ * `Error` when a hunk does not match `oldText` at its place (they were computed from other content).
+ */
+export function applyHunks(oldText: string, hunks: readonly TextHunk[]): string {
+  const old = splitLines(oldText)
+  const out: string[] = []
+  let next = 0
+  for (const hunk of [...hunks].sort((a, b) => a.oldStart - b.oldStart)) {
+    const { before, after } = sides(hunk.lines)
+    // `oldStart` is the hunk's first old line (for an empty old range: the line it goes before).
+    const at = hunk.oldStart - 1
+    if (at < next || old.slice(at, at + before.length).join('') !== before.join('')) {
+      throw new Error(`hunk ${hunk.id} does not match the content it was computed from`)
+    }
+    out.push(...old.slice(next, at), ...after)
+    next = at + before.length
+  }
+  out.push(...old.slice(next))
+  return out.join('')
+}
+
+/** The hunk ids of `path` a selection names, resolved: every id must be one of `hunks`. */
+export function pickHunks(
+  path: string,
+  hunks: readonly TextHunk[],
+  ids: readonly string[],
+  session: string,
+): TextHunk[] {
+  const byId = new Map(hunks.map((h) => [h.id, h]))
+  const unknown = ids.filter((id) => !byId.has(id))
+  if (unknown.length) {
+    throw new InvalidArgumentError(
+      `No hunk ${unknown.join(', ')} in ${path}: hunk ids follow the file's current diff, and this one is not in it ` +
+        `(promoted already, or the file changed). Nothing was written. Run \`gittrix diff ${session}\` to see the current ids.`,
+    )
+  }
+  return [...new Set(ids)].map((id) => byId.get(id)!)
+}
+
+/** `bytes` of both sides of a hunk-selectable change as text, or `null` when either side is binary. */
+export function textSides(
+  oldBytes: Uint8Array,
+  newBytes: Uint8Array,
+): { oldText: string; newText: string } | null {
+  const oldText = asText(oldBytes)
+  const newText = asText(newBytes)
+  return oldText === null || newText === null ? null : { oldText, newText }
+}
+
+/** The bytes of a lossless string (src/core/bytes.ts). */
+export function textBytes(text: string): Uint8Array {
+  return encodeText(text)
+}
+
+/** Lines with their terminators (`\n`; the last may have none). */
+function splitLines(text: string): string[] {
+  const lines = text.split(/(?<=\n)/)
+  return lines.length === 1 && lines[0] === '' ? [] : lines
+}
+
+/** The old and new lines of a hunk body, each with its terminator (none before a `\ No newline` marker). */
+function sides(lines: readonly string[]): { before: string[]; after: string[] } {
+  const before: string[] = []
+  const after: string[] = []
+  lines.forEach((line, i) => {
+    if (line.startsWith('\\')) return
+    const eol = lines[i + 1]?.startsWith('\\') ? '' : '\n'
+    const text = line.slice(1) + eol
+    if (line[0] !== '+') before.push(text)
+    if (line[0] !== '-') after.push(text)
+  })
+  return { before, after }
+}
+
+/** A hunk range as git prints it: `start,count`, `start` alone when count is 1, `start-1,0` when empty. */
+export function range(start: number, count: number): string {
+  if (count === 0) return `${start - 1},0`
+  return count === 1 ? `${start}` : `${start},${count}`
+}
+
+/**
+ * Hunks a host computed (`HostTextPatch.hunks`, e.g. GitHub's compare API, which runs git's diff)
+ * with our ids: each `@@` line is rewritten as {@link textHunks} writes it (`[h:<id>]`, the host's
+ * function-name context dropped) and the ids are derived from the host's hunk bodies by
+ * {@link hunkIds}. When git's diff and ours split a change the same way (the usual case) these are the
+ * ids a promotion finds; when they do not, the promotion refuses the id (`INVALID_ARGUMENT`), never
+ * applies another change. Lines that are not in a hunk are dropped.
+ */
+export function annotateHostHunks(path: string, hunks: string): { text: string; hunks: FileHunk[] } {
+  const parsed: Array<{ starts: number[]; lines: string[] }> = []
+  for (const line of hunks.split('\n')) {
+    const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line)
+    if (header) {
+      const [, a, b, c, d] = header
+      parsed.push({
+        starts: [Number(a), b === undefined ? 1 : Number(b), Number(c), d === undefined ? 1 : Number(d)],
+        lines: [],
+      })
+    } else if (parsed.length && line !== '') parsed.at(-1)!.lines.push(line)
+  }
+  const ids = hunkIds(
+    path,
+    parsed.map((h) => h.lines),
+  )
+  const listed = parsed.map((h, i): FileHunk => {
+    const [oldCount, newCount] = [h.starts[1]!, h.starts[3]!]
+    // git prints an empty range as `start-1,0`; ours are 1-based starts like the diff package's.
+    const oldStart = oldCount === 0 ? h.starts[0]! + 1 : h.starts[0]!
+    const newStart = newCount === 0 ? h.starts[2]! + 1 : h.starts[2]!
+    const header = `@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@ [h:${ids[i]}]`
+    return { id: ids[i]!, oldStart, oldLines: oldCount, newStart, newLines: newCount, header }
+  })
+  const text = parsed.map((h, i) => `${listed[i]!.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join('')
+  return { text, hunks: listed }
+}

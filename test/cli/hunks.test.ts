@@ -1,0 +1,332 @@
+/**
+ * Hunk selection in the CLI: `gittrix diff` shows the ids, `--json` lists them, `promote --hunk
+ * <path>#<id>` (repeatable, with -f) promotes exactly those hunks, `promote -p` walks the hunks like
+ * `git add -p` (scripted answers in-process, and a real pseudo-terminal through util-linux `script`),
+ * and refuses without a terminal. Durable bytes are asserted with git.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { chooseInteractively, type HunkAnswer, type HunkQuestion } from '../../src/cli/hunk-prompt.ts'
+import type { CliIo } from '../../src/cli/io.ts'
+import { runCli } from '../../src/cli/run.ts'
+import type { SessionDiff } from '../../src/core/types.ts'
+import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+
+const lines = (n: number, edit: Record<number, string> = {}) =>
+  Array.from({ length: n }, (_, i) => `${edit[i + 1] ?? `line ${i + 1}`}\n`).join('')
+const EDITS = { 1: 'FIRST', 15: 'MIDDLE', 30: 'LAST' }
+
+let repo: { path: string; head: string }
+let store: string
+
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions index freely into the parsed document
+  json: { ok: boolean; data?: any; error?: any }
+}
+
+/** The CLI in-process; `answers` (when given) answer `promote -p` in order and record the questions. */
+async function cli(
+  args: string[],
+  options: { stdin?: string; answers?: HunkAnswer[]; asked?: HunkQuestion[] } = {},
+): Promise<Run> {
+  const out: Buffer[] = []
+  const err: string[] = []
+  const io: CliIo = {
+    stdout: (chunk) => void out.push(Buffer.from(chunk)),
+    stderr: (chunk) => void err.push(chunk),
+    readStdin: async () => Buffer.from(options.stdin ?? ''),
+    cwd: repo.path,
+    env: {},
+  }
+  if (options.answers) {
+    const answers = [...options.answers]
+    io.askHunk = async (question) => {
+      options.asked?.push(question)
+      const next = answers.shift()
+      if (!next) throw new Error(`unexpected question about ${question.path}`)
+      return next
+    }
+  }
+  const code = await runCli(['--store', store, ...args], io)
+  const stdout = Buffer.concat(out).toString('utf8')
+  return {
+    code,
+    stdout,
+    stderr: err.join(''),
+    json: args.includes('--json') ? JSON.parse(stdout) : { ok: false },
+  }
+}
+
+const show = (path: string) => git(repo.path, 'show', `main:${path}`) + '\n'
+
+/** A session whose three.txt has 3 hunks, plus a modified two.txt (1 hunk) and an added new.txt. */
+async function session(): Promise<string> {
+  const id = (await cli(['start', '--json'])).json.data.id as string
+  expect((await cli(['write', id, 'three.txt'], { stdin: lines(30, EDITS) })).code).toBe(0)
+  expect((await cli(['write', id, 'two.txt'], { stdin: 'two changed\n' })).code).toBe(0)
+  expect((await cli(['write', id, 'new.txt'], { stdin: 'new\n' })).code).toBe(0)
+  return id
+}
+
+async function hunkIds(id: string, path: string): Promise<string[]> {
+  const diff = await cli(['diff', id, '--json'])
+  return diff.json.data.files
+    .find((f: { path: string }) => f.path === path)
+    .hunks.map((h: { id: string }) => h.id)
+}
+
+beforeEach(() => {
+  repo = makeRepo({ 'three.txt': lines(30), 'two.txt': 'two\n' })
+  store = tempDir('gittrix-cli-store-')
+})
+afterEach(() => cleanup(repo.path, store))
+
+describe('gittrix diff with hunk ids', () => {
+  it('annotates each @@ line with [h:<id>] and lists the same ids in --json', async () => {
+    const id = await session()
+    const text = await cli(['diff', id])
+    const json = (await cli(['diff', id, '--json'])).json.data
+    const three = json.files.find((f: { path: string }) => f.path === 'three.txt')
+    expect(three.hunks).toHaveLength(3)
+    for (const hunk of three.hunks) {
+      expect(hunk.header).toBe(
+        `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ [h:${hunk.id}]`,
+      )
+      expect(text.stdout).toContain(`${hunk.header}\n`)
+    }
+    // A new file is whole-file only: no ids.
+    expect(json.files.find((f: { path: string }) => f.path === 'new.txt').hunks).toBeUndefined()
+    expect(text.stdout).toMatch(/@@ -0,0 \+1 @@\n\+new/)
+  })
+})
+
+describe('gittrix promote --hunk', () => {
+  it('promotes one hunk, then another with a whole file; the durable tree holds exactly those', async () => {
+    const id = await session()
+    const [first, middle, last] = await hunkIds(id, 'three.txt')
+    const one = await cli(['promote', id, '--hunk', `three.txt#${middle}`, '--json'])
+    expect(one.code, one.stdout).toBe(0)
+    expect(one.json.data.files).toEqual(['three.txt'])
+    expect(show('three.txt')).toBe(lines(30, { 15: 'MIDDLE' }))
+    expect(await hunkIds(id, 'three.txt')).toEqual([first, last])
+
+    const two = await cli(['promote', id, '--hunk', `three.txt#${last},${first}`, '-f', 'new.txt'])
+    expect(two.code, two.stderr).toBe(0)
+    expect(show('three.txt')).toBe(lines(30, EDITS))
+    expect(show('new.txt')).toBe('new\n')
+    expect(show('two.txt')).toBe('two\n')
+  })
+
+  it('refuses a malformed entry (exit 2) and a stale id (exit 1), writing nothing', async () => {
+    const id = await session()
+    const bad = await cli(['promote', id, '--hunk', 'three.txt'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/<path>#<id>/)
+    const stale = await cli(['promote', id, '--hunk', 'three.txt#deadbeef', '--json'])
+    expect(stale.code).toBe(1)
+    expect(stale.json.error.code).toBe('INVALID_ARGUMENT')
+    expect(stale.json.error.message).toContain(`gittrix diff ${id}`)
+    const whole = await cli(['promote', id, '--hunk', `new.txt#deadbeef`, '--json'])
+    expect(whole.json.error.message).toMatch(/new\.txt is added: hunk selection is whole-file only/)
+    expect(git(repo.path, 'rev-parse', 'main')).toBe(repo.head)
+  })
+})
+
+describe('gittrix promote -p', () => {
+  it('refuses without a terminal, in-process and as a real process with piped stdin', async () => {
+    const id = await session()
+    const run = await cli(['promote', id, '-p'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/not one \(stdin or stderr is not a TTY\).*--hunk <path>#<id>/)
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--experimental-strip-types',
+        '--disable-warning=ExperimentalWarning',
+        MAIN,
+        '--store',
+        store,
+        'promote',
+        id,
+        '-p',
+      ],
+      { cwd: repo.path, input: 'y\n', encoding: 'utf8' },
+    )
+    expect(child.status).toBe(2)
+    expect(child.stderr).toMatch(/promote -p asks about each hunk on a terminal/)
+    expect(git(repo.path, 'rev-parse', 'main')).toBe(repo.head)
+  })
+
+  it('turns y/n per hunk and per whole file into one promotion of exactly those', async () => {
+    const id = await session()
+    const asked: HunkQuestion[] = []
+    // new.txt (whole file), three.txt hunks 1-3, two.txt: in path order.
+    const run = await cli(['promote', id, '-p', '-m', 'picked'], {
+      answers: ['y', 'n', 'y', 'n', 'n'],
+      asked,
+    })
+    expect(run.code, run.stderr).toBe(0)
+    expect(asked.map((q) => [q.path, q.kind, q.index, q.total])).toEqual([
+      ['new.txt', 'file', 1, 1],
+      ['three.txt', 'hunk', 1, 3],
+      ['three.txt', 'hunk', 2, 3],
+      ['three.txt', 'hunk', 3, 3],
+      ['two.txt', 'hunk', 1, 1],
+    ])
+    expect(asked[2]!.text).toMatch(
+      /^diff --git a\/three.txt b\/three.txt\n[^]*\n@@ -12,7 \+12,7 @@ \[h:[0-9a-f]{8}\]\n[^@]*\+MIDDLE\n[^@]*$/,
+    )
+    expect(show('three.txt')).toBe(lines(30, { 15: 'MIDDLE' }))
+    expect(show('new.txt')).toBe('new\n')
+    expect(show('two.txt')).toBe('two\n')
+    expect(git(repo.path, 'log', '-1', '--format=%s', 'main')).toBe('picked')
+  })
+
+  it('nothing chosen: nothing promoted', async () => {
+    const id = await session()
+    const run = await cli(['promote', id, '-p', '--strategy', 'commit'], { answers: ['n', 'd', 'q'] })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe('Nothing chosen; nothing promoted.\n')
+    expect(git(repo.path, 'rev-parse', 'main')).toBe(repo.head)
+  })
+})
+
+describe('chooseInteractively (answers → selector)', () => {
+  const hunk = (id: string, at: number) => ({
+    id,
+    oldStart: at,
+    oldLines: 1,
+    newStart: at,
+    newLines: 1,
+    header: `@@ -${at} +${at} @@ [h:${id}]`,
+  })
+  const diff: SessionDiff = {
+    patch:
+      'diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n' +
+      '@@ -1 +1 @@ [h:aaaaaaa1]\n-1\n+one\n@@ -9 +9 @@ [h:aaaaaaa2]\n-9\n+nine\n@@ -20 +20 @@ [h:aaaaaaa3]\n-20\n+twenty\n' +
+      'diff --git a/b.bin b/b.bin\nBinary files a/b.bin and b/b.bin differ\n' +
+      'diff --git a/c.txt b/c.txt\n--- a/c.txt\n+++ b/c.txt\n@@ -1 +1 @@ [h:ccccccc1]\n-c\n+C\n',
+    files: [
+      {
+        path: 'a.txt',
+        status: 'modified',
+        binary: false,
+        additions: 3,
+        deletions: 3,
+        oldMode: '100644',
+        newMode: '100644',
+        hunks: [hunk('aaaaaaa1', 1), hunk('aaaaaaa2', 9), hunk('aaaaaaa3', 20)],
+      },
+      {
+        path: 'b.bin',
+        status: 'modified',
+        binary: true,
+        additions: 0,
+        deletions: 0,
+        oldMode: '100644',
+        newMode: '100644',
+      },
+      {
+        path: 'c.txt',
+        status: 'modified',
+        binary: false,
+        additions: 1,
+        deletions: 1,
+        oldMode: '100644',
+        newMode: '100644',
+        hunks: [hunk('ccccccc1', 1)],
+      },
+    ],
+    additions: 4,
+    deletions: 4,
+  }
+  const walk = async (answers: HunkAnswer[]) => {
+    const asked: string[] = []
+    const selector = await chooseInteractively(diff, async (q) => {
+      asked.push(`${q.path}:${q.index}`)
+      return answers.shift()!
+    })
+    return { selector, asked }
+  }
+
+  it('y/n pick single hunks; a file whose every hunk is chosen goes whole', async () => {
+    expect(await walk(['n', 'y', 'n', 'y', 'y'])).toEqual({
+      selector: {
+        mode: 'hunks',
+        hunks: [{ path: 'a.txt', ids: ['aaaaaaa2'] }],
+        files: ['b.bin', 'c.txt'],
+        literal: true,
+      },
+      asked: ['a.txt:1', 'a.txt:2', 'a.txt:3', 'b.bin:1', 'c.txt:1'],
+    })
+  })
+
+  it('a takes this and the later hunks of the file, d drops them, without asking', async () => {
+    expect(await walk(['n', 'a', 'n', 'd'])).toEqual({
+      selector: { mode: 'hunks', hunks: [{ path: 'a.txt', ids: ['aaaaaaa2', 'aaaaaaa3'] }], literal: true },
+      asked: ['a.txt:1', 'a.txt:2', 'b.bin:1', 'c.txt:1'],
+    })
+    expect((await walk(['a', 'n', 'n'])).selector).toEqual({ mode: 'files', files: ['a.txt'], literal: true })
+  })
+
+  it('q stops: what was chosen before it is kept, nothing after', async () => {
+    expect(await walk(['y', 'q'])).toEqual({
+      selector: { mode: 'hunks', hunks: [{ path: 'a.txt', ids: ['aaaaaaa1'] }], literal: true },
+      asked: ['a.txt:1', 'a.txt:2'],
+    })
+    expect((await walk(['d', 'n', 'n'])).selector).toBeNull()
+  })
+})
+
+describe('gittrix promote -p on a real terminal', () => {
+  const hasScript = spawnSync('script', ['--version']).status === 0
+  it.skipIf(!hasScript)(
+    'answers typed into a pseudo-terminal (util-linux script) promote those hunks',
+    async () => {
+      const id = await session()
+      const command = [
+        process.execPath,
+        '--experimental-strip-types',
+        '--disable-warning=ExperimentalWarning',
+        MAIN,
+        '--store',
+        store,
+        'promote',
+        id,
+        '-p',
+      ]
+      // `script` runs the CLI on a pseudo-terminal; each answer is typed once its question is on screen.
+      const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
+        cwd: repo.path,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+      const answers = ['n', 'n', 'n', 'y', 'n'] // new.txt, three.txt 1-3, two.txt
+      let screen = ''
+      let asked = 0
+      child.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString('utf8')
+        // A question counts once its prompt is on screen (redrawn as keys arrive: distinct ones count).
+        const questions = new Set(
+          screen.match(/Promote (this hunk of \S+ \(\d+\/\d+\)|\S+ \(\w+, whole file only\))\?/g),
+        ).size
+        while (asked < questions && asked < answers.length) child.stdin.write(`${answers[asked++]}\r`)
+      })
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      expect(code, screen).toBe(0)
+      expect(asked).toBe(5)
+      expect(show('three.txt'), screen).toBe(lines(30, { 30: 'LAST' }))
+      expect(git(repo.path, 'diff-tree', '-r', '--name-only', '--no-commit-id', 'main')).toBe('three.txt')
+    },
+  )
+})
+
+/** One argument for `sh -c`, single-quoted. */
+function shellQuote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`
+}
