@@ -358,7 +358,7 @@ async function sweepSessions(options) {
     const now = options.now ?? Date.now();
     const listed = await options.remote.listRefs(['refs/heads/gittrix/*', `${github_branches/* SESSION_NOTES_PREFIX */.ud}*`]);
     const refs = [...listed].filter(([ref]) => ref.startsWith('refs/heads/'));
-    const notesOf = (id) => [...listed.keys()].filter((ref) => (0,github_branches/* parseSessionNotesRef */.et)(ref)?.sessionId === id);
+    const notesOf = (id) => [...listed.keys()].filter((ref) => (0,github_branches/* sessionOfSessionRef */.ny)(ref) === id);
     const entries = [];
     for (const [ref, headSha] of refs.sort(([a], [b]) => a.localeCompare(b))) {
         const sessionId = (0,github_branches/* sessionIdFromRef */.Tq)(ref);
@@ -396,8 +396,8 @@ async function sweepSessions(options) {
     // Notes refs whose session branch is gone (a branch deleted by hand, or by an older Gittrix).
     const branches = new Set(refs.map(([ref]) => (0,github_branches/* sessionIdFromRef */.Tq)(ref)));
     const orphans = [...listed.keys()].filter((ref) => {
-        const notes = (0,github_branches/* parseSessionNotesRef */.et)(ref);
-        return notes !== null && !branches.has(notes.sessionId);
+        const owner = (0,github_branches/* sessionOfSessionRef */.ny)(ref);
+        return owner !== null && !branches.has(owner);
     });
     if (orphans.length && !options.dryRun)
         await options.remote.deleteRefs(orphans);

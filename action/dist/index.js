@@ -32417,7 +32417,8 @@ var workspace = __nccwpck_require__(9805);
  *
  * The agent checkout's notes (`refs/notes/gittrix`, `refs/notes/gittrix-transcript`) on the session's
  * commits travel with the branch as `refs/notes/gittrix-sessions/<id>/<kind>` (session-notes.ts): in
- * the bundle, or in the same atomic push.
+ * the bundle, or in the same atomic push. With the `transcript` option, the JSONL file the agent step
+ * wrote joins them as the transcript note of the session's head (checked as untrusted content first).
  *
  * Nothing the agent could write is trusted: the record is checked against the start commit (parsed
  * strictly, its parent the baseline), the session id against the one the caller expects, and every git
@@ -32525,9 +32526,21 @@ async function finishSession(options) {
             '. Everything else was recorded.');
     // The agent's notes on the session's commits, rebuilt for GitHub's per-session notes refs
     // (session-notes.ts); an Artifacts session keeps no notes on GitHub.
-    const notes = record.ephemeral
+    let notes = record.ephemeral
         ? {}
         : await (0,session_notes/* copySessionNotes */.Hr)(ws.repo, record.sessionId, (0,session_notes/* agentNotesRefs */.XP)(), (await ws.repo.text(['rev-list', headSha, `^${record.baselineSha}`])).split('\n').filter(Boolean));
+    let transcript = null;
+    if (options.transcript !== undefined) {
+        const read = record.ephemeral
+            ? { problem: 'an Artifacts session keeps no notes on GitHub.' }
+            : await (0,session_notes/* readAgentTranscript */.Os)(options.transcript, ws.root);
+        if ('problem' in read)
+            warnings.push(`The transcript was not attached: ${read.problem}`);
+        else {
+            notes = await (0,session_notes/* withTranscriptNote */.hf)(ws.repo, record.sessionId, notes, headSha, read.bytes);
+            transcript = { bytes: read.bytes.byteLength, lines: read.lines };
+        }
+    }
     let pointerSha = null;
     let bundle = null;
     if (pushesArtifacts) {
@@ -32580,6 +32593,7 @@ async function finishSession(options) {
         flattened: snapshot.flattened,
         bundle,
         pushError,
+        transcript,
     };
 }
 /** The identity of Gittrix's own commits where the checkout configures none. */
@@ -32937,11 +32951,19 @@ function pushArgs(url, sha, branch, notes) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   XP: () => (/* binding */ agentNotesRefs),
-  Hr: () => (/* binding */ copySessionNotes)
+  Hr: () => (/* binding */ copySessionNotes),
+  Os: () => (/* binding */ readAgentTranscript),
+  hf: () => (/* binding */ withTranscriptNote)
 });
 
 // UNUSED EXPORTS: MAX_NOTE_BYTES
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ./src/core/history.ts
@@ -33002,6 +33024,7 @@ function cleanCall(call) {
         errorCode: typeof call?.errorCode === 'string' ? cut(call.errorCode, 64) : null,
         startedAt: str(call?.startedAt, 40),
         ...(typeof call?.model === 'string' && call.model ? { model: cut(call.model, 200) } : {}),
+        ...(call?.afterCheckpoint === true ? { afterCheckpoint: true } : {}),
     };
 }
 /**
@@ -33011,16 +33034,16 @@ function cleanCall(call) {
  */
 function parseTranscript(bytes) {
     if (!(bytes instanceof Uint8Array))
-        throw new InvalidArgumentError('A transcript must be bytes (JSONL).');
+        throw new errors/* InvalidArgumentError */.Di('A transcript must be bytes (JSONL).');
     if (bytes.byteLength > MAX_TRANSCRIPT_BYTES) {
-        throw new InvalidArgumentError(`The transcript is ${bytes.byteLength} bytes; at most ${MAX_TRANSCRIPT_BYTES} are attached. Trim it first.`);
+        throw new errors/* InvalidArgumentError */.Di(`The transcript is ${bytes.byteLength} bytes; at most ${MAX_TRANSCRIPT_BYTES} are attached. Trim it first.`);
     }
     let text;
     try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     }
     catch {
-        throw new InvalidArgumentError('The transcript is not UTF-8; give a JSONL file (one JSON value per line).');
+        throw new errors/* InvalidArgumentError */.Di('The transcript is not UTF-8; give a JSONL file (one JSON value per line).');
     }
     let lines = 0;
     text.split('\n').forEach((line, i) => {
@@ -33030,7 +33053,7 @@ function parseTranscript(bytes) {
             JSON.parse(line);
         }
         catch {
-            throw new InvalidArgumentError(`Line ${i + 1} of the transcript is not JSON; give a JSONL file (one JSON value per line).`);
+            throw new errors/* InvalidArgumentError */.Di(`Line ${i + 1} of the transcript is not JSON; give a JSONL file (one JSON value per line).`);
         }
         lines++;
     });
@@ -33055,6 +33078,22 @@ function checkCommitId(at, what) {
 // EXTERNAL MODULE: ./src/github/branches.ts
 var branches = __nccwpck_require__(4307);
 ;// CONCATENATED MODULE: ./action/lib/session-notes.ts
+/**
+ * The session's git notes as the Action publishes them: the tool-call records and transcripts the
+ * agent's side wrote under `refs/notes/gittrix` and `refs/notes/gittrix-transcript` (the refs Gittrix
+ * itself writes, src/core/history.ts) are copied into fresh notes commits for the session's notes refs
+ * on GitHub, `refs/notes/gittrix-sessions/<id>/<kind>` (src/github/branches.ts `sessionNotesRef`),
+ * which are pushed with the session branch in one atomic push.
+ *
+ * The notes are the agent's data, never trusted: only notes on the session's own commits are kept,
+ * each a blob of at most {@link MAX_NOTE_BYTES} of its kind, in a new root commit whose tree holds
+ * nothing else (no history, no other object the agent chose rides along). Their bytes are shown by
+ * the App only through its markdown escaping (src/github/check-run-output.ts). Notes never enter the
+ * session's tree, so a promotion (which copies the reviewed tree) cannot carry them.
+ */
+
+
+
 
 
 /** Largest note kept per kind, bytes: a tool-call note 1 MiB, a transcript 100 MiB (core's limit). */
@@ -33126,6 +33165,76 @@ async function blobsWithin(repo, notes, max) {
             ok.add(oid);
     }
     return notes.filter((n) => ok.has(n.blob));
+}
+/**
+ * Reads the transcript file the agent step wrote (the Action's `transcript` input), as untrusted
+ * content: the path must lie outside the checkout `workTree` (a file inside it would be one of the
+ * session's files, reviewed and promotable), be reached without any symlink (`realpath` equals the
+ * path, and the last component is opened with `O_NOFOLLOW`, so the agent cannot point it at a secret
+ * such as `/proc/self/environ`), be a regular file (`O_NONBLOCK`: a FIFO cannot hang the step) of at
+ * most {@link MAX_NOTE_BYTES}`.transcript` bytes, and be JSONL (src/core/history.ts `parseTranscript`).
+ * Resolves the bytes, or a `problem` sentence saying what to do; never throws for the file's sake.
+ */
+async function readAgentTranscript(path, workTree) {
+    const full = (0,external_node_path_.resolve)(path);
+    const inside = (0,external_node_path_.relative)((0,external_node_path_.resolve)(workTree), full);
+    if (inside === '' || (!inside.startsWith('..') && !(0,external_node_path_.isAbsolute)(inside)))
+        return {
+            problem: `${full} is inside the checkout, so it is one of the session's files; write the transcript outside it (e.g. under $RUNNER_TEMP).`,
+        };
+    try {
+        if ((await (0,promises_.realpath)(full)) !== full)
+            return { problem: `${full} is reached through a symlink; give the transcript's real path.` };
+        const file = await (0,promises_.open)(full, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NOFOLLOW | external_node_fs_.constants.O_NONBLOCK);
+        try {
+            const stat = await file.stat();
+            if (!stat.isFile())
+                return { problem: `${full} is not a regular file.` };
+            const max = MAX_NOTE_BYTES.transcript;
+            if (stat.size > max)
+                return { problem: `${full} is ${stat.size} bytes; at most ${max} are attached. Trim it first.` };
+            const buffer = Buffer.alloc(stat.size);
+            const { bytesRead } = await file.read(buffer, 0, stat.size, 0);
+            const bytes = new Uint8Array(buffer.subarray(0, bytesRead));
+            return { bytes, lines: parseTranscript(bytes).lines };
+        }
+        finally {
+            await file.close();
+        }
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return { problem: `${full} does not exist: the agent step wrote no transcript.` };
+        if (code === 'ELOOP')
+            return { problem: `${full} is a symlink; give the transcript's real path.` };
+        return { problem: error.message };
+    }
+}
+/**
+ * `notes` (GitHub notes ref → notes commit, as {@link copySessionNotes} resolves) with the transcript
+ * note on `commit` set to `bytes`: a new root notes commit for the session's transcript ref holding the
+ * notes already there for other commits plus this one (replacing one on `commit`). Objects are written
+ * into `repo`; no ref moves. Throws `GIT_FAILED` when git fails.
+ */
+async function withTranscriptNote(repo, sessionId, notes, commit, bytes) {
+    const ref = (0,branches/* sessionNotesRef */.lK)(sessionId, 'transcript');
+    const blob = await repo.text(['hash-object', '-w', '--stdin'], { input: bytes });
+    const entries = [];
+    const existing = notes[ref];
+    if (existing) {
+        const listed = await repo.text(['ls-tree', existing]);
+        for (const line of listed.split('\n'))
+            if (line && !line.endsWith(`\t${commit}`))
+                entries.push(line);
+    }
+    entries.push(`100644 blob ${blob}\t${commit}`);
+    const tree = await repo.text(['mktree'], { input: `${entries.join('\n')}\n` });
+    const notesCommit = await repo.text(['commit-tree', tree], {
+        input: `Notes of session ${sessionId} (transcript)\n`,
+        env: NOTES_ENV,
+    });
+    return { ...notes, [ref]: notesCommit };
 }
 
 
@@ -34004,8 +34113,8 @@ const COMMAND_NAMES = (/* unused pure expression or super */ null && (['promote'
 /** Help for every subcommand. */
 const COMMAND_HELP = Object.freeze({
     promote: {
-        usage: '/gittrix promote [<session-id>] [@<sha>] [all | <path|glob> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]',
-        summary: 'Promote all or some changed files, as reviewed in the newest check run or in the run on @<sha>, to the durable branch (needs write access).',
+        usage: '/gittrix promote [<session-id>] [@<sha>] [all | <path|glob|path#hunk-id> ...] [--pr | --commit | --branch <name> | --patch] [-m "<message>"]',
+        summary: 'Promote all or some changed files, or single hunks of a file (path#id, ids as [h:<id>] in the diff), as reviewed in the newest check run or in the run on @<sha>, to the durable branch (needs write access).',
         example: '/gittrix promote src/app.ts "docs/**/*.md" --pr -m "Fix the parser"',
     },
     discard: {
@@ -35086,9 +35195,12 @@ async function finish(settings, sessionId, agent, byPostStep, record) {
         ...(record ? { record } : {}),
         artifacts: artifactsOf(settings),
         topology: settings.topology,
+        ...(settings.transcript ? { transcript: settings.transcript } : {}),
     });
     for (const warning of finished.warnings)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(warning);
+    if (finished.transcript)
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`Attached the transcript (${finished.transcript.lines} lines, ${finished.transcript.bytes} bytes) to ${finished.headSha.slice(0, 12)}.`);
     const outputs = (0,_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .sessionOutputs */ .Rr)(finished.record, finished.headSha, finished.diff);
     if (finished.diff.files.length === 0)
         _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(_lib_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .EMPTY_SESSION_NOTE */ ._B);
@@ -35355,6 +35467,7 @@ const INPUT_NAMES = [
     'ttl-idle',
     'ttl-absolute',
     'keep-after-promote',
+    'transcript',
     'token',
 ];
 /** Bad inputs: `message` names each one and what it accepts. */
@@ -35509,6 +35622,7 @@ const rawSchema = schemas/* object */.Ikc({
     token: schemas/* string */.YjP({
         error: 'is empty; pass a token with contents: write (the default is ${{ github.token }}).',
     }),
+    transcript: schemas/* string */.YjP().optional(),
 })
     .superRefine((raw, ctx) => {
     const needsTask = raw.mode === 'run' || raw.mode === 'start';
@@ -35592,6 +35706,20 @@ const rawSchema = schemas/* object */.Ikc({
             message: 'cannot be combined with agent-file-commands: the sandbox hides the runner files GITHUB_ENV and GITHUB_PATH live in. Drop one of them.',
         });
     }
+    if (raw.transcript !== undefined && raw.mode !== 'run' && raw.mode !== 'finish') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['transcript'],
+            message: `is only used with mode run or finish, not ${raw.mode}: it is attached when the session finishes.`,
+        });
+    }
+    if (raw.transcript !== undefined && raw.sandbox === 'true') {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['transcript'],
+            message: 'cannot be combined with sandbox: the sandboxed agent can write only the checkout, and a transcript there would be one of the session files. Drop one of them.',
+        });
+    }
     if (raw.mode !== 'run' && raw.run !== undefined) {
         ctx.addIssue({
             code: 'custom',
@@ -35659,6 +35787,7 @@ function readSettings(getInput, env) {
         link: p.link ?? facts.link,
         eviction: Object.keys(overrides).length ? { ...eviction/* DEFAULT_EVICTION */.eL, ...overrides } : null,
         token: p.token,
+        transcript: p.transcript === undefined ? null : (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.transcript),
         workspace: (0,external_node_path_.resolve)(env.GITHUB_WORKSPACE || process.cwd(), p.path ?? '.'),
         workflowRun: { id: env.GITHUB_RUN_ID || null, attempt: env.GITHUB_RUN_ATTEMPT || null },
         repository,
@@ -37841,11 +37970,12 @@ function pinGitBinary(searchPath) {
 /* harmony export */   et: () => (/* binding */ parseSessionNotesRef),
 /* harmony export */   hq: () => (/* binding */ branchNameProblem),
 /* harmony export */   lK: () => (/* binding */ sessionNotesRef),
+/* harmony export */   ny: () => (/* binding */ sessionOfSessionRef),
 /* harmony export */   s3: () => (/* binding */ SESSION_NOTE_KINDS),
 /* harmony export */   ud: () => (/* binding */ SESSION_NOTES_PREFIX),
 /* harmony export */   z6: () => (/* binding */ sessionBranch)
 /* harmony export */ });
-/* unused harmony exports BRANCH_PREFIX, PROMOTE_BRANCH_PREFIX, promoteBranch, sessionNotesPrefix, sessionNotesRefs, parseGittrixRef, MAX_BRANCH_NAME_LENGTH, isValidBranchName, assertBranchName */
+/* unused harmony exports BRANCH_PREFIX, PROMOTE_BRANCH_PREFIX, promoteBranch, sessionNotesPrefix, sessionNotesRefs, sessionRestoredPrefix, parseGittrixRef, MAX_BRANCH_NAME_LENGTH, isValidBranchName, assertBranchName */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 /* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1523);
 /**
@@ -37897,6 +38027,27 @@ function sessionNotesPrefix(sessionId) {
 /** Every notes ref of session `sessionId` ({@link sessionNotesRef} of each kind). */
 function sessionNotesRefs(sessionId) {
     return SESSION_NOTE_KINDS.map((kind) => sessionNotesRef(sessionId, kind));
+}
+/**
+ * `refs/notes/gittrix-sessions/<session-id>/restored/`: where a restore of a GitHub session branch keeps
+ * the head it moved away from (one ref per restore, `<prefix><UTC timestamp>-<12 hex of the head>`), so
+ * it stays reachable and a point of the session; deleted with the session's notes refs. Throws
+ * `INVALID_ARGUMENT` on a bad id.
+ */
+function sessionRestoredPrefix(sessionId) {
+    return `${sessionNotesPrefix(sessionId)}restored/`;
+}
+const RESTORED_REF = new RegExp(`^${SESSION_NOTES_PREFIX}(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})/restored/[0-9TZ]+-[0-9a-f]{12}$`);
+/**
+ * The session a ref under {@link SESSION_NOTES_PREFIX} belongs to — a notes ref
+ * ({@link parseSessionNotesRef}) or a ref a restore kept ({@link sessionRestoredPrefix}) — or `null`.
+ */
+function sessionOfSessionRef(ref) {
+    const notes = parseSessionNotesRef(ref);
+    if (notes)
+        return notes.sessionId;
+    const match = typeof ref === 'string' ? RESTORED_REF.exec(ref) : null;
+    return match ? match[1] : null;
 }
 const NOTES_REF = new RegExp(`^${SESSION_NOTES_PREFIX}(${_session_id_js__WEBPACK_IMPORTED_MODULE_1__/* .GITHUB_SESSION_ID_PATTERN */ .Em.source.slice(1, -1)})/(tool-calls|transcript)$`);
 /** The session and kind of a session notes ref (full name), or `null` for any other ref. */
@@ -39509,6 +39660,16 @@ function normalizeRepoDir(input) {
     if (input === undefined || /^[./]*$/.test(input))
         return '';
     return normalizeRepoPath(input);
+}
+/**
+ * Returns `path` when it is already what {@link normalizeRepoPath} makes of it; otherwise throws
+ * `WRITE_REJECTED` (or `PATH_TOO_LONG`). For paths read from a remote tree or handed to a remote
+ * write, where `a//b`, `./a` or `a/../b` are not spellings to tidy up but content nobody checked.
+ */
+function assertCanonicalRepoPath(path) {
+    if (normalizeRepoPath(path) !== path)
+        throw new WriteRejectedError(path, 'it is not a canonical repository path (empty, "." or ".." segments)');
+    return path;
 }
 /** Symlinks followed in a row before a read gives up (Linux's `MAXSYMLINKS` is 40). */
 const MAX_SYMLINK_HOPS = 40;
