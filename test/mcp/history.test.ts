@@ -11,17 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../src/cli/run.ts'
 import { argumentsDigest } from '../../src/mcp/journal.ts'
 import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
-import {
-  CLI_MAIN,
-  call,
-  childEnv,
-  connectMcp,
-  errorCodeOf,
-  type McpConnection,
-  startSession,
-} from './support.ts'
+import { call, connectMcp, errorCodeOf, type McpConnection, startSession } from './support.ts'
 
 /** Runs the CLI in-process (its own reader of the store, not the server's process). */
 async function cli(store: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -161,25 +151,9 @@ describe('gittrix mcp: session history', () => {
   })
 
   it('records the calls after the last checkpoint when the server gets SIGTERM (no checkpoint: on the baseline)', async () => {
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [
-        '--experimental-strip-types',
-        '--no-warnings',
-        CLI_MAIN,
-        '--store',
-        store,
-        'mcp',
-        '--session',
-        session.id,
-      ],
-      env: childEnv(),
-      stderr: 'pipe',
+    const { client, transport, stderr } = await connectMcp(store, ['--session', session.id], {
+      clientName: 'sigterm-client',
     })
-    let stderr = ''
-    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    const client = new Client({ name: 'sigterm-client', version: '2.0.0' })
-    await client.connect(transport)
     const exited = new Promise<void>((resolve) => (transport.onclose = () => resolve()))
     await client.callTool({ name: 'write_file', arguments: { path: 'x.txt', content: 'x\n' } })
     await client.callTool({ name: 'list_files', arguments: {} })
@@ -187,7 +161,7 @@ describe('gittrix mcp: session history', () => {
     await exited
     const entries = await log()
     expect(entries).toHaveLength(1)
-    expect(entries[0]!.subject, stderr).toBe('initial')
+    expect(entries[0]!.subject, stderr()).toBe('initial')
     expect(entries[0]!.client?.name).toBe('sigterm-client')
     expect(entries[0]!.toolCalls.map((c) => [c.tool, c.afterCheckpoint])).toEqual([
       ['write_file', true],

@@ -16,25 +16,44 @@ export const CLI_MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.me
 /** An MCP client connected to a `gittrix mcp` child process. */
 export interface McpConnection {
   client: Client
+  /** The child's transport: its `pid`, and `onclose` for when it exits. */
+  transport: StdioClientTransport
   /** What the server wrote to stderr so far. */
   stderr(): string
   close(): Promise<void>
 }
 
-/** Spawns `gittrix --store <store> mcp <args...>` and connects the SDK client to it over stdio. */
-export async function connectMcp(store: string, args: string[], cwd?: string): Promise<McpConnection> {
+/** Where and how {@link connectMcp} runs the child. */
+export interface McpChildOptions {
+  cwd?: string
+  /** The child's environment (default {@link childEnv}). */
+  env?: Record<string, string>
+  /** The client's name in the MCP handshake (recorded with the session's tool calls). */
+  clientName?: string
+}
+
+/**
+ * Spawns `gittrix --store <store> mcp <args...>` and connects the SDK client to it over stdio. A string
+ * third argument is the child's working directory (the older form of `options.cwd`).
+ */
+export async function connectMcp(
+  store: string,
+  args: string[],
+  options: string | McpChildOptions = {},
+): Promise<McpConnection> {
+  const { cwd, env, clientName } = typeof options === 'string' ? { cwd: options } : options
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: ['--experimental-strip-types', '--no-warnings', CLI_MAIN, '--store', store, 'mcp', ...args],
-    env: childEnv(),
+    env: env ?? childEnv(),
     stderr: 'pipe',
     ...(cwd ? { cwd } : {}),
   })
   let stderr = ''
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-  const client = new Client({ name: 'gittrix-test-client', version: '1.0.0' })
+  const client = new Client({ name: clientName ?? 'gittrix-test-client', version: '1.0.0' })
   await client.connect(transport)
-  return { client, stderr: () => stderr, close: () => client.close() }
+  return { client, transport, stderr: () => stderr, close: () => client.close() }
 }
 
 /** The environment of a child Gittrix: this process's, with fixed git identities and dates. */

@@ -64,7 +64,12 @@ import { join } from 'node:path'
 import nock from 'nock'
 import { GIT_ENV } from './git-fixtures.ts'
 import { githubMock } from './github-nock.ts'
-import { answerGraphql, type GraphqlRepository, RefUpdateRejected } from './graphql-stand-in.ts'
+import {
+  answerGraphql,
+  type GraphqlRepository,
+  type RefUpdateInput,
+  RefUpdateRejected,
+} from './graphql-stand-in.ts'
 import { loadGitHubOpenApi } from './github-openapi.ts'
 import { validatedAnswer } from './openapi-validate.ts'
 
@@ -761,14 +766,7 @@ export class GitDataApi {
   }
 
   /** GraphQL `updateRefs`: one `git update-ref --stdin` transaction (see graphql-stand-in.ts). */
-  private updateRefsAtomically(
-    updates: ReadonlyArray<{
-      name: string
-      afterOid: string
-      beforeOid?: string | null
-      force?: boolean | null
-    }>,
-  ): void {
+  private updateRefsAtomically(updates: ReadonlyArray<RefUpdateInput>): void {
     const ZERO = '0'.repeat(40)
     const lines = ['start']
     for (const u of updates) {

@@ -58,14 +58,15 @@ export interface GraphqlRepository {
    * Applies every update atomically or none; throws an Error saying why (a `beforeOid` that does not
    * match, a non-fast-forward update without `force`, an unknown object).
    */
-  updateRefs(
-    updates: ReadonlyArray<{
-      name: string
-      afterOid: string
-      beforeOid?: string | null
-      force?: boolean | null
-    }>,
-  ): void
+  updateRefs(updates: ReadonlyArray<RefUpdateInput>): void
+}
+
+/** One `RefUpdate` of the `updateRefs` mutation's input, as GitHub's schema spells it. */
+export interface RefUpdateInput {
+  name: string
+  afterOid: string
+  beforeOid?: string | null
+  force?: boolean | null
 }
 
 /**

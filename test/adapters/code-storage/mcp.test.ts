@@ -6,11 +6,9 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli } from '../../../src/cli/run.ts'
-import { CLI_MAIN, call, childEnv } from '../../mcp/support.ts'
+import { call, childEnv, connectMcp } from '../../mcp/support.ts'
 import { commitLocal, makeLocalRepo } from '../local/fixtures.ts'
 import { cleanup, tempDir } from '../../support/git-fixtures.ts'
 import { CodeStorageStandIn } from './stand-in.ts'
@@ -60,15 +58,9 @@ describe('gittrix mcp with a Code Storage workspace', () => {
       CODE_STORAGE_KEY: standIn.key,
       CODE_STORAGE_API_URL: await loopback(standIn),
     }
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [
-        '--experimental-strip-types',
-        '--no-warnings',
-        CLI_MAIN,
-        '--store',
-        store,
-        'mcp',
+    const mcp = await connectMcp(
+      store,
+      [
         '--task',
         'write the docs',
         '--repo',
@@ -78,25 +70,19 @@ describe('gittrix mcp with a Code Storage workspace', () => {
         '--code-storage-repo',
         'workspaces',
       ],
-      env,
-      stderr: 'pipe',
-    })
-    let stderr = ''
-    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
-    const client = new Client({ name: 'gittrix-test-client', version: '1.0.0' })
-    await client.connect(transport)
-    const mcp = { client, stderr: () => stderr, close: () => client.close() }
+      { env },
+    )
     cleanups.push(() => mcp.close())
     const written = await call(mcp, 'write_file', { path: 'docs.md', content: '# Docs\n' })
     expect(written.isError, JSON.stringify(written)).toBeFalsy()
-    const id = /started session (sess_[a-z0-9]+)/.exec(stderr)?.[1] ?? ''
-    expect(id, stderr).not.toBe('')
+    const id = /started session (sess_[a-z0-9]+)/.exec(mcp.stderr())?.[1] ?? ''
+    expect(id, mcp.stderr()).not.toBe('')
     const branch = `gittrix/${id}`
     expect(await standIn.ephemeralBranches('workspaces')).toEqual([branch])
     const head = (await standIn.ephemeralHead('workspaces', branch))!
     expect(standIn.requests.some((r) => r.method === 'POST' && r.route === 'repos/commit-pack')).toBe(true)
     await mcp.close()
-    expect(stderr).not.toContain(standIn.key.slice(40, 80))
+    expect(mcp.stderr()).not.toContain(standIn.key.slice(40, 80))
     // The session reopens from its metadata in the CLI (in this process, same credentials) and shows the write.
     const out: string[] = []
     const code = await runCli(['--store', store, 'diff', id], {
