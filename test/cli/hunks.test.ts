@@ -33,7 +33,12 @@ interface Run {
 /** The CLI in-process; `answers` (when given) answer `promote -p` in order and record the questions. */
 async function cli(
   args: string[],
-  options: { stdin?: string; answers?: HunkAnswer[]; asked?: HunkQuestion[] } = {},
+  options: {
+    stdin?: string
+    answers?: HunkAnswer[]
+    asked?: HunkQuestion[]
+    asker?: (question: HunkQuestion) => Promise<HunkAnswer>
+  } = {},
 ): Promise<Run> {
   const out: Buffer[] = []
   const err: string[] = []
@@ -44,6 +49,7 @@ async function cli(
     cwd: repo.path,
     env: {},
   }
+  if (options.asker) io.askHunk = options.asker
   if (options.answers) {
     const answers = [...options.answers]
     io.askHunk = async (question) => {
@@ -186,6 +192,25 @@ describe('gittrix promote -p', () => {
     expect(show('new.txt')).toBe('new\n')
     expect(show('two.txt')).toBe('two\n')
     expect(git(repo.path, 'log', '-1', '--format=%s', 'main')).toBe('picked')
+  })
+
+  it('promotes what the walk showed, not what the agent wrote while the human was answering', async () => {
+    const id = await session()
+    let swapped = false
+    const io = async (question: HunkQuestion): Promise<HunkAnswer> => {
+      if (!swapped) {
+        swapped = true
+        // The agent rewrites files after the diff was read, before the answers are in.
+        expect((await cli(['write', id, 'new.txt'], { stdin: 'new\nEVIL\n' })).code).toBe(0)
+        expect((await cli(['write', id, 'two.txt'], { stdin: 'EVIL two\n' })).code).toBe(0)
+      }
+      return question.path === 'three.txt' ? 'n' : 'y'
+    }
+    const run = await cli(['promote', id, '-p'], { asker: io })
+    // The walk's commit is pinned: the reviewed bytes land, never the agent's later ones.
+    expect(run.code, run.stderr).toBe(0)
+    expect(show('new.txt')).toBe('new\n')
+    expect(show('two.txt')).toBe('two changed\n')
   })
 
   it('nothing chosen: nothing promoted', async () => {
