@@ -13,6 +13,12 @@ import type { FileHunk, TreeChange } from './types.ts'
 /** Lines of context around each change, as git prints them (`git diff -U3`). */
 export const HUNK_CONTEXT = 3
 
+/**
+ * The file a hunk belongs to: its path and the blob id of its new side (`TreeChange.newOid`; `null`
+ * for a deletion). Both go into the hunk ids (see {@link hunkIds}).
+ */
+export type HunkFile = Pick<TreeChange, 'path' | 'newOid'>
+
 /** A hunk with its body: `lines` as the patch shows them (` `, `-`, `+` or `\ No newline…`, no newline). */
 export interface TextHunk extends FileHunk {
   lines: string[]
@@ -46,19 +52,20 @@ export function hunkSelectable(change: TreeChange): boolean {
 }
 
 /**
- * The hunks between two texts of `path` (lossless strings, see {@link asText}), with `context` lines
+ * The hunks between two texts of `file` (lossless strings, see {@link asText}; `newText` is the
+ * content of `file.newOid`), with `context` lines
  * of context (default {@link HUNK_CONTEXT}). Changes closer than `2 × context` unchanged lines share
  * one hunk, as in git: such a hunk is selected as one. Each carries its id (see {@link hunkIds}).
  */
 export function textHunks(
-  path: string,
+  file: HunkFile,
   oldText: string,
   newText: string,
   context = HUNK_CONTEXT,
 ): TextHunk[] {
   const { hunks } = structuredPatch('', '', oldText, newText, undefined, undefined, { context })
   const ids = hunkIds(
-    path,
+    file,
     hunks.map((h) => h.lines),
   )
   return hunks.map((h, i) => {
@@ -71,26 +78,36 @@ export function textHunks(
 
 /**
  * The ids of one file's hunks, in order: the first 8 hex digits of
- * `sha256(path NUL body NUL n)`, where `body` is the hunk's lines as the patch shows them (its removed
- * and added lines and up to 3 unchanged lines of context on each side, `\ No newline at end of file`
- * markers included, line endings such as `\r` kept) and `n` counts earlier hunks of the same file with
- * exactly the same body (0 for the first). No line number goes in.
+ * `sha256(path NUL new-blob-id NUL body NUL n)`, where `new-blob-id` is `file.newOid` (the file as the
+ * person reviewed it), `body` is the hunk's lines as the patch shows them (its removed and added lines
+ * and up to 3 unchanged lines of context on each side, `\ No newline at end of file` markers included,
+ * line endings such as `\r` kept) and `n` counts earlier hunks of the same file with exactly the same
+ * body (0 for the first). No line number goes in.
+ *
+ * Why the new blob goes in: a body alone does not say where it applies. In a file with two sections
+ * alike beyond the context lines, the agent could move a reviewed edit to the other section after the
+ * review and the id would still match; with the blob id, any later write to the file changes every id
+ * of it, and the old id is refused.
  *
  * Why they are stable: the same two blobs always give the same hunks (the diff is deterministic), so
- * every render on every surface gives the same ids. Promoting some hunks of a file changes only those
- * hunks' lines on the old side; another hunk's removed and added lines are untouched, and so is its
- * context, because changes within `2 × 3` unchanged lines of each other share one hunk: the hunks left
- * in the session keep their ids, however their line numbers shift. The exception is a hunk whose body
- * repeats exactly earlier in the file: promoting the earlier twin renumbers it (`n`), and the old id
- * is then refused as unknown rather than matched to the wrong place.
+ * every render on every surface gives the same ids. Promoting some hunks of a file changes only the
+ * old side (the new blob stays the workspace's) and only those hunks' lines on it; another hunk's
+ * removed and added lines are untouched, and so is its context, because changes within `2 × 3`
+ * unchanged lines of each other share one hunk: the hunks left in the session keep their ids, however
+ * their line numbers shift. The exception is a hunk whose body repeats exactly earlier in the file:
+ * promoting the earlier twin renumbers it (`n`), and the old id is then refused as unknown rather
+ * than matched to the wrong place.
  */
-export function hunkIds(path: string, bodies: readonly (readonly string[])[]): string[] {
+export function hunkIds(file: HunkFile, bodies: readonly (readonly string[])[]): string[] {
   const seen = new Map<string, number>()
   return bodies.map((lines) => {
     const body = lines.join('\n')
     const n = seen.get(body) ?? 0
     seen.set(body, n + 1)
-    return createHash('sha256').update(`${path}\0${body}\0${n}`).digest('hex').slice(0, 8)
+    return createHash('sha256')
+      .update(`${file.path}\0${file.newOid ?? ''}\0${body}\0${n}`)
+      .digest('hex')
+      .slice(0, 8)
   })
 }
 
@@ -178,13 +195,13 @@ export function range(start: number, count: number): string {
 
 /**
  * Hunks a host computed (`HostTextPatch.hunks`, e.g. GitHub's compare API, which runs git's diff)
- * with our ids: each `@@` line is rewritten as {@link textHunks} writes it (`[h:<id>]`, the host's
+ * of `file` with our ids: each `@@` line is rewritten as {@link textHunks} writes it (`[h:<id>]`, the host's
  * function-name context dropped) and the ids are derived from the host's hunk bodies by
  * {@link hunkIds}. When git's diff and ours split a change the same way (the usual case) these are the
  * ids a promotion finds; when they do not, the promotion refuses the id (`INVALID_ARGUMENT`), never
  * applies another change. Lines that are not in a hunk are dropped.
  */
-export function annotateHostHunks(path: string, hunks: string): { text: string; hunks: FileHunk[] } {
+export function annotateHostHunks(file: HunkFile, hunks: string): { text: string; hunks: FileHunk[] } {
   const parsed: Array<{ starts: number[]; lines: string[] }> = []
   for (const line of hunks.split('\n')) {
     const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line)
@@ -197,7 +214,7 @@ export function annotateHostHunks(path: string, hunks: string): { text: string; 
     } else if (parsed.length && line !== '') parsed.at(-1)!.lines.push(line)
   }
   const ids = hunkIds(
-    path,
+    file,
     parsed.map((h) => h.lines),
   )
   const listed = parsed.map((h, i): FileHunk => {

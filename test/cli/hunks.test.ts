@@ -11,7 +11,7 @@ import { chooseInteractively, type HunkAnswer, type HunkQuestion } from '../../s
 import type { CliIo } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/run.ts'
 import type { SessionDiff } from '../../src/core/types.ts'
-import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+import { cleanup, commitFiles, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
@@ -141,6 +141,30 @@ describe('gittrix promote --hunk', () => {
     const whole = await cli(['promote', id, '--hunk', `new.txt#deadbeef`, '--json'])
     expect(whole.json.error.message).toMatch(/new\.txt is added: hunk selection is whole-file only/)
     expect(git(repo.path, 'rev-parse', 'main')).toBe(repo.head)
+  })
+  it('refuses a reviewed id once the agent moved the same change elsewhere in the file', async () => {
+    // Two sections whose bodies match beyond the 3 lines of context: the same edit in either gives
+    // a hunk with the same lines. The person reviews the edit in [test]; the agent then moves it to [prod].
+    const block = ['l1', 'l2', 'l3', 'auth = on', 'l5', 'l6', 'l7']
+    const file = (test: string, prod: string) =>
+      [
+        '[test]',
+        ...block.map((l) => (l === 'auth = on' ? test : l)),
+        '[prod]',
+        ...block.map((l) => (l === 'auth = on' ? prod : l)),
+      ]
+        .map((l) => `${l}\n`)
+        .join('')
+    const baseline = file('auth = on', 'auth = on')
+    commitFiles(repo.path, { 'policy.ini': baseline })
+    const id = (await cli(['start', '--json'])).json.data.id as string
+    expect((await cli(['write', id, 'policy.ini'], { stdin: file('auth = off', 'auth = on') })).code).toBe(0)
+    const [reviewed] = await hunkIds(id, 'policy.ini')
+    expect((await cli(['write', id, 'policy.ini'], { stdin: file('auth = on', 'auth = off') })).code).toBe(0)
+    const run = await cli(['promote', id, '--hunk', `policy.ini#${reviewed}`, '--json'])
+    if (run.code === 0) expect(show('policy.ini')).toBe(file('auth = off', 'auth = on'))
+    else expect(run.json.error.code).toBe('INVALID_ARGUMENT')
+    expect(show('policy.ini')).not.toBe(file('auth = on', 'auth = off'))
   })
 })
 
