@@ -134,7 +134,11 @@ export function applyHunks(oldText: string, hunks: readonly TextHunk[]): string 
   return out.join('')
 }
 
-/** The hunk ids of `path` a selection names, resolved: every id must be one of `hunks`. */
+/**
+ * The hunk ids of `path` a selection names, resolved: every id must be exactly one of `hunks`. Throws
+ * `INVALID_ARGUMENT` for an id that is not among them, or that more than one hunk has (ids are 32 bits:
+ * an agent can search contents until a hostile hunk's id equals a benign one's; neither is applied).
+ */
 export function pickHunks(
   path: string,
   hunks: readonly TextHunk[],
@@ -142,6 +146,13 @@ export function pickHunks(
   session: string,
 ): TextHunk[] {
   const byId = new Map(hunks.map((h) => [h.id, h]))
+  const shared = ids.filter((id) => hunks.filter((h) => h.id === id).length > 1)
+  if (shared.length) {
+    throw new InvalidArgumentError(
+      `Hunk ${[...new Set(shared)].join(', ')} of ${path} names more than one hunk of the file, so it cannot say which was reviewed. ` +
+        `Nothing was written; promote ${path} as a whole file after reviewing it, or not at all.`,
+    )
+  }
   const unknown = ids.filter((id) => !byId.has(id))
   if (unknown.length) {
     throw new InvalidArgumentError(

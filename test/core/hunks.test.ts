@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { annotateHostHunks, applyHunks, hunkIds, textHunks } from '../../src/core/hunks.ts'
+import { annotateHostHunks, applyHunks, hunkIds, pickHunks, textHunks } from '../../src/core/hunks.ts'
 
 const lines = (n: number, edit: Record<number, string> = {}, eol = '\n') =>
   Array.from({ length: n }, (_, i) => (edit[i + 1] ?? `line ${i + 1}`) + eol).join('')
@@ -114,6 +114,15 @@ describe('textHunks and applyHunks', () => {
     expect(later!.lines).toEqual(shown!.lines)
     expect(later!.oldStart).not.toBe(shown!.oldStart)
     expect(later!.id).not.toBe(shown!.id)
+  })
+
+  it('refuses an id two hunks share (a forged 32-bit collision) rather than picking either', () => {
+    // Ids are 8 hex digits: an agent can search contents until a hostile hunk's id equals a benign
+    // one's. Selecting that id must not apply the hostile hunk (a Map by id kept the last one).
+    const [benign, hostile] = textHunks(file('f.txt'), base, lines(30, { 1: 'FIRST', 30: 'rm -rf /' }))
+    const forged = [benign!, { ...hostile!, id: benign!.id }]
+    expect(() => pickHunks('f.txt', forged, [benign!.id], 's')).toThrow(/more than one hunk/)
+    expect(pickHunks('f.txt', [benign!, hostile!], [benign!.id], 's')).toEqual([benign])
   })
 
   it('refuses a hunk that does not match the content', () => {
