@@ -64,10 +64,7 @@ export function textHunks(
   context = HUNK_CONTEXT,
 ): TextHunk[] {
   const { hunks } = structuredPatch('', '', oldText, newText, undefined, undefined, { context })
-  const ids = hunkIds(
-    file,
-    hunks.map((h) => h.lines),
-  )
+  const ids = hunkIds(file, hunks)
   return hunks.map((h, i) => {
     const id = ids[i]!
     const header = `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@ [h:${id}]`
@@ -78,37 +75,34 @@ export function textHunks(
 
 /**
  * The ids of one file's hunks, in order: the first 8 hex digits of
- * `sha256(path NUL new-blob-id NUL body NUL n)`, where `new-blob-id` is `file.newOid` (the file as the
- * person reviewed it), `body` is the hunk's lines as the patch shows them (its removed and added lines
- * and up to 3 unchanged lines of context on each side, `\ No newline at end of file` markers included,
- * line endings such as `\r` kept) and `n` counts earlier hunks of the same file with exactly the same
- * body (0 for the first). No line number goes in.
+ * `sha256(path NUL new-blob-id NUL body NUL newStart)`, where `new-blob-id` is `file.newOid` (the file
+ * as the person reviewed it), `body` is the hunk's lines as the patch shows them (its removed and
+ * added lines and up to 3 unchanged lines of context on each side, `\ No newline at end of file`
+ * markers included, line endings such as `\r` kept) and `newStart` its first line in the new blob.
  *
  * Why the new blob goes in: a body alone does not say where it applies. In a file with two sections
  * alike beyond the context lines, the agent could move a reviewed edit to the other section after the
  * review and the id would still match; with the blob id, any later write to the file changes every id
- * of it, and the old id is refused.
+ * of it, and the old id is refused. Why `newStart`: it tells such twins apart by a number that
+ * promoting other hunks does not change (the new blob stays the workspace's), so a twin's id, once
+ * promoted, is refused, never handed to the other twin (an ordinal among equal bodies was).
  *
  * Why they are stable: the same two blobs always give the same hunks (the diff is deterministic), so
  * every render on every surface gives the same ids. Promoting some hunks of a file changes only the
- * old side (the new blob stays the workspace's) and only those hunks' lines on it; another hunk's
- * removed and added lines are untouched, and so is its context, because changes within `2 × 3`
- * unchanged lines of each other share one hunk: the hunks left in the session keep their ids, however
- * their line numbers shift. The exception is a hunk whose body repeats exactly earlier in the file:
- * promoting the earlier twin renumbers it (`n`), and the old id is then refused as unknown rather
- * than matched to the wrong place.
+ * old side and only those hunks' lines on it; another hunk's removed and added lines are untouched,
+ * and so are its context and its place in the new blob, because changes within `2 × 3` unchanged
+ * lines of each other share one hunk: the hunks left in the session keep their ids.
  */
-export function hunkIds(file: HunkFile, bodies: readonly (readonly string[])[]): string[] {
-  const seen = new Map<string, number>()
-  return bodies.map((lines) => {
-    const body = lines.join('\n')
-    const n = seen.get(body) ?? 0
-    seen.set(body, n + 1)
-    return createHash('sha256')
-      .update(`${file.path}\0${file.newOid ?? ''}\0${body}\0${n}`)
+export function hunkIds(
+  file: HunkFile,
+  hunks: readonly { lines: readonly string[]; newStart: number }[],
+): string[] {
+  return hunks.map(({ lines, newStart }) =>
+    createHash('sha256')
+      .update(`${file.path}\0${file.newOid ?? ''}\0${lines.join('\n')}\0${newStart}`)
       .digest('hex')
-      .slice(0, 8)
-  })
+      .slice(0, 8),
+  )
 }
 
 /**
@@ -224,17 +218,18 @@ export function annotateHostHunks(file: HunkFile, hunks: string): { text: string
       })
     } else if (parsed.length && line !== '') parsed.at(-1)!.lines.push(line)
   }
-  const ids = hunkIds(
-    file,
-    parsed.map((h) => h.lines),
-  )
-  const listed = parsed.map((h, i): FileHunk => {
+  const ranges = parsed.map((h) => {
     const [oldCount, newCount] = [h.starts[1]!, h.starts[3]!]
     // git prints an empty range as `start-1,0`; ours are 1-based starts like the diff package's.
     const oldStart = oldCount === 0 ? h.starts[0]! + 1 : h.starts[0]!
     const newStart = newCount === 0 ? h.starts[2]! + 1 : h.starts[2]!
-    const header = `@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@ [h:${ids[i]}]`
-    return { id: ids[i]!, oldStart, oldLines: oldCount, newStart, newLines: newCount, header }
+    return { oldStart, oldLines: oldCount, newStart, newLines: newCount, lines: h.lines }
+  })
+  const ids = hunkIds(file, ranges)
+  const listed = ranges.map(({ lines: _lines, ...place }, i): FileHunk => {
+    const { oldStart, oldLines, newStart, newLines } = place
+    const header = `@@ -${range(oldStart, oldLines)} +${range(newStart, newLines)} @@ [h:${ids[i]}]`
+    return { id: ids[i]!, oldStart, oldLines, newStart, newLines, header }
   })
   const text = parsed.map((h, i) => `${listed[i]!.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join('')
   return { text, hunks: listed }

@@ -166,6 +166,25 @@ describe('gittrix promote --hunk', () => {
     else expect(run.json.error.code).toBe('INVALID_ARGUMENT')
     expect(show('policy.ini')).not.toBe(file('auth = on', 'auth = off'))
   })
+  it('refuses a twin hunk id once promoted, instead of handing it to the other twin', async () => {
+    // Two sections alike beyond the context lines get the same edit: two hunks with the same lines.
+    const block = (v: string) => ['x1', 'x2', 'x3', `val = ${v}`, 'x5', 'x6', 'x7']
+    const file = (a: string, b: string) =>
+      ['[a]', ...block(a), '[b]', ...block(b)].map((l) => `${l}\n`).join('')
+    commitFiles(repo.path, { 'twins.ini': file('1', '1') })
+    const id = (await cli(['start', '--json'])).json.data.id as string
+    expect((await cli(['write', id, 'twins.ini'], { stdin: file('2', '2') })).code).toBe(0)
+    const [first, second] = await hunkIds(id, 'twins.ini')
+    expect(first).not.toBe(second)
+    const once = await cli(['promote', id, '--hunk', `twins.ini#${first}`, '--json'])
+    expect(once.code, once.stdout).toBe(0)
+    expect(show('twins.ini')).toBe(file('2', '1'))
+    // The same selection again (a retried command, a second tab): [b] was never selected.
+    expect(await hunkIds(id, 'twins.ini')).toEqual([second])
+    const again = await cli(['promote', id, '--hunk', `twins.ini#${first}`, '--json'])
+    expect(again.json.error?.code).toBe('INVALID_ARGUMENT')
+    expect(show('twins.ini')).toBe(file('2', '1'))
+  })
 })
 
 describe('gittrix promote -p', () => {

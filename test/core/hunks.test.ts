@@ -96,11 +96,15 @@ describe('textHunks and applyHunks', () => {
     expect(applyHunks('', fromEmpty)).toBe('a\nb\n')
   })
 
-  it('numbers exact duplicates so twins get distinct ids', () => {
+  it('tells exact twins apart by their place in the new blob, which promoting the other keeps', () => {
     const body = ['-a', '+b']
-    const [first, second] = hunkIds(file('f.txt'), [body, body])
+    const [first, second] = hunkIds(file('f.txt'), [
+      { lines: body, newStart: 3 },
+      { lines: body, newStart: 20 },
+    ])
     expect(first).not.toBe(second)
-    expect(hunkIds(file('f.txt'), [body])[0]).toBe(first)
+    // With the first twin promoted, the second is the only one left: it keeps its id.
+    expect(hunkIds(file('f.txt'), [{ lines: body, newStart: 20 }])[0]).toBe(second)
   })
 
   it('binds ids to the new blob: the same edit moved to a twin section gets another id', () => {
