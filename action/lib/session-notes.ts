@@ -13,7 +13,7 @@
  */
 import { constants } from 'node:fs'
 import { open, realpath } from 'node:fs/promises'
-import { isAbsolute, relative, resolve } from 'node:path'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { NoteKind } from '../../src/core/history.ts'
 import { MAX_TRANSCRIPT_BYTES, notesRef, parseTranscript } from '../../src/core/history.ts'
 import type { GitRepo } from '../../src/git/repo.ts'
@@ -112,7 +112,8 @@ export async function readAgentTranscript(
 ): Promise<{ bytes: Uint8Array; lines: number } | { problem: string }> {
   const full = resolve(path)
   const inside = relative(resolve(workTree), full)
-  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside)))
+  // `..name` is a file of the checkout named `..name`; only `..` or `../…` leave it.
+  if (inside === '' || (inside !== '..' && !inside.startsWith(`..${sep}`) && !isAbsolute(inside)))
     return {
       problem: `${full} is inside the checkout, so it is one of the session's files; write the transcript outside it (e.g. under $RUNNER_TEMP).`,
     }

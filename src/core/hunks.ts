@@ -13,6 +13,12 @@ import type { FileHunk, TreeChange } from './types.ts'
 /** Lines of context around each change, as git prints them (`git diff -U3`). */
 export const HUNK_CONTEXT = 3
 
+/**
+ * The file a hunk belongs to: its path and the blob id of its new side (`TreeChange.newOid`; `null`
+ * for a deletion). Both go into the hunk ids (see {@link hunkIds}).
+ */
+export type HunkFile = Pick<TreeChange, 'path' | 'newOid'>
+
 /** A hunk with its body: `lines` as the patch shows them (` `, `-`, `+` or `\ No newline…`, no newline). */
 export interface TextHunk extends FileHunk {
   lines: string[]
@@ -46,21 +52,19 @@ export function hunkSelectable(change: TreeChange): boolean {
 }
 
 /**
- * The hunks between two texts of `path` (lossless strings, see {@link asText}), with `context` lines
+ * The hunks between two texts of `file` (lossless strings, see {@link asText}; `newText` is the
+ * content of `file.newOid`), with `context` lines
  * of context (default {@link HUNK_CONTEXT}). Changes closer than `2 × context` unchanged lines share
  * one hunk, as in git: such a hunk is selected as one. Each carries its id (see {@link hunkIds}).
  */
 export function textHunks(
-  path: string,
+  file: HunkFile,
   oldText: string,
   newText: string,
   context = HUNK_CONTEXT,
 ): TextHunk[] {
   const { hunks } = structuredPatch('', '', oldText, newText, undefined, undefined, { context })
-  const ids = hunkIds(
-    path,
-    hunks.map((h) => h.lines),
-  )
+  const ids = hunkIds(file, hunks)
   return hunks.map((h, i) => {
     const id = ids[i]!
     const header = `@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@ [h:${id}]`
@@ -71,27 +75,34 @@ export function textHunks(
 
 /**
  * The ids of one file's hunks, in order: the first 8 hex digits of
- * `sha256(path NUL body NUL n)`, where `body` is the hunk's lines as the patch shows them (its removed
- * and added lines and up to 3 unchanged lines of context on each side, `\ No newline at end of file`
- * markers included, line endings such as `\r` kept) and `n` counts earlier hunks of the same file with
- * exactly the same body (0 for the first). No line number goes in.
+ * `sha256(path NUL new-blob-id NUL body NUL newStart)`, where `new-blob-id` is `file.newOid` (the file
+ * as the person reviewed it), `body` is the hunk's lines as the patch shows them (its removed and
+ * added lines and up to 3 unchanged lines of context on each side, `\ No newline at end of file`
+ * markers included, line endings such as `\r` kept) and `newStart` its first line in the new blob.
+ *
+ * Why the new blob goes in: a body alone does not say where it applies. In a file with two sections
+ * alike beyond the context lines, the agent could move a reviewed edit to the other section after the
+ * review and the id would still match; with the blob id, any later write to the file changes every id
+ * of it, and the old id is refused. Why `newStart`: it tells such twins apart by a number that
+ * promoting other hunks does not change (the new blob stays the workspace's), so a twin's id, once
+ * promoted, is refused, never handed to the other twin (an ordinal among equal bodies was).
  *
  * Why they are stable: the same two blobs always give the same hunks (the diff is deterministic), so
- * every render on every surface gives the same ids. Promoting some hunks of a file changes only those
- * hunks' lines on the old side; another hunk's removed and added lines are untouched, and so is its
- * context, because changes within `2 × 3` unchanged lines of each other share one hunk: the hunks left
- * in the session keep their ids, however their line numbers shift. The exception is a hunk whose body
- * repeats exactly earlier in the file: promoting the earlier twin renumbers it (`n`), and the old id
- * is then refused as unknown rather than matched to the wrong place.
+ * every render on every surface gives the same ids. Promoting some hunks of a file changes only the
+ * old side and only those hunks' lines on it; another hunk's removed and added lines are untouched,
+ * and so are its context and its place in the new blob, because changes within `2 × 3` unchanged
+ * lines of each other share one hunk: the hunks left in the session keep their ids.
  */
-export function hunkIds(path: string, bodies: readonly (readonly string[])[]): string[] {
-  const seen = new Map<string, number>()
-  return bodies.map((lines) => {
-    const body = lines.join('\n')
-    const n = seen.get(body) ?? 0
-    seen.set(body, n + 1)
-    return createHash('sha256').update(`${path}\0${body}\0${n}`).digest('hex').slice(0, 8)
-  })
+export function hunkIds(
+  file: HunkFile,
+  hunks: readonly { lines: readonly string[]; newStart: number }[],
+): string[] {
+  return hunks.map(({ lines, newStart }) =>
+    createHash('sha256')
+      .update(`${file.path}\0${file.newOid ?? ''}\0${lines.join('\n')}\0${newStart}`)
+      .digest('hex')
+      .slice(0, 8),
+  )
 }
 
 /**
@@ -117,7 +128,11 @@ export function applyHunks(oldText: string, hunks: readonly TextHunk[]): string 
   return out.join('')
 }
 
-/** The hunk ids of `path` a selection names, resolved: every id must be one of `hunks`. */
+/**
+ * The hunk ids of `path` a selection names, resolved: every id must be exactly one of `hunks`. Throws
+ * `INVALID_ARGUMENT` for an id that is not among them, or that more than one hunk has (ids are 32 bits:
+ * an agent can search contents until a hostile hunk's id equals a benign one's; neither is applied).
+ */
 export function pickHunks(
   path: string,
   hunks: readonly TextHunk[],
@@ -125,6 +140,13 @@ export function pickHunks(
   session: string,
 ): TextHunk[] {
   const byId = new Map(hunks.map((h) => [h.id, h]))
+  const shared = ids.filter((id) => hunks.filter((h) => h.id === id).length > 1)
+  if (shared.length) {
+    throw new InvalidArgumentError(
+      `Hunk ${[...new Set(shared)].join(', ')} of ${path} names more than one hunk of the file, so it cannot say which was reviewed. ` +
+        `Nothing was written; promote ${path} as a whole file after reviewing it, or not at all.`,
+    )
+  }
   const unknown = ids.filter((id) => !byId.has(id))
   if (unknown.length) {
     throw new InvalidArgumentError(
@@ -178,13 +200,13 @@ export function range(start: number, count: number): string {
 
 /**
  * Hunks a host computed (`HostTextPatch.hunks`, e.g. GitHub's compare API, which runs git's diff)
- * with our ids: each `@@` line is rewritten as {@link textHunks} writes it (`[h:<id>]`, the host's
+ * of `file` with our ids: each `@@` line is rewritten as {@link textHunks} writes it (`[h:<id>]`, the host's
  * function-name context dropped) and the ids are derived from the host's hunk bodies by
  * {@link hunkIds}. When git's diff and ours split a change the same way (the usual case) these are the
  * ids a promotion finds; when they do not, the promotion refuses the id (`INVALID_ARGUMENT`), never
  * applies another change. Lines that are not in a hunk are dropped.
  */
-export function annotateHostHunks(path: string, hunks: string): { text: string; hunks: FileHunk[] } {
+export function annotateHostHunks(file: HunkFile, hunks: string): { text: string; hunks: FileHunk[] } {
   const parsed: Array<{ starts: number[]; lines: string[] }> = []
   for (const line of hunks.split('\n')) {
     const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line)
@@ -196,17 +218,18 @@ export function annotateHostHunks(path: string, hunks: string): { text: string; 
       })
     } else if (parsed.length && line !== '') parsed.at(-1)!.lines.push(line)
   }
-  const ids = hunkIds(
-    path,
-    parsed.map((h) => h.lines),
-  )
-  const listed = parsed.map((h, i): FileHunk => {
+  const ranges = parsed.map((h) => {
     const [oldCount, newCount] = [h.starts[1]!, h.starts[3]!]
     // git prints an empty range as `start-1,0`; ours are 1-based starts like the diff package's.
     const oldStart = oldCount === 0 ? h.starts[0]! + 1 : h.starts[0]!
     const newStart = newCount === 0 ? h.starts[2]! + 1 : h.starts[2]!
-    const header = `@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@ [h:${ids[i]}]`
-    return { id: ids[i]!, oldStart, oldLines: oldCount, newStart, newLines: newCount, header }
+    return { oldStart, oldLines: oldCount, newStart, newLines: newCount, lines: h.lines }
+  })
+  const ids = hunkIds(file, ranges)
+  const listed = ranges.map(({ lines: _lines, ...place }, i): FileHunk => {
+    const { oldStart, oldLines, newStart, newLines } = place
+    const header = `@@ -${range(oldStart, oldLines)} +${range(newStart, newLines)} @@ [h:${ids[i]}]`
+    return { id: ids[i]!, oldStart, oldLines, newStart, newLines, header }
   })
   const text = parsed.map((h, i) => `${listed[i]!.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join('')
   return { text, hunks: listed }

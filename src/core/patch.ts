@@ -101,7 +101,7 @@ export function renderFile(input: PatchInput, options: PatchOptions = {}): { tex
   }
 
   // Hunk-selectable files carry their ids (src/core/hunks.ts); `git apply` ignores text after `@@`.
-  const hunks = textHunks(change.path, oldText, newText, options.context ?? HUNK_CONTEXT)
+  const hunks = textHunks(change, oldText, newText, options.context ?? HUNK_CONTEXT)
   const selectable = hunkSelectable(change)
   const listed: FileHunk[] = []
   let additions = 0
@@ -145,7 +145,7 @@ export function renderHostPatch(change: TreeChange, host: HostTextPatch): { text
   let deletions = 0
   let hunks = host.hunks && !host.hunks.endsWith('\n') ? `${host.hunks}\n` : host.hunks
   let listed: FileHunk[] | undefined
-  if (hunkSelectable(change)) ({ text: hunks, hunks: listed } = annotateHostHunks(change.path, hunks))
+  if (hunkSelectable(change)) ({ text: hunks, hunks: listed } = annotateHostHunks(change, hunks))
   for (const line of hunks.split('\n')) {
     if (line.startsWith('+')) additions += 1
     else if (line.startsWith('-')) deletions += 1

@@ -47,7 +47,7 @@ export async function selectHunks(
   for (const { change, ids } of picked) {
     const sides = textSides(blobOf(contents, change.oldOid!), blobOf(contents, change.newOid!))
     if (!sides) throw wholeFileOnly(change, 'binary')
-    const hunks = textHunks(change.path, sides.oldText, sides.newText)
+    const hunks = textHunks(change, sides.oldText, sides.newText)
     const bytes = textBytes(applyHunks(sides.oldText, pickHunks(change.path, hunks, ids, sessionId)))
     const oid = blobIdLike(change.oldOid!, bytes)
     if (oid !== change.newOid) made.set(oid, bytes)

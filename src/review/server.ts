@@ -136,7 +136,12 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     }
     shown.add(point.at)
     const diff = await point.session.diffDetails()
-    return { ...about, state: meta.state, fingerprint: point.fingerprint, at: point.at, ...diff }
+    // Each file's version at this commit (status, mode, blob id): the page keeps a selection across a
+    // reload only for a file whose version is unchanged, since it was made looking at those bytes.
+    const versions = Object.fromEntries(
+      (await point.session.touchedFiles()).map((c) => [c.path, `${c.status} ${c.newMode} ${c.newOid}`]),
+    )
+    return { ...about, state: meta.state, fingerprint: point.fingerprint, at: point.at, versions, ...diff }
   }
 
   const promote = async (body: unknown): Promise<PromoteOutcome> => {

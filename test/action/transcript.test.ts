@@ -45,6 +45,10 @@ describe('readAgentTranscript', () => {
     writeFileSync(inside, '{}\n')
     expect(await problem(inside)).toMatch(/inside the checkout/)
     expect(await problem(checkout)).toMatch(/inside the checkout/)
+    // A name that merely starts with two dots is still inside (relative() gives `..name`, not `../`).
+    const dotted = join(checkout, '..transcript.jsonl')
+    writeFileSync(dotted, '{}\n')
+    expect(await problem(dotted)).toMatch(/inside the checkout/)
     const fifo = join(outside, 'fifo.jsonl')
     execFileSync('mkfifo', [fifo])
     expect(await problem(fifo)).toMatch(/not a regular file/)

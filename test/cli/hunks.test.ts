@@ -11,7 +11,7 @@ import { chooseInteractively, type HunkAnswer, type HunkQuestion } from '../../s
 import type { CliIo } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/run.ts'
 import type { SessionDiff } from '../../src/core/types.ts'
-import { cleanup, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+import { cleanup, commitFiles, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
@@ -33,7 +33,12 @@ interface Run {
 /** The CLI in-process; `answers` (when given) answer `promote -p` in order and record the questions. */
 async function cli(
   args: string[],
-  options: { stdin?: string; answers?: HunkAnswer[]; asked?: HunkQuestion[] } = {},
+  options: {
+    stdin?: string
+    answers?: HunkAnswer[]
+    asked?: HunkQuestion[]
+    asker?: (question: HunkQuestion) => Promise<HunkAnswer>
+  } = {},
 ): Promise<Run> {
   const out: Buffer[] = []
   const err: string[] = []
@@ -44,6 +49,7 @@ async function cli(
     cwd: repo.path,
     env: {},
   }
+  if (options.asker) io.askHunk = options.asker
   if (options.answers) {
     const answers = [...options.answers]
     io.askHunk = async (question) => {
@@ -136,6 +142,49 @@ describe('gittrix promote --hunk', () => {
     expect(whole.json.error.message).toMatch(/new\.txt is added: hunk selection is whole-file only/)
     expect(git(repo.path, 'rev-parse', 'main')).toBe(repo.head)
   })
+  it('refuses a reviewed id once the agent moved the same change elsewhere in the file', async () => {
+    // Two sections whose bodies match beyond the 3 lines of context: the same edit in either gives
+    // a hunk with the same lines. The person reviews the edit in [test]; the agent then moves it to [prod].
+    const block = ['l1', 'l2', 'l3', 'auth = on', 'l5', 'l6', 'l7']
+    const file = (test: string, prod: string) =>
+      [
+        '[test]',
+        ...block.map((l) => (l === 'auth = on' ? test : l)),
+        '[prod]',
+        ...block.map((l) => (l === 'auth = on' ? prod : l)),
+      ]
+        .map((l) => `${l}\n`)
+        .join('')
+    const baseline = file('auth = on', 'auth = on')
+    commitFiles(repo.path, { 'policy.ini': baseline })
+    const id = (await cli(['start', '--json'])).json.data.id as string
+    expect((await cli(['write', id, 'policy.ini'], { stdin: file('auth = off', 'auth = on') })).code).toBe(0)
+    const [reviewed] = await hunkIds(id, 'policy.ini')
+    expect((await cli(['write', id, 'policy.ini'], { stdin: file('auth = on', 'auth = off') })).code).toBe(0)
+    const run = await cli(['promote', id, '--hunk', `policy.ini#${reviewed}`, '--json'])
+    if (run.code === 0) expect(show('policy.ini')).toBe(file('auth = off', 'auth = on'))
+    else expect(run.json.error.code).toBe('INVALID_ARGUMENT')
+    expect(show('policy.ini')).not.toBe(file('auth = on', 'auth = off'))
+  })
+  it('refuses a twin hunk id once promoted, instead of handing it to the other twin', async () => {
+    // Two sections alike beyond the context lines get the same edit: two hunks with the same lines.
+    const block = (v: string) => ['x1', 'x2', 'x3', `val = ${v}`, 'x5', 'x6', 'x7']
+    const file = (a: string, b: string) =>
+      ['[a]', ...block(a), '[b]', ...block(b)].map((l) => `${l}\n`).join('')
+    commitFiles(repo.path, { 'twins.ini': file('1', '1') })
+    const id = (await cli(['start', '--json'])).json.data.id as string
+    expect((await cli(['write', id, 'twins.ini'], { stdin: file('2', '2') })).code).toBe(0)
+    const [first, second] = await hunkIds(id, 'twins.ini')
+    expect(first).not.toBe(second)
+    const once = await cli(['promote', id, '--hunk', `twins.ini#${first}`, '--json'])
+    expect(once.code, once.stdout).toBe(0)
+    expect(show('twins.ini')).toBe(file('2', '1'))
+    // The same selection again (a retried command, a second tab): [b] was never selected.
+    expect(await hunkIds(id, 'twins.ini')).toEqual([second])
+    const again = await cli(['promote', id, '--hunk', `twins.ini#${first}`, '--json'])
+    expect(again.json.error?.code).toBe('INVALID_ARGUMENT')
+    expect(show('twins.ini')).toBe(file('2', '1'))
+  })
 })
 
 describe('gittrix promote -p', () => {
@@ -186,6 +235,25 @@ describe('gittrix promote -p', () => {
     expect(show('new.txt')).toBe('new\n')
     expect(show('two.txt')).toBe('two\n')
     expect(git(repo.path, 'log', '-1', '--format=%s', 'main')).toBe('picked')
+  })
+
+  it('promotes what the walk showed, not what the agent wrote while the human was answering', async () => {
+    const id = await session()
+    let swapped = false
+    const io = async (question: HunkQuestion): Promise<HunkAnswer> => {
+      if (!swapped) {
+        swapped = true
+        // The agent rewrites files after the diff was read, before the answers are in.
+        expect((await cli(['write', id, 'new.txt'], { stdin: 'new\nEVIL\n' })).code).toBe(0)
+        expect((await cli(['write', id, 'two.txt'], { stdin: 'EVIL two\n' })).code).toBe(0)
+      }
+      return question.path === 'three.txt' ? 'n' : 'y'
+    }
+    const run = await cli(['promote', id, '-p'], { asker: io })
+    // The walk's commit is pinned: the reviewed bytes land, never the agent's later ones.
+    expect(run.code, run.stderr).toBe(0)
+    expect(show('new.txt')).toBe('new\n')
+    expect(show('two.txt')).toBe('two changed\n')
   })
 
   it('nothing chosen: nothing promoted', async () => {

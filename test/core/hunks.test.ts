@@ -8,10 +8,13 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { annotateHostHunks, applyHunks, hunkIds, textHunks } from '../../src/core/hunks.ts'
+import { annotateHostHunks, applyHunks, hunkIds, pickHunks, textHunks } from '../../src/core/hunks.ts'
 
 const lines = (n: number, edit: Record<number, string> = {}, eol = '\n') =>
   Array.from({ length: n }, (_, i) => (edit[i + 1] ?? `line ${i + 1}`) + eol).join('')
+
+/** The file the hunks belong to: a path and the id of its new blob (any string here). */
+const file = (path: string, newOid = 'new-blob') => ({ path, newOid })
 
 /** Every subset of `hunks`, as index lists. */
 const subsets = (n: number) =>
@@ -22,7 +25,7 @@ describe('textHunks and applyHunks', () => {
   const next = lines(30, { 1: 'FIRST', 15: 'MIDDLE', 30: 'LAST' })
 
   it('splits three distant changes into three hunks with distinct 8-hex ids, stable across renders', () => {
-    const hunks = textHunks('f.txt', base, next)
+    const hunks = textHunks(file('f.txt'), base, next)
     expect(hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines])).toEqual([
       [1, 4, 1, 4],
       [12, 7, 12, 7],
@@ -33,13 +36,13 @@ describe('textHunks and applyHunks', () => {
       expect(h.id).toMatch(/^[0-9a-f]{8}$/)
       expect(h.header).toBe(`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@ [h:${h.id}]`)
     }
-    expect(textHunks('f.txt', base, next)).toEqual(hunks)
+    expect(textHunks(file('f.txt'), base, next)).toEqual(hunks)
     // The path is part of the id: the same change elsewhere is another hunk.
-    expect(textHunks('g.txt', base, next)[0]!.id).not.toBe(hunks[0]!.id)
+    expect(textHunks(file('g.txt'), base, next)[0]!.id).not.toBe(hunks[0]!.id)
   })
 
   it('gives every subset exactly the selected changes, and the rest keep their ids afterwards', () => {
-    const hunks = textHunks('f.txt', base, next)
+    const hunks = textHunks(file('f.txt'), base, next)
     const edits = [{ 1: 'FIRST' }, { 15: 'MIDDLE' }, { 30: 'LAST' }]
     for (const subset of subsets(3)) {
       const applied = applyHunks(
@@ -47,20 +50,20 @@ describe('textHunks and applyHunks', () => {
         subset.map((i) => hunks[i]!),
       )
       expect(applied).toBe(lines(30, Object.assign({}, ...subset.map((i) => edits[i]))))
-      const left = textHunks('f.txt', applied, next)
+      const left = textHunks(file('f.txt'), applied, next)
       expect(left.map((h) => h.id)).toEqual(hunks.filter((_, i) => !subset.includes(i)).map((h) => h.id))
     }
   })
 
   it('merges changes up to 6 unchanged lines apart into one hunk; 7 apart stay two (adjacent hunks)', () => {
-    expect(textHunks('f.txt', base, lines(30, { 10: 'x', 17: 'y' }))).toHaveLength(1)
-    const two = textHunks('f.txt', base, lines(30, { 10: 'x', 18: 'y' }))
+    expect(textHunks(file('f.txt'), base, lines(30, { 10: 'x', 17: 'y' }))).toHaveLength(1)
+    const two = textHunks(file('f.txt'), base, lines(30, { 10: 'x', 18: 'y' }))
     expect(two).toHaveLength(2)
     // One unchanged line between them belongs to neither.
     expect(two[0]!.oldStart + two[0]!.oldLines).toBe(two[1]!.oldStart - 1)
     expect(applyHunks(base, [two[1]!])).toBe(lines(30, { 18: 'y' }))
     expect(applyHunks(base, [two[0]!])).toBe(lines(30, { 10: 'x' }))
-    expect(textHunks('f.txt', lines(30, { 10: 'x' }), lines(30, { 10: 'x', 18: 'y' }))[0]!.id).toBe(
+    expect(textHunks(file('f.txt'), lines(30, { 10: 'x' }), lines(30, { 10: 'x', 18: 'y' }))[0]!.id).toBe(
       two[1]!.id,
     )
   })
@@ -68,40 +71,66 @@ describe('textHunks and applyHunks', () => {
   it('keeps CRLF line endings and a missing final newline byte for byte', () => {
     const crlf = lines(20, {}, '\r\n')
     const crlfNext = lines(20, { 2: 'two', 19: 'nineteen' }, '\r\n')
-    const hunks = textHunks('w.txt', crlf, crlfNext)
+    const hunks = textHunks(file('w.txt'), crlf, crlfNext)
     expect(hunks).toHaveLength(2)
     expect(applyHunks(crlf, [hunks[1]!])).toBe(lines(20, { 19: 'nineteen' }, '\r\n'))
 
     const open = lines(20).slice(0, -1) // no newline at end of file
     const openNext = lines(20, { 1: 'one', 20: 'twenty' }).slice(0, -1)
-    const both = textHunks('n.txt', open, openNext)
+    const both = textHunks(file('n.txt'), open, openNext)
     expect(both).toHaveLength(2)
     expect(applyHunks(open, [both[1]!])).toBe(lines(20, { 20: 'twenty' }).slice(0, -1))
     expect(applyHunks(open, [both[0]!])).toBe(lines(20, { 1: 'one' }).slice(0, -1))
     // Adding the final newline is a hunk of its own.
-    const eof = textHunks('n.txt', open, lines(20))
+    const eof = textHunks(file('n.txt'), open, lines(20))
     expect(eof).toHaveLength(1)
     expect(applyHunks(open, eof)).toBe(lines(20))
   })
 
   it('handles insertions before the first line, deletions at the end, and an empty old side', () => {
-    const hunks = textHunks('f.txt', base, `new top\n${lines(28)}`)
+    const hunks = textHunks(file('f.txt'), base, `new top\n${lines(28)}`)
     expect(hunks).toHaveLength(2)
     expect(applyHunks(base, [hunks[0]!])).toBe(`new top\n${base}`)
     expect(applyHunks(base, [hunks[1]!])).toBe(lines(28))
-    const fromEmpty = textHunks('e.txt', '', 'a\nb\n')
+    const fromEmpty = textHunks(file('e.txt'), '', 'a\nb\n')
     expect(applyHunks('', fromEmpty)).toBe('a\nb\n')
   })
 
-  it('numbers exact duplicates so twins get distinct ids', () => {
+  it('tells exact twins apart by their place in the new blob, which promoting the other keeps', () => {
     const body = ['-a', '+b']
-    const [first, second] = hunkIds('f.txt', [body, body])
+    const [first, second] = hunkIds(file('f.txt'), [
+      { lines: body, newStart: 3 },
+      { lines: body, newStart: 20 },
+    ])
     expect(first).not.toBe(second)
-    expect(hunkIds('f.txt', [body])[0]).toBe(first)
+    // With the first twin promoted, the second is the only one left: it keeps its id.
+    expect(hunkIds(file('f.txt'), [{ lines: body, newStart: 20 }])[0]).toBe(second)
+  })
+
+  it('binds ids to the new blob: the same edit moved to a twin section gets another id', () => {
+    const block = (auth: string) => ['a', 'b', 'c', auth, 'd', 'e', 'f'].map((l) => `${l}\n`).join('')
+    const old = `[test]\n${block('on')}[prod]\n${block('on')}`
+    const reviewed = `[test]\n${block('off')}[prod]\n${block('on')}`
+    const moved = `[test]\n${block('on')}[prod]\n${block('off')}`
+    const [shown] = textHunks(file('p.ini', 'blob-reviewed'), old, reviewed)
+    const [later] = textHunks(file('p.ini', 'blob-moved'), old, moved)
+    // The same lines, another place: only the blob id tells them apart.
+    expect(later!.lines).toEqual(shown!.lines)
+    expect(later!.oldStart).not.toBe(shown!.oldStart)
+    expect(later!.id).not.toBe(shown!.id)
+  })
+
+  it('refuses an id two hunks share (a forged 32-bit collision) rather than picking either', () => {
+    // Ids are 8 hex digits: an agent can search contents until a hostile hunk's id equals a benign
+    // one's. Selecting that id must not apply the hostile hunk (a Map by id kept the last one).
+    const [benign, hostile] = textHunks(file('f.txt'), base, lines(30, { 1: 'FIRST', 30: 'rm -rf /' }))
+    const forged = [benign!, { ...hostile!, id: benign!.id }]
+    expect(() => pickHunks('f.txt', forged, [benign!.id], 's')).toThrow(/more than one hunk/)
+    expect(pickHunks('f.txt', [benign!, hostile!], [benign!.id], 's')).toEqual([benign])
   })
 
   it('refuses a hunk that does not match the content', () => {
-    const hunks = textHunks('f.txt', base, next)
+    const hunks = textHunks(file('f.txt'), base, next)
     expect(() => applyHunks(lines(30, { 2: 'changed' }), [hunks[0]!])).toThrow(/does not match/)
   })
 })
@@ -134,8 +163,8 @@ describe('annotateHostHunks (hunks git computed, as GitHub’s compare gives the
   ])(
     'gives the ids and headers ours give when git splits the change the same way: %s',
     (_, before, after) => {
-      const ours = textHunks('f.txt', before, after)
-      const theirs = annotateHostHunks('f.txt', gitHunks(before, after))
+      const ours = textHunks(file('f.txt'), before, after)
+      const theirs = annotateHostHunks(file('f.txt'), gitHunks(before, after))
       expect(theirs.hunks).toEqual(ours.map(({ lines: _lines, ...hunk }) => hunk))
       expect(theirs.text).toBe(
         ours.map((h) => `${h.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join(''),

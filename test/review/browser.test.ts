@@ -121,6 +121,17 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
     expect(problems).toEqual([])
   })
 
+  it('drops the selection of a file the agent rewrote after it was selected', async () => {
+    const box = 'input.gx-file-pick[data-where="summary"][data-path="lib/util.js"]'
+    await page.check(box)
+    const session = await gittrix.getSession(sessionId)
+    await session.write('lib/util.js', 'export function add(a, b) {\n  return a - b\n}\n')
+    await page.waitForSelector('#gx-notice:not([hidden])')
+    // The box was ticked for the bytes shown before; the page must not promote the new ones with it.
+    expect(await page.isChecked(box)).toBe(false)
+    expect(problems).toEqual([])
+  })
+
   it('promotes two hunks of one file and another file whole: the durable tree holds exactly those bytes', async () => {
     const hunks = page.locator('input.gx-hunk-pick[data-path="three.txt"]')
     expect(await hunks.count()).toBe(3)

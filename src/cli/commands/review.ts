@@ -9,6 +9,7 @@ import { formatDiffStat, formatPromotion } from '../format.ts'
 import type { CommandResult } from '../output.ts'
 import { chooseInteractively } from '../hunk-prompt.ts'
 import { CliUsageError, cliPath } from '../parse.ts'
+import { reviewPoint } from '../../review/review-point.ts'
 import { withCliSession } from './with-session.ts'
 
 /**
@@ -53,7 +54,8 @@ export interface PromoteCommandOptions {
  * `gittrix promote <id> [-f a,b] [--hunk path#id…] [-p] [--strategy s] [-m msg] [--branch name]`: one
  * clean commit on the durable branch (`commit`/`auto`), on a new branch (`branch`), or the patch
  * printed (`patch`, nothing written). `--hunk` promotes those hunks of a file (the baseline with exactly
- * them applied), `-p` asks about each hunk on a terminal (refused otherwise, exit 2; nothing chosen:
+ * them applied), `-p` asks about each hunk on a terminal, pinned to one commit it shows (a checkpoint when files are
+ * uncommitted; `CAPABILITY_MISSING` without history) (refused without a terminal, exit 2; nothing chosen:
  * nothing promoted, data `{ promoted: false, files: [] }`). Data: `{ strategy, sha, branch, files, alreadyPromoted, patch? }`. Throws
  * `BASELINE_CONFLICT` (exit 3), `PROMOTE_FAILED` (stage `staging`: untouched or no files),
  * `WORKTREE_DIRTY`, `SESSION_EXPIRED`.
@@ -79,15 +81,23 @@ export async function promoteCommand(
     : files.length
       ? { mode: 'files', files, ...literal }
       : { mode: 'all' }
-  return withCliSession(ctx, id, async ({ session }) => {
+  return withCliSession(ctx, id, async ({ gittrix, session }) => {
+    let pinned = session
+    let at: { at?: string } = {}
     if (opts.interactive) {
-      const chosen = await chooseInteractively(await session.diffDetails(), ctx.io.askHunk!)
+      // The walk shows one commit (a checkpoint of the files when they are uncommitted) and the
+      // promotion is pinned to it: the agent may write while the person answers (src/review/review-point.ts).
+      const point = await reviewPoint(gittrix, id)
+      const shown = point ? await point.session.diffDetails() : await session.diffDetails()
+      const chosen = await chooseInteractively(shown, ctx.io.askHunk!)
       if (!chosen)
         return { data: { promoted: false, files: [] }, text: 'Nothing chosen; nothing promoted.\n' }
       selector = chosen
+      if (point) [pinned, at] = [point.session, { at: point.at }]
     }
-    const outcome = await session.promote({
+    const outcome = await pinned.promote({
       selector,
+      ...at,
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.message !== undefined ? { message: opts.message } : {}),
       ...(opts.branch ? { branch: opts.branch } : {}),

@@ -65,12 +65,18 @@ function setHunk(file, id, on) {
   syncControls()
 }
 
-/** Drops selections of paths and hunks the current review no longer has. */
-function pruneSelection(files) {
-  const byPath = new Map(files.map((f) => [f.path, f]))
+/**
+ * Drops selections of paths and hunks the review no longer has, and of files whose version (status,
+ * mode, blob id) differs from the one shown when they were selected: a box ticked for some bytes
+ * never promotes others the agent wrote since.
+ */
+function pruneSelection(review, before) {
+  const byPath = new Map(review.files.map((f) => [f.path, f]))
+  const now = review.versions || {}
+  const was = (before && before.versions) || {}
   for (const [path, pick] of picked) {
     const file = byPath.get(path)
-    if (!file) picked.delete(path)
+    if (!file || !now[path] || now[path] !== was[path]) picked.delete(path)
     else if (pick !== 'all') {
       const known = new Set(hunksOf(file).map((h) => h.id))
       const kept = new Set([...pick].filter((id) => known.has(id)))
@@ -196,6 +202,7 @@ function drawDiff(review) {
 }
 
 function render(review) {
+  const before = current
   current = review
   byId('gx-session').textContent = review.id
   byId('gx-task').textContent = review.task
@@ -205,7 +212,7 @@ function render(review) {
   const files = review.files
   const word = files.length === 1 ? 'file' : 'files'
   byId('gx-stat').textContent = `${files.length} ${word} changed, +${review.additions} −${review.deletions}`
-  pruneSelection(files)
+  pruneSelection(review, before)
   drawFileTable(files)
   drawDiff(review)
   syncControls()
@@ -287,7 +294,7 @@ function discard() {
   })
 }
 
-/** Polls the workspace's fingerprint; a change reloads the review, keeping the selection. */
+/** Polls the workspace's fingerprint; a change reloads the review, keeping the selection of unchanged files. */
 async function poll() {
   if (busy || !current || current.state !== 'active') return
   try {
