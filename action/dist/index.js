@@ -33178,7 +33178,8 @@ async function blobsWithin(repo, notes, max) {
 async function readAgentTranscript(path, workTree) {
     const full = (0,external_node_path_.resolve)(path);
     const inside = (0,external_node_path_.relative)((0,external_node_path_.resolve)(workTree), full);
-    if (inside === '' || (!inside.startsWith('..') && !(0,external_node_path_.isAbsolute)(inside)))
+    // `..name` is a file of the checkout named `..name`; only `..` or `../…` leave it.
+    if (inside === '' || (inside !== '..' && !inside.startsWith(`..${external_node_path_.sep}`) && !(0,external_node_path_.isAbsolute)(inside)))
         return {
             problem: `${full} is inside the checkout, so it is one of the session's files; write the transcript outside it (e.g. under $RUNNER_TEMP).`,
         };
