@@ -114,7 +114,7 @@ function renderOne(
   blobs: Map<string, Uint8Array>,
   options: PatchOptions,
 ): { text: string; file: FileDiff } {
-  if (hunks) return renderHostPatch(change, hunks)
+  if (hunks) return renderHostPatch(change, hunks, options)
   const side = (oid: string | null) => (oid === null ? null : blob(blobs, oid, change.path))
   return renderFile({ change, oldBytes: side(change.oldOid), newBytes: side(change.newOid) }, options)
 }

@@ -23,6 +23,12 @@ export interface PatchOptions {
   binary?: boolean
   /** Lines of context around each change. Default 3. */
   context?: number
+  /**
+   * Annotate the hunks of files promotable by hunk with their ids (`[h:<id>]`, `FileDiff.hunks`).
+   * Default true; false for a diff that does not end at what a promotion selects from (between two
+   * checkpoints), whose hunks no promotion would recognise.
+   */
+  hunkIds?: boolean
 }
 
 /**
@@ -102,7 +108,7 @@ export function renderFile(input: PatchInput, options: PatchOptions = {}): { tex
 
   // Hunk-selectable files carry their ids (src/core/hunks.ts); `git apply` ignores text after `@@`.
   const hunks = textHunks(change, oldText, newText, options.context ?? HUNK_CONTEXT)
-  const selectable = hunkSelectable(change)
+  const selectable = options.hunkIds !== false && hunkSelectable(change)
   const listed: FileHunk[] = []
   let additions = 0
   let deletions = 0
@@ -132,7 +138,11 @@ export function renderFile(input: PatchInput, options: PatchOptions = {}): { tex
  * counts are counted from the hunks. A file promotable by hunks gets our ids (`annotateHostHunks`). Not for changes between a file and a symlink (render those from
  * blobs).
  */
-export function renderHostPatch(change: TreeChange, host: HostTextPatch): { text: string; file: FileDiff } {
+export function renderHostPatch(
+  change: TreeChange,
+  host: HostTextPatch,
+  options: Pick<PatchOptions, 'hunkIds'> = {},
+): { text: string; file: FileDiff } {
   const base = { path: change.path, status: change.status, oldMode: change.oldMode, newMode: change.newMode }
   const from = change.status === 'added' ? '/dev/null' : quoteGitPath(`a/${change.path}`)
   const to = change.status === 'deleted' ? '/dev/null' : quoteGitPath(`b/${change.path}`)
@@ -145,7 +155,8 @@ export function renderHostPatch(change: TreeChange, host: HostTextPatch): { text
   let deletions = 0
   let hunks = host.hunks && !host.hunks.endsWith('\n') ? `${host.hunks}\n` : host.hunks
   let listed: FileHunk[] | undefined
-  if (hunkSelectable(change)) ({ text: hunks, hunks: listed } = annotateHostHunks(change, hunks))
+  if (options.hunkIds !== false && hunkSelectable(change))
+    ({ text: hunks, hunks: listed } = annotateHostHunks(change, hunks))
   for (const line of hunks.split('\n')) {
     if (line.startsWith('+')) additions += 1
     else if (line.startsWith('-')) deletions += 1

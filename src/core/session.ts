@@ -252,7 +252,8 @@ class SessionOperations implements AgentOperations {
           ...(from !== undefined ? { from } : {}),
           ...(to !== undefined ? { to } : {}),
         })
-        return diffChanges(snapshot, snapshot.changes, durable, { binary })
+        // Between two checkpoints: no hunk ids (a promotion selects from the baseline's side).
+        return diffChanges(snapshot, snapshot.changes, durable, { binary, hunkIds: false })
       })
     }
     if (!ephemeral.diff || (from !== undefined && !ephemeral.checkpoints))
