@@ -414,42 +414,64 @@ describe('chooseInteractively (answers → selector)', () => {
 
 describe('gittrix promote -p on a real terminal', () => {
   const hasScript = spawnSync('script', ['--version']).status === 0
+
+  /** Runs `promote <id> -p` on a pseudo-terminal (util-linux `script`), typing each answer once its question is on screen. */
+  async function typeInto(id: string, answers: string[]) {
+    const command = [
+      process.execPath,
+      '--experimental-strip-types',
+      '--disable-warning=ExperimentalWarning',
+      MAIN,
+      '--store',
+      store,
+      'promote',
+      id,
+      '-p',
+    ]
+    const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
+      cwd: repo.path,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let screen = ''
+    let asked = 0
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString('utf8')
+      // A question counts once its prompt is on screen (redrawn as keys arrive: distinct ones count).
+      const questions = new Set(
+        screen.match(
+          /Promote (this hunk of \S+ \(\d+\/\d+\)|this part of \S+ \(part \d+\/\d+ of hunk \d+\/\d+\)|\S+ \(\w+, whole file only\))\?/g,
+        ),
+      ).size
+      while (asked < questions && asked < answers.length) child.stdin.write(`${answers[asked++]}\r`)
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    return { code, screen, asked }
+  }
+
   it.skipIf(!hasScript)(
     'answers typed into a pseudo-terminal (util-linux script) promote those hunks',
     async () => {
       const id = await session()
-      const command = [
-        process.execPath,
-        '--experimental-strip-types',
-        '--disable-warning=ExperimentalWarning',
-        MAIN,
-        '--store',
-        store,
-        'promote',
-        id,
-        '-p',
-      ]
-      // `script` runs the CLI on a pseudo-terminal; each answer is typed once its question is on screen.
-      const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
-        cwd: repo.path,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-      const answers = ['n', 'n', 'n', 'y', 'n'] // new.txt, three.txt 1-3, two.txt
-      let screen = ''
-      let asked = 0
-      child.stdout.on('data', (chunk: Buffer) => {
-        screen += chunk.toString('utf8')
-        // A question counts once its prompt is on screen (redrawn as keys arrive: distinct ones count).
-        const questions = new Set(
-          screen.match(/Promote (this hunk of \S+ \(\d+\/\d+\)|\S+ \(\w+, whole file only\))\?/g),
-        ).size
-        while (asked < questions && asked < answers.length) child.stdin.write(`${answers[asked++]}\r`)
-      })
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      const { code, screen, asked } = await typeInto(id, ['n', 'n', 'n', 'y', 'n']) // new.txt, three.txt 1-3, two.txt
       expect(code, screen).toBe(0)
       expect(asked).toBe(5)
       expect(show('three.txt'), screen).toBe(lines(30, { 30: 'LAST' }))
       expect(git(repo.path, 'diff-tree', '-r', '--name-only', '--no-commit-id', 'main')).toBe('three.txt')
+    },
+  )
+
+  it.skipIf(!hasScript)(
+    's typed on a pseudo-terminal splits the hunk; y/n/y promote runs 1 and 3',
+    async () => {
+      const id = (await cli(['start', '--json'])).json.data.id as string
+      expect(
+        (await cli(['write', id, 'three.txt'], { stdin: lines(30, { 10: 'A', 13: 'B', 16: 'C' }) })).code,
+      ).toBe(0)
+      const { code, screen, asked } = await typeInto(id, ['s', 'y', 'n', 'y'])
+      expect(code, screen).toBe(0)
+      expect(asked).toBe(4)
+      expect(screen).toContain('Promote this part of three.txt (part 3/3 of hunk 1/1)?')
+      expect(show('three.txt'), screen).toBe(lines(30, { 10: 'A', 16: 'C' }))
     },
   )
 })
