@@ -33,6 +33,7 @@ export {
   type PromotionTrailers,
   withTrailers,
 } from './core/promotion-identity.ts'
+export { hunkParts, type TextHunk } from './core/hunks.ts'
 export { normalizeRepoPath } from './core/paths.ts'
 export { AgentSession, type DiffOptions, UserSession, type WriteOptions } from './core/session.ts'
 export { type DamagedSession, defaultStoreDir } from './core/store.ts'

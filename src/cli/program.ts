@@ -158,10 +158,13 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     )
     .option(
       '--hunk <path#id>',
-      'promote only this hunk of a file (ids as gittrix diff shows them: [h:<id>]); repeatable, combines with -f',
+      'promote only this hunk of a file (ids as gittrix diff shows them: [h:<id>]; <id>.<k> for the k-th part of a split hunk); repeatable, combines with -f',
       collectEntries,
     )
-    .option('-p, --interactive', 'ask about every hunk on the terminal, like git add -p (y/n/q/a/d)')
+    .option(
+      '-p, --interactive',
+      'ask about every hunk on the terminal, like git add -p (y/n/q/a/d/s, s splits a hunk)',
+    )
     .option('-m, --message <text>', 'commit message (default "gittrix: <task>"; trailers are appended)')
     .option('--branch <name>', 'branch to create with --strategy branch (default gittrix/promote/<id>)')
     .action((id: string, opts, cmd: Command) => run(cmd, (ctx) => promoteCommand(ctx, id, opts)))

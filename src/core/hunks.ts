@@ -3,6 +3,12 @@
  * annotation on each `@@` line of the patch) and what a `{ mode: 'hunks' }` promotion selects. One
  * computation serves both: `structuredPatch` of the `diff` package (Myers, 3 lines of context) over
  * the two blobs of the change, so every surface (library, CLI, GitHub App) sees the same hunks.
+ *
+ * A hunk whose changes are separated by unchanged lines splits into parts ({@link hunkParts}, like
+ * `git add -p`'s `s`), each addressable as `<id>.<k>` (k = 1-based index of the run of changes inside
+ * hunk `<id>`). Part ids are not stable across promotions: after a part is promoted, the rest of that
+ * hunk is re-hunked from the new old side and gets a new id (ids are content-derived, and its body
+ * changed), while the file's other hunks keep theirs.
  */
 import { createHash } from 'node:crypto'
 import { structuredPatch } from 'diff'
@@ -106,19 +112,29 @@ export function hunkIds(
 }
 
 /**
- * `oldText` with exactly `hunks` applied (a subset of {@link textHunks} of `oldText`, any order), as a
- * lossless string. Line endings and a missing final newline are kept byte for byte. Throws a plain
- * `Error` when a hunk does not match `oldText` at its place (they were computed from other content).
+ * `oldText` with exactly `hunks` applied (a subset of {@link textHunks} of `oldText` and of their
+ * {@link hunkParts}, no part together with its hunk, any order), as a lossless string. Each must match
+ * `oldText` at its place, context included; what is applied is its changed lines (neighbouring parts
+ * share context lines without colliding). Line endings and a missing final newline are
+ * kept byte for byte. Throws a plain `Error` when a hunk does not match `oldText` at its place (they
+ * were computed from other content) or two overlap.
  */
 export function applyHunks(oldText: string, hunks: readonly TextHunk[]): string {
   const old = splitLines(oldText)
   const out: string[] = []
   let next = 0
-  for (const hunk of [...hunks].sort((a, b) => a.oldStart - b.oldStart)) {
-    const { before, after } = sides(hunk.lines)
-    // `oldStart` is the hunk's first old line (for an empty old range: the line it goes before).
-    const at = hunk.oldStart - 1
-    if (at < next || old.slice(at, at + before.length).join('') !== before.join('')) {
+  const cores = hunks.map((hunk) => ({ hunk, ...core(hunk) })).sort((a, b) => a.at - b.at)
+  for (const { hunk, at, before, after } of cores) {
+    // The whole hunk, context included, must match where it was computed; only its changes apply.
+    const whole = entriesOf(hunk.lines)
+      .filter((e) => e.kind !== '+')
+      .map((e) => e.text)
+    const start = hunk.oldStart - 1
+    if (
+      at < next ||
+      old.slice(start, start + whole.length).join('') !== whole.join('') ||
+      old.slice(at, at + before.length).join('') !== before.join('')
+    ) {
       throw new Error(`hunk ${hunk.id} does not match the content it was computed from`)
     }
     out.push(...old.slice(next, at), ...after)
@@ -129,9 +145,45 @@ export function applyHunks(oldText: string, hunks: readonly TextHunk[]): string 
 }
 
 /**
- * The hunk ids of `path` a selection names, resolved: every id must be exactly one of `hunks`. Throws
- * `INVALID_ARGUMENT` for an id that is not among them, or that more than one hunk has (ids are 32 bits:
- * an agent can search contents until a hostile hunk's id equals a benign one's; neither is applied).
+ * The parts of a hunk, as `git add -p`'s `s`plit makes them: one per run of changed lines (removed
+ * and added lines with their `\ No newline…` markers) that unchanged lines separate, in order. Part
+ * `k` (1-based) has the id `<hunk id>.<k>` (what a `{ mode: 'hunks' }` selector and `--hunk
+ * <path>#<id>.<k>` name), its line ranges and header as a hunk of its own (new-side numbers as in the
+ * whole diff), and `lines`: the unchanged lines before it back to the previous run (or the hunk's
+ * start), the run, and the unchanged lines after it up to the next run (or the hunk's end), so
+ * neighbouring parts share their context lines, as in git. A hunk with one run has one part: it
+ * cannot be split. Used by `gittrix promote -p` (src/cli/hunk-prompt.ts) and by {@link pickHunks}.
+ */
+export function hunkParts(hunk: TextHunk): TextHunk[] {
+  const entries = entriesOf(hunk.lines)
+  const runs: Array<[number, number]> = []
+  entries.forEach((entry, i) => {
+    if (entry.kind === ' ') return
+    const last = runs.at(-1)
+    if (last && last[1] === i) last[1] = i + 1
+    else runs.push([i, i + 1])
+  })
+  return runs.map((_, k) => {
+    const from = k === 0 ? 0 : runs[k - 1]![1]
+    const to = k === runs.length - 1 ? entries.length : runs[k + 1]![0]
+    const before = entries.slice(0, from)
+    const mine = entries.slice(from, to)
+    const oldStart = hunk.oldStart + before.filter((e) => e.kind !== '+').length
+    const newStart = hunk.newStart + before.filter((e) => e.kind !== '-').length
+    const oldLines = mine.filter((e) => e.kind !== '+').length
+    const newLines = mine.filter((e) => e.kind !== '-').length
+    const id = `${hunk.id}.${k + 1}`
+    const header = `@@ -${range(oldStart, oldLines)} +${range(newStart, newLines)} @@ [h:${id}]`
+    return { id, oldStart, oldLines, newStart, newLines, header, lines: mine.flatMap((e) => e.lines) }
+  })
+}
+
+/**
+ * The hunks and hunk parts of `path` a selection names, resolved: every id is one of `hunks`, or
+ * `<id>.<k>` with `k` in range of that hunk's {@link hunkParts}. Throws `INVALID_ARGUMENT` naming the
+ * path and the ids otherwise (an unknown hunk, a part out of range, a hunk named whole and by a part,
+ * or an id that more than one hunk has: ids are 32 bits, so an agent can search contents until a
+ * hostile hunk's id equals a benign one's; neither is applied).
  */
 export function pickHunks(
   path: string,
@@ -140,21 +192,50 @@ export function pickHunks(
   session: string,
 ): TextHunk[] {
   const byId = new Map(hunks.map((h) => [h.id, h]))
-  const shared = ids.filter((id) => hunks.filter((h) => h.id === id).length > 1)
+  const baseOf = (id: string) => id.split('.')[0]!
+  const shared = ids.filter((id) => hunks.filter((h) => h.id === baseOf(id)).length > 1)
   if (shared.length) {
     throw new InvalidArgumentError(
       `Hunk ${[...new Set(shared)].join(', ')} of ${path} names more than one hunk of the file, so it cannot say which was reviewed. ` +
         `Nothing was written; promote ${path} as a whole file after reviewing it, or not at all.`,
     )
   }
-  const unknown = ids.filter((id) => !byId.has(id))
+  const unknown = ids.filter((id) => !byId.has(baseOf(id)))
   if (unknown.length) {
     throw new InvalidArgumentError(
       `No hunk ${unknown.join(', ')} in ${path}: hunk ids follow the file's current diff, and this one is not in it ` +
         `(promoted already, or the file changed). Nothing was written. Run \`gittrix diff ${session}\` to see the current ids.`,
     )
   }
-  return [...new Set(ids)].map((id) => byId.get(id)!)
+  const both = ids.filter((id) => id.includes('.') && ids.includes(baseOf(id)))
+  if (both.length) throw wholeAndPart(path, both)
+  const picked: TextHunk[] = []
+  const outOfRange: string[] = []
+  for (const id of new Set(ids)) {
+    const hunk = byId.get(baseOf(id))!
+    if (!id.includes('.')) {
+      picked.push(hunk)
+      continue
+    }
+    const part = hunkParts(hunk).find((p) => p.id === id)
+    if (part) picked.push(part)
+    else outOfRange.push(id)
+  }
+  if (outOfRange.length) {
+    throw new InvalidArgumentError(
+      `No part ${outOfRange.join(', ')} in ${path}: a hunk's parts are its runs of changes between unchanged lines, ` +
+        `numbered from 1 (\`gittrix promote ${session} -p\` shows them with \`s\`). Nothing was written.`,
+    )
+  }
+  return picked
+}
+
+/** `INVALID_ARGUMENT` for hunk part `ids` (`<id>.<k>`) of `path` whose hunk is also named whole. */
+export function wholeAndPart(path: string, ids: readonly string[]): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `${path}: ${ids.join(', ')} ${ids.length === 1 ? 'is a part' : 'are parts'} of a hunk also named whole; ` +
+      'name the whole hunk or some of its parts, not both. Nothing was written.',
+  )
 }
 
 /** `bytes` of both sides of a hunk-selectable change as text, or `null` when either side is binary. */
@@ -178,18 +259,46 @@ function splitLines(text: string): string[] {
   return lines.length === 1 && lines[0] === '' ? [] : lines
 }
 
-/** The old and new lines of a hunk body, each with its terminator (none before a `\ No newline` marker). */
-function sides(lines: readonly string[]): { before: string[]; after: string[] } {
-  const before: string[] = []
-  const after: string[] = []
+/** One line of a hunk body: its kind, its text with its terminator, its patch lines (with a marker). */
+interface Entry {
+  kind: ' ' | '-' | '+'
+  text: string
+  lines: string[]
+}
+
+/** The lines of a hunk body as entries; a `\ No newline…` marker belongs to the line before it. */
+function entriesOf(lines: readonly string[]): Entry[] {
+  const entries: Entry[] = []
   lines.forEach((line, i) => {
-    if (line.startsWith('\\')) return
+    if (line.startsWith('\\')) {
+      entries.at(-1)?.lines.push(line)
+      return
+    }
     const eol = lines[i + 1]?.startsWith('\\') ? '' : '\n'
-    const text = line.slice(1) + eol
-    if (line[0] !== '+') before.push(text)
-    if (line[0] !== '-') after.push(text)
+    const kind = line[0] === '+' || line[0] === '-' ? line[0] : ' '
+    entries.push({ kind, text: line.slice(1) + eol, lines: [line] })
   })
-  return { before, after }
+  return entries
+}
+
+/**
+ * What applying a hunk (or part) changes: the index of its first changed old line (for a pure
+ * insertion: the line it goes before), and its old and new lines there with their terminators; the
+ * leading and trailing unchanged lines are left out.
+ */
+function core(hunk: TextHunk): { at: number; before: string[]; after: string[] } {
+  const entries = entriesOf(hunk.lines)
+  let from = 0
+  while (from < entries.length && entries[from]!.kind === ' ') from++
+  let to = entries.length
+  while (to > from && entries[to - 1]!.kind === ' ') to--
+  const mine = entries.slice(from, to)
+  // `oldStart` is the hunk's first old line (for an empty old range: the line it goes before).
+  return {
+    at: hunk.oldStart - 1 + from,
+    before: mine.filter((e) => e.kind !== '+').map((e) => e.text),
+    after: mine.filter((e) => e.kind !== '-').map((e) => e.text),
+  }
 }
 
 /** A hunk range as git prints it: `start,count`, `start` alone when count is 1, `start-1,0` when empty. */

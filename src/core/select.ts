@@ -5,6 +5,7 @@
  */
 import picomatch from 'picomatch'
 import { InvalidArgumentError, PromoteFailedError } from './errors.ts'
+import { wholeAndPart } from './hunks.ts'
 import { normalizeRepoPath } from './paths.ts'
 import type { PromoteSelector, TreeChange } from './types.ts'
 
@@ -80,7 +81,7 @@ function exactPath(pattern: string): string | null {
 /**
  * The touched changes a `hunks` selector names: its whole `files` (as `mode: 'files'`) and the paths
  * it picks hunks of (literal paths), sorted by path. Throws `INVALID_ARGUMENT` for a malformed entry
- * (no ids, an id that is not 8 hex digits) or a path named both whole and by hunks; `PROMOTE_FAILED`
+ * (no ids, an id that is neither 8 hex digits nor `<id>.<k>`) or a path named both whole and by hunks; `PROMOTE_FAILED`
  * (stage `staging`) for a path that is not touched.
  */
 function selectHunkFiles(
@@ -117,7 +118,8 @@ function selectHunkFiles(
 /**
  * The hunk ids a `hunks` selector names, by normalised path (ids of repeated paths merged, in order).
  * Throws `INVALID_ARGUMENT` for a malformed selector: `hunks` not an array, an entry without a path or
- * ids, an id that is not 8 hex digits, no hunks and no files.
+ * ids, an id that is not 8 hex digits (or `<id>.<k>`, a part of a hunk: src/core/hunks.ts), a hunk
+ * named both whole and by a part, no hunks and no files.
  */
 export function hunkSelection(selector: Extract<PromoteSelector, { mode: 'hunks' }>): Map<string, string[]> {
   const usage =
@@ -136,15 +138,22 @@ export function hunkSelection(selector: Extract<PromoteSelector, { mode: 'hunks'
   for (const entry of selector.hunks) {
     if (!entry || typeof entry.path !== 'string' || !Array.isArray(entry.ids) || entry.ids.length === 0)
       throw new InvalidArgumentError(usage)
-    const bad = entry.ids.filter((id) => typeof id !== 'string' || !/^[0-9a-f]{8}$/.test(id))
+    const bad = entry.ids.filter(
+      (id) => typeof id !== 'string' || !/^[0-9a-f]{8}(\.[1-9][0-9]{0,5})?$/.test(id),
+    )
     if (bad.length)
       throw new InvalidArgumentError(
-        `${entry.path}: ${bad.map((id) => JSON.stringify(id)).join(', ')} is not a hunk id (8 hex digits, as \`gittrix diff\` shows them).`,
+        `${entry.path}: ${bad.map((id) => JSON.stringify(id)).join(', ')} is not a hunk id (8 hex digits, as \`gittrix diff\` shows them, ` +
+          'or <id>.<k> for the k-th part of a split hunk).',
       )
     const path = normalizeRepoPath(
       entry.path.startsWith(LITERAL_MAGIC) ? entry.path.slice(LITERAL_MAGIC.length) : entry.path,
     )
     wanted.set(path, [...new Set([...(wanted.get(path) ?? []), ...entry.ids])])
+  }
+  for (const [path, ids] of wanted) {
+    const both = ids.filter((id) => id.includes('.') && ids.includes(id.slice(0, 8)))
+    if (both.length) throw wholeAndPart(path, both)
   }
   return wanted
 }

@@ -125,7 +125,8 @@ export type PromoteSelector =
   | {
       mode: 'hunks'
       /**
-       * Per file, the ids of the hunks to promote (`FileDiff.hunks`, shown as `[h:<id>]` in the patch).
+       * Per file, the ids of the hunks to promote (`FileDiff.hunks`, shown as `[h:<id>]` in the patch),
+       * or `<id>.<k>` for the k-th part (1-based) of a split hunk (`hunkParts` of src/core/hunks.ts).
        * Paths are literal (no globs). Only text files whose content changed and whose mode did not can
        * be promoted by hunks; anything else is `INVALID_ARGUMENT` naming the path.
        */

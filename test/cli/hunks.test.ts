@@ -7,7 +7,12 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { chooseInteractively, type HunkAnswer, type HunkQuestion } from '../../src/cli/hunk-prompt.ts'
+import {
+  CANNOT_SPLIT,
+  chooseInteractively,
+  type HunkAnswer,
+  type HunkQuestion,
+} from '../../src/cli/hunk-prompt.ts'
 import type { CliIo } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/run.ts'
 import type { SessionDiff } from '../../src/core/types.ts'
@@ -265,6 +270,42 @@ describe('gittrix promote -p', () => {
   })
 })
 
+describe('gittrix promote -p with s (split) and --hunk <path>#<id>.<k>', () => {
+  it('s splits a hunk of three runs; y/n/y promote runs 1 and 3, then --hunk promotes the rest by part id', async () => {
+    const id = (await cli(['start', '--json'])).json.data.id as string
+    const split = { 10: 'TEN', 13: 'THIRTEEN', 16: 'SIXTEEN' }
+    expect((await cli(['write', id, 'three.txt'], { stdin: lines(30, split) })).code).toBe(0)
+    const [hunk, ...others] = await hunkIds(id, 'three.txt')
+    expect(others).toEqual([])
+    const asked: HunkQuestion[] = []
+    const run = await cli(['promote', id, '-p'], { answers: ['s', 'y', 'n', 'y'], asked })
+    expect(run.code, run.stderr).toBe(0)
+    expect(asked.map((q) => [q.index, q.part?.index, q.part?.total])).toEqual([
+      [1, undefined, undefined],
+      [1, 1, 3],
+      [1, 2, 3],
+      [1, 3, 3],
+    ])
+    expect(asked[2]!.text).toMatch(new RegExp(`\\[h:${hunk}\\.2\\]\n[^@]*-line 13\n\\+THIRTEEN\n[^@]*$`))
+    expect(show('three.txt')).toBe(lines(30, { 10: 'TEN', 16: 'SIXTEEN' }))
+    const rest = await cli(['diff', id])
+    expect(rest.stdout.split('\n').filter((l) => /^[-+](?![-+]{2} )/.test(l))).toEqual([
+      '-line 13',
+      '+THIRTEEN',
+    ])
+    // What is left is re-hunked under a new id; its only part is <id>.1.
+    const [left] = await hunkIds(id, 'three.txt')
+    expect(left).not.toBe(hunk)
+    const range = await cli(['promote', id, '--hunk', `three.txt#${left}.2`, '--json'])
+    expect(range.code).toBe(1)
+    expect(range.json.error.code).toBe('INVALID_ARGUMENT')
+    expect(range.json.error.message).toContain(`${left}.2 in three.txt`)
+    const last = await cli(['promote', id, '--hunk', `three.txt#${left}.1`])
+    expect(last.code, last.stderr).toBe(0)
+    expect(show('three.txt')).toBe(lines(30, split))
+  })
+})
+
 describe('chooseInteractively (answers → selector)', () => {
   const hunk = (id: string, at: number) => ({
     id,
@@ -343,6 +384,93 @@ describe('chooseInteractively (answers → selector)', () => {
     expect((await walk(['a', 'n', 'n'])).selector).toEqual({ mode: 'files', files: ['a.txt'], literal: true })
   })
 
+  const runs: SessionDiff = {
+    patch:
+      'diff --git a/d.txt b/d.txt\n--- a/d.txt\n+++ b/d.txt\n' +
+      '@@ -1,7 +1,7 @@ [h:ddddddd1]\n-1\n+one\n 2\n 3\n-4\n+four\n 5\n-6\n+six\n 7\n' +
+      '@@ -20 +20 @@ [h:ddddddd2]\n-20\n+twenty\n',
+    files: [
+      {
+        path: 'd.txt',
+        status: 'modified',
+        binary: false,
+        additions: 4,
+        deletions: 4,
+        oldMode: '100644',
+        newMode: '100644',
+        hunks: [
+          { ...hunk('ddddddd1', 1), oldLines: 7, newLines: 7, header: '@@ -1,7 +1,7 @@ [h:ddddddd1]' },
+          hunk('ddddddd2', 20),
+        ],
+      },
+    ],
+    additions: 4,
+    deletions: 4,
+  }
+  const walkRuns = async (answers: HunkAnswer[]) => {
+    const asked: HunkQuestion[] = []
+    const selector = await chooseInteractively(runs, async (q) => {
+      asked.push(q)
+      return answers.shift()!
+    })
+    return { selector, asked }
+  }
+
+  it('s splits a hunk into its runs and asks about each: s, y/n/y names parts 1 and 3', async () => {
+    const { selector, asked } = await walkRuns(['s', 'y', 'n', 'y', 'n'])
+    expect(selector).toEqual({
+      mode: 'hunks',
+      hunks: [{ path: 'd.txt', ids: ['ddddddd1.1', 'ddddddd1.3'] }],
+      literal: true,
+    })
+    expect(asked.map((q) => [q.index, q.part])).toEqual([
+      [1, undefined],
+      [1, { index: 1, total: 3 }],
+      [1, { index: 2, total: 3 }],
+      [1, { index: 3, total: 3 }],
+      [2, undefined],
+    ])
+    // Each part shows its own header and changes, with the unchanged lines around it.
+    expect(asked[2]!.text).toBe(
+      'diff --git a/d.txt b/d.txt\n--- a/d.txt\n+++ b/d.txt\n@@ -2,4 +2,4 @@ [h:ddddddd1.2]\n 2\n 3\n-4\n+four\n 5\n',
+    )
+  })
+
+  it('every part chosen is the whole hunk; a/d on a part cover the later parts and hunks; q stops', async () => {
+    expect((await walkRuns(['s', 'y', 'y', 'y', 'y'])).selector).toEqual({
+      mode: 'files',
+      files: ['d.txt'],
+      literal: true,
+    })
+    expect((await walkRuns(['s', 'n', 'a'])).selector).toEqual({
+      mode: 'hunks',
+      hunks: [{ path: 'd.txt', ids: ['ddddddd1.2', 'ddddddd1.3', 'ddddddd2'] }],
+      literal: true,
+    })
+    expect((await walkRuns(['s', 'y', 'd'])).selector).toEqual({
+      mode: 'hunks',
+      hunks: [{ path: 'd.txt', ids: ['ddddddd1.1'] }],
+      literal: true,
+    })
+    const quit = await walkRuns(['s', 'y', 'q'])
+    expect(quit.selector).toEqual({
+      mode: 'hunks',
+      hunks: [{ path: 'd.txt', ids: ['ddddddd1.1'] }],
+      literal: true,
+    })
+    expect(quit.asked).toHaveLength(3)
+  })
+
+  it('s on a hunk with one run of changes says it cannot be split and asks again', async () => {
+    const { selector, asked } = await walkRuns(['n', 's', 'y'])
+    expect(selector).toEqual({ mode: 'hunks', hunks: [{ path: 'd.txt', ids: ['ddddddd2'] }], literal: true })
+    expect(asked.map((q) => [q.index, q.note])).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [2, CANNOT_SPLIT],
+    ])
+  })
+
   it('q stops: what was chosen before it is kept, nothing after', async () => {
     expect(await walk(['y', 'q'])).toEqual({
       selector: { mode: 'hunks', hunks: [{ path: 'a.txt', ids: ['aaaaaaa1'] }], literal: true },
@@ -354,42 +482,64 @@ describe('chooseInteractively (answers → selector)', () => {
 
 describe('gittrix promote -p on a real terminal', () => {
   const hasScript = spawnSync('script', ['--version']).status === 0
+
+  /** Runs `promote <id> -p` on a pseudo-terminal (util-linux `script`), typing each answer once its question is on screen. */
+  async function typeInto(id: string, answers: string[]) {
+    const command = [
+      process.execPath,
+      '--experimental-strip-types',
+      '--disable-warning=ExperimentalWarning',
+      MAIN,
+      '--store',
+      store,
+      'promote',
+      id,
+      '-p',
+    ]
+    const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
+      cwd: repo.path,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let screen = ''
+    let asked = 0
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString('utf8')
+      // A question counts once its prompt is on screen (redrawn as keys arrive: distinct ones count).
+      const questions = new Set(
+        screen.match(
+          /Promote (this hunk of \S+ \(\d+\/\d+\)|this part of \S+ \(part \d+\/\d+ of hunk \d+\/\d+\)|\S+ \(\w+, whole file only\))\?/g,
+        ),
+      ).size
+      while (asked < questions && asked < answers.length) child.stdin.write(`${answers[asked++]}\r`)
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    return { code, screen, asked }
+  }
+
   it.skipIf(!hasScript)(
     'answers typed into a pseudo-terminal (util-linux script) promote those hunks',
     async () => {
       const id = await session()
-      const command = [
-        process.execPath,
-        '--experimental-strip-types',
-        '--disable-warning=ExperimentalWarning',
-        MAIN,
-        '--store',
-        store,
-        'promote',
-        id,
-        '-p',
-      ]
-      // `script` runs the CLI on a pseudo-terminal; each answer is typed once its question is on screen.
-      const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
-        cwd: repo.path,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-      const answers = ['n', 'n', 'n', 'y', 'n'] // new.txt, three.txt 1-3, two.txt
-      let screen = ''
-      let asked = 0
-      child.stdout.on('data', (chunk: Buffer) => {
-        screen += chunk.toString('utf8')
-        // A question counts once its prompt is on screen (redrawn as keys arrive: distinct ones count).
-        const questions = new Set(
-          screen.match(/Promote (this hunk of \S+ \(\d+\/\d+\)|\S+ \(\w+, whole file only\))\?/g),
-        ).size
-        while (asked < questions && asked < answers.length) child.stdin.write(`${answers[asked++]}\r`)
-      })
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      const { code, screen, asked } = await typeInto(id, ['n', 'n', 'n', 'y', 'n']) // new.txt, three.txt 1-3, two.txt
       expect(code, screen).toBe(0)
       expect(asked).toBe(5)
       expect(show('three.txt'), screen).toBe(lines(30, { 30: 'LAST' }))
       expect(git(repo.path, 'diff-tree', '-r', '--name-only', '--no-commit-id', 'main')).toBe('three.txt')
+    },
+  )
+
+  it.skipIf(!hasScript)(
+    's typed on a pseudo-terminal splits the hunk; y/n/y promote runs 1 and 3',
+    async () => {
+      const id = (await cli(['start', '--json'])).json.data.id as string
+      expect(
+        (await cli(['write', id, 'three.txt'], { stdin: lines(30, { 10: 'A', 13: 'B', 16: 'C' }) })).code,
+      ).toBe(0)
+      const { code, screen, asked } = await typeInto(id, ['s', 'y', 'n', 'y'])
+      expect(code, screen).toBe(0)
+      expect(asked).toBe(4)
+      expect(screen).toContain('Promote this part of three.txt (part 3/3 of hunk 1/1)?')
+      expect(show('three.txt'), screen).toBe(lines(30, { 10: 'A', 16: 'C' }))
     },
   )
 })

@@ -198,3 +198,130 @@ describe('hunk promotion (local durable, real git)', () => {
     }
   })
 })
+
+describe('promoting parts of a split hunk (<id>.<k>, local durable, real git)', () => {
+  let repo: { path: string; head: string }
+  let store: string
+  let gittrix: GitTrix
+  let session: UserSession
+
+  // One hunk, three runs of changes two unchanged lines apart: lines 10-11 replaced, `inserted` after
+  // line 13, line 16 deleted.
+  const runs = [
+    ...lines(9).split(/(?<=\n)/),
+    'TEN\n',
+    'ELEVEN\n',
+    ...lines(13)
+      .split(/(?<=\n)/)
+      .slice(11),
+    'inserted\n',
+    'line 14\n',
+    'line 15\n',
+    ...lines(30)
+      .split(/(?<=\n)/)
+      .slice(16),
+  ].join('')
+  // CRLF and no final newline: lines 15, 18 and 20 (the last, unterminated) change.
+  const crlfBase = lines(20, {}, '\r\n').slice(0, -2)
+  const crlfNext = lines(20, { 15: 'fifteen', 18: 'eighteen', 20: 'twenty' }, '\r\n').slice(0, -2)
+
+  beforeEach(async () => {
+    repo = makeRepo({ 'runs.txt': lines(30), 'crlf.txt': crlfBase, 'other.txt': 'o0\n' })
+    store = tempDir()
+    gittrix = new GitTrix({
+      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
+      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
+      storeDir: store,
+      sweepIntervalMs: 0,
+    })
+    session = await gittrix.startSession({ task: 'split' })
+    const agent = session.forAgent()
+    await agent.write('runs.txt', runs)
+    await agent.write('crlf.txt', crlfNext)
+    await agent.write('other.txt', 'o1\n')
+  })
+  afterEach(async () => {
+    await gittrix.close()
+    cleanup(repo.path, store)
+  })
+
+  /** The removed and added lines of `path` in the session's current patch. */
+  const changedLines = (diff: SessionDiff, path: string) => {
+    const section = diff.patch.split(/^(?=diff --git )/m).find((p) => p.startsWith(`diff --git a/${path} `))!
+    return section.split('\n').filter((l) => /^[-+](?![-+]{2} )/.test(l))
+  }
+
+  it('promotes parts 1 and 3 of a 3-run hunk: the durable blob has exactly those, the session keeps part 2', async () => {
+    const before = await session.diffDetails()
+    const [hunk] = hunksOf(before, 'runs.txt')
+    expect(hunksOf(before, 'runs.txt')).toHaveLength(1)
+    const out = await session.promote({
+      selector: { mode: 'hunks', hunks: [{ path: 'runs.txt', ids: [`${hunk!.id}.1`, `${hunk!.id}.3`] }] },
+    })
+    expect(out.files).toEqual(['runs.txt'])
+    const expected = [
+      ...lines(9).split(/(?<=\n)/),
+      'TEN\n',
+      'ELEVEN\n',
+      ...lines(15)
+        .split(/(?<=\n)/)
+        .slice(11),
+      ...lines(30)
+        .split(/(?<=\n)/)
+        .slice(16),
+    ].join('')
+    expect(bytesAt(repo.path, 'main', 'runs.txt')).toEqual(Buffer.from(expected))
+    expect(git(repo.path, 'diff-tree', '-r', '--name-only', '--no-commit-id', 'main')).toBe('runs.txt')
+    const after = await session.diffDetails()
+    expect(changedLines(after, 'runs.txt')).toEqual(['+inserted'])
+    // What is left of the hunk is re-hunked: a new, content-derived id. Other files are untouched.
+    const [rest] = hunksOf(after, 'runs.txt')
+    expect(hunksOf(after, 'runs.txt')).toHaveLength(1)
+    expect(rest!.id).not.toBe(hunk!.id)
+    expect(hunksOf(after, 'crlf.txt').map((h) => h.id)).toEqual(hunksOf(before, 'crlf.txt').map((h) => h.id))
+    expect((await session.read('runs.txt')).toString()).toBe(runs)
+  })
+
+  it('keeps CRLF and the missing final newline byte for byte when promoting parts', async () => {
+    const [hunk] = hunksOf(await session.diffDetails(), 'crlf.txt')
+    await session.promote({
+      selector: { mode: 'hunks', hunks: [{ path: 'crlf.txt', ids: [`${hunk!.id}.3`, `${hunk!.id}.1`] }] },
+    })
+    expect(bytesAt(repo.path, 'main', 'crlf.txt')).toEqual(
+      Buffer.from(lines(20, { 15: 'fifteen', 20: 'twenty' }, '\r\n').slice(0, -2)),
+    )
+    expect(changedLines(await session.diffDetails(), 'crlf.txt')).toEqual(['-line 18\r', '+eighteen\r'])
+  })
+
+  it('refuses a part out of range, and a hunk named whole and by a part, naming path and id; nothing written', async () => {
+    const [hunk] = hunksOf(await session.diffDetails(), 'runs.txt')
+    const range = await expectCode(
+      session.promote({
+        selector: {
+          mode: 'hunks',
+          hunks: [{ path: 'runs.txt', ids: [`${hunk!.id}.1`, `${hunk!.id}.4`] }],
+          files: ['other.txt'],
+        },
+      }),
+      'INVALID_ARGUMENT',
+    )
+    expect(range.message).toContain('runs.txt')
+    expect(range.message).toContain(`${hunk!.id}.4`)
+    expect(range.message).toMatch(/Nothing was written/)
+    const both = await expectCode(
+      session.promote({
+        selector: { mode: 'hunks', hunks: [{ path: 'runs.txt', ids: [hunk!.id, `${hunk!.id}.2`] }] },
+      }),
+      'INVALID_ARGUMENT',
+    )
+    expect(both.message).toContain('runs.txt')
+    expect(both.message).toContain(`${hunk!.id}.2`)
+    expect(both.message).toMatch(/whole/)
+    await expectCode(
+      session.promote({ selector: { mode: 'hunks', hunks: [{ path: 'runs.txt', ids: [`${hunk!.id}.0`] }] } }),
+      'INVALID_ARGUMENT',
+    )
+    expect(git(repo.path, 'rev-parse', 'main')).toBe(repo.head)
+    expect((await session.info()).promotions ?? []).toEqual([])
+  })
+})

@@ -8,7 +8,14 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { annotateHostHunks, applyHunks, hunkIds, pickHunks, textHunks } from '../../src/core/hunks.ts'
+import {
+  annotateHostHunks,
+  applyHunks,
+  hunkIds,
+  hunkParts,
+  pickHunks,
+  textHunks,
+} from '../../src/core/hunks.ts'
 
 const lines = (n: number, edit: Record<number, string> = {}, eol = '\n') =>
   Array.from({ length: n }, (_, i) => (edit[i + 1] ?? `line ${i + 1}`) + eol).join('')
@@ -132,6 +139,48 @@ describe('textHunks and applyHunks', () => {
   it('refuses a hunk that does not match the content', () => {
     const hunks = textHunks(file('f.txt'), base, next)
     expect(() => applyHunks(lines(30, { 2: 'changed' }), [hunks[0]!])).toThrow(/does not match/)
+  })
+})
+
+describe('hunkParts (split, as git add -p s)', () => {
+  const base = lines(30)
+  // One hunk: lines 10 and 13 changed, 16 changed and 17 deleted: three runs, two unchanged lines apart.
+  const next = lines(30, { 10: 'ten', 13: 'thirteen', 16: 'sixteen' }).replace('line 17\n', '')
+
+  it('splits a hunk into its runs of changes, ids <id>.<k>, each applicable alone or with others', () => {
+    const [hunk, ...others] = textHunks(file('f.txt'), base, next)
+    expect(others).toEqual([])
+    const parts = hunkParts(hunk!)
+    expect(parts.map((p) => p.id)).toEqual([1, 2, 3].map((k) => `${hunk!.id}.${k}`))
+    expect(parts.map((p) => p.header)).toEqual([
+      `@@ -7,6 +7,6 @@ [h:${hunk!.id}.1]`,
+      `@@ -11,5 +11,5 @@ [h:${hunk!.id}.2]`,
+      `@@ -14,7 +14,6 @@ [h:${hunk!.id}.3]`,
+    ])
+    // Neighbours share the unchanged lines between them.
+    expect(parts[1]!.lines).toEqual([' line 11', ' line 12', '-line 13', '+thirteen', ' line 14', ' line 15'])
+    const edits = [{ 10: 'ten' }, { 13: 'thirteen' }, { 16: 'sixteen' }]
+    for (const subset of subsets(3)) {
+      let expected = lines(30, Object.assign({}, ...subset.map((i) => edits[i])))
+      if (subset.includes(2)) expected = expected.replace('line 17\n', '')
+      expect(
+        applyHunks(
+          base,
+          subset.map((i) => parts[i]!),
+        ),
+      ).toBe(expected)
+    }
+  })
+
+  it('gives a hunk with one run of changes one part, and keeps a missing final newline and CRLF', () => {
+    const [single] = textHunks(file('f.txt'), base, lines(30, { 10: 'ten', 11: 'eleven' }))
+    expect(hunkParts(single!)).toHaveLength(1)
+    const open = lines(10, {}, '\r\n').slice(0, -2)
+    const [hunk] = textHunks(file('w.txt'), open, lines(10, { 8: 'eight', 10: 'ten' }, '\r\n').slice(0, -2))
+    const parts = hunkParts(hunk!)
+    expect(parts).toHaveLength(2)
+    expect(applyHunks(open, [parts[1]!])).toBe(lines(10, { 10: 'ten' }, '\r\n').slice(0, -2))
+    expect(applyHunks(open, [parts[0]!])).toBe(lines(10, { 8: 'eight' }, '\r\n').slice(0, -2))
   })
 })
 

@@ -109,7 +109,8 @@ export async function promoteCommand(
 }
 
 /**
- * `--hunk` entries → `{ path, ids }`: `<path>#<id>` or `<path>#<id>,<id>`, split at the last `#` (a
+ * `--hunk` entries → `{ path, ids }`: `<path>#<id>` or `<path>#<id>,<id>` (an id may be `<id>.<k>`, a
+ * part of a split hunk), split at the last `#` (a
  * path may hold `#`); the path as {@link cliPath} reads it. Throws `CliUsageError` (exit 2) for an entry
  * without `#` or ids.
  */
