@@ -161,7 +161,8 @@ async function unknownHunks(
       continue
     }
     const known = new Set(file.hunks.map((h) => h.id))
-    const missing = ids.filter((id) => !known.has(id))
+    // A part `<id>.<k>` (src/core/hunks.ts `hunkParts`) names its hunk's id; the promotion checks `k`.
+    const missing = ids.filter((id) => !known.has(id.split('.')[0]!))
     if (missing.length) {
       problems.push(
         `${inlineCode(path)} has no hunk ${missing.map((id) => inlineCode(id)).join(', ')} in the reviewed commit (see the ids in the check run's diff or \`/gittrix diff\`)`,

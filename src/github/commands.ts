@@ -244,9 +244,10 @@ function isResult(value: unknown): value is CommandParseResult {
 
 /**
  * An unquoted word naming hunks of a file: `<path>#<id>[,<id>…]`, ids of 8 hex digits as the check
- * run's diff shows them (`[h:<id>]`). A path that really ends like that is quoted.
+ * run's diff shows them (`[h:<id>]`), or `<id>.<k>` for the `k`-th part of a hunk (src/core/hunks.ts
+ * `hunkParts`). A path that really ends like that is quoted.
  */
-const HUNK_WORD = /^.+#[0-9a-f]{8}(,[0-9a-f]{8})*$/
+const HUNK_WORD = /^.+#[0-9a-f]{8}(\.[1-9]\d{0,3})?(,[0-9a-f]{8}(\.[1-9]\d{0,3})?)*$/
 
 const STRATEGY_FLAGS: Record<string, CommandStrategy> = {
   '--pr': 'pr',

@@ -53,6 +53,19 @@ describe('App: hunk promotion', () => {
     expect(durable('more.txt')).toBeUndefined()
   })
 
+  it('promotes parts of a split hunk (<id>.<k>): exactly those runs of changes', async () => {
+    const { id } = h.startSession()
+    // One hunk (changes closer than 6 unchanged lines) with three runs of changes.
+    h.work(id, { 'three.txt': lines(30, { 10: 'TEN', 13: 'THIRTEEN', 16: 'SIXTEEN' }) })
+    const head = await h.push(id)
+    const text = h.api.runsOn(head)[0]!.output.text!
+    const [hunk, ...others] = [...text.matchAll(/\[h:([0-9a-f]{8})\]/g)].map((m) => m[1]!)
+    expect(others).toEqual([])
+    const [reply] = await h.comment(`/gittrix promote three.txt#${hunk}.1,${hunk}.3`)
+    expect(reply).toContain('Promoted as')
+    expect(durable('three.txt')).toBe(lines(30, { 10: 'TEN', 16: 'SIXTEEN' }))
+  })
+
   it('refuses a stale id, a whole-file-only path and a reader, writing nothing', async () => {
     const { ids } = await session()
     const main = h.api.head('main')

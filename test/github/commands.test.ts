@@ -98,6 +98,13 @@ describe('parseCommand: good input', () => {
       }),
     ],
     [
+      'promote parts of a hunk (split)',
+      '/gittrix promote src/a.ts#1a2b3c4d.1,1a2b3c4d.3',
+      promote({
+        selector: { mode: 'hunks', hunks: [{ path: 'src/a.ts', ids: ['1a2b3c4d.1', '1a2b3c4d.3'] }] },
+      }),
+    ],
+    [
       'promote a quoted path#id is a path',
       '/gittrix promote "a.ts#1a2b3c4d"',
       promote({ selector: { mode: 'files', files: ['a.ts#1a2b3c4d'] } }),
