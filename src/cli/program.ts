@@ -165,6 +165,10 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
       '-p, --interactive',
       'ask about every hunk on the terminal, like git add -p (y/n/q/a/d/s, s splits a hunk)',
     )
+    .option(
+      '--at <checkpoint>',
+      'promote from this commit of the session (as gittrix diff <id> --to <checkpoint> shows it), not the workspace now',
+    )
     .option('-m, --message <text>', 'commit message (default "gittrix: <task>"; trailers are appended)')
     .option('--branch <name>', 'branch to create with --strategy branch (default gittrix/promote/<id>)')
     .action((id: string, opts, cmd: Command) => run(cmd, (ctx) => promoteCommand(ctx, id, opts)))

@@ -192,6 +192,31 @@ describe('gittrix promote --hunk', () => {
   })
 })
 
+describe('gittrix promote --at <checkpoint> --hunk', () => {
+  it('promotes the hunks of the reviewed checkpoint, not what the agent wrote after it', async () => {
+    const id = await session()
+    const checkpoint = (await cli(['commit', id, '-m', 'for review', '--json'])).json.data
+      .checkpoint as string
+    // What the reviewer reads: the checkpoint's diff, with the ids a promotion at it recognises.
+    const shown = (await cli(['diff', id, '--to', checkpoint, '--json'])).json.data.files
+    const ids = shown
+      .find((f: { path: string }) => f.path === 'three.txt')
+      .hunks.map((h: { id: string }) => h.id)
+    expect(ids).toHaveLength(3)
+    // The agent rewrites the file afterwards: now the ids of the workspace differ and nothing matches.
+    expect(
+      (await cli(['write', id, 'three.txt'], { stdin: lines(30, { 1: 'EVIL', 15: 'MIDDLE' }) })).code,
+    ).toBe(0)
+    expect((await cli(['promote', id, '--hunk', `three.txt#${ids[0]}`])).code).toBe(1)
+    const pinned = await cli(['promote', id, '--at', checkpoint, '--hunk', `three.txt#${ids[0]}`])
+    expect(pinned.code, pinned.stderr).toBe(0)
+    expect(show('three.txt')).toBe(lines(30, { 1: 'FIRST' }))
+    // --at names commits of the session only, and -p makes its own.
+    expect((await cli(['promote', id, '--at', 'f'.repeat(40), '-f', 'two.txt'])).code).toBe(1)
+    expect((await cli(['promote', id, '--at', checkpoint, '-p'])).code).toBe(2)
+  })
+})
+
 describe('gittrix promote -p', () => {
   it('refuses without a terminal, in-process and as a real process with piped stdin', async () => {
     const id = await session()

@@ -48,6 +48,11 @@ export interface PromoteCommandOptions {
   hunk?: string[]
   /** Ask about every hunk on the terminal, like `git add -p`. */
   interactive?: boolean
+  /**
+   * Promote from this commit of the session (a checkpoint, as `gittrix log` lists them and `gittrix
+   * diff <id> --to <checkpoint>` shows them, hunk ids included), not the workspace as it is now.
+   */
+  at?: string
 }
 
 /**
@@ -65,8 +70,10 @@ export async function promoteCommand(
   id: string,
   opts: PromoteCommandOptions,
 ): Promise<CommandResult> {
-  if (opts.interactive && (opts.hunk?.length || opts.files?.length)) {
-    throw new CliUsageError('promote -p asks about every hunk; it takes no --hunk or -f.')
+  if (opts.interactive && (opts.hunk?.length || opts.files?.length || opts.at !== undefined)) {
+    throw new CliUsageError(
+      'promote -p asks about every hunk of a commit it makes itself; it takes no --hunk, -f or --at.',
+    )
   }
   if (opts.interactive && (ctx.json || !ctx.io.askHunk)) {
     throw new CliUsageError(
@@ -83,7 +90,7 @@ export async function promoteCommand(
       : { mode: 'all' }
   return withCliSession(ctx, id, async ({ gittrix, session }) => {
     let pinned = session
-    let at: { at?: string } = {}
+    let at: { at?: string } = opts.at !== undefined ? { at: opts.at } : {}
     if (opts.interactive) {
       // The walk shows one commit (a checkpoint of the files when they are uncommitted) and the
       // promotion is pinned to it: the agent may write while the person answers (src/review/review-point.ts).
