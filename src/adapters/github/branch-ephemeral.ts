@@ -215,8 +215,10 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     to: string,
     comparison: Comparison | null,
   ): Promise<TreeDiff> {
+    // A branch is named by its full ref for the proof: a tag of the same short name must not stand in.
+    const target = /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(to) ? to : `refs/heads/${to}`
     const proved = comparison
-      ? await diffByComparison(this.octokit, this.coords, handle.baselineSha, to, comparison.files)
+      ? await diffByComparison(this.octokit, this.coords, handle.baselineSha, target, comparison.files)
       : null
     return proved ?? (await diffTrees(this.octokit, this.coords, handle.baselineSha, to))
   }
