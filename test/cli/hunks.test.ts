@@ -92,6 +92,21 @@ async function hunkIds(id: string, path: string): Promise<string[]> {
     .hunks.map((h: { id: string }) => h.id)
 }
 
+/** The argv of `gittrix --store <store> promote <id> -p` as a real process (node first). */
+function promoteInteractively(id: string): string[] {
+  return [
+    process.execPath,
+    '--experimental-strip-types',
+    '--disable-warning=ExperimentalWarning',
+    MAIN,
+    '--store',
+    store,
+    'promote',
+    id,
+    '-p',
+  ]
+}
+
 beforeEach(() => {
   repo = makeRepo({ 'three.txt': lines(30), 'two.txt': 'two\n' })
   store = tempDir('gittrix-cli-store-')
@@ -223,20 +238,8 @@ describe('gittrix promote -p', () => {
     const run = await cli(['promote', id, '-p'])
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/not one \(stdin or stderr is not a TTY\).*--hunk <path>#<id>/)
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--experimental-strip-types',
-        '--disable-warning=ExperimentalWarning',
-        MAIN,
-        '--store',
-        store,
-        'promote',
-        id,
-        '-p',
-      ],
-      { cwd: repo.path, input: 'y\n', encoding: 'utf8' },
-    )
+    const [node, ...args] = promoteInteractively(id)
+    const child = spawnSync(node!, args, { cwd: repo.path, input: 'y\n', encoding: 'utf8' })
     expect(child.status).toBe(2)
     expect(child.stderr).toMatch(/promote -p asks about each hunk on a terminal/)
     expect(git(repo.path, 'rev-parse', 'main')).toBe(repo.head)
@@ -510,17 +513,7 @@ describe('gittrix promote -p on a real terminal', () => {
 
   /** Runs `promote <id> -p` on a pseudo-terminal (util-linux `script`), typing each answer once its question is on screen. */
   async function typeInto(id: string, answers: string[]) {
-    const command = [
-      process.execPath,
-      '--experimental-strip-types',
-      '--disable-warning=ExperimentalWarning',
-      MAIN,
-      '--store',
-      store,
-      'promote',
-      id,
-      '-p',
-    ]
+    const command = promoteInteractively(id)
     const child = spawn('script', ['-qfec', command.map(shellQuote).join(' '), '/dev/null'], {
       cwd: repo.path,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -27,6 +27,16 @@ const bytesAt = (repo: string, rev: string, path: string) =>
 
 const hunksOf = (diff: SessionDiff, path: string) => diff.files.find((f) => f.path === path)?.hunks ?? []
 
+/** Gittrix on the local repository at `path` (`main`), clone workspaces, sessions kept in `store`. */
+function cloneGitTrix(path: string, store: string): GitTrix {
+  return new GitTrix({
+    durable: new LocalDurableAdapter({ path, branch: 'main' }),
+    ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
+    storeDir: store,
+    sweepIntervalMs: 0,
+  })
+}
+
 describe('hunk promotion (local durable, real git)', () => {
   let repo: { path: string; head: string }
   let store: string
@@ -46,12 +56,7 @@ describe('hunk promotion (local durable, real git)', () => {
       'other.txt': 'o0\n',
     })
     store = tempDir()
-    gittrix = new GitTrix({
-      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
-      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
-      storeDir: store,
-      sweepIntervalMs: 0,
-    })
+    gittrix = cloneGitTrix(repo.path, store)
     session = await gittrix.startSession({ task: 'hunks' })
     const agent = session.forAgent()
     await agent.write('three.txt', lines(30, edits))
@@ -228,12 +233,7 @@ describe('promoting parts of a split hunk (<id>.<k>, local durable, real git)', 
   beforeEach(async () => {
     repo = makeRepo({ 'runs.txt': lines(30), 'crlf.txt': crlfBase, 'other.txt': 'o0\n' })
     store = tempDir()
-    gittrix = new GitTrix({
-      durable: new LocalDurableAdapter({ path: repo.path, branch: 'main' }),
-      ephemeral: new LocalEphemeralAdapter({ kind: 'clone' }),
-      storeDir: store,
-      sweepIntervalMs: 0,
-    })
+    gittrix = cloneGitTrix(repo.path, store)
     session = await gittrix.startSession({ task: 'split' })
     const agent = session.forAgent()
     await agent.write('runs.txt', runs)
