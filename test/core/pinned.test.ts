@@ -52,6 +52,20 @@ describe.each(['clone', 'worktree', 'copy'] as const)('pinned promotion: local %
     expect(meta.touchedFiles).toEqual(['a.txt', 'c.txt', 'd.txt'])
   })
 
+  // A copy workspace holds no git the agent can write to (its history is private to Gittrix).
+  it.runIf(kind !== 'copy')(
+    'reads an abbreviated `at` as a commit id, never as a ref the agent named after it',
+    async () => {
+      const short = reviewed.slice(0, 7)
+      const forged = git(session.workspacePath!, 'commit-tree', '-p', 'HEAD', '-m', 'forged', 'HEAD^{tree}')
+      git(session.workspacePath!, 'tag', short, forged)
+      const outcome = await session.promote({ selector: { mode: 'all' }, at: short })
+      expect(outcome.at).toBe(reviewed)
+      expect(git(repo.path, 'show', 'main:a.txt')).toBe('reviewed')
+      expect(git(repo.path, 'ls-tree', '--name-only', 'main')).toBe('a.txt\nb.txt')
+    },
+  )
+
   it('refuses a commit that is not the session’s (or no commit at all) and writes nothing', async () => {
     const durableLater = plumbCommit(repo.path, { 'a.txt': 'durable\n' })
     git(repo.path, 'update-ref', 'refs/heads/main', repo.head, durableLater)

@@ -18,6 +18,20 @@ export function restoredRefs(handle: WorkspaceHandle): string {
 }
 
 /**
+ * The commit whose id is `at` (hex, full or abbreviated), read as an object id only: never as a ref
+ * name, which git would prefer (a tag the agent names after the reviewed id's first digits would
+ * otherwise stand in for it). An abbreviation that more than one commit shares, or none, is `null`.
+ */
+async function commitById(repo: GitRepo, at: string): Promise<string | null> {
+  if (/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(at)) return repo.resolve(`${at}^{commit}`)
+  const { stdout } = await repo.run(['rev-parse', `--disambiguate=${at}`], { okExitCodes: [1, 128] })
+  const commits: string[] = []
+  for (const oid of stdout.toString('utf8').split('\n').filter(Boolean))
+    if ((await repo.resolve(`${oid}^{commit}`)) === oid) commits.push(oid)
+  return commits.length === 1 ? commits[0]! : null
+}
+
+/**
  * Resolves `at` (default `HEAD`) in a workspace to a full commit id of the session: on the history of
  * its `HEAD` (or, with `restored`, of a head a restore moved away from, {@link restoredRefs}) and at
  * or after its baseline. `at` must be hex (4 to 64 digits): no ref names, no revision syntax. Throws
@@ -34,7 +48,7 @@ export async function sessionCommit(
       `${JSON.stringify(at)} is not a commit id: give a commit id of session ${source.sessionId} (see gittrix log).`,
     )
   }
-  const sha = await repo.resolve(`${at ?? 'HEAD'}^{commit}`)
+  const sha = at === undefined ? await repo.resolve('HEAD^{commit}') : await commitById(repo, at)
   const isAncestor = async (ancestor: string, commit: string) =>
     (await repo.run(['merge-base', '--is-ancestor', ancestor, commit], { okExitCodes: [1, 128] }))
       .exitCode === 0
@@ -52,7 +66,7 @@ export async function sessionCommit(
   }
   if (!sha || !(await isAncestor(source.baselineSha, sha)) || !(await onHistory(sha))) {
     throw new InvalidArgumentError(
-      `${at ?? 'HEAD'} is not a commit of session ${source.sessionId}: give one on its workspace's history (gittrix log) at or after the baseline ${source.baselineSha.slice(0, 12)}.`,
+      `${at ?? 'HEAD'} is not a commit of session ${source.sessionId} (or an abbreviation more than one commit shares): give one on its workspace's history (gittrix log) at or after the baseline ${source.baselineSha.slice(0, 12)}.`,
     )
   }
   return sha
