@@ -23,9 +23,10 @@ type PreRead = IncomingMessage & { body?: unknown; rawBody?: unknown }
 /**
  * Wraps `handler` (Probot's middleware) so a `POST` to `path` (matched as @octokit/webhooks matches
  * it: trailing slashes ignored, query ignored) with a body over `maxBytes` (default
- * {@link WEBHOOK_PAYLOAD_MAX_BYTES}) is answered `413` with `Connection: close` and never buffered:
- * refused on its `Content-Length` without reading, or as soon as the bytes counted pass the limit;
- * the rest is not read (the connection is closed once the answer is sent).
+ * {@link WEBHOOK_PAYLOAD_MAX_BYTES}) is answered `413` and never buffered: refused on its
+ * `Content-Length` without reading, or as soon as the bytes counted pass the limit; the rest is
+ * discarded and the connection closed (see {@link refuse}). No `Connection: close` header: with it
+ * Node destroys the socket as soon as the answer is written, resetting a client still sending.
  * A body that fits is read once and passed on as `req.body` (a UTF-8 string, the form
  * @octokit/webhooks verifies). A body a host already read (`req.body` string or Buffer, `req.rawBody`)
  * is only measured. Other requests go to `handler` untouched.
@@ -97,7 +98,7 @@ function readAtMost(req: IncomingMessage, max: number): Promise<Buffer | null> {
       }
       done()
       chunks.length = 0
-      // Keep nothing more: refuse() reads a little into nothing, then closes the connection.
+      // Keep nothing more: refuse() reads into nothing for a while, then closes the connection.
       req.on('error', () => {})
       req.pause()
       resolve(null)
@@ -116,27 +117,28 @@ function readAtMost(req: IncomingMessage, max: number): Promise<Buffer | null> {
   })
 }
 
-/** Bytes read into nothing after a 413 before the connection is dropped (a "lingering close"). */
-const LINGER_BYTES = 1024 * 1024
-/** How long a refused connection may stay open after its 413 (ms). */
+/** How long a refused connection may stay open after its 413, reading into nothing (ms). */
 const LINGER_MS = 5000
+/** A refused connection whose client has sent nothing for this long is dropped at once (ms). */
+const LINGER_IDLE_MS = 1000
 
 /**
- * Answers 413 and closes the connection, reading nothing more into memory: once the answer is sent
- * the server half-closes and reads at most {@link LINGER_BYTES} more (discarded) or for at most
- * {@link LINGER_MS}, then drops the connection. Closing at once with unread bytes would reset the
- * connection before most clients read the answer; reading to the end (Node's default for a declared
- * body) would take as long as the client likes.
+ * Answers 413 and closes the connection, reading nothing more into memory. Once the answer is sent
+ * the server half-closes and goes on reading, discarding every byte, until the client has been quiet
+ * for {@link LINGER_IDLE_MS} or {@link LINGER_MS} have passed, then drops the connection: nginx's
+ * "lingering close" (`lingering_timeout` / `lingering_time`). Dropping a connection with unread bytes
+ * resets it, and a client still sending loses the answer it has not read yet; so the linger is bounded
+ * by time, never by a byte count a fast sender passes in a millisecond. Reading to the end (Node's
+ * default for a declared body) would take as long as the client likes.
  */
 function refuse(req: IncomingMessage, res: ServerResponse, max: number): void {
   const socket = req.socket
   res.once('finish', () => {
-    let lingered = 0
-    socket.setTimeout(LINGER_MS, () => socket.destroy())
-    socket.on('data', (chunk: Buffer) => {
-      lingered += chunk.length
-      if (lingered > LINGER_BYTES) socket.destroy()
-    })
+    const drop = () => socket.destroy()
+    const deadline = setTimeout(drop, LINGER_MS).unref()
+    socket.once('close', () => clearTimeout(deadline))
+    socket.setTimeout(LINGER_IDLE_MS, drop)
+    socket.on('data', () => {})
     socket.end()
     req.resume()
   })

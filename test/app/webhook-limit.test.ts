@@ -82,6 +82,9 @@ describe('webhook body limit in-process', () => {
       expect(await postUnsigned(`${base}/api/github/webhooks/`, over, 'chunked')).toBe(413)
       // A body within the cap goes on to Probot, which refuses the wrong signature.
       expect(await postUnsigned(`${base}/api/github/webhooks`, 2 * MiB, 'chunked')).toBe(400)
+      // A client still sending that reads its answer late gets it: the refused connection lingers
+      // (reading into nothing) rather than resetting once a few bytes more have come.
+      expect(await postUnsigned(`${base}/api/github/webhooks`, 64 * MiB, 'length', { deafMs: 300 })).toBe(413)
       // Other paths are not read at all.
       expect(await postUnsigned(`${base}/elsewhere`, over, 'length')).toBe(404)
     },

@@ -21,15 +21,21 @@ export function peakRss(pid: number): number {
  * POSTs `bytes` bytes of spaces to `url` with webhook headers and a wrong signature, over a raw
  * socket (`Content-Length`, or chunked), writing as fast as the server reads and stopping early only
  * if the server closes the connection. Resolves the answer's status code (`null` if none came).
+ * `deafMs` > 0 makes a client that keeps sending but reads nothing for that long (a busy machine).
  */
 export async function postUnsigned(
   url: string,
   bytes: number,
   mode: 'length' | 'chunked',
+  { deafMs = 0 }: { deafMs?: number } = {},
 ): Promise<number | null> {
   const { hostname, port, pathname } = new URL(url)
   const socket = connect(Number(port), hostname)
   await once(socket, 'connect')
+  if (deafMs > 0) {
+    socket.pause()
+    setTimeout(() => socket.resume(), deafMs)
+  }
   let answer = ''
   let closed = false
   socket.on('data', (data: Buffer) => (answer += data.toString('latin1')))
