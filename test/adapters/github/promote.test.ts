@@ -56,7 +56,7 @@ function changed(h: GitHubHarness, from: string, to: string): string[] {
 
 describe('promotion from a session branch', () => {
   it.each([1, 100, 1000])(
-    'promotes %i files in one clean commit with at most 8 requests, reusing blobs and leaving author/committer to GitHub',
+    'promotes %i files in one clean commit with at most 9 requests, reusing blobs and leaving author/committer to GitHub',
     async (n) => {
       const h = await setup({ ...SEED, ...manyFiles(50, 'base', 'keep') })
       const session = await h.gittrix.startSession({
@@ -71,10 +71,10 @@ describe('promotion from a session branch', () => {
 
       expect(outcome).toMatchObject({ strategy: 'commit', branch: 'main', alreadyPromoted: false })
       expect(outcome.files).toHaveLength(n)
-      // The head, the comparison, then either one query of both sides' entries and the proof tree
-      // (under 300 files) or both root levels and one listing of the new directory `many/`; then tree,
-      // commit, ref.
-      expect(requests.length).toBeLessThanOrEqual(n < 300 ? 7 : 8)
+      // The session head (read once, by its full ref), the durable head, the comparison, then either
+      // one query of both sides' entries and the proof tree (under 300 files) or both root levels and
+      // one listing of the new directory `many/`; then tree, commit, ref.
+      expect(requests.length).toBeLessThanOrEqual(n < 300 ? 8 : 9)
       expect(requests.filter((r) => r.route === ROUTES.createBlob)).toEqual([])
       // One commit on top of the baseline, holding exactly the session's files.
       const head = h.api.head('main')!
@@ -420,25 +420,27 @@ describe('5xx and secondary rate limits at each step: retried, or a clear error 
   const steps: Array<{
     route: (typeof ROUTES)[keyof typeof ROUTES]
     label: string
-    where?: (r: ApiRequest) => boolean
+    /** Which requests of the route the fault hits, given the baseline and the session head. */
+    where?: (r: ApiRequest, at: { baseline: string; session: string }) => boolean
     rest?: boolean
     /** A read step: it fails as ADAPTER_UNAVAILABLE. */
     read?: boolean
     /** A 5xx that outlasts the retries is worked around (another way to read): the promotion lands. */
     fallsBack?: boolean
   }> = [
-    { route: ROUTES.getRef, label: 'read the durable head' },
+    { route: ROUTES.getRef, label: 'read the session head', where: (r) => r.path.includes('gittrix') },
+    { route: ROUTES.getRef, label: 'read the durable head', where: (r) => !r.path.includes('gittrix') },
     { route: ROUTES.graphql, label: 'read the trees', fallsBack: true },
     {
       route: ROUTES.getTree,
       label: 'read the session tree over REST',
-      where: (r) => r.path.includes('gittrix'),
+      where: (r, at) => r.path.includes(at.session),
       rest: true,
     },
     {
       route: ROUTES.getTree,
       label: 'read the baseline tree over REST',
-      where: (r) => !r.path.includes('gittrix'),
+      where: (r, at) => r.path.includes(at.baseline),
       rest: true,
     },
     // The snapshot's proof of the compared paths (compare-diff.ts) is the first tree written; the
@@ -468,12 +470,16 @@ describe('5xx and secondary rate limits at each step: retried, or a clear error 
       it(`${step.label} (${step.route}): ${c.fault} × ${c.times} → ${lands ? 'retried, lands once' : 'clear error, durable branch unchanged'}`, async () => {
         const h = await setup(undefined, step.rest ? { graphql: false } : {})
         const session = await h.gittrix.startSession({ task: 'faults' })
-        h.push(session.id, { 'src/app.ts': 'export const app = 5\n', 'added.txt': 'a\n' })
+        const at = {
+          baseline: h.initial,
+          session: h.push(session.id, { 'src/app.ts': 'export const app = 5\n', 'added.txt': 'a\n' }),
+        }
+        const where = step.where
         h.api.inject({
           route: step.route,
           fault: c.fault,
           times: c.times,
-          ...(step.where ? { where: step.where } : {}),
+          ...(where ? { where: (r: ApiRequest) => where(r, at) } : {}),
         })
         const promote: PromoteOptions = { selector: { mode: 'all' }, strategy: 'commit' }
         const mark = h.api.log.length

@@ -30,8 +30,10 @@ it('promotes from a 200,000-file repository with the requests of a 2,000-file on
     expect(row.requests, what).toBeLessThanOrEqual(row.target)
   }
   const writes = [ROUTES.createTree, ROUTES.createCommit, ROUTES.updateRef]
-  // Proved from the compare list: compare, one GraphQL query for both sides' entries, the proof tree.
-  const proved = [ROUTES.getRef, ROUTES.compare, ROUTES.graphql, ROUTES.createTree]
+  // Both heads (the session branch's read once, by its full ref, and named by commit id after), then
+  // proved from the compare list: compare, one GraphQL query for both sides' entries, the proof tree.
+  const heads = [ROUTES.getRef, ROUTES.getRef]
+  const proved = [...heads, ROUTES.compare, ROUTES.graphql, ROUTES.createTree]
   for (const repo of [2001, 200_001]) {
     for (const kind of ['new dirs', 'edits']) {
       expect(at(repo, kind, 1).sequence).toEqual([...proved, ...writes])
@@ -40,13 +42,13 @@ it('promotes from a 200,000-file repository with the requests of a 2,000-file on
     // 1,000 files: the compare list is no proof; a walk of new directories reads the roots, `changed/`
     // and `changed/dNN/` (50 trees in one query); one of edits reads roots, `src`, modules, directories.
     expect(at(repo, 'new dirs', 1000).sequence).toEqual([
-      ROUTES.getRef,
+      ...heads,
       ROUTES.compare,
       ...Array(3).fill(ROUTES.graphql),
       ...writes,
     ])
     expect(at(repo, 'edits', 1000).sequence).toEqual([
-      ROUTES.getRef,
+      ...heads,
       ROUTES.compare,
       ...Array(4).fill(ROUTES.graphql),
       ...writes,
