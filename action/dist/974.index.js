@@ -23,8 +23,8 @@ var errors = __webpack_require__(4296);
 var eviction_trailer = __webpack_require__(9088);
 // EXTERNAL MODULE: ./src/github/result.ts
 var result = __webpack_require__(8002);
-// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
-var session_id = __webpack_require__(1523);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 4 modules
+var session_id = __webpack_require__(6445);
 // EXTERNAL MODULE: ./src/github/trailer-block.ts
 var trailer_block = __webpack_require__(6356);
 ;// CONCATENATED MODULE: ./src/github/extend-commit.ts

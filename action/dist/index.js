@@ -33405,8 +33405,8 @@ var baseline = __nccwpck_require__(7749);
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/github/branches.ts
 var branches = __nccwpck_require__(4307);
-// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
-var session_id = __nccwpck_require__(1523);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 4 modules
+var session_id = __nccwpck_require__(6445);
 // EXTERNAL MODULE: ./src/github/start-commit.ts
 var start_commit = __nccwpck_require__(1405);
 // EXTERNAL MODULE: ./action/lib/artifacts.ts + 6 modules
@@ -34277,8 +34277,8 @@ function note(facts, shown, total, completeFiles, totalFiles, partial = false) {
 var ephemeral_location = __nccwpck_require__(7626);
 // EXTERNAL MODULE: ./src/github/commit-sha.ts
 var commit_sha = __nccwpck_require__(957);
-// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
-var session_id = __nccwpck_require__(1523);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 4 modules
+var session_id = __nccwpck_require__(6445);
 ;// CONCATENATED MODULE: ./src/github/session-facts.ts
 /**
  * The facts about a session that every GitHub rendering needs, beside its diff.
@@ -34657,8 +34657,8 @@ var branches = __nccwpck_require__(4307);
 var ephemeral_location = __nccwpck_require__(7626);
 // EXTERNAL MODULE: ./src/github/commit-sha.ts
 var commit_sha = __nccwpck_require__(957);
-// EXTERNAL MODULE: ./src/github/session-id.ts + 3 modules
-var session_id = __nccwpck_require__(1523);
+// EXTERNAL MODULE: ./src/github/session-id.ts + 4 modules
+var session_id = __nccwpck_require__(6445);
 // EXTERNAL MODULE: ./action/lib/snapshot.ts
 var lib_snapshot = __nccwpck_require__(1557);
 ;// CONCATENATED MODULE: ./action/lib/workspace.ts
@@ -37978,7 +37978,7 @@ function pinGitBinary(searchPath) {
 /* harmony export */ });
 /* unused harmony exports BRANCH_PREFIX, PROMOTE_BRANCH_PREFIX, promoteBranch, sessionNotesPrefix, sessionNotesRefs, sessionRestoredPrefix, parseGittrixRef, MAX_BRANCH_NAME_LENGTH, isValidBranchName, assertBranchName */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
-/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1523);
+/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6445);
 /**
  * Branch and ref names of the GitHub protocol: the session branch `gittrix/<session-id>`, the promotion
  * branch `gittrix/promote/<session-id>`, the session's notes refs
@@ -38303,7 +38303,7 @@ function parseEviction(text) {
 /* harmony import */ var _ephemeral_location_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7626);
 /* harmony import */ var _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8002);
-/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
+/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6445);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6356);
 /**
  * The pointer commit (docs/architecture.md#pointer-commit-artifacts-sessions): for a session whose workspace lives in Cloudflare Artifacts,
@@ -38480,7 +38480,7 @@ function isInvisible(ch) {
 
 /***/ }),
 
-/***/ 1523:
+/***/ 6445:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38858,11 +38858,56 @@ const metadata_sessionMetadataSchema = schemas/* object */.Ikc({
 const _schemaMatchesType = true;
 void _schemaMatchesType;
 
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/core/remove-tree.ts
+/**
+ * Removing a workspace or a session directory: bounded memory, and never led outside it by a symlink
+ * that replaces a directory while the removal runs (an agent may still be running in the workspace).
+ *
+ * Node 24's `fs.promises.rm(path, { recursive: true })` starts the removal of every directory at once
+ * (lib/internal/fs/rimraf.js: each directory's entries go to one `Promise.all`, recursively): deleting
+ * a 100,000-file checkout peaked at 302 MiB here. Any path-based walk in JS (Node has no `unlinkat`)
+ * can also be steered: a directory checked, then swapped for a symlink before it is listed, has the
+ * link's target emptied. The system's `rm -rf` walks with `fts` and directory descriptors (GNU
+ * coreutils: `openat` with `O_NOFOLLOW`, `unlinkat`; the BSDs' and macOS's the same way), in a few MiB.
+ */
+
+
+
+
+/** The system's `rm`, by absolute path (never looked up on `PATH`), or `null` where there is none. */
+const SYSTEM_RM = ['/bin/rm', '/usr/bin/rm'].find((path) => (0,external_node_fs_.existsSync)(path)) ?? null;
+/**
+ * Removes `path` and everything below it, as `rm -rf -- <path>` does: a missing path is fine, a file
+ * or a symlink is unlinked (a symlink is never followed, at the top or below), a directory is emptied
+ * and removed. Runs the system's `rm` (see the module comment; arguments passed as a list, never
+ * through a shell, with an empty environment); where there is none (Windows), `fs.promises.rm`.
+ * Throws an `Error` with `rm`'s own message when something is left (`Permission denied`, `Device or
+ * resource busy`).
+ */
+async function remove_tree_removeTree(path) {
+    const target = isAbsolute(path) ? path : resolve(path);
+    if (!SYSTEM_RM) {
+        await rm(target, { recursive: true, force: true });
+        return;
+    }
+    await new Promise((done, fail) => {
+        execFile(SYSTEM_RM, ['-rf', '--', target], { env: { LC_ALL: 'C' }, maxBuffer: 1024 * 1024, windowsHide: true }, (error, _stdout, stderr) => {
+            if (!error)
+                return done();
+            const said = String(stderr).trim().split('\n').slice(0, 3).join('; ');
+            fail(new Error(`Could not remove ${target}: ${said || error.message}`, { cause: error }));
+        });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/core/store.ts
 /**
  * The local session store: `<root>/<session-id>/{metadata.json, .lock, workspace/}`.
  * Metadata is validated on every read and written atomically (unique temp file, fsync, rename).
  */
+
 
 
 
@@ -39089,7 +39134,7 @@ class SessionStore {
     /** Removes a session directory entirely (metadata included). */
     async remove(id) {
         this.#cache.delete(id);
-        await rm(this.sessionDir(id), { recursive: true, force: true });
+        await removeTree(this.sessionDir(id));
     }
 }
 /** Device, inode, size, mtime and ctime (ns) of a file: changes whenever the file is replaced or rewritten. */
@@ -39168,7 +39213,7 @@ function newGitHubSessionId() {
 /* harmony import */ var _eviction_trailer_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9088);
 /* harmony import */ var _commit_sha_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(957);
 /* harmony import */ var _result_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8002);
-/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1523);
+/* harmony import */ var _session_id_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6445);
 /* harmony import */ var _task_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(934);
 /* harmony import */ var _trailer_block_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6356);
 /**

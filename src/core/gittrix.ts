@@ -2,7 +2,7 @@
  * GitTrix: the router between one durable adapter and one ephemeral adapter. It starts sessions
  * (baseline first), finds them again, and sweeps expired ones.
  */
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import type { DurableAdapter, EphemeralAdapter, WorkspaceInfo } from './adapters.ts'
 import { diffChanges } from './diff.ts'
 import {
@@ -19,6 +19,7 @@ import { type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { UserSession } from './session.ts'
 import { type DamagedSession, defaultStoreDir, newSessionId, SessionStore } from './store.ts'
 import type { EvictionPolicy, SessionDiff, SessionState, TreeChange, WorkspaceSnapshot } from './types.ts'
+import { removeTree } from './remove-tree.ts'
 
 /** Options for {@link GitTrix}. */
 export interface GitTrixOptions {
@@ -291,7 +292,7 @@ export class GitTrix {
       }
       return new UserSession(this.runtime, meta)
     } catch (error) {
-      await rm(sessionDir, { recursive: true, force: true })
+      await removeTree(sessionDir)
       throw error
     }
   }

@@ -16,6 +16,7 @@ import {
 } from './errors.ts'
 import { currentLease, type HoldOptions, type Lease, type LockOptions, withLock } from './lock.ts'
 import { METADATA_VERSION, type SessionMetadata, sessionMetadataSchema } from './metadata.ts'
+import { removeTree } from './remove-tree.ts'
 
 /** The default store: `$GITTRIX_HOME/sessions`, else `~/.gittrix/sessions`. */
 export function defaultStoreDir(): string {
@@ -258,7 +259,7 @@ export class SessionStore {
   /** Removes a session directory entirely (metadata included). */
   async remove(id: string): Promise<void> {
     this.#cache.delete(id)
-    await rm(this.sessionDir(id), { recursive: true, force: true })
+    await removeTree(this.sessionDir(id))
   }
 }
 

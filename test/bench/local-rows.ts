@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GitTrix, LocalDurableAdapter, LocalEphemeralAdapter, type UserSession } from '../../src/index.ts'
 import { peakRss, runInChild } from './child.ts'
+import { removeTree } from '../../src/core/remove-tree.ts'
 import {
   BENCH_GIT_ENV,
   cpuMs,
@@ -181,7 +182,7 @@ async function benchStart(spec: RowGroupSpec, kind: 'clone' | 'worktree'): Promi
     const dir = join(plainRoot, `${kind}-${rep}`)
     if (kind === 'clone') {
       const ms = await time(() => git(['clone', '--quiet', '--shared', durable, dir]))
-      await rm(dir, { recursive: true, force: true })
+      await removeTree(dir)
       return ms
     }
     const ms = await time(() =>

@@ -17,7 +17,7 @@
  * - `destroy` deletes the repository (a missing one is fine) and the local clone.
  * - `fork(sessionId, { at? })` starts a new session repository from any commit of an existing one.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type {
   CreateWorkspaceRequest,
@@ -42,6 +42,7 @@ import type { ArtifactsClient } from './client.ts'
 import { sessionRepoName } from './names.ts'
 import { type RepoTokenOptions, RepoTokens } from './tokens.ts'
 import { checkRemote, gitWithToken } from './transport.ts'
+import { removeTree } from '../../core/remove-tree.ts'
 
 /** The branch agents work on in a session repository. */
 export const SESSION_BRANCH = 'main'
@@ -402,8 +403,8 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
    * sweep), and forgets its token.
    */
   private async rollback(repo: string, workspace: string, state: string, created: boolean): Promise<void> {
-    await rm(workspace, { recursive: true, force: true })
-    await rm(state, { recursive: true, force: true })
+    await removeTree(workspace)
+    await removeTree(state)
     if (created) await this.client.deleteRepo(repo).catch(() => false)
     this.tokens.forget(repo)
   }

@@ -27,6 +27,7 @@ import {
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 import { checkpointWritePaths, symlinksOnPaths } from '../../git/written-paths.ts'
+import { removeTree } from '../../core/remove-tree.ts'
 
 /** How a local workspace is made. */
 export type LocalWorkspaceKind = 'clone' | 'worktree' | 'copy'
@@ -244,15 +245,15 @@ export async function destroyWorkspace(
         sealed: true,
       }).catch(() => {})
     }
-    await rm(workspace, { recursive: true, force: true })
+    await removeTree(workspace)
     if (common)
       await runGit([`--git-dir=${common}`, 'worktree', 'prune'], { okExitCodes: [128], sealed: true }).catch(
         () => {},
       )
   } else if (workspace) {
-    await rm(workspace, { recursive: true, force: true })
+    await removeTree(workspace)
   }
-  await rm(state, { recursive: true, force: true })
+  await removeTree(state)
 }
 
 /** Checks `at` out into the workspace and the agent's index through the private git directory, then copies that index. */
