@@ -191,6 +191,13 @@ describe('createGitHubClient: API root', () => {
       'http://127.0.0.1:9',
     )
     expect(() => resolveGitHubApiUrl('ghe.example.com', {})).toThrow(/baseUrl is not a URL/)
+    // The token goes in a header: plain http only to this machine.
+    for (const local of ['http://localhost:3000', 'http://127.0.0.2/api/v3', 'http://[::1]:8080'])
+      expect(resolveGitHubApiUrl(local, {})).toBe(local)
+    for (const remote of ['http://ghe.example.com/api/v3', 'http://127.0.0.1.nip.io', 'http://10.0.0.1'])
+      expect(() => resolveGitHubApiUrl(undefined, { GITHUB_API_URL: remote })).toThrow(
+        /GITHUB_API_URL must be an https URL: the token would cross the network in clear text/,
+      )
     expect(() => resolveGitHubApiUrl(undefined, { GITHUB_API_URL: 'ftp://h' })).toThrow(
       /GITHUB_API_URL must be/,
     )
