@@ -7,6 +7,7 @@ import { styleText } from 'node:util'
 import expand from '@inquirer/expand'
 import { encodeText } from '../core/bytes.ts'
 import { hunkParts } from '../core/hunks.ts'
+import { visible } from './terminal-text.ts'
 import type { FileDiff, PromoteSelector, SessionDiff } from '../core/types.ts'
 
 /**
@@ -180,7 +181,7 @@ const HUNK_CHOICES = [
 
 /**
  * Asks on a terminal: prints the patch text (coloured: `+` green, `-` red, `@@` cyan; its control
- * characters and bidi overrides as visible escapes, see {@link visible}) to `output`, then an
+ * characters and bidi overrides as visible escapes: terminal-text.ts) to `output`, then an
  * `@inquirer/expand` prompt (`h` lists the keys; `s` is offered for a whole hunk) read from `input`;
  * a question asked again with a `note` prints the note instead of the patch. Ctrl-C rejects (the walk aborts,
  * nothing is promoted).
@@ -201,24 +202,6 @@ export function terminalAsker(input: NodeJS.ReadableStream, output: NodeJS.Writa
       { input, output, clearPromptOnDone: false },
     ) as Promise<HunkAnswer>
   }
-}
-
-/**
- * Control characters (C0 but tab and newline, DEL, C1, also as raw non-UTF-8 bytes) as `\xNN` and bidirectional overrides and
- * isolates as `<U+NNNN>`: the agent's text must not move the cursor, erase a line or reorder what the
- * person reads (https://trojansource.codes/; ECMA-48 for the C0/C1 controls).
- */
-function visible(text: string): string {
-  return text.replace(
-    /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\udc80-\udc9f]/g,
-    (c) => {
-      // A byte 0x80-0x9f that is no UTF-8 (a lossless escape, src/core/bytes.ts) is a C1 control too.
-      const code = c.charCodeAt(0) >= 0xdc80 ? c.charCodeAt(0) - 0xdc00 : c.charCodeAt(0)
-      return code <= 0xff
-        ? `\\x${code.toString(16).padStart(2, '0')}`
-        : `<U+${code.toString(16).toUpperCase()}>`
-    },
-  )
 }
 
 function colourPatch(text: string): Uint8Array {

