@@ -32,7 +32,8 @@ const lines = (changed: Record<number, string> = {}) =>
   Array.from({ length: 30 }, (_, i) => `${changed[i + 1] ?? `line ${i + 1}`}\n`).join('')
 const BASE = lines()
 const AGENT = lines({ 2: 'line 2: first hunk', 15: 'line 15: second hunk', 28: 'line 28: third hunk' })
-const UTIL = 'export function add(a, b) {\n  return a + b\n}\n'
+// The comment hides a bidi override (Trojan Source): the page must show it.
+const UTIL = 'export function add(a, b) {\n  return a + b // \u202Eb - a\n}\n'
 
 describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
   let browser: Browser
@@ -99,6 +100,14 @@ describe.skipIf(!CHROMIUM && !IN_CI)('gittrix review in a browser', () => {
     expect(await page.locator('img, script:not([src]), b').count()).toBe(0)
     expect(await page.locator('.d2h-file-wrapper').count()).toBe(3)
     expect(await page.locator('#gx-stat').textContent()).toBe('3 files changed, +7 −3')
+    // The bidi override is shown as a marker, never left to reorder the line, and the page warns.
+    const diffText = (await page.locator('#gx-diff').textContent()) ?? ''
+    expect(diffText).not.toContain('\u202E')
+    expect(diffText).toContain('return a + b // ⟨U+202E⟩b - a')
+    await expect.poll(() => page.locator('#gx-hidden').isVisible()).toBe(true)
+    expect(await page.locator('#gx-hidden').textContent()).toMatch(
+      /holds 1 invisible or direction-changing character /,
+    )
     // Syntax highlighting ran (highlight.js classes inside the diff).
     expect(await page.locator('#gx-diff .hljs-keyword').count()).toBeGreaterThan(0)
     expect(dialogs).toEqual([])

@@ -201,6 +201,48 @@ function drawDiff(review) {
   })
 }
 
+/**
+ * Characters that change what a person reads without showing themselves: bidi marks, embeddings,
+ * overrides and isolates (https://trojansource.codes/), zero-width characters and the byte-order mark,
+ * and C0/C1 controls but tab and newline.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g
+
+/**
+ * Replaces every {@link HIDDEN} character in the text under `root` with a visible `⟨U+NNNN⟩` marker
+ * (text, never markup) and says how many there were in the page's warning. Runs after the diff is
+ * drawn and its checkboxes matched, so matching still compares the library's own text.
+ */
+function revealHidden(roots) {
+  let count = 0
+  for (const root of roots) {
+    const walker = document.createTreeWalker(root, 4 /* NodeFilter.SHOW_TEXT */)
+    const nodes = []
+    while (walker.nextNode())
+      if (walker.currentNode.nodeValue.search(HIDDEN) !== -1) nodes.push(walker.currentNode)
+    for (const node of nodes) {
+      const parts = []
+      let last = 0
+      const text = node.nodeValue
+      for (const match of text.matchAll(HIDDEN)) {
+        if (match.index > last) parts.push(document.createTextNode(text.slice(last, match.index)))
+        const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+        parts.push(element('span', `⟨U+${code}⟩`, 'gx-hidden-char'))
+        last = match.index + match[0].length
+        count += 1
+      }
+      if (last < text.length) parts.push(document.createTextNode(text.slice(last)))
+      node.replaceWith(...parts)
+    }
+  }
+  const warning = byId('gx-hidden')
+  warning.hidden = count === 0
+  warning.textContent = count
+    ? `This diff holds ${count} invisible or direction-changing character${count === 1 ? '' : 's'} (bidi overrides, zero-width or control characters), shown as ⟨U+…⟩: what a line seems to say may not be what it does.`
+    : ''
+}
+
 function render(review) {
   const before = current
   current = review
@@ -215,6 +257,7 @@ function render(review) {
   pruneSelection(review, before)
   drawFileTable(files)
   drawDiff(review)
+  revealHidden([byId('gx-files'), byId('gx-diff')])
   syncControls()
   document.body.dataset.review = 'ready'
   document.body.dataset.at = review.at || ''
