@@ -69,7 +69,8 @@ const DEFAULT_LOG = {
 /**
  * The REST API root to use: `baseUrl` if given, else `env.GITHUB_API_URL` (set by GitHub Actions, also
  * on GitHub Enterprise Server runners), else https://api.github.com. Trailing slashes are dropped.
- * Throws an `Error` naming the offending value when it is not an http(s) URL.
+ * Throws an `Error` naming the offending value when it is not an https URL (plain http only to this
+ * machine: a token must not cross the network in clear text).
  */
 function resolveGitHubApiUrl(baseUrl, env = process.env) {
     const raw = baseUrl?.trim() || env.GITHUB_API_URL?.trim() || GITHUB_COM_API_URL;
@@ -84,7 +85,14 @@ function resolveGitHubApiUrl(baseUrl, env = process.env) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw new Error(`[github] ${source} must be an http(s) URL, got ${JSON.stringify((0,_git_redact_js__WEBPACK_IMPORTED_MODULE_1__/* .redact */ .E)(raw))}`);
     }
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw new Error(`[github] ${source} must be an https URL: the token would cross the network in clear text to ${JSON.stringify(url.host)}. Plain http is only for this machine (localhost, 127.0.0.1, [::1]).`);
+    }
     return raw.replace(/\/+$/, '');
+}
+/** Whether `hostname` (as `URL` gives it) names this machine: `localhost`, 127.0.0.0/8 or `[::1]`. */
+function isLoopbackHost(hostname) {
+    return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 const spacingGroups = new Map();
 /**

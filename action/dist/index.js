@@ -37379,6 +37379,30 @@ class GitRepo {
         }
         return result;
     }
+    /** The sizes (bytes) of `oids` in one `cat-file --batch-check` process; missing ids are absent. */
+    async objectSizes(oids) {
+        const sizes = new Map();
+        const unique = [...new Set(oids)];
+        if (unique.length === 0)
+            return sizes;
+        const { stdout } = await this.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
+            input: `${unique.join('\n')}\n`,
+        });
+        for (const line of stdout.toString('utf8').split('\n')) {
+            const [oid, size] = line.split(' ');
+            if (oid && size && size !== 'missing')
+                sizes.set(oid, Number(size));
+        }
+        return sizes;
+    }
+    /**
+     * The first `maxBytes` bytes of blob `oid` (all of it when smaller): one `cat-file blob`, stopped
+     * once they have come, so a large blob is never read whole.
+     */
+    async readBlobHead(oid, maxBytes) {
+        const { args, options } = this.invocation(['cat-file', 'blob', oid]);
+        return (0,_run_git_js__WEBPACK_IMPORTED_MODULE_6__/* .gitOutputHead */ .Ar)(args, maxBytes, options);
+    }
     /** The subset of `oids` that this repository (with its alternates) does not have. */
     async missingObjects(oids) {
         const unique = [...new Set(oids)];
@@ -37588,6 +37612,7 @@ function parseRawDiff(fields) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ar: () => (/* binding */ gitOutputHead),
 /* harmony export */   EO: () => (/* binding */ runGit),
 /* harmony export */   K5: () => (/* binding */ splitNul),
 /* harmony export */   iR: () => (/* binding */ GitCommandError),
@@ -37705,6 +37730,29 @@ async function pipeGit(from, to) {
     if (read.status === 'rejected')
         throw read.reason;
     return read.value;
+}
+/**
+ * At most the first `maxBytes` bytes of `git <args>`'s output (e.g. `cat-file blob <id>`): once they
+ * have come the process is stopped, so a large output never reaches this process's memory. Rejects as
+ * {@link runGit} does when git fails before that.
+ */
+async function gitOutputHead(args, maxBytes, options = {}) {
+    const { child, done } = startGit(args, options, false);
+    child.stdin.end();
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of child.stdout) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= maxBytes) {
+            // Enough: git is stopped (it would fail on the closed pipe anyway), its exit code is moot.
+            child.kill('SIGKILL');
+            done.catch(() => { });
+            return Buffer.concat(chunks, size).subarray(0, maxBytes);
+        }
+    }
+    await done;
+    return Buffer.concat(chunks, size);
 }
 /**
  * Starts one git process (see {@link runGit}); `done` settles when it exits. Its stdin is left open

@@ -64,7 +64,10 @@ export async function diffChanges(
   const read = (oids: string[]) => readBoth(snapshot, durable, oids)
   const rendered: Array<{ text: string; file: FileDiff }> = []
   if (!options.budget) {
-    const blobs = await read(sorted.filter((c) => !usable(c)).flatMap(contentOids))
+    const fromBlobs = sorted.filter((c) => !usable(c))
+    const heads = options.binary ? new Map<string, Uint8Array>() : await binaryHeads(snapshot, fromBlobs)
+    const blobs = await read(fromBlobs.flatMap(contentOids).filter((oid) => !heads.has(oid)))
+    for (const [oid, head] of heads) blobs.set(oid, head)
     for (const change of sorted) rendered.push(renderOne(change, usable(change), blobs, options))
     return assemble(rendered, [])
   }
@@ -117,6 +120,40 @@ function renderOne(
   if (hunks) return renderHostPatch(change, hunks, options)
   const side = (oid: string | null) => (oid === null ? null : blob(blobs, oid, change.path))
   return renderFile({ change, oldBytes: side(change.oldOid), newBytes: side(change.newOid) }, options)
+}
+
+/** Blobs over this size (bytes) are probed by their head before being read whole. */
+const LARGE_BLOB_BYTES = 1024 * 1024
+
+/** What git reads to decide that content is binary (`buffer_is_binary`: a NUL in the first 8000 bytes). */
+const BINARY_PROBE_BYTES = 8000
+
+/**
+ * For the changes among `changes` that are binary and have a side over {@link LARGE_BLOB_BYTES}: the
+ * first {@link BINARY_PROBE_BYTES} bytes of each such large side, by blob id. Rendering needs no more of
+ * a binary change (`Binary files … differ`: hunks.ts `asText` looks at those bytes only), so a 500 MiB
+ * binary file is never read into the process. Empty when the blob source cannot give sizes and heads
+ * (then every blob is read whole), and for text changes (their patch needs the bytes).
+ */
+async function binaryHeads(
+  snapshot: WorkspaceSnapshot,
+  changes: readonly TreeChange[],
+): Promise<Map<string, Uint8Array>> {
+  const { blobSizes, readBlobHead } = snapshot.blobs
+  const heads = new Map<string, Uint8Array>()
+  if (!blobSizes || !readBlobHead) return heads
+  const candidates = changes.filter((c) => !typeTransition(c))
+  const sizes = await blobSizes.call(snapshot.blobs, candidates.flatMap(contentOids))
+  const large = (oid: string) => (sizes.get(oid) ?? 0) > LARGE_BLOB_BYTES
+  for (const change of candidates) {
+    const oids = contentOids(change)
+    if (!oids.some(large)) continue
+    const probed = new Map<string, Uint8Array>()
+    for (const oid of oids) probed.set(oid, await readBlobHead.call(snapshot.blobs, oid, BINARY_PROBE_BYTES))
+    if ([...probed.values()].some((head) => head.includes(0)))
+      for (const oid of oids.filter(large)) heads.set(oid, probed.get(oid)!)
+  }
+  return heads
 }
 
 /** The blob ids a change's patch needs: both present sides (one for a mode-only change). */

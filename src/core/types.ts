@@ -38,6 +38,14 @@ export interface BlobSource {
   location?: string
   /** Reads blobs by id. Resolves a map; every requested id must be present. */
   readBlobs(oids: readonly string[]): Promise<Map<string, Uint8Array>>
+  /**
+   * Optional: the sizes of blobs (bytes) without reading them; ids it does not know are absent. With
+   * {@link readBlobHead}, lets a diff tell a large binary file from text by its first 8,000 bytes
+   * (src/core/diff.ts) instead of reading it whole.
+   */
+  blobSizes?(oids: readonly string[]): Promise<Map<string, number>>
+  /** Optional: the first `maxBytes` bytes of blob `oid` (all of it when smaller). */
+  readBlobHead?(oid: string, maxBytes: number): Promise<Uint8Array>
 }
 
 /**

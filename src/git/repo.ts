@@ -14,6 +14,7 @@ import {
   type GitInvocation,
   type GitResult,
   type GitRunOptions,
+  gitOutputHead,
   pipeGit,
   runGit,
   splitNul,
@@ -250,6 +251,30 @@ export class GitRepo {
       offset += length + 1
     }
     return result
+  }
+
+  /** The sizes (bytes) of `oids` in one `cat-file --batch-check` process; missing ids are absent. */
+  async objectSizes(oids: readonly string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>()
+    const unique = [...new Set(oids)]
+    if (unique.length === 0) return sizes
+    const { stdout } = await this.run(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
+      input: `${unique.join('\n')}\n`,
+    })
+    for (const line of stdout.toString('utf8').split('\n')) {
+      const [oid, size] = line.split(' ')
+      if (oid && size && size !== 'missing') sizes.set(oid, Number(size))
+    }
+    return sizes
+  }
+
+  /**
+   * The first `maxBytes` bytes of blob `oid` (all of it when smaller): one `cat-file blob`, stopped
+   * once they have come, so a large blob is never read whole.
+   */
+  async readBlobHead(oid: string, maxBytes: number): Promise<Buffer> {
+    const { args, options } = this.invocation(['cat-file', 'blob', oid])
+    return gitOutputHead(args, maxBytes, options)
   }
 
   /** The subset of `oids` that this repository (with its alternates) does not have. */

@@ -146,6 +146,34 @@ export async function pipeGit(from: GitInvocation, to: GitInvocation): Promise<G
 }
 
 /**
+ * At most the first `maxBytes` bytes of `git <args>`'s output (e.g. `cat-file blob <id>`): once they
+ * have come the process is stopped, so a large output never reaches this process's memory. Rejects as
+ * {@link runGit} does when git fails before that.
+ */
+export async function gitOutputHead(
+  args: string[],
+  maxBytes: number,
+  options: GitRunOptions = {},
+): Promise<Buffer> {
+  const { child, done } = startGit(args, options, false)
+  child.stdin.end()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size >= maxBytes) {
+      // Enough: git is stopped (it would fail on the closed pipe anyway), its exit code is moot.
+      child.kill('SIGKILL')
+      done.catch(() => {})
+      return Buffer.concat(chunks, size).subarray(0, maxBytes)
+    }
+  }
+  await done
+  return Buffer.concat(chunks, size)
+}
+
+/**
  * Starts one git process (see {@link runGit}); `done` settles when it exits. Its stdin is left open
  * for the caller; its stdout is collected into `done` when `collect`, else left for the caller to read.
  */

@@ -186,6 +186,8 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
     const blobs = {
       gitDir: git.blobsGitDir,
       readBlobs: (oids: readonly string[]) => git.repo.readObjects(oids),
+      blobSizes: (oids: readonly string[]) => git.repo.objectSizes(oids),
+      readBlobHead: (oid: string, maxBytes: number) => git.repo.readBlobHead(oid, maxBytes),
     }
     if (options.at !== undefined) {
       const at = await sessionCommit(git.agent ?? git.repo, handle, options.at)
