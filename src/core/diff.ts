@@ -129,11 +129,11 @@ const LARGE_BLOB_BYTES = 1024 * 1024
 const BINARY_PROBE_BYTES = 8000
 
 /**
- * For the changes among `changes` that are binary and have a side over {@link LARGE_BLOB_BYTES}: the
- * first {@link BINARY_PROBE_BYTES} bytes of each such large side, by blob id. Rendering needs no more of
- * a binary change (`Binary files … differ`: hunks.ts `asText` looks at those bytes only), so a 500 MiB
- * binary file is never read into the process. Empty when the blob source cannot give sizes and heads
- * (then every blob is read whole), and for text changes (their patch needs the bytes).
+ * The first {@link BINARY_PROBE_BYTES} bytes of every blob of `changes` over {@link LARGE_BLOB_BYTES}
+ * that is binary (a NUL in them, as git decides), by blob id. Any change with such a side renders as
+ * `Binary files … differ` (hunks.ts `asText` looks at those bytes only), so a 500 MiB binary file is
+ * never read into the process; a large text blob is not in the map (read whole: its patch needs it,
+ * wherever it appears). Empty when the blob source cannot give sizes and heads.
  */
 async function binaryHeads(
   snapshot: WorkspaceSnapshot,
@@ -142,16 +142,11 @@ async function binaryHeads(
   const { blobSizes, readBlobHead } = snapshot.blobs
   const heads = new Map<string, Uint8Array>()
   if (!blobSizes || !readBlobHead) return heads
-  const candidates = changes.filter((c) => !typeTransition(c))
-  const sizes = await blobSizes.call(snapshot.blobs, candidates.flatMap(contentOids))
-  const large = (oid: string) => (sizes.get(oid) ?? 0) > LARGE_BLOB_BYTES
-  for (const change of candidates) {
-    const oids = contentOids(change)
-    if (!oids.some(large)) continue
-    const probed = new Map<string, Uint8Array>()
-    for (const oid of oids) probed.set(oid, await readBlobHead.call(snapshot.blobs, oid, BINARY_PROBE_BYTES))
-    if ([...probed.values()].some((head) => head.includes(0)))
-      for (const oid of oids.filter(large)) heads.set(oid, probed.get(oid)!)
+  const oids = [...new Set(changes.filter((c) => !typeTransition(c)).flatMap(contentOids))]
+  const sizes = await blobSizes.call(snapshot.blobs, oids)
+  for (const oid of oids.filter((o) => (sizes.get(o) ?? 0) > LARGE_BLOB_BYTES)) {
+    const head = await readBlobHead.call(snapshot.blobs, oid, BINARY_PROBE_BYTES)
+    if (head.subarray(0, BINARY_PROBE_BYTES).includes(0)) heads.set(oid, head)
   }
   return heads
 }

@@ -67,13 +67,31 @@ describe('diffing large binary files', () => {
     const bigText = content(2 * MiB, false)
     const smallBinary = content(10_000, true)
     const { source, whole, headed } = recording([bigBinary, bigText, smallBinary])
-    const changes = [added('big.bin', bigBinary), added('big.txt', bigText), added('small.bin', smallBinary)]
+    // `mixed.dat` goes from a small binary file to the large text: binary, yet the same text added as
+    // `twin.txt` must still show whole (a head standing in for it would hide the rest of the file).
+    const mixed: TreeChange = {
+      path: 'mixed.dat',
+      status: 'modified',
+      oldMode: '100644',
+      newMode: '100644',
+      oldOid: gitBlobId(smallBinary),
+      newOid: gitBlobId(bigText),
+    }
+    const changes = [
+      added('big.bin', bigBinary),
+      added('big.txt', bigText),
+      mixed,
+      added('small.bin', smallBinary),
+      added('twin.txt', bigText),
+    ]
     const snapshot: WorkspaceSnapshot = { changes, blobs: source }
     const diff = await diffChanges(snapshot, changes, durable)
     expect(diff.patch).toContain('Binary files /dev/null and b/big.bin differ\n')
     expect(diff.patch).toContain('Binary files /dev/null and b/small.bin differ\n')
-    expect(diff.files.find((f) => f.path === 'big.txt')).toMatchObject({ binary: false, additions: 20972 })
-    expect(headed).toEqual([gitBlobId(bigBinary), gitBlobId(bigText)])
+    expect(diff.patch).toContain('Binary files a/mixed.dat and b/mixed.dat differ\n')
+    for (const path of ['big.txt', 'twin.txt'])
+      expect(diff.files.find((f) => f.path === path)).toMatchObject({ binary: false, additions: 20972 })
+    expect(headed.sort()).toEqual([gitBlobId(bigBinary), gitBlobId(bigText)].sort())
     expect(whole).not.toContain(gitBlobId(bigBinary))
     expect(whole).toEqual(expect.arrayContaining([gitBlobId(bigText), gitBlobId(smallBinary)]))
 
