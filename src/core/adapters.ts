@@ -227,6 +227,15 @@ export interface EphemeralAdapter {
    */
   diff?(workspace: WorkspaceHandle, options: WorkspaceDiffOptions): Promise<SessionDiff>
   /**
+   * Optional: the workspace as it is now, read for a diff that is shown, not promoted, when the
+   * adapter can do that cheaper than a {@link snapshot} (local: one `git diff` that stores nothing). Its
+   * `textPatches` (with `textPatchesSelectable`) must give, for each of its own changes whose content
+   * changed, the hunks a snapshot's `textPatches` gives for the same blobs, so the ids match a later
+   * hunk promotion; the new blobs need not be readable. Resolves `null` when it cannot (the core then
+   * snapshots). The core uses it only when nothing was promoted yet and no commit is pinned.
+   */
+  reviewSnapshot?(workspace: WorkspaceHandle): Promise<WorkspaceSnapshot | null>
+  /**
    * Optional (session history), for adapters that render no {@link diff} themselves: the changes from
    * commit `from` of the session (default: its baseline) to commit `to` (default: the workspace as it
    * is now), as a snapshot whose `changes` run from `from` (not from the baseline) and whose

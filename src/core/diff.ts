@@ -49,16 +49,22 @@ export async function diffChanges(
       snapped.newOid === c.newOid
     )
   })
+  // A host whose hunks a promotion selects among diffs any pair; another only the snapshot's own.
+  const selectable = snapshot.textPatchesSelectable === true
+  const asked = selectable ? sorted : fromBaseline
   const host =
-    snapshot.textPatches && !options.binary && fromBaseline.length
-      ? await snapshot.textPatches(fromBaseline)
+    snapshot.textPatches && !options.binary && asked.length
+      ? await snapshot.textPatches(asked)
       : new Map<string, HostTextPatch>()
-  // Unbudgeted, text files promotable by hunks render from their blobs: their hunks are exactly the
-  // ones a promotion computes (hunks.ts). A budgeted (shown) diff takes the host's hunks with ids
-  // derived from them: the same ids whenever git's diff splits the change as ours does.
+  // Unbudgeted, text files promotable by hunks render from the hunks a promotion computes: the host's
+  // when it is the promotion's engine too (`textPatchesSelectable`), else the `diff` package's from
+  // their blobs (hunks.ts). A budgeted (shown) diff takes the host's hunks with ids derived from them:
+  // the same ids whenever the host's diff splits the change as ours does.
   const usable = (change: TreeChange) => {
     const given = typeTransition(change) ? undefined : host.get(change.path)
-    return given && (given.binary || options.budget || !hunkSelectable(change)) ? given : undefined
+    return given && (given.binary || selectable || options.budget || !hunkSelectable(change))
+      ? given
+      : undefined
   }
   const counts = (change: TreeChange) => (typeTransition(change) ? undefined : host.get(change.path))
   const read = (oids: string[]) => readBoth(snapshot, durable, oids)

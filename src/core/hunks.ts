@@ -10,7 +10,7 @@
  * hunk is re-hunked from the new old side and gets a new id (ids are content-derived, and its body
  * changed), while the file's other hunks keep theirs.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { structuredPatch } from 'diff'
 import { decodeBytes, encodeText } from './bytes.ts'
 import { InvalidArgumentError } from './errors.ts'
@@ -104,10 +104,7 @@ export function hunkIds(
   hunks: readonly { lines: readonly string[]; newStart: number }[],
 ): string[] {
   return hunks.map(({ lines, newStart }) =>
-    createHash('sha256')
-      .update(`${file.path}\0${file.newOid ?? ''}\0${lines.join('\n')}\0${newStart}`)
-      .digest('hex')
-      .slice(0, 8),
+    hash('sha256', `${file.path}\0${file.newOid ?? ''}\0${lines.join('\n')}\0${newStart}`).slice(0, 8),
   )
 }
 
@@ -307,39 +304,118 @@ export function range(start: number, count: number): string {
   return count === 1 ? `${start}` : `${start},${count}`
 }
 
+/** One hunk of a host's hunks text: its ranges (1-based starts, as ours) and its body lines, joined. */
+interface HostHunkSpan {
+  oldStart: number
+  oldLines: number
+  newStart: number
+  newLines: number
+  /** Its lines as the patch shows them, without their final newline, joined by `\n`. */
+  body: string
+}
+
 /**
- * Hunks a host computed (`HostTextPatch.hunks`, e.g. GitHub's compare API, which runs git's diff)
- * of `file` with our ids: each `@@` line is rewritten as {@link textHunks} writes it (`[h:<id>]`, the host's
- * function-name context dropped) and the ids are derived from the host's hunk bodies by
- * {@link hunkIds}. When git's diff and ours split a change the same way (the usual case) these are the
- * ids a promotion finds; when they do not, the promotion refuses the id (`INVALID_ARGUMENT`), never
- * applies another change. Lines that are not in a hunk are dropped.
+ * The hunks of a host's hunks text (`@@` lines and bodies, each line ending in `\n`), found without
+ * splitting it into lines: a body line starts with ` `, `+`, `-` or `\`, so each `\n@@` starts the
+ * next hunk. Lines before the first `@@` line are dropped.
  */
-export function annotateHostHunks(file: HunkFile, hunks: string): { text: string; hunks: FileHunk[] } {
-  const parsed: Array<{ starts: number[]; lines: string[] }> = []
-  for (const line of hunks.split('\n')) {
-    const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line)
+function hostHunkSpans(hunks: string): HostHunkSpan[] {
+  const spans: HostHunkSpan[] = []
+  let at = hunks.startsWith('@@') ? 0 : hunks.indexOf('\n@@') + 1
+  while (at > 0 || (at === 0 && hunks.startsWith('@@'))) {
+    const lineEnd = hunks.indexOf('\n', at)
+    const headerEnd = lineEnd === -1 ? hunks.length : lineEnd
+    const next = hunks.indexOf('\n@@', headerEnd)
+    const bodyEnd = next === -1 ? (hunks.endsWith('\n') ? hunks.length - 1 : hunks.length) : next
+    const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(hunks.slice(at, headerEnd))
     if (header) {
       const [, a, b, c, d] = header
-      parsed.push({
-        starts: [Number(a), b === undefined ? 1 : Number(b), Number(c), d === undefined ? 1 : Number(d)],
-        lines: [],
+      const oldLines = b === undefined ? 1 : Number(b)
+      const newLines = d === undefined ? 1 : Number(d)
+      spans.push({
+        // git prints an empty range as `start-1,0`; ours are 1-based starts like the diff package's.
+        oldStart: oldLines === 0 ? Number(a) + 1 : Number(a),
+        oldLines,
+        newStart: newLines === 0 ? Number(c) + 1 : Number(c),
+        newLines,
+        body: withoutEmptyLines(headerEnd + 1 <= bodyEnd ? hunks.slice(headerEnd + 1, bodyEnd) : ''),
       })
-    } else if (parsed.length && line !== '') parsed.at(-1)!.lines.push(line)
+    }
+    if (next === -1) break
+    at = next + 1
   }
-  const ranges = parsed.map((h) => {
-    const [oldCount, newCount] = [h.starts[1]!, h.starts[3]!]
-    // git prints an empty range as `start-1,0`; ours are 1-based starts like the diff package's.
-    const oldStart = oldCount === 0 ? h.starts[0]! + 1 : h.starts[0]!
-    const newStart = newCount === 0 ? h.starts[2]! + 1 : h.starts[2]!
-    return { oldStart, oldLines: oldCount, newStart, newLines: newCount, lines: h.lines }
-  })
-  const ids = hunkIds(file, ranges)
-  const listed = ranges.map(({ lines: _lines, ...place }, i): FileHunk => {
+  return spans
+}
+
+/** `body` without empty lines: every patch line starts with a space, `+`, `-` or a backslash, so an empty one is noise. */
+function withoutEmptyLines(body: string): string {
+  if (!body.startsWith('\n') && !body.endsWith('\n') && !body.includes('\n\n')) return body
+  return body
+    .split('\n')
+    .filter((line) => line !== '')
+    .join('\n')
+}
+
+/**
+ * Hunks a host computed (`HostTextPatch.hunks`: `@@` lines and their bodies, e.g. git's diff of a local
+ * workspace or GitHub's compare API) of `file` as {@link textHunks} gives them: each with our header
+ * (`[h:<id>]`, the host's function-name context dropped) and its id derived from its body by
+ * {@link hunkIds}. Lines that are not in a hunk are dropped.
+ */
+export function hostTextHunks(file: HunkFile, hunks: string): TextHunk[] {
+  const spans = hostHunkSpans(hunks)
+  const ids = hunkIds(
+    file,
+    spans.map(({ body, newStart }) => ({ lines: [body], newStart })),
+  )
+  return spans.map(({ body, ...place }, i) => {
     const { oldStart, oldLines, newStart, newLines } = place
     const header = `@@ -${range(oldStart, oldLines)} +${range(newStart, newLines)} @@ [h:${ids[i]}]`
-    return { id: ids[i]!, oldStart, oldLines, newStart, newLines, header }
+    const lines = body.split('\n').filter((line) => line !== '')
+    return { id: ids[i]!, oldStart, oldLines, newStart, newLines, header, lines }
   })
-  const text = parsed.map((h, i) => `${listed[i]!.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join('')
-  return { text, hunks: listed }
+}
+
+/**
+ * A host's hunks of `file` rendered with our `@@` lines and ids (as {@link hostTextHunks}, without
+ * splitting the bodies into lines): the text, the hunks, and the added and removed lines counted.
+ */
+export function renderHostHunks(
+  file: HunkFile,
+  hunks: string,
+): { text: string; hunks: FileHunk[]; additions: number; deletions: number } {
+  const spans = hostHunkSpans(hunks)
+  const ids = hunkIds(
+    file,
+    spans.map(({ body, newStart }) => ({ lines: [body], newStart })),
+  )
+  const parts: string[] = []
+  const listed: FileHunk[] = []
+  let additions = 0
+  let deletions = 0
+  spans.forEach(({ body, ...place }, i) => {
+    const { oldStart, oldLines, newStart, newLines } = place
+    const header = `@@ -${range(oldStart, oldLines)} +${range(newStart, newLines)} @@ [h:${ids[i]}]`
+    listed.push({ id: ids[i]!, oldStart, oldLines, newStart, newLines, header })
+    parts.push(header, '\n', body, body ? '\n' : '')
+    for (let at = 0; at < body.length;) {
+      const first = body.charCodeAt(at)
+      if (first === 43 /* + */) additions += 1
+      else if (first === 45 /* - */) deletions += 1
+      const end = body.indexOf('\n', at)
+      at = end === -1 ? body.length : end + 1
+    }
+  })
+  return { text: parts.join(''), hunks: listed, additions, deletions }
+}
+
+/**
+ * {@link hostTextHunks} rendered: the hunks' text with our `@@` lines, and their list. When the host's
+ * diff and the promotion's engine split a change the same way, these are the ids a promotion finds;
+ * when they do not, the promotion refuses the id (`INVALID_ARGUMENT`), never applies another change.
+ */
+export function annotateHostHunks(file: HunkFile, hunks: string): { text: string; hunks: FileHunk[] } {
+  const parsed = hostTextHunks(file, hunks)
+  const text = parsed.map((h) => `${h.header}\n${h.lines.map((l) => `${l}\n`).join('')}`).join('')
+  return { text, hunks: parsed.map(({ lines: _lines, ...hunk }) => hunk) }
 }

@@ -7,7 +7,7 @@
  */
 import { binaryPatchBody } from './binary-patch.ts'
 import { decodeBytes, encodeText } from './bytes.ts'
-import { annotateHostHunks, asText, HUNK_CONTEXT, hunkSelectable, textHunks } from './hunks.ts'
+import { asText, HUNK_CONTEXT, hunkSelectable, renderHostHunks, textHunks } from './hunks.ts'
 import type { FileDiff, FileHunk, FileMode, HostTextPatch, SessionDiff, TreeChange } from './types.ts'
 
 /** One touched path with the bytes on each side (`null` where the path is absent). */
@@ -135,7 +135,7 @@ export function renderFile(input: PatchInput, options: PatchOptions = {}): { tex
 /**
  * Renders one path from hunks its host computed (`WorkspaceSnapshot.textPatches`): the same git
  * headers as {@link renderFile}, then `---`/`+++` and the hunks, or `Binary files … differ`. Line
- * counts are counted from the hunks. A file promotable by hunks gets our ids (`annotateHostHunks`). Not for changes between a file and a symlink (render those from
+ * counts are counted from the hunks. A file promotable by hunks gets our ids (hunks.ts `renderHostHunks`). Not for changes between a file and a symlink (render those from
  * blobs).
  */
 export function renderHostPatch(
@@ -155,11 +155,13 @@ export function renderHostPatch(
   let deletions = 0
   let hunks = host.hunks && !host.hunks.endsWith('\n') ? `${host.hunks}\n` : host.hunks
   let listed: FileHunk[] | undefined
-  if (options.hunkIds !== false && hunkSelectable(change))
-    ({ text: hunks, hunks: listed } = annotateHostHunks(change, hunks))
-  for (const line of hunks.split('\n')) {
-    if (line.startsWith('+')) additions += 1
-    else if (line.startsWith('-')) deletions += 1
+  if (options.hunkIds !== false && hunkSelectable(change)) {
+    ;({ text: hunks, hunks: listed, additions, deletions } = renderHostHunks(change, hunks))
+  } else {
+    for (const line of hunks.split('\n')) {
+      if (line.startsWith('+')) additions += 1
+      else if (line.startsWith('-')) deletions += 1
+    }
   }
   const body = hunks ? `--- ${from}\n+++ ${to}\n${hunks}` : ''
   const file: FileDiff = { ...base, binary: false, additions, deletions }

@@ -6,8 +6,16 @@
  */
 import { blobIdLike } from './blob-id.ts'
 import { InvalidArgumentError } from './errors.ts'
-import { applyHunks, hunkSelectable, pickHunks, textBytes, textHunks, textSides } from './hunks.ts'
-import type { BlobSource, TreeChange } from './types.ts'
+import {
+  applyHunks,
+  hostTextHunks,
+  hunkSelectable,
+  pickHunks,
+  textBytes,
+  textHunks,
+  textSides,
+} from './hunks.ts'
+import type { BlobSource, HostTextPatch, TreeChange } from './types.ts'
 
 /** What {@link selectHunks} resolves to: the changed changes by path and the blob source to promote from. */
 export interface HunkPromotion {
@@ -19,7 +27,10 @@ export interface HunkPromotion {
 
 /**
  * Resolves `wanted` (hunk ids by path, from `hunkSelection`) against the `pending` changes by path.
- * `read` reads blobs of either side (`readBoth` of src/core/diff.ts). Throws `INVALID_ARGUMENT`
+ * `read` reads blobs of either side (`readBoth` of src/core/diff.ts). `hostHunks`, when given, is the
+ * snapshot's `textPatches` whose hunks its diffs show (`WorkspaceSnapshot.textPatchesSelectable`): ids
+ * resolve against those hunks, and against the `diff` package's for a path it leaves out, as the diff
+ * rendered them. Throws `INVALID_ARGUMENT`
  * naming the path when it has nothing pending, is not hunk-selectable (added, deleted, binary,
  * symlink, submodule or mode change: whole-file only), or an id is not one of its current hunks.
  * Nothing is written either way.
@@ -30,6 +41,7 @@ export async function selectHunks(
   pending: ReadonlyMap<string, TreeChange>,
   blobs: BlobSource,
   read: (oids: string[]) => Promise<Map<string, Uint8Array>>,
+  hostHunks?: (changes: readonly TreeChange[]) => Promise<Map<string, HostTextPatch>>,
 ): Promise<HunkPromotion> {
   const picked = [...wanted].map(([path, ids]) => {
     const change = pending.get(path)
@@ -42,12 +54,16 @@ export async function selectHunks(
     return { change, ids }
   })
   const contents = await read([...new Set(picked.flatMap(({ change }) => [change.oldOid!, change.newOid!]))])
+  const host = hostHunks
+    ? await hostHunks(picked.map(({ change }) => change))
+    : new Map<string, HostTextPatch>()
   const made = new Map<string, Uint8Array>()
   const changes = new Map<string, TreeChange>()
   for (const { change, ids } of picked) {
     const sides = textSides(blobOf(contents, change.oldOid!), blobOf(contents, change.newOid!))
-    if (!sides) throw wholeFileOnly(change, 'binary')
-    const hunks = textHunks(change, sides.oldText, sides.newText)
+    const given = host.get(change.path)
+    if (!sides || given?.binary) throw wholeFileOnly(change, 'binary')
+    const hunks = given ? hostTextHunks(change, given.hunks) : textHunks(change, sides.oldText, sides.newText)
     const bytes = textBytes(applyHunks(sides.oldText, pickHunks(change.path, hunks, ids, sessionId)))
     const oid = blobIdLike(change.oldOid!, bytes)
     if (oid !== change.newOid) made.set(oid, bytes)

@@ -138,6 +138,7 @@ export async function runPromotion(
         pendingByPath,
         read.blobs,
         (oids) => readBoth(read, runtime.durable, oids),
+        read.textPatchesSelectable && read.textPatches ? read.textPatches.bind(read) : undefined,
       )
       selected = selected.map((c) => hunks.changes.get(c.path) ?? c)
       snapshot = { ...snapshot, blobs: hunks.blobs }

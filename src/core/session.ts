@@ -22,7 +22,7 @@ import {
 import type { SessionMetadata } from './metadata.ts'
 import { normalizeRepoDir, normalizeRepoPath } from './paths.ts'
 import { runPromotion } from './promote.ts'
-import { remainingChanges } from './remaining.ts'
+import { promotedPaths, remainingChanges } from './remaining.ts'
 import { assertActive, type SessionRuntime, workspaceHandle } from './runtime.ts'
 import { selectChanges } from './select.ts'
 import type {
@@ -138,7 +138,9 @@ class SessionOperations implements AgentOperations {
         const result = await fn(meta)
         const now = this.runtime.now()
         const touchedFiles = touched?.()
-        if (touchedFiles || accessIsStale(meta, now))
+        // Written when the touched list changed or the access time is stale, not on every read.
+        const moved = touchedFiles !== undefined && !samePaths(touchedFiles, meta.touchedFiles)
+        if (moved || accessIsStale(meta, now))
           await store.write({
             ...meta,
             lastAccessAt: new Date(now).toISOString(),
@@ -212,9 +214,14 @@ class SessionOperations implements AgentOperations {
     return this.active(
       async (meta) => {
         const { durable } = this.runtime
-        // Always from a snapshot, never the adapter's own `git diff`: the hunks and their ids must be
-        // the ones a hunk promotion computes (src/core/hunks.ts).
-        const snapshot = await this.snapshot(meta)
+        // From a snapshot, never the adapter's own `git diff`: the hunks and their ids must be the ones
+        // a hunk promotion computes (src/core/hunks.ts). A review snapshot gives them without storing
+        // the workspace, when nothing promoted changes what is pending and no commit is pinned.
+        const review =
+          !binary && this.pin === undefined && promotedPaths(meta).size === 0
+            ? await this.runtime.ephemeral.reviewSnapshot?.(this.handle(meta))
+            : undefined
+        const snapshot = review ?? (await this.snapshot(meta))
         const pending = remainingChanges(snapshot.changes, meta)
         touched = pending.map((c) => c.path)
         return diffChanges(snapshot, pick(pending, options.paths), durable, {
@@ -469,6 +476,11 @@ class SessionOperations implements AgentOperations {
 export const ACCESS_RESOLUTION_MS = 1000
 
 /** True when `meta.lastAccessAt` is older than `now` (ms) by the resolution for its idle TTL. */
+/** True when both lists hold the same paths in the same order. */
+function samePaths(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((path, i) => path === b[i])
+}
+
 function accessIsStale(meta: SessionMetadata, now: number): boolean {
   const idle = meta.evictionPolicy.ttlIdleMs
   const resolution = idle === null ? ACCESS_RESOLUTION_MS : Math.min(ACCESS_RESOLUTION_MS, idle / 10)

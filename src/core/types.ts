@@ -95,6 +95,14 @@ export interface WorkspaceSnapshot {
    * implement it only when the hunks are of exactly this snapshot (same baseline, same commit).
    */
   textPatches?(changes: readonly TreeChange[]): Promise<Map<string, HostTextPatch>>
+  /**
+   * True when {@link textPatches} gives the hunks of exactly each change asked (any pair of blobs, not
+   * only the snapshot's own) with the engine a hunk promotion from this snapshot selects with: then
+   * every diff takes hunk-selectable files from it too, and `promote({ mode: 'hunks' })` resolves
+   * ids against it (the same hunks, the same ids). A path it leaves out is diffed with the `diff`
+   * package on both surfaces. Local workspaces: git's diff (src/adapters/local/text-patches.ts).
+   */
+  textPatchesSelectable?: boolean
 }
 
 /** One entry returned by `list()`. */

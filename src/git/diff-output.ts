@@ -1,10 +1,11 @@
 /**
  * Parses the output of `git diff --raw -z -p`: raw records (modes, status) then, after an empty field,
- * the patch. Line counts come from the patch itself (asking git for `--numstat` as well makes it diff
- * every file twice).
+ * the patch, as a whole diff ({@link parseGitDiffOutput}) or as per-file sections with their hunks
+ * ({@link parsePatchSections}). Line counts come from the patch itself (asking git for `--numstat` as
+ * well makes it diff every file twice).
  */
 import { decodeBytes, splitNulBytes } from '../core/bytes.ts'
-import type { FileDiff, SessionDiff } from '../core/types.ts'
+import type { FileDiff, SessionDiff, TreeChange } from '../core/types.ts'
 import { parseRawDiff } from './repo.ts'
 import { NEUTRAL_DIFF_CONFIG } from './safe-config.ts'
 
@@ -39,10 +40,7 @@ export function gitDiffArgs(revisions: readonly string[], options: { binary?: bo
  */
 export function parseGitDiffOutput(stdout: Buffer): SessionDiff {
   if (stdout.length === 0) return { patch: '', files: [], additions: 0, deletions: 0 }
-  const patchStart = stdout.indexOf('\0\0')
-  const head = patchStart === -1 ? stdout : stdout.subarray(0, patchStart)
-  const patch = patchStart === -1 ? '' : decodeBytes(stdout, patchStart + 2)
-  const { changes } = parseRawDiff(splitNulBytes(head))
+  const { changes, patch } = splitRawAndPatch(stdout)
   const sections = countSections(patch)
   let next = 0
   const files: FileDiff[] = changes.map((change) => {
@@ -98,4 +96,80 @@ function countSections(patch: string): SectionCounts[] {
     start = end + 1
   }
   return sections
+}
+
+/** One `diff --git` section of a patch, as {@link parsePatchSections} reads it. */
+export interface PatchSection {
+  /**
+   * The blob ids of its `index <old>..<new>` line (full with `--full-index`; all zeros for an absent
+   * side); absent when the section has none (a mode-only change).
+   */
+  index?: { oldOid: string; newOid: string }
+  /** Git printed `Binary files … differ` (or a `GIT binary patch`) instead of hunks. */
+  binary: boolean
+  /**
+   * Its hunks: every line from the first `@@` line to the section's end, each ending in `\n`, with
+   * each `@@ -a,b +c,d @@` line cut after its second `@@` (git's function-name context dropped);
+   * `''` when it has none.
+   */
+  hunks: string
+}
+
+/**
+ * The `diff --git` sections of a patch as git prints it (the lossless string of src/core/bytes.ts), in
+ * order. A line starting with `diff --git ` starts a section: hunk lines start with ` `, `+`, `-` or
+ * `\`, so no content line can.
+ */
+export function parsePatchSections(patch: string): PatchSection[] {
+  const sections: PatchSection[] = []
+  let at = patch.startsWith('diff --git ') ? 0 : patch.indexOf('\ndiff --git ') + 1
+  while (at > 0 || (at === 0 && patch.startsWith('diff --git '))) {
+    const next = patch.indexOf('\ndiff --git ', at)
+    const end = next === -1 ? patch.length : next + 1
+    const firstHunk = patch.startsWith('@@', at) ? at : patch.indexOf('\n@@', at)
+    const hunksAt = firstHunk === -1 || firstHunk >= end ? end : firstHunk === at ? at : firstHunk + 1
+    const section: PatchSection = { binary: false, hunks: trimHunkHeaders(patch.slice(hunksAt, end)) }
+    for (const line of patch.slice(at, hunksAt).split('\n')) {
+      const ids = line.startsWith('index ') ? /^index ([0-9a-f]+)\.\.([0-9a-f]+)/.exec(line) : null
+      if (ids) section.index = { oldOid: ids[1]!, newOid: ids[2]! }
+      else if (line.startsWith('Binary files ') || line.startsWith('GIT binary patch')) section.binary = true
+    }
+    sections.push(section)
+    if (next === -1) break
+    at = next + 1
+  }
+  return sections
+}
+
+/** `hunks` with each `@@ -a,b +c,d @@` line cut after its second `@@` (git's function-name context). */
+function trimHunkHeaders(hunks: string): string {
+  const parts: string[] = []
+  let copied = 0
+  for (let at = hunks.startsWith('@@') ? 0 : -1; at !== -1; at = hunks.indexOf('\n@@', at + 1)) {
+    const header = at === 0 && hunks.startsWith('@@') ? 0 : at + 1
+    const close = hunks.indexOf('@@', header + 2)
+    const lineEnd = hunks.indexOf('\n', header)
+    if (close === -1 || (lineEnd !== -1 && close > lineEnd)) continue
+    const cut = close + 2
+    const stop = lineEnd === -1 ? hunks.length : lineEnd
+    if (cut < stop) {
+      parts.push(hunks.slice(copied, cut))
+      copied = stop
+    }
+  }
+  if (copied === 0) return hunks
+  parts.push(hunks.slice(copied))
+  return parts.join('')
+}
+
+/**
+ * One `git diff --raw -z -p` output: its raw records (src/git/repo.ts `parseRawDiff`) and the patch
+ * that follows them (lossless string), split at the empty field between the two.
+ */
+export function splitRawAndPatch(stdout: Buffer): { changes: TreeChange[]; patch: string } {
+  if (stdout.length === 0) return { changes: [], patch: '' }
+  const patchStart = stdout.indexOf('\0\0')
+  const head = patchStart === -1 ? stdout : stdout.subarray(0, patchStart)
+  const patch = patchStart === -1 ? '' : decodeBytes(stdout, patchStart + 2)
+  return { changes: parseRawDiff(splitNulBytes(head)).changes, patch }
 }

@@ -5,7 +5,7 @@
  * write by Gittrix — outside any sandbox the agent ran in — land on the link's target, a host file of
  * the agent's choosing. Git follows such links like any other (its lock files resolve symlinks too).
  */
-import { lstat } from 'node:fs/promises'
+import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /** Every object fan-out directory (`objects/00` … `objects/ff`), where loose objects are written. */
@@ -34,33 +34,59 @@ export function checkpointWritePaths(ref: string | null, extra: readonly string[
 
 /**
  * The components of `paths` (relative to `gitDir`) that exist as symlinks, each once, outermost first
- * along each path (a symlinked `refs` is reported, not what lies beyond it). `..` components are
- * reported as they are: nothing Gittrix writes needs one. Missing components end a path's walk.
+ * (a symlinked `refs` is reported, not what lies beyond it), shallower components before deeper ones.
+ * `..` components are reported as they are: nothing Gittrix writes needs one. Missing components end a
+ * path's walk. The components of one depth are looked at concurrently, and a directory with many of
+ * them (`objects`, with its 256 fan-out directories) is read once with the entries' types instead of
+ * an `lstat` per entry.
  */
 export async function symlinksOnPaths(gitDir: string, paths: readonly string[]): Promise<string[]> {
-  const seen = new Set<string>()
   const found: string[] = []
-  for (const path of paths) {
-    const parts = path.split('/')
-    for (let i = 1; i <= parts.length; i++) {
-      const rel = parts.slice(0, i).join('/')
-      if (parts[i - 1] === '..') {
-        if (!seen.has(rel)) found.push(rel)
-        seen.add(rel)
-        break
-      }
-      if (seen.has(rel)) {
-        if (found.includes(rel)) break
-        continue
-      }
-      seen.add(rel)
-      const entry = await lstat(join(gitDir, rel)).catch(() => null)
-      if (!entry) break
-      if (entry.isSymbolicLink()) {
-        found.push(rel)
-        break
-      }
-    }
+  let walking = paths.map((path) => path.split('/'))
+  for (let depth = 1; walking.length > 0; depth++) {
+    const here = [
+      ...new Set(walking.filter((parts) => parts.length >= depth).map((p) => p.slice(0, depth).join('/'))),
+    ]
+    const kinds = await kindsOf(gitDir, here)
+    const ends = new Set(here.filter((rel) => kinds.get(rel) !== 'there'))
+    found.push(...here.filter((rel) => kinds.get(rel) === 'link'))
+    walking = walking.filter((parts) => parts.length > depth && !ends.has(parts.slice(0, depth).join('/')))
   }
   return found
+}
+
+type Kind = 'there' | 'link' | 'missing'
+
+/** A parent with at least this many components to look at is listed once instead. */
+const LIST_FROM = 16
+
+/** What each of `rels` (relative to `gitDir`) is: a symlink (`..` counts as one), missing, or there. */
+async function kindsOf(gitDir: string, rels: readonly string[]): Promise<Map<string, Kind>> {
+  const kinds = new Map<string, Kind>()
+  const byParent = new Map<string, string[]>()
+  for (const rel of rels) {
+    if (rel.split('/').at(-1) === '..') kinds.set(rel, 'link')
+    else {
+      const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : ''
+      byParent.set(parent, [...(byParent.get(parent) ?? []), rel])
+    }
+  }
+  await Promise.all(
+    [...byParent].map(async ([parent, children]) => {
+      if (children.length >= LIST_FROM) {
+        const entries = await readdir(join(gitDir, parent), { withFileTypes: true }).catch(() => [])
+        const types = new Map(entries.map((e) => [e.name, e.isSymbolicLink() ? 'link' : 'there'] as const))
+        for (const rel of children)
+          kinds.set(rel, types.get(rel.slice(parent ? parent.length + 1 : 0)) ?? 'missing')
+        return
+      }
+      await Promise.all(
+        children.map(async (rel) => {
+          const entry = await lstat(join(gitDir, rel)).catch(() => null)
+          kinds.set(rel, !entry ? 'missing' : entry.isSymbolicLink() ? 'link' : 'there')
+        }),
+      )
+    }),
+  )
+  return kinds
 }

@@ -21,8 +21,8 @@
  * under an unsigned 256 MB webhook POST (test/bench/webhook-memory.ts).
  *
  * Options: `--json`, `--reps <n>` (timed repetitions per operation, default 5; one warm-up run comes
- * first), `--only writes|scale|big` (just the agent-writes rows, the 100,000-file rows or the 500 MiB
- * file, to run or repeat them alone), `--dir <path>` (where the temporary repositories go; also
+ * first), `--only writes|scale|big|diff` (just the agent-writes rows, the 100,000-file rows, the 500 MiB
+ * file or the 20,000-file diff rows, to run or repeat them alone), `--dir <path>` (where the temporary repositories go; also
  * `GITTRIX_BENCH_DIR`). The default is `/dev/shm` when it exists: on tmpfs the kernel's file-system
  * work (journal, discard, writeback) stays out of the ratios, and git's own work is cheapest there, so
  * Gittrix's fixed costs weigh the most.
@@ -59,7 +59,7 @@ const REPS = repsArg >= 0 ? Math.max(1, Number(argv[repsArg + 1]) || 5) : 5
 const dirArg = argv.indexOf('--dir')
 const onlyArg = argv.indexOf('--only')
 const ONLY = onlyArg >= 0 ? argv[onlyArg + 1] : undefined
-const ONLY_CHOICES = ['writes', 'scale', 'big'] as const
+const ONLY_CHOICES = ['writes', 'scale', 'big', 'diff'] as const
 if (ONLY !== undefined && !(ONLY_CHOICES as readonly string[]).includes(ONLY))
   throw new Error(`--only takes one of ${ONLY_CHOICES.join(', ')}, not ${ONLY}`)
 
@@ -88,9 +88,10 @@ async function localRows(
   layout: Layout,
   touched: number,
   idPrefix: string,
+  groups: readonly RowGroupSpec['group'][] = ['start-clone', 'start-worktree', 'promote', 'diff'],
 ): Promise<Row[]> {
   const rows: Row[] = []
-  for (const group of ['start-clone', 'start-worktree', 'promote', 'diff'] as const) {
+  for (const group of groups) {
     log(`  ${idPrefix}${group}: ${REPS} repetitions after one warm-up, in a child process`)
     const spec: RowGroupSpec = { group, durable, baseline, root, layout, touched, reps: REPS, idPrefix }
     rows.push(...(await measureRowGroupInChild(spec)))
@@ -210,6 +211,13 @@ async function main(): Promise<void> {
       return
     }
     const { durable, baseline } = await generate(LAYOUT)
+    if (ONLY === 'diff') {
+      const rows = await localRows(root, durable, baseline, LAYOUT, TOUCHED, '', ['diff'])
+      const meta = { 'load average at start / end': load(), 'repetitions (median of)': REPS }
+      if (asJson) process.stdout.write(`${JSON.stringify({ rows, meta }, null, 2)}\n`)
+      else process.stdout.write(`${markdown(rows, meta)}\n`)
+      return
+    }
     if (ONLY === 'writes') {
       const loadBefore = loadavg()[0]!.toFixed(2)
       const writes = await benchWrites(durable)

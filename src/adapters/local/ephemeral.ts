@@ -46,7 +46,9 @@ import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from 
 import { gitDiffArgs, parseGitDiffOutput } from '../../git/diff-output.ts'
 import type { GitIdentity, GitRepo } from '../../git/repo.ts'
 import { checkpointId, listCheckpoints, readNotes, restoreTo, showAt, writeNote } from './history.ts'
+import { reviewSnapshot, worktreeDiffOutput } from './review-snapshot.ts'
 import { sessionCommit } from './session-commit.ts'
+import { localTextPatches } from './text-patches.ts'
 import { deleteWorkspacePath, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.ts'
 import {
   checkOut,
@@ -179,7 +181,8 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
   /**
    * Now: `git add -A` into the private index, then `diff-index --cached` against the baseline (no tree
    * written). At a commit (`options.at`, checked by {@link sessionCommit}): `diff-tree` from the
-   * baseline to that commit, read by id from the workspace's object store.
+   * baseline to that commit, read by id from the workspace's object store. Its text files' hunks are
+   * git's (text-patches.ts), for the diff and a hunk promotion alike.
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     const git = await openWorkspaceGit(handle)
@@ -195,11 +198,13 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
         git.repo.treeOf(at),
         git.repo.diffTrees(handle.baselineSha, at),
       ])
-      return { tree, commit: at, changes, blobs }
+      const textPatches = localTextPatches(git.repo, { baseline: handle.baselineSha, at })
+      return { tree, commit: at, changes, blobs, textPatches, textPatchesSelectable: true }
     }
     await git.repo.run(['add', '-A'])
     const changes = await git.repo.diffIndex(handle.baselineSha)
-    return { changes, blobs }
+    const textPatches = localTextPatches(git.repo, { baseline: handle.baselineSha })
+    return { changes, blobs, textPatches, textPatchesSelectable: true }
   }
 
   /**
@@ -221,20 +226,20 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
       const at = await sessionCommit(owner, handle, options.at, { restored: options.from !== undefined })
       return parseGitDiffOutput((await repo.run(gitDiffArgs([base, at], options))).stdout)
     }
-    const runDiff = () => repo.run(gitDiffArgs([base], options))
-    // Both only read the private index, so they run side by side. Files that are untracked now were
-    // not in that diff: they join the index as intent-to-add (once; later calls find none) and the
-    // diff runs again. Adding nothing would still rewrite the whole index, hence the listing first.
-    const [{ stdout: untracked }, first] = await Promise.all([
-      repo.run(['ls-files', '-z', '--others', '--exclude-standard']),
-      runDiff(),
-    ])
-    if (untracked.length === 0) return parseGitDiffOutput(first.stdout)
-    await repo.run(['add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
-      input: untracked,
-      env: { GIT_LITERAL_PATHSPECS: '1' },
+    return parseGitDiffOutput(await worktreeDiffOutput(repo, gitDiffArgs([base], options)))
+  }
+
+  /**
+   * The work tree read for a diff without storing anything: `git diff <baseline>` through the private
+   * index, its hunks those of {@link snapshot}'s `textPatches` (review-snapshot.ts). `null` when the
+   * diff holds a file git calls binary, a change between a file and a symlink, or a submodule.
+   */
+  async reviewSnapshot(handle: WorkspaceHandle): Promise<WorkspaceSnapshot | null> {
+    const git = await openWorkspaceGit(handle)
+    return reviewSnapshot(git.repo, workspaceRoot(handle), handle.baselineSha, {
+      gitDir: git.blobsGitDir,
+      readBlobs: (oids: readonly string[]) => git.repo.readObjects(oids),
     })
-    return parseGitDiffOutput((await runDiff()).stdout)
   }
 
   /**

@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
+  constants,
   fchmodSync,
   lstatSync,
   mkdirSync,
@@ -28,7 +29,17 @@ import {
   type Stats,
   writeFileSync,
 } from 'node:fs'
-import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm } from 'node:fs/promises'
+import {
+  type FileHandle,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+} from 'node:fs/promises'
 import { decodeBytes, encodeText } from '../../core/bytes.ts'
 import {
   FileNotFoundError,
@@ -219,6 +230,41 @@ export async function readWorkspaceFile(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw fsError(error, rel)
+  }
+}
+
+/**
+ * The first `maxBytes` bytes of the regular file at `rel` (all of it when smaller), read without
+ * following a final symlink, or `null` when no regular file is there. Throws as
+ * {@link resolveWorkspacePath}.
+ */
+export async function readWorkspaceFileHead(
+  root: string,
+  rel: string,
+  maxBytes: number,
+  checkRoot?: ResolveOptions['checkRoot'],
+): Promise<Uint8Array | null> {
+  const target = await resolveWorkspacePath(root, rel, {
+    followFinal: false,
+    ...(checkRoot ? { checkRoot } : {}),
+  })
+  if (!target.stat?.isFile()) return null
+  let file: FileHandle | undefined
+  try {
+    file = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    const buffer = Buffer.alloc(maxBytes)
+    let filled = 0
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, filled, maxBytes - filled, filled)
+      if (bytesRead === 0 || (filled += bytesRead) === maxBytes) break
+    }
+    return buffer.subarray(0, filled)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ELOOP') return null
+    throw fsError(error, rel)
+  } finally {
+    await file?.close()
   }
 }
 

@@ -103,12 +103,21 @@ export async function openWorkspaceGit(handle: WorkspaceHandle): Promise<Workspa
     const repo = new GitRepo({ gitDir, workTree: root, indexFile, sealed: true })
     return { repo, agent: null, agentIndex: null, blobsGitDir: gitDir }
   }
-  if (kind === 'clone') {
-    await checkIdentity(handle, state, gitDir)
-    await checkWrittenPaths(handle, gitDir)
-  } else if (!(await stat(gitDir).catch(() => null))) durableGone(gitDir)
-  const objects = (await readState(state, 'objects')) ?? (await objectDirOf(gitDir))
-  await checkBorrowedObjects(objects)
+  // The checks only read; they run side by side with finding the object store (nothing is used
+  // before all of them have passed).
+  const checks =
+    kind === 'clone'
+      ? Promise.all([checkIdentity(handle, state, gitDir), checkWrittenPaths(handle, gitDir)])
+      : stat(gitDir).then(
+          () => undefined,
+          () => durableGone(gitDir),
+        )
+  const store = (async () => {
+    const objects = (await readState(state, 'objects')) ?? (await objectDirOf(gitDir))
+    await checkBorrowedObjects(objects)
+    return objects
+  })()
+  const [, objects] = await Promise.all([checks, store])
   const privateDir = await ensurePrivateGitDir(state, objects)
   return {
     repo: new GitRepo({ gitDir: privateDir, workTree: root, indexFile, objectDir: objects, sealed: true }),
