@@ -1,8 +1,10 @@
 /**
  * Hunks of one text file and their ids: what `diffDetails()` shows (`FileDiff.hunks`, the `[h:<id>]`
  * annotation on each `@@` line of the patch) and what a `{ mode: 'hunks' }` promotion selects. One
- * computation serves both: `structuredPatch` of the `diff` package (Myers, 3 lines of context) over
- * the two blobs of the change, so every surface (library, CLI, GitHub App) sees the same hunks.
+ * computation per workspace serves both, 3 lines of context: git's own diff for a local workspace
+ * (the snapshot's `textPatches`, read back by {@link hostTextHunks}; src/adapters/local/text-patches.ts),
+ * else {@link textHunks}, `structuredPatch` of the `diff` package (Myers) over the two blobs of the
+ * change, so every surface (library, CLI, GitHub App) sees the same hunks.
  *
  * A hunk whose changes are separated by unchanged lines splits into parts ({@link hunkParts}, like
  * `git add -p`'s `s`), each addressable as `<id>.<k>` (k = 1-based index of the run of changes inside
