@@ -73,15 +73,25 @@ async function kindsOf(gitDir: string, rels: readonly string[]): Promise<Map<str
   }
   await Promise.all(
     [...byParent].map(async ([parent, children]) => {
-      if (children.length >= LIST_FROM) {
-        const entries = await readdir(join(gitDir, parent), { withFileTypes: true }).catch(() => [])
-        const types = new Map(entries.map((e) => [e.name, e.isSymbolicLink() ? 'link' : 'there'] as const))
-        for (const rel of children)
-          kinds.set(rel, types.get(rel.slice(parent ? parent.length + 1 : 0)) ?? 'missing')
-        return
+      // A listing can fail where a look-up by name succeeds (a directory that is searchable but not
+      // readable, mode 0333: git still writes through it); its children are then looked up one by one.
+      const entries =
+        children.length >= LIST_FROM
+          ? await readdir(join(gitDir, parent), { withFileTypes: true }).catch(() => null)
+          : null
+      const types = new Map(entries?.map((e) => [e.name, e.isSymbolicLink() ? 'link' : 'there'] as const))
+      // On a case-insensitive file system `objects/AB` is the `objects/ab` git writes through: a name
+      // listed only in another case is looked up by name too.
+      const folded = new Set(entries?.map((e) => e.name.toLowerCase()))
+      const byName: string[] = []
+      for (const rel of entries ? children : []) {
+        const name = rel.slice(parent ? parent.length + 1 : 0)
+        const type = types.get(name)
+        if (type !== undefined || !folded.has(name.toLowerCase())) kinds.set(rel, type ?? 'missing')
+        else byName.push(rel)
       }
       await Promise.all(
-        children.map(async (rel) => {
+        (entries ? byName : children).map(async (rel) => {
           const entry = await lstat(join(gitDir, rel)).catch(() => null)
           kinds.set(rel, !entry ? 'missing' : entry.isSymbolicLink() ? 'link' : 'there')
         }),

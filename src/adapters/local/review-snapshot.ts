@@ -13,11 +13,12 @@
  */
 import type { Stats } from 'node:fs'
 import { readFile, stat, writeFile } from 'node:fs/promises'
+import { blobIdLike } from '../../core/blob-id.ts'
 import type { HostTextPatch, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
 import { parsePatchSections, splitRawAndPatch } from '../../git/diff-output.ts'
 import type { GitRepo } from '../../git/repo.ts'
 import { NEUTRAL_DIFF_CONFIG } from '../../git/safe-config.ts'
-import { BINARY_PROBE_BYTES, binaryBlobs, HUNK_DIFF_ARGS, hasNul } from './text-patches.ts'
+import { binaryBlobs, HUNK_DIFF_ARGS, hasNul } from './text-patches.ts'
 import { readWorkspaceFileHead } from './workspace-fs.ts'
 
 /**
@@ -63,11 +64,17 @@ async function settleIndex(repo: GitRepo): Promise<void> {
   await writeFile(marker, stamp(await stat(index)))
 }
 
+/** Work-tree files over this size (bytes) are not read to confirm git's binary verdict: a snapshot stores them. */
+const MAX_CONFIRM_BYTES = 16 * 1024 * 1024
+
 /**
  * True when every change of `changes` (git printed `Binary files … differ`) is binary by Gittrix's own
- * rule too (text-patches.ts `hasNul`): its stored old blob or its work-tree file has a NUL in its first
- * 8,000 bytes. False when one is text: git followed an attribute the agent wrote, and only a snapshot
- * (which stores the file) can diff it with `--text`.
+ * rule too (text-patches.ts `hasNul`): its stored old blob, or the blob git named for its work-tree
+ * file, has a NUL in its first 8,000 bytes. The work-tree file counts only when its bytes are that
+ * blob (their id is the `index` line's): an attribute the agent wrote can convert a file on its way
+ * into git (`working-tree-encoding=UTF-16LE` stores UTF-16 bytes full of NULs as UTF-8 text, and
+ * `-diff` makes git call it binary), and a file can change after git read it. False when one is text
+ * or cannot be confirmed: only a snapshot (which stores the file) can diff it with `--text`.
  */
 async function confirmBinary(repo: GitRepo, root: string, changes: readonly TreeChange[]): Promise<boolean> {
   if (changes.length === 0) return true
@@ -78,9 +85,10 @@ async function confirmBinary(repo: GitRepo, root: string, changes: readonly Tree
   for (const change of changes) {
     if (change.oldOid !== null && stored.get(change.oldOid)) continue
     if (change.oldOid !== null && !stored.has(change.oldOid)) return false
-    const head =
-      change.newOid === null ? null : await readWorkspaceFileHead(root, change.path, BINARY_PROBE_BYTES)
-    if (head === null || !hasNul(head)) return false
+    if (change.newOid === null) return false
+    const bytes = await readWorkspaceFileHead(root, change.path, MAX_CONFIRM_BYTES + 1)
+    if (bytes === null || bytes.length > MAX_CONFIRM_BYTES) return false
+    if (blobIdLike(change.newOid, bytes) !== change.newOid || !hasNul(bytes)) return false
   }
   return true
 }

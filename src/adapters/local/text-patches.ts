@@ -153,8 +153,7 @@ async function bulkSections(
   const paired: Array<[TreeChange, PatchSection]> = []
   let next = 0
   for (const change of changes) {
-    // Git prints a change between a file and a symlink as two sections; every other change as one.
-    const count = diffable(change) || change.oldOid === change.newOid || change.oldMode === '160000' ? 1 : 2
+    const count = sectionCount(change)
     const own = sections.slice(next, next + count)
     next += count
     const want = asked.get(change.path)
@@ -165,6 +164,19 @@ async function bulkSections(
   if (next !== sections.length)
     throw new Error(`git printed ${sections.length} patch sections for ${changes.length} changes`)
   return paired
+}
+
+/**
+ * How many `diff --git` sections git prints for `change`: two when both sides exist and are of
+ * different types (regular file, symlink, submodule), whatever their blob ids (a symlink whose target
+ * is the file's content has the file's blob id); one otherwise. Git's diff.c `run_diff` splits a pair
+ * whose `S_IFMT` bits differ into a deletion and a creation.
+ */
+function sectionCount(change: TreeChange): number {
+  const type = (mode: string) => (mode === '120000' ? 'link' : mode === '160000' ? 'submodule' : 'file')
+  return change.oldMode !== null && change.newMode !== null && type(change.oldMode) !== type(change.newMode)
+    ? 2
+    : 1
 }
 
 /** `wanted`'s paths as literal pathspecs, or `null` (diff everything) when they are many or not UTF-8. */

@@ -234,9 +234,10 @@ export async function readWorkspaceFile(
 }
 
 /**
- * The first `maxBytes` bytes of the regular file at `rel` (all of it when smaller), read without
- * following a final symlink, or `null` when no regular file is there. Throws as
- * {@link resolveWorkspacePath}.
+ * The first `maxBytes` bytes of the regular file at `rel` (all of it when smaller, as long as it was
+ * when opened), read without following a final symlink, or `null` when no regular file is there. The
+ * file's type is checked on the opened descriptor (opened non-blocking): a path swapped for a FIFO or
+ * a device after it was resolved is not read. Throws as {@link resolveWorkspacePath}.
  */
 export async function readWorkspaceFileHead(
   root: string,
@@ -251,12 +252,16 @@ export async function readWorkspaceFileHead(
   if (!target.stat?.isFile()) return null
   let file: FileHandle | undefined
   try {
-    file = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW)
-    const buffer = Buffer.alloc(maxBytes)
+    file = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    const opened = await file.stat()
+    if (!opened.isFile()) return null
+    const size = Math.min(maxBytes, opened.size)
+    const buffer = Buffer.alloc(size)
     let filled = 0
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, filled, maxBytes - filled, filled)
-      if (bytesRead === 0 || (filled += bytesRead) === maxBytes) break
+    while (filled < size) {
+      const { bytesRead } = await file.read(buffer, filled, size - filled, filled)
+      if (bytesRead === 0) break
+      filled += bytesRead
     }
     return buffer.subarray(0, filled)
   } catch (error) {
