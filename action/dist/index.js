@@ -32228,8 +32228,9 @@ const NEUTRAL_DIFF_CONFIG = [
 ;// CONCATENATED MODULE: ./src/git/diff-output.ts
 /**
  * Parses the output of `git diff --raw -z -p`: raw records (modes, status) then, after an empty field,
- * the patch. Line counts come from the patch itself (asking git for `--numstat` as well makes it diff
- * every file twice).
+ * the patch, as a whole diff ({@link parseGitDiffOutput}) or as per-file sections with their hunks
+ * ({@link parsePatchSections}). Line counts come from the patch itself (asking git for `--numstat` as
+ * well makes it diff every file twice).
  */
 
 
@@ -32265,10 +32266,7 @@ function gitDiffArgs(revisions, options = {}) {
 function parseGitDiffOutput(stdout) {
     if (stdout.length === 0)
         return { patch: '', files: [], additions: 0, deletions: 0 };
-    const patchStart = stdout.indexOf('\0\0');
-    const head = patchStart === -1 ? stdout : stdout.subarray(0, patchStart);
-    const patch = patchStart === -1 ? '' : (0,bytes/* decodeBytes */.yj)(stdout, patchStart + 2);
-    const { changes } = (0,repo/* parseRawDiff */.LP)((0,bytes/* splitNulBytes */.$N)(head));
+    const { changes, patch } = splitRawAndPatch(stdout);
     const sections = countSections(patch);
     let next = 0;
     const files = changes.map((change) => {
@@ -32321,6 +32319,68 @@ function countSections(patch) {
         start = end + 1;
     }
     return sections;
+}
+/**
+ * The `diff --git` sections of a patch as git prints it (the lossless string of src/core/bytes.ts), in
+ * order. A line starting with `diff --git ` starts a section: hunk lines start with ` `, `+`, `-` or
+ * `\`, so no content line can.
+ */
+function parsePatchSections(patch) {
+    const sections = [];
+    let at = patch.startsWith('diff --git ') ? 0 : patch.indexOf('\ndiff --git ') + 1;
+    while (at > 0 || (at === 0 && patch.startsWith('diff --git '))) {
+        const next = patch.indexOf('\ndiff --git ', at);
+        const end = next === -1 ? patch.length : next + 1;
+        const firstHunk = patch.startsWith('@@', at) ? at : patch.indexOf('\n@@', at);
+        const hunksAt = firstHunk === -1 || firstHunk >= end ? end : firstHunk === at ? at : firstHunk + 1;
+        const section = { binary: false, hunks: trimHunkHeaders(patch.slice(hunksAt, end)) };
+        for (const line of patch.slice(at, hunksAt).split('\n')) {
+            const ids = line.startsWith('index ') ? /^index ([0-9a-f]+)\.\.([0-9a-f]+)/.exec(line) : null;
+            if (ids)
+                section.index = { oldOid: ids[1], newOid: ids[2] };
+            else if (line.startsWith('Binary files ') || line.startsWith('GIT binary patch'))
+                section.binary = true;
+        }
+        sections.push(section);
+        if (next === -1)
+            break;
+        at = next + 1;
+    }
+    return sections;
+}
+/** `hunks` with each `@@ -a,b +c,d @@` line cut after its second `@@` (git's function-name context). */
+function trimHunkHeaders(hunks) {
+    const parts = [];
+    let copied = 0;
+    for (let at = hunks.startsWith('@@') ? 0 : -1; at !== -1; at = hunks.indexOf('\n@@', at + 1)) {
+        const header = at === 0 && hunks.startsWith('@@') ? 0 : at + 1;
+        const close = hunks.indexOf('@@', header + 2);
+        const lineEnd = hunks.indexOf('\n', header);
+        if (close === -1 || (lineEnd !== -1 && close > lineEnd))
+            continue;
+        const cut = close + 2;
+        const stop = lineEnd === -1 ? hunks.length : lineEnd;
+        if (cut < stop) {
+            parts.push(hunks.slice(copied, cut));
+            copied = stop;
+        }
+    }
+    if (copied === 0)
+        return hunks;
+    parts.push(hunks.slice(copied));
+    return parts.join('');
+}
+/**
+ * One `git diff --raw -z -p` output: its raw records (src/git/repo.ts `parseRawDiff`) and the patch
+ * that follows them (lossless string), split at the empty field between the two.
+ */
+function splitRawAndPatch(stdout) {
+    if (stdout.length === 0)
+        return { changes: [], patch: '' };
+    const patchStart = stdout.indexOf('\0\0');
+    const head = patchStart === -1 ? stdout : stdout.subarray(0, patchStart);
+    const patch = patchStart === -1 ? '' : (0,bytes/* decodeBytes */.yj)(stdout, patchStart + 2);
+    return { changes: (0,repo/* parseRawDiff */.LP)((0,bytes/* splitNulBytes */.$N)(head)).changes, patch };
 }
 
 // EXTERNAL MODULE: ./src/github/start-commit.ts
@@ -34617,38 +34677,65 @@ function checkpointWritePaths(ref, extra = []) {
 }
 /**
  * The components of `paths` (relative to `gitDir`) that exist as symlinks, each once, outermost first
- * along each path (a symlinked `refs` is reported, not what lies beyond it). `..` components are
- * reported as they are: nothing Gittrix writes needs one. Missing components end a path's walk.
+ * (a symlinked `refs` is reported, not what lies beyond it), shallower components before deeper ones.
+ * `..` components are reported as they are: nothing Gittrix writes needs one. Missing components end a
+ * path's walk. The components of one depth are looked at concurrently, and a directory with many of
+ * them (`objects`, with its 256 fan-out directories) is read once with the entries' types instead of
+ * an `lstat` per entry.
  */
 async function symlinksOnPaths(gitDir, paths) {
-    const seen = new Set();
     const found = [];
-    for (const path of paths) {
-        const parts = path.split('/');
-        for (let i = 1; i <= parts.length; i++) {
-            const rel = parts.slice(0, i).join('/');
-            if (parts[i - 1] === '..') {
-                if (!seen.has(rel))
-                    found.push(rel);
-                seen.add(rel);
-                break;
-            }
-            if (seen.has(rel)) {
-                if (found.includes(rel))
-                    break;
-                continue;
-            }
-            seen.add(rel);
-            const entry = await (0,promises_.lstat)((0,external_node_path_.join)(gitDir, rel)).catch(() => null);
-            if (!entry)
-                break;
-            if (entry.isSymbolicLink()) {
-                found.push(rel);
-                break;
-            }
-        }
+    let walking = paths.map((path) => path.split('/'));
+    for (let depth = 1; walking.length > 0; depth++) {
+        const here = [
+            ...new Set(walking.filter((parts) => parts.length >= depth).map((p) => p.slice(0, depth).join('/'))),
+        ];
+        const kinds = await kindsOf(gitDir, here);
+        const ends = new Set(here.filter((rel) => kinds.get(rel) !== 'there'));
+        found.push(...here.filter((rel) => kinds.get(rel) === 'link'));
+        walking = walking.filter((parts) => parts.length > depth && !ends.has(parts.slice(0, depth).join('/')));
     }
     return found;
+}
+/** A parent with at least this many components to look at is listed once instead. */
+const LIST_FROM = 16;
+/** What each of `rels` (relative to `gitDir`) is: a symlink (`..` counts as one), missing, or there. */
+async function kindsOf(gitDir, rels) {
+    const kinds = new Map();
+    const byParent = new Map();
+    for (const rel of rels) {
+        if (rel.split('/').at(-1) === '..')
+            kinds.set(rel, 'link');
+        else {
+            const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+            byParent.set(parent, [...(byParent.get(parent) ?? []), rel]);
+        }
+    }
+    await Promise.all([...byParent].map(async ([parent, children]) => {
+        // A listing can fail where a look-up by name succeeds (a directory that is searchable but not
+        // readable, mode 0333: git still writes through it); its children are then looked up one by one.
+        const entries = children.length >= LIST_FROM
+            ? await (0,promises_.readdir)((0,external_node_path_.join)(gitDir, parent), { withFileTypes: true }).catch(() => null)
+            : null;
+        const types = new Map(entries?.map((e) => [e.name, e.isSymbolicLink() ? 'link' : 'there']));
+        // On a case-insensitive file system `objects/AB` is the `objects/ab` git writes through: a name
+        // listed only in another case is looked up by name too.
+        const folded = new Set(entries?.map((e) => e.name.toLowerCase()));
+        const byName = [];
+        for (const rel of entries ? children : []) {
+            const name = rel.slice(parent ? parent.length + 1 : 0);
+            const type = types.get(name);
+            if (type !== undefined || !folded.has(name.toLowerCase()))
+                kinds.set(rel, type ?? 'missing');
+            else
+                byName.push(rel);
+        }
+        await Promise.all((entries ? byName : children).map(async (rel) => {
+            const entry = await (0,promises_.lstat)((0,external_node_path_.join)(gitDir, rel)).catch(() => null);
+            kinds.set(rel, !entry ? 'missing' : entry.isSymbolicLink() ? 'link' : 'there');
+        }));
+    }));
+    return kinds;
 }
 
 // EXTERNAL MODULE: ./src/github/branches.ts
