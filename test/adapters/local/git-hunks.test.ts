@@ -1,71 +1,24 @@
 /**
  * A local session's hunks come from git (src/adapters/local/text-patches.ts, review-snapshot.ts): the
  * quick review read and the stored snapshot render the same patch with the same ids, a promotion
- * finds those ids, and neither the agent's `.gitattributes` nor a repository's diff configuration
- * changes what the reviewer sees or what a hunk id applies.
+ * finds those ids, and the agent's `.gitattributes` changes neither what the reviewer sees nor what a
+ * hunk id applies.
  */
 import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { diffChanges } from '../../../src/core/diff.ts'
-import {
-  GitTrix,
-  LocalDurableAdapter,
-  LocalEphemeralAdapter,
-  type SessionDiff,
-  type UserSession,
-  type WorkspaceHandle,
-} from '../../../src/index.ts'
+import { type SessionDiff } from '../../../src/index.ts'
 import { expectCode } from '../contract/fixtures.ts'
-import { cleanup, git, makeRepo, tempDir } from '../../support/git-fixtures.ts'
-
-const lines = (n: number, edit: Record<number, string> = {}, eol = '\n') =>
-  Array.from({ length: n }, (_, i) => (edit[i + 1] ?? `line ${i + 1}`) + eol).join('')
+import { git } from '../../support/git-fixtures.ts'
+import { handleOf, lines, startLocalSession, storedDiff } from './local-sessions.ts'
 
 const hunksOf = (diff: SessionDiff, path: string) => diff.files.find((f) => f.path === path)?.hunks ?? []
 
-const dirs: string[] = []
-const open: GitTrix[] = []
-afterEach(async () => {
-  for (const trix of open.splice(0)) await trix.close()
-  cleanup(...dirs.splice(0))
-})
-
-/** A session of `kind` on a new repository holding `files`, with its ephemeral adapter and store. */
-async function start(files: Record<string, string | Buffer>, kind: 'clone' | 'worktree' = 'clone') {
-  const repo = makeRepo(files)
-  const store = tempDir()
-  dirs.push(repo.path, store)
-  const ephemeral = new LocalEphemeralAdapter({ kind })
-  const durable = new LocalDurableAdapter({ path: repo.path, branch: 'main' })
-  const trix = new GitTrix({ durable, ephemeral, storeDir: store, sweepIntervalMs: 0 })
-  open.push(trix)
-  const session = await trix.startSession({ task: 'git hunks' })
-  return { repo, store, ephemeral, durable, session, ws: session.workspacePath! }
-}
-
-/** The handle the adapter is given for `session` (what src/core/runtime.ts `workspaceHandle` builds). */
-async function handleOf(session: UserSession, store: string): Promise<WorkspaceHandle> {
-  const meta = await session.info()
-  return {
-    sessionId: meta.id,
-    sessionDir: join(store, meta.id),
-    baselineSha: meta.baselineSha,
-    ephemeralRef: meta.ephemeralRef,
-    ephemeralPath: meta.ephemeralPath!,
-  }
-}
-
-/** The diff rendered from a stored snapshot (`git add -A`, `diff-index`), as a promotion reads it. */
-async function storedDiff(s: Awaited<ReturnType<typeof start>>): Promise<SessionDiff> {
-  const snapshot = await s.ephemeral.snapshot(await handleOf(s.session, s.store))
-  return diffChanges(snapshot, snapshot.changes, s.durable)
-}
-
 describe('local diffs take their hunks from git', () => {
   it('the review read, the stored snapshot and the diff package agree on patch and ids, and every id promotes', async () => {
-    const s = await start({
+    const s = await startLocalSession({
       'three.txt': lines(30),
       'crlf.txt': lines(20, {}, '\r\n'),
       'open.txt': lines(20).slice(0, -1),
@@ -128,7 +81,11 @@ describe('local diffs take their hunks from git', () => {
   })
 
   it('an agent’s .gitattributes cannot show a text change as binary, in a review or to a promotion', async () => {
-    const s = await start({ 'a.txt': lines(12), 'sub/b.txt': lines(12), 'bin.dat': Buffer.from([0, 1]) })
+    const s = await startLocalSession({
+      'a.txt': lines(12),
+      'sub/b.txt': lines(12),
+      'bin.dat': Buffer.from([0, 1]),
+    })
     const agent = s.session.forAgent()
     await agent.write('.gitattributes', '* -diff\n*.txt binary\n')
     await agent.write('sub/.gitattributes', '* -diff\n')
@@ -152,7 +109,7 @@ describe('local diffs take their hunks from git', () => {
   it('an attribute that diffs binary content as text shows it, and its hunks are refused', async () => {
     const bytes = (tail: number) =>
       Buffer.concat([Buffer.from('head\n\0\nmiddle\n'), Buffer.from([tail, 10])])
-    const s = await start({ 'blob.bin': bytes(65) })
+    const s = await startLocalSession({ 'blob.bin': bytes(65) })
     const agent = s.session.forAgent()
     await agent.write('.gitattributes', 'blob.bin diff\n')
     await agent.write('blob.bin', bytes(66))
@@ -169,7 +126,7 @@ describe('local diffs take their hunks from git', () => {
   })
 
   it('a snapshot’s hunks are of its own blobs after the workspace moved on', async () => {
-    const s = await start({ 'a.txt': lines(12) })
+    const s = await startLocalSession({ 'a.txt': lines(12) })
     const agent = s.session.forAgent()
     const handle = await handleOf(s.session, s.store)
     await agent.write('a.txt', lines(12, { 4: 'first version' }))
@@ -183,7 +140,7 @@ describe('local diffs take their hunks from git', () => {
   })
 
   it('a file written into a new directory, a deleted directory and an untracked file all show', async () => {
-    const s = await start({ 'old/x.txt': 'x\n', 'keep.txt': 'k\n' })
+    const s = await startLocalSession({ 'old/x.txt': 'x\n', 'keep.txt': 'k\n' })
     mkdirSync(join(s.ws, 'fresh/deeper'), { recursive: true })
     writeFileSync(join(s.ws, 'fresh/deeper/f.txt'), 'f\n')
     unlinkSync(join(s.ws, 'old/x.txt'))

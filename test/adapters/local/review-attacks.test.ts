@@ -4,66 +4,26 @@
  */
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
-import { diffChanges } from '../../../src/core/diff.ts'
-import {
-  GitTrix,
-  LocalDurableAdapter,
-  LocalEphemeralAdapter,
-  type SessionDiff,
-  type UserSession,
-  type WorkspaceHandle,
-} from '../../../src/index.ts'
-import { cleanup, git, makeRepo, tempDir } from '../../support/git-fixtures.ts'
-
-const lines = (n: number, edit: Record<number, string> = {}) =>
-  Array.from({ length: n }, (_, i) => (edit[i + 1] ?? `line ${i + 1}`) + '\n').join('')
-
-const dirs: string[] = []
-const open: GitTrix[] = []
-afterEach(async () => {
-  for (const trix of open.splice(0)) await trix.close()
-  cleanup(...dirs.splice(0))
-})
-
-async function start(
-  files: Record<string, string | Buffer>,
-  kind: 'clone' | 'worktree' = 'clone',
-  prepare?: (repo: string) => void,
-) {
-  const repo = makeRepo(files)
-  prepare?.(repo.path)
-  const store = tempDir()
-  dirs.push(repo.path, store)
-  const ephemeral = new LocalEphemeralAdapter({ kind })
-  const durable = new LocalDurableAdapter({ path: repo.path, branch: 'main' })
-  const trix = new GitTrix({ durable, ephemeral, storeDir: store, sweepIntervalMs: 0 })
-  open.push(trix)
-  const session = await trix.startSession({ task: 'attack' })
-  return { repo, store, ephemeral, durable, session, ws: session.workspacePath! }
-}
-
-async function handleOf(session: UserSession, store: string): Promise<WorkspaceHandle> {
-  const meta = await session.info()
-  return {
-    sessionId: meta.id,
-    sessionDir: join(store, meta.id),
-    baselineSha: meta.baselineSha,
-    ephemeralRef: meta.ephemeralRef,
-    ephemeralPath: meta.ephemeralPath!,
-  }
-}
-
-async function storedDiff(s: Awaited<ReturnType<typeof start>>): Promise<SessionDiff> {
-  const snapshot = await s.ephemeral.snapshot(await handleOf(s.session, s.store))
-  return diffChanges(snapshot, snapshot.changes, s.durable)
-}
+import { describe, expect, it } from 'vitest'
+import { git } from '../../support/git-fixtures.ts'
+import { type LocalSession, lines, startLocalSession, storedDiff } from './local-sessions.ts'
 
 const utf16 = (text: string) => Buffer.from(text, 'utf16le')
 
+/**
+ * The session's diff after a file with a non-UTF-8 name (`caf\xe9.txt`: the snapshot's hunks then come
+ * from one unrestricted diff) and an edit of `a.txt` (line 2 becomes `two`).
+ */
+async function diffWithLatin1Name(s: LocalSession) {
+  const { writeFileSync } = await import('node:fs')
+  writeFileSync(Buffer.concat([Buffer.from(`${s.ws}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'y\n')
+  await s.session.forAgent().write('a.txt', lines(6, { 2: 'two' }))
+  return s.session.diffDetails()
+}
+
 describe('the review read shows the content a promotion stores', () => {
   it('a working-tree-encoding file marked -diff is not shown as binary when its blob is text', async () => {
-    const s = await start({ 'a.txt': lines(6), 'keep.txt': 'k\n' })
+    const s = await startLocalSession({ 'a.txt': lines(6), 'keep.txt': 'k\n' })
     const agent = s.session.forAgent()
     // The work tree holds UTF-16 (NUL bytes); git stores (and promotes) it as UTF-8 text.
     await agent.write(
@@ -91,18 +51,16 @@ describe('the review read shows the content a promotion stores', () => {
 
 describe('what the agent writes cannot make a diff fail', () => {
   it('a file replaced by a symlink whose target is its content, beside a non-UTF-8 path, still diffs', async () => {
-    const s = await start({ 'a.txt': lines(6), 'twin.txt': 'same as link target', 'keep.txt': 'k\n' })
-    const { rmSync, symlinkSync, writeFileSync } = await import('node:fs')
+    const s = await startLocalSession({
+      'a.txt': lines(6),
+      'twin.txt': 'same as link target',
+      'keep.txt': 'k\n',
+    })
+    const { rmSync, symlinkSync } = await import('node:fs')
     // Same blob id on both sides (a symlink's blob is its target), types differ: git prints two sections.
     rmSync(join(s.ws, 'twin.txt'))
     symlinkSync('same as link target', join(s.ws, 'twin.txt'))
-    // A non-UTF-8 name makes the snapshot's hunks come from one unrestricted diff.
-    writeFileSync(
-      Buffer.concat([Buffer.from(`${s.ws}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]),
-      'y\n',
-    )
-    await s.session.forAgent().write('a.txt', lines(6, { 2: 'two' }))
-    const review = await s.session.diffDetails()
+    const review = await diffWithLatin1Name(s)
     expect(review.patch).toContain('+two\n')
     expect(review.files.map((f) => f.path)).toContain('twin.txt')
   })
@@ -113,16 +71,11 @@ describe('what the agent writes cannot make a diff fail', () => {
       git(repo, 'update-index', '--add', '--cacheinfo', `160000,${head},sub`)
       git(repo, 'commit', '--quiet', '-m', 'a submodule')
     }
-    const s = await start({ 'a.txt': lines(6) }, 'clone', withSubmodule)
+    const s = await startLocalSession({ 'a.txt': lines(6) }, 'clone', withSubmodule)
     const { rmSync, writeFileSync } = await import('node:fs')
     rmSync(join(s.ws, 'sub'), { recursive: true, force: true })
     writeFileSync(join(s.ws, 'sub'), 'now a file\n')
-    writeFileSync(
-      Buffer.concat([Buffer.from(`${s.ws}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]),
-      'y\n',
-    )
-    await s.session.forAgent().write('a.txt', lines(6, { 2: 'two' }))
-    const review = await s.session.diffDetails()
+    const review = await diffWithLatin1Name(s)
     expect(review.patch).toContain('+two\n')
     expect(review.patch).toContain('+now a file\n')
   })
