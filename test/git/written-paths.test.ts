@@ -6,7 +6,7 @@
  * link lets a checkpoint write onto a host directory of the agent's choosing.
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs'
+import { chmodSync, chownSync, copyFileSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -23,9 +23,16 @@ afterEach(() => {
 const NOBODY = 65534
 const root = process.getuid?.() === 0
 
-/** `symlinksOnPaths(gitDir, checkpointWritePaths(null))` run by a process of the directory's owner, not root. */
-function symlinksAsOwner(gitDir: string): string[] {
-  const module = pathToFileURL(join(import.meta.dirname, '../../src/git/written-paths.ts')).href
+/**
+ * `symlinksOnPaths(gitDir, checkpointWritePaths(null))` run by a process of the directory's owner, not
+ * root. The module is copied into `dir` (readable by all) first: the checkout it comes from may be
+ * private to root (a fresh clone under a 0700 temporary directory). It imports only node's modules.
+ */
+function symlinksAsOwner(dir: string, gitDir: string): string[] {
+  const copy = join(dir, 'written-paths.ts')
+  copyFileSync(join(import.meta.dirname, '../../src/git/written-paths.ts'), copy)
+  chmodSync(copy, 0o644)
+  const module = pathToFileURL(copy).href
   const script = `const m = await import(${JSON.stringify(module)})
 process.stdout.write(JSON.stringify(await m.symlinksOnPaths(${JSON.stringify(gitDir)}, ${JSON.stringify(checkpointWritePaths(null))})))`
   const node = [process.execPath, '--input-type=module', '-e', script]
@@ -50,6 +57,6 @@ describe('symlinksOnPaths', () => {
       for (const name of readdirSync(objects)) chownSync(join(objects, name), NOBODY, NOBODY)
     }
     chmodSync(objects, 0o333)
-    expect(symlinksAsOwner(join(dir, 'git'))).toEqual(['objects/ab'])
+    expect(symlinksAsOwner(dir, join(dir, 'git'))).toEqual(['objects/ab'])
   })
 })
