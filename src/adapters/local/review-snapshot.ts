@@ -12,7 +12,8 @@
  * applied differently.
  */
 import type { Stats } from 'node:fs'
-import { readFile, stat, writeFile } from 'node:fs/promises'
+import { lstat, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { blobIdLike } from '../../core/blob-id.ts'
 import type { HostTextPatch, TreeChange, WorkspaceSnapshot } from '../../core/types.ts'
 import { parsePatchSections, splitRawAndPatch } from '../../git/diff-output.ts'
@@ -86,6 +87,9 @@ async function confirmBinary(repo: GitRepo, root: string, changes: readonly Tree
     if (change.oldOid !== null && stored.get(change.oldOid)) continue
     if (change.oldOid !== null && !stored.has(change.oldOid)) return false
     if (change.newOid === null) return false
+    // A size check first, so a large file costs no buffer (the read below is the one that counts).
+    const size = (await lstat(join(root, change.path)).catch(() => null))?.size ?? 0
+    if (size > MAX_CONFIRM_BYTES) return false
     const bytes = await readWorkspaceFileHead(root, change.path, MAX_CONFIRM_BYTES + 1)
     if (bytes === null || bytes.length > MAX_CONFIRM_BYTES) return false
     if (blobIdLike(change.newOid, bytes) !== change.newOid || !hasNul(bytes)) return false
