@@ -19,7 +19,7 @@ import type { HostTextPatch, TreeChange, WorkspaceSnapshot } from '../../core/ty
 import { parsePatchSections, splitRawAndPatch } from '../../git/diff-output.ts'
 import type { GitRepo } from '../../git/repo.ts'
 import { NEUTRAL_DIFF_CONFIG } from '../../git/safe-config.ts'
-import { binaryBlobs, HUNK_DIFF_ARGS, hasNul } from './text-patches.ts'
+import { binaryBlobs, HUNK_DIFF_ARGS, hasNul, sectionCount } from './text-patches.ts'
 import { readWorkspaceFileHead } from './workspace-fs.ts'
 
 /**
@@ -132,8 +132,7 @@ export async function reviewSnapshot(
     const section = sections[i]!
     const modes = [listed.oldMode, listed.newMode]
     if (modes.includes('160000')) return null
-    if (modes[0] !== null && modes[1] !== null && (modes[0] === '120000') !== (modes[1] === '120000'))
-      return null
+    if (sectionCount(listed) !== 1) return null
     // The raw record shows a work-tree file's id as zeros (not hashed); the `index` line has it.
     const index = section.index
     const zeros = (oid: string | null) => oid !== null && /^0+$/.test(oid)

@@ -113,7 +113,7 @@ function diffable(change: TreeChange): boolean {
   const modes = [change.oldMode, change.newMode]
   if (modes.includes('160000')) return false
   if (change.oldOid === change.newOid) return false
-  return !(modes[0] !== null && modes[1] !== null && (modes[0] === '120000') !== (modes[1] === '120000'))
+  return sectionCount(change) === 1
 }
 
 /**
@@ -172,7 +172,7 @@ async function bulkSections(
  * is the file's content has the file's blob id); one otherwise. Git's diff.c `run_diff` splits a pair
  * whose `S_IFMT` bits differ into a deletion and a creation.
  */
-function sectionCount(change: TreeChange): number {
+export function sectionCount(change: TreeChange): number {
   const type = (mode: string) => (mode === '120000' ? 'link' : mode === '160000' ? 'submodule' : 'file')
   return change.oldMode !== null && change.newMode !== null && type(change.oldMode) !== type(change.newMode)
     ? 2
