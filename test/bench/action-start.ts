@@ -29,26 +29,54 @@ export interface ActionStartResult {
   /** The target in docs/benchmarks.md, ms. */
   targetMs: number
   pass: boolean
+  /** Peak RSS of one run from start to exit, MiB (`maxRSS`, read by an exit hook preloaded with `--import`). */
+  peakRssMiB: number
 }
 
 const DIST = resolve(import.meta.dirname, '../../action/dist')
 
+/** How the runner would start the bundle for `mode: run`, with `nodeArgs` before the entry (stdout and stderr piped). */
+function startAction(nodeArgs: readonly string[]) {
+  return spawn(process.execPath, [...nodeArgs, join(DIST, 'index.js')], {
+    cwd: tmpdir(),
+    env: {
+      PATH: process.env.PATH,
+      INPUT_MODE: 'run',
+      INPUT_TASK: 'benchmark',
+      INPUT_RUN: 'true',
+      INPUT_TOKEN: 'bench-token-not-used',
+      GITHUB_REPOSITORY: 'octo-org/octo-repo',
+      GITHUB_WORKSPACE: join(tmpdir(), 'gittrix-bench-no-such-workspace'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+const RSS_MARK = 'gittrix-bench-max-rss-kib:'
+/** An exit hook, preloaded with `--import`, that prints the process's peak RSS (KiB) on stderr. */
+const RSS_HOOK = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\n${RSS_MARK}'+process.resourceUsage().maxRSS+'\\n'))`
+
+/** One run of the bundle to its exit; resolves its peak RSS in MiB. */
+function peakRssMiB(): Promise<number> {
+  return new Promise((done, fail) => {
+    const child = startAction([`--import=${RSS_HOOK}`])
+    const err: Buffer[] = []
+    child.stdout.resume()
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
+    child.on('error', fail)
+    child.on('close', () => {
+      const kib = new RegExp(`${RSS_MARK}(\\d+)`).exec(Buffer.concat(err).toString('utf8'))?.[1]
+      if (kib) done(Math.round((Number(kib) / 1024) * 10) / 10)
+      else fail(new Error('the Action exited without the peak-RSS hook printing; is action/dist built?'))
+    })
+  })
+}
+
 function firstOutputMs(): Promise<number> {
   return new Promise((done, fail) => {
     const started = process.hrtime.bigint()
-    const child = spawn(process.execPath, [join(DIST, 'index.js')], {
-      cwd: tmpdir(),
-      env: {
-        PATH: process.env.PATH,
-        INPUT_MODE: 'run',
-        INPUT_TASK: 'benchmark',
-        INPUT_RUN: 'true',
-        INPUT_TOKEN: 'bench-token-not-used',
-        GITHUB_REPOSITORY: 'octo-org/octo-repo',
-        GITHUB_WORKSPACE: join(tmpdir(), 'gittrix-bench-no-such-workspace'),
-      },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
+    const child = startAction([])
+    child.stderr.resume()
     let seen = false
     child.stdout.once('data', () => {
       seen = true
@@ -62,7 +90,7 @@ function firstOutputMs(): Promise<number> {
   })
 }
 
-/** Measures the bundle: sizes, then `reps` timed starts after one warm-up. */
+/** Measures the bundle: sizes, then `reps` timed starts after one warm-up, then one run to exit for its peak RSS. */
 export async function measureActionStart(reps = 10): Promise<ActionStartResult> {
   const files = readdirSync(DIST).map((name) => statSync(join(DIST, name)).size)
   const entryBytes = statSync(join(DIST, 'index.js')).size
@@ -78,6 +106,7 @@ export async function measureActionStart(reps = 10): Promise<ActionStartResult> 
     samplesMs: samplesMs.map((ms) => Math.round(ms * 10) / 10),
     targetMs,
     pass: firstOutput < targetMs,
+    peakRssMiB: await peakRssMiB(),
   }
 }
 

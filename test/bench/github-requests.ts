@@ -25,6 +25,7 @@
  */
 
 import { githubHarness } from '../adapters/github/harness.ts'
+import { peakRss, runInChild } from './child.ts'
 import { GitDataApi, ROUTES } from '../support/git-data-api.ts'
 import { cleanup, tempDir } from '../support/git-fixtures.ts'
 import { commitWideRepo, type WideRepoShape, wideDir } from '../support/wide-repo.ts'
@@ -65,6 +66,10 @@ export interface GitHubRequestsRow {
   bytesRatio: number
   cloneBytes: number
   pushBytes: number
+  /** Peak RSS of the process that ran the promotion (Gittrix and the stand-in; git children not included), MiB. */
+  peakRssMiB: number
+  /** Its growth over the RSS before the harness started, MiB. */
+  peakRssGrowthMiB: number
 }
 
 /** Options of {@link githubPromotionRequests}. */
@@ -75,6 +80,8 @@ export interface GitHubRequestsOptions {
   repos?: Required<WideRepoShape>[]
   /** Session kinds (default both). */
   kinds?: SessionKind[]
+  /** Run each promotion in its own node process, for a peak RSS per row (default false). */
+  inChild?: boolean
 }
 
 const DEFAULT_REPOS: Required<WideRepoShape>[] = [
@@ -104,10 +111,75 @@ function packBytes(api: GitDataApi, revs: string[], thin: boolean): number {
   return api.gitBytes(args, `${revs.join('\n')}\n`).length
 }
 
+/** One promotion to measure: the seeded git directory, its baseline commit, the shape and the session. */
+export interface PromotionSpec {
+  /** The stand-in's bare repository, seeded with {@link commitWideRepo}. */
+  gitDir: string
+  /** The seeded commit, which `main` is reset to before the promotion. */
+  base: string
+  shape: Required<WideRepoShape>
+  kind: SessionKind
+  /** Files to promote. */
+  n: number
+  /** `cloneBytes` of the seeded commit (measured once per shape). */
+  cloneBytes: number
+}
+
+/** A row before its bytes are compared with the smallest repository's. */
+type MeasuredPromotion = Omit<GitHubRequestsRow, 'bytesRatio'>
+
+/**
+ * Promotes `spec.n` files of `spec.kind` from a session branch over `spec.gitDir` and counts the
+ * promotion's requests and bytes from the stand-in's log. Peak RSS is this process's (Gittrix and the
+ * stand-in), its growth over the RSS before the harness started. Throws when fewer files were promoted.
+ */
+export async function measurePromotion(spec: PromotionSpec): Promise<MeasuredPromotion> {
+  const rssBefore = process.memoryUsage().rss
+  new GitDataApi({ gitDir: spec.gitDir }).setBranch('main', spec.base)
+  const h = await githubHarness({}, { gitDir: spec.gitDir })
+  try {
+    const session = await h.gittrix.startSession({ task: `bench ${spec.n}` })
+    const files = sessionFiles(spec.kind, spec.n, spec.shape)
+    h.push(session.id, files)
+    const mark = h.api.log.length
+    const outcome = await session.promote({ selector: { mode: 'all' }, strategy: 'commit' })
+    const all = h.since(mark)
+    const evicts = (route: string) => route === ROUTES.deleteRef || route === ROUTES.listMatchingRefs
+    const eviction = all.filter((r) => evicts(r.route))
+    const promotion = all.filter((r) => !evicts(r.route))
+    if (outcome.files.length !== spec.n)
+      throw new Error(`promoted ${outcome.files.length} files, expected ${spec.n}`)
+    const reads = promotion.filter((r) => r.route === ROUTES.getTree)
+    const { shape } = spec
+    return {
+      repoFiles: shape.modules * shape.dirs * shape.files + 1,
+      kind: spec.kind,
+      files: spec.n,
+      dirs: new Set(Object.keys(files).map((p) => p.slice(0, p.lastIndexOf('/')))).size,
+      requests: promotion.length,
+      target: spec.n === 1 ? 10 : 40,
+      graphqlQueries: promotion.filter((r) => r.route === ROUTES.graphql).length,
+      treeReads: reads.length,
+      recursiveReads: reads.filter((r) => r.query?.recursive !== undefined).length,
+      evictionRequests: eviction.length,
+      sequence: promotion.map((r) => r.route),
+      blobUploads: promotion.filter((r) => r.route === ROUTES.createBlob).length,
+      apiBytes: promotion.reduce((sum, r) => sum + r.requestBytes + r.replyBytes, 0),
+      cloneBytes: spec.cloneBytes,
+      pushBytes: packBytes(h.api, [outcome.sha, `^${h.initial}`], true),
+      ...peakRss(rssBefore),
+    }
+  } finally {
+    await h.close()
+  }
+}
+
 /**
  * Promotes N files from a session branch for each repository shape, session kind and N, and returns
  * one row each: requests (target ≤ 10 / ≤ 40), tree reads, and the bytes an API promotion and a
  * clone + push move. `bytesRatio` compares each row with the same promotion in the first shape.
+ * With `inChild`, each promotion runs in a fresh node process (test/bench/child.ts), so each row's peak
+ * RSS is its own; otherwise all run here and the peak RSS is this process's so far.
  */
 export async function githubPromotionRequests(
   options: GitHubRequestsOptions = {},
@@ -122,44 +194,12 @@ export async function githubPromotionRequests(
     try {
       for (const kind of options.kinds ?? (['new dirs', 'edits'] as const)) {
         for (const n of options.sizes ?? [1, 100, 1000]) {
-          seed.setBranch('main', base)
-          const h = await githubHarness({}, { gitDir: seed.gitDir })
-          try {
-            const session = await h.gittrix.startSession({ task: `bench ${n}` })
-            const files = sessionFiles(kind, n, shape)
-            h.push(session.id, files)
-            const mark = h.api.log.length
-            const outcome = await session.promote({ selector: { mode: 'all' }, strategy: 'commit' })
-            const all = h.since(mark)
-            const evicts = (route: string) => route === ROUTES.deleteRef || route === ROUTES.listMatchingRefs
-            const eviction = all.filter((r) => evicts(r.route))
-            const promotion = all.filter((r) => !evicts(r.route))
-            if (outcome.files.length !== n)
-              throw new Error(`promoted ${outcome.files.length} files, expected ${n}`)
-            const reads = promotion.filter((r) => r.route === ROUTES.getTree)
-            const apiBytes = promotion.reduce((sum, r) => sum + r.requestBytes + r.replyBytes, 0)
-            const small = rows.find((r) => r.kind === kind && r.files === n)
-            rows.push({
-              repoFiles: shape.modules * shape.dirs * shape.files + 1,
-              kind,
-              files: n,
-              dirs: new Set(Object.keys(files).map((p) => p.slice(0, p.lastIndexOf('/')))).size,
-              requests: promotion.length,
-              target: n === 1 ? 10 : 40,
-              graphqlQueries: promotion.filter((r) => r.route === ROUTES.graphql).length,
-              treeReads: reads.length,
-              recursiveReads: reads.filter((r) => r.query?.recursive !== undefined).length,
-              evictionRequests: eviction.length,
-              sequence: promotion.map((r) => r.route),
-              blobUploads: promotion.filter((r) => r.route === ROUTES.createBlob).length,
-              apiBytes,
-              bytesRatio: small ? apiBytes / small.apiBytes : 1,
-              cloneBytes,
-              pushBytes: packBytes(h.api, [outcome.sha, `^${h.initial}`], true),
-            })
-          } finally {
-            await h.close()
-          }
+          const spec: PromotionSpec = { gitDir: seed.gitDir, base, shape, kind, n, cloneBytes }
+          const row = options.inChild
+            ? await runInChild<MeasuredPromotion>(import.meta.filename, [JSON.stringify(spec)])
+            : await measurePromotion(spec)
+          const small = rows.find((r) => r.kind === kind && r.files === n)
+          rows.push({ ...row, bytesRatio: small ? row.apiBytes / small.apiBytes : 1 })
         }
       }
     } finally {
@@ -173,17 +213,21 @@ export async function githubPromotionRequests(
 export function formatGitHubRequestsTable(rows: readonly GitHubRequestsRow[]): string {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
   return [
-    '| repo files | session | files (dirs) | API requests (target) | GraphQL queries | REST tree reads (recursive) | API bytes | × smallest repo (target ≤ 2) | clone | push |',
-    '| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| repo files | session | files (dirs) | API requests (target) | GraphQL queries | REST tree reads (recursive) | API bytes | × smallest repo (target ≤ 2) | clone | push | peak RSS MiB (growth) |',
+    '| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.repoFiles.toLocaleString('en')} | ${r.kind} | ${r.files} (${r.dirs}) | ${r.requests} (≤ ${r.target}) | ${r.graphqlQueries} | ${r.treeReads} (${r.recursiveReads}) | ${kb(r.apiBytes)} | ${r.bytesRatio.toFixed(2)} | ${kb(r.cloneBytes)} | ${kb(r.pushBytes)} |`,
+        `| ${r.repoFiles.toLocaleString('en')} | ${r.kind} | ${r.files} (${r.dirs}) | ${r.requests} (≤ ${r.target}) | ${r.graphqlQueries} | ${r.treeReads} (${r.recursiveReads}) | ${kb(r.apiBytes)} | ${r.bytesRatio.toFixed(2)} | ${kb(r.cloneBytes)} | ${kb(r.pushBytes)} | ${r.peakRssMiB.toFixed(0)} (+${r.peakRssGrowthMiB.toFixed(0)}) |`,
     ),
   ].join('\n')
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await githubPromotionRequests()
+if (process.argv[1] === import.meta.filename && process.argv[2]) {
+  // A child of githubPromotionRequests({ inChild: true }): one promotion, its row as JSON on stdout.
+  const row = await measurePromotion(JSON.parse(process.argv[2]) as PromotionSpec)
+  process.stdout.write(`${JSON.stringify(row)}\n`)
+} else if (process.argv[1] === import.meta.filename) {
+  const rows = await githubPromotionRequests({ inChild: true })
   console.log(formatGitHubRequestsTable(rows))
   console.log(`\nsequence (first row): ${rows[0]?.sequence.join(' → ')}`)
 }

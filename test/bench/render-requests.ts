@@ -13,6 +13,7 @@
  * Runs under vitest (test/app/request-budget.test.ts) and under node (test/bench/run.ts).
  */
 import { AppHarness } from '../app/harness.ts'
+import { peakRss, runInChild } from './child.ts'
 
 /** One row of {@link renderRequests}. */
 export interface RenderRequestsRow {
@@ -32,6 +33,10 @@ export interface RenderRequestsRow {
   readerStatusRequests: number
   /** Tree, blob and compare reads of that status (0: answered from the rendered run). */
   readerStatusReads: number
+  /** Peak RSS of the process that rendered (the App, Probot and the stand-in; git children not included), MiB, measured before the status comment. */
+  peakRssMiB: number
+  /** Its growth over the RSS before the harness started, MiB. */
+  peakRssGrowthMiB: number
 }
 
 /** `count` changed files `changed/NN/file-NNNN.txt`. */
@@ -51,60 +56,82 @@ function routeOf(method: string, path: string): string {
   return `${method} ${shape}`
 }
 
-/** Renders a session of N changed files for each N of `sizes` and counts the requests. */
+/**
+ * Renders one session of `n` changed files and counts its requests. Peak RSS is this process's (the App,
+ * Probot and the stand-in; git children not included), its growth over the RSS before the harness
+ * started. Throws when the render did not complete with an `action_required` check run.
+ */
+export async function measureRender(n: number): Promise<RenderRequestsRow> {
+  const rssBefore = process.memoryUsage().rss
+  const h = await AppHarness.create({ 'README.md': '# bench\n', 'src/app.ts': 'export const a = 1\n' })
+  try {
+    await h.comment('/gittrix help')
+    const { id } = h.startSession()
+    const head = h.work(id, changedFiles(n))
+    const mark = h.api.requests.length
+    await h.push(id)
+    const render = h.api.requests.slice(mark)
+    const run = h.api.runsOn(head)[0]
+    if (run?.conclusion !== 'action_required') throw new Error(`the render of ${n} files did not complete`)
+    const counted = /in the ([\d,]+) files? counted/.exec(run.output.title ?? '')
+    const byRoute: Record<string, number> = {}
+    for (const r of render) byRoute[routeOf(r.method, r.path)] = (byRoute[routeOf(r.method, r.path)] ?? 0) + 1
+    const rss = peakRss(rssBefore)
+    const statusMark = h.api.requests.length
+    await h.comment('/gittrix status', { login: 'rita' })
+    const status = h.api.requests.slice(statusMark)
+    return {
+      files: n,
+      requests: render.length,
+      target: 11 + Math.ceil(n / 100),
+      byRoute,
+      blobReads: render.filter((r) => r.method === 'GET' && r.path.includes('/git/blobs/')).length,
+      countedFiles: counted ? Number(counted[1]!.replaceAll(',', '')) : n,
+      readerStatusRequests: status.length,
+      readerStatusReads: status.filter((r) => /\/git\/(trees|blobs)\/|\/compare\//.test(r.path)).length,
+      ...rss,
+    }
+  } finally {
+    h.close()
+  }
+}
+
+/**
+ * Renders a session of N changed files for each N of `sizes` and counts the requests. With `inChild`,
+ * each render runs in a fresh node process (test/bench/child.ts), so each row's peak RSS is its own;
+ * otherwise all run here and the peak RSS is this process's so far.
+ */
 export async function renderRequests(
   sizes: readonly number[] = [1, 100, 3000],
+  { inChild = false }: { inChild?: boolean } = {},
 ): Promise<RenderRequestsRow[]> {
   const rows: RenderRequestsRow[] = []
-  for (const n of sizes) {
-    const h = await AppHarness.create({ 'README.md': '# bench\n', 'src/app.ts': 'export const a = 1\n' })
-    try {
-      await h.comment('/gittrix help')
-      const { id } = h.startSession()
-      const head = h.work(id, changedFiles(n))
-      const mark = h.api.requests.length
-      await h.push(id)
-      const render = h.api.requests.slice(mark)
-      const run = h.api.runsOn(head)[0]
-      if (run?.conclusion !== 'action_required') throw new Error(`the render of ${n} files did not complete`)
-      const counted = /in the ([\d,]+) files? counted/.exec(run.output.title ?? '')
-      const byRoute: Record<string, number> = {}
-      for (const r of render)
-        byRoute[routeOf(r.method, r.path)] = (byRoute[routeOf(r.method, r.path)] ?? 0) + 1
-      const statusMark = h.api.requests.length
-      await h.comment('/gittrix status', { login: 'rita' })
-      const status = h.api.requests.slice(statusMark)
-      rows.push({
-        files: n,
-        requests: render.length,
-        target: 11 + Math.ceil(n / 100),
-        byRoute,
-        blobReads: render.filter((r) => r.method === 'GET' && r.path.includes('/git/blobs/')).length,
-        countedFiles: counted ? Number(counted[1]!.replaceAll(',', '')) : n,
-        readerStatusRequests: status.length,
-        readerStatusReads: status.filter((r) => /\/git\/(trees|blobs)\/|\/compare\//.test(r.path)).length,
-      })
-    } finally {
-      h.close()
-    }
-  }
+  for (const n of sizes)
+    rows.push(
+      inChild
+        ? await runInChild<RenderRequestsRow>(import.meta.filename, [String(n)])
+        : await measureRender(n),
+    )
   return rows
 }
 
 /** The rows as a markdown table. */
 export function formatRenderRequestsTable(rows: readonly RenderRequestsRow[]): string {
   return [
-    '| changed files | requests per render | target 11 + ⌈N/100⌉ | blob reads | files with line counts | reader `/gittrix status`: requests (file reads) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| changed files | requests per render | target 11 + ⌈N/100⌉ | blob reads | files with line counts | reader `/gittrix status`: requests (file reads) | peak RSS MiB (growth) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.files.toLocaleString('en')} | ${r.requests} | ${r.target} | ${r.blobReads} | ${r.countedFiles.toLocaleString('en')} | ${r.readerStatusRequests} (${r.readerStatusReads}) |`,
+        `| ${r.files.toLocaleString('en')} | ${r.requests} | ${r.target} | ${r.blobReads} | ${r.countedFiles.toLocaleString('en')} | ${r.readerStatusRequests} (${r.readerStatusReads}) | ${r.peakRssMiB.toFixed(0)} (+${r.peakRssGrowthMiB.toFixed(0)}) |`,
     ),
   ].join('\n')
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = await renderRequests()
+if (process.argv[1] === import.meta.filename && process.argv[2]) {
+  // A child of renderRequests(sizes, { inChild: true }): one render, its row as JSON on stdout.
+  process.stdout.write(`${JSON.stringify(await measureRender(Number(process.argv[2])))}\n`)
+} else if (process.argv[1] === import.meta.filename) {
+  const rows = await renderRequests([1, 100, 3000], { inChild: true })
   console.log(formatRenderRequestsTable(rows))
   for (const row of rows) console.log(`\n${row.files} files:`, row.byRoute)
 }

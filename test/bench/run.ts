@@ -16,9 +16,9 @@
  *   7. a 500 MiB file: peak RSS of diff + promote of a session holding it, per workspace kind
  *      (test/bench/big-file.ts; reported, not asserted)
  *
- * Every row of 1–3 and 5–7 is measured in its own node process (test/bench/child.ts), so the peak RSS
- * printed beside it is its own. Then the Action bundle's start, and the App server's peak memory
- * under an unsigned 256 MB webhook POST (test/bench/webhook-memory.ts).
+ * Every row of 1–7 is measured in its own node process (test/bench/child.ts), so the peak RSS printed
+ * beside it is its own. Then the Action bundle's start (its peak RSS read by an exit hook), and the App
+ * server's peak memory under an unsigned 256 MB webhook POST (test/bench/webhook-memory.ts).
  *
  * Options: `--json`, `--reps <n>` (timed repetitions per operation, default 5; one warm-up run comes
  * first), `--only writes|scale|big|diff` (just the agent-writes rows, the 100,000-file rows, the 500 MiB
@@ -238,9 +238,9 @@ async function main(): Promise<void> {
     log(
       'Counting GitHub API requests and bytes to promote 1, 100 and 1,000 files from a session branch (2,000- and 200,000-file repositories)',
     )
-    const github = await githubPromotionRequests()
+    const github = await githubPromotionRequests({ inChild: true })
     log('Counting GitHub API requests of the App to render sessions of 1, 100 and 3,000 changed files')
-    const render = await renderRequests([1, 100, 3000])
+    const render = await renderRequests([1, 100, 3000], { inChild: true })
     log('Timing the Action bundle: node action/dist/index.js to its first output')
     const action = await measureActionStart()
     log('Peak memory of the App server under an unsigned 256 MB webhook POST')
@@ -273,17 +273,19 @@ async function main(): Promise<void> {
       process.stdout.write(
         'GitHub API requests and bytes to promote N files from a session branch (targets: ≤ 10 requests for 1 file, ≤ 40 for more; bytes ≤ 2× the 2,000-file repository):\n\n' +
           `${formatGitHubRequestsTable(github)}\n` +
+          'peak RSS = maxRSS of the child process that ran the promotion (Gittrix, nock and the stand-in with its OpenAPI checks; git children not included), growth = over its RSS before the harness started.\n' +
           (githubMissed.length
             ? `MISSED TARGET: ${githubMissed.map((r) => `${r.repoFiles} files, ${r.kind}, ${r.files} promoted: ${r.requests} requests, ${r.bytesRatio.toFixed(2)}× bytes`).join('; ')}\n`
             : 'Request target met for every N.\n') +
           `\nGitHub API requests of the App per render of a session of N changed files (target ≤ 11 + ⌈N/100⌉):\n\n` +
           `${formatRenderRequestsTable(render)}\n` +
+          'peak RSS = maxRSS of the child process that rendered (Probot, the App, nock and the stand-in; git children not included), before the status comment; growth = over its RSS before the harness started.\n' +
           (renderMissed.length
             ? `MISSED TARGET: ${renderMissed.map((r) => `${r.files} files took ${r.requests} requests`).join(', ')}\n`
             : 'Render request target met for every N.\n') +
           `\nAction bundle: ${(action.entryBytes / 1024).toFixed(0)} KiB entry, ` +
           `${(action.bundleBytes / 1024).toFixed(0)} KiB in all; start to first output ${action.firstOutputMs.toFixed(0)} ms ` +
-          `median (target < ${action.targetMs} ms: ${action.pass ? 'met' : 'MISSED'}).\n` +
+          `median (target < ${action.targetMs} ms: ${action.pass ? 'met' : 'MISSED'}); peak RSS of a run to its exit ${action.peakRssMiB.toFixed(0)} MiB.\n` +
           `\nApp server under an unsigned webhook flood:\n\n${formatWebhookMemoryTable(webhookMemory)}\n`,
       )
     }
