@@ -172,20 +172,29 @@ export async function generateRepository(gitDir: string, layout: Layout = LAYOUT
   return gitText([`--git-dir=${gitDir}`, 'rev-parse', 'refs/heads/main'])
 }
 
-/** Writes the edited content of `indices` into the work tree `root`, as an agent editing files directly would. */
+/** Files {@link editFiles} writes at once. */
+const EDIT_CONCURRENCY = 64
+
+/**
+ * Writes the edited content of `indices` into the work tree `root`, as an agent editing files directly
+ * would, {@link EDIT_CONCURRENCY} at a time: starting all 10,000 writes of the scale rows at once took
+ * about 170 MiB, which the peak RSS of the row measuring Gittrix would have counted.
+ */
 export async function editFiles(
   root: string,
   indices: readonly number[],
   tag: string,
   layout: Layout = LAYOUT,
 ): Promise<void> {
-  await Promise.all(
-    indices.map(async (i) => {
-      const target = join(root, filePath(i, layout))
-      await mkdir(dirname(target), { recursive: true })
-      await writeFile(target, editedContent(i, tag))
-    }),
-  )
+  for (let at = 0; at < indices.length; at += EDIT_CONCURRENCY) {
+    await Promise.all(
+      indices.slice(at, at + EDIT_CONCURRENCY).map(async (i) => {
+        const target = join(root, filePath(i, layout))
+        await mkdir(dirname(target), { recursive: true })
+        await writeFile(target, editedContent(i, tag))
+      }),
+    )
+  }
 }
 
 /** The median of `values` (mean of the middle two for an even count). */
