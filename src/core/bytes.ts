@@ -112,6 +112,14 @@ export function canonicalText(text: string): string {
 
 /** Splits NUL-terminated output (`git … -z`) into fields decoded with {@link decodeBytes}; drops the final empty field. */
 export function splitNulBytes(output: Uint8Array): string[] {
+  const buffer = Buffer.from(output.buffer, output.byteOffset, output.byteLength)
+  if (isUtf8(buffer)) {
+    // One decode for the whole output (a NUL never sits inside a UTF-8 sequence): each field is then
+    // what decoding it alone gives.
+    const fields = buffer.toString('utf8').split('\0')
+    if (fields[fields.length - 1] === '') fields.pop()
+    return fields
+  }
   const fields: string[] = []
   let start = 0
   for (;;) {

@@ -194,13 +194,15 @@ function isSymlink(mode: FileMode): boolean {
   return mode === '120000'
 }
 
+/** A path git prints as it is: printable ASCII without `"` and `\\`. */
+const UNQUOTED_PATH = /^[ !#-[\]-~]*$/
+
 /**
  * Quotes a path the way git does (core.quotePath): C escapes, octal for control and non-ASCII bytes
  * (the path's exact bytes, escaped surrogates included).
  */
 export function quoteGitPath(path: string): string {
-  const plain = [...path].every((ch) => ch >= ' ' && ch <= '~' && ch !== '"' && ch !== '\\')
-  if (plain) return path
+  if (UNQUOTED_PATH.test(path)) return path
   const escapes: Record<number, string> = {
     7: '\\a',
     8: '\\b',

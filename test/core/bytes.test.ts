@@ -73,4 +73,14 @@ describe('decodeBytes / encodeText', () => {
     expect(splitNulBytes(Buffer.alloc(0))).toEqual([])
     expect(splitNulBytes(Buffer.from('x'))).toEqual(['x'])
   })
+
+  it('splits UTF-8 output into the fields a byte-level split gives, inside a larger buffer too', () => {
+    expect(splitNulBytes(Buffer.from('a\0é\0\0日本\0', 'utf8'))).toEqual(['a', 'é', '', '日本'])
+    expect(splitNulBytes(Buffer.from('\0', 'utf8'))).toEqual([''])
+    expect(splitNulBytes(Buffer.from('a\0b', 'utf8'))).toEqual(['a', 'b'])
+    // A view into a larger buffer (as git output sliced by offset is): only its own bytes count.
+    const whole = Buffer.from('skip\0a\0b\0tail', 'utf8')
+    expect(splitNulBytes(whole.subarray(5, 9))).toEqual(['a', 'b'])
+    expect(splitNulBytes(new Uint8Array(whole.buffer, whole.byteOffset + 5, 4))).toEqual(['a', 'b'])
+  })
 })

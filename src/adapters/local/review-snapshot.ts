@@ -31,9 +31,10 @@ import { readWorkspaceFileHead } from './workspace-fs.ts'
 export async function worktreeDiffOutput(repo: GitRepo, args: readonly string[]): Promise<Buffer> {
   await settleIndex(repo)
   const runDiff = async () => (await repo.run([...args])).stdout
-  const [{ stdout: untracked }, first] = await Promise.all([
-    repo.run(['ls-files', '-z', '--others', '--exclude-standard']),
+  // The diff is the longer of the two: started first, it does not wait for the listing's spawn.
+  const [first, { stdout: untracked }] = await Promise.all([
     runDiff(),
+    repo.run(['ls-files', '-z', '--others', '--exclude-standard']),
   ])
   if (untracked.length === 0) return first
   await repo.run(['add', '--intent-to-add', '--pathspec-from-file=-', '--pathspec-file-nul'], {
