@@ -475,12 +475,12 @@ class SessionOperations implements AgentOperations {
  */
 export const ACCESS_RESOLUTION_MS = 1000
 
-/** True when `meta.lastAccessAt` is older than `now` (ms) by the resolution for its idle TTL. */
 /** True when both lists hold the same paths in the same order. */
 function samePaths(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((path, i) => path === b[i])
 }
 
+/** True when `meta.lastAccessAt` is older than `now` (ms) by the resolution for its idle TTL. */
 function accessIsStale(meta: SessionMetadata, now: number): boolean {
   const idle = meta.evictionPolicy.ttlIdleMs
   const resolution = idle === null ? ACCESS_RESOLUTION_MS : Math.min(ACCESS_RESOLUTION_MS, idle / 10)
