@@ -36653,6 +36653,15 @@ function canonicalText(text) {
 }
 /** Splits NUL-terminated output (`git … -z`) into fields decoded with {@link decodeBytes}; drops the final empty field. */
 function splitNulBytes(output) {
+    const buffer = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
+    if ((0,node_buffer__WEBPACK_IMPORTED_MODULE_0__.isUtf8)(buffer)) {
+        // One decode for the whole output (a NUL never sits inside a UTF-8 sequence): each field is then
+        // what decoding it alone gives.
+        const fields = buffer.toString('utf8').split('\0');
+        if (fields[fields.length - 1] === '')
+            fields.pop();
+        return fields;
+    }
     const fields = [];
     let start = 0;
     for (;;) {

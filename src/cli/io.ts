@@ -15,6 +15,11 @@ export interface CliIo {
    * visible escapes (terminal-text.ts), never byte for byte.
    */
   stdoutIsTerminal?: boolean
+  /**
+   * Standard error is a terminal: warnings and errors (which can name the agent's files) are printed
+   * with control characters and bidi overrides as visible escapes (terminal-text.ts).
+   */
+  stderrIsTerminal?: boolean
   /** All of standard input, read to its end. Called only by commands that take content (`write`). */
   readStdin(): Promise<Uint8Array>
   /** Directory relative paths (`--repo`, `--store`) resolve against. */
@@ -39,6 +44,7 @@ export function processIo(): CliIo {
     stdout: (chunk) => process.stdout.write(chunk),
     stderr: (chunk) => process.stderr.write(chunk),
     stdoutIsTerminal: process.stdout.isTTY === true,
+    stderrIsTerminal: process.stderr.isTTY === true,
     readStdin: () => readAll(process.stdin),
     cwd: process.cwd(),
     env: process.env,

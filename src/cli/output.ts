@@ -6,7 +6,7 @@ import { CommanderError } from 'commander'
 import { BaselineConflictError, GittrixError, isGittrixError } from '../core/errors.ts'
 import type { CliIo } from './io.ts'
 import { CliUsageError } from './parse.ts'
-import { visible, visibleBytes } from './terminal-text.ts'
+import { terminalSafeJson, visible, visibleBytes } from './terminal-text.ts'
 
 /** Exit codes: 0 ok, 1 error, 2 usage error, 3 baseline conflict (`BASELINE_CONFLICT`). */
 export const EXIT = { ok: 0, error: 1, usage: 2, conflict: 3 } as const
@@ -61,7 +61,7 @@ export function createOutput(io: CliIo, json: boolean): Output {
     result(result) {
       if (result.printed) return
       if (json) {
-        io.stdout(`${JSON.stringify({ ok: true, data: result.data }, null, 2)}\n`)
+        io.stdout(`${terminalSafeJson({ ok: true, data: result.data })}\n`)
       } else if (typeof result.text === 'string') {
         const text = io.stdoutIsTerminal ? visible(result.text) : result.text
         if (text) io.stdout(text.endsWith('\n') ? text : `${text}\n`)
@@ -70,15 +70,23 @@ export function createOutput(io: CliIo, json: boolean): Output {
       }
     },
     warn(message) {
-      io.stderr(`gittrix: warning: ${message}\n`)
+      stderr(io, `gittrix: warning: ${message}\n`)
     },
     error(error) {
       const code = exitCodeFor(error)
-      if (json) io.stdout(`${JSON.stringify({ ok: false, error: errorJson(error) }, null, 2)}\n`)
-      else io.stderr(humanError(error))
+      if (json) io.stdout(`${terminalSafeJson({ ok: false, error: errorJson(error) })}\n`)
+      else stderr(io, humanError(error))
       return code
     },
   }
+}
+
+/**
+ * Writes `text` to standard error, through {@link visible} when it is a terminal: an error can name the
+ * agent's files (a conflict lists them).
+ */
+export function stderr(io: CliIo, text: string): void {
+  io.stderr(io.stderrIsTerminal ? visible(text) : text)
 }
 
 function humanError(error: unknown): string {

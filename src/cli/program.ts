@@ -22,7 +22,7 @@ import { sessionDiffCommand } from './commands/history.ts'
 import { addHistoryCommands } from './history-program.ts'
 import type { CliContext } from './context.ts'
 import type { CliIo } from './io.ts'
-import type { CommandResult } from './output.ts'
+import { type CommandResult, stderr } from './output.ts'
 import { collectEntries, collectList, parseDurationArgument, parseLimit, parsePort } from './parse.ts'
 import { packageVersion } from './version.ts'
 
@@ -62,7 +62,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .configureOutput({
       writeOut: (text) => io.stdout(text),
-      writeErr: (text) => io.stderr(text),
+      writeErr: (text) => stderr(io, text),
       outputError: () => {},
     })
     .version(packageVersion(), '-V, --version', 'print the Gittrix version')

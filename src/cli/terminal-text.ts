@@ -28,3 +28,16 @@ export function visible(text: string): string {
 export function visibleBytes(bytes: Uint8Array): Uint8Array {
   return encodeText(visible(decodeBytes(bytes)))
 }
+
+/**
+ * `value` as JSON (`JSON.stringify(value, null, 2)`) with DEL, C1 controls and bidirectional marks,
+ * embeddings, overrides and isolates written as `\uXXXX` escapes, as JSON.stringify already writes
+ * C0 controls and lone surrogates: the same value for any JSON parser, nothing a terminal acts on or
+ * a reader sees reordered.
+ */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}

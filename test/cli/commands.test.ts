@@ -41,7 +41,7 @@ async function cli(
     readStdin: async () => Buffer.from(options.stdin ?? ''),
     cwd: options.cwd ?? repo.path,
     env: {},
-    ...(options.terminal ? { stdoutIsTerminal: true } : {}),
+    ...(options.terminal ? { stdoutIsTerminal: true, stderrIsTerminal: true } : {}),
   }
   const code = await runCli(['--store', store, ...args], io)
   const stdoutBytes = Buffer.concat(out)
@@ -315,6 +315,28 @@ describe('on a terminal', () => {
       const lines = args[0] === 'diff' ? [hostile.subarray(0, -4), hostile.subarray(-4, -1)] : [hostile]
       for (const line of lines) expect(piped.stdoutBytes.includes(line)).toBe(true)
     }
+  })
+
+  it("names the agent's files in errors and JSON with escapes, never as sequences a terminal acts on", async () => {
+    const id = await start()
+    // A retitle (OSC 0), a bidi override and a C1 CSI in a file name both sides change: a conflict lists it.
+    const name = 'ev\x1b]0;pwned\x07il\u202Etxt.md\u009b2K'
+    await cli(['write', id, name], { stdin: 'agent\n' })
+    commitFiles(repo.path, { [name]: 'human\n' })
+    const raw = /[\x1b\x07\u009b\u202e]/
+
+    const shown = await cli(['promote', id], { terminal: true })
+    expect(shown.code).toBe(3)
+    expect(shown.stderr).toContain('Conflicting files:\n  ev\\x1b]0;pwned\\x07il<U+202E>txt.md\\x9b2K\n')
+    expect(shown.stderr).not.toMatch(raw)
+    // Redirected, the name is as it is (a log keeps the bytes).
+    expect((await cli(['promote', id])).stderr).toContain(`  ${name}\n`)
+
+    // JSON anywhere: escapes for every such character, the same name for a parser.
+    const json = await cli(['promote', id, '--json'])
+    expect(json.stdout).not.toMatch(raw)
+    expect(json.stdout).toContain('\\u202e')
+    expect(json.json.error.conflictingFiles).toEqual([name])
   })
 })
 

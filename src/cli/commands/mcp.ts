@@ -11,7 +11,7 @@ import { ToolCallJournal } from '../../mcp/journal.ts'
 import { serveStdio } from '../../mcp/server.ts'
 import { handleSignalsWhile } from '../../process/signals.ts'
 import { type CliContext, type OpenSession, openSession, startCliSession } from '../context.ts'
-import type { CommandResult } from '../output.ts'
+import { type CommandResult, stderr } from '../output.ts'
 import { CliUsageError } from '../parse.ts'
 import { packageVersion } from '../version.ts'
 import { readTranscriptFile } from './history.ts'
@@ -61,7 +61,8 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
       try {
         await session.recordToolCalls(group.checkpoint, group.calls, group.client)
       } catch (error) {
-        ctx.io.stderr(
+        stderr(
+          ctx.io,
           `gittrix mcp: the tool calls of checkpoint ${group.checkpoint.slice(0, 12)} were not recorded: ${(error as Error).message}\n`,
         )
       }
@@ -70,7 +71,7 @@ export async function mcpCommand(ctx: CliContext, opts: McpCommandOptions): Prom
     // after the last checkpoint, the transcript) is still recorded; a second signal meanwhile waits.
     const stop = new AbortController()
     const onSignal = () => {
-      if (stop.signal.aborted) ctx.io.stderr('gittrix mcp: recording the session history first.\n')
+      if (stop.signal.aborted) stderr(ctx.io, 'gittrix mcp: recording the session history first.\n')
       else stop.abort()
     }
     const { transcript, unrecordedCalls } = await handleSignalsWhile(
@@ -119,12 +120,14 @@ async function recordRest(ctx: CliContext, session: UserSession, journal: ToolCa
     const [head] = await session.log({ limit: 1 })
     const calls = rest.map((c) => ({ ...c, afterCheckpoint: true as const }))
     const at = await session.recordToolCalls(head!.sha, calls, journal.client())
-    ctx.io.stderr(
+    stderr(
+      ctx.io,
       `gittrix mcp: recorded ${rest.length} tool call${rest.length === 1 ? '' : 's'} after the last checkpoint on ${at.slice(0, 12)} of session ${session.id}.\n`,
     )
     return 0
   } catch (error) {
-    ctx.io.stderr(
+    stderr(
+      ctx.io,
       `gittrix mcp: the ${rest.length} tool calls after the last checkpoint were not recorded: ${(error as Error).message}\n`,
     )
     return rest.length
@@ -139,12 +142,13 @@ async function attach(
 ): Promise<{ at: string; bytes: number; lines: number } | null> {
   try {
     const attached = await session.attachTranscript(await readTranscriptFile(ctx, path))
-    ctx.io.stderr(
+    stderr(
+      ctx.io,
       `gittrix mcp: attached the transcript (${attached.lines} lines) to ${attached.at.slice(0, 12)} of session ${session.id}.\n`,
     )
     return attached
   } catch (error) {
-    ctx.io.stderr(`gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
+    stderr(ctx.io, `gittrix mcp: the transcript was not attached: ${(error as Error).message}\n`)
     return null
   }
 }
@@ -161,7 +165,8 @@ async function existing(ctx: CliContext, id: string): Promise<OpenSession> {
 async function started(ctx: CliContext, opts: McpCommandOptions): Promise<OpenSession> {
   const open = await startCliSession(ctx, opts, { task: opts.task ?? '' })
   const { meta } = open
-  ctx.io.stderr(
+  stderr(
+    ctx.io,
     `gittrix mcp: started session ${meta.id} on ${meta.durablePath} (branch ${meta.durableBranch}, ` +
       `baseline ${meta.baselineSha.slice(0, 12)}); review with \`gittrix diff ${meta.id}\`.\n`,
   )

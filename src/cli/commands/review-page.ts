@@ -6,7 +6,7 @@ import open from 'open'
 import { handleSignalsWhile } from '../../process/signals.ts'
 import { startReviewServer } from '../../review/server.ts'
 import type { CliContext } from '../context.ts'
-import type { CommandResult } from '../output.ts'
+import { type CommandResult, stderr } from '../output.ts'
 import { withCliSession } from './with-session.ts'
 
 /** Options of `gittrix review`. */
@@ -34,7 +34,7 @@ export async function reviewPageCommand(
       gittrix,
       sessionId: session.id,
       ...(opts.port !== undefined ? { port: opts.port } : {}),
-      log: (line) => ctx.io.stderr(`gittrix review: ${line}\n`),
+      log: (line) => stderr(ctx.io, `gittrix review: ${line}\n`),
     })
     const data = { id: session.id, url: server.url }
     if (ctx.json) ctx.io.stdout(`${JSON.stringify({ ok: true, data }, null, 2)}\n`)
