@@ -10,12 +10,17 @@ import type { SessionMetadata } from '../core/metadata.ts'
 import type { ChangeStatus, EvictionPolicy, PromoteOutcome, SessionDiff, TreeChange } from '../core/types.ts'
 
 /**
- * A path as text for a terminal: as is, or git-quoted (`"caf\351.txt"`, as git prints it) when it
- * holds bytes that are not UTF-8, so what is printed can be pasted back as an argument (see `cliPath`).
+ * A path as text for a terminal: as is, or git-quoted (`"caf\351.txt"`, `"a\nb"`, as git prints it)
+ * when it holds bytes that are not UTF-8 or control characters, so what is printed can be pasted back
+ * as an argument (see `cliPath`) and a newline in the agent's file name cannot forge a line of a
+ * listing (a tab, a column; terminal-text.ts leaves both as they are).
  */
 export function shownPath(path: string): string {
-  return hasEscapedBytes(path) ? quoteGitPath(path) : path
+  return hasEscapedBytes(path) || CONTROL.test(path) ? quoteGitPath(path) : path
 }
+
+/** C0 controls, DEL, C1 controls: git quotes a path holding any of them. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/
 
 /** `A`, `M`, `D` as in `git diff --name-status`. */
 export function statusLetter(status: ChangeStatus): 'A' | 'M' | 'D' {

@@ -7,6 +7,7 @@ import { styleText } from 'node:util'
 import expand from '@inquirer/expand'
 import { encodeText } from '../core/bytes.ts'
 import { hunkParts } from '../core/hunks.ts'
+import { shownPath } from './format.ts'
 import { visible } from './terminal-text.ts'
 import type { FileDiff, PromoteSelector, SessionDiff } from '../core/types.ts'
 
@@ -190,7 +191,7 @@ export function terminalAsker(input: NodeJS.ReadableStream, output: NodeJS.Writa
   return async (question) => {
     if (question.note) output.write(`${styleText('yellow', question.note)}\n`)
     else output.write(colourPatch(question.text))
-    const path = visible(question.path)
+    const path = visible(shownPath(question.path))
     const what = question.part
       ? `Promote this part of ${path} (part ${question.part.index}/${question.part.total} of hunk ${question.index}/${question.total})?`
       : question.kind === 'hunk'

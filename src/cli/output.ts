@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander'
 import { BaselineConflictError, GittrixError, isGittrixError } from '../core/errors.ts'
 import type { CliIo } from './io.ts'
+import { shownPath } from './format.ts'
 import { CliUsageError } from './parse.ts'
 import { terminalSafeJson, visible, visibleBytes } from './terminal-text.ts'
 
@@ -94,8 +95,9 @@ function humanError(error: unknown): string {
     return `gittrix: ${usageMessage(error)}\nRun \`gittrix --help\` for usage.\n`
   }
   if (error instanceof BaselineConflictError) {
-    const files = error.conflictingFiles.map((f) => `  ${f}\n`).join('')
-    return `gittrix: ${error.message}\nConflicting files:\n${files}`
+    // The message names the agent's files as they are: a newline in one would forge lines.
+    const files = error.conflictingFiles.map((f) => `  ${shownPath(f)}\n`).join('')
+    return `gittrix: ${error.message.replace(/\n/g, '\\x0a')}\nConflicting files:\n${files}`
   }
   if (error instanceof GittrixError) return `gittrix: ${error.message} (${error.code})\n`
   return `gittrix: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`

@@ -327,10 +327,15 @@ describe('on a terminal', () => {
 
     const shown = await cli(['promote', id], { terminal: true })
     expect(shown.code).toBe(3)
-    expect(shown.stderr).toContain('Conflicting files:\n  ev\\x1b]0;pwned\\x07il<U+202E>txt.md\\x9b2K\n')
+    expect(shown.stderr).toContain('changed 1 of the selected files')
+    expect(shown.stderr).toContain('ev\\x1b]0;pwned\\x07il<U+202E>txt.md\\x9b2K. Nothing was written.')
+    // The list git-quotes a name holding control characters, as `diff --stat` does (pasteable back).
+    expect(shown.stderr).toContain(
+      'Conflicting files:\n  "ev\\033]0;pwned\\ail\\342\\200\\256txt.md\\302\\2332K"\n',
+    )
     expect(shown.stderr).not.toMatch(raw)
-    // Redirected, the name is as it is (a log keeps the bytes).
-    expect((await cli(['promote', id])).stderr).toContain(`  ${name}\n`)
+    // Redirected, the message names it as it is (a log keeps the bytes).
+    expect((await cli(['promote', id])).stderr).toContain(`: ${name}. Nothing was written.`)
 
     // JSON anywhere: escapes for every such character, the same name for a parser.
     const json = await cli(['promote', id, '--json'])

@@ -39,6 +39,7 @@ describe('terminalAsker', () => {
     // A raw 0x9b byte (8-bit CSI) in non-UTF-8 content is shown, not sent.
     expect(patch).toContain('raw \\x9b2K byte')
     expect(text).not.toContain('\x1b[8m')
-    expect(text).toContain('run\\x1b[8m.sh')
+    // The path is git-quoted, as every listing shows a name holding control characters.
+    expect(text).toContain('"run\\033[8m.sh"')
   })
 })
