@@ -3,47 +3,15 @@
  * not forge, hide or reorder what the reviewer reads. Same in-process harness as commands.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { CliIo } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/run.ts'
 import { cleanup, commitFiles, makeRepo, tempDir } from '../support/git-fixtures.ts'
-
-interface Run {
-  code: number
-  stdout: string
-  stdoutBytes: Buffer
-  stderr: string
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions index freely into the parsed document
-  json: { ok: boolean; data?: any; error?: any }
-}
+import { type CliRun, runCliInProcess } from './in-process.ts'
 
 let repo: { path: string; head: string }
 let store: string
 let dirs: string[]
 
-async function cli(
-  args: string[],
-  options: { stdin?: string | Buffer; terminal?: boolean } = {},
-): Promise<Run> {
-  const out: Buffer[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    stdout: (chunk) => void out.push(Buffer.from(chunk)),
-    stderr: (chunk) => void err.push(chunk),
-    readStdin: async () => Buffer.from(options.stdin ?? ''),
-    cwd: repo.path,
-    env: {},
-    ...(options.terminal ? { stdoutIsTerminal: true, stderrIsTerminal: true } : {}),
-  }
-  const code = await runCli(['--store', store, ...args], io)
-  const stdoutBytes = Buffer.concat(out)
-  const stdout = stdoutBytes.toString('utf8')
-  return {
-    code,
-    stdout,
-    stdoutBytes,
-    stderr: err.join(''),
-    json: args.includes('--json') ? JSON.parse(stdout) : { ok: false },
-  }
+function cli(args: string[], options: { stdin?: string | Buffer; terminal?: boolean } = {}): Promise<CliRun> {
+  return runCliInProcess(args, { ...options, store, cwd: repo.path })
 }
 
 async function start(): Promise<string> {

@@ -11,48 +11,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliIo } from '../../src/cli/io.ts'
 import { runCli } from '../../src/cli/run.ts'
 import { cleanup, commitFiles, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+import { type CliRun, runCliInProcess } from './in-process.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-
-interface Run {
-  code: number
-  stdout: string
-  stdoutBytes: Buffer
-  stderr: string
-  /** stdout parsed as JSON (only when `--json` was passed). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions index freely into the parsed document
-  json: { ok: boolean; data?: any; error?: any }
-}
 
 let repo: { path: string; head: string }
 let store: string
 let dirs: string[]
 
 /** Runs the CLI in-process with `--store <store>`, cwd `options.cwd` (default: the repository). */
-async function cli(
+function cli(
   args: string[],
   options: { cwd?: string; stdin?: string | Buffer; terminal?: boolean } = {},
-): Promise<Run> {
-  const out: Buffer[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    stdout: (chunk) => void out.push(Buffer.from(chunk)),
-    stderr: (chunk) => void err.push(chunk),
-    readStdin: async () => Buffer.from(options.stdin ?? ''),
-    cwd: options.cwd ?? repo.path,
-    env: {},
-    ...(options.terminal ? { stdoutIsTerminal: true, stderrIsTerminal: true } : {}),
-  }
-  const code = await runCli(['--store', store, ...args], io)
-  const stdoutBytes = Buffer.concat(out)
-  const stdout = stdoutBytes.toString('utf8')
-  return {
-    code,
-    stdout,
-    stdoutBytes,
-    stderr: err.join(''),
-    json: args.includes('--json') ? JSON.parse(stdout) : { ok: false },
-  }
+): Promise<CliRun> {
+  return runCliInProcess(args, { ...options, store, cwd: options.cwd ?? repo.path })
 }
 
 /** Starts a session on the fixture repository and resolves its id. */

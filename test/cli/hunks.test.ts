@@ -14,9 +14,9 @@ import {
   type HunkQuestion,
 } from '../../src/cli/hunk-prompt.ts'
 import type { CliIo } from '../../src/cli/io.ts'
-import { runCli } from '../../src/cli/run.ts'
 import type { SessionDiff } from '../../src/core/types.ts'
 import { cleanup, commitFiles, git, makeRepo, tempDir } from '../support/git-fixtures.ts'
+import { type CliRun, runCliInProcess } from './in-process.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
@@ -27,14 +27,6 @@ const EDITS = { 1: 'FIRST', 15: 'MIDDLE', 30: 'LAST' }
 let repo: { path: string; head: string }
 let store: string
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions index freely into the parsed document
-  json: { ok: boolean; data?: any; error?: any }
-}
-
 /** The CLI in-process; `answers` (when given) answer `promote -p` in order and record the questions. */
 async function cli(
   args: string[],
@@ -44,16 +36,8 @@ async function cli(
     asked?: HunkQuestion[]
     asker?: (question: HunkQuestion) => Promise<HunkAnswer>
   } = {},
-): Promise<Run> {
-  const out: Buffer[] = []
-  const err: string[] = []
-  const io: CliIo = {
-    stdout: (chunk) => void out.push(Buffer.from(chunk)),
-    stderr: (chunk) => void err.push(chunk),
-    readStdin: async () => Buffer.from(options.stdin ?? ''),
-    cwd: repo.path,
-    env: {},
-  }
+): Promise<CliRun> {
+  const io: Partial<CliIo> = {}
   if (options.asker) io.askHunk = options.asker
   if (options.answers) {
     const answers = [...options.answers]
@@ -64,14 +48,12 @@ async function cli(
       return next
     }
   }
-  const code = await runCli(['--store', store, ...args], io)
-  const stdout = Buffer.concat(out).toString('utf8')
-  return {
-    code,
-    stdout,
-    stderr: err.join(''),
-    json: args.includes('--json') ? JSON.parse(stdout) : { ok: false },
-  }
+  return runCliInProcess(args, {
+    store,
+    cwd: repo.path,
+    io,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+  })
 }
 
 const show = (path: string) => git(repo.path, 'show', `main:${path}`) + '\n'
