@@ -55,11 +55,15 @@ export async function postUnsigned(
       '',
     ].join('\r\n'),
   )
-  const chunk = Buffer.alloc(MiB, 0x20)
-  const frame =
-    mode === 'chunked'
-      ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
-      : chunk
+  // Exactly `bytes` bytes of body: a client that sent more than its Content-Length would be sending
+  // a malformed second request, which the server may answer by resetting the connection.
+  const frame = (size: number) => {
+    const piece = Buffer.alloc(size, 0x20)
+    return mode === 'chunked'
+      ? Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), piece, Buffer.from('\r\n')])
+      : piece
+  }
+  const full = frame(MiB)
   // Resolves on `event` or when the socket closes (a reset included); never rejects.
   const until = (event: 'drain' | 'data') =>
     new Promise<void>((resolve) => {
@@ -71,8 +75,8 @@ export async function postUnsigned(
       socket.once(event, done)
       socket.once('close', done)
     })
-  for (let sent = 0; sent < bytes && !closed; sent += chunk.length) {
-    if (!socket.write(frame)) await until('drain')
+  for (let sent = 0; sent < bytes && !closed; sent += MiB) {
+    if (!socket.write(bytes - sent >= MiB ? full : frame(bytes - sent))) await until('drain')
   }
   if (mode === 'chunked' && !closed) socket.write('0\r\n\r\n')
   while (status() === undefined && !closed) await until('data')
