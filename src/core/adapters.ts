@@ -11,7 +11,6 @@ import type {
   FileMode,
   ListEntry,
   PromoteStrategy,
-  SessionDiff,
   SnapshotOptions,
   TreeChange,
   TreeEntry,
@@ -219,14 +218,6 @@ export interface EphemeralAdapter {
    */
   snapshot(workspace: WorkspaceHandle, options?: SnapshotOptions): Promise<WorkspaceSnapshot>
   /**
-   * Optional: the whole session diff rendered by the adapter itself (with `from`, from that checkpoint
-   * instead of the baseline; see {@link WorkspaceDiffOptions}) (e.g. git on a local workspace),
-   * in the same git format the core renders, now or `at` a commit (checked as in {@link snapshot}).
-   * Core uses it for unfiltered, unbudgeted diffs when present; it must report the same paths as
-   * {@link snapshot}.
-   */
-  diff?(workspace: WorkspaceHandle, options: WorkspaceDiffOptions): Promise<SessionDiff>
-  /**
    * Optional: the workspace as it is now, read for a diff that is shown, not promoted, when the
    * adapter can do that cheaper than a {@link snapshot} (local: one `git diff` that stores nothing). Its
    * `textPatches` (with `textPatchesSelectable`) must give, for each of its own changes whose content
@@ -236,7 +227,7 @@ export interface EphemeralAdapter {
    */
   reviewSnapshot?(workspace: WorkspaceHandle): Promise<WorkspaceSnapshot | null>
   /**
-   * Optional (session history), for adapters that render no {@link diff} themselves: the changes from
+   * Optional (session history): the changes from
    * commit `from` of the session (default: its baseline) to commit `to` (default: the workspace as it
    * is now), as a snapshot whose `changes` run from `from` (not from the baseline) and whose
    * `textPatches`, if any, are hunks of exactly `from` → `to`. The core renders it (src/core/diff.ts).
@@ -297,19 +288,6 @@ export interface EphemeralAdapter {
    * (`RestoreResult.savedRef`) and the `HEAD` reflog. Throws `INVALID_ARGUMENT`, `EVICTION_RACE`.
    */
   restoreTo?(workspace: WorkspaceHandle, at: string): Promise<RestoreResult>
-}
-
-/** Options of {@link EphemeralAdapter.diff}. */
-export interface WorkspaceDiffOptions {
-  /** `GIT binary patch` hunks (see `DiffOptions.binary`). */
-  binary?: boolean
-  /** The new side: this commit of the session instead of the workspace as it is now. */
-  at?: string
-  /**
-   * The old side: this commit of the session instead of the baseline. Checked like `at`
-   * (`INVALID_ARGUMENT` when it is not a commit of the session at or after its baseline).
-   */
-  from?: string
 }
 
 export type { TreeChange }

@@ -251,28 +251,18 @@ class SessionOperations implements AgentOperations {
         return diffChanges(snapshot, snapshot.changes, durable, { binary })
       })
     }
-    if (!ephemeral.diff && ephemeral.snapshotBetween) {
-      // The adapter gives the two points' changes; the core renders them as every other diff.
-      const between = ephemeral.snapshotBetween.bind(ephemeral)
-      return this.present(async (meta) => {
-        const snapshot = await between(this.handle(meta), {
-          ...(from !== undefined ? { from } : {}),
-          ...(to !== undefined ? { to } : {}),
-        })
-        // Between two checkpoints: no hunk ids (a promotion selects from the baseline's side).
-        return diffChanges(snapshot, snapshot.changes, durable, { binary, hunkIds: false })
-      })
-    }
-    if (!ephemeral.diff || (from !== undefined && !ephemeral.checkpoints))
-      throw noHistory(ephemeral, 'diff-between')
-    const diff = ephemeral.diff.bind(ephemeral)
-    return this.present((meta) =>
-      diff(this.handle(meta), {
-        binary,
+    if (!ephemeral.snapshotBetween) throw noHistory(ephemeral, 'diff-between')
+    const between = ephemeral.snapshotBetween.bind(ephemeral)
+    // The adapter gives the two points' changes; the core renders them as every other diff (its own
+    // binary rule, never one the agent's `.gitattributes` chose).
+    return this.present(async (meta) => {
+      const snapshot = await between(this.handle(meta), {
         ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { at: to } : {}),
-      }),
-    )
+        ...(to !== undefined ? { to } : {}),
+      })
+      // Between two checkpoints: no hunk ids (a promotion selects from the baseline's side).
+      return diffChanges(snapshot, snapshot.changes, durable, { binary, hunkIds: false })
+    })
   }
 
   /**

@@ -26,13 +26,12 @@ import type {
   ForkWorkspaceRequest,
   WorkspaceFork,
   WorkspaceHandle,
-  WorkspaceDiffOptions,
   WorkspaceInfo,
 } from '../../core/adapters.ts'
 import { GittrixError, InvalidArgumentError } from '../../core/errors.ts'
 import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from '../../core/history.ts'
 import { newSessionId } from '../../core/store.ts'
-import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
+import type { ListEntry, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 import { adoptCloneWorkspace, LocalEphemeralAdapter, localStateDir } from '../local/ephemeral.ts'
@@ -165,9 +164,14 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
     return this.local.list(await this.inner(handle), dir, options)
   }
 
-  /** The local clone's diff (see LocalEphemeralAdapter.diff), now or `at` a commit of the clone, `from` one. */
-  async diff(handle: WorkspaceHandle, options: WorkspaceDiffOptions = {}): Promise<SessionDiff> {
-    return this.local.diff(await this.inner(handle), options)
+  /** The local clone's changes between two of its commits (see LocalEphemeralAdapter.snapshotBetween). */
+  async snapshotBetween(
+    handle: WorkspaceHandle,
+    options: { from?: string; to?: string } = {},
+  ): Promise<WorkspaceSnapshot> {
+    const state = await readState(handle)
+    const between = await this.local.snapshotBetween(innerHandle(handle, state), options)
+    return { ...between, blobs: { ...between.blobs, location: this.client.repoUri(state.repo) } }
   }
 
   /** Session history of the local clone (see src/adapters/local/history.ts); its baseline is the clone's. */
@@ -236,11 +240,7 @@ export class CloudflareArtifactsEphemeralAdapter implements EphemeralAdapter {
       await this.push(state.repo, state.remote, git, [`+${commit}:refs/heads/${SNAPSHOT_BRANCH}`])
       await writeState(handle.sessionDir, { ...state, pushedTree: tree })
     }
-    return {
-      tree,
-      changes: snap.changes,
-      blobs: { ...snap.blobs, location: this.client.repoUri(state.repo) },
-    }
+    return { ...snap, tree, blobs: { ...snap.blobs, location: this.client.repoUri(state.repo) } }
   }
 
   /** Commits in the clone (as the local adapter does), then pushes `main` to the session repository. */

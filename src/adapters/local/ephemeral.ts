@@ -25,7 +25,6 @@ import { copyFile, lstat, mkdir, readdir, rename, rm, stat, utimes } from 'node:
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import type {
   CreateWorkspaceRequest,
-  WorkspaceDiffOptions,
   EphemeralAdapter,
   EphemeralCapabilities,
   ForkWorkspaceRequest,
@@ -42,11 +41,10 @@ import {
 } from '../../core/errors.ts'
 import { normalizeRepoDir, normalizeRepoPath } from '../../core/paths.ts'
 import type { CheckpointCommit, NoteKind, RestoreResult, ShowResult } from '../../core/history.ts'
-import type { ListEntry, SessionDiff, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
-import { gitDiffArgs, parseGitDiffOutput } from '../../git/diff-output.ts'
+import type { ListEntry, SnapshotOptions, WorkspaceSnapshot } from '../../core/types.ts'
 import type { GitIdentity, GitRepo } from '../../git/repo.ts'
 import { checkpointId, listCheckpoints, readNotes, restoreTo, showAt, writeNote } from './history.ts'
-import { reviewSnapshot, worktreeDiffOutput } from './review-snapshot.ts'
+import { reviewSnapshot } from './review-snapshot.ts'
 import { sessionCommit } from './session-commit.ts'
 import { localTextPatches } from './text-patches.ts'
 import { deleteWorkspacePath, readWorkspaceFile, writeWorkspaceFile } from './workspace-fs.ts'
@@ -186,47 +184,55 @@ export class LocalEphemeralAdapter implements EphemeralAdapter {
    */
   async snapshot(handle: WorkspaceHandle, options: SnapshotOptions = {}): Promise<WorkspaceSnapshot> {
     const git = await openWorkspaceGit(handle)
+    const owner = git.agent ?? git.repo
+    const at = options.at === undefined ? undefined : await sessionCommit(owner, handle, options.at)
+    return this.snapshotFrom(git, handle.baselineSha, at)
+  }
+
+  /**
+   * Session history: as {@link snapshot}, from commit `from` of the session (on `HEAD`'s history or a
+   * head a restore kept; default the baseline) to commit `to` (default the work tree now). Rendered by
+   * the core from git's hunks (text-patches.ts), so a text file is never shown as binary because the
+   * agent's `.gitattributes` says `-diff`: git's own `git diff <from> <to>` would. Throws
+   * `INVALID_ARGUMENT` when `from` or `to` is not a commit of the session.
+   */
+  async snapshotBetween(
+    handle: WorkspaceHandle,
+    options: { from?: string; to?: string } = {},
+  ): Promise<WorkspaceSnapshot> {
+    const git = await openWorkspaceGit(handle)
+    const owner = git.agent ?? git.repo
+    const restored = options.from !== undefined
+    const [from, to] = await Promise.all([
+      options.from === undefined
+        ? handle.baselineSha
+        : sessionCommit(owner, handle, options.from, { restored }),
+      options.to === undefined ? undefined : sessionCommit(owner, handle, options.to, { restored }),
+    ])
+    return this.snapshotFrom(git, from, to)
+  }
+
+  /** The changes from commit `from` to commit `at` (or the work tree, through the private index). */
+  private async snapshotFrom(
+    git: WorkspaceGit,
+    from: string,
+    at: string | undefined,
+  ): Promise<WorkspaceSnapshot> {
     const blobs = {
       gitDir: git.blobsGitDir,
       readBlobs: (oids: readonly string[]) => git.repo.readObjects(oids),
       blobSizes: (oids: readonly string[]) => git.repo.objectSizes(oids),
       readBlobHead: (oid: string, maxBytes: number) => git.repo.readBlobHead(oid, maxBytes),
     }
-    if (options.at !== undefined) {
-      const at = await sessionCommit(git.agent ?? git.repo, handle, options.at)
-      const [tree, changes] = await Promise.all([
-        git.repo.treeOf(at),
-        git.repo.diffTrees(handle.baselineSha, at),
-      ])
-      const textPatches = localTextPatches(git.repo, { baseline: handle.baselineSha, at })
+    if (at !== undefined) {
+      const [tree, changes] = await Promise.all([git.repo.treeOf(at), git.repo.diffTrees(from, at)])
+      const textPatches = localTextPatches(git.repo, { baseline: from, at })
       return { tree, commit: at, changes, blobs, textPatches, textPatchesSelectable: true }
     }
     await git.repo.run(['add', '-A'])
-    const changes = await git.repo.diffIndex(handle.baselineSha)
-    const textPatches = localTextPatches(git.repo, { baseline: handle.baselineSha })
+    const changes = await git.repo.diffIndex(from)
+    const textPatches = localTextPatches(git.repo, { baseline: from })
     return { changes, blobs, textPatches, textPatchesSelectable: true }
-  }
-
-  /**
-   * The session diff as `git diff <baseline>` renders it, working tree against the baseline: untracked
-   * files join the private index as intent-to-add, so nothing is hashed or stored. Same paths as
-   * {@link snapshot}; one git process renders the patch, stats and modes. With `at` (checked as in
-   * {@link snapshot}): `git diff <baseline> <at>`. With `from` (a commit of the session, or of a head a
-   * restore kept), that commit replaces the baseline.
-   */
-  async diff(handle: WorkspaceHandle, options: WorkspaceDiffOptions = {}): Promise<SessionDiff> {
-    const git = await openWorkspaceGit(handle)
-    const { repo } = git
-    const owner = git.agent ?? repo
-    const base =
-      options.from !== undefined
-        ? await sessionCommit(owner, handle, options.from, { restored: true })
-        : handle.baselineSha
-    if (options.at !== undefined) {
-      const at = await sessionCommit(owner, handle, options.at, { restored: options.from !== undefined })
-      return parseGitDiffOutput((await repo.run(gitDiffArgs([base, at], options))).stdout)
-    }
-    return parseGitDiffOutput(await worktreeDiffOutput(repo, gitDiffArgs([base], options)))
   }
 
   /**

@@ -49,6 +49,34 @@ describe('the review read shows the content a promotion stores', () => {
   })
 })
 
+describe('a diff between checkpoints shows what the agent wrote', () => {
+  it.each(['from one checkpoint to another', 'from a checkpoint to the work tree now'])(
+    'a text file the agent marked -diff (%s) is shown as text',
+    async (range) => {
+      const s = await startLocalSession({ 'a.txt': lines(6), 'keep.txt': 'k\n' })
+      const agent = s.session.forAgent()
+      await agent.write('.gitattributes', '*.txt -diff\n')
+      const first = await agent.commit('attributes')
+      await agent.write('a.txt', lines(6, { 3: 'rm -rf ~' }))
+      const second = range.endsWith('now') ? undefined : await agent.commit('the payload')
+      const between = await s.session.diffDetails({ from: first, ...(second ? { to: second } : {}) })
+      expect(between.files.map((f) => [f.path, f.binary])).toEqual([['a.txt', false]])
+      expect(between.patch).toContain('+rm -rf ~\n')
+      expect(between.patch).not.toContain('Binary files')
+    },
+  )
+
+  it('a file with a NUL in its first 8,000 bytes is still binary', async () => {
+    const s = await startLocalSession({ 'a.txt': lines(6) })
+    const agent = s.session.forAgent()
+    const first = await agent.commit('nothing yet')
+    await agent.write('blob.bin', Buffer.from([0x41, 0x00, 0x42, 0x0a]))
+    const between = await s.session.diffDetails({ from: first })
+    expect(between.files.map((f) => [f.path, f.binary])).toEqual([['blob.bin', true]])
+    expect(between.patch).toContain('Binary files')
+  })
+})
+
 describe('what the agent writes cannot make a diff fail', () => {
   it('a file replaced by a symlink whose target is its content, beside a non-UTF-8 path, still diffs', async () => {
     const s = await startLocalSession({
