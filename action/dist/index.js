@@ -37746,14 +37746,26 @@ class GitCommandError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .Gi
     exitCode;
     stderr;
     constructor(args, exitCode, stderr, detail) {
-        const shown = args.map((a) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(a));
+        const redacted = args.map((a) => (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(a));
         const why = detail ?? (stderr.trim() ? (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(stderr.trim()) : `exit code ${exitCode}`);
-        super('GIT_FAILED', `git ${shown.join(' ')} failed: ${why}`);
-        this.args = shown;
+        super('GIT_FAILED', `git ${redacted.map(shownArg).join(' ')} failed: ${why}`);
+        this.args = redacted;
         this.exitCode = exitCode;
         this.stderr = (0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .redact */ .E)(stderr);
     }
 }
+/**
+ * An argument as a {@link GitCommandError} names it: as is, or JSON-quoted with DEL and C1 escaped too
+ * when it holds a control character (a path from the agent, `notes.md\n M src/app.ts`, cannot add a
+ * line to the message).
+ */
+function shownArg(arg) {
+    if (!CONTROL.test(arg))
+        return arg;
+    return JSON.stringify(arg).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/** C0 controls, DEL, C1 controls. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 /** Variables that would silently redirect git to another repository, index or object store. */
 const INHERITED_GIT_VARS = [
     'GIT_DIR',

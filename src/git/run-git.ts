@@ -57,14 +57,30 @@ export class GitCommandError extends GittrixError {
   readonly exitCode: number | null
   readonly stderr: string
   constructor(args: string[], exitCode: number | null, stderr: string, detail?: string) {
-    const shown = args.map((a) => redact(a))
+    const redacted = args.map((a) => redact(a))
     const why = detail ?? (stderr.trim() ? redact(stderr.trim()) : `exit code ${exitCode}`)
-    super('GIT_FAILED', `git ${shown.join(' ')} failed: ${why}`)
-    this.args = shown
+    super('GIT_FAILED', `git ${redacted.map(shownArg).join(' ')} failed: ${why}`)
+    this.args = redacted
     this.exitCode = exitCode
     this.stderr = redact(stderr)
   }
 }
+
+/**
+ * An argument as a {@link GitCommandError} names it: as is, or JSON-quoted with DEL and C1 escaped too
+ * when it holds a control character (a path from the agent, `notes.md\n M src/app.ts`, cannot add a
+ * line to the message).
+ */
+function shownArg(arg: string): string {
+  if (!CONTROL.test(arg)) return arg
+  return JSON.stringify(arg).replace(
+    /[\x7f-\x9f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}
+
+/** C0 controls, DEL, C1 controls. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/
 
 /** Variables that would silently redirect git to another repository, index or object store. */
 const INHERITED_GIT_VARS = [
