@@ -208,7 +208,7 @@ export function buildProgram(io: CliIo, run: CommandRunner): Command {
     .description(
       'run the GitHub App webhook server (needs APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET; PORT)',
     )
-    .action((_opts, cmd: Command) => run(cmd, () => appCommand()))
+    .action((_opts, cmd: Command) => run(cmd, (ctx) => appCommand(ctx.io)))
 
   program
     .command('read')

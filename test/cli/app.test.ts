@@ -8,6 +8,8 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { cleanup, tempDir } from '../support/git-fixtures.ts'
+import { runCliInProcess } from './in-process.ts'
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts')
 const SECRETS = ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'GITHUB_TOKEN']
@@ -73,5 +75,50 @@ describe('gittrix app', () => {
       child.kill('SIGTERM')
     }
     await exited
+  })
+})
+
+describe('gittrix app on a terminal', () => {
+  const KEY = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey
+
+  it("shows control and invisible characters in the server's output as escapes", async () => {
+    const cwd = tempDir()
+    try {
+      // The server echoes a bad PORT in its error; JSON.stringify there leaves C1 and bidi raw.
+      const run = await runCliInProcess(['app'], {
+        store: join(cwd, 'store'),
+        cwd,
+        terminal: true,
+        io: {
+          env: {
+            PATH: process.env.PATH,
+            APP_ID: '1',
+            PRIVATE_KEY: KEY,
+            WEBHOOK_SECRET: 's',
+            PORT: '\u202e\u009b2J\u200b',
+          },
+        },
+      })
+      expect(run.code).toBe(1)
+      expect(run.stderr).toContain('PORT must be a whole number')
+      expect(run.stderr).toContain('<U+202E>\\x9b2J<U+200B>')
+      expect(run.stderr).not.toMatch(/[\u202e\u009b\u200b]/)
+    } finally {
+      cleanup(cwd)
+    }
+  })
+
+  it('passes the output on byte for byte when it is piped', async () => {
+    const child = spawn(process.execPath, ['--experimental-strip-types', MAIN, 'app'], {
+      env: env({ APP_ID: '1', PRIVATE_KEY: KEY, WEBHOOK_SECRET: 's', PORT: '\u202e\u009b2J' }),
+    })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    expect(await new Promise<number | null>((resolve) => child.on('close', resolve))).toBe(1)
+    expect(stderr).toContain('(found "\u202e\u009b2J")')
   })
 })
