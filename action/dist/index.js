@@ -37957,7 +37957,8 @@ function splitNul(output) {
  * - an environment built from an allowlist ({@link sealedGitEnv}), not the inherited one minus a
  *   denylist: `GIT_TRACE_CURL`, `GIT_EXEC_PATH`, `GIT_SSH_COMMAND`, `GIT_CONFIG_PARAMETERS`,
  *   `SSL_CERT_FILE`, `LD_PRELOAD` and everything else not named here never reach git;
- * - no system or global configuration (`GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`), no
+ * - no system or global configuration (`GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`, and no
+ *   global attributes file: `core.attributesFile=/dev/null`), no
  *   replace refs (`GIT_NO_REPLACE_OBJECTS`) and no grafts (`GIT_GRAFT_FILE` names no file), so objects and
  *   history read are the ones their ids name;
  * - command-scoped settings ({@link SEALED_CONFIG}, passed as `GIT_CONFIG_COUNT` entries, which take
@@ -38010,6 +38011,8 @@ const SEALED_CONFIG = [
     ['submodule.recurse', 'false'],
     ['fetch.recurseSubmodules', 'false'],
     ['core.quotePath', 'true'],
+    // The user's global attributes (`~/.config/git/attributes`) are configuration too (gitattributes(5)).
+    ['core.attributesFile', '/dev/null'],
 ];
 /**
  * Environment variables a sealed git process inherits when set (values unchanged). Everything else is

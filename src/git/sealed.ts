@@ -9,7 +9,8 @@
  * - an environment built from an allowlist ({@link sealedGitEnv}), not the inherited one minus a
  *   denylist: `GIT_TRACE_CURL`, `GIT_EXEC_PATH`, `GIT_SSH_COMMAND`, `GIT_CONFIG_PARAMETERS`,
  *   `SSL_CERT_FILE`, `LD_PRELOAD` and everything else not named here never reach git;
- * - no system or global configuration (`GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`), no
+ * - no system or global configuration (`GIT_CONFIG_NOSYSTEM`, `GIT_CONFIG_GLOBAL=/dev/null`, and no
+ *   global attributes file: `core.attributesFile=/dev/null`), no
  *   replace refs (`GIT_NO_REPLACE_OBJECTS`) and no grafts (`GIT_GRAFT_FILE` names no file), so objects and
  *   history read are the ones their ids name;
  * - command-scoped settings ({@link SEALED_CONFIG}, passed as `GIT_CONFIG_COUNT` entries, which take
@@ -67,6 +68,8 @@ export const SEALED_CONFIG: readonly GitConfigEntry[] = [
   ['submodule.recurse', 'false'],
   ['fetch.recurseSubmodules', 'false'],
   ['core.quotePath', 'true'],
+  // The user's global attributes (`~/.config/git/attributes`) are configuration too (gitattributes(5)).
+  ['core.attributesFile', '/dev/null'],
 ]
 
 /**

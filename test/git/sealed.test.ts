@@ -200,6 +200,18 @@ describe('the sealed environment', () => {
     }
   })
 
+  it("never reads the user's global attributes file (~/.config/git/attributes)", async () => {
+    const home = join(traps, 'home')
+    mkdirSync(join(home, '.config', 'git'), { recursive: true })
+    writeFileSync(join(home, '.config', 'git', 'attributes'), '*.txt -diff text eol=crlf\n')
+    const attributes = (env: NodeJS.ProcessEnv) =>
+      execFileSync('git', ['check-attr', '-a', 'a.txt'], { cwd: repo, env, encoding: 'utf8' })
+    // The trap: plain git with that HOME reads it.
+    expect(attributes({ ...process.env, HOME: home, XDG_CONFIG_HOME: '' })).toContain('a.txt: diff: unset')
+    const sealed = sealedGitEnv({ from: { ...process.env, HOME: home } })
+    expect(attributes(sealed)).toBe('')
+  })
+
   it("merges a caller's GIT_CONFIG_* settings after the sealed ones instead of replacing them", async () => {
     const { stdout } = await runGit(['config', '--get-all', 'credential.helper'], {
       cwd: traps,
