@@ -9,14 +9,13 @@
  * JavaScript regular expressions can take exponential time on some inputs, so matching runs in a
  * worker thread that is stopped after `searchTimeoutMs` (or when the client cancels the call).
  */
-import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
 import pLimit from 'p-limit'
 import picomatch from 'picomatch'
 import { InvalidArgumentError } from '../core/errors.ts'
 import { resolveWorkspacePath } from '../adapters/local/workspace-fs.ts'
 import { normalizeRepoDir } from '../core/paths.ts'
+import { readRegularFile } from '../core/regular-file.ts'
 import type { AgentSession } from '../core/session.ts'
 import type { OutputLimits } from './limits.ts'
 
@@ -132,19 +131,12 @@ function diskReader(root: string, limits: OutputLimits): Reader {
   return async (path) => {
     const target = await resolveWorkspacePath(root, path, { followFinal: false }).catch(() => null)
     if (target === null || !target.stat?.isFile()) return null
-    const handle = await open(
-      target.path,
-      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-    ).catch(() => null)
-    if (handle === null) return null
-    try {
-      const stat = await handle.stat()
-      if (!stat.isFile()) return null
-      if (stat.size > limits.maxSearchFileBytes) return 'large'
-      return await handle.readFile()
-    } finally {
-      await handle.close()
-    }
+    const read = await readRegularFile(target.path, {
+      maxBytes: limits.maxSearchFileBytes,
+      overMax: 'none',
+    }).catch(() => null)
+    if (read?.kind !== 'file') return null
+    return read.size > limits.maxSearchFileBytes ? 'large' : read.bytes
   }
 }
 

@@ -19,7 +19,6 @@
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
-  constants,
   fchmodSync,
   lstatSync,
   mkdirSync,
@@ -29,17 +28,7 @@ import {
   type Stats,
   writeFileSync,
 } from 'node:fs'
-import {
-  type FileHandle,
-  lstat,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  readlink,
-  rename,
-  rm,
-} from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, readlink, rename, rm } from 'node:fs/promises'
 import { decodeBytes, encodeText } from '../../core/bytes.ts'
 import {
   FileNotFoundError,
@@ -49,6 +38,7 @@ import {
   WriteRejectedError,
 } from '../../core/errors.ts'
 import { isGitDirName, MAX_SYMLINK_HOPS } from '../../core/paths.ts'
+import { readRegularFile } from '../../core/regular-file.ts'
 
 const SLASH = 0x2f
 
@@ -212,7 +202,11 @@ async function walkWorkspacePath(
   return { path: full(), stat, reached: shown(reached) }
 }
 
-/** The file's bytes, or `null` when it does not exist. Throws as {@link resolveWorkspacePath}, `FILE_NOT_FOUND` for a directory. */
+/**
+ * The file's bytes, or `null` when it does not exist. Throws as {@link resolveWorkspacePath}, and
+ * `FILE_NOT_FOUND` for a directory, FIFO, socket or device (a FIFO is never waited on:
+ * src/core/regular-file.ts).
+ */
 export async function readWorkspaceFile(
   root: string,
   rel: string,
@@ -223,14 +217,13 @@ export async function readWorkspaceFile(
     ...(checkRoot ? { checkRoot } : {}),
   })
   if (!target.stat) return null
-  if (target.stat.isDirectory())
-    throw new FileNotFoundError(rel, 'the workspace as a file (it is a directory)')
-  try {
-    return await readFile(target.path)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+  const read = await readRegularFile(target.path).catch((error: unknown) => {
     throw fsError(error, rel)
-  }
+  })
+  if (read.kind === 'missing') return null
+  if (read.kind === 'other')
+    throw new FileNotFoundError(rel, `the workspace as a file (it is a ${read.type})`)
+  return read.bytes
 }
 
 /**
@@ -250,27 +243,10 @@ export async function readWorkspaceFileHead(
     ...(checkRoot ? { checkRoot } : {}),
   })
   if (!target.stat?.isFile()) return null
-  let file: FileHandle | undefined
-  try {
-    file = await open(target.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-    const opened = await file.stat()
-    if (!opened.isFile()) return null
-    const size = Math.min(maxBytes, opened.size)
-    const buffer = Buffer.alloc(size)
-    let filled = 0
-    while (filled < size) {
-      const { bytesRead } = await file.read(buffer, filled, size - filled, filled)
-      if (bytesRead === 0) break
-      filled += bytesRead
-    }
-    return buffer.subarray(0, filled)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ELOOP') return null
+  const read = await readRegularFile(target.path, { maxBytes }).catch((error: unknown) => {
     throw fsError(error, rel)
-  } finally {
-    await file?.close()
-  }
+  })
+  return read.kind === 'file' ? read.bytes : null
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 import { GitRepo } from '../../git/repo.ts'
 import { runGit } from '../../git/run-git.ts'
 import { checkpointWritePaths, symlinksOnPaths } from '../../git/written-paths.ts'
+import { readRegularFile } from '../../core/regular-file.ts'
 import { removeTree } from '../../core/remove-tree.ts'
 
 /** How a local workspace is made. */
@@ -99,7 +100,7 @@ export async function openWorkspaceGit(handle: WorkspaceHandle): Promise<Workspa
   const indexFile = join(state, 'index')
   const kind = kindOf(handle)
   if (kind === 'copy') {
-    await checkBorrowedObjects(join(gitDir, 'objects'))
+    await checkBorrowedObjects(handle, join(gitDir, 'objects'))
     const repo = new GitRepo({ gitDir, workTree: root, indexFile, sealed: true })
     return { repo, agent: null, agentIndex: null, blobsGitDir: gitDir }
   }
@@ -114,7 +115,7 @@ export async function openWorkspaceGit(handle: WorkspaceHandle): Promise<Workspa
         )
   const store = (async () => {
     const objects = (await readState(state, 'objects')) ?? (await objectDirOf(gitDir))
-    await checkBorrowedObjects(objects)
+    await checkBorrowedObjects(handle, objects)
     return objects
   })()
   const [, objects] = await Promise.all([checks, store])
@@ -375,20 +376,34 @@ async function checkWrittenPaths(handle: WorkspaceHandle, gitDir: string): Promi
     )
   }
   if (await lstat(join(gitDir, 'commondir')).catch(() => null)) refuse('a commondir file')
-  const head = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '')
+  const headFile = await readRegularFile(join(gitDir, 'HEAD'), { maxBytes: 4096 }).catch(() => null)
+  if (headFile?.kind === 'other' && headFile.type !== 'symlink') refuse(`HEAD is a ${headFile.type}`)
+  const head = headFile?.kind === 'file' ? headFile.bytes.toString('utf8') : ''
   const target = /^ref: (refs\/[^\n]+)\n?$/.exec(head)?.[1] ?? null
   const [link] = await symlinksOnPaths(gitDir, checkpointWritePaths(target))
   if (link === undefined) return
   refuse(link.split('/').includes('..') ? `HEAD names ${target}` : `${link} is a symlink`)
 }
 
+/** More than any real `info/alternates` (a few absolute paths); the rest is not read. */
+const MAX_ALTERNATES_BYTES = 64 * 1024
+
 /**
  * Throws `ADAPTER_UNAVAILABLE` when an object store `objects` borrows from (its `info/alternates`, the
- * durable repository's objects for a clone or a copy) or `objects` itself is gone.
+ * durable repository's objects for a clone or a copy) or `objects` itself is gone, and
+ * `WORKSPACE_INVALID` when `info/alternates` is a FIFO, socket or device: git opens it for every
+ * object it looks up and would wait on a FIFO until its timeout (src/core/regular-file.ts).
  */
-async function checkBorrowedObjects(objects: string): Promise<void> {
+async function checkBorrowedObjects(handle: WorkspaceHandle, objects: string): Promise<void> {
   if (!(await stat(objects).catch(() => null))) durableGone(objects)
-  const text = await readFile(join(objects, 'info', 'alternates'), 'utf8').catch(() => '')
+  const alternates = join(objects, 'info', 'alternates')
+  const read = await readRegularFile(alternates, { maxBytes: MAX_ALTERNATES_BYTES }).catch(() => null)
+  if (read?.kind === 'other' && read.type !== 'symlink')
+    throw new WorkspaceInvalidError(
+      handle.sessionId,
+      `${alternates} is a ${read.type}, not a file (git reads it for every object). Remove it (or discard the session)`,
+    )
+  const text = read?.kind === 'file' ? read.bytes.toString('utf8') : ''
   for (const line of text.split('\n')) {
     if (!line.trim() || line.startsWith('#')) continue
     const dir = isAbsolute(line.trim()) ? line.trim() : resolvePath(objects, line.trim())
@@ -405,9 +420,9 @@ function durableGone(missing: string): never {
 
 /** A linked worktree's git dir keeps its objects in the common directory named by `commondir`. */
 async function objectDirOf(gitDir: string): Promise<string> {
-  const common = await readFile(join(gitDir, 'commondir'), 'utf8').catch(() => null)
-  if (!common) return join(gitDir, 'objects')
-  const dir = common.trim()
+  const common = await readRegularFile(join(gitDir, 'commondir'), { maxBytes: 4096 }).catch(() => null)
+  if (common?.kind !== 'file') return join(gitDir, 'objects')
+  const dir = common.bytes.toString('utf8').trim()
   return join(isAbsolute(dir) ? dir : resolvePath(gitDir, dir), 'objects')
 }
 
