@@ -29,9 +29,9 @@ export type RegularFileRead =
 /**
  * Reads the regular file at `path` (its first `maxBytes` bytes when given; with `overMax: 'none'`, no
  * bytes at all from a larger file), never following a symlink in the last component and never waiting
- * on a FIFO. Returns `missing` when nothing is there (ENOENT, or
- * ENOTDIR: a parent is a file) and `other` for a symlink, FIFO, socket, device or directory. Throws
- * Node's own error for anything else (EACCES, EIO): callers map it to their error codes.
+ * on a FIFO. Returns `missing` when nothing is there (ENOENT, or ENOTDIR: a parent is a file) and
+ * `other` for a symlink, FIFO, socket, device or directory. Throws Node's own error for anything else
+ * (EACCES, EIO): callers map it to their error codes.
  */
 export async function readRegularFile(
   path: PathLike,

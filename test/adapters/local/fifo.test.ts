@@ -8,7 +8,7 @@
  * worker's thread pool.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { rmSync, writeFileSync } from 'node:fs'
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { readRegularFile } from '../../../src/core/regular-file.ts'
@@ -73,7 +73,7 @@ describe('FIFOs an agent leaves where Gittrix reads', () => {
     try {
       writeFileSync(join(dir, 'file'), 'bytes')
       mkfifo(join(dir, 'fifo'))
-      execFileSync('ln', ['-s', 'file', join(dir, 'link')])
+      symlinkSync('file', join(dir, 'link'))
       expect(await readRegularFile(join(dir, 'file'))).toEqual({
         kind: 'file',
         bytes: Buffer.from('bytes'),
